@@ -1,0 +1,209 @@
+"""Deliver events to the handlers subscribed to their type, concurrently and safely.
+
+The bus keeps one bounded pool of work: publishing waits while the pool is full
+(back-pressure reaches the adapter, which slows its reads instead of piling up tasks),
+a fixed set of workers runs handlers concurrently, and a handler that raises or times
+out is logged and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.events import Event
+from bot.core.refs import Ref
+
+Handler = Callable[[Any], Awaitable[None]]
+"""A coroutine function taking one event."""
+
+logger = logging.getLogger(__name__)
+
+# Set while a worker runs a handler: events published from inside a handler skip the
+# capacity wait, or a full queue whose workers all publish would deadlock.
+_inside_handler: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "steward_inside_handler", default=False
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A handle to undo one ``subscribe`` call."""
+
+    event_type: type[Event]
+    handler: Handler
+    community: Ref | None
+    name: str
+
+
+@dataclass(slots=True)
+class BusStats:
+    """Counters for health checks and benchmarks."""
+
+    published: int = 0
+    handled: int = 0
+    failed: int = 0
+    timed_out: int = 0
+    failures_by_handler: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Job:
+    handler: Handler
+    name: str
+    event: Event
+    holds_slot: bool
+
+
+class EventBus:
+    """Route events by type (and optionally community) to handlers run by a worker pool.
+
+    Args:
+        workers: How many handlers may run at the same time. One worker makes delivery
+            strictly sequential, which ``simulate`` uses for deterministic output.
+        capacity: How many handler runs may wait; ``publish`` blocks beyond that.
+        handler_timeout: Seconds after which a handler run is cancelled and logged;
+            ``None`` lets handlers run as long as they like.
+    """
+
+    def __init__(
+        self, *, workers: int = 16, capacity: int = 1024, handler_timeout: float | None = 30.0
+    ) -> None:
+        if workers < 1 or capacity < 1:
+            raise ValueError("the bus needs at least one worker and a capacity of one")
+        self._workers = workers
+        self._capacity = asyncio.Semaphore(capacity)
+        self._handler_timeout = handler_timeout
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subs: dict[type[Event], dict[Ref | None, list[Subscription]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self.stats = BusStats()
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        event_type: type[Event],
+        handler: Handler,
+        *,
+        community: Ref | None = None,
+        name: str | None = None,
+    ) -> Subscription:
+        """Call ``handler`` for every event of ``event_type`` (subclasses included).
+
+        Args:
+            event_type: The event class to listen for; ``Event`` receives everything.
+            handler: The coroutine function to call.
+            community: Only deliver this community's events; ``None`` delivers all.
+            name: The name used in logs; defaults to the handler's qualified name.
+
+        Returns:
+            A subscription to pass to :meth:`unsubscribe`.
+        """
+        label = name or str(getattr(handler, "__qualname__", repr(handler)))
+        sub = Subscription(event_type, handler, community, label)
+        self._subs[event_type][community].append(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        """Stop a subscription; runs already queued still happen."""
+        subs = self._subs[sub.event_type][sub.community]
+        if sub in subs:
+            subs.remove(sub)
+
+    def handlers_for(self, event: Event) -> list[Subscription]:
+        """Return the subscriptions an event goes to, most general type last."""
+        found: list[Subscription] = []
+        for cls in type(event).__mro__:
+            by_community = self._subs.get(cls)
+            if not by_community:
+                continue
+            found.extend(by_community.get(event.community, ()))
+            found.extend(by_community.get(None, ()))
+        return found
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the workers; idempotent."""
+        if self._tasks:
+            return
+        for index in range(self._workers):
+            self._tasks.append(asyncio.create_task(self._work(), name=f"bus-worker-{index}"))
+
+    async def join(self) -> None:
+        """Wait until every queued handler run, and what it published, has finished."""
+        await self._queue.join()
+
+    async def close(self) -> None:
+        """Finish queued work, then stop the workers."""
+        if self._tasks:
+            await self.join()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    @property
+    def pending(self) -> int:
+        """Return how many handler runs are waiting or running."""
+        return self._queue.qsize()
+
+    # -- publishing ----------------------------------------------------------------------
+
+    async def publish(self, event: Event) -> None:
+        """Queue an event for its handlers, waiting while the bus is full.
+
+        From inside a handler the wait is skipped (see ``_inside_handler``).
+        """
+        if not self._tasks:
+            raise RuntimeError("the bus is not started; call start() first")
+        self.stats.published += 1
+        waits = not _inside_handler.get()
+        for sub in self.handlers_for(event):
+            if waits:
+                await self._capacity.acquire()
+            self._queue.put_nowait(_Job(sub.handler, sub.name, event, waits))
+
+    async def _work(self) -> None:
+        _inside_handler.set(True)
+        while True:
+            job = await self._queue.get()
+            try:
+                await self._run(job)
+            finally:
+                if job.holds_slot:
+                    self._capacity.release()
+                self._queue.task_done()
+
+    async def _run(self, job: _Job) -> None:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._handler_timeout):
+                await job.handler(job.event)
+        except TimeoutError:
+            self.stats.timed_out += 1
+            self._count_failure(job.name)
+            logger.error(
+                "handler %s timed out after %.1fs on %s",
+                job.name,
+                time.perf_counter() - started,
+                job.event.kind,
+            )
+        except Exception:
+            self._count_failure(job.name)
+            logger.exception("handler %s failed on %s %s", job.name, job.event.kind, job.event.id)
+        else:
+            self.stats.handled += 1
+
+    def _count_failure(self, name: str) -> None:
+        self.stats.failed += 1
+        self.stats.failures_by_handler[name] = self.stats.failures_by_handler.get(name, 0) + 1

@@ -1,0 +1,46 @@
+"""Clocks: the system's, and a virtual one that tests and simulations move by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class SystemClock:
+    """Tell the real time in UTC."""
+
+    def now(self) -> datetime:
+        """Return the current UTC time."""
+        return datetime.now(UTC)
+
+
+class VirtualClock:
+    """A clock that only moves when told to, so a simulated month takes no time.
+
+    Args:
+        start: The time to start at; naive times are taken as UTC.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._now = as_utc(start)
+
+    def now(self) -> datetime:
+        """Return the virtual time."""
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        """Move the clock forward to ``when``; moving backwards is refused.
+
+        Raises:
+            ValueError: If ``when`` is before the current virtual time.
+        """
+        when = as_utc(when)
+        if when < self._now:
+            raise ValueError(f"the virtual clock cannot go back from {self._now} to {when}")
+        self._now = when
+
+
+def as_utc(when: datetime) -> datetime:
+    """Return ``when`` as an aware UTC datetime; naive values are taken as UTC already."""
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)

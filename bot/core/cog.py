@@ -1,0 +1,151 @@
+"""The cog base class: a community-switchable plugin of listeners and commands.
+
+A cog declares what it listens to with :func:`listener` and what it offers moderators
+with :func:`~bot.core.commands.command`; both stay platform-neutral. Its settings are a
+pydantic model, validated from the community's ``[communities.<key>.cogs.<name>]`` table,
+with defaults registered on the model. One instance runs per community that enables it,
+built from a :class:`CogContext` that carries everything it may touch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core.commands import CommandSpec, commands_of
+from bot.core.community import CommunityInfo
+from bot.core.events import Event
+from bot.core.protocols import (
+    AuditLogRepository,
+    Classifier,
+    Clock,
+    CogStateRepository,
+    EventLedgerRepository,
+    Gateway,
+    Timers,
+)
+
+LISTENER_ATTR = "__steward_listens_to__"
+
+
+class CogSettings(BaseModel):
+    """Base of a cog's settings; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+
+
+class Storage(Protocol):
+    """The repositories every storage backend provides to cogs."""
+
+    @property
+    def backend(self) -> str:
+        """Return the backend's name (``"sqlite"``)."""
+        ...
+
+    @property
+    def audit(self) -> AuditLogRepository:
+        """Return the audit log."""
+        ...
+
+    @property
+    def ledger(self) -> EventLedgerRepository:
+        """Return the ledger of handled event ids."""
+        ...
+
+    @property
+    def cog_state(self) -> CogStateRepository:
+        """Return the per-cog key-value store."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CogContext:
+    """Everything a cog instance may use; given to its constructor.
+
+    Attributes:
+        community: The community this instance serves.
+        settings: The cog's validated settings (an instance of its ``Settings`` model).
+        gateway: The platform connection for this community.
+        clock: The clock (virtual in simulations).
+        timers: Schedules ``Tick`` events for this cog.
+        storage: The storage backend.
+        publish: Puts a derived event on the bus.
+        classifier: The text classifier, when one is configured.
+        log: A logger named after the cog.
+    """
+
+    community: CommunityInfo
+    settings: CogSettings
+    gateway: Gateway
+    clock: Clock
+    timers: Timers
+    storage: Storage
+    publish: Callable[[Event], Awaitable[None]]
+    classifier: Classifier | None = None
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("steward.cog"))
+
+
+def listener(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a cog method as the handler of one or more event types.
+
+    Args:
+        *event_types: The events to receive; subclasses are included.
+
+    Returns:
+        The decorator, which marks the method and otherwise leaves it unchanged.
+    """
+    if not event_types:
+        raise ValueError("listener() needs at least one event type")
+
+    def mark(func: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(func, LISTENER_ATTR, tuple(event_types))
+        return func
+
+    return mark
+
+
+class Cog:
+    """Base class of every cog.
+
+    Subclasses set ``name`` (unique, lowercase), ``description`` and, when they have
+    options, ``Settings``. ``on_load`` and ``on_unload`` bracket the instance's life:
+    schedule timers and restore state in the first, flush in the second.
+
+    Args:
+        ctx: What the cog may use.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    Settings: ClassVar[type[CogSettings]] = CogSettings
+    enabled_by_default: ClassVar[bool] = False
+
+    def __init__(self, ctx: CogContext) -> None:
+        self.ctx = ctx
+        self.log = ctx.log
+
+    async def on_load(self) -> None:
+        """Prepare the instance once it is wired to the bus (restore state, arm timers)."""
+
+    async def on_unload(self) -> None:
+        """Release what the instance holds before it is replaced or stopped."""
+
+    @classmethod
+    def listeners(cls) -> list[tuple[type[Event], str]]:
+        """Return ``(event type, method name)`` for every declared listener."""
+        found: list[tuple[type[Event], str]] = []
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                found.extend((event_type, attr) for event_type in getattr(value, LISTENER_ATTR, ()))
+        return found
+
+    @classmethod
+    def commands(cls) -> list[CommandSpec]:
+        """Return every declared command."""
+        return commands_of(cls)

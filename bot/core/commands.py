@@ -1,0 +1,308 @@
+"""Declare platform-neutral commands once; adapters map them to slash commands.
+
+A command is a cog method decorated with :func:`command`. Its options come from the
+method's signature, so the name, type, default and description of each option are
+written exactly once::
+
+    @command("warn", description="Warn a member.", permission=Permission.MODERATOR)
+    async def warn(
+        self,
+        ctx: CommandContext,
+        member: Annotated[Member, "Who to warn"],
+        reason: Annotated[str, "Why"] = "",
+    ) -> None: ...
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.core.actions import ReplyEphemeral
+from bot.core.community import CommunityInfo, Permission
+from bot.core.durations import parse_duration
+from bot.core.events import CommandInvoked
+from bot.core.models import Channel, Member
+from bot.core.protocols import Gateway
+from bot.core.refs import Ref
+
+COMMAND_ATTR = "__steward_command__"
+_NO_DEFAULT = inspect.Parameter.empty
+
+
+class OptionType(enum.StrEnum):
+    """The types a command option may have, on every platform."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DURATION = "duration"
+    MEMBER = "member"
+    CHANNEL = "channel"
+
+
+_TYPES: dict[Any, OptionType] = {
+    str: OptionType.STRING,
+    int: OptionType.INTEGER,
+    float: OptionType.NUMBER,
+    bool: OptionType.BOOLEAN,
+    timedelta: OptionType.DURATION,
+    Member: OptionType.MEMBER,
+    Channel: OptionType.CHANNEL,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OptionSpec:
+    """One option of a command.
+
+    Attributes:
+        name: The option's name, as typed (``member``).
+        type: Its type.
+        description: What it is for, shown by platforms as a hint.
+        required: Whether the command needs it.
+        default: Its value when not given (only for optional options).
+    """
+
+    name: str
+    type: OptionType
+    description: str = ""
+    required: bool = True
+    default: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandSpec:
+    """A command as declared: what platforms register and what the router checks.
+
+    Attributes:
+        name: The full command path, words separated by spaces (``"case show"``).
+        description: One line describing what it does.
+        permission: The least permission needed to run it.
+        options: Its options, in the order of the method's parameters.
+        method: The name of the cog method that runs it.
+    """
+
+    name: str
+    description: str
+    permission: Permission
+    options: tuple[OptionSpec, ...]
+    method: str
+
+    @property
+    def usage(self) -> str:
+        """Return a one-line usage string (``/warn <member> [reason]``)."""
+        parts = [f"/{self.name}"]
+        parts.extend(f"<{o.name}>" if o.required else f"[{o.name}]" for o in self.options)
+        return " ".join(parts)
+
+
+class CommandError(Exception):
+    """A command could not run as asked; the message is shown to the member."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandContext:
+    """What a command handler gets besides its options.
+
+    Attributes:
+        invocation: The event that ran the command.
+        community: The community it ran in.
+        gateway: The platform connection, for replies and lookups.
+        permission: The permission the author holds.
+    """
+
+    invocation: CommandInvoked
+    community: CommunityInfo
+    gateway: Gateway
+    permission: Permission
+
+    @property
+    def author(self) -> Member:
+        """Return who ran the command."""
+        return self.invocation.author
+
+    async def reply(self, content: str) -> None:
+        """Answer the author privately (an ephemeral reply)."""
+        await self.gateway.apply(
+            ReplyEphemeral(
+                community=self.community.ref,
+                interaction=self.invocation.interaction,
+                channel=self.invocation.channel,
+                member=self.author.ref,
+                content=content,
+            )
+        )
+
+
+CommandHandler = Callable[..., Awaitable[None]]
+
+
+def command(
+    name: str, *, description: str, permission: Permission = Permission.MODERATOR
+) -> Callable[[CommandHandler], CommandHandler]:
+    """Declare a cog method as a command; its options are read from its signature.
+
+    Args:
+        name: The command path, words separated by single spaces (``"case show"``).
+        description: One line describing what it does.
+        permission: The least permission needed to run it.
+
+    Returns:
+        The decorator, which leaves the method unchanged apart from a marker.
+    """
+    words = name.split(" ")
+    if not all(w.isascii() and w.replace("-", "").isalnum() and w.islower() for w in words):
+        raise ValueError(f"command names are lowercase words separated by spaces: {name!r}")
+
+    def mark(func: CommandHandler) -> CommandHandler:
+        spec = CommandSpec(
+            name=name,
+            description=description,
+            permission=permission,
+            options=_options_of(func),
+            method=func.__name__,
+        )
+        setattr(func, COMMAND_ATTR, spec)
+        return func
+
+    return mark
+
+
+def _options_of(func: CommandHandler) -> tuple[OptionSpec, ...]:
+    hints = typing.get_type_hints(func, include_extras=True)
+    params = list(inspect.signature(func).parameters.values())[2:]  # skip self, ctx
+    options: list[OptionSpec] = []
+    for param in params:
+        hint = hints.get(param.name)
+        description = ""
+        if typing.get_origin(hint) is typing.Annotated:
+            hint, *extras = typing.get_args(hint)
+            description = next((e for e in extras if isinstance(e, str)), "")
+        optional = False
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+            members = [a for a in typing.get_args(hint) if a is not type(None)]
+            optional = len(members) < len(typing.get_args(hint))
+            hint = members[0] if len(members) == 1 else hint
+        if hint not in _TYPES:
+            raise TypeError(
+                f"option {param.name!r} of {func.__qualname__} has unsupported type {hint!r}"
+            )
+        has_default = param.default is not _NO_DEFAULT
+        options.append(
+            OptionSpec(
+                name=param.name,
+                type=_TYPES[hint],
+                description=description,
+                required=not (has_default or optional),
+                default=param.default if has_default else None,
+            )
+        )
+    return tuple(options)
+
+
+MemberLookup = Callable[[Ref], Awaitable[Member | None]]
+ChannelLookup = Callable[[Ref], Awaitable[Channel | None]]
+
+
+async def parse_options(
+    spec: CommandSpec,
+    raw: Mapping[str, Any],
+    *,
+    platform: str,
+    find_member: MemberLookup,
+    find_channel: ChannelLookup,
+) -> dict[str, Any]:
+    """Turn raw option values into typed arguments for a command handler.
+
+    Args:
+        spec: The command.
+        raw: Values as delivered: strings from a console or Slack, typed values from
+            Discord. Members and channels are given by id.
+        platform: The platform the ids belong to.
+        find_member: Looks a member up by ref.
+        find_channel: Looks a channel up by ref.
+
+    Returns:
+        Keyword arguments for the handler.
+
+    Raises:
+        CommandError: If an option is missing, unknown or of the wrong type.
+    """
+    unknown = sorted(set(raw) - {o.name for o in spec.options})
+    if unknown:
+        raise CommandError(f"unknown option {unknown[0]!r}; usage: {spec.usage}")
+    values: dict[str, Any] = {}
+    for option in spec.options:
+        value = raw.get(option.name)
+        if value is None or value == "":
+            if option.required:
+                raise CommandError(f"missing {option.name!r}; usage: {spec.usage}")
+            values[option.name] = option.default
+            continue
+        values[option.name] = await _convert(option, value, platform, find_member, find_channel)
+    return values
+
+
+async def _convert(
+    option: OptionSpec,
+    value: Any,
+    platform: str,
+    find_member: MemberLookup,
+    find_channel: ChannelLookup,
+) -> Any:
+    text = str(value).strip()
+    try:
+        match option.type:
+            case OptionType.STRING:
+                return text
+            case OptionType.INTEGER:
+                return int(value) if isinstance(value, int) else int(text)
+            case OptionType.NUMBER:
+                return float(value) if isinstance(value, int | float) else float(text)
+            case OptionType.BOOLEAN:
+                return _boolean(value, text)
+            case OptionType.DURATION:
+                return value if isinstance(value, timedelta) else parse_duration(text)
+            case OptionType.MEMBER:
+                member = await find_member(Ref(platform, text.lstrip("@")))
+                if member is None:
+                    raise CommandError(f"no member {text!r} here")
+                return member
+            case OptionType.CHANNEL:
+                channel = await find_channel(Ref(platform, text.lstrip("#")))
+                if channel is None:
+                    raise CommandError(f"no channel {text!r} here")
+                return channel
+    except ValueError as error:
+        raise CommandError(f"{option.name!r} must be a {option.type.value}: {error}") from error
+    raise CommandError(f"unsupported option type {option.type}")  # pragma: no cover
+
+
+def _boolean(value: Any, text: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = text.lower()
+    if lowered in {"true", "yes", "on", "1"}:
+        return True
+    if lowered in {"false", "no", "off", "0"}:
+        return False
+    raise ValueError(f"{text!r} is not yes or no")
+
+
+def commands_of(cls: type) -> list[CommandSpec]:
+    """Return the commands a class declares, in definition order."""
+    found: list[CommandSpec] = []
+    for klass in reversed(cls.__mro__):
+        for value in vars(klass).values():
+            spec = getattr(value, COMMAND_ATTR, None)
+            if isinstance(spec, CommandSpec):
+                found.append(spec)
+    return found

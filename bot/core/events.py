@@ -1,0 +1,150 @@
+"""Events: what happened on a platform, translated at the adapter's edge.
+
+Events are frozen values named in the past tense. Every event names the community it
+belongs to and the time it happened, so the bus can route it and cogs can judge it
+without asking the platform anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from bot.core._naming import snake_case
+from bot.core.models import Member, Message
+from bot.core.refs import Ref
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every event.
+
+    Attributes:
+        community: The community (guild, workspace, local community) it happened in.
+        at: When it happened, timezone-aware.
+        id: A platform-unique id used to drop redelivered events; empty when the
+            platform gives none.
+    """
+
+    community: Ref
+    at: datetime
+    id: str = ""
+
+    @property
+    def kind(self) -> str:
+        """Return the event's stable snake_case name, as used in logs and metrics."""
+        return snake_case(type(self).__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageCreated(Event):
+    """A member posted a message in a channel or thread."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEdited(Event):
+    """A member edited a message; ``message`` holds the new content."""
+
+    message: Message
+    before: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(Event):
+    """A message was deleted, by its author or by someone else."""
+
+    message: Ref
+    channel: Ref
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoined(Event):
+    """A member joined the community."""
+
+    member: Member
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberLeft(Event):
+    """A member left the community, or was removed from it."""
+
+    member: Ref
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAdded(Event):
+    """A member reacted to a message."""
+
+    message: Ref
+    channel: Ref
+    member: Member
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandInvoked(Event):
+    """A member ran a command (a slash command, or a console command locally).
+
+    Attributes:
+        name: The full command path, words separated by spaces (``"case show"``).
+        options: Raw option values as the platform delivered them, by option name.
+        author: Who ran it.
+        channel: Where it was run.
+        interaction: The platform's handle for answering (interaction id, response url);
+            ephemeral replies go to it.
+    """
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    author: Member
+    channel: Ref
+    interaction: Ref
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentClicked(Event):
+    """A member clicked a button or chose a menu entry on a message the bot posted.
+
+    Attributes:
+        author: Who clicked.
+        target: The component's custom id, as the bot set it (``"review:42"``).
+        choice: The button's value or the chosen entry.
+        channel: Where the component's message is.
+        message: The message carrying the component, if known.
+        interaction: The platform's handle for answering.
+    """
+
+    author: Member
+    target: str
+    choice: str
+    channel: Ref
+    message: Ref | None = None
+    interaction: Ref
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectMessageReceived(Event):
+    """A member wrote to the bot privately."""
+
+    author: Member
+    content: str
+    message: Ref
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tick(Event):
+    """A timer a cog scheduled came due.
+
+    Attributes:
+        timer: The timer's name, as the cog scheduled it (``"discussions:weekly"``).
+    """
+
+    timer: str

@@ -1,0 +1,166 @@
+"""Interfaces that cogs depend on; adapters, storage and models implement them.
+
+Interfaces are ``typing.Protocol`` classes with read-only properties, so frozen
+dataclasses and plain classes both satisfy them under ``mypy --strict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from bot.core.actions import Action, ActionResult
+from bot.core.capabilities import Capabilities
+from bot.core.models import Channel, Member, Message
+from bot.core.refs import Ref
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Tell the time; a virtual clock makes schedules and expiry testable without sleeping."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware (UTC)."""
+        ...
+
+
+@runtime_checkable
+class Gateway(Protocol):
+    """One platform connection: applies actions and answers questions about the community."""
+
+    @property
+    def platform(self) -> str:
+        """Return the platform's stable name (``"local"``, ``"discord"``, ``"slack"``)."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what this connection can do."""
+        ...
+
+    async def apply(self, action: Action) -> ActionResult:
+        """Apply an action; never raise for a platform refusal, report it instead."""
+        ...
+
+    async def fetch_member(self, community: Ref, member: Ref) -> Member | None:
+        """Return a member as the platform knows them now, or ``None`` if absent."""
+        ...
+
+    async def fetch_channel(self, community: Ref, channel: Ref) -> Channel | None:
+        """Return a channel, or ``None`` if it does not exist."""
+        ...
+
+    async def recent_messages(
+        self, community: Ref, channel: Ref, *, limit: int
+    ) -> Sequence[Message]:
+        """Return up to ``limit`` of a channel's latest messages, newest first."""
+        ...
+
+
+class Timers(Protocol):
+    """Schedule named timers; a due timer arrives on the bus as a ``Tick`` event."""
+
+    def schedule(self, community: Ref, name: str, at: datetime) -> None:
+        """Fire ``Tick(timer=name)`` for a community at ``at``, replacing a timer of that name."""
+        ...
+
+    def cancel(self, community: Ref, name: str) -> None:
+        """Forget a timer if it is scheduled."""
+        ...
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """Score texts per label with a model; scores are calibrated probabilities."""
+
+    @property
+    def model_id(self) -> str:
+        """Return the model's name, recorded in case evidence."""
+        ...
+
+    @property
+    def version(self) -> str:
+        """Return the model's version, recorded in case evidence."""
+        ...
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Return the labels this model scores (``"abuse"``, ``"spam"``, ...)."""
+        ...
+
+    async def score(self, texts: Sequence[str]) -> list[Mapping[str, float]]:
+        """Return one mapping of label to probability per text, in order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    """One line of the audit log: an action the bot applied or tried to.
+
+    Attributes:
+        community: Where it happened.
+        at: When.
+        action: The action's kind (``delete_message``).
+        actor: Who asked for it: ``"bot"`` or a moderator's ref.
+        target: What it was applied to (a member, channel or message ref), as text.
+        reason: Why.
+        ok: Whether the platform did it.
+        error: The platform's refusal, if any.
+        rule: The rule that caused it, if any.
+        case: The case it belongs to, if any.
+        detail: Anything else worth keeping, as JSON-compatible data.
+    """
+
+    community: Ref
+    at: datetime
+    action: str
+    actor: str
+    target: str
+    reason: str = ""
+    ok: bool = True
+    error: str = ""
+    rule: str | None = None
+    case: str | None = None
+    detail: Mapping[str, Any] | None = None
+
+
+class AuditLogRepository(Protocol):
+    """Store the audit log: every action the bot applied or tried to apply."""
+
+    async def record(self, entry: AuditEntry) -> None:
+        """Append one entry."""
+        ...
+
+    async def recent(self, community: Ref, *, limit: int = 50) -> list[AuditEntry]:
+        """Return the latest entries of a community, newest first."""
+        ...
+
+
+class EventLedgerRepository(Protocol):
+    """Remember which platform events were handled, so a redelivery never acts twice."""
+
+    async def first_seen(self, community: Ref, event_id: str, at: datetime) -> bool:
+        """Record an event id; return ``True`` only the first time it is seen."""
+        ...
+
+    async def forget_before(self, at: datetime) -> int:
+        """Drop ids recorded before ``at``; return how many were dropped."""
+        ...
+
+
+class CogStateRepository(Protocol):
+    """Keep small JSON values per community and cog (cursors, settings, counters)."""
+
+    async def get(self, community: Ref, cog: str, key: str) -> Any | None:
+        """Return a stored value, or ``None``."""
+        ...
+
+    async def put(self, community: Ref, cog: str, key: str, value: Any) -> None:
+        """Store a JSON-compatible value, replacing the old one."""
+        ...
+
+    async def delete(self, community: Ref, cog: str, key: str) -> None:
+        """Remove a value if present."""
+        ...

@@ -1,0 +1,1 @@
+"""Storage: the SQLite connection, versioned migrations, the single writer and repositories."""

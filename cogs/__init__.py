@@ -1,0 +1,1 @@
+"""Built-in cogs: the plugins a community can switch on."""

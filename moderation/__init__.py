@@ -1,0 +1,1 @@
+"""What happens: enforcement, cases, infractions, the review queue and their repositories."""

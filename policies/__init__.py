@@ -1,0 +1,1 @@
+"""Community guidelines as data, and the rules that judge messages against them."""
