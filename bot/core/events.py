@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.core._naming import snake_case
+from bot.core.actions import Action, ActionResult
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
 
@@ -148,3 +149,15 @@ class Tick(Event):
     """
 
     timer: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionApplied(Event):
+    """The bot applied an action, or tried to; ``result`` says how it went.
+
+    Cogs that report on moderation (a mod log, insights) listen to this instead of
+    wrapping the gateway.
+    """
+
+    action: Action
+    result: ActionResult

@@ -1,0 +1,257 @@
+"""Read scenario files: a scripted community, one JSON object per line, in time order.
+
+The first line describes the community; every later line is an event with an ISO-8601
+``at``. ``docs/scenarios.md`` is the reference of the format; this module is its parser,
+and it names the line of every problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from bot.core.clock import as_utc
+
+
+class ScenarioError(Exception):
+    """A scenario line is not valid; the message names the line."""
+
+
+class _Line(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MemberSpec(_Line):
+    """A member of the scripted community."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^\s@#]+$")
+    display_name: str = ""
+    roles: list[str] = Field(default_factory=list)
+    joined: datetime | None = None
+    account_created: datetime | None = None
+    lang: str | None = None
+    bot: bool = False
+    owner: bool = False
+
+
+class CommunityLine(_Line):
+    """The first line: the community, its channels and members, and config overrides."""
+
+    type: Literal["community"]
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    platform: Literal["local"] = "local"
+    channels: list[str] = Field(default_factory=lambda: ["general"])
+    members: list[MemberSpec] = Field(default_factory=list)
+    config: dict[str, Any] = Field(default_factory=dict)
+    start: datetime | None = None
+
+    @field_validator("channels")
+    @classmethod
+    def _some_channel(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("a community needs at least one channel")
+        return value
+
+
+class _Event(_Line):
+    at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return as_utc(value)
+
+
+class MessageLine(_Event):
+    """A member posts a message."""
+
+    type: Literal["message"]
+    id: str = Field(min_length=1)
+    channel: str
+    author: str
+    content: str
+    reply_to: str | None = None
+    attachments: list[str] = Field(default_factory=list)
+    thread: str | None = None
+
+
+class EditLine(_Event):
+    """A member edits their message."""
+
+    type: Literal["edit"]
+    id: str
+    content: str
+
+
+class DeleteLine(_Event):
+    """A member deletes their message."""
+
+    type: Literal["delete"]
+    id: str
+
+
+class JoinLine(_Event):
+    """A member joins."""
+
+    type: Literal["join"]
+    member: MemberSpec
+
+
+class LeaveLine(_Event):
+    """A member leaves."""
+
+    type: Literal["leave"]
+    member: str
+
+
+class ReactionLine(_Event):
+    """A member reacts to a message."""
+
+    type: Literal["reaction"]
+    message: str
+    author: str
+    emoji: str
+
+
+class CommandLine(_Event):
+    """A member runs a command."""
+
+    type: Literal["command"]
+    author: str
+    channel: str
+    name: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class ClickLine(_Event):
+    """A member clicks a button the bot posted."""
+
+    type: Literal["click"]
+    author: str
+    target: str
+    choice: str
+
+
+class DmLine(_Event):
+    """A member writes to the bot privately."""
+
+    type: Literal["dm"]
+    author: str
+    content: str
+
+
+class AdvanceLine(_Line):
+    """Move the clock, firing whatever is scheduled on the way."""
+
+    type: Literal["advance"]
+    to: datetime
+    at: datetime | None = None
+
+    @field_validator("to", "at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+
+EventLine = Annotated[
+    MessageLine
+    | EditLine
+    | DeleteLine
+    | JoinLine
+    | LeaveLine
+    | ReactionLine
+    | CommandLine
+    | ClickLine
+    | DmLine
+    | AdvanceLine,
+    Field(discriminator="type"),
+]
+_EVENT = TypeAdapter(EventLine)
+
+
+def event_time(line: EventLine) -> datetime:
+    """Return when an event line happens (an ``advance`` happens at its target time)."""
+    if isinstance(line, AdvanceLine):
+        return line.to
+    return line.at
+
+
+def _load(number: int, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ScenarioError(
+            f"line {number}: not JSON: {error.msg} (column {error.colno})"
+        ) from error
+
+
+def _explain(number: int, error: ValidationError) -> ScenarioError:
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in first["loc"]) or "line"
+    return ScenarioError(
+        f"line {number}: {where}: {first['msg']} ({error.error_count()} problem(s))"
+    )
+
+
+def parse_community(text: str, number: int = 1) -> CommunityLine:
+    """Parse the community line.
+
+    Raises:
+        ScenarioError: If it is not a valid community line.
+    """
+    data = _load(number, text)
+    if not isinstance(data, dict) or data.get("type") != "community":
+        raise ScenarioError(f'line {number}: a scenario starts with a {{"type": "community"}} line')
+    try:
+        return CommunityLine.model_validate(data)
+    except ValidationError as error:
+        raise _explain(number, error) from error
+
+
+def parse_event(text: str, number: int) -> EventLine:
+    """Parse one event line.
+
+    Raises:
+        ScenarioError: If it is not a valid event line.
+    """
+    try:
+        return _EVENT.validate_python(_load(number, text))
+    except ValidationError as error:
+        raise _explain(number, error) from error
+
+
+def read_events(lines: Iterable[str], *, first_line: int = 2) -> Iterator[tuple[int, EventLine]]:
+    """Parse event lines lazily, checking that time never goes backwards.
+
+    Blank lines and lines starting with ``//`` are skipped, so scenarios can carry notes.
+
+    Yields:
+        ``(line number, event)`` pairs.
+
+    Raises:
+        ScenarioError: On the first invalid line.
+    """
+    last: datetime | None = None
+    for number, raw in enumerate(lines, start=first_line):
+        text = raw.strip()
+        if not text or text.startswith("//"):
+            continue
+        event = parse_event(text, number)
+        when = event_time(event)
+        if last is not None and when < last:
+            raise ScenarioError(
+                f"line {number}: time goes backwards ({when.isoformat()} < {last.isoformat()})"
+            )
+        last = when
+        yield number, event

@@ -1,0 +1,201 @@
+"""The composition root: config, storage, bus, timers, cogs and platform gateways.
+
+``App`` owns one bus, one timer wheel and one storage for the whole process, and one
+:class:`~bot.runtime.CommunityRuntime` per configured community. Adapters hand events to
+:meth:`App.ingest`; cogs answer through the community's gateway, wrapped so that every
+action is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.audited import AuditedGateway
+from bot.config import ConfigError, LoadedConfig
+from bot.core.bus import EventBus
+from bot.core.cog import Storage
+from bot.core.commands import commands_of
+from bot.core.events import Event
+from bot.core.protocols import Classifier, Clock, Gateway
+from bot.core.refs import Ref
+from bot.core.timers import TimerWheel
+from bot.registry import CogRegistry
+from bot.runtime import BoundCommand, CommunityRuntime, Services
+from bot.system import SystemCommands
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ReloadReport:
+    """What a reload did.
+
+    Attributes:
+        ok: Whether the new configuration is now in force everywhere.
+        reloaded: Communities now running the new configuration.
+        errors: Why the rest kept their old state.
+    """
+
+    ok: bool
+    reloaded: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Return one readable paragraph for a moderator."""
+        if self.ok:
+            return f"Reloaded: {', '.join(self.reloaded) or 'no communities'}."
+        kept = "Nothing changed; the previous configuration keeps running."
+        if self.reloaded:
+            kept = f"Reloaded {', '.join(self.reloaded)}; the others keep their previous state."
+        return "Reload refused:\n" + "\n".join(self.errors) + "\n" + kept
+
+
+class App:
+    """One Steward process.
+
+    Args:
+        loaded: The validated configuration.
+        registry: Known cogs.
+        storage: The storage backend, already opened and migrated.
+        gateways: One gateway per platform name the configured communities use.
+        clock: The clock (system or virtual).
+        load_config: Reads the configuration again, for reloads; ``None`` disables them.
+        bus: The event bus; built from the config when not given.
+        classifier: The text classifier, if one is configured.
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        registry: CogRegistry,
+        storage: Storage,
+        gateways: Mapping[str, Gateway],
+        clock: Clock,
+        load_config: Callable[[], LoadedConfig] | None = None,
+        bus: EventBus | None = None,
+        classifier: Classifier | None = None,
+    ) -> None:
+        settings = loaded.config.bus
+        self.loaded = loaded
+        self.registry = registry
+        self.storage = storage
+        self.clock = clock
+        self.bus = bus or EventBus(
+            workers=settings.workers,
+            capacity=settings.capacity,
+            handler_timeout=settings.handler_timeout,
+        )
+        self.timers = TimerWheel(self.bus, clock)
+        self.started_at = clock.now()
+        self.runtimes: dict[str, CommunityRuntime] = {}
+        self._by_ref: dict[Ref, str] = {}
+        self._gateways = dict(gateways)
+        self._load_config = load_config
+        self._services = Services(
+            bus=self.bus, clock=clock, timers=self.timers, storage=storage, classifier=classifier
+        )
+        system = SystemCommands(self)
+        self._system = {
+            spec.name: BoundCommand(spec, system) for spec in commands_of(SystemCommands)
+        }
+
+    def gateway_for(self, key: str) -> Gateway:
+        """Return the audited gateway of a configured community."""
+        return self.runtimes[key].gateway
+
+    def community_key(self, ref: Ref) -> str | None:
+        """Return the config key of the community with this platform ref, if served."""
+        return self._by_ref.get(ref)
+
+    async def start(self) -> None:
+        """Start the bus and every community's cogs."""
+        self.started_at = self.clock.now()
+        await self.bus.start()
+        for key in self.loaded.config.communities:
+            await self._start_community(self.loaded, key)
+
+    async def stop(self) -> None:
+        """Drain the bus and unload every cog."""
+        await self.bus.join()
+        for runtime in self.runtimes.values():
+            await runtime.stop()
+        self.runtimes.clear()
+        self._by_ref.clear()
+        await self.bus.close()
+
+    async def ingest(self, event: Event, *, dedupe: bool = False) -> bool:
+        """Hand an event from an adapter to the bus.
+
+        Args:
+            event: The translated event.
+            dedupe: Drop the event if its id was handled before (platforms that redeliver).
+
+        Returns:
+            Whether the event was published.
+        """
+        if event.community not in self._by_ref:
+            logger.debug("dropping %s for unserved community %s", event.kind, event.community)
+            return False
+        if (
+            dedupe
+            and event.id
+            and not await self.storage.ledger.first_seen(event.community, event.id, event.at)
+        ):
+            logger.info("dropping redelivered %s %s", event.kind, event.id)
+            return False
+        await self.bus.publish(event)
+        return True
+
+    async def reload(self, loaded: LoadedConfig | None = None) -> ReloadReport:
+        """Apply a new configuration without restarting.
+
+        An invalid configuration changes nothing. Communities whose new cogs fail to load
+        keep their old cogs; the report says which and why.
+        """
+        if loaded is None:
+            if self._load_config is None:
+                return ReloadReport(
+                    ok=False, errors=["this process cannot reload its configuration"]
+                )
+            try:
+                loaded = self._load_config()
+            except ConfigError as error:
+                return ReloadReport(ok=False, errors=[str(p) for p in error.problems])
+        report = ReloadReport(ok=True)
+        new_keys = set(loaded.config.communities)
+        for key in list(self.runtimes):
+            if key not in new_keys:
+                await self.runtimes.pop(key).stop()
+                self._by_ref = {r: k for r, k in self._by_ref.items() if k != key}
+        for key in loaded.config.communities:
+            try:
+                if key in self.runtimes:
+                    await self.runtimes[key].reload(loaded.community(key), loaded.cogs[key])
+                else:
+                    await self._start_community(loaded, key)
+            except Exception as error:
+                logger.exception("reload of %s failed", key)
+                report.ok = False
+                report.errors.append(f"{key}: {type(error).__name__}: {error}")
+            else:
+                report.reloaded.append(key)
+        self.loaded = loaded
+        return report
+
+    async def _start_community(self, loaded: LoadedConfig, key: str) -> None:
+        info = loaded.community(key)
+        platform = info.ref.platform
+        if platform not in self._gateways:
+            raise LookupError(
+                f"community {key!r} is on {platform}, which this process does not connect to"
+            )
+        gateway = AuditedGateway(
+            self._gateways[platform], self.storage.audit, self.clock, self.bus.publish
+        )
+        runtime = CommunityRuntime(info, gateway, self._services, self.registry, self._system)
+        await runtime.start(loaded.cogs[key])
+        self.runtimes[key] = runtime
+        self._by_ref[info.ref] = key

@@ -1,0 +1,284 @@
+"""The ``steward`` command line.
+
+Exit codes: 0 when all went well, 2 for bad usage or an invalid config or input file,
+1 for a failure while running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from bot.adapters.local.scenario import ScenarioError
+from bot.config import ConfigError, LoadedConfig, load_config
+from bot.logs import configure_logging
+from bot.registry import CogRegistry, RegistryError
+
+T = TypeVar("T")
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+logger = logging.getLogger("steward")
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The TOML configuration file (default: steward.toml if present, else built-in defaults).",
+)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"steward: {message}", err=True)
+    sys.exit(code)
+
+
+def _registry() -> CogRegistry:
+    try:
+        return CogRegistry.discover()
+    except RegistryError as error:
+        _fail(str(error))
+
+
+def _config_file(path: Path | None) -> Path | None:
+    if path is not None:
+        return path
+    default = Path("steward.toml")
+    return default if default.exists() else None
+
+
+def _load(path: Path | None, registry: CogRegistry) -> LoadedConfig:
+    from bot.config import parse_config  # noqa: PLC0415 - keeps --help fast
+
+    file = _config_file(path)
+    try:
+        return (
+            load_config(file, registry) if file else parse_config("", registry, source="<defaults>")
+        )
+    except ConfigError as error:
+        _fail("the configuration is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except (ConfigError, ScenarioError) as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_FAILURE)
+    except Exception as error:
+        logger.exception("steward failed")
+        _fail(f"failed: {type(error).__name__}: {error}", EXIT_FAILURE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="How much to log (to stderr).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log line format.",
+)
+@click.version_option(package_name="steward")
+def main(log_level: str, log_format: str) -> None:
+    """Steward: moderation bots for brand communities on Discord, Slack and a local platform."""
+    configure_logging(log_level, log_format)
+
+
+@main.command("check-config")
+@config_option
+def check_config(config_path: Path | None) -> None:
+    """Validate a configuration and summarise it; secrets show only as set or missing."""
+    registry = _registry()
+    loaded = _load(config_path, registry)
+    config = loaded.config
+    click.echo(f"{loaded.source}: valid")
+    click.echo(f"database: {config.steward.database}")
+    for key, community in config.communities.items():
+        cogs = ", ".join(loaded.cogs[key]) or "none"
+        click.echo(f"community {key}: {community.platform} {community.id or key}; cogs: {cogs}")
+    platforms = {c.platform for c in config.communities.values()}
+    if "discord" in platforms:
+        click.echo(f"discord token ({config.discord.token_env}): {_set(config.discord.token())}")
+    if "slack" in platforms:
+        click.echo(
+            f"slack bot token ({config.slack.bot_token_env}): {_set(config.slack.bot_token())}"
+        )
+        secret = _set(config.slack.signing_secret())
+        click.echo(f"slack signing secret ({config.slack.signing_secret_env}): {secret}")
+
+
+def _set(value: object | None) -> str:
+    return "set" if value is not None else "MISSING"
+
+
+@main.command("cogs")
+@config_option
+def list_cogs(config_path: Path | None) -> None:
+    """List the cogs that can be loaded, and where each community runs them."""
+    registry = _registry()
+    loaded = _load(config_path, registry)
+    for entry in registry:
+        where = [key for key, cogs in loaded.cogs.items() if entry.name in cogs]
+        default = "on by default" if entry.cls.enabled_by_default else "off by default"
+        commands = ", ".join(f"/{spec.name}" for spec in entry.cls.commands()) or "no commands"
+        click.echo(f"{entry.name:<14} {entry.cls.description}")
+        click.echo(
+            f"{'':<14} {entry.origin}; {default}; {commands}; running in: {', '.join(where) or '-'}"
+        )
+
+
+@main.command("simulate")
+@click.argument("scenario", type=click.File("r", encoding="utf-8"))
+@config_option
+@click.option(
+    "--database", type=click.Path(dir_okay=False, path_type=Path), help="Keep the SQLite file here."
+)
+def simulate_command(scenario: Any, config_path: Path | None, database: Path | None) -> None:
+    """Replay SCENARIO.jsonl on a virtual clock; print each bot action as a JSON line."""
+    from bot.simulation import Refusal, simulate, write_json_line  # noqa: PLC0415
+
+    registry = _registry()
+    file = _config_file(config_path)
+    text = _read(file) if file else ""
+
+    def refused(refusal: Refusal) -> None:
+        click.echo(f"line {refusal.line}: refused by the platform: {refusal.reason}", err=True)
+
+    _run(
+        simulate(
+            scenario,
+            registry,
+            config_text=text,
+            config_source=str(file or "<defaults>"),
+            on_action=write_json_line(sys.stdout),
+            on_refusal=refused,
+            database=database,
+        )
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        _fail(f"{path}: cannot read: {error.strerror}")
+
+
+@main.command("demo")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the actions as JSON lines instead of a transcript.",
+)
+def demo(as_json: bool) -> None:
+    """Play the bundled demo community and print what Steward did."""
+    from bot.demo import run_demo  # noqa: PLC0415
+
+    _run(run_demo(_registry(), sys.stdout, as_json=as_json))
+
+
+@main.command("console")
+@config_option
+@click.option(
+    "--community", default="console", show_default=True, help="The local community's name."
+)
+def console(config_path: Path | None, community: str) -> None:
+    """Chat in a local community as any member and watch the bot act (type /help)."""
+    from bot.console import run_console  # noqa: PLC0415
+
+    registry = _registry()
+    file = _config_file(config_path)
+    text = _read(file) if file else ""
+    _run(
+        run_console(
+            registry,
+            text,
+            str(file or "<defaults>"),
+            name=community,
+            stdin=sys.stdin,
+            out=sys.stdout,
+        )
+    )
+
+
+@main.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+def backup(destination: Path, config_path: Path | None) -> None:
+    """Write a consistent copy of the database to DESTINATION while Steward may be running."""
+    from bot.storage.sqlite import SqliteStorage  # noqa: PLC0415
+
+    loaded = _load(config_path, _registry())
+    source = loaded.config.steward.database
+    if not source.exists():
+        _fail(f"no database at {source}")
+    if destination.exists():
+        _fail(f"{destination} exists; refusing to overwrite it")
+
+    async def copy() -> None:
+        storage = await SqliteStorage.open(source)
+        try:
+            await storage.db.backup(destination)
+        finally:
+            await storage.close()
+
+    _run(copy())
+    click.echo(f"backed up {source} to {destination}")
+
+
+@main.command("run")
+@config_option
+def run(config_path: Path | None) -> None:
+    """Connect to the configured platforms and moderate until stopped (SIGHUP reloads)."""
+    from bot.serve import serve  # noqa: PLC0415
+
+    registry = _registry()
+    file = _config_file(config_path)
+    loaded = _load(config_path, registry)
+    _run(serve(loaded, registry, file))
+
+
+@main.command("reload")
+@config_option
+def reload_command(config_path: Path | None) -> None:
+    """Ask a running ``steward run`` to reload its configuration (sends SIGHUP)."""
+    from bot.serve import signal_reload  # noqa: PLC0415
+
+    loaded = _load(config_path, _registry())
+    try:
+        pid = signal_reload(loaded.config.steward.database)
+    except LookupError as error:
+        _fail(str(error), EXIT_FAILURE)
+    click.echo(f"asked process {pid} to reload")
+
+
+@main.command("bench")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.option("--only", multiple=True, help="Run only the named cases (repeatable).")
+@click.option("--quick", is_flag=True, help="Smaller workloads, for a smoke test.")
+def bench(as_json: bool, only: tuple[str, ...], quick: bool) -> None:
+    """Measure throughput and latency; each result has a name, a value and a unit."""
+    from bot.bench import run_benchmarks  # noqa: PLC0415
+
+    results = _run(run_benchmarks(_registry(), only=set(only), quick=quick))
+    if as_json:
+        import json  # noqa: PLC0415
+
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        for result in results:
+            click.echo(f"{result.name:<40} {result.value:>14,.1f} {result.unit}")

@@ -1,0 +1,341 @@
+"""Read the TOML configuration into typed, validated models.
+
+Every problem is reported as ``file:line: key: message`` (never a traceback), and all
+problems of a file are reported at once. Secrets never appear in the file: the config
+names an environment variable or a file that holds each one, and the value is kept as a
+``SecretStr`` that prints as stars.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.core.cog import CogSettings
+from bot.core.community import CommunityInfo
+from bot.core.refs import Ref
+from bot.registry import CogRegistry
+from bot.toml_lines import locate
+
+_SECRET_WORDS = ("token", "secret", "password")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One thing wrong with a configuration.
+
+    Attributes:
+        file: The file it is in.
+        key: The dotted key path (``communities.acme.timezone``).
+        line: The line of the key, when it could be found.
+        message: What is wrong.
+    """
+
+    file: str
+    key: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """A configuration was refused; ``problems`` says each reason."""
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StewardSection(_Section):
+    """Process-wide settings."""
+
+    database: Path = Path("steward.db")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+
+
+class BusSection(_Section):
+    """How events are delivered to cogs."""
+
+    workers: int = Field(16, ge=1, le=1024)
+    capacity: int = Field(1024, ge=1, le=1_000_000)
+    handler_timeout: float = Field(30.0, gt=0)
+
+
+class _PlatformSection(_Section):
+    """Refuse literal secrets with a message that says where they belong."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_literal_secrets(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key in data:
+                if any(w in key for w in _SECRET_WORDS) and not key.endswith(("_env", "_file")):
+                    raise ValueError(
+                        f"{key!r}: secrets never go in the config file; name an environment "
+                        f"variable with {key}_env or a file with {key}_file"
+                    )
+        return data
+
+
+def _secret(env: str, file: Path | None) -> SecretStr | None:
+    """Read a secret from a file when one is named, else from the environment."""
+    if file is not None:
+        return SecretStr(file.read_text(encoding="utf-8").strip())
+    value = os.environ.get(env)
+    return SecretStr(value) if value else None
+
+
+class DiscordSection(_PlatformSection):
+    """How to connect to Discord (the adapter arrives with the ``discord`` extra)."""
+
+    token_env: str = "STEWARD_DISCORD_TOKEN"  # noqa: S105 - a variable name
+    token_file: Path | None = None
+
+    def token(self) -> SecretStr | None:
+        """Return the bot token, or ``None`` when it is not set."""
+        return _secret(self.token_env, self.token_file)
+
+
+class SlackSection(_PlatformSection):
+    """How to connect to Slack (the adapter arrives with the ``slack`` extra)."""
+
+    bot_token_env: str = "STEWARD_SLACK_BOT_TOKEN"  # noqa: S105 - a variable name
+    bot_token_file: Path | None = None
+    signing_secret_env: str = "STEWARD_SLACK_SIGNING_SECRET"  # noqa: S105 - a variable name
+    signing_secret_file: Path | None = None
+
+    def bot_token(self) -> SecretStr | None:
+        """Return the bot token, or ``None`` when it is not set."""
+        return _secret(self.bot_token_env, self.bot_token_file)
+
+    def signing_secret(self) -> SecretStr | None:
+        """Return the signing secret, or ``None`` when it is not set."""
+        return _secret(self.signing_secret_env, self.signing_secret_file)
+
+
+class CommunitySection(_Section):
+    """One community: where it lives, who moderates it, and which cogs it runs."""
+
+    platform: Literal["local", "discord", "slack"] = "local"
+    id: str = ""
+    name: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    moderator_roles: list[str] = Field(default_factory=lambda: ["moderator"])
+    admin_roles: list[str] = Field(default_factory=lambda: ["admin"])
+    moderator_ids: list[str] = Field(default_factory=list)
+    cogs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)"
+            ) from error
+        return value
+
+    def info(self, key: str) -> CommunityInfo:
+        """Return the core's view of this community."""
+        return CommunityInfo(
+            key=key,
+            ref=Ref(self.platform, self.id or key),
+            name=self.name or key,
+            language=self.language,
+            timezone=self.timezone,
+            moderator_roles=frozenset(self.moderator_roles),
+            admin_roles=frozenset(self.admin_roles),
+            moderator_ids=frozenset(self.moderator_ids),
+        )
+
+
+class Config(_Section):
+    """The whole configuration of one Steward process."""
+
+    steward: StewardSection = StewardSection()
+    bus: BusSection = BusSection()
+    discord: DiscordSection = DiscordSection()
+    slack: SlackSection = SlackSection()
+    communities: dict[str, CommunitySection] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """A validated configuration and the settings of each community's enabled cogs.
+
+    Attributes:
+        config: The validated models.
+        cogs: For each community key, the enabled cogs' settings by cog name.
+        source: Where it was read from (a path, or a description).
+    """
+
+    config: Config
+    cogs: Mapping[str, Mapping[str, CogSettings]]
+    source: str
+
+    def community(self, key: str) -> CommunityInfo:
+        """Return the core's view of a configured community."""
+        return self.config.communities[key].info(key)
+
+
+def load_config(path: Path | str, registry: CogRegistry) -> LoadedConfig:
+    """Read, parse and validate a configuration file.
+
+    Args:
+        path: The TOML file.
+        registry: The known cogs, to validate each cog's settings.
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: If the file is missing, is not TOML, or any value is invalid.
+    """
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            [ConfigProblem(file, "", None, f"cannot read: {error.strerror}")]
+        ) from error
+    return parse_config(text, registry, source=file)
+
+
+def parse_config(
+    text: str,
+    registry: CogRegistry,
+    *,
+    source: str = "<config>",
+    overrides: Mapping[str, Any] | None = None,
+) -> LoadedConfig:
+    """Validate TOML text, optionally merged with overrides (a scenario's ``config``).
+
+    Raises:
+        ConfigError: If the text is not TOML or any value is invalid.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([ConfigProblem(source, "", _decode_line(error), str(error))]) from error
+    if overrides:
+        data = merge(data, overrides)
+    return validate_config(data, registry, source=source, text=text)
+
+
+def validate_config(
+    data: Mapping[str, Any], registry: CogRegistry, *, source: str, text: str = ""
+) -> LoadedConfig:
+    """Validate parsed configuration data, naming file, key and line for each problem.
+
+    Raises:
+        ConfigError: If any value is invalid.
+    """
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_problems(error, (), source, text)) from error
+    problems: list[ConfigProblem] = []
+    cogs: dict[str, dict[str, CogSettings]] = {}
+    for key, community in config.communities.items():
+        cogs[key] = _community_cogs(
+            key, community=community, registry=registry, source=source, text=text, problems=problems
+        )
+    if problems:
+        raise ConfigError(problems)
+    return LoadedConfig(config=config, cogs=cogs, source=source)
+
+
+def _community_cogs(
+    key: str,
+    *,
+    community: CommunitySection,
+    registry: CogRegistry,
+    source: str,
+    text: str,
+    problems: list[ConfigProblem],
+) -> dict[str, CogSettings]:
+    enabled: dict[str, CogSettings] = {}
+    prefix = ("communities", key, "cogs")
+    for name in community.cogs:
+        if registry.get(name) is None:
+            known = ", ".join(registry.names()) or "none"
+            problems.append(
+                ConfigProblem(
+                    source,
+                    ".".join((*prefix, name)),
+                    locate(text, (*prefix, name)),
+                    f"unknown cog {name!r} (known cogs: {known})",
+                )
+            )
+    for entry in registry:
+        raw = community.cogs.get(entry.name)
+        if raw is None and not entry.cls.enabled_by_default:
+            continue
+        try:
+            settings = entry.cls.Settings.model_validate(raw or {})
+        except ValidationError as error:
+            problems.extend(_problems(error, (*prefix, entry.name), source, text))
+            continue
+        if settings.enabled:
+            enabled[entry.name] = settings
+    return enabled
+
+
+def _problems(
+    error: ValidationError, prefix: tuple[str, ...], source: str, text: str
+) -> list[ConfigProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        path = (*prefix, *(str(p) for p in item["loc"]))
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif item["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+        problems.append(
+            ConfigProblem(source, ".".join(path), locate(text, path) if text else None, message)
+        )
+    return problems
+
+
+def _decode_line(error: tomllib.TOMLDecodeError) -> int | None:
+    lineno = getattr(error, "lineno", None)
+    return lineno if isinstance(lineno, int) else None
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a deep copy of ``base``; tables merge, other values replace."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge(current, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

@@ -1,0 +1,271 @@
+"""An interactive chat in a local community: ``steward console``.
+
+Type as any member, run moderator commands and watch the bot act. Lines starting with
+``/`` are console commands (``/as``, ``/in``, ``/join``, ``/advance`` ...) or, for any
+other name, the bot's own commands run as the current member.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from bot.adapters.local.community import PostRefused
+from bot.adapters.local.scenario import CommunityLine, MemberSpec
+from bot.core.commands import CommandSpec, OptionType
+from bot.core.durations import parse_duration
+from bot.registry import CogRegistry
+from bot.serve import install_reload_signal
+from bot.simulation import LocalSession, action_record, load_for_scenario
+from bot.transcript import describe_action
+
+CONSOLE_HELP = """Console commands:
+  /as NAME [TEXT]        speak as NAME from now on (and say TEXT once)
+  /in CHANNEL            move to #CHANNEL
+  /join NAME [ROLE ...]  a new member joins (roles optional)
+  /leave NAME            a member leaves
+  /dm TEXT               write to the bot privately
+  /react MESSAGE EMOJI   react to a message by id
+  /click TARGET CHOICE   click a button the bot posted
+  /edit MESSAGE TEXT     edit a message; /delete MESSAGE deletes it
+  /advance DURATION      move the clock (30m, 2h, 1d), firing what is due
+  /who                   list members and channels
+  /quit                  leave the console
+Any other /NAME runs the bot's command NAME as the current member; /help lists them.
+Plain text is posted as the current member in the current channel."""
+
+DEFAULT_CHANNELS = ["general", "support", "off-topic", "mod-log"]
+DEFAULT_MEMBERS = [
+    MemberSpec(name="owner", roles=["admin"], owner=True, lang="en"),
+    MemberSpec(name="mod1", roles=["moderator"], lang="en"),
+    MemberSpec(name="alice", lang="en"),
+    MemberSpec(name="bob", lang="fr"),
+]
+
+
+class Console:
+    """Turn typed lines into local events and print what the bot does.
+
+    Args:
+        session: The running local session.
+        out: Where to print.
+    """
+
+    def __init__(self, session: LocalSession, out: TextIO) -> None:
+        self.session = session
+        self.out = out
+        self.speaker = "mod1"
+        self.channel = "general"
+        self.done = False
+        session.platform.observe(
+            lambda applied: self._print(describe_action(action_record(applied)))
+        )
+        self._console: dict[str, Callable[[list[str], str], Any]] = {
+            "as": self._as,
+            "in": self._in,
+            "join": self._join,
+            "leave": self._leave,
+            "dm": self._dm,
+            "react": self._react,
+            "click": self._click,
+            "edit": self._edit,
+            "delete": self._delete,
+            "advance": self._advance,
+            "who": self._who,
+            "quit": self._quit,
+            "exit": self._quit,
+        }
+
+    def _print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    @property
+    def prompt(self) -> str:
+        """Return the prompt showing who speaks where."""
+        return f"{self.speaker}@#{self.channel}> "
+
+    async def handle(self, line: str) -> None:
+        """Act on one typed line."""
+        text = line.strip()
+        if not text:
+            return
+        try:
+            if text.startswith("/"):
+                await self._slash(text[1:])
+            else:
+                await self.session.driver.say(self.speaker, self.channel, text)
+        except PostRefused as refusal:
+            self._print(f"  ! {refusal}")
+        except ValueError as error:
+            self._print(f"  ! {error}")
+        await self.session.app.bus.join()
+
+    async def _slash(self, text: str) -> None:
+        name, _, rest = text.partition(" ")
+        handler = self._console.get(name)
+        if handler is not None:
+            result = handler(_words(rest), rest.strip())
+            if asyncio.iscoroutine(result):
+                await result
+            return
+        if name == "help":
+            self._print(CONSOLE_HELP)
+        await self._bot_command(text)
+
+    async def _bot_command(self, text: str) -> None:
+        runtime = self.session.app.runtimes[self.session.community.name]
+        words = _words(text)
+        spec = _longest_command(runtime.commands, words)
+        if spec is None:
+            await self.session.driver.command(self.speaker, self.channel, words[0], {})
+            return
+        args = words[len(spec.name.split()) :]
+        await self.session.driver.command(
+            self.speaker, self.channel, spec.name, bind_arguments(spec, args)
+        )
+
+    def _as(self, words: list[str], rest: str) -> Any:
+        if not words:
+            raise ValueError("usage: /as NAME [TEXT]")
+        if self.session.community.member(words[0]) is None:
+            raise ValueError(f"nobody called {words[0]!r} here; /join them first")
+        self.speaker = words[0]
+        said = rest.strip()[len(words[0]) :].strip()
+        return self.session.driver.say(self.speaker, self.channel, said) if said else None
+
+    def _in(self, words: list[str], _: str) -> None:
+        if not words or words[0].lstrip("#") not in self.session.community.channels:
+            raise ValueError(f"channels: {', '.join(self.session.community.channels)}")
+        self.channel = words[0].lstrip("#")
+
+    async def _join(self, words: list[str], _: str) -> None:
+        if not words:
+            raise ValueError("usage: /join NAME [ROLE ...]")
+        from bot.adapters.local.driver import member_from  # noqa: PLC0415
+
+        now = self.session.clock.now()
+        await self.session.driver.join(
+            member_from(words[0], roles=words[1:], joined=now, account_created=now)
+        )
+
+    async def _leave(self, words: list[str], _: str) -> None:
+        await self.session.driver.leave(words[0] if words else self.speaker)
+
+    async def _dm(self, _: list[str], rest: str) -> None:
+        await self.session.driver.direct_message(self.speaker, rest)
+
+    async def _react(self, words: list[str], _: str) -> None:
+        if len(words) != 2:
+            raise ValueError("usage: /react MESSAGE EMOJI")
+        await self.session.driver.react(self.speaker, words[0], words[1])
+
+    async def _click(self, words: list[str], _: str) -> None:
+        if len(words) != 2:
+            raise ValueError("usage: /click TARGET CHOICE")
+        await self.session.driver.click(self.speaker, words[0], words[1])
+
+    async def _edit(self, words: list[str], rest: str) -> None:
+        if len(words) < 2:
+            raise ValueError("usage: /edit MESSAGE TEXT")
+        await self.session.driver.edit(words[0], rest.strip()[len(words[0]) :].strip())
+
+    async def _delete(self, words: list[str], _: str) -> None:
+        if len(words) != 1:
+            raise ValueError("usage: /delete MESSAGE")
+        await self.session.driver.delete(words[0])
+
+    async def _advance(self, words: list[str], _: str) -> None:
+        if len(words) != 1:
+            raise ValueError("usage: /advance DURATION (30m, 2h, 1d)")
+        target = self.session.clock.now() + parse_duration(words[0])
+        await self.session.advance(target)
+        self._print(f"  (the time is now {target.strftime('%Y-%m-%d %H:%M')} UTC)")
+
+    def _who(self, _: list[str], __: str) -> None:
+        place = self.session.community
+        for entry in place.members.values():
+            state = "" if entry.present else " (gone)"
+            roles = ",".join(sorted(entry.member.roles))
+            self._print(f"  {entry.member.name}{' [' + roles + ']' if roles else ''}{state}")
+        self._print(f"  channels: {', '.join('#' + c for c in place.channels)}")
+
+    def _quit(self, _: list[str], __: str) -> None:
+        self.done = True
+
+
+def _words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def _longest_command(commands: Any, words: list[str]) -> CommandSpec | None:
+    for size in range(min(3, len(words)), 0, -1):
+        bound = commands.get(" ".join(words[:size]))
+        if bound is not None:
+            spec: CommandSpec = bound.spec
+            return spec
+    return None
+
+
+def bind_arguments(spec: CommandSpec, args: list[str]) -> dict[str, str]:
+    """Map typed words to a command's options.
+
+    ``name=value`` words set an option by name; other words fill the options in order,
+    and the last string option takes the rest of the line, so reasons need no quotes.
+    """
+    named: dict[str, str] = {}
+    positional: list[str] = []
+    for word in args:
+        key, sep, value = word.partition("=")
+        if sep and key in {o.name for o in spec.options}:
+            named[key] = value
+        else:
+            positional.append(word)
+    free = [o for o in spec.options if o.name not in named]
+    for index, option in enumerate(free):
+        if not positional:
+            break
+        last_text = option.type is OptionType.STRING and index == len(free) - 1
+        named[option.name] = " ".join(positional) if last_text else positional.pop(0)
+        if last_text:
+            positional = []
+    if positional:
+        named["_extra"] = " ".join(positional)  # refused by the router as an unknown option
+    return named
+
+
+async def run_console(
+    registry: CogRegistry, config_text: str, source: str, *, name: str, stdin: TextIO, out: TextIO
+) -> None:
+    """Run the console until /quit or end of input."""
+    line = CommunityLine(
+        type="community", name=name, channels=DEFAULT_CHANNELS, members=DEFAULT_MEMBERS
+    )
+    loaded = load_for_scenario(line, registry, config_text, source)
+    session = await LocalSession.open(
+        line, loaded, registry, start=datetime.now(UTC).replace(microsecond=0)
+    )
+    console = Console(session, out)
+    install_reload_signal(session.app)
+    interactive = stdin.isatty()
+    out.write(f"Steward console: community {name!r}. /help lists commands; /quit leaves.\n")
+    loop = asyncio.get_running_loop()
+    try:
+        while not console.done:
+            if interactive:
+                out.write(console.prompt)
+                out.flush()
+            typed = await loop.run_in_executor(None, stdin.readline)
+            if not typed:
+                break
+            if not interactive:
+                out.write(console.prompt + typed.rstrip("\n") + "\n")
+            await console.handle(typed)
+    finally:
+        await session.close()

@@ -1,0 +1,157 @@
+"""Serve the configured communities until stopped: ``steward run``.
+
+Platform connections plug in through :data:`CONNECTORS`, keyed by platform name; the
+Discord and Slack adapters register theirs. The local platform has no network side, so a
+configuration with only local communities is pointed at ``steward console`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+from bot.app import App
+from bot.config import ConfigError, ConfigProblem, LoadedConfig, load_config
+from bot.core.clock import SystemClock
+from bot.core.protocols import Clock, Gateway
+from bot.registry import CogRegistry
+from bot.storage.sqlite import SqliteStorage
+
+logger = logging.getLogger(__name__)
+
+
+class Connection(Protocol):
+    """A live connection to one platform."""
+
+    @property
+    def gateway(self) -> Gateway:
+        """Return the gateway that applies actions on this platform."""
+        ...
+
+    async def run(self, app: App) -> None:
+        """Receive events and hand them to ``app.ingest`` until cancelled."""
+        ...
+
+
+Connector = Callable[[LoadedConfig, Clock], Awaitable[Connection]]
+CONNECTORS: dict[str, Connector] = {}
+"""Platform name to a coroutine that connects to it; adapters register themselves here."""
+
+
+def pid_file(database: Path) -> Path:
+    """Return where a running ``steward run`` records its process id."""
+    return database.with_name(database.name + ".pid")
+
+
+def signal_reload(database: Path) -> int:
+    """Send SIGHUP to the ``steward run`` that uses ``database``.
+
+    Returns:
+        The process id signalled.
+
+    Raises:
+        LookupError: If no running process is recorded.
+    """
+    path = pid_file(database)
+    try:
+        pid = int(path.read_text(encoding="utf-8").strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as error:
+        raise LookupError(f"no running steward for {database} ({path}: {error})") from error
+    return pid
+
+
+def install_reload_signal(app: App) -> None:
+    """Reload the configuration whenever the process receives SIGHUP."""
+    loop = asyncio.get_running_loop()
+
+    def on_hangup() -> None:
+        task = loop.create_task(_reload(app))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hangup)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+async def _reload(app: App) -> None:
+    report = await app.reload()
+    log = logger.info if report.ok else logger.error
+    log("SIGHUP reload: %s", report.summary())
+
+
+def _connectors(loaded: LoadedConfig) -> dict[str, Connector]:
+    platforms = {c.platform for c in loaded.config.communities.values()}
+    problems = []
+    if not platforms:
+        problems.append(
+            ConfigProblem(loaded.source, "communities", None, "no community is configured")
+        )
+    if platforms == {"local"}:
+        problems.append(
+            ConfigProblem(
+                loaded.source,
+                "communities",
+                None,
+                "local communities have no network side; use `steward console` or `simulate`",
+            )
+        )
+    problems.extend(
+        ConfigProblem(
+            loaded.source, "communities", None, f"no {name} adapter is available in this build"
+        )
+        for name in sorted(platforms - {"local"} - set(CONNECTORS))
+    )
+    if problems:
+        raise ConfigError(problems)
+    return {name: CONNECTORS[name] for name in platforms - {"local"}}
+
+
+async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path | None) -> None:
+    """Connect, start the cogs, and run until SIGINT or SIGTERM.
+
+    Raises:
+        ConfigError: If no configured community can be served.
+    """
+    connectors = _connectors(loaded)
+    clock = SystemClock()
+    database = loaded.config.steward.database
+    storage = await SqliteStorage.open(database, clock=clock)
+    connections = {name: await connect(loaded, clock) for name, connect in connectors.items()}
+    reload = (lambda: load_config(config_file, registry)) if config_file else None
+    app = App(
+        loaded,
+        registry=registry,
+        storage=storage,
+        clock=clock,
+        load_config=reload,
+        gateways={name: c.gateway for name, c in connections.items()},
+    )
+    pid = pid_file(database)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    install_reload_signal(app)
+    pid.write_text(str(os.getpid()), encoding="utf-8")
+    tasks = [asyncio.create_task(app.timers.run(), name="timers")]
+    tasks += [asyncio.create_task(c.run(app), name=f"platform:{n}") for n, c in connections.items()]
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await app.stop()
+        await storage.close()
+        with contextlib.suppress(OSError):
+            pid.unlink()

@@ -1,0 +1,369 @@
+"""Run a local community on a virtual clock: the engine of simulate, demo, console and bench.
+
+A :class:`LocalSession` composes the real app (config, storage, bus, cogs) with the local
+platform and a virtual clock. Events are delivered one at a time through a single bus
+worker and the clock moves only when told to, so the same scenario always yields the same
+actions, and a scripted month takes as long as the CPU needs, not a month.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.adapters.local.community import LocalCommunity, PostRefused
+from bot.adapters.local.driver import LocalDriver, member_from
+from bot.adapters.local.gateway import Applied, LocalPlatform
+from bot.adapters.local.scenario import (
+    AdvanceLine,
+    ClickLine,
+    CommandLine,
+    CommunityLine,
+    DeleteLine,
+    DmLine,
+    EditLine,
+    EventLine,
+    JoinLine,
+    LeaveLine,
+    MemberSpec,
+    MessageLine,
+    ReactionLine,
+    ScenarioError,
+    event_time,
+    parse_community,
+    read_events,
+)
+from bot.app import App
+from bot.config import Config, LoadedConfig, merge, parse_config
+from bot.core.bus import EventBus
+from bot.core.clock import VirtualClock, as_utc
+from bot.core.models import Member
+from bot.core.refs import Ref
+from bot.registry import CogRegistry
+from bot.storage.sqlite import SqliteStorage
+
+_TOP_LEVEL = set(Config.model_fields) - {"communities"}
+
+
+def community_overrides(community: CommunityLine) -> dict[str, Any]:
+    """Turn a scenario's community line into config overrides.
+
+    Keys of ``config`` that name a top-level section (``bus``, ``steward``...) override
+    that section; every other key overrides the community's own table.
+    """
+    top = {k: v for k, v in community.config.items() if k in _TOP_LEVEL}
+    own = {k: v for k, v in community.config.items() if k not in _TOP_LEVEL}
+    own = merge(own, {"platform": "local", "id": community.name})
+    return {**top, "communities": {community.name: own}}
+
+
+def load_for_scenario(
+    community: CommunityLine,
+    registry: CogRegistry,
+    config_text: str = "",
+    source: str = "<defaults>",
+) -> LoadedConfig:
+    """Validate the config a scenario runs with: the file plus overrides, this community only.
+
+    Raises:
+        bot.config.ConfigError: If the merged configuration is invalid.
+    """
+    loaded = parse_config(
+        config_text, registry, source=source, overrides=community_overrides(community)
+    )
+    name = community.name
+    config = loaded.config.model_copy(
+        update={"communities": {name: loaded.config.communities[name]}}
+    )
+    return LoadedConfig(config=config, cogs={name: loaded.cogs[name]}, source=loaded.source)
+
+
+def action_record(applied: Applied) -> dict[str, Any]:
+    """Describe an applied action as one JSON-compatible object (the ``simulate`` output).
+
+    Refs become their local ids, which are the scenario's names and message ids;
+    durations become seconds. Empty optional fields are left out.
+    """
+    action = applied.action
+    record: dict[str, Any] = {"at": _iso(applied.at), "action": action.kind}
+    for spec in fields(action):
+        if spec.name in {"community", "actor", "reason", "rule", "case"}:
+            continue
+        value = _plain(getattr(action, spec.name))
+        if value not in (None, "", (), []):
+            record[spec.name] = value
+    if applied.result.ref is not None:
+        record["created"] = applied.result.ref.id
+    if action.actor != "bot":
+        record["actor"] = Ref.parse(action.actor).id if ":" in action.actor else action.actor
+    for key in ("reason", "rule", "case"):
+        value = getattr(action, key)
+        if value:
+            record[key] = value
+    if not applied.result.ok:
+        record["ok"] = False
+        record["error"] = applied.result.error
+    return record
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Ref):
+        return value.id
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def _iso(when: datetime) -> str:
+    return as_utc(when).isoformat().replace("+00:00", "Z")
+
+
+class LocalSession:
+    """The app serving one local community on a virtual clock.
+
+    Use :meth:`open`; call :meth:`close` when done.
+    """
+
+    def __init__(
+        self,
+        *,
+        app: App,
+        platform: LocalPlatform,
+        community: LocalCommunity,
+        driver: LocalDriver,
+        clock: VirtualClock,
+        storage: SqliteStorage,
+        scratch: tempfile.TemporaryDirectory[str] | None,
+    ) -> None:
+        self.app = app
+        self.platform = platform
+        self.community = community
+        self.driver = driver
+        self.clock = clock
+        self._storage = storage
+        self._scratch = scratch
+
+    @classmethod
+    async def open(
+        cls,
+        line: CommunityLine,
+        loaded: LoadedConfig,
+        registry: CogRegistry,
+        *,
+        start: datetime,
+        database: Path | None = None,
+        workers: int = 1,
+    ) -> LocalSession:
+        """Build the community, open storage, start the app.
+
+        Args:
+            line: The scenario's community line.
+            loaded: The validated config (see :func:`load_for_scenario`).
+            registry: Known cogs.
+            start: Where the virtual clock starts.
+            database: The SQLite file to use; a temporary one when ``None``.
+            workers: Bus workers; one keeps the output deterministic.
+        """
+        clock = VirtualClock(start)
+        scratch = None
+        if database is None:
+            scratch = tempfile.TemporaryDirectory(prefix="steward-sim-")
+            database = Path(scratch.name) / "steward.db"
+        storage = await SqliteStorage.open(database, clock=clock)
+        platform = LocalPlatform(clock)
+        community = LocalCommunity(line.name)
+        for channel in line.channels:
+            community.add_channel(channel)
+        for spec in line.members:
+            community.add_member(_member(spec, clock.now()))
+        platform.add_community(community)
+        settings = loaded.config.bus
+        bus = EventBus(
+            workers=workers, capacity=settings.capacity, handler_timeout=settings.handler_timeout
+        )
+        app = App(
+            loaded,
+            registry=registry,
+            storage=storage,
+            gateways={"local": platform},
+            clock=clock,
+            bus=bus,
+        )
+        await app.start()
+        driver = LocalDriver(platform, community, loaded.community(line.name), clock, app.ingest)
+        return cls(
+            app=app,
+            platform=platform,
+            community=community,
+            driver=driver,
+            clock=clock,
+            storage=storage,
+            scratch=scratch,
+        )
+
+    async def close(self) -> None:
+        """Stop the app and release storage."""
+        await self.app.stop()
+        await self._storage.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+    async def advance(self, to: datetime) -> None:
+        """Move the clock, firing due timers in order, and wait for what they caused."""
+        if as_utc(to) > self.clock.now():
+            await self.app.timers.advance(self.clock, to)
+        await self.app.bus.join()
+
+    async def play(self, line: EventLine) -> str | None:
+        """Play one scenario event at its time and wait for everything it caused.
+
+        Returns:
+            Why the platform refused the event, or ``None`` when it happened.
+        """
+        await self.advance(event_time(line))
+        try:
+            await self._dispatch(line)
+        except PostRefused as refusal:
+            return str(refusal)
+        finally:
+            await self.app.bus.join()
+        return None
+
+    async def _dispatch(self, line: EventLine) -> None:
+        driver = self.driver
+        match line:
+            case MessageLine():
+                await driver.say(
+                    line.author,
+                    line.channel,
+                    line.content,
+                    message_id=line.id,
+                    reply_to=line.reply_to,
+                    attachments=tuple(line.attachments),
+                    thread=line.thread,
+                )
+            case EditLine():
+                await driver.edit(line.id, line.content)
+            case DeleteLine():
+                await driver.delete(line.id)
+            case JoinLine():
+                await driver.join(_member(line.member, line.at))
+            case LeaveLine():
+                await driver.leave(line.member)
+            case ReactionLine():
+                await driver.react(line.author, line.message, line.emoji)
+            case CommandLine():
+                await driver.command(line.author, line.channel, line.name, line.options)
+            case ClickLine():
+                await driver.click(line.author, line.target, line.choice)
+            case DmLine():
+                await driver.direct_message(line.author, line.content)
+            case AdvanceLine():
+                pass  # the clock already moved to line.to
+
+
+def _member(spec: MemberSpec, now: datetime) -> Member:
+    joined = as_utc(spec.joined) if spec.joined else now
+    created = as_utc(spec.account_created) if spec.account_created else None
+    return member_from(
+        spec.name,
+        roles=spec.roles,
+        display_name=spec.display_name,
+        joined=joined,
+        account_created=created,
+        lang=spec.lang,
+        bot=spec.bot,
+        owner=spec.owner,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An input event the platform refused (a timed-out member posting, say)."""
+
+    line: int
+    reason: str
+
+
+async def simulate(
+    lines: Iterable[str],
+    registry: CogRegistry,
+    *,
+    config_text: str = "",
+    config_source: str = "<defaults>",
+    on_action: Callable[[dict[str, Any]], None],
+    on_refusal: Callable[[Refusal], None] = lambda _: None,
+    on_event: Callable[[int, EventLine], None] = lambda _n, _e: None,
+    database: Path | None = None,
+) -> int:
+    """Replay a scenario, reporting every action the bot takes as it takes it.
+
+    Args:
+        lines: The scenario, one JSON object per line.
+        registry: Known cogs.
+        config_text: The TOML config to start from (empty: defaults).
+        config_source: Its name, for error messages.
+        on_action: Receives each action as a ``simulate`` output record.
+        on_refusal: Receives each input event the platform refused.
+        on_event: Receives each input event before it is played (for transcripts).
+        database: A SQLite file to keep; a temporary one when ``None``.
+
+    Returns:
+        How many events were played.
+
+    Raises:
+        ScenarioError: If the scenario is malformed.
+        bot.config.ConfigError: If the config or the scenario's overrides are invalid.
+    """
+    iterator = iter(lines)
+    number, first = _first_line(iterator)
+    community = parse_community(first, number)
+    loaded = load_for_scenario(community, registry, config_text, config_source)
+    events = read_events(iterator, first_line=number + 1)
+    pending = next(events, None)
+    start = community.start or (event_time(pending[1]) if pending else datetime.now(UTC))
+    session = await LocalSession.open(
+        community, loaded, registry, start=as_utc(start), database=database
+    )
+    session.platform.observe(lambda applied: on_action(action_record(applied)))
+    played = 0
+    try:
+        while pending is not None:
+            number, line = pending
+            on_event(number, line)
+            refusal = await session.play(line)
+            if refusal is not None:
+                on_refusal(Refusal(number, refusal))
+            played += 1
+            pending = next(events, None)
+    finally:
+        await session.close()
+    return played
+
+
+def _first_line(lines: Iterator[str]) -> tuple[int, str]:
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if text and not text.startswith("//"):
+            return number, text
+    raise ScenarioError("line 1: the scenario is empty")
+
+
+def write_json_line(out: TextIO) -> Callable[[Mapping[str, Any]], None]:
+    """Return a callback that writes each record as a JSON line to ``out``."""
+
+    def write(record: Mapping[str, Any]) -> None:
+        out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+
+    return write

@@ -1,0 +1,75 @@
+"""Commands every community has, whatever cogs it runs: help, status, cogs, reload."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core.commands import CommandContext, command
+from bot.core.community import Permission
+from bot.core.durations import format_duration
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+
+class SystemCommands:
+    """The built-in commands, bound to the running app.
+
+    Args:
+        app: The running app.
+    """
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    @command(
+        "help", description="List the commands you can use here.", permission=Permission.EVERYONE
+    )
+    async def help(self, ctx: CommandContext) -> None:
+        """Reply with every command the author may run, with its usage."""
+        runtime = self._app.runtimes[ctx.community.key]
+        lines = [
+            f"{bound.spec.usage} - {bound.spec.description}"
+            for name, bound in sorted(runtime.commands.items())
+            if bound.spec.permission <= ctx.permission and name
+        ]
+        await ctx.reply("Commands you can use:\n" + "\n".join(lines))
+
+    @command(
+        "steward status", description="Show how Steward is doing.", permission=Permission.MODERATOR
+    )
+    async def status(self, ctx: CommandContext) -> None:
+        """Reply with uptime, event counts, failures and the enabled cogs."""
+        app = self._app
+        stats = app.bus.stats
+        runtime = app.runtimes[ctx.community.key]
+        uptime = format_duration(app.clock.now() - app.started_at)
+        await ctx.reply(
+            f"Steward is up for {uptime}. Events: {stats.published} received, "
+            f"{stats.handled} handled, {stats.failed} failed, {app.bus.pending} waiting. "
+            f"Cogs: {', '.join(runtime.cogs) or 'none'}."
+        )
+
+    @command(
+        "steward cogs",
+        description="List the cogs and whether they run here.",
+        permission=Permission.MODERATOR,
+    )
+    async def cogs(self, ctx: CommandContext) -> None:
+        """Reply with every known cog and whether this community runs it."""
+        running = self._app.runtimes[ctx.community.key].cogs
+        lines = [
+            f"{'on ' if entry.name in running else 'off'} {entry.name} - {entry.cls.description}"
+            for entry in self._app.registry
+        ]
+        await ctx.reply("\n".join(lines))
+
+    @command(
+        "steward reload",
+        description="Reload the configuration and cogs.",
+        permission=Permission.ADMIN,
+    )
+    async def reload(self, ctx: CommandContext) -> None:
+        """Reload config and cogs; on failure keep what runs and say why."""
+        report = await self._app.reload()
+        await ctx.reply(report.summary())
