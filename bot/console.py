@@ -11,6 +11,7 @@ import asyncio
 import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.adapters.local.community import PostRefused
@@ -195,6 +196,12 @@ class Console:
 
     def _quit(self, _: list[str], __: str) -> None:
         self.done = True
+
+
+def _reread(source: str, fallback: str) -> str:
+    """Read the config file again for a reload; built-in defaults stay as they were."""
+    path = Path(source)
+    return path.read_text(encoding="utf-8") if path.is_file() else fallback
 
 
 def _words(text: str) -> list[str]:

@@ -164,6 +164,7 @@ class LocalSession:
         start: datetime,
         database: Path | None = None,
         workers: int = 1,
+        reload: Callable[[], LoadedConfig] | None = None,
     ) -> LocalSession:
         """Build the community, open storage, start the app.
 
@@ -174,6 +175,7 @@ class LocalSession:
             start: Where the virtual clock starts.
             database: The SQLite file to use; a temporary one when ``None``.
             workers: Bus workers; one keeps the output deterministic.
+            reload: Reads the configuration again for ``/steward reload`` and SIGHUP.
         """
         clock = VirtualClock(start)
         scratch = None
@@ -199,6 +201,7 @@ class LocalSession:
             gateways={"local": platform},
             clock=clock,
             bus=bus,
+            load_config=reload,
         )
         await app.start()
         driver = LocalDriver(platform, community, loaded.community(line.name), clock, app.ingest)

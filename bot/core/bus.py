@@ -82,6 +82,7 @@ class EventBus:
         self._handler_timeout = handler_timeout
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._running = 0
         self._subs: dict[type[Event], dict[Ref | None, list[Subscription]]] = defaultdict(
             lambda: defaultdict(list)
         )
@@ -155,7 +156,7 @@ class EventBus:
     @property
     def pending(self) -> int:
         """Return how many handler runs are waiting or running."""
-        return self._queue.qsize()
+        return self._queue.qsize() + self._running
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -177,19 +178,29 @@ class EventBus:
         _inside_handler.set(True)
         while True:
             job = await self._queue.get()
+            self._running += 1
             try:
                 await self._run(job)
             finally:
+                self._running -= 1
                 if job.holds_slot:
                     self._capacity.release()
                 self._queue.task_done()
 
     async def _run(self, job: _Job) -> None:
         started = time.perf_counter()
+        deadline = asyncio.timeout(self._handler_timeout)
         try:
-            async with asyncio.timeout(self._handler_timeout):
+            async with deadline:
                 await job.handler(job.event)
         except TimeoutError:
+            if not deadline.expired():
+                # The handler's own timeout (an API call, say): an ordinary failure.
+                self._count_failure(job.name)
+                logger.exception(
+                    "handler %s failed on %s %s", job.name, job.event.kind, job.event.id
+                )
+                return
             self.stats.timed_out += 1
             self._count_failure(job.name)
             logger.error(
@@ -197,6 +208,16 @@ class EventBus:
                 job.name,
                 time.perf_counter() - started,
                 job.event.kind,
+            )
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the bus is closing: let the worker stop
+            # The handler was cancelled from inside (it awaited a cancelled task): a
+            # failure of that handler, not of the worker.
+            self._count_failure(job.name)
+            logger.error(
+                "handler %s was cancelled on %s %s", job.name, job.event.kind, job.event.id
             )
         except Exception:
             self._count_failure(job.name)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.commands import CommandSpec, commands_of
+from bot.core.commands import CommandSpec, attribute_names, commands_of
 from bot.core.community import CommunityInfo
 from bot.core.events import Event
 from bot.core.protocols import (
@@ -140,9 +140,9 @@ class Cog:
     def listeners(cls) -> list[tuple[type[Event], str]]:
         """Return ``(event type, method name)`` for every declared listener."""
         found: list[tuple[type[Event], str]] = []
-        for klass in reversed(cls.__mro__):
-            for attr, value in vars(klass).items():
-                found.extend((event_type, attr) for event_type in getattr(value, LISTENER_ATTR, ()))
+        for attr in attribute_names(cls):
+            method = getattr(cls, attr, None)
+            found.extend((event_type, attr) for event_type in getattr(method, LISTENER_ATTR, ()))
         return found
 
     @classmethod

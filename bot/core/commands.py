@@ -182,13 +182,11 @@ def _options_of(func: CommandHandler) -> tuple[OptionSpec, ...]:
     options: list[OptionSpec] = []
     for param in params:
         hint = hints.get(param.name)
-        description = ""
-        if typing.get_origin(hint) is typing.Annotated:
-            hint, *extras = typing.get_args(hint)
-            description = next((e for e in extras if isinstance(e, str)), "")
+        description = _description(hint)
+        hint = _unannotated(hint)
         optional = False
         if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-            members = [a for a in typing.get_args(hint) if a is not type(None)]
+            members = [_unannotated(a) for a in typing.get_args(hint) if a is not type(None)]
             optional = len(members) < len(typing.get_args(hint))
             hint = members[0] if len(members) == 1 else hint
         if hint not in _TYPES:
@@ -206,6 +204,19 @@ def _options_of(func: CommandHandler) -> tuple[OptionSpec, ...]:
             )
         )
     return tuple(options)
+
+
+def _unannotated(hint: Any) -> Any:
+    return typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else hint
+
+
+def _description(hint: Any) -> str:
+    """Return the first string of an ``Annotated`` hint, looking inside ``X | None`` too."""
+    candidates = [hint, *typing.get_args(hint)]
+    for candidate in candidates:
+        if typing.get_origin(candidate) is typing.Annotated:
+            return next((e for e in typing.get_args(candidate)[1:] if isinstance(e, str)), "")
+    return ""
 
 
 MemberLookup = Callable[[Ref], Awaitable[Member | None]]
@@ -298,11 +309,22 @@ def _boolean(value: Any, text: str) -> bool:
 
 
 def commands_of(cls: type) -> list[CommandSpec]:
-    """Return the commands a class declares, in definition order."""
+    """Return the commands a class declares, base classes first, overrides counted once.
+
+    Each attribute is resolved on ``cls`` itself, so a subclass that overrides a command
+    method replaces it, and one that overrides it without the decorator removes it.
+    """
     found: list[CommandSpec] = []
-    for klass in reversed(cls.__mro__):
-        for value in vars(klass).values():
-            spec = getattr(value, COMMAND_ATTR, None)
-            if isinstance(spec, CommandSpec):
-                found.append(spec)
+    for attr in attribute_names(cls):
+        spec = getattr(getattr(cls, attr, None), COMMAND_ATTR, None)
+        if isinstance(spec, CommandSpec):
+            found.append(spec)
     return found
+
+
+def attribute_names(cls: type) -> list[str]:
+    """Return attribute names in definition order, base classes first, each once."""
+    names: dict[str, None] = {}
+    for klass in reversed(cls.__mro__):
+        names.update(dict.fromkeys(vars(klass)))
+    return list(names)

@@ -6,8 +6,8 @@ import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d{1,6})\s*([smhdw])", re.IGNORECASE)
-_WHOLE = re.compile(r"(?:\s*\d{1,6}\s*[smhdw])+\s*", re.IGNORECASE)
+_PART = re.compile(r"(\d{1,6})\s*([smhdw])", re.IGNORECASE | re.ASCII)
+_WHOLE = re.compile(r"(?:\s*\d{1,6}\s*[smhdw])+\s*", re.IGNORECASE | re.ASCII)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -28,7 +28,10 @@ def parse_duration(text: str) -> timedelta:
     if not cleaned or not _WHOLE.fullmatch(cleaned):
         raise ValueError(f"not a duration: {text!r} (try 30m, 1h, 2d or 1w)")
     seconds = sum(int(n) * _UNITS[unit.lower()] for n, unit in _PART.findall(cleaned))
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError as error:
+        raise ValueError(f"duration too long: {text[:40]!r}") from error
 
 
 def format_duration(duration: timedelta) -> str:

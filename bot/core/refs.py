@@ -21,8 +21,8 @@ class Ref:
     id: str
 
     def __post_init__(self) -> None:
-        if not self.platform or not isinstance(self.platform, str):
-            raise ValueError("a Ref needs a platform name")
+        if not isinstance(self.platform, str) or not self.platform or ":" in self.platform:
+            raise ValueError(f"a Ref needs a platform name without ':', got {self.platform!r}")
         if not isinstance(self.id, str) or not self.id:
             raise ValueError(f"a Ref needs a non-empty string id, got {self.id!r}")
 

@@ -82,6 +82,8 @@ class TimerWheel:
             How many timers fired.
         """
         to = as_utc(to)
+        if to < clock.now():
+            raise ValueError(f"cannot advance the clock back from {clock.now()} to {to}")
         fired = 0
         while (due := self.next_due()) is not None and due <= to:
             clock.set(max(due, clock.now()))

@@ -1,0 +1,5 @@
+"""Run the ``steward`` command line as ``python -m bot``."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,147 @@
+"""The app: commands and permissions, cogs per community, reload that keeps state on failure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.local.scenario import CommunityLine
+from bot.config import load_config
+from bot.core.cog import Cog, CogContext, CogSettings, listener
+from bot.core.events import MessageCreated
+from bot.registry import CogEntry, CogRegistry
+from bot.simulation import LocalSession, load_for_scenario
+from tests.conftest import ScenarioRunner, community
+
+
+def command(author: str, name: str, at: str = "2026-01-01T10:00:00Z", **options: Any) -> dict[str, Any]:
+    return {"type": "command", "at": at, "author": author, "channel": "general", "name": name, "options": options}
+
+
+async def test_member_cannot_run_moderator_command(run_scenario: ScenarioRunner) -> None:
+    actions = await run_scenario([community(), command("alice", "steward status")])
+    assert actions == [
+        {
+            "at": "2026-01-01T10:00:00Z",
+            "action": "reply_ephemeral",
+            "interaction": "i1",
+            "channel": "general",
+            "member": "alice",
+            "content": "Only a moderator can use /steward status.",
+        }
+    ]
+
+
+async def test_moderator_runs_status_and_member_gets_help(run_scenario: ScenarioRunner) -> None:
+    actions = await run_scenario([community(), command("mod1", "steward status"), command("alice", "help")])
+    status, help_reply = (a["content"] for a in actions)
+    assert status.startswith("Steward is up for") and "Cogs: welcome, modlog" in status
+    assert "/help" in help_reply and "/steward status" not in help_reply
+
+
+async def test_reload_is_admin_only(run_scenario: ScenarioRunner) -> None:
+    (reply,) = await run_scenario([community(), command("mod1", "steward reload")])
+    assert reply["content"] == "Only an admin can use /steward reload."
+
+
+async def test_unknown_command_says_so(run_scenario: ScenarioRunner) -> None:
+    (reply,) = await run_scenario([community(), command("alice", "teleport")])
+    assert "no /teleport command" in reply["content"]
+
+
+async def test_bad_option_gets_usage(run_scenario: ScenarioRunner) -> None:
+    (reply,) = await run_scenario([community(), command("alice", "help", extra="x")])
+    assert "unknown option 'extra'" in reply["content"]
+
+
+class Flaky(Cog):
+    """A cog whose loading fails when its settings say so."""
+
+    name = "flaky"
+    description = "Fails to load on demand."
+    class Settings(CogSettings):
+        fail: bool = False
+        greeting: str = "hello"
+
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        self.messages = 0
+
+    @listener(MessageCreated)
+    async def seen(self, _: MessageCreated) -> None:
+        self.messages += 1
+
+    async def on_load(self) -> None:
+        settings = self.ctx.settings
+        assert isinstance(settings, Flaky.Settings)
+        if settings.fail:
+            raise RuntimeError("flaky refuses to load")
+
+
+@pytest.fixture
+async def session(tmp_path: Path) -> AsyncIterator[tuple[LocalSession, CogRegistry, Path]]:
+    registry = CogRegistry([*CogRegistry.discover(), CogEntry(Flaky, "tests")])
+    config = tmp_path / "steward.toml"
+    config.write_text('[communities.acme.cogs.flaky]\ngreeting = "hi"\n', encoding="utf-8")
+    line = CommunityLine.model_validate(community())
+    loaded = load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config))
+    opened = await LocalSession.open(line, loaded, registry, start=datetime(2026, 1, 1, tzinfo=UTC))
+    yield opened, registry, config
+    await opened.close()
+
+
+async def test_reload_applies_new_settings(session: tuple[LocalSession, CogRegistry, Path]) -> None:
+    local, registry, config = session
+    old = local.app.runtimes["acme"].cogs["flaky"]
+    config.write_text('[communities.acme.cogs.flaky]\ngreeting = "bonjour"\n[communities.acme.cogs.welcome]\nenabled = false\n', encoding="utf-8")
+    line = CommunityLine.model_validate(community())
+    report = await local.app.reload(load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config)))
+    assert report.ok, report.summary()
+    new = local.app.runtimes["acme"].cogs["flaky"]
+    assert new is not old
+    assert isinstance(new.ctx.settings, Flaky.Settings) and new.ctx.settings.greeting == "bonjour"
+    assert "welcome" not in local.app.runtimes["acme"].cogs
+    handlers = [s.name for s in local.app.bus.handlers_for(_message_event(local))]
+    assert handlers.count("flaky.seen") == 1, "the old instance must be unsubscribed"
+
+
+async def test_reload_that_fails_keeps_the_old_cogs(session: tuple[LocalSession, CogRegistry, Path]) -> None:
+    local, registry, config = session
+    before = dict(local.app.runtimes["acme"].cogs)
+    line = CommunityLine.model_validate(community())
+    config.write_text("[communities.acme.cogs.flaky]\nfail = true\n", encoding="utf-8")
+    report = await local.app.reload(load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config)))
+    assert not report.ok
+    assert "flaky refuses to load" in report.summary()
+    assert local.app.runtimes["acme"].cogs == before
+
+
+async def test_reload_with_invalid_config_changes_nothing(tmp_path: Path, registry: CogRegistry) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text("[communities.acme]\n", encoding="utf-8")
+    line = CommunityLine.model_validate(community())
+    loaded = load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config))
+    local = await LocalSession.open(
+        line, loaded, registry, start=datetime(2026, 1, 1, tzinfo=UTC), reload=lambda: load_config(config, registry)
+    )
+    try:
+        config.write_text("[communities.acme]\ntimezone = 'Nowhere/Land'\n", encoding="utf-8")
+        before = dict(local.app.runtimes["acme"].cogs)
+        report = await local.app.reload()
+        assert not report.ok
+        assert f"{config}:2: communities.acme.timezone: unknown time zone" in report.summary()
+        assert local.app.runtimes["acme"].cogs == before
+    finally:
+        await local.close()
+
+
+def _message_event(local: LocalSession) -> MessageCreated:
+    from bot.core.models import Message
+
+    author = local.community.members["alice"].member
+    message = Message(ref=author.ref, channel=author.ref, author=author, content="x", created_at=local.clock.now())
+    return MessageCreated(community=local.community.ref, at=local.clock.now(), message=message)

@@ -1,0 +1,117 @@
+"""Configuration: typed validation, errors that name file, key and line, secrets kept out."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config, parse_config
+from bot.registry import CogRegistry
+
+EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
+
+
+def test_the_example_config_is_valid(registry: CogRegistry) -> None:
+    loaded = load_config(EXAMPLE, registry)
+    assert loaded.config.communities["lumen"].timezone == "Europe/Amsterdam"
+    assert set(loaded.cogs["lumen"]) >= {"welcome", "modlog"}
+
+
+def test_empty_config_means_defaults(registry: CogRegistry) -> None:
+    loaded = parse_config("", registry)
+    assert loaded.config.bus.workers == 16
+    assert loaded.config.communities == {}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "steward.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path, registry: CogRegistry) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, registry)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_unknown_key_names_file_key_and_line(tmp_path: Path, registry: CogRegistry) -> None:
+    path = write(tmp_path, '[steward]\ndatabase = "x.db"\n\n[bus]\nworkers = 4\nworkerz = 5\n')
+    assert problems_of(path, registry) == [f"{path}:6: bus.workerz: unknown key"]
+
+
+def test_wrong_type_names_file_key_and_line(tmp_path: Path, registry: CogRegistry) -> None:
+    path = write(tmp_path, '[communities.acme]\nplatform = "local"\n\n\ntimezone = "Mars/Olympus"\n')
+    (problem,) = problems_of(path, registry)
+    assert problem.startswith(f"{path}:5: communities.acme.timezone: unknown time zone")
+
+
+def test_all_problems_are_reported_at_once(tmp_path: Path, registry: CogRegistry) -> None:
+    path = write(tmp_path, '[bus]\nworkers = "many"\ncapacity = 0\n')
+    found = problems_of(path, registry)
+    assert len(found) == 2
+    assert found[0].startswith(f"{path}:2: bus.workers:")
+    assert found[1].startswith(f"{path}:3: bus.capacity:")
+
+
+def test_cog_settings_are_validated_with_lines(tmp_path: Path, registry: CogRegistry) -> None:
+    text = '[communities.acme]\n[communities.acme.cogs.welcome]\nchannel = "general"\ngreet_bots = "sometimes"\n'
+    path = write(tmp_path, text)
+    (problem,) = problems_of(path, registry)
+    assert problem.startswith(f"{path}:4: communities.acme.cogs.welcome.greet_bots:")
+
+
+def test_unknown_cog_is_named(tmp_path: Path, registry: CogRegistry) -> None:
+    path = write(tmp_path, "[communities.acme.cogs.telepathy]\nenabled = true\n")
+    (problem,) = problems_of(path, registry)
+    assert problem.startswith(f"{path}:1: communities.acme.cogs.telepathy: unknown cog 'telepathy'")
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path, registry: CogRegistry) -> None:
+    path = write(tmp_path, '[steward]\ndatabase = "x.db"\nlog_level = \n')
+    (problem,) = problems_of(path, registry)
+    assert problem.startswith(f"{path}:3:")
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path, registry: CogRegistry) -> None:
+    (problem,) = problems_of(tmp_path / "absent.toml", registry)
+    assert "cannot read" in problem
+
+
+def test_literal_secrets_are_refused(tmp_path: Path, registry: CogRegistry) -> None:
+    path = write(tmp_path, '[discord]\ntoken = "MTIz.very-secret"\n')
+    (problem,) = problems_of(path, registry)
+    assert "secrets never go in the config file" in problem
+    assert "very-secret" not in problem
+
+
+def test_secrets_come_from_env_or_file_and_never_print(
+    tmp_path: Path, registry: CogRegistry, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("MY_TOKEN", "env-secret-value")
+    secret_file = tmp_path / "slack_secret"
+    secret_file.write_text("file-secret-value\n", encoding="utf-8")
+    text = f'[discord]\ntoken_env = "MY_TOKEN"\n[slack]\nsigning_secret_file = "{secret_file}"\n'
+    loaded = load_config(write(tmp_path, text), registry)
+    token = loaded.config.discord.token()
+    signing = loaded.config.slack.signing_secret()
+    assert token is not None and token.get_secret_value() == "env-secret-value"
+    assert signing is not None and signing.get_secret_value() == "file-secret-value"
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("test").info("config %r token %s", loaded.config, token)
+    assert "env-secret-value" not in caplog.text
+    assert "env-secret-value" not in repr(loaded.config.discord) + str(token)
+
+
+def test_several_communities_each_with_own_cogs(registry: CogRegistry) -> None:
+    text = (
+        '[communities.one]\nplatform = "discord"\nid = "123"\n'
+        "[communities.one.cogs.welcome]\nenabled = false\n"
+        '[communities.two]\nplatform = "slack"\nid = "T1"\n'
+    )
+    loaded = parse_config(text, registry)
+    assert "welcome" not in loaded.cogs["one"]
+    assert "welcome" in loaded.cogs["two"]
+    assert loaded.community("one").ref.id == "123"

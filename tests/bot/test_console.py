@@ -1,0 +1,68 @@
+"""The console drives a community end to end: members talk, moderators run commands."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.registry import CogRegistry
+from bot.console import run_console
+
+
+async def play(registry: CogRegistry, typed: str, config_text: str = "") -> str:
+    out = io.StringIO()
+    await run_console(registry, config_text, "<defaults>", name="acme", stdin=io.StringIO(typed), out=out)
+    return out.getvalue()
+
+
+async def test_moderator_command_end_to_end(registry: CogRegistry) -> None:
+    transcript = await play(registry, "/as mod1\n/steward status\n/as alice\n/steward status\n/quit\n")
+    assert "Steward told mod1 privately: Steward is up for" in transcript
+    assert "Steward told alice privately: Only a moderator can use /steward status." in transcript
+
+
+async def test_members_talk_join_and_time_moves(registry: CogRegistry) -> None:
+    transcript = await play(registry, "/as alice hello there\n/join zoe\n/advance 2h\n/in nowhere\n/who\n")
+    assert "alice@#general> /as alice hello there" in transcript
+    assert "Steward posted in #general: Welcome to acme, zoe!" in transcript
+    assert "(the time is now" in transcript
+    assert "! channels: general, support, off-topic, mod-log" in transcript
+    assert "zoe" in transcript.split("/who", 1)[1]
+
+
+async def test_positional_arguments_fill_options(registry: CogRegistry) -> None:
+    transcript = await play(registry, "/as alice\n/help\n/help please\n")
+    assert "Commands you can use:" in transcript
+    assert "unknown option '_extra'" in transcript
+
+
+def test_sighup_reloads_the_console(tmp_path: Path) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text("[communities.acme]\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "bot", "--log-level", "info", "console", "--config", str(config), "--community", "acme"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert "Steward console" in proc.stdout.readline()
+        config.write_text("[communities.acme.cogs.welcome]\nenabled = false\n", encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        out, err = proc.communicate("/as owner\n/steward cogs\n/quit\n", timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "SIGHUP reload: Reloaded: acme." in err
+    assert "off welcome" in out
+    assert proc.returncode == 0
