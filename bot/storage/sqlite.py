@@ -1,0 +1,295 @@
+"""The SQLite storage backend: the core repositories over one :class:`Database`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from bot.core.clock import SystemClock
+from bot.core.protocols import AuditEntry, Clock
+from bot.core.refs import Ref
+from bot.storage._codec import dump_json, from_db_time, load_json, to_db_time
+from bot.storage.database import DEFAULT_BUSY_TIMEOUT_MS, Database, Row
+from bot.storage.migrate import CORE_MIGRATIONS, MigrationSource
+
+_AUDIT_COLUMNS = "community, at, action, actor, target, reason, ok, error, rule, case_id, detail"
+
+
+class SqliteAuditLog:
+    """Store the audit log in the ``audit_log`` table.
+
+    Args:
+        db: The database.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, entry: AuditEntry) -> None:
+        """Append one entry.
+
+        Args:
+            entry: The entry; its ``detail`` must be JSON-compatible.
+
+        Raises:
+            TypeError: If ``detail`` holds something JSON cannot represent.
+            ValueError: If ``detail`` holds NaN or an infinity.
+        """
+        detail = None if entry.detail is None else dump_json(dict(entry.detail))
+        await self._db.execute(
+            f"INSERT INTO audit_log ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(entry.community),
+                to_db_time(entry.at),
+                entry.action,
+                entry.actor,
+                entry.target,
+                entry.reason,
+                int(entry.ok),
+                entry.error,
+                entry.rule,
+                entry.case,
+                detail,
+            ),
+        )
+
+    async def recent(self, community: Ref, *, limit: int = 50) -> list[AuditEntry]:
+        """Return the latest entries of a community, newest first.
+
+        Entries with the same time come back in reverse order of recording.
+
+        Args:
+            community: The community.
+            limit: The most entries to return.
+
+        Returns:
+            The entries.
+
+        Raises:
+            ValueError: If ``limit`` is negative.
+        """
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit}")
+        rows = await self._db.fetch_all(
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE community = ? "
+            "ORDER BY at DESC, id DESC LIMIT ?",
+            (str(community), limit),
+        )
+        return [_audit_entry(row) for row in rows]
+
+
+class SqliteEventLedger:
+    """Remember handled event ids in the ``event_ledger`` table.
+
+    Args:
+        db: The database.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def first_seen(self, community: Ref, event_id: str, at: datetime) -> bool:
+        """Record an event id; return ``True`` only the first time it is seen.
+
+        One ``INSERT OR IGNORE`` decides, so concurrent calls for one id (from this process
+        or another one on the same file) get exactly one ``True``.
+
+        Args:
+            community: The community the event belongs to.
+            event_id: The platform's id for the event.
+            at: When it was seen; :meth:`forget_before` compares against this.
+
+        Returns:
+            Whether this call recorded it.
+        """
+        result = await self._db.execute(
+            "INSERT OR IGNORE INTO event_ledger (community, event_id, seen_at) VALUES (?, ?, ?)",
+            (str(community), event_id, to_db_time(at)),
+        )
+        return result.rowcount == 1
+
+    async def forget_before(self, at: datetime) -> int:
+        """Drop ids recorded before ``at``, in every community.
+
+        Args:
+            at: The cut-off; ids seen exactly then are kept.
+
+        Returns:
+            How many ids were dropped.
+        """
+        result = await self._db.execute(
+            "DELETE FROM event_ledger WHERE seen_at < ?", (to_db_time(at),)
+        )
+        return result.rowcount
+
+
+class SqliteCogState:
+    """Keep small JSON values per community and cog in the ``cog_state`` table.
+
+    Args:
+        db: The database.
+        clock: Stamps ``updated_at``; the system clock by default.
+    """
+
+    def __init__(self, db: Database, *, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock: Clock = clock if clock is not None else SystemClock()
+
+    async def get(self, community: Ref, cog: str, key: str) -> Any | None:
+        """Return a stored value, or ``None`` if there is none.
+
+        Args:
+            community: The community.
+            cog: The cog's name.
+            key: The value's key.
+
+        Returns:
+            The value as JSON decodes it (tuples stored come back as lists).
+        """
+        row = await self._db.fetch_one(
+            "SELECT value FROM cog_state WHERE community = ? AND cog = ? AND key = ?",
+            (str(community), cog, key),
+        )
+        return None if row is None else load_json(row["value"])
+
+    async def put(self, community: Ref, cog: str, key: str, value: Any) -> None:
+        """Store a JSON-compatible value, replacing the old one.
+
+        Args:
+            community: The community.
+            cog: The cog's name.
+            key: The value's key.
+            value: The value.
+
+        Raises:
+            TypeError: If the value holds something JSON cannot represent.
+            ValueError: If the value holds NaN or an infinity.
+        """
+        await self._db.execute(
+            "INSERT INTO cog_state (community, cog, key, value, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (community, cog, key) "
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (str(community), cog, key, dump_json(value), to_db_time(self._clock.now())),
+        )
+
+    async def delete(self, community: Ref, cog: str, key: str) -> None:
+        """Remove a value if present.
+
+        Args:
+            community: The community.
+            cog: The cog's name.
+            key: The value's key.
+        """
+        await self._db.execute(
+            "DELETE FROM cog_state WHERE community = ? AND cog = ? AND key = ?",
+            (str(community), cog, key),
+        )
+
+
+class SqliteStorage:
+    """The SQLite backend of the ``Storage`` protocol: the core repositories on one file.
+
+    Packages with tables of their own (moderation, cogs) reach the database through
+    :attr:`db` and bring their schema as extra migration sources to :meth:`open`.
+
+    Args:
+        db: An open database with the core schema applied.
+        clock: Stamps times the repositories record on their own.
+    """
+
+    def __init__(self, db: Database, *, clock: Clock | None = None) -> None:
+        self._db = db
+        self._audit = SqliteAuditLog(db)
+        self._ledger = SqliteEventLedger(db)
+        self._cog_state = SqliteCogState(db, clock=clock)
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        extra_sources: Sequence[MigrationSource] = (),
+        clock: Clock | None = None,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> SqliteStorage:
+        """Open a database file and bring the core schema and ``extra_sources`` up to date.
+
+        Args:
+            path: The file, or ``":memory:"``.
+            extra_sources: Further migration sources, applied after the core in this order.
+            clock: Stamps times the repositories record on their own.
+            busy_timeout_ms: How long to wait for another process's write lock.
+
+        Returns:
+            The open storage.
+
+        Raises:
+            bot.storage.migrate.MigrationError: If the migrations cannot be applied.
+        """
+        db = await Database.open(
+            path,
+            migrations=[CORE_MIGRATIONS, *extra_sources],
+            busy_timeout_ms=busy_timeout_ms,
+        )
+        return cls(db, clock=clock)
+
+    @property
+    def backend(self) -> str:
+        """Return the backend's name, ``"sqlite"``."""
+        return "sqlite"
+
+    @property
+    def db(self) -> Database:
+        """Return the database, for repositories of other packages."""
+        return self._db
+
+    @property
+    def audit(self) -> SqliteAuditLog:
+        """Return the audit log."""
+        return self._audit
+
+    @property
+    def ledger(self) -> SqliteEventLedger:
+        """Return the ledger of handled event ids."""
+        return self._ledger
+
+    @property
+    def cog_state(self) -> SqliteCogState:
+        """Return the per-cog key-value store."""
+        return self._cog_state
+
+    async def close(self) -> None:
+        """Close the database; safe to repeat."""
+        await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _audit_entry(row: Row) -> AuditEntry:
+    """Build an audit entry from an ``audit_log`` row."""
+    return AuditEntry(
+        community=Ref.parse(row["community"]),
+        at=from_db_time(row["at"]),
+        action=row["action"],
+        actor=row["actor"],
+        target=row["target"],
+        reason=row["reason"],
+        ok=bool(row["ok"]),
+        error=row["error"],
+        rule=row["rule"],
+        case=row["case_id"],
+        detail=None if row["detail"] is None else load_json(row["detail"]),
+    )
