@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -325,8 +326,12 @@ def _problems(
 
 
 def _decode_line(error: tomllib.TOMLDecodeError) -> int | None:
+    # Python 3.14 gives ``lineno``; before that the line is only in the message.
     lineno = getattr(error, "lineno", None)
-    return lineno if isinstance(lineno, int) else None
+    if isinstance(lineno, int):
+        return lineno
+    found = re.search(r"\(at line (\d+)", str(error))
+    return int(found.group(1)) if found else None
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

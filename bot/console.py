@@ -256,7 +256,11 @@ async def run_console(
     )
     loaded = load_for_scenario(line, registry, config_text, source)
     session = await LocalSession.open(
-        line, loaded, registry, start=datetime.now(UTC).replace(microsecond=0)
+        line,
+        loaded,
+        registry,
+        start=datetime.now(UTC).replace(microsecond=0),
+        reload=lambda: load_for_scenario(line, registry, _reread(source, config_text), source),
     )
     console = Console(session, out)
     install_reload_signal(session.app)

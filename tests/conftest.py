@@ -30,7 +30,9 @@ def run_scenario(registry: CogRegistry) -> ScenarioRunner:
     """Return a coroutine that plays scenario objects and returns the bot's action records."""
 
     async def run(
-        objects: Sequence[dict[str, Any]], config_text: str = "", refusals: list[Refusal] | None = None
+        objects: Sequence[dict[str, Any]],
+        config_text: str = "",
+        refusals: list[Refusal] | None = None,
     ) -> list[dict[str, Any]]:
         actions: list[dict[str, Any]] = []
         await simulate(

@@ -83,7 +83,7 @@ class TimerWheel:
         """
         to = as_utc(to)
         if to < clock.now():
-            raise ValueError(f"cannot advance the clock back from {clock.now()} to {to}")
+            raise ValueError(f"the virtual clock cannot go back from {clock.now()} to {to}")
         fired = 0
         while (due := self.next_due()) is not None and due <= to:
             clock.set(max(due, clock.now()))

@@ -13,13 +13,23 @@ from bot.adapters.local.scenario import CommunityLine
 from bot.config import load_config
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import MessageCreated
+from bot.core.models import Message
 from bot.registry import CogEntry, CogRegistry
 from bot.simulation import LocalSession, load_for_scenario
 from tests.conftest import ScenarioRunner, community
 
 
-def command(author: str, name: str, at: str = "2026-01-01T10:00:00Z", **options: Any) -> dict[str, Any]:
-    return {"type": "command", "at": at, "author": author, "channel": "general", "name": name, "options": options}
+def command(
+    author: str, name: str, at: str = "2026-01-01T10:00:00Z", **options: Any
+) -> dict[str, Any]:
+    return {
+        "type": "command",
+        "at": at,
+        "author": author,
+        "channel": "general",
+        "name": name,
+        "options": options,
+    }
 
 
 async def test_member_cannot_run_moderator_command(run_scenario: ScenarioRunner) -> None:
@@ -37,9 +47,11 @@ async def test_member_cannot_run_moderator_command(run_scenario: ScenarioRunner)
 
 
 async def test_moderator_runs_status_and_member_gets_help(run_scenario: ScenarioRunner) -> None:
-    actions = await run_scenario([community(), command("mod1", "steward status"), command("alice", "help")])
+    actions = await run_scenario(
+        [community(), command("mod1", "steward status"), command("alice", "help")]
+    )
     status, help_reply = (a["content"] for a in actions)
-    assert status.startswith("Steward is up for") and "Cogs: welcome, modlog" in status
+    assert status.startswith("Steward is up for") and "Cogs: modlog, welcome" in status
     assert "/help" in help_reply and "/steward status" not in help_reply
 
 
@@ -63,6 +75,7 @@ class Flaky(Cog):
 
     name = "flaky"
     description = "Fails to load on demand."
+
     class Settings(CogSettings):
         fail: bool = False
         greeting: str = "hello"
@@ -97,9 +110,14 @@ async def session(tmp_path: Path) -> AsyncIterator[tuple[LocalSession, CogRegist
 async def test_reload_applies_new_settings(session: tuple[LocalSession, CogRegistry, Path]) -> None:
     local, registry, config = session
     old = local.app.runtimes["acme"].cogs["flaky"]
-    config.write_text('[communities.acme.cogs.flaky]\ngreeting = "bonjour"\n[communities.acme.cogs.welcome]\nenabled = false\n', encoding="utf-8")
+    config.write_text(
+        '[communities.acme.cogs.flaky]\ngreeting = "bonjour"\n[communities.acme.cogs.welcome]\nenabled = false\n',
+        encoding="utf-8",
+    )
     line = CommunityLine.model_validate(community())
-    report = await local.app.reload(load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config)))
+    report = await local.app.reload(
+        load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config))
+    )
     assert report.ok, report.summary()
     new = local.app.runtimes["acme"].cogs["flaky"]
     assert new is not old
@@ -109,24 +127,34 @@ async def test_reload_applies_new_settings(session: tuple[LocalSession, CogRegis
     assert handlers.count("flaky.seen") == 1, "the old instance must be unsubscribed"
 
 
-async def test_reload_that_fails_keeps_the_old_cogs(session: tuple[LocalSession, CogRegistry, Path]) -> None:
+async def test_reload_that_fails_keeps_the_old_cogs(
+    session: tuple[LocalSession, CogRegistry, Path],
+) -> None:
     local, registry, config = session
     before = dict(local.app.runtimes["acme"].cogs)
     line = CommunityLine.model_validate(community())
     config.write_text("[communities.acme.cogs.flaky]\nfail = true\n", encoding="utf-8")
-    report = await local.app.reload(load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config)))
+    report = await local.app.reload(
+        load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config))
+    )
     assert not report.ok
     assert "flaky refuses to load" in report.summary()
     assert local.app.runtimes["acme"].cogs == before
 
 
-async def test_reload_with_invalid_config_changes_nothing(tmp_path: Path, registry: CogRegistry) -> None:
+async def test_reload_with_invalid_config_changes_nothing(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
     config = tmp_path / "steward.toml"
     config.write_text("[communities.acme]\n", encoding="utf-8")
     line = CommunityLine.model_validate(community())
     loaded = load_for_scenario(line, registry, config.read_text(encoding="utf-8"), str(config))
     local = await LocalSession.open(
-        line, loaded, registry, start=datetime(2026, 1, 1, tzinfo=UTC), reload=lambda: load_config(config, registry)
+        line,
+        loaded,
+        registry,
+        start=datetime(2026, 1, 1, tzinfo=UTC),
+        reload=lambda: load_config(config, registry),
     )
     try:
         config.write_text("[communities.acme]\ntimezone = 'Nowhere/Land'\n", encoding="utf-8")
@@ -140,8 +168,8 @@ async def test_reload_with_invalid_config_changes_nothing(tmp_path: Path, regist
 
 
 def _message_event(local: LocalSession) -> MessageCreated:
-    from bot.core.models import Message
-
     author = local.community.members["alice"].member
-    message = Message(ref=author.ref, channel=author.ref, author=author, content="x", created_at=local.clock.now())
+    message = Message(
+        ref=author.ref, channel=author.ref, author=author, content="x", created_at=local.clock.now()
+    )
     return MessageCreated(community=local.community.ref, at=local.clock.now(), message=message)

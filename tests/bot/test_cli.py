@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,17 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-COMMANDS = ["run", "console", "simulate", "demo", "check-config", "cogs", "backup", "bench", "reload"]
+COMMANDS = [
+    "run",
+    "console",
+    "simulate",
+    "demo",
+    "check-config",
+    "cogs",
+    "backup",
+    "bench",
+    "reload",
+]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -33,7 +44,9 @@ def test_invalid_config_exits_2_and_names_the_line(tmp_path: Path) -> None:
     assert f"{config}:2: bus.workers:" in result.output
 
 
-def test_check_config_shows_secrets_only_as_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_config_shows_secrets_only_as_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STEWARD_DISCORD_TOKEN", "super-secret-token")
     config = tmp_path / "steward.toml"
     config.write_text('[communities.guild]\nplatform = "discord"\nid = "42"\n', encoding="utf-8")
@@ -74,7 +87,9 @@ def test_simulate_writes_json_lines(tmp_path: Path) -> None:
 
 def test_simulate_malformed_scenario_exits_2(tmp_path: Path) -> None:
     scenario = tmp_path / "s.jsonl"
-    scenario.write_text('{"type": "community", "name": "acme"}\n{"type": "join"}\n', encoding="utf-8")
+    scenario.write_text(
+        '{"type": "community", "name": "acme"}\n{"type": "join"}\n', encoding="utf-8"
+    )
     result = CliRunner().invoke(main, ["simulate", str(scenario)])
     assert result.exit_code == 2
     assert "line 2:" in result.output
@@ -92,20 +107,25 @@ def test_backup_copies_the_database(tmp_path: Path) -> None:
     database = tmp_path / "steward.db"
     scenario = tmp_path / "s.jsonl"
     scenario.write_text(
-        json.dumps({"type": "community", "name": "acme"}) + "\n"
-        + json.dumps({"type": "join", "at": "2026-01-01T10:00:00Z", "member": {"name": "zoe"}}) + "\n",
+        json.dumps({"type": "community", "name": "acme"})
+        + "\n"
+        + json.dumps({"type": "join", "at": "2026-01-01T10:00:00Z", "member": {"name": "zoe"}})
+        + "\n",
         encoding="utf-8",
     )
     config = tmp_path / "steward.toml"
     config.write_text(f'[steward]\ndatabase = "{database}"\n', encoding="utf-8")
-    assert CliRunner().invoke(main, ["simulate", str(scenario), "--database", str(database)]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["simulate", str(scenario), "--database", str(database)]).exit_code
+        == 0
+    )
     copy = tmp_path / "copy.db"
     result = CliRunner().invoke(main, ["backup", str(copy), "--config", str(config)])
     assert result.exit_code == 0, result.output
-    import sqlite3
-
     with sqlite3.connect(copy) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'post_message'").fetchone()
+        (count,) = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'post_message'"
+        ).fetchone()
     assert count == 1
     assert CliRunner().invoke(main, ["backup", str(copy), "--config", str(config)]).exit_code == 2
 
@@ -114,4 +134,8 @@ def test_bench_quick_json() -> None:
     result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "bus"])
     assert result.exit_code == 0, result.output
     (entry,) = json.loads(result.stdout)
-    assert entry["name"] == "bus.events_per_second" and entry["unit"] == "events/s" and entry["value"] > 0
+    assert (
+        entry["name"] == "bus.events_per_second"
+        and entry["unit"] == "events/s"
+        and entry["value"] > 0
+    )

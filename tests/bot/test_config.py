@@ -43,7 +43,9 @@ def test_unknown_key_names_file_key_and_line(tmp_path: Path, registry: CogRegist
 
 
 def test_wrong_type_names_file_key_and_line(tmp_path: Path, registry: CogRegistry) -> None:
-    path = write(tmp_path, '[communities.acme]\nplatform = "local"\n\n\ntimezone = "Mars/Olympus"\n')
+    path = write(
+        tmp_path, '[communities.acme]\nplatform = "local"\n\n\ntimezone = "Mars/Olympus"\n'
+    )
     (problem,) = problems_of(path, registry)
     assert problem.startswith(f"{path}:5: communities.acme.timezone: unknown time zone")
 
@@ -88,7 +90,10 @@ def test_literal_secrets_are_refused(tmp_path: Path, registry: CogRegistry) -> N
 
 
 def test_secrets_come_from_env_or_file_and_never_print(
-    tmp_path: Path, registry: CogRegistry, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    registry: CogRegistry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("MY_TOKEN", "env-secret-value")
     secret_file = tmp_path / "slack_secret"

@@ -10,25 +10,32 @@ import sys
 import time
 from pathlib import Path
 
-from bot.registry import CogRegistry
 from bot.console import run_console
+from bot.registry import CogRegistry
 
 
 async def play(registry: CogRegistry, typed: str, config_text: str = "") -> str:
     out = io.StringIO()
-    await run_console(registry, config_text, "<defaults>", name="acme", stdin=io.StringIO(typed), out=out)
+    await run_console(
+        registry, config_text, "<defaults>", name="acme", stdin=io.StringIO(typed), out=out
+    )
     return out.getvalue()
 
 
 async def test_moderator_command_end_to_end(registry: CogRegistry) -> None:
-    transcript = await play(registry, "/as mod1\n/steward status\n/as alice\n/steward status\n/quit\n")
+    transcript = await play(
+        registry, "/as mod1\n/steward status\n/as alice\n/steward status\n/quit\n"
+    )
     assert "Steward told mod1 privately: Steward is up for" in transcript
     assert "Steward told alice privately: Only a moderator can use /steward status." in transcript
 
 
 async def test_members_talk_join_and_time_moves(registry: CogRegistry) -> None:
-    transcript = await play(registry, "/as alice hello there\n/join zoe\n/advance 2h\n/in nowhere\n/who\n")
-    assert "alice@#general> /as alice hello there" in transcript
+    transcript = await play(
+        registry, "/as alice hello there\n/join zoe\n/advance 2h\n/in nowhere\n/who\n"
+    )
+    assert "mod1@#general> /as alice hello there" in transcript
+    assert "alice@#general> /join zoe" in transcript
     assert "Steward posted in #general: Welcome to acme, zoe!" in transcript
     assert "(the time is now" in transcript
     assert "! channels: general, support, off-topic, mod-log" in transcript
@@ -46,7 +53,18 @@ def test_sighup_reloads_the_console(tmp_path: Path) -> None:
     config.write_text("[communities.acme]\n", encoding="utf-8")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot", "--log-level", "info", "console", "--config", str(config), "--community", "acme"],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--log-level",
+            "info",
+            "console",
+            "--config",
+            str(config),
+            "--community",
+            "acme",
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -63,7 +62,14 @@ async def test_refused_posts_are_reported_not_played(registry: CogRegistry) -> N
     lines = lines_of(
         community(),
         {"type": "leave", "at": "2026-01-01T10:00:00Z", "member": "alice"},
-        {"type": "message", "at": "2026-01-01T10:01:00Z", "id": "m1", "channel": "general", "author": "alice", "content": "hi"},
+        {
+            "type": "message",
+            "at": "2026-01-01T10:01:00Z",
+            "id": "m1",
+            "channel": "general",
+            "author": "alice",
+            "content": "hi",
+        },
     )
     await simulate(lines, registry, on_action=lambda _: None, on_refusal=refusals.append)
     assert refusals == [Refusal(3, "alice is not a member of acme")]
@@ -84,10 +90,18 @@ async def test_refused_posts_are_reported_not_played(registry: CogRegistry) -> N
             ],
             "line 3: time goes backwards",
         ),
-        ([json.dumps(community()), '{"type": "leave", "at": "2026-01-02T00:00:00Z", "member": "bob", "x": 1}'], "line 2: x:"),
+        (
+            [
+                json.dumps(community()),
+                '{"type": "leave", "at": "2026-01-02T00:00:00Z", "member": "bob", "x": 1}',
+            ],
+            "line 2: leave.x: Extra inputs",
+        ),
     ],
 )
-async def test_malformed_scenarios_name_the_line(registry: CogRegistry, lines: list[str], message: str) -> None:
+async def test_malformed_scenarios_name_the_line(
+    registry: CogRegistry, lines: list[str], message: str
+) -> None:
     with pytest.raises(ScenarioError, match=message):
         await collect(lines, registry)
 
@@ -95,7 +109,11 @@ async def test_malformed_scenarios_name_the_line(registry: CogRegistry, lines: l
 async def test_scenario_config_overrides_reach_the_cogs(run_scenario: ScenarioRunner) -> None:
     actions = await run_scenario(
         [
-            community(config={"cogs": {"welcome": {"channel": "support", "messages": {"en": "Hi {member}"}}}}),
+            community(
+                config={
+                    "cogs": {"welcome": {"channel": "support", "messages": {"en": "Hi {member}"}}}
+                }
+            ),
             {"type": "join", "at": "2026-01-01T10:00:00Z", "member": {"name": "zoe"}},
         ]
     )
@@ -108,9 +126,9 @@ async def test_docs_examples_run(registry: CogRegistry) -> None:
     examples = _examples(docs)
     assert examples, "docs/scenarios.md must carry runnable examples"
     for scenario, expected in examples:
-        out = io.StringIO()
-        await simulate(scenario.splitlines(), registry, on_action=lambda r, out=out: out.write(json.dumps(r, ensure_ascii=False) + "\n"))
-        assert [json.loads(x) for x in out.getvalue().splitlines()] == [json.loads(x) for x in expected.splitlines()]
+        printed: list[dict[str, Any]] = []
+        await simulate(scenario.splitlines(), registry, on_action=printed.append)
+        assert printed == [json.loads(x) for x in expected.splitlines()]
 
 
 def _examples(text: str) -> list[tuple[str, str]]:

@@ -32,12 +32,22 @@ def test_two_cogs_with_one_name_are_refused() -> None:
         registry.add(CogEntry(Second, "some-plugin"))
 
 
-async def test_every_builtin_cog_loads_and_unloads(registry: CogRegistry, run_scenario: ScenarioRunner) -> None:
-    tables = "".join(f"[communities.acme.cogs.{name}]\nenabled = true\n" for name in registry.names())
+async def test_every_builtin_cog_loads_and_unloads(
+    registry: CogRegistry, run_scenario: ScenarioRunner
+) -> None:
+    tables = "".join(
+        f"[communities.acme.cogs.{name}]\nenabled = true\n" for name in registry.names()
+    )
     actions: list[dict[str, Any]] = await run_scenario(
         [
             community(),
-            {"type": "command", "at": "2026-01-01T10:00:00Z", "author": "mod1", "channel": "general", "name": "steward cogs"},
+            {
+                "type": "command",
+                "at": "2026-01-01T10:00:00Z",
+                "author": "mod1",
+                "channel": "general",
+                "name": "steward cogs",
+            },
         ],
         tables,
     )

@@ -305,10 +305,6 @@ async def test_handler_past_its_timeout_is_cancelled_and_counted(
     assert any("timed out" in r.getMessage() and "slow" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: bus.py _run catches TimeoutError from the handler itself as a bus timeout",
-)
 async def test_handler_raising_timeout_error_is_a_failure_not_a_timeout() -> None:
     async def upstream_gave_up(event: Ping) -> None:
         raise TimeoutError("the upstream API did not answer")
@@ -322,10 +318,6 @@ async def test_handler_raising_timeout_error_is_a_failure_not_a_timeout() -> Non
     assert bus.stats.timed_out == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: bus.py _work dies when a handler raises CancelledError on its own",
-)
 async def test_handler_raising_cancelled_error_does_not_kill_its_worker() -> None:
     delivered = asyncio.Event()
 
@@ -412,10 +404,6 @@ async def test_pending_runs_never_exceed_capacity() -> None:
     assert most_pending <= capacity
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: bus.py EventBus.pending counts only queued runs, not running ones as documented",
-)
 async def test_pending_counts_runs_waiting_or_running() -> None:
     gate = asyncio.Event()
     started = asyncio.Event()

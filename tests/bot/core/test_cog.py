@@ -96,10 +96,6 @@ def test_a_cog_without_declarations_has_none() -> None:
     assert Cog.listeners() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cog.py Cog.listeners lists an overridden listener once per class in the MRO",
-)
 def test_an_overriding_listener_is_listed_once() -> None:
     assert Relistener.listeners() == [(MemberJoined, "on_join")]
 

@@ -188,10 +188,6 @@ def test_unsupported_annotation_raises_type_error(func: CommandHandler) -> None:
         command("bad", description="Bad.")(func)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: commands.py _options_of unwraps Annotated before the union, not inside it",
-)
 def test_annotated_option_may_be_made_optional_from_outside() -> None:
     async def handler(
         self: object, ctx: CommandContext, member: Annotated[Member, "Who"] | None = None
@@ -257,9 +253,6 @@ def test_commands_of_includes_inherited_commands_in_order() -> None:
     assert commands_of(object) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: commands.py commands_of lists an overridden command twice"
-)
 def test_an_overriding_command_replaces_the_inherited_one() -> None:
     specs = commands_of(Override)
     assert len(specs) == 2

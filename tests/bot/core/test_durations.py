@@ -113,13 +113,6 @@ def test_parse_of_typed_text_returns_a_duration_or_raises_value_error(text: str)
     assert duration >= timedelta(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: durations.py parse_duration raises KeyError for U+017F (long s, matches 's' under "
-        "IGNORECASE) and OverflowError for sums beyond timedelta's range"
-    ),
-)
 @given(st.text())
 @example("1\u017f")  # LATIN SMALL LETTER LONG S
 @example("999999w" * 200)

@@ -91,10 +91,6 @@ def test_ref_parse_refuses_malformed_text(text: str) -> None:
         Ref.parse(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: refs.py Ref accepts a platform containing ':' that parse cannot read back",
-)
 def test_ref_with_colon_in_platform_is_refused_or_round_trips() -> None:
     try:
         ref = Ref("a:b", "c")

@@ -14,7 +14,7 @@ from bot.storage import (
     apply_migrations,
     load_migrations,
 )
-from tests.storage.conftest import MigrationPackages
+from tests.bot.storage.conftest import MigrationPackages
 
 FIRST = "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
 SECOND = "ALTER TABLE widgets ADD COLUMN colour TEXT;\nCREATE INDEX widgets_name ON widgets (name);"

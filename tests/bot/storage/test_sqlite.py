@@ -16,7 +16,7 @@ from bot.core.protocols import (
 )
 from bot.core.refs import Ref
 from bot.storage import SqliteStorage
-from tests.storage.conftest import MigrationPackages
+from tests.bot.storage.conftest import MigrationPackages
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 HOME = Ref("slack", "T0:with-colon")
