@@ -14,7 +14,7 @@ ROOT = Path(__file__).parents[1]
 def test_core_contract_forbids_every_other_bot_module() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     contracts = config["tool"]["importlinter"]["contracts"]
-    (core,) = [c for c in contracts if c["source_modules"] == ["bot.core"]]
+    (core,) = [c for c in contracts if c.get("source_modules") == ["bot.core"]]
     others = {f"bot.{m.name}" for m in pkgutil.iter_modules(bot.__path__)} - {
         "bot.core",
         "bot.__main__",
