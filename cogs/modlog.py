@@ -7,7 +7,6 @@ from bot.core.actions import (
     Ban,
     DeleteMessage,
     Kick,
-    PostMessage,
     SetSlowmode,
     Timeout,
     Unban,
@@ -15,7 +14,6 @@ from bot.core.actions import (
 from bot.core.cog import Cog, CogSettings, listener
 from bot.core.durations import format_duration
 from bot.core.events import ActionApplied
-from bot.core.refs import Ref
 
 _MODERATION = (DeleteMessage, Timeout, Kick, Ban, Unban, SetSlowmode)
 
@@ -32,7 +30,7 @@ class ModLogSettings(CogSettings):
     include_failures: bool = True
 
 
-class ModLog(Cog):
+class ModLog(Cog[ModLogSettings]):
     """Post a line to the staff channel for each moderation action."""
 
     name = "modlog"
@@ -43,22 +41,14 @@ class ModLog(Cog):
     @listener(ActionApplied)
     async def record(self, event: ActionApplied) -> None:
         """Post a summary of a moderation action."""
-        settings = self.ctx.settings
-        assert isinstance(settings, ModLogSettings)
+        settings = self.settings
         action = event.action
         if not isinstance(action, _MODERATION):
             return
         if not event.result.ok and not settings.include_failures:
             return
-        community = self.ctx.community
-        await self.ctx.gateway.apply(
-            PostMessage(
-                community=community.ref,
-                channel=Ref(community.ref.platform, settings.channel),
-                content=summarise(action, event.result.ok, event.result.error),
-                reason="mod log",
-            )
-        )
+        text = summarise(action, event.result.ok, event.result.error)
+        await self.post(settings.channel, text, reason="mod log")
 
 
 def summarise(action: Action, ok: bool, error: str) -> str:

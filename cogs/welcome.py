@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from bot.core.actions import PostMessage
 from bot.core.cog import Cog, CogSettings, listener
 from bot.core.events import MemberJoined
-from bot.core.refs import Ref
 from bot.core.templates import pick_language, render
 
 _DEFAULT_MESSAGES = {
@@ -41,7 +39,7 @@ class WelcomeSettings(CogSettings):
     greet_bots: bool = False
 
 
-class Welcome(Cog):
+class Welcome(Cog[WelcomeSettings]):
     """Greet each new member in their language, pointing to the guidelines."""
 
     name = "welcome"
@@ -52,8 +50,7 @@ class Welcome(Cog):
     @listener(MemberJoined)
     async def greet(self, event: MemberJoined) -> None:
         """Post the greeting for a member who just joined."""
-        settings = self.ctx.settings
-        assert isinstance(settings, WelcomeSettings)
+        settings = self.settings
         member = event.member
         if member.is_bot and not settings.greet_bots:
             return
@@ -67,11 +64,4 @@ class Welcome(Cog):
                 "guidelines": settings.guidelines,
             },
         )
-        await self.ctx.gateway.apply(
-            PostMessage(
-                community=community.ref,
-                channel=Ref(community.ref.platform, settings.channel),
-                content=text,
-                reason="welcome",
-            )
-        )
+        await self.post(settings.channel, text, reason="welcome")

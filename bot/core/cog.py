@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
 
+from bot.core.actions import ActionResult, PostMessage
 from bot.core.commands import CommandSpec, attribute_names, commands_of
 from bot.core.community import CommunityInfo
 from bot.core.events import Event
@@ -28,6 +30,7 @@ from bot.core.protocols import (
     Gateway,
     Timers,
 )
+from bot.core.refs import Ref
 
 LISTENER_ATTR = "__steward_listens_to__"
 
@@ -110,15 +113,23 @@ def listener(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Callab
     return mark
 
 
-class Cog:
+SettingsT = TypeVar("SettingsT", bound=CogSettings, default=CogSettings)
+
+
+class Cog(Generic[SettingsT]):
     """Base class of every cog.
 
     Subclasses set ``name`` (unique, lowercase), ``description`` and, when they have
-    options, ``Settings``. ``on_load`` and ``on_unload`` bracket the instance's life:
-    schedule timers and restore state in the first, flush in the second.
+    options, ``Settings``, naming the same model as the type argument
+    (``class Welcome(Cog[WelcomeSettings])``) so that :attr:`settings` is typed.
+    ``on_load`` and ``on_unload`` bracket the instance's life: schedule timers and
+    restore state in the first, flush in the second.
 
     Args:
         ctx: What the cog may use.
+
+    Raises:
+        TypeError: If ``ctx.settings`` is not an instance of the cog's ``Settings``.
     """
 
     name: ClassVar[str] = ""
@@ -127,8 +138,31 @@ class Cog:
     enabled_by_default: ClassVar[bool] = False
 
     def __init__(self, ctx: CogContext) -> None:
+        if not isinstance(ctx.settings, self.Settings):
+            given = type(ctx.settings).__name__
+            raise TypeError(f"cog {self.name!r} needs {self.Settings.__name__}, got {given}")
         self.ctx = ctx
         self.log = ctx.log
+
+    @property
+    def settings(self) -> SettingsT:
+        """Return this instance's validated settings."""
+        return cast(SettingsT, self.ctx.settings)
+
+    def channel(self, ident: str) -> Ref:
+        """Return a ref to a channel of this cog's community by its platform id."""
+        return Ref(self.ctx.community.ref.platform, ident)
+
+    async def post(self, channel: str, content: str, *, reason: str = "") -> ActionResult:
+        """Post a message in a channel of this community, given by its platform id."""
+        return await self.ctx.gateway.apply(
+            PostMessage(
+                community=self.ctx.community.ref,
+                channel=self.channel(channel),
+                content=content,
+                reason=reason,
+            )
+        )
 
     async def on_load(self) -> None:
         """Prepare the instance once it is wired to the bus (restore state, arm timers)."""

@@ -9,13 +9,19 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.local.community import LocalCommunity
+from bot.adapters.local.driver import LocalDriver, member_from
+from bot.adapters.local.gateway import LocalPlatform
 from bot.adapters.local.scenario import CommunityLine
-from bot.config import load_config
+from bot.app import App
+from bot.config import load_config, parse_config
+from bot.core.clock import VirtualClock
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import MessageCreated
 from bot.core.models import Message
 from bot.registry import CogEntry, CogRegistry
 from bot.simulation import LocalSession, load_for_scenario
+from bot.storage.sqlite import SqliteStorage
 from tests.conftest import ScenarioRunner, community
 
 
@@ -173,3 +179,34 @@ def _message_event(local: LocalSession) -> MessageCreated:
         ref=author.ref, channel=author.ref, author=author, content="x", created_at=local.clock.now()
     )
     return MessageCreated(community=local.community.ref, at=local.clock.now(), message=message)
+
+
+async def test_one_process_serves_several_communities(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    text = (
+        "[communities.one.cogs.welcome]\nmessages = { en = 'One welcomes {member}' }\n"
+        "[communities.two.cogs.welcome]\nmessages = { en = 'Two welcomes {member}' }\n"
+        "[communities.three.cogs.welcome]\nenabled = false\n"
+    )
+    loaded = parse_config(text, registry)
+    clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    platform = LocalPlatform(clock)
+    storage = await SqliteStorage.open(tmp_path / "s.db", clock=clock)
+    app = App(loaded, registry=registry, storage=storage, gateways={"local": platform}, clock=clock)
+    await app.start()
+    try:
+        for key in ("one", "two", "three"):
+            place = LocalCommunity(key)
+            place.add_channel("general")
+            platform.add_community(place)
+            driver = LocalDriver(platform, place, loaded.community(key), clock, app.ingest)
+            await driver.join(member_from("zoe"))
+        await app.bus.join()
+    finally:
+        await app.stop()
+        await storage.close()
+    posted = sorted(
+        (a.action.community.id, getattr(a.action, "content", "")) for a in platform.applied
+    )
+    assert posted == [("one", "One welcomes zoe"), ("two", "Two welcomes zoe")]
