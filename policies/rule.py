@@ -1,0 +1,90 @@
+"""The rule base class and the registry of rule types.
+
+A rule type is a class registered under a stable name with :func:`rule`. The name is
+what policy files, logs, case records and metrics use. Each rule type declares its
+parameters as a pydantic model (unknown keys are errors) and judges one message at a
+time, purely: no I/O, no clock but ``ctx.now``, no platform SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, Generic
+
+from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
+
+from bot.core.models import Member
+from policies.context import Context, Subject
+from policies.verdict import Hit
+
+
+class RuleParams(BaseModel):
+    """Base of a rule type's parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ParamsT = TypeVar("ParamsT", bound=RuleParams, default=RuleParams)
+
+
+class RuleLoadError(ValueError):
+    """A rule's parameters are valid in form but cannot be used (a bad pattern, say).
+
+    Attributes:
+        key: The parameter at fault, when one is.
+    """
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class Rule(Generic[ParamsT]):
+    """Judge messages against one guideline.
+
+    Subclasses set ``Params`` and implement :meth:`evaluate`; the constructor may
+    precompile what the parameters describe (patterns, sets) and raise
+    :class:`RuleLoadError` when they cannot be used.
+
+    Args:
+        rule_id: The rule's id in its policy.
+        params: Its validated parameters.
+    """
+
+    type_name: ClassVar[str] = ""
+    Params: ClassVar[type[RuleParams]] = RuleParams
+    needs_scores: ClassVar[bool] = False
+    judges_joins: ClassVar[bool] = False
+
+    def __init__(self, rule_id: str, params: ParamsT) -> None:
+        self.id = rule_id
+        self.params = params
+
+    def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
+        """Return a hit when the message breaks the guideline, else ``None``."""
+        return None
+
+    def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
+        """Return a hit when a member's arrival needs action (rules with ``judges_joins``)."""
+        return None
+
+
+RULE_TYPES: dict[str, type[Rule]] = {}
+
+
+def rule(name: str) -> Callable[[type[Rule]], type[Rule]]:
+    """Register a rule type under a unique, stable name.
+
+    Raises:
+        ValueError: If the name is taken.
+    """
+
+    def register(cls: type[Rule]) -> type[Rule]:
+        if name in RULE_TYPES and RULE_TYPES[name] is not cls:
+            raise ValueError(f"rule type {name!r} is registered twice")
+        cls.type_name = name
+        RULE_TYPES[name] = cls
+        return cls
+
+    return register

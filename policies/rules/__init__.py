@@ -1,0 +1,1 @@
+"""Rule types, one module each; importing this package registers them all."""
