@@ -9,7 +9,7 @@ time, purely: no I/O, no clock but ``ctx.now``, no platform SDK.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Generic
+from typing import Any, ClassVar, Generic
 
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeVar
@@ -70,17 +70,19 @@ class Rule(Generic[ParamsT]):
         return None
 
 
-RULE_TYPES: dict[str, type[Rule]] = {}
+AnyRule = Rule[Any]
+RULE_TYPES: dict[str, type[AnyRule]] = {}
+_R = TypeVar("_R", bound=AnyRule)
 
 
-def rule(name: str) -> Callable[[type[Rule]], type[Rule]]:
+def rule(name: str) -> Callable[[type[_R]], type[_R]]:
     """Register a rule type under a unique, stable name.
 
     Raises:
         ValueError: If the name is taken.
     """
 
-    def register(cls: type[Rule]) -> type[Rule]:
+    def register(cls: type[_R]) -> type[_R]:
         if name in RULE_TYPES and RULE_TYPES[name] is not cls:
             raise ValueError(f"rule type {name!r} is registered twice")
         cls.type_name = name

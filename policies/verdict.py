@@ -48,12 +48,16 @@ class Hit:
         matched: The pieces of text (or names) that matched.
         evidence: Anything else worth recording in the case (scores, counts).
         severity: Overrides the rule's severity when the finding is worse or milder.
+        review: The rule is unsure: hand the message to moderators instead of acting.
+        actions: Overrides the rule's actions for this finding (a raid's response).
     """
 
     reason: str
     matched: tuple[str, ...] = ()
     evidence: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     severity: Severity | None = None
+    review: bool = False
+    actions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,74 @@
+"""Repeated messages: one member's copies, or many accounts pasting one text (a raid)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from rapidfuzz import fuzz
+
+from policies.context import Context, Subject
+from policies.rule import Rule, RuleParams, rule
+from policies.verdict import Hit, Severity
+from policies.windows import fingerprint
+
+_NEAR_CANDIDATES = 10  # a member's latest messages compared for near-duplicates
+
+
+class DuplicatesParams(RuleParams):
+    """What counts as repetition.
+
+    Attributes:
+        per_seconds: The window.
+        min_length: Shorter texts ("ok", "thanks") are never counted.
+        max_repeats: Copies one member may post within the window (this one included).
+        similarity: From 0 to 1: how alike two texts must be to count as copies.
+        max_accounts: Distinct accounts that may post one text within the window before
+            it counts as a copy-paste raid (0 turns this check off).
+    """
+
+    per_seconds: float = Field(60.0, gt=0, le=86_400)
+    min_length: int = Field(12, ge=1)
+    max_repeats: int = Field(3, ge=1)
+    similarity: float = Field(0.9, gt=0, le=1)
+    max_accounts: int = Field(3, ge=0)
+
+
+@rule("duplicates")
+class DuplicatesRule(Rule[DuplicatesParams]):
+    """Flag repeated or mass-pasted messages, across channels."""
+
+    Params = DuplicatesParams
+
+    def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
+        """Compare the message with the member's recent ones and everyone's identical ones."""
+        p = self.params
+        key = fingerprint(subject.text.canonical)
+        if len(key) < p.min_length:
+            return None
+        since = ctx.now - timedelta(seconds=p.per_seconds)
+        author = subject.message.author.ref
+        if p.max_accounts:
+            same = ctx.with_text(key, since)
+            accounts = {r.author for r in same} | {author}
+            if len(accounts) > p.max_accounts:
+                return Hit(
+                    reason=f"the same text from {len(accounts)} accounts within {p.per_seconds:g}s",
+                    matched=(subject.message.content[:100],),
+                    evidence={"accounts": len(accounts), "kind": "copy_paste_raid"},
+                    severity=Severity.HIGH,
+                )
+        mine = ctx.by_member(author, since)[-_NEAR_CANDIDATES:]
+        threshold = p.similarity * 100
+        copies = 1 + sum(
+            1 for r in mine if r.canonical == key or fuzz.ratio(r.canonical, key) >= threshold
+        )
+        if copies > p.max_repeats:
+            channels = len({r.channel for r in mine} | {subject.message.channel})
+            return Hit(
+                reason=f"the same message {copies} times within {p.per_seconds:g}s "
+                f"in {channels} channel(s)",
+                matched=(subject.message.content[:100],),
+                evidence={"copies": copies, "channels": channels, "kind": "repeat"},
+            )
+        return None

@@ -1,0 +1,102 @@
+"""Raids: a spike of joins by new or look-alike accounts, and what those accounts post."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import Field
+from rapidfuzz import fuzz
+
+from bot.core.models import Member
+from policies.context import Context, RecentJoin, Subject
+from policies.rule import Rule, RuleParams, rule
+from policies.verdict import Hit, Severity
+
+
+class RaidParams(RuleParams):
+    """What a raid looks like and how to answer it.
+
+    Attributes:
+        joins: Joins within the window that make a spike.
+        per_seconds: The window.
+        new_account_days: Accounts younger than this count as new.
+        lookalike_similarity: From 0 to 1: names this alike count as look-alikes.
+        min_suspicious: New or look-alike accounts among the spike needed to call it a raid.
+        hold_minutes: How long after a spike the newcomers' messages go to review.
+        on_spike: Actions when a spike is detected (slow the channels down, alert).
+    """
+
+    joins: int = Field(5, ge=2)
+    per_seconds: float = Field(60.0, gt=0, le=3600)
+    new_account_days: float = Field(7.0, ge=0)
+    lookalike_similarity: float = Field(0.8, gt=0, le=1)
+    min_suspicious: int = Field(3, ge=1)
+    hold_minutes: float = Field(30.0, ge=0)
+    on_spike: list[str] = Field(default_factory=lambda: ["slowmode:30s", "alert"])
+
+
+@rule("raid")
+class RaidRule(Rule[RaidParams]):
+    """Detect join spikes, and hold what the newcomers post for review."""
+
+    Params = RaidParams
+    judges_joins = True
+
+    def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
+        """Flag the join that completes a spike of suspicious accounts."""
+        p = self.params
+        window = ctx.joins(ctx.now - timedelta(seconds=p.per_seconds))
+        current = RecentJoin(
+            member=member.ref,
+            name=member.name,
+            at=ctx.now,
+            account_created=member.account_created_at,
+        )
+        spike = [*window, current]
+        if len(spike) != p.joins:
+            return None  # fire once, on the join that completes the spike
+        suspicious = self._suspicious(spike, ctx.now)
+        if len(suspicious) < p.min_suspicious:
+            return None
+        return Hit(
+            reason=f"{len(spike)} joins within {p.per_seconds:g}s, "
+            f"{len(suspicious)} of them new or look-alike accounts",
+            matched=tuple(sorted(suspicious)),
+            evidence={"kind": "join_spike", "joins": len(spike)},
+            severity=Severity.HIGH,
+            actions=tuple(p.on_spike),
+        )
+
+    def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
+        """Send a newcomer's message to review while a recent spike is being held."""
+        p = self.params
+        joined = subject.member.joined_at
+        if (
+            subject.is_staff
+            or joined is None
+            or ctx.now - joined > timedelta(minutes=p.hold_minutes)
+        ):
+            return None
+        spike = ctx.joins(joined - timedelta(seconds=p.per_seconds))
+        names = {j.name for j in spike}
+        if len(spike) < p.joins or subject.member.name not in names:
+            return None
+        if len(self._suspicious(list(spike), joined)) < p.min_suspicious:
+            return None
+        return Hit(
+            reason=f"posted by an account that joined during a raid ({len(spike)} joins)",
+            evidence={"kind": "raid_member"},
+            review=True,
+        )
+
+    def _suspicious(self, joins: list[RecentJoin], now: datetime) -> set[str]:
+        young = now - timedelta(days=self.params.new_account_days)
+        flagged = {
+            j.name for j in joins if j.account_created is not None and j.account_created > young
+        }
+        threshold = self.params.lookalike_similarity * 100
+        for index, first in enumerate(joins):
+            for second in joins[index + 1 :]:
+                if fuzz.ratio(first.name.casefold(), second.name.casefold()) >= threshold:
+                    flagged.update((first.name, second.name))
+        return flagged

@@ -1,0 +1,80 @@
+"""Flood control: too many messages, attachments or emoji from one member too fast."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from policies.context import Context, Subject
+from policies.rule import Rule, RuleParams, rule
+from policies.verdict import Hit
+
+
+class RateParams(RuleParams):
+    """Limits per member within a sliding window.
+
+    Attributes:
+        per_seconds: The window.
+        max_in_channel: Messages allowed in one channel within the window.
+        max_across_channels: Messages allowed in all channels together.
+        max_attachments: Files allowed within the window (0: no limit).
+        max_emojis_per_message: Emoji allowed in one message (0: no limit).
+        max_emojis: Emoji allowed within the window (0: no limit).
+    """
+
+    per_seconds: float = Field(10.0, gt=0, le=3600)
+    max_in_channel: int = Field(6, ge=1)
+    max_across_channels: int = Field(10, ge=1)
+    max_attachments: int = Field(0, ge=0)
+    max_emojis_per_message: int = Field(0, ge=0)
+    max_emojis: int = Field(0, ge=0)
+
+
+@rule("rate")
+class RateRule(Rule[RateParams]):
+    """Flag a member who posts faster than the community allows."""
+
+    Params = RateParams
+
+    def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
+        """Count the member's recent messages, files and emoji, this one included."""
+        p = self.params
+        message = subject.message
+        since = ctx.now - timedelta(seconds=p.per_seconds)
+        recent = ctx.by_member(message.author.ref, since)
+        window = f"{p.per_seconds:g}s"
+        here = 1 + sum(1 for r in recent if r.channel == message.channel)
+        if here > p.max_in_channel:
+            return Hit(
+                reason=f"{here} messages in one channel within {window}", evidence={"count": here}
+            )
+        total = 1 + len(recent)
+        if total > p.max_across_channels:
+            channels = len({r.channel for r in recent} | {message.channel})
+            return Hit(
+                reason=f"{total} messages in {channels} channels within {window}",
+                evidence={"count": total, "channels": channels},
+            )
+        files = len(message.attachments) + sum(r.attachments for r in recent)
+        if p.max_attachments and files > p.max_attachments:
+            return Hit(
+                reason=f"{files} attachments within {window}", evidence={"attachments": files}
+            )
+        emojis = emoji_count(message.content)
+        if p.max_emojis_per_message and emojis > p.max_emojis_per_message:
+            return Hit(reason=f"{emojis} emoji in one message", evidence={"emojis": emojis})
+        window_emojis = emojis + sum(r.emojis for r in recent)
+        if p.max_emojis and window_emojis > p.max_emojis:
+            return Hit(
+                reason=f"{window_emojis} emoji within {window}", evidence={"emojis": window_emojis}
+            )
+        return None
+
+
+def emoji_count(text: str) -> int:
+    """Count emoji in a text, custom platform emoji (``<:name:id>``, ``:name:``) included."""
+    import emoji  # noqa: PLC0415 - loaded on first use; most messages have no emoji
+
+    custom = text.count("<:") + text.count("<a:")
+    return emoji.emoji_count(text) + custom

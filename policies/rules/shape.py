@@ -1,0 +1,113 @@
+"""Shape rules: shouting in capitals, zalgo text, walls of blank lines."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pydantic import Field
+
+from policies.context import Context, Subject
+from policies.rule import Rule, RuleParams, rule
+from policies.verdict import Hit
+
+
+class CapsParams(RuleParams):
+    """When capitals count as shouting.
+
+    Attributes:
+        min_letters: Messages with fewer cased letters are never flagged ("OK", "USA").
+        max_ratio: The share of capitals above which a message shouts.
+    """
+
+    min_letters: int = Field(15, ge=1)
+    max_ratio: float = Field(0.75, gt=0, le=1)
+
+
+@rule("caps")
+class CapsRule(Rule[CapsParams]):
+    """Flag messages written mostly in capitals; scripts without case are ignored."""
+
+    Params = CapsParams
+
+    def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
+        """Measure the share of upper-case letters among cased letters."""
+        text = subject.message.content
+        upper = sum(1 for ch in text if ch.isupper())
+        lower = sum(1 for ch in text if ch.islower())
+        cased = upper + lower
+        if cased < self.params.min_letters or upper / cased <= self.params.max_ratio:
+            return None
+        return Hit(
+            reason=f"{upper / cased:.0%} capitals", evidence={"ratio": round(upper / cased, 3)}
+        )
+
+
+class ZalgoParams(RuleParams):
+    """When stacked combining marks become zalgo.
+
+    Attributes:
+        max_marks_per_letter: Marks one character may carry (Vietnamese needs 2).
+        min_stacked: How many over-marked characters make a message zalgo.
+    """
+
+    max_marks_per_letter: int = Field(2, ge=1)
+    min_stacked: int = Field(3, ge=1)
+
+
+@rule("zalgo")
+class ZalgoRule(Rule[ZalgoParams]):
+    """Flag text buried under stacked combining marks."""
+
+    Params = ZalgoParams
+
+    def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
+        """Count characters that carry more combining marks than a real script needs."""
+        stacked = 0
+        run = 0
+        total = 0
+        for ch in subject.message.content:
+            if unicodedata.combining(ch):
+                run += 1
+                total += 1
+                if run == self.params.max_marks_per_letter + 1:
+                    stacked += 1
+            else:
+                run = 0
+        if stacked < self.params.min_stacked:
+            return None
+        return Hit(
+            reason=f"{total} combining marks stacked on {stacked} characters",
+            evidence={"marks": total},
+        )
+
+
+class NewlinesParams(RuleParams):
+    """When a message becomes a wall.
+
+    Attributes:
+        max_lines: Lines one message may have.
+        max_blank_run: Consecutive blank lines allowed.
+    """
+
+    max_lines: int = Field(20, ge=1)
+    max_blank_run: int = Field(4, ge=1)
+
+
+@rule("newlines")
+class NewlinesRule(Rule[NewlinesParams]):
+    """Flag messages with too many lines or long runs of blank lines."""
+
+    Params = NewlinesParams
+
+    def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
+        """Count lines and the longest run of blank lines."""
+        lines = subject.message.content.splitlines()
+        if len(lines) > self.params.max_lines:
+            return Hit(reason=f"{len(lines)} lines", evidence={"lines": len(lines)})
+        run = longest = 0
+        for line in lines:
+            run = run + 1 if not line.strip() else 0
+            longest = max(longest, run)
+        if longest > self.params.max_blank_run:
+            return Hit(reason=f"{longest} blank lines in a row", evidence={"blank_run": longest})
+        return None
