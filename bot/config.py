@@ -31,8 +31,8 @@ from pydantic import (
 from bot.core.cog import CogSettings
 from bot.core.community import CommunityInfo
 from bot.core.refs import Ref
+from bot.core.toml_lines import locate
 from bot.registry import CogRegistry
-from bot.toml_lines import locate
 
 _SECRET_WORDS = ("token", "secret", "password")
 

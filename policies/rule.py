@@ -55,7 +55,6 @@ class Rule(Generic[ParamsT]):
     type_name: ClassVar[str] = ""
     Params: ClassVar[type[RuleParams]] = RuleParams
     needs_scores: ClassVar[bool] = False
-    judges_joins: ClassVar[bool] = False
 
     def __init__(self, rule_id: str, params: ParamsT) -> None:
         self.id = rule_id
@@ -66,7 +65,7 @@ class Rule(Generic[ParamsT]):
         return None
 
     def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
-        """Return a hit when a member's arrival needs action (rules with ``judges_joins``)."""
+        """Return a hit when a member's arrival needs action (join-aware rules override it)."""
         return None
 
 

@@ -40,7 +40,6 @@ class RaidRule(Rule[RaidParams]):
     """Detect join spikes, and hold what the newcomers post for review."""
 
     Params = RaidParams
-    judges_joins = True
 
     def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
         """Flag the join that completes a spike of suspicious accounts."""

@@ -1,0 +1,67 @@
+"""The vocabulary of actions a policy may name, parsed and checked when the policy loads.
+
+``delete``, ``warn``, ``review``, ``alert``, ``escalate`` (follow the escalation ladder),
+``kick``, ``ban`` or ``ban:7d`` (a tempban), ``timeout:1h`` and ``slowmode:30s``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.durations import parse_duration
+
+
+class ActionKind(enum.StrEnum):
+    """The kinds of action a policy can ask for."""
+
+    DELETE = "delete"
+    WARN = "warn"
+    REVIEW = "review"
+    ALERT = "alert"
+    ESCALATE = "escalate"
+    TIMEOUT = "timeout"
+    KICK = "kick"
+    BAN = "ban"
+    SLOWMODE = "slowmode"
+
+
+_NEEDS_DURATION = {ActionKind.TIMEOUT, ActionKind.SLOWMODE}
+_MAY_HAVE_DURATION = _NEEDS_DURATION | {ActionKind.BAN}
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """One action a policy names, with its duration where it has one."""
+
+    kind: ActionKind
+    duration: timedelta | None = None
+
+    def __str__(self) -> str:
+        if self.duration is None:
+            return self.kind.value
+        from bot.core.durations import format_duration  # noqa: PLC0415
+
+        return f"{self.kind.value}:{format_duration(self.duration)}"
+
+
+def parse_action(text: str) -> PlannedAction:
+    """Parse one action name (``timeout:1h``).
+
+    Raises:
+        ValueError: If the kind is unknown or its duration is missing or malformed.
+    """
+    name, sep, rest = text.strip().partition(":")
+    try:
+        kind = ActionKind(name)
+    except ValueError:
+        known = ", ".join(k.value for k in ActionKind)
+        raise ValueError(f"unknown action {name!r} (known: {known})") from None
+    if not sep:
+        if kind in _NEEDS_DURATION:
+            raise ValueError(f"{kind.value} needs a duration, e.g. {kind.value}:1h")
+        return PlannedAction(kind)
+    if kind not in _MAY_HAVE_DURATION:
+        raise ValueError(f"{kind.value} takes no duration")
+    return PlannedAction(kind, parse_duration(rest))

@@ -1,0 +1,308 @@
+"""A community's guidelines as data: read a policy file and build its rules.
+
+A policy file names its severities (points and default actions), an escalation ladder,
+and its rules. Anything wrong is refused with the file, the rule, the key and the line::
+
+    policies/default.toml:41: rule 'links': params.block_invitez: unknown key
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.core.toml_lines import locate
+from policies import rules as _rules  # noqa: F401 - registers every rule type
+from policies.actions import PlannedAction, parse_action
+from policies.rule import RULE_TYPES, AnyRule, RuleLoadError
+from policies.verdict import Mode, Severity
+
+_BUILTIN = {"default", "strict"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_actions(value: list[str] | None) -> list[str] | None:
+    for action in value or ():
+        parse_action(action)
+    return value
+
+
+class SeverityPolicy(_Strict):
+    """What a severity costs and does by default."""
+
+    points: int = Field(ge=0)
+    actions: list[str]
+
+    _valid = field_validator("actions")(_check_actions)
+
+
+class EscalationStep(_Strict):
+    """Once a member's active points reach ``points``, these actions apply."""
+
+    points: int = Field(ge=1)
+    actions: list[str]
+
+    _valid = field_validator("actions")(_check_actions)
+
+
+class Escalation(_Strict):
+    """The ladder: the step with the highest reached threshold applies."""
+
+    steps: list[EscalationStep] = Field(min_length=1)
+
+
+class Examples(_Strict):
+    """Texts a rule must and must not match; ``steward policy test`` runs them."""
+
+    match: list[str] = Field(default_factory=list)
+    no_match: list[str] = Field(default_factory=list)
+
+
+class RuleSpec(_Strict):
+    """One rule as written in a policy file."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    type: str
+    guideline: str = ""
+    severity: Severity = Severity.MEDIUM
+    mode: Mode = Mode.ENFORCE
+    channels: list[str] = Field(default_factory=list)
+    exempt_roles: list[str] = Field(default_factory=list)
+    applies_to_staff: bool = False
+    actions: list[str] | None = None
+    expires_days: float = Field(30.0, gt=0)
+    params: dict[str, Any] = Field(default_factory=dict)
+    examples: Examples = Examples()
+
+    _valid = field_validator("actions")(_check_actions)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in RULE_TYPES:
+            raise ValueError(
+                f"unknown rule type {value!r} (known: {', '.join(sorted(RULE_TYPES))})"
+            )
+        return value
+
+
+class PolicyMeta(_Strict):
+    """The policy's name and purpose."""
+
+    name: str
+    description: str = ""
+
+
+class PolicyFile(_Strict):
+    """A whole policy file."""
+
+    policy: PolicyMeta
+    severities: dict[Severity, SeverityPolicy]
+    escalation: Escalation
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+    @field_validator("severities")
+    @classmethod
+    def _all_severities(
+        cls, value: dict[Severity, SeverityPolicy]
+    ) -> dict[Severity, SeverityPolicy]:
+        missing = [s.value for s in Severity if s not in value]
+        if missing:
+            raise ValueError(f"missing severities: {', '.join(missing)}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyProblem:
+    """One thing wrong with a policy file."""
+
+    file: str
+    rule: str
+    key: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        parts = [where]
+        if self.rule:
+            parts.append(f"rule {self.rule!r}")
+        if self.key:
+            parts.append(self.key)
+        return ": ".join([*parts, self.message])
+
+
+class PolicyError(Exception):
+    """A policy file was refused; ``problems`` lists why."""
+
+    def __init__(self, problems: Sequence[PolicyProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule ready to judge: its spec and its rule-type instance."""
+
+    spec: RuleSpec
+    rule: AnyRule
+    actions: tuple[PlannedAction, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A loaded policy: severities, ladder and compiled rules.
+
+    Attributes:
+        name: The policy's name.
+        source: Where it was read from.
+        data: The validated file.
+        rules: The compiled rules, in file order.
+    """
+
+    name: str
+    source: str
+    data: PolicyFile
+    rules: tuple[CompiledRule, ...]
+
+    def rule(self, rule_id: str) -> CompiledRule | None:
+        """Return a rule by id."""
+        return next((r for r in self.rules if r.spec.id == rule_id), None)
+
+    def points(self, severity: Severity) -> int:
+        """Return the points a match of this severity adds."""
+        return self.data.severities[severity].points
+
+    def default_actions(self, severity: Severity) -> tuple[PlannedAction, ...]:
+        """Return the actions of a severity."""
+        return tuple(parse_action(a) for a in self.data.severities[severity].actions)
+
+    def ladder(self) -> list[tuple[int, tuple[PlannedAction, ...]]]:
+        """Return the escalation steps as (points threshold, actions), lowest first."""
+        steps = sorted(self.data.escalation.steps, key=lambda s: s.points)
+        return [(s.points, tuple(parse_action(a) for a in s.actions)) for s in steps]
+
+
+def builtin_policy_path(name: str) -> Path:
+    """Return the path of a policy shipped with Steward (``default``, ``strict``)."""
+    return Path(str(resources.files("policies").joinpath(f"{name}.toml")))
+
+
+def load_policy(path_or_name: str | Path) -> Policy:
+    """Load a policy file, or a built-in policy by name.
+
+    Raises:
+        PolicyError: If the file cannot be read or anything in it is invalid.
+    """
+    path = (
+        builtin_policy_path(str(path_or_name))
+        if str(path_or_name) in _BUILTIN
+        else Path(path_or_name)
+    )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyError(
+            [PolicyProblem(str(path), "", "", None, f"cannot read: {error.strerror}")]
+        ) from error
+    return parse_policy(text, source=str(path))
+
+
+def parse_policy(
+    text: str, *, source: str = "<policy>", overrides: Mapping[str, Any] | None = None
+) -> Policy:
+    """Validate a policy's TOML text and compile its rules.
+
+    Raises:
+        PolicyError: If the text is not TOML or anything in it is invalid.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError([PolicyProblem(source, "", "", None, str(error))]) from error
+    if overrides:
+        raw = {**raw, **overrides}
+    rules_raw = raw.get("rules", [])
+    try:
+        data = PolicyFile.model_validate(raw)
+    except ValidationError as error:
+        raise PolicyError(_problems(error, source, text, rules_raw)) from error
+    problems: list[PolicyProblem] = []
+    seen: set[str] = set()
+    compiled: list[CompiledRule] = []
+    for index, spec in enumerate(data.rules):
+        where = ("rules", index)
+        if spec.id in seen:
+            problems.append(
+                PolicyProblem(
+                    source, spec.id, "id", locate(text, (*where, "id")), "duplicate rule id"
+                )
+            )
+            continue
+        seen.add(spec.id)
+        built = _build(spec, source, text, where, problems)
+        if built is not None:
+            compiled.append(built)
+    if problems:
+        raise PolicyError(problems)
+    return Policy(name=data.policy.name, source=source, data=data, rules=tuple(compiled))
+
+
+def _build(
+    spec: RuleSpec,
+    source: str,
+    text: str,
+    where: tuple[str | int, ...],
+    problems: list[PolicyProblem],
+) -> CompiledRule | None:
+    cls = RULE_TYPES[spec.type]
+    try:
+        params = cls.Params.model_validate(spec.params)
+        instance = cls(spec.id, params)
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            key = ".".join(str(p) for p in ("params", *item["loc"]))
+            path = (*where, "params", *item["loc"])
+            problems.append(PolicyProblem(source, spec.id, key, locate(text, path), _message(item)))
+        return None
+    except RuleLoadError as error:
+        key = f"params.{error.key}" if error.key else "params"
+        path = (*where, "params", *error.key.split(".")) if error.key else (*where, "params")
+        problems.append(PolicyProblem(source, spec.id, key, locate(text, path), str(error)))
+        return None
+    actions = tuple(parse_action(a) for a in spec.actions) if spec.actions is not None else None
+    return CompiledRule(spec, instance, actions)
+
+
+def _problems(
+    error: ValidationError, source: str, text: str, rules_raw: Any
+) -> list[PolicyProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = list(item["loc"])
+        rule_id = ""
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            try:
+                rule_id = str(rules_raw[loc[1]].get("id", f"#{loc[1] + 1}"))
+            except (IndexError, AttributeError, TypeError):
+                rule_id = f"#{loc[1] + 1}"
+            key = ".".join(str(p) for p in loc[2:])
+        else:
+            key = ".".join(str(p) for p in loc)
+        problems.append(PolicyProblem(source, rule_id, key, locate(text, loc), _message(item)))
+    return problems
+
+
+def _message(item: Any) -> str:
+    if item["type"] == "extra_forbidden":
+        return "unknown key"
+    return str(item["msg"]).removeprefix("Value error, ")
