@@ -11,6 +11,7 @@ from bot.core.actions import (
     Ban,
     DeleteMessage,
     Kick,
+    LockChannel,
     OpenThread,
     PostMessage,
     ReplyEphemeral,
@@ -36,7 +37,12 @@ def action_target(action: Action) -> str:
     match action:
         case DeleteMessage(message=ref) | OpenThread(message=Ref() as ref):
             return str(ref)
-        case PostMessage(channel=ref) | SetSlowmode(channel=ref) | OpenThread(channel=ref):
+        case (
+            PostMessage(channel=ref)
+            | SetSlowmode(channel=ref)
+            | OpenThread(channel=ref)
+            | LockChannel(channel=ref)
+        ):
             return str(ref)
         case (
             SendDirectMessage(member=ref)

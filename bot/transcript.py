@@ -88,6 +88,7 @@ _ACTION_TEXT = {
     "unban": "unbanned {member}",
     "set_slowmode": "set slowmode in #{channel} to {seconds}s",
     "open_thread": "opened thread {created} ({name}) in #{channel}",
+    "lock_channel": "{lock_word} #{channel}",
 }
 
 
@@ -106,6 +107,8 @@ class _Fields(dict[str, Any]):
             case "duration_text":
                 seconds = int(self.get("duration", 0))
                 return format_duration(timedelta(seconds=seconds)) if seconds else "0s (lifted)"
+            case "lock_word":
+                return "locked" if self.get("locked", True) else "unlocked"
             case "ban_length":
                 length = self.get("duration")
                 return f" for {format_duration(timedelta(seconds=int(length)))}" if length else ""

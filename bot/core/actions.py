@@ -147,6 +147,14 @@ class SetSlowmode(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LockChannel(Action):
+    """Stop members (not staff) from posting in a channel, or let them again."""
+
+    channel: Ref
+    locked: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OpenThread(Action):
     """Open a thread, on a message when ``message`` is set, else in the channel."""
 

@@ -18,6 +18,7 @@ from bot.core.actions import (
     Ban,
     DeleteMessage,
     Kick,
+    LockChannel,
     OpenThread,
     PostMessage,
     ReplyEphemeral,
@@ -58,6 +59,7 @@ _NEEDS: dict[type[Action], Capability] = {
     Unban: Capability.BAN,
     SetSlowmode: Capability.SLOWMODE,
     OpenThread: Capability.THREADS,
+    LockChannel: Capability.LOCKDOWN,
 }
 
 

@@ -22,6 +22,8 @@ class Member:
         lang: Their language as a BCP 47 tag, if known.
         is_bot: Whether the account is a bot.
         is_owner: Whether they own the community.
+        rank: The position of their highest role where the platform orders roles
+            (Discord); 0 where it does not. Higher outranks lower.
     """
 
     ref: Ref
@@ -33,6 +35,7 @@ class Member:
     lang: str | None = None
     is_bot: bool = False
     is_owner: bool = False
+    rank: int = 0
 
     @property
     def shown_name(self) -> str:

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from bot.storage._codec import to_db_time
 from bot.storage._sql import controls_transaction, first_keyword, split_statements
+from bot.storage.codec import to_db_time
 
 if TYPE_CHECKING:
     from bot.storage.database import Database

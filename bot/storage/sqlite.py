@@ -11,7 +11,7 @@ from typing import Any, Self
 from bot.core.clock import SystemClock
 from bot.core.protocols import AuditEntry, Clock
 from bot.core.refs import Ref
-from bot.storage._codec import dump_json, from_db_time, load_json, to_db_time
+from bot.storage.codec import dump_json, from_db_time, load_json, to_db_time
 from bot.storage.database import DEFAULT_BUSY_TIMEOUT_MS, Database, Row
 from bot.storage.migrate import CORE_MIGRATIONS, MigrationSource
 

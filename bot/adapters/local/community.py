@@ -48,6 +48,7 @@ class LocalChannel:
 
     channel: Channel
     slowmode: int = 0
+    locked: bool = False
     messages: deque[Ref] = field(default_factory=lambda: deque(maxlen=1000))
 
 
@@ -129,6 +130,8 @@ class LocalCommunity:
         muted = author.muted_until(now)
         if muted is not None:
             raise PostRefused(f"{name} is timed out until {muted.isoformat()}")
+        if channel.locked and not staff:
+            raise PostRefused(f"#{channel.channel.name} is locked")
         last = author.last_post.get(channel.channel.name)
         if channel.slowmode and not staff and last is not None:
             wait = last + timedelta(seconds=channel.slowmode)

@@ -14,6 +14,7 @@ from bot.core.actions import (
     Button,
     DeleteMessage,
     Kick,
+    LockChannel,
     OpenThread,
     PostMessage,
     ReplyEphemeral,
@@ -156,6 +157,11 @@ class LocalPlatform:
                 if channel.id not in place.channels:
                     return ActionResult.failed(f"no channel #{channel.id}")
                 place.channels[channel.id].slowmode = seconds
+                return ActionResult.done()
+            case LockChannel(channel=channel, locked=locked):
+                if channel.id not in place.channels:
+                    return ActionResult.failed(f"no channel #{channel.id}")
+                place.channels[channel.id].locked = locked
                 return ActionResult.done()
             case OpenThread(channel=channel, name=name):
                 if channel.id not in place.channels:

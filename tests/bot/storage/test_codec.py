@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.storage._codec import dump_json, from_db_time, load_json, to_db_time
+from bot.storage.codec import dump_json, from_db_time, load_json, to_db_time
 
 offsets = st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23)).map(
     lambda delta: timezone(timedelta(minutes=delta // timedelta(minutes=1)))

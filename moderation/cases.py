@@ -1,0 +1,208 @@
+"""Cases: the record of every action, with its evidence, expiry, notes and status."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from bot.core.refs import Ref
+
+
+class CaseStatus(enum.StrEnum):
+    """Where a case stands.
+
+    ``active`` cases count towards escalation until they expire; ``shadow`` cases record
+    what a rule in shadow mode would have done; ``review`` cases wait for a moderator.
+    """
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    PARDONED = "pardoned"
+    APPEALED = "appealed"
+    OVERTURNED = "overturned"
+    SHADOW = "shadow"
+    REVIEW = "review"
+
+
+class ActionStatus(enum.StrEnum):
+    """How one platform action of a case went."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    FAILED = "failed"
+    HANDED_OFF = "handed_off"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseAction:
+    """One platform action belonging to a case.
+
+    Attributes:
+        position: Its order within the case.
+        kind: The action's kind (``delete_message``).
+        payload: Everything needed to apply it again (see ``moderation.codec``).
+        status: How it went.
+        attempts: How many times it was tried.
+        error: The platform's last refusal.
+    """
+
+    position: int
+    kind: str
+    payload: Mapping[str, Any]
+    status: ActionStatus = ActionStatus.PENDING
+    attempts: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Note:
+    """A note appended to a case."""
+
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewCase:
+    """A case about to be opened.
+
+    Attributes:
+        community: Where.
+        member: Who it is about.
+        member_name: Their name at the time, for readable lists.
+        rule: The rule that caused it, or ``None`` for a moderator's own action.
+        severity: The rule's severity, if any.
+        actor: ``bot`` or the moderator's ref as text.
+        reason: Why, in words.
+        evidence: Original text, normalized text, what matched, scores.
+        message: The message it is about, if any.
+        channel: Where that message was.
+        points: What it adds towards escalation.
+        status: ``active``, ``shadow`` or ``review``.
+        expires_at: When it stops counting, if it counts.
+        actions: The platform actions to apply, in order.
+    """
+
+    community: Ref
+    member: Ref
+    member_name: str = ""
+    rule: str | None = None
+    severity: str | None = None
+    actor: str = "bot"
+    reason: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    message: Ref | None = None
+    channel: Ref | None = None
+    points: int = 0
+    status: CaseStatus = CaseStatus.ACTIVE
+    expires_at: datetime | None = None
+    actions: tuple[CaseAction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case(NewCase):
+    """A case as stored.
+
+    Attributes:
+        id: The storage id.
+        number: The number people see (``#12``), unique per community.
+        created_at: When it was opened.
+        notes: Notes, oldest first.
+    """
+
+    id: int
+    number: int
+    created_at: datetime
+    notes: tuple[Note, ...] = ()
+
+    def status_at(self, now: datetime) -> CaseStatus:
+        """Return the status, with an active case past its expiry shown as expired."""
+        if (
+            self.status is CaseStatus.ACTIVE
+            and self.expires_at is not None
+            and self.expires_at <= now
+        ):
+            return CaseStatus.EXPIRED
+        return self.status
+
+    @property
+    def label(self) -> str:
+        """Return how people refer to it (``#12``)."""
+        return f"#{self.number}"
+
+
+class AppealStatus(enum.StrEnum):
+    """Where an appeal stands."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REDUCED = "reduced"
+    OVERTURNED = "overturned"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Appeal:
+    """A member's appeal against a case."""
+
+    id: int
+    case_id: int
+    member: Ref
+    reason: str
+    status: AppealStatus
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision: str = ""
+
+
+class ReviewStatus(enum.StrEnum):
+    """Where a review item stands."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DECIDED = "decided"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewReviewItem:
+    """Something moderators should look at.
+
+    Attributes:
+        community: Where.
+        source: Why it is here: ``rule``, ``unsupported_action``, ``failed_action``,
+            ``raid``, ``report``, ``appeal``.
+        reason: What to look at, in words.
+        case_id: The case it belongs to, if any.
+        member: Who it is about, if anyone.
+        message: The message, if any.
+        channel: Where, if anywhere.
+        rule: The rule involved, if any.
+        evidence: What the rule saw.
+        priority: Higher first.
+    """
+
+    community: Ref
+    source: str
+    reason: str
+    case_id: int | None = None
+    member: Ref | None = None
+    message: Ref | None = None
+    channel: Ref | None = None
+    rule: str | None = None
+    evidence: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewItem(NewReviewItem):
+    """A review item as stored."""
+
+    id: int
+    status: ReviewStatus
+    created_at: datetime

@@ -1,0 +1,208 @@
+"""The interfaces moderation stores through; SQLite implements them now, PostgreSQL later."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.refs import Ref
+from moderation.cases import (
+    ActionStatus,
+    Appeal,
+    AppealStatus,
+    Case,
+    CaseStatus,
+    NewCase,
+    NewReviewItem,
+    ReviewItem,
+    ReviewStatus,
+)
+
+Escalate = Callable[[int], NewCase]
+"""Given a member's active points before this case, return the case to open."""
+
+
+class CaseRepository(Protocol):
+    """Store cases, their actions and notes."""
+
+    async def open(self, new: NewCase, now: datetime) -> Case:
+        """Open a case with the next number of its community."""
+        ...
+
+    async def open_escalating(
+        self, member: Ref, community: Ref, now: datetime, build: Escalate
+    ) -> Case:
+        """Open a case built from the member's active points, atomically.
+
+        Reading the points and writing the case happen in one transaction, so two
+        handlers escalating one member at once see each other's points.
+        """
+        ...
+
+    async def get(self, community: Ref, number: int) -> Case | None:
+        """Return a case by its number in a community."""
+        ...
+
+    async def by_id(self, case_id: int) -> Case | None:
+        """Return a case by its storage id."""
+        ...
+
+    async def for_member(self, community: Ref, member: Ref, *, limit: int = 20) -> list[Case]:
+        """Return a member's cases, newest first."""
+        ...
+
+    async def recent(
+        self, community: Ref, *, limit: int = 20, status: CaseStatus | None = None
+    ) -> list[Case]:
+        """Return a community's latest cases, newest first."""
+        ...
+
+    async def active_points(self, community: Ref, member: Ref, now: datetime) -> int:
+        """Return the points of a member's active, unexpired cases."""
+        ...
+
+    async def add_note(self, case_id: int, author: str, text: str, now: datetime) -> None:
+        """Append a note."""
+        ...
+
+    async def set_status(
+        self, case_id: int, status: CaseStatus, *, points: int | None = None
+    ) -> None:
+        """Change a case's status (and its points, when an appeal reduces them)."""
+        ...
+
+    async def record_action(
+        self, case_id: int, position: int, status: ActionStatus, error: str, now: datetime
+    ) -> None:
+        """Record an attempt at one of a case's actions."""
+        ...
+
+    async def pending_actions(self, before: datetime) -> list[tuple[Case, int]]:
+        """Return (case, position) of actions still pending since before ``before``."""
+        ...
+
+
+class AppealRepository(Protocol):
+    """Store appeals."""
+
+    async def open(self, case_id: int, member: Ref, reason: str, now: datetime) -> Appeal:
+        """Open an appeal; at most one is open per case.
+
+        Raises:
+            ValueError: If the case already has an open appeal.
+        """
+        ...
+
+    async def open_for(self, case_id: int) -> Appeal | None:
+        """Return the case's open appeal, if any."""
+        ...
+
+    async def for_case(self, case_id: int) -> list[Appeal]:
+        """Return every appeal of a case, oldest first."""
+        ...
+
+    async def decide(
+        self, appeal_id: int, status: AppealStatus, decided_by: str, decision: str, now: datetime
+    ) -> Appeal:
+        """Record a decision on an open appeal.
+
+        Raises:
+            ValueError: If the appeal is not open.
+        """
+        ...
+
+
+class ReviewRepository(Protocol):
+    """Store the review queue."""
+
+    async def add(self, item: NewReviewItem, now: datetime) -> ReviewItem:
+        """Queue an item."""
+        ...
+
+    async def open_items(self, community: Ref, *, limit: int = 50) -> list[ReviewItem]:
+        """Return open and claimed items, highest priority first, then oldest."""
+        ...
+
+    async def set_status(self, item_id: int, status: ReviewStatus) -> None:
+        """Change an item's status."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduledAction:
+    """An action due later, stored so it survives restarts."""
+
+    id: int
+    community: Ref
+    case_id: int | None
+    payload: Mapping[str, Any]
+    due_at: datetime
+
+
+class ScheduleRepository(Protocol):
+    """Store actions due later (a tempban's end, a raid slowmode's end)."""
+
+    async def add(
+        self, community: Ref, payload: Mapping[str, Any], due_at: datetime, case_id: int | None
+    ) -> int:
+        """Schedule an action; return its id."""
+        ...
+
+    async def due(self, community: Ref, now: datetime) -> list[ScheduledAction]:
+        """Return a community's actions due at or before ``now``, earliest first."""
+        ...
+
+    async def next_due(self, community: Ref) -> datetime | None:
+        """Return when a community's next action is due."""
+        ...
+
+    async def done(self, action_id: int) -> None:
+        """Mark an action done."""
+        ...
+
+    async def cancel(self, community: Ref, kind: str, target: str) -> int:
+        """Drop pending actions of a kind on a target (an early unban); return how many."""
+        ...
+
+
+class ShadowRepository(Protocol):
+    """Remember rules that moderators put in shadow mode at run time."""
+
+    async def shadowed(self, community: Ref) -> frozenset[str]:
+        """Return the ids of shadowed rules."""
+        ...
+
+    async def set(self, community: Ref, rule: str, shadow: bool, actor: str, now: datetime) -> None:
+        """Shadow a rule, or enforce it again."""
+        ...
+
+
+class ModerationStore(Protocol):
+    """Every moderation repository of one storage backend."""
+
+    @property
+    def cases(self) -> CaseRepository:
+        """Return the cases."""
+        ...
+
+    @property
+    def appeals(self) -> AppealRepository:
+        """Return the appeals."""
+        ...
+
+    @property
+    def reviews(self) -> ReviewRepository:
+        """Return the review queue."""
+        ...
+
+    @property
+    def schedule(self) -> ScheduleRepository:
+        """Return the actions due later."""
+        ...
+
+    @property
+    def shadows(self) -> ShadowRepository:
+        """Return the shadowed rules."""
+        ...

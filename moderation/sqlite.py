@@ -1,0 +1,531 @@
+"""The SQLite implementation of the moderation repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.refs import Ref
+from bot.storage import Database, MigrationSource, Row, Transaction
+from bot.storage.codec import dump_json, from_db_time, load_json, to_db_time
+from moderation.cases import (
+    ActionStatus,
+    Appeal,
+    AppealStatus,
+    Case,
+    CaseAction,
+    CaseStatus,
+    NewCase,
+    NewReviewItem,
+    Note,
+    ReviewItem,
+    ReviewStatus,
+)
+from moderation.repositories import Escalate, ScheduledAction
+
+MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
+
+_CASE_COLUMNS = (
+    "id, community, number, member, member_name, rule, severity, actions, actor, reason, evidence, "
+    "message, channel, points, status, created_at, expires_at"
+)
+
+
+def _ref(text: str | None) -> Ref | None:
+    return Ref.parse(text) if text else None
+
+
+def _text(ref: Ref | None) -> str | None:
+    return str(ref) if ref is not None else None
+
+
+class SqliteCases:
+    """Cases in the ``cases``, ``case_actions`` and ``case_notes`` tables."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open(self, new: NewCase, now: datetime) -> Case:
+        """Open a case with the next number of its community."""
+        async with self._db.transaction() as tx:
+            return await self._insert(tx, new, now)
+
+    async def open_escalating(
+        self, member: Ref, community: Ref, now: datetime, build: Escalate
+    ) -> Case:
+        """Read the member's active points and open the case ``build`` makes, atomically."""
+        async with self._db.transaction() as tx:
+            points = await _active_points(tx, community, member, now)
+            return await self._insert(tx, build(points), now)
+
+    async def _insert(self, tx: Transaction, new: NewCase, now: datetime) -> Case:
+        row = await tx.fetch_one(
+            "SELECT COALESCE(MAX(number), 0) + 1 AS next FROM cases WHERE community = ?",
+            (str(new.community),),
+        )
+        number = int(row["next"]) if row else 1
+        summary = [action.kind for action in new.actions]
+        result = await tx.execute(
+            "INSERT INTO cases (community, number, member, member_name, rule, severity, actions, actor, "
+            "reason, evidence, message, channel, points, status, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(new.community),
+                number,
+                str(new.member),
+                new.member_name,
+                new.rule,
+                new.severity,
+                dump_json(summary),
+                new.actor,
+                new.reason,
+                dump_json(dict(new.evidence)),
+                _text(new.message),
+                _text(new.channel),
+                new.points,
+                new.status.value,
+                to_db_time(now),
+                to_db_time(new.expires_at) if new.expires_at else None,
+            ),
+        )
+        case_id = int(result.lastrowid or 0)
+        await tx.executemany(
+            "INSERT INTO case_actions (case_id, position, kind, payload, status, attempts, error, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    case_id,
+                    a.position,
+                    a.kind,
+                    dump_json(dict(a.payload)),
+                    a.status.value,
+                    a.attempts,
+                    a.error,
+                    to_db_time(now),
+                )
+                for a in new.actions
+            ],
+        )
+        found = await _case(tx, "id = ?", (case_id,))
+        assert found is not None
+        return found
+
+    async def get(self, community: Ref, number: int) -> Case | None:
+        """Return a case by its number in a community."""
+        return await _case(self._db, "community = ? AND number = ?", (str(community), number))
+
+    async def by_id(self, case_id: int) -> Case | None:
+        """Return a case by its storage id."""
+        return await _case(self._db, "id = ?", (case_id,))
+
+    async def for_member(self, community: Ref, member: Ref, *, limit: int = 20) -> list[Case]:
+        """Return a member's cases, newest first."""
+        return await _cases(
+            self._db,
+            "community = ? AND member = ? ORDER BY number DESC LIMIT ?",
+            (str(community), str(member), limit),
+        )
+
+    async def recent(
+        self, community: Ref, *, limit: int = 20, status: CaseStatus | None = None
+    ) -> list[Case]:
+        """Return a community's latest cases, newest first."""
+        if status is None:
+            return await _cases(
+                self._db, "community = ? ORDER BY number DESC LIMIT ?", (str(community), limit)
+            )
+        return await _cases(
+            self._db,
+            "community = ? AND status = ? ORDER BY number DESC LIMIT ?",
+            (str(community), status.value, limit),
+        )
+
+    async def active_points(self, community: Ref, member: Ref, now: datetime) -> int:
+        """Return the points of a member's active, unexpired cases."""
+        async with self._db.transaction() as tx:
+            return await _active_points(tx, community, member, now)
+
+    async def add_note(self, case_id: int, author: str, text: str, now: datetime) -> None:
+        """Append a note."""
+        await self._db.execute(
+            "INSERT INTO case_notes (case_id, at, author, text) VALUES (?, ?, ?, ?)",
+            (case_id, to_db_time(now), author, text),
+        )
+
+    async def set_status(
+        self, case_id: int, status: CaseStatus, *, points: int | None = None
+    ) -> None:
+        """Change a case's status, and its points when given."""
+        if points is None:
+            await self._db.execute(
+                "UPDATE cases SET status = ? WHERE id = ?", (status.value, case_id)
+            )
+        else:
+            await self._db.execute(
+                "UPDATE cases SET status = ?, points = ? WHERE id = ?",
+                (status.value, points, case_id),
+            )
+
+    async def record_action(
+        self, case_id: int, position: int, status: ActionStatus, error: str, now: datetime
+    ) -> None:
+        """Record an attempt at one of a case's actions."""
+        await self._db.execute(
+            "UPDATE case_actions SET status = ?, error = ?, attempts = attempts + 1, updated_at = ? "
+            "WHERE case_id = ? AND position = ?",
+            (status.value, error, to_db_time(now), case_id, position),
+        )
+
+    async def pending_actions(self, before: datetime) -> list[tuple[Case, int]]:
+        """Return (case, position) of actions pending since before ``before``."""
+        rows = await self._db.fetch_all(
+            "SELECT case_id, position FROM case_actions WHERE status = 'pending' AND updated_at < ? "
+            "ORDER BY case_id, position",
+            (to_db_time(before),),
+        )
+        found: list[tuple[Case, int]] = []
+        for row in rows:
+            case = await self.by_id(int(row["case_id"]))
+            if case is not None:
+                found.append((case, int(row["position"])))
+        return found
+
+
+async def _active_points(tx: Transaction, community: Ref, member: Ref, now: datetime) -> int:
+    row = await tx.fetch_one(
+        "SELECT COALESCE(SUM(points), 0) AS points FROM cases WHERE community = ? AND member = ? "
+        "AND status = 'active' AND (expires_at IS NULL OR expires_at > ?)",
+        (str(community), str(member), to_db_time(now)),
+    )
+    return int(row["points"]) if row else 0
+
+
+async def _case(source: Database | Transaction, where: str, params: Sequence[Any]) -> Case | None:
+    found = await _cases(source, f"{where} LIMIT 1", params)
+    return found[0] if found else None
+
+
+async def _cases(source: Database | Transaction, where: str, params: Sequence[Any]) -> list[Case]:
+    rows = await source.fetch_all(f"SELECT {_CASE_COLUMNS} FROM cases WHERE {where}", params)
+    if not rows:
+        return []
+    ids = [int(r["id"]) for r in rows]
+    marks = ", ".join("?" * len(ids))
+    action_rows = await source.fetch_all(
+        f"SELECT case_id, position, kind, payload, status, attempts, error FROM case_actions "
+        f"WHERE case_id IN ({marks}) ORDER BY case_id, position",
+        ids,
+    )
+    note_rows = await source.fetch_all(
+        f"SELECT case_id, at, author, text FROM case_notes WHERE case_id IN ({marks}) ORDER BY id",
+        ids,
+    )
+    actions: dict[int, list[CaseAction]] = {}
+    for r in action_rows:
+        actions.setdefault(int(r["case_id"]), []).append(
+            CaseAction(
+                position=int(r["position"]),
+                kind=r["kind"],
+                payload=load_json(r["payload"]),
+                status=ActionStatus(r["status"]),
+                attempts=int(r["attempts"]),
+                error=r["error"],
+            )
+        )
+    notes: dict[int, list[Note]] = {}
+    for r in note_rows:
+        notes.setdefault(int(r["case_id"]), []).append(
+            Note(at=from_db_time(r["at"]), author=r["author"], text=r["text"])
+        )
+    return [
+        _case_from(r, tuple(actions.get(int(r["id"]), ())), tuple(notes.get(int(r["id"]), ())))
+        for r in rows
+    ]
+
+
+def _case_from(row: Row, actions: tuple[CaseAction, ...], notes: tuple[Note, ...]) -> Case:
+    return Case(
+        id=int(row["id"]),
+        number=int(row["number"]),
+        community=Ref.parse(row["community"]),
+        member=Ref.parse(row["member"]),
+        member_name=row["member_name"],
+        rule=row["rule"],
+        severity=row["severity"],
+        actor=row["actor"],
+        reason=row["reason"],
+        evidence=load_json(row["evidence"]),
+        message=_ref(row["message"]),
+        channel=_ref(row["channel"]),
+        points=int(row["points"]),
+        status=CaseStatus(row["status"]),
+        created_at=from_db_time(row["created_at"]),
+        expires_at=from_db_time(row["expires_at"]) if row["expires_at"] else None,
+        actions=actions,
+        notes=notes,
+    )
+
+
+class SqliteAppeals:
+    """Appeals in the ``appeals`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open(self, case_id: int, member: Ref, reason: str, now: datetime) -> Appeal:
+        """Open an appeal; at most one is open per case.
+
+        Raises:
+            ValueError: If the case already has an open appeal.
+        """
+        async with self._db.transaction() as tx:
+            if await tx.fetch_one(
+                "SELECT id FROM appeals WHERE case_id = ? AND status = 'open'", (case_id,)
+            ):
+                raise ValueError("this case already has an open appeal")
+            result = await tx.execute(
+                "INSERT INTO appeals (case_id, member, reason, status, created_at) VALUES (?, ?, ?, 'open', ?)",
+                (case_id, str(member), reason, to_db_time(now)),
+            )
+            row = await tx.fetch_one("SELECT * FROM appeals WHERE id = ?", (result.lastrowid,))
+        assert row is not None
+        return _appeal(row)
+
+    async def open_for(self, case_id: int) -> Appeal | None:
+        """Return the case's open appeal, if any."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM appeals WHERE case_id = ? AND status = 'open'", (case_id,)
+        )
+        return _appeal(row) if row else None
+
+    async def for_case(self, case_id: int) -> list[Appeal]:
+        """Return every appeal of a case, oldest first."""
+        return [
+            _appeal(r)
+            for r in await self._db.fetch_all(
+                "SELECT * FROM appeals WHERE case_id = ? ORDER BY id", (case_id,)
+            )
+        ]
+
+    async def decide(
+        self, appeal_id: int, status: AppealStatus, decided_by: str, decision: str, now: datetime
+    ) -> Appeal:
+        """Record a decision on an open appeal.
+
+        Raises:
+            ValueError: If the appeal is not open.
+        """
+        async with self._db.transaction() as tx:
+            result = await tx.execute(
+                "UPDATE appeals SET status = ?, decided_by = ?, decision = ?, decided_at = ? "
+                "WHERE id = ? AND status = 'open'",
+                (status.value, decided_by, decision, to_db_time(now), appeal_id),
+            )
+            if result.rowcount != 1:
+                raise ValueError("this appeal is not open")
+            row = await tx.fetch_one("SELECT * FROM appeals WHERE id = ?", (appeal_id,))
+        assert row is not None
+        return _appeal(row)
+
+
+def _appeal(row: Row) -> Appeal:
+    return Appeal(
+        id=int(row["id"]),
+        case_id=int(row["case_id"]),
+        member=Ref.parse(row["member"]),
+        reason=row["reason"],
+        status=AppealStatus(row["status"]),
+        created_at=from_db_time(row["created_at"]),
+        decided_at=from_db_time(row["decided_at"]) if row["decided_at"] else None,
+        decided_by=row["decided_by"],
+        decision=row["decision"],
+    )
+
+
+class SqliteReviews:
+    """The review queue in the ``review_items`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, item: NewReviewItem, now: datetime) -> ReviewItem:
+        """Queue an item."""
+        result = await self._db.execute(
+            "INSERT INTO review_items (community, case_id, source, member, message, channel, rule, reason, "
+            "evidence, priority, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+            (
+                str(item.community),
+                item.case_id,
+                item.source,
+                _text(item.member),
+                _text(item.message),
+                _text(item.channel),
+                item.rule,
+                item.reason,
+                dump_json(dict(item.evidence)),
+                item.priority,
+                to_db_time(now),
+            ),
+        )
+        row = await self._db.fetch_one(
+            "SELECT * FROM review_items WHERE id = ?", (result.lastrowid,)
+        )
+        assert row is not None
+        return _review(row)
+
+    async def open_items(self, community: Ref, *, limit: int = 50) -> list[ReviewItem]:
+        """Return open and claimed items, highest priority first, then oldest."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM review_items WHERE community = ? AND status IN ('open', 'claimed') "
+            "ORDER BY priority DESC, id LIMIT ?",
+            (str(community), limit),
+        )
+        return [_review(r) for r in rows]
+
+    async def set_status(self, item_id: int, status: ReviewStatus) -> None:
+        """Change an item's status."""
+        await self._db.execute(
+            "UPDATE review_items SET status = ? WHERE id = ?", (status.value, item_id)
+        )
+
+
+def _review(row: Row) -> ReviewItem:
+    return ReviewItem(
+        id=int(row["id"]),
+        community=Ref.parse(row["community"]),
+        case_id=row["case_id"],
+        source=row["source"],
+        member=_ref(row["member"]),
+        message=_ref(row["message"]),
+        channel=_ref(row["channel"]),
+        rule=row["rule"],
+        reason=row["reason"],
+        evidence=load_json(row["evidence"]),
+        priority=int(row["priority"]),
+        status=ReviewStatus(row["status"]),
+        created_at=from_db_time(row["created_at"]),
+    )
+
+
+class SqliteSchedule:
+    """Actions due later in the ``scheduled_actions`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self, community: Ref, payload: Mapping[str, Any], due_at: datetime, case_id: int | None
+    ) -> int:
+        """Schedule an action; return its id."""
+        result = await self._db.execute(
+            "INSERT INTO scheduled_actions (community, case_id, payload, due_at) VALUES (?, ?, ?, ?)",
+            (str(community), case_id, dump_json(dict(payload)), to_db_time(due_at)),
+        )
+        return int(result.lastrowid or 0)
+
+    async def due(self, community: Ref, now: datetime) -> list[ScheduledAction]:
+        """Return a community's actions due at or before ``now``, earliest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM scheduled_actions WHERE community = ? AND done = 0 AND due_at <= ? ORDER BY due_at, id",
+            (str(community), to_db_time(now)),
+        )
+        return [
+            ScheduledAction(
+                id=int(r["id"]),
+                community=Ref.parse(r["community"]),
+                case_id=r["case_id"],
+                payload=load_json(r["payload"]),
+                due_at=from_db_time(r["due_at"]),
+            )
+            for r in rows
+        ]
+
+    async def next_due(self, community: Ref) -> datetime | None:
+        """Return when a community's next action is due."""
+        row = await self._db.fetch_one(
+            "SELECT MIN(due_at) AS due FROM scheduled_actions WHERE community = ? AND done = 0",
+            (str(community),),
+        )
+        return from_db_time(row["due"]) if row and row["due"] else None
+
+    async def done(self, action_id: int) -> None:
+        """Mark an action done."""
+        await self._db.execute("UPDATE scheduled_actions SET done = 1 WHERE id = ?", (action_id,))
+
+    async def cancel(self, community: Ref, kind: str, target: str) -> int:
+        """Drop pending actions of a kind on a target; return how many."""
+        result = await self._db.execute(
+            "UPDATE scheduled_actions SET done = 1 WHERE community = ? AND done = 0 "
+            "AND json_extract(payload, '$.kind') = ? AND (json_extract(payload, '$.member') = ? "
+            "OR json_extract(payload, '$.channel') = ?)",
+            (str(community), kind, target, target),
+        )
+        return result.rowcount
+
+
+class SqliteShadows:
+    """Rules shadowed at run time, in the ``shadowed_rules`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def shadowed(self, community: Ref) -> frozenset[str]:
+        """Return the ids of shadowed rules."""
+        rows = await self._db.fetch_all(
+            "SELECT rule FROM shadowed_rules WHERE community = ?", (str(community),)
+        )
+        return frozenset(r["rule"] for r in rows)
+
+    async def set(self, community: Ref, rule: str, shadow: bool, actor: str, now: datetime) -> None:
+        """Shadow a rule, or enforce it again."""
+        if shadow:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO shadowed_rules (community, rule, since, actor) VALUES (?, ?, ?, ?)",
+                (str(community), rule, to_db_time(now), actor),
+            )
+        else:
+            await self._db.execute(
+                "DELETE FROM shadowed_rules WHERE community = ? AND rule = ?",
+                (str(community), rule),
+            )
+
+
+class SqliteModerationStore:
+    """Every moderation repository on one SQLite database.
+
+    Args:
+        db: The database, with :data:`MODERATION_MIGRATIONS` applied.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._cases = SqliteCases(db)
+        self._appeals = SqliteAppeals(db)
+        self._reviews = SqliteReviews(db)
+        self._schedule = SqliteSchedule(db)
+        self._shadows = SqliteShadows(db)
+
+    @property
+    def cases(self) -> SqliteCases:
+        """Return the cases."""
+        return self._cases
+
+    @property
+    def appeals(self) -> SqliteAppeals:
+        """Return the appeals."""
+        return self._appeals
+
+    @property
+    def reviews(self) -> SqliteReviews:
+        """Return the review queue."""
+        return self._reviews
+
+    @property
+    def schedule(self) -> SqliteSchedule:
+        """Return the actions due later."""
+        return self._schedule
+
+    @property
+    def shadows(self) -> SqliteShadows:
+        """Return the shadowed rules."""
+        return self._shadows
