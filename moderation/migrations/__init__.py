@@ -1,0 +1,1 @@
+"""SQL migrations of the moderation tables, applied at start in version order."""
