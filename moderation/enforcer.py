@@ -1,0 +1,627 @@
+"""Turn verdicts and moderators' decisions into actions, cases and notices.
+
+The enforcer is the only place that applies sanctions. For each verdict it plans the
+actions (following the escalation ladder), writes the case with every planned action in
+one transaction, then applies them one by one, recording each outcome on the case. An
+action the platform cannot do is handed to moderators; one that fails is retried, and
+actions still pending after a crash are retried when the community loads again. An
+action and its case never diverge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.core.actions import (
+    Action,
+    Ban,
+    DeleteMessage,
+    Kick,
+    PostMessage,
+    SendDirectMessage,
+    SetSlowmode,
+    Timeout,
+    Unban,
+)
+from bot.core.community import CommunityInfo
+from bot.core.durations import format_duration
+from bot.core.models import Member
+from bot.core.protocols import Clock, Gateway
+from bot.core.refs import Ref
+from bot.core.serialize import action_from_data, action_to_data
+from moderation.cases import ActionStatus, Case, CaseAction, CaseStatus, NewCase, NewReviewItem
+from moderation.notices import Notices
+from moderation.repositories import ModerationStore
+from policies.actions import ActionKind, PlannedAction, parse_action
+from policies.policy import Policy
+from policies.verdict import Match, Mode, Outcome, Verdict
+
+logger = logging.getLogger(__name__)
+
+_NOTICE_PART = {
+    DeleteMessage: "deleted",
+    Timeout: "timed_out",
+    Kick: "kicked",
+    Ban: "banned",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnforcementSettings:
+    """How a community wants enforcement done.
+
+    Attributes:
+        staff_channel: The channel id where alerts and review requests go.
+        raid_channels: Channel ids slowed down when a raid is detected.
+        raid_slowmode_minutes: How long a raid's slowmode lasts before it is lifted.
+        notify_members: Whether members get a notice of sanctions.
+        max_attempts: Tries before a failing action is handed to moderators.
+        retry_after: How long a pending action waits before it is retried.
+    """
+
+    staff_channel: str | None = "mod-log"
+    raid_channels: tuple[str, ...] = ()
+    raid_slowmode_minutes: float = 30.0
+    notify_members: bool = True
+    max_attempts: int = 5
+    retry_after: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    actions: list[Action]
+    handed_off: dict[int, str]
+    parts: list[str]
+
+
+class Enforcer:
+    """Apply one community's policy decisions.
+
+    Args:
+        community: The community.
+        gateway: Its platform connection.
+        store: Its moderation repositories.
+        clock: The clock.
+        policy: The policy in force (for points and the ladder).
+        notices: Member notice templates.
+        settings: How enforcement is done here.
+    """
+
+    def __init__(
+        self,
+        *,
+        community: CommunityInfo,
+        gateway: Gateway,
+        store: ModerationStore,
+        clock: Clock,
+        policy: Policy,
+        notices: Notices,
+        settings: EnforcementSettings,
+    ) -> None:
+        self.community = community
+        self.gateway = gateway
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.notices = notices
+        self.settings = settings
+
+    # -- verdicts ------------------------------------------------------------------------
+
+    async def enforce(self, verdict: Verdict, member: Member) -> list[Case]:
+        """Act on a verdict: shadow cases for shadowed rules, review or sanctions for the rest.
+
+        Returns:
+            The cases opened.
+        """
+        now = self.clock.now()
+        opened = [
+            await self._shadow(verdict, member, match, now)
+            for match in verdict.matches
+            if match.mode is Mode.SHADOW
+        ]
+        if verdict.outcome is Outcome.ACT:
+            opened.append(await self._sanction(verdict, member, now))
+        elif verdict.outcome is Outcome.REVIEW:
+            opened.append(await self._review(verdict, member, now))
+        return opened
+
+    async def _shadow(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
+        would = list(match.actions)
+        return await self.store.cases.open(
+            NewCase(
+                community=self.community.ref,
+                member=member.ref,
+                member_name=member.name,
+                rule=match.rule,
+                severity=match.severity.value,
+                reason=f"shadow: {match.reason}",
+                evidence={**_evidence(verdict, match), "would_do": would},
+                message=verdict.message,
+                channel=verdict.channel,
+                status=CaseStatus.SHADOW,
+            ),
+            now,
+        )
+
+    async def _review(self, verdict: Verdict, member: Member, now: datetime) -> Case:
+        match = next(m for m in verdict.matches if m.mode is Mode.REVIEW)
+        alert = self._staff_post(
+            f"Review needed: {member.name} in #{_id(verdict.channel)} - {match.reason}"
+        )
+        case = await self.store.cases.open(
+            NewCase(
+                community=self.community.ref,
+                member=member.ref,
+                member_name=member.name,
+                rule=match.rule,
+                severity=match.severity.value,
+                reason=match.reason,
+                evidence=_evidence(verdict, match),
+                message=verdict.message,
+                channel=verdict.channel,
+                status=CaseStatus.REVIEW,
+                actions=_case_actions([alert] if alert else []),
+            ),
+            now,
+        )
+        await self.store.reviews.add(
+            NewReviewItem(
+                community=self.community.ref,
+                source="rule",
+                reason=match.reason,
+                case_id=case.id,
+                member=member.ref,
+                message=verdict.message,
+                channel=verdict.channel,
+                rule=match.rule,
+                evidence=_evidence(verdict, match),
+                priority=match.severity.rank,
+            ),
+            now,
+        )
+        await self.apply_case(case)
+        return case
+
+    async def _sanction(self, verdict: Verdict, member: Member, now: datetime) -> Case:
+        match = verdict.worst
+        assert match is not None
+        points = self.policy.points(match.severity)
+        expires = now + timedelta(days=match.expires_days) if points else None
+        planned = [parse_action(name) for name in match.actions]
+        plan_holder: list[_Plan] = []
+
+        def build(points_before: int) -> NewCase:
+            plan = self._plan(planned, verdict, member, points_before + points, match)
+            plan_holder.append(plan)
+            return NewCase(
+                community=self.community.ref,
+                member=member.ref,
+                member_name=member.name,
+                rule=match.rule,
+                severity=match.severity.value,
+                reason=match.reason,
+                evidence=_evidence(verdict, match),
+                message=verdict.message,
+                channel=verdict.channel,
+                points=points,
+                expires_at=expires,
+                actions=_case_actions(plan.actions, plan.handed_off),
+            )
+
+        case = await self.store.cases.open_escalating(member.ref, self.community.ref, now, build)
+        plan = plan_holder[-1]
+        for position, why in plan.handed_off.items():
+            await self._hand_off(case, position, why, verdict)
+        if ActionKind.REVIEW in {p.kind for p in planned}:
+            await self.store.reviews.add(
+                NewReviewItem(
+                    community=self.community.ref,
+                    source="rule",
+                    reason=match.reason,
+                    case_id=case.id,
+                    member=member.ref,
+                    message=verdict.message,
+                    channel=verdict.channel,
+                    rule=match.rule,
+                    evidence=_evidence(verdict, match),
+                    priority=match.severity.rank + 1,
+                ),
+                now,
+            )
+        await self.apply_case(
+            case, notice=self._notice(plan.parts, case, member, match.guideline, verdict.channel)
+        )
+        return case
+
+    def _plan(
+        self,
+        planned: Sequence[PlannedAction],
+        verdict: Verdict,
+        member: Member,
+        total_points: int,
+        match: Match,
+    ) -> _Plan:
+        expanded: list[PlannedAction] = []
+        for item in planned:
+            if item.kind is ActionKind.ESCALATE:
+                expanded.extend(self._ladder_step(total_points))
+            else:
+                expanded.append(item)
+        actions: list[Action] = []
+        handed_off: dict[int, str] = {}
+        reason = f"{match.rule}: {match.reason}"
+        for item in _ordered(expanded):
+            for action in self._concrete(item, verdict, member, reason, match.rule):
+                fitted, why = self._fit(action)
+                if why:
+                    handed_off[len(actions)] = why
+                actions.append(fitted)
+        parts = [
+            part for cls, part in _NOTICE_PART.items() if any(isinstance(a, cls) for a in actions)
+        ]
+        if any(p.kind is ActionKind.WARN for p in expanded):
+            parts.append("warned")
+        return _Plan(actions, handed_off, parts)
+
+    def _ladder_step(self, total_points: int) -> tuple[PlannedAction, ...]:
+        reached: tuple[PlannedAction, ...] = ()
+        for threshold, actions in self.policy.ladder():
+            if total_points >= threshold:
+                reached = actions
+        return reached
+
+    def _concrete(
+        self, item: PlannedAction, verdict: Verdict, member: Member, reason: str, rule: str
+    ) -> list[Action]:
+        community = self.community.ref
+        match item.kind:
+            case ActionKind.DELETE if verdict.message is not None and verdict.channel is not None:
+                return [
+                    DeleteMessage(
+                        community=community,
+                        reason=reason,
+                        rule=rule,
+                        channel=verdict.channel,
+                        message=verdict.message,
+                    )
+                ]
+            case ActionKind.TIMEOUT:
+                duration = item.duration or timedelta(hours=1)
+                return [
+                    Timeout(
+                        community=community,
+                        reason=reason,
+                        rule=rule,
+                        member=member.ref,
+                        duration=duration,
+                    )
+                ]
+            case ActionKind.KICK:
+                return [Kick(community=community, reason=reason, rule=rule, member=member.ref)]
+            case ActionKind.BAN:
+                return [
+                    Ban(
+                        community=community,
+                        reason=reason,
+                        rule=rule,
+                        member=member.ref,
+                        delete_message_seconds=3600,
+                        duration=item.duration,
+                    )
+                ]
+            case ActionKind.SLOWMODE:
+                seconds = int((item.duration or timedelta(seconds=30)).total_seconds())
+                channels = (
+                    [verdict.channel]
+                    if verdict.channel
+                    else [self._channel(c) for c in self.settings.raid_channels]
+                )
+                return [
+                    SetSlowmode(
+                        community=community, reason=reason, rule=rule, channel=c, seconds=seconds
+                    )
+                    for c in channels
+                ]
+            case ActionKind.ALERT | ActionKind.REVIEW:
+                where = f" in #{verdict.channel.id}" if verdict.channel else ""
+                post = self._staff_post(
+                    f"{item.kind.value.title()}: {member.name}{where} - {reason}", rule=rule
+                )
+                return [post] if post else []
+        return []  # warn is the notice itself; escalate was expanded
+
+    def _fit(self, action: Action) -> tuple[Action, str]:
+        """Return the action as the platform can do it, and why it goes to moderators if not.
+
+        A timeout longer than the platform allows is shortened to its limit; anything else
+        the platform cannot do stays on the case as handed off, never silently dropped.
+        """
+        capabilities = self.gateway.capabilities
+        if capabilities.allows(action):
+            return action, ""
+        limit = capabilities.max_timeout
+        if isinstance(action, Timeout) and limit is not None and action.duration > limit:
+            return replace(action, duration=limit), ""
+        return action, f"the platform cannot {action.kind.replace('_', ' ')} here"
+
+    # -- moderators' own actions ---------------------------------------------------------------
+
+    async def sanction_by(
+        self,
+        *,
+        moderator: Member,
+        target: Member,
+        actions: Sequence[Action],
+        reason: str,
+        points: int = 0,
+        notice_parts: Sequence[str] = (),
+        expires_days: float = 30.0,
+    ) -> Case:
+        """Open a case for a moderator's action and apply it.
+
+        Args:
+            moderator: Who acts.
+            target: On whom.
+            actions: What to do (their reason and actor are set here).
+            reason: Why, in the moderator's words.
+            points: Points it adds towards escalation.
+            notice_parts: Notice template names for the member (``warned``...); none: no notice.
+            expires_days: How long the points count.
+        """
+        now = self.clock.now()
+        actor = str(moderator.ref)
+        prepared = [replace(a, actor=actor, reason=reason) for a in actions]
+        handed_off: dict[int, str] = {}
+        final: list[Action] = []
+        for action in prepared:
+            fitted, why = self._fit(action)
+            if why:
+                handed_off[len(final)] = why
+            final.append(fitted)
+        case = await self.store.cases.open(
+            NewCase(
+                community=self.community.ref,
+                member=target.ref,
+                member_name=target.name,
+                actor=actor,
+                reason=reason,
+                points=points,
+                expires_at=now + timedelta(days=expires_days) if points else None,
+                evidence={"moderator": moderator.name},
+                actions=_case_actions(final, handed_off),
+            ),
+            now,
+        )
+        for position, why in handed_off.items():
+            await self._hand_off(case, position, why, None)
+        notice = (
+            self._notice(list(notice_parts), case, target, reason, None) if notice_parts else None
+        )
+        await self.apply_case(case, notice=notice)
+        return case
+
+    # -- applying --------------------------------------------------------------------------
+
+    async def apply_case(self, case: Case, *, notice: SendDirectMessage | None = None) -> None:
+        """Apply a case's pending actions in order, recording each outcome on the case.
+
+        The member's notice goes out before a kick or ban, while they still share a
+        community with the bot.
+        """
+        for item in case.actions:
+            if item.status is not ActionStatus.PENDING:
+                continue
+            action = replace(action_from_data(dict(item.payload)), case=case.label)
+            if notice is not None and isinstance(action, Kick | Ban):
+                await self._send_notice(case, notice)
+                notice = None
+            await self._apply_one(case, item, action)
+        if notice is not None:
+            await self._send_notice(case, notice)
+
+    async def _apply_one(self, case: Case, item: CaseAction, action: Action) -> None:
+        now = self.clock.now()
+        result = await self.gateway.apply(action)
+        if result.ok:
+            await self.store.cases.record_action(
+                case.id, item.position, ActionStatus.APPLIED, "", now
+            )
+            if isinstance(action, Ban) and action.duration:
+                await self._schedule(
+                    Unban(
+                        community=action.community,
+                        member=action.member,
+                        reason=f"tempban of case {case.label} ended",
+                        case=case.label,
+                    ),
+                    now + action.duration,
+                    case.id,
+                )
+            if isinstance(action, SetSlowmode) and action.rule and action.seconds:
+                lift = replace(
+                    action, seconds=0, reason=f"raid slowmode of case {case.label} ended"
+                )
+                await self._schedule(
+                    lift, now + timedelta(minutes=self.settings.raid_slowmode_minutes), case.id
+                )
+            return
+        if result.retryable and item.attempts + 1 < self.settings.max_attempts:
+            await self.store.cases.record_action(
+                case.id, item.position, ActionStatus.PENDING, result.error, now
+            )
+            await self.store.cases.add_note(
+                case.id, "bot", f"{action.kind} failed, will retry: {result.error}", now
+            )
+            return
+        await self.store.cases.record_action(
+            case.id, item.position, ActionStatus.FAILED, result.error, now
+        )
+        await self._hand_off(case, item.position, f"{action.kind} failed: {result.error}", None)
+
+    async def _hand_off(self, case: Case, position: int, why: str, verdict: Verdict | None) -> None:
+        now = self.clock.now()
+        await self.store.cases.add_note(case.id, "bot", f"handed to moderators: {why}", now)
+        await self.store.reviews.add(
+            NewReviewItem(
+                community=self.community.ref,
+                source="unsupported_action",
+                reason=why,
+                case_id=case.id,
+                member=case.member,
+                message=case.message,
+                channel=case.channel,
+                rule=case.rule,
+                evidence={"action_position": position},
+                priority=3,
+            ),
+            now,
+        )
+        post = self._staff_post(f"Please act on case {case.label} ({case.member_name}): {why}")
+        if post is not None:
+            await self.gateway.apply(replace(post, case=case.label))
+
+    async def _send_notice(self, case: Case, notice: SendDirectMessage) -> None:
+        result = await self.gateway.apply(replace(notice, case=case.label))
+        if not result.ok:
+            await self.store.cases.add_note(
+                case.id,
+                "bot",
+                f"the member could not be notified: {result.error}",
+                self.clock.now(),
+            )
+
+    def _notice(
+        self, parts: list[str], case: Case, member: Member, guideline: str, channel: Ref | None
+    ) -> SendDirectMessage | None:
+        if not parts or not self.settings.notify_members:
+            return None
+        length = ""
+        values = {
+            "member": member.shown_name,
+            "community": self.community.name,
+            "channel": _id(channel),
+            "guideline": guideline or case.reason,
+            "case": case.label,
+            "ban_length": length,
+        }
+        for item in case.actions:
+            payload = item.payload
+            if item.kind == "timeout":
+                values["duration"] = format_duration(timedelta(seconds=float(payload["duration"])))
+            if item.kind == "ban" and payload.get("duration"):
+                values["ban_length"] = (
+                    f" ({format_duration(timedelta(seconds=float(payload['duration'])))})"
+                )
+        text = self.notices.sanction(
+            member.lang, parts=parts, values=values, expires=case.expires_at
+        )
+        return SendDirectMessage(
+            community=self.community.ref,
+            member=member.ref,
+            content=text,
+            reason="notice",
+            rule=case.rule,
+        )
+
+    # -- recovery and schedules -------------------------------------------------------------
+
+    async def retry_pending(self) -> int:
+        """Apply actions still pending (after a failure or a crash); return how many were tried."""
+        now = self.clock.now()
+        tried = 0
+        for case, position in await self.store.cases.pending_actions(
+            now - self.settings.retry_after
+        ):
+            if case.community != self.community.ref:
+                continue
+            item = next(a for a in case.actions if a.position == position)
+            await self._apply_one(
+                case, item, replace(action_from_data(dict(item.payload)), case=case.label)
+            )
+            tried += 1
+        return tried
+
+    async def run_scheduled(self) -> int:
+        """Apply scheduled actions that are due (tempban ends); return how many ran."""
+        ran = 0
+        for due in await self.store.schedule.due(self.community.ref, self.clock.now()):
+            action = action_from_data(dict(due.payload))
+            result = await self.gateway.apply(action)
+            await self.store.schedule.done(due.id)
+            if due.case_id is not None:
+                state = "done" if result.ok else f"failed: {result.error}"
+                await self.store.cases.add_note(
+                    due.case_id, "bot", f"scheduled {action.kind} {state}", self.clock.now()
+                )
+            ran += 1
+        return ran
+
+    async def _schedule(self, action: Action, due: datetime, case_id: int) -> None:
+        await self.store.schedule.add(self.community.ref, action_to_data(action), due, case_id)
+
+    def _staff_post(self, text: str, *, rule: str | None = None) -> PostMessage | None:
+        if not self.settings.staff_channel:
+            return None
+        return PostMessage(
+            community=self.community.ref,
+            channel=self._channel(self.settings.staff_channel),
+            content=text,
+            reason="alert",
+            rule=rule,
+        )
+
+    def _channel(self, ident: str) -> Ref:
+        return Ref(self.community.ref.platform, ident)
+
+
+def _ordered(planned: list[PlannedAction]) -> list[PlannedAction]:
+    """Order actions: remove the content first, then restrict, then tell staff."""
+    rank = {
+        ActionKind.DELETE: 0,
+        ActionKind.WARN: 1,
+        ActionKind.TIMEOUT: 2,
+        ActionKind.KICK: 3,
+        ActionKind.BAN: 4,
+        ActionKind.SLOWMODE: 5,
+        ActionKind.ALERT: 6,
+        ActionKind.REVIEW: 7,
+        ActionKind.ESCALATE: 8,
+    }
+    unique = list(dict.fromkeys(planned))
+    return sorted(unique, key=lambda p: rank[p.kind])
+
+
+def _case_actions(
+    actions: Sequence[Action], handed_off: dict[int, str] | None = None
+) -> tuple[CaseAction, ...]:
+    handed_off = handed_off or {}
+    return tuple(
+        CaseAction(
+            position=index,
+            kind=action.kind,
+            payload=action_to_data(action),
+            status=ActionStatus.HANDED_OFF if index in handed_off else ActionStatus.PENDING,
+            error=handed_off.get(index, ""),
+        )
+        for index, action in enumerate(actions)
+    )
+
+
+def _evidence(verdict: Verdict, match: Match) -> dict[str, object]:
+    return {
+        "original": verdict.original[:2000],
+        "normalized": verdict.normalized[:2000],
+        "matched": list(match.matched),
+        "reason": match.reason,
+        "rule_type": match.type,
+        "details": dict(match.evidence),
+        "other_rules": [m.rule for m in verdict.matches if m.rule != match.rule],
+    }
+
+
+def _id(ref: Ref | None) -> str:
+    return ref.id if ref is not None else "-"
