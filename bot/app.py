@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.audited import AuditedGateway
 from bot.config import ConfigError, LoadedConfig
@@ -23,9 +24,16 @@ from bot.core.refs import Ref
 from bot.core.timers import TimerWheel
 from bot.registry import CogRegistry
 from bot.runtime import BoundCommand, CommunityRuntime, Services
+from bot.storage import SqliteStorage
 from bot.system import SystemCommands
+from moderation.store import MIGRATIONS as MODERATION_MIGRATIONS
 
 logger = logging.getLogger(__name__)
+
+
+async def open_storage(path: Path | str, clock: Clock) -> SqliteStorage:
+    """Open the database with every package's tables migrated (core, moderation)."""
+    return await SqliteStorage.open(path, extra_sources=MODERATION_MIGRATIONS, clock=clock)
 
 
 @dataclass(slots=True)

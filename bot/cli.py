@@ -220,7 +220,8 @@ def console(config_path: Path | None, community: str) -> None:
 @config_option
 def backup(destination: Path, config_path: Path | None) -> None:
     """Write a consistent copy of the database to DESTINATION while Steward may be running."""
-    from bot.storage.sqlite import SqliteStorage  # noqa: PLC0415
+    from bot.app import open_storage  # noqa: PLC0415
+    from bot.core.clock import SystemClock  # noqa: PLC0415
 
     loaded = _load(config_path, _registry())
     source = loaded.config.steward.database
@@ -230,7 +231,7 @@ def backup(destination: Path, config_path: Path | None) -> None:
         _fail(f"{destination} exists; refusing to overwrite it")
 
     async def copy() -> None:
-        storage = await SqliteStorage.open(source)
+        storage = await open_storage(source, SystemClock())
         try:
             await storage.db.backup(destination)
         finally:

@@ -16,12 +16,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
-from bot.app import App
+from bot.app import App, open_storage
 from bot.config import ConfigError, ConfigProblem, LoadedConfig, load_config
 from bot.core.clock import SystemClock
 from bot.core.protocols import Clock, Gateway
 from bot.registry import CogRegistry
-from bot.storage.sqlite import SqliteStorage
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +123,7 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
     connectors = _connectors(loaded)
     clock = SystemClock()
     database = loaded.config.steward.database
-    storage = await SqliteStorage.open(database, clock=clock)
+    storage = await open_storage(database, clock)
     connections = {name: await connect(loaded, clock) for name, connect in connectors.items()}
     reload = (lambda: load_config(config_file, registry)) if config_file else None
     app = App(

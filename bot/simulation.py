@@ -38,7 +38,7 @@ from bot.adapters.local.scenario import (
     parse_community,
     read_events,
 )
-from bot.app import App
+from bot.app import App, open_storage
 from bot.config import Config, LoadedConfig, merge, parse_config
 from bot.core.bus import EventBus
 from bot.core.clock import VirtualClock, as_utc
@@ -182,7 +182,7 @@ class LocalSession:
         if database is None:
             scratch = tempfile.TemporaryDirectory(prefix="steward-sim-")
             database = Path(scratch.name) / "steward.db"
-        storage = await SqliteStorage.open(database, clock=clock)
+        storage = await open_storage(database, clock)
         platform = LocalPlatform(clock)
         community = LocalCommunity(line.name)
         for channel in line.channels:

@@ -85,7 +85,7 @@ class Enforcer:
         gateway: Its platform connection.
         store: Its moderation repositories.
         clock: The clock.
-        policy: The policy in force (for points and the ladder).
+        policy: The policy in force (for points and the ladder); only verdicts need it.
         notices: Member notice templates.
         settings: How enforcement is done here.
     """
@@ -97,7 +97,7 @@ class Enforcer:
         gateway: Gateway,
         store: ModerationStore,
         clock: Clock,
-        policy: Policy,
+        policy: Policy | None,
         notices: Notices,
         settings: EnforcementSettings,
     ) -> None:
@@ -189,6 +189,7 @@ class Enforcer:
     async def _sanction(self, verdict: Verdict, member: Member, now: datetime) -> Case:
         match = verdict.worst
         assert match is not None
+        assert self.policy is not None, "verdicts need the policy"
         points = self.policy.points(match.severity)
         expires = now + timedelta(days=match.expires_days) if points else None
         planned = [parse_action(name) for name in match.actions]
@@ -269,6 +270,7 @@ class Enforcer:
 
     def _ladder_step(self, total_points: int) -> tuple[PlannedAction, ...]:
         reached: tuple[PlannedAction, ...] = ()
+        assert self.policy is not None
         for threshold, actions in self.policy.ladder():
             if total_points >= threshold:
                 reached = actions

@@ -58,7 +58,6 @@ class RecentWindows:
         self._by_channel: dict[Ref, deque[RecentMessage]] = {}
         self._by_text: dict[str, deque[RecentMessage]] = {}
         self._joins: deque[RecentJoin] = deque(maxlen=max_joins)
-        self._removed: set[Ref] = set()
         self._swept = self._now
 
     @property
@@ -85,39 +84,29 @@ class RecentWindows:
         """Remember a member who joined."""
         self._joins.append(item)
 
-    def forget_message(self, message: Ref) -> None:
-        """Stop counting a message (it was deleted), so it is not judged twice."""
-        self._removed.add(message)
-
     def by_member(self, member: Ref, since: datetime) -> Sequence[RecentMessage]:
         """Return a member's kept messages since a time, oldest first."""
-        return self._live(_since(self._by_member.get(member, ()), since))
+        return _since(self._by_member.get(member, ()), since)
 
     def in_channel(self, channel: Ref, since: datetime) -> Sequence[RecentMessage]:
         """Return a channel's kept messages since a time, oldest first."""
-        return self._live(_since(self._by_channel.get(channel, ()), since))
+        return _since(self._by_channel.get(channel, ()), since)
 
     def with_text(self, canonical: str, since: datetime) -> Sequence[RecentMessage]:
         """Return kept messages with this fingerprint since a time, oldest first."""
-        return self._live(_since(self._by_text.get(canonical, ()), since))
+        return _since(self._by_text.get(canonical, ()), since)
 
     def recent_messages(self, since: datetime) -> Sequence[RecentMessage]:
         """Return every kept message since a time, oldest first."""
-        return self._live(_since(self._messages, since))
+        return _since(self._messages, since)
 
     def joins(self, since: datetime) -> Sequence[RecentJoin]:
         """Return the kept joins since a time, oldest first."""
         return _since(self._joins, since)
 
-    def _live(self, items: list[RecentMessage]) -> list[RecentMessage]:
-        if not self._removed:
-            return items
-        return [item for item in items if item.message not in self._removed]
-
     def _expire(self, cutoff: datetime) -> None:
         while self._messages and self._messages[0].at < cutoff:
-            old = self._messages.popleft()
-            self._removed.discard(old.message)
+            self._messages.popleft()
         while self._joins and self._joins[0].at < cutoff:
             self._joins.popleft()
         # Reads skip old items anyway; sweeping the per-key indexes is only about memory,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.adapters.local.gateway import LocalPlatform
-from bot.app import App
+from bot.app import App, open_storage
 from bot.bench import BenchOptions, BenchResult, case
 from bot.config import parse_config
 from bot.core.clock import VirtualClock
@@ -20,7 +20,6 @@ from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from bot.registry import CogEntry, CogRegistry
 from bot.simulation import simulate
-from bot.storage.sqlite import SqliteStorage
 
 
 class _NoOp(Cog):
@@ -45,7 +44,7 @@ async def bus_throughput(options: BenchOptions) -> list[BenchResult]:
     loaded = parse_config("[communities.bench.cogs.bench_noop]\n", registry, source="<bench>")
     with tempfile.TemporaryDirectory(prefix="steward-bench-") as scratch:
         clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
-        storage = await SqliteStorage.open(Path(scratch) / "bench.db", clock=clock)
+        storage = await open_storage(Path(scratch) / "bench.db", clock)
         app = App(
             loaded,
             registry=registry,

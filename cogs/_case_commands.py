@@ -1,0 +1,230 @@
+"""Cases, history and appeals: what moderators and members see of the record."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Annotated
+
+from bot.core.actions import Action, SendDirectMessage, Timeout, Unban
+from bot.core.commands import CommandContext, CommandError, command
+from bot.core.community import Permission
+from bot.core.models import Member
+from cogs._moderation_base import ModerationCog
+from moderation.cases import AppealStatus, Case, CaseStatus, NewReviewItem
+
+_OUTCOMES = {
+    "upheld": AppealStatus.UPHELD,
+    "reduced": AppealStatus.REDUCED,
+    "overturned": AppealStatus.OVERTURNED,
+}
+
+
+class CaseCommands(ModerationCog):
+    """Commands over the case record."""
+
+    async def _case(self, ctx: CommandContext, number: int) -> Case:
+        case = await self.store.cases.get(ctx.community.ref, number)
+        if case is None:
+            raise CommandError(f"there is no case #{number}")
+        return case
+
+    @command("case show", description="Show a case: what, why, evidence, actions and notes.")
+    async def case_show(
+        self, ctx: CommandContext, number: Annotated[int, "The case number"]
+    ) -> None:
+        """Reply with everything on one case."""
+        case = await self._case(ctx, number)
+        await ctx.reply(self.describe(case, detail=True))
+
+    @command("case list", description="List the latest cases, or one member's.")
+    async def case_list(
+        self, ctx: CommandContext, member: Annotated[Member | None, "Only this member's"] = None
+    ) -> None:
+        """Reply with the latest ten cases."""
+        if member is None:
+            cases = await self.store.cases.recent(ctx.community.ref, limit=10)
+        else:
+            cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=10)
+        await ctx.reply("\n".join(self.describe(c) for c in cases) or "No cases.")
+
+    @command("case note", description="Append a note to a case.")
+    async def case_note(
+        self,
+        ctx: CommandContext,
+        number: Annotated[int, "The case number"],
+        text: Annotated[str, "The note"],
+    ) -> None:
+        """Append a note; notes are never overwritten."""
+        case = await self._case(ctx, number)
+        await self.store.cases.add_note(case.id, ctx.author.name, text, self.ctx.clock.now())
+        await ctx.reply(f"Noted on case {case.label}.")
+
+    @command("case pardon", description="Pardon a case: it stops counting towards escalation.")
+    async def case_pardon(
+        self,
+        ctx: CommandContext,
+        number: Annotated[int, "The case number"],
+        reason: Annotated[str, "Why"] = "",
+    ) -> None:
+        """Mark a case pardoned and note who and why."""
+        case = await self._case(ctx, number)
+        if case.status_at(self.ctx.clock.now()) not in {CaseStatus.ACTIVE, CaseStatus.APPEALED}:
+            raise CommandError(
+                f"case {case.label} is {case.status_at(self.ctx.clock.now()).value}; only active cases can be pardoned"
+            )
+        await self.store.cases.set_status(case.id, CaseStatus.PARDONED)
+        await self.store.cases.add_note(
+            case.id,
+            ctx.author.name,
+            f"pardoned: {reason or 'no reason given'}",
+            self.ctx.clock.now(),
+        )
+        await ctx.reply(f"Case {case.label} pardoned.")
+
+    @command("history", description="Show a member's record and active points.")
+    async def history(self, ctx: CommandContext, member: Annotated[Member, "Whose record"]) -> None:
+        """Reply with a member's cases and the points that count now."""
+        now = self.ctx.clock.now()
+        cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=15)
+        points = await self.store.cases.active_points(ctx.community.ref, member.ref, now)
+        lines = [f"{member.shown_name}: {len(cases)} case(s), {points} active point(s)."]
+        lines += [self.describe(c) for c in cases]
+        await ctx.reply("\n".join(lines))
+
+    def describe(self, case: Case, *, detail: bool = False) -> str:
+        """Return a case as text: one line, or every detail."""
+        now = self.ctx.clock.now()
+        who = "Steward" if case.actor == "bot" else case.actor.split(":", 1)[-1]
+        done = ", ".join(a.kind for a in case.actions) or "no platform action"
+        line = (
+            f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.status_at(now).value}: {case.member_name or case.member.id} "
+            f"- {done} by {who} ({case.rule or 'manual'}): {case.reason}"
+        )
+        if not detail:
+            return line
+        lines = [line]
+        if case.expires_at:
+            lines.append(f"counts until {case.expires_at:%Y-%m-%d} ({case.points} point(s))")
+        evidence = case.evidence
+        if evidence.get("original"):
+            lines.append(f"message: {evidence['original']!r}")
+        if evidence.get("matched"):
+            lines.append(f"matched: {', '.join(map(str, evidence['matched']))}")
+        lines += [
+            f"action {a.kind}: {a.status.value}{' - ' + a.error if a.error else ''}"
+            for a in case.actions
+        ]
+        lines += [f"note {n.at:%Y-%m-%d %H:%M} {n.author}: {n.text}" for n in case.notes]
+        return "\n".join(lines)
+
+    @command("appeal", description="Appeal a case against you.", permission=Permission.EVERYONE)
+    async def appeal(
+        self,
+        ctx: CommandContext,
+        case: Annotated[int, "The case number"],
+        reason: Annotated[str, "Why it should be reconsidered"],
+    ) -> None:
+        """Open an appeal on one of the author's own cases."""
+        found = await self._case(ctx, case)
+        if found.member != ctx.author.ref:
+            raise CommandError("you can only appeal your own cases")
+        now = self.ctx.clock.now()
+        if found.status_at(now) not in {CaseStatus.ACTIVE, CaseStatus.EXPIRED}:
+            raise CommandError(
+                f"case {found.label} is {found.status_at(now).value} and cannot be appealed"
+            )
+        try:
+            appeal = await self.store.appeals.open(found.id, ctx.author.ref, reason, now)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        await self.store.cases.set_status(found.id, CaseStatus.APPEALED)
+        await self.store.cases.add_note(found.id, ctx.author.name, f"appealed: {reason}", now)
+        await self.store.reviews.add(
+            NewReviewItem(
+                community=ctx.community.ref,
+                source="appeal",
+                reason=f"appeal of case {found.label}: {reason}",
+                case_id=found.id,
+                member=found.member,
+                priority=2,
+                evidence={"appeal": appeal.id},
+            ),
+            now,
+        )
+        if self.settings.staff_channel:
+            await self.post(
+                self.settings.staff_channel,
+                f"Appeal of case {found.label} by {ctx.author.name}: {reason}",
+                reason="appeal",
+            )
+        values = {"case": found.label}
+        await ctx.reply(self.enforcer.notices.render("appeal_received", ctx.author.lang, values))
+
+    @command("appeal decide", description="Decide an appeal: upheld, reduced or overturned.")
+    async def appeal_decide(
+        self,
+        ctx: CommandContext,
+        case: Annotated[int, "The case number"],
+        outcome: Annotated[str, "upheld, reduced or overturned"],
+        note: Annotated[str, "What to tell the member"] = "",
+    ) -> None:
+        """Decide an open appeal; lift what an overturned or reduced case imposed."""
+        status = _OUTCOMES.get(outcome.strip().lower())
+        if status is None:
+            raise CommandError("outcome must be upheld, reduced or overturned")
+        found = await self._case(ctx, case)
+        appeal = await self.store.appeals.open_for(found.id)
+        if appeal is None:
+            raise CommandError(f"case {found.label} has no open appeal")
+        if self.settings.appeals_by_others and found.actor == str(ctx.author.ref):
+            raise CommandError("a moderator other than the one who acted must decide this appeal")
+        now = self.ctx.clock.now()
+        await self.store.appeals.decide(appeal.id, status, str(ctx.author.ref), note, now)
+        if status is AppealStatus.UPHELD:
+            await self.store.cases.set_status(found.id, CaseStatus.ACTIVE)
+        else:
+            new_status = (
+                CaseStatus.OVERTURNED if status is AppealStatus.OVERTURNED else CaseStatus.ACTIVE
+            )
+            await self.store.cases.set_status(found.id, new_status, points=0)
+            await self._lift(found)
+        await self.store.cases.add_note(
+            found.id, ctx.author.name, f"appeal {status.value}: {note or '-'}", now
+        )
+        message = self.enforcer.notices.render(
+            "appeal_decided", None, {"case": found.label, "outcome": status.value, "note": note}
+        )
+        member = await ctx.gateway.fetch_member(ctx.community.ref, found.member)
+        if member is not None:
+            message = self.enforcer.notices.render(
+                "appeal_decided",
+                member.lang,
+                {"case": found.label, "outcome": status.value, "note": note},
+            )
+        await ctx.gateway.apply(
+            SendDirectMessage(
+                community=ctx.community.ref,
+                member=found.member,
+                content=message,
+                reason="appeal decided",
+                case=found.label,
+            )
+        )
+        await ctx.reply(f"Appeal of case {found.label}: {status.value}.")
+
+    async def _lift(self, case: Case) -> None:
+        """Undo a case's lasting effects: a timeout, a ban."""
+        lifts: list[Action] = []
+        kinds = {a.kind for a in case.actions if a.status.value == "applied"}
+        if "timeout" in kinds:
+            lifts.append(
+                Timeout(community=case.community, member=case.member, duration=timedelta(0))
+            )
+        if "ban" in kinds:
+            await self.store.schedule.cancel(case.community, "unban", str(case.member))
+            lifts.append(Unban(community=case.community, member=case.member))
+        for action in lifts:
+            await self.ctx.gateway.apply(
+                replace(action, reason=f"appeal of case {case.label}", case=case.label)
+            )

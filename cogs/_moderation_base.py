@@ -1,0 +1,106 @@
+"""What the guidelines cog and its command groups share: settings, policy, enforcer, store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from bot.core.cog import Cog, CogContext, CogSettings
+from bot.core.commands import CommandContext, CommandError
+from bot.core.models import Member
+from moderation.enforcer import EnforcementSettings, Enforcer
+from moderation.hierarchy import refusal
+from moderation.notices import Notices
+from moderation.repositories import ModerationStore
+from moderation.store import store_for
+from policies.engine import PolicyEngine
+from policies.policy import Policy, load_policy
+from policies.windows import RecentWindows
+
+
+class GuidelinesSettings(CogSettings):
+    """How a community enforces its guidelines.
+
+    Attributes:
+        policy: A built-in policy (``default``, ``strict``) or the path of a policy file.
+        staff_channel: The channel id where alerts and review requests go.
+        raid_channels: Channel ids slowed down when a raid is detected.
+        raid_slowmode_minutes: How long a raid's slowmode lasts.
+        notify_members: Whether members get a notice of sanctions.
+        notices: Notice templates in the brand's voice, by language then name.
+        window_minutes: How much recent activity rules can see.
+        warn_points: Points a moderator's warning adds.
+        appeals_by_others: Whether an appeal must be decided by a moderator other than
+            the one who acted.
+    """
+
+    policy: str = "default"
+    staff_channel: str = "mod-log"
+    raid_channels: list[str] = Field(default_factory=lambda: ["general"])
+    raid_slowmode_minutes: float = Field(30.0, gt=0)
+    notify_members: bool = True
+    notices: dict[str, dict[str, str]] = Field(default_factory=dict)
+    window_minutes: float = Field(15.0, gt=0, le=1440)
+    warn_points: int = Field(1, ge=0)
+    appeals_by_others: bool = True
+
+
+class ModerationCog(Cog[GuidelinesSettings]):
+    """The state every moderation command and listener uses.
+
+    Args:
+        ctx: What the cog may use.
+    """
+
+    Settings = GuidelinesSettings
+
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        settings = self.settings
+        self.store: ModerationStore = store_for(ctx.storage)
+        self.policy: Policy = load_policy(settings.policy)
+        self.engine = PolicyEngine(self.policy)
+        self.counts_emojis = _counts_emojis(self.policy)
+        self.windows = RecentWindows(horizon=timedelta(minutes=settings.window_minutes))
+        self.enforcer = Enforcer(
+            community=ctx.community,
+            gateway=ctx.gateway,
+            store=self.store,
+            clock=ctx.clock,
+            policy=self.policy,
+            notices=Notices(overrides=settings.notices, default_language=ctx.community.language),
+            settings=EnforcementSettings(
+                staff_channel=settings.staff_channel or None,
+                raid_channels=tuple(settings.raid_channels),
+                raid_slowmode_minutes=settings.raid_slowmode_minutes,
+                notify_members=settings.notify_members,
+            ),
+        )
+
+    def use_policy(self, policy: Policy, shadow: frozenset[str]) -> None:
+        """Put a policy (and the rules shadowed at run time) in force."""
+        self.policy = policy
+        self.engine = PolicyEngine(policy, shadow)
+        self.counts_emojis = _counts_emojis(policy)
+        self.enforcer.policy = policy
+
+    async def target(self, ctx: CommandContext, member: Member) -> Member:
+        """Return ``member`` if the command's author may act on them.
+
+        Raises:
+            CommandError: With the reason when they may not.
+        """
+        why = refusal(ctx.author, member, ctx.community)
+        if why is not None:
+            raise CommandError(why)
+        return member
+
+
+def _counts_emojis(policy: Policy) -> bool:
+    """Return whether any rate rule limits emoji, so messages must have theirs counted."""
+    return any(
+        r.spec.type == "rate"
+        and (r.spec.params.get("max_emojis") or r.spec.params.get("max_emojis_per_message"))
+        for r in policy.rules
+    )

@@ -1,0 +1,121 @@
+"""Enforce the community guidelines: judge every message and join, act fairly, keep cases.
+
+The cog runs the community's policy over each message (and each join, for raids), hands
+verdicts to the enforcer, and offers moderators their commands: sanctions, cases and
+history, appeals, and the policy itself.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from policies.normalize import normalize
+
+from bot.core.cog import listener
+from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
+from bot.core.models import Message
+from cogs._case_commands import CaseCommands
+from cogs._moderator_commands import ModeratorCommands
+from cogs._policy_commands import PolicyCommands
+from policies.context import RecentJoin, RecentMessage, Text
+from policies.rules.rate import emoji_count
+from policies.windows import fingerprint
+
+DUE_TIMER = "guidelines:due"
+_RECHECK = timedelta(minutes=5)
+
+
+class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
+    """Judge messages and joins against the policy and enforce the verdicts."""
+
+    name = "guidelines"
+    description = (
+        "Enforce the guidelines: rules, spam and raid defence, cases, appeals, moderator commands."
+    )
+    enabled_by_default = True
+
+    async def on_load(self) -> None:
+        """Restore shadowed rules, finish actions a crash interrupted, arm the timer."""
+        shadow = await self.store.shadows.shadowed(self.ctx.community.ref)
+        self.use_policy(self.policy, shadow)
+        self.counts_emojis = any(
+            r.spec.type == "rate"
+            and (r.spec.params.get("max_emojis") or r.spec.params.get("max_emojis_per_message"))
+            for r in self.policy.rules
+        )
+        await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        await self.enforcer.run_scheduled()
+        await self.enforcer.retry_pending()
+        due = await self.store.schedule.next_due(self.ctx.community.ref)
+        soon = self.ctx.clock.now() + _RECHECK
+        self.ctx.timers.schedule(self.ctx.community.ref, DUE_TIMER, min(due, soon) if due else soon)
+
+    @listener(Tick)
+    async def on_tick(self, event: Tick) -> None:
+        """Run what is due: tempban ends, raid slowmode ends, retries."""
+        if event.timer == DUE_TIMER:
+            await self._catch_up()
+
+    @listener(MessageCreated)
+    async def on_message(self, event: MessageCreated) -> None:
+        """Judge a new message, remember it for the windows, and enforce the verdict."""
+        message = event.message
+        if message.author.is_bot:
+            return
+        text = normalize(message.content)
+        await self._judge(message, text, event)
+        self.windows.record_message(
+            RecentMessage(
+                message=message.ref,
+                channel=message.channel,
+                author=message.author.ref,
+                at=event.at,
+                canonical=fingerprint(text.canonical),
+                attachments=len(message.attachments),
+                emojis=emoji_count(message.content) if self.counts_emojis else 0,
+            )
+        )
+
+    @listener(MessageEdited)
+    async def on_edit(self, event: MessageEdited) -> None:
+        """Judge an edited message again: an edit must not slip past the rules."""
+        if not event.message.author.is_bot:
+            await self._judge(event.message, normalize(event.message.content), event)
+
+    async def _judge(
+        self, message: Message, text: Text, event: MessageCreated | MessageEdited
+    ) -> None:
+        scores = None
+        classifier = self.ctx.classifier
+        if self.engine.needs_scores and classifier is not None:
+            (scores,) = await classifier.score([text.folded])
+        verdict = self.engine.judge_message(
+            message,
+            community=self.ctx.community.ref,
+            is_staff=self.ctx.community.is_staff(message.author),
+            ctx=self.windows.moved_to(event.at),
+            text=text,
+            scores=scores,
+        )
+        if verdict.matches:
+            await self.enforcer.enforce(verdict, message.author)
+
+    @listener(MemberJoined)
+    async def on_join(self, event: MemberJoined) -> None:
+        """Judge a join (raid detection) and remember it."""
+        member = event.member
+        verdict = self.engine.judge_join(
+            member, community=self.ctx.community.ref, ctx=self.windows.moved_to(event.at)
+        )
+        self.windows.record_join(
+            RecentJoin(
+                member=member.ref,
+                name=member.name,
+                at=event.at,
+                account_created=member.account_created_at,
+            )
+        )
+        if verdict.matches:
+            await self.enforcer.enforce(verdict, member)
