@@ -8,7 +8,6 @@ names an environment variable or a file that holds each one, and the value is ke
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import tomllib
@@ -30,6 +29,7 @@ from pydantic import (
 
 from bot.core.cog import CogSettings
 from bot.core.community import CommunityInfo
+from bot.core.merge import merge
 from bot.core.refs import Ref
 from bot.core.toml_lines import locate
 from bot.registry import CogRegistry
@@ -332,15 +332,3 @@ def _decode_line(error: tomllib.TOMLDecodeError) -> int | None:
         return lineno
     found = re.search(r"\(at line (\d+)", str(error))
     return int(found.group(1)) if found else None
-
-
-def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``override`` into a deep copy of ``base``; tables merge, other values replace."""
-    merged = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = merge(current, value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged

@@ -39,9 +39,10 @@ from bot.adapters.local.scenario import (
     read_events,
 )
 from bot.app import App, open_storage
-from bot.config import Config, LoadedConfig, merge, parse_config
+from bot.config import Config, LoadedConfig, parse_config
 from bot.core.bus import EventBus
 from bot.core.clock import VirtualClock, as_utc
+from bot.core.merge import merge
 from bot.core.models import Member
 from bot.core.refs import Ref
 from bot.registry import CogRegistry

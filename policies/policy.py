@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.core.merge import merge
 from bot.core.toml_lines import locate
 from policies import rules as _rules  # noqa: F401 - registers every rule type
 from policies.actions import PlannedAction, parse_action
@@ -96,10 +97,11 @@ class RuleSpec(_Strict):
 
 
 class PolicyMeta(_Strict):
-    """The policy's name and purpose."""
+    """The policy's name and purpose, and the policy it builds on, if any."""
 
     name: str
     description: str = ""
+    extends: str | None = None
 
 
 class PolicyFile(_Strict):
@@ -231,6 +233,11 @@ def parse_policy(
         raise PolicyError([PolicyProblem(source, "", "", None, str(error))]) from error
     if overrides:
         raw = {**raw, **overrides}
+    base_name = (
+        raw.get("policy", {}).get("extends") if isinstance(raw.get("policy"), dict) else None
+    )
+    if isinstance(base_name, str):
+        raw = _extend(base_name, raw, source, frozenset())
     rules_raw = raw.get("rules", [])
     try:
         data = PolicyFile.model_validate(raw)
@@ -255,6 +262,56 @@ def parse_policy(
     if problems:
         raise PolicyError(problems)
     return Policy(name=data.policy.name, source=source, data=data, rules=tuple(compiled))
+
+
+def _extend(
+    base_name: str, raw: dict[str, Any], source: str, seen: frozenset[str]
+) -> dict[str, Any]:
+    """Lay a policy over the one it extends: tables merge, rules merge by id, new rules add.
+
+    Raises:
+        PolicyError: If the base cannot be loaded or the chain loops.
+    """
+    if base_name in seen:
+        raise PolicyError(
+            [
+                PolicyProblem(
+                    source,
+                    "",
+                    "policy.extends",
+                    None,
+                    f"policies extend each other in a loop ({base_name})",
+                )
+            ]
+        )
+    base_path = (
+        builtin_policy_path(base_name) if base_name in _BUILTIN else Path(source).parent / base_name
+    )
+    try:
+        base_text = base_path.read_text(encoding="utf-8")
+        base_raw = tomllib.loads(base_text)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise PolicyError(
+            [
+                PolicyProblem(
+                    source, "", "policy.extends", None, f"cannot read {base_name!r}: {error}"
+                )
+            ]
+        ) from error
+    parent = base_raw.get("policy", {}).get("extends")
+    if isinstance(parent, str):
+        base_raw = _extend(parent, base_raw, str(base_path), seen | {base_name})
+    rules: dict[str, Any] = {}
+    for item in [*base_raw.get("rules", []), *raw.get("rules", [])]:
+        key = item.get("id") if isinstance(item, dict) else None
+        rules[str(key)] = merge(rules[str(key)], item) if key in rules else item
+    merged = merge(
+        {k: v for k, v in base_raw.items() if k != "rules"},
+        {k: v for k, v in raw.items() if k != "rules"},
+    )
+    merged["rules"] = list(rules.values())
+    merged["policy"].pop("extends", None)
+    return merged
 
 
 def _build(
