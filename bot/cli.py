@@ -283,3 +283,73 @@ def bench(as_json: bool, only: tuple[str, ...], quick: bool) -> None:
     else:
         for result in results:
             click.echo(f"{result.name:<40} {result.value:>14,.1f} {result.unit}")
+
+
+@main.command("replay")
+@click.argument("history", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--policy",
+    "policy_name",
+    default="default",
+    show_default=True,
+    help="A built-in policy or a policy file.",
+)
+def replay_command(history: Any, policy_name: str) -> None:
+    """Run a policy over exported HISTORY.jsonl without acting; one JSON line per message.
+
+    Per-rule counts go to stderr at the end, with a progress bar while it runs.
+    """
+    import json  # noqa: PLC0415
+
+    from tqdm import tqdm  # noqa: PLC0415
+
+    from bot.replay import ReplayStats, replay  # noqa: PLC0415
+
+    policy = _policy(policy_name)
+    stats = ReplayStats()
+    try:
+        with tqdm(unit=" msg", file=sys.stderr, disable=None, leave=False) as bar:
+            for record in replay(history, policy, stats):
+                click.echo(json.dumps(record, ensure_ascii=False))
+                bar.update()
+    except ScenarioError as error:
+        _fail(str(error))
+    click.echo(
+        f"{stats.messages} messages: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items())),
+        err=True,
+    )
+    for rule, count in stats.rules.most_common():
+        click.echo(f"  {rule}: {count}", err=True)
+
+
+def _policy(name: str) -> Any:
+    from policies.policy import PolicyError, load_policy  # noqa: PLC0415
+
+    try:
+        return load_policy(name)
+    except PolicyError as error:
+        _fail("the policy is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
+
+
+@main.group("policy")
+def policy_group() -> None:
+    """Work with policy files."""
+
+
+@policy_group.command("test")
+@click.argument("policy_file", required=False)
+def policy_test(policy_file: str | None) -> None:
+    """Run every rule's examples (the built-in policies when no FILE is given)."""
+    from policies.examples import check_examples  # noqa: PLC0415
+
+    failed = 0
+    for name in [policy_file] if policy_file else ["default", "strict"]:
+        policy = _policy(name)
+        ran, failures = check_examples(policy)
+        failed += len(failures)
+        click.echo(f"{policy.source}: {ran - len(failures)} of {ran} examples pass")
+        for failure in failures:
+            click.echo(f"  FAIL {failure}")
+    if failed:
+        sys.exit(EXIT_FAILURE)

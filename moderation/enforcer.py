@@ -249,7 +249,8 @@ class Enforcer:
         expanded: list[PlannedAction] = []
         for item in planned:
             if item.kind is ActionKind.ESCALATE:
-                expanded.extend(self._ladder_step(total_points))
+                assert self.policy is not None
+                expanded.extend(self.policy.step_for(total_points))
             else:
                 expanded.append(item)
         actions: list[Action] = []
@@ -267,14 +268,6 @@ class Enforcer:
         if any(p.kind is ActionKind.WARN for p in expanded):
             parts.append("warned")
         return _Plan(actions, handed_off, parts)
-
-    def _ladder_step(self, total_points: int) -> tuple[PlannedAction, ...]:
-        reached: tuple[PlannedAction, ...] = ()
-        assert self.policy is not None
-        for threshold, actions in self.policy.ladder():
-            if total_points >= threshold:
-                reached = actions
-        return reached
 
     def _concrete(
         self, item: PlannedAction, verdict: Verdict, member: Member, reason: str, rule: str

@@ -188,10 +188,13 @@ class Policy:
         """Return the actions of a severity."""
         return tuple(parse_action(a) for a in self.data.severities[severity].actions)
 
-    def ladder(self) -> list[tuple[int, tuple[PlannedAction, ...]]]:
-        """Return the escalation steps as (points threshold, actions), lowest first."""
-        steps = sorted(self.data.escalation.steps, key=lambda s: s.points)
-        return [(s.points, tuple(parse_action(a) for a in s.actions)) for s in steps]
+    def step_for(self, points: int) -> tuple[PlannedAction, ...]:
+        """Return the actions of the highest escalation step that ``points`` reach."""
+        reached: tuple[PlannedAction, ...] = ()
+        for step in sorted(self.data.escalation.steps, key=lambda s: s.points):
+            if points >= step.points:
+                reached = tuple(parse_action(a) for a in step.actions)
+        return reached
 
 
 def builtin_policy_path(name: str) -> Path:

@@ -66,7 +66,7 @@ async def run_benchmarks(
     Raises:
         ValueError: If ``only`` names an unknown case.
     """
-    from bot.bench import cases  # noqa: F401, PLC0415 - registers the built-in cases
+    from bot.bench import cases, rules  # noqa: F401, PLC0415 - registers the built-in cases
 
     unknown = only - set(CASES)
     if unknown:

@@ -1,0 +1,194 @@
+"""Run a policy over exported history without acting: ``steward replay``.
+
+Each message line of the scenario format gets one output line saying what the policy
+would have done: allow, review, or act (and which actions, following the escalation
+ladder as the member's points build up during the replay). Joins feed raid detection.
+Nothing is stored and nothing is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from policies.normalize import normalize
+
+from bot.adapters.local.community import ref
+from bot.adapters.local.driver import member_from
+from bot.adapters.local.scenario import (
+    CommunityLine,
+    JoinLine,
+    MemberSpec,
+    MessageLine,
+    ScenarioError,
+    parse_community,
+    parse_event,
+)
+from bot.core.clock import as_utc
+from bot.core.community import CommunityInfo
+from bot.core.models import Attachment, Member, Message
+from policies.actions import ActionKind
+from policies.context import RecentJoin, RecentMessage
+from policies.engine import PolicyEngine
+from policies.policy import Policy
+from policies.verdict import Outcome, Verdict
+from policies.windows import RecentWindows, fingerprint
+
+
+@dataclass(slots=True)
+class ReplayStats:
+    """What a replay found."""
+
+    messages: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
+
+
+class Replayer:
+    """Judge history line by line, keeping windows and points as a live community would.
+
+    Args:
+        policy: The policy to trial.
+        community: The history's community line, when it has one.
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        community: CommunityLine | None = None,
+        stats: ReplayStats | None = None,
+    ) -> None:
+        self.policy = policy
+        self.engine = PolicyEngine(policy)
+        self.windows = RecentWindows()
+        name = community.name if community else "history"
+        self.community = CommunityInfo(key=name, ref=ref(name), name=name)
+        self.members: dict[str, Member] = {}
+        for spec in community.members if community else ():
+            self.members[spec.name] = _member(spec)
+        self._points: dict[str, list[tuple[datetime, int]]] = {}
+        self.stats = stats if stats is not None else ReplayStats()
+
+    def join(self, line: JoinLine) -> None:
+        """Remember a join for raid detection."""
+        member = _member(line.member, line.at)
+        self.members[member.name] = member
+        self.windows.moved_to(line.at).record_join(
+            RecentJoin(
+                member=member.ref,
+                name=member.name,
+                at=line.at,
+                account_created=member.account_created_at,
+            )
+        )
+
+    def message(self, line: MessageLine) -> dict[str, Any]:
+        """Judge one message; return its output record."""
+        author = self.members.get(line.author) or member_from(line.author)
+        message = Message(
+            ref=ref(line.id),
+            channel=ref(line.channel),
+            author=author,
+            content=line.content,
+            created_at=line.at,
+            thread=ref(line.thread) if line.thread else None,
+            attachments=tuple(Attachment(filename=a) for a in line.attachments),
+        )
+        text = normalize(line.content)
+        verdict = self.engine.judge_message(
+            message,
+            community=self.community.ref,
+            is_staff=self.community.is_staff(author),
+            ctx=self.windows.moved_to(line.at),
+            text=text,
+        )
+        self.windows.record_message(
+            RecentMessage(
+                message=message.ref,
+                channel=message.channel,
+                author=author.ref,
+                at=line.at,
+                canonical=fingerprint(text.canonical),
+                attachments=len(line.attachments),
+            )
+        )
+        record = {
+            "id": line.id,
+            "verdict": verdict.outcome.value,
+            "rules": [m.rule for m in verdict.matches],
+            "actions": self._would_do(verdict, author.name, line.at),
+        }
+        self.stats.messages += 1
+        self.stats.outcomes[verdict.outcome.value] += 1
+        self.stats.rules.update(m.rule for m in verdict.matches)
+        return record
+
+    def _would_do(self, verdict: Verdict, member: str, at: datetime) -> list[str]:
+        if verdict.outcome is Outcome.REVIEW:
+            return ["review"]
+        worst = verdict.worst
+        if verdict.outcome is not Outcome.ACT or worst is None:
+            return []
+        points = self.policy.points(worst.severity)
+        held = [(t, p) for t, p in self._points.get(member, []) if t > at]
+        if points:
+            held.append((at + timedelta(days=worst.expires_days), points))
+        self._points[member] = held
+        total = sum(p for _, p in held)
+        actions: list[str] = []
+        for name in worst.actions:
+            if name == ActionKind.ESCALATE.value:
+                actions.extend(str(a) for a in self.policy.step_for(total))
+            else:
+                actions.append(name)
+        return list(dict.fromkeys(actions))
+
+
+def _member(spec: MemberSpec, at: datetime | None = None) -> Member:
+    return member_from(
+        spec.name,
+        roles=spec.roles,
+        display_name=spec.display_name,
+        joined=as_utc(spec.joined) if spec.joined else at or datetime(2000, 1, 1, tzinfo=UTC),
+        account_created=as_utc(spec.account_created) if spec.account_created else None,
+        lang=spec.lang,
+        bot=spec.bot,
+        owner=spec.owner,
+    )
+
+
+def replay(
+    lines: Iterable[str], policy: Policy, stats: ReplayStats | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield one record per message line of a history file, counting into ``stats``.
+
+    Raises:
+        ScenarioError: On a malformed line (naming it).
+    """
+    replayer: Replayer | None = None
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text or text.startswith("//"):
+            continue
+        if replayer is None:
+            if _type_of(text, number) == "community":
+                replayer = Replayer(policy, parse_community(text, number), stats)
+                continue
+            replayer = Replayer(policy, None, stats)
+        event = parse_event(text, number)
+        if isinstance(event, MessageLine):
+            yield replayer.message(event)
+        elif isinstance(event, JoinLine):
+            replayer.join(event)
+
+
+def _type_of(text: str, number: int) -> str:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ScenarioError(f"line {number}: not JSON: {error.msg}") from error
+    return str(data.get("type")) if isinstance(data, dict) else ""
