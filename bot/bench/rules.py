@@ -6,12 +6,13 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
+from policies.normalize import normalize
+
 from bot.bench import BenchOptions, BenchResult, case
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from policies.context import RecentMessage
 from policies.engine import PolicyEngine
-from policies.normalize import normalize
 from policies.policy import load_policy
 from policies.windows import RecentWindows, fingerprint
 
