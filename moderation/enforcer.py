@@ -115,7 +115,7 @@ class Enforcer:
         """Act on a verdict: shadow cases for shadowed rules, review or sanctions for the rest.
 
         Returns:
-            The cases opened.
+            The cases opened, as stored after their actions were applied.
         """
         now = self.clock.now()
         opened = [
@@ -184,7 +184,7 @@ class Enforcer:
             now,
         )
         await self.apply_case(case)
-        return case
+        return await self._reloaded(case)
 
     async def _sanction(self, verdict: Verdict, member: Member, now: datetime) -> Case:
         match = verdict.worst
@@ -236,7 +236,7 @@ class Enforcer:
         await self.apply_case(
             case, notice=self._notice(plan.parts, case, member, match.guideline, verdict.channel)
         )
-        return case
+        return await self._reloaded(case)
 
     def _plan(
         self,
@@ -397,7 +397,11 @@ class Enforcer:
             self._notice(list(notice_parts), case, target, reason, None) if notice_parts else None
         )
         await self.apply_case(case, notice=notice)
-        return case
+        return await self._reloaded(case)
+
+    async def _reloaded(self, case: Case) -> Case:
+        """Return the case as stored now, with each action's outcome."""
+        return await self.store.cases.by_id(case.id) or case
 
     # -- applying --------------------------------------------------------------------------
 

@@ -1,0 +1,164 @@
+"""Moderation repositories on a real SQLite file: cases, points, appeals, queue, schedule."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.core.refs import Ref
+from moderation.cases import (
+    ActionStatus,
+    AppealStatus,
+    CaseAction,
+    CaseStatus,
+    NewCase,
+    NewReviewItem,
+    ReviewStatus,
+)
+from tests.moderation.conftest import COMMUNITY, START, Rig
+
+ALICE = Ref("local", "alice")
+OTHER = Ref("local", "elsewhere")
+
+
+def new_case(
+    points: int = 1, *, member: Ref = ALICE, community: Ref = COMMUNITY.ref, days: float = 30
+) -> NewCase:
+    return NewCase(
+        community=community,
+        member=member,
+        member_name=member.id,
+        rule="profanity",
+        severity="medium",
+        reason="swearing",
+        points=points,
+        expires_at=START + timedelta(days=days),
+        evidence={"original": "f.u.c.k", "matched": ["fuck*"]},
+        actions=(
+            CaseAction(position=0, kind="delete_message", payload={"kind": "delete_message"}),
+        ),
+    )
+
+
+async def test_cases_are_numbered_per_community(rig: Rig) -> None:
+    first = await rig.store.cases.open(new_case(), START)
+    second = await rig.store.cases.open(new_case(), START)
+    elsewhere = await rig.store.cases.open(new_case(community=OTHER), START)
+    assert (first.number, second.number, elsewhere.number) == (1, 2, 1)
+    assert first.label == "#1"
+    assert first.actions[0].status is ActionStatus.PENDING
+    assert first.evidence["matched"] == ["fuck*"]
+
+
+async def test_active_points_count_only_unexpired_active_cases(rig: Rig) -> None:
+    await rig.store.cases.open(new_case(1, days=10), START)
+    await rig.store.cases.open(new_case(2, days=40), START)
+    pardoned = await rig.store.cases.open(new_case(5), START)
+    await rig.store.cases.set_status(pardoned.id, CaseStatus.PARDONED)
+    assert await rig.store.cases.active_points(COMMUNITY.ref, ALICE, START) == 3
+    later = START + timedelta(days=20)
+    assert await rig.store.cases.active_points(COMMUNITY.ref, ALICE, later) == 2
+    case = await rig.store.cases.get(COMMUNITY.ref, 1)
+    assert case is not None
+    assert case.status_at(later) is CaseStatus.EXPIRED
+    assert case.status_at(START) is CaseStatus.ACTIVE
+
+
+async def test_two_escalations_at_once_see_each_others_points(rig: Rig) -> None:
+    seen: list[int] = []
+
+    def build(points_before: int) -> NewCase:
+        seen.append(points_before)
+        return new_case(1)
+
+    await asyncio.gather(
+        *(rig.store.cases.open_escalating(ALICE, COMMUNITY.ref, START, build) for _ in range(8))
+    )
+    assert sorted(seen) == list(range(8))
+    assert await rig.store.cases.active_points(COMMUNITY.ref, ALICE, START) == 8
+
+
+async def test_notes_are_appended_never_overwritten(rig: Rig) -> None:
+    case = await rig.store.cases.open(new_case(), START)
+    await rig.store.cases.add_note(case.id, "mod1", "first look", START)
+    await rig.store.cases.add_note(case.id, "mod2", "agreed", START + timedelta(minutes=1))
+    found = await rig.store.cases.by_id(case.id)
+    assert found is not None
+    assert [(n.author, n.text) for n in found.notes] == [("mod1", "first look"), ("mod2", "agreed")]
+
+
+async def test_a_case_survives_a_restart(rig: Rig) -> None:
+    case = await rig.store.cases.open(new_case(), START)
+    await rig.store.cases.record_action(case.id, 0, ActionStatus.APPLIED, "", START)
+    await rig.reopen()
+    found = await rig.store.cases.get(COMMUNITY.ref, case.number)
+    assert found is not None
+    assert found.reason == "swearing"
+    assert found.actions[0].status is ActionStatus.APPLIED
+    assert found.actions[0].attempts == 1
+
+
+async def test_pending_actions_are_found_after_a_restart(rig: Rig) -> None:
+    case = await rig.store.cases.open(new_case(), START)
+    await rig.reopen()
+    pending = await rig.store.cases.pending_actions(START + timedelta(minutes=5))
+    assert [(c.id, position) for c, position in pending] == [(case.id, 0)]
+    assert await rig.store.cases.pending_actions(START) == []
+
+
+async def test_one_open_appeal_per_case(rig: Rig) -> None:
+    case = await rig.store.cases.open(new_case(), START)
+    appeal = await rig.store.appeals.open(case.id, ALICE, "it was a quote", START)
+    with pytest.raises(ValueError, match="already has an open appeal"):
+        await rig.store.appeals.open(case.id, ALICE, "again", START)
+    decided = await rig.store.appeals.decide(
+        appeal.id, AppealStatus.OVERTURNED, "local:mod2", "fair point", START
+    )
+    assert decided.status is AppealStatus.OVERTURNED
+    assert decided.decided_by == "local:mod2"
+    with pytest.raises(ValueError, match="not open"):
+        await rig.store.appeals.decide(appeal.id, AppealStatus.UPHELD, "local:mod3", "", START)
+    await rig.store.appeals.open(case.id, ALICE, "new evidence", START)
+    assert len(await rig.store.appeals.for_case(case.id)) == 2
+
+
+async def test_review_queue_orders_by_priority_then_age(rig: Rig) -> None:
+    low = await rig.store.reviews.add(
+        NewReviewItem(community=COMMUNITY.ref, source="rule", reason="low", priority=0), START
+    )
+    high = await rig.store.reviews.add(
+        NewReviewItem(community=COMMUNITY.ref, source="rule", reason="high", priority=3), START
+    )
+    await rig.store.reviews.add(
+        NewReviewItem(community=OTHER, source="rule", reason="other", priority=9), START
+    )
+    await rig.reopen()
+    assert [i.id for i in await rig.store.reviews.open_items(COMMUNITY.ref)] == [high.id, low.id]
+    await rig.store.reviews.set_status(high.id, ReviewStatus.DECIDED)
+    assert [i.reason for i in await rig.store.reviews.open_items(COMMUNITY.ref)] == ["low"]
+
+
+async def test_schedule_due_cancel_and_restart(rig: Rig) -> None:
+    payload = {"kind": "unban", "member": "local:alice"}
+    await rig.store.schedule.add(COMMUNITY.ref, payload, START + timedelta(days=7), None)
+    second = await rig.store.schedule.add(
+        COMMUNITY.ref, {"kind": "unban", "member": "local:bob"}, START + timedelta(days=1), None
+    )
+    await rig.reopen()
+    assert await rig.store.schedule.next_due(COMMUNITY.ref) == START + timedelta(days=1)
+    assert [
+        d.id for d in await rig.store.schedule.due(COMMUNITY.ref, START + timedelta(days=2))
+    ] == [second]
+    assert await rig.store.schedule.cancel(COMMUNITY.ref, "unban", "local:alice") == 1
+    await rig.store.schedule.done(second)
+    assert await rig.store.schedule.due(COMMUNITY.ref, START + timedelta(days=30)) == []
+
+
+async def test_shadowed_rules_persist(rig: Rig) -> None:
+    await rig.store.shadows.set(COMMUNITY.ref, "caps", True, "local:mod1", START)
+    await rig.reopen()
+    assert await rig.store.shadows.shadowed(COMMUNITY.ref) == frozenset({"caps"})
+    await rig.store.shadows.set(COMMUNITY.ref, "caps", False, "local:mod1", START)
+    assert await rig.store.shadows.shadowed(COMMUNITY.ref) == frozenset()
