@@ -20,6 +20,7 @@ from bot.core.durations import format_duration
 from bot.core.models import Channel, Member
 from bot.core.refs import Ref
 from cogs._moderation_base import ModerationCog
+from moderation.cases import ActionStatus
 
 _MAX_PURGE = 100
 
@@ -165,11 +166,7 @@ class ModeratorCommands(ModerationCog):
             points=points,
             notice_parts=notice,
         )
-        failed = [
-            a
-            for a in (await self.store.cases.by_id(case.id) or case).actions
-            if a.status.value != "applied"
-        ]
+        failed = [a for a in case.actions if a.status is not ActionStatus.APPLIED]
         suffix = (
             f" Not done: {', '.join(f'{a.kind} ({a.error})' for a in failed)}." if failed else ""
         )
