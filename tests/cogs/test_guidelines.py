@@ -1,0 +1,361 @@
+"""The guidelines cog end to end on the local platform: rules, ladder, raids, commands, appeals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.local.scenario import CommunityLine
+from bot.registry import CogRegistry
+from bot.simulation import LocalSession, Refusal, load_for_scenario
+from tests.conftest import ScenarioRunner
+
+T0 = "2026-03-02T09:00:00Z"
+
+
+def at(minute: int, second: int = 0) -> str:
+    return f"2026-03-02T09:{minute:02d}:{second:02d}Z"
+
+
+def community(**extra: Any) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "type": "community",
+        "name": "acme",
+        "channels": ["general", "support", "mod-log"],
+        "members": [
+            {"name": "owner", "roles": ["admin"], "owner": True, "joined": "2024-01-01T00:00:00Z"},
+            {"name": "mod1", "roles": ["moderator"], "joined": "2024-01-01T00:00:00Z"},
+            {"name": "mod2", "roles": ["moderator"], "joined": "2024-01-01T00:00:00Z"},
+            {
+                "name": "alice",
+                "lang": "en",
+                "joined": "2025-01-01T00:00:00Z",
+                "account_created": "2020-01-01T00:00:00Z",
+            },
+            {
+                "name": "bob",
+                "lang": "fr",
+                "joined": "2025-01-01T00:00:00Z",
+                "account_created": "2020-01-01T00:00:00Z",
+            },
+        ],
+        "config": {"cogs": {"welcome": {"enabled": False}}},
+    }
+    line.update(extra)
+    return line
+
+
+def say(
+    ident: str, author: str, content: str, when: str, channel: str = "general"
+) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "at": when,
+        "id": ident,
+        "channel": channel,
+        "author": author,
+        "content": content,
+    }
+
+
+def cmd(author: str, name: str, when: str, **options: Any) -> dict[str, Any]:
+    return {
+        "type": "command",
+        "at": when,
+        "author": author,
+        "channel": "general",
+        "name": name,
+        "options": options,
+    }
+
+
+def of(actions: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [a for a in actions if a["action"] == kind]
+
+
+def replies(actions: list[dict[str, Any]]) -> list[str]:
+    return [a["content"] for a in of(actions, "reply_ephemeral")]
+
+
+async def test_ordinary_multilingual_chat_is_left_alone(run_scenario: ScenarioRunner) -> None:
+    chat = [
+        "Thanks for the assistance! I ordered a classic cocktail lamp for my flat in Essex.",
+        "My therapist loves the grapefruit colour preset. Greetings from Scunthorpe!",
+        "Bonjour ! Le conseil d'administration a validé la commande, merci pour le contact.",
+        "Goedemorgen! Bij mij werkt de app-koppeling pas na een herstart, iemand anders ook?",
+        "Hej! Min lampe blinker tre gange når jeg tænder den. Hvad betyder det?",
+        "Cześć! Mój nowy zestaw w salonie, klasyczne ciepłe światło wieczorem.",
+        "おはようございます！新しいファームウェアで色がとても自然になりました。",
+        "see https://en.wikipedia.org/wiki/Lamp and version 2.3.1 of the app",
+    ]
+    lines = [community()] + [say(f"m{i}", "alice", text, at(i)) for i, text in enumerate(chat)]
+    assert await run_scenario(lines) == []
+
+
+async def test_spam_link_is_removed_warned_and_logged(run_scenario: ScenarioRunner) -> None:
+    actions = await run_scenario(
+        [community(), say("m1", "alice", "claim now https://bit.ly/fr33-g1ft", at(1))]
+    )
+    (delete,) = of(actions, "delete_message")
+    assert (delete["message"], delete["rule"], delete["case"]) == ("m1", "spam-links", "#1")
+    (notice,) = of(actions, "send_direct_message")
+    assert notice["member"] == "alice"
+    assert "This is a warning." in notice["content"] and "/appeal #1" in notice["content"]
+    (log,) = [a for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert "deleted message m1 in #general" in log["content"] and "case #1" in log["content"]
+
+
+async def test_repeat_offences_climb_the_ladder(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        say("m1", "alice", "what the fuck", at(1)),
+        say("m2", "alice", "you absolute m0r0n", at(2)),
+        {"type": "advance", "to": "2026-03-02T11:00:00Z"},
+        say("m3", "alice", "sh1t", "2026-03-02T11:00:00Z"),
+    ]
+    actions = await run_scenario(lines)
+    assert [a["message"] for a in of(actions, "delete_message")] == ["m1", "m2", "m3"]
+    assert [(a["member"], a["duration"], a["case"]) for a in of(actions, "timeout")] == [
+        ("alice", 3600, "#2"),
+        ("alice", 86400, "#3"),
+    ]
+
+
+async def test_a_timed_out_member_cannot_post(run_scenario: ScenarioRunner) -> None:
+    refusals: list[Refusal] = []
+    lines = [
+        community(),
+        say("m1", "alice", "fuck", at(1)),
+        say("m2", "alice", "shit", at(2)),
+        say("m3", "alice", "hello?", at(3)),
+    ]
+    await run_scenario(lines, refusals=refusals)
+    assert [r.line for r in refusals] == [4]
+    assert "timed out" in refusals[0].reason
+
+
+async def test_shadow_rules_record_without_acting(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        say("m1", "alice", "WHY IS NOBODY ANSWERING MY QUESTION ABOUT THE LAMP", at(1)),
+        cmd("mod1", "case list", at(2)),
+    ]
+    actions = await run_scenario(lines)
+    assert of(actions, "delete_message") == [] and of(actions, "send_direct_message") == []
+    (listing,) = replies(actions)
+    assert "#1" in listing and "shadow" in listing and "(caps)" in listing
+
+
+async def test_moderators_can_shadow_a_rule_at_run_time(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "policy shadow", at(1), rule="profanity"),
+        say("m1", "alice", "fuck", at(2)),
+        cmd("mod1", "policy shadow", at(3), rule="profanity", on="no"),
+        say("m2", "alice", "fuck", at(4)),
+    ]
+    actions = await run_scenario(lines)
+    assert "shadow mode" in replies(actions)[0]
+    assert [a["message"] for a in of(actions, "delete_message")] == ["m2"]
+
+
+async def test_a_raid_slows_channels_alerts_staff_and_holds_newcomers(
+    run_scenario: ScenarioRunner,
+) -> None:
+    joins = [
+        {
+            "type": "join",
+            "at": at(10, i * 5),
+            "member": {"name": f"fan{i}", "account_created": "2026-03-01T00:00:00Z"},
+        }
+        for i in range(6)
+    ]
+    lines = [
+        community(),
+        *joins,
+        say("r1", "fan0", "lamps are great, check my profile", at(11)),
+        *[
+            say(
+                f"c{i}",
+                f"fan{i}",
+                "LUMEN LAMPS CAUSE FIRES!!! boycott now, share everywhere",
+                at(11, 10 + i),
+            )
+            for i in range(1, 5)
+        ],
+    ]
+    actions = await run_scenario(lines)
+    (slow,) = of(actions, "set_slowmode")
+    assert (slow["channel"], slow["seconds"], slow["rule"]) == ("general", 30, "raid")
+    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert any(s.startswith("Alert: fan4") for s in staff)
+    assert any("Review needed: fan0" in s for s in staff)
+    deleted = [a["message"] for a in of(actions, "delete_message")]
+    assert "r1" not in deleted, "a newcomer's ordinary message goes to review, not deletion"
+    assert "c4" in deleted, "the fourth account pasting the same text is a copy-paste raid"
+
+
+async def test_moderator_commands_with_cases(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "warn", at(1), member="alice", reason="be kind"),
+        cmd("mod1", "timeout", at(2), member="bob", duration="10m", reason="cool down"),
+        cmd("mod1", "untimeout", at(3), member="bob"),
+        cmd("mod1", "case note", at(4), number=1, text="talked in DM"),
+        cmd("mod1", "case show", at(5), number=1),
+        cmd("mod1", "history", at(6), member="alice"),
+        cmd("mod1", "case pardon", at(7), number=1, reason="apologised"),
+        cmd("mod1", "history", at(8), member="alice"),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    assert said[0] == "Warned alice (case #1)."
+    assert said[1] == "bob timed out for 10m (case #2)."
+    assert said[2] == "bob timeout lifted (case #3)."
+    assert said[3] == "Noted on case #1."
+    assert "note" in said[4] and "talked in DM" in said[4] and "by mod1" in said[4]
+    assert said[5].startswith("alice: 1 case(s), 1 active point(s).")
+    assert said[6] == "Case #1 pardoned."
+    assert said[7].startswith("alice: 1 case(s), 0 active point(s).")
+    (dm_alice,) = [a for a in of(actions, "send_direct_message") if a["member"] == "alice"]
+    assert "This is a warning." in dm_alice["content"]
+    (dm_bob,) = [a for a in of(actions, "send_direct_message") if a["member"] == "bob"]
+    assert "Tu es mis en sourdine pendant 10m." in dm_bob["content"]
+    assert [a["duration"] for a in of(actions, "timeout")] == [600, 0]
+
+
+async def test_tempban_ends_on_time_and_unban_works(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "ban", at(1), member="alice", reason="spam", duration="2d"),
+        {"type": "advance", "to": "2026-03-04T09:02:00Z"},
+        cmd("mod1", "ban", "2026-03-04T09:03:00Z", member="bob", reason="raid"),
+        cmd("mod1", "unban", "2026-03-04T09:04:00Z", member="bob"),
+    ]
+    actions = await run_scenario(lines)
+    assert [(a["member"], a.get("duration")) for a in of(actions, "ban")] == [
+        ("alice", 172800),
+        ("bob", None),
+    ]
+    unbans = of(actions, "unban")
+    assert [(a["member"], a["at"]) for a in unbans] == [
+        ("alice", "2026-03-04T09:01:00Z"),
+        ("bob", "2026-03-04T09:04:00Z"),
+    ]
+
+
+async def test_purge_slowmode_and_lockdown(run_scenario: ScenarioRunner) -> None:
+    refusals: list[Refusal] = []
+    lines = [
+        community(),
+        say("m1", "alice", "one", at(1)),
+        say("m2", "bob", "two", at(2)),
+        say("m3", "alice", "three", at(3)),
+        cmd("mod1", "purge", at(4), count=2, member="alice"),
+        cmd("mod1", "slowmode", at(5), interval="30s"),
+        cmd("mod1", "lockdown", at(6)),
+        say("m4", "bob", "hello?", at(7)),
+        cmd("mod1", "unlock", at(8)),
+        say("m5", "bob", "hello!", at(9)),
+    ]
+    actions = await run_scenario(lines, refusals=refusals)
+    assert sorted(a["message"] for a in of(actions, "delete_message")) == ["m1", "m3"]
+    assert of(actions, "set_slowmode")[0]["seconds"] == 30
+    assert [a["locked"] for a in of(actions, "lock_channel")] == [True, False]
+    assert [r.line for r in refusals] == [9]
+    assert "locked" in refusals[0].reason
+
+
+async def test_nobody_acts_on_equals_owners_bots_or_themselves(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "warn", at(1), member="mod2", reason="x"),
+        cmd("mod1", "kick", at(2), member="owner", reason="x"),
+        cmd("mod1", "ban", at(3), member="steward", reason="x"),
+        cmd("mod1", "timeout", at(4), member="mod1", duration="1h", reason="x"),
+        cmd("alice", "warn", at(5), member="bob", reason="x"),
+        cmd("owner", "warn", at(6), member="mod1", reason="late"),
+    ]
+    actions = await run_scenario(lines)
+    assert replies(actions) == [
+        "mod2 is staff with the same or higher standing than you; ask an admin.",
+        "owner owns this community; nobody can act on them.",
+        "Steward is a bot; moderation commands do not act on bots.",
+        "You cannot act on yourself.",
+        "Only a moderator can use /warn.",
+        "Warned mod1 (case #1).",
+    ]
+
+
+async def test_appeals_are_decided_by_another_moderator_and_lift_the_sanction(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "timeout", at(1), member="alice", duration="1d", reason="rude"),
+        cmd("bob", "appeal", at(2), case=1, reason="not mine"),
+        cmd("alice", "appeal", at(3), case=1, reason="it was a quote"),
+        cmd("mod1", "appeal decide", at(4), case=1, outcome="overturned"),
+        cmd("mod2", "appeal decide", at(5), case=1, outcome="overturned", note="you were quoting"),
+        cmd("mod2", "case show", at(6), number=1),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    assert said[1] == "you can only appeal your own cases"
+    assert "We received your appeal of case #1" in said[2]
+    assert said[3] == "a moderator other than the one who acted must decide this appeal"
+    assert said[4] == "Appeal of case #1: overturned."
+    assert "overturned" in said[5].splitlines()[0]
+    lifted = of(actions, "timeout")[-1]
+    assert (lifted["member"], lifted["duration"]) == ("alice", 0)
+    last_dm = of(actions, "send_direct_message")[-1]
+    assert last_dm["member"] == "alice" and "overturned" in last_dm["content"]
+
+
+async def test_policy_show(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "policy show", at(1)),
+        cmd("mod1", "policy show", at(2), rule="spam-links"),
+    ]
+    listing, detail = replies(await run_scenario(lines))
+    assert "Policy default" in listing and "caps: caps, low, shadow" in listing
+    assert detail.startswith("spam-links (links)")
+
+
+async def test_a_broken_policy_reload_keeps_the_old_policy(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    policy = tmp_path / "ours.toml"
+    policy.write_text('[policy]\nname = "ours"\nextends = "default"\n', encoding="utf-8")
+    line = CommunityLine.model_validate(
+        community(config={"cogs": {"guidelines": {"policy": str(policy)}}})
+    )
+    loaded = load_for_scenario(line, registry)
+    session = await LocalSession.open(
+        line, loaded, registry, start=datetime(2026, 3, 2, 9, tzinfo=UTC)
+    )
+    said: list[str] = []
+    session.platform.observe(lambda applied: said.append(getattr(applied.action, "content", "")))
+    try:
+        await session.driver.command("owner", "general", "policy reload", {})
+        await session.app.bus.join()
+        policy.write_text(
+            '[policy]\nname = "broken"\nextends = "default"\n[[rules]]\nid = "flood"\n[rules.params]\nper_secondz = 3\n',
+            encoding="utf-8",
+        )
+        await session.driver.command("owner", "general", "policy reload", {})
+        await session.driver.command("mod1", "general", "policy reload", {})
+        await session.app.bus.join()
+        await session.driver.say("alice", "general", "fuck")
+        await session.app.bus.join()
+    finally:
+        await session.close()
+    assert said[0] == "Policy ours reloaded: 12 rules."
+    assert said[1].startswith("Policy not reloaded; the old one stays in force:")
+    assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in said[1]
+    assert said[2] == "Only an admin can use /policy reload."
+    assert "fuck" not in str(session.community.messages), "the old policy still deletes profanity"
