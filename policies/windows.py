@@ -16,7 +16,8 @@ from bot.core.refs import Ref
 from policies.context import RecentJoin, RecentMessage
 
 _T = TypeVar("_T", RecentMessage, RecentJoin)
-_PER_KEY = 50  # per member, channel or text: enough for any sensible rate window
+_K = TypeVar("_K", Ref, str)
+_PER_KEY = 50  # per member, channel or text; rate limits are capped below it
 
 
 def fingerprint(canonical: str) -> str:
@@ -38,10 +39,15 @@ def _since(items: deque[_T] | tuple[()], since: datetime) -> list[_T]:
 class RecentWindows:
     """Keep the recent messages and joins of one community.
 
+    Every message sits in one time-ordered deque and in its member's, channel's and
+    text's deques; whatever leaves the first (too old, or beyond ``max_messages``) leaves
+    the others at once, so reads never see it and memory is bounded by ``max_messages``.
+
     Args:
-        horizon: How far back anything is kept.
+        horizon: How far back messages are kept.
         max_messages: The most messages kept in all.
         max_joins: The most joins kept.
+        join_horizon: How far back joins are kept (raid holds look back further).
     """
 
     def __init__(
@@ -50,15 +56,17 @@ class RecentWindows:
         horizon: timedelta = timedelta(minutes=15),
         max_messages: int = 5_000,
         max_joins: int = 1_000,
+        join_horizon: timedelta = timedelta(hours=2),
     ) -> None:
         self.horizon = horizon
+        self.join_horizon = join_horizon
         self._now = datetime.fromtimestamp(0, UTC)
-        self._messages: deque[RecentMessage] = deque(maxlen=max_messages)
+        self._max_messages = max_messages
+        self._messages: deque[RecentMessage] = deque()
         self._by_member: dict[Ref, deque[RecentMessage]] = {}
         self._by_channel: dict[Ref, deque[RecentMessage]] = {}
         self._by_text: dict[str, deque[RecentMessage]] = {}
         self._joins: deque[RecentJoin] = deque(maxlen=max_joins)
-        self._swept = self._now
 
     @property
     def now(self) -> datetime:
@@ -69,14 +77,21 @@ class RecentWindows:
         """Set the current time (before judging an event) and forget what is too old."""
         if now > self._now:
             self._now = now
-            self._expire(now - self.horizon)
+            cutoff = now - self.horizon
+            while self._messages and self._messages[0].at < cutoff:
+                self._drop_oldest()
+            join_cutoff = now - self.join_horizon
+            while self._joins and self._joins[0].at < join_cutoff:
+                self._joins.popleft()
         return self
 
     def record_message(self, item: RecentMessage) -> None:
         """Remember a message that was judged."""
+        if len(self._messages) >= self._max_messages:
+            self._drop_oldest()
         self._messages.append(item)
-        for index, key in ((self._by_member, item.author), (self._by_channel, item.channel)):
-            index.setdefault(key, deque(maxlen=_PER_KEY)).append(item)
+        self._by_member.setdefault(item.author, deque(maxlen=_PER_KEY)).append(item)
+        self._by_channel.setdefault(item.channel, deque(maxlen=_PER_KEY)).append(item)
         if item.canonical:
             self._by_text.setdefault(item.canonical, deque(maxlen=_PER_KEY)).append(item)
 
@@ -104,22 +119,18 @@ class RecentWindows:
         """Return the kept joins since a time, oldest first."""
         return _since(self._joins, since)
 
-    def _expire(self, cutoff: datetime) -> None:
-        while self._messages and self._messages[0].at < cutoff:
-            self._messages.popleft()
-        while self._joins and self._joins[0].at < cutoff:
-            self._joins.popleft()
-        # Reads skip old items anyway; sweeping the per-key indexes is only about memory,
-        # so it runs once per quarter horizon instead of on every message.
-        if self._now - self._swept < self.horizon / 4:
-            return
-        self._swept = self._now
-        for index in (self._by_member, self._by_channel, self._by_text):
-            stale = []
-            for key, items in index.items():
-                while items and items[0].at < cutoff:
-                    items.popleft()
-                if not items:
-                    stale.append(key)
-            for key in stale:
-                del index[key]  # type: ignore[arg-type]
+    def _drop_oldest(self) -> None:
+        old = self._messages.popleft()
+        _drop(self._by_member, old.author, old)
+        _drop(self._by_channel, old.channel, old)
+        if old.canonical:
+            _drop(self._by_text, old.canonical, old)
+
+
+def _drop(index: dict[_K, deque[RecentMessage]], key: _K, item: RecentMessage) -> None:
+    """Remove the globally oldest item from its key's deque, where it is the oldest too."""
+    items = index.get(key)
+    if items and items[0] is item:
+        items.popleft()
+    if items is not None and not items:
+        del index[key]

@@ -50,7 +50,9 @@ def locate(text: str, path: Sequence[str | int]) -> int | None:
             if header.group(1) == "[[":
                 index = array_counts.get(tuple(keys), -1) + 1
                 array_counts[tuple(keys)] = index
-                keys = [*keys, str(index)]
+                keys = [*_indexed(keys[:-1], array_counts), keys[-1], str(index)]
+            else:
+                keys = _indexed(keys, array_counts)
             table = keys
             depth = _common(table, wanted)
             if depth == len(table) and depth > best_depth:
@@ -66,6 +68,22 @@ def locate(text: str, path: Sequence[str | int]) -> int | None:
                 if line.count(quote) % 2 == 1:
                     in_multiline = quote
     return best_line
+
+
+def _indexed(keys: list[str], array_counts: dict[tuple[str, ...], int]) -> list[str]:
+    """Insert the current index after every prefix that names an array of tables.
+
+    ``[rules.params]`` after the third ``[[rules]]`` is ``rules.2.params``.
+    """
+    out: list[str] = []
+    plain: list[str] = []
+    for key in keys:
+        out.append(key)
+        plain.append(key)
+        index = array_counts.get(tuple(plain))
+        if index is not None:
+            out.append(str(index))
+    return out
 
 
 def _common(have: list[str], wanted: list[str]) -> int:

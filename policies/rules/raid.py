@@ -67,7 +67,7 @@ class RaidRule(Rule[RaidParams]):
         )
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
-        """Send a newcomer's message to review while a recent spike is being held."""
+        """Send a newcomer's message to review while a spike they were part of is held."""
         p = self.params
         joined = subject.member.joined_at
         if (
@@ -76,17 +76,28 @@ class RaidRule(Rule[RaidParams]):
             or ctx.now - joined > timedelta(minutes=p.hold_minutes)
         ):
             return None
-        spike = ctx.joins(joined - timedelta(seconds=p.per_seconds))
-        names = {j.name for j in spike}
-        if len(spike) < p.joins or subject.member.name not in names:
-            return None
-        if len(self._suspicious(list(spike), joined)) < p.min_suspicious:
+        spike = self._spike_around(subject.member.name, joined, ctx)
+        if spike is None:
             return None
         return Hit(
             reason=f"posted by an account that joined during a raid ({len(spike)} joins)",
             evidence={"kind": "raid_member"},
             review=True,
         )
+
+    def _spike_around(self, name: str, joined: datetime, ctx: Context) -> list[RecentJoin] | None:
+        """Return a spike of suspicious joins that includes this member's own join, if any."""
+        p = self.params
+        window = timedelta(seconds=p.per_seconds)
+        nearby = list(ctx.joins(joined - window))
+        nearby = [j for j in nearby if j.at <= joined + window]
+        for first in nearby:
+            spike = [j for j in nearby if first.at <= j.at <= first.at + window]
+            if len(spike) < p.joins or name not in {j.name for j in spike}:
+                continue
+            if len(self._suspicious(spike, first.at + window)) >= p.min_suspicious:
+                return spike
+        return None
 
     def _suspicious(self, joins: list[RecentJoin], now: datetime) -> set[str]:
         young = now - timedelta(days=self.params.new_account_days)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+import emoji
 from pydantic import Field
 
 from policies.context import Context, Subject
@@ -24,8 +26,8 @@ class RateParams(RuleParams):
     """
 
     per_seconds: float = Field(10.0, gt=0, le=3600)
-    max_in_channel: int = Field(6, ge=1)
-    max_across_channels: int = Field(10, ge=1)
+    max_in_channel: int = Field(6, ge=1, le=40)
+    max_across_channels: int = Field(10, ge=1, le=40)
     max_attachments: int = Field(0, ge=0)
     max_emojis_per_message: int = Field(0, ge=0)
     max_emojis: int = Field(0, ge=0)
@@ -72,9 +74,9 @@ class RateRule(Rule[RateParams]):
         return None
 
 
-def emoji_count(text: str) -> int:
-    """Count emoji in a text, custom platform emoji (``<:name:id>``, ``:name:``) included."""
-    import emoji  # noqa: PLC0415 - loaded on first use; most messages have no emoji
+_CUSTOM = re.compile(r"<a?:\w{2,32}:\d+>|(?<![\w<]):[a-z][a-z0-9_+-]{1,31}:(?!\d)")
 
-    custom = text.count("<:") + text.count("<a:")
-    return emoji.emoji_count(text) + custom
+
+def emoji_count(text: str) -> int:
+    """Count emoji: Unicode ones, Discord custom ones (``<:name:id>``), Slack codes (``:tada:``)."""
+    return emoji.emoji_count(text) + len(_CUSTOM.findall(text))

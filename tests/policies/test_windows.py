@@ -5,8 +5,6 @@ from __future__ import annotations
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from policies.context import Context, RecentMessage
 from policies.windows import RecentWindows, fingerprint
 from tests.policies.rules._builders import T0, join, recent, ref, windows
@@ -123,9 +121,12 @@ def test_items_older_than_the_horizon_are_forgotten_after_moved_to() -> None:
 
     kept.moved_to(T0 + horizon + S)  # old is now past the horizon, fresh is not
     assert kept.recent_messages(EPOCH) == [fresh]
+    assert kept.joins(EPOCH) == [old_join, fresh_join], "joins are kept longer, for raid holds"
+
+    kept.moved_to(T0 + kept.join_horizon + S)
     assert kept.joins(EPOCH) == [fresh_join]
 
-    kept.moved_to(T0 + timedelta(hours=2))  # everything is past the horizon
+    kept.moved_to(T0 + timedelta(hours=3))  # everything is past both horizons
     assert kept.recent_messages(EPOCH) == []
     assert kept.joins(EPOCH) == []
     assert kept.by_member(ref("alice"), EPOCH) == []
@@ -140,12 +141,6 @@ def test_an_item_exactly_at_the_horizon_is_kept() -> None:
     assert kept.recent_messages(EPOCH) == [item]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: policies/windows.py:89-97 by_member/in_channel/with_text read the per-key "
-    "indexes, which are only swept every quarter horizon (windows.py:114), so a message past "
-    "the horizon is still returned for a `since` older than the horizon",
-)
 def test_per_key_reads_forget_items_older_than_the_horizon_too() -> None:
     horizon = timedelta(minutes=15)
     kept = RecentWindows(horizon=horizon)
@@ -215,12 +210,6 @@ def test_memory_stays_flat_under_100k_messages() -> None:
     assert sizes[1] - sizes[0] < 256 * 1024, f"grew by {sizes[1] - sizes[0]} bytes"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: policies/windows.py:79-81 the per-member/channel/text indexes are bounded "
-    "per key only, so messages evicted by max_messages stay kept (and memory grows with "
-    "the number of distinct accounts) until they pass the horizon",
-)
 def test_messages_beyond_max_messages_are_forgotten_everywhere() -> None:
     kept = RecentWindows(max_messages=100)
     kept.moved_to(T0)

@@ -192,11 +192,6 @@ def test_members_of_a_spike_of_established_accounts_are_not_held() -> None:
     assert rule().evaluate(post, ctx.moved_to(post.message.created_at)) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: policies/rules/raid.py:79 the spike is read from joined - per_seconds up to "
-    "now, so a member who joined well before a spike (and is not part of it) is held",
-)
 def test_a_member_who_joined_before_the_spike_is_not_held() -> None:
     ctx = windows(horizon=timedelta(hours=2))
     early = T0 - 10 * M
@@ -206,11 +201,6 @@ def test_a_member_who_joined_before_the_spike_is_not_held() -> None:
     assert rule().evaluate(post, ctx.moved_to(post.message.created_at)) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: policies/rules/raid.py:79 joins spread over the hold (never a spike, so "
-    "evaluate_join never fired) still count as a spike when a newcomer posts",
-)
 def test_without_a_spike_nobody_is_held() -> None:
     ctx = windows(horizon=timedelta(hours=2))
     assert not any(arrive(rule(), ctx, spike(), every=5 * M))  # one join every 5 minutes

@@ -20,7 +20,7 @@ def rule(**params: int | float) -> RateRule:
 
 
 def test_messages_in_one_channel_up_to_the_limit_pass_and_one_more_is_flagged() -> None:
-    flood = rule(per_seconds=10, max_in_channel=3, max_across_channels=100)
+    flood = rule(per_seconds=10, max_in_channel=3, max_across_channels=40)
     two = [recent("alice", "general", T0 - i * S, f"hi {i}") for i in (1, 2)]
     assert flood.evaluate(subject("hello"), windows(messages=two)) is None
     three = [*two, recent("alice", "general", T0 - 3 * S, "hi 3")]
@@ -33,7 +33,7 @@ def test_messages_in_one_channel_up_to_the_limit_pass_and_one_more_is_flagged() 
 
 
 def test_only_messages_within_the_window_count() -> None:
-    flood = rule(per_seconds=10, max_in_channel=2, max_across_channels=100)
+    flood = rule(per_seconds=10, max_in_channel=2, max_across_channels=40)
     at_edge = recent("alice", "general", T0 - 10 * S, "edge")
     too_old = recent("alice", "general", T0 - 10 * S - timedelta(milliseconds=1), "old")
     assert flood.evaluate(subject("hello"), windows(messages=[too_old, too_old])) is None
@@ -43,7 +43,7 @@ def test_only_messages_within_the_window_count() -> None:
 
 
 def test_other_members_and_other_channels_do_not_count_towards_one_channel() -> None:
-    flood = rule(per_seconds=10, max_in_channel=2, max_across_channels=100)
+    flood = rule(per_seconds=10, max_in_channel=2, max_across_channels=40)
     noise = [recent(f"user{i}", "general", T0 - S, "hi") for i in range(20)]
     elsewhere = [recent("alice", f"chan{i}", T0 - S, "hi") for i in range(5)]
     own = [recent("alice", "general", T0 - S, "hi")]
@@ -116,7 +116,7 @@ def test_emoji_are_unlimited_by_default() -> None:
 
 
 def test_a_member_who_floods_is_flagged_when_windows_are_fed_as_the_cog_does() -> None:
-    flood = rule(per_seconds=10, max_in_channel=4, max_across_channels=100)
+    flood = rule(per_seconds=10, max_in_channel=4, max_across_channels=40)
     ctx = windows()
     hits = []
     for i in range(8):
@@ -144,11 +144,6 @@ def test_emoji_count(text: str, count: int) -> None:
     assert emoji_count(text) == count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: policies/rules/rate.py:79 emoji_count documents ':name:' (Slack) emoji as "
-    "counted but only counts '<:' and '<a:' custom emoji",
-)
 def test_emoji_count_counts_shortcode_emoji() -> None:
     assert emoji_count(":tada: :fire: :partyparrot:") == 3
 
