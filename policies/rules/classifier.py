@@ -41,7 +41,8 @@ class ClassifierRule(Rule[ClassifierParams]):
         found: list[tuple[float, str, float]] = []
         for label, threshold in self.params.thresholds.items():
             score = subject.scores.get(label)
-            if score is not None and score >= threshold - self.params.review_band:
+            # The epsilon keeps a score exactly at the band's edge inside it despite float rounding.
+            if score is not None and score >= threshold - self.params.review_band - 1e-9:
                 found.append((score - threshold, label, score))
         if not found:
             return None

@@ -29,7 +29,7 @@ class DuplicatesParams(RuleParams):
 
     per_seconds: float = Field(60.0, gt=0, le=86_400)
     min_length: int = Field(12, ge=1)
-    max_repeats: int = Field(3, ge=1)
+    max_repeats: int = Field(3, ge=1, le=_NEAR_CANDIDATES - 1)
     similarity: float = Field(0.9, gt=0, le=1)
     max_accounts: int = Field(3, ge=0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from pydantic import Field
@@ -9,6 +10,12 @@ from pydantic import Field
 from policies.context import Context, Subject
 from policies.rule import Rule, RuleParams, rule
 from policies.verdict import Hit
+
+
+# Mentions, channel links and custom emoji carry platform ids in capitals; they are not shouting.
+_MARKUP = re.compile(r"<[@#!&:a][^<>\s]{0,80}>|:[A-Za-z0-9_+-]{2,32}:")
+# Characters that draw nothing: a line of them is as blank as an empty one.
+_BLANK = " \t\u00a0\u200b\u200c\u200d\u2060\ufeff\u2800\u3000\u3164"
 
 
 class CapsParams(RuleParams):
@@ -31,7 +38,7 @@ class CapsRule(Rule[CapsParams]):
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Measure the share of upper-case letters among cased letters."""
-        text = subject.message.content
+        text = _MARKUP.sub("", subject.message.content)
         upper = sum(1 for ch in text if ch.isupper())
         lower = sum(1 for ch in text if ch.islower())
         cased = upper + lower
@@ -106,7 +113,7 @@ class NewlinesRule(Rule[NewlinesParams]):
             return Hit(reason=f"{len(lines)} lines", evidence={"lines": len(lines)})
         run = longest = 0
         for line in lines:
-            run = run + 1 if not line.strip() else 0
+            run = run + 1 if not line.strip(_BLANK) else 0
             longest = max(longest, run)
         if longest > self.params.max_blank_run:
             return Hit(reason=f"{longest} blank lines in a row", evidence={"blank_run": longest})
