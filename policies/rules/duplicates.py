@@ -29,7 +29,7 @@ class DuplicatesParams(RuleParams):
 
     per_seconds: float = Field(60.0, gt=0, le=86_400)
     min_length: int = Field(12, ge=1)
-    max_repeats: int = Field(3, ge=1, le=_NEAR_CANDIDATES - 1)
+    max_repeats: int = Field(3, ge=1)
     similarity: float = Field(0.9, gt=0, le=1)
     max_accounts: int = Field(3, ge=0)
 
@@ -58,7 +58,8 @@ class DuplicatesRule(Rule[DuplicatesParams]):
                     evidence={"accounts": len(accounts), "kind": "copy_paste_raid"},
                     severity=Severity.HIGH,
                 )
-        mine = ctx.by_member(author, since)[-_NEAR_CANDIDATES:]
+        # Compare with enough of the member's latest messages to reach the limit, no more.
+        mine = ctx.by_member(author, since)[-max(_NEAR_CANDIDATES, p.max_repeats) :]
         threshold = p.similarity * 100
         copies = 1 + sum(
             1 for r in mine if r.canonical == key or fuzz.ratio(r.canonical, key) >= threshold

@@ -11,7 +11,6 @@ from policies.context import Context, Subject
 from policies.rule import Rule, RuleParams, rule
 from policies.verdict import Hit
 
-
 # Mentions, channel links and custom emoji carry platform ids in capitals; they are not shouting.
 _MARKUP = re.compile(r"<[@#!&:a][^<>\s]{0,80}>|:[A-Za-z0-9_+-]{2,32}:")
 # Characters that draw nothing: a line of them is as blank as an empty one.
