@@ -239,18 +239,24 @@ def parse_policy(
     base_name = (
         raw.get("policy", {}).get("extends") if isinstance(raw.get("policy"), dict) else None
     )
+    # Lines are looked up in this file's own text, where a rule's index may differ from
+    # its index after merging with the policy it extends.
+    own: dict[Any, int] = {}
     if isinstance(base_name, str):
+        for i, item in enumerate(raw.get("rules", [])):
+            if isinstance(item, dict):
+                own.setdefault(item.get("id"), i)
         raw = _extend(base_name, raw, source, frozenset())
     rules_raw = raw.get("rules", [])
     try:
         data = PolicyFile.model_validate(raw)
     except ValidationError as error:
-        raise PolicyError(_problems(error, source, text, rules_raw)) from error
+        raise PolicyError(_problems(error, source, text, rules_raw, own)) from error
     problems: list[PolicyProblem] = []
     seen: set[str] = set()
     compiled: list[CompiledRule] = []
     for index, spec in enumerate(data.rules):
-        where = ("rules", index)
+        where: tuple[str | int, ...] = ("rules", own.get(spec.id, -1) if own else index)
         if spec.id in seen:
             problems.append(
                 PolicyProblem(
@@ -344,7 +350,7 @@ def _build(
 
 
 def _problems(
-    error: ValidationError, source: str, text: str, rules_raw: Any
+    error: ValidationError, source: str, text: str, rules_raw: Any, own: Mapping[Any, int]
 ) -> list[PolicyProblem]:
     problems = []
     for item in error.errors(include_url=False):
@@ -356,6 +362,8 @@ def _problems(
             except (IndexError, AttributeError, TypeError):
                 rule_id = f"#{loc[1] + 1}"
             key = ".".join(str(p) for p in loc[2:])
+            if own:
+                loc = ["rules", own.get(rule_id, -1), *loc[2:]]
         else:
             key = ".".join(str(p) for p in loc)
         problems.append(PolicyProblem(source, rule_id, key, locate(text, loc), _message(item)))

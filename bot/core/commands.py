@@ -275,7 +275,8 @@ async def _convert(
             case OptionType.STRING:
                 return text
             case OptionType.INTEGER:
-                return int(value) if isinstance(value, int) else int(text)
+                # "#12" is how people write case numbers.
+                return int(value) if isinstance(value, int) else int(text.removeprefix("#"))
             case OptionType.NUMBER:
                 return float(value) if isinstance(value, int | float) else float(text)
             case OptionType.BOOLEAN:

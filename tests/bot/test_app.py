@@ -13,7 +13,7 @@ from bot.adapters.local.community import LocalCommunity
 from bot.adapters.local.driver import LocalDriver, member_from
 from bot.adapters.local.gateway import LocalPlatform
 from bot.adapters.local.scenario import CommunityLine
-from bot.app import App
+from bot.app import App, open_storage
 from bot.config import load_config, parse_config
 from bot.core.clock import VirtualClock
 from bot.core.cog import Cog, CogContext, CogSettings, listener
@@ -21,7 +21,6 @@ from bot.core.events import MessageCreated
 from bot.core.models import Message
 from bot.registry import CogEntry, CogRegistry
 from bot.simulation import LocalSession, load_for_scenario
-from bot.storage.sqlite import SqliteStorage
 from tests.conftest import ScenarioRunner, community
 
 
@@ -57,7 +56,7 @@ async def test_moderator_runs_status_and_member_gets_help(run_scenario: Scenario
         [community(), command("mod1", "steward status"), command("alice", "help")]
     )
     status, help_reply = (a["content"] for a in actions)
-    assert status.startswith("Steward is up for") and "Cogs: modlog, welcome" in status
+    assert status.startswith("Steward is up for") and "Cogs: guidelines, modlog, welcome" in status
     assert "/help" in help_reply and "/steward status" not in help_reply
 
 
@@ -192,7 +191,7 @@ async def test_one_process_serves_several_communities(
     loaded = parse_config(text, registry)
     clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
     platform = LocalPlatform(clock)
-    storage = await SqliteStorage.open(tmp_path / "s.db", clock=clock)
+    storage = await open_storage(tmp_path / "s.db", clock)
     app = App(loaded, registry=registry, storage=storage, gateways={"local": platform}, clock=clock)
     await app.start()
     try:

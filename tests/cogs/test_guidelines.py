@@ -263,7 +263,7 @@ async def test_purge_slowmode_and_lockdown(run_scenario: ScenarioRunner) -> None
     assert sorted(a["message"] for a in of(actions, "delete_message")) == ["m1", "m3"]
     assert of(actions, "set_slowmode")[0]["seconds"] == 30
     assert [a["locked"] for a in of(actions, "lock_channel")] == [True, False]
-    assert [r.line for r in refusals] == [9]
+    assert [r.line for r in refusals] == [8]
     assert "locked" in refusals[0].reason
 
 
@@ -358,4 +358,5 @@ async def test_a_broken_policy_reload_keeps_the_old_policy(
     assert said[1].startswith("Policy not reloaded; the old one stays in force:")
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in said[1]
     assert said[2] == "Only an admin can use /policy reload."
-    assert "fuck" not in str(session.community.messages), "the old policy still deletes profanity"
+    kept = [m.content for m in session.community.messages.values() if m.author.name == "alice"]
+    assert kept == [], "the old policy still deletes profanity"
