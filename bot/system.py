@@ -45,8 +45,8 @@ class SystemCommands:
         runtime = app.runtimes[ctx.community.key]
         uptime = format_duration(app.clock.now() - app.started_at)
         await ctx.reply(
-            f"Steward is up for {uptime}. Events: {stats.published} received, "
-            f"{stats.handled} handled, {stats.failed} failed, {app.bus.pending} waiting. "
+            f"Steward is up for {uptime}. Events: {stats.published} received; handler runs: "
+            f"{stats.handled} done, {stats.failed} failed, {app.bus.pending} waiting. "
             f"Cogs: {', '.join(runtime.cogs) or 'none'}."
         )
 

@@ -18,6 +18,8 @@ from policies.engine import PolicyEngine
 from policies.policy import Policy, load_policy
 from policies.windows import RecentWindows
 
+DUE_TIMER = "guidelines:due"
+
 
 class GuidelinesSettings(CogSettings):
     """How a community enforces its guidelines.
@@ -84,6 +86,15 @@ class ModerationCog(Cog[GuidelinesSettings]):
         self.engine = PolicyEngine(policy, shadow)
         self.counts_emojis = _counts_emojis(policy)
         self.enforcer.policy = policy
+
+    async def arm_timer(self) -> None:
+        """Wake up for the next scheduled action, and soon if a failed action awaits a retry."""
+        due = await self.store.schedule.next_due(self.ctx.community.ref)
+        if self.enforcer.retry_wanted:
+            soon = self.ctx.clock.now() + self.enforcer.settings.retry_after
+            due = min(due, soon) if due else soon
+        if due is not None:
+            self.ctx.timers.schedule(self.ctx.community.ref, DUE_TIMER, due)
 
     async def target(self, ctx: CommandContext, member: Member) -> Member:
         """Return ``member`` if the command's author may act on them.

@@ -166,6 +166,7 @@ class ModeratorCommands(ModerationCog):
             points=points,
             notice_parts=notice,
         )
+        await self.arm_timer()
         failed = [a for a in case.actions if a.status is not ActionStatus.APPLIED]
         suffix = (
             f" Not done: {', '.join(f'{a.kind} ({a.error})' for a in failed)}." if failed else ""

@@ -7,22 +7,17 @@ history, appeals, and the policy itself.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from policies.normalize import normalize
-
 from bot.core.cog import listener
 from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
 from bot.core.models import Message
 from cogs._case_commands import CaseCommands
+from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
 from policies.context import RecentJoin, RecentMessage, Text
+from policies.normalize import normalize
 from policies.rules.rate import emoji_count
 from policies.windows import fingerprint
-
-DUE_TIMER = "guidelines:due"
-_RECHECK = timedelta(minutes=5)
 
 
 class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
@@ -48,9 +43,7 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
     async def _catch_up(self) -> None:
         await self.enforcer.run_scheduled()
         await self.enforcer.retry_pending()
-        due = await self.store.schedule.next_due(self.ctx.community.ref)
-        soon = self.ctx.clock.now() + _RECHECK
-        self.ctx.timers.schedule(self.ctx.community.ref, DUE_TIMER, min(due, soon) if due else soon)
+        await self.arm_timer()
 
     @listener(Tick)
     async def on_tick(self, event: Tick) -> None:
@@ -101,6 +94,7 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
         )
         if verdict.matches:
             await self.enforcer.enforce(verdict, message.author)
+            await self.arm_timer()
 
     @listener(MemberJoined)
     async def on_join(self, event: MemberJoined) -> None:
@@ -119,3 +113,4 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
         )
         if verdict.matches:
             await self.enforcer.enforce(verdict, member)
+            await self.arm_timer()

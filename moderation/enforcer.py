@@ -108,6 +108,7 @@ class Enforcer:
         self.policy = policy
         self.notices = notices
         self.settings = settings
+        self.retry_wanted = False
 
     # -- verdicts ------------------------------------------------------------------------
 
@@ -542,6 +543,9 @@ class Enforcer:
                 case, item, replace(action_from_data(dict(item.payload)), case=case.label)
             )
             tried += 1
+        # Actions still pending (too fresh to retry yet, or failed again) want a later try.
+        still = await self.store.cases.pending_actions(self.clock.now() + timedelta(seconds=1))
+        self.retry_wanted = any(case.community == self.community.ref for case, _ in still)
         return tried
 
     async def run_scheduled(self) -> int:
