@@ -91,7 +91,7 @@ def action_record(applied: Applied) -> dict[str, Any]:
     durations become seconds. Empty optional fields are left out.
     """
     action = applied.action
-    record: dict[str, Any] = {"at": _iso(applied.at), "action": action.kind}
+    record: dict[str, Any] = {"at": iso_time(applied.at), "action": action.kind}
     for spec in fields(action):
         if spec.name in {"community", "actor", "reason", "rule", "case"}:
             continue
@@ -118,7 +118,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, timedelta):
         return int(value.total_seconds())
     if isinstance(value, datetime):
-        return _iso(value)
+        return iso_time(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
@@ -126,7 +126,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _iso(when: datetime) -> str:
+def iso_time(when: datetime) -> str:
+    """Write a time as the ``simulate`` output does (``2026-03-02T09:00:00Z``)."""
     return as_utc(when).isoformat().replace("+00:00", "Z")
 
 
@@ -345,6 +346,7 @@ async def simulate(
     try:
         while pending is not None:
             number, line = pending
+            await session.advance(event_time(line))  # timers due before the event fire first
             on_event(number, line)
             refusal = await session.play(line)
             if refusal is not None:

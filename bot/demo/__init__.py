@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from importlib import resources
 from typing import Any, TextIO
 
-from bot.adapters.local.scenario import EventLine, MessageLine
+from bot.adapters.local.scenario import EventLine, MessageLine, event_time
 from bot.registry import CogRegistry
-from bot.simulation import Refusal, simulate
+from bot.simulation import Refusal, iso_time, simulate
 from bot.transcript import describe_action, describe_event
 
 SCENARIO = "brand_community.jsonl"
@@ -31,18 +31,31 @@ async def run_demo(registry: CogRegistry, out: TextIO, *, as_json: bool = False)
     actions: Counter[str] = Counter()
     messages = 0
     refusals: list[Refusal] = []
+    shown_at = ""
+    cases: set[str] = set()
+    rules: defaultdict[str, set[str]] = defaultdict(set)
 
     def on_event(_: int, line: EventLine) -> None:
-        nonlocal messages
+        nonlocal messages, shown_at
         messages += isinstance(line, MessageLine)
+        shown_at = iso_time(event_time(line))
         if not as_json:
             out.write(describe_event(line) + "\n")
 
     def on_action(record: dict[str, Any]) -> None:
+        nonlocal shown_at
         actions[record["action"]] += 1
-        out.write(
-            (json.dumps(record, ensure_ascii=False) if as_json else describe_action(record)) + "\n"
-        )
+        if record.get("case"):
+            cases.add(record["case"])
+        if record.get("rule") and record["action"] != "post_message":
+            rules[record["rule"]].add(record.get("case", ""))
+        if as_json:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return
+        if record["at"] != shown_at:  # a timer fired while the clock moved on
+            shown_at = record["at"]
+            out.write(f"[{shown_at[5:10]} {shown_at[11:16]}] (scheduled)\n")
+        out.write(describe_action(record) + "\n")
 
     def on_refusal(refusal: Refusal) -> None:
         refusals.append(refusal)
@@ -63,4 +76,6 @@ async def run_demo(registry: CogRegistry, out: TextIO, *, as_json: bool = False)
     total = sum(actions.values())
     detail = ", ".join(f"{kind} {count}" for kind, count in sorted(actions.items())) or "none"
     out.write(f"  actions taken: {total} ({detail})\n")
-    out.write(f"  posts the platform refused: {len(refusals)}\n")
+    by_rule = ", ".join(f"{rule} {len(found)}" for rule, found in sorted(rules.items()))
+    out.write(f"  cases opened: {len(cases)}; cases by rule: {by_rule or 'none'}\n")
+    out.write(f"  posts the platform refused (timed-out members): {len(refusals)}\n")
