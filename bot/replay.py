@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policies.normalize import normalize
-
 from bot.adapters.local.community import ref
 from bot.adapters.local.driver import member_from
 from bot.adapters.local.scenario import (
@@ -32,11 +30,12 @@ from bot.core.clock import as_utc
 from bot.core.community import CommunityInfo
 from bot.core.models import Attachment, Member, Message
 from policies.actions import ActionKind
-from policies.context import RecentJoin, RecentMessage
+from policies.context import RecentJoin
 from policies.engine import PolicyEngine
+from policies.normalize import normalize
 from policies.policy import Policy
 from policies.verdict import Outcome, Verdict
-from policies.windows import RecentWindows, fingerprint
+from policies.windows import RecentWindows
 
 
 @dataclass(slots=True)
@@ -106,16 +105,7 @@ class Replayer:
             ctx=self.windows.moved_to(line.at),
             text=text,
         )
-        self.windows.record_message(
-            RecentMessage(
-                message=message.ref,
-                channel=message.channel,
-                author=author.ref,
-                at=line.at,
-                canonical=fingerprint(text.canonical),
-                attachments=len(line.attachments),
-            )
-        )
+        self.windows.record(message, text)
         record = {
             "id": line.id,
             "verdict": verdict.outcome.value,

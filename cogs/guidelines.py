@@ -14,10 +14,8 @@ from cogs._case_commands import CaseCommands
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
-from policies.context import RecentJoin, RecentMessage, Text
+from policies.context import RecentJoin, Text
 from policies.normalize import normalize
-from policies.rules.rate import emoji_count
-from policies.windows import fingerprint
 
 
 class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
@@ -59,17 +57,7 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
             return
         text = normalize(message.content)
         await self._judge(message, text, event)
-        self.windows.record_message(
-            RecentMessage(
-                message=message.ref,
-                channel=message.channel,
-                author=message.author.ref,
-                at=event.at,
-                canonical=fingerprint(text.canonical),
-                attachments=len(message.attachments),
-                emojis=emoji_count(message.content) if self.counts_emojis else 0,
-            )
-        )
+        self.windows.record(message, text, count_emojis=self.counts_emojis)
 
     @listener(MessageEdited)
     async def on_edit(self, event: MessageEdited) -> None:

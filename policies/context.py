@@ -59,6 +59,7 @@ class RecentMessage:
         canonical: Its canonical text (for duplicate detection).
         attachments: How many files it carried.
         emojis: How many emoji it carried.
+        author_joined: When its author joined the community, if known.
     """
 
     message: Ref
@@ -68,6 +69,7 @@ class RecentMessage:
     canonical: str
     attachments: int = 0
     emojis: int = 0
+    author_joined: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ The engine normalizes a message once, runs every rule in scope, and returns a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from bot.core.models import Member, Message
@@ -15,7 +16,7 @@ from policies.context import Context, Subject, Text
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
 from policies.rule import Rule
-from policies.verdict import Hit, Match, Mode, Verdict
+from policies.verdict import Hit, Match, Mode, Severity, Verdict
 
 _NO_SCORES: Mapping[str, float] = MappingProxyType({})
 
@@ -33,12 +34,18 @@ class PolicyEngine:
         self.shadow = shadow
         # A rule type judges what it overrides: messages, joins, or both (raids).
         self._message_rules = [
-            r for r in policy.rules if type(r.rule).evaluate is not Rule.evaluate
+            _Scoped(r, frozenset(r.spec.channels), frozenset(r.spec.exempt_roles))
+            for r in policy.rules
+            if type(r.rule).evaluate is not Rule.evaluate
         ]
         self._join_rules = [
             r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
         ]
         self.needs_scores = any(r.rule.needs_scores for r in policy.rules)
+        self._severity_actions = {
+            severity: tuple(str(a) for a in policy.default_actions(severity))
+            for severity in Severity
+        }
 
     def with_shadow(self, shadow: frozenset[str]) -> PolicyEngine:
         """Return an engine with a different set of shadowed rules."""
@@ -76,8 +83,14 @@ class PolicyEngine:
             scores=scores or _NO_SCORES,
         )
         matches = []
-        for compiled in self._message_rules:
-            if not self._in_scope(compiled, message, is_staff):
+        roles = message.author.roles
+        for scoped in self._message_rules:
+            compiled = scoped.compiled
+            if is_staff and not compiled.spec.applies_to_staff:
+                continue
+            if scoped.channels and not _in_channels(message, scoped.channels):
+                continue
+            if scoped.exempt_roles and roles & scoped.exempt_roles:
                 continue
             hit = compiled.rule.evaluate(subject, ctx)
             if hit is not None:
@@ -110,18 +123,6 @@ class PolicyEngine:
             matches=tuple(matches),
         )
 
-    def _in_scope(self, compiled: CompiledRule, message: Message, is_staff: bool) -> bool:
-        spec = compiled.spec
-        if is_staff and not spec.applies_to_staff:
-            return False
-        if spec.channels:
-            places = {message.channel.id}
-            if message.thread is not None:
-                places.add(message.thread.id)
-            if not places & set(spec.channels):
-                return False
-        return not (spec.exempt_roles and message.author.roles & set(spec.exempt_roles))
-
     def _match(self, compiled: CompiledRule, hit: Hit) -> Match:
         spec = compiled.spec
         severity = hit.severity or spec.severity
@@ -133,7 +134,7 @@ class PolicyEngine:
         elif compiled.actions is not None:
             actions = tuple(str(a) for a in compiled.actions)
         else:
-            actions = tuple(str(a) for a in self.policy.default_actions(severity))
+            actions = self._severity_actions[severity]
         return Match(
             rule=spec.id,
             type=spec.type,
@@ -146,3 +147,18 @@ class PolicyEngine:
             expires_days=spec.expires_days,
             guideline=spec.guideline,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoped:
+    """A rule with its scope as sets, built once instead of on every message."""
+
+    compiled: CompiledRule
+    channels: frozenset[str]
+    exempt_roles: frozenset[str]
+
+
+def _in_channels(message: Message, channels: frozenset[str]) -> bool:
+    return message.channel.id in channels or (
+        message.thread is not None and message.thread.id in channels
+    )

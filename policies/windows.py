@@ -7,22 +7,28 @@ horizon, or beyond the size bounds, is forgotten, so memory stays flat during a 
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from bot.core.models import Message
 from bot.core.refs import Ref
-from policies.context import RecentJoin, RecentMessage
+from policies._emoji import emoji_count
+from policies.context import RecentJoin, RecentMessage, Text
 
 _T = TypeVar("_T", RecentMessage, RecentJoin)
 _K = TypeVar("_K", Ref, str)
 _PER_KEY = 50  # per member, channel or text; rate limits are capped below it
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def fingerprint(canonical: str) -> str:
     """Return the letters and digits of a canonical text: what copy-paste spam shares."""
-    return "".join(ch for ch in canonical if ch.isalnum())
+    return _NOT_ALNUM.sub("", canonical)
 
 
 def _since(items: deque[_T] | tuple[()], since: datetime) -> list[_T]:
@@ -94,6 +100,21 @@ class RecentWindows:
         self._by_channel.setdefault(item.channel, deque(maxlen=_PER_KEY)).append(item)
         if item.canonical:
             self._by_text.setdefault(item.canonical, deque(maxlen=_PER_KEY)).append(item)
+
+    def record(self, message: Message, text: Text, *, count_emojis: bool = False) -> None:
+        """Remember a judged message: its fingerprint, files, emoji and author's join date."""
+        self.record_message(
+            RecentMessage(
+                message=message.ref,
+                channel=message.channel,
+                author=message.author.ref,
+                at=message.created_at,
+                canonical=fingerprint(text.canonical),
+                attachments=len(message.attachments),
+                emojis=emoji_count(message.content) if count_emojis else 0,
+                author_joined=message.author.joined_at,
+            )
+        )
 
     def record_join(self, item: RecentJoin) -> None:
         """Remember a member who joined."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import Field
 from rapidfuzz import fuzz
@@ -25,6 +25,9 @@ class DuplicatesParams(RuleParams):
         similarity: From 0 to 1: how alike two texts must be to count as copies.
         max_accounts: Distinct accounts that may post one text within the window before
             it counts as a copy-paste raid (0 turns this check off).
+        raid_joined_days: Only accounts that joined within this many days count towards a
+            copy-paste raid, so established members all wishing "happy new year" never
+            do (0: every account counts; accounts of unknown join date always count).
     """
 
     per_seconds: float = Field(60.0, gt=0, le=86_400)
@@ -32,6 +35,7 @@ class DuplicatesParams(RuleParams):
     max_repeats: int = Field(3, ge=1)
     similarity: float = Field(0.9, gt=0, le=1)
     max_accounts: int = Field(3, ge=0)
+    raid_joined_days: float = Field(0.0, ge=0)
 
 
 @rule("duplicates")
@@ -48,8 +52,8 @@ class DuplicatesRule(Rule[DuplicatesParams]):
             return None
         since = ctx.now - timedelta(seconds=p.per_seconds)
         author = subject.message.author.ref
-        if p.max_accounts:
-            same = ctx.with_text(key, since)
+        if p.max_accounts and self._newcomer(subject.member.joined_at, ctx):
+            same = [r for r in ctx.with_text(key, since) if self._newcomer(r.author_joined, ctx)]
             accounts = {r.author for r in same} | {author}
             if len(accounts) > p.max_accounts:
                 return Hit(
@@ -73,3 +77,8 @@ class DuplicatesRule(Rule[DuplicatesParams]):
                 evidence={"copies": copies, "channels": channels, "kind": "repeat"},
             )
         return None
+
+    def _newcomer(self, joined: datetime | None, ctx: Context) -> bool:
+        """Return whether an account counts towards a copy-paste raid (see ``raid_joined_days``)."""
+        days = self.params.raid_joined_days
+        return not days or joined is None or ctx.now - joined <= timedelta(days=days)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-import emoji
 from pydantic import Field
 
+from policies._emoji import emoji_count
 from policies.context import Context, Subject
 from policies.rule import Rule, RuleParams, rule
 from policies.verdict import Hit
@@ -72,11 +71,3 @@ class RateRule(Rule[RateParams]):
                 reason=f"{window_emojis} emoji within {window}", evidence={"emojis": window_emojis}
             )
         return None
-
-
-_CUSTOM = re.compile(r"<a?:\w{2,32}:\d+>|(?<![\w<]):[a-z][a-z0-9_+-]{1,31}:(?!\d)")
-
-
-def emoji_count(text: str) -> int:
-    """Count emoji: Unicode ones, Discord custom ones (``<:name:id>``), Slack codes (``:tada:``)."""
-    return emoji.emoji_count(text) + len(_CUSTOM.findall(text))

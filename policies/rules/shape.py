@@ -37,9 +37,14 @@ class CapsRule(Rule[CapsParams]):
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Measure the share of upper-case letters among cased letters."""
-        text = _MARKUP.sub("", subject.message.content)
-        upper = sum(1 for ch in text if ch.isupper())
-        lower = sum(1 for ch in text if ch.islower())
+        text = subject.message.content
+        if len(text) < self.params.min_letters:
+            return None
+        text = _MARKUP.sub("", text) if "<" in text or ":" in text else text
+        upper = sum(map(str.isupper, text))
+        if upper < self.params.min_letters * self.params.max_ratio:
+            return None  # too few capitals to shout, whatever the rest
+        lower = sum(map(str.islower, text))
         cased = upper + lower
         if cased < self.params.min_letters or upper / cased <= self.params.max_ratio:
             return None
@@ -68,10 +73,13 @@ class ZalgoRule(Rule[ZalgoParams]):
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Count characters that carry more combining marks than a real script needs."""
+        text = subject.message.content
+        if text.isascii():
+            return None  # combining marks are never ASCII
         stacked = 0
         run = 0
         total = 0
-        for ch in subject.message.content:
+        for ch in text:
             if unicodedata.combining(ch):
                 run += 1
                 total += 1

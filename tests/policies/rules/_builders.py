@@ -13,8 +13,8 @@ from types import MappingProxyType
 
 from bot.core.models import Attachment, Member, Message
 from bot.core.refs import Ref
+from policies._emoji import emoji_count
 from policies.context import RecentJoin, RecentMessage, Subject, Text
-from policies.rules.rate import emoji_count
 from policies.windows import RecentWindows, fingerprint
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

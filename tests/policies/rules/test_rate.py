@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from policies.rules.rate import RateParams, RateRule, emoji_count
+from policies._emoji import emoji_count
+from policies.rules.rate import RateParams, RateRule
 from tests.policies.rules._builders import T0, recent, recorded, subject, windows
 
 S = timedelta(seconds=1)

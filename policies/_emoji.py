@@ -1,0 +1,22 @@
+"""Count emoji the way members see them, on every platform."""
+
+from __future__ import annotations
+
+import re
+
+import emoji
+
+_CUSTOM = re.compile(r"<a?:\w{2,32}:\d+>|(?<![\w<]):[a-z][a-z0-9_+-]{1,31}:(?!\d)")
+
+
+# Every emoji has a character from these blocks (or U+00A9/U+00AE, which the emoji
+# package also counts); text without one needs no full scan.
+_MAYBE_EMOJI = re.compile("[\u00a9\u00ae\u203c-\u3299\U0001f000-\U0001faff]")
+
+
+def emoji_count(text: str) -> int:
+    """Count emoji: Unicode ones, Discord custom ones (``<:name:id>``), Slack codes (``:tada:``)."""
+    custom = len(_CUSTOM.findall(text)) if ":" in text else 0
+    if _MAYBE_EMOJI.search(text) is None:
+        return custom
+    return emoji.emoji_count(text) + custom
