@@ -11,6 +11,7 @@ import re
 from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
 from bot.core.models import Message
@@ -26,6 +27,7 @@ _PER_KEY = 50  # per member, channel or text; rate limits are capped below it
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=1024)  # the rule and the recording ask for the same text in turn
 def fingerprint(canonical: str) -> str:
     """Return the letters and digits of a canonical text: what copy-paste spam shares."""
     return _NOT_ALNUM.sub("", canonical)

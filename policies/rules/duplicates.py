@@ -44,13 +44,17 @@ class DuplicatesRule(Rule[DuplicatesParams]):
 
     Params = DuplicatesParams
 
+    def __init__(self, rule_id: str, params: DuplicatesParams) -> None:
+        super().__init__(rule_id, params)
+        self._window = timedelta(seconds=params.per_seconds)
+
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Compare the message with the member's recent ones and everyone's identical ones."""
         p = self.params
         key = fingerprint(subject.text.canonical)
         if len(key) < p.min_length:
             return None
-        since = ctx.now - timedelta(seconds=p.per_seconds)
+        since = ctx.now - self._window
         author = subject.message.author.ref
         if p.max_accounts and self._newcomer(subject.member.joined_at, ctx):
             same = [r for r in ctx.with_text(key, since) if self._newcomer(r.author_joined, ctx)]

@@ -38,36 +38,46 @@ class RateRule(Rule[RateParams]):
 
     Params = RateParams
 
+    def __init__(self, rule_id: str, params: RateParams) -> None:
+        super().__init__(rule_id, params)
+        self._window = timedelta(seconds=params.per_seconds)
+        self._label = f"{params.per_seconds:g}s"
+
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Count the member's recent messages, files and emoji, this one included."""
         p = self.params
         message = subject.message
-        since = ctx.now - timedelta(seconds=p.per_seconds)
-        recent = ctx.by_member(message.author.ref, since)
-        window = f"{p.per_seconds:g}s"
-        here = 1 + sum(1 for r in recent if r.channel == message.channel)
-        if here > p.max_in_channel:
-            return Hit(
-                reason=f"{here} messages in one channel within {window}", evidence={"count": here}
-            )
-        total = 1 + len(recent)
-        if total > p.max_across_channels:
-            channels = len({r.channel for r in recent} | {message.channel})
-            return Hit(
-                reason=f"{total} messages in {channels} channels within {window}",
-                evidence={"count": total, "channels": channels},
-            )
-        files = len(message.attachments) + sum(r.attachments for r in recent)
-        if p.max_attachments and files > p.max_attachments:
-            return Hit(
-                reason=f"{files} attachments within {window}", evidence={"attachments": files}
-            )
+        recent = ctx.by_member(message.author.ref, ctx.now - self._window)
+        if recent:
+            here = 1 + sum(1 for r in recent if r.channel == message.channel)
+            if here > p.max_in_channel:
+                return Hit(
+                    reason=f"{here} messages in one channel within {self._label}",
+                    evidence={"count": here},
+                )
+            total = 1 + len(recent)
+            if total > p.max_across_channels:
+                channels = len({r.channel for r in recent} | {message.channel})
+                return Hit(
+                    reason=f"{total} messages in {channels} channels within {self._label}",
+                    evidence={"count": total, "channels": channels},
+                )
+        if p.max_attachments:
+            files = len(message.attachments) + sum(r.attachments for r in recent)
+            if files > p.max_attachments:
+                return Hit(
+                    reason=f"{files} attachments within {self._label}",
+                    evidence={"attachments": files},
+                )
+        if not (p.max_emojis_per_message or p.max_emojis):
+            return None
         emojis = emoji_count(message.content)
         if p.max_emojis_per_message and emojis > p.max_emojis_per_message:
             return Hit(reason=f"{emojis} emoji in one message", evidence={"emojis": emojis})
         window_emojis = emojis + sum(r.emojis for r in recent)
         if p.max_emojis and window_emojis > p.max_emojis:
             return Hit(
-                reason=f"{window_emojis} emoji within {window}", evidence={"emojis": window_emojis}
+                reason=f"{window_emojis} emoji within {self._label}",
+                evidence={"emojis": window_emojis},
             )
         return None
