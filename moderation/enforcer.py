@@ -169,6 +169,13 @@ class Enforcer:
             ),
             now,
         )
+        await self._queue_review(verdict, member, match, case, priority=match.severity.rank)
+        await self.apply_case(case)
+        return await self._reloaded(case)
+
+    async def _queue_review(
+        self, verdict: Verdict, member: Member, match: Match, case: Case, *, priority: int
+    ) -> None:
         await self.store.reviews.add(
             NewReviewItem(
                 community=self.community.ref,
@@ -180,12 +187,10 @@ class Enforcer:
                 channel=verdict.channel,
                 rule=match.rule,
                 evidence=_evidence(verdict, match),
-                priority=match.severity.rank,
+                priority=priority,
             ),
-            now,
+            self.clock.now(),
         )
-        await self.apply_case(case)
-        return await self._reloaded(case)
 
     async def _sanction(self, verdict: Verdict, member: Member, now: datetime) -> Case:
         match = verdict.worst
@@ -217,23 +222,9 @@ class Enforcer:
         case = await self.store.cases.open_escalating(member.ref, self.community.ref, now, build)
         plan = plan_holder[-1]
         for position, why in plan.handed_off.items():
-            await self._hand_off(case, position, why, verdict)
+            await self._hand_off(case, position, why)
         if ActionKind.REVIEW in {p.kind for p in planned}:
-            await self.store.reviews.add(
-                NewReviewItem(
-                    community=self.community.ref,
-                    source="rule",
-                    reason=match.reason,
-                    case_id=case.id,
-                    member=member.ref,
-                    message=verdict.message,
-                    channel=verdict.channel,
-                    rule=match.rule,
-                    evidence=_evidence(verdict, match),
-                    priority=match.severity.rank + 1,
-                ),
-                now,
-            )
+            await self._queue_review(verdict, member, match, case, priority=match.severity.rank + 1)
         await self.apply_case(
             case, notice=self._notice(plan.parts, case, member, match.guideline, verdict.channel)
         )
@@ -393,7 +384,7 @@ class Enforcer:
             now,
         )
         for position, why in handed_off.items():
-            await self._hand_off(case, position, why, None)
+            await self._hand_off(case, position, why)
         notice = (
             self._notice(list(notice_parts), case, target, reason, None) if notice_parts else None
         )
@@ -460,9 +451,9 @@ class Enforcer:
         await self.store.cases.record_action(
             case.id, item.position, ActionStatus.FAILED, result.error, now
         )
-        await self._hand_off(case, item.position, f"{action.kind} failed: {result.error}", None)
+        await self._hand_off(case, item.position, f"{action.kind} failed: {result.error}")
 
-    async def _hand_off(self, case: Case, position: int, why: str, verdict: Verdict | None) -> None:
+    async def _hand_off(self, case: Case, position: int, why: str) -> None:
         now = self.clock.now()
         await self.store.cases.add_note(case.id, "bot", f"handed to moderators: {why}", now)
         await self.store.reviews.add(
