@@ -9,9 +9,12 @@ import emoji
 _CUSTOM = re.compile(r"<a?:\w{2,32}:\d+>|(?<![\w<]):[a-z][a-z0-9_+-]{1,31}:(?!\d)")
 
 
-# Every emoji has a character from these blocks (or U+00A9/U+00AE, which the emoji
-# package also counts); text without one needs no full scan.
-_MAYBE_EMOJI = re.compile("[\u00a9\u00ae\u203c-\u3299\U0001f000-\U0001faff]")
+# Every emoji the emoji package knows has a character from these ranges (the emoji
+# blocks, and the older symbols it also counts); text without one needs no full scan.
+_MAYBE_EMOJI = re.compile(
+    "[\u00a9\u00ae\u203c\u2049\u20e3\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2\u25aa-\u25fe"
+    "\u2600-\u27bf\u2934\u2935\u2b05-\u2b55\u3030\u303d\u3297\u3299\U0001f000-\U0001faff]"
+)
 
 
 def emoji_count(text: str) -> int:

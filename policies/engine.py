@@ -7,7 +7,6 @@ The engine normalizes a message once, runs every rule in scope, and returns a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from bot.core.models import Member, Message
@@ -34,10 +33,10 @@ class PolicyEngine:
         self.shadow = shadow
         # A rule type judges what it overrides: messages, joins, or both (raids).
         self._message_rules = [
-            _Scoped(r, frozenset(r.spec.channels), frozenset(r.spec.exempt_roles))
-            for r in policy.rules
-            if type(r.rule).evaluate is not Rule.evaluate
+            _Scoped(r) for r in policy.rules if type(r.rule).evaluate is not Rule.evaluate
         ]
+        # Without scores a classifier rule cannot match; skip it instead of asking it.
+        self._scoreless_rules = [r for r in self._message_rules if not r.compiled.rule.needs_scores]
         self._join_rules = [
             r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
         ]
@@ -46,10 +45,6 @@ class PolicyEngine:
             severity: tuple(str(a) for a in policy.default_actions(severity))
             for severity in Severity
         }
-
-    def with_shadow(self, shadow: frozenset[str]) -> PolicyEngine:
-        """Return an engine with a different set of shadowed rules."""
-        return PolicyEngine(self.policy, shadow)
 
     def judge_message(
         self,
@@ -84,18 +79,17 @@ class PolicyEngine:
         )
         matches = []
         roles = message.author.roles
-        for scoped in self._message_rules:
-            compiled = scoped.compiled
-            if is_staff and not compiled.spec.applies_to_staff:
+        rules = self._message_rules if scores else self._scoreless_rules
+        for scoped in rules:
+            if is_staff and not scoped.applies_to_staff:
                 continue
-            if scoped.channels and not _in_channels(message, scoped.channels):
+            if scoped.scoped and not scoped.covers(message, roles):
                 continue
-            if scoped.exempt_roles and roles & scoped.exempt_roles:
-                continue
-            hit = compiled.rule.evaluate(subject, ctx)
+            hit = scoped.evaluate(subject, ctx)
             if hit is not None:
-                matches.append(self._match(compiled, hit))
-        matches.sort(key=lambda m: -m.severity.rank)
+                matches.append(self._match(scoped.compiled, hit))
+        if len(matches) > 1:
+            matches.sort(key=lambda m: -m.severity.rank)
         return Verdict(
             community=community,
             member=message.author.ref,
@@ -149,16 +143,24 @@ class PolicyEngine:
         )
 
 
-@dataclass(frozen=True, slots=True)
 class _Scoped:
-    """A rule with its scope as sets, built once instead of on every message."""
+    """A rule with its scope prepared once, instead of looked up on every message."""
 
-    compiled: CompiledRule
-    channels: frozenset[str]
-    exempt_roles: frozenset[str]
+    __slots__ = ("applies_to_staff", "channels", "compiled", "evaluate", "exempt_roles", "scoped")
 
+    def __init__(self, compiled: CompiledRule) -> None:
+        self.compiled = compiled
+        self.evaluate = compiled.rule.evaluate
+        self.applies_to_staff = compiled.spec.applies_to_staff
+        self.channels = frozenset(compiled.spec.channels)
+        self.exempt_roles = frozenset(compiled.spec.exempt_roles)
+        self.scoped = bool(self.channels or self.exempt_roles)
 
-def _in_channels(message: Message, channels: frozenset[str]) -> bool:
-    return message.channel.id in channels or (
-        message.thread is not None and message.thread.id in channels
-    )
+    def covers(self, message: Message, roles: frozenset[str]) -> bool:
+        """Return whether the rule applies in the message's channel and to its author's roles."""
+        if self.channels and not (
+            message.channel.id in self.channels
+            or (message.thread is not None and message.thread.id in self.channels)
+        ):
+            return False
+        return not (self.exempt_roles and roles & self.exempt_roles)

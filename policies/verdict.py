@@ -24,7 +24,10 @@ class Severity(enum.StrEnum):
     @property
     def rank(self) -> int:
         """Return 0 for low up to 3 for critical."""
-        return list(Severity).index(self)
+        return _RANKS[self]
+
+
+_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class Mode(enum.StrEnum):

@@ -98,10 +98,10 @@ class RecentWindows:
         if len(self._messages) >= self._max_messages:
             self._drop_oldest()
         self._messages.append(item)
-        self._by_member.setdefault(item.author, deque(maxlen=_PER_KEY)).append(item)
-        self._by_channel.setdefault(item.channel, deque(maxlen=_PER_KEY)).append(item)
+        _add(self._by_member, item.author, item)
+        _add(self._by_channel, item.channel, item)
         if item.canonical:
-            self._by_text.setdefault(item.canonical, deque(maxlen=_PER_KEY)).append(item)
+            _add(self._by_text, item.canonical, item)
 
     def record(self, message: Message, text: Text, *, count_emojis: bool = False) -> None:
         """Remember a judged message: its fingerprint, files, emoji and author's join date."""
@@ -148,6 +148,13 @@ class RecentWindows:
         _drop(self._by_channel, old.channel, old)
         if old.canonical:
             _drop(self._by_text, old.canonical, old)
+
+
+def _add(index: dict[_K, deque[RecentMessage]], key: _K, item: RecentMessage) -> None:
+    items = index.get(key)
+    if items is None:
+        items = index[key] = deque(maxlen=_PER_KEY)
+    items.append(item)
 
 
 def _drop(index: dict[_K, deque[RecentMessage]], key: _K, item: RecentMessage) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -19,12 +19,18 @@ class Ref:
 
     platform: str
     id: str
+    # Refs key every dict on the hot path; hashing the fields once beats doing it per lookup.
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.platform, str) or not self.platform or ":" in self.platform:
             raise ValueError(f"a Ref needs a platform name without ':', got {self.platform!r}")
         if not isinstance(self.id, str) or not self.id:
             raise ValueError(f"a Ref needs a non-empty string id, got {self.id!r}")
+        object.__setattr__(self, "_hash", hash((self.platform, self.id)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.id}"

@@ -63,7 +63,7 @@ class RateRule(Rule[RateParams]):
                     evidence={"count": total, "channels": channels},
                 )
         if p.max_attachments:
-            files = len(message.attachments) + sum(r.attachments for r in recent)
+            files = len(message.attachments) + (sum(r.attachments for r in recent) if recent else 0)
             if files > p.max_attachments:
                 return Hit(
                     reason=f"{files} attachments within {self._label}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -269,3 +270,22 @@ async def test_a_timeout_beyond_the_platform_limit_is_shortened(rig: Rig) -> Non
     (applied,) = [a.action for a in capped.applied if isinstance(a.action, Timeout)]
     assert applied.duration == timedelta(days=28)
     assert case.actions[0].status is ActionStatus.APPLIED
+
+
+async def test_two_handlers_escalating_one_member_at_once_stay_consistent(rig: Rig) -> None:
+    enforcer = rig.enforcer()
+    alice = member(rig, "alice")
+    first, second = post(rig, "alice", "m1", "fuck"), post(rig, "alice", "m2", "fuck")
+    results = await asyncio.gather(
+        enforcer.enforce(verdict(first, match()), alice),
+        enforcer.enforce(verdict(second, match()), alice),
+    )
+    cases = sorted((c for (c,) in results), key=lambda c: c.number)
+    assert [c.points for c in cases] == [1, 1]
+    assert await rig.store.cases.active_points(COMMUNITY.ref, alice.ref, START) == 2
+    # One of them saw the other's point: exactly one warning and one timeout, never two of either.
+    assert sorted(a.kind for c in cases for a in c.actions) == [
+        "delete_message",
+        "delete_message",
+        "timeout",
+    ]
