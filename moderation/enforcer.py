@@ -385,9 +385,7 @@ class Enforcer:
         )
         for position, why in handed_off.items():
             await self._hand_off(case, position, why)
-        notice = (
-            self._notice(list(notice_parts), case, target, reason, None) if notice_parts else None
-        )
+        notice = self._notice(list(notice_parts), case, target, "", None) if notice_parts else None
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
 
@@ -495,7 +493,8 @@ class Enforcer:
             "member": member.shown_name,
             "community": self.community.name,
             "channel": _id(channel),
-            "guideline": guideline or case.reason,
+            "guideline": guideline,
+            "reason": case.reason,
             "case": case.label,
             "ban_length": length,
         }

@@ -19,72 +19,84 @@ Templates = Mapping[str, Mapping[str, str]]
 
 DEFAULT_TEMPLATES: Templates = {
     "en": {
+        "because_guideline": "It breaks our guideline: {guideline}.",
+        "because_reason": "Reason: {reason}.",
         "deleted": "Your message in #{channel} was removed.",
         "warned": "This is a warning.",
         "timed_out": "You are timed out for {duration}.",
         "kicked": "You were removed from {community}; you may join again.",
         "banned": "You are banned from {community}{ban_length}.",
-        "notice": "Hi {member}, a note from the {community} team: {what} It breaks our guideline: {guideline}. "
+        "notice": "Hi {member}, a note from the {community} team: {what} {why} "
         "{expiry}If you think we got this wrong, appeal with /appeal {case}.",
         "expiry": "This counts on your record until {expires}. ",
         "appeal_received": "We received your appeal of case {case}. A moderator who was not involved will look at it.",
         "appeal_decided": "Your appeal of case {case} was decided: {outcome}. {note}",
     },
     "fr": {
+        "because_guideline": "Cela enfreint notre règle : {guideline}.",
+        "because_reason": "Motif : {reason}.",
         "deleted": "Ton message dans #{channel} a été supprimé.",
         "warned": "Ceci est un avertissement.",
         "timed_out": "Tu es mis en sourdine pendant {duration}.",
         "kicked": "Tu as été retiré de {community} ; tu peux revenir.",
         "banned": "Tu es banni de {community}{ban_length}.",
-        "notice": "Bonjour {member}, un mot de l'équipe {community} : {what} Cela enfreint notre règle : {guideline}. "
+        "notice": "Bonjour {member}, un mot de l'équipe {community} : {what} {why} "
         "{expiry}Si tu penses que c'est une erreur, fais appel avec /appeal {case}.",
         "expiry": "Cela compte dans ton historique jusqu'au {expires}. ",
         "appeal_received": "Nous avons reçu ton appel du cas {case}. Un modérateur non impliqué va l'examiner.",
         "appeal_decided": "Ton appel du cas {case} a été tranché : {outcome}. {note}",
     },
     "nl": {
+        "because_guideline": "Dit gaat tegen onze richtlijn in: {guideline}.",
+        "because_reason": "Reden: {reason}.",
         "deleted": "Je bericht in #{channel} is verwijderd.",
         "warned": "Dit is een waarschuwing.",
         "timed_out": "Je bent {duration} gedempt.",
         "kicked": "Je bent uit {community} verwijderd; je mag opnieuw lid worden.",
         "banned": "Je bent verbannen uit {community}{ban_length}.",
-        "notice": "Hoi {member}, een bericht van het {community}-team: {what} Dit gaat tegen onze richtlijn in: "
-        "{guideline}. {expiry}Denk je dat dit onterecht is? Ga in beroep met /appeal {case}.",
+        "notice": "Hoi {member}, een bericht van het {community}-team: {what} {why} "
+        "{expiry}Denk je dat dit onterecht is? Ga in beroep met /appeal {case}.",
         "expiry": "Dit telt mee in je dossier tot {expires}. ",
         "appeal_received": "We hebben je beroep tegen zaak {case} ontvangen. Een moderator die er niet bij betrokken was, bekijkt het.",
         "appeal_decided": "Over je beroep tegen zaak {case} is beslist: {outcome}. {note}",
     },
     "da": {
+        "because_guideline": "Det bryder vores retningslinje: {guideline}.",
+        "because_reason": "Begrundelse: {reason}.",
         "deleted": "Din besked i #{channel} blev fjernet.",
         "warned": "Dette er en advarsel.",
         "timed_out": "Du er sat på pause i {duration}.",
         "kicked": "Du blev fjernet fra {community}; du må gerne komme igen.",
         "banned": "Du er udelukket fra {community}{ban_length}.",
-        "notice": "Hej {member}, en besked fra {community}-teamet: {what} Det bryder vores retningslinje: {guideline}. "
+        "notice": "Hej {member}, en besked fra {community}-teamet: {what} {why} "
         "{expiry}Hvis du mener, vi har taget fejl, kan du klage med /appeal {case}.",
         "expiry": "Det tæller i din historik indtil {expires}. ",
         "appeal_received": "Vi har modtaget din klage over sag {case}. En moderator, der ikke var involveret, ser på den.",
         "appeal_decided": "Din klage over sag {case} er afgjort: {outcome}. {note}",
     },
     "pl": {
+        "because_guideline": "To narusza naszą zasadę: {guideline}.",
+        "because_reason": "Powód: {reason}.",
         "deleted": "Twoja wiadomość na #{channel} została usunięta.",
         "warned": "To jest ostrzeżenie.",
         "timed_out": "Zostałeś wyciszony na {duration}.",
         "kicked": "Zostałeś usunięty z {community}; możesz dołączyć ponownie.",
         "banned": "Zostałeś zbanowany w {community}{ban_length}.",
-        "notice": "Cześć {member}, wiadomość od zespołu {community}: {what} To narusza naszą zasadę: {guideline}. "
+        "notice": "Cześć {member}, wiadomość od zespołu {community}: {what} {why} "
         "{expiry}Jeśli uważasz, że to pomyłka, odwołaj się przez /appeal {case}.",
         "expiry": "Liczy się to w Twojej historii do {expires}. ",
         "appeal_received": "Otrzymaliśmy Twoje odwołanie od sprawy {case}. Zajmie się nim moderator, który nie brał w niej udziału.",
         "appeal_decided": "Twoje odwołanie od sprawy {case} zostało rozpatrzone: {outcome}. {note}",
     },
     "ja": {
+        "because_guideline": "これはガイドライン「{guideline}」に反します。",
+        "because_reason": "理由：{reason}。",
         "deleted": "#{channel} のあなたのメッセージは削除されました。",
         "warned": "これは警告です。",
         "timed_out": "{duration} の間、発言が制限されます。",
         "kicked": "{community} から退出させられました。再参加は可能です。",
         "banned": "{community} から追放されました{ban_length}。",
-        "notice": "{member} さん、{community} チームからのお知らせです：{what} これはガイドライン「{guideline}」に反します。"
+        "notice": "{member} さん、{community} チームからのお知らせです：{what} {why}"
         "{expiry}誤りだと思われる場合は /appeal {case} で異議を申し立ててください。",
         "expiry": "{expires} まで記録に残ります。",
         "appeal_received": "ケース {case} への異議を受け付けました。関与していないモデレーターが確認します。",
@@ -135,9 +147,11 @@ class Notices:
             expires: When the infraction stops counting, if it counts.
         """
         what = " ".join(self.render(part, lang, values) for part in parts)
+        because = "because_guideline" if values.get("guideline") else "because_reason"
+        why = self.render(because, lang, values)
         expiry = (
             self.render("expiry", lang, {**values, "expires": expires.strftime("%Y-%m-%d")})
             if expires
             else ""
         )
-        return self.render("notice", lang, {**values, "what": what, "expiry": expiry})
+        return self.render("notice", lang, {**values, "what": what, "why": why, "expiry": expiry})
