@@ -360,3 +360,30 @@ async def test_a_broken_policy_reload_keeps_the_old_policy(
     assert said[2] == "Only an admin can use /policy reload."
     kept = [m.content for m in session.community.messages.values() if m.author.name == "alice"]
     assert kept == [], "the old policy still deletes profanity"
+
+
+HOSTILE = [
+    "a" * 100_000,
+    "f\u0336u\u0336c\u0336k\u0336 " * 5_000,
+    "\u202eevil\u202c https://exa mple.com http://[::1 " * 2_000,
+    "\ud800 lone surrogate \udfff and NUL \x00 " * 1_000,
+    "x" + "\u0301" * 20_000,
+    "@everyone " * 3_000 + "discord.gg/" + "a" * 5_000,
+    "\n" * 50_000,
+    "😂" * 30_000,
+]
+
+
+async def test_hostile_messages_are_judged_without_crashing(run_scenario: ScenarioRunner) -> None:
+    line = community()
+    line["members"] += [
+        {"name": f"writer{i}", "joined": "2025-01-01T00:00:00Z"} for i in range(len(HOSTILE))
+    ]
+    lines = [line] + [say(f"h{i}", f"writer{i}", text, at(i)) for i, text in enumerate(HOSTILE)]
+    lines.append(say("ok", "bob", "still working?", at(30)))
+    actions = await run_scenario(lines)
+    deleted = {a["message"] for a in of(actions, "delete_message")}
+    assert {"h1", "h5", "h6", "h7"} <= deleted, (
+        "zalgo-masked profanity, invites, walls and emoji floods go"
+    )
+    assert "ok" not in deleted
