@@ -110,14 +110,6 @@ class App:
             spec.name: BoundCommand(spec, system) for spec in commands_of(SystemCommands)
         }
 
-    def gateway_for(self, key: str) -> Gateway:
-        """Return the audited gateway of a configured community."""
-        return self.runtimes[key].gateway
-
-    def community_key(self, ref: Ref) -> str | None:
-        """Return the config key of the community with this platform ref, if served."""
-        return self._by_ref.get(ref)
-
     async def start(self) -> None:
         """Start the bus and every community's cogs."""
         self.started_at = self.clock.now()

@@ -21,7 +21,7 @@ from bot.logs import configure_logging
 from bot.registry import CogRegistry, RegistryError
 
 T = TypeVar("T")
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_FAILURE, EXIT_USAGE = 1, 2
 logger = logging.getLogger("steward")
 
 config_option = click.option(

@@ -8,7 +8,7 @@ member's recent messages.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.models import Channel, Member, Message
@@ -30,7 +30,6 @@ class LocalMember:
 
     member: Member
     present: bool = True
-    banned_until: datetime | None = None
     banned: bool = False
     timed_out_until: datetime | None = None
     last_post: dict[str, datetime] = field(default_factory=dict)
@@ -155,8 +154,3 @@ class LocalCommunity:
     def remove_message(self, ident: str) -> Message | None:
         """Delete a message; return it, or ``None`` if it was not there."""
         return self.messages.pop(ident, None)
-
-    def set_roles(self, name: str, roles: frozenset[str]) -> None:
-        """Replace a member's roles."""
-        entry = self.members[name]
-        entry.member = replace(entry.member, roles=roles)

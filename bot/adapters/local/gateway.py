@@ -145,13 +145,13 @@ class LocalPlatform:
                     return ActionResult.failed(f"{member.id} is not a member")
                 entry.present = False
                 return ActionResult.done()
-            case Ban(member=member, delete_message_seconds=seconds, duration=duration):
-                return self._ban(place, member, seconds, duration, now)
+            case Ban(member=member, delete_message_seconds=seconds):
+                return self._ban(place, member, seconds, now)
             case Unban(member=member):
                 entry = place.member(member.id)
                 if entry is None or not entry.banned:
                     return ActionResult.failed(f"{member.id} is not banned")
-                entry.banned, entry.banned_until = False, None
+                entry.banned = False
                 return ActionResult.done()
             case SetSlowmode(channel=channel, seconds=seconds):
                 if channel.id not in place.channels:
@@ -205,19 +205,12 @@ class LocalPlatform:
         place.dms.append((now, action.member.id, action.kind, action.content))
         return ActionResult.done()
 
-    def _ban(
-        self,
-        place: LocalCommunity,
-        member: Ref,
-        seconds: int,
-        duration: timedelta | None,
-        now: datetime,
-    ) -> ActionResult:
+    def _ban(self, place: LocalCommunity, member: Ref, seconds: int, now: datetime) -> ActionResult:
         entry = place.member(member.id)
         if entry is None:
             return ActionResult.failed(f"{member.id} is not known here")
+        # A tempban's end is the bot's job (a scheduled unban), as on the real platforms.
         entry.banned, entry.present = True, False
-        entry.banned_until = now + duration if duration else None
         if seconds > 0:
             since = now - timedelta(seconds=seconds)
             for ident, message in list(place.messages.items()):
