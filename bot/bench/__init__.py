@@ -6,6 +6,7 @@ Speed targets live here, never in timed tests.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -76,5 +77,6 @@ async def run_benchmarks(
     options = BenchOptions(registry=registry, quick=quick)
     for name in sorted(CASES):
         if not only or name in only:
+            gc.collect()  # start each case clean, not paying for the last one's garbage
             results.extend(await CASES[name](options))
     return results
