@@ -109,9 +109,5 @@ class ModerationCog(Cog[GuidelinesSettings]):
 
 
 def _counts_emojis(policy: Policy) -> bool:
-    """Return whether any rate rule limits emoji, so messages must have theirs counted."""
-    return any(
-        r.spec.type == "rate"
-        and (r.spec.params.get("max_emojis") or r.spec.params.get("max_emojis_per_message"))
-        for r in policy.rules
-    )
+    """Return whether a rate rule limits emoji over a window, so recorded messages need counts."""
+    return any(r.spec.type == "rate" and r.spec.params.get("max_emojis") for r in policy.rules)

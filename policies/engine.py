@@ -6,7 +6,7 @@ The engine normalizes a message once, runs every rule in scope, and returns a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from bot.core.models import Member, Message
@@ -35,8 +35,13 @@ class PolicyEngine:
         self._message_rules = [
             _Scoped(r) for r in policy.rules if type(r.rule).evaluate is not Rule.evaluate
         ]
-        # Without scores a classifier rule cannot match; skip it instead of asking it.
-        self._scoreless_rules = [r for r in self._message_rules if not r.compiled.rule.needs_scores]
+        # The rules to ask, worked out once for staff or not, with scores or without (a
+        # classifier rule cannot match without scores): unscoped ones as bare calls.
+        self._plans = {
+            (staff, scored): _plan(self._message_rules, staff=staff, scored=scored)
+            for staff in (False, True)
+            for scored in (False, True)
+        }
         self._join_rules = [
             r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
         ]
@@ -78,16 +83,16 @@ class PolicyEngine:
             scores=scores or _NO_SCORES,
         )
         matches = []
-        roles = message.author.roles
-        rules = self._message_rules if scores else self._scoreless_rules
-        for scoped in rules:
-            if is_staff and not scoped.applies_to_staff:
-                continue
-            if scoped.scoped and not scoped.covers(message, roles):
-                continue
-            hit = scoped.evaluate(subject, ctx)
+        everywhere, somewhere = self._plans[(is_staff, bool(scores))]
+        for evaluate, compiled in everywhere:
+            hit = evaluate(subject, ctx)
             if hit is not None:
-                matches.append(self._match(scoped.compiled, hit))
+                matches.append(self._match(compiled, hit))
+        for scoped in somewhere:
+            if scoped.covers(message, message.author.roles):
+                hit = scoped.evaluate(subject, ctx)
+                if hit is not None:
+                    matches.append(self._match(scoped.compiled, hit))
         if len(matches) > 1:
             matches.sort(key=lambda m: -m.severity.rank)
         return Verdict(
@@ -164,3 +169,18 @@ class _Scoped:
         ):
             return False
         return not (self.exempt_roles and roles & self.exempt_roles)
+
+
+_Call = tuple[Callable[[Subject, Context], Hit | None], CompiledRule]
+
+
+def _plan(rules: list[_Scoped], *, staff: bool, scored: bool) -> tuple[list[_Call], list[_Scoped]]:
+    """Split the rules that apply into unscoped calls and rules that check their scope."""
+    chosen = [
+        r
+        for r in rules
+        if (r.applies_to_staff or not staff) and (scored or not r.compiled.rule.needs_scores)
+    ]
+    return [(r.evaluate, r.compiled) for r in chosen if not r.scoped], [
+        r for r in chosen if r.scoped
+    ]

@@ -68,6 +68,8 @@ class DuplicatesRule(Rule[DuplicatesParams]):
                 )
         # Compare with enough of the member's latest messages to reach the limit, no more.
         mine = ctx.by_member(author, since)[-max(_NEAR_CANDIDATES, p.max_repeats) :]
+        if len(mine) < p.max_repeats:
+            return None  # too few recent messages to hold that many copies
         threshold = p.similarity * 100
         copies = 1 + sum(
             1 for r in mine if r.canonical == key or fuzz.ratio(r.canonical, key) >= threshold

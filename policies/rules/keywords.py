@@ -47,7 +47,14 @@ from pydantic import Field
 from policies.context import Context, Subject, Text
 from policies.normalize import canonicalize, fold, has_unspaced
 from policies.rule import Rule, RuleLoadError, RuleParams, rule
-from policies.rules.regex import PatternError, Re2Pattern, Re2Set, compile_re2, compile_re2_set
+from policies.rules.regex import (
+    PatternError,
+    Re2Pattern,
+    Re2Set,
+    compile_re2,
+    compile_re2_set,
+    search_spans,
+)
 from policies.verdict import Hit
 
 __all__ = ["OWN_LETTERS", "KeywordsParams", "KeywordsRule", "keyword_pattern", "own_letters"]
@@ -293,20 +300,20 @@ class _Matcher:
     def find(self, text: str) -> set[int]:
         """Return the keywords a canonical text holds (the first occurrences)."""
         data = text.encode("utf-8", "replace")
-        match = self._any.search(data)
+        spans = search_spans(self._any, data)
         found: set[int] = set()
         for _ in range(_MAX_OCCURRENCES):
-            group = next((g for g in self._groups if match and match.start(g) >= 0), None)
-            if match is None or group is None:
+            group = next((g for g in self._groups if spans and spans[g][0] >= 0), None)
+            if spans is None or group is None:
                 break
-            start, end = match.start(group), match.end(group)
+            start, end = spans[group]
             found.update(self._names(group - 1, data[start:end]))
             # The next occurrence may use the body's last character as its boundary
             # (``fuckバカ``): search again from the start of that character.
             last = end - 1
             while last > start and data[last] & 0xC0 == 0x80:
                 last -= 1
-            match = self._any.search(data, last if last > start else end)
+            spans = search_spans(self._any, data, last if last > start else end)
         return found
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from policies._emoji import emoji_count
+from policies._emoji import emoji_count, emoji_upper_bound
 from policies.context import Context, Subject
 from policies.rule import Rule, RuleParams, rule
 from policies.verdict import Hit
@@ -71,13 +71,16 @@ class RateRule(Rule[RateParams]):
                 )
         if not (p.max_emojis_per_message or p.max_emojis):
             return None
+        earlier = sum(r.emojis for r in recent) if recent else 0
+        bound = emoji_upper_bound(message.content)
+        per_message = p.max_emojis_per_message and bound > p.max_emojis_per_message
+        in_window = p.max_emojis and earlier + bound > p.max_emojis
+        if not (per_message or in_window):
+            return None  # even the upper bound stays within the limits
         emojis = emoji_count(message.content)
         if p.max_emojis_per_message and emojis > p.max_emojis_per_message:
             return Hit(reason=f"{emojis} emoji in one message", evidence={"emojis": emojis})
-        window_emojis = emojis + sum(r.emojis for r in recent)
-        if p.max_emojis and window_emojis > p.max_emojis:
-            return Hit(
-                reason=f"{window_emojis} emoji within {self._label}",
-                evidence={"emojis": window_emojis},
-            )
+        if p.max_emojis and earlier + emojis > p.max_emojis:
+            total = earlier + emojis
+            return Hit(reason=f"{total} emoji within {self._label}", evidence={"emojis": total})
         return None

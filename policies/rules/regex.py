@@ -31,6 +31,7 @@ __all__ = [
     "RegexRule",
     "compile_re2",
     "compile_re2_set",
+    "search_spans",
 ]
 
 MAX_SHOWN: Final = 5
@@ -140,6 +141,40 @@ def compile_re2(
     except re2.error as error:
         raise PatternError(_message(error)) from None
     return compiled
+
+
+Spans = list[tuple[int, int]]
+"""Byte offsets of a match and of each group, ``(-1, -1)`` for a group that took no part."""
+
+# google-re2's ``search`` builds a generator and a match object around one call into
+# RE2; on the per-message path that wrapping costs more than the search. Where the
+# compiled object exposes RE2's own ``Match`` (as google-re2 1.x does), call it directly.
+_UNANCHORED: Final = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+
+
+def search_spans(pattern: Re2Pattern, data: bytes, pos: int = 0) -> Spans | None:
+    """Return the spans of the leftmost match in UTF-8 ``data`` at or after ``pos``.
+
+    Args:
+        pattern: A pattern from :func:`compile_re2`.
+        data: The text, as UTF-8 bytes.
+        pos: Where to start, in bytes.
+
+    Returns:
+        The spans (whole match first, then each group), or ``None`` when nothing matches.
+    """
+    raw = getattr(pattern, "_regexp", None)
+    if raw is not None and _UNANCHORED is not None:
+        spans: Spans = raw.Match(_UNANCHORED, data, pos, len(data))
+        return None if spans[0][0] < 0 else spans
+    found = pattern.search(data, pos)
+    if found is None:
+        return None
+    return [(found.start(g), found.end(g)) for g in range(_group_count(pattern) + 1)]
+
+
+def _group_count(pattern: Re2Pattern) -> int:
+    return int(getattr(pattern, "groups", 0))
 
 
 def compile_re2_set(

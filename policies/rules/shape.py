@@ -9,6 +9,7 @@ from pydantic import Field
 
 from policies.context import Context, Subject
 from policies.rule import Rule, RuleParams, rule
+from policies.rules.regex import compile_re2, search_spans
 from policies.verdict import Hit
 
 # Mentions, channel links and custom emoji carry platform ids in capitals; they are not shouting.
@@ -77,6 +78,11 @@ class CapsRule(Rule[CapsParams]):
                 return None  # too few capitals to shout, whatever the rest
             lower = len(raw.translate(None, _NOT_LOWER))
         else:
+            ascii_part = text.encode("ascii", "ignore")
+            # Every capital is an ASCII capital or one of the non-ASCII characters.
+            ceiling = len(ascii_part.translate(None, _NOT_UPPER)) + len(text) - len(ascii_part)
+            if ceiling < self.params.min_letters * self.params.max_ratio:
+                return None
             upper = sum(map(str.isupper, text))
             if upper < self.params.min_letters * self.params.max_ratio:
                 return None
@@ -109,13 +115,19 @@ class ZalgoRule(Rule[ZalgoParams]):
 
     def __init__(self, rule_id: str, params: ZalgoParams) -> None:
         super().__init__(rule_id, params)
-        self._stack = re.compile(f"[{_COMBINING}]{{{params.max_marks_per_letter + 1},}}")
+        stack = f"[{_COMBINING}]{{{params.max_marks_per_letter + 1},}}"
+        self._stack = re.compile(stack)
+        # Python's re walks a class this large slowly; RE2 answers "any stack at all?"
+        # in one linear pass, and most texts have none.
+        self._any_stack = compile_re2(stack, capture=False)
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Count characters that carry more combining marks than a real script needs."""
         text = subject.message.content
         if text.isascii():
             return None  # combining marks are never ASCII
+        if search_spans(self._any_stack, text.encode("utf-8", "replace")) is None:
+            return None
         stacks = self._stack.findall(text)
         if len(stacks) < self.params.min_stacked:
             return None

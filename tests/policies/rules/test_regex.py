@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from policies.rule import RULE_TYPES, RuleLoadError
-from policies.rules.regex import MAX_SHOWN, MAX_SHOWN_CHARS, RegexParams, RegexRule
+from policies.rules.regex import (
+    MAX_SHOWN,
+    MAX_SHOWN_CHARS,
+    RegexParams,
+    RegexRule,
+    compile_re2,
+    search_spans,
+)
 from tests.policies.conftest import CTX, subject
 
 
@@ -118,3 +125,29 @@ def test_hostile_text_is_matched_in_linear_time(piece: str, size: int) -> None:
     text = piece * (size // len(piece))
     hit = regex(r"(a+)+$", r"(.*a){20}", target="original").evaluate(subject(text), CTX)
     assert hit is None or len(hit.matched) <= MAX_SHOWN
+
+
+@given(st.text(max_size=200), st.integers(min_value=0, max_value=50))
+def test_fast_spans_agree_with_the_public_search(text: str, pos: int) -> None:
+    pattern = compile_re2(r"(f+u+c+k+)|(\d{2,})", capture=True)
+    data = text.encode("utf-8", "replace")
+    found = pattern.search(data, pos)
+    expected = None if found is None else [(found.start(g), found.end(g)) for g in range(3)]
+    assert search_spans(pattern, data, pos) == expected
+
+
+class _PublicOnly:
+    """A compiled pattern seen only through google-re2's public API."""
+
+    def __init__(self, pattern: Any) -> None:
+        self._pattern = pattern
+        self.groups = pattern.groups
+
+    def search(self, data: bytes, pos: int = 0) -> Any:
+        return self._pattern.search(data, pos)
+
+
+def test_spans_fall_back_to_the_public_search() -> None:
+    pattern = compile_re2(r"(a)(b)?")
+    for data in (b"xxab", b"xxa", b"none"):
+        assert search_spans(_PublicOnly(pattern), data) == search_spans(pattern, data)  # type: ignore[arg-type]
