@@ -36,6 +36,7 @@ which words matched, with RE2 sets over the matched piece.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -317,6 +318,10 @@ class _Matcher:
         return found
 
 
+# Every keywords rule of a policy asks for the same text with the same letters kept.
+_canonical_keeping = functools.lru_cache(maxsize=256)(canonicalize)
+
+
 class KeywordsParams(RuleParams):
     """Parameters of the ``keywords`` rule.
 
@@ -398,7 +403,7 @@ class KeywordsRule(Rule[KeywordsParams]):
             return self._all.find(text.canonical)
         found: set[int] = set()
         for keep, matcher in self._by_keep.items():
-            found |= matcher.find(canonicalize(folded, keep) if keep else text.canonical)
+            found |= matcher.find(_canonical_keeping(folded, keep) if keep else text.canonical)
         return found
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
