@@ -196,9 +196,12 @@ class Enforcer:
         match = verdict.worst
         assert match is not None
         assert self.policy is not None, "verdicts need the policy"
-        points = self.policy.points(match.severity)
-        expires = now + timedelta(days=match.expires_days) if points else None
         planned = [parse_action(name) for name in match.actions]
+        # Precautions (a raid's slowmode, a gate, an alert) are not a member's offence:
+        # they put nothing on the record.
+        precaution = all(p.kind in _PRECAUTIONS for p in planned)
+        points = 0 if precaution else self.policy.points(match.severity)
+        expires = now + timedelta(days=match.expires_days) if points else None
         plan_holder: list[_Plan] = []
 
         def build(points_before: int) -> NewCase:
@@ -223,7 +226,7 @@ class Enforcer:
         plan = plan_holder[-1]
         for position, why in plan.handed_off.items():
             await self._hand_off(case, position, why)
-        if ActionKind.REVIEW in {p.kind for p in planned}:
+        if {ActionKind.REVIEW, ActionKind.GATE} & {p.kind for p in planned}:
             await self._queue_review(verdict, member, match, case, priority=match.severity.rank + 1)
         await self.apply_case(
             case, notice=self._notice(plan.parts, case, member, match.guideline, verdict.channel)
@@ -259,6 +262,8 @@ class Enforcer:
         ]
         if any(p.kind is ActionKind.WARN for p in expanded):
             parts.append("warned")
+        if any(p.kind is ActionKind.GATE for p in expanded):
+            parts = [("gated" if part == "timed_out" else part) for part in parts]
         return _Plan(actions, handed_off, parts)
 
     def _concrete(
@@ -278,6 +283,18 @@ class Enforcer:
                 ]
             case ActionKind.TIMEOUT:
                 duration = item.duration or timedelta(hours=1)
+                return [
+                    Timeout(
+                        community=community,
+                        reason=reason,
+                        rule=rule,
+                        member=member.ref,
+                        duration=duration,
+                    )
+                ]
+            case ActionKind.GATE:
+                # A gate is a timeout moderators review: they lift it with /untimeout.
+                duration = item.duration or timedelta(minutes=30)
                 return [
                     Timeout(
                         community=community,
@@ -571,6 +588,9 @@ class Enforcer:
         return Ref(self.community.ref.platform, ident)
 
 
+_PRECAUTIONS = {ActionKind.GATE, ActionKind.ALERT, ActionKind.REVIEW, ActionKind.SLOWMODE}
+
+
 def _ordered(planned: list[PlannedAction]) -> list[PlannedAction]:
     """Order actions: remove the content first, then restrict, then tell staff."""
     rank = {
@@ -579,6 +599,7 @@ def _ordered(planned: list[PlannedAction]) -> list[PlannedAction]:
         ActionKind.TIMEOUT: 2,
         ActionKind.KICK: 3,
         ActionKind.BAN: 4,
+        ActionKind.GATE: 2,
         ActionKind.SLOWMODE: 5,
         ActionKind.ALERT: 6,
         ActionKind.REVIEW: 7,

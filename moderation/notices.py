@@ -19,6 +19,7 @@ Templates = Mapping[str, Mapping[str, str]]
 
 DEFAULT_TEMPLATES: Templates = {
     "en": {
+        "gated": "As a new member you can post again in {duration}, once a moderator has had a look.",
         "because_guideline": "It breaks our guideline: {guideline}.",
         "because_reason": "Reason: {reason}.",
         "deleted": "Your message in #{channel} was removed.",
@@ -33,6 +34,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Your appeal of case {case} was decided: {outcome}. {note}",
     },
     "fr": {
+        "gated": "En tant que nouveau membre, tu pourras publier à nouveau dans {duration}, après vérification par un modérateur.",
         "because_guideline": "Cela enfreint notre règle : {guideline}.",
         "because_reason": "Motif : {reason}.",
         "deleted": "Ton message dans #{channel} a été supprimé.",
@@ -47,6 +49,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Ton appel du cas {case} a été tranché : {outcome}. {note}",
     },
     "nl": {
+        "gated": "Als nieuw lid kun je over {duration} weer berichten plaatsen, nadat een moderator heeft gekeken.",
         "because_guideline": "Dit gaat tegen onze richtlijn in: {guideline}.",
         "because_reason": "Reden: {reason}.",
         "deleted": "Je bericht in #{channel} is verwijderd.",
@@ -61,6 +64,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Over je beroep tegen zaak {case} is beslist: {outcome}. {note}",
     },
     "da": {
+        "gated": "Som nyt medlem kan du skrive igen om {duration}, når en moderator har kigget på det.",
         "because_guideline": "Det bryder vores retningslinje: {guideline}.",
         "because_reason": "Begrundelse: {reason}.",
         "deleted": "Din besked i #{channel} blev fjernet.",
@@ -75,6 +79,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Din klage over sag {case} er afgjort: {outcome}. {note}",
     },
     "pl": {
+        "gated": "Jako nowy członek możesz znów pisać za {duration}, gdy moderator to sprawdzi.",
         "because_guideline": "To narusza naszą zasadę: {guideline}.",
         "because_reason": "Powód: {reason}.",
         "deleted": "Twoja wiadomość na #{channel} została usunięta.",
@@ -89,6 +94,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Twoje odwołanie od sprawy {case} zostało rozpatrzone: {outcome}. {note}",
     },
     "ja": {
+        "gated": "新しいメンバーの方は、モデレーターの確認後、{duration} 後に再び投稿できます。",
         "because_guideline": "これはガイドライン「{guideline}」に反します。",
         "because_reason": "理由：{reason}。",
         "deleted": "#{channel} のあなたのメッセージは削除されました。",

@@ -1,7 +1,8 @@
 """The vocabulary of actions a policy may name, parsed and checked when the policy loads.
 
 ``delete``, ``warn``, ``review``, ``alert``, ``escalate`` (follow the escalation ladder),
-``kick``, ``ban`` or ``ban:7d`` (a tempban), ``timeout:1h`` and ``slowmode:30s``.
+``kick``, ``ban`` or ``ban:7d`` (a tempban), ``timeout:1h``, ``slowmode:30s`` and
+``gate`` or ``gate:30m`` (a newcomer may not post until a moderator has looked).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ class ActionKind(enum.StrEnum):
     KICK = "kick"
     BAN = "ban"
     SLOWMODE = "slowmode"
+    GATE = "gate"
 
 
 _NEEDS_DURATION = {ActionKind.TIMEOUT, ActionKind.SLOWMODE}
-_MAY_HAVE_DURATION = _NEEDS_DURATION | {ActionKind.BAN}
+_MAY_HAVE_DURATION = _NEEDS_DURATION | {ActionKind.BAN, ActionKind.GATE}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ class RaidParams(RuleParams):
         min_suspicious: New or look-alike accounts among the spike needed to call it a raid.
         hold_minutes: How long after a spike the newcomers' messages go to review.
         on_spike: Actions when a spike is detected (slow the channels down, alert).
+        on_join_during_raid: Actions for new or look-alike accounts joining while a spike
+            is held, such as ``["gate:30m"]`` (they may not post until a moderator looks).
     """
 
     joins: int = Field(5, ge=2)
@@ -33,6 +35,7 @@ class RaidParams(RuleParams):
     min_suspicious: int = Field(3, ge=1)
     hold_minutes: float = Field(30.0, ge=0)
     on_spike: list[str] = Field(default_factory=lambda: ["slowmode:30s", "alert"])
+    on_join_during_raid: list[str] = Field(default_factory=list)
 
 
 @rule("raid")
@@ -53,7 +56,7 @@ class RaidRule(Rule[RaidParams]):
         )
         spike = [*window, current]
         if len(spike) != p.joins:
-            return None  # fire once, on the join that completes the spike
+            return self._gate(member, current, ctx)  # the spike fires once, when completed
         suspicious = self._suspicious(spike, ctx.now)
         if len(suspicious) < p.min_suspicious:
             return None
@@ -64,6 +67,21 @@ class RaidRule(Rule[RaidParams]):
             evidence={"kind": "join_spike", "joins": len(spike)},
             severity=Severity.HIGH,
             actions=tuple(p.on_spike),
+        )
+
+    def _gate(self, member: Member, current: RecentJoin, ctx: Context) -> Hit | None:
+        """Gate a suspicious account that joins while an earlier spike is held."""
+        p = self.params
+        if not p.on_join_during_raid or member.name not in self._suspicious([current], ctx.now):
+            return None
+        held = ctx.joins(ctx.now - timedelta(minutes=p.hold_minutes))
+        if self._spike_in(list(held), None) is None:
+            return None
+        return Hit(
+            reason="a new account joined while a raid is being held",
+            evidence={"kind": "raid_join"},
+            severity=Severity.HIGH,
+            actions=tuple(p.on_join_during_raid),
         )
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
@@ -87,13 +105,17 @@ class RaidRule(Rule[RaidParams]):
 
     def _spike_around(self, name: str, joined: datetime, ctx: Context) -> list[RecentJoin] | None:
         """Return a spike of suspicious joins that includes this member's own join, if any."""
+        window = timedelta(seconds=self.params.per_seconds)
+        nearby = [j for j in ctx.joins(joined - window) if j.at <= joined + window]
+        return self._spike_in(nearby, name)
+
+    def _spike_in(self, joins: list[RecentJoin], name: str | None) -> list[RecentJoin] | None:
+        """Return a spike among time-ordered joins (one including ``name``, if given)."""
         p = self.params
         window = timedelta(seconds=p.per_seconds)
-        nearby = list(ctx.joins(joined - window))
-        nearby = [j for j in nearby if j.at <= joined + window]
-        for first in nearby:
-            spike = [j for j in nearby if first.at <= j.at <= first.at + window]
-            if len(spike) < p.joins or name not in {j.name for j in spike}:
+        for first in joins:
+            spike = [j for j in joins if first.at <= j.at <= first.at + window]
+            if len(spike) < p.joins or (name is not None and name not in {j.name for j in spike}):
                 continue
             if len(self._suspicious(spike, first.at + window)) >= p.min_suspicious:
                 return spike

@@ -387,3 +387,53 @@ async def test_hostile_messages_are_judged_without_crashing(run_scenario: Scenar
         "zalgo-masked profanity, invites, walls and emoji floods go"
     )
     assert "ok" not in deleted
+
+
+async def test_strict_policy_gates_new_accounts_joining_during_a_raid(
+    run_scenario: ScenarioRunner,
+) -> None:
+    joins = [
+        {
+            "type": "join",
+            "at": at(10, i * 5),
+            "member": {"name": f"fan{i}", "account_created": "2026-03-01T00:00:00Z", "lang": "fr"},
+        }
+        for i in range(4)
+    ]
+    late = {
+        "type": "join",
+        "at": at(20),
+        "member": {"name": "late_fan", "account_created": "2026-03-01T00:00:00Z", "lang": "fr"},
+    }
+    regular = {
+        "type": "join",
+        "at": at(21),
+        "member": {"name": "old_friend", "account_created": "2019-01-01T00:00:00Z"},
+    }
+    config = {"cogs": {"welcome": {"enabled": False}, "guidelines": {"policy": "strict"}}}
+    lines = [
+        community(config=config),
+        *joins,
+        late,
+        regular,
+        cmd("mod1", "history", at(22), member="late_fan"),
+        cmd("mod1", "untimeout", at(23), member="late_fan", reason="checked, a real fan"),
+    ]
+    actions = await run_scenario(lines)
+    (slow,) = of(actions, "set_slowmode")
+    assert slow["seconds"] == 120
+    gates = [a for a in of(actions, "timeout") if a.get("rule") == "raid"]
+    # strict: a spike is 3 joins, so fan3 and late_fan join while it is held; old_friend's
+    # account is years old and is not gated.
+    assert [(g["member"], g["duration"]) for g in gates] == [("fan3", 3600), ("late_fan", 3600)]
+    (notice,) = [a for a in of(actions, "send_direct_message") if a["member"] == "late_fan"]
+    assert "tu pourras publier à nouveau dans 1h" in notice["content"]
+    history = replies(actions)[0]
+    assert history.startswith("late_fan: 1 case(s), 0 active point(s)."), (
+        "a precaution is not an offence"
+    )
+    assert of(actions, "timeout")[-1] == {
+        **of(actions, "timeout")[-1],
+        "member": "late_fan",
+        "duration": 0,
+    }
