@@ -7,6 +7,8 @@ history, appeals, and the policy itself.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.cog import listener
 from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
 from bot.core.models import Message
@@ -14,6 +16,7 @@ from cogs._case_commands import CaseCommands
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
+from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
 from policies.normalize import normalize
 
@@ -102,3 +105,14 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
         if verdict.matches:
             await self.enforcer.enforce(verdict, member)
             await self.arm_timer()
+        for match in verdict.matches:
+            if match.evidence.get("kind") == "join_spike":
+                hold = timedelta(minutes=float(match.evidence.get("hold_minutes", 30)))
+                await self.ctx.publish(
+                    RaidDetected(
+                        community=event.community,
+                        at=event.at,
+                        until=event.at + hold,
+                        members=match.matched,
+                    )
+                )

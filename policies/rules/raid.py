@@ -64,7 +64,7 @@ class RaidRule(Rule[RaidParams]):
             reason=f"{len(spike)} joins within {p.per_seconds:g}s, "
             f"{len(suspicious)} of them new or look-alike accounts",
             matched=tuple(sorted(suspicious)),
-            evidence={"kind": "join_spike", "joins": len(spike)},
+            evidence={"kind": "join_spike", "joins": len(spike), "hold_minutes": p.hold_minutes},
             severity=Severity.HIGH,
             actions=tuple(p.on_spike),
         )

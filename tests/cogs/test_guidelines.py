@@ -437,3 +437,25 @@ async def test_strict_policy_gates_new_accounts_joining_during_a_raid(
         "member": "late_fan",
         "duration": 0,
     }
+
+
+async def test_nobody_is_welcomed_while_a_raid_is_held(run_scenario: ScenarioRunner) -> None:
+    joins = [
+        {
+            "type": "join",
+            "at": at(10, i * 5),
+            "member": {"name": f"fan{i}", "account_created": "2026-03-01T00:00:00Z"},
+        }
+        for i in range(7)
+    ]
+    after = {"type": "join", "at": "2026-03-02T10:00:00Z", "member": {"name": "newcomer"}}
+    config = {"cogs": {"welcome": {"channel": "general"}}}
+    actions = await run_scenario([community(config=config), *joins, after])
+    greeted = [
+        a["content"].split(",")[1].split("!")[0].strip()
+        for a in of(actions, "post_message")
+        if a["channel"] == "general"
+    ]
+    assert greeted == ["fan0", "fan1", "fan2", "fan3", "fan4", "newcomer"], (
+        "fan5 and fan6 joined during the hold"
+    )
