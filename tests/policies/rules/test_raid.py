@@ -65,7 +65,7 @@ def test_a_spike_of_new_accounts_fires_once_on_the_join_that_completes_it() -> N
     assert hit is not None
     assert hit.severity is Severity.HIGH
     assert hit.actions == ("slowmode:30s", "alert")
-    assert dict(hit.evidence) == {"kind": "join_spike", "joins": 5}
+    assert dict(hit.evidence) == {"kind": "join_spike", "joins": 5, "hold_minutes": 30.0}
     assert hit.matched == tuple(sorted(NAMES[:5]))
     assert hit.reason == "5 joins within 60s, 5 of them new or look-alike accounts"
 
