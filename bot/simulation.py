@@ -44,6 +44,7 @@ from bot.core.bus import EventBus
 from bot.core.clock import VirtualClock, as_utc
 from bot.core.merge import merge
 from bot.core.models import Member
+from bot.core.protocols import Classifier
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.storage.sqlite import SqliteStorage
@@ -167,6 +168,7 @@ class LocalSession:
         database: Path | None = None,
         workers: int = 1,
         reload: Callable[[], LoadedConfig] | None = None,
+        classifier: Classifier | None = None,
     ) -> LocalSession:
         """Build the community, open storage, start the app.
 
@@ -178,6 +180,7 @@ class LocalSession:
             database: The SQLite file to use; a temporary one when ``None``.
             workers: Bus workers; one keeps the output deterministic.
             reload: Reads the configuration again for ``/steward reload`` and SIGHUP.
+            classifier: The text classifier for ``classifier`` rules, if any.
         """
         clock = VirtualClock(start)
         scratch = None
@@ -204,6 +207,7 @@ class LocalSession:
             clock=clock,
             bus=bus,
             load_config=reload,
+            classifier=classifier,
         )
         await app.start()
         driver = LocalDriver(platform, community, loaded.community(line.name), clock, app.ingest)
