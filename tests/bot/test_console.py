@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,16 +73,36 @@ def test_sighup_reloads_the_console(tmp_path: Path) -> None:
         text=True,
         env=env,
     )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    logs: queue.Queue[str] = queue.Queue()
+    stderr = proc.stderr
+
+    def pump() -> None:
+        for line in stderr:
+            logs.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     try:
         assert "Steward console" in proc.stdout.readline()
         config.write_text("[communities.acme.cogs.welcome]\nenabled = false\n", encoding="utf-8")
         proc.send_signal(signal.SIGHUP)
-        time.sleep(1.0)
-        out, err = proc.communicate("/as owner\n/steward cogs\n/quit\n", timeout=30)
+        assert _wait_for(logs, "SIGHUP reload:", seconds=30).rstrip().endswith("Reloaded: acme.")
+        out, _ = proc.communicate("/as owner\n/steward cogs\n/quit\n", timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert "SIGHUP reload: Reloaded: acme." in err
     assert "off welcome" in out
     assert proc.returncode == 0
+
+
+def _wait_for(logs: queue.Queue[str], text: str, *, seconds: float) -> str:
+    """Return the first log line holding ``text``, failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = logs.get(timeout=left)
+        except queue.Empty:
+            break
+        if text in line:
+            return line
+    raise AssertionError(f"no log line with {text!r} within {seconds}s")
