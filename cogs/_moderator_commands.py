@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 
@@ -198,9 +199,17 @@ class ModeratorCommands(ModerationCog):
             DeleteMessage(community=ctx.community.ref, channel=m.channel, message=m.ref)
             for m in chosen
         ]
-        subject = member or ctx.author
+        if member is None:
+            # A channel clean-up is about no one: the audit log keeps it, not a member's record.
+            actor = str(ctx.author.ref)
+            results = [
+                await ctx.gateway.apply(replace(d, actor=actor, reason=reason)) for d in deletes
+            ]
+            done = sum(r.ok for r in results)
+            await ctx.reply(f"Purged {done} of {len(chosen)} message(s) in #{channel.id}.")
+            return
         case = await self.enforcer.sanction_by(
-            moderator=ctx.author, target=subject, actions=deletes, reason=reason
+            moderator=ctx.author, target=member, actions=deletes, reason=reason
         )
         await ctx.reply(f"Purged {len(chosen)} message(s) in #{channel.id} (case {case.label}).")
 

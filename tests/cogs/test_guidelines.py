@@ -459,3 +459,17 @@ async def test_nobody_is_welcomed_while_a_raid_is_held(run_scenario: ScenarioRun
     assert greeted == ["fan0", "fan1", "fan2", "fan3", "fan4", "newcomer"], (
         "fan5 and fan6 joined during the hold"
     )
+
+
+async def test_purging_a_channel_opens_no_case_against_anyone(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        say("m1", "alice", "one", at(1)),
+        say("m2", "bob", "two", at(2)),
+        cmd("mod1", "purge", at(3), count=5),
+        cmd("mod1", "case list", at(4)),
+    ]
+    actions = await run_scenario(lines)
+    assert sorted(a["message"] for a in of(actions, "delete_message")) == ["m1", "m2"]
+    assert all(a.get("actor") == "mod1" for a in of(actions, "delete_message"))
+    assert replies(actions) == ["Purged 2 of 2 message(s) in #general.", "No cases."]
