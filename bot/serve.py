@@ -20,6 +20,7 @@ from bot.app import App, open_storage
 from bot.config import ConfigError, ConfigProblem, LoadedConfig, load_config
 from bot.core.clock import SystemClock
 from bot.core.protocols import Clock, Gateway
+from bot.core.toml_lines import locate
 from bot.registry import CogRegistry
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,14 @@ class Connection(Protocol):
 Connector = Callable[[LoadedConfig, Clock], Awaitable[Connection]]
 CONNECTORS: dict[str, Connector] = {}
 """Platform name to a coroutine that connects to it; adapters register themselves here."""
+
+
+def locate_in(loaded: LoadedConfig, path: tuple[str, ...]) -> int | None:
+    """Return the line of a key in the config file the app was loaded from, if readable."""
+    try:
+        return locate(Path(loaded.source).read_text(encoding="utf-8"), path)
+    except OSError:
+        return None
 
 
 def pid_file(database: Path) -> Path:
@@ -94,15 +103,16 @@ def _connectors(loaded: LoadedConfig) -> dict[str, Connector]:
         problems.append(
             ConfigProblem(loaded.source, "communities", None, "no community is configured")
         )
-    if platforms == {"local"}:
-        problems.append(
-            ConfigProblem(
-                loaded.source,
-                "communities",
-                None,
-                "local communities have no network side; use `steward console` or `simulate`",
-            )
+    problems.extend(
+        ConfigProblem(
+            loaded.source,
+            f"communities.{key}.platform",
+            locate_in(loaded, ("communities", key, "platform")),
+            "local communities have no network side; run them with `steward console` or `simulate`",
         )
+        for key, community in loaded.config.communities.items()
+        if community.platform == "local"
+    )
     problems.extend(
         ConfigProblem(
             loaded.source, "communities", None, f"no {name} adapter is available in this build"

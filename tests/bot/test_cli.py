@@ -100,7 +100,19 @@ def test_run_without_a_network_platform_exits_2(tmp_path: Path) -> None:
     config.write_text("[communities.acme]\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["run", "--config", str(config)])
     assert result.exit_code == 2
+    assert (
+        f"{config}:1: communities.acme.platform: local communities have no network side"
+        in result.output
+    )
     assert "steward console" in result.output
+    config.write_text(
+        '[communities.acme]\n\n[communities.guild]\nplatform = "discord"\nid = "1"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "communities.acme.platform: local communities" in result.output
+    assert "no discord adapter is available in this build" in result.output
 
 
 def test_backup_copies_the_database(tmp_path: Path) -> None:
