@@ -79,31 +79,42 @@ async def rule_pipeline(options: BenchOptions) -> list[BenchResult]:
     start = datetime(2026, 3, 2, tzinfo=UTC)
     joined = start - timedelta(days=400)
     members: dict[str, Member] = {}
-    timings: list[float] = []
-    mix = realistic_mix(count)
-    started = time.perf_counter()
-    for index, (name, channel, text) in enumerate(mix):
-        at = start + timedelta(seconds=index * 0.5)
+    # Messages arrive built by the adapter; building them is not the policy's work.
+    messages: list[Message] = []
+    for index, (name, channel, text) in enumerate(realistic_mix(count)):
         author = members.get(name) or members.setdefault(
             name, Member(ref=Ref("bench", name), name=name, joined_at=joined)
         )
-        message = Message(
-            ref=Ref("bench", str(index)),
-            channel=Ref("bench", channel),
-            author=author,
-            content=text,
-            created_at=at,
+        messages.append(
+            Message(
+                ref=Ref("bench", str(index)),
+                channel=Ref("bench", channel),
+                author=author,
+                content=text,
+                created_at=start + timedelta(seconds=index * 0.5),
+            )
         )
-        began = time.perf_counter()
-        normalized = normalize(text)
+    timings: list[float] = []
+    clock = time.perf_counter
+    started = clock()
+    for message in messages:
+        began = clock()
+        normalized = normalize(message.content)
         engine.judge_message(
-            message, community=community, is_staff=False, ctx=windows.moved_to(at), text=normalized
+            message,
+            community=community,
+            is_staff=False,
+            ctx=windows.moved_to(message.created_at),
+            text=normalized,
         )
         windows.record(message, normalized)
-        timings.append(time.perf_counter() - began)
+        timings.append(clock() - began)
     elapsed = time.perf_counter() - started
     timings.sort()
-    detail = f"{count} messages (95% ordinary multilingual chat, 5% spam/abuse), default policy, one core"
+    detail = (
+        f"{count} messages (95% ordinary multilingual chat, 5% spam/abuse): normalize, judge "
+        "with the default policy, record in the windows; one core"
+    )
     return [
         BenchResult("rules.messages_per_second", count / elapsed, "messages/s", detail),
         BenchResult(

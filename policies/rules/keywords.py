@@ -300,7 +300,7 @@ class _Matcher:
 
     def find(self, text: str) -> set[int]:
         """Return the keywords a canonical text holds (the first occurrences)."""
-        data = text.encode("utf-8", "replace")
+        data = _utf8(text)
         spans = search_spans(self._any, data)
         found: set[int] = set()
         for _ in range(_MAX_OCCURRENCES):
@@ -316,6 +316,12 @@ class _Matcher:
                 last -= 1
             spans = search_spans(self._any, data, last if last > start else end)
         return found
+
+
+@functools.lru_cache(maxsize=64)
+def _utf8(text: str) -> bytes:
+    """Encode a canonical text once for all the keywords rules of a policy."""
+    return text.encode("utf-8", "replace")
 
 
 # Every keywords rule of a policy asks for the same text with the same letters kept.
