@@ -281,27 +281,18 @@ class Enforcer:
                         message=verdict.message,
                     )
                 ]
-            case ActionKind.TIMEOUT:
-                duration = item.duration or timedelta(hours=1)
-                return [
-                    Timeout(
-                        community=community,
-                        reason=reason,
-                        rule=rule,
-                        member=member.ref,
-                        duration=duration,
-                    )
-                ]
-            case ActionKind.GATE:
+            case ActionKind.TIMEOUT | ActionKind.GATE:
                 # A gate is a timeout moderators review: they lift it with /untimeout.
-                duration = item.duration or timedelta(minutes=30)
+                default = (
+                    timedelta(hours=1) if item.kind is ActionKind.TIMEOUT else timedelta(minutes=30)
+                )
                 return [
                     Timeout(
                         community=community,
                         reason=reason,
                         rule=rule,
                         member=member.ref,
-                        duration=duration,
+                        duration=item.duration or default,
                     )
                 ]
             case ActionKind.KICK:
