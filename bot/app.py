@@ -168,13 +168,16 @@ class App:
         new_keys = set(loaded.config.communities)
         for key in list(self.runtimes):
             if key not in new_keys:
-                await self.runtimes.pop(key).stop()
-                self._by_ref = {r: k for r, k in self._by_ref.items() if k != key}
+                await self._stop_community(key)
         for key in loaded.config.communities:
             try:
-                if key in self.runtimes:
-                    await self.runtimes[key].reload(loaded.community(key), loaded.cogs[key])
+                runtime = self.runtimes.get(key)
+                if runtime is not None and runtime.community.ref == loaded.community(key).ref:
+                    await runtime.reload(loaded.community(key), loaded.cogs[key])
                 else:
+                    # New, or moved to another platform id: events route by ref, so start afresh.
+                    if runtime is not None:
+                        await self._stop_community(key)
                     await self._start_community(loaded, key)
             except Exception as error:
                 logger.exception("reload of %s failed", key)
@@ -184,6 +187,10 @@ class App:
                 report.reloaded.append(key)
         self.loaded = loaded
         return report
+
+    async def _stop_community(self, key: str) -> None:
+        await self.runtimes.pop(key).stop()
+        self._by_ref = {ref: k for ref, k in self._by_ref.items() if k != key}
 
     async def _start_community(self, loaded: LoadedConfig, key: str) -> None:
         info = loaded.community(key)

@@ -19,6 +19,7 @@ from bot.core.clock import VirtualClock
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import MessageCreated
 from bot.core.models import Message
+from bot.core.refs import Ref
 from bot.registry import CogEntry, CogRegistry
 from bot.simulation import LocalSession, load_for_scenario
 from tests.conftest import ScenarioRunner, community
@@ -209,3 +210,39 @@ async def test_one_process_serves_several_communities(
         (a.action.community.id, getattr(a.action, "content", "")) for a in platform.applied
     )
     assert posted == [("one", "One welcomes zoe"), ("two", "Two welcomes zoe")]
+
+
+async def test_reload_follows_a_community_to_its_new_platform_id(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    clock = VirtualClock(datetime(2026, 1, 1, tzinfo=UTC))
+    platform = LocalPlatform(clock)
+    for ident in ("old", "new"):
+        place = LocalCommunity(ident)
+        place.add_channel("general")
+        platform.add_community(place)
+    storage = await open_storage(tmp_path / "s.db", clock)
+    first = parse_config('[communities.acme]\nid = "old"\n', registry)
+    app = App(first, registry=registry, storage=storage, gateways={"local": platform}, clock=clock)
+    await app.start()
+    try:
+        report = await app.reload(parse_config('[communities.acme]\nid = "new"\n', registry))
+        assert report.ok, report.summary()
+        old = LocalDriver(
+            platform,
+            platform.communities[Ref("local", "old")],
+            first.community("acme"),
+            clock,
+            app.ingest,
+        )
+        new_place = platform.communities[Ref("local", "new")]
+        new = LocalDriver(platform, new_place, app.loaded.community("acme"), clock, app.ingest)
+        await old.join(member_from("ghost"))
+        await new.join(member_from("zoe"))
+        await app.bus.join()
+    finally:
+        await app.stop()
+        await storage.close()
+    greeted = [getattr(a.action, "content", "") for a in platform.applied]
+    assert len(greeted) == 1
+    assert "zoe" in greeted[0]
