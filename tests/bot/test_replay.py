@@ -42,7 +42,7 @@ MESSAGES: list[dict[str, object]] = [
         "id": "m3",
         "channel": "general",
         "author": "alice",
-        "content": "sh1t",
+        "content": "you a$$hole",
     },
     {
         "type": "message",

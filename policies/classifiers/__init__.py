@@ -1,0 +1,1 @@
+"""Learned classifiers behind the ``classifier`` rule type, and the data that judges them."""
