@@ -92,7 +92,9 @@ async def test_the_ladder_warns_then_times_out_then_longer(rig: Rig) -> None:
     assert timeout.case == case2.label
     rig.platform.applied.clear()
     rig.place.members["alice"].timed_out_until = None
-    await enforcer.enforce(verdict(post(rig, "alice", "m3", "fuck off"), match()), member(rig, "alice"))
+    await enforcer.enforce(
+        verdict(post(rig, "alice", "m3", "fuck off"), match()), member(rig, "alice")
+    )
     third = next(a.action for a in rig.platform.applied if isinstance(a.action, Timeout))
     assert third.duration == timedelta(days=1)
     stored = await rig.store.cases.get(COMMUNITY.ref, case1.number)
