@@ -124,11 +124,50 @@ class Enforcer:
             for match in verdict.matches
             if match.mode is Mode.SHADOW
         ]
-        if verdict.outcome is Outcome.ACT:
+        caring = next((m for m in verdict.enforced if "care" in m.actions), None)
+        if caring is not None:
+            # Someone who may be at risk is looked after, never sanctioned, whatever else matched.
+            opened.append(await self._care(verdict, member, caring, now))
+        elif verdict.outcome is Outcome.ACT:
             opened.append(await self._sanction(verdict, member, now))
         elif verdict.outcome is Outcome.REVIEW:
             opened.append(await self._review(verdict, member, now))
         return opened
+
+    async def _care(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
+        """Reply with care in private and bring moderators in at the highest priority."""
+        reply = SendDirectMessage(
+            community=self.community.ref,
+            member=member.ref,
+            content=self.notices.render(
+                "care", member.lang, {"member": member.shown_name, "community": self.community.name}
+            ),
+            reason="care",
+            rule=match.rule,
+        )
+        alert = self._staff_post(
+            f"Urgent, please reach out: {member.name} in #{_id(verdict.channel)} may be at risk ({match.reason})",
+            rule=match.rule,
+        )
+        case = await self.store.cases.open(
+            NewCase(
+                community=self.community.ref,
+                member=member.ref,
+                member_name=member.name,
+                rule=match.rule,
+                severity=match.severity.value,
+                reason=match.reason,
+                evidence=_evidence(verdict, match),
+                message=verdict.message,
+                channel=verdict.channel,
+                status=CaseStatus.REVIEW,
+                actions=_case_actions([reply, *([alert] if alert else [])]),
+            ),
+            now,
+        )
+        await self._queue_review(verdict, member, match, case, priority=_URGENT)
+        await self.apply_case(case)
+        return await self._reloaded(case)
 
     async def _shadow(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
         would = list(match.actions)
@@ -579,7 +618,14 @@ class Enforcer:
         return Ref(self.community.ref.platform, ident)
 
 
-_PRECAUTIONS = {ActionKind.GATE, ActionKind.ALERT, ActionKind.REVIEW, ActionKind.SLOWMODE}
+_PRECAUTIONS = {
+    ActionKind.GATE,
+    ActionKind.ALERT,
+    ActionKind.REVIEW,
+    ActionKind.SLOWMODE,
+    ActionKind.CARE,
+}
+_URGENT = 10  # review priority above any severity: people first
 
 
 def _ordered(planned: list[PlannedAction]) -> list[PlannedAction]:

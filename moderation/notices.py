@@ -19,6 +19,7 @@ Templates = Mapping[str, Mapping[str, str]]
 
 DEFAULT_TEMPLATES: Templates = {
     "en": {
+        "care": "Hi {member}, we read your message and we're sorry you're going through this. You're not alone: someone from the {community} team will reach out to you personally. If you are in danger right now, please contact your local emergency number or a crisis line.",
         "gated": "As a new member you can post again in {duration}, once a moderator has had a look.",
         "because_guideline": "It breaks our guideline: {guideline}.",
         "because_reason": "Reason: {reason}.",
@@ -34,6 +35,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Your appeal of case {case} was decided: {outcome}. {note}",
     },
     "fr": {
+        "care": "Bonjour {member}, nous avons lu ton message et nous sommes désolés que tu traverses cela. Tu n'es pas seul : quelqu'un de l'équipe {community} va te contacter personnellement. Si tu es en danger maintenant, appelle le numéro d'urgence local ou une ligne d'écoute.",
         "gated": "En tant que nouveau membre, tu pourras publier à nouveau dans {duration}, après vérification par un modérateur.",
         "because_guideline": "Cela enfreint notre règle : {guideline}.",
         "because_reason": "Motif : {reason}.",
@@ -49,6 +51,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Ton appel du cas {case} a été tranché : {outcome}. {note}",
     },
     "nl": {
+        "care": "Hoi {member}, we lazen je bericht en het spijt ons dat je dit doormaakt. Je staat er niet alleen voor: iemand van het {community}-team neemt persoonlijk contact met je op. Ben je nu in gevaar, bel dan het lokale alarmnummer of een hulplijn.",
         "gated": "Als nieuw lid kun je over {duration} weer berichten plaatsen, nadat een moderator heeft gekeken.",
         "because_guideline": "Dit gaat tegen onze richtlijn in: {guideline}.",
         "because_reason": "Reden: {reason}.",
@@ -64,6 +67,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Over je beroep tegen zaak {case} is beslist: {outcome}. {note}",
     },
     "da": {
+        "care": "Hej {member}, vi har læst din besked, og vi er kede af, at du står i det. Du er ikke alene: en fra {community}-teamet kontakter dig personligt. Hvis du er i fare lige nu, så ring til det lokale alarmnummer eller en krisetelefon.",
         "gated": "Som nyt medlem kan du skrive igen om {duration}, når en moderator har kigget på det.",
         "because_guideline": "Det bryder vores retningslinje: {guideline}.",
         "because_reason": "Begrundelse: {reason}.",
@@ -79,6 +83,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Din klage over sag {case} er afgjort: {outcome}. {note}",
     },
     "pl": {
+        "care": "Cześć {member}, przeczytaliśmy Twoją wiadomość i przykro nam, że przez to przechodzisz. Nie jesteś sam: ktoś z zespołu {community} skontaktuje się z Tobą osobiście. Jeśli jesteś teraz w niebezpieczeństwie, zadzwoń pod lokalny numer alarmowy lub na telefon zaufania.",
         "gated": "Jako nowy członek możesz znów pisać za {duration}, gdy moderator to sprawdzi.",
         "because_guideline": "To narusza naszą zasadę: {guideline}.",
         "because_reason": "Powód: {reason}.",
@@ -94,6 +99,7 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "Twoje odwołanie od sprawy {case} zostało rozpatrzone: {outcome}. {note}",
     },
     "ja": {
+        "care": "{member} さん、メッセージを読みました。つらい思いをされていることをお察しします。あなたは一人ではありません。{community} チームのメンバーが個別にご連絡します。今すぐ危険な状態にある場合は、地域の緊急通報番号や相談窓口に連絡してください。",
         "gated": "新しいメンバーの方は、モデレーターの確認後、{duration} 後に再び投稿できます。",
         "because_guideline": "これはガイドライン「{guideline}」に反します。",
         "because_reason": "理由：{reason}。",

@@ -2,7 +2,9 @@
 
 ``delete``, ``warn``, ``review``, ``alert``, ``escalate`` (follow the escalation ladder),
 ``kick``, ``ban`` or ``ban:7d`` (a tempban), ``timeout:1h``, ``slowmode:30s`` and
-``gate`` or ``gate:30m`` (a newcomer may not post until a moderator has looked).
+``gate`` or ``gate:30m`` (a newcomer may not post until a moderator has looked), and
+``care`` (a member who may be at risk: a caring private reply and moderators, never a
+sanction; a message with a ``care`` match is never punished by another rule either).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class ActionKind(enum.StrEnum):
     BAN = "ban"
     SLOWMODE = "slowmode"
     GATE = "gate"
+    CARE = "care"
 
 
 _NEEDS_DURATION = {ActionKind.TIMEOUT, ActionKind.SLOWMODE}

@@ -354,7 +354,7 @@ async def test_a_broken_policy_reload_keeps_the_old_policy(
         await session.app.bus.join()
     finally:
         await session.close()
-    assert said[0] == "Policy ours reloaded: 13 rules."
+    assert said[0] == "Policy ours reloaded: 15 rules."
     assert said[1].startswith("Policy not reloaded; the old one stays in force:")
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in said[1]
     assert said[2] == "Only an admin can use /policy reload."
@@ -473,3 +473,33 @@ async def test_purging_a_channel_opens_no_case_against_anyone(run_scenario: Scen
     assert sorted(a["message"] for a in of(actions, "delete_message")) == ["m1", "m2"]
     assert all(a.get("actor") == "mod1" for a in of(actions, "delete_message"))
     assert replies(actions) == ["Purged 2 of 2 message(s) in #general.", "No cases."]
+
+
+async def test_a_member_at_risk_is_cared_for_never_punished(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        say(
+            "m1",
+            "bob",
+            "honestly I can't take this fucking life anymore, I want it all to end",
+            at(1),
+        ),
+        cmd("mod1", "history", at(2), member="bob"),
+    ]
+    actions = await run_scenario(lines)
+    assert of(actions, "delete_message") == [] and of(actions, "timeout") == []
+    (reply,) = of(actions, "send_direct_message")
+    assert reply["member"] == "bob" and reply["rule"] == "self-harm"
+    assert "Tu n'es pas seul" in reply["content"], "bob speaks French"
+    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert any(s.startswith("Urgent, please reach out: bob") for s in staff)
+    assert replies(actions)[0].startswith("bob: 1 case(s), 0 active point(s).")
+
+
+async def test_threats_are_removed_and_raised_with_moderators(run_scenario: ScenarioRunner) -> None:
+    actions = await run_scenario(
+        [community(), say("m1", "alice", "I know where you live, you will regret it", at(1))]
+    )
+    assert [(a["message"], a["rule"]) for a in of(actions, "delete_message")] == [("m1", "threats")]
+    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert any(s.startswith("Alert: alice") for s in staff)

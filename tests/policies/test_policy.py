@@ -278,7 +278,7 @@ def test_a_bad_action_name_is_refused() -> None:
     line = line_of(text, 'actions = ["explode"]')
     assert only_problem(text) == (
         f"test.toml:{line}: rule 'shouting': actions: unknown action 'explode' (known: delete, "
-        "warn, review, alert, escalate, timeout, kick, ban, slowmode, gate)"
+        "warn, review, alert, escalate, timeout, kick, ban, slowmode, gate, care)"
     )
 
 
@@ -377,7 +377,7 @@ def test_several_problems_are_reported_at_once_in_the_rules_table() -> None:
         f"test.toml:{severity_line}: rule 'flood': sevrity: unknown key",
         f"test.toml:{actions_line}: rule 'shouting': actions: "
         "unknown action 'explode' (known: delete, warn, review, alert, escalate, timeout, "
-        "kick, ban, slowmode, gate)",
+        "kick, ban, slowmode, gate, care)",
     ]
 
 
