@@ -54,7 +54,7 @@ from policies.rules.regex import (
     Re2Set,
     compile_re2,
     compile_re2_set,
-    search_spans,
+    searcher,
 )
 from policies.verdict import Hit
 
@@ -281,6 +281,7 @@ class _Matcher:
         self._sets: list[Re2Set] = [
             compile_re2_set(kind.bodies, anchored=True, max_mem=_MAX_MEM) for kind in self._kinds
         ]
+        self._search = searcher(self._any)
         self._each: list[list[Re2Pattern] | None] = [None] * len(self._kinds)
         self._groups = range(1, len(self._kinds) + 1)
 
@@ -301,7 +302,10 @@ class _Matcher:
     def find(self, text: str) -> set[int]:
         """Return the keywords a canonical text holds (the first occurrences)."""
         data = _utf8(text)
-        spans = search_spans(self._any, data)
+        search = self._search
+        spans = search(data, 0)
+        if spans is None:
+            return set()  # the common case: no keyword at all
         found: set[int] = set()
         for _ in range(_MAX_OCCURRENCES):
             group = next((g for g in self._groups if spans and spans[g][0] >= 0), None)
@@ -314,7 +318,7 @@ class _Matcher:
             last = end - 1
             while last > start and data[last] & 0xC0 == 0x80:
                 last -= 1
-            spans = search_spans(self._any, data, last if last > start else end)
+            spans = search(data, last if last > start else end)
         return found
 
 

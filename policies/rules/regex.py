@@ -10,7 +10,7 @@ This module also holds the small typed face of RE2 that other rule modules use.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final, Literal, Protocol
 
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
@@ -32,6 +32,7 @@ __all__ = [
     "compile_re2",
     "compile_re2_set",
     "search_spans",
+    "searcher",
 ]
 
 MAX_SHOWN: Final = 5
@@ -152,6 +153,31 @@ Spans = list[tuple[int, int]]
 _UNANCHORED: Final = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
 
 
+Searcher = Callable[[bytes, int], "Spans | None"]
+"""Finds the spans of the leftmost match in UTF-8 bytes at or after a position."""
+
+
+def searcher(pattern: Re2Pattern) -> Searcher:
+    """Return the fastest span search a compiled pattern allows (see :func:`search_spans`)."""
+    raw = getattr(pattern, "_regexp", None)
+    if raw is not None and _UNANCHORED is not None:
+        match = raw.Match
+
+        def fast(data: bytes, pos: int = 0) -> Spans | None:
+            spans: Spans = match(_UNANCHORED, data, pos, len(data))
+            return None if spans[0][0] < 0 else spans
+
+        return fast
+
+    def public(data: bytes, pos: int = 0) -> Spans | None:
+        found = pattern.search(data, pos)
+        if found is None:
+            return None
+        return [(found.start(g), found.end(g)) for g in range(_group_count(pattern) + 1)]
+
+    return public
+
+
 def search_spans(pattern: Re2Pattern, data: bytes, pos: int = 0) -> Spans | None:
     """Return the spans of the leftmost match in UTF-8 ``data`` at or after ``pos``.
 
@@ -163,14 +189,7 @@ def search_spans(pattern: Re2Pattern, data: bytes, pos: int = 0) -> Spans | None
     Returns:
         The spans (whole match first, then each group), or ``None`` when nothing matches.
     """
-    raw = getattr(pattern, "_regexp", None)
-    if raw is not None and _UNANCHORED is not None:
-        spans: Spans = raw.Match(_UNANCHORED, data, pos, len(data))
-        return None if spans[0][0] < 0 else spans
-    found = pattern.search(data, pos)
-    if found is None:
-        return None
-    return [(found.start(g), found.end(g)) for g in range(_group_count(pattern) + 1)]
+    return searcher(pattern)(data, pos)
 
 
 def _group_count(pattern: Re2Pattern) -> int:
@@ -262,12 +281,15 @@ class RegexRule(Rule[RegexParams]):
             self._pattern = compile_re2(combined, ignorecase=ignorecase, capture=False)
         except PatternError as error:
             raise RuleLoadError(f"patterns: {error}", key="patterns") from None
+        self._search = searcher(self._pattern)
         self._target = params.target
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Return a hit listing what matched (at most 5 pieces of 100 characters)."""
         text = _target_text(subject.text, self._target)
         data = text.encode("utf-8", "surrogatepass")
+        if self._search(data, 0) is None:
+            return None  # most messages match nothing: one quick search decides
         shown: dict[str, None] = {}
         for scanned, match in enumerate(self._pattern.finditer(data)):
             start, end = match.start(), match.end()

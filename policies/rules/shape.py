@@ -9,7 +9,7 @@ from pydantic import Field
 
 from policies.context import Context, Subject
 from policies.rule import Rule, RuleParams, rule
-from policies.rules.regex import compile_re2, search_spans
+from policies.rules.regex import compile_re2, searcher
 from policies.verdict import Hit
 
 # Mentions, channel links and custom emoji carry platform ids in capitals; they are not shouting.
@@ -119,14 +119,14 @@ class ZalgoRule(Rule[ZalgoParams]):
         self._stack = re.compile(stack)
         # Python's re walks a class this large slowly; RE2 answers "any stack at all?"
         # in one linear pass, and most texts have none.
-        self._any_stack = compile_re2(stack, capture=False)
+        self._any_stack = searcher(compile_re2(stack, capture=False))
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Count characters that carry more combining marks than a real script needs."""
         text = subject.message.content
         if text.isascii():
             return None  # combining marks are never ASCII
-        if search_spans(self._any_stack, text.encode("utf-8", "replace")) is None:
+        if self._any_stack(text.encode("utf-8", "replace"), 0) is None:
             return None
         stacks = self._stack.findall(text)
         if len(stacks) < self.params.min_stacked:
