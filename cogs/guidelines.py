@@ -34,11 +34,6 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
         """Restore shadowed rules, finish actions a crash interrupted, arm the timer."""
         shadow = await self.store.shadows.shadowed(self.ctx.community.ref)
         self.use_policy(self.policy, shadow)
-        self.counts_emojis = any(
-            r.spec.type == "rate"
-            and (r.spec.params.get("max_emojis") or r.spec.params.get("max_emojis_per_message"))
-            for r in self.policy.rules
-        )
         await self._catch_up()
 
     async def _catch_up(self) -> None:

@@ -503,3 +503,19 @@ async def test_threats_are_removed_and_raised_with_moderators(run_scenario: Scen
     assert [(a["message"], a["rule"]) for a in of(actions, "delete_message")] == [("m1", "threats")]
     staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
     assert any(s.startswith("Alert: alice") for s in staff)
+
+
+async def test_emoji_floods_over_a_window_are_counted_across_messages(
+    run_scenario: ScenarioRunner, tmp_path: Path
+) -> None:
+    policy = tmp_path / "emoji.toml"
+    policy.write_text(
+        '[policy]\nname = "emoji"\nextends = "default"\n[[rules]]\nid = "flood"\n[rules.params]\nmax_emojis = 5\n',
+        encoding="utf-8",
+    )
+    config = {"cogs": {"welcome": {"enabled": False}, "guidelines": {"policy": str(policy)}}}
+    lines = [community(config=config)] + [
+        say(f"m{i}", "alice", f"look {'😍' * 2}", at(1, i)) for i in range(3)
+    ]
+    actions = await run_scenario(lines)
+    assert [(a["message"], a["rule"]) for a in of(actions, "delete_message")] == [("m2", "flood")]
