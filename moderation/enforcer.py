@@ -127,14 +127,14 @@ class Enforcer:
         caring = next((m for m in verdict.enforced if "care" in m.actions), None)
         if caring is not None:
             # Someone who may be at risk is looked after, never sanctioned, whatever else matched.
-            opened.append(await self._care(verdict, member, caring, now))
+            opened.append(await self._care(verdict, member, caring))
         elif verdict.outcome is Outcome.ACT:
             opened.append(await self._sanction(verdict, member, now))
         elif verdict.outcome is Outcome.REVIEW:
-            opened.append(await self._review(verdict, member, now))
+            opened.append(await self._review(verdict, member))
         return opened
 
-    async def _care(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
+    async def _care(self, verdict: Verdict, member: Member, match: Match) -> Case:
         """Reply with care in private and bring moderators in at the highest priority."""
         reply = SendDirectMessage(
             community=self.community.ref,
@@ -149,68 +149,63 @@ class Enforcer:
             f"Urgent, please reach out: {member.name} in #{_id(verdict.channel)} may be at risk ({match.reason})",
             rule=match.rule,
         )
-        case = await self.store.cases.open(
-            NewCase(
-                community=self.community.ref,
-                member=member.ref,
-                member_name=member.name,
-                rule=match.rule,
-                severity=match.severity.value,
-                reason=match.reason,
-                evidence=_evidence(verdict, match),
-                message=verdict.message,
-                channel=verdict.channel,
-                status=CaseStatus.REVIEW,
-                actions=_case_actions([reply, *([alert] if alert else [])]),
-            ),
-            now,
-        )
-        await self._queue_review(verdict, member, match, case, priority=_URGENT)
-        await self.apply_case(case)
-        return await self._reloaded(case)
+        return await self._open_for_review(verdict, member, match, [reply, alert], priority=_URGENT)
 
     async def _shadow(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
-        would = list(match.actions)
         return await self.store.cases.open(
-            NewCase(
-                community=self.community.ref,
-                member=member.ref,
-                member_name=member.name,
-                rule=match.rule,
-                severity=match.severity.value,
+            replace(
+                self._new_case(verdict, member, match),
                 reason=f"shadow: {match.reason}",
-                evidence={**_evidence(verdict, match), "would_do": would},
-                message=verdict.message,
-                channel=verdict.channel,
+                evidence={**_evidence(verdict, match), "would_do": list(match.actions)},
                 status=CaseStatus.SHADOW,
             ),
             now,
         )
 
-    async def _review(self, verdict: Verdict, member: Member, now: datetime) -> Case:
+    async def _review(self, verdict: Verdict, member: Member) -> Case:
         match = next(m for m in verdict.matches if m.mode is Mode.REVIEW)
         alert = self._staff_post(
             f"Review needed: {member.name} in #{_id(verdict.channel)} - {match.reason}"
         )
-        case = await self.store.cases.open(
-            NewCase(
-                community=self.community.ref,
-                member=member.ref,
-                member_name=member.name,
-                rule=match.rule,
-                severity=match.severity.value,
-                reason=match.reason,
-                evidence=_evidence(verdict, match),
-                message=verdict.message,
-                channel=verdict.channel,
-                status=CaseStatus.REVIEW,
-                actions=_case_actions([alert] if alert else []),
-            ),
-            now,
+        return await self._open_for_review(
+            verdict, member, match, [alert], priority=match.severity.rank
         )
-        await self._queue_review(verdict, member, match, case, priority=match.severity.rank)
+
+    async def _open_for_review(
+        self,
+        verdict: Verdict,
+        member: Member,
+        match: Match,
+        actions: list[Action | None],
+        *,
+        priority: int,
+    ) -> Case:
+        """Open a case that waits for moderators, queue it, and apply its (non-punitive) actions."""
+        case = await self.store.cases.open(
+            replace(
+                self._new_case(verdict, member, match),
+                status=CaseStatus.REVIEW,
+                actions=_case_actions([a for a in actions if a is not None]),
+            ),
+            self.clock.now(),
+        )
+        await self._queue_review(verdict, member, match, case, priority=priority)
         await self.apply_case(case)
         return await self._reloaded(case)
+
+    def _new_case(self, verdict: Verdict, member: Member, match: Match) -> NewCase:
+        """Return the case a rule's match on a verdict opens, before actions and status."""
+        return NewCase(
+            community=self.community.ref,
+            member=member.ref,
+            member_name=member.name,
+            rule=match.rule,
+            severity=match.severity.value,
+            reason=match.reason,
+            evidence=_evidence(verdict, match),
+            message=verdict.message,
+            channel=verdict.channel,
+        )
 
     async def _queue_review(
         self, verdict: Verdict, member: Member, match: Match, case: Case, *, priority: int
@@ -246,16 +241,8 @@ class Enforcer:
         def build(points_before: int) -> NewCase:
             plan = self._plan(planned, verdict, member, points_before + points, match)
             plan_holder.append(plan)
-            return NewCase(
-                community=self.community.ref,
-                member=member.ref,
-                member_name=member.name,
-                rule=match.rule,
-                severity=match.severity.value,
-                reason=match.reason,
-                evidence=_evidence(verdict, match),
-                message=verdict.message,
-                channel=verdict.channel,
+            return replace(
+                self._new_case(verdict, member, match),
                 points=points,
                 expires_at=expires,
                 actions=_case_actions(plan.actions, plan.handed_off),
