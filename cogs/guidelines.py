@@ -33,7 +33,8 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
     async def on_load(self) -> None:
         """Restore shadowed rules, finish actions a crash interrupted, arm the timer."""
         shadow = await self.store.shadows.shadowed(self.ctx.community.ref)
-        self.use_policy(self.policy, shadow)
+        if shadow:  # the engine built at construction has none
+            self.use_policy(self.policy, shadow)
         await self._catch_up()
 
     async def _catch_up(self) -> None:
