@@ -70,7 +70,8 @@ class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
         scores = None
         classifier = self.ctx.classifier
         if self.engine.needs_scores and classifier is not None:
-            (scores,) = await classifier.score([text.folded])
+            (scored,) = await classifier.score([text.folded])
+            scores = scored.scores
         verdict = self.engine.judge_message(
             message,
             community=self.ctx.community.ref,

@@ -71,6 +71,22 @@ class Timers(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class TextScores:
+    """What a classifier said about one text.
+
+    Attributes:
+        scores: Calibrated probability per label (``{"abuse": 0.93, "spam": 0.01}``).
+        language: The language the text was judged in (ISO 639-1), when detected.
+        model: The model and version that judged it (``steward-text@2026.11.30-1a2b3c``),
+            recorded in case evidence.
+    """
+
+    scores: Mapping[str, float]
+    language: str | None = None
+    model: str | None = None
+
+
 @runtime_checkable
 class Classifier(Protocol):
     """Score texts per label with a model; scores are calibrated probabilities."""
@@ -90,8 +106,8 @@ class Classifier(Protocol):
         """Return the labels this model scores (``"abuse"``, ``"spam"``, ...)."""
         ...
 
-    async def score(self, texts: Sequence[str]) -> list[Mapping[str, float]]:
-        """Return one mapping of label to probability per text, in order."""
+    async def score(self, texts: Sequence[str]) -> list[TextScores]:
+        """Return the scores of each text, in order."""
         ...
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.local.scenario import CommunityLine
+from bot.core.protocols import TextScores
 from bot.registry import CogRegistry
 from bot.simulation import LocalSession, action_record, load_for_scenario
 from tests.cogs.test_guidelines import community
@@ -23,9 +24,12 @@ class TableClassifier:
         self.table = table
         self.seen: list[str] = []
 
-    async def score(self, texts: Sequence[str]) -> list[Mapping[str, float]]:
+    async def score(self, texts: Sequence[str]) -> list[TextScores]:
         self.seen.extend(texts)
-        return [self.table.get(text, {"abuse": 0.01, "spam": 0.01}) for text in texts]
+        return [
+            TextScores(self.table.get(text, {"abuse": 0.01, "spam": 0.01}), model="table@1")
+            for text in texts
+        ]
 
 
 async def test_scores_decide_between_acting_reviewing_and_allowing(registry: CogRegistry) -> None:
