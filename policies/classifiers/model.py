@@ -1,0 +1,225 @@
+"""A trained model directory, loaded for serving: language routing, paths and heads.
+
+Layout of a model directory (written by :mod:`policies.classifiers.train`)::
+
+    card.json, MODEL_CARD.md    what it is, the data, held-out metrics
+    encoder/                    MiniLM as int8 ONNX and its tokenizer (the English path)
+    english.json                lexical scorers, embedding heads and stacks per label
+    multilingual.json           heads on multilingual-e5 embeddings, calibrated per language
+    replay.npz                  a sample of base training data for community heads
+    communities/<key>.json      heads learnt from a community's moderator decisions
+
+Texts are folded (:func:`policies.normalize.fold`) before anything sees them, as in
+training; folding twice changes nothing, so callers may pass folded text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from bot.core.protocols import TextScores
+from policies.classifiers.card import ModelCard
+from policies.classifiers.encoder import OnnxEncoder
+from policies.classifiers.english import CommunityHead, EnglishLabel
+from policies.classifiers.heads import FloatArray, sigmoid
+from policies.normalize import fold
+
+ENGLISH_FILE = "english.json"
+MULTILINGUAL_FILE = "multilingual.json"
+COMMUNITIES_DIR = "communities"
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class ModelMissing(RuntimeError):
+    """No usable model directory; the message says what to run."""
+
+
+class LanguageRouter(Protocol):
+    """Tell each text's language (ISO 639-1), or ``None`` when unsure."""
+
+    def detect_many(self, texts: Sequence[str]) -> list[str | None]:
+        """Return one language (or ``None``) per text."""
+        ...
+
+
+class MultilingualPath(Protocol):
+    """Score texts that are not English."""
+
+    def probabilities(
+        self, texts: Sequence[str], languages: Sequence[str | None]
+    ) -> Mapping[str, FloatArray]:
+        """Return calibrated probabilities per label for folded texts."""
+        ...
+
+
+def goes_english(text: str, language: str | None) -> bool:
+    """Return whether a text takes the English path.
+
+    Detected English does; so does an undetected text written mostly in Latin letters
+    (``"lol ok"``); everything else takes the multilingual path.
+    """
+    if language is not None:
+        return language == "en"
+    letters = [c for c in text if c.isalpha()]
+    return not letters or sum(1 for c in letters if _LATIN.match(c)) >= 0.8 * len(letters)
+
+
+class StewardTextModel:
+    """The served model: one instance per process, shared by every community."""
+
+    def __init__(
+        self,
+        card: ModelCard,
+        encoder: OnnxEncoder,
+        english: Mapping[str, EnglishLabel],
+        *,
+        router: LanguageRouter | None = None,
+        multilingual: MultilingualPath | None = None,
+        communities: Mapping[str, Mapping[str, CommunityHead]] | None = None,
+    ) -> None:
+        """Assemble a model from its parts (see :func:`load_model`)."""
+        self.card = card
+        self.encoder = encoder
+        self.english = dict(english)
+        self.router = router
+        self.multilingual = multilingual
+        self.communities = dict(communities or {})
+
+    @property
+    def model_id(self) -> str:
+        """Return the model's name."""
+        return self.card.model_id
+
+    @property
+    def version(self) -> str:
+        """Return the model's version."""
+        return self.card.version
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Return the labels it scores."""
+        return tuple(self.english)
+
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        """Score texts: English ones on the English path, the others on the multilingual one.
+
+        Args:
+            texts: Texts as posted or folded.
+            community: The community key, to apply its moderators' head when it has one.
+
+        Returns:
+            One result per text, in order.
+        """
+        folded = [fold(text) for text in texts]
+        languages: list[str | None] = (
+            self.router.detect_many(folded) if self.router else [None] * len(folded)
+        )
+        english = [
+            i
+            for i, (text, lang) in enumerate(zip(folded, languages, strict=True))
+            if self.multilingual is None or goes_english(text, lang)
+        ]
+        other = sorted(set(range(len(folded))) - set(english))
+        probabilities: dict[str, FloatArray] = {
+            label: np.zeros(len(folded), dtype=np.float32) for label in self.labels
+        }
+        if english:
+            for label, values in self._english([folded[i] for i in english], community).items():
+                probabilities[label][english] = values
+        if other and self.multilingual is not None:
+            elsewhere = self.multilingual.probabilities(
+                [folded[i] for i in other], [languages[i] for i in other]
+            )
+            for label, values in elsewhere.items():
+                if label in probabilities:
+                    probabilities[label][other] = values
+        name = self.card.name
+        return [
+            TextScores(
+                scores={label: round(float(probabilities[label][i]), 4) for label in self.labels},
+                language=languages[i] or ("en" if i in english else None),
+                model=name,
+            )
+            for i in range(len(folded))
+        ]
+
+    def _english(self, texts: Sequence[str], community: str | None) -> dict[str, FloatArray]:
+        encoded = self.encoder.encode(texts)
+        heads = self.communities.get(community or "", {})
+        found = {}
+        for label, scorer in self.english.items():
+            logits = scorer.base_logits(texts, encoded)
+            if label in heads:
+                logits = heads[label].logits(encoded.embeddings, logits)
+            found[label] = sigmoid(logits)
+        return found
+
+
+def load_model(
+    directory: Path | str, *, languages: Sequence[str] | None = None
+) -> StewardTextModel:
+    """Load a model directory for serving.
+
+    Args:
+        directory: A directory written by ``steward train``.
+        languages: Languages the detector tells apart (ISO 639-1); the default set when
+            ``None``.
+
+    Returns:
+        The model.
+
+    Raises:
+        ModelMissing: The directory is not a model, or the ml extra is not installed.
+    """
+    path = Path(directory).expanduser()
+    if not (path / ENGLISH_FILE).is_file():
+        raise ModelMissing(
+            f"{path} holds no Steward model; build one with `steward train --out {path}`"
+        )
+    try:
+        encoder = OnnxEncoder(path / "encoder")
+    except ImportError as error:
+        raise ModelMissing(
+            f"the classifier needs the ml extra ({error.name} is missing): "
+            "pip install 'steward[ml]'"
+        ) from error
+    card = ModelCard.load(path)
+    english_data = json.loads((path / ENGLISH_FILE).read_text(encoding="utf-8"))
+    encoder.max_length = int(english_data.get("max_length", encoder.max_length))
+    english = {
+        label: EnglishLabel.from_json(data) for label, data in english_data["labels"].items()
+    }
+    router, multilingual = _multilingual(path, languages)
+    return StewardTextModel(
+        card,
+        encoder,
+        english,
+        router=router,
+        multilingual=multilingual,
+        communities=_community_heads(path),
+    )
+
+
+def _multilingual(
+    path: Path, languages: Sequence[str] | None
+) -> tuple[LanguageRouter | None, MultilingualPath | None]:
+    """Load the language detector and the multilingual heads, when the model has them."""
+    if not (path / MULTILINGUAL_FILE).is_file():
+        return None, None
+    from policies.classifiers.multilingual import load_multilingual  # noqa: PLC0415
+
+    return load_multilingual(path / MULTILINGUAL_FILE, languages)
+
+
+def _community_heads(path: Path) -> dict[str, dict[str, CommunityHead]]:
+    heads: dict[str, dict[str, CommunityHead]] = {}
+    for file in sorted((path / COMMUNITIES_DIR).glob("*.json")):
+        data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+        heads[file.stem] = {label: CommunityHead.from_json(h) for label, h in data.items()}
+    return heads

