@@ -18,6 +18,7 @@ import click
 from bot.adapters.local.scenario import ScenarioError
 from bot.config import ConfigError, LoadedConfig, load_config
 from bot.logs import configure_logging
+from bot.ml_cli import eval_command, train_command
 from bot.registry import CogRegistry, RegistryError
 
 T = TypeVar("T")
@@ -353,3 +354,7 @@ def policy_test(policy_file: str | None) -> None:
             click.echo(f"  FAIL {failure}")
     if failed:
         sys.exit(EXIT_FAILURE)
+
+
+main.add_command(train_command)
+main.add_command(eval_command)

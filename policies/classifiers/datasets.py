@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from policies.normalize import fold
+
 HERE = Path(__file__).parent
 DATA_DIR = HERE / "data"
 EVAL_DIR = HERE / "eval"
@@ -177,6 +179,11 @@ def read_jsonl(path: Path, *, source: str) -> list[Example]:
             )
         )
     return examples
+
+
+def folded(example: Example) -> Example:
+    """Return the example with its text folded, as the models see text."""
+    return replace(example, text=fold(example.text))
 
 
 def for_label(examples: Iterable[Example], label: str) -> list[Example]:

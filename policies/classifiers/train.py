@@ -136,21 +136,10 @@ def training_data(profile: Profile, seed: int) -> list[TrainingData]:
         examples = everything
         if profile.limit is not None:
             examples = datasets.subsample(everything, profile.limit, seed)
-        folded = [_folded(e) for e in examples]
+        folded = [datasets.folded(e) for e in examples]
         train, validation = datasets.stratified_split(folded, profile.validation, seed)
         found.append(TrainingData(label, train, validation))
     return found
-
-
-def _folded(example: Example) -> Example:
-    return Example(
-        text=fold(example.text),
-        label=example.label,
-        value=example.value,
-        language=example.language,
-        source=example.source,
-        kind=example.kind,
-    )
 
 
 def embed(

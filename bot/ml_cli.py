@@ -1,0 +1,215 @@
+"""``steward train`` and ``steward eval``: build a classifier model and measure it.
+
+Everything heavy (torch, transformers, ONNX Runtime, scikit-learn) is imported inside the
+commands, so ``steward --help`` stays fast and Steward without the ml extra still runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_FAILURE, EXIT_USAGE = 1, 2
+DEFAULT_MODELS = Path("models")
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"steward: {message}", err=True)
+    sys.exit(code)
+
+
+def thresholds_of(policy_name: str) -> Any:
+    """Return the thresholds of the first classifier rule of a policy (defaults if none)."""
+    from policies.classifiers.evaluate import Thresholds  # noqa: PLC0415
+    from policies.policy import PolicyError, load_policy  # noqa: PLC0415
+
+    try:
+        policy = load_policy(policy_name)
+    except PolicyError as error:
+        _fail("the policy is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
+        raise  # unreachable: _fail exits
+    for compiled in policy.rules:
+        if compiled.spec.type == "classifier":
+            params: Mapping[str, Any] = compiled.spec.params
+            return Thresholds(
+                act=dict(params.get("thresholds", {})),
+                review_band=float(params.get("review_band", 0.15)),
+                languages=dict(params.get("language_thresholds", {})),
+            )
+    return Thresholds(act={"abuse": 0.5, "spam": 0.5})
+
+
+@click.command("train")
+@click.option(
+    "--profile",
+    type=click.Choice(["quick", "starter", "full"]),
+    default="full",
+    show_default=True,
+    help="quick: a small subset for CI; starter: a frozen encoder; full: fine-tuned.",
+)
+@click.option("--quick", is_flag=True, help="Same as --profile quick.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MODELS,
+    show_default=True,
+    help="The folder of model directories; OUT/current points at the newest.",
+)
+@click.option("--seed", type=int, default=13, show_default=True, help="The random seed.")
+@click.option(
+    "--decisions",
+    "decisions_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Moderators' decisions as JSON lines ({community, text, label, violation}).",
+)
+@click.option("--no-progress", is_flag=True, help="Hide the progress bars.")
+def train_command(
+    *,
+    profile: str,
+    quick: bool,
+    out: Path,
+    seed: int,
+    decisions_file: Path | None,
+    no_progress: bool,
+) -> None:
+    """Build a classifier model from packaged data and moderators' decisions.
+
+    Writes a versioned model directory with a model card under OUT and points OUT/current
+    at it. The same seed, data and profile give the same model.
+    """
+    from policies.classifiers.datasets import DataMissing  # noqa: PLC0415
+    from policies.classifiers.train import PROFILES, Progress, train  # noqa: PLC0415
+
+    chosen = PROFILES["quick" if quick else profile]
+    decisions = read_decisions(decisions_file) if decisions_file else None
+    try:
+        directory = train(
+            out,
+            profile=chosen,
+            seed=seed,
+            now=datetime.now(UTC),
+            decisions=decisions,
+            progress=Progress(enabled=not no_progress),
+        )
+    except DataMissing as error:
+        _fail(str(error), EXIT_FAILURE)
+        return
+    click.echo(f"model written to {directory} ({out / 'current'} points at it)")
+
+
+def read_decisions(path: Path) -> dict[str, list[Any]]:
+    """Read decisions exported as JSON lines, grouped by community key."""
+    from policies.classifiers.datasets import Example  # noqa: PLC0415
+
+    grouped: dict[str, list[Any]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            example = Example(
+                text=str(row["text"]),
+                label=str(row["label"]),
+                value=int(bool(row["violation"])),
+                language=row.get("language"),
+                source=f"community:{row['community']}",
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            _fail(f"{path}:{number}: not a decision: {error}")
+            raise  # unreachable: _fail exits
+        grouped.setdefault(str(row["community"]), []).append(example)
+    return grouped
+
+
+@click.command("eval")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MODELS / "current",
+    show_default=True,
+    help="The model directory to measure.",
+)
+@click.option(
+    "--policy",
+    "policy_name",
+    default="default",
+    show_default=True,
+    help="Whose classifier thresholds to measure at.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(["abuse", "spam", "chat_spam", "languages"]),
+    help="Run only these parts (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def eval_command(model_path: Path, policy_name: str, only: Sequence[str], as_json: bool) -> None:
+    """Measure a model on held-out data: ROC-AUC and precision/recall/F1 per label and language.
+
+    English abuse on the insults test split, spam by 5-fold cross-validation on the SMS set
+    and on the project's held-out chat spam, and each seed language's evaluation set.
+    """
+    from policies.classifiers import evaluate  # noqa: PLC0415
+    from policies.classifiers.datasets import DataMissing  # noqa: PLC0415
+    from policies.classifiers.model import ModelMissing, load_model  # noqa: PLC0415
+
+    thresholds = thresholds_of(policy_name)
+    try:
+        model = load_model(model_path)
+    except ModelMissing as error:
+        _fail(str(error), EXIT_FAILURE)
+        return
+    parts = set(only) or {"abuse", "spam", "chat_spam", "languages"}
+    results: dict[str, Any] = {"model": model.card.name, "policy": policy_name}
+    try:
+        if "abuse" in parts:
+            results["abuse_en_insults_test"] = evaluate.evaluate_abuse_english(model, thresholds)
+        if "spam" in parts:
+            results["spam_sms_cross_validated"] = evaluate.cross_validate_spam(model, thresholds)
+        if "chat_spam" in parts:
+            results["spam_chat_eval"] = evaluate.evaluate_chat_spam(model, thresholds)
+        if "languages" in parts:
+            results["abuse_by_language"] = evaluate.evaluate_languages(model, thresholds)
+    except DataMissing as error:
+        _fail(str(error), EXIT_FAILURE)
+        return
+    if as_json:
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        for line in summary_lines(results):
+            click.echo(line)
+
+
+def summary_lines(results: Mapping[str, Any]) -> list[str]:
+    """Return one readable line per measured set."""
+    lines = [f"{results['model']} at the thresholds of policy {results['policy']!r}"]
+
+    def line(name: str, report: Mapping[str, Any]) -> str:
+        act, flag = report["act"], report["flag"]
+        auc = report.get("roc_auc")
+        return (
+            f"  {name:<28} ROC-AUC {auc if auc is not None else '-':<7} "
+            f"act@{act['threshold']:.2f} P {act['precision']:.3f} R {act['recall']:.3f} "
+            f"F1 {act['f1']:.3f}  flag@{flag['threshold']:.2f} P {flag['precision']:.3f} "
+            f"R {flag['recall']:.3f} F1 {flag['f1']:.3f}"
+        )
+
+    lines.extend(
+        line(key, results[key])
+        for key in ("abuse_en_insults_test", "spam_sms_cross_validated", "spam_chat_eval")
+        if key in results
+    )
+    if "spam_sms_cross_validated" in results:
+        half = results["spam_sms_cross_validated"]["at_0.5"]
+        lines.append(f"  {'':<28} F1 at 0.5: {half['f1']:.3f}")
+    for language, report in results.get("abuse_by_language", {}).items():
+        lines.append(line(f"abuse_{language}", report))
+    return lines

