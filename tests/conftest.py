@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bot.registry import CogRegistry
 from bot.simulation import Refusal, simulate
+
+if TYPE_CHECKING:
+    from policies.classifiers.model import StewardTextModel
 
 ScenarioRunner = Callable[..., Awaitable[list[dict[str, Any]]]]
 
@@ -18,6 +24,30 @@ ScenarioRunner = Callable[..., Awaitable[list[dict[str, Any]]]]
 def registry() -> CogRegistry:
     """Return the registry of built-in cogs (entry points included)."""
     return CogRegistry.discover()
+
+
+@pytest.fixture(scope="session")
+def quick_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a real model built by ``steward train --quick`` (once per test run).
+
+    CI builds it first (its own step) and names it in ``STEWARD_TEST_MODEL``; otherwise it
+    is trained here, through the same code, in about a minute.
+    """
+    given = os.environ.get("STEWARD_TEST_MODEL")
+    if given and (Path(given) / "english.json").is_file():
+        return Path(given).resolve()
+    from policies.classifiers.train import PROFILES, train  # noqa: PLC0415 - ml extra
+
+    out = tmp_path_factory.mktemp("models")
+    return train(out, profile=PROFILES["quick"], seed=13, now=datetime(2026, 11, 30, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def quick_model(quick_model_dir: Path) -> StewardTextModel:
+    """Return the quick model, loaded once and shared like the bot shares it."""
+    from policies.classifiers.model import load_model  # noqa: PLC0415 - ml extra
+
+    return load_model(quick_model_dir)
 
 
 def lines_of(*objects: dict[str, Any]) -> list[str]:

@@ -1,0 +1,40 @@
+"""Logistic heads and Platt calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from policies.classifiers.heads import (
+    Calibration,
+    LogisticHead,
+    fit_calibration,
+    fit_head,
+    sigmoid,
+)
+
+
+def test_sigmoid_is_stable_at_extremes() -> None:
+    values = sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+    assert values[0] >= 0 and values[1] == np.float32(0.5) and values[2] <= 1
+
+
+def test_a_head_separates_and_round_trips() -> None:
+    rng = np.random.default_rng(0)
+    positives = rng.normal(1.0, 0.5, size=(40, 3)).astype(np.float32)
+    negatives = rng.normal(-1.0, 0.5, size=(40, 3)).astype(np.float32)
+    head = fit_head(np.vstack([positives, negatives]), [1] * 40 + [0] * 40)
+    assert head.logits(positives).mean() > 0 > head.logits(negatives).mean()
+    again = LogisticHead.from_json(head.to_json())
+    assert np.allclose(again.logits(positives), head.logits(positives), atol=1e-5)
+
+
+def test_calibration_turns_overconfident_logits_into_frequencies() -> None:
+    rng = np.random.default_rng(1)
+    # Raw logits ten times too large: a logit of 10 is right only about 73% of the time.
+    true_logits = rng.normal(0.0, 1.5, size=4000)
+    labels = (rng.random(4000) < 1 / (1 + np.exp(-true_logits))).astype(int)
+    calibration = fit_calibration((true_logits * 10).astype(np.float32), labels)
+    assert 0.07 < calibration.scale < 0.13
+    probability = calibration.probabilities(np.array([10.0], dtype=np.float32))[0]
+    assert 0.65 < probability < 0.8
+    assert Calibration.from_json(calibration.to_json()) == calibration

@@ -1,0 +1,126 @@
+"""The real model, built by ``steward train --quick``: layout, card, scores, community heads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from policies.classifiers.card import ModelCard
+from policies.classifiers.datasets import Example
+from policies.classifiers.model import ModelMissing, StewardTextModel, load_model
+from policies.classifiers.train import (
+    PROFILES,
+    REPLAY_FILE,
+    refit_communities,
+    training_data,
+    version_of,
+)
+from policies.normalize import fold
+
+ABUSIVE = "you are a worthless idiot and everyone here hates you"
+BENIGN = "the new hub firmware fixed my lamp schedule, thanks team"
+SPAM = "FREE nitro gift!! claim it now at nitro-gift.example before it expires"
+
+
+def test_the_directory_holds_card_encoder_heads_and_replay(quick_model_dir: Path) -> None:
+    for name in ("card.json", "MODEL_CARD.md", "english.json", REPLAY_FILE):
+        assert (quick_model_dir / name).is_file(), name
+    assert (quick_model_dir / "encoder" / "model.int8.onnx").is_file()
+    assert (quick_model_dir / "encoder" / "tokenizer.json").is_file()
+    current = quick_model_dir.parent / "current"
+    if current.exists():  # CI's prebuilt model may live elsewhere
+        assert current.resolve() == quick_model_dir.resolve()
+
+
+def test_the_card_names_data_metrics_and_version(quick_model_dir: Path) -> None:
+    card = ModelCard.load(quick_model_dir)
+    assert card.profile == "quick"
+    assert card.labels == ("abuse", "spam")
+    assert quick_model_dir.name == f"{card.model_id}-{card.version}"
+    uses = {(d.source, d.use) for d in card.data}
+    assert ("insults/train", "train") in uses and ("insults/train", "validation") in uses
+    assert not any(d.source == "insults/test" for d in card.data)
+    assert ("chat_spam", "train") in uses
+    validation = card.metrics["validation"]
+    assert 0.5 < validation["abuse"]["roc_auc"] <= 1
+    assert 0.5 < validation["spam"]["roc_auc"] <= 1
+    text = (quick_model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert card.name in text and "insults/train" in text
+
+
+def test_scores_come_in_order_with_model_and_language(quick_model: StewardTextModel) -> None:
+    scored = quick_model.score_batch([ABUSIVE, BENIGN, SPAM])
+    assert [set(s.scores) for s in scored] == [{"abuse", "spam"}] * 3
+    assert all(0 <= p <= 1 for s in scored for p in s.scores.values())
+    assert {s.model for s in scored} == {quick_model.card.name}
+    abusive, benign, spam = scored
+    assert abusive.scores["abuse"] > benign.scores["abuse"]
+    assert spam.scores["spam"] > benign.scores["spam"]
+    assert benign.language == "en"
+
+
+def test_folded_and_raw_text_score_alike(quick_model: StewardTextModel) -> None:
+    raw = "Ｙｏｕ are a W\u200borthless IDIOT"
+    (a,), (b,) = quick_model.score_batch([raw]), quick_model.score_batch([fold(raw)])
+    assert a.scores == b.scores
+
+
+def test_a_folder_without_a_model_says_how_to_build_one(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissing, match="steward train"):
+        load_model(tmp_path)
+
+
+def test_the_version_depends_on_profile_seed_and_data() -> None:
+    data = training_data(PROFILES["quick"], seed=13)
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    same = version_of(PROFILES["quick"], 13, data, now)
+    assert same == version_of(PROFILES["quick"], 13, training_data(PROFILES["quick"], 13), now)
+    assert same.startswith("2026.11.30-")
+    assert same != version_of(PROFILES["quick"], 14, data, now)
+
+
+def test_community_heads_learn_from_decisions_without_touching_others(
+    quick_model_dir: Path, tmp_path: Path
+) -> None:
+    directory = tmp_path / quick_model_dir.name
+    shutil.copytree(quick_model_dir, directory)
+    base = load_model(directory)
+    # The community's moderators keep removing one local in-joke insult, and keep
+    # clearing a rough phrase that is fine there.
+    walnut = [
+        "you absolute walnut",
+        "what a walnut you are",
+        "walnut behaviour from you again",
+        "only a walnut would post that",
+    ]
+    fine = ["that update slaps", "this lamp slaps so hard", "the new app slaps"]
+    decisions = {
+        "lumen": [Example(text=t, label="abuse", value=1, language="en") for t in walnut]
+        + [Example(text=t, label="abuse", value=0, language="en") for t in fine]
+    }
+    replay = dict(np.load(directory / REPLAY_FILE))
+    counts = refit_communities(
+        directory, decisions, labels=base.english, encoder=base.encoder, replay=replay
+    )
+    assert counts == {"lumen": 7}
+    assert json.loads((directory / "communities" / "lumen.json").read_text())["abuse"]
+    tuned = load_model(directory)
+    probe = "such a walnut, honestly"
+    before = tuned.score_batch([probe])[0].scores["abuse"]
+    after = tuned.score_batch([probe], community="lumen")[0].scores["abuse"]
+    assert after > before + 0.1
+    assert tuned.score_batch([probe], community="elsewhere")[0].scores["abuse"] == before
+    # Too few decisions fit no head, and refitting removes a stale one.
+    assert refit_communities(
+        directory,
+        {"lumen": decisions["lumen"][:2]},
+        labels=base.english,
+        encoder=base.encoder,
+        replay=replay,
+    ) == {}
+    assert not (directory / "communities" / "lumen.json").exists()
