@@ -11,13 +11,23 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
 from bot.core.models import Member
 from cogs._moderation_base import ModerationCog
-from moderation.cases import AppealStatus, Case, CaseStatus, NewReviewItem
+from moderation.cases import (
+    AppealStatus,
+    Case,
+    CaseStatus,
+    NewReviewItem,
+    ReviewOutcome,
+    ReviewStatus,
+)
+from moderation.examples import ExampleSource, example_from
 
 _OUTCOMES = {
     "upheld": AppealStatus.UPHELD,
     "reduced": AppealStatus.REDUCED,
     "overturned": AppealStatus.OVERTURNED,
 }
+
+_PARDONABLE = {CaseStatus.ACTIVE, CaseStatus.APPEALED, CaseStatus.REVIEW}
 
 
 class CaseCommands(ModerationCog):
@@ -69,18 +79,27 @@ class CaseCommands(ModerationCog):
     ) -> None:
         """Mark a case pardoned and note who and why."""
         case = await self._case(ctx, number)
-        if case.status_at(self.ctx.clock.now()) not in {CaseStatus.ACTIVE, CaseStatus.APPEALED}:
+        if not await self.pardon(case, ctx.author.name, reason):
             raise CommandError(
-                f"case {case.label} is {case.status_at(self.ctx.clock.now()).value}; only active cases can be pardoned"
+                f"case {case.label} is {case.status_at(self.ctx.clock.now()).value}; "
+                "only active cases and cases under review can be pardoned"
             )
+        await ctx.reply(f"Case {case.label} pardoned.")
+
+    async def pardon(self, case: Case, author: str, reason: str) -> bool:
+        """Pardon a case that counts or waits for review, noting who and why.
+
+        Returns:
+            Whether it was pardoned; a case pardoned, overturned or expired already is not.
+        """
+        now = self.ctx.clock.now()
+        if case.status_at(now) not in _PARDONABLE:
+            return False
         await self.store.cases.set_status(case.id, CaseStatus.PARDONED)
         await self.store.cases.add_note(
-            case.id,
-            ctx.author.name,
-            f"pardoned: {reason or 'no reason given'}",
-            self.ctx.clock.now(),
+            case.id, author, f"pardoned: {reason or 'no reason given'}", now
         )
-        await ctx.reply(f"Case {case.label} pardoned.")
+        return True
 
     @command("history", description="Show a member's record and active points.")
     async def history(self, ctx: CommandContext, member: Annotated[Member, "Whose record"]) -> None:
@@ -148,7 +167,7 @@ class CaseCommands(ModerationCog):
                 case_id=found.id,
                 member=found.member,
                 priority=2,
-                evidence={"appeal": appeal.id},
+                evidence={"appeal": appeal.id, "original": found.message_text},
             ),
             now,
         )
@@ -180,7 +199,10 @@ class CaseCommands(ModerationCog):
         if self.settings.appeals_by_others and found.actor == str(ctx.author.ref):
             raise CommandError("a moderator other than the one who acted must decide this appeal")
         now = self.ctx.clock.now()
-        await self.store.appeals.decide(appeal.id, status, str(ctx.author.ref), note, now)
+        try:
+            await self.store.appeals.decide(appeal.id, status, str(ctx.author.ref), note, now)
+        except ValueError as error:  # another moderator decided it a moment ago
+            raise CommandError(f"the appeal of case {found.label} is decided already") from error
         if status is AppealStatus.UPHELD:
             await self.store.cases.set_status(found.id, CaseStatus.ACTIVE)
         else:
@@ -188,7 +210,7 @@ class CaseCommands(ModerationCog):
                 CaseStatus.OVERTURNED if status is AppealStatus.OVERTURNED else CaseStatus.ACTIVE
             )
             await self.store.cases.set_status(found.id, new_status, points=0)
-            await self._lift(found)
+            await self._lift(found, "appeal")
         await self.store.cases.add_note(
             found.id, ctx.author.name, f"appeal {status.value}: {note or '-'}", now
         )
@@ -211,10 +233,43 @@ class CaseCommands(ModerationCog):
                 case=found.label,
             )
         )
+        await self._learn_from_appeal(found, status, str(ctx.author.ref), note)
         await ctx.reply(f"Appeal of case {found.label}: {status.value}.")
 
-    async def _lift(self, case: Case) -> None:
-        """Undo a case's lasting effects: a timeout, a ban."""
+    async def _learn_from_appeal(
+        self, case: Case, status: AppealStatus, moderator: str, note: str
+    ) -> None:
+        """Close the appeal's review item and keep the case's message as a labelled example.
+
+        Overturned, the message broke no guideline; upheld or reduced, it did.
+        """
+        now = self.ctx.clock.now()
+        violation = status is not AppealStatus.OVERTURNED
+        waiting = [
+            i
+            for i in await self.store.reviews.for_case(case.id)
+            if i.source == "appeal" and i.status in {ReviewStatus.OPEN, ReviewStatus.CLAIMED}
+        ]
+        item = waiting[-1] if waiting else None
+        example = example_from(
+            case.evidence,
+            community=case.community,
+            rule=case.rule,
+            violation=violation,
+            source=ExampleSource.APPEAL,
+            decided_by=moderator,
+            at=now,
+            case_id=case.id,
+            review_item_id=item.id if item else None,
+        )
+        if item is not None:
+            outcome = ReviewOutcome.VIOLATION if violation else ReviewOutcome.OK
+            await self.store.reviews.decide(item.id, outcome, moderator, note, now, example=example)
+        elif example is not None:
+            await self.store.examples.add(example)
+
+    async def _lift(self, case: Case, why: str) -> None:
+        """Undo a case's lasting effects (a timeout, a ban), saying why (``appeal``)."""
         lifts: list[Action] = []
         kinds = {a.kind for a in case.actions if a.status.value == "applied"}
         if "timeout" in kinds:
@@ -226,5 +281,5 @@ class CaseCommands(ModerationCog):
             lifts.append(Unban(community=case.community, member=case.member))
         for action in lifts:
             await self.ctx.gateway.apply(
-                replace(action, reason=f"appeal of case {case.label}", case=case.label)
+                replace(action, reason=f"{why} of case {case.label}", case=case.label)
             )

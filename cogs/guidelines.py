@@ -2,7 +2,7 @@
 
 The cog runs the community's policy over each message (and each join, for raids), hands
 verdicts to the enforcer, and offers moderators their commands: sanctions, cases and
-history, appeals, and the policy itself.
+history, appeals, the review queue, and the policy itself.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from cogs._case_commands import CaseCommands
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
+from cogs._review_commands import ReviewCommands
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
 from policies.normalize import normalize
 
 
-class Guidelines(PolicyCommands, CaseCommands, ModeratorCommands):
+class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands):
     """Judge messages and joins against the policy and enforce the verdicts."""
 
     name = "guidelines"

@@ -135,6 +135,12 @@ class Case(NewCase):
         """Return how people refer to it (``#12``)."""
         return f"#{self.number}"
 
+    @property
+    def message_text(self) -> str:
+        """Return the text of the message it is about, as posted; empty when there is none."""
+        original = self.evidence.get("original")
+        return original if isinstance(original, str) else ""
+
 
 class AppealStatus(enum.StrEnum):
     """Where an appeal stands."""
@@ -169,6 +175,13 @@ class ReviewStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class ReviewOutcome(enum.StrEnum):
+    """What a moderator found when deciding a review item."""
+
+    VIOLATION = "violation"
+    OK = "ok"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewReviewItem:
     """Something moderators should look at.
@@ -201,8 +214,22 @@ class NewReviewItem:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewItem(NewReviewItem):
-    """A review item as stored."""
+    """A review item as stored.
+
+    Attributes:
+        id: The storage id, which moderators name it by.
+        status: Where it stands.
+        created_at: When it was queued.
+        decided_at: When a moderator decided it, once decided.
+        decided_by: That moderator's ref as text.
+        outcome: What they found.
+        note: What they noted.
+    """
 
     id: int
     status: ReviewStatus
     created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    outcome: ReviewOutcome | None = None
+    note: str = ""

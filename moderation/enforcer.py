@@ -423,6 +423,41 @@ class Enforcer:
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
 
+    async def remove_confirmed(self, case: Case, moderator: Member) -> Case:
+        """Delete the message of a case a moderator confirmed, as one more action of the case.
+
+        The delete goes the way of every action: recorded on the case, retried when it
+        fails, handed to moderators when the platform cannot do it, and the member is told.
+        A case whose message is gone already, or on its way out, is returned as it is.
+        """
+        if case.message is None or case.channel is None or _removes_message(case):
+            return case
+        delete = DeleteMessage(
+            community=self.community.ref,
+            channel=case.channel,
+            message=case.message,
+            rule=case.rule,
+            actor=str(moderator.ref),
+            reason=f"confirmed by {moderator.name}: {case.reason}",
+        )
+        fitted, why = self._fit(delete)
+        case = await self.store.cases.append_actions(
+            case.id, _case_actions([fitted], {0: why} if why else None), self.clock.now()
+        )
+        if why:
+            await self._hand_off(case, case.actions[-1].position, why)
+        member = await self.gateway.fetch_member(self.community.ref, case.member)
+        rule = self.policy.rule(case.rule) if self.policy and case.rule else None
+        notice = (
+            self._notice(
+                ["deleted"], case, member, rule.spec.guideline if rule else "", case.channel
+            )
+            if member is not None
+            else None
+        )
+        await self.apply_case(case, notice=notice)
+        return await self._reloaded(case)
+
     async def _reloaded(self, case: Case) -> Case:
         """Return the case as stored now, with each action's outcome."""
         return await self.store.cases.by_id(case.id) or case
@@ -498,7 +533,7 @@ class Enforcer:
                 message=case.message,
                 channel=case.channel,
                 rule=case.rule,
-                evidence={"action_position": position},
+                evidence={"action_position": position, "original": case.message_text},
                 priority=3,
             ),
             now,
@@ -646,6 +681,13 @@ def _case_actions(
             error=handed_off.get(index, ""),
         )
         for index, action in enumerate(actions)
+    )
+
+
+def _removes_message(case: Case) -> bool:
+    """Return whether a case deletes its message already (done, pending or with moderators)."""
+    return any(
+        a.kind == "delete_message" and a.status is not ActionStatus.FAILED for a in case.actions
     )
 
 

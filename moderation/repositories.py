@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -13,12 +13,15 @@ from moderation.cases import (
     Appeal,
     AppealStatus,
     Case,
+    CaseAction,
     CaseStatus,
     NewCase,
     NewReviewItem,
     ReviewItem,
+    ReviewOutcome,
     ReviewStatus,
 )
+from moderation.examples import LabelCount, LabelledExample
 
 Escalate = Callable[[int], NewCase]
 """Given a member's active points before this case, return the case to open."""
@@ -79,6 +82,16 @@ class CaseRepository(Protocol):
         """Record an attempt at one of a case's actions."""
         ...
 
+    async def append_actions(
+        self, case_id: int, actions: Sequence[CaseAction], now: datetime
+    ) -> Case:
+        """Add actions to a case after its last one, renumbered in order; return the case.
+
+        Raises:
+            ValueError: If there is no such case.
+        """
+        ...
+
     async def pending_actions(self, before: datetime) -> list[tuple[Case, int]]:
         """Return (case, position) of actions still pending since before ``before``."""
         ...
@@ -127,6 +140,34 @@ class ReviewRepository(Protocol):
 
     async def set_status(self, item_id: int, status: ReviewStatus) -> None:
         """Change an item's status."""
+        ...
+
+    async def get(self, item_id: int) -> ReviewItem | None:
+        """Return an item by its id."""
+        ...
+
+    async def for_case(self, case_id: int) -> list[ReviewItem]:
+        """Return every item of a case, oldest first."""
+        ...
+
+    async def decide(
+        self,
+        item_id: int,
+        outcome: ReviewOutcome,
+        decided_by: str,
+        note: str,
+        now: datetime,
+        *,
+        example: LabelledExample | None = None,
+    ) -> ReviewItem:
+        """Decide an open or claimed item and store the example it makes, atomically.
+
+        Only one decision is ever recorded: of two moderators deciding at once, the
+        second is refused, and no example of theirs is stored.
+
+        Raises:
+            ValueError: If the item does not exist or is already decided or expired.
+        """
         ...
 
 
@@ -179,6 +220,29 @@ class ShadowRepository(Protocol):
         ...
 
 
+class ExampleRepository(Protocol):
+    """Store labelled examples: moderators' decisions on messages."""
+
+    async def add(self, example: LabelledExample) -> int:
+        """Store an example; return its id."""
+        ...
+
+    async def recorded(
+        self, community: Ref | None = None, *, since: datetime | None = None
+    ) -> list[LabelledExample]:
+        """Return the examples of one community (of all when ``None``), oldest first.
+
+        Args:
+            community: Whose examples; ``None`` for every community's.
+            since: Only examples decided at or after this time.
+        """
+        ...
+
+    async def count_by_label(self, community: Ref | None = None) -> dict[str, LabelCount]:
+        """Return, per label, how many examples were violations and how many were not."""
+        ...
+
+
 class ModerationStore(Protocol):
     """Every moderation repository of one storage backend."""
 
@@ -205,4 +269,9 @@ class ModerationStore(Protocol):
     @property
     def shadows(self) -> ShadowRepository:
         """Return the shadowed rules."""
+        ...
+
+    @property
+    def examples(self) -> ExampleRepository:
+        """Return the labelled examples."""
         ...

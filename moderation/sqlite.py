@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +21,10 @@ from moderation.cases import (
     NewReviewItem,
     Note,
     ReviewItem,
+    ReviewOutcome,
     ReviewStatus,
 )
+from moderation.examples import ExampleSource, LabelCount, LabelledExample
 from moderation.repositories import Escalate, ScheduledAction
 
 MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
@@ -90,23 +93,7 @@ class SqliteCases:
             ),
         )
         case_id = int(result.lastrowid or 0)
-        await tx.executemany(
-            "INSERT INTO case_actions (case_id, position, kind, payload, status, attempts, error, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    case_id,
-                    a.position,
-                    a.kind,
-                    dump_json(dict(a.payload)),
-                    a.status.value,
-                    a.attempts,
-                    a.error,
-                    to_db_time(now),
-                )
-                for a in new.actions
-            ],
-        )
+        await _insert_actions(tx, case_id, new.actions, now)
         found = await _case(tx, "id = ?", (case_id,))
         assert found is not None
         return found
@@ -177,6 +164,33 @@ class SqliteCases:
             (status.value, error, to_db_time(now), case_id, position),
         )
 
+    async def append_actions(
+        self, case_id: int, actions: Sequence[CaseAction], now: datetime
+    ) -> Case:
+        """Add actions after the case's last one, renumbered in order; return the case.
+
+        Raises:
+            ValueError: If there is no such case.
+        """
+        async with self._db.transaction() as tx:
+            if await tx.fetch_one("SELECT id FROM cases WHERE id = ?", (case_id,)) is None:
+                raise ValueError(f"there is no case with id {case_id}")
+            row = await tx.fetch_one(
+                "SELECT COALESCE(MAX(position), -1) + 1 AS next FROM case_actions WHERE case_id = ?",
+                (case_id,),
+            )
+            first = int(row["next"]) if row else 0
+            renumbered = [replace(a, position=first + i) for i, a in enumerate(actions)]
+            await _insert_actions(tx, case_id, renumbered, now)
+            await tx.execute(
+                "UPDATE cases SET actions = (SELECT json_group_array(kind) FROM "
+                "(SELECT kind FROM case_actions WHERE case_id = ? ORDER BY position)) WHERE id = ?",
+                (case_id, case_id),
+            )
+            found = await _case(tx, "id = ?", (case_id,))
+        assert found is not None
+        return found
+
     async def pending_actions(self, before: datetime) -> list[tuple[Case, int]]:
         """Return (case, position) of actions pending since before ``before``."""
         rows = await self._db.fetch_all(
@@ -190,6 +204,28 @@ class SqliteCases:
             if case is not None:
                 found.append((case, int(row["position"])))
         return found
+
+
+async def _insert_actions(
+    tx: Transaction, case_id: int, actions: Sequence[CaseAction], now: datetime
+) -> None:
+    await tx.executemany(
+        "INSERT INTO case_actions (case_id, position, kind, payload, status, attempts, error, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                case_id,
+                a.position,
+                a.kind,
+                dump_json(dict(a.payload)),
+                a.status.value,
+                a.attempts,
+                a.error,
+                to_db_time(now),
+            )
+            for a in actions
+        ],
+    )
 
 
 async def _active_points(tx: Transaction, community: Ref, member: Ref, now: datetime) -> int:
@@ -389,6 +425,48 @@ class SqliteReviews:
             "UPDATE review_items SET status = ? WHERE id = ?", (status.value, item_id)
         )
 
+    async def get(self, item_id: int) -> ReviewItem | None:
+        """Return an item by its id."""
+        row = await self._db.fetch_one("SELECT * FROM review_items WHERE id = ?", (item_id,))
+        return _review(row) if row else None
+
+    async def for_case(self, case_id: int) -> list[ReviewItem]:
+        """Return every item of a case, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM review_items WHERE case_id = ? ORDER BY id", (case_id,)
+        )
+        return [_review(r) for r in rows]
+
+    async def decide(
+        self,
+        item_id: int,
+        outcome: ReviewOutcome,
+        decided_by: str,
+        note: str,
+        now: datetime,
+        *,
+        example: LabelledExample | None = None,
+    ) -> ReviewItem:
+        """Decide an open or claimed item and store its example in one transaction.
+
+        Raises:
+            ValueError: If the item does not exist or is already decided or expired.
+        """
+        async with self._db.transaction() as tx:
+            # The status check is part of the update, so of two racing decisions one wins.
+            result = await tx.execute(
+                "UPDATE review_items SET status = 'decided', outcome = ?, decided_by = ?, "
+                "note = ?, decided_at = ? WHERE id = ? AND status IN ('open', 'claimed')",
+                (outcome.value, decided_by, note, to_db_time(now), item_id),
+            )
+            if result.rowcount != 1:
+                raise ValueError(f"review item {item_id} is not open")
+            if example is not None:
+                await _insert_example(tx, example)
+            row = await tx.fetch_one("SELECT * FROM review_items WHERE id = ?", (item_id,))
+        assert row is not None
+        return _review(row)
+
 
 def _review(row: Row) -> ReviewItem:
     return ReviewItem(
@@ -405,6 +483,85 @@ def _review(row: Row) -> ReviewItem:
         priority=int(row["priority"]),
         status=ReviewStatus(row["status"]),
         created_at=from_db_time(row["created_at"]),
+        decided_at=from_db_time(row["decided_at"]) if row["decided_at"] else None,
+        decided_by=row["decided_by"],
+        outcome=ReviewOutcome(row["outcome"]) if row["outcome"] else None,
+        note=row["note"],
+    )
+
+
+class SqliteExamples:
+    """Labelled examples in the ``labelled_examples`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, example: LabelledExample) -> int:
+        """Store an example; return its id."""
+        async with self._db.transaction() as tx:
+            return await _insert_example(tx, example)
+
+    async def recorded(
+        self, community: Ref | None = None, *, since: datetime | None = None
+    ) -> list[LabelledExample]:
+        """Return the examples of one community (of all when ``None``), oldest first."""
+        where = _text(community)
+        after = to_db_time(since) if since is not None else None
+        rows = await self._db.fetch_all(
+            "SELECT * FROM labelled_examples WHERE (? IS NULL OR community = ?) "
+            "AND (? IS NULL OR at >= ?) ORDER BY at, id",
+            (where, where, after, after),
+        )
+        return [_example(r) for r in rows]
+
+    async def count_by_label(self, community: Ref | None = None) -> dict[str, LabelCount]:
+        """Return, per label, how many examples were violations and how many were not."""
+        where = _text(community)
+        rows = await self._db.fetch_all(
+            "SELECT label, SUM(violation) AS violations, COUNT(*) - SUM(violation) AS allowed "
+            "FROM labelled_examples WHERE (? IS NULL OR community = ?) GROUP BY label ORDER BY label",
+            (where, where),
+        )
+        return {
+            r["label"]: LabelCount(violations=int(r["violations"]), allowed=int(r["allowed"]))
+            for r in rows
+        }
+
+
+async def _insert_example(tx: Transaction, example: LabelledExample) -> int:
+    result = await tx.execute(
+        "INSERT INTO labelled_examples (community, text, label, violation, source, rule, case_id, "
+        "review_item_id, decided_by, language, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            str(example.community),
+            example.text,
+            example.label,
+            int(example.violation),
+            example.source.value,
+            example.rule,
+            example.case_id,
+            example.review_item_id,
+            example.decided_by,
+            example.language,
+            to_db_time(example.at),
+        ),
+    )
+    return int(result.lastrowid or 0)
+
+
+def _example(row: Row) -> LabelledExample:
+    return LabelledExample(
+        community=Ref.parse(row["community"]),
+        text=row["text"],
+        label=row["label"],
+        violation=bool(row["violation"]),
+        source=ExampleSource(row["source"]),
+        decided_by=row["decided_by"],
+        at=from_db_time(row["at"]),
+        rule=row["rule"],
+        case_id=row["case_id"],
+        review_item_id=row["review_item_id"],
+        language=row["language"],
     )
 
 
@@ -504,6 +661,7 @@ class SqliteModerationStore:
         self._reviews = SqliteReviews(db)
         self._schedule = SqliteSchedule(db)
         self._shadows = SqliteShadows(db)
+        self._examples = SqliteExamples(db)
 
     @property
     def cases(self) -> SqliteCases:
@@ -529,3 +687,8 @@ class SqliteModerationStore:
     def shadows(self) -> SqliteShadows:
         """Return the shadowed rules."""
         return self._shadows
+
+    @property
+    def examples(self) -> SqliteExamples:
+        """Return the labelled examples."""
+        return self._examples

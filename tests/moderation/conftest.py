@@ -1,4 +1,8 @@
-"""Fixtures for moderation tests: a real SQLite file, the local platform, a virtual clock."""
+"""Fixtures for moderation tests: a real SQLite file, the local platform, a virtual clock.
+
+Tests reach the repositories through the :class:`ModerationStore` interface that
+:func:`store_for` finds for the opened storage, so another backend runs them unchanged.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ from bot.core.refs import Ref
 from bot.storage import SqliteStorage
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.notices import Notices
-from moderation.sqlite import SqliteModerationStore
+from moderation.repositories import ModerationStore
+from moderation.store import store_for
 from policies.policy import Policy, load_policy
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -33,7 +38,7 @@ class Rig:
 
     path: Path
     storage: SqliteStorage
-    store: SqliteModerationStore
+    store: ModerationStore
     clock: VirtualClock
     platform: LocalPlatform
     place: LocalCommunity
@@ -54,7 +59,7 @@ class Rig:
         """Close and reopen the database, as a restart would."""
         await self.storage.close()
         self.storage = await open_storage(self.path, self.clock)
-        self.store = SqliteModerationStore(self.storage.db)
+        self.store = store_for(self.storage)
 
 
 def build_place(platform: LocalPlatform) -> LocalCommunity:
@@ -79,7 +84,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     made = Rig(
         path,
         storage,
-        SqliteModerationStore(storage.db),
+        store_for(storage),
         clock,
         platform,
         place,

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.adapters.local.community import ref
+from bot.adapters.local.community import LocalCommunity, ref
 from bot.adapters.local.gateway import LocalPlatform
 from bot.core.actions import Action, ActionResult, DeleteMessage, Timeout
 from bot.core.capabilities import Capabilities, Capability
@@ -111,17 +111,23 @@ async def test_notice_speaks_the_members_language(rig: Rig) -> None:
     assert "Ceci est un avertissement." in getattr(notice, "content", "")
 
 
-async def test_a_platform_that_cannot_delete_hands_the_case_to_moderators(rig: Rig) -> None:
+def cannot_delete(rig: Rig, text: str) -> tuple[LocalPlatform, LocalCommunity, Message]:
+    """Return a platform that cannot delete members' messages, its community, and alice's m1."""
     platform = limited_platform(rig.clock, {Capability.DELETE_MEMBER_MESSAGES.value})
     place = build_place(platform)
     message = Message(
         ref=ref("m1"),
         channel=ref("general"),
         author=place.members["alice"].member,
-        content="fuck",
+        content=text,
         created_at=START,
     )
     place.store(message)
+    return platform, place, message
+
+
+async def test_a_platform_that_cannot_delete_hands_the_case_to_moderators(rig: Rig) -> None:
+    platform, place, message = cannot_delete(rig, "fuck")
     (case,) = await rig.enforcer(platform).enforce(
         verdict(message, match()), place.members["alice"].member
     )
@@ -133,6 +139,7 @@ async def test_a_platform_that_cannot_delete_hands_the_case_to_moderators(rig: R
     (item,) = await rig.store.reviews.open_items(COMMUNITY.ref)
     assert item.source == "unsupported_action"
     assert item.case_id == case.id
+    assert item.evidence["original"] == "fuck", "moderators see what they are asked to act on"
     staff = [a.action for a in platform.applied if a.action.kind == "post_message"]
     assert any("Please act on case #1" in getattr(p, "content", "") for p in staff)
 
@@ -249,6 +256,47 @@ async def test_review_mode_asks_moderators_and_does_not_punish(rig: Rig) -> None
     (item,) = await rig.store.reviews.open_items(COMMUNITY.ref)
     assert item.case_id == case.id
     assert item.rule == "profanity"
+
+
+async def test_a_confirmed_message_is_removed_as_one_more_action_of_its_case(rig: Rig) -> None:
+    enforcer = rig.enforcer()
+    (case,) = await enforcer.enforce(
+        verdict(post(rig, "alice", "m1", "hmm"), match(mode=Mode.REVIEW)), member(rig, "alice")
+    )
+    rig.platform.applied.clear()
+    removed = await enforcer.remove_confirmed(case, member(rig, "mod1"))
+    assert "m1" not in rig.place.messages
+    assert [(a.position, a.kind, a.status) for a in removed.actions] == [
+        (0, "post_message", ActionStatus.APPLIED),
+        (1, "delete_message", ActionStatus.APPLIED),
+    ]
+    delete, notice = (a.action for a in rig.platform.applied)
+    assert isinstance(delete, DeleteMessage)
+    assert (delete.actor, delete.case) == ("local:mod1", case.label)
+    assert "Your message in #general was removed." in getattr(notice, "content", "")
+    assert "It breaks our guideline: Keep it civil" in getattr(notice, "content", "")
+    await rig.reopen()
+    stored = await rig.store.cases.by_id(case.id)
+    assert stored == removed
+    again = await rig.enforcer().remove_confirmed(stored, member(rig, "mod1"))
+    assert again == stored, "a message is removed once"
+
+
+async def test_a_confirmed_message_the_platform_cannot_remove_goes_to_moderators(
+    rig: Rig,
+) -> None:
+    platform, place, message = cannot_delete(rig, "hmm")
+    enforcer = rig.enforcer(platform)
+    (case,) = await enforcer.enforce(
+        verdict(message, match(mode=Mode.REVIEW)), place.members["alice"].member
+    )
+    removed = await enforcer.remove_confirmed(case, place.members["mod1"].member)
+    assert "m1" in place.messages
+    assert removed.actions[-1].status is ActionStatus.HANDED_OFF
+    handed = [i for i in await rig.store.reviews.open_items(COMMUNITY.ref) if i.source != "rule"]
+    assert [(i.source, i.evidence["action_position"]) for i in handed] == [
+        ("unsupported_action", 1)
+    ]
 
 
 async def test_a_timeout_beyond_the_platform_limit_is_shortened(rig: Rig) -> None:

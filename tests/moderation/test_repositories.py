@@ -1,4 +1,4 @@
-"""Moderation repositories on a real SQLite file: cases, points, appeals, queue, schedule."""
+"""Moderation repositories on a real SQLite file: cases, appeals, queue, schedule, examples."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from moderation.cases import (
     CaseStatus,
     NewCase,
     NewReviewItem,
+    ReviewOutcome,
     ReviewStatus,
 )
+from moderation.examples import ExampleSource, LabelCount, LabelledExample
 from tests.moderation.conftest import COMMUNITY, START, Rig
 
 ALICE = Ref("local", "alice")
@@ -162,3 +164,181 @@ async def test_shadowed_rules_persist(rig: Rig) -> None:
     assert await rig.store.shadows.shadowed(COMMUNITY.ref) == frozenset({"caps"})
     await rig.store.shadows.set(COMMUNITY.ref, "caps", False, "local:mod1", START)
     assert await rig.store.shadows.shadowed(COMMUNITY.ref) == frozenset()
+
+
+def example(
+    text: str,
+    *,
+    violation: bool = True,
+    label: str = "abuse",
+    community: Ref = COMMUNITY.ref,
+    minutes: int = 0,
+    review_item_id: int | None = None,
+) -> LabelledExample:
+    return LabelledExample(
+        community=community,
+        text=text,
+        label=label,
+        violation=violation,
+        source=ExampleSource.REVIEW,
+        decided_by="local:mod1",
+        at=START + timedelta(minutes=minutes),
+        rule="abuse-model",
+        review_item_id=review_item_id,
+        language="en",
+    )
+
+
+async def test_labelled_examples_survive_a_restart_by_community_and_time(rig: Rig) -> None:
+    case = await rig.store.cases.open(new_case(), START)
+    first = LabelledExample(
+        community=COMMUNITY.ref,
+        text="you people are something else",
+        label="abuse",
+        violation=False,
+        source=ExampleSource.APPEAL,
+        decided_by="local:mod2",
+        at=START,
+        rule="abuse-model",
+        case_id=case.id,
+        language="en",
+    )
+    await rig.store.examples.add(first)
+    await rig.store.examples.add(example("buy followers now", label="spam", minutes=10))
+    await rig.store.examples.add(example("elsewhere", community=OTHER, minutes=5))
+    bare = LabelledExample(
+        community=COMMUNITY.ref,
+        text="what the heck",
+        label="profanity",
+        violation=True,
+        source=ExampleSource.REVIEW,
+        decided_by="local:mod1",
+        at=START + timedelta(minutes=20),
+    )
+    await rig.store.examples.add(bare)
+    await rig.reopen()
+    ours = await rig.store.examples.recorded(COMMUNITY.ref)
+    assert ours[0] == first
+    assert ours[2] == bare
+    assert [e.text for e in ours] == [
+        "you people are something else",
+        "buy followers now",
+        "what the heck",
+    ]
+    assert [e.text for e in await rig.store.examples.recorded()] == [
+        "you people are something else",
+        "elsewhere",
+        "buy followers now",
+        "what the heck",
+    ]
+    since = await rig.store.examples.recorded(since=START + timedelta(minutes=5))
+    assert [e.text for e in since] == ["elsewhere", "buy followers now", "what the heck"]
+    assert await rig.store.examples.count_by_label(COMMUNITY.ref) == {
+        "abuse": LabelCount(violations=0, allowed=1),
+        "profanity": LabelCount(violations=1, allowed=0),
+        "spam": LabelCount(violations=1, allowed=0),
+    }
+    everywhere = await rig.store.examples.count_by_label()
+    assert everywhere["abuse"] == LabelCount(violations=1, allowed=1)
+    assert everywhere["abuse"].total == 2
+
+
+async def test_a_review_item_is_decided_once_even_by_racing_moderators(rig: Rig) -> None:
+    item = await rig.store.reviews.add(
+        NewReviewItem(
+            community=COMMUNITY.ref,
+            source="rule",
+            reason="uncertain abuse score",
+            evidence={"original": "you people are something else"},
+        ),
+        START,
+    )
+    later = START + timedelta(minutes=3)
+
+    async def decide(moderator: str, outcome: ReviewOutcome) -> str:
+        try:
+            await rig.store.reviews.decide(
+                item.id,
+                outcome,
+                moderator,
+                f"by {moderator}",
+                later,
+                example=example(
+                    "you people are something else",
+                    violation=outcome is ReviewOutcome.VIOLATION,
+                    review_item_id=item.id,
+                ),
+            )
+        except ValueError as error:
+            return str(error)
+        return "decided"
+
+    results = await asyncio.gather(
+        decide("local:mod1", ReviewOutcome.VIOLATION), decide("local:mod2", ReviewOutcome.OK)
+    )
+    assert sorted(results) == ["decided", f"review item {item.id} is not open"]
+    await rig.reopen()
+    decided = await rig.store.reviews.get(item.id)
+    assert decided is not None
+    assert decided.status is ReviewStatus.DECIDED
+    assert decided.decided_at == later
+    winner = decided.decided_by
+    assert winner in {"local:mod1", "local:mod2"}
+    assert decided.note == f"by {winner}"
+    (stored,) = await rig.store.examples.recorded(COMMUNITY.ref)
+    assert stored.violation is (decided.outcome is ReviewOutcome.VIOLATION)
+    assert stored.review_item_id == item.id
+    assert await rig.store.reviews.open_items(COMMUNITY.ref) == []
+    with pytest.raises(ValueError, match="not open"):
+        await rig.store.reviews.decide(item.id, ReviewOutcome.OK, "local:mod3", "", later)
+    with pytest.raises(ValueError, match="not open"):
+        await rig.store.reviews.decide(item.id + 100, ReviewOutcome.OK, "local:mod3", "", later)
+    assert len(await rig.store.examples.recorded()) == 1
+
+
+async def test_review_items_are_found_by_id_and_by_case(rig: Rig) -> None:
+    case = await rig.store.cases.open(new_case(), START)
+    first = await rig.store.reviews.add(
+        NewReviewItem(community=COMMUNITY.ref, source="rule", reason="look", case_id=case.id),
+        START,
+    )
+    second = await rig.store.reviews.add(
+        NewReviewItem(community=COMMUNITY.ref, source="appeal", reason="appeal", case_id=case.id),
+        START,
+    )
+    await rig.store.reviews.add(
+        NewReviewItem(community=COMMUNITY.ref, source="rule", reason="unrelated"), START
+    )
+    assert [i.id for i in await rig.store.reviews.for_case(case.id)] == [first.id, second.id]
+    found = await rig.store.reviews.get(second.id)
+    assert found is not None
+    assert (found.source, found.status, found.outcome, found.decided_by) == (
+        "appeal",
+        ReviewStatus.OPEN,
+        None,
+        None,
+    )
+    assert await rig.store.reviews.get(second.id + 100) is None
+
+
+async def test_actions_appended_to_a_case_follow_its_own(rig: Rig) -> None:
+    case = await rig.store.cases.open(new_case(), START)
+    later = CaseAction(position=0, kind="post_message", payload={"kind": "post_message"})
+    handed = CaseAction(
+        position=0,
+        kind="timeout",
+        payload={"kind": "timeout"},
+        status=ActionStatus.HANDED_OFF,
+        error="the platform cannot timeout here",
+    )
+    appended = await rig.store.cases.append_actions(case.id, [later, handed], START)
+    await rig.reopen()
+    stored = await rig.store.cases.by_id(case.id)
+    assert stored == appended
+    assert [(a.position, a.kind, a.status) for a in stored.actions] == [
+        (0, "delete_message", ActionStatus.PENDING),
+        (1, "post_message", ActionStatus.PENDING),
+        (2, "timeout", ActionStatus.HANDED_OFF),
+    ]
+    with pytest.raises(ValueError, match="no case"):
+        await rig.store.cases.append_actions(case.id + 100, [later], START)

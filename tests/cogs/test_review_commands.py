@@ -1,0 +1,238 @@
+"""The review queue through the guidelines cog: moderators decide, and Steward keeps examples."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.local.scenario import CommunityLine
+from bot.app import open_storage
+from bot.core.clock import VirtualClock
+from bot.core.refs import Ref
+from bot.registry import CogRegistry
+from bot.simulation import LocalSession, action_record, load_for_scenario
+from moderation.cases import Case, CaseStatus
+from moderation.examples import ExampleSource, LabelledExample
+from moderation.store import store_for
+from tests.cogs.test_classifier_rule import TableClassifier
+from tests.cogs.test_guidelines import community
+
+START = datetime(2026, 3, 2, 9, tzinfo=UTC)
+ACME = Ref("local", "acme")
+UNSURE = "you people are something else"
+ALSO_UNSURE = "you lot are a special kind of team"
+
+
+class Moderated:
+    """A local session of the guidelines cog on a real SQLite file, with what it did."""
+
+    def __init__(self, session: LocalSession, database: Path) -> None:
+        self.session = session
+        self.database = database
+        self.actions: list[dict[str, Any]] = []
+        session.platform.observe(lambda applied: self.actions.append(action_record(applied)))
+
+    async def say(self, author: str, text: str, ident: str) -> None:
+        await self.session.driver.say(author, "general", text, message_id=ident)
+        await self.session.app.bus.join()
+
+    async def command(self, author: str, name: str, **options: Any) -> str:
+        """Run a command and return the private reply it got."""
+        before = len(self.actions)
+        await self.session.driver.command(author, "general", name, options)
+        await self.session.app.bus.join()
+        (reply,) = [a for a in self.actions[before:] if a["action"] == "reply_ephemeral"]
+        return str(reply["content"])
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [a for a in self.actions if a["action"] == kind]
+
+
+@asynccontextmanager
+async def moderated(
+    registry: CogRegistry, database: Path, policy: Path | None = None
+) -> AsyncIterator[Moderated]:
+    classifier = TableClassifier(
+        {
+            UNSURE: {"abuse": 0.78, "spam": 0.02},
+            ALSO_UNSURE: {"abuse": 0.81, "spam": 0.02},
+        }
+    )
+    config: dict[str, Any] = {"cogs": {"welcome": {"enabled": False}}}
+    if policy is not None:
+        config["cogs"]["guidelines"] = {"policy": str(policy)}
+    line = CommunityLine.model_validate(community(config=config))
+    session = await LocalSession.open(
+        line,
+        load_for_scenario(line, registry),
+        registry,
+        start=START,
+        database=database,
+        classifier=classifier,
+    )
+    try:
+        yield Moderated(session, database)
+    finally:
+        await session.close()
+
+
+async def stored(database: Path) -> tuple[list[LabelledExample], list[Case]]:
+    """Open the file again, as a restart would, and read the examples and cases."""
+    storage = await open_storage(database, VirtualClock(START))
+    try:
+        store = store_for(storage)
+        examples = await store.examples.recorded()
+        cases = await store.cases.recent(ACME)
+        return examples, cases[::-1]
+    finally:
+        await storage.close()
+
+
+async def test_a_decision_on_an_unsure_message_removes_it_and_is_kept_as_an_example(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with moderated(registry, database) as bot:
+        await bot.say("alice", UNSURE, "m1")
+        assert bot.of("delete_message") == [], "unsure scores do not act"
+        listing = await bot.command("mod1", "review list")
+        refused = await bot.command("alice", "review decide", item=1, decision="violation")
+        decided = await bot.command(
+            "mod1", "review decide", item=1, decision="violation", note="veiled insult"
+        )
+        again = await bot.command("mod2", "review decide", item=1, decision="ok")
+        emptied = await bot.command("mod1", "review list")
+        kept = [m.content for m in bot.session.community.messages.values()]
+    assert (
+        listing
+        == f'1. [p1] alice - uncertain abuse score 0.78 just under 0.90 (case #1): "{UNSURE}"'
+    )
+    assert refused == "Only a moderator can use /review decide."
+    assert decided == "Review item 1: violation. Case #1 confirmed; the message is removed."
+    assert again == "review item 1 is decided already (violation, by mod1)"
+    assert emptied == "Nothing waits for review."
+    assert UNSURE not in kept
+    (delete,) = bot.of("delete_message")
+    assert (delete["message"], delete["actor"], delete["case"]) == ("m1", "mod1", "#1")
+    notice = bot.of("send_direct_message")[-1]
+    assert notice["member"] == "alice" and "was removed" in notice["content"]
+    assert "/appeal #1" in notice["content"]
+    examples, (case,) = await stored(database)
+    assert examples == [
+        LabelledExample(
+            community=case.community,
+            text=UNSURE,
+            label="abuse",
+            violation=True,
+            source=ExampleSource.REVIEW,
+            decided_by="local:mod1",
+            at=START,
+            rule="abuse-model",
+            case_id=case.id,
+            review_item_id=1,
+        )
+    ]
+    assert case.status is CaseStatus.ACTIVE
+    assert case.points == 0, "confirming adds no points; a moderator can still warn"
+    assert [n.text for n in case.notes] == ["review violation: veiled insult"]
+
+
+async def test_an_ok_decision_keeps_the_message_and_pardons_the_case(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with moderated(registry, database) as bot:
+        await bot.say("alice", UNSURE, "m1")
+        await bot.say("bob", ALSO_UNSURE, "m2")
+        listing = await bot.command("mod1", "review list")
+        unknown = await bot.command("mod1", "review decide", item=7, decision="ok")
+        vague = await bot.command("mod1", "review decide", item=2, decision="maybe")
+        decided = await bot.command("mod2", "review decide", item=2, decision="OK")
+        kept = [m.content for m in bot.session.community.messages.values()]
+    assert [line.split(" - ")[0] for line in listing.splitlines()] == [
+        "1. [p1] alice",
+        "2. [p1] bob",
+    ]
+    assert unknown == "there is no review item 7"
+    assert vague == "the decision must be violation or ok"
+    assert decided == "Review item 2: ok. Case #2 pardoned."
+    assert ALSO_UNSURE in kept
+    examples, cases = await stored(database)
+    assert [(e.text, e.label, e.violation, e.decided_by) for e in examples] == [
+        (ALSO_UNSURE, "abuse", False, "local:mod2")
+    ]
+    assert [c.status for c in cases] == [CaseStatus.REVIEW, CaseStatus.PARDONED]
+
+
+async def test_appeals_decided_keep_the_message_as_an_example_either_way(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with moderated(registry, database) as bot:
+        await bot.say("alice", "what the fuck", "m1")
+        await bot.say("bob", "you absolute m0r0n", "m2")
+        await bot.command("alice", "appeal", case=1, reason="it was a quote")
+        await bot.command("bob", "appeal", case=2, reason="just joking")
+        listing = await bot.command("mod1", "review list")
+        (appeal_item,) = [line for line in listing.splitlines() if "case #1" in line]
+        item = int(appeal_item.split(".", 1)[0])
+        sidestep = await bot.command("mod1", "review decide", item=item, decision="ok")
+        overturned = await bot.command("mod1", "appeal decide", case=1, outcome="overturned")
+        upheld = await bot.command("mod1", "appeal decide", case=2, outcome="upheld")
+        emptied = await bot.command("mod1", "review list")
+    assert appeal_item.endswith('(case #1): "what the fuck"'), "the appeal shows the message"
+    assert sidestep == f"review item {item} is an appeal: decide it with /appeal decide"
+    assert (overturned, upheld) == ("Appeal of case #1: overturned.", "Appeal of case #2: upheld.")
+    assert emptied == "Nothing waits for review.", "deciding an appeal closes its review item"
+    examples, cases = await stored(database)
+    assert [(e.text, e.violation, e.source, e.case_id) for e in examples] == [
+        ("what the fuck", False, ExampleSource.APPEAL, cases[0].id),
+        ("you absolute m0r0n", True, ExampleSource.APPEAL, cases[1].id),
+    ]
+    assert [e.label for e in examples] == [cases[0].rule, cases[1].rule]
+    assert all(e.review_item_id is not None for e in examples)
+
+
+async def test_ok_on_a_sanction_waiting_for_review_lifts_it(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    policy = tmp_path / "ours.toml"
+    policy.write_text(
+        '[policy]\nname = "ours"\nextends = "default"\n'
+        '[[rules]]\nid = "profanity"\nactions = ["timeout:1h", "review"]\n',
+        encoding="utf-8",
+    )
+    database = tmp_path / "steward.db"
+    async with moderated(registry, database, policy) as bot:
+        await bot.say("alice", "what the fuck", "m1")
+        decided = await bot.command("mod1", "review decide", item=1, decision="ok")
+    assert decided == "Review item 1: ok. Case #1 pardoned."
+    assert [(t["duration"], t["reason"]) for t in bot.of("timeout")][1] == (0, "review of case #1")
+    assert bot.of("timeout")[0]["duration"] == 3600
+    examples, (case,) = await stored(database)
+    assert [(e.label, e.violation) for e in examples] == [("profanity", False)]
+    assert case.status is CaseStatus.PARDONED
+    assert [n.text for n in case.notes] == ["review ok: -", "pardoned: found ok on review: -"]
+
+
+async def test_a_member_at_risk_is_never_punished_on_review(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    text = "honestly I can't take this anymore, I want it all to end"
+    async with moderated(registry, database) as bot:
+        await bot.say("bob", text, "m1")
+        decided = await bot.command("mod1", "review decide", item=1, decision="violation")
+        kept = [m.content for m in bot.session.community.messages.values()]
+    assert decided == (
+        "Review item 1: violation. "
+        "Case #1 stays with moderators: nobody is punished for being at risk."
+    )
+    assert text in kept
+    assert bot.of("delete_message") == []
+    examples, (case,) = await stored(database)
+    assert [(e.label, e.violation) for e in examples] == [("self-harm", True)]
+    assert case.status is CaseStatus.REVIEW
