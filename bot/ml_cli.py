@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -19,7 +19,7 @@ EXIT_FAILURE, EXIT_USAGE = 1, 2
 DEFAULT_MODELS = Path("models")
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"steward: {message}", err=True)
     sys.exit(code)
 
@@ -33,7 +33,6 @@ def thresholds_of(policy_name: str) -> Any:
         policy = load_policy(policy_name)
     except PolicyError as error:
         _fail("the policy is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
-        raise  # unreachable: _fail exits
     for compiled in policy.rules:
         if compiled.spec.type == "classifier":
             params: Mapping[str, Any] = compiled.spec.params
@@ -69,6 +68,27 @@ def thresholds_of(policy_name: str) -> Any:
     default=None,
     help="Moderators' decisions as JSON lines ({community, text, label, violation}).",
 )
+@click.option(
+    "--database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Steward's database, to learn from its moderators' decisions (default: the "
+    "config's, when it exists).",
+)
+@click.option(
+    "--heads-only",
+    "heads_only",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Refit only the community heads of this model directory (seconds).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The TOML configuration file whose database to read (default: steward.toml).",
+)
 @click.option("--no-progress", is_flag=True, help="Hide the progress bars.")
 def train_command(
     *,
@@ -77,18 +97,34 @@ def train_command(
     out: Path,
     seed: int,
     decisions_file: Path | None,
+    database: Path | None,
+    heads_only: Path | None,
+    config_path: Path | None,
     no_progress: bool,
 ) -> None:
     """Build a classifier model from packaged data and moderators' decisions.
 
     Writes a versioned model directory with a model card under OUT and points OUT/current
-    at it. The same seed, data and profile give the same model.
+    at it. The same seed, data and profile give the same model. Each community's
+    decisions (from the database, or --decisions) fit that community's own heads, so one
+    community's moderators never change another's scores.
     """
     from policies.classifiers.datasets import DataMissing  # noqa: PLC0415
-    from policies.classifiers.train import PROFILES, Progress, train  # noqa: PLC0415
+    from policies.classifiers.train import PROFILES, Progress, refit_model, train  # noqa: PLC0415
 
+    decisions = (
+        read_decisions(decisions_file)
+        if decisions_file
+        else _stored_decisions(database or _configured_database(config_path))
+    )
+    if heads_only is not None:
+        counts = refit_model(heads_only, decisions or {})
+        click.echo(
+            f"community heads of {heads_only}: "
+            + (", ".join(f"{k} ({n} decisions)" for k, n in counts.items()) or "none")
+        )
+        return
     chosen = PROFILES["quick" if quick else profile]
-    decisions = read_decisions(decisions_file) if decisions_file else None
     try:
         directory = train(
             out,
@@ -100,8 +136,61 @@ def train_command(
         )
     except DataMissing as error:
         _fail(str(error), EXIT_FAILURE)
-        return
     click.echo(f"model written to {directory} ({out / 'current'} points at it)")
+
+
+def _stored_decisions(path: Path) -> dict[str, list[Any]]:
+    """Return the decisions stored in Steward's database, if there is one."""
+    if not path.is_file():
+        return {}
+    import asyncio  # noqa: PLC0415
+
+    return asyncio.run(decisions_from_database(path))
+
+
+def _configured_database(config: Path | None) -> Path:
+    """Return the database the configuration names (steward.toml when none is given)."""
+    from bot.config import ConfigError, load_config  # noqa: PLC0415
+    from bot.registry import CogRegistry  # noqa: PLC0415
+
+    file = config or Path("steward.toml")
+    if not file.is_file():
+        if config is not None:
+            _fail(f"{config}: no such configuration file")
+        return Path("steward.db")
+    try:
+        return load_config(file, CogRegistry.discover()).config.steward.database
+    except ConfigError as error:
+        _fail("the configuration is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
+
+
+async def decisions_from_database(path: Path) -> dict[str, list[Any]]:
+    """Read moderators' decisions from a database; the latest per message and label wins."""
+    from bot.app import open_storage  # noqa: PLC0415
+    from bot.core.clock import SystemClock  # noqa: PLC0415
+    from moderation.store import store_for  # noqa: PLC0415
+    from policies.classifiers.datasets import Example  # noqa: PLC0415
+    from policies.classifiers.model import community_key  # noqa: PLC0415
+
+    storage = await open_storage(path, SystemClock())
+    try:
+        stored = await store_for(storage).examples.recorded()
+    finally:
+        await storage.close()
+    latest: dict[tuple[str, str, str], Any] = {}
+    for example in stored:  # oldest first, so a later decision replaces an earlier one
+        key = community_key(example.community)
+        latest[key, example.label, example.text] = Example(
+            text=example.text,
+            label=example.label,
+            value=int(example.violation),
+            language=example.language,
+            source=f"community:{key}",
+        )
+    grouped: dict[str, list[Any]] = {}
+    for (key, _, _), example in latest.items():
+        grouped.setdefault(key, []).append(example)
+    return grouped
 
 
 def read_decisions(path: Path) -> dict[str, list[Any]]:
@@ -123,7 +212,6 @@ def read_decisions(path: Path) -> dict[str, list[Any]]:
             )
         except (ValueError, KeyError, TypeError) as error:
             _fail(f"{path}:{number}: not a decision: {error}")
-            raise  # unreachable: _fail exits
         grouped.setdefault(str(row["community"]), []).append(example)
     return grouped
 
@@ -166,7 +254,6 @@ def eval_command(model_path: Path, policy_name: str, only: Sequence[str], as_jso
         model = load_model(model_path)
     except ModelMissing as error:
         _fail(str(error), EXIT_FAILURE)
-        return
     parts = set(only) or {"abuse", "spam", "chat_spam", "languages"}
     results: dict[str, Any] = {"model": model.card.name, "policy": policy_name}
     try:
@@ -180,7 +267,6 @@ def eval_command(model_path: Path, policy_name: str, only: Sequence[str], as_jso
             results["abuse_by_language"] = evaluate.evaluate_languages(model, thresholds)
     except DataMissing as error:
         _fail(str(error), EXIT_FAILURE)
-        return
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
     else:

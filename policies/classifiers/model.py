@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bot.core.protocols import TextScores
+from bot.core.refs import Ref
 from policies.classifiers.card import ModelCard
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel
@@ -34,6 +35,7 @@ ENGLISH_FILE = "english.json"
 MULTILINGUAL_FILE = "multilingual.json"
 COMMUNITIES_DIR = "communities"
 _LATIN = re.compile(r"[A-Za-z]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class ModelMissing(RuntimeError):
@@ -56,6 +58,11 @@ class MultilingualPath(Protocol):
     ) -> Mapping[str, FloatArray]:
         """Return calibrated probabilities per label for folded texts."""
         ...
+
+
+def community_key(community: Ref) -> str:
+    """Return the name of a community's heads (a file name: ``discord-1234``)."""
+    return _UNSAFE.sub("_", f"{community.platform}-{community.id}")
 
 
 def goes_english(text: str, language: str | None) -> bool:
@@ -111,7 +118,8 @@ class StewardTextModel:
 
         Args:
             texts: Texts as posted or folded.
-            community: The community key, to apply its moderators' head when it has one.
+            community: The community's key (:func:`community_key`), to apply the heads
+                learnt from its moderators when it has them.
 
         Returns:
             One result per text, in order.

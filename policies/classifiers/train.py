@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -274,9 +274,12 @@ def train(
             data=_data_uses(data),
             metrics={"validation": metrics},
         )
-        card.save(work)
         if decisions:
-            refit_communities(work, decisions, labels=labels, encoder=encoder, replay=replay)
+            counts = refit_communities(
+                work, decisions, labels=labels, encoder=encoder, replay=replay
+            )
+            card = replace(card, communities=counts)
+        card.save(work)
         if final.exists():
             shutil.rmtree(final)
         os.replace(work, final)
@@ -429,6 +432,24 @@ def _point_current(out: Path, final: Path) -> None:
     fresh.unlink(missing_ok=True)
     fresh.symlink_to(final.name, target_is_directory=True)
     os.replace(fresh, link)
+
+
+def refit_model(directory: Path, decisions: Mapping[str, Sequence[Example]]) -> dict[str, int]:
+    """Refit the community heads of an existing model directory from decisions, in seconds.
+
+    The encoder and the base scorers stay as they are; the card records the new counts.
+    A running bot picks the heads up on its next start or reload.
+    """
+    from policies.classifiers.model import load_model  # noqa: PLC0415
+
+    model = load_model(directory)
+    replay = dict(np.load(directory / REPLAY_FILE))
+    counts = refit_communities(
+        directory, decisions, labels=model.english, encoder=model.encoder, replay=replay
+    )
+    card = ModelCard.load(directory)
+    replace(card, communities=counts).save(directory)
+    return counts
 
 
 def refit_communities(
