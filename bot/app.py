@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.audited import AuditedGateway
+from bot.classifier import ModelLoader, configured_classifier
 from bot.config import ConfigError, LoadedConfig
 from bot.core.bus import EventBus
 from bot.core.cog import Storage
 from bot.core.commands import commands_of
 from bot.core.events import Event
-from bot.core.protocols import Classifier, Clock, Gateway
+from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway
 from bot.core.refs import Ref
 from bot.core.timers import TimerWheel
 from bot.registry import CogRegistry
@@ -71,7 +72,13 @@ class App:
         clock: The clock (system or virtual).
         load_config: Reads the configuration again, for reloads; ``None`` disables them.
         bus: The event bus; built from the config when not given.
-        classifier: The text classifier, if one is configured.
+        classifier: A text classifier to use (the caller closes it). When ``None``, the
+            app loads the model the ``[classifier]`` section names, if any, serves it to
+            every community and closes it on :meth:`stop`.
+        model_loader: Loads that model's directory (the ml extra's loader by default).
+
+    Raises:
+        ConfigError: If the configured model cannot be loaded.
     """
 
     def __init__(
@@ -85,6 +92,7 @@ class App:
         load_config: Callable[[], LoadedConfig] | None = None,
         bus: EventBus | None = None,
         classifier: Classifier | None = None,
+        model_loader: ModelLoader | None = None,
     ) -> None:
         settings = loaded.config.bus
         self.loaded = loaded
@@ -102,8 +110,20 @@ class App:
         self._by_ref: dict[Ref, str] = {}
         self._gateways = dict(gateways)
         self._load_config = load_config
+        # One model in memory and one worker thread for every community of the process.
+        self._own_classifier = (
+            configured_classifier(loaded, model_loader) if classifier is None else None
+        )
+        scoring = loaded.config.classifier
         self._services = Services(
-            bus=self.bus, clock=clock, timers=self.timers, storage=storage, classifier=classifier
+            bus=self.bus,
+            clock=clock,
+            timers=self.timers,
+            storage=storage,
+            classifier=self._own_classifier if classifier is None else classifier,
+            classifier_settings=ClassifierSettings(
+                timeout=scoring.timeout, on_timeout=scoring.on_timeout
+            ),
         )
         system = SystemCommands(self)
         self._system = {
@@ -117,14 +137,21 @@ class App:
         for key in self.loaded.config.communities:
             await self._start_community(self.loaded, key)
 
+    @property
+    def classifier(self) -> Classifier | None:
+        """Return the text classifier every community shares, if there is one."""
+        return self._services.classifier
+
     async def stop(self) -> None:
-        """Drain the bus and unload every cog."""
+        """Drain the bus, unload every cog and close the classifier the app loaded."""
         await self.bus.join()
         for runtime in self.runtimes.values():
             await runtime.stop()
         self.runtimes.clear()
         self._by_ref.clear()
         await self.bus.close()
+        if self._own_classifier is not None:
+            self._own_classifier.close()
 
     async def ingest(self, event: Event, *, dedupe: bool = False) -> bool:
         """Hand an event from an adapter to the bus.
@@ -165,6 +192,8 @@ class App:
             except ConfigError as error:
                 return ReloadReport(ok=False, errors=[str(p) for p in error.problems])
         report = ReloadReport(ok=True)
+        if loaded.config.classifier != self.loaded.config.classifier:
+            logger.warning("the [classifier] section changed: it takes effect on a restart")
         new_keys = set(loaded.config.communities)
         for key in list(self.runtimes):
             if key not in new_keys:

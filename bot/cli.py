@@ -107,6 +107,12 @@ def check_config(config_path: Path | None) -> None:
     config = loaded.config
     click.echo(f"{loaded.source}: valid")
     click.echo(f"database: {config.steward.database}")
+    scoring = config.classifier
+    if scoring.model_path is not None:
+        click.echo(
+            f"classifier: {scoring.model_path} (timeout {scoring.timeout:g}s, "
+            f"then {scoring.on_timeout}; loaded when Steward starts)"
+        )
     for key, community in config.communities.items():
         cogs = ", ".join(loaded.cogs[key]) or "none"
         click.echo(f"community {key}: {community.platform} {community.id or key}; cogs: {cogs}")
@@ -185,11 +191,17 @@ def _read(path: Path) -> str:
     is_flag=True,
     help="Print the actions as JSON lines instead of a transcript.",
 )
-def demo(as_json: bool) -> None:
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A classifier model directory for the policy's classifier rules.",
+)
+def demo(as_json: bool, model: Path | None) -> None:
     """Play the bundled demo community and print what Steward did."""
     from bot.demo import run_demo  # noqa: PLC0415
 
-    _run(run_demo(_registry(), sys.stdout, as_json=as_json))
+    _run(run_demo(_registry(), sys.stdout, as_json=as_json, model=model))
 
 
 @main.command("console")
@@ -272,18 +284,68 @@ def reload_command(config_path: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.option("--only", multiple=True, help="Run only the named cases (repeatable).")
 @click.option("--quick", is_flag=True, help="Smaller workloads, for a smoke test.")
-def bench(as_json: bool, only: tuple[str, ...], quick: bool) -> None:
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    envvar="STEWARD_MODEL",
+    default=None,
+    help="A classifier model directory for the classifier case (env STEWARD_MODEL).",
+)
+def bench(as_json: bool, only: tuple[str, ...], quick: bool, model: Path | None) -> None:
     """Measure throughput and latency; each result has a name, a value and a unit."""
     from bot.bench import run_benchmarks  # noqa: PLC0415
 
-    results = _run(run_benchmarks(_registry(), only=set(only), quick=quick))
+    results = _run(run_benchmarks(_registry(), only=set(only), quick=quick, model=model))
     if as_json:
         import json  # noqa: PLC0415
 
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         for result in results:
-            click.echo(f"{result.name:<40} {result.value:>14,.1f} {result.unit}")
+            if result.unit == "skipped":
+                click.echo(f"{result.name:<40} skipped: {result.detail}")
+            else:
+                click.echo(f"{result.name:<40} {result.value:>14,.1f} {result.unit}")
+
+
+@main.command("classify")
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The model directory (default: [classifier] model in the configuration).",
+)
+@config_option
+def classify(source: Any, model_path: Path | None, config_path: Path | None) -> None:
+    """Score SOURCE's {"id": ..., "text": ...} JSON lines (stdin when - or absent).
+
+    Writes {"id": ..., "scores": {label: p}, "lang": ..., "model": ...} lines to stdout in
+    input order. Bad lines are reported on stderr with their number and skipped; the exit
+    code is then 1.
+    """
+    from bot.classifier import ModelUnavailable, open_classifier  # noqa: PLC0415
+    from bot.classify import classify_lines  # noqa: PLC0415
+
+    section = _load(config_path, _registry()).config.classifier
+    path = model_path or section.model_path
+    if path is None:
+        _fail("no model: pass --model or set [classifier] model in the configuration")
+    try:
+        service = open_classifier(path, max_batch=section.max_batch)
+    except ModelUnavailable as error:
+        _fail(str(error))
+
+    def report(line: int, reason: str) -> None:
+        click.echo(f"line {line}: {reason}", err=True)
+
+    try:
+        bad = _run(classify_lines(source, service, sys.stdout, report))
+    finally:
+        service.close()
+    if bad:
+        sys.exit(EXIT_FAILURE)
 
 
 @main.command("replay")

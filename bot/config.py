@@ -86,6 +86,20 @@ class BusSection(_Section):
     handler_timeout: float = Field(30.0, gt=0)
 
 
+class ClassifierSection(_Section):
+    """The text model behind ``classifier`` rules: loaded once, shared by every community."""
+
+    model: str = ""
+    timeout: float = Field(2.0, gt=0)
+    on_timeout: Literal["review", "rules"] = "review"
+    max_batch: int = Field(16, ge=1, le=1024)
+
+    @property
+    def model_path(self) -> Path | None:
+        """Return the model directory, or ``None`` when no classifier is configured."""
+        return Path(self.model) if self.model.strip() else None
+
+
 class _PlatformSection(_Section):
     """Refuse literal secrets with a message that says where they belong."""
 
@@ -181,6 +195,7 @@ class Config(_Section):
 
     steward: StewardSection = StewardSection()
     bus: BusSection = BusSection()
+    classifier: ClassifierSection = ClassifierSection()
     discord: DiscordSection = DiscordSection()
     slack: SlackSection = SlackSection()
     communities: dict[str, CommunitySection] = Field(default_factory=dict)
@@ -203,6 +218,14 @@ class LoadedConfig:
     def community(self, key: str) -> CommunityInfo:
         """Return the core's view of a configured community."""
         return self.config.communities[key].info(key)
+
+
+def locate_in(loaded: LoadedConfig, path: tuple[str, ...]) -> int | None:
+    """Return the line of a key in the config file the app was loaded from, if readable."""
+    try:
+        return locate(Path(loaded.source).read_text(encoding="utf-8"), path)
+    except OSError:
+        return None
 
 
 def load_config(path: Path | str, registry: CogRegistry) -> LoadedConfig:
@@ -262,6 +285,18 @@ def validate_config(
     except ValidationError as error:
         raise ConfigError(_problems(error, (), source, text)) from error
     problems: list[ConfigProblem] = []
+    if config.classifier.timeout >= config.bus.handler_timeout:
+        # Waiting for scores runs as a bus handler: past the handler timeout it would be
+        # cancelled before its own timeout could fall back to the rules.
+        timeout = ("classifier", "timeout")
+        problems.append(
+            ConfigProblem(
+                source,
+                ".".join(timeout),
+                locate(text, timeout) if text else None,
+                f"must be shorter than bus.handler_timeout ({config.bus.handler_timeout:g}s)",
+            )
+        )
     cogs: dict[str, dict[str, CogSettings]] = {}
     for key, community in config.communities.items():
         cogs[key] = _community_cogs(

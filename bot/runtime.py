@@ -17,7 +17,7 @@ from bot.core.cog import Cog, CogContext, CogSettings, Storage
 from bot.core.commands import CommandContext, CommandError, CommandSpec, parse_options
 from bot.core.community import CommunityInfo, Permission
 from bot.core.events import CommandInvoked
-from bot.core.protocols import Classifier, Clock, Gateway, Timers
+from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway, Timers
 from bot.registry import CogRegistry
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class Services:
     timers: Timers
     storage: Storage
     classifier: Classifier | None = None
+    classifier_settings: ClassifierSettings = field(default_factory=ClassifierSettings)
 
 
 class CommunityRuntime:
@@ -168,6 +169,8 @@ class CommunityRuntime:
             storage=self._services.storage,
             publish=self._services.bus.publish,
             classifier=self._services.classifier,
+            classifier_settings=self._services.classifier_settings,
+            detach=self._services.bus.detach,
             log=logging.getLogger(f"steward.cogs.{name}"),
         )
 

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.app import App, open_storage
-from bot.config import ConfigError, ConfigProblem, LoadedConfig, load_config
+from bot.config import ConfigError, ConfigProblem, LoadedConfig, load_config, locate_in
 from bot.core.clock import SystemClock
 from bot.core.protocols import Clock, Gateway
-from bot.core.toml_lines import locate
 from bot.registry import CogRegistry
 
 logger = logging.getLogger(__name__)
@@ -42,14 +41,6 @@ class Connection(Protocol):
 Connector = Callable[[LoadedConfig, Clock], Awaitable[Connection]]
 CONNECTORS: dict[str, Connector] = {}
 """Platform name to a coroutine that connects to it; adapters register themselves here."""
-
-
-def locate_in(loaded: LoadedConfig, path: tuple[str, ...]) -> int | None:
-    """Return the line of a key in the config file the app was loaded from, if readable."""
-    try:
-        return locate(Path(loaded.source).read_text(encoding="utf-8"), path)
-    except OSError:
-        return None
 
 
 def pid_file(database: Path) -> Path:

@@ -180,7 +180,11 @@ class LocalSession:
             database: The SQLite file to use; a temporary one when ``None``.
             workers: Bus workers; one keeps the output deterministic.
             reload: Reads the configuration again for ``/steward reload`` and SIGHUP.
-            classifier: The text classifier for ``classifier`` rules, if any.
+            classifier: The text classifier for ``classifier`` rules; when ``None``, the
+                app loads the model the configuration names, if any.
+
+        Raises:
+            bot.config.ConfigError: If the configured model cannot be loaded.
         """
         clock = VirtualClock(start)
         scratch = None
@@ -199,16 +203,22 @@ class LocalSession:
         bus = EventBus(
             workers=workers, capacity=settings.capacity, handler_timeout=settings.handler_timeout
         )
-        app = App(
-            loaded,
-            registry=registry,
-            storage=storage,
-            gateways={"local": platform},
-            clock=clock,
-            bus=bus,
-            load_config=reload,
-            classifier=classifier,
-        )
+        try:
+            app = App(
+                loaded,
+                registry=registry,
+                storage=storage,
+                gateways={"local": platform},
+                clock=clock,
+                bus=bus,
+                load_config=reload,
+                classifier=classifier,
+            )
+        except BaseException:  # the configured model could not load: leave nothing open
+            await storage.close()
+            if scratch is not None:
+                scratch.cleanup()
+            raise
         await app.start()
         driver = LocalDriver(platform, community, loaded.community(line.name), clock, app.ingest)
         return cls(

@@ -7,19 +7,24 @@ history, appeals, the review queue, and the policy itself.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.core.cog import listener
 from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
-from bot.core.models import Message
+from bot.core.models import Member, Message
+from bot.core.protocols import Classifier, ClassifierError
 from cogs._case_commands import CaseCommands
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
 from cogs._review_commands import ReviewCommands
+from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
+from policies.engine import PolicyEngine
 from policies.normalize import normalize
+from policies.verdict import Verdict
 
 
 class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands):
@@ -68,22 +73,91 @@ class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands
     async def _judge(
         self, message: Message, text: Text, event: MessageCreated | MessageEdited
     ) -> None:
-        scores = None
-        classifier = self.ctx.classifier
-        if self.engine.needs_scores and classifier is not None:
-            (scored,) = await classifier.score([text.folded])
-            scores = scored.scores
+        """Judge by the rules at once; then, off the bus's worker, by the classifier's scores.
+
+        The rules that need no scores act without waiting for the model, so a slow model
+        never holds up the rules, on this message or the next. The rules that need scores
+        are judged apart, each rule once per message. A message the rules already removed
+        is not scored: nothing is left to act on, and a second case would punish it twice.
+        """
+        is_staff = self.ctx.community.is_staff(message.author)
         verdict = self.engine.judge_message(
             message,
             community=self.ctx.community.ref,
-            is_staff=self.ctx.community.is_staff(message.author),
+            is_staff=is_staff,
             ctx=self.windows.moved_to(event.at),
             text=text,
-            scores=scores,
         )
-        if verdict.matches:
-            await self.enforcer.enforce(verdict, message.author)
-            await self.arm_timer()
+        cases = await self._enforce(verdict, message.author)
+        removed = any(a.kind == "delete_message" for case in cases for a in case.actions)
+        classifier = self.ctx.classifier
+        engine = self.engine  # the policy in force when the message came
+        if classifier is None or removed or not engine.wants_scores(message, is_staff=is_staff):
+            return
+
+        async def by_scores(_: MessageCreated | MessageEdited) -> None:
+            await self._judge_scores(
+                message, text, event, classifier=classifier, engine=engine, is_staff=is_staff
+            )
+
+        if self.ctx.detach is None:
+            await by_scores(event)
+        else:
+            self.ctx.detach(by_scores, event, f"{self.name}.scores")
+
+    async def _judge_scores(
+        self,
+        message: Message,
+        text: Text,
+        event: MessageCreated | MessageEdited,
+        *,
+        classifier: Classifier,
+        engine: PolicyEngine,
+        is_staff: bool,
+    ) -> None:
+        """Judge the rules that need scores; without scores, fall back to the rules alone."""
+        settings = self.ctx.classifier_settings
+        community = self.ctx.community.ref
+        try:
+            async with asyncio.timeout(settings.timeout):
+                (scored,) = await classifier.score([text.folded])
+        except TimeoutError:
+            why = f"the classifier did not answer within {settings.timeout:g}s"
+        except ClassifierError as error:
+            why = f"the classifier did not answer ({error})"
+        except Exception as error:  # any Classifier implementation: never lose the message
+            self.log.exception("the classifier failed on message %s", message.ref)
+            why = f"the classifier failed ({type(error).__name__})"
+        else:
+            # The message is in the windows by now; rules that need scores do not count it.
+            verdict = engine.judge_scores(
+                message,
+                community=community,
+                is_staff=is_staff,
+                ctx=self.windows.moved_to(event.at),
+                text=text,
+                scored=scored,
+            )
+            await self._enforce(verdict, message.author)
+            return
+        self.log.warning("message %s judged by the rules alone: %s", message.ref, why)
+        if settings.on_timeout == "review":
+            verdict = engine.judge_unscored(
+                message,
+                community=community,
+                is_staff=is_staff,
+                text=text,
+                reason=f"{why}; judged by the rules alone",
+            )
+            await self._enforce(verdict, message.author)
+
+    async def _enforce(self, verdict: Verdict, member: Member) -> list[Case]:
+        """Enforce a verdict that has matches and arm the timer for what it scheduled."""
+        if not verdict.matches:
+            return []
+        cases = await self.enforcer.enforce(verdict, member)
+        await self.arm_timer()
+        return cases
 
     @listener(MemberJoined)
     async def on_join(self, event: MemberJoined) -> None:

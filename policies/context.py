@@ -38,6 +38,8 @@ class Subject:
         text: Its text, normalized once for every rule.
         is_staff: Whether the author moderates this community.
         scores: Classifier scores per label, when a classifier ran on it.
+        language: The language the classifier judged the text in, when it said.
+        model: The model and version that gave the scores (``id@version``), when known.
     """
 
     message: Message
@@ -45,6 +47,8 @@ class Subject:
     text: Text
     is_staff: bool = False
     scores: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    language: str | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

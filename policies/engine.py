@@ -6,10 +6,13 @@ The engine normalizes a message once, runs every rule in scope, and returns a
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 from bot.core.models import Member, Message
+from bot.core.protocols import TextScores
 from bot.core.refs import Ref
 from policies.context import Context, Subject, Text
 from policies.normalize import normalize
@@ -35,12 +38,12 @@ class PolicyEngine:
         self._message_rules = [
             _Scoped(r) for r in policy.rules if type(r.rule).evaluate is not Rule.evaluate
         ]
-        # The rules to ask, worked out once for staff or not, with scores or without (a
-        # classifier rule cannot match without scores): unscoped ones as bare calls.
+        # The rules to ask, worked out once for staff or not and for each part of the
+        # policy (a classifier rule cannot match without scores): unscoped ones as bare calls.
         self._plans = {
-            (staff, scored): _plan(self._message_rules, staff=staff, scored=scored)
+            (staff, part): _plan(self._message_rules, staff=staff, part=part)
             for staff in (False, True)
-            for scored in (False, True)
+            for part in _Part
         }
         self._join_rules = [
             r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
@@ -74,16 +77,93 @@ class PolicyEngine:
         Returns:
             The verdict, its matches most severe first.
         """
-        text = text or normalize(message.content)
+        subject = Subject(
+            message=message,
+            member=message.author,
+            text=text or normalize(message.content),
+            is_staff=is_staff,
+            scores=scores or _NO_SCORES,
+        )
+        part = _Part.ALL if scores else _Part.RULES
+        return self._judge(subject, community, ctx, self._plans[(is_staff, part)])
+
+    def wants_scores(self, message: Message, *, is_staff: bool) -> bool:
+        """Return whether a rule that needs classifier scores applies to this message."""
+        everywhere, somewhere = self._plans[(is_staff, _Part.SCORES)]
+        return bool(everywhere) or any(s.covers(message, message.author.roles) for s in somewhere)
+
+    def judge_scores(
+        self,
+        message: Message,
+        *,
+        community: Ref,
+        is_staff: bool,
+        ctx: Context,
+        text: Text,
+        scored: TextScores,
+    ) -> Verdict:
+        """Judge one message by the rules that need classifier scores, and only by them.
+
+        The guidelines cog judges the other rules first, without waiting for the model;
+        this is the second part, so no rule is judged twice for one message.
+
+        Args:
+            message: The message.
+            community: Where it was posted.
+            is_staff: Whether its author moderates here.
+            ctx: Recent activity, read-only.
+            text: The normalized text.
+            scored: What the classifier said about the text.
+        """
         subject = Subject(
             message=message,
             member=message.author,
             text=text,
             is_staff=is_staff,
-            scores=scores or _NO_SCORES,
+            scores=scored.scores,
+            language=scored.language,
+            model=scored.model,
         )
+        return self._judge(subject, community, ctx, self._plans[(is_staff, _Part.SCORES)])
+
+    def judge_unscored(
+        self, message: Message, *, community: Ref, is_staff: bool, text: Text, reason: str
+    ) -> Verdict:
+        """Hand a message to review because the scores its classifier rules need never came.
+
+        Every rule that needs scores and applies to the message gives a review match
+        saying why; rules in shadow mode give none (a trial should not ask moderators).
+
+        Args:
+            message: The message.
+            community: Where it was posted.
+            is_staff: Whether its author moderates here.
+            text: The normalized text.
+            reason: Why there are no scores, in words a moderator can read.
+        """
+        everywhere, somewhere = self._plans[(is_staff, _Part.SCORES)]
+        applying = [compiled for _, compiled in everywhere] + [
+            s.compiled for s in somewhere if s.covers(message, message.author.roles)
+        ]
+        hit = Hit(reason=reason, evidence={"unscored": reason}, review=True)
+        matches = [self._match(compiled, hit) for compiled in applying]
+        return self._verdict(
+            message,
+            community,
+            text,
+            [m for m in matches if m.mode is not Mode.SHADOW],
+        )
+
+    def _judge(
+        self,
+        subject: Subject,
+        community: Ref,
+        ctx: Context,
+        plan: tuple[list[_Call], list[_Scoped]],
+    ) -> Verdict:
+        message = subject.message
         matches = []
-        everywhere, somewhere = self._plans[(is_staff, bool(scores))]
+        everywhere, somewhere = plan
         for evaluate, compiled in everywhere:
             hit = evaluate(subject, ctx)
             if hit is not None:
@@ -93,6 +173,10 @@ class PolicyEngine:
                 hit = scoped.evaluate(subject, ctx)
                 if hit is not None:
                     matches.append(self._match(scoped.compiled, hit))
+        return self._verdict(message, community, subject.text, matches)
+
+    @staticmethod
+    def _verdict(message: Message, community: Ref, text: Text, matches: list[Match]) -> Verdict:
         if len(matches) > 1:
             matches.sort(key=lambda m: -m.severity.rank)
         return Verdict(
@@ -174,12 +258,24 @@ class _Scoped:
 _Call = tuple[Callable[[Subject, Context], Hit | None], CompiledRule]
 
 
-def _plan(rules: list[_Scoped], *, staff: bool, scored: bool) -> tuple[list[_Call], list[_Scoped]]:
+class _Part(enum.Enum):
+    """Which of a policy's message rules a judgement asks."""
+
+    RULES = "rules that need no scores"
+    SCORES = "rules that need scores"
+    ALL = "every rule"
+
+    def includes(self, rule: Rule[Any]) -> bool:
+        """Return whether a rule belongs to this part."""
+        if self is _Part.ALL:
+            return True
+        return rule.needs_scores == (self is _Part.SCORES)
+
+
+def _plan(rules: list[_Scoped], *, staff: bool, part: _Part) -> tuple[list[_Call], list[_Scoped]]:
     """Split the rules that apply into unscoped calls and rules that check their scope."""
     chosen = [
-        r
-        for r in rules
-        if (r.applies_to_staff or not staff) and (scored or not r.compiled.rule.needs_scores)
+        r for r in rules if (r.applies_to_staff or not staff) and part.includes(r.compiled.rule)
     ]
     return [(r.evaluate, r.compiled) for r in chosen if not r.scoped], [
         r for r in chosen if r.scoped

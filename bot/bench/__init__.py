@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.registry import CogRegistry
@@ -21,7 +22,8 @@ class BenchResult:
     Attributes:
         name: A stable name (``bus.events_per_second``).
         value: The figure.
-        unit: Its unit (``events/s``, ``ms``, ``MB``).
+        unit: Its unit (``events/s``, ``ms``, ``MB``); ``skipped`` for a case that could
+            not run, with the reason in ``detail``.
         detail: What was measured, in words, for the JSON report.
     """
 
@@ -37,10 +39,17 @@ class BenchResult:
 
 @dataclass(frozen=True, slots=True)
 class BenchOptions:
-    """What every case gets: the cog registry and whether to run a small workload."""
+    """What every case gets.
+
+    Attributes:
+        registry: The cog registry.
+        quick: Run a small workload.
+        model: A classifier model directory, for the cases that need one.
+    """
 
     registry: CogRegistry
     quick: bool
+    model: Path | None = None
 
 
 BenchCase = Callable[[BenchOptions], Awaitable[list[BenchResult]]]
@@ -60,21 +69,21 @@ def case(name: str) -> Callable[[BenchCase], BenchCase]:
 
 
 async def run_benchmarks(
-    registry: CogRegistry, *, only: set[str], quick: bool
+    registry: CogRegistry, *, only: set[str], quick: bool, model: Path | None = None
 ) -> list[BenchResult]:
     """Run the selected cases (all when ``only`` is empty) in name order.
 
     Raises:
         ValueError: If ``only`` names an unknown case.
     """
-    from bot.bench import cases, rules  # noqa: F401, PLC0415 - registers the built-in cases
+    from bot.bench import cases, classifier, rules  # noqa: F401, PLC0415 - registers the cases
 
     unknown = only - set(CASES)
     if unknown:
         known = ", ".join(sorted(CASES))
         raise ValueError(f"unknown benchmark case(s): {', '.join(sorted(unknown))}; known: {known}")
     results: list[BenchResult] = []
-    options = BenchOptions(registry=registry, quick=quick)
+    options = BenchOptions(registry=registry, quick=quick, model=model)
     for name in sorted(CASES):
         if not only or name in only:
             gc.collect()  # start each case clean, not paying for the last one's garbage

@@ -3,7 +3,9 @@
 The bus keeps one bounded pool of work: publishing waits while the pool is full
 (back-pressure reaches the adapter, which slows its reads instead of piling up tasks),
 a fixed set of workers runs handlers concurrently, and a handler that raises or times
-out is logged and never stops the others.
+out is logged and never stops the others. A handler that must wait on something slow
+(a model's scores) can detach the rest of its work, so its worker moves on to the next
+event; ``join`` still waits for detached work.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class EventBus:
         self._handler_timeout = handler_timeout
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._detached: set[asyncio.Task[None]] = set()
         self._running = 0
         self._subs: dict[type[Event], dict[Ref | None, list[Subscription]]] = defaultdict(
             lambda: defaultdict(list)
@@ -141,8 +144,12 @@ class EventBus:
             self._tasks.append(asyncio.create_task(self._work(), name=f"bus-worker-{index}"))
 
     async def join(self) -> None:
-        """Wait until every queued handler run, and what it published, has finished."""
-        await self._queue.join()
+        """Wait until every queued or detached handler run, and what it published, has finished."""
+        while True:
+            await self._queue.join()
+            if not self._detached:
+                return
+            await asyncio.wait(set(self._detached))
 
     async def close(self) -> None:
         """Finish queued work, then stop the workers."""
@@ -155,8 +162,8 @@ class EventBus:
 
     @property
     def pending(self) -> int:
-        """Return how many handler runs are waiting or running."""
-        return self._queue.qsize() + self._running
+        """Return how many handler runs are waiting or running, detached ones included."""
+        return self._queue.qsize() + self._running + len(self._detached)
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -173,6 +180,26 @@ class EventBus:
             if waits:
                 await self._capacity.acquire()
             self._queue.put_nowait(_Job(sub.handler, sub.name, event, waits))
+
+    def detach(self, handler: Handler, event: Event, name: str) -> None:
+        """Run ``handler(event)`` as its own task, outside the worker pool.
+
+        For the part of a handler's work that mostly waits (on a model, say): the worker
+        that called this goes back to the queue at once, so later events are not held up.
+        A detached run is timed out, logged and counted like any handler run, and
+        :meth:`join` waits for it. It takes no capacity: the caller bounds how many it
+        starts (the classifier refuses work beyond its own queue).
+
+        Raises:
+            RuntimeError: If the bus is not started.
+        """
+        if not self._tasks:
+            raise RuntimeError("the bus is not started; call start() first")
+        task = asyncio.create_task(
+            self._run(_Job(handler, name, event, holds_slot=False)), name=f"bus-detached:{name}"
+        )
+        self._detached.add(task)
+        task.add_done_callback(self._detached.discard)
 
     async def _work(self) -> None:
         _inside_handler.set(True)

@@ -18,12 +18,14 @@ from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeVar
 
 from bot.core.actions import ActionResult, PostMessage
+from bot.core.bus import Handler
 from bot.core.commands import CommandSpec, attribute_names, commands_of
 from bot.core.community import CommunityInfo
 from bot.core.events import Event
 from bot.core.protocols import (
     AuditLogRepository,
     Classifier,
+    ClassifierSettings,
     Clock,
     CogStateRepository,
     EventLedgerRepository,
@@ -80,6 +82,10 @@ class CogContext:
         storage: The storage backend.
         publish: Puts a derived event on the bus.
         classifier: The text classifier, when one is configured.
+        classifier_settings: How long to wait for its scores, and what to do without them.
+        detach: Runs ``handler(event)`` outside the bus's workers (see
+            :meth:`~bot.core.bus.EventBus.detach`), for work that waits on something slow;
+            ``None`` where there is no bus, and the cog awaits such work in place.
         log: A logger named after the cog.
     """
 
@@ -91,6 +97,8 @@ class CogContext:
     storage: Storage
     publish: Callable[[Event], Awaitable[None]]
     classifier: Classifier | None = None
+    classifier_settings: ClassifierSettings = field(default_factory=ClassifierSettings)
+    detach: Callable[[Handler, Event, str], None] | None = None
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("steward.cog"))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.core.actions import Action, ActionResult
 from bot.core.capabilities import Capabilities
@@ -87,9 +87,34 @@ class TextScores:
     model: str | None = None
 
 
-@runtime_checkable
-class Classifier(Protocol):
-    """Score texts per label with a model; scores are calibrated probabilities."""
+class ClassifierError(Exception):
+    """The classifier gave no scores for a request; the rules alone judge the message."""
+
+
+class ClassifierBusy(ClassifierError):
+    """Too many texts already wait for the classifier; the request was refused at once."""
+
+
+class ClassifierFailed(ClassifierError):
+    """The model raised on the request's batch, or the classifier was closed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClassifierSettings:
+    """How cogs wait for the classifier.
+
+    Attributes:
+        timeout: Seconds to wait for a message's scores before judging it by the rules alone.
+        on_timeout: What then: ``"review"`` also hands the message to moderators,
+            ``"rules"`` only logs it.
+    """
+
+    timeout: float = 2.0
+    on_timeout: Literal["review", "rules"] = "review"
+
+
+class ModelIdentity(Protocol):
+    """Name a model as case evidence records it, and say what it scores."""
 
     @property
     def model_id(self) -> str:
@@ -105,6 +130,14 @@ class Classifier(Protocol):
     def labels(self) -> tuple[str, ...]:
         """Return the labels this model scores (``"abuse"``, ``"spam"``, ...)."""
         ...
+
+
+@runtime_checkable
+class Classifier(ModelIdentity, Protocol):
+    """Score texts per label with a model; scores are calibrated probabilities.
+
+    ``score`` raises :class:`ClassifierError` (busy, failed) when it cannot answer.
+    """
 
     async def score(self, texts: Sequence[str]) -> list[TextScores]:
         """Return the scores of each text, in order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from importlib import resources
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.adapters.local.scenario import EventLine, MessageLine, event_time
@@ -20,14 +21,22 @@ def scenario_lines() -> list[str]:
     return resources.files(__package__).joinpath(SCENARIO).read_text(encoding="utf-8").splitlines()
 
 
-async def run_demo(registry: CogRegistry, out: TextIO, *, as_json: bool = False) -> None:
+async def run_demo(
+    registry: CogRegistry, out: TextIO, *, as_json: bool = False, model: Path | None = None
+) -> None:
     """Play the bundled scenario with the default cogs and print a transcript and a summary.
 
     Args:
         registry: Known cogs; the default ones run.
         out: Where to print.
         as_json: Print only the actions, as ``simulate`` would.
+        model: A classifier model directory, for the policy's ``classifier`` rules.
+
+    Raises:
+        bot.config.ConfigError: If the model cannot be loaded.
     """
+    # A JSON string is a valid TOML basic string: the path needs no escaping of its own.
+    config = f"[classifier]\nmodel = {json.dumps(str(model))}\n" if model else ""
     actions: Counter[str] = Counter()
     messages = 0
     refusals: list[Refusal] = []
@@ -67,7 +76,13 @@ async def run_demo(registry: CogRegistry, out: TextIO, *, as_json: bool = False)
             "Steward demo: the Lumen community on a Monday, played on the local platform.\n\n"
         )
     played = await simulate(
-        scenario_lines(), registry, on_action=on_action, on_event=on_event, on_refusal=on_refusal
+        scenario_lines(),
+        registry,
+        config_text=config,
+        config_source="--model" if model else "<defaults>",
+        on_action=on_action,
+        on_event=on_event,
+        on_refusal=on_refusal,
     )
     if as_json:
         return

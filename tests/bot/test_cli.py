@@ -21,6 +21,7 @@ COMMANDS = [
     "backup",
     "bench",
     "reload",
+    "classify",
 ]
 
 
@@ -150,4 +151,14 @@ def test_bench_quick_json() -> None:
         entry["name"] == "bus.events_per_second"
         and entry["unit"] == "events/s"
         and entry["value"] > 0
+    )
+
+
+def test_check_config_names_the_classifier_without_loading_it(tmp_path: Path) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text('[classifier]\nmodel = "models/x"\ntimeout = 1.5\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "classifier: models/x (timeout 1.5s, then review; loaded when Steward starts)" in (
+        result.stdout
     )

@@ -120,3 +120,40 @@ def test_several_communities_each_with_own_cogs(registry: CogRegistry) -> None:
     assert "welcome" not in loaded.cogs["one"]
     assert "welcome" in loaded.cogs["two"]
     assert loaded.community("one").ref.id == "123"
+
+
+def test_the_classifier_section_has_defaults(registry: CogRegistry) -> None:
+    section = parse_config("", registry).config.classifier
+    assert (section.model_path, section.timeout, section.on_timeout, section.max_batch) == (
+        None,
+        2.0,
+        "review",
+        16,
+    )
+    assert parse_config(
+        '[classifier]\nmodel = "models/x"\n', registry
+    ).config.classifier.model_path == Path("models/x")
+
+
+def test_classifier_errors_name_file_key_and_line(tmp_path: Path, registry: CogRegistry) -> None:
+    path = write(
+        tmp_path,
+        '[classifier]\nmodel = "m"\ntimeout = 0\non_timeout = "ignore"\nmax_batch = 0\nmodle = "x"\n',
+    )
+    found = problems_of(path, registry)
+    assert [p.split(": ")[:2] for p in found] == [
+        [f"{path}:3", "classifier.timeout"],
+        [f"{path}:4", "classifier.on_timeout"],
+        [f"{path}:5", "classifier.max_batch"],
+        [f"{path}:6", "classifier.modle"],
+    ]
+    assert "Input should be 'review' or 'rules'" in found[1]
+
+
+def test_the_classifier_timeout_must_be_shorter_than_the_handler_timeout(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    path = write(tmp_path, "[bus]\nhandler_timeout = 5\n\n[classifier]\ntimeout = 5\n")
+    assert problems_of(path, registry) == [
+        f"{path}:5: classifier.timeout: must be shorter than bus.handler_timeout (5s)"
+    ]

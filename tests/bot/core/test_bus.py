@@ -510,3 +510,87 @@ async def test_close_drains_queued_work_then_stops() -> None:
 async def test_close_without_start_is_harmless() -> None:
     bus = EventBus()
     await asyncio.wait_for(bus.close(), timeout=SOON)
+
+
+# -- detached work ---------------------------------------------------------------------
+
+
+async def test_detached_work_frees_the_worker_for_the_next_event() -> None:
+    gate = asyncio.Event()
+    second = asyncio.Event()
+    order: list[str] = []
+
+    async with running_bus(workers=1) as bus:
+
+        async def waits(event: Ping) -> None:
+            await gate.wait()
+            order.append(f"detached {event.n}")
+
+        async def on_ping(event: Ping) -> None:
+            order.append(f"handled {event.n}")
+            if event.n == 0:
+                bus.detach(waits, event, "waits")
+            else:
+                second.set()
+
+        bus.subscribe(Ping, on_ping)
+        await bus.publish(ping(0))
+        await bus.publish(ping(1))
+        # One worker, yet event 1 is handled while event 0's detached work still waits.
+        await asyncio.wait_for(second.wait(), timeout=SOON)
+        assert order == ["handled 0", "handled 1"]
+        assert bus.pending == 1
+        join = asyncio.create_task(bus.join())
+        await asyncio.sleep(BRIEFLY)
+        assert not join.done(), "join waits for detached work"
+        gate.set()
+        await asyncio.wait_for(join, timeout=SOON)
+
+    assert order == ["handled 0", "handled 1", "detached 0"]
+    assert bus.stats.handled == 3
+
+
+async def test_detached_work_that_fails_or_overruns_is_counted_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(event: Ping) -> None:
+        raise RuntimeError("boom")
+
+    async def stuck(event: Ping) -> None:
+        await asyncio.Event().wait()
+
+    async with running_bus(handler_timeout=BRIEFLY) as bus:
+        bus.detach(broken, ping(1), "broken")
+        bus.detach(stuck, ping(2), "stuck")
+        await asyncio.wait_for(bus.join(), timeout=SOON)
+
+    assert bus.stats.failures_by_handler == {"broken": 1, "stuck": 1}
+    assert bus.stats.timed_out == 1
+    assert "handler broken failed on ping" in caplog.text
+    assert "handler stuck timed out" in caplog.text
+
+
+async def test_join_waits_for_what_detached_work_publishes() -> None:
+    pongs: list[int] = []
+
+    async with running_bus() as bus:
+
+        async def publishes(event: Ping) -> None:
+            await asyncio.sleep(0.01)
+            await bus.publish(Pong(community=event.community, at=event.at, n=event.n))
+
+        async def on_pong(event: Pong) -> None:
+            pongs.append(event.n)
+
+        bus.subscribe(Pong, on_pong)
+        bus.detach(publishes, ping(3), "publishes")
+        await asyncio.wait_for(bus.join(), timeout=SOON)
+        assert pongs == [3]
+
+
+async def test_detach_before_start_raises() -> None:
+    async def nothing(event: Ping) -> None:
+        return None
+
+    with pytest.raises(RuntimeError, match="start"):
+        EventBus().detach(nothing, ping(), "nothing")

@@ -67,6 +67,8 @@ def subject(
     attachments: int = 0,
     mentions: Sequence[str] = (),
     canonical: str | None = None,
+    language: str | None = None,
+    model: str | None = None,
 ) -> Subject:
     """Return a subject: a real message by a real member, with its text forms."""
     author_member = member(author, joined=joined, account_created=account_created)
@@ -85,6 +87,8 @@ def subject(
         text=text_of(text, canonical=canonical),
         is_staff=staff,
         scores=MappingProxyType(dict(scores or {})),
+        language=language,
+        model=model,
     )
 
 

@@ -130,6 +130,58 @@ def test_a_threshold_of_one_is_allowed() -> None:
     assert params.review_band == 0.15
 
 
+def test_evidence_names_the_model_and_the_language_when_known() -> None:
+    hit = rule().evaluate(
+        subject("x", scores={"toxic": 0.9}, language="fr", model="words@1"), windows()
+    )
+    assert hit is not None
+    assert hit.evidence["model"] == "words@1"
+    assert hit.evidence["language"] == "fr"
+
+
+def with_languages(**languages: dict[str, float]) -> ClassifierRule:
+    params = ClassifierParams(
+        thresholds=THRESHOLDS, review_band=0.1, language_thresholds=dict(languages)
+    )
+    return ClassifierRule("toxicity", params)
+
+
+def test_a_language_threshold_replaces_the_threshold_for_that_language_only() -> None:
+    judged = with_languages(ja={"toxic": 0.9})
+    ja = judged.evaluate(subject("x", scores={"toxic": 0.85}, language="ja"), windows())
+    en = judged.evaluate(subject("x", scores={"toxic": 0.85}, language="en"), windows())
+    unknown = judged.evaluate(subject("x", scores={"toxic": 0.85}), windows())
+    assert ja is not None and ja.review and ja.evidence["threshold"] == 0.9
+    assert en is not None and not en.review and en.evidence["threshold"] == 0.75
+    assert unknown is not None and not unknown.review
+
+
+def test_labels_a_language_does_not_override_keep_their_threshold() -> None:
+    hit = with_languages(ja={"toxic": 0.9}).evaluate(
+        subject("x", scores={"spam": 0.95}, language="ja"), windows()
+    )
+    assert hit is not None and not hit.review and hit.matched == ("spam",)
+
+
+@pytest.mark.parametrize(
+    ("languages", "message"),
+    [
+        ({"ja": {"toxic": 0}}, "threshold of 'toxic' in 'ja' must be in (0, 1], got 0"),
+        ({"ja": {"toxic": 1.2}}, "threshold of 'toxic' in 'ja' must be in (0, 1], got 1.2"),
+        ({"Japanese": {"toxic": 0.8}}, "'Japanese' is not a language code"),
+        ({"ja": {"abuse": 0.8}}, "language_thresholds of 'ja' name 'abuse', which thresholds"),
+        ({"ja": 0.8}, "Input should be a valid dictionary"),
+    ],
+)
+def test_invalid_language_thresholds_are_refused(
+    languages: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace("]", r"\]")):
+        ClassifierParams.model_validate(
+            {"thresholds": THRESHOLDS, "language_thresholds": languages}
+        )
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     text=st.text(),

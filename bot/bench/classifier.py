@@ -1,0 +1,123 @@
+"""Benchmark the classifier as the guidelines cog uses it: through the shared service.
+
+Three figures: messages per second scored one at a time (each awaited before the next),
+latency percentiles when messages arrive at a fixed rate whatever the answers (an open
+loop, so a slow answer cannot hide the ones queued behind it), and the process's
+resident memory once the model is loaded and again after serving. The case needs a model directory; without
+one it reports itself skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from bot.bench import BenchOptions, BenchResult, case
+from bot.bench.rules import realistic_mix
+from bot.classifier import ModelUnavailable, open_classifier
+from bot.core.protocols import Classifier
+
+OFFERED_RATE = 200.0
+"""Messages per second offered in the latency run."""
+
+
+def resident_mb() -> float:
+    """Return this process's resident memory in MB (peak resident where ``/proc`` is absent)."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        import resource  # noqa: PLC0415 - Unix only, and only without /proc
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("/proc/self/status has no VmRSS line")
+
+
+async def one_at_a_time(classifier: Classifier, texts: list[str]) -> float:
+    """Score each text alone, awaiting each answer; return the messages per second."""
+    started = time.perf_counter()
+    for text in texts:
+        await classifier.score([text])
+    return len(texts) / (time.perf_counter() - started)
+
+
+async def open_loop(
+    classifier: Classifier, texts: list[str], *, rate: float, seconds: float
+) -> list[float]:
+    """Offer ``rate`` messages a second for ``seconds``; return each one's latency in seconds.
+
+    A latency counts from when the message was due, not from when it was sent, so a
+    sender that fell behind does not flatter the figures.
+    """
+    latencies: list[float] = []
+    clock = time.perf_counter
+
+    async def score(text: str, due: float) -> None:
+        await classifier.score([text])
+        latencies.append(clock() - due)
+
+    started = clock()
+    tasks = []
+    for index in range(int(rate * seconds)):
+        due = started + index / rate
+        delay = due - clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(score(texts[index % len(texts)], due)))
+    await asyncio.gather(*tasks)
+    return sorted(latencies)
+
+
+@case("classifier")
+async def classifier_service(options: BenchOptions) -> list[BenchResult]:
+    """Measure the classifier service: throughput, latency at 200 messages/s, memory."""
+    if options.model is None:
+        reason = "no model: pass --model or set STEWARD_MODEL to a directory `steward train` wrote"
+        return [BenchResult("classifier", 0.0, "skipped", reason)]
+    try:
+        service = open_classifier(options.model)
+    except ModelUnavailable as error:
+        return [BenchResult("classifier", 0.0, "skipped", str(error))]
+    rss = resident_mb()
+    texts = [text for _, _, text in realistic_mix(300 if options.quick else 3_000)]
+    seconds = 1.0 if options.quick else 5.0
+    try:
+        await service.score(texts[:32])  # the first calls pay for lazy set-up
+        per_second = await one_at_a_time(service, texts)
+        latencies = await open_loop(service, texts, rate=OFFERED_RATE, seconds=seconds)
+        serving_rss = resident_mb()
+    finally:
+        service.close()
+    model = f"{service.model_id}@{service.version}"
+    stats = service.stats
+    offered = (
+        f"{len(latencies)} chat lines offered at {OFFERED_RATE:g}/s for {seconds:g}s to {model}, "
+        f"from when each was due; {stats.batches} batches in all, at most {stats.largest_batch}"
+    )
+    return [
+        BenchResult(
+            "classifier.messages_per_second",
+            per_second,
+            "messages/s",
+            f"{len(texts)} chat lines (multilingual, 5% spam/abuse) scored one at a time "
+            f"through the service by {model}",
+        ),
+        BenchResult("classifier.p50_ms", _percentile(latencies, 0.5) * 1e3, "ms", offered),
+        BenchResult("classifier.p99_ms", _percentile(latencies, 0.99) * 1e3, "ms", offered),
+        BenchResult(
+            "classifier.rss_mb", rss, "MB", f"resident memory of the process with {model} loaded"
+        ),
+        BenchResult(
+            "classifier.rss_serving_mb",
+            serving_rss,
+            "MB",
+            "resident memory of the process after the runs (buffers grown by serving)",
+        ),
+    ]
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]

@@ -1,0 +1,86 @@
+"""Load the configured text model once and serve it to every community.
+
+The model comes from a directory ``steward train`` writes and needs the ``ml`` extra.
+Nothing here imports the machine-learning code until a model is configured, so Steward
+without the extra still starts, and says what to do when a model is configured but
+cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from bot.config import ClassifierSection, ConfigError, ConfigProblem, LoadedConfig, locate_in
+
+if TYPE_CHECKING:
+    from policies.classifiers.serving import ClassifierService, TextModel
+
+ModelLoader = Callable[[Path], "TextModel"]
+"""Load a model directory; raises when it cannot."""
+
+
+class ModelUnavailable(Exception):
+    """A configured model could not be loaded; the message names it and what to do."""
+
+
+def load_text_model(path: Path) -> TextModel:
+    """Load a model directory with ``policies.classifiers.load_model`` (the ``ml`` extra).
+
+    Raises:
+        ImportError: If the machine-learning code cannot be imported.
+        Exception: Whatever the loader raises for a missing or broken model.
+    """
+    module = importlib.import_module("policies.classifiers")
+    load_model = getattr(module, "load_model", None)
+    if load_model is None:
+        raise ImportError("this build of Steward has no model loader")
+    return cast("ModelLoader", load_model)(path)
+
+
+def open_classifier(
+    path: Path, *, max_batch: int = 16, loader: ModelLoader | None = None
+) -> ClassifierService:
+    """Load the model at ``path`` and start the service that scores with it.
+
+    Args:
+        path: The model directory.
+        max_batch: The most texts scored in one batch.
+        loader: Loads the directory; :func:`load_text_model` when ``None``.
+
+    Raises:
+        ModelUnavailable: If the model or the code to run it cannot be loaded.
+    """
+    try:
+        from policies.classifiers.serving import ClassifierService  # noqa: PLC0415
+
+        model = (loader or load_text_model)(path)
+    except Exception as error:
+        raise ModelUnavailable(
+            f"cannot load the classifier model at {path} ({type(error).__name__}: {error}); "
+            "build one with `steward train` (it needs the ml extra: pip install 'steward[ml]')"
+        ) from error
+    return ClassifierService(model, max_batch=max_batch)
+
+
+def configured_classifier(
+    loaded: LoadedConfig, loader: ModelLoader | None = None
+) -> ClassifierService | None:
+    """Open the classifier the ``[classifier]`` section names, or return ``None`` if none.
+
+    Raises:
+        ConfigError: If the model cannot be loaded, naming the ``model`` key.
+    """
+    section: ClassifierSection = loaded.config.classifier
+    path = section.model_path
+    if path is None:
+        return None
+    try:
+        return open_classifier(path, max_batch=section.max_batch, loader=loader)
+    except ModelUnavailable as error:
+        key = ("classifier", "model")
+        raise ConfigError(
+            [ConfigProblem(loaded.source, ".".join(key), locate_in(loaded, key), str(error))]
+        ) from error

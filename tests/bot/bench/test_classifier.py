@@ -1,0 +1,67 @@
+"""The classifier benchmark case: its figures with a model, skipped with the reason without."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import bot.classifier
+from bot.bench import run_benchmarks
+from bot.cli import main
+from bot.registry import CogRegistry
+from policies.classifiers.serving import TextModel
+from tests.policies.classifiers._doubles import WordModel
+
+
+async def test_without_a_model_the_case_is_skipped_with_the_reason(registry: CogRegistry) -> None:
+    (result,) = await run_benchmarks(registry, only={"classifier"}, quick=True)
+    assert (result.name, result.unit) == ("classifier", "skipped")
+    assert "no model: pass --model or set STEWARD_MODEL" in result.detail
+
+
+async def test_a_model_that_cannot_load_skips_the_case(
+    registry: CogRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cannot(path: Path) -> TextModel:
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(bot.classifier, "load_text_model", cannot)
+    (result,) = await run_benchmarks(
+        registry, only={"classifier"}, quick=True, model=tmp_path / "m"
+    )
+    assert result.unit == "skipped"
+    assert "`steward train`" in result.detail
+
+
+def test_with_a_model_the_case_reports_speed_latency_and_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = WordModel()
+    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _: model)
+    monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
+    result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
+    assert result.exit_code == 0, result.output
+    figures = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    assert set(figures) == {
+        "classifier.messages_per_second",
+        "classifier.p50_ms",
+        "classifier.p99_ms",
+        "classifier.rss_mb",
+        "classifier.rss_serving_mb",
+    }
+    assert all(entry["value"] > 0 for entry in figures.values())
+    assert figures["classifier.p50_ms"]["value"] <= figures["classifier.p99_ms"]["value"]
+    assert "words@1" in figures["classifier.messages_per_second"]["detail"]
+    assert "200 chat lines offered at 200/s" in figures["classifier.p99_ms"]["detail"]
+    assert len(model.scored) == 32 + 300 + 200
+
+
+def test_a_skipped_case_prints_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STEWARD_MODEL", raising=False)
+    result = CliRunner().invoke(main, ["bench", "--quick", "--only", "classifier"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("classifier")
+    assert "skipped: no model: pass --model or set STEWARD_MODEL" in result.stdout

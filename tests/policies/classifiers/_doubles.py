@@ -1,0 +1,70 @@
+"""A small synchronous text model for tests: real timing behaviour, scores from word lists.
+
+The trained models come from ``steward train``; serving, the cog and the CLI only need
+something that scores a batch synchronously, can be held up or broken on purpose, and
+tells which batches it saw.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+
+from bot.core.protocols import TextScores
+
+HOLD_LIMIT = 30.0
+"""Seconds a held model waits at most, so a test that forgets to release it still ends."""
+
+
+class WordModel:
+    """Score ``abuse`` high for texts with an abusive word, ``spam`` high for spam words.
+
+    Args:
+        abusive: Words that make a text abusive.
+        spammy: Words that make a text spam.
+        languages: The language reported per word found in a text (``{"bonjour": "fr"}``);
+            ``"en"`` otherwise.
+        fail_on: A word that makes the batch holding it raise.
+        hold: While not set, every batch waits for it (a model that hangs).
+    """
+
+    model_id = "words"
+    version = "1"
+    labels = ("abuse", "spam")
+
+    def __init__(
+        self,
+        *,
+        abusive: Sequence[str] = ("worthless", "idiot"),
+        spammy: Sequence[str] = ("nitro",),
+        languages: Mapping[str, str] | None = None,
+        fail_on: str | None = None,
+        hold: threading.Event | None = None,
+    ) -> None:
+        self.abusive = tuple(abusive)
+        self.spammy = tuple(spammy)
+        self.languages = dict(languages or {})
+        self.fail_on = fail_on
+        self.hold = hold
+        self.batches: list[list[str]] = []
+        self.entered = threading.Event()
+
+    def score_batch(self, texts: Sequence[str]) -> list[TextScores]:
+        self.batches.append(list(texts))
+        self.entered.set()
+        if self.hold is not None:
+            self.hold.wait(HOLD_LIMIT)
+        if self.fail_on is not None and any(self.fail_on in t for t in texts):
+            raise RuntimeError(f"the model broke on {self.fail_on!r}")
+        return [self._score(text) for text in texts]
+
+    def _score(self, text: str) -> TextScores:
+        abuse = 0.97 if any(w in text for w in self.abusive) else 0.02
+        spam = 0.98 if any(w in text for w in self.spammy) else 0.01
+        language = next((lang for word, lang in self.languages.items() if word in text), "en")
+        return TextScores({"abuse": abuse, "spam": spam}, language=language)
+
+    @property
+    def scored(self) -> list[str]:
+        """Return every text the model was given, batch after batch."""
+        return [text for batch in self.batches for text in batch]
