@@ -8,10 +8,9 @@ cannot be loaded.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from bot.config import ClassifierSection, ConfigError, ConfigProblem, LoadedConfig, locate_in
 
@@ -27,17 +26,15 @@ class ModelUnavailable(Exception):
 
 
 def load_text_model(path: Path) -> TextModel:
-    """Load a model directory with ``policies.classifiers.load_model`` (the ``ml`` extra).
+    """Load a model directory with :func:`policies.classifiers.model.load_model`.
 
     Raises:
-        ImportError: If the machine-learning code cannot be imported.
+        ImportError: If the machine-learning code cannot be imported (no ``ml`` extra).
         Exception: Whatever the loader raises for a missing or broken model.
     """
-    module = importlib.import_module("policies.classifiers")
-    load_model = getattr(module, "load_model", None)
-    if load_model is None:
-        raise ImportError("this build of Steward has no model loader")
-    return cast("ModelLoader", load_model)(path)
+    from policies.classifiers.model import load_model  # noqa: PLC0415 - needs the ml extra
+
+    return load_model(path)
 
 
 def open_classifier(

@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot.core.cog import listener
 from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
 from bot.core.models import Member, Message
-from bot.core.protocols import Classifier, ClassifierError
+from bot.core.protocols import Classifier, ClassifierError, community_key
 from cogs._case_commands import CaseCommands
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
@@ -120,7 +120,9 @@ class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands
         community = self.ctx.community.ref
         try:
             async with asyncio.timeout(settings.timeout):
-                (scored,) = await classifier.score([text.folded])
+                (scored,) = await classifier.score(
+                    [text.folded], community=community_key(self.ctx.community.ref)
+                )
         except TimeoutError:
             why = f"the classifier did not answer within {settings.timeout:g}s"
         except ClassifierError as error:

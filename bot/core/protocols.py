@@ -6,6 +6,7 @@ dataclasses and plain classes both satisfy them under ``mypy --strict``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -132,6 +133,15 @@ class ModelIdentity(Protocol):
         ...
 
 
+def community_key(community: Ref) -> str:
+    """Return the name under which a community's classifier heads are kept (``discord-1234``).
+
+    It is also a safe file name: anything but letters, digits, ``_``, ``.`` and ``-`` becomes
+    ``_``.
+    """
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{community.platform}-{community.id}")
+
+
 @runtime_checkable
 class Classifier(ModelIdentity, Protocol):
     """Score texts per label with a model; scores are calibrated probabilities.
@@ -139,8 +149,16 @@ class Classifier(ModelIdentity, Protocol):
     ``score`` raises :class:`ClassifierError` (busy, failed) when it cannot answer.
     """
 
-    async def score(self, texts: Sequence[str]) -> list[TextScores]:
-        """Return the scores of each text, in order."""
+    async def score(
+        self, texts: Sequence[str], *, community: str | None = None
+    ) -> list[TextScores]:
+        """Return the scores of each text, in order.
+
+        Args:
+            texts: The texts.
+            community: The community's key for heads learnt from its moderators
+                (``platform-id``); ``None`` scores with the shared model only.
+        """
         ...
 
 

@@ -21,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+__all__ = ["StewardTextModel", "community_key", "load_model"]
+
 import numpy as np
 
-from bot.core.protocols import TextScores
-from bot.core.refs import Ref
+from bot.core.protocols import TextScores, community_key
 from policies.classifiers.card import ModelCard
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel
@@ -35,7 +36,6 @@ ENGLISH_FILE = "english.json"
 MULTILINGUAL_FILE = "multilingual.json"
 COMMUNITIES_DIR = "communities"
 _LATIN = re.compile(r"[A-Za-z]")
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class ModelMissing(RuntimeError):
@@ -58,11 +58,6 @@ class MultilingualPath(Protocol):
     ) -> Mapping[str, FloatArray]:
         """Return calibrated probabilities per label for folded texts."""
         ...
-
-
-def community_key(community: Ref) -> str:
-    """Return the name of a community's heads (a file name: ``discord-1234``)."""
-    return _UNSAFE.sub("_", f"{community.platform}-{community.id}")
 
 
 def goes_english(text: str, language: str | None) -> bool:
@@ -118,7 +113,7 @@ class StewardTextModel:
 
         Args:
             texts: Texts as posted or folded.
-            community: The community's key (:func:`community_key`), to apply the heads
+            community: The community's key (:func:`bot.core.protocols.community_key`), to apply the heads
                 learnt from its moderators when it has them.
 
         Returns:

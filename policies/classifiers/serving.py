@@ -28,8 +28,13 @@ logger = logging.getLogger(__name__)
 class TextModel(ModelIdentity, Protocol):
     """A loaded model that scores texts synchronously, a batch at a time."""
 
-    def score_batch(self, texts: Sequence[str]) -> list[TextScores]:
-        """Return the scores of each text, in order."""
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        """Return the scores of each text, in order.
+
+        Args:
+            texts: The texts.
+            community: Whose moderators' heads apply (``None``: the shared model only).
+        """
         ...
 
 
@@ -38,6 +43,7 @@ class _Request:
     """One caller's texts, answered once every text has its scores."""
 
     texts: tuple[str, ...]
+    community: str | None
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[list[TextScores]]
     results: list[TextScores | None] = field(init=False)
@@ -117,8 +123,15 @@ class ClassifierService:
         with self._wake:
             return self._pending
 
-    async def score(self, texts: Sequence[str]) -> list[TextScores]:
+    async def score(
+        self, texts: Sequence[str], *, community: str | None = None
+    ) -> list[TextScores]:
         """Return the scores of each text, in order, each naming the model that gave them.
+
+        Args:
+            texts: The texts.
+            community: Whose moderators' heads apply (see
+                :func:`bot.core.protocols.community_key`).
 
         Raises:
             ClassifierBusy: If the queue is full.
@@ -128,7 +141,7 @@ class ClassifierService:
         if not texts:
             return []
         loop = asyncio.get_running_loop()
-        request = _Request(tuple(texts), loop, loop.create_future())
+        request = _Request(tuple(texts), community, loop, loop.create_future())
         with self._wake:
             if self._closed:
                 raise ClassifierFailed(f"the classifier {self._model_label} is closed")
@@ -183,11 +196,19 @@ class ClassifierService:
             self._score(live)
 
     def _score(self, requests: list[_Request]) -> None:
+        # Each community may have heads of its own, so a batch never mixes communities.
+        by_community: dict[str | None, list[_Request]] = {}
+        for request in requests:
+            by_community.setdefault(request.community, []).append(request)
+        for community, mine in by_community.items():
+            self._score_community(community, mine)
+
+    def _score_community(self, community: str | None, requests: list[_Request]) -> None:
         items = [(request, index) for request in requests for index in range(len(request.texts))]
         texts = [request.texts[index] for request, index in items]
         for group in group_by_length(texts, max_batch=self._max_batch):
             chosen = [items[position] for position in group]
-            scored = self._call_model([texts[position] for position in group])
+            scored = self._call_model([texts[position] for position in group], community)
             for offset, (request, index) in enumerate(chosen):
                 if isinstance(scored, Exception):
                     request.error = request.error or scored
@@ -197,12 +218,12 @@ class ClassifierService:
                 if request.left == 0:
                     self._answer(request)
 
-    def _call_model(self, texts: list[str]) -> list[TextScores] | Exception:
+    def _call_model(self, texts: list[str], community: str | None) -> list[TextScores] | Exception:
         stats = self.stats
         stats.batches += 1
         stats.largest_batch = max(stats.largest_batch, len(texts))
         try:
-            scored = self._model.score_batch(texts)
+            scored = self._model.score_batch(texts, community)
             if len(scored) != len(texts):
                 raise ValueError(f"the model gave {len(scored)} scores for {len(texts)} texts")
         except Exception as error:

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 import bot.classifier
-import policies.classifiers
 from bot.adapters.local.gateway import LocalPlatform
 from bot.app import App, open_storage
 from bot.classifier import ModelLoader
@@ -155,15 +154,13 @@ async def test_a_model_that_cannot_load_names_the_key_the_path_and_steward_train
     assert "`steward train`" in problem
 
 
-def test_without_a_model_loader_the_message_says_what_to_do(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(policies.classifiers, "load_model", raising=False)
+def test_a_folder_without_a_model_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
     with pytest.raises(bot.classifier.ModelUnavailable) as caught:
         bot.classifier.open_classifier(tmp_path / "model")
     message = str(caught.value)
     assert f"cannot load the classifier model at {tmp_path / 'model'}" in message
-    assert "no model loader" in message
+    assert "ModelMissing" in message
     assert "pip install 'steward[ml]'" in message and "`steward train`" in message
 
 

@@ -36,7 +36,9 @@ class TableClassifier:
         self.table = table
         self.seen: list[str] = []
 
-    async def score(self, texts: Sequence[str]) -> list[TextScores]:
+    async def score(
+        self, texts: Sequence[str], *, community: str | None = None
+    ) -> list[TextScores]:
         self.seen.extend(texts)
         return [
             TextScores(self.table.get(text, {"abuse": 0.01, "spam": 0.01}), model="table@1")

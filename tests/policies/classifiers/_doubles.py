@@ -49,7 +49,7 @@ class WordModel:
         self.batches: list[list[str]] = []
         self.entered = threading.Event()
 
-    def score_batch(self, texts: Sequence[str]) -> list[TextScores]:
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
         self.batches.append(list(texts))
         self.entered.set()
         if self.hold is not None:

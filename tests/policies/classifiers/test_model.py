@@ -116,11 +116,14 @@ def test_community_heads_learn_from_decisions_without_touching_others(
     assert after > before + 0.1
     assert tuned.score_batch([probe], community="elsewhere")[0].scores["abuse"] == before
     # Too few decisions fit no head, and refitting removes a stale one.
-    assert refit_communities(
-        directory,
-        {"lumen": decisions["lumen"][:2]},
-        labels=base.english,
-        encoder=base.encoder,
-        replay=replay,
-    ) == {}
+    assert (
+        refit_communities(
+            directory,
+            {"lumen": decisions["lumen"][:2]},
+            labels=base.english,
+            encoder=base.encoder,
+            replay=replay,
+        )
+        == {}
+    )
     assert not (directory / "communities" / "lumen.json").exists()

@@ -159,7 +159,9 @@ async def test_a_failing_batch_fails_its_requests_only_and_the_worker_goes_on(
 
 async def test_a_model_that_miscounts_fails_the_request() -> None:
     class Miscounting(WordModel):
-        def score_batch(self, texts: Sequence[str]) -> list[TextScores]:
+        def score_batch(
+            self, texts: Sequence[str], community: str | None = None
+        ) -> list[TextScores]:
             return []
 
     with (
