@@ -35,11 +35,13 @@ class TableClassifier:
     def __init__(self, table: Mapping[str, Mapping[str, float]]) -> None:
         self.table = table
         self.seen: list[str] = []
+        self.communities: list[str | None] = []
 
     async def score(
         self, texts: Sequence[str], *, community: str | None = None
     ) -> list[TextScores]:
         self.seen.extend(texts)
+        self.communities.append(community)
         return [
             TextScores(self.table.get(text, {"abuse": 0.01, "spam": 0.01}), model="table@1")
             for text in texts
@@ -133,6 +135,8 @@ async def test_scores_decide_between_acting_reviewing_and_allowing(registry: Cog
             await run.session.driver.say("alice", "general", text, message_id=ident)
             await run.session.app.bus.join()
     actions = run.actions
+    # The community's key goes with each request, for the heads its moderators taught.
+    assert set(classifier.communities) == {"local-acme"}
     assert classifier.seen == [
         "you people are worthless",
         "you people are something else",

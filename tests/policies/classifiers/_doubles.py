@@ -47,10 +47,12 @@ class WordModel:
         self.fail_on = fail_on
         self.hold = hold
         self.batches: list[list[str]] = []
+        self.communities: list[str | None] = []
         self.entered = threading.Event()
 
     def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
         self.batches.append(list(texts))
+        self.communities.append(community)
         self.entered.set()
         if self.hold is not None:
             self.hold.wait(HOLD_LIMIT)

@@ -119,6 +119,27 @@ async def test_waiting_requests_are_batched_together_by_length(
     assert [len(r) for r in results[1:]] == [2, 2, 3, 1]
 
 
+async def test_a_batch_never_mixes_communities(
+    held: tuple[ClassifierService, WordModel], hold: threading.Event
+) -> None:
+    service, model = held
+    first = await busy_with_one(service, model)
+    tasks = [
+        asyncio.create_task(service.score(["same length a"], community="discord-1")),
+        asyncio.create_task(service.score(["same length b"], community="slack-T1")),
+        asyncio.create_task(service.score(["same length c"], community="discord-1")),
+    ]
+    await asyncio.sleep(0)
+    hold.set()
+    await soon(asyncio.gather(first, *tasks))
+    # Each community may have heads of its own: its texts go to the model on their own.
+    assert list(zip(model.batches, model.communities, strict=True)) == [
+        (["first"], None),
+        (["same length a", "same length c"], "discord-1"),
+        (["same length b"], "slack-T1"),
+    ]
+
+
 async def test_a_batch_holds_at_most_max_batch_texts() -> None:
     model = WordModel()
     with serving(model, max_batch=3) as service:
