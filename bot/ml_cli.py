@@ -25,7 +25,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def thresholds_of(policy_name: str) -> Any:
-    """Return the thresholds of the first classifier rule of a policy (defaults if none)."""
+    """Return the thresholds of a policy's classifier rules (the first rule for a label wins)."""
     from policies.classifiers.evaluate import Thresholds  # noqa: PLC0415
     from policies.policy import PolicyError, load_policy  # noqa: PLC0415
 
@@ -33,15 +33,20 @@ def thresholds_of(policy_name: str) -> Any:
         policy = load_policy(policy_name)
     except PolicyError as error:
         _fail("the policy is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
+    act: dict[str, float] = {}
+    bands: dict[str, float] = {}
+    languages: dict[str, dict[str, float]] = {}
     for compiled in policy.rules:
-        if compiled.spec.type == "classifier":
-            params: Mapping[str, Any] = compiled.spec.params
-            return Thresholds(
-                act=dict(params.get("thresholds", {})),
-                review_band=float(params.get("review_band", 0.15)),
-                languages=dict(params.get("language_thresholds", {})),
-            )
-    return Thresholds(act={"abuse": 0.5, "spam": 0.5})
+        if compiled.spec.type != "classifier":
+            continue
+        params: Mapping[str, Any] = compiled.spec.params
+        for label, threshold in params.get("thresholds", {}).items():
+            act.setdefault(label, float(threshold))
+            bands.setdefault(label, float(params.get("review_band", 0.15)))
+        for language, own in params.get("language_thresholds", {}).items():
+            for label, threshold in own.items():
+                languages.setdefault(language, {}).setdefault(label, float(threshold))
+    return Thresholds(act=act or {"abuse": 0.5, "spam": 0.5}, bands=bands, languages=languages)
 
 
 @click.command("train")

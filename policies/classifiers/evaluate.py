@@ -31,13 +31,17 @@ class Thresholds:
 
     Attributes:
         act: Per label, the score at or above which the rule acts.
-        review_band: How far below the threshold scores go to review.
+        bands: Per label, how far below the threshold scores go to review.
         languages: Per language, thresholds that replace ``act``.
     """
 
     act: Mapping[str, float]
-    review_band: float = 0.15
+    bands: Mapping[str, float] | None = None
     languages: Mapping[str, Mapping[str, float]] | None = None
+
+    def band(self, label: str) -> float:
+        """Return the review band of ``label``."""
+        return (self.bands or {}).get(label, 0.15)
 
     def for_language(self, label: str, language: str | None) -> float:
         """Return the threshold of ``label`` for a text in ``language``."""
@@ -103,7 +107,7 @@ def evaluate_abuse_english(
         [e.value for e in examples],
         [s.scores["abuse"] for s in scored],
         thresholds.act.get("abuse", 0.5),
-        thresholds.review_band,
+        thresholds.band("abuse"),
     )
     report["detected_not_english"] = sum(1 for s in scored if s.language not in {None, "en"})
     return report
@@ -123,7 +127,7 @@ def evaluate_languages(
             [e.value for e in examples],
             [s.scores["abuse"] for s in scored],
             thresholds.for_language("abuse", language),
-            thresholds.review_band,
+            thresholds.band("abuse"),
         )
         report["detected_as"] = _counts(s.language for s in scored)
         report["rough_flagged"] = sum(
@@ -131,7 +135,7 @@ def evaluate_languages(
             for e, s in zip(examples, scored, strict=True)
             if e.kind == "rough"
             and s.scores["abuse"]
-            >= thresholds.for_language("abuse", language) - thresholds.review_band
+            >= thresholds.for_language("abuse", language) - thresholds.band("abuse")
         )
         found[language] = report
     return found
@@ -145,7 +149,7 @@ def evaluate_chat_spam(model: StewardTextModel, thresholds: Thresholds) -> dict[
         [e.value for e in examples],
         [s.scores["spam"] for s in scored],
         thresholds.act.get("spam", 0.5),
-        thresholds.review_band,
+        thresholds.band("spam"),
     )
 
 
@@ -200,7 +204,7 @@ def cross_validate_spam(
         logits = scorer.base_logits([sms[i].text for i in test_rows], _rows(encoded, test_rows))
         probabilities[test_rows] = 1 / (1 + np.exp(-logits))
     report = binary_report(
-        values, probabilities, thresholds.act.get("spam", 0.5), thresholds.review_band
+        values, probabilities, thresholds.act.get("spam", 0.5), thresholds.band("spam")
     )
     report["at_0.5"] = binary_report(values, probabilities, 0.5, 0.0)["act"]
     report["folds"] = folds

@@ -354,7 +354,7 @@ async def test_a_broken_policy_reload_keeps_the_old_policy(
         await session.app.bus.join()
     finally:
         await session.close()
-    assert said[0] == "Policy ours reloaded: 15 rules."
+    assert said[0] == "Policy ours reloaded: 16 rules."
     assert said[1].startswith("Policy not reloaded; the old one stays in force:")
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in said[1]
     assert said[2] == "Only an admin can use /policy reload."
