@@ -40,9 +40,21 @@ class EnglishLabel:
             return encoded.logits
         return self.embedding_head.logits(encoded.embeddings)
 
-    def base_logits(self, texts: Sequence[str], encoded: Encoded) -> FloatArray:
-        """Return the stacked logits (before the sigmoid) for folded texts."""
-        votes = np.stack([self.lexical.logits(texts), self.encoder_logits(encoded)], axis=1)
+    def base_logits(
+        self,
+        texts: Sequence[str],
+        encoded: Encoded,
+        features: Sequence[Sequence[str]] | None = None,
+    ) -> FloatArray:
+        """Return the stacked logits (before the sigmoid) for folded texts.
+
+        Args:
+            texts: Folded texts.
+            encoded: The encoder's outputs for them.
+            features: Their lexical features, when already extracted.
+        """
+        lexical = self.lexical.logits(texts, features)
+        votes = np.stack([lexical, self.encoder_logits(encoded)], axis=1)
         return self.stack.logits(votes)
 
     def to_json(self) -> dict[str, Any]:

@@ -63,14 +63,22 @@ class LexicalScorer:
     idf: FloatArray
     head: LogisticHead
 
-    def logits(self, texts: Sequence[str]) -> FloatArray:
-        """Return one logit per text."""
-        return np.array([self._logit(text) for text in texts], dtype=np.float32)
+    def logits(
+        self, texts: Sequence[str], features: Sequence[Sequence[str]] | None = None
+    ) -> FloatArray:
+        """Return one logit per text.
 
-    def _logit(self, text: str) -> float:
-        counts = Counter(
-            column for f in ngrams(text) if (column := self.vocabulary.get(f)) is not None
-        )
+        Args:
+            texts: Folded texts.
+            features: Their :func:`ngrams`, when the caller already has them (several
+                scorers can share one extraction).
+        """
+        found = features if features is not None else [ngrams(text) for text in texts]
+        return np.array([self._logit(f) for f in found], dtype=np.float32)
+
+    def _logit(self, features: Sequence[str]) -> float:
+        vocabulary = self.vocabulary
+        counts = Counter(column for f in features if (column := vocabulary.get(f)) is not None)
         if not counts:
             return self.head.bias
         columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

@@ -30,6 +30,7 @@ from policies.classifiers.card import ModelCard
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel
 from policies.classifiers.heads import FloatArray, sigmoid
+from policies.classifiers.lexical import ngrams
 from policies.normalize import fold
 
 ENGLISH_FILE = "english.json"
@@ -154,10 +155,11 @@ class StewardTextModel:
 
     def _english(self, texts: Sequence[str], community: str | None) -> dict[str, FloatArray]:
         encoded = self.encoder.encode(texts)
+        features = [ngrams(text) for text in texts]
         heads = self.communities.get(community or "", {})
         found = {}
         for label, scorer in self.english.items():
-            logits = scorer.base_logits(texts, encoded)
+            logits = scorer.base_logits(texts, encoded, features)
             if label in heads:
                 logits = heads[label].logits(encoded.embeddings, logits)
             found[label] = sigmoid(logits)
