@@ -103,19 +103,39 @@ class Calibration:
 
 
 def fit_calibration(
-    logits: FloatArray, labels: Sequence[int] | npt.NDArray[np.integer[Any]]
+    logits: FloatArray,
+    labels: Sequence[int] | npt.NDArray[np.integer[Any]],
+    *,
+    smoothed: bool = False,
 ) -> Calibration:
     """Fit Platt scaling on held-out logits (never on the data that trained the scorer).
 
     Args:
         logits: Raw scores of held-out examples.
         labels: Their true labels (1 or 0); both classes must occur.
+        smoothed: Fit to Platt's smoothed targets, ``(positives + 1) / (positives + 2)``
+            for a 1 and ``1 / (negatives + 2)`` for a 0, instead of 1 and 0. With a few dozen
+            examples that a scorer separates perfectly, plain targets drive the scale towards
+            infinity; smoothed targets keep it finite.
 
     Returns:
         The calibration.
     """
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - training only
 
+    x = logits.reshape(-1, 1).astype(np.float64)
+    y = np.asarray(labels)
     model = LogisticRegression(C=1e4, max_iter=5000)
-    model.fit(logits.reshape(-1, 1).astype(np.float64), np.asarray(labels))
+    if not smoothed:
+        model.fit(x, y)
+    else:
+        positives = int(y.sum())
+        target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (len(y) - positives + 2))
+        # scikit-learn takes hard labels only: each example is entered once as a 1 and once
+        # as a 0, weighted by its target, which has the same loss as the soft target.
+        model.fit(
+            np.vstack([x, x]),
+            np.concatenate([np.ones(len(y)), np.zeros(len(y))]),
+            sample_weight=np.concatenate([target, 1 - target]),
+        )
     return Calibration(scale=float(model.coef_[0][0]), shift=float(model.intercept_[0]))

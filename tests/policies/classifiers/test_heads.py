@@ -38,3 +38,16 @@ def test_calibration_turns_overconfident_logits_into_frequencies() -> None:
     probability = calibration.probabilities(np.array([10.0], dtype=np.float32))[0]
     assert 0.65 < probability < 0.8
     assert Calibration.from_json(calibration.to_json()) == calibration
+
+
+def test_smoothed_targets_keep_a_perfect_separation_from_certainty() -> None:
+    logits = np.array([-3.0, -2.5, -2.0, -1.0, 1.0, 2.0, 2.5, 3.0], dtype=np.float32)
+    labels = [0, 0, 0, 0, 1, 1, 1, 1]
+    plain = fit_calibration(logits, labels)
+    smoothed = fit_calibration(logits, labels, smoothed=True)
+    assert 0 < smoothed.scale < plain.scale
+    probabilities = smoothed.probabilities(logits)
+    # Four of each class: the targets are 5/6 and 1/6, so nothing is called certain.
+    assert probabilities.max() < 0.95
+    assert probabilities.min() > 0.05
+    assert probabilities[4] > 0.5 > probabilities[3]

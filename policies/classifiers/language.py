@@ -1,0 +1,88 @@
+"""Detect the language of a chat message with lingua, or say that it cannot be told.
+
+lingua runs in its low-accuracy mode (trigram models only): with twelve languages it adds
+about 20 MB, where the high-accuracy mode adds about 350 MB, more than the whole process
+may use. The low-accuracy mode guesses wildly on very short texts ("haha" comes out as
+Polish), so a guess counts only when lingua is confident enough, and more so when the text
+has few letters; otherwise the answer is ``None`` and the caller falls back to its default.
+
+A detector may be used from one thread at a time (the classifier's worker thread).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from policies.classifiers.datasets import SEED_LANGUAGES
+
+DEFAULT_LANGUAGES = (*SEED_LANGUAGES, "de", "es", "it", "pt", "sv", "nb")
+
+# Links and mentions carry no language and pull guesses towards whichever language their
+# letters happen to resemble.
+_NOISE = re.compile(r"https?://\S+|<[@#!&:][^>]*>|(?<!\w)[@#][\w.-]+")
+# Hiragana and katakana are written in Japanese only; lingua's trigram models give no
+# answer at all for some Japanese lines that mix them with kanji.
+_KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff]")
+
+
+class LanguageDetector:
+    """Tell which of a fixed set of languages a text is written in.
+
+    Args:
+        languages: The ISO 639-1 codes to choose from.
+        min_confidence: lingua's confidence the best language needs to be the answer.
+        short_text_letters: Texts with fewer letters than this count as short.
+        short_confidence: The confidence a short text needs.
+    """
+
+    def __init__(
+        self,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
+        *,
+        min_confidence: float = 0.5,
+        short_text_letters: int = 20,
+        short_confidence: float = 0.8,
+    ) -> None:
+        from lingua import IsoCode639_1, LanguageDetectorBuilder  # noqa: PLC0415 - ml extra
+
+        codes = [code.lower() for code in languages]
+        if len(set(codes)) < 2:
+            raise ValueError("a language detector needs at least two languages")
+        self.languages: tuple[str, ...] = tuple(codes)
+        self.min_confidence = min_confidence
+        self.short_text_letters = short_text_letters
+        self.short_confidence = short_confidence
+        self._detector: Any = (
+            LanguageDetectorBuilder.from_iso_codes_639_1(
+                *(IsoCode639_1.from_str(code) for code in codes)
+            )
+            .with_low_accuracy_mode()
+            # Loading every model now keeps the first messages as fast as the rest.
+            .with_preloaded_language_models()
+            .build()
+        )
+
+    def detect(self, text: str) -> str | None:
+        """Return the text's language (ISO 639-1), or None when it cannot be told reliably."""
+        cleaned = _NOISE.sub(" ", text)
+        values = self._detector.compute_language_confidence_values(cleaned)
+        if not values or values[0].value <= 0.0:
+            return self._by_script(cleaned)
+        best = values[0]
+        letters = sum(character.isalpha() for character in cleaned)
+        needed = self.short_confidence if letters < self.short_text_letters else self.min_confidence
+        if best.value < needed:
+            return None
+        return str(best.language.iso_code_639_1.name).lower()
+
+    def detect_many(self, texts: Iterable[str]) -> list[str | None]:
+        """Return :meth:`detect` for each text, in order."""
+        return [self.detect(text) for text in texts]
+
+    def _by_script(self, text: str) -> str | None:
+        """Return the language that the text's script alone implies, if any."""
+        if "ja" in self.languages and len(_KANA.findall(text)) >= 2:
+            return "ja"
+        return None
