@@ -73,6 +73,22 @@ def goes_english(text: str, language: str | None) -> bool:
     return not letters or sum(1 for c in letters if _LATIN.match(c)) >= 0.8 * len(letters)
 
 
+class E5Path:
+    """The multilingual path: e5 embeddings scored by heads calibrated per language."""
+
+    def __init__(self, encoder: Any, heads: Any) -> None:
+        """Join an :class:`~policies.classifiers.multilingual.E5Encoder` and its heads."""
+        self.encoder = encoder
+        self.heads = heads
+
+    def probabilities(
+        self, texts: Sequence[str], languages: Sequence[str | None]
+    ) -> Mapping[str, FloatArray]:
+        """Return calibrated probabilities per label for folded texts."""
+        scored: Mapping[str, FloatArray] = self.heads.score(self.encoder.embed(texts), languages)
+        return scored
+
+
 class StewardTextModel:
     """The served model: one instance per process, shared by every community."""
 
@@ -217,9 +233,17 @@ def _multilingual(
     """Load the language detector and the multilingual heads, when the model has them."""
     if not (path / MULTILINGUAL_FILE).is_file():
         return None, None
-    from policies.classifiers.multilingual import load_multilingual  # noqa: PLC0415
+    from policies.classifiers.language import DEFAULT_LANGUAGES, LanguageDetector  # noqa: PLC0415
+    from policies.classifiers.multilingual import (  # noqa: PLC0415
+        E5Encoder,
+        MultilingualHeads,
+    )
 
-    return load_multilingual(path / MULTILINGUAL_FILE, languages)
+    heads = MultilingualHeads.from_json(
+        json.loads((path / MULTILINGUAL_FILE).read_text(encoding="utf-8"))
+    )
+    router = LanguageDetector(languages or DEFAULT_LANGUAGES)
+    return router, E5Path(E5Encoder(), heads)
 
 
 def _community_heads(path: Path) -> dict[str, dict[str, CommunityHead]]:

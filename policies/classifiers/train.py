@@ -46,11 +46,13 @@ from policies.normalize import fold
 MODEL_ID = "steward-text"
 LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
+LAYOUT = 1  # the model directory's layout; a change gives every model a new version
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
-# The project's chat spam is a few hundred lines beside thousands of SMS; weighted up, it
-# teaches today's chat scams (invites, fake gifts, fake staff) instead of drowning.
-PROJECT_SOURCES = frozenset({"chat_spam"})
+# The project's chat lines are a few hundred beside thousands of web comments and SMS;
+# weighted up, they teach brand-community chat (rough but fine, today's scams) instead of
+# drowning.
+PROJECT_SOURCES = frozenset({"chat_spam", "multilingual/en"})
 PROJECT_WEIGHT = 5.0
 
 
@@ -126,8 +128,9 @@ def training_data(profile: Profile, seed: int) -> list[TrainingData]:
     Raises:
         datasets.DataMissing: A packaged data set is not installed.
     """
+    english_chat = [e for e in datasets.project_sets("multilingual") if e.language == "en"]
     sources = {
-        "abuse": datasets.insults("train"),
+        "abuse": datasets.insults("train") + datasets.for_label(english_chat, "abuse"),
         "spam": datasets.sms_spam()
         + datasets.for_label(datasets.project_sets("chat_spam"), "spam"),
     }
@@ -212,10 +215,13 @@ def _binary_metrics(labels: np.ndarray[Any, Any], logits: FloatArray) -> dict[st
 
 def version_of(profile: Profile, seed: int, data: Sequence[TrainingData], now: datetime) -> str:
     """Return ``YYYY.MM.DD-<digest>``; the digest covers the profile, the seed and the data."""
-    digest = hashlib.sha256(f"{profile}|{seed}".encode())
+    digest = hashlib.sha256(f"{profile}|{seed}|{LAYOUT}".encode())
     for part in data:
         for example in (*part.train, *part.validation):
             digest.update(f"{part.label}\t{example.value}\t{example.text}\n".encode())
+    # The multilingual heads also learn from the project's own sentences.
+    for example in datasets.project_sets("multilingual"):
+        digest.update(f"{example.label}\t{example.language}\t{example.text}\n".encode())
     return f"{now:%Y.%m.%d}-{digest.hexdigest()[:8]}"
 
 
@@ -396,13 +402,34 @@ def _fit_multilingual(
     work: Path, profile: Profile, seed: int, bars: Progress, metrics: dict[str, Any]
 ) -> tuple[str, ...]:
     """Train the multilingual heads (see :mod:`policies.classifiers.multilingual`)."""
-    from policies.classifiers.multilingual import build_multilingual  # noqa: PLC0415
-
-    languages, found = build_multilingual(
-        work / MULTILINGUAL_FILE, limit=profile.limit, seed=seed, bars=bars
+    from policies.classifiers.multilingual import E5Encoder  # noqa: PLC0415
+    from policies.classifiers.multilingual_training import (  # noqa: PLC0415
+        LabelData,
+        default_training_data,
+        train_multilingual_heads,
     )
+
+    # Served texts are folded before anything sees them; so are the training texts.
+    data = {
+        label: LabelData(
+            corpus=[datasets.folded(e) for e in part.corpus],
+            chat=[datasets.folded(e) for e in part.chat],
+        )
+        for label, part in default_training_data(limit=profile.limit, seed=seed).items()
+    }
+    total = len({e.text for part in data.values() for e in (*part.corpus, *part.chat)})
+    with bars.bar("encoding for the multilingual heads", total) as step:
+        shown = 0
+
+        def advance(done: int, _: int) -> None:
+            nonlocal shown
+            step(done - shown)
+            shown = done
+
+        heads, found = train_multilingual_heads(data, E5Encoder(), seed=seed, progress=advance)
+    (work / MULTILINGUAL_FILE).write_text(json.dumps(heads.to_json()), encoding="utf-8")
     metrics["multilingual"] = found
-    return languages
+    return tuple(sorted({lang for head in heads.labels.values() for lang in head.by_language}))
 
 
 def _data_uses(data: Sequence[TrainingData]) -> tuple[DataUse, ...]:
