@@ -18,6 +18,7 @@ import numpy as np
 from policies.classifiers.heads import FloatArray
 
 MODEL_FILE = "model.int8.onnx"
+TOKENIZER_FILE = "tokenizer.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,39 +35,64 @@ class Encoded:
 
 
 class OnnxEncoder:
-    """Run the exported encoder with ONNX Runtime and transformers' tokenizer."""
+    """Run the exported encoder with ONNX Runtime and the tokenizer transformers saved.
 
-    def __init__(self, directory: Path, *, max_length: int = 128, threads: int = 2) -> None:
+    The tokenizer is transformers' fast tokenizer, read from its ``tokenizer.json`` with the
+    ``tokenizers`` library it is built on: importing transformers itself would load torch
+    when it is installed and cost over 200 MB of memory at serving time.
+    """
+
+    def __init__(self, directory: Path, *, max_length: int = 128, threads: int = 1) -> None:
         """Load the graph and tokenizer from ``directory``.
 
         Args:
             directory: The model's ``encoder/`` folder.
             max_length: Longer texts are cut to this many tokens.
-            threads: ONNX Runtime's intra-op threads.
+            threads: ONNX Runtime's intra-op threads. One message at a time is fastest on
+                one thread; more threads spin and fight the event loop for the cores.
         """
         import onnxruntime  # noqa: PLC0415 - the ml extra is optional
-        from transformers import AutoTokenizer  # noqa: PLC0415 - the ml extra is optional
+        from tokenizers import Tokenizer  # noqa: PLC0415 - the ml extra is optional
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle worker threads must not spin: the cores belong to the bot as well.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"]
         )
-        self._tokenizer: Any = AutoTokenizer.from_pretrained(str(directory))
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer: Any = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+        self._tokenizer.no_padding()
+        self._inputs = [i.name for i in self._session.get_inputs()]
         self.max_length = max_length
+
+    @property
+    def max_length(self) -> int:
+        """Return how many tokens a text keeps (special tokens included)."""
+        return self._max_length
+
+    @max_length.setter
+    def max_length(self, value: int) -> None:
+        self._max_length = value
+        # The tokenizer keeps room for [CLS] and [SEP] within the limit, as transformers does.
+        self._tokenizer.enable_truncation(value)
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, np.ndarray[Any, np.dtype[np.int64]]]:
+        """Return token ids, attention mask and token types, padded to the longest text."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
 
     def encode(self, texts: Sequence[str]) -> Encoded:
         """Return logits and embeddings for ``texts`` (padded to the longest in the batch)."""
-        batch = self._tokenizer(
-            list(texts),
-            padding=True,
-            truncation=True,
-            max_length=self.max_length,
-            return_tensors="np",
-        )
-        feed = {name: batch[name].astype(np.int64) for name in self._inputs if name in batch}
+        batch = self.tokenize(texts)
+        feed = {name: batch[name] for name in self._inputs}
         logits, embeddings = self._session.run(["logits", "embedding"], feed)
         return Encoded(
             logits=np.asarray(logits, dtype=np.float32).reshape(-1),

@@ -127,3 +127,21 @@ def test_community_heads_learn_from_decisions_without_touching_others(
         == {}
     )
     assert not (directory / "communities" / "lumen.json").exists()
+
+
+def test_the_served_tokenizer_matches_transformers(quick_model_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from policies.classifiers.encoder import OnnxEncoder
+
+    encoder = OnnxEncoder(quick_model_dir / "encoder", max_length=16)
+    reference = AutoTokenizer.from_pretrained(str(quick_model_dir / "encoder"))
+    texts = [
+        "hello there",
+        "a much longer sentence that is certainly cut by a limit of sixteen tokens, yes",
+        "ｆｕｌｌ width, émojis 😀 and 日本語",
+    ]
+    ours = encoder.tokenize(texts)
+    theirs = reference(texts, padding=True, truncation=True, max_length=16, return_tensors="np")
+    for name, values in ours.items():
+        assert np.array_equal(values, theirs[name]), name
