@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from transformers import AutoTokenizer
 
 from policies.classifiers.card import ModelCard
 from policies.classifiers.datasets import Example
+from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.model import ModelMissing, StewardTextModel, load_model
 from policies.classifiers.train import (
     PROFILES,
@@ -130,10 +132,6 @@ def test_community_heads_learn_from_decisions_without_touching_others(
 
 
 def test_the_served_tokenizer_matches_transformers(quick_model_dir: Path) -> None:
-    from transformers import AutoTokenizer
-
-    from policies.classifiers.encoder import OnnxEncoder
-
     encoder = OnnxEncoder(quick_model_dir / "encoder", max_length=16)
     reference = AutoTokenizer.from_pretrained(str(quick_model_dir / "encoder"))
     texts = [
