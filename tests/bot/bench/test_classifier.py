@@ -39,7 +39,7 @@ async def test_a_model_that_cannot_load_skips_the_case(
 def test_with_a_model_the_case_reports_speed_latency_and_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = WordModel()
+    model = WordModel(languages={"Bonjour": "fr", "Goedemorgen": "nl"})
     monkeypatch.setattr(bot.classifier, "load_text_model", lambda _: model)
     monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
     result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
@@ -47,6 +47,8 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
     figures = {entry["name"]: entry for entry in json.loads(result.stdout)}
     assert set(figures) == {
         "classifier.messages_per_second",
+        "classifier.english_messages_per_second",
+        "classifier.other_languages_messages_per_second",
         "classifier.p50_ms",
         "classifier.p99_ms",
         "classifier.rss_mb",
@@ -56,7 +58,11 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
     assert figures["classifier.p50_ms"]["value"] <= figures["classifier.p99_ms"]["value"]
     assert "words@1" in figures["classifier.messages_per_second"]["detail"]
     assert "200 chat lines offered at 200/s" in figures["classifier.p99_ms"]["detail"]
-    assert len(model.scored) == 32 + 300 + 200
+    english = int(figures["classifier.english_messages_per_second"]["detail"].split()[1])
+    others = int(figures["classifier.other_languages_messages_per_second"]["detail"].split()[1])
+    assert 0 < others < english and english + others == 300
+    # A first pass tells the paths apart, then the whole mix, each path, the open loop.
+    assert len(model.scored) == 300 + 300 + 300 + 200
 
 
 def test_a_skipped_case_prints_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
