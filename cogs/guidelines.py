@@ -121,7 +121,7 @@ class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands
         try:
             async with asyncio.timeout(settings.timeout):
                 (scored,) = await classifier.score(
-                    [text.folded], community=community_key(self.ctx.community.ref)
+                    [text.folded], community=community_key(community)
                 )
         except TimeoutError:
             why = f"the classifier did not answer within {settings.timeout:g}s"
