@@ -1,0 +1,111 @@
+"""``steward train`` and ``steward eval`` from the command line, and decisions from storage."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.app import open_storage
+from bot.cli import main
+from bot.core.clock import SystemClock
+from bot.core.refs import Ref
+from bot.ml_cli import decisions_from_database, thresholds_of
+from moderation.examples import ExampleSource, LabelledExample
+from moderation.store import store_for
+
+AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+
+async def _store(path: Path, *examples: LabelledExample) -> None:
+    storage = await open_storage(path, SystemClock())
+    try:
+        for example in examples:
+            await store_for(storage).examples.add(example)
+    finally:
+        await storage.close()
+
+
+def _decision(community: Ref, text: str, violation: bool, minutes: int) -> LabelledExample:
+    return LabelledExample(
+        community=community,
+        text=text,
+        label="abuse",
+        violation=violation,
+        source=ExampleSource.REVIEW,
+        decided_by="local:mod1",
+        at=AT + timedelta(minutes=minutes),
+    )
+
+
+async def test_decisions_come_per_community_and_the_latest_wins(tmp_path: Path) -> None:
+    lumen, other = Ref("discord", "1234"), Ref("slack", "T9")
+    database = tmp_path / "steward.db"
+    await _store(
+        database,
+        _decision(lumen, "you absolute walnut", True, 0),
+        _decision(lumen, "that update slaps", True, 1),
+        _decision(lumen, "that update slaps", False, 2),  # reversed on a second look
+        _decision(other, "you absolute walnut", False, 3),
+    )
+    found = await decisions_from_database(database)
+    assert set(found) == {"discord-1234", "slack-T9"}
+    assert {(e.text, e.value) for e in found["discord-1234"]} == {
+        ("you absolute walnut", 1),
+        ("that update slaps", 0),
+    }
+    assert [(e.text, e.value) for e in found["slack-T9"]] == [("you absolute walnut", 0)]
+
+
+def test_heads_only_refits_from_the_database_in_place(
+    tmp_path: Path, quick_model_dir: Path
+) -> None:
+    model = tmp_path / quick_model_dir.name
+    shutil.copytree(quick_model_dir, model)
+    database = tmp_path / "steward.db"
+    walnut = ["you absolute walnut", "what a walnut you are", "walnut behaviour again"]
+    asyncio.run(
+        _store(
+            database,
+            *(_decision(Ref("local", "lumen"), text, True, i) for i, text in enumerate(walnut)),
+        )
+    )
+    result = CliRunner().invoke(
+        main, ["train", "--heads-only", str(model), "--database", str(database)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "local-lumen (3 decisions)" in result.output
+    assert (model / "communities" / "local-lumen.json").is_file()
+    card = json.loads((model / "card.json").read_text(encoding="utf-8"))
+    assert card["communities"] == {"local-lumen": 3}
+
+
+def test_eval_reports_each_language_at_the_policy_thresholds(quick_model_dir: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["eval", "--model", str(quick_model_dir), "--only", "languages", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["model"].startswith("steward-text@")
+    languages = report["abuse_by_language"]
+    assert set(languages) == {"en", "fr", "nl", "da", "pl", "ja"}
+    for figures in languages.values():
+        assert 0 <= figures["roc_auc"] <= 1
+        assert figures["act"]["threshold"] == 0.9 and figures["flag"]["threshold"] == 0.7
+
+
+def test_the_policy_thresholds_cover_every_classifier_rule() -> None:
+    thresholds = thresholds_of("default")
+    assert dict(thresholds.act) == {"abuse": 0.9, "spam": 0.95}
+    assert thresholds.band("spam") == 0.2
+    assert thresholds_of("strict").act == {"abuse": 0.8, "spam": 0.9}
+
+
+def test_eval_without_a_model_says_how_to_build_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["eval", "--model", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "steward train" in result.output
