@@ -47,21 +47,39 @@ def _seed_everything(seed: int) -> None:
 
 
 def load_base(*, trainable: bool, seed: int) -> tuple[Any, Any]:
-    """Return the packaged encoder with a fresh one-logit head, and its tokenizer."""
+    """Return the packaged encoder with a fresh one-logit head, and its tokenizer.
+
+    The head reads the mean of the last hidden states, the pooling the encoder was trained
+    with as a sentence encoder. On a validation split carved from the insults train split
+    it beat a head on the first token, and a learning rate of 1e-4 beat 3e-5 and 5e-5
+    (three seeds each); the test split played no part in that choice.
+    """
     import torch  # noqa: PLC0415 - training only
-    from transformers import (  # noqa: PLC0415 - training only
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-        logging,
-    )
+    from transformers import AutoModel, AutoTokenizer, logging  # noqa: PLC0415 - training only
+
+    class MeanPooledClassifier(torch.nn.Module):
+        def __init__(self, encoder: Any) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
+
+        def pooled(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            pooled = self.pooled(input_ids, attention_mask, token_type_ids)
+            return self.head(self.dropout(pooled))[:, 0]
 
     _seed_everything(seed)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    # The head is new by design; transformers' warning about it says nothing useful here.
     logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     path = base_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(path))
-    model = AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=1)
+    model = MeanPooledClassifier(AutoModel.from_pretrained(str(path)))
     model.train(trainable)
     return model, tokenizer
 
@@ -76,7 +94,7 @@ def fine_tune(
     max_length: int,
     seed: int,
     batch_size: int = 16,
-    learning_rate: float = 5e-5,
+    learning_rate: float = 1e-4,
     progress: Progress | None = None,
 ) -> None:
     """Fine-tune the encoder and its head in place on one binary label.
@@ -118,7 +136,7 @@ def fine_tune(
                 max_length=max_length,
                 return_tensors="pt",
             )
-            loss = loss_fn(model(**batch).logits[:, 0], torch.from_numpy(targets[chosen]))
+            loss = loss_fn(model(**batch), torch.from_numpy(targets[chosen]))
             loss.backward()
             optimizer.step()
             schedule.step()
@@ -143,16 +161,8 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
             self.inner = inner
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.inner(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                token_type_ids=token_type_ids,
-                output_hidden_states=True,
-            )
-            mask = attention_mask.unsqueeze(-1).to(out.hidden_states[-1].dtype)
-            summed = (out.hidden_states[-1] * mask).sum(dim=1)
-            pooled = summed / mask.sum(dim=1).clamp(min=1e-9)
-            return out.logits, torch.nn.functional.normalize(pooled, dim=-1)
+            pooled = self.inner.pooled(input_ids, attention_mask, token_type_ids)
+            return self.inner.head(pooled), torch.nn.functional.normalize(pooled, dim=-1)
 
     directory.mkdir(parents=True, exist_ok=True)
     model.eval()
