@@ -8,6 +8,7 @@ Hugging Face format; it loads from site-packages with nothing downloaded.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import random
 import shutil
 import tempfile
@@ -187,7 +188,14 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
                 opset_version=17,
                 dynamo=False,
             )
-        quantize_dynamic(str(full), str(directory / MODEL_FILE), weight_type=QuantType.QInt8)
+        # The quantizer logs generic advice on the root logger at every run; it is noise here.
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(str(full), str(directory / MODEL_FILE), weight_type=QuantType.QInt8)
+        finally:
+            root.setLevel(level)
     tokenizer.save_pretrained(str(directory))
     # A saved tokenizer may leave a chat template or other extras; only its files matter.
     for extra in directory.glob("*.jinja"):
