@@ -86,7 +86,11 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
     seconds = 1.0 if options.quick else 5.0
     try:
         # The first calls pay for lazy set-up; the answers also tell each line's path.
-        judged = await service.score(texts)
+        judged = [
+            s
+            for start in range(0, len(texts), 256)
+            for s in await service.score(texts[start : start + 256])
+        ]
         english = [t for t, s in zip(texts, judged, strict=True) if s.language in {"en", None}]
         others = [t for t, s in zip(texts, judged, strict=True) if s.language not in {"en", None}]
         per_second = await one_at_a_time(service, texts)
