@@ -159,11 +159,13 @@ class StewardTextModel:
             for label, values in elsewhere.items():
                 if label in probabilities:
                     probabilities[label][other] = values
-        name = self.card.name
+        # Evidence names the community's heads too when they took part.
+        name = self.card.name + (f"+{community}" if community in self.communities else "")
+        on_english = set(english)
         return [
             TextScores(
                 scores={label: round(float(probabilities[label][i]), 4) for label in self.labels},
-                language=languages[i] or ("en" if i in english else None),
+                language=languages[i] or ("en" if i in on_english else None),
                 model=name,
             )
             for i in range(len(folded))

@@ -116,6 +116,7 @@ def test_community_heads_learn_from_decisions_without_touching_others(
     before = tuned.score_batch([probe])[0].scores["abuse"]
     after = tuned.score_batch([probe], community="lumen")[0].scores["abuse"]
     assert after > before + 0.1
+    assert tuned.score_batch([probe], community="lumen")[0].model == f"{tuned.card.name}+lumen"
     assert tuned.score_batch([probe], community="elsewhere")[0].scores["abuse"] == before
     # Too few decisions fit no head, and refitting removes a stale one.
     assert (
