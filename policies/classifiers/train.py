@@ -46,7 +46,9 @@ from policies.normalize import fold
 MODEL_ID = "steward-text"
 LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
-LAYOUT = 1  # the model directory's layout; a change gives every model a new version
+# How models are built (code, settings, directory layout). Bump it with any change to
+# training, so that a version names one recipe as well as one profile, seed and data.
+RECIPE = 2
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -214,8 +216,8 @@ def _binary_metrics(labels: np.ndarray[Any, Any], logits: FloatArray) -> dict[st
 
 
 def version_of(profile: Profile, seed: int, data: Sequence[TrainingData], now: datetime) -> str:
-    """Return ``YYYY.MM.DD-<digest>``; the digest covers the profile, the seed and the data."""
-    digest = hashlib.sha256(f"{profile}|{seed}|{LAYOUT}".encode())
+    """Return ``YYYY.MM.DD-<digest>``; the digest covers the recipe, profile, seed and data."""
+    digest = hashlib.sha256(f"{profile}|{seed}|{RECIPE}".encode())
     for part in data:
         for example in (*part.train, *part.validation):
             digest.update(f"{part.label}\t{example.value}\t{example.text}\n".encode())

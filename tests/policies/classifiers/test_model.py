@@ -77,13 +77,17 @@ def test_a_folder_without_a_model_says_how_to_build_one(tmp_path: Path) -> None:
         load_model(tmp_path)
 
 
-def test_the_version_depends_on_profile_seed_and_data() -> None:
+def test_the_version_depends_on_recipe_profile_seed_and_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = training_data(PROFILES["quick"], seed=13)
     now = datetime(2026, 11, 30, tzinfo=UTC)
     same = version_of(PROFILES["quick"], 13, data, now)
     assert same == version_of(PROFILES["quick"], 13, training_data(PROFILES["quick"], 13), now)
     assert same.startswith("2026.11.30-")
     assert same != version_of(PROFILES["quick"], 14, data, now)
+    monkeypatch.setattr("policies.classifiers.train.RECIPE", 999)
+    assert same != version_of(PROFILES["quick"], 13, data, now)
 
 
 def test_community_heads_learn_from_decisions_without_touching_others(
