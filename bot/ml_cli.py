@@ -28,6 +28,7 @@ def thresholds_of(policy_name: str) -> Any:
     """Return the thresholds of a policy's classifier rules (the first rule for a label wins)."""
     from policies.classifiers.evaluate import Thresholds  # noqa: PLC0415
     from policies.policy import PolicyError, load_policy  # noqa: PLC0415
+    from policies.rules.classifier import ClassifierParams  # noqa: PLC0415
 
     try:
         policy = load_policy(policy_name)
@@ -37,15 +38,15 @@ def thresholds_of(policy_name: str) -> Any:
     bands: dict[str, float] = {}
     languages: dict[str, dict[str, float]] = {}
     for compiled in policy.rules:
-        if compiled.spec.type != "classifier":
+        params = compiled.rule.params
+        if not isinstance(params, ClassifierParams):
             continue
-        params: Mapping[str, Any] = compiled.spec.params
-        for label, threshold in params.get("thresholds", {}).items():
-            act.setdefault(label, float(threshold))
-            bands.setdefault(label, float(params.get("review_band", 0.15)))
-        for language, own in params.get("language_thresholds", {}).items():
+        for label, threshold in params.thresholds.items():
+            act.setdefault(label, threshold)
+            bands.setdefault(label, params.review_band)
+        for language, own in params.language_thresholds.items():
             for label, threshold in own.items():
-                languages.setdefault(language, {}).setdefault(label, float(threshold))
+                languages.setdefault(language, {}).setdefault(label, threshold)
     return Thresholds(act=act or {"abuse": 0.5, "spam": 0.5}, bands=bands, languages=languages)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from policies.classifiers import datasets
+from policies.classifiers.grouping import group_by_length
 from policies.classifiers.model import StewardTextModel
 
 Step = Callable[[int], None]
@@ -53,10 +54,8 @@ def scores_of(
     model: StewardTextModel, texts: Sequence[str], step: Step | None = None, batch: int = 32
 ) -> list[Any]:
     """Score many texts as served, batched by length so padding stays small."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     found: list[Any] = [None] * len(texts)
-    for start in range(0, len(order), batch):
-        chosen = order[start : start + batch]
+    for chosen in group_by_length(texts, max_batch=batch):
         for index, scored in zip(
             chosen, model.score_batch([texts[i] for i in chosen]), strict=True
         ):
@@ -174,6 +173,7 @@ def cross_validate_spam(
         TrainingData,
         embed,
         fit_label,
+        rows_of,
     )
 
     sms = [datasets.folded(e) for e in datasets.sms_spam()]
@@ -196,12 +196,12 @@ def cross_validate_spam(
         val_idx = np.array([index[id(e)] for e in validation_part])
         scorer, _ = fit_label(
             TrainingData("spam", train_part, validation_part),
-            _rows(encoded, train_idx),
-            _rows(encoded, val_idx),
+            rows_of(encoded, train_idx),
+            rows_of(encoded, val_idx),
             tuned=False,
             seed=seed,
         )
-        logits = scorer.base_logits([sms[i].text for i in test_rows], _rows(encoded, test_rows))
+        logits = scorer.base_logits([sms[i].text for i in test_rows], rows_of(encoded, test_rows))
         probabilities[test_rows] = 1 / (1 + np.exp(-logits))
     report = binary_report(
         values, probabilities, thresholds.act.get("spam", 0.5), thresholds.band("spam")
@@ -209,12 +209,6 @@ def cross_validate_spam(
     report["at_0.5"] = binary_report(values, probabilities, 0.5, 0.0)["act"]
     report["folds"] = folds
     return report
-
-
-def _rows(encoded: Any, rows: np.ndarray[Any, Any]) -> Any:
-    from policies.classifiers.encoder import Encoded  # noqa: PLC0415
-
-    return Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
 
 
 def _counts(values: Any) -> dict[str, int]:

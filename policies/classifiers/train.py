@@ -33,6 +33,7 @@ from policies.classifiers.card import DataUse, ModelCard
 from policies.classifiers.datasets import Example
 from policies.classifiers.encoder import Encoded, OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel
+from policies.classifiers.grouping import group_by_length
 from policies.classifiers.heads import FloatArray, LogisticHead, fit_head
 from policies.classifiers.lexical import fit_lexical
 from policies.classifiers.model import (
@@ -151,11 +152,9 @@ def embed(
     encoder: OnnxEncoder, texts: Sequence[str], progress: Callable[[int], None], batch: int = 32
 ) -> Encoded:
     """Run the encoder over many texts, batched by length so padding stays small."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     logits = np.zeros(len(texts), dtype=np.float32)
     embeddings = np.zeros((len(texts), 0), dtype=np.float32)
-    for start in range(0, len(order), batch):
-        chosen = order[start : start + batch]
+    for chosen in group_by_length(texts, max_batch=batch):
         encoded = encoder.encode([texts[i] for i in chosen])
         if embeddings.shape[1] == 0:
             embeddings = np.zeros((len(texts), encoded.embeddings.shape[1]), dtype=np.float32)
@@ -165,7 +164,8 @@ def embed(
     return Encoded(logits=logits, embeddings=embeddings)
 
 
-def _subset(encoded: Encoded, rows: slice) -> Encoded:
+def rows_of(encoded: Encoded, rows: slice | np.ndarray[Any, Any]) -> Encoded:
+    """Return the encoder's outputs for some rows only."""
     return Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
 
 
@@ -342,8 +342,8 @@ def _fit_english(
         cut = len(part.train)
         scorer, metrics[part.label] = fit_label(
             part,
-            _subset(encoded, slice(0, cut)),
-            _subset(encoded, slice(cut, None)),
+            rows_of(encoded, slice(0, cut)),
+            rows_of(encoded, slice(cut, None)),
             tuned=profile.epochs > 0 and part.label == FINETUNED_LABEL,
             seed=seed,
         )
