@@ -428,3 +428,8 @@ def policy_test(policy_file: str | None) -> None:
 
 main.add_command(train_command)
 main.add_command(eval_command)
+
+
+@main.group("standin")
+def standin_group() -> None:
+    """Serve a local stand-in of a platform's API on 127.0.0.1, for demos and load tests."""
