@@ -10,10 +10,13 @@ from bot.core.actions import (
     ActionResult,
     Ban,
     DeleteMessage,
+    DeleteMessages,
+    EditMessage,
     Kick,
     LockChannel,
     OpenThread,
     PostMessage,
+    PostPoll,
     ReplyEphemeral,
     SendDirectMessage,
     SetSlowmode,
@@ -35,10 +38,14 @@ _NOT_AUDITED = (ReplyEphemeral,)
 def action_target(action: Action) -> str:
     """Return what an action applies to, as ``platform:id`` text."""
     match action:
-        case DeleteMessage(message=ref) | OpenThread(message=Ref() as ref):
+        case (
+            DeleteMessage(message=ref) | EditMessage(message=ref) | OpenThread(message=Ref() as ref)
+        ):
             return str(ref)
         case (
             PostMessage(channel=ref)
+            | DeleteMessages(channel=ref)
+            | PostPoll(channel=ref)
             | SetSlowmode(channel=ref)
             | OpenThread(channel=ref)
             | LockChannel(channel=ref)

@@ -84,6 +84,47 @@ class PostMessage(Action):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EditMessage(Action):
+    """Replace the content and buttons of a message the bot posted (a review card's outcome)."""
+
+    channel: Ref
+    message: Ref
+    content: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteMessages(Action):
+    """Delete several messages of one channel at once (a raid's or a spammer's burst).
+
+    Platforms that bulk-delete do it in as few calls as they allow; messages a bulk
+    delete refuses (too old) are deleted one by one.
+    """
+
+    channel: Ref
+    messages: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostPoll(Action):
+    """Post a poll: native where the platform has polls, buttons elsewhere.
+
+    Attributes:
+        channel: Where to post it.
+        question: The question.
+        answers: The choices, in order.
+        hours: How long it stays open.
+        thread: A thread to post it in instead of the channel.
+    """
+
+    channel: Ref
+    question: str
+    answers: tuple[str, ...]
+    hours: int = 24
+    thread: Ref | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReplyEphemeral(Action):
     """Answer a command or click so that only the member who ran it sees the answer."""
 

@@ -13,10 +13,13 @@ from bot.core.actions import (
     Ban,
     Button,
     DeleteMessage,
+    DeleteMessages,
+    EditMessage,
     Kick,
     LockChannel,
     OpenThread,
     PostMessage,
+    PostPoll,
     ReplyEphemeral,
     SendDirectMessage,
     SetSlowmode,
@@ -131,6 +134,24 @@ class LocalPlatform:
                 if place.remove_message(message.id) is None:
                     return ActionResult.failed(f"message {message.id} does not exist")
                 return ActionResult.done()
+            case DeleteMessages(messages=messages):
+                # Like a bulk delete, messages already gone are skipped, not an error.
+                gone = [m.id for m in messages if place.remove_message(m.id) is None]
+                if len(gone) == len(messages):
+                    return ActionResult.failed("none of the messages exist")
+                return ActionResult.done()
+            case EditMessage():
+                return self._edit(place, action)
+            case PostPoll(channel=channel, question=question, answers=answers, thread=home):
+                lines = [f"Poll: {question}"] + [f"{n}. {a}" for n, a in enumerate(answers, 1)]
+                post = PostMessage(
+                    community=action.community,
+                    channel=channel,
+                    thread=home,
+                    content="\n".join(lines),
+                    reason=action.reason,
+                )
+                return self._post(place, post, now)
             case ReplyEphemeral() | SendDirectMessage():
                 return self._private(place, action, now)
             case Timeout(member=member, duration=duration):
@@ -191,6 +212,20 @@ class LocalPlatform:
         for button in action.buttons:
             self.buttons[button.target] = (ident, button)
         return ActionResult.done(ref(ident))
+
+    def _edit(self, place: LocalCommunity, action: EditMessage) -> ActionResult:
+        message = place.messages.get(action.message.id)
+        if message is None:
+            return ActionResult.failed(f"message {action.message.id} does not exist")
+        if message.author.name != BOT_NAME:
+            return ActionResult.failed("the bot can edit only its own messages")
+        place.messages[action.message.id] = replace(message, content=action.content)
+        for target, (ident, _) in list(self.buttons.items()):
+            if ident == action.message.id:
+                del self.buttons[target]
+        for button in action.buttons:
+            self.buttons[button.target] = (action.message.id, button)
+        return ActionResult.done(action.message)
 
     def _private(
         self, place: LocalCommunity, action: ReplyEphemeral | SendDirectMessage, now: datetime
