@@ -30,9 +30,6 @@ class CardChoice(enum.StrEnum):
     ESCALATE = "escalate"
 
 
-SANCTIONS = (CardChoice.REMOVE, CardChoice.WARN, CardChoice.TIMEOUT, CardChoice.BAN)
-"""Choices that find a violation; ``dismiss`` finds none."""
-
 CARE_CHOICES = (CardChoice.CLAIM, CardChoice.DISMISS, CardChoice.ESCALATE)
 """Choices on the card of someone who may be at risk: nobody is punished for that."""
 

@@ -1,0 +1,317 @@
+"""Review cards through the local platform: buttons, claims, decisions, races and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.local.scenario import ClickLine, CommunityLine
+from bot.app import open_storage
+from bot.core.clock import VirtualClock
+from bot.core.refs import Ref
+from bot.registry import CogRegistry
+from bot.simulation import LocalSession, action_record, load_for_scenario
+from moderation.cases import CaseStatus, ReviewItem, ReviewOutcome, ReviewStatus
+from moderation.examples import LabelledExample
+from moderation.store import store_for
+from tests.cogs.test_classifier_rule import TableClassifier
+from tests.cogs.test_guidelines import community
+
+START = datetime(2026, 3, 2, 9, tzinfo=UTC)
+ACME = Ref("local", "acme")
+UNSURE = "you people are something else"
+CHOICES = ["claim", "remove", "warn", "timeout", "ban", "dismiss", "escalate"]
+
+
+class Carded:
+    """A local session of the guidelines cog on a real SQLite file, with what it did."""
+
+    def __init__(self, session: LocalSession) -> None:
+        self.session = session
+        self.actions: list[dict[str, Any]] = []
+        session.platform.observe(lambda applied: self.actions.append(action_record(applied)))
+
+    async def say(self, author: str, text: str, ident: str) -> None:
+        await self.session.driver.say(author, "general", text, message_id=ident)
+        await self.session.app.bus.join()
+
+    async def click(self, author: str, target: str, choice: str) -> str:
+        """Click a card's button (by target or by the message it is about); return the answer."""
+        before = len(self.actions)
+        refused = await self.session.play(
+            ClickLine(
+                type="click",
+                at=self.session.clock.now(),
+                author=author,
+                target=target,
+                choice=choice,
+            )
+        )
+        assert refused is None, refused
+        (reply,) = [a for a in self.actions[before:] if a["action"] == "reply_ephemeral"]
+        return str(reply["content"])
+
+    async def command(self, author: str, name: str, **options: Any) -> str:
+        before = len(self.actions)
+        await self.session.driver.command(author, "general", name, options)
+        await self.session.app.bus.join()
+        (reply,) = [a for a in self.actions[before:] if a["action"] == "reply_ephemeral"]
+        return str(reply["content"])
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [a for a in self.actions if a["action"] == kind]
+
+    def cards(self) -> list[dict[str, Any]]:
+        return [p for p in self.of("post_message") if p.get("buttons")]
+
+    def card_text(self) -> str:
+        """Return the card's text as the platform shows it now."""
+        (card,) = self.cards()
+        return self.session.community.messages[card["created"]].content
+
+    def buttons_left(self) -> list[str]:
+        """Return the choices on the card as last posted or edited."""
+        (card,) = self.cards()
+        edits = [e for e in self.of("edit_message") if e["message"] == card["created"]]
+        latest = edits[-1] if edits else card
+        return sorted(b["choice"] for b in latest.get("buttons", []))
+
+    async def items(self) -> list[ReviewItem]:
+        store = store_for(self.session.app.storage)
+        found = [await store.reviews.get(n) for n in range(1, 10)]
+        return [i for i in found if i is not None]
+
+
+@asynccontextmanager
+async def carded(
+    registry: CogRegistry, database: Path, *, workers: int = 1, **guidelines: Any
+) -> AsyncIterator[Carded]:
+    config: dict[str, Any] = {"cogs": {"welcome": {"enabled": False}}}
+    if guidelines:
+        config["cogs"]["guidelines"] = guidelines
+    line = CommunityLine.model_validate(community(config=config))
+    session = await LocalSession.open(
+        line,
+        load_for_scenario(line, registry),
+        registry,
+        start=START,
+        database=database,
+        workers=workers,
+        classifier=TableClassifier({UNSURE: {"abuse": 0.78, "spam": 0.02}}),
+    )
+    try:
+        yield Carded(session)
+    finally:
+        await session.close()
+
+
+async def examples_in(database: Path) -> list[LabelledExample]:
+    storage = await open_storage(database, VirtualClock(START))
+    try:
+        return await store_for(storage).examples.recorded()
+    finally:
+        await storage.close()
+
+
+async def test_an_uncertain_message_posts_a_card_with_every_decision_as_a_button(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("bob", "morning all", "m0")
+        await bot.say("alice", UNSURE, "m1")
+        (card,) = bot.cards()
+        (item,) = await bot.items()
+    assert card["channel"] == "mod-log"
+    assert [(b["target"], b["choice"]) for b in card["buttons"]] == [
+        ("review:1", c) for c in CHOICES
+    ]
+    lines = card["content"].splitlines()
+    assert (
+        lines[0] == "Review needed: alice in #general - uncertain abuse score 0.78 just under 0.90"
+    )
+    assert lines[2:4] == ["  bob: morning all", f"> alice: {UNSURE}"], "the message in context"
+    assert "Scores: abuse 0.78, spam 0.02" in lines
+    assert item.card is not None and item.card.message.id == card["created"]
+    assert item.status is ReviewStatus.OPEN
+
+
+async def test_only_moderators_act_and_a_claim_shows_who_is_on_it(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        refused = await bot.click("bob", "review:1", "remove")
+        claimed = await bot.click("mod1", "m1", "claim")
+        taken = await bot.click("mod2", "review:1", "claim")
+        shown = bot.card_text()
+        left = bot.buttons_left()
+        (item,) = await bot.items()
+    assert refused == "Only moderators can act on review cards."
+    assert claimed == "You are on review item 1."
+    assert taken == "Review item 1 is claimed by mod1 already."
+    assert shown.endswith("\nClaimed by mod1.")
+    assert left == sorted(c for c in CHOICES if c != "claim")
+    assert (item.status, item.claimed_by) == (ReviewStatus.CLAIMED, "local:mod1")
+    assert UNSURE in [m.content for m in bot.session.community.messages.values()]
+
+
+async def test_remove_deletes_the_message_writes_the_case_and_closes_the_card(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with carded(registry, database) as bot:
+        await bot.say("alice", UNSURE, "m1")
+        answer = await bot.click("mod1", "m1", "remove")
+        again = await bot.command("mod2", "review decide", item=1, decision="ok")
+        shown = bot.card_text()
+        left = bot.buttons_left()
+        case = await store_for(bot.session.app.storage).cases.get(ACME, 1)
+    assert answer == (
+        "Review item 1: removed the message. Case #1 confirmed; the message is removed."
+    )
+    assert again == "review item 1 is decided already (violation, by mod1)"
+    (delete,) = bot.of("delete_message")
+    assert (delete["message"], delete["actor"], delete["case"]) == ("m1", "mod1", "#1")
+    assert shown.endswith("\nDecided by mod1: removed the message (case #1).")
+    assert left == [], "a decided card has no buttons"
+    assert case is not None and case.status is CaseStatus.ACTIVE
+    assert [a.kind for a in case.actions] == ["delete_message"]
+    (example,) = await examples_in(database)
+    assert (example.text, example.violation, example.decided_by) == (UNSURE, True, "local:mod1")
+
+
+async def test_dismiss_records_ok_and_sanctions_nobody(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with carded(registry, database) as bot:
+        await bot.say("alice", UNSURE, "m1")
+        answer = await bot.click("mod1", "review:1", "dismiss")
+        shown = bot.card_text()
+        case = await store_for(bot.session.app.storage).cases.get(ACME, 1)
+    assert answer == "Review item 1: not a violation. Case #1 pardoned."
+    assert shown.endswith("\nDecided by mod1: not a violation, no sanction (case #1).")
+    assert [bot.of(k) for k in ("delete_message", "timeout", "ban")] == [[], [], []]
+    assert UNSURE in [m.content for m in bot.session.community.messages.values()]
+    assert case is not None and case.status is CaseStatus.PARDONED
+    (example,) = await examples_in(database)
+    assert (example.violation, example.label) == (False, "abuse")
+
+
+async def test_timeout_opens_the_moderators_case_with_a_default_reason(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db", card_timeout_minutes=30) as bot:
+        await bot.say("alice", UNSURE, "m1")
+        answer = await bot.click("mod1", "m1", "timeout")
+        store = store_for(bot.session.app.storage)
+        rule_case, sanction = await store.cases.get(ACME, 1), await store.cases.get(ACME, 2)
+    assert answer == "Review item 1: timed out for 30m. Case #2 opened."
+    (timeout,) = bot.of("timeout")
+    assert (timeout["member"], timeout["duration"], timeout["actor"]) == ("alice", 1800, "mod1")
+    assert timeout["reason"].startswith("abuse-model: uncertain abuse score 0.78")
+    assert [d["message"] for d in bot.of("delete_message")] == ["m1"]
+    notice = bot.of("send_direct_message")[-1]["content"]
+    assert "removed" in notice and "timed out" in notice, "one notice says both"
+    assert rule_case is not None and rule_case.status is CaseStatus.ACTIVE
+    assert rule_case.notes[-1].text == "sanctioned in case #2"
+    assert sanction is not None and sanction.actor == "local:mod1"
+    assert [a.kind for a in sanction.actions] == ["delete_message", "timeout"]
+    assert sanction.points == 1
+
+
+async def test_a_moderator_cannot_ban_a_fellow_moderator_from_a_card(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("mod2", "hey", "m1")
+        await bot.command("bob", "report", message="m1", reason="rude")
+        refused = await bot.click("mod1", "m1", "ban")
+        (item,) = await bot.items()
+    assert refused == "Mod2 is staff with the same or higher standing than you; ask an admin."
+    assert bot.of("ban") == []
+    assert item.status is ReviewStatus.OPEN, "a refused click decides nothing"
+
+
+async def test_two_moderators_clicking_at_once_make_one_decision(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with carded(registry, database, workers=2) as bot:
+        await bot.say("alice", UNSURE, "m1")
+        driver = bot.session.driver
+        await asyncio.gather(
+            driver.click("mod1", "review:1", "ban"), driver.click("mod2", "review:1", "dismiss")
+        )
+        await bot.session.app.bus.join()
+        replies = sorted(str(a["content"]) for a in bot.of("reply_ephemeral"))
+        (item,) = await bot.items()
+    winner = "mod1" if item.outcome is ReviewOutcome.VIOLATION else "mod2"
+    outcome = "violation" if winner == "mod1" else "ok"
+    assert f"Review item 1 is decided already ({outcome}, by {winner})." in replies
+    assert len(replies) == 2
+    assert len(await examples_in(database)) == 1
+    assert len(bot.of("ban")) == (1 if winner == "mod1" else 0)
+
+
+async def test_escalate_raises_the_priority_and_pings_the_escalation_role(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db", escalation_role="oncall") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        answer = await bot.click("mod1", "m1", "escalate")
+        (item,) = await bot.items()
+        shown = bot.card_text()
+    assert answer == "Escalated review item 1 to priority 6 and pinged @oncall."
+    assert item.priority == 6
+    assert shown.endswith("\nEscalated by mod1: priority 6.")
+    pings = [p["content"] for p in bot.of("post_message") if p["content"].startswith("@oncall")]
+    assert pings == ["@oncall review item 1 needs you, escalated by mod1: " + item.reason]
+
+
+async def test_a_report_queues_a_card_once_and_remove_opens_the_moderators_case(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with carded(registry, database) as bot:
+        await bot.say("alice", "buy my stuff, cheap", "m1")
+        thanks = await bot.command("bob", "report", message="m1", reason="selling")
+        again = await bot.command("bob", "report", message="m1")
+        missing = await bot.command("bob", "report", message="m404")
+        answer = await bot.click("mod1", "m1", "remove")
+        (item,) = await bot.items()
+        case = await store_for(bot.session.app.storage).cases.get(ACME, 1)
+    assert thanks == again == "Thank you: the moderators will look at that message."
+    assert missing == "I cannot find message m404 among the latest messages of this channel"
+    (card,) = bot.cards()
+    assert card["content"].startswith("Reported by bob: alice in #general - selling\n")
+    assert (item.source, item.outcome) == ("report", ReviewOutcome.VIOLATION)
+    assert answer == "Review item 1: removed the message. Case #1 opened."
+    assert case is not None and (case.actor, case.member.id) == ("local:mod1", "alice")
+    assert [d["message"] for d in bot.of("delete_message")] == ["m1"]
+    (example,) = await examples_in(database)
+    assert (example.text, example.violation, example.label) == (
+        "buy my stuff, cheap",
+        True,
+        "manual",
+    )
+
+
+async def test_a_restart_keeps_open_items_and_their_cards_clickable(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        await bot.click("mod1", "m1", "claim")
+        await bot.session.restart()
+        listing = await bot.command("mod2", "review list")
+        answer = await bot.click("mod2", "m1", "remove")
+        shown = bot.card_text()
+    assert listing.startswith("1. [p1] alice - uncertain abuse score")
+    assert answer.startswith("Review item 1: removed the message.")
+    assert shown.endswith("\nDecided by mod2: removed the message (case #1).")
+    assert [d["message"] for d in bot.of("delete_message")] == ["m1"]
