@@ -56,3 +56,32 @@ class RuleStats:
             "reversed": self.reversed,
             "reversal_rate": self.reversal_rate,
         }
+
+
+def rule_table(rows: list[RuleStats]) -> str:
+    """Return per-rule figures as an aligned text table, rates as percentages."""
+    header = ("rule", "cases", "items", "decided", "precision", "acted", "reversal")
+    lines = [
+        (
+            r.rule,
+            str(r.cases),
+            str(r.review_items),
+            str(r.decided),
+            _percent(r.precision),
+            str(r.acted),
+            _percent(r.reversal_rate),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in [header, *lines]
+    )
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
