@@ -208,6 +208,7 @@ class ReviewCards(ReviewCommands):
             reason=reason,
             points=points,
             notice_parts=parts,
+            channel=item.channel,
         )
         await self.arm_timer()
         return sanctioned

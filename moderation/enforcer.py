@@ -402,6 +402,7 @@ class Enforcer:
         points: int = 0,
         notice_parts: Sequence[str] = (),
         expires_days: float = 30.0,
+        channel: Ref | None = None,
     ) -> Case:
         """Open a case for a moderator's action and apply it.
 
@@ -413,6 +414,7 @@ class Enforcer:
             points: Points it adds towards escalation.
             notice_parts: Notice template names for the member (``warned``...); none: no notice.
             expires_days: How long the points count.
+            channel: Where the message it is about was, for the member's notice.
         """
         now = self.clock.now()
         actor = str(moderator.ref)
@@ -440,7 +442,9 @@ class Enforcer:
         )
         for position, why in handed_off.items():
             await self._hand_off(case, position, why)
-        notice = self._notice(list(notice_parts), case, target, "", None) if notice_parts else None
+        notice = (
+            self._notice(list(notice_parts), case, target, "", channel) if notice_parts else None
+        )
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
 
