@@ -368,13 +368,14 @@ class Enforcer:
                     )
                     for c in channels
                 ]
-            case ActionKind.ALERT | ActionKind.REVIEW:
+            case ActionKind.ALERT:
                 where = f" in #{verdict.channel.id}" if verdict.channel else ""
                 post = self._staff_post(
                     f"{item.kind.value.title()}: {member.name}{where} - {reason}", rule=rule
                 )
                 return [post] if post else []
-        return []  # warn is the notice itself; escalate was expanded
+        # Warn is the notice itself; escalate was expanded; review is the item's card.
+        return []
 
     def _fit(self, action: Action) -> tuple[Action, str]:
         """Return the action as the platform can do it, and why it goes to moderators if not.

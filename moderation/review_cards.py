@@ -43,6 +43,8 @@ _LABELS = {
     CardChoice.ESCALATE: ("Escalate", ButtonStyle.SECONDARY),
 }
 _QUOTE_LIMIT = 300
+CARD_LIMIT = 1900
+"""The most characters a card's text has: within Discord's 2,000 per message."""
 
 
 def card_target(item_id: int) -> str:
@@ -94,36 +96,51 @@ def card_buttons(item: ReviewItem) -> tuple[Button, ...]:
 
 
 def card_text(item: ReviewItem, status: str) -> str:
-    """Return a card's text: headline, message in context, member, scores, rule, status."""
+    """Return a card's text: headline, message in context, member, scores, rule, status.
+
+    The text stays within :data:`CARD_LIMIT`: context furthest from the message goes
+    first, then the headline is shortened.
+    """
     evidence = item.evidence
-    headline = evidence.get("headline") or f"Review needed: {item.reason}"
+    headline = _short(str(evidence.get("headline") or f"Review needed: {item.reason}"))
     facts = [f"item {item.id}", f"priority {item.priority}"]
     if item.rule:
         facts.append(f"rule {item.rule}")
     if evidence.get("case"):
         facts.append(f"case {evidence['case']}")
-    lines = [str(headline), " · ".join(facts)]
-    lines += _conversation(evidence)
+    before, message, after = _conversation(evidence)
+    tail: list[str] = []
     member = evidence.get("member")
     if isinstance(member, Mapping):
-        lines.append(_member_line(member))
+        tail.append(_member_line(member))
     scores = _scores(evidence)
     if scores:
-        lines.append(f"Scores: {scores}")
-    lines.append(status)
-    return "\n".join(lines)
+        tail.append(f"Scores: {scores}")
+    tail.append(_short(status))
+
+    def joined() -> str:
+        return "\n".join([headline, " · ".join(facts), *before, *message, *after, *tail])
+
+    while len(joined()) > CARD_LIMIT and (before or after):
+        if len(before) >= len(after):
+            before.pop(0)
+        else:
+            after.pop()
+    return joined()[:CARD_LIMIT]
 
 
-def _conversation(evidence: Mapping[str, Any]) -> list[str]:
+def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """Return the lines before the message, the message's own line, and the lines after."""
     context = evidence.get("context")
     records = [c for c in context if isinstance(c, Mapping)] if isinstance(context, list) else []
-    lines = [_quoted("  ", c) for c in records if c.get("side") == "before"]
+    before = [_quoted("  ", c) for c in records if c.get("side") == "before"]
+    after = [_quoted("  ", c) for c in records if c.get("side") == "after"]
     original = evidence.get("original")
+    message: list[str] = []
     if isinstance(original, str) and original:
         who = evidence.get("author") or "member"
-        lines.append(f"> {who}: {_short(original)}")
-    lines += [_quoted("  ", c) for c in records if c.get("side") == "after"]
-    return lines
+        message.append(f"> {who}: {_short(original)}")
+    return before, message, after
 
 
 def _quoted(indent: str, record: Mapping[str, Any]) -> str:

@@ -315,3 +315,15 @@ async def test_a_restart_keeps_open_items_and_their_cards_clickable(
     assert answer.startswith("Review item 1: removed the message.")
     assert shown.endswith("\nDecided by mod2: removed the message (case #1).")
     assert [d["message"] for d in bot.of("delete_message")] == ["m1"]
+
+
+async def test_a_decision_by_command_closes_the_card_too(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        await bot.command("mod1", "review decide", item=1, decision="ok")
+        shown = bot.card_text()
+        left = bot.buttons_left()
+    assert shown.endswith("\nDecided by mod1: ok (/review decide).")
+    assert left == []

@@ -11,7 +11,7 @@ from bot.adapters.local.community import ref
 from bot.core.actions import EditMessage, PostMessage
 from bot.core.models import Message
 from moderation.cases import CardRef, NewReviewItem, ReviewOutcome, ReviewStatus
-from moderation.review_cards import card_target, item_id_of
+from moderation.review_cards import CARD_LIMIT, card_target, item_id_of
 from moderation.review_queue import ReviewQueue
 from tests.moderation.conftest import COMMUNITY, Rig
 
@@ -165,3 +165,18 @@ def test_button_targets_name_review_items_only() -> None:
     assert item_id_of(card_target(42)) == 42
     assert item_id_of("review:x") is None
     assert item_id_of("poll:3") is None
+
+
+async def test_a_card_stays_within_a_message_limit_dropping_far_context_first(rig: Rig) -> None:
+    long = "word " * 100
+    chat(rig, [(f"m{n}", "bob", f"{n} {long}") for n in range(1, 5)])
+    chat(rig, [("m5", "alice", long), ("m6", "bob", f"6 {long}"), ("m7", "bob", f"7 {long}")])
+    item = await queue(rig).add(item_about("m5"), headline="Review needed: alice " + long * 3)
+    (posted,) = [a.action for a in rig.platform.applied]
+    assert isinstance(posted, PostMessage)
+    assert len(posted.content) <= CARD_LIMIT
+    shown = [line.split()[1] for line in posted.content.splitlines() if line.startswith("  ")]
+    assert "4" in shown and "6" in shown, "the nearest context stays"
+    assert "1" not in shown, "the furthest goes first"
+    assert posted.content.endswith("Open: nobody is on it yet.")
+    assert len(item.evidence["context"]) == 5, "the item keeps all of it"
