@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.registry import CogRegistry
-from tests.cogs.test_review_cards import UNSURE, carded
+from tests.cogs.test_review_cards import carded
+from tests.cogs.test_review_commands import UNSURE
 
 
 async def decide_some(registry: CogRegistry, database: Path) -> None:

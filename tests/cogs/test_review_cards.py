@@ -3,41 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from bot.adapters.local.scenario import ClickLine, CommunityLine
-from bot.app import open_storage
-from bot.core.clock import VirtualClock
-from bot.core.refs import Ref
+from bot.adapters.local.scenario import ClickLine
 from bot.registry import CogRegistry
-from bot.simulation import LocalSession, action_record, load_for_scenario
 from moderation.cases import CaseStatus, ReviewItem, ReviewOutcome, ReviewStatus
 from moderation.examples import LabelledExample
 from moderation.store import store_for
-from tests.cogs.test_classifier_rule import TableClassifier
-from tests.cogs.test_guidelines import community
+from tests.cogs.test_review_commands import ACME, UNSURE, Moderated, moderated, stored
 
-START = datetime(2026, 3, 2, 9, tzinfo=UTC)
-ACME = Ref("local", "acme")
-UNSURE = "you people are something else"
 CHOICES = ["claim", "remove", "warn", "timeout", "ban", "dismiss", "escalate"]
 
 
-class Carded:
-    """A local session of the guidelines cog on a real SQLite file, with what it did."""
-
-    def __init__(self, session: LocalSession) -> None:
-        self.session = session
-        self.actions: list[dict[str, Any]] = []
-        session.platform.observe(lambda applied: self.actions.append(action_record(applied)))
-
-    async def say(self, author: str, text: str, ident: str) -> None:
-        await self.session.driver.say(author, "general", text, message_id=ident)
-        await self.session.app.bus.join()
+class Carded(Moderated):
+    """A moderated session that also clicks review cards and reads them."""
 
     async def click(self, author: str, target: str, choice: str) -> str:
         """Click a card's button (by target or by the message it is about); return the answer."""
@@ -54,16 +35,6 @@ class Carded:
         assert refused is None, refused
         (reply,) = [a for a in self.actions[before:] if a["action"] == "reply_ephemeral"]
         return str(reply["content"])
-
-    async def command(self, author: str, name: str, **options: Any) -> str:
-        before = len(self.actions)
-        await self.session.driver.command(author, "general", name, options)
-        await self.session.app.bus.join()
-        (reply,) = [a for a in self.actions[before:] if a["action"] == "reply_ephemeral"]
-        return str(reply["content"])
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        return [a for a in self.actions if a["action"] == kind]
 
     def cards(self) -> list[dict[str, Any]]:
         return [p for p in self.of("post_message") if p.get("buttons")]
@@ -86,35 +57,17 @@ class Carded:
         return [i for i in found if i is not None]
 
 
-@asynccontextmanager
-async def carded(
+def carded(
     registry: CogRegistry, database: Path, *, workers: int = 1, **guidelines: Any
-) -> AsyncIterator[Carded]:
-    config: dict[str, Any] = {"cogs": {"welcome": {"enabled": False}}}
-    if guidelines:
-        config["cogs"]["guidelines"] = guidelines
-    line = CommunityLine.model_validate(community(config=config))
-    session = await LocalSession.open(
-        line,
-        load_for_scenario(line, registry),
-        registry,
-        start=START,
-        database=database,
-        workers=workers,
-        classifier=TableClassifier({UNSURE: {"abuse": 0.78, "spam": 0.02}}),
-    )
-    try:
-        yield Carded(session)
-    finally:
-        await session.close()
+) -> AbstractAsyncContextManager[Carded]:
+    """Open a moderated session that clicks cards."""
+    opened = moderated(registry, database, workers=workers, kind=Carded, **guidelines)
+    return cast(AbstractAsyncContextManager[Carded], opened)  # it yields the kind it is given
 
 
 async def examples_in(database: Path) -> list[LabelledExample]:
-    storage = await open_storage(database, VirtualClock(START))
-    try:
-        return await store_for(storage).examples.recorded()
-    finally:
-        await storage.close()
+    examples, _ = await stored(database)
+    return examples
 
 
 async def test_an_uncertain_message_posts_a_card_with_every_decision_as_a_button(
