@@ -315,7 +315,7 @@ class LocalSession:
                 await driver.command(line.author, line.channel, line.name, line.options)
             case ClickLine():
                 target = await self._card_of(line.target)
-                await driver.click(line.author, target, line.choice)
+                await driver.click(line.author, target, line.choice, reason=line.reason)
             case DmLine():
                 await driver.direct_message(line.author, line.content)
             case AdvanceLine():

@@ -20,7 +20,7 @@ CHOICES = ["claim", "remove", "warn", "timeout", "ban", "dismiss", "escalate"]
 class Carded(Moderated):
     """A moderated session that also clicks review cards and reads them."""
 
-    async def click(self, author: str, target: str, choice: str) -> str:
+    async def click(self, author: str, target: str, choice: str, reason: str = "") -> str:
         """Click a card's button (by target or by the message it is about); return the answer."""
         before = len(self.actions)
         refused = await self.session.play(
@@ -30,6 +30,7 @@ class Carded(Moderated):
                 author=author,
                 target=target,
                 choice=choice,
+                reason=reason,
             )
         )
         assert refused is None, refused
@@ -280,3 +281,13 @@ async def test_a_decision_by_command_closes_the_card_too(
         left = bot.buttons_left()
     assert shown.endswith("\nDecided by mod1: ok (/review decide).")
     assert left == []
+
+
+async def test_a_reason_given_with_the_click_replaces_the_rules(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        await bot.click("mod1", "m1", "ban", reason="third time this week")
+    (ban,) = bot.of("ban")
+    assert (ban["member"], ban["reason"], ban["actor"]) == ("alice", "third time this week", "mod1")
