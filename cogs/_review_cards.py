@@ -50,17 +50,17 @@ class ReviewCards(ReviewCommands):
         if not self.ctx.community.is_staff(event.author):
             await self._answer(event, "Only moderators can act on review cards.")
             return
+        choice = next((c for c in CardChoice if c.value == event.choice), None)
+        # Claim stays answerable once taken, to say who took it.
+        if choice is None or (
+            choice not in offered(found) and not (choice is CardChoice.CLAIM and found.claimed_by)
+        ):
+            await self._answer(event, f"This card has no button {event.choice!r}.")
+            return
         try:
-            choice = CardChoice(event.choice)
-            if choice not in offered(found) and not (
-                choice is CardChoice.CLAIM and found.claimed_by
-            ):
-                raise CommandError(f"this card does not offer {event.choice}")
             await self._answer(event, await self._act(event, found, choice))
         except CommandError as error:
             await self._answer(event, _sentence(str(error)))
-        except ValueError:
-            await self._answer(event, f"This card has no button {event.choice!r}.")
 
     async def _act(self, event: ComponentClicked, item: ReviewItem, choice: CardChoice) -> str:
         moderator = event.author

@@ -291,3 +291,19 @@ async def test_a_reason_given_with_the_click_replaces_the_rules(
         await bot.click("mod1", "m1", "ban", reason="third time this week")
     (ban,) = bot.of("ban")
     assert (ban["member"], ban["reason"], ban["actor"]) == ("alice", "third time this week", "mod1")
+
+
+async def test_a_card_for_someone_at_risk_offers_no_sanction(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("bob", "honestly I can't take this anymore, I want it all to end", "m1")
+        refused = await bot.click("mod1", "m1", "ban")
+        unknown = await bot.click("mod1", "m1", "explode")
+        (card,) = bot.cards()
+        (item,) = await bot.items()
+    assert [b["choice"] for b in card["buttons"]] == ["claim", "dismiss", "escalate"]
+    assert card["content"].startswith("Someone may be at risk: bob in #general")
+    assert refused == "This card has no button 'ban'."
+    assert unknown == "This card has no button 'explode'."
+    assert bot.of("ban") == [] and item.waiting
