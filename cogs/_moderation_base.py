@@ -36,8 +36,9 @@ class GuidelinesSettings(CogSettings):
         warn_points: Points a moderator's warning adds.
         appeals_by_others: Whether an appeal must be decided by a moderator other than
             the one who acted.
-        escalation_role: The role (or user group) a review card's Escalate button pings;
-            empty pings nobody.
+        escalation_role: Who a review card's Escalate button pings, written as the
+            platform writes a mention (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on
+            Slack, ``@oncall`` locally); empty pings nobody.
         card_timeout_minutes: How long a review card's Timeout button times a member out.
     """
 

@@ -111,14 +111,14 @@ class ReviewCards(ReviewCommands):
                     community=self.ctx.community.ref,
                     channel=self.channel(self.settings.staff_channel),
                     content=(
-                        f"@{role} review item {item.id} needs you, escalated by "
+                        f"{role} review item {item.id} needs you, escalated by "
                         f"{moderator.shown_name}: {item.reason}"
                     ),
                     reason="review escalated",
                     rule=item.rule,
                 )
             )
-        pinged = f" and pinged @{role}" if role else ""
+        pinged = f" and pinged {role}" if role else ""
         return f"Escalated review item {item.id} to priority {priority}{pinged}."
 
     async def _dismiss(self, item: ReviewItem, moderator: Member) -> str:

@@ -215,7 +215,7 @@ async def test_two_moderators_clicking_at_once_make_one_decision(
 async def test_escalate_raises_the_priority_and_pings_the_escalation_role(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
-    async with carded(registry, tmp_path / "steward.db", escalation_role="oncall") as bot:
+    async with carded(registry, tmp_path / "steward.db", escalation_role="@oncall") as bot:
         await bot.say("alice", UNSURE, "m1")
         answer = await bot.click("mod1", "m1", "escalate")
         (item,) = await bot.items()
