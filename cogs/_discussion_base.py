@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from bot.core.cog import Cog, CogContext, CogSettings
 from cogs._discussion_store import DiscussionStore, StoredPrompt, discussion_store_for
+from cogs._recognition import RecognitionSettings
 from cogs._rotation import PromptRecord, eligible, records
 from cogs._schedules import ScheduleSettings, zone
 
@@ -23,6 +24,7 @@ class DiscussionSettings(CogSettings):
         retire_after: Retire a prompt after this many posts in a row fell flat.
         flat_below: A post with fewer replies than this fell flat.
         engagement_window: How long after a post its replies still count before it is judged.
+        recognition: The weekly highlight of helpful members; off when absent.
     """
 
     library: str = ""
@@ -30,6 +32,7 @@ class DiscussionSettings(CogSettings):
     retire_after: int = Field(3, ge=1)
     flat_below: int = Field(1, ge=1)
     engagement_window: timedelta = timedelta(days=7)
+    recognition: RecognitionSettings | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> DiscussionSettings:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.cog import Storage
+from bot.core.models import Member
 from bot.core.refs import Ref
 from bot.storage import Database, MigrationSource, Row, SqliteStorage
 from bot.storage.codec import dump_json, from_db_time, load_json, to_db_time
@@ -86,6 +87,28 @@ class Engagement:
     def score(self) -> float:
         """Return one figure to rank by: people first, then replies, then reactions."""
         return self.participants + 0.5 * self.replies + 0.25 * self.reactions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credit:
+    """What a member's messages drew from others over a while.
+
+    Attributes:
+        member: Who.
+        name: Their name as last seen.
+        thanks: Thank-you replies.
+        reactions: Reactions.
+    """
+
+    member: Ref
+    name: str
+    thanks: int
+    reactions: int
+
+    @property
+    def total(self) -> int:
+        """Return every credit together."""
+        return self.thanks + self.reactions
 
 
 _POST_COLUMNS = "id, schedule, slot_at, status, prompt_id, message, thread, posted_at, note"
@@ -194,7 +217,7 @@ class DiscussionStore:
         self,
         post_id: int,
         *,
-        prompt_id: int,
+        prompt_id: int | None,
         channel: Ref,
         message: Ref,
         thread: Ref | None,
@@ -266,6 +289,44 @@ class DiscussionStore:
             (post_id, kind, str(member), item, to_db_time(at)),
         )
         return result.rowcount > 0
+
+    async def credit(
+        self, community: Ref, member: Member, *, kind: str, item: str, giver: Ref, at: datetime
+    ) -> bool:
+        """Credit a member with a thank-you or a reaction once; ``False`` if counted before."""
+        result = await self._db.execute(
+            "INSERT OR IGNORE INTO discussion_credits "
+            "(community, member, member_name, kind, item, giver, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(community),
+                str(member.ref),
+                member.shown_name,
+                kind,
+                item,
+                str(giver),
+                to_db_time(at),
+            ),
+        )
+        return result.rowcount > 0
+
+    async def credits_since(self, community: Ref, since: datetime) -> list[Credit]:
+        """Return members' credits since ``since``, most first (ties by name)."""
+        rows = await self._db.fetch_all(
+            "SELECT member, MAX(member_name) AS name, "
+            "SUM(kind = 'thanks') AS thanks, SUM(kind = 'reaction') AS reactions "
+            "FROM discussion_credits WHERE community = ? AND at >= ? GROUP BY member",
+            (str(community), to_db_time(since)),
+        )
+        credits = [
+            Credit(
+                member=Ref.parse(row["member"]),
+                name=row["name"],
+                thanks=row["thanks"],
+                reactions=row["reactions"],
+            )
+            for row in rows
+        ]
+        return sorted(credits, key=lambda c: (-c.total, c.name))
 
     async def engagement(self, community: Ref) -> dict[int, Engagement]:
         """Return every posted slot's engagement by post id (posts without any included)."""

@@ -9,20 +9,27 @@ prefers prompts that engaged well, and prompts that keep falling flat are retire
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from bot.core.actions import ActionResult, OpenThread, PostMessage, PostPoll
 from bot.core.clock import as_utc
 from bot.core.cog import CogContext, listener
 from bot.core.events import MessageCreated, ReactionAdded, Tick
+from bot.core.models import Member
 from bot.core.refs import Ref
-from cogs._discussion_store import Post, StoredPrompt
+from cogs._discussion_store import Credit, Post, StoredPrompt
 from cogs._prompt_commands import PromptCommands
 from cogs._prompt_library import load_library
+from cogs._recognition import RecognitionSettings, highlight, thanks_in
 from cogs._rotation import ranked, records
 from cogs._schedules import ScheduleSettings, latest_slot, next_slot
+from moderation.store import store_for
 
 TIMER_PREFIX = "discussions:"
+RECOGNITION = "@recognition"
+"""The recognition timer's and slots' name; schedule names cannot start with ``@``."""
+_AUTHORS_KEPT = 5000
 _TRACKED_FOR = timedelta(days=60)
 _THREAD_NAME = 90
 
@@ -37,6 +44,8 @@ class Discussions(PromptCommands):
         super().__init__(ctx)
         # Message and thread ids of recent posts, to count replies and reactions.
         self._by_item: dict[str, int] = {}
+        # Authors of recent messages, to credit the one a thank-you or reaction is for.
+        self._authors: OrderedDict[str, Member] = OrderedDict()
 
     async def on_load(self) -> None:
         """Load the library, finish interrupted posts, catch up on missed slots, arm timers.
@@ -54,11 +63,13 @@ class Discussions(PromptCommands):
         for schedule in self.settings.schedules:
             await self._catch_up(schedule)
             self._arm(schedule)
+        self._arm_recognition()
 
     async def on_unload(self) -> None:
         """Cancel this instance's timers; storage keeps everything."""
         for schedule in self.settings.schedules:
             self.ctx.timers.cancel(self.ctx.community.ref, TIMER_PREFIX + schedule.name)
+        self.ctx.timers.cancel(self.ctx.community.ref, TIMER_PREFIX + RECOGNITION)
 
     # -- the calendar ----------------------------------------------------------------
 
@@ -66,6 +77,10 @@ class Discussions(PromptCommands):
     async def on_tick(self, event: Tick) -> None:
         """Post the slot a schedule's timer marks, then arm the next one."""
         if not event.timer.startswith(TIMER_PREFIX):
+            return
+        if event.timer == TIMER_PREFIX + RECOGNITION:
+            await self._highlight(as_utc(event.at))
+            self._arm_recognition()
             return
         schedule = self.schedules.get(event.timer.removeprefix(TIMER_PREFIX))
         if schedule is None:
@@ -259,24 +274,123 @@ class Discussions(PromptCommands):
 
     @listener(MessageCreated)
     async def count_reply(self, event: MessageCreated) -> None:
-        """Count a member's reply in a prompt's thread, or in reply to the prompt."""
+        """Count a reply to a prompt, and credit the member a thank-you is for."""
         message = event.message
         if message.author.is_bot:
             return
+        self._remember(message.ref.id, message.author)
         for item in (message.thread, message.reply_to):
             post_id = self._by_item.get(item.id) if item is not None else None
             if post_id is not None:
                 await self.store.record(
                     post_id, "reply", message.author.ref, message.ref.id, event.at
                 )
-                return
+                break
+        recognition = self.settings.recognition
+        if recognition is None or not thanks_in(message.content, recognition):
+            return
+        for helper in await self._thanked(message.reply_to, message.mentions):
+            if helper.ref != message.author.ref and not helper.is_bot:
+                await self.store.credit(
+                    self.ctx.community.ref,
+                    helper,
+                    kind="thanks",
+                    item=message.ref.id,
+                    giver=message.author.ref,
+                    at=event.at,
+                )
 
     @listener(ReactionAdded)
     async def count_reaction(self, event: ReactionAdded) -> None:
-        """Count a member's reaction to a prompt."""
+        """Count a reaction to a prompt, and credit the author of the message reacted to."""
+        if event.member.is_bot:
+            return
         post_id = self._by_item.get(event.message.id)
-        if post_id is not None and not event.member.is_bot:
+        if post_id is not None:
             await self.store.record(post_id, "reaction", event.member.ref, event.emoji, event.at)
+        author = self._authors.get(event.message.id)
+        if self.settings.recognition is None or author is None or author.ref == event.member.ref:
+            return
+        await self.store.credit(
+            self.ctx.community.ref,
+            author,
+            kind="reaction",
+            item=event.message.id,
+            giver=event.member.ref,
+            at=event.at,
+        )
+
+    def _remember(self, message_id: str, author: Member) -> None:
+        self._authors[message_id] = author
+        while len(self._authors) > _AUTHORS_KEPT:
+            self._authors.popitem(last=False)
+
+    async def _thanked(self, reply_to: Ref | None, mentions: tuple[Ref, ...]) -> list[Member]:
+        """Return who a thank-you is for: the author it answers and the members it names."""
+        found: list[Member] = []
+        if reply_to is not None and reply_to.id in self._authors:
+            found.append(self._authors[reply_to.id])
+        for ref in mentions:
+            member = await self.ctx.gateway.fetch_member(self.ctx.community.ref, ref)
+            if member is not None and all(m.ref != member.ref for m in found):
+                found.append(member)
+        return found
+
+    # -- recognition -----------------------------------------------------------------
+
+    def _arm_recognition(self) -> None:
+        recognition = self.settings.recognition
+        if recognition is not None:
+            due = next_slot(recognition.cron, self.tz, self.ctx.clock.now())
+            self.ctx.timers.schedule(self.ctx.community.ref, TIMER_PREFIX + RECOGNITION, due)
+
+    async def _highlight(self, at: datetime) -> None:
+        """Post the highlight once per slot, naming helpful members in good standing."""
+        recognition = self.settings.recognition
+        if recognition is None:
+            return
+        community = self.ctx.community.ref
+        post_id = await self.store.claim(
+            community, RECOGNITION, latest_slot(recognition.cron, self.tz, at)
+        )
+        if post_id is None:
+            return
+        chosen: list[Credit] = []
+        for credit in await self.store.credits_since(community, at - recognition.window):
+            if credit.total < recognition.min_credits or len(chosen) >= recognition.top:
+                continue
+            if await self._in_good_standing(credit.member, recognition, at):
+                chosen.append(credit)
+        if not chosen:
+            await self.store.failed(post_id, "nobody drew enough thanks and reactions")
+            return
+        channel = self.channel(recognition.channel)
+        result = await self.ctx.gateway.apply(
+            PostMessage(
+                community=community,
+                channel=channel,
+                content=highlight(chosen, recognition, self.ctx.community.language),
+                reason="recognition",
+            )
+        )
+        if not result.ok or result.ref is None:
+            await self.store.failed(post_id, f"the platform refused the post: {result.error}")
+            return
+        await self.store.posted(
+            post_id, prompt_id=None, channel=channel, message=result.ref, thread=None, at=at
+        )
+
+    async def _in_good_standing(
+        self, member: Ref, recognition: RecognitionSettings, now: datetime
+    ) -> bool:
+        """Return whether a member may be named: no active infraction, staff only if allowed."""
+        community = self.ctx.community.ref
+        if await store_for(self.ctx.storage).cases.active_points(community, member, now):
+            return False
+        if recognition.include_staff:
+            return True
+        current = await self.ctx.gateway.fetch_member(community, member)
+        return current is not None and not self.ctx.community.is_staff(current)
 
 
 def _thread_name(text: str) -> str:

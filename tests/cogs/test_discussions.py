@@ -302,3 +302,39 @@ async def test_moderators_manage_the_library_and_see_the_calendar(
     assert imported == "Imported 1 prompts (0 were already in the library)."
     assert "txt" in broken and "Not" not in imported
     assert posted_times(bot) == ["2026-03-09T09:00:00Z"], "the skipped slot stays quiet"
+
+
+async def test_the_weekly_highlight_thanks_helpful_members_in_good_standing(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    recognition = {"cron": "0 16 * * fri", "channel": "general", "min_credits": 2}
+    async with running(registry, tmp_path / "s.db", schedules=[], recognition=recognition) as bot:
+
+        async def say(ident: str, author: str, text: str, reply_to: str | None = None) -> None:
+            await bot.play(
+                type="message",
+                id=ident,
+                channel="general",
+                author=author,
+                content=text,
+                reply_to=reply_to,
+            )
+
+        await bot.advance(datetime(2026, 3, 2, 10, tzinfo=UTC))
+        await say("m1", "alice", "How do I reset the lamp?")
+        await say("m2", "bob", "Hold the button for ten seconds.", reply_to="m1")
+        await say("m3", "alice", "Thanks, that worked!", reply_to="m2")
+        await bot.play(type="reaction", message="m2", author="mod1", emoji="👍")
+        await say("m4", "mod1", "Tip: the app has a night mode under Settings.")
+        await bot.play(type="reaction", message="m4", author="alice", emoji="🙏")
+        await bot.play(type="reaction", message="m4", author="owner", emoji="🙏")
+        await say("m5", "bob", "thx for the tip", reply_to="m4")
+        await say("m6", "alice", "thanks", reply_to="m3")  # thanking herself counts for nothing
+        # Bob, thanked twice, then breaks the rules: no highlight while that is on his record.
+        await say("m7", "bob", "claim now https://bit.ly/fr33-g1ft")
+        await bot.advance(datetime(2026, 3, 6, 16, tzinfo=UTC))
+    (highlight,) = [a for a in bot.of("post_message") if "most helpful" in a["content"]]
+    assert highlight["at"] == "2026-03-06T15:00:00Z", "Friday 16:00 in Amsterdam"
+    assert "**mod1** (1 thanks, 2 reactions)" in highlight["content"]
+    assert "bob" not in highlight["content"]
+    assert "alice" not in highlight["content"]
