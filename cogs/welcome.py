@@ -1,4 +1,10 @@
-"""Greet new members in the brand's voice and their language."""
+"""Greet new members in the brand's voice and their language; optionally gate posting on the rules.
+
+With the gate on, a newcomer's greeting carries an "I accept the guidelines" button; until
+they click it, what they post is removed and they are reminded, privately, to accept
+first. Accepting is remembered in storage, so a restart never asks again. The gate is a
+precaution, not a sanction: nothing goes on the member's record.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,44 @@ from datetime import datetime
 
 from pydantic import Field
 
+from bot.core.actions import Button, ButtonStyle, DeleteMessage, PostMessage, ReplyEphemeral
 from bot.core.cog import Cog, CogContext, CogSettings, listener
-from bot.core.events import MemberJoined
+from bot.core.events import ComponentClicked, MemberJoined, MessageCreated
+from bot.core.models import Member
 from bot.core.templates import pick_language, render
 from moderation.events import RaidDetected
 
+GATE_TARGET = "welcome:gate"
+"""The custom id of the gate's button; its choice is the member's id."""
+
 _DEFAULT_MESSAGES = {
-    "en": "Welcome to {community}, {member}! Please read our guidelines in #{guidelines} "
-    "and say hello.",
-    "fr": "Bienvenue sur {community}, {member} ! Lis nos règles dans #{guidelines} "
-    "et présente-toi.",
-    "nl": "Welkom bij {community}, {member}! Lees onze richtlijnen in #{guidelines} en zeg gedag.",
-    "da": "Velkommen til {community}, {member}! Læs vores retningslinjer i #{guidelines} "
-    "og sig hej.",
-    "pl": "Witaj w {community}, {member}! Przeczytaj nasze zasady w #{guidelines} i przywitaj się.",
-    "ja": "{community}へようこそ、{member}さん！#{guidelines} のガイドラインを読んで、"
-    "挨拶してください。",
+    "en": "Welcome to {community}, {member}! Please read our guidelines in #{guidelines}, "
+    "then introduce yourself in #{introductions}.",
+    "fr": "Bienvenue sur {community}, {member} ! Lis nos règles dans #{guidelines}, "
+    "puis présente-toi dans #{introductions}.",
+    "nl": "Welkom bij {community}, {member}! Lees onze richtlijnen in #{guidelines} en "
+    "stel je voor in #{introductions}.",
+    "da": "Velkommen til {community}, {member}! Læs vores retningslinjer i #{guidelines}, "
+    "og præsentér dig selv i #{introductions}.",
+    "pl": "Witaj w {community}, {member}! Przeczytaj nasze zasady w #{guidelines}, "
+    "a potem przedstaw się w #{introductions}.",
+    "ja": "{community}へようこそ、{member}さん！#{guidelines} のガイドラインを読んでから、"
+    "#{introductions} で自己紹介してください。",
+}
+
+_GATE_MESSAGES = {
+    "en": "Please accept the guidelines in #{guidelines} with the button under your welcome "
+    "message before you post. Your message was not published.",
+    "fr": "Merci d'accepter les règles de #{guidelines} avec le bouton sous ton message de "
+    "bienvenue avant de publier. Ton message n'a pas été publié.",
+    "nl": "Accepteer eerst de richtlijnen in #{guidelines} met de knop onder je welkomstbericht. "
+    "Je bericht is niet geplaatst.",
+    "da": "Accepter venligst retningslinjerne i #{guidelines} med knappen under din "
+    "velkomstbesked, før du skriver. Din besked blev ikke offentliggjort.",
+    "pl": "Zaakceptuj najpierw zasady z #{guidelines} przyciskiem pod wiadomością powitalną. "
+    "Twoja wiadomość nie została opublikowana.",
+    "ja": "投稿する前に、ウェルカムメッセージのボタンで #{guidelines} のガイドラインに同意してください。"
+    "メッセージは公開されていません。",
 }
 
 
@@ -31,17 +59,26 @@ class WelcomeSettings(CogSettings):
     Attributes:
         channel: The channel id greetings go to.
         guidelines: The channel id (or name) the greeting points to.
-        messages: Greeting templates by language; ``{member}``, ``{community}`` and
-            ``{guidelines}`` are filled in.
+        introductions: The channel where newcomers introduce themselves (the discussions
+            cog's introduction prompts can run there).
+        messages: Greeting templates by language; ``{member}``, ``{community}``,
+            ``{guidelines}`` and ``{introductions}`` are filled in.
         greet_bots: Whether bots get greeted too.
         quiet_during_raids: Greet nobody while a raid is held: raiders are not welcome.
+        gate: Whether newcomers must accept the guidelines (a button) before they post.
+        gate_button: The button's label.
+        gate_messages: The private reminder, by language, to a newcomer who posts first.
     """
 
     channel: str = "general"
     guidelines: str = "rules"
+    introductions: str = "introductions"
     messages: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_MESSAGES))
     greet_bots: bool = False
     quiet_during_raids: bool = True
+    gate: bool = False
+    gate_button: str = "I accept the guidelines"
+    gate_messages: dict[str, str] = Field(default_factory=lambda: dict(_GATE_MESSAGES))
 
 
 class Welcome(Cog[WelcomeSettings]):
@@ -64,11 +101,14 @@ class Welcome(Cog[WelcomeSettings]):
 
     @listener(MemberJoined)
     async def greet(self, event: MemberJoined) -> None:
-        """Post the greeting for a member who just joined."""
+        """Post the greeting for a member who just joined (with the gate's button if on)."""
         settings = self.settings
         member = event.member
         if member.is_bot and not settings.greet_bots:
             return
+        if settings.gate and not member.is_bot:
+            # Gated from the moment they join, greeted or not (a raid keeps them waiting).
+            await self._set_gated(member, gated=True)
         if self._quiet_until is not None and event.at < self._quiet_until:
             self.log.info("not greeting %s during a raid", member.name)
             return
@@ -80,6 +120,93 @@ class Welcome(Cog[WelcomeSettings]):
                 "member": member.shown_name,
                 "community": community.name,
                 "guidelines": settings.guidelines,
+                "introductions": settings.introductions,
             },
         )
-        await self.post(settings.channel, text, reason="welcome")
+        buttons: tuple[Button, ...] = ()
+        if settings.gate and not member.is_bot:
+            buttons = (
+                Button(
+                    target=GATE_TARGET,
+                    choice=member.ref.id,
+                    label=settings.gate_button,
+                    style=ButtonStyle.PRIMARY,
+                ),
+            )
+        await self.ctx.gateway.apply(
+            PostMessage(
+                community=community.ref,
+                channel=self.channel(settings.channel),
+                content=text,
+                buttons=buttons,
+                reason="welcome",
+            )
+        )
+
+    @listener(ComponentClicked)
+    async def accept(self, event: ComponentClicked) -> None:
+        """Let a newcomer post once they accept the guidelines with their own button."""
+        if event.target != GATE_TARGET:
+            return
+        if event.choice != event.author.ref.id:
+            await self._tell(event, "This button is for the member it welcomes.")
+            return
+        await self._set_gated(event.author, gated=False)
+        await self._tell(event, "Thank you! You can post now.")
+
+    @listener(MessageCreated)
+    async def hold(self, event: MessageCreated) -> None:
+        """Remove what a gated newcomer posts and remind them, privately, to accept first."""
+        message = event.message
+        if not self.settings.gate or message.author.is_bot:
+            return
+        if not await self._is_gated(message.author):
+            return
+        community = self.ctx.community
+        await self.ctx.gateway.apply(
+            DeleteMessage(
+                community=community.ref,
+                channel=message.thread or message.channel,
+                message=message.ref,
+                reason="welcome gate: the guidelines are not accepted yet",
+            )
+        )
+        reminder = pick_language(
+            self.settings.gate_messages, message.author.lang, community.language
+        )
+        await self.ctx.gateway.apply(
+            ReplyEphemeral(
+                community=community.ref,
+                interaction=message.ref,
+                channel=message.channel,
+                member=message.author.ref,
+                content=render(reminder, {"guidelines": self.settings.guidelines}),
+                reason="welcome gate",
+            )
+        )
+
+    async def _is_gated(self, member: Member) -> bool:
+        state = self.ctx.storage.cog_state
+        return bool(await state.get(self.ctx.community.ref, self.name, _gate_key(member)))
+
+    async def _set_gated(self, member: Member, *, gated: bool) -> None:
+        state = self.ctx.storage.cog_state
+        if gated:
+            await state.put(self.ctx.community.ref, self.name, _gate_key(member), True)
+        else:
+            await state.delete(self.ctx.community.ref, self.name, _gate_key(member))
+
+    async def _tell(self, event: ComponentClicked, text: str) -> None:
+        await self.ctx.gateway.apply(
+            ReplyEphemeral(
+                community=self.ctx.community.ref,
+                interaction=event.interaction,
+                channel=event.channel,
+                member=event.author.ref,
+                content=text,
+            )
+        )
+
+
+def _gate_key(member: Member) -> str:
+    return f"gated:{member.ref.id}"

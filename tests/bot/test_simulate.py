@@ -33,7 +33,8 @@ async def test_join_is_welcomed_in_the_members_language(run_scenario: ScenarioRu
             "at": "2026-01-01T10:00:00Z",
             "action": "post_message",
             "channel": "general",
-            "content": "Bienvenue sur acme, zoe ! Lis nos règles dans #rules et présente-toi.",
+            "content": "Bienvenue sur acme, zoe ! Lis nos règles dans #rules, "
+            "puis présente-toi dans #introductions.",
             "created": "b1",
             "reason": "welcome",
         }

@@ -1,0 +1,72 @@
+"""The welcome cog: greetings that point newcomers on, and the optional guidelines gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import ScenarioRunner, community
+
+GATED = {"cogs": {"welcome": {"gate": True, "introductions": "hello"}}}
+
+
+def join(name: str, at: str) -> dict[str, Any]:
+    return {"type": "join", "at": at, "member": {"name": name, "lang": "en"}}
+
+
+def say(ident: str, author: str, at: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "at": at,
+        "id": ident,
+        "channel": "general",
+        "author": author,
+        "content": "hi all, happy to be here",
+    }
+
+
+def click(author: str, choice: str, at: str) -> dict[str, Any]:
+    return {"type": "click", "at": at, "author": author, "target": "welcome:gate", "choice": choice}
+
+
+async def test_a_gated_newcomer_posts_only_after_accepting_the_guidelines(
+    run_scenario: ScenarioRunner,
+) -> None:
+    actions = await run_scenario(
+        [
+            community(config=GATED),
+            join("zoe", "2026-03-02T09:00:00Z"),
+            say("m1", "zoe", "2026-03-02T09:01:00Z"),
+            click("alice", "zoe", "2026-03-02T09:02:00Z"),
+            click("zoe", "zoe", "2026-03-02T09:03:00Z"),
+            say("m2", "zoe", "2026-03-02T09:04:00Z"),
+            say("m3", "alice", "2026-03-02T09:05:00Z"),
+        ]
+    )
+    greeting, *rest = actions
+    assert greeting["content"] == (
+        "Welcome to acme, zoe! Please read our guidelines in #rules, "
+        "then introduce yourself in #hello."
+    )
+    assert greeting["buttons"] == [
+        {
+            "target": "welcome:gate",
+            "choice": "zoe",
+            "label": "I accept the guidelines",
+            "style": "primary",
+        }
+    ]
+    deleted = [a["message"] for a in rest if a["action"] == "delete_message"]
+    assert deleted == ["m1"], "held before accepting, free after; members already in are free"
+    told = [(a["member"], a["content"]) for a in rest if a["action"] == "reply_ephemeral"]
+    assert told[0][0] == "zoe" and "accept the guidelines in #rules" in told[0][1]
+    assert told[1] == ("alice", "This button is for the member it welcomes.")
+    assert told[2] == ("zoe", "Thank you! You can post now.")
+    assert all(a["action"] != "timeout" for a in rest), "the gate sanctions nobody"
+
+
+async def test_without_the_gate_newcomers_post_at_once(run_scenario: ScenarioRunner) -> None:
+    actions = await run_scenario(
+        [community(), join("zoe", "2026-03-02T09:00:00Z"), say("m1", "zoe", "2026-03-02T09:01:00Z")]
+    )
+    (greeting,) = actions
+    assert "buttons" not in greeting
