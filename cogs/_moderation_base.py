@@ -4,22 +4,69 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
 from bot.core.models import Member
+from cogs._schedules import valid_cron
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
 from moderation.review_queue import ReviewQueue
+from moderation.review_sla import QuietHours
 from moderation.store import store_for
 from policies.engine import PolicyEngine
 from policies.policy import Policy, load_policy
 from policies.windows import RecentWindows
 
 DUE_TIMER = "guidelines:due"
+
+
+class ReviewSlaSettings(BaseModel):
+    """How long review items may wait unclaimed, in the community's time zone.
+
+    Attributes:
+        on_call: Who is pinged when an item waits too long, written as the platform writes
+            a mention (``<@&ROLE_ID>``, ``<!subteam^ID>``); empty sends no pings.
+        escalate_to: The next tier, pinged when the item is still unclaimed later.
+        wait_minutes: Minutes an item may wait, by the lowest priority they apply to.
+        escalate_after_minutes: Minutes from the ping to the next tier's ping.
+        quiet_hours: Local ``HH:MM-HH:MM`` without non-urgent pings (they wait until the end).
+        digest_cron: When the daily digest of open items goes to the staff channel (local
+            cron); empty sends none.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on_call: str = ""
+    escalate_to: str = ""
+    wait_minutes: dict[int, int] = Field(default_factory=lambda: {10: 5, 5: 15, 0: 60})
+    escalate_after_minutes: int = Field(30, ge=1)
+    quiet_hours: str = ""
+    digest_cron: str = "0 9 * * *"
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _valid_quiet_hours(cls, value: str) -> str:
+        if value:
+            QuietHours.parse(value)
+        return value
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        if value and not valid_cron(value):
+            raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+    @field_validator("wait_minutes")
+    @classmethod
+    def _some_wait(cls, value: dict[int, int]) -> dict[int, int]:
+        if not value or min(value.values()) < 1:
+            raise ValueError("wait_minutes needs at least one priority with a wait of 1 or more")
+        return value
 
 
 class GuidelinesSettings(CogSettings):
@@ -40,6 +87,7 @@ class GuidelinesSettings(CogSettings):
             platform writes a mention (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on
             Slack, ``@oncall`` locally); empty pings nobody.
         card_timeout_minutes: How long a review card's Timeout button times a member out.
+        review_sla: How long review items may wait unclaimed, who is pinged, and the digest.
     """
 
     policy: str = "default"
@@ -53,6 +101,7 @@ class GuidelinesSettings(CogSettings):
     appeals_by_others: bool = True
     escalation_role: str = ""
     card_timeout_minutes: float = Field(60.0, gt=0, le=28 * 24 * 60)
+    review_sla: ReviewSlaSettings = Field(default_factory=ReviewSlaSettings)
 
 
 class ModerationCog(Cog[GuidelinesSettings]):

@@ -12,11 +12,11 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 
-from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.templates import pick_language, render
 from cogs._discussion_store import Credit
+from cogs._schedules import valid_cron
 
 _THANKS = (
     "thanks", "thank you", "thank u", "thx", "ty", "cheers", "merci", "bedankt", "dank je",
@@ -62,7 +62,7 @@ class RecognitionSettings(BaseModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        if len(value.split()) != 5 or not croniter.is_valid(value):
+        if not valid_cron(value):
             raise ValueError(f"{value!r} is not a five-field cron expression")
         return value
 

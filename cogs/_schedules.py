@@ -52,11 +52,16 @@ class ScheduleSettings(BaseModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        if len(value.split()) != 5 or not croniter.is_valid(value):
+        if not valid_cron(value):
             raise ValueError(
                 f"{value!r} is not a five-field cron expression (min hour day month weekday)"
             )
         return value
+
+
+def valid_cron(expression: str) -> bool:
+    """Return whether ``expression`` is a five-field cron expression croniter can walk."""
+    return len(expression.split()) == 5 and bool(croniter.is_valid(expression))
 
 
 def zone(name: str) -> ZoneInfo:

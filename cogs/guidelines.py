@@ -20,6 +20,7 @@ from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
 from cogs._report_command import ReportCommand
 from cogs._review_cards import ReviewCards
+from cogs._review_deadlines import ReviewDeadlines
 from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
@@ -28,7 +29,9 @@ from policies.normalize import normalize
 from policies.verdict import Verdict
 
 
-class Guidelines(PolicyCommands, ReviewCards, ReportCommand, CaseCommands, ModeratorCommands):
+class Guidelines(
+    PolicyCommands, ReviewCards, ReviewDeadlines, ReportCommand, CaseCommands, ModeratorCommands
+):
     """Judge messages and joins against the policy and enforce the verdicts."""
 
     name = "guidelines"
@@ -43,6 +46,7 @@ class Guidelines(PolicyCommands, ReviewCards, ReportCommand, CaseCommands, Moder
         if shadow:  # the engine built at construction has none
             self.use_policy(self.policy, shadow)
         await self._catch_up()
+        await self.catch_up_review_deadlines()
 
     async def _catch_up(self) -> None:
         await self.enforcer.run_scheduled()

@@ -8,7 +8,7 @@ evidence, gets its priority the same way, and has a card moderators can decide i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 from bot.core.actions import EditMessage, PostMessage
@@ -58,6 +58,8 @@ class ReviewQueue:
         self.store = store
         self.clock = clock
         self.staff_channel = staff_channel
+        # Called with each new item once it is stored and carded (the SLA re-arms its timer).
+        self.on_added: Callable[[ReviewItem], Awaitable[None]] | None = None
 
     async def add(
         self,
@@ -119,7 +121,10 @@ class ReviewQueue:
             summary=summary,
         )
         item = await self.store.reviews.add(replace(new, evidence=evidence, priority=priority), now)
-        return await self.post_card(item) if card else item
+        item = await self.post_card(item) if card else item
+        if self.on_added is not None:
+            await self.on_added(item)
+        return item
 
     async def post_card(self, item: ReviewItem) -> ReviewItem:
         """Post an item's card to the staff channel and remember where it is."""

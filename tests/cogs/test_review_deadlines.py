@@ -1,0 +1,134 @@
+"""Unclaimed review items ping the on-call moderators, escalate, and appear in a daily digest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.local.scenario import CommunityLine, parse_event
+from bot.registry import CogRegistry
+from bot.simulation import LocalSession, action_record, load_for_scenario
+from tests.conftest import community
+
+MONDAY = datetime(2026, 3, 2, 8, tzinfo=UTC)  # 09:00 in Amsterdam
+SLA = {
+    "on_call": "@oncall",
+    "escalate_to": "@leads",
+    "wait_minutes": {"0": 60, "10": 5},
+    "escalate_after_minutes": 30,
+    "digest_cron": "",
+}
+
+
+class Bot:
+    def __init__(self, session: LocalSession) -> None:
+        self.session = session
+
+    def staff_posts(self) -> list[tuple[str, str]]:
+        records = [action_record(a) for a in self.session.platform.applied]
+        return [
+            (r["at"], r["content"])
+            for r in records
+            if r["action"] == "post_message" and r["channel"] == "mod-log" and not r.get("buttons")
+        ]
+
+    async def play(self, **line: Any) -> None:
+        line.setdefault("at", self.session.clock.now().isoformat())
+        await self.session.play(parse_event(json.dumps(line), 2))
+
+    async def report(self, ident: str, text: str) -> None:
+        await self.play(type="message", id=ident, channel="general", author="bob", content=text)
+        await self.play(
+            type="command",
+            author="alice",
+            channel="general",
+            name="report",
+            options={"message": ident, "reason": "not nice"},
+        )
+
+
+@asynccontextmanager
+async def running(
+    registry: CogRegistry, database: Path, *, start: datetime = MONDAY, **sla: Any
+) -> AsyncIterator[Bot]:
+    config = {
+        "timezone": "Europe/Amsterdam",
+        "cogs": {"welcome": {"enabled": False}, "guidelines": {"review_sla": {**SLA, **sla}}},
+    }
+    line = CommunityLine.model_validate(community(config=config))
+    session = await LocalSession.open(
+        line, load_for_scenario(line, registry), registry, start=start, database=database
+    )
+    try:
+        yield Bot(session)
+    finally:
+        await session.close()
+
+
+async def test_an_unclaimed_item_pings_on_call_then_escalates_once_each(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with running(registry, tmp_path / "s.db") as bot:
+        await bot.report("m1", "your lamp review is dumb")
+        await bot.session.advance(MONDAY + timedelta(minutes=45))
+        quiet_so_far = bot.staff_posts()
+        await bot.session.advance(MONDAY + timedelta(minutes=61))
+        await bot.session.restart()  # a restart must not ping again
+        await bot.session.advance(MONDAY + timedelta(hours=3))
+        posts = bot.staff_posts()
+    assert quiet_so_far == []
+    assert [at for at, _ in posts] == ["2026-03-02T09:00:00Z", "2026-03-02T09:30:00Z"]
+    assert posts[0][1].startswith("@oncall review item 1 waits: unclaimed for 60 min")
+    assert posts[1][1].startswith("@leads review item 1 still unclaimed, escalated:")
+
+
+async def test_a_claimed_item_pings_nobody(registry: CogRegistry, tmp_path: Path) -> None:
+    async with running(registry, tmp_path / "s.db") as bot:
+        await bot.report("m1", "your lamp review is dumb")
+        await bot.play(type="click", author="mod1", target="m1", choice="claim")
+        await bot.session.advance(MONDAY + timedelta(hours=3))
+        assert bot.staff_posts() == []
+
+
+async def test_quiet_hours_hold_pings_except_for_someone_at_risk(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    evening = datetime(2026, 3, 2, 21, tzinfo=UTC)  # 22:00 in Amsterdam
+    async with running(
+        registry, tmp_path / "s.db", start=evening, quiet_hours="22:00-07:00"
+    ) as bot:
+        await bot.report("m1", "your lamp review is dumb")
+        await bot.play(
+            type="message",
+            id="m2",
+            channel="general",
+            author="alice",
+            content="honestly I can't take this anymore, I want it all to end",
+        )
+        await bot.session.advance(evening + timedelta(hours=12))
+        posts = [(at, text) for at, text in bot.staff_posts() if text.startswith("@")]
+    urgent = [at for at, text in posts if "item 2" in text]
+    routine = [at for at, text in posts if "item 1" in text]
+    assert urgent[0] == "2026-03-02T21:05:00Z", "someone at risk: five minutes, quiet or not"
+    assert routine == ["2026-03-03T06:00:00Z", "2026-03-03T06:30:00Z"], "07:00 local, then +30"
+
+
+async def test_the_daily_digest_lists_open_items_once(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "s.db"
+    async with running(registry, database, on_call="", digest_cron="0 9 * * *") as bot:
+        await bot.report("m1", "your lamp review is dumb")
+        await bot.session.advance(MONDAY + timedelta(days=1, minutes=5))
+        await bot.session.restart()
+        await bot.session.advance(MONDAY + timedelta(days=1, hours=1))
+        digests = [(at, text) for at, text in bot.staff_posts() if "digest" in text]
+    assert len(digests) == 1
+    at, text = digests[0]
+    assert at == "2026-03-03T08:00:00Z"
+    assert text.splitlines()[0] == "Daily review digest: 1 open."
+    assert "item 1, priority" in text and "unclaimed" in text
