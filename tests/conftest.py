@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bot.adapters.local.scenario import CommunityLine, parse_event
 from bot.registry import CogRegistry
-from bot.simulation import Refusal, simulate
+from bot.simulation import LocalSession, Refusal, action_record, load_for_scenario, simulate
 
 if TYPE_CHECKING:
     from policies.classifiers.model import StewardTextModel
@@ -92,3 +94,50 @@ def community(**overrides: Any) -> dict[str, Any]:
     }
     line.update(overrides)
     return line
+
+
+class LocalBot:
+    """A local session under test, read and driven the way ``simulate`` records it."""
+
+    def __init__(self, session: LocalSession) -> None:
+        self.session = session
+
+    @property
+    def actions(self) -> list[dict[str, Any]]:
+        """Return everything the platform applied since the app started (start-up included)."""
+        return [action_record(applied) for applied in self.session.platform.applied]
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        """Return the applied actions of one kind."""
+        return [a for a in self.actions if a["action"] == kind]
+
+    async def play(self, **line: Any) -> None:
+        """Play one scenario event, at the clock's time unless ``at`` is given."""
+        line.setdefault("at", self.session.clock.now().isoformat())
+        refused = await self.session.play(parse_event(json.dumps(line), 2))
+        assert refused is None, refused
+
+    async def command(self, author: str, name: str, **options: Any) -> str:
+        """Run a command in #general; return the private answers it got."""
+        before = len(self.actions)
+        await self.play(
+            type="command", author=author, channel="general", name=name, options=options
+        )
+        return "\n".join(
+            a["content"] for a in self.actions[before:] if a["action"] == "reply_ephemeral"
+        )
+
+
+@asynccontextmanager
+async def local_bot(
+    registry: CogRegistry, database: Path, config: dict[str, Any], *, start: datetime
+) -> AsyncIterator[LocalBot]:
+    """Run the test community with config overrides on a SQLite file, from ``start``."""
+    line = CommunityLine.model_validate(community(config=config))
+    session = await LocalSession.open(
+        line, load_for_scenario(line, registry), registry, start=start, database=database
+    )
+    try:
+        yield LocalBot(session)
+    finally:
+        await session.close()

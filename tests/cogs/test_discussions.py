@@ -8,14 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.local.scenario import CommunityLine, parse_event
 from bot.app import open_storage
 from bot.core.clock import VirtualClock
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
-from bot.simulation import LocalSession, action_record, load_for_scenario
 from cogs._discussion_store import DiscussionStore, Post
-from tests.conftest import community
+from tests.conftest import LocalBot, local_bot
 
 SUNDAY = datetime(2026, 3, 1, tzinfo=UTC)
 ACME = Ref("local", "acme")
@@ -40,38 +38,6 @@ answers = ["Roadmap", "Tips"]
 """
 
 
-class Bot:
-    """A running session and the actions it applied, as ``simulate`` records them."""
-
-    def __init__(self, session: LocalSession) -> None:
-        self.session = session
-
-    @property
-    def actions(self) -> list[dict[str, Any]]:
-        # Everything the platform applied, from the app's start on (catch-up included).
-        return [action_record(applied) for applied in self.session.platform.applied]
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        return [a for a in self.actions if a["action"] == kind]
-
-    async def advance(self, to: datetime) -> None:
-        await self.session.advance(to)
-
-    async def play(self, **line: Any) -> None:
-        line.setdefault("at", self.session.clock.now().isoformat())
-        import json  # noqa: PLC0415
-
-        await self.session.play(parse_event(json.dumps(line), 2))
-
-    async def command(self, author: str, name: str, **options: Any) -> str:
-        before = len(self.actions)
-        await self.play(
-            type="command", author=author, channel="general", name=name, options=options
-        )
-        answers = [a["content"] for a in self.actions[before:] if a["action"] == "reply_ephemeral"]
-        return "\n".join(answers)
-
-
 @asynccontextmanager
 async def running(
     registry: CogRegistry,
@@ -80,7 +46,7 @@ async def running(
     start: datetime = SUNDAY,
     library: Path | None = None,
     **settings: Any,
-) -> AsyncIterator[Bot]:
+) -> AsyncIterator[LocalBot]:
     cog: dict[str, Any] = {"schedules": [WEEKLY], **settings}
     if library is not None:
         cog["library"] = str(library)
@@ -88,17 +54,11 @@ async def running(
         "timezone": "Europe/Amsterdam",
         "cogs": {"welcome": {"enabled": False}, "discussions": cog},
     }
-    line = CommunityLine.model_validate(community(config=config))
-    session = await LocalSession.open(
-        line, load_for_scenario(line, registry), registry, start=start, database=database
-    )
-    try:
-        yield Bot(session)
-    finally:
-        await session.close()
+    async with local_bot(registry, database, config, start=start) as bot:
+        yield bot
 
 
-def posted_times(bot: Bot) -> list[str]:
+def posted_times(bot: LocalBot) -> list[str]:
     return [a["at"] for a in bot.of("post_message") if a["channel"] == "general"]
 
 
@@ -115,7 +75,7 @@ async def test_a_scripted_month_posts_every_monday_at_ten_local_across_the_clock
     registry: CogRegistry, tmp_path: Path
 ) -> None:
     async with running(registry, tmp_path / "s.db") as bot:
-        await bot.advance(datetime(2026, 4, 7, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 4, 7, tzinfo=UTC))
     # Amsterdam moves from UTC+1 to UTC+2 on 29 March: 10:00 local is 09:00, then 08:00 UTC.
     assert posted_times(bot) == [
         "2026-03-02T09:00:00Z",
@@ -138,11 +98,11 @@ async def test_a_restart_and_a_second_process_never_post_a_slot_twice(
     database = tmp_path / "s.db"
     monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
     async with running(registry, database) as first, running(registry, database) as second:
-        await first.advance(monday)
-        await second.advance(monday)
+        await first.session.advance(monday)
+        await second.session.advance(monday)
     assert len(posted_times(first)) + len(posted_times(second)) == 1
     async with running(registry, database, start=monday + timedelta(minutes=5)) as again:
-        await again.advance(monday + timedelta(hours=1))
+        await again.session.advance(monday + timedelta(hours=1))
     assert posted_times(again) == []
 
 
@@ -154,9 +114,9 @@ async def test_a_slot_missed_while_down_is_posted_late_once(
         pass  # the schedule exists from Sunday on
     late = datetime(2026, 3, 2, 11, tzinfo=UTC)  # 12:00 local, two hours after the slot
     async with running(registry, database, start=late) as bot:
-        await bot.advance(late + timedelta(minutes=1))
+        await bot.session.advance(late + timedelta(minutes=1))
     async with running(registry, database, start=late + timedelta(hours=1)) as again:
-        await again.advance(late + timedelta(hours=2))
+        await again.session.advance(late + timedelta(hours=2))
     assert posted_times(bot) == ["2026-03-02T11:00:00Z"]
     assert posted_times(again) == []
     (post,) = await stored_posts(database)
@@ -173,7 +133,7 @@ async def test_a_missed_slot_is_skipped_when_the_schedule_says_so(
         pass
     late = datetime(2026, 3, 2, 11, tzinfo=UTC)
     async with running(registry, database, start=late, schedules=skipping) as bot:
-        await bot.advance(datetime(2026, 3, 9, 9, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 9, 9, tzinfo=UTC))
     assert posted_times(bot) == ["2026-03-09T09:00:00Z"]
     statuses = sorted((p.slot_at.isoformat(), p.status) for p in await stored_posts(database))
     assert statuses == [
@@ -187,7 +147,7 @@ async def test_a_new_schedule_owes_nothing_for_the_time_before_it_existed(
 ) -> None:
     tuesday = datetime(2026, 3, 3, 9, tzinfo=UTC)
     async with running(registry, tmp_path / "s.db", start=tuesday) as bot:
-        await bot.advance(tuesday + timedelta(hours=1))
+        await bot.session.advance(tuesday + timedelta(hours=1))
     assert posted_times(bot) == []
 
 
@@ -198,7 +158,7 @@ async def test_engagement_is_counted_and_rotation_prefers_prompts_that_engaged(
     library.write_text(LIBRARY, encoding="utf-8")
     weekly = [{**WEEKLY, "topics": ["community"]}]
     async with running(registry, tmp_path / "s.db", library=library, schedules=weekly) as bot:
-        await bot.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
         (first,) = bot.of("open_thread")
         thread = first["created"]
         for n, author in enumerate(["alice", "bob", "alice"]):
@@ -213,7 +173,7 @@ async def test_engagement_is_counted_and_rotation_prefers_prompts_that_engaged(
             )
         await bot.play(type="reaction", message=first["message"], author="bob", emoji="🎉")
         # Week two posts the other community prompt, which nobody answers.
-        await bot.advance(datetime(2026, 3, 16, 9, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 16, 9, tzinfo=UTC))
         stats = await bot.command("mod1", "prompt stats")
     posts = [a["content"] for a in bot.of("post_message")]
     assert posts == [
@@ -241,7 +201,7 @@ async def test_prompts_that_keep_falling_flat_are_retired(
         retire_after=2,
         engagement_window="P1D",
     ) as bot:
-        await bot.advance(datetime(2026, 3, 8, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 8, tzinfo=UTC))
         listing = await bot.command("mod1", "prompt list", retired=True)
     # Posted on the 1st and 2nd, judged flat twice by the 3rd's slot: retired, nothing left.
     assert posted_times(bot) == ["2026-03-01T09:00:00Z", "2026-03-02T09:00:00Z"]
@@ -253,7 +213,7 @@ async def test_a_poll_schedule_posts_a_native_poll(registry: CogRegistry, tmp_pa
     library.write_text(LIBRARY, encoding="utf-8")
     polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 48}]
     async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
-        await bot.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
     (poll,) = bot.of("post_poll")
     assert poll["question"] == "Which call topic next?"
     assert poll["answers"] == ["Roadmap", "Tips"]
@@ -283,7 +243,7 @@ async def test_moderators_manage_the_library_and_see_the_calendar(
             "mod1", "prompt import", library='[[prompts]]\ntext = "Best sunset photo?"\n'
         )
         broken = await bot.command("mod1", "prompt import", library="[[prompts]]\ntxt = 1\n")
-        await bot.advance(datetime(2026, 3, 9, 9, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 9, 9, tzinfo=UTC))
     assert "Only a moderator" in refused
     assert added == "Added prompt #5."
     assert "already in the library" in twice
@@ -320,7 +280,7 @@ async def test_the_weekly_highlight_thanks_helpful_members_in_good_standing(
                 reply_to=reply_to,
             )
 
-        await bot.advance(datetime(2026, 3, 2, 10, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 2, 10, tzinfo=UTC))
         await say("m1", "alice", "How do I reset the lamp?")
         await say("m2", "bob", "Hold the button for ten seconds.", reply_to="m1")
         await say("m3", "alice", "Thanks, that worked!", reply_to="m2")
@@ -332,7 +292,7 @@ async def test_the_weekly_highlight_thanks_helpful_members_in_good_standing(
         await say("m6", "alice", "thanks", reply_to="m3")  # thanking herself counts for nothing
         # Bob, thanked twice, then breaks the rules: no highlight while that is on his record.
         await say("m7", "bob", "claim now https://bit.ly/fr33-g1ft")
-        await bot.advance(datetime(2026, 3, 6, 16, tzinfo=UTC))
+        await bot.session.advance(datetime(2026, 3, 6, 16, tzinfo=UTC))
     (highlight,) = [a for a in bot.of("post_message") if "most helpful" in a["content"]]
     assert highlight["at"] == "2026-03-06T15:00:00Z", "Friday 16:00 in Amsterdam"
     assert "**mod1** (1 thanks, 2 reactions)" in highlight["content"]

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.local.scenario import CommunityLine, parse_event
 from bot.registry import CogRegistry
-from bot.simulation import LocalSession, action_record, load_for_scenario
-from tests.conftest import community
+from tests.conftest import LocalBot, local_bot
 
 MONDAY = datetime(2026, 3, 2, 8, tzinfo=UTC)  # 09:00 in Amsterdam
 SLA = {
@@ -24,62 +21,42 @@ SLA = {
 }
 
 
-class Bot:
-    def __init__(self, session: LocalSession) -> None:
-        self.session = session
+def staff_posts(bot: LocalBot) -> list[tuple[str, str]]:
+    return [
+        (a["at"], a["content"])
+        for a in bot.of("post_message")
+        if a["channel"] == "mod-log" and not a.get("buttons")
+    ]
 
-    def staff_posts(self) -> list[tuple[str, str]]:
-        records = [action_record(a) for a in self.session.platform.applied]
-        return [
-            (r["at"], r["content"])
-            for r in records
-            if r["action"] == "post_message" and r["channel"] == "mod-log" and not r.get("buttons")
-        ]
 
-    async def play(self, **line: Any) -> None:
-        line.setdefault("at", self.session.clock.now().isoformat())
-        await self.session.play(parse_event(json.dumps(line), 2))
-
-    async def report(self, ident: str, text: str) -> None:
-        await self.play(type="message", id=ident, channel="general", author="bob", content=text)
-        await self.play(
-            type="command",
-            author="alice",
-            channel="general",
-            name="report",
-            options={"message": ident, "reason": "not nice"},
-        )
+async def report(bot: LocalBot, ident: str, text: str) -> None:
+    await bot.play(type="message", id=ident, channel="general", author="bob", content=text)
+    await bot.command("alice", "report", message=ident, reason="not nice")
 
 
 @asynccontextmanager
 async def running(
     registry: CogRegistry, database: Path, *, start: datetime = MONDAY, **sla: Any
-) -> AsyncIterator[Bot]:
+) -> AsyncIterator[LocalBot]:
     config = {
         "timezone": "Europe/Amsterdam",
         "cogs": {"welcome": {"enabled": False}, "guidelines": {"review_sla": {**SLA, **sla}}},
     }
-    line = CommunityLine.model_validate(community(config=config))
-    session = await LocalSession.open(
-        line, load_for_scenario(line, registry), registry, start=start, database=database
-    )
-    try:
-        yield Bot(session)
-    finally:
-        await session.close()
+    async with local_bot(registry, database, config, start=start) as bot:
+        yield bot
 
 
 async def test_an_unclaimed_item_pings_on_call_then_escalates_once_each(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
     async with running(registry, tmp_path / "s.db") as bot:
-        await bot.report("m1", "your lamp review is dumb")
+        await report(bot, "m1", "your lamp review is dumb")
         await bot.session.advance(MONDAY + timedelta(minutes=45))
-        quiet_so_far = bot.staff_posts()
+        quiet_so_far = staff_posts(bot)
         await bot.session.advance(MONDAY + timedelta(minutes=61))
         await bot.session.restart()  # a restart must not ping again
         await bot.session.advance(MONDAY + timedelta(hours=3))
-        posts = bot.staff_posts()
+        posts = staff_posts(bot)
     assert quiet_so_far == []
     assert [at for at, _ in posts] == ["2026-03-02T09:00:00Z", "2026-03-02T09:30:00Z"]
     assert posts[0][1].startswith("@oncall review item 1 waits: unclaimed for 60 min")
@@ -88,10 +65,10 @@ async def test_an_unclaimed_item_pings_on_call_then_escalates_once_each(
 
 async def test_a_claimed_item_pings_nobody(registry: CogRegistry, tmp_path: Path) -> None:
     async with running(registry, tmp_path / "s.db") as bot:
-        await bot.report("m1", "your lamp review is dumb")
+        await report(bot, "m1", "your lamp review is dumb")
         await bot.play(type="click", author="mod1", target="m1", choice="claim")
         await bot.session.advance(MONDAY + timedelta(hours=3))
-        assert bot.staff_posts() == []
+        assert staff_posts(bot) == []
 
 
 async def test_quiet_hours_hold_pings_except_for_someone_at_risk(
@@ -101,7 +78,7 @@ async def test_quiet_hours_hold_pings_except_for_someone_at_risk(
     async with running(
         registry, tmp_path / "s.db", start=evening, quiet_hours="22:00-07:00"
     ) as bot:
-        await bot.report("m1", "your lamp review is dumb")
+        await report(bot, "m1", "your lamp review is dumb")
         await bot.play(
             type="message",
             id="m2",
@@ -110,7 +87,7 @@ async def test_quiet_hours_hold_pings_except_for_someone_at_risk(
             content="honestly I can't take this anymore, I want it all to end",
         )
         await bot.session.advance(evening + timedelta(hours=12))
-        posts = [(at, text) for at, text in bot.staff_posts() if text.startswith("@")]
+        posts = [(at, text) for at, text in staff_posts(bot) if text.startswith("@")]
     urgent = [at for at, text in posts if "item 2" in text]
     routine = [at for at, text in posts if "item 1" in text]
     assert urgent[0] == "2026-03-02T21:05:00Z", "someone at risk: five minutes, quiet or not"
@@ -122,11 +99,11 @@ async def test_the_daily_digest_lists_open_items_once(
 ) -> None:
     database = tmp_path / "s.db"
     async with running(registry, database, on_call="", digest_cron="0 9 * * *") as bot:
-        await bot.report("m1", "your lamp review is dumb")
+        await report(bot, "m1", "your lamp review is dumb")
         await bot.session.advance(MONDAY + timedelta(days=1, minutes=5))
         await bot.session.restart()
         await bot.session.advance(MONDAY + timedelta(days=1, hours=1))
-        digests = [(at, text) for at, text in bot.staff_posts() if "digest" in text]
+        digests = [(at, text) for at, text in staff_posts(bot) if "digest" in text]
     assert len(digests) == 1
     at, text = digests[0]
     assert at == "2026-03-03T08:00:00Z"
