@@ -231,7 +231,14 @@ class LocalSession:
             if scratch is not None:
                 scratch.cleanup()
             raise
-        await app.start()
+        try:
+            await app.start()
+        except BaseException:  # a cog refused to load: stop what started, leave nothing open
+            await app.stop()
+            await storage.close()
+            if scratch is not None:
+                scratch.cleanup()
+            raise
         driver = LocalDriver(platform, community, loaded.community(line.name), clock, app.ingest)
         return cls(
             app=app,

@@ -130,10 +130,15 @@ class LocalBot:
 
 @asynccontextmanager
 async def local_bot(
-    registry: CogRegistry, database: Path, config: dict[str, Any], *, start: datetime
+    registry: CogRegistry,
+    database: Path,
+    config: dict[str, Any],
+    *,
+    start: datetime,
+    **community_line: Any,
 ) -> AsyncIterator[LocalBot]:
-    """Run the test community with config overrides on a SQLite file, from ``start``."""
-    line = CommunityLine.model_validate(community(config=config))
+    """Run the test community (its line overridden) with config overrides, from ``start``."""
+    line = CommunityLine.model_validate(community(config=config, **community_line))
     session = await LocalSession.open(
         line, load_for_scenario(line, registry), registry, start=start, database=database
     )

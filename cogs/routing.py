@@ -1,0 +1,352 @@
+"""Hand what members ask for to the right team: sales leads, bugs, support, press, legal.
+
+Each member message is read for its intent (:mod:`policies.intents`). When the community
+routes that intent to a team, the team gets a summary with a link to the message and the
+time it should answer by: in a channel (with a Handled button, and a reminder once that
+time passes unanswered) or at a webhook URL. The member is thanked privately in the brand's
+voice. A member is routed once per intent and day, so a thread of questions is one lead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.core.actions import (
+    Button,
+    ButtonStyle,
+    EditMessage,
+    PostMessage,
+    ReplyEphemeral,
+    SendDirectMessage,
+)
+from bot.core.clock import as_utc
+from bot.core.cog import Cog, CogContext, CogSettings, listener
+from bot.core.events import ComponentClicked, MessageCreated, Tick
+from bot.core.links import message_link
+from bot.core.models import Message
+from bot.core.refs import Ref
+from bot.core.templates import pick_language, render
+from cogs._schedules import zone
+from policies.intents import IntentMatch, IntentRules, load_intents
+
+TIMER = "routing:answer-by"
+TARGET_PREFIX = "route:"
+_OPEN_KEY = "open"
+_EXCERPT = 300
+_WEBHOOK_TIMEOUT = 5.0
+
+_THANKS = {
+    "en": "Thanks, {member}! I've passed your message to our {team} team; they usually answer within {hours} hours.",
+    "fr": "Merci, {member} ! J'ai transmis ton message à notre équipe {team} ; elle répond en général sous {hours} heures.",
+    "nl": "Bedankt, {member}! Ik heb je bericht doorgestuurd naar ons {team}-team; ze antwoorden meestal binnen {hours} uur.",
+    "da": "Tak, {member}! Jeg har sendt din besked videre til vores {team}-team; de svarer normalt inden for {hours} timer.",
+    "pl": "Dzięki, {member}! Przekazałem Twoją wiadomość do naszego zespołu {team}; zwykle odpowiada w ciągu {hours} godzin.",
+    "ja": "{member}さん、ありがとうございます！メッセージを{team}チームに伝えました。通常{hours}時間以内に返信します。",
+}
+
+
+class TeamRoute(BaseModel):
+    """Where one intent goes.
+
+    Attributes:
+        destination: A channel id, or an ``https://`` webhook URL that receives JSON.
+        answer_within_hours: How soon the team should answer; a channel summary reminds
+            the team once this passes without anyone marking it handled.
+        mention: Who to ping with the summary, as the platform writes a mention.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    destination: str = Field(min_length=1)
+    answer_within_hours: float = Field(24.0, gt=0)
+    mention: str = ""
+
+    @property
+    def is_webhook(self) -> bool:
+        """Return whether the destination is a URL rather than a channel."""
+        return self.destination.startswith(("https://", "http://"))
+
+
+class RoutingSettings(CogSettings):
+    """Which intents go to which team.
+
+    Attributes:
+        intents: An intents file (see ``policies/intents.toml``); empty uses Steward's.
+        threshold: The score an intent needs (a strong cue counts two, others one).
+        teams: Intent key (``sales_lead``, ``bug_report``...) to its team's route.
+        channels: Channel ids to read; empty reads every channel.
+        staff_channel: Where a webhook that failed is reported, with the lead in full.
+        acknowledge: Whether to thank the member privately.
+        acknowledgements: The thanks by language; ``{member}``, ``{team}``, ``{hours}``.
+    """
+
+    intents: str = ""
+    threshold: float = Field(2.0, gt=0)
+    teams: dict[str, TeamRoute] = Field(default_factory=dict)
+    channels: list[str] = Field(default_factory=list)
+    staff_channel: str = "mod-log"
+    acknowledge: bool = True
+    acknowledgements: dict[str, str] = Field(default_factory=lambda: dict(_THANKS))
+
+    @field_validator("teams")
+    @classmethod
+    def _channels_or_urls(cls, value: dict[str, TeamRoute]) -> dict[str, TeamRoute]:
+        for key, route in value.items():
+            if "://" in route.destination and not route.is_webhook:
+                raise ValueError(f"{key}: a webhook destination must be an http(s) URL")
+        return value
+
+
+class Routing(Cog[RoutingSettings]):
+    """Send member requests to the team that handles them, and keep the team to its time."""
+
+    name = "routing"
+    description = "Route sales leads, bug reports, support, press and legal requests to teams."
+    Settings = RoutingSettings
+
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        self.rules: IntentRules = load_intents(
+            self.settings.intents, threshold=self.settings.threshold
+        )
+        unknown = sorted(set(self.settings.teams) - set(self.rules.names))
+        if unknown:
+            known = ", ".join(self.rules.names)
+            raise ValueError(
+                f"routing teams name unknown intents {', '.join(unknown)} (known: {known})"
+            )
+        self.tz = zone(ctx.community.timezone)
+
+    async def on_load(self) -> None:
+        """Re-arm the answer-by reminder for requests still open."""
+        await self._arm()
+
+    @listener(MessageCreated)
+    async def route(self, event: MessageCreated) -> None:
+        """Read a member's message for an intent and hand it to its team."""
+        message = event.message
+        settings = self.settings
+        if message.author.is_bot or self.ctx.community.is_staff(message.author):
+            return
+        if settings.channels and message.channel.id not in settings.channels:
+            return
+        match = self.rules.detect(message.content)
+        team = settings.teams.get(match.intent) if match else None
+        if match is None or team is None:
+            return
+        community = self.ctx.community.ref
+        day = event.at.astimezone(self.tz).date().isoformat()
+        once = f"route:{match.intent}:{message.author.ref.id}:{day}"
+        if not await self.ctx.storage.ledger.first_seen(community, once, event.at):
+            return
+        due = event.at + timedelta(hours=team.answer_within_hours)
+        if team.is_webhook:
+            await self._to_webhook(message, match, team, due)
+        else:
+            await self._to_channel(message, match, team, due)
+        if settings.acknowledge:
+            await self._thank(message, match, team)
+
+    async def _to_channel(
+        self, message: Message, match: IntentMatch, team: TeamRoute, due: datetime
+    ) -> None:
+        community = self.ctx.community.ref
+        channel = self.channel(team.destination)
+        result = await self.ctx.gateway.apply(
+            PostMessage(
+                community=community,
+                channel=channel,
+                content=self._summary(message, match, team, due),
+                buttons=(
+                    Button(
+                        target=TARGET_PREFIX + message.ref.id,
+                        choice="handled",
+                        label="Handled",
+                        style=ButtonStyle.SUCCESS,
+                    ),
+                ),
+                reason=f"routed: {match.intent}",
+            )
+        )
+        if not result.ok or result.ref is None:
+            self.log.warning(
+                "could not route %s to #%s: %s", match.intent, team.destination, result.error
+            )
+            await self._staff(
+                f"Could not post to #{team.destination} ({result.error}). "
+                + self._summary(message, match, team, due)
+            )
+            return
+        record = {
+            "intent": match.intent,
+            "team": match.name,
+            "member": message.author.shown_name,
+            "link": self._link(message),
+            "channel": team.destination,
+            "summary": result.ref.id,
+            "due": due.isoformat(),
+            "text": self._summary(message, match, team, due),
+        }
+        state = self.ctx.storage.cog_state
+        await state.put(community, self.name, message.ref.id, record)
+        still_open = list(await state.get(community, self.name, _OPEN_KEY) or [])
+        await state.put(community, self.name, _OPEN_KEY, [*still_open, message.ref.id])
+        await self._arm()
+
+    async def _to_webhook(
+        self, message: Message, match: IntentMatch, team: TeamRoute, due: datetime
+    ) -> None:
+        payload = {
+            "intent": match.intent,
+            "team": match.name,
+            "community": self.ctx.community.name,
+            "member": message.author.shown_name,
+            "channel": message.channel.id,
+            "text": message.content,
+            "link": self._link(message),
+            "answer_by": due.isoformat(),
+            "cues": list(match.cues),
+        }
+        try:
+            await asyncio.to_thread(_post_json, team.destination, payload)
+        except OSError as error:
+            self.log.warning("webhook for %s failed: %s", match.intent, error)
+            await self._staff(
+                f"The {match.name} webhook failed ({error}); here is the request: "
+                + self._summary(message, match, team, due)
+            )
+
+    async def _thank(self, message: Message, match: IntentMatch, team: TeamRoute) -> None:
+        template = pick_language(
+            self.settings.acknowledgements, message.author.lang, self.ctx.community.language
+        )
+        text = render(
+            template,
+            {
+                "member": message.author.shown_name,
+                "team": match.name,
+                "hours": f"{team.answer_within_hours:g}",
+            },
+        )
+        await self.ctx.gateway.apply(
+            SendDirectMessage(
+                community=self.ctx.community.ref,
+                member=message.author.ref,
+                content=text,
+                reason="routing",
+            )
+        )
+
+    @listener(ComponentClicked)
+    async def handled(self, event: ComponentClicked) -> None:
+        """Mark a routed request handled: its summary says by whom and loses its button."""
+        if not event.target.startswith(TARGET_PREFIX):
+            return
+        community = self.ctx.community.ref
+        key = event.target.removeprefix(TARGET_PREFIX)
+        state = self.ctx.storage.cog_state
+        record: dict[str, Any] | None = await state.get(community, self.name, key)
+        if record is None or not self.ctx.community.is_staff(event.author):
+            await self._answer(event, "Only the team's staff can mark this handled.")
+            return
+        still_open = [k for k in await state.get(community, self.name, _OPEN_KEY) or [] if k != key]
+        await state.put(community, self.name, _OPEN_KEY, still_open)
+        await self.ctx.gateway.apply(
+            EditMessage(
+                community=community,
+                channel=self.channel(record["channel"]),
+                message=Ref(community.platform, record["summary"]),
+                content=f"{record['text']}\nHandled by {event.author.shown_name}.",
+                reason="routed request handled",
+            )
+        )
+        await self._answer(event, "Marked handled.")
+        await self._arm()
+
+    @listener(Tick)
+    async def remind(self, event: Tick) -> None:
+        """Remind a team once of each request past its answer-by time."""
+        if event.timer != TIMER:
+            return
+        now = as_utc(event.at)
+        community = self.ctx.community.ref
+        for key, record in await self._open_records():
+            if datetime.fromisoformat(record["due"]) > now:
+                continue
+            if await self.ctx.storage.ledger.first_seen(community, f"route-reminder:{key}", now):
+                await self.ctx.gateway.apply(
+                    PostMessage(
+                        community=community,
+                        channel=self.channel(record["channel"]),
+                        content=(
+                            f"Reminder: the {record['team']} request from {record['member']} "
+                            f"is past its answer-by time and nobody marked it handled: {record['link']}"
+                        ),
+                        reason="routed request overdue",
+                    )
+                )
+        await self._arm()
+
+    async def _open_records(self) -> list[tuple[str, dict[str, Any]]]:
+        community = self.ctx.community.ref
+        state = self.ctx.storage.cog_state
+        found = []
+        for key in await state.get(community, self.name, _OPEN_KEY) or []:
+            record = await state.get(community, self.name, key)
+            if record is not None:
+                found.append((key, record))
+        return found
+
+    async def _arm(self) -> None:
+        now = self.ctx.clock.now()
+        dues = [datetime.fromisoformat(r["due"]) for _, r in await self._open_records()]
+        upcoming = [due for due in dues if due > now]
+        if upcoming:
+            self.ctx.timers.schedule(self.ctx.community.ref, TIMER, min(upcoming))
+
+    def _summary(self, message: Message, match: IntentMatch, team: TeamRoute, due: datetime) -> str:
+        text = " ".join(message.content.split())
+        excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
+        who = f"{team.mention} " if team.mention else ""
+        local = due.astimezone(self.tz).strftime("%a %d %b %H:%M")
+        return (
+            f"{who}{match.name} request from {message.author.shown_name} in #{message.channel.id}: "
+            f"\u201c{excerpt}\u201d {self._link(message)} (answer by {local}; cues: {', '.join(match.cues)})"
+        )
+
+    def _link(self, message: Message) -> str:
+        return message_link(self.ctx.community.ref, message.channel, message.ref)
+
+    async def _staff(self, text: str) -> None:
+        if self.settings.staff_channel:
+            await self.post(self.settings.staff_channel, text, reason="routing")
+
+    async def _answer(self, event: ComponentClicked, text: str) -> None:
+        await self.ctx.gateway.apply(
+            ReplyEphemeral(
+                community=self.ctx.community.ref,
+                interaction=event.interaction,
+                channel=event.channel,
+                member=event.author.ref,
+                content=text,
+            )
+        )
+
+
+def _post_json(url: str, payload: dict[str, Any]) -> None:
+    """POST JSON to a webhook; raise ``OSError`` when it cannot be delivered."""
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked in the settings
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=_WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        if response.status >= 300:
+            raise OSError(f"the webhook answered {response.status}")
