@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.actions import Action, Ban, DeleteMessage, PostMessage, ReplyEphemeral, Timeout
+from bot.core.actions import Action, Ban, DeleteMessage, PostMessage, Timeout
 from bot.core.cog import listener
 from bot.core.commands import CommandError
 from bot.core.durations import format_duration
@@ -45,22 +45,22 @@ class ReviewCards(ReviewCommands):
             return  # another cog's button
         found = await self.store.reviews.get(item_id)
         if found is None or found.community != self.ctx.community.ref:
-            await self._answer(event, f"There is no review item {item_id}.")
+            await self.answer_click(event, f"There is no review item {item_id}.")
             return
         if not self.ctx.community.is_staff(event.author):
-            await self._answer(event, "Only moderators can act on review cards.")
+            await self.answer_click(event, "Only moderators can act on review cards.")
             return
         choice = next((c for c in CardChoice if c.value == event.choice), None)
         # Claim stays answerable once taken, to say who took it.
         if choice is None or (
             choice not in offered(found) and not (choice is CardChoice.CLAIM and found.claimed_by)
         ):
-            await self._answer(event, f"This card has no button {event.choice!r}.")
+            await self.answer_click(event, f"This card has no button {event.choice!r}.")
             return
         try:
-            await self._answer(event, await self._act(event, found, choice))
+            await self.answer_click(event, await self._act(event, found, choice))
         except CommandError as error:
-            await self._answer(event, _sentence(str(error)))
+            await self.answer_click(event, _sentence(str(error)))
 
     async def _act(self, event: ComponentClicked, item: ReviewItem, choice: CardChoice) -> str:
         moderator = event.author
@@ -239,17 +239,6 @@ class ReviewCards(ReviewCommands):
         ident = ref_text.split(":", 1)[-1]
         found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
         return found.shown_name if found is not None else ident
-
-    async def _answer(self, event: ComponentClicked, text: str) -> None:
-        await self.ctx.gateway.apply(
-            ReplyEphemeral(
-                community=self.ctx.community.ref,
-                interaction=event.interaction,
-                channel=event.channel,
-                member=event.author.ref,
-                content=text,
-            )
-        )
 
 
 def _default_reason(item: ReviewItem) -> str:

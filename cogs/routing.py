@@ -22,7 +22,6 @@ from bot.core.actions import (
     ButtonStyle,
     EditMessage,
     PostMessage,
-    ReplyEphemeral,
     SendDirectMessage,
 )
 from bot.core.clock import as_utc
@@ -253,7 +252,7 @@ class Routing(Cog[RoutingSettings]):
         state = self.ctx.storage.cog_state
         record: dict[str, Any] | None = await state.get(community, self.name, key)
         if record is None or not self.ctx.community.is_staff(event.author):
-            await self._answer(event, "Only the team's staff can mark this handled.")
+            await self.answer_click(event, "Only the team's staff can mark this handled.")
             return
         still_open = [k for k in await state.get(community, self.name, _OPEN_KEY) or [] if k != key]
         await state.put(community, self.name, _OPEN_KEY, still_open)
@@ -266,7 +265,7 @@ class Routing(Cog[RoutingSettings]):
                 reason="routed request handled",
             )
         )
-        await self._answer(event, "Marked handled.")
+        await self.answer_click(event, "Marked handled.")
         await self._arm()
 
     @listener(Tick)
@@ -326,17 +325,6 @@ class Routing(Cog[RoutingSettings]):
     async def _staff(self, text: str) -> None:
         if self.settings.staff_channel:
             await self.post(self.settings.staff_channel, text, reason="routing")
-
-    async def _answer(self, event: ComponentClicked, text: str) -> None:
-        await self.ctx.gateway.apply(
-            ReplyEphemeral(
-                community=self.ctx.community.ref,
-                interaction=event.interaction,
-                channel=event.channel,
-                member=event.author.ref,
-                content=text,
-            )
-        )
 
 
 def _post_json(url: str, payload: dict[str, Any]) -> None:

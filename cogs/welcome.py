@@ -149,10 +149,10 @@ class Welcome(Cog[WelcomeSettings]):
         if event.target != GATE_TARGET:
             return
         if event.choice != event.author.ref.id:
-            await self._tell(event, "This button is for the member it welcomes.")
+            await self.answer_click(event, "This button is for the member it welcomes.")
             return
         await self._set_gated(event.author, gated=False)
-        await self._tell(event, "Thank you! You can post now.")
+        await self.answer_click(event, "Thank you! You can post now.")
 
     @listener(MessageCreated)
     async def hold(self, event: MessageCreated) -> None:
@@ -195,17 +195,6 @@ class Welcome(Cog[WelcomeSettings]):
             await state.put(self.ctx.community.ref, self.name, _gate_key(member), True)
         else:
             await state.delete(self.ctx.community.ref, self.name, _gate_key(member))
-
-    async def _tell(self, event: ComponentClicked, text: str) -> None:
-        await self.ctx.gateway.apply(
-            ReplyEphemeral(
-                community=self.ctx.community.ref,
-                interaction=event.interaction,
-                channel=event.channel,
-                member=event.author.ref,
-                content=text,
-            )
-        )
 
 
 def _gate_key(member: Member) -> str:

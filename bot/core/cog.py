@@ -17,11 +17,11 @@ from typing import Any, ClassVar, Generic, Protocol, cast
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeVar
 
-from bot.core.actions import ActionResult, PostMessage
+from bot.core.actions import ActionResult, PostMessage, ReplyEphemeral
 from bot.core.bus import Handler
 from bot.core.commands import CommandSpec, attribute_names, commands_of
 from bot.core.community import CommunityInfo
-from bot.core.events import Event
+from bot.core.events import ComponentClicked, Event
 from bot.core.protocols import (
     AuditLogRepository,
     Classifier,
@@ -169,6 +169,18 @@ class Cog(Generic[SettingsT]):
                 channel=self.channel(channel),
                 content=content,
                 reason=reason,
+            )
+        )
+
+    async def answer_click(self, event: ComponentClicked, content: str) -> ActionResult:
+        """Answer a button click so that only the member who clicked sees the answer."""
+        return await self.ctx.gateway.apply(
+            ReplyEphemeral(
+                community=self.ctx.community.ref,
+                interaction=event.interaction,
+                channel=event.channel,
+                member=event.author.ref,
+                content=content,
             )
         )
 
