@@ -433,3 +433,13 @@ main.add_command(eval_command)
 @main.group("standin")
 def standin_group() -> None:
     """Serve a local stand-in of a platform's API on 127.0.0.1, for demos and load tests."""
+
+
+@standin_group.command("slack")
+@click.option("--port", type=int, default=0, show_default=True, help="Port (0: any free port).")
+@click.option("--events-url", default="", help="Where to post signed events (the app's URL).")
+def standin_slack(port: int, events_url: str) -> None:
+    """Serve a stand-in Slack (Web API and Socket Mode) until interrupted."""
+    from bot.standins.slack.cli import serve_standin  # noqa: PLC0415 - aiohttp only when used
+
+    _run(serve_standin(port, events_url, click.echo))
