@@ -135,11 +135,16 @@ class Workspace:
         return user
 
     def add_channel(
-        self, name: str, *, members: tuple[str, ...] = (), private: bool = False
+        self,
+        name: str,
+        *,
+        members: tuple[str, ...] = (),
+        private: bool = False,
+        channel_id: str | None = None,
     ) -> Conversation:
-        """Add a channel the bot is in, with the given members."""
+        """Add a channel the bot is in, with the given members (and a chosen id, if given)."""
         channel = Conversation(
-            id=self.next_id("G" if private else "C"),
+            id=channel_id or self.next_id("G" if private else "C"),
             name=name,
             members={self.bot.id, *members},
             is_private=private,
