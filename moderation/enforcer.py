@@ -20,6 +20,7 @@ from bot.core.actions import (
     Ban,
     DeleteMessage,
     Kick,
+    OpenThread,
     PostMessage,
     SendDirectMessage,
     SetSlowmode,
@@ -283,9 +284,12 @@ class Enforcer:
                 if why:
                     handed_off[len(actions)] = why
                 actions.append(fitted)
+        done = [a for index, a in enumerate(actions) if index not in handed_off]
         parts = [
-            part for cls, part in _NOTICE_PART.items() if any(isinstance(a, cls) for a in actions)
+            part for cls, part in _NOTICE_PART.items() if any(isinstance(a, cls) for a in done)
         ]
+        if any(isinstance(actions[index], DeleteMessage) for index in handed_off):
+            parts.insert(0, "held")  # the member is told it awaits moderators, not that it is gone
         if any(p.kind is ActionKind.WARN for p in expanded):
             parts.append("warned")
         if any(p.kind is ActionKind.GATE for p in expanded):
@@ -450,7 +454,11 @@ class Enforcer:
         rule = self.policy.rule(case.rule) if self.policy and case.rule else None
         notice = (
             self._notice(
-                ["deleted"], case, member, rule.spec.guideline if rule else "", case.channel
+                ["held" if why else "deleted"],
+                case,
+                member,
+                rule.spec.guideline if rule else "",
+                case.channel,
             )
             if member is not None
             else None
@@ -541,6 +549,38 @@ class Enforcer:
         post = self._staff_post(f"Please act on case {case.label} ({case.member_name}): {why}")
         if post is not None:
             await self.gateway.apply(replace(post, case=case.label))
+        item = next((a for a in case.actions if a.position == position), None)
+        if item is not None and item.kind == "delete_message":
+            await self._flag_in_thread(case)
+
+    async def _flag_in_thread(self, case: Case) -> None:
+        """Say under a message that stays up that moderators have it (it cannot be hidden)."""
+        if case.message is None or case.channel is None:
+            return
+        community = self.community.ref
+        thread = await self.gateway.apply(
+            OpenThread(
+                community=community,
+                channel=case.channel,
+                message=case.message,
+                name=f"case {case.label}",
+                reason="flagged message",
+                case=case.label,
+            )
+        )
+        if not thread.ok or thread.ref is None:
+            return
+        text = self.notices.render("held_public", None, {"case": case.label})
+        await self.gateway.apply(
+            PostMessage(
+                community=community,
+                channel=case.channel,
+                thread=thread.ref,
+                content=text,
+                reason="flagged message",
+                case=case.label,
+            )
+        )
 
     async def _send_notice(self, case: Case, notice: SendDirectMessage) -> None:
         result = await self.gateway.apply(replace(notice, case=case.label))
