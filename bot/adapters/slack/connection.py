@@ -179,12 +179,12 @@ class SlackConnection:
             web_client=web_client(self._app_token, self.settings.api_base),
         )
         try:
-            await handler.connect_async()
+            await handler.connect_async()  # type: ignore[no-untyped-call]
             self.ready.set()
             await asyncio.Event().wait()
         finally:
             with contextlib.suppress(Exception):
-                await handler.close_async()
+                await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 def _secrets(settings: SlackSection, source: str) -> Mapping[str, str | None]:

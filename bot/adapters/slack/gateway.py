@@ -49,7 +49,13 @@ _BOT_TOKEN_CAN = frozenset(
     }
 )
 # Errors worth trying again: Slack's own trouble, not a refusal of what was asked.
-_RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+_RETRYABLE = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
 
 
 def slack_capabilities(*, admin_token: bool) -> Capabilities:
@@ -91,12 +97,16 @@ class SlackGateway:
         """Apply an action; a Slack refusal comes back as a failed result, never raised."""
         if not self._capabilities.allows(action):
             what = action.kind.replace("_", " ")
-            return ActionResult.unsupported(action.kind, f"Slack cannot {what} with this app's tokens")
+            return ActionResult.unsupported(
+                action.kind, f"Slack cannot {what} with this app's tokens"
+            )
         try:
             return await self._apply(action)
         except SlackApiError as error:
             code = str(error.response.get("error") or error)
-            return ActionResult.failed(f"Slack refused {action.kind}: {code}", retryable=code in _RETRYABLE)
+            return ActionResult.failed(
+                f"Slack refused {action.kind}: {code}", retryable=code in _RETRYABLE
+            )
 
     async def _apply(self, action: Action) -> ActionResult:
         match action:
@@ -169,7 +179,12 @@ class SlackGateway:
                 await self._bot.conversations_kick(channel=channel, user=member.id)
                 removed += 1
             except SlackApiError as error:
-                logger.info("conversations.kick %s from %s: %s", member.id, channel, error.response.get("error"))
+                logger.info(
+                    "conversations.kick %s from %s: %s",
+                    member.id,
+                    channel,
+                    error.response.get("error"),
+                )
         if not removed:
             return ActionResult.failed(f"{member.id} is in no channel the bot can remove them from")
         return ActionResult.done()
@@ -201,7 +216,9 @@ class SlackGateway:
             return []
         found: list[Message] = []
         for data in answer.get("messages") or []:
-            author = await self._directory.member(str(data.get("user"))) if data.get("user") else None
+            author = (
+                await self._directory.member(str(data.get("user"))) if data.get("user") else None
+            )
             if author is not None:
                 found.append(message_of(community.id, channel.id, data, author))
         return found

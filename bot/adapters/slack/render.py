@@ -23,7 +23,11 @@ _HEADING = re.compile(r"^#{1,3} +(.+)$", re.MULTILINE)
 _BOLD_MARK = "\x00"
 _SECTION_LIMIT = 3000  # characters Slack accepts in one section's text
 _ACTION_SEPARATOR = "#"
-_STYLES = {ButtonStyle.PRIMARY: "primary", ButtonStyle.SUCCESS: "primary", ButtonStyle.DANGER: "danger"}
+_STYLES = {
+    ButtonStyle.PRIMARY: "primary",
+    ButtonStyle.SUCCESS: "primary",
+    ButtonStyle.DANGER: "danger",
+}
 
 
 def escape(text: str) -> str:

@@ -60,7 +60,11 @@ def plain_text(text: str) -> str:
     text = _BROADCAST.sub(r"@\1", text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _LINK.sub(
-        lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) and m.group(2) != m.group(1) else m.group(1),
+        lambda m: (
+            f"{m.group(2)} ({m.group(1)})"
+            if m.group(2) and m.group(2) != m.group(1)
+            else m.group(1)
+        ),
         text,
     )
     return html.unescape(text)
@@ -113,16 +117,18 @@ async def event_of(body: Mapping[str, Any], find_member: FindMember) -> Event | 
         member = await find_member(str(user.get("id"))) or member_from(user, frozenset())
         return MemberJoined(community=community, at=at, id=event_id, member=member)
     if kind == "member_joined_channel":
-        member = await find_member(str(event.get("user")))
-        if member is None:
+        joined = await find_member(str(event.get("user")))
+        if joined is None:
             return None
-        return MemberJoined(community=community, at=at, id=event_id, member=member)
+        return MemberJoined(community=community, at=at, id=event_id, member=joined)
     if kind == "member_left_channel":
-        return MemberLeft(community=community, at=at, id=event_id, member=ref(str(event.get("user"))))
+        return MemberLeft(
+            community=community, at=at, id=event_id, member=ref(str(event.get("user")))
+        )
     if kind == "reaction_added":
         item = event.get("item") or {}
-        member = await find_member(str(event.get("user")))
-        if member is None or item.get("type") != "message":
+        reacting = await find_member(str(event.get("user")))
+        if reacting is None or item.get("type") != "message":
             return None
         return ReactionAdded(
             community=community,
@@ -130,7 +136,7 @@ async def event_of(body: Mapping[str, Any], find_member: FindMember) -> Event | 
             id=event_id,
             message=ref(str(item["ts"])),
             channel=ref(str(item["channel"])),
-            member=member,
+            member=reacting,
             emoji=str(event.get("reaction")),
         )
     return None

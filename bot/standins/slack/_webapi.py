@@ -1,6 +1,6 @@
 """Answer Slack Web API methods from a :class:`Workspace`, the way Slack answers them.
 
-Each handler takes the workspace, which kind of token called (``bot``, ``user`` for an
+Each handler takes the workspace, which kind of token called (the caller: ``bot``, ``user`` for an
 admin user token, ``app``) and the call's arguments, and returns the JSON body. Refusals
 are ``{"ok": false, "error": ...}`` with the error codes Slack uses.
 """
@@ -33,9 +33,9 @@ def _json_arg(value: Any) -> Any:
     return value
 
 
-def auth_test(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def auth_test(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Say who the token belongs to."""
-    user = ws.bot if token == "bot" else ws.admin
+    user = ws.bot if caller == "bot" else ws.admin
     body: Body = {
         "ok": True,
         "url": f"https://{ws.name.lower()}.slack.invalid/",
@@ -45,17 +45,17 @@ def auth_test(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
         "user_id": user.id,
         "is_enterprise_install": False,
     }
-    if token == "bot":
+    if caller == "bot":
         body["bot_id"] = ws.bot_id
     return body
 
 
-def team_info(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def team_info(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Describe the workspace."""
     return {"ok": True, "team": {"id": ws.team_id, "name": ws.name, "domain": ws.name.lower()}}
 
 
-def chat_post_message(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def chat_post_message(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Post as the bot, in a channel or a thread."""
     channel = _conversation(ws, args)
     if channel is None:
@@ -75,7 +75,7 @@ def chat_post_message(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
     return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": message}
 
 
-def chat_post_ephemeral(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def chat_post_ephemeral(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Show a message to one member only; nothing is stored in the channel."""
     channel = _conversation(ws, args)
     if channel is None:
@@ -85,7 +85,7 @@ def chat_post_ephemeral(ws: Workspace, token: str, args: dict[str, Any]) -> Body
     return {"ok": True, "message_ts": ws.next_ts()}
 
 
-def chat_update(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def chat_update(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Edit a message the bot posted."""
     channel = _conversation(ws, args)
     message = channel.messages.get(str(args.get("ts", ""))) if channel else None
@@ -98,20 +98,20 @@ def chat_update(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
     return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": message["text"]}
 
 
-def chat_delete(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def chat_delete(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Delete a message: a bot token only its own, an admin user token anyone's."""
     channel = _conversation(ws, args)
     ts = str(args.get("ts", ""))
     message = channel.messages.get(ts) if channel else None
     if channel is None or message is None:
         return error("message_not_found")
-    if token != "user" and message.get("user") != ws.bot.id:
+    if caller != "user" and message.get("user") != ws.bot.id:
         return error("cant_delete_message")
     del channel.messages[ts]
     return {"ok": True, "channel": channel.id, "ts": ts}
 
 
-def conversations_open(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def conversations_open(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Open (or find) the bot's direct-message conversation with one user."""
     users = _json_arg(args.get("users", ""))
     ids = users if isinstance(users, list) else str(users).split(",")
@@ -120,10 +120,12 @@ def conversations_open(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
     return {"ok": True, "channel": ws.open_im(ids[0]).to_api()}
 
 
-def conversations_info(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def conversations_info(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Describe a conversation."""
     channel = _conversation(ws, args)
-    return error("channel_not_found") if channel is None else {"ok": True, "channel": channel.to_api()}
+    return (
+        error("channel_not_found") if channel is None else {"ok": True, "channel": channel.to_api()}
+    )
 
 
 def _page(messages: list[dict[str, Any]], args: dict[str, Any]) -> Body:
@@ -131,20 +133,16 @@ def _page(messages: list[dict[str, Any]], args: dict[str, Any]) -> Body:
     return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
 
 
-def conversations_history(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def conversations_history(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Return a conversation's top-level messages, newest first."""
     channel = _conversation(ws, args)
     if channel is None:
         return error("channel_not_found")
-    top = [
-        m
-        for m in channel.messages.values()
-        if m.get("thread_ts") in (None, m["ts"])
-    ]
+    top = [m for m in channel.messages.values() if m.get("thread_ts") in (None, m["ts"])]
     return _page(sorted(top, key=lambda m: m["ts"], reverse=True), args)
 
 
-def conversations_replies(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def conversations_replies(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Return a thread: its parent, then the replies, oldest first."""
     channel = _conversation(ws, args)
     ts = str(args.get("ts", ""))
@@ -154,7 +152,7 @@ def conversations_replies(ws: Workspace, token: str, args: dict[str, Any]) -> Bo
     return _page(sorted(thread, key=lambda m: m["ts"]), args)
 
 
-def conversations_kick(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def conversations_kick(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Remove a member from a channel."""
     channel = _conversation(ws, args)
     user = str(args.get("user", ""))
@@ -170,7 +168,7 @@ def conversations_kick(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
     return {"ok": True}
 
 
-def users_conversations(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def users_conversations(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Return the channels a user is in that the bot can see."""
     user = str(args.get("user", "")) or ws.bot.id
     found = [
@@ -181,26 +179,28 @@ def users_conversations(ws: Workspace, token: str, args: dict[str, Any]) -> Body
     return {"ok": True, "channels": found, "response_metadata": {"next_cursor": ""}}
 
 
-def users_info(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def users_info(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Describe a user."""
     user = ws.users.get(str(args.get("user", "")))
-    return error("user_not_found") if user is None else {"ok": True, "user": user.to_api(ws.team_id)}
+    return (
+        error("user_not_found") if user is None else {"ok": True, "user": user.to_api(ws.team_id)}
+    )
 
 
-def usergroups_list(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def usergroups_list(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """List the user groups, with their members when asked."""
     include = str(args.get("include_users", "")).lower() in {"1", "true"}
     groups = [g.to_api(ws.team_id, include_users=include) for g in ws.usergroups.values()]
     return {"ok": True, "usergroups": groups}
 
 
-def usergroups_users_list(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def usergroups_users_list(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """List the members of one user group."""
     group = ws.usergroups.get(str(args.get("usergroup", "")))
     return error("no_such_subteam") if group is None else {"ok": True, "users": sorted(group.users)}
 
 
-def reactions_add(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def reactions_add(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Add the bot's reaction to a message."""
     channel = _conversation(ws, args)
     message = channel.messages.get(str(args.get("timestamp", ""))) if channel else None
@@ -210,7 +210,7 @@ def reactions_add(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
     return {"ok": True}
 
 
-def views_open(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def views_open(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Open a modal for the member whose click or command gave ``trigger_id``."""
     if not args.get("trigger_id"):
         return error("invalid_trigger_id")
@@ -218,7 +218,7 @@ def views_open(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
     return {"ok": True, "view": {**view, "id": ws.next_id("V")}}
 
 
-def apps_connections_open(ws: Workspace, token: str, args: dict[str, Any]) -> Body:
+def apps_connections_open(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Placeholder: the server fills in the Socket Mode URL (it knows its own address)."""
     return {"ok": True}
 

@@ -50,7 +50,9 @@ def event_callback(
 def message_event(channel: Conversation, message: dict[str, Any]) -> dict[str, Any]:
     """Return the ``message`` event for a stored message."""
     event = {**message, "channel": channel.id, "event_ts": message["ts"]}
-    event["channel_type"] = "im" if channel.is_im else ("group" if channel.is_private else "channel")
+    event["channel_type"] = (
+        "im" if channel.is_im else ("group" if channel.is_private else "channel")
+    )
     return event
 
 
@@ -126,7 +128,11 @@ def member_joined_channel(ws: Workspace, user: str, channel: Conversation) -> di
 
 def team_join(ws: Workspace, user: str) -> dict[str, Any]:
     """Return the ``team_join`` event of a user already added to the workspace."""
-    return {"type": "team_join", "user": ws.users[user].to_api(ws.team_id), "event_ts": ws.next_ts()}
+    return {
+        "type": "team_join",
+        "user": ws.users[user].to_api(ws.team_id),
+        "event_ts": ws.next_ts(),
+    }
 
 
 def reaction_added(
@@ -170,11 +176,16 @@ def slash_command(
 
 
 def _actor(ws: Workspace, user: str) -> dict[str, Any]:
-    return {"id": user, "username": ws.users[user].name, "name": ws.users[user].name, "team_id": ws.team_id}
+    return {
+        "id": user,
+        "username": ws.users[user].name,
+        "name": ws.users[user].name,
+        "team_id": ws.team_id,
+    }
 
 
 def block_action(
-    ws: Workspace, user: str, channel: Conversation, ts: str, action_id: str, value: str
+    ws: Workspace, user: str, channel: Conversation, ts: str, *, action_id: str, value: str
 ) -> dict[str, Any]:
     """Return the payload of a member clicking a button on a stored message."""
     message = channel.messages[ts]
@@ -188,7 +199,12 @@ def block_action(
         "user": _actor(ws, user),
         "api_app_id": APP_ID,
         "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel.id, "is_ephemeral": False},
+        "container": {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel.id,
+            "is_ephemeral": False,
+        },
         "trigger_id": _unique("trigger."),
         "channel": {"id": channel.id, "name": channel.name},
         "message": message,
@@ -225,7 +241,12 @@ def message_shortcut(
 
 
 def view_submission(
-    ws: Workspace, user: str, callback_id: str, values: dict[str, str], *, private_metadata: str = ""
+    ws: Workspace,
+    user: str,
+    callback_id: str,
+    values: dict[str, str],
+    *,
+    private_metadata: str = "",
 ) -> dict[str, Any]:
     """Return the payload of a member submitting a modal; ``values`` maps block ids to text."""
     state = {

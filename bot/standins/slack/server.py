@@ -74,10 +74,10 @@ class SlackStandin:
         self,
         workspace: Workspace | None = None,
         *,
-        bot_token: str = "xoxb-standin-bot",
-        user_token: str = "xoxp-standin-admin",
-        app_token: str = "xapp-standin-app",
-        signing_secret: str = "standin-signing-secret",
+        bot_token: str = "xoxb-standin-bot",  # noqa: S107 - a stand-in's test token
+        user_token: str = "xoxp-standin-admin",  # noqa: S107 - a stand-in's test token
+        app_token: str = "xapp-standin-app",  # noqa: S107 - a stand-in's test token
+        signing_secret: str = "standin-signing-secret",  # noqa: S107 - a stand-in's test secret
     ) -> None:
         self.workspace = workspace or Workspace()
         self.bot_token = bot_token
@@ -146,13 +146,13 @@ class SlackStandin:
         header = request.headers.get("Authorization", "")
         presented = header.removeprefix("Bearer ").strip() or str(args.pop("token", ""))
         args.pop("token", None)
-        token = self._tokens.get(presented, "invalid")
-        status, body, headers = self._answer(method, token, args)
-        await self._record(Call(method, token, args, body, status))
+        caller = self._tokens.get(presented, "invalid")
+        status, body, headers = self._answer(method, caller, args)
+        await self._record(Call(method, caller, args, body, status))
         return web.json_response(body, status=status, headers=headers)
 
     def _answer(
-        self, method: str, token: str, args: dict[str, Any]
+        self, method: str, caller: str, args: dict[str, Any]
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         limit = self._limits.get(method)
         if limit is not None and limit[1] > 0:
@@ -161,11 +161,11 @@ class SlackStandin:
         handler = _webapi.METHODS.get(method)
         if handler is None:
             return 404, _webapi.error("unknown_method"), {}
-        if token == "invalid":
+        if caller == "invalid":
             return 200, _webapi.error("invalid_auth"), {}
-        if (method == "apps.connections.open") != (token == "app"):
+        if (method == "apps.connections.open") != (caller == "app"):
             return 200, _webapi.error("not_allowed_token_type"), {}
-        body = handler(self.workspace, token, args)
+        body = handler(self.workspace, caller, args)
         if method == "apps.connections.open":
             body["url"] = f"ws://{self.host}:{self.port}/socket?ticket={next(self._envelopes)}"
         return 200, body, {}
@@ -180,7 +180,7 @@ class SlackStandin:
         return [c for c in self.calls if c.method == method and (where is None or where(c))]
 
     async def wait_for_call(
-        self, method: str, where: CallFilter | None = None, *, count: int = 1, timeout: float = 5.0
+        self, method: str, where: CallFilter | None = None, *, count: int = 1, within: float = 5.0
     ) -> Call:
         """Wait until ``count`` calls of ``method`` (matching ``where``) arrived; return the last.
 
@@ -191,7 +191,7 @@ class SlackStandin:
         def arrived() -> bool:
             return len(self.calls_to(method, where)) >= count
 
-        async with asyncio.timeout(timeout), self._changed:
+        async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(arrived)
         return self.calls_to(method, where)[count - 1]
 
@@ -227,13 +227,13 @@ class SlackStandin:
         if future is not None and not future.done():
             future.set_result(ack)
 
-    async def wait_for_socket(self, connections: int = 1, *, timeout: float = 5.0) -> None:
+    async def wait_for_socket(self, connections: int = 1, *, within: float = 5.0) -> None:
         """Wait until ``connections`` Socket Mode connections were opened in all.
 
         Raises:
             TimeoutError: If they were not in time.
         """
-        async with asyncio.timeout(timeout), self._changed:
+        async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(
                 lambda: self.socket_connections >= connections and bool(self._sockets)
             )
@@ -244,7 +244,7 @@ class SlackStandin:
         payload: dict[str, Any],
         *,
         retry_attempt: int = 0,
-        timeout: float = 5.0,
+        within: float = 5.0,
     ) -> dict[str, Any]:
         """Send an envelope over the newest socket and return the app's acknowledgement.
 
@@ -252,12 +252,12 @@ class SlackStandin:
             kind: ``events_api``, ``slash_commands`` or ``interactive``.
             payload: What Slack would have posted over HTTP.
             retry_attempt: Which redelivery this is (0 for the first).
-            timeout: How long to wait for the acknowledgement.
+            within: How long to wait for the acknowledgement, in seconds.
 
         Raises:
             TimeoutError: If the app did not acknowledge in time.
         """
-        await self.wait_for_socket(timeout=timeout)
+        await self.wait_for_socket(within=within)
         envelope_id = f"env-{next(self._envelopes)}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = future
@@ -270,7 +270,7 @@ class SlackStandin:
             "retry_reason": "timeout" if retry_attempt else "",
         }
         await self._sockets[-1].send_str(json.dumps(envelope))
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             return await future
 
     async def disconnect_sockets(self, reason: str = "refresh_requested") -> None:

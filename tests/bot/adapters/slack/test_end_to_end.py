@@ -55,9 +55,9 @@ async def test_with_only_a_bot_token_the_message_goes_to_moderators(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward(admin=False)
-    assert not steward.connection.gateway.capabilities.allows(
-        _delete_of("1.0")
-    ), "a bot token cannot delete members' messages"
+    assert not steward.connection.gateway.capabilities.allows(_delete_of("1.0")), (
+        "a bot token cannot delete members' messages"
+    )
     event = spam_event(standin)
     assert (await standin.send_event(event)).status == 200
     await steward.settle()
@@ -157,7 +157,7 @@ async def test_a_button_click_reaches_steward_and_is_acked(
     assert posted.ok and posted.ref is not None
     modlog = standin.workspace.conversations[MODLOG]
     click = payloads.block_action(
-        standin.workspace, MONA, modlog, posted.ref.id, "review:1#remove", "remove"
+        standin.workspace, MONA, modlog, posted.ref.id, action_id="review:1#remove", value="remove"
     )
     delivery = await standin.send_interaction(click)
     await steward.settle()

@@ -149,23 +149,28 @@ async def test_signed_deliveries_reach_bolt_and_forgeries_do_not(
         text="card",
         blocks=[{"type": "actions", "block_id": "b", "elements": []}],
     )
-    click = payloads.block_action(ws, "U0ALICE", general, bot_post["ts"], "review:1#remove", "remove")
+    click = payloads.block_action(
+        ws, "U0ALICE", general, bot_post["ts"], action_id="review:1#remove", value="remove"
+    )
     assert (await standin.send_interaction(click)).status == 200
     assert [b.get("type") for b in bolt.seen] == ["event_callback", None, "block_actions"]
 
 
 async def test_socket_mode_acknowledges_and_reconnects_when_asked(standin: SlackStandin) -> None:
     seen: list[str] = []
+    both = asyncio.Event()
     app = AsyncApp(client=client_for(standin, standin.bot_token))
 
     async def on_message(event: dict[str, Any]) -> None:
         seen.append(event["text"])
+        if len(seen) == 2:
+            both.set()
 
     app.event("message")(on_message)
     handler = AsyncSocketModeHandler(
         app, standin.app_token, web_client=client_for(standin, standin.app_token)
     )
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         general = standin.workspace.channel_named("general")
         event = payloads.member_posts(standin.workspace, "U0ALICE", general, "over the socket")
@@ -176,11 +181,10 @@ async def test_socket_mode_acknowledges_and_reconnects_when_asked(standin: Slack
         await standin.wait_for_socket(2)
         await standin.send_envelope("events_api", payloads.event_callback(standin.workspace, event))
         async with asyncio.timeout(5):
-            while len(seen) < 2:
-                await asyncio.sleep(0.01)
+            await both.wait()
         assert seen == ["over the socket", "over the socket"]
         opened = standin.calls_to("apps.connections.open")
         assert len(opened) >= 2
         assert all(c.token == "app" for c in opened)
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
