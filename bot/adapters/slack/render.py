@@ -20,6 +20,7 @@ _UNDERLINE = re.compile(r"__(.+?)__")
 _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
 _STRIKE = re.compile(r"~~(.+?)~~")
 _HEADING = re.compile(r"^#{1,3} +(.+)$", re.MULTILINE)
+_CHANNEL_ID = re.compile(r"#([CG][A-Z0-9]{6,})\b")  # templates write "#{channel}" with an id
 _BOLD_MARK = "\x00"
 _SECTION_LIMIT = 3000  # characters Slack accepts in one section's text
 _ACTION_SEPARATOR = "#"
@@ -61,6 +62,7 @@ def _inline(text: str) -> str:
     text = _UNDERLINE.sub(r"\1", text)  # Slack has no underline
     text = _ITALIC.sub(r"_\1_", text)
     text = _STRIKE.sub(r"~\1~", text)
+    text = _CHANNEL_ID.sub(r"<#\1>", text)
     return text.replace(_BOLD_MARK, "*")
 
 

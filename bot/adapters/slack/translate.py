@@ -59,15 +59,16 @@ def plain_text(text: str) -> str:
     text = _GROUP.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = _BROADCAST.sub(r"@\1", text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
-    text = _LINK.sub(
-        lambda m: (
-            f"{m.group(2)} ({m.group(1)})"
-            if m.group(2) and m.group(2) != m.group(1)
-            else m.group(1)
-        ),
-        text,
-    )
+    text = _LINK.sub(_link_text, text)
     return html.unescape(text)
+
+
+def _link_text(found: re.Match[str]) -> str:
+    url, label = found.group(1), found.group(2)
+    # Slack labels a pasted link with the URL less its scheme: that reads as the URL.
+    if not label or label in {url, url.split("://", 1)[-1]}:
+        return url
+    return f"{label} ({url})"
 
 
 def message_of(team: str, channel: str, data: Mapping[str, Any], author: Member) -> Message:
