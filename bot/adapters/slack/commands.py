@@ -70,3 +70,15 @@ def _options(spec: CommandSpec, words: list[str]) -> dict[str, str]:
         # Too many words: hand them over so the router names the problem with the usage.
         named["_extra"] = " ".join(rest)
     return named
+
+
+def wants_reason(name: str, options: dict[str, str], specs: Iterable[CommandSpec]) -> bool:
+    """Return whether a command needs a reason it was not given (ask for it in a modal)."""
+    spec = next((s for s in specs if s.name == name), None)
+    if spec is None or "_extra" in options:
+        return False
+    reason = next((o for o in spec.options if o.name == "reason"), None)
+    if reason is None or not reason.required or options.get("reason"):
+        return False
+    # Only when everything else it needs is there: otherwise the usage answer is better.
+    return all(o.name in options for o in spec.options if o.required and o.name != "reason")

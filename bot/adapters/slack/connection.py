@@ -26,12 +26,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import commands, translate
+from bot.adapters.slack import commands, modals, translate
 from bot.adapters.slack.gateway import SlackGateway
 from bot.adapters.slack.members import MemberDirectory
 from bot.config import ConfigError, ConfigProblem, LoadedConfig, SlackSection
 from bot.core.commands import CommandSpec
-from bot.core.events import Event
+from bot.core.events import CommandInvoked, Event, MessageReported
 from bot.core.protocols import Clock, Gateway
 from bot.core.refs import Ref
 
@@ -100,6 +100,9 @@ class SlackConnection:
         bolt.event(re.compile(".+"))(self._on_event)
         bolt.command(self.settings.command)(self._on_command)
         bolt.action(re.compile(".+"))(self._on_action)
+        bolt.view(modals.COMMAND_CALLBACK)(self._on_command_reason)
+        bolt.shortcut(modals.REPORT_CALLBACK)(self._on_report_shortcut)
+        bolt.view(modals.REPORT_CALLBACK)(self._on_report)
 
     async def _hand_over(self, event: Event | None) -> None:
         if event is None or self._steward is None:
@@ -118,13 +121,77 @@ class SlackConnection:
         if author is None:
             return
         community = translate.ref(str(body.get("team_id") or ""))
+        specs = self._specs(community)
         name, options = commands.parse(
-            str(body.get("text") or ""),
-            self._specs(community),
-            prefix=self.settings.command.lstrip("/"),
+            str(body.get("text") or ""), specs, prefix=self.settings.command.lstrip("/")
         )
+        if commands.wants_reason(name, options, specs) and body.get("trigger_id"):
+            metadata = {"name": name, "options": options, "channel": body.get("channel_id")}
+            view = modals.reason_modal(
+                modals.COMMAND_CALLBACK, f"/{name}", f"Why? (/{name})", metadata
+            )
+            await self.client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+            return
         at = datetime.now(tz=UTC)
         await self._hand_over(translate.invoked(body, author, name, options, at))
+
+    async def _on_command_reason(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        metadata, reason = modals.submitted(body)
+        author = await self.directory.member(str((body.get("user") or {}).get("id")))
+        if author is None or not metadata.get("name"):
+            return
+        view_id = str((body.get("view") or {}).get("id") or "")
+        await self._hand_over(
+            CommandInvoked(
+                community=translate.ref(str((body.get("team") or {}).get("id") or "")),
+                at=datetime.now(tz=UTC),
+                id=f"modal:{view_id}",
+                name=str(metadata["name"]),
+                options={**metadata.get("options", {}), "reason": reason},
+                author=author,
+                channel=translate.ref(str(metadata.get("channel") or "")),
+                interaction=translate.ref(view_id),
+            )
+        )
+
+    async def _on_report_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        message = body.get("message") or {}
+        metadata = {
+            "channel": (body.get("channel") or {}).get("id"),
+            "ts": body.get("message_ts") or message.get("ts"),
+            "author": message.get("user"),
+            "text": str(message.get("text") or "")[:1500],  # metadata holds 3,000 characters
+        }
+        view = modals.reason_modal(
+            modals.REPORT_CALLBACK,
+            "Report to moderators",
+            "What is wrong with this message?",
+            metadata,
+        )
+        await self.client.views_open(trigger_id=str(body.get("trigger_id")), view=view)
+
+    async def _on_report(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        metadata, reason = modals.submitted(body)
+        reporter = await self.directory.member(str((body.get("user") or {}).get("id")))
+        if reporter is None or not metadata.get("ts"):
+            return
+        author = metadata.get("author")
+        await self._hand_over(
+            MessageReported(
+                community=translate.ref(str((body.get("team") or {}).get("id") or "")),
+                at=datetime.now(tz=UTC),
+                id=f"report:{(body.get('view') or {}).get('id')}",
+                reporter=reporter,
+                message=translate.ref(str(metadata["ts"])),
+                channel=translate.ref(str(metadata.get("channel") or "")),
+                author=translate.ref(str(author)) if author else None,
+                content=translate.plain_text(str(metadata.get("text") or "")),
+                reason=reason,
+            )
+        )
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()

@@ -3,6 +3,7 @@ the real App and cogs act, and the stand-in records what Steward asked of Slack.
 
 from __future__ import annotations
 
+import json
 import time
 
 from bot.core.actions import Button, DeleteMessage, PostMessage
@@ -186,3 +187,68 @@ async def test_socket_mode_acts_and_reconnects_when_asked(
     await steward.settle()
     delete = await standin.wait_for_call("chat.delete", count=2)
     assert delete.args["ts"] == second["ts"]
+
+
+async def test_a_sanction_without_a_reason_asks_for_it_in_a_modal(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    await standin.send_command(payloads.slash_command(ws, MONA, general, f"warn <@{ALICE}>"))
+    opened = await standin.wait_for_call("views.open")
+    view = (
+        json.loads(opened.args["view"])
+        if isinstance(opened.args["view"], str)
+        else opened.args["view"]
+    )
+    assert view["callback_id"] == "steward_command"
+    submission = payloads.view_submission(
+        ws,
+        MONA,
+        "steward_command",
+        {"reason": "spamming links"},
+        private_metadata=view["private_metadata"],
+    )
+    assert (await standin.send_interaction(submission)).status == 200
+    await steward.settle()
+    cases = await store_for(steward.app.storage).cases.for_member(
+        Ref("slack", TEAM), Ref("slack", ALICE)
+    )
+    assert [(c.actor, c.reason) for c in cases] == [(f"slack:{MONA}", "spamming links")]
+
+
+async def test_report_to_moderators_from_a_message_shortcut(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    stored = payloads.member_posts(ws, ALICE, general, "dm me for cheap followers")
+    shortcut = payloads.message_shortcut(ws, MILO, general, stored["ts"], "report_to_moderators")
+    assert (await standin.send_interaction(shortcut)).status == 200
+    opened = await standin.wait_for_call("views.open")
+    view = (
+        json.loads(opened.args["view"])
+        if isinstance(opened.args["view"], str)
+        else opened.args["view"]
+    )
+    submission = payloads.view_submission(
+        ws,
+        MILO,
+        "report_to_moderators",
+        {"reason": "selling followers"},
+        private_metadata=view["private_metadata"],
+    )
+    assert (await standin.send_interaction(submission)).status == 200
+    await steward.settle()
+    (item,) = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
+    assert (item.source, item.message, item.member) == (
+        "report",
+        Ref("slack", stored["ts"]),
+        Ref("slack", ALICE),
+    )
+    staff = await standin.wait_for_call(
+        "chat.postMessage", lambda c: c.args.get("channel") == MODLOG
+    )
+    assert "Report from milo" in str(staff.args["text"])
