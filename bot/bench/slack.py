@@ -142,10 +142,31 @@ async def _measure(
     ]
 
 
-_WORDS = (
-    "lamp colour preset firmware app update bedroom warm light evening timer scene "
-    "battery bridge remote dimmer kitchen garden schedule sunrise bulb strip desk"
-).split()
+_WORDS = [
+    "lamp",
+    "colour",
+    "preset",
+    "firmware",
+    "app",
+    "update",
+    "bedroom",
+    "warm",
+    "light",
+    "evening",
+    "timer",
+    "scene",
+    "battery",
+    "bridge",
+    "remote",
+    "dimmer",
+    "kitchen",
+    "garden",
+    "schedule",
+    "sunrise",
+    "bulb",
+    "strip",
+    "desk",
+]
 
 
 def _chat_line(index: int) -> str:
