@@ -252,3 +252,14 @@ async def test_report_to_moderators_from_a_message_shortcut(
         "chat.postMessage", lambda c: c.args.get("channel") == MODLOG
     )
     assert "Report from milo" in str(staff.args["text"])
+
+
+async def test_rate_limits_are_waited_out(standin: SlackStandin, start_steward: Start) -> None:
+    steward = await start_steward()
+    standin.rate_limit("chat.delete", retry_after=0)
+    event = spam_event(standin)
+    await standin.send_event(event)
+    await steward.settle()
+    statuses = [c.status for c in standin.calls_to("chat.delete")]
+    assert statuses == [429, 200]
+    assert event["ts"] not in standin.workspace.conversations[GENERAL].messages
