@@ -67,15 +67,16 @@ def _options(spec: CommandSpec, words: list[str]) -> dict[str, str]:
         else:
             named[option.name] = rest.pop(0)
     if rest:
-        # Too many words: hand them over so the router names the problem with the usage.
-        named["_extra"] = " ".join(rest)
+        # Too many words: pass them on as an option no command has, so the router
+        # answers "unknown option '...'" with the usage.
+        named[" ".join(rest)] = "?"
     return named
 
 
 def wants_reason(name: str, options: dict[str, str], specs: Iterable[CommandSpec]) -> bool:
     """Return whether a command needs a reason it was not given (ask for it in a modal)."""
     spec = next((s for s in specs if s.name == name), None)
-    if spec is None or "_extra" in options:
+    if spec is None or set(options) - {o.name for o in spec.options}:
         return False
     reason = next((o for o in spec.options if o.name == "reason"), None)
     if reason is None or not reason.required or options.get("reason"):

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.members import PLATFORM, MemberDirectory
 from bot.adapters.slack.render import blocks, mrkdwn
@@ -134,8 +135,19 @@ class SlackGateway:
                     await self._delete(action.channel, message)
                 return ActionResult.done()
             case ReplyEphemeral():
+                text = mrkdwn(action.content)
+                # A command's or click's response URL reaches the member wherever they
+                # are, even where the bot is not a channel member; else post ephemerally.
+                if action.interaction.id.startswith(("https://", "http://")):
+                    hook = AsyncWebhookClient(action.interaction.id)
+                    hooked = await hook.send(text=text, response_type="ephemeral")
+                    if hooked.status_code == 200:
+                        return ActionResult.done()
+                    logger.info(
+                        "response_url answered %s; replying in the channel", hooked.status_code
+                    )
                 await self._bot.chat_postEphemeral(
-                    channel=action.channel.id, user=action.member.id, text=mrkdwn(action.content)
+                    channel=action.channel.id, user=action.member.id, text=text
                 )
                 return ActionResult.done()
             case SendDirectMessage():

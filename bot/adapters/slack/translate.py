@@ -116,12 +116,12 @@ async def event_of(body: Mapping[str, Any], find_member: FindMember) -> Event | 
     if kind == "team_join":
         user = event.get("user") or {}
         member = await find_member(str(user.get("id"))) or member_from(user, frozenset())
-        return MemberJoined(community=community, at=at, id=event_id, member=member)
+        return MemberJoined(community=community, at=at, id=_join_key(member, at), member=member)
     if kind == "member_joined_channel":
         joined = await find_member(str(event.get("user")))
         if joined is None:
             return None
-        return MemberJoined(community=community, at=at, id=event_id, member=joined)
+        return MemberJoined(community=community, at=at, id=_join_key(joined, at), member=joined)
     if kind == "member_left_channel":
         return MemberLeft(
             community=community, at=at, id=event_id, member=ref(str(event.get("user")))
@@ -141,6 +141,15 @@ async def event_of(body: Mapping[str, Any], find_member: FindMember) -> Event | 
             emoji=str(event.get("reaction")),
         )
     return None
+
+
+def _join_key(member: Member, at: datetime) -> str:
+    """Key a join by member and day: joining the workspace and its channels is one arrival.
+
+    A newcomer's ``team_join`` and the ``member_joined_channel`` of their default
+    channels would otherwise greet them, and count them towards a raid, several times.
+    """
+    return f"join:{member.ref.id}:{at.date().isoformat()}"
 
 
 async def _message_event(
@@ -207,7 +216,7 @@ def clicked(body: Mapping[str, Any], author: Member) -> ComponentClicked | None:
         choice=str(action.get("value") or ""),
         channel=ref(channel),
         message=ref(str(message_ts)) if message_ts else None,
-        interaction=ref(trigger),
+        interaction=ref(str(body.get("response_url") or trigger)),
     )
 
 
@@ -224,5 +233,5 @@ def invoked(
         options=dict(options),
         author=author,
         channel=ref(str(body.get("channel_id") or "")),
-        interaction=ref(trigger),
+        interaction=ref(str(body.get("response_url") or trigger)),
     )

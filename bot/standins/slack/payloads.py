@@ -170,7 +170,7 @@ def slash_command(
         "text": text,
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
-        "response_url": f"https://hooks.slack.invalid/commands/{_unique('R')}",
+        "response_url": f"{ws.hooks_base}/commands/{_unique('R')}",
         "trigger_id": _unique("trigger."),
     }
 
@@ -208,7 +208,7 @@ def block_action(
         "trigger_id": _unique("trigger."),
         "channel": {"id": channel.id, "name": channel.name},
         "message": message,
-        "response_url": f"https://hooks.slack.invalid/actions/{_unique('R')}",
+        "response_url": f"{ws.hooks_base}/actions/{_unique('R')}",
         "actions": [
             {
                 "type": "button",
@@ -234,7 +234,7 @@ def message_shortcut(
         "message_ts": ts,
         "message": channel.messages[ts],
         "trigger_id": _unique("trigger."),
-        "response_url": f"https://hooks.slack.invalid/actions/{_unique('R')}",
+        "response_url": f"{ws.hooks_base}/actions/{_unique('R')}",
         "token": "legacy-verification-token",
         "action_ts": ws.next_ts(),
     }

@@ -28,8 +28,10 @@ class Call:
     """One Web API call the stand-in received and what it answered.
 
     Attributes:
-        method: The method name (``chat.delete``).
-        token: Which token called: ``bot``, ``user`` (the admin user token), ``app`` or ``invalid``.
+        method: The method name (``chat.delete``), or ``response_url`` for a reply to a
+            command or click.
+        token: Which token called: ``bot``, ``user`` (the admin user token), ``app`` or
+            ``invalid``; ``hook`` for a reply posted to a response URL.
         args: The arguments, from the query, a form or a JSON body.
         response: The JSON body answered.
         status: The HTTP status answered.
@@ -106,12 +108,14 @@ class SlackStandin:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/hooks/{kind}/{ident}", self._hook)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         self.host = host
         self.port = int(self._runner.addresses[0][1])
+        self.workspace.hooks_base = f"{self.url}/hooks"
 
     async def close(self) -> None:
         """Close the sockets, the sender and the server."""
@@ -150,6 +154,13 @@ class SlackStandin:
         status, body, headers = self._answer(method, caller, args)
         await self._record(Call(method, caller, args, body, status))
         return web.json_response(body, status=status, headers=headers)
+
+    async def _hook(self, request: web.Request) -> web.StreamResponse:
+        """Take a reply posted to a command's or click's ``response_url``."""
+        args = await _arguments(request)
+        args["response_url"] = str(request.url)
+        await self._record(Call("response_url", "hook", args, {"ok": True}))
+        return web.Response(text="ok")
 
     def _answer(
         self, method: str, caller: str, args: dict[str, Any]

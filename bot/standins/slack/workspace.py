@@ -109,6 +109,8 @@ class Workspace:
     def __init__(self, team_id: str = "T0STEWARD", name: str = "Stand-in") -> None:
         self.team_id = team_id
         self.name = name
+        # Where response URLs of commands and clicks point; the server sets its own.
+        self.hooks_base = "https://hooks.slack.invalid"
         self.users: dict[str, User] = {}
         self.conversations: dict[str, Conversation] = {}
         self.usergroups: dict[str, UserGroup] = {}

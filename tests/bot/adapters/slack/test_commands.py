@@ -42,4 +42,4 @@ def test_the_slash_commands_own_name_may_start_a_path(specs: list[CommandSpec]) 
 
 def test_unknown_words_reach_the_router_which_names_them(specs: list[CommandSpec]) -> None:
     assert parse("teleport me", specs) == ("teleport", {})
-    assert parse("help me please", specs)[1] == {"_extra": "me please"}
+    assert parse("help me please", specs)[1] == {"me please": "?"}

@@ -118,8 +118,10 @@ async def test_slash_commands_check_who_runs_them(
     refused = payloads.slash_command(ws, ALICE, general, f"warn <@{MONA}|mona> be nice")
     assert (await standin.send_command(refused)).status == 200
     await steward.settle()
-    reply = await standin.wait_for_call("chat.postEphemeral")
-    assert (reply.args["user"], reply.args["text"]) == (ALICE, "Only a moderator can use /warn.")
+    reply = await standin.wait_for_call("response_url")
+    assert reply.args["text"] == "Only a moderator can use /warn."
+    assert reply.args["response_type"] == "ephemeral"
+    assert reply.args["response_url"] == refused["response_url"]
     for moderator in (MONA, MILO):  # one by user group, one by id
         fields = payloads.slash_command(ws, moderator, general, f"warn <@{ALICE}|alice> be nice")
         await standin.send_command(fields)
@@ -132,9 +134,9 @@ async def test_slash_commands_check_who_runs_them(
     await standin.send_command(status)
     await steward.settle()
     answer = await standin.wait_for_call(
-        "chat.postEphemeral", lambda c: c.args["user"] == MONA and "Steward is up" in c.args["text"]
+        "response_url", lambda c: "Steward is up" in c.args["text"]
     )
-    assert answer.ok
+    assert answer.args["response_url"] == status["response_url"]
 
 
 async def test_a_button_click_reaches_steward_and_is_acked(

@@ -108,6 +108,8 @@ async def test_joins_and_reactions(ws: Workspace) -> None:
     )
     assert isinstance(joined, MemberJoined) and isinstance(in_channel, MemberJoined)
     assert in_channel.member.roles == frozenset({"moderators"})
+    again = await translate(ws, payloads.member_joined_channel(ws, "U0NEW", general(ws)), "Ev4")
+    assert again.id == joined.id, "joining the workspace and its channels is one arrival"
     stored = payloads.member_posts(ws, "U0ALICE", general(ws), "nice")
     reaction = await translate(
         ws, payloads.reaction_added(ws, "U0MONA", general(ws), stored["ts"], "eyes"), "Ev3"
