@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -40,11 +41,19 @@ class MemberDirectory:
     Args:
         client: The bot's Web API client.
         refresh: How long a user or the group list is trusted before it is asked again.
+        monotonic: Tells the time in seconds (a fake one in tests).
     """
 
-    def __init__(self, client: AsyncWebClient, *, refresh: float = 300.0) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        refresh: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._refresh = refresh
+        self._now = monotonic
         self._users: dict[str, tuple[float, dict[str, Any]]] = {}
         self._groups: dict[str, frozenset[str]] = {}
         self._groups_at = float("-inf")
@@ -52,7 +61,7 @@ class MemberDirectory:
 
     async def member(self, user_id: str) -> Member | None:
         """Return a member as known now, or ``None`` if Slack does not know them."""
-        now = time.monotonic()
+        now = self._now()
         cached = self._users.get(user_id)
         if cached is None or now - cached[0] > self._refresh:
             try:
@@ -66,16 +75,16 @@ class MemberDirectory:
 
     def remember(self, user: dict[str, Any]) -> None:
         """Keep a user object an event carried (``team_join``), saving a lookup."""
-        self._users[str(user["id"])] = (time.monotonic(), user)
+        self._users[str(user["id"])] = (self._now(), user)
 
     async def groups_of(self, user_id: str) -> frozenset[str]:
         """Return the handles of the user groups a user is in."""
-        if time.monotonic() - self._groups_at > self._refresh:
+        if self._now() - self._groups_at > self._refresh:
             await self._load_groups()
         return self._groups.get(user_id, frozenset())
 
     async def _load_groups(self) -> None:
-        self._groups_at = time.monotonic()
+        self._groups_at = self._now()
         try:
             answer = await self._client.usergroups_list(include_users=True)
         except SlackApiError as error:

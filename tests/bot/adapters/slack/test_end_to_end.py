@@ -265,3 +265,31 @@ async def test_rate_limits_are_waited_out(standin: SlackStandin, start_steward: 
     statuses = [c.status for c in standin.calls_to("chat.delete")]
     assert statuses == [429, 200]
     assert event["ts"] not in standin.workspace.conversations[GENERAL].messages
+
+
+async def test_an_edit_into_spam_is_judged_again(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    stored = payloads.member_posts(ws, ALICE, general, "lovely weather today")
+    await standin.send_event(stored)
+    await steward.settle()
+    assert standin.calls_to("chat.delete") == []
+    await standin.send_event(payloads.member_edits(ws, general, stored["ts"], SPAM))
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert delete.args["ts"] == stored["ts"]
+
+
+async def test_socket_mode_redeliveries_act_once(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(mode="socket")
+    body = payloads.event_callback(standin.workspace, spam_event(standin))
+    await standin.send_envelope("events_api", body)
+    await standin.send_envelope("events_api", body, retry_attempt=1)
+    await steward.settle()
+    assert (steward.connection.handled, steward.connection.dropped) == (1, 1)
+    assert len(standin.calls_to("chat.delete")) == 1
