@@ -561,6 +561,8 @@ class Enforcer:
         await self._hand_off(case, item.position, f"{action.kind} failed: {result.error}")
 
     async def _hand_off(self, case: Case, position: int, why: str) -> None:
+        if any(a.position == position and a.kind == "delete_message" for a in case.actions):
+            await self._flag_in_thread(case)
         now = self.clock.now()
         await self.store.cases.add_note(case.id, "bot", f"handed to moderators: {why}", now)
         await self.store.reviews.add(
@@ -581,9 +583,6 @@ class Enforcer:
         post = self._staff_post(f"Please act on case {case.label} ({case.member_name}): {why}")
         if post is not None:
             await self.gateway.apply(replace(post, case=case.label))
-        item = next((a for a in case.actions if a.position == position), None)
-        if item is not None and item.kind == "delete_message":
-            await self._flag_in_thread(case)
 
     async def _flag_in_thread(self, case: Case) -> None:
         """Say under a message that stays up that moderators have it (it cannot be hidden)."""
