@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 
 from bot.core.cog import listener
-from bot.core.events import MemberJoined, MessageCreated, MessageEdited, MessageReported, Tick
+from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
 from bot.core.models import Member, Message
 from bot.core.protocols import Classifier, ClassifierError, community_key
 from cogs._case_commands import CaseCommands
@@ -160,18 +160,6 @@ class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands
         cases = await self.enforcer.enforce(verdict, member)
         await self.arm_timer()
         return cases
-
-    @listener(MessageReported)
-    async def on_report(self, event: MessageReported) -> None:
-        """Hand a member's report of a message to the moderators' review queue."""
-        await self.enforcer.report(
-            reporter=event.reporter,
-            channel=event.channel,
-            message=event.message,
-            author=event.author,
-            content=event.content,
-            reason=event.reason,
-        )
 
     @listener(MemberJoined)
     async def on_join(self, event: MemberJoined) -> None:

@@ -466,38 +466,6 @@ class Enforcer:
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
 
-    async def report(
-        self,
-        *,
-        reporter: Member,
-        channel: Ref,
-        message: Ref,
-        author: Ref | None,
-        content: str,
-        reason: str,
-    ) -> None:
-        """Queue a member's report of a message for moderators and tell the staff channel."""
-        why = reason.strip() or "no reason given"
-        await self.store.reviews.add(
-            NewReviewItem(
-                community=self.community.ref,
-                source="report",
-                reason=f"reported by {reporter.name}: {why}",
-                member=author,
-                message=message,
-                channel=channel,
-                evidence={"original": content[:2000], "reporter": str(reporter.ref)},
-                priority=2,
-            ),
-            self.clock.now(),
-        )
-        who = f" by {author.id}" if author is not None else ""
-        post = self._staff_post(
-            f"Report from {reporter.name}: message {message.id}{who} in #{channel.id} - {why}"
-        )
-        if post is not None:
-            await self.gateway.apply(post)
-
     async def _reloaded(self, case: Case) -> Case:
         """Return the case as stored now, with each action's outcome."""
         return await self.store.cases.by_id(case.id) or case

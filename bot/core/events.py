@@ -132,27 +132,6 @@ class ComponentClicked(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MessageReported(Event):
-    """A member asked moderators to look at a message (a "Report to moderators" shortcut).
-
-    Attributes:
-        reporter: Who reported it.
-        message: The message reported.
-        channel: Where it is.
-        author: Who wrote it, if known.
-        content: Its text as the reporter saw it.
-        reason: What the reporter said, if anything.
-    """
-
-    reporter: Member
-    message: Ref
-    channel: Ref
-    author: Ref | None = None
-    content: str = ""
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class DirectMessageReceived(Event):
     """A member wrote to the bot privately."""
 

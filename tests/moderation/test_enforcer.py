@@ -359,22 +359,3 @@ async def test_a_message_that_cannot_be_deleted_is_flagged_in_its_thread_and_its
     text = getattr(notice, "content", "")
     assert "was handed to the moderators" in text
     assert "was removed" not in text, "the member is not told a message still up is gone"
-
-
-async def test_a_members_report_is_queued_for_moderators_and_announced(rig: Rig) -> None:
-    reporter = member(rig, "bob")
-    await rig.enforcer().report(
-        reporter=reporter,
-        channel=ref("general"),
-        message=ref("m7"),
-        author=ref("alice"),
-        content="buy followers cheap",
-        reason="spam",
-    )
-    (item,) = await rig.store.reviews.open_items(COMMUNITY.ref)
-    assert (item.source, item.message, item.member) == ("report", ref("m7"), ref("alice"))
-    assert item.reason == "reported by bob: spam"
-    assert item.evidence["original"] == "buy followers cheap"
-    (post,) = [a.action for a in rig.platform.applied]
-    assert isinstance(post, PostMessage) and post.channel == ref("mod-log")
-    assert post.content == "Report from bob: message m7 by alice in #general - spam"

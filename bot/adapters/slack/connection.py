@@ -31,7 +31,7 @@ from bot.adapters.slack.gateway import SlackGateway
 from bot.adapters.slack.members import MemberDirectory
 from bot.config import ConfigError, ConfigProblem, LoadedConfig, SlackSection
 from bot.core.commands import CommandSpec
-from bot.core.events import CommandInvoked, Event, MessageReported
+from bot.core.events import CommandInvoked, Event
 from bot.core.protocols import Clock, Gateway
 from bot.core.refs import Ref
 
@@ -138,31 +138,15 @@ class SlackConnection:
     async def _on_command_reason(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         metadata, reason = modals.submitted(body)
-        author = await self.directory.member(str((body.get("user") or {}).get("id")))
-        if author is None or not metadata.get("name"):
-            return
-        view_id = str((body.get("view") or {}).get("id") or "")
-        await self._hand_over(
-            CommandInvoked(
-                community=translate.ref(str((body.get("team") or {}).get("id") or "")),
-                at=datetime.now(tz=UTC),
-                id=f"modal:{view_id}",
-                name=str(metadata["name"]),
-                options={**metadata.get("options", {}), "reason": reason},
-                author=author,
-                channel=translate.ref(str(metadata.get("channel") or "")),
-                interaction=translate.ref(view_id),
-            )
-        )
+        if metadata.get("name"):
+            options = {**metadata.get("options", {}), "reason": reason}
+            await self._invoke_from_modal(body, str(metadata["name"]), options, metadata)
 
     async def _on_report_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        message = body.get("message") or {}
         metadata = {
             "channel": (body.get("channel") or {}).get("id"),
-            "ts": body.get("message_ts") or message.get("ts"),
-            "author": message.get("user"),
-            "text": str(message.get("text") or "")[:1500],  # metadata holds 3,000 characters
+            "ts": body.get("message_ts") or (body.get("message") or {}).get("ts"),
         }
         view = modals.reason_modal(
             modals.REPORT_CALLBACK,
@@ -173,23 +157,30 @@ class SlackConnection:
         await self.client.views_open(trigger_id=str(body.get("trigger_id")), view=view)
 
     async def _on_report(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        # The report is the community's /report command, run on the shortcut's message.
         await ack()
         metadata, reason = modals.submitted(body)
-        reporter = await self.directory.member(str((body.get("user") or {}).get("id")))
-        if reporter is None or not metadata.get("ts"):
+        if metadata.get("ts"):
+            options = {"message": str(metadata["ts"]), "reason": reason}
+            await self._invoke_from_modal(body, "report", options, metadata)
+
+    async def _invoke_from_modal(
+        self, body: dict[str, Any], name: str, options: dict[str, Any], metadata: dict[str, Any]
+    ) -> None:
+        author = await self.directory.member(str((body.get("user") or {}).get("id")))
+        if author is None:
             return
-        author = metadata.get("author")
+        view_id = str((body.get("view") or {}).get("id") or "")
         await self._hand_over(
-            MessageReported(
+            CommandInvoked(
                 community=translate.ref(str((body.get("team") or {}).get("id") or "")),
                 at=datetime.now(tz=UTC),
-                id=f"report:{(body.get('view') or {}).get('id')}",
-                reporter=reporter,
-                message=translate.ref(str(metadata["ts"])),
+                id=f"modal:{view_id}",
+                name=name,
+                options=options,
+                author=author,
                 channel=translate.ref(str(metadata.get("channel") or "")),
-                author=translate.ref(str(author)) if author else None,
-                content=translate.plain_text(str(metadata.get("text") or "")),
-                reason=reason,
+                interaction=translate.ref(view_id),
             )
         )
 

@@ -3,11 +3,10 @@ the real App and cogs act, and the stand-in records what Steward asked of Slack.
 
 from __future__ import annotations
 
-import json
 import time
 
 from bot.core.actions import Button, DeleteMessage, PostMessage
-from bot.core.events import ComponentClicked
+from bot.core.events import CommandInvoked, ComponentClicked
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from moderation.store import store_for
@@ -199,11 +198,7 @@ async def test_a_sanction_without_a_reason_asks_for_it_in_a_modal(
     general = ws.conversations[GENERAL]
     await standin.send_command(payloads.slash_command(ws, MONA, general, f"warn <@{ALICE}>"))
     opened = await standin.wait_for_call("views.open")
-    view = (
-        json.loads(opened.args["view"])
-        if isinstance(opened.args["view"], str)
-        else opened.args["view"]
-    )
+    view = opened.args["view"]
     assert view["callback_id"] == "steward_command"
     submission = payloads.view_submission(
         ws,
@@ -220,21 +215,23 @@ async def test_a_sanction_without_a_reason_asks_for_it_in_a_modal(
     assert [(c.actor, c.reason) for c in cases] == [(f"slack:{MONA}", "spamming links")]
 
 
-async def test_report_to_moderators_from_a_message_shortcut(
+async def test_report_to_moderators_runs_the_report_command_on_the_message(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
+    invoked: list[CommandInvoked] = []
+
+    async def record(event: CommandInvoked) -> None:
+        invoked.append(event)
+
+    steward.app.bus.subscribe(CommandInvoked, record, name="test-commands")
     ws = standin.workspace
     general = ws.conversations[GENERAL]
     stored = payloads.member_posts(ws, ALICE, general, "dm me for cheap followers")
     shortcut = payloads.message_shortcut(ws, MILO, general, stored["ts"], "report_to_moderators")
     assert (await standin.send_interaction(shortcut)).status == 200
     opened = await standin.wait_for_call("views.open")
-    view = (
-        json.loads(opened.args["view"])
-        if isinstance(opened.args["view"], str)
-        else opened.args["view"]
-    )
+    view = opened.args["view"]
     submission = payloads.view_submission(
         ws,
         MILO,
@@ -244,16 +241,13 @@ async def test_report_to_moderators_from_a_message_shortcut(
     )
     assert (await standin.send_interaction(submission)).status == 200
     await steward.settle()
-    (item,) = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
-    assert (item.source, item.message, item.member) == (
+    (report,) = invoked
+    assert (report.name, report.channel, report.author.ref) == (
         "report",
-        Ref("slack", stored["ts"]),
-        Ref("slack", ALICE),
+        Ref("slack", GENERAL),
+        Ref("slack", MILO),
     )
-    staff = await standin.wait_for_call(
-        "chat.postMessage", lambda c: c.args.get("channel") == MODLOG
-    )
-    assert "Report from milo" in str(staff.args["text"])
+    assert report.options == {"message": stored["ts"], "reason": "selling followers"}
 
 
 async def test_rate_limits_are_waited_out(standin: SlackStandin, start_steward: Start) -> None:
