@@ -27,14 +27,17 @@ from bot.registry import CogRegistry
 from bot.runtime import BoundCommand, CommunityRuntime, Services
 from bot.storage import SqliteStorage
 from bot.system import SystemCommands
+from cogs._discussion_store import DISCUSSION_MIGRATIONS
 from moderation.store import MIGRATIONS as MODERATION_MIGRATIONS
 
 logger = logging.getLogger(__name__)
 
 
 async def open_storage(path: Path | str, clock: Clock) -> SqliteStorage:
-    """Open the database with every package's tables migrated (core, moderation)."""
-    return await SqliteStorage.open(path, extra_sources=MODERATION_MIGRATIONS, clock=clock)
+    """Open the database with every package's tables migrated (core, moderation, cogs)."""
+    return await SqliteStorage.open(
+        path, extra_sources=(*MODERATION_MIGRATIONS, DISCUSSION_MIGRATIONS), clock=clock
+    )
 
 
 @dataclass(slots=True)

@@ -443,6 +443,56 @@ def policy_test(policy_file: str | None) -> None:
         sys.exit(EXIT_FAILURE)
 
 
+@main.group("stats")
+def stats_group() -> None:
+    """Show figures from the database the configuration names."""
+
+
+@stats_group.command("rules")
+@config_option
+@click.option(
+    "--community", "community_key", default=None, help="Only this community (its config key)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats_rules(config_path: Path | None, community_key: str | None, as_json: bool) -> None:
+    """Show per rule: volume, decisions, precision (violations / decided) and reversal rate.
+
+    Precision counts moderators' decisions on the rule's review items; the reversal rate
+    is the share of the rule's cases found ok on review or overturned on appeal.
+    """
+    from bot.app import open_storage  # noqa: PLC0415
+    from bot.core.clock import SystemClock  # noqa: PLC0415
+    from moderation.rule_stats import RuleStats, rule_table  # noqa: PLC0415
+    from moderation.store import store_for  # noqa: PLC0415
+
+    loaded = _load(config_path, _registry())
+    source = loaded.config.steward.database
+    if not source.exists():
+        _fail(f"no database at {source}")
+    community = None
+    if community_key is not None:
+        if community_key not in loaded.config.communities:
+            _fail(f"no community {community_key!r} in {loaded.source}")
+        community = loaded.community(community_key).ref
+
+    async def read() -> list[RuleStats]:
+        storage = await open_storage(source, SystemClock())
+        try:
+            return await store_for(storage).stats.per_rule(community)
+        finally:
+            await storage.close()
+
+    rows = _run(read())
+    if as_json:
+        import json  # noqa: PLC0415
+
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+    elif rows:
+        click.echo(rule_table(rows))
+    else:
+        click.echo("No rule has acted or raised a review item yet.")
+
+
 main.add_command(train_command)
 main.add_command(eval_command)
 

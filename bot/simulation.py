@@ -48,6 +48,8 @@ from bot.core.protocols import Classifier
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.storage.sqlite import SqliteStorage
+from moderation.review_cards import card_target
+from moderation.store import store_for
 
 _TOP_LEVEL = set(Config.model_fields) - {"communities"}
 
@@ -148,6 +150,8 @@ class LocalSession:
         clock: VirtualClock,
         storage: SqliteStorage,
         scratch: tempfile.TemporaryDirectory[str] | None,
+        database: Path,
+        rebuild: Callable[[SqliteStorage], App],
     ) -> None:
         self.app = app
         self.platform = platform
@@ -156,6 +160,8 @@ class LocalSession:
         self.clock = clock
         self._storage = storage
         self._scratch = scratch
+        self._database = database
+        self._rebuild = rebuild
 
     @classmethod
     async def open(
@@ -199,21 +205,27 @@ class LocalSession:
         for spec in line.members:
             community.add_member(_member(spec, clock.now()))
         platform.add_community(community)
-        settings = loaded.config.bus
-        bus = EventBus(
-            workers=workers, capacity=settings.capacity, handler_timeout=settings.handler_timeout
-        )
-        try:
-            app = App(
+
+        def build(opened: SqliteStorage) -> App:
+            settings = loaded.config.bus
+            bus = EventBus(
+                workers=workers,
+                capacity=settings.capacity,
+                handler_timeout=settings.handler_timeout,
+            )
+            return App(
                 loaded,
                 registry=registry,
-                storage=storage,
+                storage=opened,
                 gateways={"local": platform},
                 clock=clock,
                 bus=bus,
                 load_config=reload,
                 classifier=classifier,
             )
+
+        try:
+            app = build(storage)
         except BaseException:  # the configured model could not load: leave nothing open
             await storage.close()
             if scratch is not None:
@@ -229,6 +241,23 @@ class LocalSession:
             clock=clock,
             storage=storage,
             scratch=scratch,
+            database=database,
+            rebuild=build,
+        )
+
+    async def restart(self) -> None:
+        """Stop the bot and start it again on the same database, as a redeploy would.
+
+        The platform carries on meanwhile: its members, messages and the buttons on the
+        bot's posts stay, as they do on Discord and Slack.
+        """
+        await self.app.stop()
+        await self._storage.close()
+        self._storage = await open_storage(self._database, self.clock)
+        self.app = self._rebuild(self._storage)
+        await self.app.start()
+        self.driver = LocalDriver(
+            self.platform, self.community, self.driver.info, self.clock, self.app.ingest
         )
 
     async def close(self) -> None:
@@ -285,11 +314,29 @@ class LocalSession:
             case CommandLine():
                 await driver.command(line.author, line.channel, line.name, line.options)
             case ClickLine():
-                await driver.click(line.author, line.target, line.choice)
+                target = await self._card_of(line.target)
+                await driver.click(line.author, target, line.choice, reason=line.reason)
             case DmLine():
                 await driver.direct_message(line.author, line.content)
             case AdvanceLine():
                 pass  # the clock already moved to line.to
+
+    async def _card_of(self, target: str) -> str:
+        """Return the target of the review card about a member's message, given its id.
+
+        A scenario clicks a card by the message it is about; a target that names no
+        reviewed message is returned as it is (``review:3``, another cog's button).
+        """
+        if target in self.platform.buttons:
+            return target
+        items = await store_for(self._storage).reviews.about_message(
+            self.community.ref, Ref(self.community.ref.platform, target)
+        )
+        carded = [item for item in items if item.card is not None]
+        # The card still waiting for a decision first, else the latest one.
+        waiting = [item for item in carded if item.waiting]
+        chosen = (waiting or carded)[-1:] if carded else []
+        return card_target(chosen[0].id) if chosen else target
 
 
 def _member(spec: MemberSpec, now: datetime) -> Member:

@@ -79,6 +79,7 @@ def describe_action(record: Mapping[str, Any]) -> str:
 
 _ACTION_TEXT = {
     "post_message": "posted in #{channel}{thread_part}: {content_short}",
+    "edit_message": "updated its message {message} in #{channel}, now ending: {content_last}",
     "delete_message": "deleted message {message} in #{channel}",
     "reply_ephemeral": "told {member} privately: {content_short}",
     "send_direct_message": "sent {member} a DM: {content_short}",
@@ -102,6 +103,9 @@ class _Fields(dict[str, Any]):
         match key:
             case "content_short":
                 return _short(str(self.get("content", "")), 400)
+            case "content_last":  # a card's state is its last line
+                lines = str(self.get("content", "")).strip().splitlines()
+                return _short(lines[-1] if lines else "")
             case "thread_part":
                 return f" > {self['thread']}" if self.get("thread") else ""
             case "duration_text":

@@ -159,17 +159,21 @@ class CaseCommands(ModerationCog):
             raise CommandError(str(error)) from error
         await self.store.cases.set_status(found.id, CaseStatus.APPEALED)
         await self.store.cases.add_note(found.id, ctx.author.name, f"appealed: {reason}", now)
-        await self.store.reviews.add(
+        # An appeal is decided by /appeal decide, not from a card: the queue keeps its evidence.
+        await self.queue.add(
             NewReviewItem(
                 community=ctx.community.ref,
                 source="appeal",
                 reason=f"appeal of case {found.label}: {reason}",
                 case_id=found.id,
                 member=found.member,
+                rule=found.rule,
                 priority=2,
                 evidence={"appeal": appeal.id, "original": found.message_text},
             ),
-            now,
+            headline=f"Appeal of case {found.label} by {ctx.author.name}: {reason}",
+            member=ctx.author,
+            card=False,
         )
         if self.settings.staff_channel:
             await self.post(

@@ -13,6 +13,7 @@ from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
+from moderation.review_queue import ReviewQueue
 from moderation.store import store_for
 from policies.engine import PolicyEngine
 from policies.policy import Policy, load_policy
@@ -35,6 +36,10 @@ class GuidelinesSettings(CogSettings):
         warn_points: Points a moderator's warning adds.
         appeals_by_others: Whether an appeal must be decided by a moderator other than
             the one who acted.
+        escalation_role: Who a review card's Escalate button pings, written as the
+            platform writes a mention (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on
+            Slack, ``@oncall`` locally); empty pings nobody.
+        card_timeout_minutes: How long a review card's Timeout button times a member out.
     """
 
     policy: str = "default"
@@ -46,6 +51,8 @@ class GuidelinesSettings(CogSettings):
     window_minutes: float = Field(15.0, gt=0, le=1440)
     warn_points: int = Field(1, ge=0)
     appeals_by_others: bool = True
+    escalation_role: str = ""
+    card_timeout_minutes: float = Field(60.0, gt=0, le=28 * 24 * 60)
 
 
 class ModerationCog(Cog[GuidelinesSettings]):
@@ -79,6 +86,11 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 notify_members=settings.notify_members,
             ),
         )
+
+    @property
+    def queue(self) -> ReviewQueue:
+        """Return the review queue, which posts and updates the review cards."""
+        return self.enforcer.queue
 
     def use_policy(self, policy: Policy, shadow: frozenset[str]) -> None:
         """Put a policy (and the rules shadowed at run time) in force."""

@@ -2,7 +2,7 @@
 
 Each decision is recorded on the review item once, together with the labelled example it
 makes, so the community's classifier heads can be refitted on it (``steward train``). The
-queue's cards, buttons, claims and deadlines come later; these commands are its core.
+queue's cards and their buttons (``cogs._review_cards``) decide through the same path.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from bot.core.commands import CommandContext, CommandError, command
+from bot.core.models import Member
 from cogs._case_commands import CaseCommands
 from moderation.cases import (
     ActionStatus,
@@ -19,7 +20,7 @@ from moderation.cases import (
     ReviewOutcome,
     ReviewStatus,
 )
-from moderation.examples import ExampleSource, example_from
+from moderation.examples import ExampleSource, LabelledExample, example_from
 from policies.actions import ActionKind
 
 _DECISIONS = {"violation": ReviewOutcome.VIOLATION, "ok": ReviewOutcome.OK}
@@ -71,47 +72,67 @@ class ReviewCommands(CaseCommands):
         found = await self.store.reviews.get(item)
         if found is None or found.community != ctx.community.ref:
             raise CommandError(f"there is no review item {item}")
+        decided, case, example = await self.decide_item(found, outcome, ctx.author, note)
+        done = [f"Review item {found.id}: {outcome.value}."]
+        if case is not None:
+            done.append(await self.settle(ctx.author, case, outcome, note))
+        if example is None:
+            done.append("There is no message text to learn from.")
+        await self.queue.update_card(
+            decided, f"Decided by {ctx.author.shown_name}: {outcome.value} (/review decide)."
+        )
+        await ctx.reply(" ".join(part for part in done if part))
+
+    async def decide_item(
+        self, found: ReviewItem, outcome: ReviewOutcome, moderator: Member, note: str
+    ) -> tuple[ReviewItem, Case | None, LabelledExample | None]:
+        """Record a decision on an item once, with the labelled example it makes.
+
+        Every way of deciding (the command, a card's buttons) comes through here, so of
+        two moderators deciding at once exactly one decision is recorded.
+
+        Returns:
+            The decided item, its case (if any) and the example kept (``None`` without text).
+
+        Raises:
+            CommandError: If the item is an appeal, or decided already (saying by whom).
+        """
         if found.source == "appeal":
-            raise CommandError(f"review item {item} is an appeal: decide it with /appeal decide")
-        if found.status not in {ReviewStatus.OPEN, ReviewStatus.CLAIMED}:
-            raise CommandError(_already(found))
+            raise CommandError(
+                f"review item {found.id} is an appeal: decide it with /appeal decide"
+            )
+        if not found.waiting:
+            raise CommandError(already_decided(found))
         case = await self.store.cases.by_id(found.case_id) if found.case_id else None
         now = self.ctx.clock.now()
-        moderator = str(ctx.author.ref)
+        who = str(moderator.ref)
         example = example_from(
             case.evidence if case is not None and case.message_text else found.evidence,
             community=found.community,
             rule=found.rule or (case.rule if case else None),
             violation=outcome is ReviewOutcome.VIOLATION,
             source=ExampleSource.REVIEW,
-            decided_by=moderator,
+            decided_by=who,
             at=now,
             case_id=found.case_id,
             review_item_id=found.id,
         )
         try:
-            await self.store.reviews.decide(
-                found.id, outcome, moderator, note, now, example=example
+            decided = await self.store.reviews.decide(
+                found.id, outcome, who, note, now, example=example
             )
         except ValueError as error:  # another moderator was a moment quicker
             latest = await self.store.reviews.get(found.id)
-            raise CommandError(_already(latest or found)) from error
-        done = [f"Review item {found.id}: {outcome.value}."]
-        if case is not None:
-            done.append(await self._settle(ctx, case, outcome, note))
-        if example is None:
-            done.append("There is no message text to learn from.")
-        await ctx.reply(" ".join(part for part in done if part))
+            raise CommandError(already_decided(latest or found)) from error
+        return decided, case, example
 
-    async def _settle(
-        self, ctx: CommandContext, case: Case, outcome: ReviewOutcome, note: str
-    ) -> str:
+    async def settle(self, moderator: Member, case: Case, outcome: ReviewOutcome, note: str) -> str:
         """Note the decision on the case and act on it; return what was done, in words."""
         await self.store.cases.add_note(
-            case.id, ctx.author.name, f"review {outcome.value}: {note or '-'}", self.ctx.clock.now()
+            case.id, moderator.name, f"review {outcome.value}: {note or '-'}", self.ctx.clock.now()
         )
         if outcome is ReviewOutcome.OK:
-            if not await self.pardon(case, ctx.author.name, f"found ok on review: {note or '-'}"):
+            if not await self.pardon(case, moderator.name, f"found ok on review: {note or '-'}"):
                 return f"Case {case.label} is {case.status_at(self.ctx.clock.now()).value}."
             await self._lift(case, "review")
             return f"Case {case.label} pardoned."
@@ -121,7 +142,7 @@ class ReviewCommands(CaseCommands):
             await self.store.cases.set_status(case.id, CaseStatus.ACTIVE)
             case = await self.store.cases.by_id(case.id) or case
         before = len(case.actions)
-        after = await self.enforcer.remove_confirmed(case, ctx.author)
+        after = await self.enforcer.remove_confirmed(case, moderator)
         added = after.actions[before:]
         if not added:
             return f"Case {case.label} confirmed."
@@ -133,7 +154,7 @@ class ReviewCommands(CaseCommands):
         return rule is not None and any(a.kind is ActionKind.CARE for a in rule.actions or ())
 
 
-def _already(item: ReviewItem) -> str:
+def already_decided(item: ReviewItem) -> str:
     """Say that an item is decided already, and by whom."""
     if item.status is ReviewStatus.DECIDED:
         who = (item.decided_by or "someone").split(":", 1)[-1]

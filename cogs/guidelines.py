@@ -18,7 +18,8 @@ from cogs._case_commands import CaseCommands
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
-from cogs._review_commands import ReviewCommands
+from cogs._report_command import ReportCommand
+from cogs._review_cards import ReviewCards
 from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
@@ -27,7 +28,7 @@ from policies.normalize import normalize
 from policies.verdict import Verdict
 
 
-class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands):
+class Guidelines(PolicyCommands, ReviewCards, ReportCommand, CaseCommands, ModeratorCommands):
     """Judge messages and joins against the policy and enforce the verdicts."""
 
     name = "guidelines"

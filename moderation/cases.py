@@ -224,6 +224,9 @@ class ReviewItem(NewReviewItem):
         decided_by: That moderator's ref as text.
         outcome: What they found.
         note: What they noted.
+        claimed_by: The ref (as text) of the moderator who said they are on it.
+        claimed_at: When they did.
+        card: The card moderators decide it from, once posted.
     """
 
     id: int
@@ -233,3 +236,19 @@ class ReviewItem(NewReviewItem):
     decided_by: str | None = None
     outcome: ReviewOutcome | None = None
     note: str = ""
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    card: CardRef | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Return whether the item still waits for a decision (open or claimed)."""
+        return self.status in {ReviewStatus.OPEN, ReviewStatus.CLAIMED}
+
+
+@dataclass(frozen=True, slots=True)
+class CardRef:
+    """Where a review item's card was posted: the staff channel and the card's message."""
+
+    channel: Ref
+    message: Ref

@@ -36,6 +36,8 @@ from bot.core.serialize import action_from_data, action_to_data
 from moderation.cases import ActionStatus, Case, CaseAction, CaseStatus, NewCase, NewReviewItem
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
+from moderation.review_cards import CARE_CHOICES
+from moderation.review_queue import ReviewQueue
 from policies.actions import ActionKind, PlannedAction, parse_action
 from policies.policy import Policy
 from policies.verdict import Match, Mode, Outcome, Verdict
@@ -110,6 +112,13 @@ class Enforcer:
         self.notices = notices
         self.settings = settings
         self.retry_wanted = False
+        self.queue = ReviewQueue(
+            community=community,
+            gateway=gateway,
+            store=store,
+            clock=clock,
+            staff_channel=settings.staff_channel,
+        )
 
     # -- verdicts ------------------------------------------------------------------------
 
@@ -150,7 +159,9 @@ class Enforcer:
             f"Urgent, please reach out: {member.name} in #{_id(verdict.channel)} may be at risk ({match.reason})",
             rule=match.rule,
         )
-        return await self._open_for_review(verdict, member, match, [reply, alert], priority=_URGENT)
+        return await self._open_for_review(
+            verdict, member, match, [reply, alert], priority=_URGENT, care=True
+        )
 
     async def _shadow(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
         return await self.store.cases.open(
@@ -164,13 +175,9 @@ class Enforcer:
         )
 
     async def _review(self, verdict: Verdict, member: Member) -> Case:
+        # The item's card is the moderators' alert: it carries the evidence and the buttons.
         match = next(m for m in verdict.matches if m.mode is Mode.REVIEW)
-        alert = self._staff_post(
-            f"Review needed: {member.name} in #{_id(verdict.channel)} - {match.reason}"
-        )
-        return await self._open_for_review(
-            verdict, member, match, [alert], priority=match.severity.rank
-        )
+        return await self._open_for_review(verdict, member, match, [], priority=match.severity.rank)
 
     async def _open_for_review(
         self,
@@ -180,6 +187,7 @@ class Enforcer:
         actions: list[Action | None],
         *,
         priority: int,
+        care: bool = False,
     ) -> Case:
         """Open a case that waits for moderators, queue it, and apply its (non-punitive) actions."""
         case = await self.store.cases.open(
@@ -190,7 +198,7 @@ class Enforcer:
             ),
             self.clock.now(),
         )
-        await self._queue_review(verdict, member, match, case, priority=priority)
+        await self._queue_review(verdict, member, match, case, priority=priority, care=care)
         await self.apply_case(case)
         return await self._reloaded(case)
 
@@ -209,9 +217,17 @@ class Enforcer:
         )
 
     async def _queue_review(
-        self, verdict: Verdict, member: Member, match: Match, case: Case, *, priority: int
+        self,
+        verdict: Verdict,
+        member: Member,
+        match: Match,
+        case: Case,
+        *,
+        priority: int,
+        care: bool = False,
     ) -> None:
-        await self.store.reviews.add(
+        where = f" in #{verdict.channel.id}" if verdict.channel else ""
+        await self.queue.add(
             NewReviewItem(
                 community=self.community.ref,
                 source="rule",
@@ -224,7 +240,12 @@ class Enforcer:
                 evidence=_evidence(verdict, match),
                 priority=priority,
             ),
-            self.clock.now(),
+            headline=(
+                f"{'Someone may be at risk' if care else 'Review needed'}: "
+                f"{member.name}{where} - {match.reason}"
+            ),
+            member=member,
+            choices=CARE_CHOICES if care else None,
         )
 
     async def _sanction(self, verdict: Verdict, member: Member, now: datetime) -> Case:
@@ -351,13 +372,14 @@ class Enforcer:
                     )
                     for c in channels
                 ]
-            case ActionKind.ALERT | ActionKind.REVIEW:
+            case ActionKind.ALERT:
                 where = f" in #{verdict.channel.id}" if verdict.channel else ""
                 post = self._staff_post(
                     f"{item.kind.value.title()}: {member.name}{where} - {reason}", rule=rule
                 )
                 return [post] if post else []
-        return []  # warn is the notice itself; escalate was expanded
+        # Warn is the notice itself; escalate was expanded; review is the item's card.
+        return []
 
     def _fit(self, action: Action) -> tuple[Action, str]:
         """Return the action as the platform can do it, and why it goes to moderators if not.
@@ -385,6 +407,7 @@ class Enforcer:
         points: int = 0,
         notice_parts: Sequence[str] = (),
         expires_days: float = 30.0,
+        channel: Ref | None = None,
     ) -> Case:
         """Open a case for a moderator's action and apply it.
 
@@ -396,6 +419,7 @@ class Enforcer:
             points: Points it adds towards escalation.
             notice_parts: Notice template names for the member (``warned``...); none: no notice.
             expires_days: How long the points count.
+            channel: Where the message it is about was, for the member's notice.
         """
         now = self.clock.now()
         actor = str(moderator.ref)
@@ -423,7 +447,9 @@ class Enforcer:
         )
         for position, why in handed_off.items():
             await self._hand_off(case, position, why)
-        notice = self._notice(list(notice_parts), case, target, "", None) if notice_parts else None
+        notice = (
+            self._notice(list(notice_parts), case, target, "", channel) if notice_parts else None
+        )
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
 
@@ -533,7 +559,8 @@ class Enforcer:
             await self._flag_in_thread(case)
         now = self.clock.now()
         await self.store.cases.add_note(case.id, "bot", f"handed to moderators: {why}", now)
-        await self.store.reviews.add(
+        # The card asks moderators to act; it is the alert, with the evidence and buttons.
+        await self.queue.add(
             NewReviewItem(
                 community=self.community.ref,
                 source="unsupported_action",
@@ -546,11 +573,8 @@ class Enforcer:
                 evidence={"action_position": position, "original": case.message_text},
                 priority=3,
             ),
-            now,
+            headline=f"Please act on case {case.label} ({case.member_name}): {why}",
         )
-        post = self._staff_post(f"Please act on case {case.label} ({case.member_name}): {why}")
-        if post is not None:
-            await self.gateway.apply(replace(post, case=case.label))
 
     async def _flag_in_thread(self, case: Case) -> None:
         """Say under a message that stays up that moderators have it (it cannot be hidden)."""

@@ -12,6 +12,7 @@ from moderation.cases import (
     ActionStatus,
     Appeal,
     AppealStatus,
+    CardRef,
     Case,
     CaseAction,
     CaseStatus,
@@ -22,6 +23,7 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import LabelCount, LabelledExample
+from moderation.rule_stats import RuleStats
 
 Escalate = Callable[[int], NewCase]
 """Given a member's active points before this case, return the case to open."""
@@ -150,6 +152,27 @@ class ReviewRepository(Protocol):
         """Return every item of a case, oldest first."""
         ...
 
+    async def about_message(self, community: Ref, message: Ref) -> list[ReviewItem]:
+        """Return every item about a member's message, oldest first."""
+        ...
+
+    async def claim(self, item_id: int, moderator: str, now: datetime) -> ReviewItem:
+        """Mark a waiting item as claimed by a moderator; claiming it again is harmless.
+
+        Raises:
+            ValueError: If the item does not exist, is decided or expired, or another
+                moderator claimed it already.
+        """
+        ...
+
+    async def set_card(self, item_id: int, card: CardRef) -> None:
+        """Remember where the item's card was posted."""
+        ...
+
+    async def set_priority(self, item_id: int, priority: int) -> None:
+        """Change an item's priority (an escalation)."""
+        ...
+
     async def decide(
         self,
         item_id: int,
@@ -243,6 +266,18 @@ class ExampleRepository(Protocol):
         ...
 
 
+class RuleStatsRepository(Protocol):
+    """Read per-rule figures: volume, decisions, precision and reversals."""
+
+    async def per_rule(self, community: Ref | None = None) -> list[RuleStats]:
+        """Return the figures of every rule with a case or a review item, by rule id.
+
+        Args:
+            community: Whose; ``None`` for every community together.
+        """
+        ...
+
+
 class ModerationStore(Protocol):
     """Every moderation repository of one storage backend."""
 
@@ -274,4 +309,9 @@ class ModerationStore(Protocol):
     @property
     def examples(self) -> ExampleRepository:
         """Return the labelled examples."""
+        ...
+
+    @property
+    def stats(self) -> RuleStatsRepository:
+        """Return the per-rule figures."""
         ...

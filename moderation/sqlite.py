@@ -14,6 +14,7 @@ from moderation.cases import (
     ActionStatus,
     Appeal,
     AppealStatus,
+    CardRef,
     Case,
     CaseAction,
     CaseStatus,
@@ -26,6 +27,7 @@ from moderation.cases import (
 )
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
 from moderation.repositories import Escalate, ScheduledAction
+from moderation.rule_stats import RuleStats
 
 MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
 
@@ -437,6 +439,52 @@ class SqliteReviews:
         )
         return [_review(r) for r in rows]
 
+    async def about_message(self, community: Ref, message: Ref) -> list[ReviewItem]:
+        """Return every item about a member's message, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM review_items WHERE community = ? AND message = ? ORDER BY id",
+            (str(community), str(message)),
+        )
+        return [_review(r) for r in rows]
+
+    async def claim(self, item_id: int, moderator: str, now: datetime) -> ReviewItem:
+        """Mark a waiting item as claimed by a moderator; claiming it again is harmless.
+
+        Raises:
+            ValueError: If the item does not exist, is decided or expired, or another
+                moderator claimed it already.
+        """
+        async with self._db.transaction() as tx:
+            # The conditions are part of the update, so of two racing claims one wins.
+            result = await tx.execute(
+                "UPDATE review_items SET status = 'claimed', claimed_by = ?, "
+                "claimed_at = COALESCE(claimed_at, ?) WHERE id = ? AND (status = 'open' "
+                "OR (status = 'claimed' AND claimed_by = ?))",
+                (moderator, to_db_time(now), item_id, moderator),
+            )
+            row = await tx.fetch_one("SELECT * FROM review_items WHERE id = ?", (item_id,))
+        if row is None:
+            raise ValueError(f"there is no review item {item_id}")
+        if result.rowcount != 1:
+            item = _review(row)
+            if item.status is ReviewStatus.CLAIMED:
+                raise ValueError(f"review item {item_id} is claimed by {item.claimed_by}")
+            raise ValueError(f"review item {item_id} is {item.status.value}")
+        return _review(row)
+
+    async def set_card(self, item_id: int, card: CardRef) -> None:
+        """Remember where the item's card was posted."""
+        await self._db.execute(
+            "UPDATE review_items SET card_channel = ?, card_message = ? WHERE id = ?",
+            (str(card.channel), str(card.message), item_id),
+        )
+
+    async def set_priority(self, item_id: int, priority: int) -> None:
+        """Change an item's priority (an escalation)."""
+        await self._db.execute(
+            "UPDATE review_items SET priority = ? WHERE id = ?", (priority, item_id)
+        )
+
     async def decide(
         self,
         item_id: int,
@@ -487,6 +535,13 @@ def _review(row: Row) -> ReviewItem:
         decided_by=row["decided_by"],
         outcome=ReviewOutcome(row["outcome"]) if row["outcome"] else None,
         note=row["note"],
+        claimed_by=row["claimed_by"],
+        claimed_at=from_db_time(row["claimed_at"]) if row["claimed_at"] else None,
+        card=(
+            CardRef(Ref.parse(row["card_channel"]), Ref.parse(row["card_message"]))
+            if row["card_channel"] and row["card_message"]
+            else None
+        ),
     )
 
 
@@ -648,6 +703,43 @@ class SqliteShadows:
             )
 
 
+class SqliteRuleStats:
+    """Per-rule figures read from the ``cases`` and ``review_items`` tables."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def per_rule(self, community: Ref | None = None) -> list[RuleStats]:
+        """Return the figures of every rule with a case or a review item, by rule id."""
+        where = _text(community)
+        scope = (where, where)
+        cases = await self._db.fetch_all(
+            "SELECT rule, COUNT(*) AS cases, SUM(status != 'shadow') AS acted, "
+            "SUM(status != 'shadow' AND (status = 'overturned' OR EXISTS (SELECT 1 FROM "
+            "review_items r WHERE r.case_id = cases.id AND r.outcome = 'ok'))) AS reversed "
+            "FROM cases WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) GROUP BY rule",
+            scope,
+        )
+        items = await self._db.fetch_all(
+            "SELECT rule, COUNT(*) AS items, SUM(outcome IS NOT NULL) AS decided, "
+            "SUM(outcome = 'violation') AS violations FROM review_items "
+            "WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) GROUP BY rule",
+            scope,
+        )
+        figures: dict[str, dict[str, int]] = {}
+        for row in cases:
+            figures.setdefault(row["rule"], {}).update(
+                cases=int(row["cases"]), acted=int(row["acted"]), reversed=int(row["reversed"])
+            )
+        for row in items:
+            figures.setdefault(row["rule"], {}).update(
+                review_items=int(row["items"]),
+                decided=int(row["decided"]),
+                violations=int(row["violations"]),
+            )
+        return [RuleStats(rule=rule, **counts) for rule, counts in sorted(figures.items())]
+
+
 class SqliteModerationStore:
     """Every moderation repository on one SQLite database.
 
@@ -662,6 +754,7 @@ class SqliteModerationStore:
         self._schedule = SqliteSchedule(db)
         self._shadows = SqliteShadows(db)
         self._examples = SqliteExamples(db)
+        self._stats = SqliteRuleStats(db)
 
     @property
     def cases(self) -> SqliteCases:
@@ -692,3 +785,8 @@ class SqliteModerationStore:
     def examples(self) -> SqliteExamples:
         """Return the labelled examples."""
         return self._examples
+
+    @property
+    def stats(self) -> SqliteRuleStats:
+        """Return the per-rule figures."""
+        return self._stats

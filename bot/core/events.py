@@ -121,6 +121,8 @@ class ComponentClicked(Event):
         channel: Where the component's message is.
         message: The message carrying the component, if known.
         interaction: The platform's handle for answering.
+        reason: What the member typed in a form the click opened (a modal asking why),
+            if the platform asked; empty otherwise, and cogs fall back to a default.
     """
 
     author: Member
@@ -129,6 +131,7 @@ class ComponentClicked(Event):
     channel: Ref
     message: Ref | None = None
     interaction: Ref
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

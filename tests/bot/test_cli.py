@@ -68,6 +68,9 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert result.exit_code == 0, result.output
     assert "Steward demo" in result.output
     assert "crypto_king99" in result.output
+    # The weekly prompt goes up with a thread, and its engagement is counted.
+    assert "opened thread t1" in result.output
+    assert "1 runs, 2 replies from 2 people" in result.output
     assert "Summary" in result.output
 
 

@@ -191,7 +191,8 @@ async def test_no_answer_in_time_sends_the_message_to_review_judged_by_the_rules
         )
         await asyncio.wait_for(run.session.app.bus.join(), SOON)
         why = "the classifier did not answer within 0.05s; judged by the rules alone"
-        assert run.staff_posts() == [f"Review needed: alice in #general - {why}"]
+        (card,) = run.staff_posts()
+        assert card.splitlines()[0] == f"Review needed: alice in #general - {why}"
         (item,) = await run.cog.store.reviews.open_items(ACME)
         assert (item.rule, item.reason, item.message) == ("abuse-model", why, Ref("local", "m1"))
         assert run.deleted() == []

@@ -53,7 +53,13 @@ class Moderated:
 
 @asynccontextmanager
 async def moderated(
-    registry: CogRegistry, database: Path, policy: Path | None = None
+    registry: CogRegistry,
+    database: Path,
+    policy: Path | None = None,
+    *,
+    workers: int = 1,
+    kind: type[Moderated] = Moderated,
+    **guidelines: Any,
 ) -> AsyncIterator[Moderated]:
     classifier = TableClassifier(
         {
@@ -63,7 +69,9 @@ async def moderated(
     )
     config: dict[str, Any] = {"cogs": {"welcome": {"enabled": False}}}
     if policy is not None:
-        config["cogs"]["guidelines"] = {"policy": str(policy)}
+        guidelines["policy"] = str(policy)
+    if guidelines:
+        config["cogs"]["guidelines"] = guidelines
     line = CommunityLine.model_validate(community(config=config))
     session = await LocalSession.open(
         line,
@@ -71,10 +79,11 @@ async def moderated(
         registry,
         start=START,
         database=database,
+        workers=workers,
         classifier=classifier,
     )
     try:
-        yield Moderated(session, database)
+        yield kind(session, database)
     finally:
         await session.close()
 

@@ -267,9 +267,8 @@ async def test_a_confirmed_message_is_removed_as_one_more_action_of_its_case(rig
     removed = await enforcer.remove_confirmed(case, member(rig, "mod1"))
     assert "m1" not in rig.place.messages
     assert [(a.position, a.kind, a.status) for a in removed.actions] == [
-        (0, "post_message", ActionStatus.APPLIED),
-        (1, "delete_message", ActionStatus.APPLIED),
-    ]
+        (0, "delete_message", ActionStatus.APPLIED),
+    ], "the review card is the alert, not an action of the case"
     delete, notice = (a.action for a in rig.platform.applied)
     assert isinstance(delete, DeleteMessage)
     assert (delete.actor, delete.case) == ("local:mod1", case.label)
@@ -295,7 +294,7 @@ async def test_a_confirmed_message_the_platform_cannot_remove_goes_to_moderators
     assert removed.actions[-1].status is ActionStatus.HANDED_OFF
     handed = [i for i in await rig.store.reviews.open_items(COMMUNITY.ref) if i.source != "rule"]
     assert [(i.source, i.evidence["action_position"]) for i in handed] == [
-        ("unsupported_action", 1)
+        ("unsupported_action", 0)
     ]
 
 

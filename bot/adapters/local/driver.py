@@ -228,8 +228,8 @@ class LocalDriver:
             )
         )
 
-    async def click(self, author: str, target: str, choice: str) -> None:
-        """Click a button the bot posted.
+    async def click(self, author: str, target: str, choice: str, *, reason: str = "") -> None:
+        """Click a button the bot posted; ``reason`` is what a form the click opened asked.
 
         Raises:
             PostRefused: If no posted message carries that button.
@@ -253,6 +253,7 @@ class LocalDriver:
                 channel=channel,
                 message=ref(message_id),
                 interaction=ref(interaction),
+                reason=reason,
             )
         )
 

@@ -141,6 +141,7 @@ class ClickLine(_Event):
     author: str
     target: str
     choice: str
+    reason: str = ""
 
 
 class DmLine(_Event):

@@ -1,0 +1,90 @@
+"""The weekly highlight of helpful members: who drew thanks and reactions from others.
+
+A reply that thanks someone (in any of the configured words) credits the member it
+answers or mentions; a reaction credits the author of the message. Members never credit
+themselves, bots are never credited, and members with an active infraction are left out
+of the highlight whatever their credits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from functools import lru_cache
+
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.core.templates import pick_language, render
+from cogs._discussion_store import Credit
+
+_THANKS = (
+    "thanks", "thank you", "thank u", "thx", "ty", "cheers", "merci", "bedankt", "dank je",
+    "dankjewel", "dank u", "tak", "mange tak", "dzięki", "dziękuję", "danke", "gracias",
+    "grazie", "obrigado", "obrigada", "ありがとう", "感謝",
+)  # fmt: skip
+
+_MESSAGES = {
+    "en": "This week's most helpful members, thanked by the community: {members}. Thank you!",
+    "fr": "Les membres les plus serviables de la semaine, remerciés par la communauté : {members}. Merci !",
+    "nl": "De behulpzaamste leden van deze week, bedankt door de community: {members}. Dank jullie!",
+    "da": "Ugens mest hjælpsomme medlemmer, takket af fællesskabet: {members}. Tak!",
+    "pl": "Najbardziej pomocni członkowie tygodnia, docenieni przez społeczność: {members}. Dziękujemy!",
+    "ja": "今週、みんなから感謝された頼れるメンバー：{members}。ありがとうございます！",
+}
+
+
+class RecognitionSettings(BaseModel):
+    """When and how to thank helpful members.
+
+    Attributes:
+        cron: When the highlight goes up, in the community's local time.
+        channel: The channel id it goes to.
+        top: How many members it names at most.
+        min_credits: The fewest thanks and reactions that earn a mention.
+        window: How far back credits count.
+        include_staff: Whether moderators and admins may be named.
+        thanks_words: Words that make a reply a thank-you (matched as whole words).
+        messages: The highlight by language; ``{members}`` lists who and what they drew.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cron: str = "0 16 * * fri"
+    channel: str = "general"
+    top: int = Field(3, ge=1, le=20)
+    min_credits: int = Field(2, ge=1)
+    window: timedelta = timedelta(days=7)
+    include_staff: bool = True
+    thanks_words: tuple[str, ...] = _THANKS
+    messages: dict[str, str] = Field(default_factory=lambda: dict(_MESSAGES))
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+
+@lru_cache(maxsize=32)
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    ordered = sorted({w.lower() for w in words}, key=len, reverse=True)
+    # Whole words in alphabetic scripts; Japanese and Chinese have no spaces to bound one.
+    parts = [re.escape(w) if _cjk(w) else rf"(?<!\w){re.escape(w)}(?!\w)" for w in ordered]
+    return re.compile("|".join(parts))
+
+
+def _cjk(word: str) -> bool:
+    return any("\u3040" <= c <= "\u9fff" for c in word)
+
+
+def thanks_in(text: str, settings: RecognitionSettings) -> bool:
+    """Return whether a message says thank you."""
+    return _pattern(settings.thanks_words).search(text.lower()) is not None
+
+
+def highlight(credits: list[Credit], settings: RecognitionSettings, language: str) -> str:
+    """Return the highlight text naming the members and what they drew."""
+    named = ", ".join(f"**{c.name}** ({c.thanks} thanks, {c.reactions} reactions)" for c in credits)
+    return render(pick_language(settings.messages, language, "en"), {"members": named})

@@ -1,0 +1,271 @@
+"""Review cards: moderators claim, decide and escalate review items with buttons.
+
+Each review item's card (posted by the queue) carries buttons whose clicks arrive as
+``ComponentClicked`` on every platform. Only staff may act. A decision goes through the
+same race-safe path as ``/review decide`` (one decision, one labelled example), then
+through enforcement, and the card is edited to show the outcome with no buttons left.
+
+Timeout and ban need a reason: a click may carry one (``ComponentClicked.reason``, from a
+platform's form); without it, the rule's reason is used.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.actions import Action, Ban, DeleteMessage, PostMessage, ReplyEphemeral, Timeout
+from bot.core.cog import listener
+from bot.core.commands import CommandError
+from bot.core.durations import format_duration
+from bot.core.events import ComponentClicked
+from bot.core.models import Member
+from cogs._review_commands import ReviewCommands, already_decided
+from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
+from moderation.hierarchy import refusal
+from moderation.review_cards import CardChoice, item_id_of, offered
+
+ESCALATION_STEP = 5
+"""How much an escalation raises an item's priority: above any severity's rank."""
+
+_NOTICE = {
+    CardChoice.WARN: "warned",
+    CardChoice.TIMEOUT: "timed_out",
+    CardChoice.BAN: "banned",
+}
+
+
+class ReviewCards(ReviewCommands):
+    """Act on clicks on review cards."""
+
+    @listener(ComponentClicked)
+    async def on_card_click(self, event: ComponentClicked) -> None:
+        """Claim, decide or escalate the review item a card's button names."""
+        item_id = item_id_of(event.target)
+        if item_id is None:
+            return  # another cog's button
+        found = await self.store.reviews.get(item_id)
+        if found is None or found.community != self.ctx.community.ref:
+            await self._answer(event, f"There is no review item {item_id}.")
+            return
+        if not self.ctx.community.is_staff(event.author):
+            await self._answer(event, "Only moderators can act on review cards.")
+            return
+        choice = next((c for c in CardChoice if c.value == event.choice), None)
+        # Claim stays answerable once taken, to say who took it.
+        if choice is None or (
+            choice not in offered(found) and not (choice is CardChoice.CLAIM and found.claimed_by)
+        ):
+            await self._answer(event, f"This card has no button {event.choice!r}.")
+            return
+        try:
+            await self._answer(event, await self._act(event, found, choice))
+        except CommandError as error:
+            await self._answer(event, _sentence(str(error)))
+
+    async def _act(self, event: ComponentClicked, item: ReviewItem, choice: CardChoice) -> str:
+        moderator = event.author
+        if choice is CardChoice.CLAIM:
+            return await self._claim(item, moderator)
+        if choice is CardChoice.ESCALATE:
+            return await self._escalate(item, moderator)
+        if choice is CardChoice.DISMISS:
+            return await self._dismiss(item, moderator)
+        return await self._sanction_from_card(item, moderator, choice, event.reason)
+
+    async def _claim(self, item: ReviewItem, moderator: Member) -> str:
+        if not item.waiting:
+            raise CommandError(already_decided(item))
+        try:
+            claimed = await self.store.reviews.claim(
+                item.id, str(moderator.ref), self.ctx.clock.now()
+            )
+        except ValueError as error:
+            raise CommandError(await self._claimed_words(item.id, str(error))) from error
+        await self.queue.update_card(claimed, f"Claimed by {moderator.shown_name}.")
+        return f"You are on review item {item.id}."
+
+    async def _claimed_words(self, item_id: int, fallback: str) -> str:
+        latest = await self.store.reviews.get(item_id)
+        if latest is None or latest.claimed_by is None or not latest.waiting:
+            return already_decided(latest) if latest is not None else fallback
+        who = await self._name_of(latest.claimed_by)
+        return f"review item {item_id} is claimed by {who} already"
+
+    async def _escalate(self, item: ReviewItem, moderator: Member) -> str:
+        if not item.waiting:
+            raise CommandError(already_decided(item))
+        priority = item.priority + ESCALATION_STEP
+        await self.store.reviews.set_priority(item.id, priority)
+        if item.case_id is not None:
+            await self.store.cases.add_note(
+                item.case_id, moderator.name, "review escalated", self.ctx.clock.now()
+            )
+        latest = await self.store.reviews.get(item.id) or item
+        await self.queue.update_card(
+            latest, f"Escalated by {moderator.shown_name}: priority {priority}."
+        )
+        role = self.settings.escalation_role
+        if role and self.settings.staff_channel:
+            await self.ctx.gateway.apply(
+                PostMessage(
+                    community=self.ctx.community.ref,
+                    channel=self.channel(self.settings.staff_channel),
+                    content=(
+                        f"{role} review item {item.id} needs you, escalated by "
+                        f"{moderator.shown_name}: {item.reason}"
+                    ),
+                    reason="review escalated",
+                    rule=item.rule,
+                )
+            )
+        pinged = f" and pinged {role}" if role else ""
+        return f"Escalated review item {item.id} to priority {priority}{pinged}."
+
+    async def _dismiss(self, item: ReviewItem, moderator: Member) -> str:
+        note = "dismissed from the review card: not a violation"
+        decided, case, _ = await self.decide_item(item, ReviewOutcome.OK, moderator, note)
+        done = await self.settle(moderator, case, ReviewOutcome.OK, note) if case else ""
+        await self._show_outcome(decided, moderator, "not a violation, no sanction", case)
+        return " ".join(p for p in (f"Review item {item.id}: not a violation.", done) if p)
+
+    async def _sanction_from_card(
+        self, item: ReviewItem, moderator: Member, choice: CardChoice, reason: str
+    ) -> str:
+        """Decide a violation and sanction as the button says, with the moderator as actor."""
+        target = await self._target_of(item, moderator)
+        if target is None and not (choice is CardChoice.REMOVE and item.case_id is not None):
+            raise CommandError(f"review item {item.id} names no member to act on")
+        why = reason.strip() or _default_reason(item)
+        note = f"{choice.value} from the review card: {why}"
+        decided, case, _ = await self.decide_item(item, ReviewOutcome.VIOLATION, moderator, note)
+        if choice is CardChoice.REMOVE and case is not None:
+            done = await self.settle(moderator, case, ReviewOutcome.VIOLATION, note)
+            words = "removed the message"
+        else:
+            assert target is not None  # checked above: only a case's removal needs none
+            if case is not None:
+                await self._confirm(case, moderator, note)
+            sanctioned = await self._card_sanction(
+                item, case=case, moderator=moderator, target=target, choice=choice, reason=why
+            )
+            done = f"Case {sanctioned.label} opened."
+            if case is not None:
+                await self.store.cases.add_note(
+                    case.id,
+                    moderator.name,
+                    f"sanctioned in case {sanctioned.label}",
+                    self.ctx.clock.now(),
+                )
+            words = _words(choice, self.settings.card_timeout_minutes)
+        await self._show_outcome(decided, moderator, words, case)
+        return f"Review item {item.id}: {words}. {done}"
+
+    async def _confirm(self, case: Case, moderator: Member, note: str) -> None:
+        """Record on the rule's case that a moderator found a violation."""
+        await self.store.cases.add_note(
+            case.id, moderator.name, f"review violation: {note}", self.ctx.clock.now()
+        )
+        if case.status is CaseStatus.REVIEW:
+            await self.store.cases.set_status(case.id, CaseStatus.ACTIVE)
+
+    async def _card_sanction(
+        self,
+        item: ReviewItem,
+        *,
+        case: Case | None,
+        moderator: Member,
+        target: Member,
+        choice: CardChoice,
+        reason: str,
+    ) -> Case:
+        """Open the moderator's case: the message removed (if still there) and the sanction."""
+        community = self.ctx.community.ref
+        actions: list[Action] = []
+        parts: list[str] = []
+        gone = case is not None and any(a.kind == "delete_message" for a in case.actions)
+        if item.message is not None and item.channel is not None and not gone:
+            actions.append(
+                DeleteMessage(community=community, channel=item.channel, message=item.message)
+            )
+            parts.append("deleted")
+        points = 0
+        if choice is CardChoice.TIMEOUT:
+            minutes = self.settings.card_timeout_minutes
+            actions.append(
+                Timeout(community=community, member=target.ref, duration=timedelta(minutes=minutes))
+            )
+            points = self.settings.warn_points
+        elif choice is CardChoice.BAN:
+            actions.append(Ban(community=community, member=target.ref, delete_message_seconds=3600))
+        elif choice is CardChoice.WARN:
+            points = self.settings.warn_points
+        if choice in _NOTICE:
+            parts.append(_NOTICE[choice])
+        sanctioned = await self.enforcer.sanction_by(
+            moderator=moderator,
+            target=target,
+            actions=actions,
+            reason=reason,
+            points=points,
+            notice_parts=parts,
+            channel=item.channel,
+        )
+        await self.arm_timer()
+        return sanctioned
+
+    async def _target_of(self, item: ReviewItem, moderator: Member) -> Member | None:
+        """Return the member an item is about, if the moderator may act on them.
+
+        Raises:
+            CommandError: If the moderator may not (a fellow moderator, a higher role).
+        """
+        if item.member is None:
+            return None
+        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, item.member)
+        target = found or Member(ref=item.member, name=item.member.id)
+        why = refusal(moderator, target, self.ctx.community)
+        if why is not None:
+            raise CommandError(why)
+        return target
+
+    async def _show_outcome(
+        self, item: ReviewItem, moderator: Member, words: str, case: Case | None
+    ) -> None:
+        where = f" (case {case.label})" if case is not None else ""
+        await self.queue.update_card(item, f"Decided by {moderator.shown_name}: {words}{where}.")
+
+    async def _name_of(self, ref_text: str) -> str:
+        """Return a member's shown name from their ref as stored, or their id."""
+        ident = ref_text.split(":", 1)[-1]
+        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
+        return found.shown_name if found is not None else ident
+
+    async def _answer(self, event: ComponentClicked, text: str) -> None:
+        await self.ctx.gateway.apply(
+            ReplyEphemeral(
+                community=self.ctx.community.ref,
+                interaction=event.interaction,
+                channel=event.channel,
+                member=event.author.ref,
+                content=text,
+            )
+        )
+
+
+def _default_reason(item: ReviewItem) -> str:
+    """Return the reason a sanction gets when the moderator gave none: the rule's."""
+    return f"{item.rule}: {item.reason}" if item.rule else item.reason
+
+
+def _words(choice: CardChoice, timeout_minutes: float) -> str:
+    if choice is CardChoice.TIMEOUT:
+        return f"timed out for {format_duration(timedelta(minutes=timeout_minutes))}"
+    return {
+        CardChoice.REMOVE: "removed the message",
+        CardChoice.WARN: "warned",
+        CardChoice.BAN: "banned",
+    }[choice]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

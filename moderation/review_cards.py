@@ -1,0 +1,183 @@
+"""Review cards: a review item as a message with buttons in the staff channel.
+
+A card shows what a moderator needs to decide (the message, its context, the member's
+record, the scores and the rule) and offers the decisions as buttons. Each button's
+target names the item (``review:42``) and its choice names the decision (``remove``), so
+a click on any platform arrives as the same ``ComponentClicked``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.core.actions import Button, ButtonStyle
+from moderation.cases import ReviewItem
+
+TARGET_PREFIX = "review:"
+
+
+class CardChoice(enum.StrEnum):
+    """What a button on a review card does."""
+
+    CLAIM = "claim"
+    REMOVE = "remove"
+    WARN = "warn"
+    TIMEOUT = "timeout"
+    BAN = "ban"
+    DISMISS = "dismiss"
+    ESCALATE = "escalate"
+
+
+CARE_CHOICES = (CardChoice.CLAIM, CardChoice.DISMISS, CardChoice.ESCALATE)
+"""Choices on the card of someone who may be at risk: nobody is punished for that."""
+
+_LABELS = {
+    CardChoice.CLAIM: ("Claim", ButtonStyle.PRIMARY),
+    CardChoice.REMOVE: ("Remove", ButtonStyle.DANGER),
+    CardChoice.WARN: ("Warn", ButtonStyle.DANGER),
+    CardChoice.TIMEOUT: ("Timeout", ButtonStyle.DANGER),
+    CardChoice.BAN: ("Ban", ButtonStyle.DANGER),
+    CardChoice.DISMISS: ("Dismiss (not a violation)", ButtonStyle.SUCCESS),
+    CardChoice.ESCALATE: ("Escalate", ButtonStyle.SECONDARY),
+}
+_QUOTE_LIMIT = 300
+CARD_LIMIT = 1900
+"""The most characters a card's text has: within Discord's 2,000 per message."""
+
+
+def card_target(item_id: int) -> str:
+    """Return the target every button of an item's card carries (``review:42``)."""
+    return f"{TARGET_PREFIX}{item_id}"
+
+
+def item_id_of(target: str) -> int | None:
+    """Return the item a button target names, or ``None`` if it names no review item."""
+    if not target.startswith(TARGET_PREFIX):
+        return None
+    rest = target.removeprefix(TARGET_PREFIX)
+    return int(rest) if rest.isdigit() else None
+
+
+def offered(item: ReviewItem) -> tuple[CardChoice, ...]:
+    """Return the choices an item's card offers, in order.
+
+    Remove needs a message; warn, timeout and ban need a member; claim disappears once
+    someone is on it. A card made for someone at risk offers no sanction.
+    """
+    stored = item.evidence.get("choices")
+    choices = (
+        tuple(CardChoice(c) for c in stored if c in CardChoice.__members__.values())
+        if isinstance(stored, list)
+        else tuple(CardChoice)
+    )
+    kept: list[CardChoice] = []
+    for choice in choices:
+        if choice is CardChoice.CLAIM and item.claimed_by:
+            continue
+        if choice is CardChoice.REMOVE and item.message is None:
+            continue
+        if choice in {CardChoice.WARN, CardChoice.TIMEOUT, CardChoice.BAN} and item.member is None:
+            continue
+        kept.append(choice)
+    return tuple(kept)
+
+
+def card_buttons(item: ReviewItem) -> tuple[Button, ...]:
+    """Return the buttons of a waiting item's card; a decided item's card has none."""
+    if not item.waiting:
+        return ()
+    target = card_target(item.id)
+    return tuple(
+        Button(target=target, choice=c.value, label=_LABELS[c][0], style=_LABELS[c][1])
+        for c in offered(item)
+    )
+
+
+def card_text(item: ReviewItem, status: str) -> str:
+    """Return a card's text: headline, message in context, member, scores, rule, status.
+
+    The text stays within :data:`CARD_LIMIT`: context furthest from the message goes
+    first, then the headline is shortened.
+    """
+    evidence = item.evidence
+    headline = _short(str(evidence.get("headline") or f"Review needed: {item.reason}"))
+    facts = [f"item {item.id}", f"priority {item.priority}"]
+    if item.rule:
+        facts.append(f"rule {item.rule}")
+    if evidence.get("case"):
+        facts.append(f"case {evidence['case']}")
+    before, message, after = _conversation(evidence)
+    tail: list[str] = []
+    member = evidence.get("member")
+    if isinstance(member, Mapping):
+        tail.append(_member_line(member))
+    scores = _scores(evidence)
+    if scores:
+        tail.append(f"Scores: {scores}")
+    tail.append(_short(status))
+
+    def joined() -> str:
+        return "\n".join([headline, " · ".join(facts), *before, *message, *after, *tail])
+
+    while len(joined()) > CARD_LIMIT and (before or after):
+        if len(before) >= len(after):
+            before.pop(0)
+        else:
+            after.pop()
+    return joined()[:CARD_LIMIT]
+
+
+def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """Return the lines before the message, the message's own line, and the lines after."""
+    context = evidence.get("context")
+    records = [c for c in context if isinstance(c, Mapping)] if isinstance(context, list) else []
+    before = [_quoted("  ", c) for c in records if c.get("side") == "before"]
+    after = [_quoted("  ", c) for c in records if c.get("side") == "after"]
+    original = evidence.get("original")
+    message: list[str] = []
+    if isinstance(original, str) and original:
+        who = evidence.get("author") or "member"
+        message.append(f"> {who}: {_short(original)}")
+    return before, message, after
+
+
+def _quoted(indent: str, record: Mapping[str, Any]) -> str:
+    return f"{indent}{record.get('author', '?')}: {_short(str(record.get('text', '')))}"
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _QUOTE_LIMIT else flat[: _QUOTE_LIMIT - 1] + "…"
+
+
+def _member_line(member: Mapping[str, Any]) -> str:
+    parts = [
+        f"{member.get('name', 'member')}: {member.get('cases', 0)} earlier case(s)",
+        f"{member.get('active_points', 0)} active point(s)",
+    ]
+    for key, words in (("member_days", "member for"), ("account_days", "account")):
+        days = member.get(key)
+        if isinstance(days, int | float):
+            parts.append(f"{words} {_age(days)}")
+    return "Member " + ", ".join(parts)
+
+
+def _age(days: float) -> str:
+    if days < 1:
+        return f"{round(days * 24)}h"
+    return f"{round(days)}d"
+
+
+def _scores(evidence: Mapping[str, Any]) -> str:
+    details = evidence.get("details")
+    found = details.get("scores") if isinstance(details, Mapping) else None
+    if not isinstance(found, Mapping):
+        return ""
+    ranked: Sequence[tuple[str, Any]] = sorted(
+        found.items(), key=lambda kv: -float(kv[1]) if isinstance(kv[1], int | float) else 0.0
+    )
+    return ", ".join(
+        f"{label} {value:.2f}" for label, value in ranked if isinstance(value, int | float)
+    )

@@ -1,0 +1,87 @@
+"""Per-rule figures: how often a rule fires, and how often moderators agree with it.
+
+Every decision on a review item is a vote on the rule that raised it: a violation agrees,
+``ok`` disagrees. Precision is the share of decisions that agreed; the reversal rate is the
+share of the rule's cases that moderators undid (found ok on review, or overturned on
+appeal). A rule with low precision is one to tune or to move to shadow mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleStats:
+    """What one rule did and how moderators judged it.
+
+    Attributes:
+        rule: The rule's id.
+        cases: Cases it opened, shadow cases included.
+        acted: Cases it opened that were not shadow cases: actions taken or asked for.
+        review_items: Review items it raised.
+        decided: Those items moderators decided.
+        violations: Decided items found a violation.
+        reversed: Acted cases undone: found ok on review or overturned on appeal.
+    """
+
+    rule: str
+    cases: int = 0
+    acted: int = 0
+    review_items: int = 0
+    decided: int = 0
+    violations: int = 0
+    reversed: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        """Return violations over decided items, or ``None`` before any decision."""
+        return self.violations / self.decided if self.decided else None
+
+    @property
+    def reversal_rate(self) -> float | None:
+        """Return reversed cases over acted cases, or ``None`` when it never acted."""
+        return self.reversed / self.acted if self.acted else None
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the figures as JSON-compatible data, derived rates included."""
+        return {
+            "rule": self.rule,
+            "cases": self.cases,
+            "acted": self.acted,
+            "review_items": self.review_items,
+            "decided": self.decided,
+            "violations": self.violations,
+            "precision": self.precision,
+            "reversed": self.reversed,
+            "reversal_rate": self.reversal_rate,
+        }
+
+
+def rule_table(rows: list[RuleStats]) -> str:
+    """Return per-rule figures as an aligned text table, rates as percentages."""
+    header = ("rule", "cases", "items", "decided", "precision", "acted", "reversal")
+    lines = [
+        (
+            r.rule,
+            str(r.cases),
+            str(r.review_items),
+            str(r.decided),
+            _percent(r.precision),
+            str(r.acted),
+            _percent(r.reversal_rate),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in [header, *lines]
+    )
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"

@@ -1,0 +1,340 @@
+"""The discussions cog on the local platform with a virtual clock and a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.adapters.local.scenario import CommunityLine, parse_event
+from bot.app import open_storage
+from bot.core.clock import VirtualClock
+from bot.core.refs import Ref
+from bot.registry import CogRegistry
+from bot.simulation import LocalSession, action_record, load_for_scenario
+from cogs._discussion_store import DiscussionStore, Post
+from tests.conftest import community
+
+SUNDAY = datetime(2026, 3, 1, tzinfo=UTC)
+ACME = Ref("local", "acme")
+WEEKLY = {"name": "weekly", "cron": "0 10 * * mon", "channel": "general"}
+
+LIBRARY = """
+[[prompts]]
+text = "What did you build this week?"
+topics = ["community"]
+
+[[prompts]]
+text = "Which feature surprised you?"
+topics = ["product"]
+
+[[prompts]]
+text = "Share a tip for newcomers."
+topics = ["community"]
+
+[[prompts]]
+text = "Which call topic next?"
+answers = ["Roadmap", "Tips"]
+"""
+
+
+class Bot:
+    """A running session and the actions it applied, as ``simulate`` records them."""
+
+    def __init__(self, session: LocalSession) -> None:
+        self.session = session
+
+    @property
+    def actions(self) -> list[dict[str, Any]]:
+        # Everything the platform applied, from the app's start on (catch-up included).
+        return [action_record(applied) for applied in self.session.platform.applied]
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [a for a in self.actions if a["action"] == kind]
+
+    async def advance(self, to: datetime) -> None:
+        await self.session.advance(to)
+
+    async def play(self, **line: Any) -> None:
+        line.setdefault("at", self.session.clock.now().isoformat())
+        import json  # noqa: PLC0415
+
+        await self.session.play(parse_event(json.dumps(line), 2))
+
+    async def command(self, author: str, name: str, **options: Any) -> str:
+        before = len(self.actions)
+        await self.play(
+            type="command", author=author, channel="general", name=name, options=options
+        )
+        answers = [a["content"] for a in self.actions[before:] if a["action"] == "reply_ephemeral"]
+        return "\n".join(answers)
+
+
+@asynccontextmanager
+async def running(
+    registry: CogRegistry,
+    database: Path,
+    *,
+    start: datetime = SUNDAY,
+    library: Path | None = None,
+    **settings: Any,
+) -> AsyncIterator[Bot]:
+    cog: dict[str, Any] = {"schedules": [WEEKLY], **settings}
+    if library is not None:
+        cog["library"] = str(library)
+    config = {
+        "timezone": "Europe/Amsterdam",
+        "cogs": {"welcome": {"enabled": False}, "discussions": cog},
+    }
+    line = CommunityLine.model_validate(community(config=config))
+    session = await LocalSession.open(
+        line, load_for_scenario(line, registry), registry, start=start, database=database
+    )
+    try:
+        yield Bot(session)
+    finally:
+        await session.close()
+
+
+def posted_times(bot: Bot) -> list[str]:
+    return [a["at"] for a in bot.of("post_message") if a["channel"] == "general"]
+
+
+async def stored_posts(database: Path) -> list[Post]:
+    """Open the file again, as a restart would, and read the slots' records."""
+    storage = await open_storage(database, VirtualClock(SUNDAY))
+    try:
+        return await DiscussionStore(storage.db).posts(ACME)
+    finally:
+        await storage.close()
+
+
+async def test_a_scripted_month_posts_every_monday_at_ten_local_across_the_clock_change(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with running(registry, tmp_path / "s.db") as bot:
+        await bot.advance(datetime(2026, 4, 7, tzinfo=UTC))
+    # Amsterdam moves from UTC+1 to UTC+2 on 29 March: 10:00 local is 09:00, then 08:00 UTC.
+    assert posted_times(bot) == [
+        "2026-03-02T09:00:00Z",
+        "2026-03-09T09:00:00Z",
+        "2026-03-16T09:00:00Z",
+        "2026-03-23T09:00:00Z",
+        "2026-03-30T08:00:00Z",
+        "2026-04-06T08:00:00Z",
+    ]
+    texts = [a["content"] for a in bot.of("post_message")]
+    assert len(set(texts)) == len(texts), "no prompt repeats before the library is used up"
+    threads = bot.of("open_thread")
+    assert len(threads) == 6
+    assert [t["message"] for t in threads] == [a["created"] for a in bot.of("post_message")]
+
+
+async def test_a_restart_and_a_second_process_never_post_a_slot_twice(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "s.db"
+    monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    async with running(registry, database) as first, running(registry, database) as second:
+        await first.advance(monday)
+        await second.advance(monday)
+    assert len(posted_times(first)) + len(posted_times(second)) == 1
+    async with running(registry, database, start=monday + timedelta(minutes=5)) as again:
+        await again.advance(monday + timedelta(hours=1))
+    assert posted_times(again) == []
+
+
+async def test_a_slot_missed_while_down_is_posted_late_once(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "s.db"
+    async with running(registry, database):
+        pass  # the schedule exists from Sunday on
+    late = datetime(2026, 3, 2, 11, tzinfo=UTC)  # 12:00 local, two hours after the slot
+    async with running(registry, database, start=late) as bot:
+        await bot.advance(late + timedelta(minutes=1))
+    async with running(registry, database, start=late + timedelta(hours=1)) as again:
+        await again.advance(late + timedelta(hours=2))
+    assert posted_times(bot) == ["2026-03-02T11:00:00Z"]
+    assert posted_times(again) == []
+    (post,) = await stored_posts(database)
+    assert post.status == "posted"
+    assert "late" in post.note
+
+
+async def test_a_missed_slot_is_skipped_when_the_schedule_says_so(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "s.db"
+    skipping = [{**WEEKLY, "missed": "skip"}]
+    async with running(registry, database, schedules=skipping):
+        pass
+    late = datetime(2026, 3, 2, 11, tzinfo=UTC)
+    async with running(registry, database, start=late, schedules=skipping) as bot:
+        await bot.advance(datetime(2026, 3, 9, 9, tzinfo=UTC))
+    assert posted_times(bot) == ["2026-03-09T09:00:00Z"]
+    statuses = sorted((p.slot_at.isoformat(), p.status) for p in await stored_posts(database))
+    assert statuses == [
+        ("2026-03-02T09:00:00+00:00", "skipped"),
+        ("2026-03-09T09:00:00+00:00", "posted"),
+    ]
+
+
+async def test_a_new_schedule_owes_nothing_for_the_time_before_it_existed(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    tuesday = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    async with running(registry, tmp_path / "s.db", start=tuesday) as bot:
+        await bot.advance(tuesday + timedelta(hours=1))
+    assert posted_times(bot) == []
+
+
+async def test_engagement_is_counted_and_rotation_prefers_prompts_that_engaged(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(LIBRARY, encoding="utf-8")
+    weekly = [{**WEEKLY, "topics": ["community"]}]
+    async with running(registry, tmp_path / "s.db", library=library, schedules=weekly) as bot:
+        await bot.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        (first,) = bot.of("open_thread")
+        thread = first["created"]
+        for n, author in enumerate(["alice", "bob", "alice"]):
+            await bot.play(
+                type="message",
+                id=f"r{n}",
+                channel="general",
+                thread=thread,
+                author=author,
+                content=f"reply {n}",
+                at=f"2026-03-02T09:{10 + n}:00Z",
+            )
+        await bot.play(type="reaction", message=first["message"], author="bob", emoji="🎉")
+        # Week two posts the other community prompt, which nobody answers.
+        await bot.advance(datetime(2026, 3, 16, 9, tzinfo=UTC))
+        stats = await bot.command("mod1", "prompt stats")
+    posts = [a["content"] for a in bot.of("post_message")]
+    assert posts == [
+        "What did you build this week?",
+        "Share a tip for newcomers.",
+        "What did you build this week?",
+    ], "once both ran, the one that engaged goes first"
+    best, flat = stats.splitlines()
+    assert "What did you build" in best
+    assert "3 replies from 2 people, 1 reactions, first reply after 10 min" in best
+    assert "0 replies" in flat
+
+
+async def test_prompts_that_keep_falling_flat_are_retired(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(LIBRARY, encoding="utf-8")
+    daily = [{"name": "daily", "cron": "0 10 * * *", "channel": "general", "topics": ["product"]}]
+    async with running(
+        registry,
+        tmp_path / "s.db",
+        library=library,
+        schedules=daily,
+        retire_after=2,
+        engagement_window="P1D",
+    ) as bot:
+        await bot.advance(datetime(2026, 3, 8, tzinfo=UTC))
+        listing = await bot.command("mod1", "prompt list", retired=True)
+    # Posted on the 1st and 2nd, judged flat twice by the 3rd's slot: retired, nothing left.
+    assert posted_times(bot) == ["2026-03-01T09:00:00Z", "2026-03-02T09:00:00Z"]
+    assert "Which feature surprised you? (retired: fell flat 2 times in a row" in listing
+
+
+async def test_a_poll_schedule_posts_a_native_poll(registry: CogRegistry, tmp_path: Path) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(LIBRARY, encoding="utf-8")
+    polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 48}]
+    async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
+        await bot.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    (poll,) = bot.of("post_poll")
+    assert poll["question"] == "Which call topic next?"
+    assert poll["answers"] == ["Roadmap", "Tips"]
+    assert poll["hours"] == 48
+    assert bot.of("open_thread") == []
+
+
+async def test_moderators_manage_the_library_and_see_the_calendar(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(LIBRARY, encoding="utf-8")
+    async with running(registry, tmp_path / "s.db", library=library) as bot:
+        refused = await bot.command("alice", "prompt add", text="Anything else?")
+        added = await bot.command(
+            "mod1", "prompt add", text="What's on your desk today?", topics="community, fun"
+        )
+        twice = await bot.command("mod1", "prompt add", text="What's on your desk today?")
+        edited = await bot.command("mod1", "prompt edit", prompt=5, text="What's on your desk?")
+        removed = await bot.command("mod1", "prompt remove", prompt=2)
+        listing = await bot.command("mod1", "prompt list")
+        preview = await bot.command("mod1", "prompt preview")
+        skipped = await bot.command("mod1", "prompt skip", schedule="weekly")
+        calendar = await bot.command("mod1", "calendar", weeks=3)
+        exported = await bot.command("mod1", "prompt export")
+        imported = await bot.command(
+            "mod1", "prompt import", library='[[prompts]]\ntext = "Best sunset photo?"\n'
+        )
+        broken = await bot.command("mod1", "prompt import", library="[[prompts]]\ntxt = 1\n")
+        await bot.advance(datetime(2026, 3, 9, 9, tzinfo=UTC))
+    assert "Only a moderator" in refused
+    assert added == "Added prompt #5."
+    assert "already in the library" in twice
+    assert "now reads: What's on your desk?" in edited
+    assert removed == "Prompt #2 is retired."
+    assert "Which feature surprised you?" not in listing
+    assert "#5 en [community, fun] What's on your desk?" in listing
+    assert preview == "weekly, Mon 02 Mar 2026 10:00 in #general: What did you build this week?"
+    assert skipped == "Skipped weekly on Mon 02 Mar 2026 10:00."
+    assert calendar.splitlines() == [
+        "Mon 02 Mar 2026 10:00  weekly #general: skipped",
+        "Mon 09 Mar 2026 10:00  weekly #general: What did you build this week?",
+        "Mon 16 Mar 2026 10:00  weekly #general: Share a tip for newcomers.",
+    ]
+    assert 'text = "What\'s on your desk?"' in exported or "What's on your desk?" in exported
+    assert imported == "Imported 1 prompts (0 were already in the library)."
+    assert "txt" in broken and "Not" not in imported
+    assert posted_times(bot) == ["2026-03-09T09:00:00Z"], "the skipped slot stays quiet"
+
+
+async def test_the_weekly_highlight_thanks_helpful_members_in_good_standing(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    recognition = {"cron": "0 16 * * fri", "channel": "general", "min_credits": 2}
+    async with running(registry, tmp_path / "s.db", schedules=[], recognition=recognition) as bot:
+
+        async def say(ident: str, author: str, text: str, reply_to: str | None = None) -> None:
+            await bot.play(
+                type="message",
+                id=ident,
+                channel="general",
+                author=author,
+                content=text,
+                reply_to=reply_to,
+            )
+
+        await bot.advance(datetime(2026, 3, 2, 10, tzinfo=UTC))
+        await say("m1", "alice", "How do I reset the lamp?")
+        await say("m2", "bob", "Hold the button for ten seconds.", reply_to="m1")
+        await say("m3", "alice", "Thanks, that worked!", reply_to="m2")
+        await bot.play(type="reaction", message="m2", author="mod1", emoji="👍")
+        await say("m4", "mod1", "Tip: the app has a night mode under Settings.")
+        await bot.play(type="reaction", message="m4", author="alice", emoji="🙏")
+        await bot.play(type="reaction", message="m4", author="owner", emoji="🙏")
+        await say("m5", "bob", "thx for the tip", reply_to="m4")
+        await say("m6", "alice", "thanks", reply_to="m3")  # thanking herself counts for nothing
+        # Bob, thanked twice, then breaks the rules: no highlight while that is on his record.
+        await say("m7", "bob", "claim now https://bit.ly/fr33-g1ft")
+        await bot.advance(datetime(2026, 3, 6, 16, tzinfo=UTC))
+    (highlight,) = [a for a in bot.of("post_message") if "most helpful" in a["content"]]
+    assert highlight["at"] == "2026-03-06T15:00:00Z", "Friday 16:00 in Amsterdam"
+    assert "**mod1** (1 thanks, 2 reactions)" in highlight["content"]
+    assert "bob" not in highlight["content"]
+    assert "alice" not in highlight["content"]

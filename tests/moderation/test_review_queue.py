@@ -1,0 +1,182 @@
+"""The review queue: evidence for a human, priority, cards, claims, and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.adapters.local.community import ref
+from bot.core.actions import EditMessage, PostMessage
+from bot.core.models import Message
+from moderation.cases import CardRef, NewReviewItem, ReviewOutcome, ReviewStatus
+from moderation.review_cards import CARD_LIMIT, card_target, item_id_of
+from moderation.review_queue import ReviewQueue
+from tests.moderation.conftest import COMMUNITY, Rig
+
+
+def queue(rig: Rig, staff_channel: str | None = "mod-log") -> ReviewQueue:
+    return ReviewQueue(
+        community=COMMUNITY,
+        gateway=rig.platform,
+        store=rig.store,
+        clock=rig.clock,
+        staff_channel=staff_channel,
+    )
+
+
+def chat(rig: Rig, lines: list[tuple[str, str, str]]) -> None:
+    """Post messages a minute apart: (id, author, text)."""
+    for ident, author, text in lines:
+        rig.clock.set(rig.clock.now() + timedelta(minutes=1))
+        rig.place.store(
+            Message(
+                ref=ref(ident),
+                channel=ref("general"),
+                author=rig.place.members[author].member,
+                content=text,
+                created_at=rig.clock.now(),
+            )
+        )
+
+
+def item_about(message: str, member: str = "alice", priority: int = 1) -> NewReviewItem:
+    return NewReviewItem(
+        community=COMMUNITY.ref,
+        source="rule",
+        reason="uncertain abuse score 0.78",
+        member=ref(member),
+        message=ref(message),
+        channel=ref("general"),
+        rule="abuse-model",
+        evidence={
+            "original": "you people are something else",
+            "details": {"scores": {"abuse": 0.78, "spam": 0.02}},
+        },
+        priority=priority,
+    )
+
+
+CONVERSATION = [
+    ("m1", "bob", "first"),
+    ("m2", "chloe", "second"),
+    ("m3", "bob", "third"),
+    ("m4", "chloe", "fourth"),
+    ("m5", "alice", "you people are something else"),
+    ("m6", "bob", "excuse me?"),
+    ("m7", "chloe", "calm down"),
+]
+
+
+async def test_an_item_carries_context_history_scores_and_rule(rig: Rig) -> None:
+    chat(rig, CONVERSATION)
+    item = await queue(rig).add(item_about("m5"), headline="Review needed: alice")
+    context = item.evidence["context"]
+    assert [(c["side"], c["id"]) for c in context] == [
+        ("before", "m2"),
+        ("before", "m3"),
+        ("before", "m4"),
+        ("after", "m6"),
+        ("after", "m7"),
+    ], "three before, and what came after so far"
+    assert item.evidence["member"] == {
+        "name": "alice",
+        "cases": 0,
+        "active_points": 0,
+        "member_days": 0.0,
+        "account_days": None,
+    }
+    assert item.evidence["reach"] == 3
+    assert item.rule == "abuse-model"
+    assert item.priority == 2, "a member who joined today raises the priority"
+    (posted,) = [a.action for a in rig.platform.applied]
+    assert isinstance(posted, PostMessage)
+    assert posted.channel == ref("mod-log")
+    assert posted.content.splitlines() == [
+        "Review needed: alice",
+        "item 1 · priority 2 · rule abuse-model",
+        "  chloe: second",
+        "  bob: third",
+        "  chloe: fourth",
+        "> alice: you people are something else",
+        "  bob: excuse me?",
+        "  chloe: calm down",
+        "Member alice: 0 earlier case(s), 0 active point(s), member for 0h",
+        "Scores: abuse 0.78, spam 0.02",
+        "Open: nobody is on it yet.",
+    ]
+    assert {b.target for b in posted.buttons} == {card_target(item.id)}
+    assert [b.choice for b in posted.buttons] == [
+        "claim",
+        "remove",
+        "warn",
+        "timeout",
+        "ban",
+        "dismiss",
+        "escalate",
+    ]
+    created = rig.platform.applied[0].result.ref
+    assert created is not None
+    assert item.card == CardRef(ref("mod-log"), created)
+
+
+async def test_a_message_out_of_reach_has_no_context_and_an_item_without_staff_no_card(
+    rig: Rig,
+) -> None:
+    item = await queue(rig, staff_channel=None).add(item_about("gone"), headline="Review")
+    assert item.evidence["context"] == []
+    assert item.card is None
+    assert rig.platform.applied == []
+
+
+async def test_items_claims_and_cards_survive_a_restart(rig: Rig) -> None:
+    chat(rig, CONVERSATION)
+    item = await queue(rig).add(item_about("m5"), headline="Review needed: alice")
+    claimed = await rig.store.reviews.claim(item.id, "local:mod1", rig.clock.now())
+    assert (claimed.status, claimed.claimed_by) == (ReviewStatus.CLAIMED, "local:mod1")
+    await rig.reopen()
+    (again,) = await rig.store.reviews.open_items(COMMUNITY.ref)
+    assert again == claimed
+    assert again.card == item.card
+    assert await rig.store.reviews.about_message(COMMUNITY.ref, ref("m5")) == [again]
+    assert await queue(rig).update_card(again, "Claimed by mod1.")
+    edit = rig.platform.applied[-1].action
+    assert isinstance(edit, EditMessage) and edit.content.endswith("Claimed by mod1.")
+    assert "claim" not in [b.choice for b in edit.buttons], "someone is on it already"
+
+
+async def test_a_claim_is_one_moderators_and_a_decided_item_cannot_be_claimed(rig: Rig) -> None:
+    item = await queue(rig).add(item_about("m5"), headline="Review")
+    now = rig.clock.now()
+    results = await asyncio.gather(
+        rig.store.reviews.claim(item.id, "local:mod1", now),
+        rig.store.reviews.claim(item.id, "local:mod2", now),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, ValueError) for r in results) == 1
+    await rig.store.reviews.claim(item.id, "local:mod1", now)  # harmless when it wins
+    await rig.store.reviews.decide(item.id, ReviewOutcome.OK, "local:mod1", "", now)
+    with pytest.raises(ValueError, match="decided"):
+        await rig.store.reviews.claim(item.id, "local:mod1", now)
+
+
+def test_button_targets_name_review_items_only() -> None:
+    assert item_id_of(card_target(42)) == 42
+    assert item_id_of("review:x") is None
+    assert item_id_of("poll:3") is None
+
+
+async def test_a_card_stays_within_a_message_limit_dropping_far_context_first(rig: Rig) -> None:
+    long = "word " * 100
+    chat(rig, [(f"m{n}", "bob", f"{n} {long}") for n in range(1, 5)])
+    chat(rig, [("m5", "alice", long), ("m6", "bob", f"6 {long}"), ("m7", "bob", f"7 {long}")])
+    item = await queue(rig).add(item_about("m5"), headline="Review needed: alice " + long * 3)
+    (posted,) = [a.action for a in rig.platform.applied]
+    assert isinstance(posted, PostMessage)
+    assert len(posted.content) <= CARD_LIMIT
+    shown = [line.split()[1] for line in posted.content.splitlines() if line.startswith("  ")]
+    assert "4" in shown and "6" in shown, "the nearest context stays"
+    assert "1" not in shown, "the furthest goes first"
+    assert posted.content.endswith("Open: nobody is on it yet.")
+    assert len(item.evidence["context"]) == 5, "the item keeps all of it"
