@@ -215,39 +215,42 @@ async def test_a_sanction_without_a_reason_asks_for_it_in_a_modal(
     assert [(c.actor, c.reason) for c in cases] == [(f"slack:{MONA}", "spamming links")]
 
 
-async def test_report_to_moderators_runs_the_report_command_on_the_message(
+async def test_a_report_becomes_a_card_whose_remove_button_deletes_the_message(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
-    invoked: list[CommandInvoked] = []
-
-    async def record(event: CommandInvoked) -> None:
-        invoked.append(event)
-
-    steward.app.bus.subscribe(CommandInvoked, record, name="test-commands")
     ws = standin.workspace
-    general = ws.conversations[GENERAL]
+    general, modlog = ws.conversations[GENERAL], ws.conversations[MODLOG]
     stored = payloads.member_posts(ws, ALICE, general, "dm me for cheap followers")
     shortcut = payloads.message_shortcut(ws, MILO, general, stored["ts"], "report_to_moderators")
     assert (await standin.send_interaction(shortcut)).status == 200
     opened = await standin.wait_for_call("views.open")
-    view = opened.args["view"]
     submission = payloads.view_submission(
         ws,
         MILO,
         "report_to_moderators",
         {"reason": "selling followers"},
-        private_metadata=view["private_metadata"],
+        private_metadata=opened.args["view"]["private_metadata"],
     )
     assert (await standin.send_interaction(submission)).status == 200
     await steward.settle()
-    (report,) = invoked
-    assert (report.name, report.channel, report.author.ref) == (
-        "report",
-        Ref("slack", GENERAL),
-        Ref("slack", MILO),
+    (item,) = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
+    assert (item.source, item.message) == ("report", Ref("slack", stored["ts"]))
+    card = await standin.wait_for_call(
+        "chat.postMessage", lambda c: c.args.get("channel") == MODLOG and bool(c.args.get("blocks"))
     )
-    assert report.options == {"message": stored["ts"], "reason": "selling followers"}
+    buttons = card.args["blocks"][-1]["elements"]
+    remove = next(b for b in buttons if b["value"] == "remove")
+    click = payloads.block_action(
+        ws, MONA, modlog, card.response["ts"], action_id=remove["action_id"], value="remove"
+    )
+    assert (await standin.send_interaction(click)).status == 200
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert (delete.token, delete.args["ts"]) == ("user", stored["ts"])
+    closed = await standin.wait_for_call("chat.update")
+    assert closed.args["ts"] == card.response["ts"]
+    assert not [b for b in closed.args["blocks"] if b["type"] == "actions"], "no buttons left"
 
 
 async def test_rate_limits_are_waited_out(standin: SlackStandin, start_steward: Start) -> None:
