@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from bot.core.actions import Button, DeleteMessage, PostMessage
-from bot.core.events import CommandInvoked, ComponentClicked
+from bot.core.events import ComponentClicked
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from moderation.store import store_for
