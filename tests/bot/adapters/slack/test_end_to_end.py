@@ -66,8 +66,17 @@ async def test_with_only_a_bot_token_the_message_goes_to_moderators(
     in_thread = [c for c in posts if c.args.get("thread_ts") == event["ts"]]
     assert in_thread, "a notice is posted in the message's thread"
     assert in_thread[0].args["channel"] == GENERAL
-    staff = [str(c.args["text"]) for c in posts if c.args.get("channel") == MODLOG]
-    assert any("Please act on case" in text for text in staff)
+    staff = [c for c in posts if c.args.get("channel") == MODLOG]
+    assert any("Please act on case" in str(c.args["text"]) for c in staff)
+    offered = {
+        button["value"]
+        for call in staff
+        for block in call.args.get("blocks") or []
+        if block["type"] == "actions"
+        for button in block["elements"]
+    }
+    assert offered, "the hand-off is a review card with buttons"
+    assert not offered & {"remove", "timeout", "ban"}, "no button Slack cannot honour"
     assert dm_texts(standin), "the author is told in a DM"
     reviews = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
     assert "unsupported_action" in [item.source for item in reviews]
