@@ -29,6 +29,7 @@ from bot.core.actions import (
     Kick,
     OpenThread,
     PostMessage,
+    PostPoll,
     ReplyEphemeral,
     SendDirectMessage,
 )
@@ -47,8 +48,11 @@ _BOT_TOKEN_CAN = frozenset(
         Capability.KICK,
         Capability.THREADS,
         Capability.BUTTONS,
+        Capability.POLLS,
     }
 )
+# Slack has no native polls: a poll is a numbered list that members answer by reacting.
+_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
 # Errors worth trying again: Slack's own trouble, not a refusal of what was asked.
 _RETRYABLE = {
     "ratelimited",
@@ -109,7 +113,7 @@ class SlackGateway:
                 f"Slack refused {action.kind}: {code}", retryable=code in _RETRYABLE
             )
 
-    async def _apply(self, action: Action) -> ActionResult:
+    async def _apply(self, action: Action) -> ActionResult:  # noqa: PLR0912 - one arm per action
         match action:
             case PostMessage():
                 answer = await self._bot.chat_postMessage(
@@ -156,6 +160,8 @@ class SlackGateway:
                     channel=opened["channel"]["id"], text=mrkdwn(action.content)
                 )
                 return ActionResult.done(ref(str(answer["ts"])))
+            case PostPoll():
+                return await self._poll(action)
             case Kick():
                 return await self._kick(action.member)
             case OpenThread():
@@ -169,6 +175,22 @@ class SlackGateway:
                 return ActionResult.done(ref(str(answer["ts"])))
         what = action.kind.replace("_", " ")
         return ActionResult.unsupported(action.kind, f"Slack cannot {what}")
+
+    async def _poll(self, poll: PostPoll) -> ActionResult:
+        answers = poll.answers[: len(_NUMBERS)]
+        lines = [f"**{poll.question}**"]
+        lines += [f":{_NUMBERS[n]}: {answer}" for n, answer in enumerate(answers)]
+        lines.append(f"_React with a number to answer; open for {poll.hours} h._")
+        source = "\n".join(lines)
+        answer = await self._bot.chat_postMessage(
+            channel=poll.channel.id,
+            text=mrkdwn(source),
+            thread_ts=poll.thread.id if poll.thread else None,
+        )
+        ts = str(answer["ts"])
+        for n in range(len(answers)):
+            await self._bot.reactions_add(channel=poll.channel.id, timestamp=ts, name=_NUMBERS[n])
+        return ActionResult.done(ref(ts))
 
     async def _delete(self, channel: Ref, message: Ref) -> None:
         client = self._admin or self._bot

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bot.core.actions import Button, DeleteMessage, PostMessage
+from bot.core.actions import Button, DeleteMessage, PostMessage, PostPoll
 from bot.core.events import ComponentClicked
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
@@ -299,3 +299,27 @@ async def test_socket_mode_redeliveries_act_once(
     await steward.settle()
     assert (steward.connection.handled, steward.connection.dropped) == (1, 1)
     assert len(standin.calls_to("chat.delete")) == 1
+
+
+async def test_a_poll_is_a_numbered_list_answered_by_reactions(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    result = await steward.connection.gateway.apply(
+        PostPoll(
+            community=Ref("slack", TEAM),
+            channel=Ref("slack", GENERAL),
+            question="Which colour next?",
+            answers=("warm", "cold"),
+            hours=24,
+        )
+    )
+    assert result.ok and result.ref is not None
+    posted = standin.workspace.conversations[GENERAL].messages[result.ref.id]
+    assert posted["text"].splitlines() == [
+        "*Which colour next?*",
+        ":one: warm",
+        ":two: cold",
+        "_React with a number to answer; open for 24 h._",
+    ]
+    assert [r["name"] for r in posted["reactions"]] == ["one", "two"]
