@@ -16,5 +16,6 @@ def test_the_manifest_names_the_command_shortcut_and_events() -> None:
     assert f"callback_id: {REPORT_CALLBACK}" in text
     for event in ("message.channels", "message.im", "member_joined_channel", "team_join"):
         assert f"- {event}" in text
-    for scope in ("chat:write", "usergroups:read", "users:read", "channels:manage", "commands"):
+    scopes = ("chat:write", "usergroups:read", "users:read", "channels:manage", "reactions:write")
+    for scope in (*scopes, "commands"):
         assert f"- {scope} " in text
