@@ -16,7 +16,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from bot.adapters.local.scenario import ScenarioError
-from bot.config import ConfigError, LoadedConfig, load_config
+from bot.config import ConfigError, LoadedConfig, SlackSection, load_config
 from bot.logs import configure_logging
 from bot.ml_cli import eval_command, train_command
 from bot.registry import CogRegistry, RegistryError
@@ -120,11 +120,28 @@ def check_config(config_path: Path | None) -> None:
     if "discord" in platforms:
         click.echo(f"discord token ({config.discord.token_env}): {_set(config.discord.token())}")
     if "slack" in platforms:
-        click.echo(
-            f"slack bot token ({config.slack.bot_token_env}): {_set(config.slack.bot_token())}"
-        )
-        secret = _set(config.slack.signing_secret())
-        click.echo(f"slack signing secret ({config.slack.signing_secret_env}): {secret}")
+        _slack_summary(config.slack)
+
+
+def _slack_summary(slack: SlackSection) -> None:
+    where = (
+        f"events on {slack.host}:{slack.port}{slack.path}"
+        if slack.mode == "events"
+        else "socket mode"
+    )
+    click.echo(f"slack: {where}, Web API {slack.api_base}, command {slack.command}")
+    click.echo(f"slack bot token ({slack.bot_token_env}): {_set(slack.bot_token())}")
+    needed = (
+        ("signing secret", slack.signing_secret_env, slack.signing_secret())
+        if slack.mode == "events"
+        else ("app token", slack.app_token_env, slack.app_token())
+    )
+    click.echo(f"slack {needed[0]} ({needed[1]}): {_set(needed[2])}")
+    admin = slack.user_token()
+    click.echo(
+        f"slack admin user token ({slack.user_token_env}): "
+        + ("set: deletes members' messages" if admin else "not set: deletions go to moderators")
+    )
 
 
 def _set(value: object | None) -> str:
@@ -483,3 +500,13 @@ main.add_command(eval_command)
 @main.group("standin")
 def standin_group() -> None:
     """Serve a local stand-in of a platform's API on 127.0.0.1, for demos and load tests."""
+
+
+@standin_group.command("slack")
+@click.option("--port", type=int, default=0, show_default=True, help="Port (0: any free port).")
+@click.option("--events-url", default="", help="Where to post signed events (the app's URL).")
+def standin_slack(port: int, events_url: str) -> None:
+    """Serve a stand-in Slack (Web API and Socket Mode) until interrupted."""
+    from bot.standins.slack.cli import serve_standin  # noqa: PLC0415 - aiohttp only when used
+
+    _run(serve_standin(port, events_url, click.echo))

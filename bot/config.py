@@ -136,16 +136,46 @@ class DiscordSection(_PlatformSection):
 
 
 class SlackSection(_PlatformSection):
-    """How to connect to Slack (the adapter arrives with the ``slack`` extra)."""
+    """How to connect to Slack (the adapter arrives with the ``slack`` extra).
 
+    ``mode`` picks how Slack reaches Steward: ``events`` (the Events API: Slack posts
+    signed requests to ``http://host:port/path``) or ``socket`` (Socket Mode: Steward
+    opens a websocket with the app-level token; no public URL needed).
+    """
+
+    api_base: str = "https://slack.com/api/"
+    mode: Literal["events", "socket"] = "events"
+    host: str = "127.0.0.1"
+    port: int = Field(3000, ge=0, le=65535)
+    path: str = Field("/slack/events", pattern=r"^/")
+    command: str = Field("/steward", pattern=r"^/[a-z0-9_-]+$")
+    groups_refresh: float = Field(300.0, gt=0)
     bot_token_env: str = "STEWARD_SLACK_BOT_TOKEN"  # noqa: S105 - a variable name
     bot_token_file: Path | None = None
+    user_token_env: str = "STEWARD_SLACK_USER_TOKEN"  # noqa: S105 - a variable name
+    user_token_file: Path | None = None
+    app_token_env: str = "STEWARD_SLACK_APP_TOKEN"  # noqa: S105 - a variable name
+    app_token_file: Path | None = None
     signing_secret_env: str = "STEWARD_SLACK_SIGNING_SECRET"  # noqa: S105 - a variable name
     signing_secret_file: Path | None = None
 
+    @field_validator("api_base")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack-sdk joins method names onto the base: without the slash it drops "/api".
+        return value if value.endswith("/") else value + "/"
+
     def bot_token(self) -> SecretStr | None:
-        """Return the bot token, or ``None`` when it is not set."""
+        """Return the bot token (``xoxb-``), or ``None`` when it is not set."""
         return _secret(self.bot_token_env, self.bot_token_file)
+
+    def user_token(self) -> SecretStr | None:
+        """Return the admin user token (``xoxp-``) that deletes members' messages, if set."""
+        return _secret(self.user_token_env, self.user_token_file)
+
+    def app_token(self) -> SecretStr | None:
+        """Return the app-level token (``xapp-``) Socket Mode needs, if set."""
+        return _secret(self.app_token_env, self.app_token_file)
 
     def signing_secret(self) -> SecretStr | None:
         """Return the signing secret, or ``None`` when it is not set."""

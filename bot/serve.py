@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import logging
 import os
 import signal
@@ -41,6 +42,17 @@ class Connection(Protocol):
 Connector = Callable[[LoadedConfig, Clock], Awaitable[Connection]]
 CONNECTORS: dict[str, Connector] = {}
 """Platform name to a coroutine that connects to it; adapters register themselves here."""
+
+
+async def _connect_slack(loaded: LoadedConfig, clock: Clock) -> Connection:
+    # Imported on use: Steward without the slack extra still runs everything else.
+    from bot.adapters.slack.connection import connect  # noqa: PLC0415
+
+    return await connect(loaded, clock)
+
+
+if importlib.util.find_spec("slack_bolt") is not None:
+    CONNECTORS["slack"] = _connect_slack
 
 
 def pid_file(database: Path) -> Path:

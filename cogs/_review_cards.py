@@ -53,7 +53,8 @@ class ReviewCards(ReviewCommands):
         choice = next((c for c in CardChoice if c.value == event.choice), None)
         # Claim stays answerable once taken, to say who took it.
         if choice is None or (
-            choice not in offered(found) and not (choice is CardChoice.CLAIM and found.claimed_by)
+            choice not in offered(found, self.ctx.gateway.capabilities)
+            and not (choice is CardChoice.CLAIM and found.claimed_by)
         ):
             await self.answer_click(event, f"This card has no button {event.choice!r}.")
             return

@@ -20,6 +20,7 @@ from bot.core.actions import (
     Ban,
     DeleteMessage,
     Kick,
+    OpenThread,
     PostMessage,
     SendDirectMessage,
     SetSlowmode,
@@ -304,9 +305,12 @@ class Enforcer:
                 if why:
                     handed_off[len(actions)] = why
                 actions.append(fitted)
+        done = [a for index, a in enumerate(actions) if index not in handed_off]
         parts = [
-            part for cls, part in _NOTICE_PART.items() if any(isinstance(a, cls) for a in actions)
+            part for cls, part in _NOTICE_PART.items() if any(isinstance(a, cls) for a in done)
         ]
+        if any(isinstance(actions[index], DeleteMessage) for index in handed_off):
+            parts.insert(0, "held")  # the member is told it awaits moderators, not that it is gone
         if any(p.kind is ActionKind.WARN for p in expanded):
             parts.append("warned")
         if any(p.kind is ActionKind.GATE for p in expanded):
@@ -476,7 +480,11 @@ class Enforcer:
         rule = self.policy.rule(case.rule) if self.policy and case.rule else None
         notice = (
             self._notice(
-                ["deleted"], case, member, rule.spec.guideline if rule else "", case.channel
+                ["held" if why else "deleted"],
+                case,
+                member,
+                rule.spec.guideline if rule else "",
+                case.channel,
             )
             if member is not None
             else None
@@ -547,6 +555,8 @@ class Enforcer:
         await self._hand_off(case, item.position, f"{action.kind} failed: {result.error}")
 
     async def _hand_off(self, case: Case, position: int, why: str) -> None:
+        if any(a.position == position and a.kind == "delete_message" for a in case.actions):
+            await self._flag_in_thread(case)
         now = self.clock.now()
         await self.store.cases.add_note(case.id, "bot", f"handed to moderators: {why}", now)
         # The card asks moderators to act; it is the alert, with the evidence and buttons.
@@ -564,6 +574,35 @@ class Enforcer:
                 priority=3,
             ),
             headline=f"Please act on case {case.label} ({case.member_name}): {why}",
+        )
+
+    async def _flag_in_thread(self, case: Case) -> None:
+        """Say under a message that stays up that moderators have it (it cannot be hidden)."""
+        if case.message is None or case.channel is None:
+            return
+        community = self.community.ref
+        thread = await self.gateway.apply(
+            OpenThread(
+                community=community,
+                channel=case.channel,
+                message=case.message,
+                name=f"case {case.label}",
+                reason="flagged message",
+                case=case.label,
+            )
+        )
+        if not thread.ok or thread.ref is None:
+            return
+        text = self.notices.render("held_public", None, {"case": case.label})
+        await self.gateway.apply(
+            PostMessage(
+                community=community,
+                channel=case.channel,
+                thread=thread.ref,
+                content=text,
+                reason="flagged message",
+                case=case.label,
+            )
         )
 
     async def _send_notice(self, case: Case, notice: SendDirectMessage) -> None:

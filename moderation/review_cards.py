@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.core.actions import Button, ButtonStyle
+from bot.core.capabilities import Capabilities, Capability
 from moderation.cases import ReviewItem
 
 TARGET_PREFIX = "review:"
@@ -60,11 +61,20 @@ def item_id_of(target: str) -> int | None:
     return int(rest) if rest.isdigit() else None
 
 
-def offered(item: ReviewItem) -> tuple[CardChoice, ...]:
+_NEEDS: Mapping[CardChoice, Capability] = {
+    CardChoice.REMOVE: Capability.DELETE_MEMBER_MESSAGES,
+    CardChoice.TIMEOUT: Capability.TIMEOUT,
+    CardChoice.BAN: Capability.BAN,
+}
+
+
+def offered(item: ReviewItem, capabilities: Capabilities | None = None) -> tuple[CardChoice, ...]:
     """Return the choices an item's card offers, in order.
 
     Remove needs a message; warn, timeout and ban need a member; claim disappears once
-    someone is on it. A card made for someone at risk offers no sanction.
+    someone is on it. A card made for someone at risk offers no sanction. Given the
+    platform's capabilities, a card offers no sanction the platform cannot apply (a Slack
+    bot token neither times out, bans, nor removes members' messages).
     """
     stored = item.evidence.get("choices")
     choices = (
@@ -80,18 +90,21 @@ def offered(item: ReviewItem) -> tuple[CardChoice, ...]:
             continue
         if choice in {CardChoice.WARN, CardChoice.TIMEOUT, CardChoice.BAN} and item.member is None:
             continue
+        needed = _NEEDS.get(choice)
+        if capabilities is not None and needed is not None and not capabilities.has(needed):
+            continue
         kept.append(choice)
     return tuple(kept)
 
 
-def card_buttons(item: ReviewItem) -> tuple[Button, ...]:
+def card_buttons(item: ReviewItem, capabilities: Capabilities | None = None) -> tuple[Button, ...]:
     """Return the buttons of a waiting item's card; a decided item's card has none."""
     if not item.waiting:
         return ()
     target = card_target(item.id)
     return tuple(
         Button(target=target, choice=c.value, label=_LABELS[c][0], style=_LABELS[c][1])
-        for c in offered(item)
+        for c in offered(item, capabilities)
     )
 
 

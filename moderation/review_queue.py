@@ -135,7 +135,7 @@ class ReviewQueue:
                 community=self.community.ref,
                 channel=Ref(self.community.ref.platform, self.staff_channel),
                 content=card_text(item, OPEN_STATUS),
-                buttons=card_buttons(item),
+                buttons=card_buttons(item, self.gateway.capabilities),
                 reason="review card",
                 rule=item.rule,
                 case=str(item.evidence.get("case") or "") or None,
@@ -163,7 +163,7 @@ class ReviewQueue:
                 channel=item.card.channel,
                 message=item.card.message,
                 content=card_text(item, status),
-                buttons=card_buttons(item),
+                buttons=card_buttons(item, self.gateway.capabilities),
                 reason="review card",
                 rule=item.rule,
             )

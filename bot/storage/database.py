@@ -173,6 +173,9 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        # Reads share one connection: one statement at a time, or a statement another task
+        # is still reading pins its older WAL snapshot for the next read too.
+        self._read_lock = asyncio.Lock()
         self._closed = False
 
     @classmethod
@@ -345,7 +348,9 @@ class Database:
         """Make a read outside transactions safe to run now."""
         self._check_open()
         if not self.in_memory:
-            yield
+            async with self._read_lock:
+                self._check_open()
+                yield
             return
         # The only connection is the writer's: wait for the running transaction so a read
         # never sees another task's uncommitted writes.

@@ -165,3 +165,22 @@ def test_check_config_names_the_classifier_without_loading_it(tmp_path: Path) ->
     assert "classifier: models/x (timeout 1.5s, then review; loaded when Steward starts)" in (
         result.stdout
     )
+
+
+def test_check_config_summarises_slack_without_printing_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        '[slack]\nmode = "socket"\n[communities.acme]\nplatform = "slack"\nid = "T1"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("STEWARD_SLACK_BOT_TOKEN", "xoxb-secret-value")
+    monkeypatch.delenv("STEWARD_SLACK_APP_TOKEN", raising=False)
+    monkeypatch.delenv("STEWARD_SLACK_USER_TOKEN", raising=False)
+    result = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "slack: socket mode" in result.output
+    assert "slack app token (STEWARD_SLACK_APP_TOKEN): MISSING" in result.output
+    assert "not set: deletions go to moderators" in result.output
+    assert "xoxb-secret-value" not in result.output

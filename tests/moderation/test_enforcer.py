@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.adapters.local.community import LocalCommunity, ref
 from bot.adapters.local.gateway import LocalPlatform
-from bot.core.actions import Action, ActionResult, DeleteMessage, Timeout
+from bot.core.actions import Action, ActionResult, DeleteMessage, PostMessage, Timeout
 from bot.core.capabilities import Capabilities, Capability
 from bot.core.models import Member, Message
 from bot.core.serialize import action_to_data
@@ -338,3 +338,23 @@ async def test_two_handlers_escalating_one_member_at_once_stay_consistent(rig: R
         "delete_message",
         "timeout",
     ]
+
+
+async def test_a_message_that_cannot_be_deleted_is_flagged_in_its_thread_and_its_author_told(
+    rig: Rig,
+) -> None:
+    platform, place, message = cannot_delete(rig, "fuck")
+    await rig.enforcer(platform).enforce(verdict(message, match()), place.members["alice"].member)
+    kinds = [a.action.kind for a in platform.applied]
+    assert "open_thread" in kinds
+    (flag,) = [
+        a.action
+        for a in platform.applied
+        if isinstance(a.action, PostMessage) and a.action.thread is not None
+    ]
+    assert flag.channel == ref("general")
+    assert "handed to the moderators (case #1)" in flag.content
+    (notice,) = [a.action for a in platform.applied if a.action.kind == "send_direct_message"]
+    text = getattr(notice, "content", "")
+    assert "was handed to the moderators" in text
+    assert "was removed" not in text, "the member is not told a message still up is gone"

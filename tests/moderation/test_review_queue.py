@@ -9,11 +9,12 @@ import pytest
 
 from bot.adapters.local.community import ref
 from bot.core.actions import EditMessage, PostMessage
+from bot.core.capabilities import Capability
 from bot.core.models import Message
 from moderation.cases import CardRef, NewReviewItem, ReviewOutcome, ReviewStatus
 from moderation.review_cards import CARD_LIMIT, card_target, item_id_of
 from moderation.review_queue import ReviewQueue
-from tests.moderation.conftest import COMMUNITY, Rig
+from tests.moderation.conftest import COMMUNITY, Rig, build_place, limited_platform
 
 
 def queue(rig: Rig, staff_channel: str | None = "mod-log") -> ReviewQueue:
@@ -180,3 +181,32 @@ async def test_a_card_stays_within_a_message_limit_dropping_far_context_first(ri
     assert "1" not in shown, "the furthest goes first"
     assert posted.content.endswith("Open: nobody is on it yet.")
     assert len(item.evidence["context"]) == 5, "the item keeps all of it"
+
+
+async def test_a_card_offers_no_sanction_the_platform_cannot_apply(rig: Rig) -> None:
+    missing = {
+        Capability.TIMEOUT.value,
+        Capability.BAN.value,
+        Capability.DELETE_MEMBER_MESSAGES.value,
+    }
+    platform = limited_platform(rig.clock, missing)
+    place = build_place(platform)
+    place.store(
+        Message(
+            ref=ref("m5"),
+            channel=ref("general"),
+            author=place.members["alice"].member,
+            content="you people are something else",
+            created_at=rig.clock.now(),
+        )
+    )
+    limited = ReviewQueue(
+        community=COMMUNITY,
+        gateway=platform,
+        store=rig.store,
+        clock=rig.clock,
+        staff_channel="mod-log",
+    )
+    await limited.add(item_about("m5"), headline="Review needed")
+    (card,) = [a.action for a in platform.applied if isinstance(a.action, PostMessage)]
+    assert [b.choice for b in card.buttons] == ["claim", "warn", "dismiss", "escalate"]

@@ -291,3 +291,26 @@ async def test_in_memory_database_works_with_one_connection(tmp_path: Path) -> N
         await db.backup(tmp_path / "memory-copy.db")
     async with await Database.open(tmp_path / "memory-copy.db") as copy:
         assert await count(copy) == 1
+
+
+async def test_a_write_is_visible_to_the_next_read_while_other_reads_run(db: Database) -> None:
+    # Reads share one connection: a statement another task has not finished reading would
+    # pin an older snapshot, and a row just committed would not be found.
+    await db.execute("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, text TEXT)")
+    for index in range(200):
+        await db.execute("INSERT INTO notes (text) VALUES (?)", (f"old {index}",))
+    missing: list[int] = []
+
+    async def write_then_read(index: int) -> None:
+        result = await db.execute("INSERT INTO notes (text) VALUES (?)", (f"new {index}",))
+        if await db.fetch_one("SELECT id FROM notes WHERE id = ?", (result.lastrowid,)) is None:
+            missing.append(index)
+
+    async def read_everything() -> None:
+        for _ in range(20):
+            await db.fetch_all("SELECT * FROM notes")
+
+    await asyncio.gather(
+        *(write_then_read(i) for i in range(100)), read_everything(), read_everything()
+    )
+    assert missing == []

@@ -1,0 +1,289 @@
+"""Connect Steward to one Slack workspace with slack-bolt's AsyncApp.
+
+Bolt verifies request signatures and refuses stale timestamps (over HTTP), acknowledges,
+and calls the listeners below; they translate payloads at the edge and hand events to
+``App.ingest(dedupe=True)``. Slack redelivers what it did not see acknowledged and bolt
+does not deduplicate: the app's ledger drops a redelivery, also after a restart.
+Listeners finish before bolt answers (``process_before_response``), so an
+acknowledgement means the event was recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import commands, modals, translate
+from bot.adapters.slack.gateway import SlackGateway
+from bot.adapters.slack.members import MemberDirectory
+from bot.config import ConfigError, ConfigProblem, LoadedConfig, SlackSection
+from bot.core.commands import CommandSpec
+from bot.core.events import CommandInvoked, Event
+from bot.core.protocols import Clock, Gateway
+from bot.core.refs import Ref
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+logger = logging.getLogger(__name__)
+
+
+def web_client(token: str, api_base: str) -> AsyncWebClient:
+    """Return a Web API client that waits out rate limits (429 with ``Retry-After``)."""
+    client = AsyncWebClient(token=token, base_url=api_base)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+class SlackConnection:
+    """One Slack workspace: its gateway, and the bolt app that receives its events.
+
+    Args:
+        settings: The ``[slack]`` section.
+        bot_token: The bot token.
+        user_token: An admin user token, if any (deletes members' messages).
+        app_token: The app-level token, for Socket Mode.
+        signing_secret: The signing secret, for the Events API.
+    """
+
+    def __init__(
+        self,
+        settings: SlackSection,
+        *,
+        bot_token: str,
+        user_token: str | None = None,
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = web_client(bot_token, settings.api_base)
+        admin = web_client(user_token, settings.api_base) if user_token else None
+        self.directory = MemberDirectory(self.client, refresh=settings.groups_refresh)
+        self._gateway = SlackGateway(self.client, admin, self.directory)
+        self._app_token = app_token
+        socket = settings.mode == "socket"
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=None if socket else signing_secret,
+            request_verification_enabled=not socket,
+            process_before_response=True,
+        )
+        self.ready = asyncio.Event()
+        self.url = ""
+        self.handled = 0
+        self.dropped = 0
+        self._steward: App | None = None
+        self._listen()
+
+    @property
+    def gateway(self) -> Gateway:
+        """Return the gateway that acts in this workspace."""
+        return self._gateway
+
+    # -- listeners -----------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        bolt = self.bolt
+        bolt.event(re.compile(".+"))(self._on_event)
+        bolt.command(self.settings.command)(self._on_command)
+        bolt.action(re.compile(".+"))(self._on_action)
+        bolt.view(modals.COMMAND_CALLBACK)(self._on_command_reason)
+        bolt.shortcut(modals.REPORT_CALLBACK)(self._on_report_shortcut)
+        bolt.view(modals.REPORT_CALLBACK)(self._on_report)
+
+    async def _hand_over(self, event: Event | None) -> None:
+        if event is None or self._steward is None:
+            return
+        if await self._steward.ingest(event, dedupe=True):
+            self.handled += 1
+        else:
+            self.dropped += 1
+
+    async def _on_event(self, body: dict[str, Any]) -> None:
+        await self._hand_over(await translate.event_of(body, self.directory.member))
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        author = await self.directory.member(str(body.get("user_id")))
+        if author is None:
+            return
+        community = translate.ref(str(body.get("team_id") or ""))
+        specs = self._specs(community)
+        name, options = commands.parse(
+            str(body.get("text") or ""), specs, prefix=self.settings.command.lstrip("/")
+        )
+        if commands.wants_reason(name, options, specs) and body.get("trigger_id"):
+            metadata = {"name": name, "options": options, "channel": body.get("channel_id")}
+            view = modals.reason_modal(
+                modals.COMMAND_CALLBACK, f"/{name}", f"Why? (/{name})", metadata
+            )
+            await self.client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+            return
+        at = datetime.now(tz=UTC)
+        await self._hand_over(translate.invoked(body, author, name, options, at))
+
+    async def _on_command_reason(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        metadata, reason = modals.submitted(body)
+        if metadata.get("name"):
+            options = {**metadata.get("options", {}), "reason": reason}
+            await self._invoke_from_modal(body, str(metadata["name"]), options, metadata)
+
+    async def _on_report_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        metadata = {
+            "channel": (body.get("channel") or {}).get("id"),
+            "ts": body.get("message_ts") or (body.get("message") or {}).get("ts"),
+        }
+        view = modals.reason_modal(
+            modals.REPORT_CALLBACK,
+            "Report to moderators",
+            "What is wrong with this message?",
+            metadata,
+        )
+        await self.client.views_open(trigger_id=str(body.get("trigger_id")), view=view)
+
+    async def _on_report(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        # The report is the community's /report command, run on the shortcut's message.
+        await ack()
+        metadata, reason = modals.submitted(body)
+        if metadata.get("ts"):
+            options = {"message": str(metadata["ts"]), "reason": reason}
+            await self._invoke_from_modal(body, "report", options, metadata)
+
+    async def _invoke_from_modal(
+        self, body: dict[str, Any], name: str, options: dict[str, Any], metadata: dict[str, Any]
+    ) -> None:
+        author = await self.directory.member(str((body.get("user") or {}).get("id")))
+        if author is None:
+            return
+        view_id = str((body.get("view") or {}).get("id") or "")
+        await self._hand_over(
+            CommandInvoked(
+                community=translate.ref(str((body.get("team") or {}).get("id") or "")),
+                at=datetime.now(tz=UTC),
+                id=f"modal:{view_id}",
+                name=name,
+                options=options,
+                author=author,
+                channel=translate.ref(str(metadata.get("channel") or "")),
+                interaction=translate.ref(view_id),
+            )
+        )
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        author = await self.directory.member(str((body.get("user") or {}).get("id")))
+        if author is not None:
+            await self._hand_over(translate.clicked(body, author))
+
+    def _specs(self, community: Ref) -> Iterable[CommandSpec]:
+        if self._steward is None:
+            return ()
+        for runtime in self._steward.runtimes.values():
+            if runtime.community.ref == community:
+                return [bound.spec for bound in runtime.commands.values()]
+        return ()
+
+    # -- running -------------------------------------------------------------------------
+
+    async def run(self, app: App) -> None:
+        """Receive events (HTTP or Socket Mode) and hand them to ``app`` until cancelled."""
+        self._steward = app
+        if self.settings.mode == "socket":
+            await self._run_socket()
+        else:
+            await self._run_http()
+
+    async def _run_http(self) -> None:
+        async def handle(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await self.bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        server = web.Application()
+        server.router.add_post(self.settings.path, handle)
+        runner = web.AppRunner(server, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.settings.host, self.settings.port)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            self.url = f"http://{host}:{port}{self.settings.path}"
+            logger.info("listening for Slack on %s", self.url)
+            self.ready.set()
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    async def _run_socket(self) -> None:
+        assert self._app_token is not None
+        handler = AsyncSocketModeHandler(
+            self.bolt,
+            self._app_token,
+            web_client=web_client(self._app_token, self.settings.api_base),
+        )
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            self.ready.set()
+            await asyncio.Event().wait()
+        finally:
+            with contextlib.suppress(Exception):
+                await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+def _secrets(settings: SlackSection, source: str) -> Mapping[str, str | None]:
+    def value(secret: Any) -> str | None:
+        return secret.get_secret_value() if secret is not None else None
+
+    found = {
+        "bot_token": value(settings.bot_token()),
+        "user_token": value(settings.user_token()),
+        "app_token": value(settings.app_token()),
+        "signing_secret": value(settings.signing_secret()),
+    }
+    needed = {"bot_token": settings.bot_token_env}
+    if settings.mode == "socket":
+        needed["app_token"] = settings.app_token_env
+    else:
+        needed["signing_secret"] = settings.signing_secret_env
+    problems = [
+        ConfigProblem(source, f"slack.{key}_env", None, f"{env} is not set")
+        for key, env in needed.items()
+        if not found[key]
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return found
+
+
+async def connect(loaded: LoadedConfig, clock: Clock) -> SlackConnection:
+    """Build the Slack connection the configuration describes.
+
+    Raises:
+        ConfigError: If a token or secret the chosen mode needs is not set.
+    """
+    settings = loaded.config.slack
+    secrets = _secrets(settings, loaded.source)
+    bot_token = secrets["bot_token"]
+    assert bot_token is not None
+    return SlackConnection(
+        settings,
+        bot_token=bot_token,
+        user_token=secrets["user_token"],
+        app_token=secrets["app_token"],
+        signing_secret=secrets["signing_secret"],
+    )

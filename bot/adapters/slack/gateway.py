@@ -1,0 +1,258 @@
+"""Apply Steward's actions through the Slack Web API, declaring honestly what Slack allows.
+
+A bot token posts, edits and deletes the bot's own messages, answers privately, writes
+DMs, replies in threads and removes members from channels. Deleting members' messages
+needs an admin user token; without one the capability is missing and enforcement falls
+back. Slack has no timeout, ban, slowmode or channel lock for apps: those are refused as
+missing capabilities, never attempted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.adapters.slack.members import PLATFORM, MemberDirectory
+from bot.adapters.slack.render import blocks, mrkdwn
+from bot.adapters.slack.translate import message_of, ref
+from bot.core.actions import (
+    Action,
+    ActionResult,
+    DeleteMessage,
+    DeleteMessages,
+    EditMessage,
+    Kick,
+    OpenThread,
+    PostMessage,
+    PostPoll,
+    ReplyEphemeral,
+    SendDirectMessage,
+)
+from bot.core.capabilities import Capabilities, Capability
+from bot.core.models import Channel, Member, Message
+from bot.core.refs import Ref
+
+logger = logging.getLogger(__name__)
+
+_BOT_TOKEN_CAN = frozenset(
+    {
+        Capability.POST,
+        Capability.DELETE_OWN_MESSAGES,
+        Capability.EPHEMERAL_REPLIES,
+        Capability.DIRECT_MESSAGES,
+        Capability.KICK,
+        Capability.THREADS,
+        Capability.BUTTONS,
+        Capability.POLLS,
+    }
+)
+# Slack has no native polls: a poll is a numbered list that members answer by reacting.
+_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
+# Errors worth trying again: Slack's own trouble, not a refusal of what was asked.
+_RETRYABLE = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+
+
+def slack_capabilities(*, admin_token: bool) -> Capabilities:
+    """Return what a Slack connection can do, with or without an admin user token."""
+    features = set(_BOT_TOKEN_CAN)
+    if admin_token:
+        features.add(Capability.DELETE_MEMBER_MESSAGES)
+    return Capabilities(features=frozenset(features))
+
+
+class SlackGateway:
+    """The gateway of one Slack workspace.
+
+    Args:
+        bot: The Web API client with the bot token.
+        admin: A client with an admin user token, which may delete members' messages.
+        directory: Member lookups (cached).
+    """
+
+    def __init__(
+        self, bot: AsyncWebClient, admin: AsyncWebClient | None, directory: MemberDirectory
+    ) -> None:
+        self._bot = bot
+        self._admin = admin
+        self._directory = directory
+        self._capabilities = slack_capabilities(admin_token=admin is not None)
+
+    @property
+    def platform(self) -> str:
+        """Return ``"slack"``."""
+        return PLATFORM
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what this connection can do."""
+        return self._capabilities
+
+    async def apply(self, action: Action) -> ActionResult:
+        """Apply an action; a Slack refusal comes back as a failed result, never raised."""
+        if not self._capabilities.allows(action):
+            what = action.kind.replace("_", " ")
+            return ActionResult.unsupported(
+                action.kind, f"Slack cannot {what} with this app's tokens"
+            )
+        try:
+            return await self._apply(action)
+        except SlackApiError as error:
+            code = str(error.response.get("error") or error)
+            return ActionResult.failed(
+                f"Slack refused {action.kind}: {code}", retryable=code in _RETRYABLE
+            )
+
+    async def _apply(self, action: Action) -> ActionResult:  # noqa: PLR0912 - one arm per action
+        match action:
+            case PostMessage():
+                answer = await self._bot.chat_postMessage(
+                    channel=action.channel.id,
+                    text=mrkdwn(action.content),
+                    blocks=blocks(action.content, action.buttons) if action.buttons else None,
+                    thread_ts=action.thread.id if action.thread else None,
+                )
+                return ActionResult.done(ref(str(answer["ts"])))
+            case EditMessage():
+                await self._bot.chat_update(
+                    channel=action.channel.id,
+                    ts=action.message.id,
+                    text=mrkdwn(action.content),
+                    blocks=blocks(action.content, action.buttons),
+                )
+                return ActionResult.done(action.message)
+            case DeleteMessage():
+                await self._delete(action.channel, action.message)
+                return ActionResult.done()
+            case DeleteMessages():
+                for message in action.messages:
+                    await self._delete(action.channel, message)
+                return ActionResult.done()
+            case ReplyEphemeral():
+                text = mrkdwn(action.content)
+                # A command's or click's response URL reaches the member wherever they
+                # are, even where the bot is not a channel member; else post ephemerally.
+                if action.interaction.id.startswith(("https://", "http://")):
+                    hook = AsyncWebhookClient(action.interaction.id)
+                    hooked = await hook.send(text=text, response_type="ephemeral")
+                    if hooked.status_code == 200:
+                        return ActionResult.done()
+                    logger.info(
+                        "response_url answered %s; replying in the channel", hooked.status_code
+                    )
+                await self._bot.chat_postEphemeral(
+                    channel=action.channel.id, user=action.member.id, text=text
+                )
+                return ActionResult.done()
+            case SendDirectMessage():
+                opened = await self._bot.conversations_open(users=action.member.id)
+                answer = await self._bot.chat_postMessage(
+                    channel=opened["channel"]["id"], text=mrkdwn(action.content)
+                )
+                return ActionResult.done(ref(str(answer["ts"])))
+            case PostPoll():
+                return await self._poll(action)
+            case Kick():
+                return await self._kick(action.member)
+            case OpenThread():
+                # A Slack thread is the replies to a message: open it on the message, or
+                # on a new message that names it.
+                if action.message is not None:
+                    return ActionResult.done(action.message)
+                answer = await self._bot.chat_postMessage(
+                    channel=action.channel.id, text=mrkdwn(f"**{action.name}**")
+                )
+                return ActionResult.done(ref(str(answer["ts"])))
+        what = action.kind.replace("_", " ")
+        return ActionResult.unsupported(action.kind, f"Slack cannot {what}")
+
+    async def _poll(self, poll: PostPoll) -> ActionResult:
+        answers = poll.answers[: len(_NUMBERS)]
+        lines = [f"**{poll.question}**"]
+        lines += [f":{_NUMBERS[n]}: {answer}" for n, answer in enumerate(answers)]
+        lines.append(f"_React with a number to answer; open for {poll.hours} h._")
+        source = "\n".join(lines)
+        answer = await self._bot.chat_postMessage(
+            channel=poll.channel.id,
+            text=mrkdwn(source),
+            thread_ts=poll.thread.id if poll.thread else None,
+        )
+        ts = str(answer["ts"])
+        for n in range(len(answers)):
+            await self._bot.reactions_add(channel=poll.channel.id, timestamp=ts, name=_NUMBERS[n])
+        return ActionResult.done(ref(ts))
+
+    async def _delete(self, channel: Ref, message: Ref) -> None:
+        client = self._admin or self._bot
+        try:
+            await client.chat_delete(channel=channel.id, ts=message.id)
+        except SlackApiError as error:
+            if error.response.get("error") != "message_not_found":
+                raise
+            # Already gone: what was asked is done.
+
+    async def _kick(self, member: Ref) -> ActionResult:
+        """Remove a member from every channel the bot shares with them (Slack's reach)."""
+        answer = await self._bot.users_conversations(
+            user=member.id, types="public_channel,private_channel", limit=1000
+        )
+        channels = [str(c["id"]) for c in answer.get("channels") or []]
+        removed = 0
+        for channel in channels:
+            try:
+                await self._bot.conversations_kick(channel=channel, user=member.id)
+                removed += 1
+            except SlackApiError as error:
+                logger.info(
+                    "conversations.kick %s from %s: %s",
+                    member.id,
+                    channel,
+                    error.response.get("error"),
+                )
+        if not removed:
+            return ActionResult.failed(f"{member.id} is in no channel the bot can remove them from")
+        return ActionResult.done()
+
+    async def fetch_member(self, community: Ref, member: Ref) -> Member | None:
+        """Return a member as Slack knows them now (cached briefly)."""
+        return await self._directory.member(member.id)
+
+    async def fetch_channel(self, community: Ref, channel: Ref) -> Channel | None:
+        """Return a channel, or ``None`` if Slack does not know it."""
+        try:
+            answer = await self._bot.conversations_info(channel=channel.id)
+        except SlackApiError:
+            return None
+        data: dict[str, Any] = answer["channel"]
+        return Channel(
+            ref=ref(str(data["id"])),
+            name=str(data.get("name") or data["id"]),
+            is_private=bool(data.get("is_private")),
+        )
+
+    async def recent_messages(
+        self, community: Ref, channel: Ref, *, limit: int
+    ) -> Sequence[Message]:
+        """Return up to ``limit`` of a channel's latest messages by members, newest first."""
+        try:
+            answer = await self._bot.conversations_history(channel=channel.id, limit=limit)
+        except SlackApiError:
+            return []
+        found: list[Message] = []
+        for data in answer.get("messages") or []:
+            author = (
+                await self._directory.member(str(data.get("user"))) if data.get("user") else None
+            )
+            if author is not None:
+                found.append(message_of(community.id, channel.id, data, author))
+        return found

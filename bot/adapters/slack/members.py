@@ -1,0 +1,102 @@
+"""Know the workspace's members: ``users.info`` and user groups, cached and refreshed.
+
+Slack has no roles. A member's ``roles`` are the handles of the user groups they are in,
+so a community's ``moderator_roles`` can name user groups (``moderators``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.models import Member
+from bot.core.refs import Ref
+
+PLATFORM = "slack"
+logger = logging.getLogger(__name__)
+
+
+def member_from(user: dict[str, Any], groups: frozenset[str]) -> Member:
+    """Return a member from a Slack user object and their group handles."""
+    profile = user.get("profile") or {}
+    return Member(
+        ref=Ref(PLATFORM, str(user["id"])),
+        name=str(user.get("name") or user["id"]),
+        display_name=str(profile.get("display_name") or user.get("real_name") or ""),
+        roles=groups,
+        lang=user.get("locale") or None,
+        is_bot=bool(user.get("is_bot")),
+        is_owner=bool(user.get("is_owner") or user.get("is_primary_owner")),
+    )
+
+
+class MemberDirectory:
+    """Look members up through the Web API, remembering answers for ``refresh`` seconds.
+
+    Args:
+        client: The bot's Web API client.
+        refresh: How long a user or the group list is trusted before it is asked again.
+        monotonic: Tells the time in seconds (a fake one in tests).
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        refresh: float = 300.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._refresh = refresh
+        self._now = monotonic
+        self._users: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._groups: dict[str, frozenset[str]] = {}
+        self._groups_at = float("-inf")
+        self._groups_refused = False
+
+    async def member(self, user_id: str) -> Member | None:
+        """Return a member as known now, or ``None`` if Slack does not know them."""
+        now = self._now()
+        cached = self._users.get(user_id)
+        if cached is None or now - cached[0] > self._refresh:
+            try:
+                answer = await self._client.users_info(user=user_id)
+            except SlackApiError as error:
+                logger.info("users.info %s refused: %s", user_id, error.response.get("error"))
+                return None
+            cached = (now, dict(answer["user"]))
+            self._users[user_id] = cached
+        return member_from(cached[1], await self.groups_of(user_id))
+
+    def remember(self, user: dict[str, Any]) -> None:
+        """Keep a user object an event carried (``team_join``), saving a lookup."""
+        self._users[str(user["id"])] = (self._now(), user)
+
+    async def groups_of(self, user_id: str) -> frozenset[str]:
+        """Return the handles of the user groups a user is in."""
+        if self._now() - self._groups_at > self._refresh:
+            await self._load_groups()
+        return self._groups.get(user_id, frozenset())
+
+    async def _load_groups(self) -> None:
+        self._groups_at = self._now()
+        try:
+            answer = await self._client.usergroups_list(include_users=True)
+        except SlackApiError as error:
+            if not self._groups_refused:
+                logger.warning(
+                    "usergroups.list refused (%s): moderators can be named only by user id",
+                    error.response.get("error"),
+                )
+                self._groups_refused = True
+            return
+        handles: dict[str, set[str]] = {}
+        for group in answer.get("usergroups") or []:
+            for user in group.get("users") or []:
+                handles.setdefault(str(user), set()).add(str(group["handle"]))
+        self._groups = {user: frozenset(found) for user, found in handles.items()}

@@ -1,0 +1,107 @@
+"""Render Steward's text (Discord-style markdown, the one source) as Slack mrkdwn and blocks.
+
+Templates and notices are written once, in the markdown Discord shows as is. Slack
+speaks a different dialect: ``*bold*``, ``_italic_``, ``~strike~``, ``<url|text>``
+links, and ``&``, ``<``, ``>`` escaped. Buttons become a Block Kit ``actions`` block whose
+``action_id`` carries the button's target and choice back on click.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.core.actions import Button, ButtonStyle
+
+_CODE = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_UNDERLINE = re.compile(r"__(.+?)__")
+_ITALIC = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
+_STRIKE = re.compile(r"~~(.+?)~~")
+_HEADING = re.compile(r"^#{1,3} +(.+)$", re.MULTILINE)
+_CHANNEL_ID = re.compile(r"#([CG][A-Z0-9]{6,})\b")  # templates write "#{channel}" with an id
+_BOLD_MARK = "\x00"
+_SECTION_LIMIT = 3000  # characters Slack accepts in one section's text
+_ACTION_SEPARATOR = "#"
+_STYLES = {
+    ButtonStyle.PRIMARY: "primary",
+    ButtonStyle.SUCCESS: "primary",
+    ButtonStyle.DANGER: "danger",
+}
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack reserves for its markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(source: str) -> str:
+    """Return Discord-style markdown as Slack mrkdwn.
+
+    Code spans and blocks keep their content (escaped only); links become ``<url|text>``.
+    """
+    parts = _CODE.split(source)
+    return "".join(escape(part) if index % 2 else _prose(part) for index, part in enumerate(parts))
+
+
+def _prose(text: str) -> str:
+    links: list[str] = []
+
+    def keep_link(found: re.Match[str]) -> str:
+        links.append(f"<{found.group(2)}|{_inline(escape(found.group(1)))}>")
+        return f"\x01{len(links) - 1}\x01"
+
+    text = _inline(escape(_LINK.sub(keep_link, text)))
+    return re.sub("\x01(\\d+)\x01", lambda m: links[int(m.group(1))], text)
+
+
+def _inline(text: str) -> str:
+    text = _HEADING.sub(lambda m: f"{_BOLD_MARK}{m.group(1)}{_BOLD_MARK}", text)
+    text = _BOLD.sub(lambda m: f"{_BOLD_MARK}{m.group(1)}{_BOLD_MARK}", text)
+    text = _UNDERLINE.sub(r"\1", text)  # Slack has no underline
+    text = _ITALIC.sub(r"_\1_", text)
+    text = _STRIKE.sub(r"~\1~", text)
+    text = _CHANNEL_ID.sub(r"<#\1>", text)
+    return text.replace(_BOLD_MARK, "*")
+
+
+def action_id(button: Button) -> str:
+    """Return the ``action_id`` of a button: its target and choice (unique in its block)."""
+    return f"{button.target}{_ACTION_SEPARATOR}{button.choice}"
+
+
+def target_of(action: str) -> str:
+    """Return the button target an ``action_id`` carries (``review:42``)."""
+    return action.rsplit(_ACTION_SEPARATOR, 1)[0]
+
+
+def blocks(source: str, buttons: tuple[Button, ...] = ()) -> list[dict[str, Any]]:
+    """Return Block Kit blocks: the text as sections, then the buttons as one actions block."""
+    text = mrkdwn(source)
+    chunks = [text[i : i + _SECTION_LIMIT] for i in range(0, len(text), _SECTION_LIMIT)] or [" "]
+    rendered: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks
+    ]
+    if buttons:
+        rendered.append(
+            {
+                "type": "actions",
+                "block_id": f"steward:{buttons[0].target}",
+                "elements": [_button(b) for b in buttons],
+            }
+        )
+    return rendered
+
+
+def _button(button: Button) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": button.label[:75], "emoji": True},
+        "action_id": action_id(button),
+        "value": button.choice,
+    }
+    style = _STYLES.get(button.style)
+    if style is not None:
+        element["style"] = style
+    return element

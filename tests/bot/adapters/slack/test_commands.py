@@ -1,0 +1,45 @@
+"""``/steward case show 12`` read against the real command specs of the cogs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.adapters.slack.commands import parse
+from bot.core.commands import CommandSpec, commands_of
+from bot.registry import CogRegistry
+from bot.system import SystemCommands
+
+
+@pytest.fixture
+def specs(registry: CogRegistry) -> list[CommandSpec]:
+    found = commands_of(SystemCommands)
+    for entry in registry:
+        found.extend(commands_of(entry.cls))
+    return found
+
+
+def test_the_longest_command_path_wins(specs: list[CommandSpec]) -> None:
+    assert parse("case show 12", specs) == ("case show", {"number": "12"})
+    assert parse("case list", specs)[0] == "case list"
+
+
+def test_mentions_fill_member_options_and_the_reason_takes_the_rest(
+    specs: list[CommandSpec],
+) -> None:
+    name, options = parse("warn <@U0ALICE|alice> stop posting links", specs)
+    assert (name, options) == ("warn", {"member": "U0ALICE", "reason": "stop posting links"})
+
+
+def test_named_options_and_quotes(specs: list[CommandSpec]) -> None:
+    _, options = parse('timeout <@U1> duration=2h reason="too loud"', specs)
+    assert options == {"member": "U1", "duration": "2h", "reason": "too loud"}
+
+
+def test_the_slash_commands_own_name_may_start_a_path(specs: list[CommandSpec]) -> None:
+    assert parse("status", specs) == ("steward status", {})
+    assert parse("", specs) == ("help", {})
+
+
+def test_unknown_words_reach_the_router_which_names_them(specs: list[CommandSpec]) -> None:
+    assert parse("teleport me", specs) == ("teleport", {})
+    assert parse("help me please", specs)[1] == {"me please": "?"}

@@ -1,0 +1,325 @@
+"""Steward on Slack end to end: the stand-in signs and delivers, bolt verifies and acks,
+the real App and cogs act, and the stand-in records what Steward asked of Slack."""
+
+from __future__ import annotations
+
+import time
+
+from bot.core.actions import Button, DeleteMessage, PostMessage, PostPoll
+from bot.core.events import ComponentClicked
+from bot.core.refs import Ref
+from bot.standins.slack import SlackStandin, payloads
+from moderation.store import store_for
+from tests.bot.adapters.slack.conftest import (
+    ALICE,
+    GENERAL,
+    MILO,
+    MODLOG,
+    MONA,
+    TEAM,
+    Start,
+    stop,
+)
+
+SPAM = "claim now <https://bit.ly/fr33-g1ft>"
+
+
+def spam_event(standin: SlackStandin) -> dict[str, object]:
+    general = standin.workspace.conversations[GENERAL]
+    return payloads.member_posts(standin.workspace, ALICE, general, SPAM)
+
+
+def dm_texts(standin: SlackStandin) -> list[str]:
+    ims = {c.id for c in standin.workspace.conversations.values() if c.is_im}
+    return [
+        str(c.args["text"])
+        for c in standin.calls_to("chat.postMessage")
+        if c.args.get("channel") in ims
+    ]
+
+
+async def test_spam_is_deleted_with_the_admin_token(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(admin=True)
+    event = spam_event(standin)
+    assert (await standin.send_event(event)).status == 200
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert (delete.token, delete.args["ts"], delete.ok) == ("user", event["ts"], True)
+    assert event["ts"] not in standin.workspace.conversations[GENERAL].messages
+    assert any("was removed" in text for text in dm_texts(standin))
+
+
+async def test_with_only_a_bot_token_the_message_goes_to_moderators(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(admin=False)
+    assert not steward.connection.gateway.capabilities.allows(_delete_of("1.0")), (
+        "a bot token cannot delete members' messages"
+    )
+    event = spam_event(standin)
+    assert (await standin.send_event(event)).status == 200
+    await steward.settle()
+    assert standin.calls_to("chat.delete") == []
+    posts = standin.calls_to("chat.postMessage")
+    in_thread = [c for c in posts if c.args.get("thread_ts") == event["ts"]]
+    assert in_thread, "a notice is posted in the message's thread"
+    assert in_thread[0].args["channel"] == GENERAL
+    staff = [c for c in posts if c.args.get("channel") == MODLOG]
+    assert any("Please act on case" in str(c.args["text"]) for c in staff)
+    offered = {
+        button["value"]
+        for call in staff
+        for block in call.args.get("blocks") or []
+        if block["type"] == "actions"
+        for button in block["elements"]
+    }
+    assert offered, "the hand-off is a review card with buttons"
+    assert not offered & {"remove", "timeout", "ban"}, "no button Slack cannot honour"
+    assert dm_texts(standin), "the author is told in a DM"
+    reviews = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
+    assert "unsupported_action" in [item.source for item in reviews]
+
+
+def _delete_of(ts: str) -> DeleteMessage:
+    return DeleteMessage(
+        community=Ref("slack", TEAM), channel=Ref("slack", GENERAL), message=Ref("slack", ts)
+    )
+
+
+async def test_forged_and_stale_requests_are_refused(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    forged = await standin.send_event(spam_event(standin), bad_signature=True)
+    stale = await standin.send_event(spam_event(standin), timestamp=int(time.time()) - 301)
+    assert (forged.status, stale.status) == (401, 401)
+    await steward.settle()
+    assert steward.connection.handled == 0
+    assert standin.calls_to("chat.delete") == []
+
+
+async def test_a_retried_event_acts_once_even_after_a_restart(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    event = spam_event(standin)
+    await standin.send_event(event, event_id="EvSPAM")
+    await standin.send_event(event, event_id="EvSPAM", retry_num=1)
+    await steward.settle()
+    assert (steward.connection.handled, steward.connection.dropped) == (1, 1)
+    await stop(steward)
+    again = await start_steward()
+    assert (await standin.send_event(event, event_id="EvSPAM", retry_num=2)).status == 200
+    await again.settle()
+    assert again.connection.dropped == 1
+    assert len(standin.calls_to("chat.delete")) == 1
+
+
+async def test_slash_commands_check_who_runs_them(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    general = standin.workspace.conversations[GENERAL]
+    ws = standin.workspace
+    refused = payloads.slash_command(ws, ALICE, general, f"warn <@{MONA}|mona> be nice")
+    assert (await standin.send_command(refused)).status == 200
+    await steward.settle()
+    reply = await standin.wait_for_call("response_url")
+    assert reply.args["text"] == "Only a moderator can use /warn."
+    assert reply.args["response_type"] == "ephemeral"
+    assert reply.args["response_url"] == refused["response_url"]
+    for moderator in (MONA, MILO):  # one by user group, one by id
+        fields = payloads.slash_command(ws, moderator, general, f"warn <@{ALICE}|alice> be nice")
+        await standin.send_command(fields)
+    await steward.settle()
+    store = store_for(steward.app.storage)
+    cases = await store.cases.for_member(Ref("slack", TEAM), Ref("slack", ALICE))
+    assert sorted(c.actor for c in cases) == [f"slack:{MILO}", f"slack:{MONA}"]
+    assert {c.reason for c in cases} == {"be nice"}
+    status = payloads.slash_command(ws, MONA, general, "status")
+    await standin.send_command(status)
+    await steward.settle()
+    answer = await standin.wait_for_call(
+        "response_url", lambda c: "Steward is up" in c.args["text"]
+    )
+    assert answer.args["response_url"] == status["response_url"]
+
+
+async def test_a_button_click_reaches_steward_and_is_acked(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    clicks: list[ComponentClicked] = []
+
+    async def record(event: ComponentClicked) -> None:
+        clicks.append(event)
+
+    steward.app.bus.subscribe(ComponentClicked, record, name="test-clicks")
+    posted = await steward.connection.gateway.apply(
+        PostMessage(
+            community=Ref("slack", TEAM),
+            channel=Ref("slack", MODLOG),
+            content="**Review** case #1",
+            buttons=(Button(target="review:1", choice="remove", label="Remove"),),
+        )
+    )
+    assert posted.ok and posted.ref is not None
+    modlog = standin.workspace.conversations[MODLOG]
+    click = payloads.block_action(
+        standin.workspace, MONA, modlog, posted.ref.id, action_id="review:1#remove", value="remove"
+    )
+    delivery = await standin.send_interaction(click)
+    await steward.settle()
+    assert delivery.status == 200
+    (clicked,) = clicks
+    assert (clicked.target, clicked.choice, clicked.author.roles) == (
+        "review:1",
+        "remove",
+        frozenset({"moderators"}),
+    )
+    assert clicked.message == Ref("slack", posted.ref.id)
+
+
+async def test_socket_mode_acts_and_reconnects_when_asked(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(mode="socket")
+    first = spam_event(standin)
+    await standin.send_envelope("events_api", payloads.event_callback(standin.workspace, first))
+    await steward.settle()
+    await standin.wait_for_call("chat.delete")
+    await standin.disconnect_sockets()
+    await standin.wait_for_socket(2)
+    second = spam_event(standin)
+    await standin.send_envelope("events_api", payloads.event_callback(standin.workspace, second))
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete", count=2)
+    assert delete.args["ts"] == second["ts"]
+
+
+async def test_a_sanction_without_a_reason_asks_for_it_in_a_modal(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    await standin.send_command(payloads.slash_command(ws, MONA, general, f"warn <@{ALICE}>"))
+    opened = await standin.wait_for_call("views.open")
+    view = opened.args["view"]
+    assert view["callback_id"] == "steward_command"
+    submission = payloads.view_submission(
+        ws,
+        MONA,
+        "steward_command",
+        {"reason": "spamming links"},
+        private_metadata=view["private_metadata"],
+    )
+    assert (await standin.send_interaction(submission)).status == 200
+    await steward.settle()
+    cases = await store_for(steward.app.storage).cases.for_member(
+        Ref("slack", TEAM), Ref("slack", ALICE)
+    )
+    assert [(c.actor, c.reason) for c in cases] == [(f"slack:{MONA}", "spamming links")]
+
+
+async def test_a_report_becomes_a_card_whose_remove_button_deletes_the_message(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    general, modlog = ws.conversations[GENERAL], ws.conversations[MODLOG]
+    stored = payloads.member_posts(ws, ALICE, general, "dm me for cheap followers")
+    shortcut = payloads.message_shortcut(ws, MILO, general, stored["ts"], "report_to_moderators")
+    assert (await standin.send_interaction(shortcut)).status == 200
+    opened = await standin.wait_for_call("views.open")
+    submission = payloads.view_submission(
+        ws,
+        MILO,
+        "report_to_moderators",
+        {"reason": "selling followers"},
+        private_metadata=opened.args["view"]["private_metadata"],
+    )
+    assert (await standin.send_interaction(submission)).status == 200
+    await steward.settle()
+    (item,) = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
+    assert (item.source, item.message) == ("report", Ref("slack", stored["ts"]))
+    card = await standin.wait_for_call(
+        "chat.postMessage", lambda c: c.args.get("channel") == MODLOG and bool(c.args.get("blocks"))
+    )
+    buttons = card.args["blocks"][-1]["elements"]
+    remove = next(b for b in buttons if b["value"] == "remove")
+    click = payloads.block_action(
+        ws, MONA, modlog, card.response["ts"], action_id=remove["action_id"], value="remove"
+    )
+    assert (await standin.send_interaction(click)).status == 200
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert (delete.token, delete.args["ts"]) == ("user", stored["ts"])
+    closed = await standin.wait_for_call("chat.update")
+    assert closed.args["ts"] == card.response["ts"]
+    assert not [b for b in closed.args["blocks"] if b["type"] == "actions"], "no buttons left"
+
+
+async def test_rate_limits_are_waited_out(standin: SlackStandin, start_steward: Start) -> None:
+    steward = await start_steward()
+    standin.rate_limit("chat.delete", retry_after=0)
+    event = spam_event(standin)
+    await standin.send_event(event)
+    await steward.settle()
+    statuses = [c.status for c in standin.calls_to("chat.delete")]
+    assert statuses == [429, 200]
+    assert event["ts"] not in standin.workspace.conversations[GENERAL].messages
+
+
+async def test_an_edit_into_spam_is_judged_again(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    stored = payloads.member_posts(ws, ALICE, general, "lovely weather today")
+    await standin.send_event(stored)
+    await steward.settle()
+    assert standin.calls_to("chat.delete") == []
+    await standin.send_event(payloads.member_edits(ws, general, stored["ts"], SPAM))
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert delete.args["ts"] == stored["ts"]
+
+
+async def test_socket_mode_redeliveries_act_once(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(mode="socket")
+    body = payloads.event_callback(standin.workspace, spam_event(standin))
+    await standin.send_envelope("events_api", body)
+    await standin.send_envelope("events_api", body, retry_attempt=1)
+    await steward.settle()
+    assert (steward.connection.handled, steward.connection.dropped) == (1, 1)
+    assert len(standin.calls_to("chat.delete")) == 1
+
+
+async def test_a_poll_is_a_numbered_list_answered_by_reactions(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    result = await steward.connection.gateway.apply(
+        PostPoll(
+            community=Ref("slack", TEAM),
+            channel=Ref("slack", GENERAL),
+            question="Which colour next?",
+            answers=("warm", "cold"),
+            hours=24,
+        )
+    )
+    assert result.ok and result.ref is not None
+    posted = standin.workspace.conversations[GENERAL].messages[result.ref.id]
+    assert posted["text"].splitlines() == [
+        "*Which colour next?*",
+        ":one: warm",
+        ":two: cold",
+        "_React with a number to answer; open for 24 h._",
+    ]
+    assert [r["name"] for r in posted["reactions"]] == ["one", "two"]
