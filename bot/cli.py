@@ -433,3 +433,15 @@ main.add_command(eval_command)
 @main.group("standin")
 def standin_group() -> None:
     """Serve a local stand-in of a platform's API on 127.0.0.1, for demos and load tests."""
+
+
+@standin_group.command("discord")
+@click.option("--port", type=int, default=8710, show_default=True, help="Port on 127.0.0.1.")
+def standin_discord(port: int) -> None:
+    """Serve a local Discord (REST v10 and gateway v10) with a small demo guild."""
+    from bot.standins.discord.demo import serve  # noqa: PLC0415 - aiohttp only when asked
+
+    try:
+        asyncio.run(serve(port, click.echo))
+    except KeyboardInterrupt:
+        pass
