@@ -7,6 +7,7 @@ Exit codes: 0 when all went well, 2 for bad usage or an invalid config or input 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Coroutine
@@ -441,7 +442,5 @@ def standin_discord(port: int) -> None:
     """Serve a local Discord (REST v10 and gateway v10) with a small demo guild."""
     from bot.standins.discord.demo import serve  # noqa: PLC0415 - aiohttp only when asked
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(port, click.echo))
-    except KeyboardInterrupt:
-        pass

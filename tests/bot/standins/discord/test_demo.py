@@ -17,12 +17,16 @@ def free_port() -> int:
 
 
 async def test_the_demo_serves_its_guild_to_the_bot_token() -> None:
-    port, lines, stop = free_port(), list[str](), asyncio.Event()
-    task = asyncio.create_task(serve(port, lines.append, stop))
+    port, lines, stop, told = free_port(), list[str](), asyncio.Event(), asyncio.Event()
+
+    def say(line: str) -> None:
+        lines.append(line)
+        told.set()
+
+    task = asyncio.create_task(serve(port, say, stop))
     base = f"http://127.0.0.1:{port}/api/v10"
     try:
-        while not lines:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(told.wait(), 10)
         guild_id = lines[1].rsplit("(", 1)[1].rstrip(")")
         async with aiohttp.ClientSession(headers={"Authorization": "Bot standin-token"}) as http:
             async with http.get(f"{base}/guilds/{guild_id}/roles") as answer:
