@@ -35,6 +35,8 @@ EPHEMERAL = 1 << 6
 MAX_TIMEOUT = timedelta(days=28)
 BULK_DELETE_MAX_AGE = timedelta(days=14)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BODY: web.RequestKey[Any] = web.RequestKey("json_body", object)
+"""The request's JSON body, parsed once by the recording middleware (``None`` if none)."""
 
 
 class ApiError(Exception):
@@ -201,7 +203,7 @@ class RestApi:
         """Change a channel's slowmode or name."""
         guild, channel = self._channel(request)
         self._require(guild, MANAGE_CHANNELS)
-        body = request["json"] or {}
+        body = request[BODY] or {}
         if "rate_limit_per_user" in body:
             seconds = int(body["rate_limit_per_user"])
             if not 0 <= seconds <= 21_600:
@@ -226,7 +228,7 @@ class RestApi:
         self._require(guild, SEND_MESSAGES)
         if channel.recipient is not None and not channel.recipient.dms_open:
             raise ApiError(403, 50007, "Cannot send messages to this user")
-        return reply(self.world.message_payload(self.post_as_bot(guild, channel, request["json"])))
+        return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))
 
     def post_as_bot(
         self, guild: Guild | None, channel: Channel, body: dict[str, Any] | None
@@ -258,7 +260,7 @@ class RestApi:
         message = self._message(channel, request.match_info["message_id"])
         if message.author.id != self.world.bot.id:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        _apply_edit(message, request["json"] or {}, self.world.now())
+        _apply_edit(message, request[BODY] or {}, self.world.now())
         return reply(self.world.message_payload(message))
 
     async def delete_message(self, request: web.Request) -> web.Response:
@@ -274,7 +276,7 @@ class RestApi:
         """Delete 2 to 100 messages younger than 14 days at once."""
         guild, channel = self._channel(request)
         self._require(guild, MANAGE_MESSAGES)
-        ids = [str(i) for i in (request["json"] or {}).get("messages", [])]
+        ids = [str(i) for i in (request[BODY] or {}).get("messages", [])]
         if not 2 <= len(ids) <= 100:
             raise ApiError(400, 50035, "Invalid Form Body")
         oldest = self.world.now() - BULK_DELETE_MAX_AGE
@@ -297,7 +299,7 @@ class RestApi:
         guild, channel = self._channel(request)
         if guild is None:
             raise ApiError(400, 50024, "Cannot execute action on this channel type")
-        body = request["json"] or {}
+        body = request[BODY] or {}
         thread = Channel(
             self.world.ids.next(),
             str(body.get("name") or "thread"),
@@ -312,7 +314,7 @@ class RestApi:
         """Set a role's or member's permission overwrite on a channel."""
         guild, channel = self._channel(request)
         self._require(guild, MANAGE_ROLES)
-        body = request["json"] or {}
+        body = request[BODY] or {}
         target = request.match_info["target_id"]
         channel.overwrites[target] = {
             "id": target,
@@ -331,7 +333,7 @@ class RestApi:
 
     async def open_dm(self, request: web.Request) -> web.Response:
         """Open (or return) the DM channel with a user."""
-        user = self._user(str((request["json"] or {}).get("recipient_id")))
+        user = self._user(str((request[BODY] or {}).get("recipient_id")))
         return reply(self.world.dm_channel(user).payload())
 
     # -- members --------------------------------------------------------------------------
@@ -348,7 +350,7 @@ class RestApi:
         """Time a member out (or lift it); at most 28 days ahead."""
         guild = self._guild(request)
         user_id = request.match_info["user_id"]
-        body = request["json"] or {}
+        body = request[BODY] or {}
         if "communication_disabled_until" in body:
             self._require(guild, MODERATE_MEMBERS)
             self._target_member(guild, user_id)
@@ -379,7 +381,7 @@ class RestApi:
         self._user(user_id)
         if user_id in guild.members:
             self._target_member(guild, user_id)
-        seconds = int((request["json"] or {}).get("delete_message_seconds", 0))
+        seconds = int((request[BODY] or {}).get("delete_message_seconds", 0))
         if not 0 <= seconds <= 604_800:
             raise ApiError(400, 50035, "Invalid Form Body")
         guild.bans[user_id] = request.headers.get("X-Audit-Log-Reason", "")
@@ -420,7 +422,7 @@ class RestApi:
                 "guild_id": guild.id,
                 "version": self.world.ids.next(),
             }
-            for command in request["json"] or []
+            for command in request[BODY] or []
         ]
         guild.commands = commands
         return reply(commands)
@@ -433,7 +435,7 @@ class RestApi:
         """Create an AutoMod rule within Discord's limits."""
         guild = self._guild(request)
         self._require(guild, MANAGE_GUILD)
-        body = request["json"] or {}
+        body = request[BODY] or {}
         _check_automod(body, guild)
         rule = body | {
             "id": self.world.ids.next(),
@@ -453,7 +455,7 @@ class RestApi:
         rule = guild.automod_rules.get(request.match_info["rule_id"])
         if rule is None:
             raise ApiError(404, 10066, "Unknown auto moderation rule")
-        rule.update(request["json"] or {})
+        rule.update(request[BODY] or {})
         return reply(rule)
 
     async def automod_delete(self, request: web.Request) -> web.Response:
@@ -474,7 +476,7 @@ class RestApi:
         if interaction.get("answered"):
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
         interaction["answered"] = True
-        body = request["json"] or {}
+        body = request[BODY] or {}
         kind = int(body.get("type", 4))
         data = body.get("data") or {}
         found = self.world.channel(interaction["channel_id"])
@@ -517,11 +519,11 @@ class RestApi:
         guild, channel = found
         ident = interaction.get("response")
         if ident is None or ident not in channel.messages:
-            message = self.post_as_bot(guild, channel, request["json"])
+            message = self.post_as_bot(guild, channel, request[BODY])
             interaction["response"] = message.id
         else:
             message = channel.messages[ident]
-            _apply_edit(message, request["json"] or {}, self.world.now())
+            _apply_edit(message, request[BODY] or {}, self.world.now())
         return reply(self.world.message_payload(message))
 
     async def followup(self, request: web.Request) -> web.Response:
@@ -531,7 +533,7 @@ class RestApi:
         if found is None:
             raise ApiError(404, 10003, "Unknown Channel")
         guild, channel = found
-        return reply(self.world.message_payload(self.post_as_bot(guild, channel, request["json"])))
+        return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))
 
 
 def _apply_edit(message: StoredMessage, body: dict[str, Any], now: datetime) -> None:

@@ -30,7 +30,7 @@ from bot.standins.discord._gateway import (
     Session,
 )
 from bot.standins.discord._model import Channel, Guild, Member, Role, StoredMessage, User
-from bot.standins.discord._rest import ApiError, Handler, Interactions, RestApi, reply
+from bot.standins.discord._rest import BODY, ApiError, Handler, Interactions, RestApi, reply
 from bot.standins.discord._world import World
 
 API_PREFIX = "/api/v10"
@@ -461,10 +461,10 @@ class DiscordStandin:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX):
             return await handler(request)
-        request["json"] = None
+        request[BODY] = None
         if request.can_read_body and request.content_type == "application/json":
             with contextlib.suppress(ValueError):
-                request["json"] = json.loads(await request.read() or b"null")
+                request[BODY] = json.loads(await request.read() or b"null")
         response = await self._answer(request, handler)
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
@@ -474,7 +474,7 @@ class DiscordStandin:
             path=request.path.removeprefix(API_PREFIX),
             route=template.removeprefix(API_PREFIX),
             query=dict(request.query),
-            json=request["json"],
+            json=request[BODY],
             reason=unquote(reason) if reason is not None else None,
             status=response.status,
         )
