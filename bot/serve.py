@@ -38,8 +38,21 @@ class Connection(Protocol):
         ...
 
 
+class StartupRefused(Exception):
+    """A platform refused to let Steward start; the message says what to change."""
+
+
 Connector = Callable[[LoadedConfig, Clock], Awaitable[Connection]]
-CONNECTORS: dict[str, Connector] = {}
+
+
+async def _connect_discord(loaded: LoadedConfig, clock: Clock) -> Connection:
+    # Imported only when a Discord community is configured: discord.py is an extra.
+    from bot.adapters.discord.connection import connect  # noqa: PLC0415
+
+    return await connect(loaded, clock)
+
+
+CONNECTORS: dict[str, Connector] = {"discord": _connect_discord}
 """Platform name to a coroutine that connects to it; adapters register themselves here."""
 
 
