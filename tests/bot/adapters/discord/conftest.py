@@ -112,8 +112,8 @@ async def steward(
 ) -> AsyncIterator[Running]:
     """Connect Steward to the stand-in; stop and close everything afterwards."""
     clock = SystemClock()
-    storage = await open_storage(database, clock)
     connection = await open_connection(loaded.config.discord, guild_ready_timeout=0.05)
+    storage = await open_storage(database, clock)
     app = App(
         loaded,
         registry=registry,
