@@ -66,11 +66,14 @@ def _load(path: Path | None, registry: CogRegistry) -> LoadedConfig:
         _fail("the configuration is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
+def _run(coro: Coroutine[Any, Any, T], *, plain: tuple[type[Exception], ...] = ()) -> T:
+    """Run a coroutine; errors a person can fix (``plain`` ones too) print without a trace."""
     try:
         return asyncio.run(coro)
     except (ConfigError, ScenarioError) as error:
         _fail(str(error))
+    except plain as error:
+        _fail(str(error), EXIT_FAILURE)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_FAILURE)
     except Exception as error:
@@ -267,12 +270,12 @@ def backup(destination: Path, config_path: Path | None) -> None:
 @config_option
 def run(config_path: Path | None) -> None:
     """Connect to the configured platforms and moderate until stopped (SIGHUP reloads)."""
-    from bot.serve import serve  # noqa: PLC0415
+    from bot.serve import StartupRefused, serve  # noqa: PLC0415
 
     registry = _registry()
     file = _config_file(config_path)
     loaded = _load(config_path, registry)
-    _run(serve(loaded, registry, file))
+    _run(serve(loaded, registry, file), plain=(StartupRefused,))
 
 
 @main.command("reload")

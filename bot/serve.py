@@ -137,8 +137,9 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
     connectors = _connectors(loaded)
     clock = SystemClock()
     database = loaded.config.steward.database
-    storage = await open_storage(database, clock)
+    # Connect first: a refused login or intent must not leave the database open.
     connections = {name: await connect(loaded, clock) for name, connect in connectors.items()}
+    storage = await open_storage(database, clock)
     reload = (lambda: load_config(config_file, registry)) if config_file else None
     app = App(
         loaded,
@@ -156,8 +157,13 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
     await app.start()
     install_reload_signal(app)
     pid.write_text(str(os.getpid()), encoding="utf-8")
-    tasks = [asyncio.create_task(app.timers.run(), name="timers")]
-    tasks += [asyncio.create_task(c.run(app), name=f"platform:{n}") for n, c in connections.items()]
+    platforms = [
+        asyncio.create_task(c.run(app), name=f"platform:{n}") for n, c in connections.items()
+    ]
+    for task in platforms:
+        # A platform that stops (a refused intent, a revoked token) stops the process.
+        task.add_done_callback(lambda _: stop.set())
+    tasks = [asyncio.create_task(app.timers.run(), name="timers"), *platforms]
     try:
         await stop.wait()
     finally:
@@ -168,3 +174,7 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
         await storage.close()
         with contextlib.suppress(OSError):
             pid.unlink()
+    for task in platforms:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error

@@ -242,7 +242,7 @@ class RestApi:
             content=str(body.get("content") or ""),
             guild_id=guild.id if guild else None,
             components=list(body.get("components") or []),
-            poll=_poll(body.get("poll")),
+            poll=_poll(body.get("poll"), self.world.now()),
             flags=int(body.get("flags") or 0),
         )
         channel.messages[message.id] = message
@@ -544,9 +544,10 @@ def _apply_edit(message: StoredMessage, body: dict[str, Any], now: datetime) -> 
     message.edited_at = now
 
 
-def _poll(body: Any) -> dict[str, Any] | None:
+def _poll(body: Any, now: datetime) -> dict[str, Any] | None:
     if not isinstance(body, dict):
         return None
+    hours = int(body.get("duration", 24))
     answers = [
         {"answer_id": n, "poll_media": a.get("poll_media", {})}
         for n, a in enumerate(body.get("answers", []), 1)
@@ -554,7 +555,7 @@ def _poll(body: Any) -> dict[str, Any] | None:
     return {
         "question": body.get("question", {}),
         "answers": answers,
-        "expiry": None,
+        "expiry": (now + timedelta(hours=hours)).isoformat(),
         "allow_multiselect": bool(body.get("allow_multiselect", False)),
         "layout_type": int(body.get("layout_type", 1)),
         "results": {"is_finalized": False, "answer_counts": []},
