@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import discord
 
 from bot.adapters.discord import translate
+from bot.adapters.discord.commands import CONTEXT_MENUS
 from bot.adapters.discord.gateway import DiscordGateway
 from bot.core.events import CommandInvoked, Event
+from bot.core.refs import Ref
 
 logger = logging.getLogger(__name__)
 
 Ingest = Callable[[Event], Awaitable[bool]]
+Completer = Callable[[Ref, str, str, str], Awaitable[list[tuple[str, str | int]]]]
+"""(community, command name, option name, typed text) -> up to 25 (label, value) choices."""
+MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
 
 
 class StewardClient(discord.Client):
@@ -40,6 +45,9 @@ class StewardClient(discord.Client):
         self._ingest: Ingest | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.caught_up = asyncio.Event()
+        self.aliases: dict[int, Mapping[str, str]] = {}
+        """Per guild, Discord command paths that differ from Steward's names."""
+        self.completer: Completer | None = None
 
     def attach(self, ingest: Ingest) -> None:
         """Start handing events to ``ingest`` (the app's, with deduplication)."""
@@ -117,8 +125,12 @@ class StewardClient(discord.Client):
         await self._send(translate.reaction_added(payload, datetime.now(UTC)))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Acknowledge a command or click at once, then forward it."""
-        event = translate.interaction_event(interaction)
+        """Acknowledge a command or click at once, then forward it; answer autocompletes."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            await self._autocomplete(interaction)
+            return
+        guild = interaction.guild_id or 0
+        event = translate.interaction_event(interaction, self.aliases.get(guild), MENUS)
         if event is None:
             return
         try:
@@ -130,6 +142,33 @@ class StewardClient(discord.Client):
             logger.warning("could not acknowledge interaction %s: %s", interaction.id, error)
         self.steward_gateway.remember(interaction, deferred=True)
         await self._send(event)
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        data: Mapping[str, Any] = interaction.data or {}
+        guild = interaction.guild_id
+        name, _ = translate.command_path(data)
+        focused = _focused(list(data.get("options") or []))
+        choices: list[tuple[str, str | int]] = []
+        if self.completer is not None and guild is not None and focused is not None:
+            command = self.aliases.get(guild, {}).get(name, name)
+            typed = str(focused.get("value") or "")
+            choices = await self.completer(translate.ref(guild), command, focused["name"], typed)
+        try:
+            await interaction.response.autocomplete(
+                [discord.app_commands.Choice(name=n[:100], value=v) for n, v in choices[:25]]
+            )
+        except discord.HTTPException as error:
+            logger.info("autocomplete answer refused: %s", error)
+
+
+def _focused(options: list[Any]) -> dict[str, Any] | None:
+    for option in options:
+        if option.get("focused"):
+            return dict(option)
+        found = _focused(list(option.get("options") or []))
+        if found is not None:
+            return found
+    return None
 
 
 class ShardedStewardClient(StewardClient, discord.AutoShardedClient):

@@ -17,6 +17,7 @@ from bot.adapters.discord.intents import (
     disabled_privileged,
     needed_intents,
 )
+from bot.adapters.discord.registration import completer_for, sync_commands
 from bot.config import ConfigError, ConfigProblem, DiscordSection, LoadedConfig
 from bot.core.events import Event
 from bot.core.protocols import Clock
@@ -72,6 +73,8 @@ class DiscordConnection:
             return await app.ingest(event, dedupe=True)
 
         self.client.attach(ingest)
+        self.client.completer = completer_for(app)
+        await sync_commands(self.client, app)
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired as error:

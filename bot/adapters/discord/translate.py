@@ -190,8 +190,16 @@ def command_path(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def interaction_event(
     interaction: discord.Interaction,
+    aliases: Mapping[str, str] | None = None,
+    menus: Mapping[str, tuple[str, str]] | None = None,
 ) -> CommandInvoked | ComponentClicked | None:
-    """Translate a slash command, a context-menu command or a button click in a guild."""
+    """Translate a slash command, a context-menu command or a button click in a guild.
+
+    Args:
+        interaction: The interaction.
+        aliases: Discord command paths that differ from Steward's names.
+        menus: Context-menu name -> (Steward command, the option that gets the target).
+    """
     guild, user, data = interaction.guild, interaction.user, interaction.data
     if guild is None or data is None or interaction.channel_id is None:
         return None
@@ -207,9 +215,11 @@ def interaction_event(
     if interaction.type is discord.InteractionType.application_command:
         name, options = command_path(data)
         target = data.get("target_id")
-        if target is not None:
-            options["target"] = str(target)
-        return CommandInvoked(name=name, options=options, **common)
+        menu = (menus or {}).get(name)
+        if target is not None and menu is not None:
+            name, option = menu
+            options = {option: str(target)}
+        return CommandInvoked(name=(aliases or {}).get(name, name), options=options, **common)
     if interaction.type is discord.InteractionType.component:
         custom_id = str(data.get("custom_id", ""))
         target, _, choice = custom_id.rpartition(CUSTOM_ID_SEPARATOR)

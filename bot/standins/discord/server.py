@@ -304,15 +304,20 @@ class DiscordStandin:
         *,
         command_type: int = 1,
         target_id: str | None = None,
+        focused: str | None = None,
     ) -> str:
         """Run an application command as a member; return the interaction's id.
 
         ``name`` is the full path (``"case show"``); option values that are
-        :class:`Member` objects become user options, with their resolved data.
+        :class:`Member` objects become user options, with their resolved data. With
+        ``focused``, the member is still typing that option: an autocomplete interaction.
         """
-        words = name.split()
+        words = name.split() if command_type == 1 else [name]
         resolved: dict[str, Any] = {"users": {}, "members": {}}
         leaf = [_option(k, v, resolved) for k, v in (options or {}).items()]
+        for option in leaf:
+            if option["name"] == focused:
+                option["focused"] = True
         for word in reversed(words[1:]):
             kind = 1 if word == words[-1] else 2
             leaf = [{"name": word, "type": kind, "options": leaf}]
@@ -333,7 +338,7 @@ class DiscordStandin:
             if found is not None and target_id in found[1].messages:
                 message = found[1].messages[target_id]
                 resolved["messages"] = {target_id: self.world.message_payload(message)}
-        return await self._interact(guild, channel, member, 2, data)
+        return await self._interact(guild, channel, member, 4 if focused else 2, data)
 
     async def click(self, message: StoredMessage, member: Member, custom_id: str) -> str:
         """Click a button on a message as a member; return the interaction's id."""
