@@ -138,6 +138,7 @@ class DiscordSection(_PlatformSection):
     sharded: bool = False
     shard_count: int | None = Field(None, ge=1, le=10_000)
     catch_up: int = Field(50, ge=0, le=100)
+    automod: bool = True
 
     @field_validator("api_base", "gateway_url")
     @classmethod

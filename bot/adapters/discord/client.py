@@ -48,6 +48,8 @@ class StewardClient(discord.Client):
         self.aliases: dict[int, Mapping[str, str]] = {}
         """Per guild, Discord command paths that differ from Steward's names."""
         self.completer: Completer | None = None
+        self.automod_rules: dict[int, dict[str, str]] = {}
+        """Per guild, Steward's AutoMod rule ids -> the policy rule each came from."""
 
     def attach(self, ingest: Ingest) -> None:
         """Start handing events to ``ingest`` (the app's, with deduplication)."""
@@ -123,6 +125,12 @@ class StewardClient(discord.Client):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """Forward a reaction."""
         await self._send(translate.reaction_added(payload, datetime.now(UTC)))
+
+    async def on_automod_action(self, execution: discord.AutoModAction) -> None:
+        """Forward what AutoMod blocked, so Steward records it and escalates as its policy says."""
+        guild = self.get_guild(execution.guild_id)
+        if guild is not None:
+            await self._send(translate.automod_blocked(execution, guild))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Acknowledge a command or click at once, then forward it; answer autocompletes."""

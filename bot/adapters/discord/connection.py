@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,7 +18,7 @@ from bot.adapters.discord.intents import (
     disabled_privileged,
     needed_intents,
 )
-from bot.adapters.discord.registration import completer_for, sync_commands
+from bot.adapters.discord.registration import completer_for, sync_automod, sync_commands
 from bot.config import ConfigError, ConfigProblem, DiscordSection, LoadedConfig
 from bot.core.events import Event
 from bot.core.protocols import Clock
@@ -51,10 +52,20 @@ class DiscordConnection:
 
     Args:
         client: The client, logged in.
+        automod: Whether to keep the policy's AutoMod rules synced.
     """
 
-    def __init__(self, client: StewardClient) -> None:
+    def __init__(self, client: StewardClient, *, automod: bool = True) -> None:
         self.client = client
+        self.automod = automod
+
+    def _resync(self, app: App) -> Callable[[], Awaitable[None]]:
+        async def resync() -> None:
+            await sync_commands(self.client, app)
+            if self.automod:
+                await sync_automod(self.client, app)
+
+        return resync
 
     @property
     def gateway(self) -> DiscordGateway:
@@ -75,6 +86,9 @@ class DiscordConnection:
         self.client.attach(ingest)
         self.client.completer = completer_for(app)
         await sync_commands(self.client, app)
+        if self.automod:
+            await sync_automod(self.client, app)
+        app.reload_hooks.append(self._resync(app))
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired as error:
@@ -109,7 +123,7 @@ async def open_connection(settings: DiscordSection, **options: object) -> Discor
     if missing:
         await client.close()
         raise MissingPrivilegedIntent(missing)
-    return DiscordConnection(client)
+    return DiscordConnection(client, automod=settings.automod)
 
 
 async def connect(loaded: LoadedConfig, clock: Clock) -> DiscordConnection:

@@ -18,7 +18,14 @@ import discord
 from discord.http import Route
 
 from bot.adapters.discord._errors import TOO_OLD_TO_BULK_DELETE, refusal
-from bot.adapters.discord.translate import PLATFORM, custom_id, member_of, message_of, ref
+from bot.adapters.discord.translate import (
+    BLOCKED_PREFIX,
+    PLATFORM,
+    custom_id,
+    member_of,
+    message_of,
+    ref,
+)
 from bot.core.actions import (
     Action,
     ActionResult,
@@ -104,6 +111,11 @@ def _id(value: Ref) -> int:
     return int(value.id)
 
 
+def _posted(message: Ref) -> int | None:
+    """Return a message's id, or ``None`` for one AutoMod blocked before it was posted."""
+    return None if message.id.startswith(BLOCKED_PREFIX) else int(message.id)
+
+
 class DiscordGateway:
     """The gateway of every guild one Discord connection serves.
 
@@ -165,7 +177,7 @@ class DiscordGateway:
                 )
                 return ActionResult.done(message)
             case DeleteMessage(channel=channel, message=message):
-                await self._delete(action, _id(channel), _id(message))
+                await self._delete(action, _id(channel), _posted(message))
                 return ActionResult.done()
             case DeleteMessages():
                 return await self._delete_many(action)
@@ -250,7 +262,9 @@ class DiscordGateway:
         )
         return ActionResult.done(ref(data["id"]))
 
-    async def _delete(self, action: Action, channel: int, message: int) -> None:
+    async def _delete(self, action: Action, channel: int, message: int | None) -> None:
+        if message is None:
+            return  # AutoMod blocked it: it was never posted
         # Already gone (its author or another moderator was faster): the goal is met.
         with contextlib.suppress(discord.NotFound):
             await self._request(
@@ -265,7 +279,7 @@ class DiscordGateway:
         """Bulk-delete in batches of 100; older messages and lone ones go one by one."""
         channel = _id(action.channel)
         oldest = datetime.now(UTC) - BULK_DELETE_MAX_AGE + timedelta(minutes=5)
-        ids = sorted({_id(m) for m in action.messages})
+        ids = sorted({i for i in map(_posted, action.messages) if i is not None})
         young = [i for i in ids if discord.utils.snowflake_time(i) > oldest]
         singles = [i for i in ids if i not in set(young)]
         for start in range(0, len(young), BULK_DELETE_MAX):

@@ -7,6 +7,7 @@ from what makes the event unique (a message's edit time, a member's join time).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -138,6 +139,40 @@ def message_deleted(payload: discord.RawMessageDeleteEvent, at: datetime) -> Mes
         id=f"delete:{payload.message_id}",
         message=ref(payload.message_id),
         channel=ref(payload.channel_id),
+    )
+
+
+BLOCKED_PREFIX = "blocked-"
+"""Marks the id of a message AutoMod blocked: it never existed on Discord."""
+
+
+def automod_blocked(
+    execution: discord.AutoModAction, guild: discord.Guild
+) -> MessageCreated | None:
+    """Translate an AutoMod block into the message it stopped, for Steward to judge.
+
+    Steward's own rules then open the case (and escalate) as for any message; deleting
+    it is already done.
+    """
+    member = guild.get_member(execution.user_id)
+    if member is None or execution.channel_id is None or not execution.content:
+        return None
+    at = datetime.now(UTC)
+    digest = hashlib.sha256(execution.content.encode()).hexdigest()[:12]
+    ident = (
+        f"{BLOCKED_PREFIX}{execution.rule_id}-{execution.user_id}-{digest}-{int(at.timestamp())}"
+    )
+    return MessageCreated(
+        community=ref(guild.id),
+        at=at,
+        id=f"automod:{ident}",
+        message=Message(
+            ref=ref(ident),
+            channel=ref(execution.channel_id),
+            author=member_of(member, guild),
+            content=execution.content,
+            created_at=at,
+        ),
     )
 
 
