@@ -76,7 +76,7 @@ async def run_benchmarks(
     Raises:
         ValueError: If ``only`` names an unknown case.
     """
-    from bot.bench import cases, classifier, rules  # noqa: F401, PLC0415 - registers the cases
+    from bot.bench import cases, classifier, discord_e2e, rules  # noqa: F401, PLC0415 - registers the cases
 
     unknown = only - set(CASES)
     if unknown:

@@ -36,6 +36,7 @@ PRIVILEGED = {
     "message_content": MESSAGE_CONTENT,
 }
 
+NORMAL_CLOSURE = 1000
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_DISALLOWED_INTENTS = 4014
 
@@ -139,6 +140,9 @@ class Gateway:
             self.sockets.discard(ws)
             if session is not None and session.ws is ws:
                 session.ws = None
+                if ws.close_code == NORMAL_CLOSURE:
+                    # A client that closes normally ends its session: nothing to resume.
+                    self.sessions.pop(session.id, None)
         return ws
 
     async def _on_frame(

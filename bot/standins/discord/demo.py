@@ -25,7 +25,7 @@ def demo_guild(standin: DiscordStandin) -> Guild:
 
 async def serve(port: int, say: Callable[[str], None], stop: asyncio.Event | None = None) -> None:
     """Serve the demo guild on 127.0.0.1 until ``stop`` is set (forever by default)."""
-    async with DiscordStandin(port=port) as standin:
+    async with DiscordStandin(port=port, control=True) as standin:
         guild = demo_guild(standin)
         say(f"Discord stand-in on {standin.api_base} (gateway {standin.gateway_url})")
         say(f"token: {standin.token}   guild: {guild.name} ({guild.id})")

@@ -35,6 +35,14 @@ from bot.standins.discord._world import World
 
 API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway/"
+CONTROL_PATH = "/_standin/"
+CHATTER = (
+    "good morning everyone",
+    "has anyone tried the new lamp firmware?",
+    "thanks, that fixed it",
+    "what a lovely photo",
+    "see you at the meetup on friday",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,8 @@ class DiscordStandin:
         host: Where to listen.
         port: The port; 0 picks a free one.
         shards: The shard count ``GET /gateway/bot`` recommends.
+        control: Also serve ``/_standin/`` (info, flood) so another process (a load test)
+            can drive it.
     """
 
     def __init__(
@@ -84,8 +94,11 @@ class DiscordStandin:
         host: str = "127.0.0.1",
         port: int = 0,
         shards: int = 1,
+        control: bool = False,
     ) -> None:
         self.token = token
+        self.control = control
+        self._floods: set[asyncio.Task[None]] = set()
         self.allowed_privileged = set(privileged)
         self.host, self.port = host, port
         self.world = World()
@@ -107,6 +120,9 @@ class DiscordStandin:
         for method, path, handler in self.rest.routes():
             app.router.add_route(method, API_PREFIX + path, handler)
         app.router.add_get(GATEWAY_PATH, self.gateway.handle)
+        if self.control:
+            app.router.add_get(CONTROL_PATH + "info", self._info)
+            app.router.add_post(CONTROL_PATH + "flood", self._flood)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -118,6 +134,9 @@ class DiscordStandin:
 
     async def stop(self) -> None:
         """Close every socket and stop listening."""
+        for task in list(self._floods):
+            task.cancel()
+        await asyncio.gather(*self._floods, return_exceptions=True)
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -461,6 +480,40 @@ class DiscordStandin:
         async with self._recorded:
             await asyncio.wait_for(self._recorded.wait_for(lambda: len(found()) >= count), within)
         return found()[count - 1]
+
+    async def flood(self, guild: Guild, channel: Channel, count: int, *, authors: int = 1) -> None:
+        """Post ``count`` ordinary chat messages by ``authors`` members, as fast as possible.
+
+        Missing authors (``member0``, ``member1``...) join silently first, so that each
+        posts at a human pace however fast the flood.
+        """
+        names = {m.user.name for m in guild.members.values()}
+        for number in range(authors):
+            if f"member{number}" not in names:
+                self.add_member(guild, f"member{number}")
+        cast = [m for m in guild.members.values() if m.user.name.startswith("member")]
+        for index in range(count):
+            text = f"{CHATTER[index % len(CHATTER)]} #{index}"
+            await self.post_message(channel, cast[index % len(cast)], text)
+            # Keep the backlog of a load test from growing without bound.
+            channel.messages.clear()
+
+    async def _info(self, request: web.Request) -> web.Response:
+        guilds = {
+            g.id: {"name": g.name, "channels": {c.name: c.id for c in g.channels.values()}}
+            for g in self.world.guilds.values()
+        }
+        return reply({"token": self.token, "guilds": guilds})
+
+    async def _flood(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        guild = self.world.guilds[str(body["guild_id"])]
+        channel = guild.channels[str(body["channel_id"])]
+        flood = self.flood(guild, channel, int(body["count"]), authors=int(body.get("authors", 1)))
+        task = asyncio.create_task(flood)
+        self._floods.add(task)
+        task.add_done_callback(self._floods.discard)
+        return reply({"started": True}, status=202)
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
