@@ -71,14 +71,19 @@ def lumen(standin: DiscordStandin) -> Lumen:
 
 
 def config_for(
-    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, extra: str = ""
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    extra: str = "",
+    *,
+    catch_up: int = 0,
 ) -> LoadedConfig:
     """Return a configuration serving the test guild through the stand-in."""
     text = f"""
 [discord]
 api_base = "{standin.api_base}"
 gateway_url = "{standin.gateway_url}"
-catch_up = 0
+catch_up = {catch_up}
 {extra}
 
 [communities.lumen]
@@ -141,9 +146,8 @@ Start = Callable[..., contextlib.AbstractAsyncContextManager[Running]]
 def start(standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path) -> Start:
     """Return a function that starts Steward on the test guild (``extra`` adds config)."""
 
-    def run(extra: str = "") -> contextlib.AbstractAsyncContextManager[Running]:
-        return steward(
-            config_for(standin, lumen, registry, extra), registry, tmp_path / "steward.db"
-        )
+    def run(extra: str = "", catch_up: int = 0) -> contextlib.AbstractAsyncContextManager[Running]:
+        loaded = config_for(standin, lumen, registry, extra, catch_up=catch_up)
+        return steward(loaded, registry, tmp_path / "steward.db")
 
     return run
