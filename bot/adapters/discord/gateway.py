@@ -7,6 +7,7 @@ exceptions.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
@@ -56,6 +57,7 @@ MAX_TIMEOUT = timedelta(days=28)
 BULK_DELETE_MAX_AGE = timedelta(days=14)
 BULK_DELETE_MAX = 100
 REASON_MAX = 512
+MAX_IN_FLIGHT = 8
 EPHEMERAL = 1 << 6
 _INTERACTIONS_KEPT = 2_000
 # What a locked channel denies @everyone: talking, in the channel and its threads.
@@ -121,10 +123,14 @@ class DiscordGateway:
 
     Args:
         client: The discord.py client (plain or auto-sharded), logged in before use.
+        max_in_flight: The most REST requests the gateway has open at once.
     """
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.client = client
+        # A raid can ask for hundreds of actions at once; discord.py keeps each route within
+        # its rate limit, and this keeps the whole bot from bursting past the global one.
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self._interactions: OrderedDict[str, tuple[discord.Interaction, bool]] = OrderedDict()
         self._dm_channels: dict[str, int] = {}
 
@@ -157,7 +163,8 @@ class DiscordGateway:
         route = Route(method, path, **{k: v for k, v in params.items() if k.endswith("_id")})
         extra = {k: v for k, v in params.items() if not k.endswith("_id")}
         reason = audit_reason(action) if action is not None else None
-        return await self.client.http.request(route, reason=reason, **extra)
+        async with self._in_flight:
+            return await self.client.http.request(route, reason=reason, **extra)
 
     async def _apply(self, action: Action) -> ActionResult:  # noqa: PLR0912 - one arm per action
         match action:

@@ -109,6 +109,11 @@ class DiscordStandin:
             self.world, self.interactions, lambda: self.gateway_url, self.allowed_privileged, shards
         )
         self._forced: list[tuple[str, str, float]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        """The most REST requests answered at once (a raid test's measure of restraint)."""
+        self.latency = 0.0
+        """Seconds each REST answer waits, to make concurrency visible in tests."""
         self._recorded = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
@@ -523,7 +528,12 @@ class DiscordStandin:
         if request.can_read_body and request.content_type == "application/json":
             with contextlib.suppress(ValueError):
                 request[BODY] = json.loads(await request.read() or b"null")
-        response = await self._answer(request, handler)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            response = await self._answer(request, handler)
+        finally:
+            self.in_flight -= 1
         resource = request.match_info.route.resource
         template = resource.canonical if resource is not None else request.path
         reason = request.headers.get("X-Audit-Log-Reason")
@@ -553,6 +563,8 @@ class DiscordStandin:
             if method == request.method and route in (path, template):
                 del self._forced[index]
                 return _too_many(retry_after)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         try:
             return await handler(request)
         except ApiError as error:

@@ -52,3 +52,17 @@ async def test_a_sharded_client_connects_every_shard(
         await steward.settle()
     assert shards == [(0, 2), (1, 2)]
     assert standin.requests_to("GET", "/gateway/bot")
+
+
+async def test_a_raid_is_answered_with_bounded_concurrency(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    raiders = [standin.add_member(lumen.guild, f"raider{n}") for n in range(24)]
+    standin.latency = 0.01  # answers take a moment, so bursts would overlap
+    async with start() as steward:
+        for raider in raiders:
+            await standin.post_message(lumen.general, raider, "free nitro discord.gg/raid")
+        await standin.wait_for_request("DELETE", MESSAGE, count=len(raiders))
+        await steward.settle()
+    assert lumen.general.messages == {}
+    assert 1 < standin.max_in_flight <= 8
