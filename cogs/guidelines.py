@@ -18,6 +18,7 @@ from cogs._case_commands import CaseCommands
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
+from cogs._report_commands import ReportCommands
 from cogs._review_commands import ReviewCommands
 from moderation.cases import Case
 from moderation.events import RaidDetected
@@ -27,7 +28,7 @@ from policies.normalize import normalize
 from policies.verdict import Verdict
 
 
-class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands):
+class Guidelines(PolicyCommands, ReviewCommands, CaseCommands, ModeratorCommands, ReportCommands):
     """Judge messages and joins against the policy and enforce the verdicts."""
 
     name = "guidelines"

@@ -41,7 +41,8 @@ def test_paths_become_groups_with_typed_options_and_permissions() -> None:
     show = by_name(by_name(top["case"]["options"])["show"]["options"])
     assert show["number"]["autocomplete"] is True
     assert top["History"]["type"] == 2
-    assert "Report to moderators" not in top  # no report command to run yet
+    assert top["Report to moderators"]["type"] == 3
+    assert top["Report to moderators"]["default_member_permissions"] is None
 
 
 async def test_commands_sync_at_start_only_when_they_changed(
@@ -138,3 +139,25 @@ async def test_a_missing_permission_is_told_to_moderators_and_recorded(
     assert "Timeout Members" in staff.json["content"]
     (timeout,) = [a for a in case.actions if a.kind == "timeout"]
     assert timeout.status == "failed" and "50013" in timeout.error
+
+
+async def test_a_reported_message_reaches_the_review_queue(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    posted = await standin.post_message(lumen.general, lumen.bob, "buy my lamps cheap")
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.alice,
+            "Report to moderators",
+            command_type=3,
+            target_id=posted.id,
+        )
+        thanks = await standin.wait_for_request("PATCH", ORIGINAL)
+        staff = await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
+        await steward.settle()
+        (item,) = await store_for(steward.storage).reviews.open_items(ref(lumen.guild.id))
+    assert "moderators will look" in thanks.json["content"]
+    assert item.source == "report" and item.message == ref(posted.id)
+    assert "reported by alice" in staff.json["content"]
