@@ -166,7 +166,33 @@ class DiscordGateway:
         async with self._in_flight:
             return await self.client.http.request(route, reason=reason, **extra)
 
+    def out_of_reach(self, community: Ref, member: Ref) -> str | None:
+        """Return why Discord would refuse to act on a member by role hierarchy, if it would.
+
+        Asking first spares a refused request and gives moderators the reason in words.
+        """
+        guild = self.client.get_guild(_id(community))
+        target = guild.get_member(_id(member)) if guild is not None else None
+        if guild is None or target is None:
+            return None  # not cached: let Discord decide
+        if target.id == guild.owner_id:
+            return f"{target.display_name} owns the server; Discord lets nobody act on the owner."
+        if self.client.user is not None and target.id == self.client.user.id:
+            return "Steward does not act on itself."
+        me = guild.me
+        if me is not None and target.top_role >= me.top_role:
+            return (
+                f"{target.display_name}'s highest role ({target.top_role.name}) is at or above "
+                f"Steward's ({me.top_role.name}); move Steward's role higher in Server "
+                "Settings > Roles."
+            )
+        return None
+
     async def _apply(self, action: Action) -> ActionResult:  # noqa: PLR0912 - one arm per action
+        if isinstance(action, Timeout | Kick | Ban):
+            refused = self.out_of_reach(action.community, action.member)
+            if refused is not None:
+                return ActionResult.failed(refused)
         match action:
             case PostMessage(channel=channel, thread=thread, content=content, buttons=buttons):
                 body: dict[str, Any] = {"content": content, "allowed_mentions": {"parse": []}}

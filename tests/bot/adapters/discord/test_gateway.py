@@ -96,7 +96,21 @@ async def test_a_missing_permission_is_named_in_the_result(
             Kick(community=ref(lumen.guild.id), member=ref(lumen.guild.owner_id))
         )
     assert not result.ok and "Timeout Members" in result.error and "50013" in result.error
-    assert not on_owner.ok and "Kick Members" in on_owner.error and "highest role" in on_owner.error
+    assert not on_owner.ok and "owns the server" in on_owner.error
+
+
+async def test_members_above_the_bot_are_refused_before_asking_discord(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    admins = standin.add_role(lumen.guild, "admin", position=12)
+    ada = standin.add_member(lumen.guild, "ada", roles=[admins])
+    async with start() as steward:
+        result = await steward.connection.gateway.apply(
+            Kick(community=ref(lumen.guild.id), member=ref(ada.user.id), reason="test")
+        )
+    assert not result.ok
+    assert "highest role (admin) is at or above Steward's (Steward)" in result.error
+    assert standin.requests_to("DELETE", "/guilds/{guild_id}/members/{user_id}") == []
 
 
 async def test_lockdown_denies_everyone_talking_and_unlock_restores_it(
