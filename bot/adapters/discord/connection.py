@@ -88,7 +88,8 @@ class DiscordConnection:
         await sync_commands(self.client, app)
         if self.automod:
             await sync_automod(self.client, app)
-        app.reload_hooks.append(self._resync(app))
+        resync = self._resync(app)
+        app.reload_hooks.append(resync)
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired as error:
@@ -96,6 +97,7 @@ class DiscordConnection:
             names = disabled_privileged(flags, self.client.intents)
             raise MissingPrivilegedIntent(names or list(PRIVILEGED), sure=bool(names)) from error
         finally:
+            app.reload_hooks.remove(resync)
             await self.client.close()
 
 
@@ -128,6 +130,8 @@ async def open_connection(settings: DiscordSection, **options: object) -> Discor
 
 async def connect(loaded: LoadedConfig, clock: Clock) -> DiscordConnection:
     """Connect as ``[discord]`` says (the connector ``steward run`` uses).
+
+    Discord stamps its own events, so ``clock`` is not needed here.
 
     Raises:
         ConfigError: If the Discord communities' ids are not guild ids.

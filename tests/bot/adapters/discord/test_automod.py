@@ -101,3 +101,17 @@ async def test_what_automod_blocked_becomes_a_case(
         )
     assert case.rule == "profanity" and "warning" in notice.json["content"]
     assert standin.requests_to("DELETE", "/channels/{channel_id}/messages/{message_id}") == []
+
+
+async def test_a_reload_syncs_the_rules_again(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        slurs = next(
+            i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: slurs"
+        )
+        del lumen.guild.automod_rules[slurs]  # an admin deleted it by hand
+        report = await steward.app.reload(steward.app.loaded)
+    assert report.ok
+    assert "Steward: slurs" in {r["name"] for r in lumen.guild.automod_rules.values()}
+    assert len(standin.requests_to("POST", RULES)) == 6
