@@ -9,7 +9,7 @@ action is audited.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,8 @@ class App:
         self._by_ref: dict[Ref, str] = {}
         self._gateways = dict(gateways)
         self._load_config = load_config
+        self.reload_hooks: list[Callable[[], Awaitable[None]]] = []
+        """Called after each reload (adapters re-register commands and AutoMod rules)."""
         # One model in memory and one worker thread for every community of the process.
         self._own_classifier = (
             configured_classifier(loaded, model_loader) if classifier is None else None
@@ -218,7 +220,16 @@ class App:
             else:
                 report.reloaded.append(key)
         self.loaded = loaded
+        await self._after_reload(report)
         return report
+
+    async def _after_reload(self, report: ReloadReport) -> None:
+        for hook in self.reload_hooks:
+            try:
+                await hook()
+            except Exception as error:
+                logger.exception("a reload hook failed")
+                report.errors.append(f"after reload: {type(error).__name__}: {error}")
 
     async def _stop_community(self, key: str) -> None:
         await self.runtimes.pop(key).stop()

@@ -7,6 +7,7 @@ Exit codes: 0 when all went well, 2 for bad usage or an invalid config or input 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Coroutine
@@ -65,11 +66,14 @@ def _load(path: Path | None, registry: CogRegistry) -> LoadedConfig:
         _fail("the configuration is invalid:\n" + "\n".join(f"  {p}" for p in error.problems))
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
+def _run(coro: Coroutine[Any, Any, T], *, plain: tuple[type[Exception], ...] = ()) -> T:
+    """Run a coroutine; errors a person can fix (``plain`` ones too) print without a trace."""
     try:
         return asyncio.run(coro)
     except (ConfigError, ScenarioError) as error:
         _fail(str(error))
+    except plain as error:
+        _fail(str(error), EXIT_FAILURE)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_FAILURE)
     except Exception as error:
@@ -283,12 +287,12 @@ def backup(destination: Path, config_path: Path | None) -> None:
 @config_option
 def run(config_path: Path | None) -> None:
     """Connect to the configured platforms and moderate until stopped (SIGHUP reloads)."""
-    from bot.serve import serve  # noqa: PLC0415
+    from bot.serve import StartupRefused, serve  # noqa: PLC0415
 
     registry = _registry()
     file = _config_file(config_path)
     loaded = _load(config_path, registry)
-    _run(serve(loaded, registry, file))
+    _run(serve(loaded, registry, file), plain=(StartupRefused,))
 
 
 @main.command("reload")
@@ -510,3 +514,13 @@ def standin_slack(port: int, events_url: str) -> None:
     from bot.standins.slack.cli import serve_standin  # noqa: PLC0415 - aiohttp only when used
 
     _run(serve_standin(port, events_url, click.echo))
+
+
+@standin_group.command("discord")
+@click.option("--port", type=int, default=8710, show_default=True, help="Port on 127.0.0.1.")
+def standin_discord(port: int) -> None:
+    """Serve a local Discord (REST v10 and gateway v10) with a small demo guild."""
+    from bot.standins.discord.demo import serve  # noqa: PLC0415 - aiohttp only when asked
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(port, click.echo))

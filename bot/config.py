@@ -125,10 +125,27 @@ def _secret(env: str, file: Path | None) -> SecretStr | None:
 
 
 class DiscordSection(_PlatformSection):
-    """How to connect to Discord (the adapter arrives with the ``discord`` extra)."""
+    """How to connect to Discord (the adapter arrives with the ``discord`` extra).
+
+    ``api_base`` and ``gateway_url`` point the bot at a stand-in (``steward standin
+    discord``); empty means Discord itself.
+    """
 
     token_env: str = "STEWARD_DISCORD_TOKEN"  # noqa: S105 - a variable name
     token_file: Path | None = None
+    api_base: str = ""
+    gateway_url: str = ""
+    sharded: bool = False
+    shard_count: int | None = Field(None, ge=1, le=10_000)
+    catch_up: int = Field(50, ge=0, le=100)
+    automod: bool = True
+
+    @field_validator("api_base", "gateway_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"^(https?|wss?)://", value):
+            raise ValueError(f"{value!r} is not an http(s):// or ws(s):// URL")
+        return value
 
     def token(self) -> SecretStr | None:
         """Return the bot token, or ``None`` when it is not set."""

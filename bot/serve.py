@@ -39,8 +39,21 @@ class Connection(Protocol):
         ...
 
 
+class StartupRefused(Exception):
+    """A platform refused to let Steward start; the message says what to change."""
+
+
 Connector = Callable[[LoadedConfig, Clock], Awaitable[Connection]]
-CONNECTORS: dict[str, Connector] = {}
+
+
+async def _connect_discord(loaded: LoadedConfig, clock: Clock) -> Connection:
+    # Imported only when a Discord community is configured: discord.py is an extra.
+    from bot.adapters.discord.connection import connect  # noqa: PLC0415
+
+    return await connect(loaded, clock)
+
+
+CONNECTORS: dict[str, Connector] = {"discord": _connect_discord}
 """Platform name to a coroutine that connects to it; adapters register themselves here."""
 
 
@@ -136,8 +149,9 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
     connectors = _connectors(loaded)
     clock = SystemClock()
     database = loaded.config.steward.database
-    storage = await open_storage(database, clock)
+    # Connect first: a refused login or intent must not leave the database open.
     connections = {name: await connect(loaded, clock) for name, connect in connectors.items()}
+    storage = await open_storage(database, clock)
     reload = (lambda: load_config(config_file, registry)) if config_file else None
     app = App(
         loaded,
@@ -155,8 +169,13 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
     await app.start()
     install_reload_signal(app)
     pid.write_text(str(os.getpid()), encoding="utf-8")
-    tasks = [asyncio.create_task(app.timers.run(), name="timers")]
-    tasks += [asyncio.create_task(c.run(app), name=f"platform:{n}") for n, c in connections.items()]
+    platforms = [
+        asyncio.create_task(c.run(app), name=f"platform:{n}") for n, c in connections.items()
+    ]
+    for task in platforms:
+        # A platform that stops (a refused intent, a revoked token) stops the process.
+        task.add_done_callback(lambda _: stop.set())
+    tasks = [asyncio.create_task(app.timers.run(), name="timers"), *platforms]
     try:
         await stop.wait()
     finally:
@@ -167,3 +186,7 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
         await storage.close()
         with contextlib.suppress(OSError):
             pid.unlink()
+    for task in platforms:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error

@@ -76,7 +76,13 @@ async def run_benchmarks(
     Raises:
         ValueError: If ``only`` names an unknown case.
     """
-    from bot.bench import cases, classifier, rules, slack  # noqa: F401, PLC0415 - registers the cases
+    from bot.bench import (  # noqa: F401, PLC0415 - registers the cases
+        cases,
+        classifier,
+        discord_e2e,
+        rules,
+        slack,
+    )
 
     unknown = only - set(CASES)
     if unknown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Sequence
 from datetime import datetime
@@ -88,14 +89,20 @@ class SqliteEventLedger:
         db: The database.
     """
 
+    _BATCH = 500  # three bound values a row, well under SQLite's limit per statement
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._pending: list[tuple[str, str, str, asyncio.Future[bool]]] = []
+        self._flushing = False
 
     async def first_seen(self, community: Ref, event_id: str, at: datetime) -> bool:
         """Record an event id; return ``True`` only the first time it is seen.
 
-        One ``INSERT OR IGNORE`` decides, so concurrent calls for one id (from this process
-        or another one on the same file) get exactly one ``True``.
+        Calls that arrive together share one transaction (a group commit): one
+        ``INSERT OR IGNORE ... RETURNING`` decides for the whole batch, so a busy
+        platform's events do not pay a commit each, and concurrent calls for one id (from
+        this process or another one on the same file) still get exactly one ``True``.
 
         Args:
             community: The community the event belongs to.
@@ -105,11 +112,54 @@ class SqliteEventLedger:
         Returns:
             Whether this call recorded it.
         """
-        result = await self._db.execute(
-            "INSERT OR IGNORE INTO event_ledger (community, event_id, seen_at) VALUES (?, ?, ?)",
-            (str(community), event_id, to_db_time(at)),
-        )
-        return result.rowcount == 1
+        decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((str(community), event_id, to_db_time(at), decided))
+        if not self._flushing:
+            self._flushing = True
+            try:
+                await self._flush()
+            except BaseException:
+                if decided.done() and not decided.cancelled():
+                    decided.exception()  # retrieved: this caller raises instead
+                raise
+            finally:
+                self._flushing = False
+        return await decided
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self._BATCH], self._pending[self._BATCH :]
+            try:
+                inserted = await self._insert(batch)
+            except BaseException as error:
+                # Every waiting caller learns of the failure; only a cancellation propagates.
+                for *_, waiting in batch + self._pending:
+                    if not waiting.done():
+                        waiting.set_exception(RuntimeError(f"event ledger write failed: {error!r}"))
+                self._pending = []
+                if not isinstance(error, Exception):
+                    raise
+                return
+            claimed: set[tuple[str, str]] = set()
+            for community, ident, _, waiting in batch:
+                key = (community, ident)
+                waiting.set_result(key in inserted and key not in claimed)
+                claimed.add(key)
+
+    async def _insert(
+        self, batch: list[tuple[str, str, str, asyncio.Future[bool]]]
+    ) -> set[tuple[str, str]]:
+        params: list[str] = []
+        for community, ident, seen_at, _ in batch:
+            params += [community, ident, seen_at]
+        values = ", ".join(["(?, ?, ?)"] * len(batch))
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "INSERT OR IGNORE INTO event_ledger (community, event_id, seen_at) "
+                f"VALUES {values} RETURNING community, event_id",
+                params,
+            )
+        return {(str(r["community"]), str(r["event_id"])) for r in rows}
 
     async def forget_before(self, at: datetime) -> int:
         """Drop ids recorded before ``at``, in every community.

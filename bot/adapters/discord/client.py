@@ -1,0 +1,200 @@
+"""The discord.py client that hears Discord's events and hands them to Steward.
+
+Interactions are acknowledged at once (Discord allows three seconds) and answered later
+through the gateway: a command's first reply edits the deferred answer, a click's reply
+goes as an ephemeral follow-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from bot.adapters.discord import translate
+from bot.adapters.discord.commands import CONTEXT_MENUS
+from bot.adapters.discord.gateway import DiscordGateway
+from bot.core.events import CommandInvoked, Event
+from bot.core.refs import Ref
+
+logger = logging.getLogger(__name__)
+
+Ingest = Callable[[Event], Awaitable[bool]]
+Completer = Callable[[Ref, str, str, str], Awaitable[list[tuple[str, str | int]]]]
+"""(community, command name, option name, typed text) -> up to 25 (label, value) choices."""
+IDENTIFY_SPACING = 5.0
+"""Seconds between IDENTIFY groups: Discord's rate limit on starting sessions."""
+MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
+
+
+class StewardClient(discord.Client):
+    """A plain (single-connection) client that forwards translated events.
+
+    Args:
+        intents: The intents to request.
+        catch_up: How many recent messages per channel to look at after connecting.
+        options: Passed on to discord.py (``guild_ready_timeout``, ``shard_count``...).
+    """
+
+    def __init__(self, *, intents: discord.Intents, catch_up: int = 0, **options: Any) -> None:
+        super().__init__(intents=intents, **options)
+        self.steward_gateway = DiscordGateway(self)
+        self.catch_up = catch_up
+        self._ingest: Ingest | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.caught_up = asyncio.Event()
+        self.aliases: dict[int, Mapping[str, str]] = {}
+        """Per guild, Discord command paths that differ from Steward's names."""
+        self.completer: Completer | None = None
+        self.automod_rules: dict[int, dict[str, str]] = {}
+        """Per guild, Steward's AutoMod rule ids -> the policy rule each came from."""
+
+    def attach(self, ingest: Ingest) -> None:
+        """Start handing events to ``ingest`` (the app's, with deduplication)."""
+        self._ingest = ingest
+
+    async def _send(self, event: Event | None) -> None:
+        if event is not None and self._ingest is not None:
+            await self._ingest(event)
+
+    async def close(self) -> None:
+        """Stop the catch-up, then close the connection."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await super().close()
+
+    # -- events ---------------------------------------------------------------------------
+
+    async def on_ready(self) -> None:
+        """Look back over recent messages once connected (deduplicated by the app)."""
+        if self.catch_up <= 0:
+            self.caught_up.set()
+            return
+        task = asyncio.create_task(self._catch_up(), name="discord-catch-up")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _catch_up(self) -> None:
+        for guild in self.guilds:
+            for channel in guild.text_channels:
+                if not channel.permissions_for(guild.me).read_message_history:
+                    continue
+                try:
+                    history = [m async for m in channel.history(limit=self.catch_up)]
+                except discord.HTTPException as error:
+                    logger.warning("catch-up of #%s failed: %s", channel.name, error)
+                    continue
+                for message in reversed(history):  # oldest first, as they happened
+                    if message.author != self.user:
+                        await self._send(translate.message_created(message))
+        self.caught_up.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Forward a guild message, or a DM once per guild the author shares with the bot."""
+        if message.guild is not None:
+            await self._send(translate.message_created(message))
+            return
+        if message.author.bot:
+            return
+        for guild in self.guilds:
+            if guild.get_member(message.author.id) is not None:
+                await self._send(translate.direct_message(message, guild))
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """Forward an edit, cached or not."""
+        if "content" not in payload.data:
+            return  # an embed unfurled: nothing a member wrote changed
+        before = payload.cached_message.content if payload.cached_message else None
+        await self._send(translate.message_edited(payload.message, before))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """Forward a deletion."""
+        await self._send(translate.message_deleted(payload, datetime.now(UTC)))
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        """Forward a join."""
+        await self._send(translate.member_joined(member))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """Forward a member leaving or being removed."""
+        await self._send(translate.member_left(payload, datetime.now(UTC)))
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """Forward a reaction."""
+        await self._send(translate.reaction_added(payload, datetime.now(UTC)))
+
+    async def on_automod_action(self, execution: discord.AutoModAction) -> None:
+        """Forward what AutoMod blocked, so Steward records it and escalates as its policy says."""
+        guild = self.get_guild(execution.guild_id)
+        if guild is not None:
+            await self._send(translate.automod_blocked(execution, guild))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Acknowledge a command or click at once, then forward it; answer autocompletes."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            await self._autocomplete(interaction)
+            return
+        guild = interaction.guild_id or 0
+        event = translate.interaction_event(interaction, self.aliases.get(guild), MENUS)
+        if event is None:
+            return
+        try:
+            if isinstance(event, CommandInvoked):
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            else:
+                await interaction.response.defer()
+        except discord.HTTPException as error:
+            logger.warning("could not acknowledge interaction %s: %s", interaction.id, error)
+        self.steward_gateway.remember(interaction, deferred=True)
+        await self._send(event)
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        data: Mapping[str, Any] = interaction.data or {}
+        guild = interaction.guild_id
+        name, _ = translate.command_path(data)
+        focused = _focused(list(data.get("options") or []))
+        choices: list[tuple[str, str | int]] = []
+        if self.completer is not None and guild is not None and focused is not None:
+            command = self.aliases.get(guild, {}).get(name, name)
+            typed = str(focused.get("value") or "")
+            choices = await self.completer(translate.ref(guild), command, focused["name"], typed)
+        try:
+            await interaction.response.autocomplete(
+                [discord.app_commands.Choice(name=n[:100], value=v) for n, v in choices[:25]]
+            )
+        except discord.HTTPException as error:
+            logger.info("autocomplete answer refused: %s", error)
+
+
+def _focused(options: list[Any]) -> dict[str, Any] | None:
+    for option in options:
+        if option.get("focused"):
+            return dict(option)
+        found = _focused(list(option.get("options") or []))
+        if found is not None:
+            return found
+    return None
+
+
+class ShardedStewardClient(StewardClient, discord.AutoShardedClient):
+    """The same client over several gateway connections (``[discord] sharded = true``).
+
+    Shards identify in groups of the ``max_concurrency`` Discord grants the bot (1 for
+    most, 16 and more for large bots), five seconds apart, instead of discord.py's one
+    shard every five seconds.
+    """
+
+    _concurrency: int | None = None
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait before an IDENTIFY only when this shard starts a new concurrency group."""
+        if self._concurrency is None:
+            _, _, limits = await self.http.get_bot_gateway()
+            self._concurrency = max(1, int(limits.get("max_concurrency", 1)))
+        if not initial and shard_id and shard_id % self._concurrency == 0:
+            await asyncio.sleep(IDENTIFY_SPACING)

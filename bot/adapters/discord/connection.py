@@ -1,0 +1,151 @@
+"""Connect Steward to Discord: ``[discord]`` settings, login, intents, and the event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord.client import ShardedStewardClient, StewardClient
+from bot.adapters.discord.gateway import DiscordGateway
+from bot.adapters.discord.intents import (
+    PRIVILEGED,
+    MissingPrivilegedIntent,
+    disabled_privileged,
+    needed_intents,
+)
+from bot.adapters.discord.registration import completer_for, sync_automod, sync_commands
+from bot.config import ConfigError, ConfigProblem, DiscordSection, LoadedConfig
+from bot.core.events import Event
+from bot.core.protocols import Clock
+from bot.serve import StartupRefused
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+
+def point_at(api_base: str, gateway_url: str) -> None:
+    """Send discord.py's REST and gateway traffic elsewhere (a stand-in), process-wide.
+
+    discord.py has no per-client base URL: the class attributes are the only knobs.
+    """
+    if api_base:
+        Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url.rstrip("/") + "/")
+
+
+def build_client(settings: DiscordSection, **options: object) -> StewardClient:
+    """Return a client as configured (auto-sharded when ``sharded``)."""
+    kind = ShardedStewardClient if settings.sharded else StewardClient
+    if settings.sharded and settings.shard_count:
+        options["shard_count"] = settings.shard_count
+    return kind(intents=needed_intents(), catch_up=settings.catch_up, **options)
+
+
+class DiscordConnection:
+    """A logged-in Discord client and its gateway; :meth:`run` receives events.
+
+    Args:
+        client: The client, logged in.
+        automod: Whether to keep the policy's AutoMod rules synced.
+    """
+
+    def __init__(self, client: StewardClient, *, automod: bool = True) -> None:
+        self.client = client
+        self.automod = automod
+
+    def _resync(self, app: App) -> Callable[[], Awaitable[None]]:
+        async def resync() -> None:
+            await sync_commands(self.client, app)
+            if self.automod:
+                await sync_automod(self.client, app)
+
+        return resync
+
+    @property
+    def gateway(self) -> DiscordGateway:
+        """Return the gateway that applies actions on Discord."""
+        return self.client.steward_gateway
+
+    async def run(self, app: App) -> None:
+        """Receive events and hand them to ``app.ingest`` (deduplicated) until cancelled.
+
+        Raises:
+            MissingPrivilegedIntent: If Discord closes the connection for a privileged
+                intent that is not enabled (close code 4014).
+        """
+
+        async def ingest(event: Event) -> bool:
+            return await app.ingest(event, dedupe=True)
+
+        self.client.attach(ingest)
+        self.client.completer = completer_for(app)
+        await sync_commands(self.client, app)
+        if self.automod:
+            await sync_automod(self.client, app)
+        resync = self._resync(app)
+        app.reload_hooks.append(resync)
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired as error:
+            flags = self.client.application_flags
+            names = disabled_privileged(flags, self.client.intents)
+            raise MissingPrivilegedIntent(names or list(PRIVILEGED), sure=bool(names)) from error
+        finally:
+            app.reload_hooks.remove(resync)
+            await self.client.close()
+
+
+async def open_connection(settings: DiscordSection, **options: object) -> DiscordConnection:
+    """Log in to Discord and check the privileged intents before connecting.
+
+    Raises:
+        StartupRefused: If the token is missing or refused.
+        MissingPrivilegedIntent: If the application lacks a privileged intent Steward needs.
+    """
+    token = settings.token()
+    if token is None:
+        raise StartupRefused(
+            f"no Discord bot token: set the environment variable {settings.token_env} "
+            "(or [discord] token_file) to the token from the Developer Portal > Bot"
+        )
+    point_at(settings.api_base, settings.gateway_url)
+    client = build_client(settings, **options)
+    try:
+        await client.login(token.get_secret_value())
+    except discord.LoginFailure as error:
+        await client.close()
+        raise StartupRefused(f"Discord refused the bot token: {error}") from error
+    missing = disabled_privileged(client.application_flags, client.intents)
+    if missing:
+        await client.close()
+        raise MissingPrivilegedIntent(missing)
+    return DiscordConnection(client, automod=settings.automod)
+
+
+async def connect(loaded: LoadedConfig, clock: Clock) -> DiscordConnection:
+    """Connect as ``[discord]`` says (the connector ``steward run`` uses).
+
+    Discord stamps its own events, so ``clock`` is not needed here.
+
+    Raises:
+        ConfigError: If the Discord communities' ids are not guild ids.
+    """
+    problems = [
+        ConfigProblem(
+            loaded.source,
+            f"communities.{key}.id",
+            None,
+            "a Discord community's id is its server (guild) id, a number",
+        )
+        for key, community in loaded.config.communities.items()
+        if community.platform == "discord" and not community.id.isdigit()
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return await open_connection(loaded.config.discord)

@@ -1,0 +1,170 @@
+"""Sync each served guild's application commands at start, and complete case and rule ids."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.http import Route
+
+from bot.adapters.discord.automod import KEYWORD_TRIGGER, MAX_RULES, PREFIX, compile_policy
+from bot.adapters.discord.client import Completer, StewardClient
+from bot.adapters.discord.commands import application_commands, autocompletes
+from bot.core.refs import Ref
+from moderation.store import store_for
+from policies.policy import Policy
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+logger = logging.getLogger(__name__)
+
+STATE_COG = "discord"
+STATE_KEY = "commands_digest"
+MAX_CHOICES = 25
+
+
+async def sync_commands(client: StewardClient, app: App) -> list[str]:
+    """Overwrite the commands of each served guild whose commands changed since last time.
+
+    The digest of what was registered is kept in storage, so restarts send nothing when
+    nothing changed. Returns the ids of the guilds that were synced.
+    """
+    synced = []
+    application = client.application_id
+    for runtime in app.runtimes.values():
+        community = runtime.community.ref
+        if community.platform != "discord" or application is None:
+            continue
+        commands = application_commands(b.spec for b in runtime.commands.values())
+        client.aliases[int(community.id)] = commands.aliases
+        state = app.storage.cog_state
+        if await state.get(community, STATE_COG, STATE_KEY) == commands.digest:
+            continue
+        try:
+            await client.http.bulk_upsert_guild_commands(
+                application, int(community.id), commands.payload
+            )
+        except discord.HTTPException as error:
+            logger.error(
+                "could not register slash commands in guild %s (%s); invite the bot with the "
+                "applications.commands scope",
+                community.id,
+                error,
+            )
+            continue
+        await state.put(community, STATE_COG, STATE_KEY, commands.digest)
+        synced.append(community.id)
+    return synced
+
+
+def completer_for(app: App) -> Completer:
+    """Return the autocompletion of case numbers and rule ids for an app's communities."""
+
+    async def complete(
+        community: Ref, command: str, option: str, typed: str
+    ) -> list[tuple[str, str | int]]:
+        runtime = next((r for r in app.runtimes.values() if r.community.ref == community), None)
+        bound = runtime.commands.get(command) if runtime else None
+        spec_option = (
+            next((o for o in bound.spec.options if o.name == option), None) if bound else None
+        )
+        if runtime is None or bound is None or spec_option is None:
+            return []
+        kind = autocompletes(bound.spec, spec_option)
+        if kind == "rule":
+            policy: Any = getattr(runtime.cogs.get("guidelines"), "policy", None)
+            ids = [r.spec.id for r in getattr(policy, "rules", ())]
+            return [(i, i) for i in ids if typed.lower() in i][:MAX_CHOICES]
+        if kind == "case":
+            cases = await store_for(app.storage).cases.recent(community, limit=MAX_CHOICES)
+            wanted = typed.lstrip("#")
+            return [
+                (f"#{c.number} {c.member_name}: {c.rule or c.reason}", c.number)
+                for c in cases
+                if str(c.number).startswith(wanted)
+            ]
+        return []
+
+    return complete
+
+
+def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:
+    metadata = have.get("trigger_metadata") or {}
+    if any(metadata.get(k) != v for k, v in want["trigger_metadata"].items()):
+        return True
+    if sorted(map(str, have.get("exempt_roles") or [])) != sorted(want["exempt_roles"]):
+        return True
+    return bool(have.get("actions") != want["actions"] or have.get("enabled") != want["enabled"])
+
+
+async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
+    """Make each served guild's Steward-owned AutoMod rules match its policy.
+
+    Rules whose names do not start with ``Steward:`` belong to the server's admins and
+    are left alone. Staff roles are exempt, like Steward exempts staff from most rules.
+    Returns how many rules were created, edited and deleted.
+    """
+    counts = {"created": 0, "edited": 0, "deleted": 0}
+    for runtime in app.runtimes.values():
+        community = runtime.community
+        policy = getattr(runtime.cogs.get("guidelines"), "policy", None)
+        if community.ref.platform != "discord" or not isinstance(policy, Policy):
+            continue
+        guild = int(community.ref.id)
+        staff = community.moderator_roles | community.admin_roles
+        path = "/guilds/{guild_id}/auto-moderation/rules"
+        try:
+            roles = await _call(client, "GET", "/guilds/{guild_id}/roles", guild_id=guild)
+            exempt = sorted(str(r["id"]) for r in roles if r["name"] in staff)
+            existing = await _call(client, "GET", path, guild_id=guild)
+            ours = {r["name"]: r for r in existing if str(r["name"]).startswith(PREFIX)}
+            theirs = [
+                r
+                for r in existing
+                if r["name"] not in ours and r.get("trigger_type") == KEYWORD_TRIGGER
+            ]
+            compiled = compile_policy(policy, room=MAX_RULES - len(theirs))
+            for name in [n for n in ours if n not in compiled.rules]:
+                stale = ours.pop(name)
+                await _call(
+                    client, "DELETE", path + "/{rule_id}", guild_id=guild, rule_id=int(stale["id"])
+                )
+                counts["deleted"] += 1
+            owners: dict[str, str] = {}
+            for name, rule in compiled.rules.items():
+                want = rule | {"exempt_roles": exempt}
+                have = ours.pop(name, None)
+                if have is None:
+                    have = await _call(client, "POST", path, guild_id=guild, json=want)
+                    counts["created"] += 1
+                elif _differs(have, want):
+                    await _call(
+                        client,
+                        "PATCH",
+                        path + "/{rule_id}",
+                        guild_id=guild,
+                        rule_id=int(have["id"]),
+                        json=want,
+                    )
+                    counts["edited"] += 1
+                owners[str(have["id"])] = compiled.owner[name]
+        except discord.HTTPException as error:
+            logger.error(
+                "could not sync AutoMod rules in guild %s (%s); Steward needs Manage Server",
+                guild,
+                error,
+            )
+            continue
+        client.automod_rules[guild] = owners
+        if compiled.skipped:
+            logger.info("left to Steward alone (not AutoMod): %s", "; ".join(compiled.skipped))
+    return counts
+
+
+async def _call(client: StewardClient, method: str, path: str, **params: Any) -> Any:
+    ids = {k: v for k, v in params.items() if k.endswith("_id")}
+    extra = {k: v for k, v in params.items() if not k.endswith("_id")}
+    reason = "Steward policy sync" if method != "GET" else None
+    return await client.http.request(Route(method, path, **ids), reason=reason, **extra)

@@ -1,0 +1,273 @@
+"""Translate discord.py objects into core events at the edge; nothing of discord.py leaves.
+
+Each event carries an id for :meth:`bot.app.App.ingest` to drop redeliveries: the message
+id for a new message, the interaction id for an interaction, and for the rest an id built
+from what makes the event unique (a message's edit time, a member's join time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+
+from bot.core.events import (
+    CommandInvoked,
+    ComponentClicked,
+    DirectMessageReceived,
+    MemberJoined,
+    MemberLeft,
+    MessageCreated,
+    MessageDeleted,
+    MessageEdited,
+    ReactionAdded,
+)
+from bot.core.models import Attachment, Member, Message
+from bot.core.refs import Ref
+
+PLATFORM = "discord"
+CUSTOM_ID_SEPARATOR = "|"
+"""Separates a button's target from its choice in Discord's single custom id."""
+
+_SUBCOMMAND = discord.AppCommandOptionType.subcommand.value
+_GROUP = discord.AppCommandOptionType.subcommand_group.value
+
+
+def ref(ident: int | str) -> Ref:
+    """Return the ref of a Discord id."""
+    return Ref(PLATFORM, str(ident))
+
+
+def member_of(user: discord.Member | discord.User, guild: discord.Guild | None = None) -> Member:
+    """Return the core view of a member (or of a user outside any guild)."""
+    if isinstance(user, discord.Member):
+        guild = guild or user.guild
+        return Member(
+            ref=ref(user.id),
+            name=user.name,
+            display_name=user.display_name,
+            roles=frozenset(r.name for r in user.roles if not r.is_default()),
+            joined_at=user.joined_at,
+            account_created_at=user.created_at,
+            is_bot=user.bot,
+            is_owner=guild.owner_id == user.id,
+            rank=user.top_role.position,
+        )
+    return Member(
+        ref=ref(user.id),
+        name=user.name,
+        display_name=user.display_name,
+        account_created_at=user.created_at,
+        is_bot=user.bot,
+        is_owner=guild is not None and guild.owner_id == user.id,
+    )
+
+
+def message_of(message: discord.Message) -> Message:
+    """Return the core view of a guild message (a thread reply names its parent channel)."""
+    channel = message.channel
+    thread = ref(channel.id) if isinstance(channel, discord.Thread) else None
+    home = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
+    reply = message.reference.message_id if message.reference is not None else None
+    return Message(
+        ref=ref(message.id),
+        channel=ref(home if home is not None else channel.id),
+        author=member_of(message.author, message.guild),
+        content=message.content,
+        created_at=message.created_at,
+        thread=thread,
+        reply_to=ref(reply) if reply is not None else None,
+        attachments=tuple(
+            Attachment(filename=a.filename, url=a.url, size=a.size, content_type=a.content_type)
+            for a in message.attachments
+        ),
+        mentions=tuple(ref(u.id) for u in message.mentions),
+        role_mentions=tuple(r.name for r in message.role_mentions),
+        mentions_everyone=message.mention_everyone,
+    )
+
+
+def message_created(message: discord.Message) -> MessageCreated | None:
+    """Translate a new guild message; a DM has no community (see :func:`direct_message`)."""
+    if message.guild is None:
+        return None
+    return MessageCreated(
+        community=ref(message.guild.id),
+        at=message.created_at,
+        id=str(message.id),
+        message=message_of(message),
+    )
+
+
+def direct_message(message: discord.Message, guild: discord.Guild) -> DirectMessageReceived:
+    """Translate a DM to the bot, for one guild the author shares with it."""
+    author = guild.get_member(message.author.id) or message.author
+    return DirectMessageReceived(
+        community=ref(guild.id),
+        at=message.created_at,
+        id=f"dm:{message.id}",
+        author=member_of(author, guild),
+        content=message.content,
+        message=ref(message.id),
+    )
+
+
+def message_edited(message: discord.Message, before: str | None) -> MessageEdited | None:
+    """Translate an edit of a guild message; the id includes the edit time."""
+    if message.guild is None:
+        return None
+    at = message.edited_at or datetime.now(UTC)
+    return MessageEdited(
+        community=ref(message.guild.id),
+        at=at,
+        id=f"edit:{message.id}:{at.timestamp():.3f}",
+        message=message_of(message),
+        before=before,
+    )
+
+
+def message_deleted(payload: discord.RawMessageDeleteEvent, at: datetime) -> MessageDeleted | None:
+    """Translate a deletion in a guild."""
+    if payload.guild_id is None:
+        return None
+    return MessageDeleted(
+        community=ref(payload.guild_id),
+        at=at,
+        id=f"delete:{payload.message_id}",
+        message=ref(payload.message_id),
+        channel=ref(payload.channel_id),
+    )
+
+
+BLOCKED_PREFIX = "blocked-"
+"""Marks the id of a message AutoMod blocked: it never existed on Discord."""
+
+
+def automod_blocked(
+    execution: discord.AutoModAction, guild: discord.Guild
+) -> MessageCreated | None:
+    """Translate an AutoMod block into the message it stopped, for Steward to judge.
+
+    Steward's own rules then open the case (and escalate) as for any message; deleting
+    it is already done.
+    """
+    member = guild.get_member(execution.user_id)
+    if member is None or execution.channel_id is None or not execution.content:
+        return None
+    at = datetime.now(UTC)
+    digest = hashlib.sha256(execution.content.encode()).hexdigest()[:12]
+    ident = (
+        f"{BLOCKED_PREFIX}{execution.rule_id}-{execution.user_id}-{digest}-{int(at.timestamp())}"
+    )
+    return MessageCreated(
+        community=ref(guild.id),
+        at=at,
+        id=f"automod:{ident}",
+        message=Message(
+            ref=ref(ident),
+            channel=ref(execution.channel_id),
+            author=member_of(member, guild),
+            content=execution.content,
+            created_at=at,
+        ),
+    )
+
+
+def member_joined(member: discord.Member) -> MemberJoined:
+    """Translate a join; the id includes the join time (a member may leave and rejoin)."""
+    at = member.joined_at or datetime.now(UTC)
+    return MemberJoined(
+        community=ref(member.guild.id),
+        at=at,
+        id=f"join:{member.id}:{at.timestamp():.3f}",
+        member=member_of(member),
+    )
+
+
+def member_left(payload: discord.RawMemberRemoveEvent, at: datetime) -> MemberLeft:
+    """Translate a member leaving (or being removed)."""
+    return MemberLeft(
+        community=ref(payload.guild_id),
+        at=at,
+        id=f"leave:{payload.user.id}:{at.timestamp():.0f}",
+        member=ref(payload.user.id),
+        name=payload.user.name,
+    )
+
+
+def reaction_added(payload: discord.RawReactionActionEvent, at: datetime) -> ReactionAdded | None:
+    """Translate a reaction in a guild (the gateway sends the member with it)."""
+    if payload.guild_id is None or payload.member is None:
+        return None
+    return ReactionAdded(
+        community=ref(payload.guild_id),
+        at=at,
+        id=f"react:{payload.message_id}:{payload.user_id}:{payload.emoji}",
+        message=ref(payload.message_id),
+        channel=ref(payload.channel_id),
+        member=member_of(payload.member),
+        emoji=str(payload.emoji),
+    )
+
+
+def command_path(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Return a slash command's full path (``"case show"``) and its leaf options by name."""
+    words = [str(data.get("name", ""))]
+    options: list[Any] = list(data.get("options") or [])
+    while len(options) == 1 and options[0].get("type") in (_SUBCOMMAND, _GROUP):
+        words.append(str(options[0]["name"]))
+        options = list(options[0].get("options") or [])
+    return " ".join(words), {str(o["name"]): o.get("value") for o in options}
+
+
+def interaction_event(
+    interaction: discord.Interaction,
+    aliases: Mapping[str, str] | None = None,
+    menus: Mapping[str, tuple[str, str]] | None = None,
+) -> CommandInvoked | ComponentClicked | None:
+    """Translate a slash command, a context-menu command or a button click in a guild.
+
+    Args:
+        interaction: The interaction.
+        aliases: Discord command paths that differ from Steward's names.
+        menus: Context-menu name -> (Steward command, the option that gets the target).
+    """
+    guild, user, data = interaction.guild, interaction.user, interaction.data
+    if guild is None or data is None or interaction.channel_id is None:
+        return None
+    author = member_of(user, guild)
+    common: dict[str, Any] = {
+        "community": ref(guild.id),
+        "at": interaction.created_at,
+        "id": f"interaction:{interaction.id}",
+        "author": author,
+        "channel": ref(interaction.channel_id),
+        "interaction": ref(interaction.id),
+    }
+    if interaction.type is discord.InteractionType.application_command:
+        name, options = command_path(data)
+        target = data.get("target_id")
+        menu = (menus or {}).get(name)
+        if target is not None and menu is not None:
+            name, option = menu
+            options = {option: str(target)}
+        return CommandInvoked(name=(aliases or {}).get(name, name), options=options, **common)
+    if interaction.type is discord.InteractionType.component:
+        custom_id = str(data.get("custom_id", ""))
+        target, _, choice = custom_id.rpartition(CUSTOM_ID_SEPARATOR)
+        message = interaction.message
+        return ComponentClicked(
+            target=target or custom_id,
+            choice=choice if target else "",
+            message=ref(message.id) if message is not None else None,
+            **common,
+        )
+    return None
+
+
+def custom_id(target: str, choice: str) -> str:
+    """Return the custom id that carries a button's target and choice."""
+    return f"{target}{CUSTOM_ID_SEPARATOR}{choice}"

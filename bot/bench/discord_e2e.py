@@ -1,0 +1,206 @@
+"""The ``discord`` bench case: events/s through the real discord.py into Steward.
+
+The stand-in runs in its own process (``steward standin discord``) and floods #general
+with ordinary chat. A bare discord.py client that only counts sets the yardstick; then
+Steward (the App, the default policy, SQLite deduplication) takes the same flood.
+Target: Steward keeps at least 0.6 of the bare client's rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.app import App, open_storage
+from bot.bench import BenchOptions, BenchResult, case
+from bot.config import parse_config
+from bot.core.clock import SystemClock
+from bot.core.events import MessageCreated
+from bot.core.refs import Ref
+
+TARGET_RATIO = 0.6
+Flood = Callable[[], Awaitable[None]]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def _standin_process(port: int) -> AsyncIterator[str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "standin",
+        "discord",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), 60)  # its first line: listening
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+@case("discord")
+async def discord_throughput(options: BenchOptions) -> list[BenchResult]:
+    """Measure Steward's events/s on Discord against a bare client's, in the same run."""
+    try:
+        from bot.adapters.discord.connection import point_at  # noqa: PLC0415 - discord extra
+    except ImportError as error:
+        return [BenchResult("discord", 0.0, "skipped", f"no discord extra: {error}")]
+    count = 2_000 if options.quick else 20_000
+    async with _standin_process(_free_port()) as base, aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/_standin/info") as answer:
+            info = await answer.json()
+        guild_id, guild = next(iter(info["guilds"].items()))
+        channels = guild["channels"]
+
+        async def flood() -> None:
+            body = {
+                "guild_id": guild_id,
+                "channel_id": channels["general"],
+                "count": count,
+                "authors": count // 4 + 1,  # nobody floods: at most 4 messages each
+            }
+            async with http.post(f"{base}/_standin/flood", json=body) as answer:
+                answer.raise_for_status()
+
+        port = base.rsplit(":", 1)[1]
+        point_at(f"{base}/api/v10", f"ws://127.0.0.1:{port}/gateway/")
+        bare = await _bare_rate(info["token"], count, flood)
+        standin = _Standin(base, port, info["token"], guild_id, channels)
+        steward = await _steward_rate(options, standin, count, flood)
+    ratio = steward / bare
+    verdict = "meets" if ratio >= TARGET_RATIO else "misses"
+    return [
+        BenchResult(
+            "discord.bare_events_per_second",
+            bare,
+            "events/s",
+            f"{count} MESSAGE_CREATE to a discord.py client that only counts",
+        ),
+        BenchResult(
+            "discord.steward_events_per_second",
+            steward,
+            "events/s",
+            f"the same {count} messages through discord.py, App.ingest (deduplicated in "
+            "SQLite) and the default policy",
+        ),
+        BenchResult(
+            "discord.ratio",
+            ratio,
+            "ratio",
+            f"Steward / bare client; {verdict} the target of {TARGET_RATIO}",
+        ),
+    ]
+
+
+async def _bare_rate(token: str, count: int, flood: Flood) -> float:
+    from bot.adapters.discord.counting import CountingClient  # noqa: PLC0415 - discord extra
+
+    client = CountingClient(count, guild_ready_timeout=0.05)
+    task = asyncio.create_task(client.start(token))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 60)
+        started = time.perf_counter()
+        await flood()
+        await asyncio.wait_for(client.done.wait(), 600)
+        return count / (time.perf_counter() - started)
+    finally:
+        await client.close()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Standin:
+    base: str
+    port: str
+    token: str
+    guild_id: str
+    channels: dict[str, Any]
+
+
+async def _steward_rate(
+    options: BenchOptions, standin: _Standin, count: int, flood: Flood
+) -> float:
+    from bot.adapters.discord.connection import open_connection  # noqa: PLC0415
+
+    base, port, token, guild_id, channels = (
+        standin.base,
+        standin.port,
+        standin.token,
+        standin.guild_id,
+        standin.channels,
+    )
+    with tempfile.TemporaryDirectory(prefix="steward-bench-") as scratch:
+        token_file = Path(scratch) / "token"
+        token_file.write_text(token, encoding="utf-8")
+        text = f"""
+[discord]
+api_base = "{base}/api/v10"
+gateway_url = "ws://127.0.0.1:{port}/gateway/"
+token_file = "{token_file}"
+catch_up = 0
+
+[communities.bench]
+platform = "discord"
+id = "{guild_id}"
+
+[communities.bench.cogs.guidelines]
+staff_channel = "{channels["mod-log"]}"
+raid_channels = ["{channels["general"]}"]
+"""
+        loaded = parse_config(text, options.registry, source="<bench>")
+        clock = SystemClock()
+        connection = await open_connection(loaded.config.discord, guild_ready_timeout=0.05)
+        storage = await open_storage(Path(scratch) / "bench.db", clock)
+        app = App(
+            loaded,
+            registry=options.registry,
+            storage=storage,
+            clock=clock,
+            gateways={"discord": connection.gateway},
+        )
+        seen = 0
+        done = asyncio.Event()
+
+        async def counted(_: MessageCreated) -> None:
+            nonlocal seen
+            seen += 1
+            if seen >= count:
+                done.set()
+
+        await app.start()
+        app.bus.subscribe(MessageCreated, counted, community=Ref("discord", guild_id), name="bench")
+        task = asyncio.create_task(connection.run(app))
+        try:
+            await asyncio.wait_for(connection.client.wait_until_ready(), 60)
+            started = time.perf_counter()
+            await flood()
+            await asyncio.wait_for(done.wait(), 600)
+            await app.bus.join()
+            return count / (time.perf_counter() - started)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await app.stop()
+            await storage.close()

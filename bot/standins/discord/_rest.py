@@ -1,0 +1,579 @@
+"""Serve REST v10: the routes the bot uses, answering as Discord does, errors included.
+
+Every answer carries ``Content-Type: application/json`` exactly: with a charset suffix
+discord.py would read the body as text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot.standins.discord._model import (
+    BAN_MEMBERS,
+    KICK_MEMBERS,
+    MANAGE_CHANNELS,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MANAGE_ROLES,
+    MODERATE_MEMBERS,
+    PUBLIC_THREAD,
+    SEND_MESSAGES,
+    Channel,
+    Guild,
+    StoredMessage,
+    User,
+)
+from bot.standins.discord._world import World
+
+EPHEMERAL = 1 << 6
+MAX_TIMEOUT = timedelta(days=28)
+BULK_DELETE_MAX_AGE = timedelta(days=14)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BODY: web.RequestKey[Any] = web.RequestKey("json_body", object)
+"""The request's JSON body, parsed once by the recording middleware (``None`` if none)."""
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, Discord's error code and message."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def reply(data: Any, status: int = 200) -> web.Response:
+    """Return a JSON answer with Discord's exact content type."""
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
+
+
+def no_content() -> web.Response:
+    """Return an empty 204 answer."""
+    return web.Response(status=204)
+
+
+def _missing_permissions() -> ApiError:
+    return ApiError(403, 50013, "Missing Permissions")
+
+
+@dataclass(slots=True)
+class Interactions:
+    """Interactions sent to the bot, by id, so their callbacks can be answered."""
+
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def by_token(self, token: str) -> dict[str, Any]:
+        """Return an interaction by its token."""
+        for interaction in self.pending.values():
+            if interaction["token"] == token:
+                return interaction
+        raise ApiError(404, 10015, "Unknown Webhook")
+
+
+class RestApi:
+    """The REST routes over a world.
+
+    Args:
+        world: What the stand-in knows.
+        interactions: Interactions it sent, to answer their callbacks.
+        gateway_url: The websocket URL ``GET /gateway/bot`` names.
+        privileged: The privileged intents enabled for the application.
+        shards: The shard count ``GET /gateway/bot`` recommends.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        interactions: Interactions,
+        gateway_url: Callable[[], str],
+        privileged: set[str],
+        shards: int = 1,
+    ) -> None:
+        self.world = world
+        self.interactions = interactions
+        self._gateway_url = gateway_url
+        self._privileged = privileged
+        self.shards = shards
+
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        """Return (method, path template, handler) for every route, relative to /api/v10."""
+        return [
+            ("GET", "/users/@me", self.me),
+            ("GET", "/oauth2/applications/@me", self.application),
+            ("GET", "/applications/@me", self.application),
+            ("GET", "/gateway", self.gateway),
+            ("GET", "/gateway/bot", self.gateway),
+            ("GET", "/channels/{channel_id}", self.get_channel),
+            ("PATCH", "/channels/{channel_id}", self.edit_channel),
+            ("GET", "/channels/{channel_id}/messages", self.history),
+            ("POST", "/channels/{channel_id}/messages", self.create_message),
+            ("POST", "/channels/{channel_id}/messages/bulk-delete", self.bulk_delete),
+            ("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message),
+            ("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message),
+            ("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message),
+            ("POST", "/channels/{channel_id}/messages/{message_id}/threads", self.thread_on),
+            ("POST", "/channels/{channel_id}/threads", self.thread),
+            ("PUT", "/channels/{channel_id}/permissions/{target_id}", self.put_overwrite),
+            ("DELETE", "/channels/{channel_id}/permissions/{target_id}", self.delete_overwrite),
+            ("POST", "/users/@me/channels", self.open_dm),
+            ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
+            ("PATCH", "/guilds/{guild_id}/members/{user_id}", self.edit_member),
+            ("DELETE", "/guilds/{guild_id}/members/{user_id}", self.kick),
+            ("PUT", "/guilds/{guild_id}/bans/{user_id}", self.ban),
+            ("DELETE", "/guilds/{guild_id}/bans/{user_id}", self.unban),
+            ("GET", "/guilds/{guild_id}/roles", self.roles),
+            ("GET", "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
+            ("PUT", "/applications/{app_id}/guilds/{guild_id}/commands", self.put_commands),
+            ("GET", "/guilds/{guild_id}/auto-moderation/rules", self.automod_rules),
+            ("POST", "/guilds/{guild_id}/auto-moderation/rules", self.automod_create),
+            ("PATCH", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", self.automod_edit),
+            ("DELETE", "/guilds/{guild_id}/auto-moderation/rules/{rule_id}", self.automod_delete),
+            ("POST", "/interactions/{interaction_id}/{token}/callback", self.callback),
+            ("PATCH", "/webhooks/{app_id}/{token}/messages/@original", self.edit_original),
+            ("POST", "/webhooks/{app_id}/{token}", self.followup),
+        ]
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def _channel(self, request: web.Request) -> tuple[Guild | None, Channel]:
+        found = self.world.channel(request.match_info["channel_id"])
+        if found is None:
+            raise ApiError(404, 10003, "Unknown Channel")
+        return found
+
+    def _guild(self, request: web.Request) -> Guild:
+        guild = self.world.guilds.get(request.match_info["guild_id"])
+        if guild is None:
+            raise ApiError(404, 10004, "Unknown Guild")
+        return guild
+
+    def _message(self, channel: Channel, message_id: str) -> StoredMessage:
+        message = channel.messages.get(message_id)
+        if message is None:
+            raise ApiError(404, 10008, "Unknown Message")
+        return message
+
+    def _require(self, guild: Guild | None, bit: int) -> None:
+        if guild is not None and not self.world.bot_permissions(guild) & bit:
+            raise _missing_permissions()
+
+    def _user(self, user_id: str) -> User:
+        user = self.world.users.get(user_id)
+        if user is None:
+            raise ApiError(404, 10013, "Unknown User")
+        return user
+
+    def _target_member(self, guild: Guild, user_id: str) -> None:
+        if user_id not in guild.members:
+            raise ApiError(404, 10007, "Unknown Member")
+        if not self.world.outranks(guild, self.world.bot.id, user_id):
+            raise _missing_permissions()
+
+    # -- identity -----------------------------------------------------------------------
+
+    async def me(self, request: web.Request) -> web.Response:
+        """Return the bot user."""
+        return reply(self.world.bot.payload() | {"verified": True, "mfa_enabled": False})
+
+    async def application(self, request: web.Request) -> web.Response:
+        """Return the application, its flags naming the enabled privileged intents."""
+        return reply(self.world.application_payload(self._privileged))
+
+    async def gateway(self, request: web.Request) -> web.Response:
+        """Return where the gateway is."""
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 16}
+        return reply(
+            {"url": self._gateway_url(), "shards": self.shards, "session_start_limit": limit}
+        )
+
+    # -- channels and messages ------------------------------------------------------------
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        """Return a channel."""
+        return reply(self._channel(request)[1].payload())
+
+    async def edit_channel(self, request: web.Request) -> web.Response:
+        """Change a channel's slowmode or name."""
+        guild, channel = self._channel(request)
+        self._require(guild, MANAGE_CHANNELS)
+        body = request[BODY] or {}
+        if "rate_limit_per_user" in body:
+            seconds = int(body["rate_limit_per_user"])
+            if not 0 <= seconds <= 21_600:
+                raise ApiError(400, 50035, "Invalid Form Body")
+            channel.rate_limit_per_user = seconds
+        channel.name = body.get("name", channel.name)
+        return reply(channel.payload())
+
+    async def history(self, request: web.Request) -> web.Response:
+        """Return a channel's latest messages, newest first."""
+        _, channel = self._channel(request)
+        limit = min(int(request.query.get("limit", "50")), 100)
+        before = request.query.get("before")
+        messages = sorted(channel.messages.values(), key=lambda m: int(m.id), reverse=True)
+        if before:
+            messages = [m for m in messages if int(m.id) < int(before)]
+        return reply([self.world.message_payload(m) for m in messages[:limit]])
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        """Post a message as the bot; a DM to a member with DMs closed is refused."""
+        guild, channel = self._channel(request)
+        self._require(guild, SEND_MESSAGES)
+        if channel.recipient is not None and not channel.recipient.dms_open:
+            raise ApiError(403, 50007, "Cannot send messages to this user")
+        return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))
+
+    def post_as_bot(
+        self, guild: Guild | None, channel: Channel, body: dict[str, Any] | None
+    ) -> StoredMessage:
+        """Store a message the bot posts."""
+        body = body or {}
+        message = StoredMessage(
+            id=self.world.ids.next(),
+            channel_id=channel.id,
+            author=self.world.bot,
+            content=str(body.get("content") or ""),
+            guild_id=guild.id if guild else None,
+            components=list(body.get("components") or []),
+            poll=_poll(body.get("poll"), self.world.now()),
+            flags=int(body.get("flags") or 0),
+        )
+        channel.messages[message.id] = message
+        return message
+
+    async def get_message(self, request: web.Request) -> web.Response:
+        """Return one message."""
+        _, channel = self._channel(request)
+        message = self._message(channel, request.match_info["message_id"])
+        return reply(self.world.message_payload(message))
+
+    async def edit_message(self, request: web.Request) -> web.Response:
+        """Edit a message the bot posted."""
+        _, channel = self._channel(request)
+        message = self._message(channel, request.match_info["message_id"])
+        if message.author.id != self.world.bot.id:
+            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        _apply_edit(message, request[BODY] or {}, self.world.now())
+        return reply(self.world.message_payload(message))
+
+    async def delete_message(self, request: web.Request) -> web.Response:
+        """Delete a message (others' need Manage Messages)."""
+        guild, channel = self._channel(request)
+        message = self._message(channel, request.match_info["message_id"])
+        if message.author.id != self.world.bot.id:
+            self._require(guild, MANAGE_MESSAGES)
+        del channel.messages[message.id]
+        return no_content()
+
+    async def bulk_delete(self, request: web.Request) -> web.Response:
+        """Delete 2 to 100 messages younger than 14 days at once."""
+        guild, channel = self._channel(request)
+        self._require(guild, MANAGE_MESSAGES)
+        ids = [str(i) for i in (request[BODY] or {}).get("messages", [])]
+        if not 2 <= len(ids) <= 100:
+            raise ApiError(400, 50035, "Invalid Form Body")
+        oldest = self.world.now() - BULK_DELETE_MAX_AGE
+        for ident in ids:
+            message = channel.messages.get(ident)
+            if message is not None and message.created_at < oldest:
+                raise ApiError(
+                    400, 50034, "You can only bulk delete messages that are under 14 days old."
+                )
+        for ident in ids:
+            channel.messages.pop(ident, None)
+        return no_content()
+
+    async def thread_on(self, request: web.Request) -> web.Response:
+        """Open a thread on a message."""
+        return await self.thread(request)
+
+    async def thread(self, request: web.Request) -> web.Response:
+        """Open a thread in a channel."""
+        guild, channel = self._channel(request)
+        if guild is None:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        body = request[BODY] or {}
+        thread = Channel(
+            self.world.ids.next(),
+            str(body.get("name") or "thread"),
+            PUBLIC_THREAD,
+            guild_id=guild.id,
+            parent_id=channel.id,
+        )
+        guild.channels[thread.id] = thread
+        return reply(thread.payload(), status=201)
+
+    async def put_overwrite(self, request: web.Request) -> web.Response:
+        """Set a role's or member's permission overwrite on a channel."""
+        guild, channel = self._channel(request)
+        self._require(guild, MANAGE_ROLES)
+        body = request[BODY] or {}
+        target = request.match_info["target_id"]
+        channel.overwrites[target] = {
+            "id": target,
+            "type": int(body.get("type", 0)),
+            "allow": str(body.get("allow", "0")),
+            "deny": str(body.get("deny", "0")),
+        }
+        return no_content()
+
+    async def delete_overwrite(self, request: web.Request) -> web.Response:
+        """Remove a permission overwrite."""
+        guild, channel = self._channel(request)
+        self._require(guild, MANAGE_ROLES)
+        channel.overwrites.pop(request.match_info["target_id"], None)
+        return no_content()
+
+    async def open_dm(self, request: web.Request) -> web.Response:
+        """Open (or return) the DM channel with a user."""
+        user = self._user(str((request[BODY] or {}).get("recipient_id")))
+        return reply(self.world.dm_channel(user).payload())
+
+    # -- members --------------------------------------------------------------------------
+
+    async def get_member(self, request: web.Request) -> web.Response:
+        """Return a member."""
+        guild = self._guild(request)
+        member = guild.members.get(request.match_info["user_id"])
+        if member is None:
+            raise ApiError(404, 10007, "Unknown Member")
+        return reply(member.payload())
+
+    async def edit_member(self, request: web.Request) -> web.Response:
+        """Time a member out (or lift it); at most 28 days ahead."""
+        guild = self._guild(request)
+        user_id = request.match_info["user_id"]
+        body = request[BODY] or {}
+        if "communication_disabled_until" in body:
+            self._require(guild, MODERATE_MEMBERS)
+            self._target_member(guild, user_id)
+            until = body["communication_disabled_until"]
+            when = datetime.fromisoformat(until) if until else None
+            if when is not None and when > self.world.now() + MAX_TIMEOUT + timedelta(minutes=1):
+                raise ApiError(400, 50035, "Invalid Form Body")
+            guild.members[user_id].communication_disabled_until = when
+        member = guild.members.get(user_id)
+        if member is None:
+            raise ApiError(404, 10007, "Unknown Member")
+        return reply(member.payload())
+
+    async def kick(self, request: web.Request) -> web.Response:
+        """Remove a member."""
+        guild = self._guild(request)
+        self._require(guild, KICK_MEMBERS)
+        user_id = request.match_info["user_id"]
+        self._target_member(guild, user_id)
+        del guild.members[user_id]
+        return no_content()
+
+    async def ban(self, request: web.Request) -> web.Response:
+        """Ban a user, deleting their recent messages when asked."""
+        guild = self._guild(request)
+        self._require(guild, BAN_MEMBERS)
+        user_id = request.match_info["user_id"]
+        self._user(user_id)
+        if user_id in guild.members:
+            self._target_member(guild, user_id)
+        seconds = int((request[BODY] or {}).get("delete_message_seconds", 0))
+        if not 0 <= seconds <= 604_800:
+            raise ApiError(400, 50035, "Invalid Form Body")
+        guild.bans[user_id] = request.headers.get("X-Audit-Log-Reason", "")
+        guild.members.pop(user_id, None)
+        since = self.world.now() - timedelta(seconds=seconds)
+        for channel in guild.channels.values():
+            for ident, message in list(channel.messages.items()):
+                if seconds and message.author.id == user_id and message.created_at >= since:
+                    del channel.messages[ident]
+        return no_content()
+
+    async def unban(self, request: web.Request) -> web.Response:
+        """Lift a ban."""
+        guild = self._guild(request)
+        self._require(guild, BAN_MEMBERS)
+        if guild.bans.pop(request.match_info["user_id"], None) is None:
+            raise ApiError(404, 10026, "Unknown Ban")
+        return no_content()
+
+    async def roles(self, request: web.Request) -> web.Response:
+        """Return a guild's roles."""
+        return reply([r.payload() for r in self._guild(request).roles.values()])
+
+    # -- application commands and AutoMod -------------------------------------------------
+
+    async def get_commands(self, request: web.Request) -> web.Response:
+        """Return a guild's application commands."""
+        return reply(self._guild(request).commands)
+
+    async def put_commands(self, request: web.Request) -> web.Response:
+        """Replace a guild's application commands."""
+        guild = self._guild(request)
+        commands = [
+            command
+            | {
+                "id": self.world.ids.next(),
+                "application_id": self.world.application_id,
+                "guild_id": guild.id,
+                "version": self.world.ids.next(),
+            }
+            for command in request[BODY] or []
+        ]
+        guild.commands = commands
+        return reply(commands)
+
+    async def automod_rules(self, request: web.Request) -> web.Response:
+        """Return a guild's AutoMod rules."""
+        return reply(list(self._guild(request).automod_rules.values()))
+
+    async def automod_create(self, request: web.Request) -> web.Response:
+        """Create an AutoMod rule within Discord's limits."""
+        guild = self._guild(request)
+        self._require(guild, MANAGE_GUILD)
+        body = request[BODY] or {}
+        _check_automod(body, guild)
+        rule = body | {
+            "id": self.world.ids.next(),
+            "guild_id": guild.id,
+            "creator_id": self.world.bot.id,
+            "exempt_roles": body.get("exempt_roles", []),
+            "exempt_channels": body.get("exempt_channels", []),
+            "enabled": body.get("enabled", True),
+        }
+        guild.automod_rules[rule["id"]] = rule
+        return reply(rule)
+
+    async def automod_edit(self, request: web.Request) -> web.Response:
+        """Change an AutoMod rule."""
+        guild = self._guild(request)
+        self._require(guild, MANAGE_GUILD)
+        rule = guild.automod_rules.get(request.match_info["rule_id"])
+        if rule is None:
+            raise ApiError(404, 10066, "Unknown auto moderation rule")
+        rule.update(request[BODY] or {})
+        return reply(rule)
+
+    async def automod_delete(self, request: web.Request) -> web.Response:
+        """Delete an AutoMod rule."""
+        guild = self._guild(request)
+        self._require(guild, MANAGE_GUILD)
+        if guild.automod_rules.pop(request.match_info["rule_id"], None) is None:
+            raise ApiError(404, 10066, "Unknown auto moderation rule")
+        return no_content()
+
+    # -- interactions ---------------------------------------------------------------------
+
+    async def callback(self, request: web.Request) -> web.Response:
+        """Answer an interaction; with ``?with_response=1`` say what was created."""
+        interaction = self.interactions.pending.get(request.match_info["interaction_id"])
+        if interaction is None or interaction["token"] != request.match_info["token"]:
+            raise ApiError(404, 10062, "Unknown interaction")
+        if interaction.get("answered"):
+            raise ApiError(400, 40060, "Interaction has already been acknowledged.")
+        interaction["answered"] = True
+        body = request[BODY] or {}
+        kind = int(body.get("type", 4))
+        data = body.get("data") or {}
+        found = self.world.channel(interaction["channel_id"])
+        resource: dict[str, Any] = {"type": kind}
+        ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
+        message_id = None
+        if found is not None and kind == 4:
+            guild, channel = found
+            message = self.post_as_bot(guild, channel, data)
+            interaction["response"] = message.id
+            message_id = message.id
+            resource["message"] = self.world.message_payload(message)
+        elif found is not None and kind == 7 and interaction.get("message_id"):
+            _, channel = found
+            message = self._message(channel, interaction["message_id"])
+            _apply_edit(message, data, self.world.now())
+            message_id = message.id
+            resource["message"] = self.world.message_payload(message)
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return no_content()
+        return reply(
+            {
+                "interaction": {
+                    "id": interaction["id"],
+                    "type": interaction["type"],
+                    "response_message_id": message_id,
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": ephemeral,
+                },
+                "resource": resource,
+            }
+        )
+
+    async def edit_original(self, request: web.Request) -> web.Response:
+        """Edit the message an interaction's answer created (after a deferral)."""
+        interaction = self.interactions.by_token(request.match_info["token"])
+        found = self.world.channel(interaction["channel_id"])
+        if found is None:
+            raise ApiError(404, 10003, "Unknown Channel")
+        guild, channel = found
+        ident = interaction.get("response")
+        if ident is None or ident not in channel.messages:
+            message = self.post_as_bot(guild, channel, request[BODY])
+            interaction["response"] = message.id
+        else:
+            message = channel.messages[ident]
+            _apply_edit(message, request[BODY] or {}, self.world.now())
+        return reply(self.world.message_payload(message))
+
+    async def followup(self, request: web.Request) -> web.Response:
+        """Send a follow-up message to an interaction."""
+        interaction = self.interactions.by_token(request.match_info["token"])
+        found = self.world.channel(interaction["channel_id"])
+        if found is None:
+            raise ApiError(404, 10003, "Unknown Channel")
+        guild, channel = found
+        return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))
+
+
+def _apply_edit(message: StoredMessage, body: dict[str, Any], now: datetime) -> None:
+    if "content" in body:
+        message.content = str(body["content"] or "")
+    if "components" in body:
+        message.components = list(body["components"] or [])
+    message.edited_at = now
+
+
+def _poll(body: Any, now: datetime) -> dict[str, Any] | None:
+    if not isinstance(body, dict):
+        return None
+    hours = int(body.get("duration", 24))
+    answers = [
+        {"answer_id": n, "poll_media": a.get("poll_media", {})}
+        for n, a in enumerate(body.get("answers", []), 1)
+    ]
+    return {
+        "question": body.get("question", {}),
+        "answers": answers,
+        "expiry": (now + timedelta(hours=hours)).isoformat(),
+        "allow_multiselect": bool(body.get("allow_multiselect", False)),
+        "layout_type": int(body.get("layout_type", 1)),
+        "results": {"is_finalized": False, "answer_counts": []},
+    }
+
+
+KEYWORD_RULES_MAX = 6
+KEYWORDS_MAX = 1000
+REGEX_PATTERNS_MAX = 10
+KEYWORD_TRIGGER = 1
+
+
+def _check_automod(body: dict[str, Any], guild: Guild) -> None:
+    metadata = body.get("trigger_metadata") or {}
+    if len(metadata.get("keyword_filter", [])) > KEYWORDS_MAX:
+        raise ApiError(400, 50035, "Invalid Form Body (keyword_filter: too many keywords)")
+    if len(metadata.get("regex_patterns", [])) > REGEX_PATTERNS_MAX:
+        raise ApiError(400, 50035, "Invalid Form Body (regex_patterns: too many patterns)")
+    keyword_rules = [r for r in guild.automod_rules.values() if r.get("trigger_type") == 1]
+    if body.get("trigger_type") == KEYWORD_TRIGGER and len(keyword_rules) >= KEYWORD_RULES_MAX:
+        raise ApiError(400, 20035, "Maximum number of keyword rules reached")

@@ -1,0 +1,153 @@
+"""Run the real App, cogs and a temp SQLite file against the Discord stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord.connection import DiscordConnection, open_connection
+from bot.app import App, open_storage
+from bot.config import LoadedConfig, parse_config
+from bot.core.clock import SystemClock
+from bot.registry import CogRegistry
+from bot.standins.discord import Channel, DiscordStandin, Guild, Member, Role
+from bot.standins.discord._model import (
+    BAN_MEMBERS,
+    KICK_MEMBERS,
+    MANAGE_MESSAGES,
+    MODERATE_MEMBERS,
+)
+from bot.storage import SqliteStorage
+
+MODERATOR_PERMISSIONS = KICK_MEMBERS | BAN_MEMBERS | MANAGE_MESSAGES | MODERATE_MEMBERS
+
+
+@dataclass
+class Lumen:
+    """The test guild: #general and #mod-log, a moderator, two members."""
+
+    guild: Guild
+    general: Channel
+    modlog: Channel
+    moderators: Role
+    mona: Member
+    alice: Member
+    bob: Member
+
+
+@pytest.fixture
+async def standin(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordStandin]:
+    """Serve a stand-in; discord.py's process-wide URLs are restored afterwards."""
+    monkeypatch.setattr(Route, "BASE", Route.BASE)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
+    async with DiscordStandin() as server:
+        monkeypatch.setenv("STEWARD_DISCORD_TOKEN", server.token)
+        yield server
+
+
+@pytest.fixture
+def lumen(standin: DiscordStandin) -> Lumen:
+    """Build the test guild on the stand-in."""
+    guild = standin.add_guild("Lumen", owner="olga")
+    moderators = standin.add_role(guild, "moderator", position=5, permissions=MODERATOR_PERMISSIONS)
+    general = standin.add_channel(guild, "general")
+    modlog = standin.add_channel(guild, "mod-log")
+    return Lumen(
+        guild=guild,
+        general=general,
+        modlog=modlog,
+        moderators=moderators,
+        mona=standin.add_member(guild, "mona", roles=[moderators]),
+        alice=standin.add_member(guild, "alice"),
+        bob=standin.add_member(guild, "bob"),
+    )
+
+
+def config_for(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    extra: str = "",
+    *,
+    catch_up: int = 0,
+) -> LoadedConfig:
+    """Return a configuration serving the test guild through the stand-in."""
+    text = f"""
+[discord]
+api_base = "{standin.api_base}"
+gateway_url = "{standin.gateway_url}"
+catch_up = {catch_up}
+{extra}
+
+[communities.lumen]
+platform = "discord"
+id = "{lumen.guild.id}"
+moderator_roles = ["moderator"]
+
+[communities.lumen.cogs.guidelines]
+staff_channel = "{lumen.modlog.id}"
+raid_channels = ["{lumen.general.id}"]
+"""
+    return parse_config(text, registry, source="<test>")
+
+
+@dataclass
+class Running:
+    """A connected Steward: its app, connection and storage."""
+
+    app: App
+    connection: DiscordConnection
+    storage: SqliteStorage
+
+    async def settle(self) -> None:
+        """Wait until every event handed to the app has been handled."""
+        await self.app.bus.join()
+
+
+@contextlib.asynccontextmanager
+async def steward(
+    loaded: LoadedConfig, registry: CogRegistry, database: Path
+) -> AsyncIterator[Running]:
+    """Connect Steward to the stand-in; stop and close everything afterwards."""
+    clock = SystemClock()
+    connection = await open_connection(loaded.config.discord, guild_ready_timeout=0.05)
+    storage = await open_storage(database, clock)
+    app = App(
+        loaded,
+        registry=registry,
+        storage=storage,
+        clock=clock,
+        gateways={"discord": connection.gateway},
+    )
+    await app.start()
+    task = asyncio.create_task(connection.run(app))
+    try:
+        await asyncio.wait_for(connection.client.wait_until_ready(), 10)
+        await asyncio.wait_for(connection.client.caught_up.wait(), 10)
+        yield Running(app, connection, storage)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await app.stop()
+        await storage.close()
+
+
+Start = Callable[..., contextlib.AbstractAsyncContextManager[Running]]
+
+
+@pytest.fixture
+def start(standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path) -> Start:
+    """Return a function that starts Steward on the test guild (``extra`` adds config)."""
+
+    def run(extra: str = "", catch_up: int = 0) -> contextlib.AbstractAsyncContextManager[Running]:
+        loaded = config_for(standin, lumen, registry, extra, catch_up=catch_up)
+        return steward(loaded, registry, tmp_path / "steward.db")
+
+    return run

@@ -1,0 +1,117 @@
+"""The policy's keyword and regex rules as AutoMod rules; what AutoMod blocks becomes a case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.adapters.discord.automod import MAX_KEYWORDS, MAX_PATTERNS, compile_policy
+from bot.adapters.discord.translate import ref
+from bot.standins.discord import DiscordStandin
+from moderation.store import store_for
+from policies.policy import load_policy
+from tests.bot.adapters.discord.conftest import Lumen, Start
+
+RULES = "/guilds/{guild_id}/auto-moderation/rules"
+
+
+def test_the_default_policy_compiles_its_worst_rules_first() -> None:
+    compiled = compile_policy(load_policy("default"))
+    assert list(compiled.owner.values()) == ["slurs", "threats", "threats", "profanity", "insults"]
+    slurs = compiled.rules["Steward: slurs"]["trigger_metadata"]["keyword_filter"]
+    assert "faggot*" in slurs and "bøsserøv*" in slurs
+    assert "mild-swearing" not in compiled.owner.values()  # shadow mode stays in Steward
+    assert "self-harm" not in compiled.owner.values()  # caring, never blocking
+
+
+def test_big_rules_are_split_within_discords_limits(tmp_path: Path) -> None:
+    words = [f"word{n}" for n in range(2500)]
+    patterns = [f"bad{n}" for n in range(12)] + ["x" * 300]
+    policy = tmp_path / "big.toml"
+    policy.write_text(
+        '[policy]\nname = "big"\nextends = "default"\n\n'
+        f'[[rules]]\nid = "many"\ntype = "keywords"\nseverity = "critical"\n'
+        f"[rules.params.words]\nen = {json.dumps(words)}\n\n"
+        f'[[rules]]\nid = "patterns"\ntype = "regex"\nseverity = "critical"\n'
+        f"[rules.params]\npatterns = {json.dumps(patterns)}\n",
+        encoding="utf-8",
+    )
+    compiled = compile_policy(load_policy(str(policy)))
+    assert len(compiled.rules) == 6
+    sizes = [
+        len(
+            r["trigger_metadata"].get(
+                "keyword_filter", r["trigger_metadata"].get("regex_patterns", [])
+            )
+        )
+        for r in compiled.rules.values()
+    ]
+    assert max(sizes) <= MAX_KEYWORDS
+    regex = [r for r in compiled.rules.values() if "regex_patterns" in r["trigger_metadata"]]
+    assert all(len(r["trigger_metadata"]["regex_patterns"]) <= MAX_PATTERNS for r in regex)
+    assert f"patterns: {'x' * 300}" in compiled.skipped
+    assert any("allows 6 keyword rules" in s for s in compiled.skipped)
+
+
+async def test_rules_sync_at_start_leave_others_alone_and_exempt_staff(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    theirs = {"id": "1", "name": "Server's own", "trigger_type": 1, "trigger_metadata": {}}
+    stale = {"id": "2", "name": "Steward: retired", "trigger_type": 1, "trigger_metadata": {}}
+    lumen.guild.automod_rules.update({"1": theirs, "2": stale})
+    async with start():
+        pass
+    async with start():
+        pass
+    names = sorted(r["name"] for r in lumen.guild.automod_rules.values())
+    assert names == sorted(
+        [
+            "Server's own",
+            "Steward: insults",
+            "Steward: profanity",
+            "Steward: slurs",
+            "Steward: threats 1",
+            "Steward: threats 2",
+        ]
+    )
+    assert len(standin.requests_to("POST", RULES)) == 5  # the second start changed nothing
+    assert standin.requests_to("PATCH", RULES + "/{rule_id}") == []
+    slurs = next(r for r in lumen.guild.automod_rules.values() if r["name"] == "Steward: slurs")
+    assert slurs["exempt_roles"] == [lumen.moderators.id]
+
+
+async def test_what_automod_blocked_becomes_a_case(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        rule = next(
+            i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: profanity"
+        )
+        await standin.automod_execution(
+            lumen.guild, lumen.general, lumen.alice, rule_id=rule, content="you absolute cunt"
+        )
+        notice = await standin.wait_for_request(
+            "POST",
+            "/channels/{channel_id}/messages",
+            where=lambda r: r.reason == "notice (case #1)",
+        )
+        await steward.settle()
+        (case,) = await store_for(steward.storage).cases.for_member(
+            ref(lumen.guild.id), ref(lumen.alice.user.id)
+        )
+    assert case.rule == "profanity" and "warning" in notice.json["content"]
+    assert standin.requests_to("DELETE", "/channels/{channel_id}/messages/{message_id}") == []
+
+
+async def test_a_reload_syncs_the_rules_again(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        slurs = next(
+            i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: slurs"
+        )
+        del lumen.guild.automod_rules[slurs]  # an admin deleted it by hand
+        report = await steward.app.reload(steward.app.loaded)
+    assert report.ok
+    assert "Steward: slurs" in {r["name"] for r in lumen.guild.automod_rules.values()}
+    assert len(standin.requests_to("POST", RULES)) == 6

@@ -1,0 +1,196 @@
+"""Slash commands: registered per guild when changed, routed back, completed, ranked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.adapters.discord.commands import application_commands
+from bot.adapters.discord.translate import ref
+from bot.core.commands import commands_of
+from bot.standins.discord import DiscordStandin
+from bot.standins.discord._model import MODERATE_MEMBERS
+from bot.system import SystemCommands
+from cogs.guidelines import Guidelines
+from moderation.store import store_for
+from tests.bot.adapters.discord.conftest import Lumen, Start
+
+COMMANDS = "/applications/{app_id}/guilds/{guild_id}/commands"
+CALLBACK = "/interactions/{interaction_id}/{token}/callback"
+ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
+
+
+def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {i["name"]: i for i in items}
+
+
+def test_paths_become_groups_with_typed_options_and_permissions() -> None:
+    commands = application_commands([*commands_of(Guidelines), *commands_of(SystemCommands)])
+    top = by_name(commands.payload)
+    assert set(by_name(top["case"]["options"])) == {"show", "list", "note", "pardon"}
+    assert top["case"]["default_member_permissions"] == str(1 << 40)
+    assert top["help"]["default_member_permissions"] is None
+    assert top["appeal"]["default_member_permissions"] is None  # members appeal
+    assert set(by_name(top["appeal"]["options"])) == {"open", "decide"}
+    assert commands.aliases == {"appeal open": "appeal"}
+    timeout = by_name(top["timeout"]["options"])
+    assert [(o["type"], o["required"]) for o in timeout.values()] == [
+        (6, True),
+        (3, True),
+        (3, True),
+    ]
+    show = by_name(by_name(top["case"]["options"])["show"]["options"])
+    assert show["number"]["autocomplete"] is True
+    assert top["History"]["type"] == 2
+    assert top["Report to moderators"]["type"] == 3
+    assert top["Report to moderators"]["default_member_permissions"] is None
+
+
+async def test_commands_sync_at_start_only_when_they_changed(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start():
+        pass
+    async with start():
+        pass
+    (put,) = standin.requests_to("PUT", COMMANDS)
+    assert {c["name"] for c in lumen.guild.commands} >= {"case", "timeout", "steward", "History"}
+    assert put.path.endswith(f"/guilds/{lumen.guild.id}/commands")
+
+
+async def test_aliases_and_context_menus_reach_stewards_commands(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.mona,
+            "History",
+            command_type=2,
+            target_id=lumen.alice.user.id,
+        )
+        history = await standin.wait_for_request("PATCH", ORIGINAL)
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.alice, "appeal open", {"case": 9, "reason": "mistake"}
+        )
+        appeal = await standin.wait_for_request("PATCH", ORIGINAL, count=2)
+        await steward.settle()
+    assert "alice" in history.json["content"]
+    assert "no /appeal" not in appeal.json["content"] and "9" in appeal.json["content"]
+
+
+async def test_case_numbers_and_rule_ids_autocomplete(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await steward.settle()
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.mona, "case show", {"number": ""}, focused="number"
+        )
+        cases = await standin.wait_for_request("POST", CALLBACK)
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.mona, "policy show", {"rule": "spa"}, focused="rule"
+        )
+        rules = await standin.wait_for_request("POST", CALLBACK, count=2)
+    assert cases.json["type"] == 8
+    assert cases.json["data"]["choices"] == [{"name": "#1 alice: spam-links", "value": 1}]
+    completed = [c["value"] for c in rules.json["data"]["choices"]]
+    assert "spam-links" in completed and all("spa" in rule for rule in completed)
+
+
+async def test_a_moderator_cannot_act_on_a_higher_role(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    senior = standin.add_role(lumen.guild, "senior", position=7)
+    carl = standin.add_member(lumen.guild, "carl", roles=[senior])
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.mona,
+            "timeout",
+            {"member": carl, "duration": "1h", "reason": "rude"},
+        )
+        answer = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+    assert "highest role is at or above yours" in answer.json["content"]
+    assert standin.requests_to("PATCH", "/guilds/{guild_id}/members/{user_id}") == []
+
+
+async def test_a_missing_permission_is_told_to_moderators_and_recorded(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    standin.deny(lumen.guild, MODERATE_MEMBERS)
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.mona,
+            "timeout",
+            {"member": lumen.bob, "duration": "1h", "reason": "rude"},
+        )
+        staff = await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
+        await steward.settle()
+        (case,) = await store_for(steward.storage).cases.for_member(
+            ref(lumen.guild.id), ref(lumen.bob.user.id)
+        )
+    assert "Timeout Members" in staff.json["content"]
+    (timeout,) = [a for a in case.actions if a.kind == "timeout"]
+    assert timeout.status == "failed" and "50013" in timeout.error
+
+
+async def test_a_reported_message_reaches_the_review_queue(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    posted = await standin.post_message(lumen.general, lumen.bob, "buy my lamps cheap")
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.alice,
+            "Report to moderators",
+            command_type=3,
+            target_id=posted.id,
+        )
+        thanks = await standin.wait_for_request("PATCH", ORIGINAL)
+        staff = await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
+        await steward.settle()
+        (item,) = await store_for(steward.storage).reviews.open_items(ref(lumen.guild.id))
+    assert "moderators will look" in thanks.json["content"]
+    assert item.source == "report" and item.message == ref(posted.id)
+    assert staff.json["content"].startswith("Reported by alice: bob")
+    assert staff.json["components"], "the review card carries its buttons"
+
+
+async def test_a_moderators_click_on_a_review_card_applies_the_decision(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    posted = await standin.post_message(lumen.general, lumen.bob, "buy my lamps cheap")
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.alice,
+            "Report to moderators",
+            command_type=3,
+            target_id=posted.id,
+        )
+        await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
+        await steward.settle()
+        (card,) = [m for m in lumen.modlog.messages.values() if m.components]
+        (item,) = await store_for(steward.storage).reviews.open_items(ref(lumen.guild.id))
+        await standin.click(card, lumen.mona, f"review:{item.id}|remove")
+        await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{posted.id}"
+        )
+        edited = await standin.wait_for_request(
+            "PATCH", f"/channels/{lumen.modlog.id}/messages/{card.id}"
+        )
+        await steward.settle()
+        decided = await store_for(steward.storage).reviews.get(item.id)
+    assert decided is not None and decided.outcome is not None
+    assert decided.outcome.value == "violation"
+    assert "Decided by mona" in edited.json["content"]
+    assert not edited.json.get("components"), "a decided card has no buttons left"

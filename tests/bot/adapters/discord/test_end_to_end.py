@@ -1,0 +1,226 @@
+"""Steward through the real discord.py and the stand-in: the App, cogs and SQLite are real."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.adapters.discord.intents import MissingPrivilegedIntent
+from bot.adapters.discord.translate import ref
+from bot.core.actions import Button, PostMessage
+from bot.core.events import ComponentClicked
+from bot.standins.discord import DiscordStandin, Member
+from moderation.cases import Case
+from moderation.store import store_for
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+
+MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+CALLBACK = "/interactions/{interaction_id}/{token}/callback"
+ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
+
+
+async def test_spam_is_deleted_with_an_audit_reason(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/cryptogainz")
+        fine = await standin.post_message(lumen.general, lumen.bob, "the new lamp is lovely")
+        deleted = await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}"
+        )
+        await steward.settle()
+    assert deleted.reason is not None and "case" in deleted.reason
+    assert spam.id not in lumen.general.messages
+    assert fine.id in lumen.general.messages
+
+
+async def cases_of(steward: Running, lumen: Lumen, member: Member) -> list[Case]:
+    return await store_for(steward.storage).cases.for_member(
+        ref(lumen.guild.id), ref(member.user.id)
+    )
+
+
+async def test_abuse_is_deleted_the_member_told_and_timed_out_with_a_case(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    member = f"/guilds/{lumen.guild.id}/members/{lumen.alice.user.id}"
+    async with start() as steward:
+        await standin.post_message(lumen.general, lumen.alice, "you are an idiot")
+        await standin.wait_for_request("POST", "/users/@me/channels")
+        second = await standin.post_message(lumen.general, lumen.alice, "what a moron you are")
+        timeout = await standin.wait_for_request("PATCH", member)
+        await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{second.id}"
+        )
+        await standin.wait_for_request(
+            "POST",
+            "/channels/{channel_id}/messages",
+            where=lambda r: r.reason == "notice (case #2)",
+        )
+        await steward.settle()
+        cases = await cases_of(steward, lumen, lumen.alice)
+    assert timeout.json["communication_disabled_until"] is not None
+    assert timeout.reason == "insults: contains a listed word: moron* (case #2)"
+    assert lumen.alice.communication_disabled_until is not None
+    (dm,) = standin.world.dm_channels.values()
+    assert dm.recipient is lumen.alice.user
+    assert ["This is a warning" in m.content for m in dm.messages.values()] == [True, False]
+    assert {c.rule for c in cases} == {"insults"} and len(cases) == 2
+    assert "timeout" in {a.kind for a in cases[0].actions}
+
+
+async def test_a_closed_dm_is_recorded_on_the_case_and_nothing_fails(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    carl = standin.add_member(lumen.guild, "carl", dms_open=False)
+    async with start() as steward:
+        spam = await standin.post_message(lumen.general, carl, "you are an idiot")
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await standin.wait_for_request(
+            "POST", "/channels/{channel_id}/messages", where=lambda r: r.status == 403
+        )
+        await steward.settle()
+        (case,) = await cases_of(steward, lumen, carl)
+    assert any("does not accept direct messages" in note.text for note in case.notes)
+
+
+async def test_a_member_cannot_run_a_moderator_command(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.alice, "timeout", {"member": lumen.bob}
+        )
+        answer = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        cases = await cases_of(steward, lumen, lumen.bob)
+    assert answer.json["content"] == "Only a moderator can use /timeout."
+    assert cases == []
+    assert standin.requests_to("PATCH", "/guilds/{guild_id}/members/{user_id}") == []
+
+
+async def test_a_moderator_command_acts_and_records_a_case(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.mona,
+            "timeout",
+            {"member": lumen.bob, "duration": "1h", "reason": "heated thread"},
+        )
+        timeout = await standin.wait_for_request(
+            "PATCH", f"/guilds/{lumen.guild.id}/members/{lumen.bob.user.id}"
+        )
+        answer = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        (case,) = await cases_of(steward, lumen, lumen.bob)
+    deferral = standin.requests_to("POST", CALLBACK)[0]
+    assert deferral.json["type"] == 5 and deferral.json["data"]["flags"] == 64
+    assert timeout.reason is not None and "heated thread" in timeout.reason
+    assert "Timed out" in answer.json["content"] or "timed out" in answer.json["content"]
+    assert case.reason == "heated thread" and case.actor == str(ref(lumen.mona.user.id))
+
+
+async def test_a_button_click_reaches_steward_and_is_acknowledged(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    clicks: list[ComponentClicked] = []
+    clicked = asyncio.Event()
+
+    async def heard(event: ComponentClicked) -> None:
+        clicks.append(event)
+        clicked.set()
+
+    async with start() as steward:
+        steward.app.bus.subscribe(ComponentClicked, heard, name="test.clicks")
+        posted = await steward.connection.gateway.apply(
+            PostMessage(
+                community=ref(lumen.guild.id),
+                channel=ref(lumen.modlog.id),
+                content="Review case 3?",
+                buttons=(
+                    Button(target="review:3", choice="remove", label="Remove"),
+                    Button(target="review:3", choice="keep", label="Keep"),
+                ),
+            )
+        )
+        assert posted.ok and posted.ref is not None
+        card = lumen.modlog.messages[posted.ref.id]
+        await standin.click(card, lumen.mona, "review:3|remove")
+        ack = await standin.wait_for_request("POST", CALLBACK)
+        await asyncio.wait_for(clicked.wait(), 10)
+    assert ack.json["type"] == 6
+    (click,) = clicks
+    assert (click.target, click.choice) == ("review:3", "remove")
+    assert click.message == ref(card.id) and click.author.ref == ref(lumen.mona.user.id)
+    assert [b["custom_id"] for b in card.components[0]["components"]] == [
+        "review:3|remove",
+        "review:3|keep",
+    ]
+
+
+async def test_a_rate_limited_delete_is_retried(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    standin.rate_limit_next("DELETE", MESSAGE, retry_after=0.01)
+    async with start() as steward:
+        spam = await standin.post_message(lumen.general, lumen.alice, "claim https://bit.ly/fr33")
+        await standin.wait_for_request("DELETE", MESSAGE, where=lambda r: r.status == 204)
+        await steward.settle()
+    assert [r.status for r in standin.requests_to("DELETE", MESSAGE)] == [429, 204]
+    assert spam.id not in lumen.general.messages
+
+
+async def test_reconnect_resumes_without_acting_twice(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        first = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+        await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{first.id}"
+        )
+        await steward.settle()
+        # The resume replays the spam already handled, as well as what came while away.
+        await standin.reconnect(rewind=3)
+        missed = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/xyz")
+        await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{missed.id}"
+        )
+        await steward.settle()
+    assert standin.gateway.resumed == 1
+    assert len(standin.requests_to("DELETE", MESSAGE)) == 2
+
+
+async def test_a_redelivered_event_after_a_restart_acts_once(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+        await standin.wait_for_request("DELETE", MESSAGE)
+        await steward.settle()
+    lumen.general.messages[spam.id] = spam  # Discord sends it again as if never handled
+    async with start() as steward:
+        await standin.redeliver(spam)
+        marker = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/xyz")
+        await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{marker.id}"
+        )
+        await steward.settle()
+    deleted = [r.path for r in standin.requests_to("DELETE", MESSAGE)]
+    assert deleted.count(f"/channels/{lumen.general.id}/messages/{spam.id}") == 1
+
+
+async def test_a_missing_privileged_intent_stops_with_a_clear_message(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    standin.allowed_privileged.discard("message_content")
+    with pytest.raises(MissingPrivilegedIntent) as refused:
+        async with start():
+            pass
+    message = str(refused.value)
+    assert "Message Content Intent" in message
+    assert "Developer Portal" in message and "Privileged Gateway Intents" in message
+    assert "Server Members" not in message

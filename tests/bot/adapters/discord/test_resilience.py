@@ -1,0 +1,68 @@
+"""Catch-up after a start, and sharding: nothing missed, nothing done twice."""
+
+from __future__ import annotations
+
+from bot.adapters.discord.client import ShardedStewardClient
+from bot.adapters.discord.translate import ref
+from bot.standins.discord import DiscordStandin
+from moderation.store import store_for
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+
+MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+
+
+async def shadow_cases(steward: Running, lumen: Lumen) -> int:
+    cases = await store_for(steward.storage).cases.for_member(
+        ref(lumen.guild.id), ref(lumen.alice.user.id)
+    )
+    return sum(c.rule == "mild-swearing" for c in cases)
+
+
+async def test_catch_up_judges_what_came_while_away_and_nothing_twice(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start(catch_up=10) as steward:
+        await standin.post_message(lumen.general, lumen.alice, "shit, I forgot the hub")
+        marker = await standin.post_message(lumen.general, lumen.bob, "see discord.gg/first")
+        await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{marker.id}"
+        )
+        await steward.settle()
+    # While Steward is away: spam, which the next start must catch.
+    spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
+    async with start(catch_up=10) as steward:
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await steward.settle()
+        shadowed = await shadow_cases(steward, lumen)
+    history = standin.requests_to("GET", "/channels/{channel_id}/messages")
+    assert {r.query["limit"] for r in history} == {"10"}
+    assert shadowed == 1  # the swearing was seen live, then again by the catch-up: one case
+    assert len(standin.requests_to("DELETE", MESSAGE)) == 2  # the marker, then the spam
+
+
+async def test_a_sharded_client_connects_every_shard(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    standin.rest.shards = 2
+    async with start("sharded = true") as steward:
+        assert isinstance(steward.connection.client, ShardedStewardClient)
+        shards = sorted(s.shard for s in standin.gateway.sessions.values())
+        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await steward.settle()
+    assert shards == [(0, 2), (1, 2)]
+    assert standin.requests_to("GET", "/gateway/bot")
+
+
+async def test_a_raid_is_answered_with_bounded_concurrency(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    raiders = [standin.add_member(lumen.guild, f"raider{n}") for n in range(24)]
+    standin.latency = 0.01  # answers take a moment, so bursts would overlap
+    async with start() as steward:
+        for raider in raiders:
+            await standin.post_message(lumen.general, raider, "free nitro discord.gg/raid")
+        await standin.wait_for_request("DELETE", MESSAGE, count=len(raiders))
+        await steward.settle()
+    assert lumen.general.messages == {}
+    assert 1 < standin.max_in_flight <= 8

@@ -1,0 +1,125 @@
+"""The real discord.py parses what the stand-in sends; an upgrade needing more fails here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+
+from bot.standins.discord import DiscordStandin
+from tests.bot.standins.discord.conftest import all_intents
+
+
+class Recorder(discord.Client):
+    """A client that keeps what it receives."""
+
+    def __init__(self, intents: discord.Intents) -> None:
+        super().__init__(intents=intents, guild_ready_timeout=0.05)
+        self.messages: asyncio.Queue[discord.Message] = asyncio.Queue()
+        self.joined: asyncio.Queue[discord.Member] = asyncio.Queue()
+        self.interactions: asyncio.Queue[discord.Interaction] = asyncio.Queue()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.messages.put(message)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.joined.put(member)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.interactions.put(interaction)
+
+
+@contextlib.asynccontextmanager
+async def connected(standin: DiscordStandin, intents: discord.Intents) -> AsyncIterator[Recorder]:
+    client = Recorder(intents)
+    task = asyncio.create_task(client.start(standin.token))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 10)
+        yield client
+    finally:
+        await client.close()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_ready_and_guild_create_parse(standin: DiscordStandin) -> None:
+    guild = standin.add_guild("Lumen", owner="olga")
+    mods = standin.add_role(guild, "moderator", position=5)
+    standin.add_channel(guild, "general")
+    standin.add_member(guild, "alice", roles=[mods])
+    async with connected(standin, all_intents()) as client:
+        assert client.user is not None and client.user.name == "Steward"
+        (seen,) = client.guilds
+        assert seen.name == "Lumen"
+        assert seen.chunked
+        assert seen.owner is not None and seen.owner.name == "olga"
+        assert [c.name for c in seen.text_channels] == ["general"]
+        alice = seen.get_member_named("alice")
+        assert alice is not None and alice.top_role.name == "moderator"
+        assert seen.me.top_role.position > alice.top_role.position
+
+
+async def test_message_member_and_interaction_events_parse(standin: DiscordStandin) -> None:
+    guild = standin.add_guild("Lumen")
+    general = standin.add_channel(guild, "general")
+    alice = standin.add_member(guild, "alice")
+    async with connected(standin, all_intents()) as client:
+        posted = await standin.post_message(general, alice, "hello there")
+        message = await asyncio.wait_for(client.messages.get(), 5)
+        assert (message.id, message.content) == (int(posted.id), "hello there")
+        assert isinstance(message.author, discord.Member)
+
+        await standin.join(guild, "bob")
+        member = await asyncio.wait_for(client.joined.get(), 5)
+        assert member.name == "bob"
+
+        await standin.run_command(guild, general, alice, "case show", {"case": "7"})
+        interaction = await asyncio.wait_for(client.interactions.get(), 5)
+        assert interaction.type is discord.InteractionType.application_command
+        assert interaction.data is not None and interaction.data.get("name") == "case"
+        await interaction.response.send_message("shown", ephemeral=True)
+        answer = await standin.wait_for_request(
+            "POST", "/interactions/{interaction_id}/{token}/callback"
+        )
+        assert answer.json["data"]["content"] == "shown"
+
+
+async def test_content_is_withheld_without_the_message_content_intent(
+    standin: DiscordStandin,
+) -> None:
+    guild = standin.add_guild("Lumen")
+    general = standin.add_channel(guild, "general")
+    alice = standin.add_member(guild, "alice")
+    async with connected(standin, discord.Intents.default()) as client:
+        await standin.post_message(general, alice, "secret words")
+        message = await asyncio.wait_for(client.messages.get(), 5)
+        assert message.content == ""
+
+
+async def test_a_disallowed_privileged_intent_closes_with_4014(standin: DiscordStandin) -> None:
+    standin.allowed_privileged.discard("message_content")
+    standin.add_guild("Lumen")
+    client = Recorder(all_intents())
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        await asyncio.wait_for(client.start(standin.token), 10)
+    await client.close()
+
+
+async def test_a_forced_429_is_retried_and_reconnect_resumes(standin: DiscordStandin) -> None:
+    guild = standin.add_guild("Lumen")
+    general = standin.add_channel(guild, "general")
+    alice = standin.add_member(guild, "alice")
+    async with connected(standin, all_intents()) as client:
+        await standin.reconnect()
+        missed = await standin.post_message(general, alice, "while away")
+        message = await asyncio.wait_for(client.messages.get(), 5)
+        assert message.id == int(missed.id)
+        assert standin.gateway.resumed == 1
+
+        route = "/channels/{channel_id}/messages/{message_id}"
+        standin.rate_limit_next("DELETE", route, retry_after=0.01)
+        await message.delete()
+        assert [r.status for r in standin.requests_to("DELETE", route)] == [429, 204]
+        assert missed.id not in general.messages
