@@ -28,6 +28,7 @@ from bot.runtime import BoundCommand, CommunityRuntime, Services
 from bot.storage import SqliteStorage
 from bot.system import SystemCommands
 from cogs._discussion_store import DISCUSSION_MIGRATIONS
+from cogs._modmail_store import MODMAIL_MIGRATIONS
 from moderation.store import MIGRATIONS as MODERATION_MIGRATIONS
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ logger = logging.getLogger(__name__)
 async def open_storage(path: Path | str, clock: Clock) -> SqliteStorage:
     """Open the database with every package's tables migrated (core, moderation, cogs)."""
     return await SqliteStorage.open(
-        path, extra_sources=(*MODERATION_MIGRATIONS, DISCUSSION_MIGRATIONS), clock=clock
+        path,
+        extra_sources=(*MODERATION_MIGRATIONS, DISCUSSION_MIGRATIONS, MODMAIL_MIGRATIONS),
+        clock=clock,
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.core.cog import Storage
 from bot.core.models import Member
 from bot.core.refs import Ref
-from bot.storage import Database, MigrationSource, Row, SqliteStorage
+from bot.storage import Database, MigrationSource, Row, sqlite_database
 from bot.storage.codec import dump_json, from_db_time, load_json, to_db_time
 from cogs._prompt_library import PromptEntry
 
@@ -375,9 +375,7 @@ def discussion_store_for(storage: Storage) -> DiscussionStore:
     Raises:
         TypeError: If the backend has no discussions tables.
     """
-    if isinstance(storage, SqliteStorage):
-        return DiscussionStore(storage.db)
-    raise TypeError(f"no discussions tables for the {storage.backend} backend")
+    return DiscussionStore(sqlite_database(storage, "discussions"))
 
 
 def _prompt_values(community: Ref, entry: PromptEntry) -> tuple[str, str, str, str, str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.cog import Storage
-from bot.storage import SqliteStorage
+from bot.storage import sqlite_database
 from moderation.repositories import ModerationStore
 from moderation.sqlite import MODERATION_MIGRATIONS, SqliteModerationStore
 
@@ -17,6 +17,4 @@ def store_for(storage: Storage) -> ModerationStore:
     Raises:
         TypeError: If the backend has no moderation repositories.
     """
-    if isinstance(storage, SqliteStorage):
-        return SqliteModerationStore(storage.db)
-    raise TypeError(f"no moderation repositories for the {storage.backend} backend")
+    return SqliteModerationStore(sqlite_database(storage, "moderation"))

@@ -16,7 +16,13 @@ from bot.storage.migrate import (
     apply_migrations,
     load_migrations,
 )
-from bot.storage.sqlite import SqliteAuditLog, SqliteCogState, SqliteEventLedger, SqliteStorage
+from bot.storage.sqlite import (
+    SqliteAuditLog,
+    SqliteCogState,
+    SqliteEventLedger,
+    SqliteStorage,
+    sqlite_database,
+)
 
 __all__ = [
     "CORE_MIGRATIONS",
@@ -35,4 +41,5 @@ __all__ = [
     "TransactionAbortedError",
     "apply_migrations",
     "load_migrations",
+    "sqlite_database",
 ]

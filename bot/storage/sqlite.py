@@ -343,3 +343,15 @@ def _audit_entry(row: Row) -> AuditEntry:
         case=row["case_id"],
         detail=None if row["detail"] is None else load_json(row["detail"]),
     )
+
+
+def sqlite_database(storage: object, tables: str) -> Database:
+    """Return the SQLite database behind a storage backend, for the repositories of ``tables``.
+
+    Raises:
+        TypeError: If the backend is not SQLite (another backend brings its own repositories).
+    """
+    if isinstance(storage, SqliteStorage):
+        return storage.db
+    backend = getattr(storage, "backend", type(storage).__name__)
+    raise TypeError(f"no {tables} tables for the {backend} backend")

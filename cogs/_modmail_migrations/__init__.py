@@ -1,0 +1,1 @@
+"""SQL migrations of the modmail tables, applied at start in version order."""
