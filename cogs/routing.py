@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,9 +27,9 @@ from bot.core.actions import (
 )
 from bot.core.clock import as_utc
 from bot.core.cog import Cog, CogContext, CogSettings, listener
-from bot.core.events import ComponentClicked, MessageCreated, Tick
+from bot.core.events import ComponentClicked, DirectMessageReceived, MessageCreated, Tick
 from bot.core.links import message_link
-from bot.core.models import Message
+from bot.core.models import Member
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, render
 from cogs._schedules import zone
@@ -128,23 +129,36 @@ class Routing(Cog[RoutingSettings]):
 
     @listener(MessageCreated)
     async def route(self, event: MessageCreated) -> None:
-        """Read a member's message for an intent and hand it to its team."""
+        """Read a member's message in a channel for an intent and hand it to its team."""
         message = event.message
+        if self.settings.channels and message.channel.id not in self.settings.channels:
+            return
+        link = message_link(self.ctx.community.ref, message.channel, message.ref)
+        request = _Request(
+            message.ref, message.author, message.content, f"#{message.channel.id}", link
+        )
+        await self._route(request, event.at)
+
+    @listener(DirectMessageReceived)
+    async def route_private(self, event: DirectMessageReceived) -> None:
+        """Read a member's private message (modmail) for an intent too."""
+        request = _Request(event.message, event.author, event.content, "a private message", "")
+        await self._route(request, event.at)
+
+    async def _route(self, message: _Request, at: datetime) -> None:
         settings = self.settings
         if message.author.is_bot or self.ctx.community.is_staff(message.author):
-            return
-        if settings.channels and message.channel.id not in settings.channels:
             return
         match = self.rules.detect(message.content)
         team = settings.teams.get(match.intent) if match else None
         if match is None or team is None:
             return
         community = self.ctx.community.ref
-        day = event.at.astimezone(self.tz).date().isoformat()
+        day = at.astimezone(self.tz).date().isoformat()
         once = f"route:{match.intent}:{message.author.ref.id}:{day}"
-        if not await self.ctx.storage.ledger.first_seen(community, once, event.at):
+        if not await self.ctx.storage.ledger.first_seen(community, once, at):
             return
-        due = event.at + timedelta(hours=team.answer_within_hours)
+        due = at + timedelta(hours=team.answer_within_hours)
         if team.is_webhook:
             await self._to_webhook(message, match, team, due)
         else:
@@ -153,7 +167,7 @@ class Routing(Cog[RoutingSettings]):
             await self._thank(message, match, team)
 
     async def _to_channel(
-        self, message: Message, match: IntentMatch, team: TeamRoute, due: datetime
+        self, message: _Request, match: IntentMatch, team: TeamRoute, due: datetime
     ) -> None:
         community = self.ctx.community.ref
         channel = self.channel(team.destination)
@@ -186,7 +200,7 @@ class Routing(Cog[RoutingSettings]):
             "intent": match.intent,
             "team": match.name,
             "member": message.author.shown_name,
-            "link": self._link(message),
+            "link": message.link,
             "channel": team.destination,
             "summary": result.ref.id,
             "due": due.isoformat(),
@@ -199,16 +213,16 @@ class Routing(Cog[RoutingSettings]):
         await self._arm()
 
     async def _to_webhook(
-        self, message: Message, match: IntentMatch, team: TeamRoute, due: datetime
+        self, message: _Request, match: IntentMatch, team: TeamRoute, due: datetime
     ) -> None:
         payload = {
             "intent": match.intent,
             "team": match.name,
             "community": self.ctx.community.name,
             "member": message.author.shown_name,
-            "channel": message.channel.id,
+            "where": message.where,
             "text": message.content,
-            "link": self._link(message),
+            "link": message.link,
             "answer_by": due.isoformat(),
             "cues": list(match.cues),
         }
@@ -221,7 +235,7 @@ class Routing(Cog[RoutingSettings]):
                 + self._summary(message, match, team, due)
             )
 
-    async def _thank(self, message: Message, match: IntentMatch, team: TeamRoute) -> None:
+    async def _thank(self, message: _Request, match: IntentMatch, team: TeamRoute) -> None:
         template = pick_language(
             self.settings.acknowledgements, message.author.lang, self.ctx.community.language
         )
@@ -309,22 +323,32 @@ class Routing(Cog[RoutingSettings]):
         if upcoming:
             self.ctx.timers.schedule(self.ctx.community.ref, TIMER, min(upcoming))
 
-    def _summary(self, message: Message, match: IntentMatch, team: TeamRoute, due: datetime) -> str:
+    def _summary(
+        self, message: _Request, match: IntentMatch, team: TeamRoute, due: datetime
+    ) -> str:
         text = " ".join(message.content.split())
         excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
         who = f"{team.mention} " if team.mention else ""
         local = due.astimezone(self.tz).strftime("%a %d %b %H:%M")
         return (
-            f"{who}{match.name} request from {message.author.shown_name} in #{message.channel.id}: "
-            f"\u201c{excerpt}\u201d {self._link(message)} (answer by {local}; cues: {', '.join(match.cues)})"
+            f"{who}{match.name} request from {message.author.shown_name} in {message.where}: "
+            f"\u201c{excerpt}\u201d{' ' + message.link if message.link else ''} (answer by {local}; cues: {', '.join(match.cues)})"
         )
-
-    def _link(self, message: Message) -> str:
-        return message_link(self.ctx.community.ref, message.channel, message.ref)
 
     async def _staff(self, text: str) -> None:
         if self.settings.staff_channel:
             await self.post(self.settings.staff_channel, text, reason="routing")
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What a member asked, wherever they asked it."""
+
+    ref: Ref
+    author: Member
+    content: str
+    where: str
+    link: str
 
 
 def _post_json(url: str, payload: dict[str, Any]) -> None:

@@ -143,3 +143,17 @@ async def test_routing_an_unknown_intent_is_refused_at_load(
     with pytest.raises(ValueError, match="unknown intents sales"):
         async with routing(registry, tmp_path / "s.db", {"sales": {"destination": "sales"}}):
             pass
+
+
+async def test_a_request_in_a_private_message_is_routed_too(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    teams = {"bug_report": {"destination": "sales"}}
+    async with routing(registry, tmp_path / "s.db", teams) as bot:
+        await bot.play(
+            type="dm", author="alice", content="The app crashes when I open scenes, error code 7"
+        )
+    (summary,) = [p for p in bot.of("post_message") if p["channel"] == "sales"]
+    assert summary["content"].startswith(
+        "Product (bugs) request from alice in a private message: \u201cThe app crashes"
+    )
