@@ -54,6 +54,8 @@ class Post:
         thread: The thread opened on it, if any.
         posted_at: When it went out (later than the slot when posted late).
         note: Why it was skipped or failed, or that it was late.
+        channel: Where it went, once posted.
+        closes_at: When a poll closes (``None`` for prompts).
     """
 
     id: int
@@ -65,6 +67,8 @@ class Post:
     thread: Ref | None = None
     posted_at: datetime | None = None
     note: str = ""
+    channel: Ref | None = None
+    closes_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +115,9 @@ class Credit:
         return self.thanks + self.reactions
 
 
-_POST_COLUMNS = "id, schedule, slot_at, status, prompt_id, message, thread, posted_at, note"
+_POST_COLUMNS = (
+    "id, schedule, slot_at, status, prompt_id, message, thread, posted_at, note, channel, closes_at"
+)
 
 
 class DiscussionStore:
@@ -238,6 +244,37 @@ class DiscussionStore:
                 post_id,
             ),
         )
+
+    async def closes(self, post_id: int, at: datetime) -> None:
+        """Record when a posted poll closes."""
+        await self._db.execute(
+            "UPDATE discussion_posts SET closes_at = ? WHERE id = ?", (to_db_time(at), post_id)
+        )
+
+    async def polls(self, community: Ref) -> list[Post]:
+        """Return a community's posted polls, open or closed, oldest first."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_POST_COLUMNS} FROM discussion_posts WHERE community = ? "
+            "AND status = 'posted' AND closes_at IS NOT NULL ORDER BY closes_at",
+            (str(community),),
+        )
+        return [_post(row) for row in rows]
+
+    async def vote(self, post_id: int, member: Ref, answer: int, at: datetime) -> None:
+        """Record a member's choice in a poll; a later vote replaces an earlier one."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO discussion_votes (post_id, member, answer, at) "
+            "VALUES (?, ?, ?, ?)",
+            (post_id, str(member), answer, to_db_time(at)),
+        )
+
+    async def votes(self, post_id: int) -> dict[int, int]:
+        """Return a poll's votes per answer (0-based)."""
+        rows = await self._db.fetch_all(
+            "SELECT answer, COUNT(*) AS n FROM discussion_votes WHERE post_id = ? GROUP BY answer",
+            (post_id,),
+        )
+        return {row["answer"]: row["n"] for row in rows}
 
     async def chose(self, post_id: int, prompt_id: int) -> None:
         """Record the prompt picked for a claimed slot, before it is sent."""
@@ -416,4 +453,6 @@ def _post(row: Row) -> Post:
         thread=Ref.parse(row["thread"]) if row["thread"] else None,
         posted_at=from_db_time(row["posted_at"]) if row["posted_at"] else None,
         note=row["note"],
+        channel=Ref.parse(row["channel"]) if row["channel"] else None,
+        closes_at=from_db_time(row["closes_at"]) if row["closes_at"] else None,
     )

@@ -30,6 +30,20 @@ TIMER_PREFIX = "discussions:"
 RECOGNITION = "@recognition"
 """The recognition timer's and slots' name; schedule names cannot start with ``@``."""
 _AUTHORS_KEPT = 5000
+POLL_TIMER = TIMER_PREFIX + "@poll:"
+"""A poll's closing timer: the prefix, then the poll's post id."""
+_POLLS_TRACKED = timedelta(days=7)
+# Number reactions are votes: as emoji (local, Discord) and as Slack names its reactions.
+_VOTE_EMOJI = {
+    **{f"{n}\ufe0f\u20e3": n - 1 for n in range(1, 10)},
+    "\U0001f51f": 9,
+    **{
+        name: n
+        for n, name in enumerate(
+            ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
+        )
+    },
+}
 _TRACKED_FOR = timedelta(days=60)
 _THREAD_NAME = 90
 
@@ -46,6 +60,8 @@ class Discussions(PromptCommands):
         self._by_item: dict[str, int] = {}
         # Authors of recent messages, to credit the one a thank-you or reaction is for.
         self._authors: OrderedDict[str, Member] = OrderedDict()
+        # Open polls' message ids: their post id and how many answers they offer.
+        self._polls: dict[str, tuple[int, int]] = {}
 
     async def on_load(self) -> None:
         """Load the library, finish interrupted posts, catch up on missed slots, arm timers.
@@ -64,6 +80,7 @@ class Discussions(PromptCommands):
             await self._catch_up(schedule)
             self._arm(schedule)
         self._arm_recognition()
+        await self._arm_polls()
 
     async def on_unload(self) -> None:
         """Cancel this instance's timers; storage keeps everything."""
@@ -77,6 +94,9 @@ class Discussions(PromptCommands):
     async def on_tick(self, event: Tick) -> None:
         """Post the slot a schedule's timer marks, then arm the next one."""
         if not event.timer.startswith(TIMER_PREFIX):
+            return
+        if event.timer.startswith(POLL_TIMER):
+            await self._summarize_poll(int(event.timer.removeprefix(POLL_TIMER)))
             return
         if event.timer == TIMER_PREFIX + RECOGNITION:
             await self._highlight(as_utc(event.at))
@@ -179,6 +199,11 @@ class Discussions(PromptCommands):
         self._by_item[result.ref.id] = post_id
         if thread is not None:
             self._by_item[thread.id] = post_id
+        if schedule.kind == "poll":
+            closes = now + timedelta(hours=schedule.poll_hours)
+            await self.store.closes(post_id, closes)
+            self._polls[result.ref.id] = (post_id, len(prompt.entry.answers))
+            self.ctx.timers.schedule(community, f"{POLL_TIMER}{post_id}", closes)
         return await self.store.post(post_id)
 
     async def _send(
@@ -302,9 +327,13 @@ class Discussions(PromptCommands):
 
     @listener(ReactionAdded)
     async def count_reaction(self, event: ReactionAdded) -> None:
-        """Count a reaction to a prompt, and credit the author of the message reacted to."""
+        """Count a reaction to a prompt or a vote in a poll; credit the message's author."""
         if event.member.is_bot:
             return
+        poll = self._polls.get(event.message.id)
+        answer = _VOTE_EMOJI.get(event.emoji)
+        if poll is not None and answer is not None and answer < poll[1]:
+            await self.store.vote(poll[0], event.member.ref, answer, event.at)
         post_id = self._by_item.get(event.message.id)
         if post_id is not None:
             await self.store.record(post_id, "reaction", event.member.ref, event.emoji, event.at)
@@ -335,6 +364,54 @@ class Discussions(PromptCommands):
             if member is not None and all(m.ref != member.ref for m in found):
                 found.append(member)
         return found
+
+    # -- polls -----------------------------------------------------------------------
+
+    async def _arm_polls(self) -> None:
+        """Track recent polls' votes again and arm their closing summaries."""
+        community = self.ctx.community.ref
+        now = self.ctx.clock.now()
+        for post in await self.store.polls(community):
+            if post.closes_at is None or post.message is None or post.prompt_id is None:
+                continue
+            if post.closes_at < now - _POLLS_TRACKED:
+                continue
+            prompt = await self.store.get(community, post.prompt_id)
+            answers = len(prompt.entry.answers) if prompt is not None else 0
+            self._polls[post.message.id] = (post.id, answers)
+            self.ctx.timers.schedule(community, f"{POLL_TIMER}{post.id}", max(post.closes_at, now))
+
+    async def _summarize_poll(self, post_id: int) -> None:
+        """Post a closed poll's results once, in the poll's channel."""
+        community = self.ctx.community.ref
+        post = await self.store.post(post_id)
+        if post is None or post.prompt_id is None or post.channel is None:
+            return
+        prompt = await self.store.get(community, post.prompt_id)
+        if prompt is None:
+            return
+        if not await self.ctx.storage.ledger.first_seen(
+            community, f"poll-summary:{post_id}", self.ctx.clock.now()
+        ):
+            return
+        counts = await self.store.votes(post_id)
+        total = sum(counts.values())
+        lines = [f"Poll closed: {prompt.entry.text}"]
+        for index, answer in enumerate(prompt.entry.answers):
+            votes = counts.get(index, 0)
+            share = f" ({votes * 100 / total:.0f}%)" if total else ""
+            lines.append(f"{index + 1}. {answer}: {votes} vote{'s' if votes != 1 else ''}{share}")
+        lines.append(f"{total} member{'s' if total != 1 else ''} voted. Thanks for taking part!")
+        if post.message is not None:
+            self._polls.pop(post.message.id, None)
+        await self.ctx.gateway.apply(
+            PostMessage(
+                community=community,
+                channel=post.channel,
+                content="\n".join(lines),
+                reason="poll closed",
+            )
+        )
 
     # -- recognition -----------------------------------------------------------------
 

@@ -208,17 +208,42 @@ async def test_prompts_that_keep_falling_flat_are_retired(
     assert "Which feature surprised you? (retired: fell flat 2 times in a row" in listing
 
 
-async def test_a_poll_schedule_posts_a_native_poll(registry: CogRegistry, tmp_path: Path) -> None:
+async def test_a_poll_schedule_posts_a_poll_and_sums_it_up_when_it_closes(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
     library = tmp_path / "prompts.toml"
     library.write_text(LIBRARY, encoding="utf-8")
     polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 48}]
     async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
         await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
-    (poll,) = bot.of("post_poll")
+        (poll,) = bot.of("post_poll")
+        for member, emoji in [
+            ("alice", "1\ufe0f\u20e3"),
+            ("bob", "1\ufe0f\u20e3"),
+            ("mod1", "1\ufe0f\u20e3"),
+        ]:
+            await bot.play(type="reaction", message=poll["created"], author=member, emoji=emoji)
+        await bot.session.restart()  # the closing summary survives a restart
+        # Bob changes his mind: his latest vote counts. A reaction that is no answer does not.
+        await bot.play(
+            type="reaction", message=poll["created"], author="bob", emoji="2\ufe0f\u20e3"
+        )
+        await bot.play(
+            type="reaction", message=poll["created"], author="owner", emoji="7\ufe0f\u20e3"
+        )
+        await bot.session.advance(datetime(2026, 3, 5, tzinfo=UTC))
     assert poll["question"] == "Which call topic next?"
     assert poll["answers"] == ["Roadmap", "Tips"]
     assert poll["hours"] == 48
     assert bot.of("open_thread") == []
+    (summary,) = [p for p in bot.of("post_message") if p["content"].startswith("Poll closed")]
+    assert summary["at"] == "2026-03-04T09:00:00Z", "48 hours after it went up"
+    assert summary["content"].splitlines() == [
+        "Poll closed: Which call topic next?",
+        "1. Roadmap: 2 votes (67%)",
+        "2. Tips: 1 vote (33%)",
+        "3 members voted. Thanks for taking part!",
+    ]
 
 
 async def test_moderators_manage_the_library_and_see_the_calendar(
