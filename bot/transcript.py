@@ -81,7 +81,7 @@ _ACTION_TEXT = {
     "post_message": "posted in #{channel}{thread_part}: {content_short}",
     "edit_message": "updated its message {message} in #{channel}, now ending: {content_last}",
     "delete_message": "deleted message {message} in #{channel}",
-    "reply_ephemeral": "told {member} privately: {content_short}",
+    "reply_ephemeral": "told {member} privately: {content_full}",
     "send_direct_message": "sent {member} a DM: {content_short}",
     "timeout": "timed out {member} for {duration_text}",
     "kick": "kicked {member}",
@@ -103,6 +103,9 @@ class _Fields(dict[str, Any]):
         match key:
             case "content_short":
                 return _short(str(self.get("content", "")), 400)
+            case "content_full":  # an answer to the reader's own command: all of it
+                lines = [part for part in str(self.get("content", "")).splitlines() if part.strip()]
+                return "\n        ".join(lines)
             case "content_last":  # a card's state is its last line
                 lines = str(self.get("content", "")).strip().splitlines()
                 return _short(lines[-1] if lines else "")

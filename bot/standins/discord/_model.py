@@ -177,6 +177,7 @@ class Channel:
     overwrites: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, StoredMessage] = field(default_factory=dict)
     recipient: User | None = None
+    owner_id: str | None = None
 
     def payload(self) -> dict[str, Any]:
         """Return the channel object."""
@@ -202,7 +203,7 @@ class Channel:
         }
         if self.type == PUBLIC_THREAD:
             data |= {
-                "owner_id": None,
+                "owner_id": self.owner_id,
                 "member_count": 1,
                 "message_count": 0,
                 "thread_metadata": {

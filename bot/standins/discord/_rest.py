@@ -86,6 +86,8 @@ class RestApi:
         gateway_url: The websocket URL ``GET /gateway/bot`` names.
         privileged: The privileged intents enabled for the application.
         shards: The shard count ``GET /gateway/bot`` recommends.
+        thread_created: Told of each thread opened over REST, to announce it on the
+            gateway (``THREAD_CREATE``) as Discord does.
     """
 
     def __init__(
@@ -94,13 +96,16 @@ class RestApi:
         interactions: Interactions,
         gateway_url: Callable[[], str],
         privileged: set[str],
+        *,
         shards: int = 1,
+        thread_created: Callable[[Channel], Awaitable[None]] | None = None,
     ) -> None:
         self.world = world
         self.interactions = interactions
         self._gateway_url = gateway_url
         self._privileged = privileged
         self.shards = shards
+        self._thread_created = thread_created
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         """Return (method, path template, handler) for every route, relative to /api/v10."""
@@ -306,8 +311,11 @@ class RestApi:
             PUBLIC_THREAD,
             guild_id=guild.id,
             parent_id=channel.id,
+            owner_id=self.world.bot.id,
         )
         guild.channels[thread.id] = thread
+        if self._thread_created is not None:
+            await self._thread_created(thread)
         return reply(thread.payload(), status=201)
 
     async def put_overwrite(self, request: web.Request) -> web.Response:

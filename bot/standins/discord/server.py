@@ -25,6 +25,7 @@ from bot.standins.discord._gateway import (
     GUILD_MEMBERS,
     GUILD_MESSAGE_REACTIONS,
     GUILD_MESSAGES,
+    GUILDS,
     Dispatch,
     Gateway,
     Session,
@@ -106,7 +107,12 @@ class DiscordStandin:
         self.requests: list[RecordedRequest] = []
         self.gateway = Gateway(self, self.world.bot.id)
         self.rest = RestApi(
-            self.world, self.interactions, lambda: self.gateway_url, self.allowed_privileged, shards
+            self.world,
+            self.interactions,
+            lambda: self.gateway_url,
+            self.allowed_privileged,
+            shards=shards,
+            thread_created=self._announce_thread,
         )
         self._forced: list[tuple[str, str, float]] = []
         self.in_flight = 0
@@ -116,6 +122,16 @@ class DiscordStandin:
         """Seconds each REST answer waits, to make concurrency visible in tests."""
         self._recorded = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+
+    async def _announce_thread(self, thread: Channel) -> None:
+        await self.gateway.dispatch(
+            Dispatch(
+                "THREAD_CREATE",
+                {**thread.payload(), "newly_created": True},
+                thread.guild_id,
+                GUILDS,
+            )
+        )
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -1,0 +1,41 @@
+"""Modmail through the real discord.py: a DM opens a staff thread and staff answers go back."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.standins.discord import DiscordStandin
+from bot.standins.discord._model import PUBLIC_THREAD
+from tests.bot.adapters.discord.conftest import Lumen, Start
+
+
+async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_member(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    modmail = standin.add_channel(lumen.guild, "modmail")
+    extra = f'[communities.lumen.cogs.modmail]\nchannel = "{modmail.id}"\n'
+    async with start(extra) as steward:
+        await standin.direct_message(lumen.bob.user, "Why was my post removed?")
+        await standin.wait_for_request("POST", f"/channels/{modmail.id}/threads")
+        await steward.settle()
+        (thread,) = [c for c in lumen.guild.channels.values() if c.type == PUBLIC_THREAD]
+        relayed = [m.content for m in thread.messages.values()]
+        await standin.post_message(
+            thread, lumen.mona, "It had a phishing link; post it again without."
+        )
+        await steward.settle()
+        for _ in range(100):  # the DM goes out through the REST API a moment later
+            if (
+                standin.requests_to("POST", "/users/@me/channels")
+                and len(standin.requests_to("POST", "/channels/{channel_id}/messages")) >= 4
+            ):
+                break
+            await asyncio.sleep(0.02)
+        dm_posts = [
+            r.json["content"]
+            for r in standin.requests_to("POST", "/channels/{channel_id}/messages")
+            if r.json and "phishing" in r.json.get("content", "")
+        ]
+    assert relayed[0].startswith("Modmail from bob")
+    assert relayed[1] == "**bob:** Why was my post removed?"
+    assert "**mona:** It had a phishing link; post it again without." in dm_posts
