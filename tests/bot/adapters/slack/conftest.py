@@ -38,8 +38,9 @@ class Steward:
 Start = Callable[..., Awaitable[Steward]]
 
 
-def config_text(standin: SlackStandin, database: Path, mode: str) -> str:
-    return f"""
+def config_text(standin: SlackStandin, database: Path, mode: str, extra: str = "") -> str:
+    return (
+        f"""
 [steward]
 database = "{database}"
 
@@ -65,6 +66,8 @@ channel = "{MODLOG}"
 [communities.acme.cogs.welcome]
 enabled = false
 """
+        + extra
+    )
 
 
 @pytest.fixture
@@ -93,7 +96,7 @@ async def start_steward(
     """Return a coroutine that starts Steward (again, on the same database if asked)."""
     running: list[tuple[Steward, object]] = []
 
-    async def start(*, admin: bool = True, mode: str = "events") -> Steward:
+    async def start(*, admin: bool = True, mode: str = "events", extra: str = "") -> Steward:
         monkeypatch.setenv("STEWARD_SLACK_BOT_TOKEN", standin.bot_token)
         monkeypatch.setenv("STEWARD_SLACK_SIGNING_SECRET", standin.signing_secret)
         monkeypatch.setenv("STEWARD_SLACK_APP_TOKEN", standin.app_token)
@@ -101,7 +104,7 @@ async def start_steward(
             monkeypatch.setenv("STEWARD_SLACK_USER_TOKEN", standin.user_token)
         else:
             monkeypatch.delenv("STEWARD_SLACK_USER_TOKEN", raising=False)
-        loaded = parse_config(config_text(standin, tmp_path / "steward.db", mode), registry)
+        loaded = parse_config(config_text(standin, tmp_path / "steward.db", mode, extra), registry)
         clock = SystemClock()
         storage = await open_storage(tmp_path / "steward.db", clock)
         connection = await connect(loaded, clock)

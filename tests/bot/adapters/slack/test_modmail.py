@@ -1,0 +1,37 @@
+"""Modmail through the real bolt app: a DM opens a thread in the staff channel, answers go back."""
+
+from __future__ import annotations
+
+from bot.standins.slack import SlackStandin, payloads
+from tests.bot.adapters.slack.conftest import ALICE, MODLOG, MONA, Start
+
+MODMAIL = f'[communities.acme.cogs.modmail]\nchannel = "{MODLOG}"\n'
+
+
+async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_member(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(extra=MODMAIL)
+    workspace = standin.workspace
+    im = workspace.open_im(ALICE)
+    dm = payloads.member_posts(workspace, ALICE, im, "Why was my post removed?")
+    assert (await standin.send_event(dm)).status == 200
+    await steward.settle()
+    posts = [c.args for c in standin.calls_to("chat.postMessage") if c.args["channel"] == MODLOG]
+    opener, header, relayed = posts[0], posts[1], posts[2]
+    thread = str(header["thread_ts"])
+    assert "modmail" in str(opener["text"]) and relayed["thread_ts"] == thread
+    assert str(header["text"]).startswith("Modmail from")
+    assert str(relayed["text"]) == "*alice:* Why was my post removed?"
+    staff = workspace.conversations[MODLOG]
+    answer = payloads.member_posts(
+        workspace, MONA, staff, "It had a phishing link; post it again without.", thread_ts=thread
+    )
+    assert (await standin.send_event(answer)).status == 200
+    await steward.settle()
+    to_alice = [
+        str(c.args["text"])
+        for c in standin.calls_to("chat.postMessage")
+        if c.args["channel"] == im.id
+    ]
+    assert to_alice[-1] == "*mona:* It had a phishing link; post it again without."
