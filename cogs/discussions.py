@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
-from bot.core.actions import ActionResult, OpenThread, PostMessage, PostPoll
+from bot.core.actions import POLL_TARGET, ActionResult, OpenThread, PostMessage, PostPoll
 from bot.core.clock import as_utc
 from bot.core.cog import CogContext, listener
-from bot.core.events import MessageCreated, ReactionAdded, Tick
+from bot.core.events import ComponentClicked, MessageCreated, ReactionAdded, Tick
 from bot.core.models import Member
 from bot.core.refs import Ref
 from cogs._discussion_store import Credit, Post, StoredPrompt
@@ -366,6 +366,21 @@ class Discussions(PromptCommands):
         return found
 
     # -- polls -----------------------------------------------------------------------
+
+    @listener(ComponentClicked)
+    async def vote_by_button(self, event: ComponentClicked) -> None:
+        """Count a click on a poll's answer button (Slack draws polls as buttons)."""
+        if event.target != POLL_TARGET or event.message is None:
+            return
+        poll = self._polls.get(event.message.id)
+        if poll is None:
+            await self.answer_click(event, "This poll is closed.")
+            return
+        answer = int(event.choice) if event.choice.isdigit() else -1
+        if not 0 <= answer < poll[1]:
+            return
+        await self.store.vote(poll[0], event.author.ref, answer, event.at)
+        await self.answer_click(event, f"Your vote for answer {answer + 1} is counted.")
 
     async def _arm_polls(self) -> None:
         """Track recent polls' votes again and arm their closing summaries."""

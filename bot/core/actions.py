@@ -124,6 +124,18 @@ class PostPoll(Action):
     thread: Ref | None = None
 
 
+POLL_TARGET = "poll"
+"""The target of poll answer buttons, where a platform draws a poll as buttons (Slack)."""
+
+
+def poll_buttons(answers: tuple[str, ...]) -> tuple[Button, ...]:
+    """Return one button per answer; a click arrives with the answer's index as its choice."""
+    return tuple(
+        Button(target=POLL_TARGET, choice=str(index), label=answer[:75])
+        for index, answer in enumerate(answers)
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplyEphemeral(Action):
     """Answer a command or click so that only the member who ran it sees the answer."""

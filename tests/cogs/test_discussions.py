@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import open_storage
+from bot.core.actions import POLL_TARGET
 from bot.core.clock import VirtualClock
+from bot.core.events import ComponentClicked
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from cogs._discussion_store import DiscussionStore, Post
@@ -323,3 +325,36 @@ async def test_the_weekly_highlight_thanks_helpful_members_in_good_standing(
     assert "**mod1** (1 thanks, 2 reactions)" in highlight["content"]
     assert "bob" not in highlight["content"]
     assert "alice" not in highlight["content"]
+
+
+async def test_a_click_on_a_poll_button_is_a_vote(registry: CogRegistry, tmp_path: Path) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(LIBRARY, encoding="utf-8")
+    polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 24}]
+    async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
+        await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        (poll,) = bot.of("post_poll")
+        session = bot.session
+        for n, (member, choice) in enumerate([("alice", "1"), ("bob", "1"), ("mod1", "9")]):
+            # Slack draws a poll as buttons; their clicks arrive like any other.
+            await session.app.ingest(
+                ComponentClicked(
+                    community=ACME,
+                    at=session.clock.now(),
+                    author=session.community.members[member].member,
+                    target=POLL_TARGET,
+                    choice=choice,
+                    channel=Ref("local", "general"),
+                    message=Ref("local", poll["created"]),
+                    interaction=Ref("local", f"click{n}"),
+                )
+            )
+        await session.app.bus.join()
+        await session.advance(datetime(2026, 3, 4, tzinfo=UTC))
+    (summary,) = [p for p in bot.of("post_message") if p["content"].startswith("Poll closed")]
+    assert summary["content"].splitlines()[1:3] == [
+        "1. Roadmap: 0 votes (0%)",
+        "2. Tips: 2 votes (100%)",
+    ], "an answer the poll does not have is no vote"
+    thanks = [a["content"] for a in bot.of("reply_ephemeral")]
+    assert thanks == ["Your vote for answer 2 is counted."] * 2

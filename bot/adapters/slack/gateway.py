@@ -32,6 +32,7 @@ from bot.core.actions import (
     PostPoll,
     ReplyEphemeral,
     SendDirectMessage,
+    poll_buttons,
 )
 from bot.core.capabilities import Capabilities, Capability
 from bot.core.models import Channel, Member, Message
@@ -52,7 +53,7 @@ _BOT_TOKEN_CAN = frozenset(
     }
 )
 # Slack has no native polls: a poll is a numbered list that members answer by reacting.
-_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
+_MAX_POLL_ANSWERS = 10
 # Errors worth trying again: Slack's own trouble, not a refusal of what was asked.
 _RETRYABLE = {
     "ratelimited",
@@ -177,20 +178,16 @@ class SlackGateway:
         return ActionResult.unsupported(action.kind, f"Slack cannot {what}")
 
     async def _poll(self, poll: PostPoll) -> ActionResult:
-        answers = poll.answers[: len(_NUMBERS)]
-        lines = [f"**{poll.question}**"]
-        lines += [f":{_NUMBERS[n]}: {answer}" for n, answer in enumerate(answers)]
-        lines.append(f"_React with a number to answer; open for {poll.hours} h._")
-        source = "\n".join(lines)
+        # Slack apps have no native polls: a Block Kit message with one button per answer.
+        answers = poll.answers[:_MAX_POLL_ANSWERS]
+        source = f"**{poll.question}**\n_Choose an answer; open for {poll.hours} h._"
         answer = await self._bot.chat_postMessage(
             channel=poll.channel.id,
             text=mrkdwn(source),
+            blocks=blocks(source, poll_buttons(answers)),
             thread_ts=poll.thread.id if poll.thread else None,
         )
-        ts = str(answer["ts"])
-        for n in range(len(answers)):
-            await self._bot.reactions_add(channel=poll.channel.id, timestamp=ts, name=_NUMBERS[n])
-        return ActionResult.done(ref(ts))
+        return ActionResult.done(ref(str(answer["ts"])))
 
     async def _delete(self, channel: Ref, message: Ref) -> None:
         client = self._admin or self._bot

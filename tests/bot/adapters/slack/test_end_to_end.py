@@ -301,10 +301,16 @@ async def test_socket_mode_redeliveries_act_once(
     assert len(standin.calls_to("chat.delete")) == 1
 
 
-async def test_a_poll_is_a_numbered_list_answered_by_reactions(
+async def test_a_poll_is_block_kit_buttons_and_a_click_is_a_vote(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
+    clicks: list[ComponentClicked] = []
+
+    async def record(event: ComponentClicked) -> None:
+        clicks.append(event)
+
+    steward.app.bus.subscribe(ComponentClicked, record, name="test-clicks")
     result = await steward.connection.gateway.apply(
         PostPoll(
             community=Ref("slack", TEAM),
@@ -315,11 +321,15 @@ async def test_a_poll_is_a_numbered_list_answered_by_reactions(
         )
     )
     assert result.ok and result.ref is not None
-    posted = standin.workspace.conversations[GENERAL].messages[result.ref.id]
-    assert posted["text"].splitlines() == [
-        "*Which colour next?*",
-        ":one: warm",
-        ":two: cold",
-        "_React with a number to answer; open for 24 h._",
-    ]
-    assert [r["name"] for r in posted["reactions"]] == ["one", "two"]
+    general = standin.workspace.conversations[GENERAL]
+    posted = general.messages[result.ref.id]
+    (actions,) = [b for b in posted["blocks"] if b["type"] == "actions"]
+    assert [e["text"]["text"] for e in actions["elements"]] == ["warm", "cold"]
+    cold = actions["elements"][1]
+    click = payloads.block_action(
+        standin.workspace, ALICE, general, result.ref.id, action_id=cold["action_id"], value="1"
+    )
+    assert (await standin.send_interaction(click)).status == 200
+    await steward.settle()
+    (clicked,) = clicks
+    assert (clicked.target, clicked.choice, clicked.message) == ("poll", "1", result.ref)
