@@ -53,10 +53,6 @@ async def _connect_discord(loaded: LoadedConfig, clock: Clock) -> Connection:
     return await connect(loaded, clock)
 
 
-CONNECTORS: dict[str, Connector] = {"discord": _connect_discord}
-"""Platform name to a coroutine that connects to it; adapters register themselves here."""
-
-
 async def _connect_slack(loaded: LoadedConfig, clock: Clock) -> Connection:
     # Imported on use: Steward without the slack extra still runs everything else.
     from bot.adapters.slack.connection import connect  # noqa: PLC0415
@@ -64,8 +60,16 @@ async def _connect_slack(loaded: LoadedConfig, clock: Clock) -> Connection:
     return await connect(loaded, clock)
 
 
-if importlib.util.find_spec("slack_bolt") is not None:
-    CONNECTORS["slack"] = _connect_slack
+CONNECTORS: dict[str, Connector] = {
+    platform: connector
+    for platform, sdk, connector in (
+        ("discord", "discord", _connect_discord),
+        ("slack", "slack_bolt", _connect_slack),
+    )
+    # Without its extra a platform is missing, and `steward run` says which extra to install.
+    if importlib.util.find_spec(sdk) is not None
+}
+"""Platform name to a coroutine that connects to it, for the platforms whose SDK is installed."""
 
 
 def pid_file(database: Path) -> Path:
@@ -131,7 +135,10 @@ def _connectors(loaded: LoadedConfig) -> dict[str, Connector]:
     )
     problems.extend(
         ConfigProblem(
-            loaded.source, "communities", None, f"no {name} adapter is available in this build"
+            loaded.source,
+            "communities",
+            None,
+            f"no {name} adapter is installed: pip install 'steward[{name}]'",
         )
         for name in sorted(platforms - {"local"} - set(CONNECTORS))
     )
