@@ -268,6 +268,13 @@ class DiscussionStore:
             (post_id, str(member), answer, to_db_time(at)),
         )
 
+    async def unvote(self, post_id: int, member: Ref, answer: int) -> None:
+        """Take a member's vote back, if it is still the given answer."""
+        await self._db.execute(
+            "DELETE FROM discussion_votes WHERE post_id = ? AND member = ? AND answer = ?",
+            (post_id, str(member), answer),
+        )
+
     async def votes(self, post_id: int) -> dict[int, int]:
         """Return a poll's votes per answer (0-based)."""
         rows = await self._db.fetch_all(

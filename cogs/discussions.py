@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from bot.core.actions import POLL_TARGET, ActionResult, OpenThread, PostMessage, PostPoll
 from bot.core.clock import as_utc
 from bot.core.cog import CogContext, listener
-from bot.core.events import ComponentClicked, MessageCreated, ReactionAdded, Tick
+from bot.core.events import ComponentClicked, MessageCreated, PollVoted, ReactionAdded, Tick
 from bot.core.models import Member
 from bot.core.refs import Ref
 from cogs._discussion_store import Credit, Post, StoredPrompt
@@ -366,6 +366,17 @@ class Discussions(PromptCommands):
         return found
 
     # -- polls -----------------------------------------------------------------------
+
+    @listener(PollVoted)
+    async def vote_natively(self, event: PollVoted) -> None:
+        """Count a vote in a native poll (Discord), or take it back."""
+        poll = self._polls.get(event.message.id)
+        if poll is None or not 0 <= event.answer < poll[1]:
+            return
+        if event.removed:
+            await self.store.unvote(poll[0], event.member.ref, event.answer)
+        else:
+            await self.store.vote(poll[0], event.member.ref, event.answer, event.at)
 
     @listener(ComponentClicked)
     async def vote_by_button(self, event: ComponentClicked) -> None:

@@ -135,6 +135,25 @@ class ComponentClicked(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PollVoted(Event):
+    """A member voted in a native poll (Discord), or took their vote back.
+
+    Attributes:
+        message: The poll's message.
+        channel: Where it is.
+        member: Who voted.
+        answer: The answer's position, from 0.
+        removed: Whether the vote was taken back.
+    """
+
+    message: Ref
+    channel: Ref
+    member: Member
+    answer: int
+    removed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DirectMessageReceived(Event):
     """A member wrote to the bot privately."""
 

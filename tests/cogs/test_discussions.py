@@ -11,7 +11,7 @@ from typing import Any
 from bot.app import open_storage
 from bot.core.actions import POLL_TARGET
 from bot.core.clock import VirtualClock
-from bot.core.events import ComponentClicked
+from bot.core.events import ComponentClicked, PollVoted
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from cogs._discussion_store import DiscussionStore, Post
@@ -358,3 +358,37 @@ async def test_a_click_on_a_poll_button_is_a_vote(registry: CogRegistry, tmp_pat
     ], "an answer the poll does not have is no vote"
     thanks = [a["content"] for a in bot.of("reply_ephemeral")]
     assert thanks == ["Your vote for answer 2 is counted."] * 2
+
+
+async def test_native_poll_votes_count_and_can_be_taken_back(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(LIBRARY, encoding="utf-8")
+    polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 24}]
+    async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
+        await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        (poll,) = bot.of("post_poll")
+        session = bot.session
+        votes = [("alice", 0, False), ("bob", 1, False), ("bob", 1, True), ("mod1", 0, False)]
+        for n, (member, answer, removed) in enumerate(votes):
+            await session.app.ingest(
+                PollVoted(
+                    community=ACME,
+                    at=session.clock.now(),
+                    id=f"vote{n}",
+                    message=Ref("local", poll["created"]),
+                    channel=Ref("local", "general"),
+                    member=session.community.members[member].member,
+                    answer=answer,
+                    removed=removed,
+                )
+            )
+        await session.app.bus.join()
+        await session.advance(datetime(2026, 3, 4, tzinfo=UTC))
+    (summary,) = [p for p in bot.of("post_message") if p["content"].startswith("Poll closed")]
+    assert summary["content"].splitlines()[1:] == [
+        "1. Roadmap: 2 votes (100%)",
+        "2. Tips: 0 votes (0%)",
+        "2 members voted. Thanks for taking part!",
+    ]

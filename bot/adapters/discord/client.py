@@ -124,6 +124,22 @@ class StewardClient(discord.Client):
         """Forward a member leaving or being removed."""
         await self._send(translate.member_left(payload, datetime.now(UTC)))
 
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        """Forward a vote in a native poll."""
+        await self._poll_vote(payload, removed=False)
+
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        """Forward a vote taken back."""
+        await self._poll_vote(payload, removed=True)
+
+    async def _poll_vote(self, payload: discord.RawPollVoteActionEvent, *, removed: bool) -> None:
+        guild = self.get_guild(payload.guild_id) if payload.guild_id else None
+        member = guild.get_member(payload.user_id) if guild else None
+        if member is not None and not member.bot:
+            await self._send(
+                translate.poll_voted(payload, member, datetime.now(UTC), removed=removed)
+            )
+
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """Forward a reaction."""
         await self._send(translate.reaction_added(payload, datetime.now(UTC)))

@@ -33,6 +33,7 @@ def needed_intents() -> discord.Intents:
         dm_messages=True,
         message_content=True,
         auto_moderation_execution=True,
+        guild_polls=True,
     )
 
 

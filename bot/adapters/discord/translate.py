@@ -23,6 +23,7 @@ from bot.core.events import (
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    PollVoted,
     ReactionAdded,
 )
 from bot.core.models import Attachment, Member, Message
@@ -210,6 +211,22 @@ def reaction_added(payload: discord.RawReactionActionEvent, at: datetime) -> Rea
         channel=ref(payload.channel_id),
         member=member_of(payload.member),
         emoji=str(payload.emoji),
+    )
+
+
+def poll_voted(
+    payload: discord.RawPollVoteActionEvent, member: discord.Member, at: datetime, *, removed: bool
+) -> PollVoted:
+    """Translate a vote in a native poll; Discord numbers answers from 1."""
+    return PollVoted(
+        community=ref(member.guild.id),
+        at=at,
+        id=f"poll:{payload.message_id}:{payload.user_id}:{payload.answer_id}:{removed}:{at.isoformat()}",
+        message=ref(payload.message_id),
+        channel=ref(payload.channel_id),
+        member=member_of(member),
+        answer=payload.answer_id - 1,
+        removed=removed,
     )
 
 

@@ -23,6 +23,7 @@ from bot.standins.discord._gateway import (
     AUTO_MODERATION_EXECUTION,
     DIRECT_MESSAGES,
     GUILD_MEMBERS,
+    GUILD_MESSAGE_POLLS,
     GUILD_MESSAGE_REACTIONS,
     GUILD_MESSAGES,
     GUILDS,
@@ -332,6 +333,19 @@ class DiscordStandin:
         }
         await self.gateway.dispatch(
             Dispatch("MESSAGE_REACTION_ADD", data, message.guild_id, GUILD_MESSAGE_REACTIONS)
+        )
+
+    async def vote(self, message: StoredMessage, member: Member, answer_id: int) -> None:
+        """Vote in a message's native poll (answers count from 1): MESSAGE_POLL_VOTE_ADD."""
+        data = {
+            "user_id": member.user.id,
+            "channel_id": message.channel_id,
+            "message_id": message.id,
+            "guild_id": message.guild_id,
+            "answer_id": answer_id,
+        }
+        await self.gateway.dispatch(
+            Dispatch("MESSAGE_POLL_VOTE_ADD", data, message.guild_id, GUILD_MESSAGE_POLLS)
         )
 
     async def run_command(
