@@ -210,15 +210,24 @@ async def test_prompts_that_keep_falling_flat_are_retired(
     assert "Which feature surprised you? (retired: fell flat 2 times in a row" in listing
 
 
-async def test_a_poll_schedule_posts_a_poll_and_sums_it_up_when_it_closes(
-    registry: CogRegistry, tmp_path: Path
-) -> None:
+@asynccontextmanager
+async def polling(
+    registry: CogRegistry, tmp_path: Path, hours: int
+) -> AsyncIterator[tuple[LocalBot, dict[str, Any]]]:
+    """Run a weekly poll schedule until its first poll is up; yield the bot and the poll."""
     library = tmp_path / "prompts.toml"
     library.write_text(LIBRARY, encoding="utf-8")
-    polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 48}]
+    polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": hours}]
     async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
         await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
         (poll,) = bot.of("post_poll")
+        yield bot, poll
+
+
+async def test_a_poll_schedule_posts_a_poll_and_sums_it_up_when_it_closes(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with polling(registry, tmp_path, 48) as (bot, poll):
         for member, emoji in [
             ("alice", "1\ufe0f\u20e3"),
             ("bob", "1\ufe0f\u20e3"),
@@ -328,12 +337,7 @@ async def test_the_weekly_highlight_thanks_helpful_members_in_good_standing(
 
 
 async def test_a_click_on_a_poll_button_is_a_vote(registry: CogRegistry, tmp_path: Path) -> None:
-    library = tmp_path / "prompts.toml"
-    library.write_text(LIBRARY, encoding="utf-8")
-    polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 24}]
-    async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
-        await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
-        (poll,) = bot.of("post_poll")
+    async with polling(registry, tmp_path, 24) as (bot, poll):
         session = bot.session
         for n, (member, choice) in enumerate([("alice", "1"), ("bob", "1"), ("mod1", "9")]):
             # Slack draws a poll as buttons; their clicks arrive like any other.
@@ -363,12 +367,7 @@ async def test_a_click_on_a_poll_button_is_a_vote(registry: CogRegistry, tmp_pat
 async def test_native_poll_votes_count_and_can_be_taken_back(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
-    library = tmp_path / "prompts.toml"
-    library.write_text(LIBRARY, encoding="utf-8")
-    polls = [{**WEEKLY, "name": "poll", "kind": "poll", "poll_hours": 24}]
-    async with running(registry, tmp_path / "s.db", library=library, schedules=polls) as bot:
-        await bot.session.advance(datetime(2026, 3, 2, 9, tzinfo=UTC))
-        (poll,) = bot.of("post_poll")
+    async with polling(registry, tmp_path, 24) as (bot, poll):
         session = bot.session
         votes = [("alice", 0, False), ("bob", 1, False), ("bob", 1, True), ("mod1", 0, False)]
         for n, (member, answer, removed) in enumerate(votes):
