@@ -33,17 +33,9 @@ _AUTHORS_KEPT = 5000
 POLL_TIMER = TIMER_PREFIX + "@poll:"
 """A poll's closing timer: the prefix, then the poll's post id."""
 _POLLS_TRACKED = timedelta(days=7)
-# Number reactions are votes: as emoji (local, Discord) and as Slack names its reactions.
-_VOTE_EMOJI = {
-    **{f"{n}\ufe0f\u20e3": n - 1 for n in range(1, 10)},
-    "\U0001f51f": 9,
-    **{
-        name: n
-        for n, name in enumerate(
-            ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
-        )
-    },
-}
+# Where a platform has neither native polls nor buttons (the local platform), number
+# reactions are the votes. Discord votes arrive as PollVoted, Slack's as button clicks.
+_VOTE_EMOJI = {**{f"{n}\ufe0f\u20e3": n - 1 for n in range(1, 10)}, "\U0001f51f": 9}
 _TRACKED_FOR = timedelta(days=60)
 _THREAD_NAME = 90
 
@@ -315,15 +307,7 @@ class Discussions(PromptCommands):
         if recognition is None or not thanks_in(message.content, recognition):
             return
         for helper in await self._thanked(message.reply_to, message.mentions):
-            if helper.ref != message.author.ref and not helper.is_bot:
-                await self.store.credit(
-                    self.ctx.community.ref,
-                    helper,
-                    kind="thanks",
-                    item=message.ref.id,
-                    giver=message.author.ref,
-                    at=event.at,
-                )
+            await self._credit(helper, message.author.ref, "thanks", message.ref.id, event.at)
 
     @listener(ReactionAdded)
     async def count_reaction(self, event: ReactionAdded) -> None:
@@ -338,16 +322,15 @@ class Discussions(PromptCommands):
         if post_id is not None:
             await self.store.record(post_id, "reaction", event.member.ref, event.emoji, event.at)
         author = self._authors.get(event.message.id)
-        if self.settings.recognition is None or author is None or author.ref == event.member.ref:
-            return
-        await self.store.credit(
-            self.ctx.community.ref,
-            author,
-            kind="reaction",
-            item=event.message.id,
-            giver=event.member.ref,
-            at=event.at,
-        )
+        if self.settings.recognition is not None and author is not None:
+            await self._credit(author, event.member.ref, "reaction", event.message.id, event.at)
+
+    async def _credit(self, helper: Member, giver: Ref, kind: str, item: str, at: datetime) -> None:
+        """Credit a member with what someone else's thanks or reaction gave them."""
+        if helper.ref != giver and not helper.is_bot:
+            await self.store.credit(
+                self.ctx.community.ref, helper, kind=kind, item=item, giver=giver, at=at
+            )
 
     def _remember(self, message_id: str, author: Member) -> None:
         self._authors[message_id] = author

@@ -86,6 +86,8 @@ class IntentRules:
         self.threshold = threshold
         self.names = {key: spec.name for key, spec in specs.items()}
         self._cues: dict[str, list[_Cue]] = {}
+        # One pattern per intent rejects most chat in one search; only a hit looks at cues.
+        self._any: dict[str, re.Pattern[str]] = {}
         for key, spec in specs.items():
             # A word shared by several languages ("journalist") counts once.
             unique: dict[str, _Cue] = {}
@@ -94,12 +96,15 @@ class IntentRules:
                     for cue in words:
                         unique.setdefault(plain(cue), _Cue(cue, weight, _pattern(cue)))
             self._cues[key] = list(unique.values())
+            self._any[key] = re.compile("|".join(c.pattern.pattern for c in unique.values()))
 
     def detect(self, text: str) -> IntentMatch | None:
         """Return the best-scoring intent at or above the threshold (the file's order breaks ties)."""
         folded = plain(text)
         best: IntentMatch | None = None
         for key, cues in self._cues.items():
+            if not self._any[key].search(folded):
+                continue
             found = [cue for cue in cues if cue.pattern.search(folded)]
             score = sum(cue.weight for cue in found)
             if score >= self.threshold and (best is None or score > best.score):

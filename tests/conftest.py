@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pytest
 
 from bot.adapters.local.scenario import CommunityLine, parse_event
+from bot.core.bus import EventBus
+from bot.core.events import Event
 from bot.registry import CogRegistry
 from bot.simulation import LocalSession, Refusal, action_record, load_for_scenario, simulate
 
@@ -146,3 +149,31 @@ async def local_bot(
         yield LocalBot(session)
     finally:
         await session.close()
+
+
+E = TypeVar("E", bound=Event)
+
+
+class Heard(Generic[E]):
+    """The events of one type a test listens for on an app's bus."""
+
+    def __init__(self) -> None:
+        self.events: list[E] = []
+        self.arrived = asyncio.Event()
+
+    async def record(self, event: E) -> None:
+        """Keep an event (the bus handler)."""
+        self.events.append(event)
+        self.arrived.set()
+
+    async def first(self, seconds: float = 10.0) -> E:
+        """Wait for the first event and return it."""
+        await asyncio.wait_for(self.arrived.wait(), seconds)
+        return self.events[0]
+
+
+def listen(bus: EventBus, kind: type[E]) -> Heard[E]:
+    """Subscribe to one event type for the rest of the test."""
+    heard: Heard[E] = Heard()
+    bus.subscribe(kind, heard.record, name=f"test.{kind.__name__}")
+    return heard

@@ -233,42 +233,30 @@ class DiscordGateway:
                 until = (
                     (datetime.now(UTC) + duration).isoformat() if duration > timedelta(0) else None
                 )
-                await self._request(
+                await self._on_member(
                     "PATCH",
                     "/guilds/{guild_id}/members/{user_id}",
                     action,
-                    guild_id=_id(action.community),
-                    user_id=_id(member),
+                    member,
                     json={"communication_disabled_until": until},
                 )
                 return ActionResult.done()
             case Kick(member=member):
-                await self._request(
-                    "DELETE",
-                    "/guilds/{guild_id}/members/{user_id}",
-                    action,
-                    guild_id=_id(action.community),
-                    user_id=_id(member),
+                await self._on_member(
+                    "DELETE", "/guilds/{guild_id}/members/{user_id}", action, member
                 )
                 return ActionResult.done()
             case Ban(member=member, delete_message_seconds=seconds):
-                await self._request(
+                await self._on_member(
                     "PUT",
                     "/guilds/{guild_id}/bans/{user_id}",
                     action,
-                    guild_id=_id(action.community),
-                    user_id=_id(member),
+                    member,
                     json={"delete_message_seconds": max(0, min(seconds, 604_800))},
                 )
                 return ActionResult.done()
             case Unban(member=member):
-                await self._request(
-                    "DELETE",
-                    "/guilds/{guild_id}/bans/{user_id}",
-                    action,
-                    guild_id=_id(action.community),
-                    user_id=_id(member),
-                )
+                await self._on_member("DELETE", "/guilds/{guild_id}/bans/{user_id}", action, member)
                 return ActionResult.done()
             case SetSlowmode(channel=channel, seconds=seconds):
                 await self._request(
@@ -284,6 +272,15 @@ class DiscordGateway:
             case OpenThread(channel=channel, name=name, message=message):
                 return await self._thread(action, channel, name, message)
         return ActionResult.unsupported(action.kind, f"Discord has no {action.kind}")
+
+    async def _on_member(
+        self, method: str, path: str, action: Action, member: Ref, json: Any = None
+    ) -> None:
+        """Send a request about one member of the action's guild (timeout, kick, ban)."""
+        extra = {} if json is None else {"json": json}
+        await self._request(
+            method, path, action, guild_id=_id(action.community), user_id=_id(member), **extra
+        )
 
     async def _post(self, action: Action, channel: Ref, body: dict[str, Any]) -> ActionResult:
         data = await self._request(

@@ -141,19 +141,24 @@ async def test_a_missing_permission_is_told_to_moderators_and_recorded(
     assert timeout.status == "failed" and "50013" in timeout.error
 
 
+async def report(standin: DiscordStandin, lumen: Lumen, message: str) -> None:
+    """Alice reports a message with the "Report to moderators" message menu."""
+    await standin.run_command(
+        lumen.guild,
+        lumen.general,
+        lumen.alice,
+        "Report to moderators",
+        command_type=3,
+        target_id=message,
+    )
+
+
 async def test_a_reported_message_reaches_the_review_queue(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     posted = await standin.post_message(lumen.general, lumen.bob, "buy my lamps cheap")
     async with start() as steward:
-        await standin.run_command(
-            lumen.guild,
-            lumen.general,
-            lumen.alice,
-            "Report to moderators",
-            command_type=3,
-            target_id=posted.id,
-        )
+        await report(standin, lumen, posted.id)
         thanks = await standin.wait_for_request("PATCH", ORIGINAL)
         staff = await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
         await steward.settle()
@@ -169,14 +174,7 @@ async def test_a_moderators_click_on_a_review_card_applies_the_decision(
 ) -> None:
     posted = await standin.post_message(lumen.general, lumen.bob, "buy my lamps cheap")
     async with start() as steward:
-        await standin.run_command(
-            lumen.guild,
-            lumen.general,
-            lumen.alice,
-            "Report to moderators",
-            command_type=3,
-            target_id=posted.id,
-        )
+        await report(standin, lumen, posted.id)
         await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
         await steward.settle()
         (card,) = [m for m in lumen.modlog.messages.values() if m.components]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.adapters.discord.intents import MissingPrivilegedIntent
@@ -14,6 +12,7 @@ from bot.standins.discord import DiscordStandin, Member
 from moderation.cases import Case
 from moderation.store import store_for
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+from tests.conftest import listen
 
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"
@@ -127,15 +126,8 @@ async def test_a_moderator_command_acts_and_records_a_case(
 async def test_a_button_click_reaches_steward_and_is_acknowledged(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    clicks: list[ComponentClicked] = []
-    clicked = asyncio.Event()
-
-    async def heard(event: ComponentClicked) -> None:
-        clicks.append(event)
-        clicked.set()
-
     async with start() as steward:
-        steward.app.bus.subscribe(ComponentClicked, heard, name="test.clicks")
+        heard = listen(steward.app.bus, ComponentClicked)
         posted = await steward.connection.gateway.apply(
             PostMessage(
                 community=ref(lumen.guild.id),
@@ -151,9 +143,9 @@ async def test_a_button_click_reaches_steward_and_is_acknowledged(
         card = lumen.modlog.messages[posted.ref.id]
         await standin.click(card, lumen.mona, "review:3|remove")
         ack = await standin.wait_for_request("POST", CALLBACK)
-        await asyncio.wait_for(clicked.wait(), 10)
+        await heard.first()
     assert ack.json["type"] == 6
-    (click,) = clicks
+    (click,) = heard.events
     assert (click.target, click.choice) == ("review:3", "remove")
     assert click.message == ref(card.id) and click.author.ref == ref(lumen.mona.user.id)
     assert [b["custom_id"] for b in card.components[0]["components"]] == [

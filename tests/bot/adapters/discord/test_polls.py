@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.adapters.discord.translate import ref
 from bot.core.actions import PostPoll
 from bot.core.events import PollVoted
 from bot.standins.discord import DiscordStandin
 from tests.bot.adapters.discord.conftest import Lumen, Start
+from tests.conftest import listen
 
 
 async def test_a_vote_in_a_native_poll_reaches_steward_with_its_answer(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    votes: list[PollVoted] = []
-    voted = asyncio.Event()
-
-    async def heard(event: PollVoted) -> None:
-        votes.append(event)
-        voted.set()
-
     async with start() as steward:
-        steward.app.bus.subscribe(PollVoted, heard, name="test.votes")
+        heard = listen(steward.app.bus, PollVoted)
         posted = await steward.connection.gateway.apply(
             PostPoll(
                 community=ref(lumen.guild.id),
@@ -34,7 +26,7 @@ async def test_a_vote_in_a_native_poll_reaches_steward_with_its_answer(
         assert posted.ref is not None
         poll = lumen.general.messages[posted.ref.id]
         await standin.vote(poll, lumen.alice, 2)
-        await asyncio.wait_for(voted.wait(), 10)
-    (vote,) = votes
+        await heard.first()
+    (vote,) = heard.events
     assert (vote.message, vote.answer, vote.removed) == (posted.ref, 1, False)
     assert vote.member.ref == ref(lumen.alice.user.id)

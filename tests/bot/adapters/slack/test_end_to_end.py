@@ -20,6 +20,7 @@ from tests.bot.adapters.slack.conftest import (
     Start,
     stop,
 )
+from tests.conftest import listen
 
 SPAM = "claim now <https://bit.ly/fr33-g1ft>"
 
@@ -151,12 +152,7 @@ async def test_a_button_click_reaches_steward_and_is_acked(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
-    clicks: list[ComponentClicked] = []
-
-    async def record(event: ComponentClicked) -> None:
-        clicks.append(event)
-
-    steward.app.bus.subscribe(ComponentClicked, record, name="test-clicks")
+    clicks = listen(steward.app.bus, ComponentClicked)
     posted = await steward.connection.gateway.apply(
         PostMessage(
             community=Ref("slack", TEAM),
@@ -173,7 +169,7 @@ async def test_a_button_click_reaches_steward_and_is_acked(
     delivery = await standin.send_interaction(click)
     await steward.settle()
     assert delivery.status == 200
-    (clicked,) = clicks
+    (clicked,) = clicks.events
     assert (clicked.target, clicked.choice, clicked.author.roles) == (
         "review:1",
         "remove",
@@ -305,12 +301,7 @@ async def test_a_poll_is_block_kit_buttons_and_a_click_is_a_vote(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
-    clicks: list[ComponentClicked] = []
-
-    async def record(event: ComponentClicked) -> None:
-        clicks.append(event)
-
-    steward.app.bus.subscribe(ComponentClicked, record, name="test-clicks")
+    clicks = listen(steward.app.bus, ComponentClicked)
     result = await steward.connection.gateway.apply(
         PostPoll(
             community=Ref("slack", TEAM),
@@ -331,5 +322,5 @@ async def test_a_poll_is_block_kit_buttons_and_a_click_is_a_vote(
     )
     assert (await standin.send_interaction(click)).status == 200
     await steward.settle()
-    (clicked,) = clicks
+    (clicked,) = clicks.events
     assert (clicked.target, clicked.choice, clicked.message) == ("poll", "1", result.ref)
