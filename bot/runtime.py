@@ -149,6 +149,8 @@ class CommunityRuntime:
             raise
         for name, cog in loaded.cogs.items():
             for event_type, method in cog.listeners():
+                if not cog.listens(method):
+                    continue
                 loaded.subscriptions.append(
                     bus.subscribe(
                         event_type,

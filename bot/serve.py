@@ -21,6 +21,7 @@ from bot.app import App, open_storage
 from bot.config import ConfigError, ConfigProblem, LoadedConfig, load_config, locate_in
 from bot.core.clock import SystemClock
 from bot.core.protocols import Clock, Gateway
+from bot.gc_tuning import settle_after_start
 from bot.registry import CogRegistry
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
         # A platform that stops (a refused intent, a revoked token) stops the process.
         task.add_done_callback(lambda _: stop.set())
     tasks = [asyncio.create_task(app.timers.run(), name="timers"), *platforms]
+    settle_after_start()
     try:
         await stop.wait()
     finally:

@@ -154,6 +154,10 @@ class Welcome(Cog[WelcomeSettings]):
         await self._set_gated(event.author, gated=False)
         await self.answer_click(event, "Thank you! You can post now.")
 
+    def listens(self, method: str) -> bool:
+        """Hold no messages when the gate is off: they are not queued for this cog at all."""
+        return method != "hold" or self.settings.gate
+
     @listener(MessageCreated)
     async def hold(self, event: MessageCreated) -> None:
         """Remove what a gated newcomer posts and remind them, privately, to accept first."""

@@ -90,8 +90,13 @@ async def run_benchmarks(
         raise ValueError(f"unknown benchmark case(s): {', '.join(sorted(unknown))}; known: {known}")
     results: list[BenchResult] = []
     options = BenchOptions(registry=registry, quick=quick, model=model)
+    thresholds = gc.get_threshold()
     for name in sorted(CASES):
         if not only or name in only:
-            gc.collect()  # start each case clean, not paying for the last one's garbage
+            # Start each case clean, not paying for the last one's garbage nor running
+            # under the collector settings a served bot case left behind.
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
+            gc.collect()
             results.extend(await CASES[name](options))
     return results

@@ -27,6 +27,7 @@ from bot.config import parse_config
 from bot.core.clock import SystemClock
 from bot.core.events import MessageCreated
 from bot.core.refs import Ref
+from bot.gc_tuning import settle_after_start
 
 TARGET_RATIO = 0.6
 Flood = Callable[[], Awaitable[None]]
@@ -121,6 +122,7 @@ async def _bare_rate(token: str, count: int, flood: Flood) -> float:
     task = asyncio.create_task(client.start(token))
     try:
         await asyncio.wait_for(client.wait_until_ready(), 60)
+        settle_after_start()
         started = time.perf_counter()
         await flood()
         await asyncio.wait_for(client.done.wait(), 600)
@@ -194,6 +196,7 @@ raid_channels = ["{channels["general"]}"]
         task = asyncio.create_task(connection.run(app))
         try:
             await asyncio.wait_for(connection.client.wait_until_ready(), 60)
+            settle_after_start()  # as `steward run` does once connected
             started = time.perf_counter()
             await flood()
             await asyncio.wait_for(done.wait(), 600)

@@ -11,6 +11,7 @@ event; ``join`` still waits for detached work.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import logging
 import time
@@ -55,6 +56,43 @@ class BusStats:
     failures_by_handler: dict[str, int] = field(default_factory=dict)
 
 
+class _Capacity:
+    """Count free slots; ``acquire`` waits for one, first come first served.
+
+    ``asyncio.Semaphore`` would do, but on Python 3.11 each release scans every waiter
+    that was already woken and has not run yet, so thousands of waiting publishers (a
+    flood read faster than it is handled) cost time quadratic in their number. Here a
+    release hands its slot to the oldest waiter directly, in constant time.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting for one if none is free."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the slot was handed over just as the wait was cancelled
+            raise
+
+    def release(self) -> None:
+        """Give a slot back: to the oldest waiter still waiting, else to the pool."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
 @dataclass(slots=True)
 class _Job:
     handler: Handler
@@ -80,12 +118,17 @@ class EventBus:
         if workers < 1 or capacity < 1:
             raise ValueError("the bus needs at least one worker and a capacity of one")
         self._workers = workers
-        self._capacity = asyncio.Semaphore(capacity)
+        self._capacity = _Capacity(capacity)
         self._handler_timeout = handler_timeout
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._detached: set[asyncio.Task[None]] = set()
         self._running = 0
+        # Handler runs in progress by the task running them, with the time each must end by.
+        # One watchdog task checks them all, which costs far less than arming a timer per
+        # run (a flood runs tens of thousands of handlers a second).
+        self._deadlines: dict[asyncio.Task[Any], tuple[float, _Job]] = {}
+        self._overdue: set[asyncio.Task[Any]] = set()
         self._subs: dict[type[Event], dict[Ref | None, list[Subscription]]] = defaultdict(
             lambda: defaultdict(list)
         )
@@ -142,6 +185,9 @@ class EventBus:
             return
         for index in range(self._workers):
             self._tasks.append(asyncio.create_task(self._work(), name=f"bus-worker-{index}"))
+        if self._handler_timeout is not None:
+            watchdog = self._watch(every=min(self._handler_timeout / 4, 1.0))
+            self._tasks.append(asyncio.create_task(watchdog, name="bus-watchdog"))
 
     async def join(self) -> None:
         """Wait until every queued or detached handler run, and what it published, has finished."""
@@ -215,30 +261,30 @@ class EventBus:
                 self._queue.task_done()
 
     async def _run(self, job: _Job) -> None:
+        task = asyncio.current_task()
+        assert task is not None  # workers and detached runs are tasks
         started = time.perf_counter()
-        deadline = asyncio.timeout(self._handler_timeout)
+        if self._handler_timeout is not None:
+            self._deadlines[task] = (started + self._handler_timeout, job)
         try:
-            async with deadline:
-                await job.handler(job.event)
-        except TimeoutError:
-            if not deadline.expired():
-                # The handler's own timeout (an API call, say): an ordinary failure.
-                self._count_failure(job.name)
-                logger.exception(
-                    "handler %s failed on %s %s", job.name, job.event.kind, job.event.id
-                )
-                return
-            self.stats.timed_out += 1
-            self._count_failure(job.name)
-            logger.error(
-                "handler %s timed out after %.1fs on %s",
-                job.name,
-                time.perf_counter() - started,
-                job.event.kind,
-            )
+            await job.handler(job.event)
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
+            if task in self._overdue:
+                # The watchdog cancelled this run: a timeout, and the task goes on, unless
+                # the bus is closing at the same moment.
+                self._overdue.discard(task)
+                self.stats.timed_out += 1
+                self._count_failure(job.name)
+                logger.error(
+                    "handler %s timed out after %.1fs on %s",
+                    job.name,
+                    time.perf_counter() - started,
+                    job.event.kind,
+                )
+                if task.uncancel() == 0:
+                    return
+                raise
+            if task.cancelling():
                 raise  # the bus is closing: let the worker stop
             # The handler was cancelled from inside (it awaited a cancelled task): a
             # failure of that handler, not of the worker.
@@ -247,10 +293,26 @@ class EventBus:
                 "handler %s was cancelled on %s %s", job.name, job.event.kind, job.event.id
             )
         except Exception:
+            # A TimeoutError here is the handler's own (an API call, say): a failure.
             self._count_failure(job.name)
             logger.exception("handler %s failed on %s %s", job.name, job.event.kind, job.event.id)
         else:
             self.stats.handled += 1
+        finally:
+            self._deadlines.pop(task, None)
+            if task in self._overdue:  # the handler swallowed the watchdog's cancellation
+                self._overdue.discard(task)
+                task.uncancel()
+
+    async def _watch(self, *, every: float) -> None:
+        """Cancel handler runs past their deadline, checking ``every`` seconds."""
+        while True:
+            await asyncio.sleep(every)
+            now = time.perf_counter()
+            for task, (deadline, _) in list(self._deadlines.items()):
+                if now >= deadline and task not in self._overdue:
+                    self._overdue.add(task)
+                    task.cancel()
 
     def _count_failure(self, name: str) -> None:
         self.stats.failed += 1

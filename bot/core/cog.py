@@ -199,6 +199,15 @@ class Cog(Generic[SettingsT]):
             found.extend((event_type, attr) for event_type in getattr(method, LISTENER_ATTR, ()))
         return found
 
+    def listens(self, method: str) -> bool:
+        """Return whether this instance wants the listener ``method`` subscribed.
+
+        Every declared listener is subscribed by default. A cog whose settings switch a
+        feature off can say so here, so events it would ignore are not queued for it at
+        all (on a busy community every message costs each listener a run).
+        """
+        return True
+
     @classmethod
     def commands(cls) -> list[CommandSpec]:
         """Return every declared command."""

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import ScenarioRunner, community
+import pytest
+
+from bot.core.events import MessageCreated
+from bot.core.models import Member, Message
+from bot.core.refs import Ref
+from bot.registry import CogRegistry
+from tests.conftest import ScenarioRunner, community, local_bot
 
 GATED = {"cogs": {"welcome": {"gate": True, "introductions": "hello"}}}
 
@@ -70,3 +78,26 @@ async def test_without_the_gate_newcomers_post_at_once(run_scenario: ScenarioRun
     )
     (greeting,) = actions
     assert "buttons" not in greeting
+
+
+@pytest.mark.parametrize("gate", [False, True])
+async def test_messages_are_queued_for_the_gate_only_when_it_is_on(
+    registry: CogRegistry, tmp_path: Path, gate: bool
+) -> None:
+    config = {"cogs": {"welcome": {"gate": gate}}}
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    async with local_bot(registry, tmp_path / "steward.db", config, start=start) as bot:
+        app = bot.session.app
+        message = Message(
+            ref=Ref("local", "m1"),
+            channel=Ref("local", "general"),
+            author=Member(ref=Ref("local", "zoe"), name="zoe"),
+            content="hi",
+            created_at=start,
+        )
+        event = MessageCreated(
+            community=app.runtimes["acme"].community.ref, at=start, id="m1", message=message
+        )
+        names = {sub.name for sub in app.bus.handlers_for(event)}
+    assert ("welcome.hold" in names) is gate
+    assert "guidelines.on_message" in names

@@ -372,6 +372,54 @@ async def test_publish_waits_while_the_bus_is_full() -> None:
     assert seen == [0, 1, 2, 3]
 
 
+async def test_waiting_publishers_go_in_order_and_a_cancelled_one_keeps_no_slot() -> None:
+    gate = asyncio.Event()
+    seen: list[int] = []
+
+    async def blocked(event: Ping) -> None:
+        await gate.wait()
+        seen.append(event.n)
+
+    async with running_bus(workers=1, capacity=1) as bus:
+        bus.subscribe(Ping, blocked)
+        await bus.publish(ping(0))
+        waiting = [asyncio.create_task(bus.publish(ping(n))) for n in range(1, 6)]
+        await asyncio.sleep(BRIEFLY)
+        waiting[1].cancel()  # ping 2 gives up while waiting for room
+        gate.set()
+        await asyncio.wait_for(asyncio.gather(*waiting, return_exceptions=True), timeout=SOON)
+        await asyncio.wait_for(bus.join(), timeout=SOON)
+        assert bus.pending == 0
+        # Every slot came back: a full round of publishing still fits.
+        await asyncio.wait_for(bus.publish(ping(9)), timeout=SOON)
+        await asyncio.wait_for(bus.join(), timeout=SOON)
+
+    assert seen == [0, 1, 3, 4, 5, 9]
+
+
+async def test_a_handler_that_swallows_its_timeout_leaves_the_worker_able_to_time_out_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def stubborn(event: Ping) -> None:
+        if event.n == 1:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(SOON)
+        else:
+            await asyncio.sleep(SOON)  # the second run overruns again, without swallowing
+
+    caplog.set_level(logging.ERROR, logger="bot.core.bus")
+    async with running_bus(workers=1, handler_timeout=0.05) as bus:
+        bus.subscribe(Ping, stubborn, name="stubborn")
+        await bus.publish(ping(1))
+        await asyncio.wait_for(bus.join(), timeout=SOON)
+        await bus.publish(ping(2))
+        await asyncio.wait_for(bus.join(), timeout=SOON)
+
+    assert bus.stats.handled == 1  # ping 1 swallowed the cancellation and returned
+    assert bus.stats.timed_out == 1  # ping 2 was cancelled
+    assert "handler stubborn timed out" in caplog.text
+
+
 async def test_pending_runs_never_exceed_capacity() -> None:
     capacity = 2
     total = 20
