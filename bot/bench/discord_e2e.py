@@ -122,7 +122,7 @@ async def _bare_rate(token: str, count: int, flood: Flood) -> float:
     task = asyncio.create_task(client.start(token))
     try:
         await asyncio.wait_for(client.wait_until_ready(), 60)
-        settle_after_start()
+        settle_after_start()  # the yardstick gets the same collector settings as Steward
         started = time.perf_counter()
         await flood()
         await asyncio.wait_for(client.done.wait(), 600)
