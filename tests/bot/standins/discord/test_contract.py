@@ -10,7 +10,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.standins.discord import DiscordStandin
+from bot.standins.discord import Channel, DiscordStandin, Guild, Member
 from tests.bot.standins.discord.conftest import all_intents
 
 
@@ -31,6 +31,12 @@ class Recorder(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.interactions.put(interaction)
+
+
+def alice_in_general(standin: DiscordStandin) -> tuple[Guild, Channel, Member]:
+    """Build a guild with one channel, #general, and one member, alice."""
+    guild = standin.add_guild("Lumen")
+    return guild, standin.add_channel(guild, "general"), standin.add_member(guild, "alice")
 
 
 @contextlib.asynccontextmanager
@@ -63,9 +69,7 @@ async def test_ready_and_guild_create_parse(standin: DiscordStandin) -> None:
 
 
 async def test_message_member_and_interaction_events_parse(standin: DiscordStandin) -> None:
-    guild = standin.add_guild("Lumen")
-    general = standin.add_channel(guild, "general")
-    alice = standin.add_member(guild, "alice")
+    guild, general, alice = alice_in_general(standin)
     async with connected(standin, all_intents()) as client:
         posted = await standin.post_message(general, alice, "hello there")
         message = await asyncio.wait_for(client.messages.get(), 5)
@@ -90,9 +94,7 @@ async def test_message_member_and_interaction_events_parse(standin: DiscordStand
 async def test_content_is_withheld_without_the_message_content_intent(
     standin: DiscordStandin,
 ) -> None:
-    guild = standin.add_guild("Lumen")
-    general = standin.add_channel(guild, "general")
-    alice = standin.add_member(guild, "alice")
+    _, general, alice = alice_in_general(standin)
     async with connected(standin, discord.Intents.default()) as client:
         await standin.post_message(general, alice, "secret words")
         message = await asyncio.wait_for(client.messages.get(), 5)
@@ -109,9 +111,7 @@ async def test_a_disallowed_privileged_intent_closes_with_4014(standin: DiscordS
 
 
 async def test_a_forced_429_is_retried_and_reconnect_resumes(standin: DiscordStandin) -> None:
-    guild = standin.add_guild("Lumen")
-    general = standin.add_channel(guild, "general")
-    alice = standin.add_member(guild, "alice")
+    _, general, alice = alice_in_general(standin)
     async with connected(standin, all_intents()) as client:
         await standin.reconnect()
         missed = await standin.post_message(general, alice, "while away")
@@ -127,9 +127,7 @@ async def test_a_forced_429_is_retried_and_reconnect_resumes(standin: DiscordSta
 
 
 async def test_a_form_answers_a_click_and_its_submission_parses(standin: DiscordStandin) -> None:
-    guild = standin.add_guild("Lumen")
-    general = standin.add_channel(guild, "general")
-    alice = standin.add_member(guild, "alice")
+    _, general, alice = alice_in_general(standin)
     async with connected(standin, all_intents()) as client:
         posted = await standin.post_message(general, alice, "a card")
         await asyncio.wait_for(client.messages.get(), 5)
