@@ -20,6 +20,7 @@ from bot.core.bus import EventBus
 from bot.core.cog import Storage
 from bot.core.commands import commands_of
 from bot.core.events import Event
+from bot.core.models import Member
 from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway
 from bot.core.refs import Ref
 from bot.core.timers import TimerWheel
@@ -149,6 +150,15 @@ class App:
     def classifier(self) -> Classifier | None:
         """Return the text classifier every community shares, if there is one."""
         return self._services.classifier
+
+    def is_staff(self, community: Ref, member: Member) -> bool:
+        """Return whether a member moderates a community this app serves.
+
+        Adapters ask before opening a form that only moderators should see.
+        """
+        key = self._by_ref.get(community)
+        runtime = self.runtimes.get(key) if key is not None else None
+        return runtime is not None and runtime.community.is_staff(member)
 
     async def stop(self) -> None:
         """Drain the bus, unload every cog and close the classifier the app loaded."""

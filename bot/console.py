@@ -30,7 +30,9 @@ CONSOLE_HELP = """Console commands:
   /leave NAME            a member leaves
   /dm TEXT               write to the bot privately
   /react MESSAGE EMOJI   react to a message by id
-  /click TARGET CHOICE   click a button the bot posted
+  /click TARGET CHOICE [REASON]
+                         click a button the bot posted; a button that asks why
+                         (a review card's Warn, Timeout, Ban) takes the reason inline
   /edit MESSAGE TEXT     edit a message; /delete MESSAGE deletes it
   /advance DURATION      move the clock (30m, 2h, 1d), firing what is due
   /who                   list members and channels
@@ -165,9 +167,10 @@ class Console:
         await self.session.driver.react(self.speaker, words[0], words[1])
 
     async def _click(self, words: list[str], _: str) -> None:
-        if len(words) != 2:
-            raise ValueError("usage: /click TARGET CHOICE")
-        await self.session.driver.click(self.speaker, words[0], words[1])
+        if len(words) < 2:
+            raise ValueError("usage: /click TARGET CHOICE [REASON]")
+        reason = " ".join(words[2:])
+        await self.session.driver.click(self.speaker, words[0], words[1], reason=reason)
 
     async def _edit(self, words: list[str], rest: str) -> None:
         if len(words) < 2:

@@ -124,8 +124,9 @@ def _plain(value: Any) -> Any:
         return iso_time(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if hasattr(value, "__dataclass_fields__"):  # a button: its empty fields left out too
+        plain = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+        return {k: v for k, v in plain.items() if v not in (None, "", [])}
     return value
 
 

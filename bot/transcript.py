@@ -72,7 +72,9 @@ def describe_action(record: Mapping[str, Any]) -> str:
     suffix = f"  ({'; '.join(extras)})" if extras else ""
     lines = [f"    Steward {text}{suffix}"]
     lines += [
-        f"      [{b['label']}] -> {b['target']} {b['choice']}" for b in record.get("buttons", [])
+        f"      [{b['label']}] -> {b['target']} {b['choice']}"
+        + (f"  (asks: {b['asks_reason']})" if b.get("asks_reason") else "")
+        for b in record.get("buttons", [])
     ]
     return "\n".join(lines)
 

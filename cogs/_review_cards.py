@@ -5,8 +5,9 @@ Each review item's card (posted by the queue) carries buttons whose clicks arriv
 same race-safe path as ``/review decide`` (one decision, one labelled example), then
 through enforcement, and the card is edited to show the outcome with no buttons left.
 
-Timeout and ban need a reason: a click may carry one (``ComponentClicked.reason``, from a
-platform's form); without it, the rule's reason is used.
+Warn, timeout and ban need a reason: their buttons ask for one (a modal on Discord and
+Slack, inline on the console, a ``reason`` in scenarios) and the click carries it as
+``ComponentClicked.reason``; left empty, the rule's reason is used.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 A card shows what a moderator needs to decide (the message, its context, the member's
 record, the scores and the rule) and offers the decisions as buttons. Each button's
 target names the item (``review:42``) and its choice names the decision (``remove``), so
-a click on any platform arrives as the same ``ComponentClicked``.
+a click on any platform arrives as the same ``ComponentClicked``. Warn, Timeout and Ban
+ask the moderator why first, where the platform has forms.
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ _LABELS = {
     CardChoice.DISMISS: ("Dismiss (not a violation)", ButtonStyle.SUCCESS),
     CardChoice.ESCALATE: ("Escalate", ButtonStyle.SECONDARY),
 }
+QUESTIONS = {
+    CardChoice.WARN: "Why warn this member?",
+    CardChoice.TIMEOUT: "Why time this member out?",
+    CardChoice.BAN: "Why ban this member?",
+}
+"""What a sanction's button asks the moderator before it acts (a form, where the platform
+has one): the answer goes on the case, the member's notice and the audit log."""
 _QUOTE_LIMIT = 300
 CARD_LIMIT = 1900
 """The most characters a card's text has: within Discord's 2,000 per message."""
@@ -103,7 +111,13 @@ def card_buttons(item: ReviewItem, capabilities: Capabilities | None = None) -> 
         return ()
     target = card_target(item.id)
     return tuple(
-        Button(target=target, choice=c.value, label=_LABELS[c][0], style=_LABELS[c][1])
+        Button(
+            target=target,
+            choice=c.value,
+            label=_LABELS[c][0],
+            style=_LABELS[c][1],
+            asks_reason=QUESTIONS.get(c, ""),
+        )
         for c in offered(item, capabilities)
     )
 

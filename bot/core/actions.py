@@ -33,12 +33,18 @@ class Button:
         choice: The value delivered back on click (``"remove"``).
         label: The text on the button.
         style: How it looks.
+        asks_reason: The question a form asks before the click is delivered (``"Why
+            ban this member?"``); empty asks nothing. Buttons that ask are moderators'
+            decisions: platforms with forms (Discord and Slack modals) ask staff only and
+            deliver what they typed as ``ComponentClicked.reason``; anyone else's click,
+            and every click where there is no form, arrives at once with no reason.
     """
 
     target: str
     choice: str
     label: str
     style: ButtonStyle = ButtonStyle.SECONDARY
+    asks_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

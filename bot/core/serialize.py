@@ -70,12 +70,15 @@ def _encode(value: Any) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, Button):
-        return {
+        encoded = {
             "target": value.target,
             "choice": value.choice,
             "label": value.label,
             "style": value.style.value,
         }
+        if value.asks_reason:
+            encoded["asks_reason"] = value.asks_reason
+        return encoded
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     return value
@@ -101,5 +104,6 @@ def _decode(hint: Any, value: Any) -> Any:
             choice=value["choice"],
             label=value["label"],
             style=ButtonStyle(value["style"]),
+            asks_reason=str(value.get("asks_reason", "")),
         )
     return value

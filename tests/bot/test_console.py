@@ -50,6 +50,19 @@ async def test_positional_arguments_fill_options(registry: CogRegistry) -> None:
     assert "unknown option '_extra'" in transcript
 
 
+async def test_a_card_button_that_asks_why_takes_the_reason_inline(
+    registry: CogRegistry,
+) -> None:
+    transcript = await play(
+        registry,
+        "/as bob the designer lives at Elm Street 12, go visit him\n"
+        '/as alice\n/report m1 "sharing an address"\n'
+        "/as mod1\n/click review:1 timeout posted a home address\n",
+    )
+    assert "[Timeout] -> review:1 timeout  (asks: Why time this member out?)" in transcript
+    assert "Steward timed out bob for 1h  (reason: posted a home address; case #1)" in transcript
+
+
 def test_sighup_reloads_the_console(tmp_path: Path) -> None:
     config = tmp_path / "steward.toml"
     config.write_text("[communities.acme]\n", encoding="utf-8")

@@ -289,8 +289,32 @@ async def test_a_reason_given_with_the_click_replaces_the_rules(
     async with carded(registry, tmp_path / "steward.db") as bot:
         await bot.say("alice", UNSURE, "m1")
         await bot.click("mod1", "m1", "ban", reason="third time this week")
+        sanction = await store_for(bot.session.app.storage).cases.get(ACME, 2)
     (ban,) = bot.of("ban")
     assert (ban["member"], ban["reason"], ban["actor"]) == ("alice", "third time this week", "mod1")
+    assert sanction is not None and sanction.reason == "third time this week"
+    assert "third time this week" in bot.of("send_direct_message")[-1]["content"]
+
+
+async def test_sanctions_ask_why_and_other_buttons_do_not(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        (card,) = bot.cards()
+        await bot.click("mod1", "m1", "warn", reason="   ")
+        sanction = await store_for(bot.session.app.storage).cases.get(ACME, 2)
+    asks = {b["choice"]: b.get("asks_reason", "") for b in card["buttons"]}
+    assert asks == {
+        "claim": "",
+        "remove": "",
+        "warn": "Why warn this member?",
+        "timeout": "Why time this member out?",
+        "ban": "Why ban this member?",
+        "dismiss": "",
+        "escalate": "",
+    }
+    assert sanction is not None and sanction.reason.startswith("abuse-model: uncertain abuse")
 
 
 async def test_a_card_for_someone_at_risk_offers_no_sanction(

@@ -2,7 +2,8 @@
 
 Interactions are acknowledged at once (Discord allows three seconds) and answered later
 through the gateway: a command's first reply edits the deferred answer, a click's reply
-goes as an ephemeral follow-up.
+goes as an ephemeral follow-up. A moderator's click on a button that asks why is answered
+with a form instead, and its submission is delivered as the click.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import discord
 
 from bot.adapters.discord import translate
 from bot.adapters.discord.commands import CONTEXT_MENUS
+from bot.adapters.discord.forms import reason_form
 from bot.adapters.discord.gateway import DiscordGateway
-from bot.core.events import CommandInvoked, Event
+from bot.core.events import CommandInvoked, ComponentClicked, Event
+from bot.core.models import Member
 from bot.core.refs import Ref
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ logger = logging.getLogger(__name__)
 Ingest = Callable[[Event], Awaitable[bool]]
 Completer = Callable[[Ref, str, str, str], Awaitable[list[tuple[str, str | int]]]]
 """(community, command name, option name, typed text) -> up to 25 (label, value) choices."""
+StaffCheck = Callable[[Ref, Member], bool]
+"""(community, member) -> whether the member moderates there."""
 IDENTIFY_SPACING = 5.0
 """Seconds between IDENTIFY groups: Discord's rate limit on starting sessions."""
 MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
@@ -50,6 +55,8 @@ class StewardClient(discord.Client):
         self.aliases: dict[int, Mapping[str, str]] = {}
         """Per guild, Discord command paths that differ from Steward's names."""
         self.completer: Completer | None = None
+        self.is_staff: StaffCheck | None = None
+        """Who is asked why before a click on a button that asks (moderators only)."""
         self.automod_rules: dict[int, dict[str, str]] = {}
         """Per guild, Steward's AutoMod rule ids -> the policy rule each came from."""
 
@@ -159,6 +166,10 @@ class StewardClient(discord.Client):
         event = translate.interaction_event(interaction, self.aliases.get(guild), MENUS)
         if event is None:
             return
+        if interaction.type is discord.InteractionType.component and await self._ask_why(
+            interaction, event
+        ):
+            return  # delivered when the form comes back
         try:
             if isinstance(event, CommandInvoked):
                 await interaction.response.defer(ephemeral=True, thinking=True)
@@ -168,6 +179,31 @@ class StewardClient(discord.Client):
             logger.warning("could not acknowledge interaction %s: %s", interaction.id, error)
         self.steward_gateway.remember(interaction, deferred=True)
         await self._send(event)
+
+    async def _ask_why(self, interaction: discord.Interaction, event: Event) -> bool:
+        """Answer a moderator's click on a button that asks why with its form.
+
+        Returns:
+            Whether the form was sent; if not, the click is delivered as it is.
+        """
+        data: Mapping[str, Any] = interaction.data or {}
+        _, _, question = translate.button_of(str(data.get("custom_id", "")))
+        if (
+            not question
+            or not isinstance(event, ComponentClicked)
+            or self.is_staff is None
+            or not self.is_staff(event.community, event.author)
+        ):
+            return False
+        form = reason_form(event.target, event.choice, question)
+        if form is None:
+            return False
+        try:
+            await interaction.response.send_modal(form)
+        except discord.HTTPException as error:
+            logger.warning("could not ask why on interaction %s: %s", interaction.id, error)
+            return False
+        return True
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         data: Mapping[str, Any] = interaction.data or {}

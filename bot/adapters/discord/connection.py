@@ -85,6 +85,7 @@ class DiscordConnection:
 
         self.client.attach(ingest)
         self.client.completer = completer_for(app)
+        self.client.is_staff = app.is_staff
         await sync_commands(self.client, app)
         if self.automod:
             await sync_automod(self.client, app)

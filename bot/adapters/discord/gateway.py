@@ -100,7 +100,7 @@ def buttons_payload(buttons: Sequence[Button]) -> list[dict[str, Any]]:
                     "type": 2,
                     "style": _STYLES[b.style],
                     "label": b.label[:80],
-                    "custom_id": custom_id(b.target, b.choice)[:100],
+                    "custom_id": custom_id(b.target, b.choice, b.asks_reason)[:100],
                 }
                 for b in buttons[start : start + 5]
             ],

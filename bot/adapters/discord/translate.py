@@ -32,6 +32,13 @@ from bot.core.refs import Ref
 PLATFORM = "discord"
 CUSTOM_ID_SEPARATOR = "|"
 """Separates a button's target from its choice in Discord's single custom id."""
+QUESTION_MARKER = "|?"
+"""Follows a button's choice in its custom id when the button asks why before acting."""
+FORM_PREFIX = "reason|"
+"""Starts the custom id of a form (a modal) that asks why before a click is delivered."""
+FORM_INPUT = "reason"
+"""The custom id of the form's text input."""
+CUSTOM_ID_MAX = 100
 
 _SUBCOMMAND = discord.AppCommandOptionType.subcommand.value
 _GROUP = discord.AppCommandOptionType.subcommand_group.value
@@ -245,7 +252,9 @@ def interaction_event(
     aliases: Mapping[str, str] | None = None,
     menus: Mapping[str, tuple[str, str]] | None = None,
 ) -> CommandInvoked | ComponentClicked | None:
-    """Translate a slash command, a context-menu command or a button click in a guild.
+    """Translate a slash command, a context-menu command, a button click or a form in a guild.
+
+    A submitted form that asked why before a click becomes that click, with the reason.
 
     Args:
         interaction: The interaction.
@@ -272,19 +281,65 @@ def interaction_event(
             name, option = menu
             options = {option: str(target)}
         return CommandInvoked(name=(aliases or {}).get(name, name), options=options, **common)
+    # A form asking why arrives as its own interaction, on the message of the button.
+    message = ref(interaction.message.id) if interaction.message is not None else None
+    custom = str(data.get("custom_id", ""))
     if interaction.type is discord.InteractionType.component:
-        custom_id = str(data.get("custom_id", ""))
-        target, _, choice = custom_id.rpartition(CUSTOM_ID_SEPARATOR)
-        message = interaction.message
+        target, choice, _ = button_of(custom)
+        return ComponentClicked(target=target, choice=choice, message=message, **common)
+    if interaction.type is discord.InteractionType.modal_submit and custom.startswith(FORM_PREFIX):
+        target, choice, _ = button_of(custom.removeprefix(FORM_PREFIX))
+        rows: Any = data.get("components")
+        reason = _typed(list(rows or [])).strip()
         return ComponentClicked(
-            target=target or custom_id,
-            choice=choice if target else "",
-            message=ref(message.id) if message is not None else None,
-            **common,
+            target=target, choice=choice, message=message, reason=reason, **common
         )
     return None
 
 
-def custom_id(target: str, choice: str) -> str:
-    """Return the custom id that carries a button's target and choice."""
-    return f"{target}{CUSTOM_ID_SEPARATOR}{choice}"
+def custom_id(target: str, choice: str, question: str = "") -> str:
+    """Return the custom id that carries a button's target, choice and question.
+
+    The question is cut to fit Discord's 100 characters; a button with no room left for
+    it asks nothing.
+    """
+    plain = f"{target}{CUSTOM_ID_SEPARATOR}{choice}"
+    room = CUSTOM_ID_MAX - len(plain) - len(QUESTION_MARKER)
+    if not question or room <= 0:
+        return plain
+    return f"{plain}{QUESTION_MARKER}{question[:room]}"
+
+
+def button_of(custom: str) -> tuple[str, str, str]:
+    """Return the target, choice and question (empty if none) a button's custom id carries."""
+    plain, _, question = custom.partition(QUESTION_MARKER)
+    target, _, choice = plain.rpartition(CUSTOM_ID_SEPARATOR)
+    if not target:  # a custom id Steward did not build: all target
+        return plain, "", question
+    return target, choice, question
+
+
+def form_id(target: str, choice: str) -> str | None:
+    """Return the custom id of the form asking why before a click, if it fits Discord's 100."""
+    found = f"{FORM_PREFIX}{target}{CUSTOM_ID_SEPARATOR}{choice}"
+    return found if len(found) <= CUSTOM_ID_MAX else None
+
+
+def _typed(components: list[Any]) -> str:
+    """Return what was typed into a submitted form's reason input.
+
+    Inputs come in action rows (``components``) or, in newer forms, in labels
+    (``component``).
+    """
+    for component in components:
+        if not isinstance(component, Mapping):
+            continue
+        if component.get("custom_id") == FORM_INPUT and "value" in component:
+            return str(component.get("value") or "")
+        inner = list(component.get("components") or [])
+        if isinstance(component.get("component"), Mapping):
+            inner.append(component["component"])
+        found = _typed(inner)
+        if found:
+            return found
+    return ""

@@ -23,15 +23,16 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import commands, modals, translate
+from bot.adapters.slack import commands, modals, render, translate
 from bot.adapters.slack.gateway import SlackGateway
 from bot.adapters.slack.members import MemberDirectory
 from bot.config import ConfigError, ConfigProblem, LoadedConfig, SlackSection
 from bot.core.commands import CommandSpec
-from bot.core.events import CommandInvoked, Event
+from bot.core.events import CommandInvoked, ComponentClicked, Event
 from bot.core.protocols import Clock, Gateway
 from bot.core.refs import Ref
 
@@ -101,6 +102,7 @@ class SlackConnection:
         bolt.command(self.settings.command)(self._on_command)
         bolt.action(re.compile(".+"))(self._on_action)
         bolt.view(modals.COMMAND_CALLBACK)(self._on_command_reason)
+        bolt.view(modals.CLICK_CALLBACK)(self._on_click_reason)
         bolt.shortcut(modals.REPORT_CALLBACK)(self._on_report_shortcut)
         bolt.view(modals.REPORT_CALLBACK)(self._on_report)
 
@@ -187,8 +189,45 @@ class SlackConnection:
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         author = await self.directory.member(str((body.get("user") or {}).get("id")))
+        if author is None:
+            return
+        click = translate.clicked(body, author)
+        if click is not None and await self._ask_why(body, click):
+            return  # delivered when the form comes back
+        await self._hand_over(click)
+
+    async def _ask_why(self, body: dict[str, Any], click: ComponentClicked) -> bool:
+        """Open the form of a moderator's click on a button that asks why before acting.
+
+        Returns:
+            Whether the form opened; if not, the click is delivered as it is.
+        """
+        action = (body.get("actions") or [{}])[0]
+        question = render.question_of(str(action.get("action_id") or ""))
+        trigger = body.get("trigger_id")
+        if (
+            not question
+            or not trigger
+            or self._steward is None
+            or not self._steward.is_staff(click.community, click.author)
+        ):
+            return False
+        label = str((action.get("text") or {}).get("text") or "Reason")
+        metadata = translate.click_metadata(click)
+        view = modals.reason_modal(modals.CLICK_CALLBACK, label, question, metadata, optional=True)
+        try:
+            await self.client.views_open(trigger_id=str(trigger), view=view)
+        except SlackApiError as error:
+            logger.warning("could not ask why on a click: %s", error.response.get("error"))
+            return False
+        return True
+
+    async def _on_click_reason(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        metadata, reason = modals.submitted(body)
+        author = await self.directory.member(str((body.get("user") or {}).get("id")))
         if author is not None:
-            await self._hand_over(translate.clicked(body, author))
+            await self._hand_over(translate.answered(body, author, metadata, reason))
 
     def _specs(self, community: Ref) -> Iterable[CommandSpec]:
         if self._steward is None:

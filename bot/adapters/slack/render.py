@@ -24,6 +24,8 @@ _CHANNEL_ID = re.compile(r"#([CG][A-Z0-9]{6,})\b")  # templates write "#{channel
 _BOLD_MARK = "\x00"
 _SECTION_LIMIT = 3000  # characters Slack accepts in one section's text
 _ACTION_SEPARATOR = "#"
+_QUESTION_MARKER = "#?"
+_ACTION_ID_MAX = 255
 _STYLES = {
     ButtonStyle.PRIMARY: "primary",
     ButtonStyle.SUCCESS: "primary",
@@ -67,13 +69,26 @@ def _inline(text: str) -> str:
 
 
 def action_id(button: Button) -> str:
-    """Return the ``action_id`` of a button: its target and choice (unique in its block)."""
-    return f"{button.target}{_ACTION_SEPARATOR}{button.choice}"
+    """Return the ``action_id`` of a button: its target and choice (unique in its block).
+
+    A button that asks why before acting carries its question too, cut to fit Slack's
+    255 characters; with no room left for it, it asks nothing.
+    """
+    plain = f"{button.target}{_ACTION_SEPARATOR}{button.choice}"
+    room = _ACTION_ID_MAX - len(plain) - len(_QUESTION_MARKER)
+    if not button.asks_reason or room <= 0:
+        return plain
+    return f"{plain}{_QUESTION_MARKER}{button.asks_reason[:room]}"
 
 
 def target_of(action: str) -> str:
     """Return the button target an ``action_id`` carries (``review:42``)."""
-    return action.rsplit(_ACTION_SEPARATOR, 1)[0]
+    return action.partition(_QUESTION_MARKER)[0].rsplit(_ACTION_SEPARATOR, 1)[0]
+
+
+def question_of(action: str) -> str:
+    """Return the question a button asks before acting, from its ``action_id`` (or ``""``)."""
+    return action.partition(_QUESTION_MARKER)[2]
 
 
 def blocks(source: str, buttons: tuple[Button, ...] = ()) -> list[dict[str, Any]]:

@@ -220,6 +220,40 @@ def clicked(body: Mapping[str, Any], author: Member) -> ComponentClicked | None:
     )
 
 
+def click_metadata(click: ComponentClicked) -> dict[str, str]:
+    """Return what a form asking why carries, so that its submission becomes the click."""
+    return {
+        "target": click.target,
+        "choice": click.choice,
+        "channel": click.channel.id,
+        "message": click.message.id if click.message is not None else "",
+        "reply": click.interaction.id,  # the click's response URL: answers reach the member
+    }
+
+
+def answered(
+    body: Mapping[str, Any], author: Member, metadata: Mapping[str, Any], reason: str
+) -> ComponentClicked | None:
+    """Return the click a submitted form asking why stands for, with the reason typed."""
+    target = str(metadata.get("target") or "")
+    if not target:
+        return None
+    view_id = str((body.get("view") or {}).get("id") or "")
+    message = str(metadata.get("message") or "")
+    return ComponentClicked(
+        community=ref(str((body.get("team") or {}).get("id") or "")),
+        at=datetime.now(tz=UTC),
+        id=f"modal:{view_id}",
+        author=author,
+        target=target,
+        choice=str(metadata.get("choice") or ""),
+        channel=ref(str(metadata.get("channel") or "")),
+        message=ref(message) if message else None,
+        interaction=ref(str(metadata.get("reply") or view_id)),
+        reason=reason,
+    )
+
+
 def invoked(
     body: Mapping[str, Any], author: Member, name: str, options: Mapping[str, Any], at: datetime
 ) -> CommandInvoked:

@@ -63,6 +63,12 @@ def _missing_permissions() -> ApiError:
     return ApiError(403, 50013, "Missing Permissions")
 
 
+MODAL = 9
+"""The interaction callback type that answers with a form (a modal)."""
+MODAL_SUBMIT = 5
+"""The interaction type of a submitted form."""
+
+
 @dataclass(slots=True)
 class Interactions:
     """Interactions sent to the bot, by id, so their callbacks can be answered."""
@@ -483,10 +489,14 @@ class RestApi:
             raise ApiError(404, 10062, "Unknown interaction")
         if interaction.get("answered"):
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
-        interaction["answered"] = True
         body = request[BODY] or {}
         kind = int(body.get("type", 4))
         data = body.get("data") or {}
+        if kind == MODAL and interaction["type"] == MODAL_SUBMIT:
+            raise ApiError(400, 50035, "Invalid Form Body: a form cannot answer a form")
+        interaction["answered"] = True
+        if kind == MODAL:
+            interaction["form"] = data
         found = self.world.channel(interaction["channel_id"])
         resource: dict[str, Any] = {"type": kind}
         ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)

@@ -32,12 +32,21 @@ from bot.standins.discord._gateway import (
     Session,
 )
 from bot.standins.discord._model import Channel, Guild, Member, Role, StoredMessage, User
-from bot.standins.discord._rest import BODY, ApiError, Handler, Interactions, RestApi, reply
+from bot.standins.discord._rest import (
+    BODY,
+    MODAL_SUBMIT,
+    ApiError,
+    Handler,
+    Interactions,
+    RestApi,
+    reply,
+)
 from bot.standins.discord._world import World
 
 API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway/"
 CONTROL_PATH = "/_standin/"
+TEXT_INPUT = 4
 CHATTER = (
     "good morning everyone",
     "has anyone tried the new lamp firmware?",
@@ -404,6 +413,43 @@ class DiscordStandin:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(guild, found[1], member, 3, data, message=message)
 
+    def form_of(self, interaction: str) -> dict[str, Any] | None:
+        """Return the form (modal) the bot answered an interaction with, if it did."""
+        found = self.interactions.pending.get(interaction, {}).get("form")
+        return dict(found) if isinstance(found, dict) else None
+
+    async def submit_form(
+        self, interaction: str, member: Member, values: Mapping[str, str] | None = None
+    ) -> str:
+        """Submit, as a member, the form the bot answered an interaction with.
+
+        ``values`` maps the form's inputs (by custom id) to what was typed; an input left
+        out is submitted empty. The submission goes out as Discord sends it: an
+        INTERACTION_CREATE of type 5 whose ``data.components`` mirror the form's rows,
+        carrying the message of the clicked button.
+
+        Returns:
+            The submission's interaction id.
+
+        Raises:
+            ValueError: If the bot did not answer that interaction with a form.
+        """
+        form = self.form_of(interaction)
+        if form is None:
+            raise ValueError(f"interaction {interaction} was not answered with a form")
+        asked = self.interactions.pending[interaction]
+        found = self.world.channel(asked["channel_id"])
+        guild, channel = found if found is not None else (None, None)
+        if guild is None or channel is None:
+            raise ValueError("forms in DMs are not modelled")
+        message = channel.messages.get(asked["message_id"] or "")
+        typed = values or {}
+        data = {
+            "custom_id": form.get("custom_id", ""),
+            "components": [_submitted(row, typed) for row in form.get("components", [])],
+        }
+        return await self._interact(guild, channel, member, MODAL_SUBMIT, data, message=message)
+
     async def _interact(
         self,
         guild: Guild,
@@ -611,6 +657,21 @@ def _too_many(retry_after: float) -> web.Response:
     response.headers["Retry-After"] = str(retry_after)
     response.headers["X-RateLimit-Scope"] = "user"
     return response
+
+
+def _submitted(component: Mapping[str, Any], typed: Mapping[str, str]) -> dict[str, Any]:
+    """Return a form's row (or label) as submitted: each text input with its value."""
+    if component.get("type") == TEXT_INPUT:
+        ident = str(component.get("custom_id", ""))
+        return {"type": TEXT_INPUT, "custom_id": ident, "value": typed.get(ident, "")}
+    found: dict[str, Any] = {"type": component.get("type")}
+    if "id" in component:
+        found["id"] = component["id"]
+    if isinstance(component.get("component"), Mapping):
+        found["component"] = _submitted(component["component"], typed)
+    if "components" in component:
+        found["components"] = [_submitted(c, typed) for c in component["components"]]
+    return found
 
 
 def _resolve(member: Member, resolved: dict[str, Any]) -> None:

@@ -189,9 +189,12 @@ def block_action(
 ) -> dict[str, Any]:
     """Return the payload of a member clicking a button on a stored message."""
     message = channel.messages[ts]
-    block_id = next(
-        (b.get("block_id", "") for b in message.get("blocks", []) if b.get("type") == "actions"),
-        "",
+    actions = [b for b in message.get("blocks", []) if b.get("type") == "actions"]
+    block_id = actions[0].get("block_id", "") if actions else ""
+    # Slack sends the clicked button's label with the click.
+    clicked: dict[str, Any] = next(
+        (e for b in actions for e in b.get("elements", []) if e.get("action_id") == action_id),
+        {},
     )
     return {
         "type": "block_actions",
@@ -214,6 +217,7 @@ def block_action(
                 "type": "button",
                 "action_id": action_id,
                 "block_id": block_id,
+                "text": clicked.get("text", {"type": "plain_text", "text": value}),
                 "value": value,
                 "action_ts": ws.next_ts(),
             }

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import discord
 import pytest
 
-from bot.standins.discord import DiscordStandin
+from bot.standins.discord import Channel, DiscordStandin, Guild, Member
 from tests.bot.standins.discord.conftest import all_intents
 
 
@@ -30,6 +31,12 @@ class Recorder(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.interactions.put(interaction)
+
+
+def alice_in_general(standin: DiscordStandin) -> tuple[Guild, Channel, Member]:
+    """Build a guild with one channel, #general, and one member, alice."""
+    guild = standin.add_guild("Lumen")
+    return guild, standin.add_channel(guild, "general"), standin.add_member(guild, "alice")
 
 
 @contextlib.asynccontextmanager
@@ -62,9 +69,7 @@ async def test_ready_and_guild_create_parse(standin: DiscordStandin) -> None:
 
 
 async def test_message_member_and_interaction_events_parse(standin: DiscordStandin) -> None:
-    guild = standin.add_guild("Lumen")
-    general = standin.add_channel(guild, "general")
-    alice = standin.add_member(guild, "alice")
+    guild, general, alice = alice_in_general(standin)
     async with connected(standin, all_intents()) as client:
         posted = await standin.post_message(general, alice, "hello there")
         message = await asyncio.wait_for(client.messages.get(), 5)
@@ -89,9 +94,7 @@ async def test_message_member_and_interaction_events_parse(standin: DiscordStand
 async def test_content_is_withheld_without_the_message_content_intent(
     standin: DiscordStandin,
 ) -> None:
-    guild = standin.add_guild("Lumen")
-    general = standin.add_channel(guild, "general")
-    alice = standin.add_member(guild, "alice")
+    _, general, alice = alice_in_general(standin)
     async with connected(standin, discord.Intents.default()) as client:
         await standin.post_message(general, alice, "secret words")
         message = await asyncio.wait_for(client.messages.get(), 5)
@@ -108,9 +111,7 @@ async def test_a_disallowed_privileged_intent_closes_with_4014(standin: DiscordS
 
 
 async def test_a_forced_429_is_retried_and_reconnect_resumes(standin: DiscordStandin) -> None:
-    guild = standin.add_guild("Lumen")
-    general = standin.add_channel(guild, "general")
-    alice = standin.add_member(guild, "alice")
+    _, general, alice = alice_in_general(standin)
     async with connected(standin, all_intents()) as client:
         await standin.reconnect()
         missed = await standin.post_message(general, alice, "while away")
@@ -123,3 +124,27 @@ async def test_a_forced_429_is_retried_and_reconnect_resumes(standin: DiscordSta
         await message.delete()
         assert [r.status for r in standin.requests_to("DELETE", route)] == [429, 204]
         assert missed.id not in general.messages
+
+
+async def test_a_form_answers_a_click_and_its_submission_parses(standin: DiscordStandin) -> None:
+    _, general, alice = alice_in_general(standin)
+    async with connected(standin, all_intents()) as client:
+        posted = await standin.post_message(general, alice, "a card")
+        await asyncio.wait_for(client.messages.get(), 5)
+        clicked = await standin.click(posted, alice, "review:1|ban")
+        click = await asyncio.wait_for(client.interactions.get(), 5)
+        form = discord.ui.Modal(title="Why?", custom_id="why-form")
+        form.add_item(discord.ui.TextInput(label="Reason", custom_id="reason", required=False))
+        form.stop()  # not kept by discord.py: the submission is read from the interaction
+        await click.response.send_modal(form)
+        assert standin.form_of(clicked) == form.to_dict()
+        await standin.submit_form(clicked, alice, {"reason": "spam"})
+        submitted = await asyncio.wait_for(client.interactions.get(), 5)
+        assert submitted.type is discord.InteractionType.modal_submit
+        assert submitted.message is not None and submitted.message.id == int(posted.id)
+        data: dict[str, Any] = dict(submitted.data or {})
+        assert data.get("custom_id") == "why-form"
+        (row,) = data["components"]
+        assert row["components"] == [{"type": 4, "custom_id": "reason", "value": "spam"}]
+        with pytest.raises(discord.HTTPException, match="a form cannot answer a form"):
+            await submitted.response.send_modal(form)
