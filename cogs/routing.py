@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -122,6 +123,9 @@ class Routing(Cog[RoutingSettings]):
                 f"routing teams name unknown intents {', '.join(unknown)} (known: {known})"
             )
         self.tz = zone(ctx.community.timezone)
+        # The bus runs handlers concurrently: two requests routed at once must not both
+        # read the open list before either writes it back, or one of them is forgotten.
+        self._open_lock = asyncio.Lock()
 
     async def on_load(self) -> None:
         """Re-arm the answer-by reminder for requests still open."""
@@ -208,8 +212,7 @@ class Routing(Cog[RoutingSettings]):
         }
         state = self.ctx.storage.cog_state
         await state.put(community, self.name, message.ref.id, record)
-        still_open = list(await state.get(community, self.name, _OPEN_KEY) or [])
-        await state.put(community, self.name, _OPEN_KEY, [*still_open, message.ref.id])
+        await self._update_open(lambda keys: [*keys, message.ref.id])
         await self._arm()
 
     async def _to_webhook(
@@ -268,8 +271,9 @@ class Routing(Cog[RoutingSettings]):
         if record is None or not self.ctx.community.is_staff(event.author):
             await self.answer_click(event, "Only the team's staff can mark this handled.")
             return
-        still_open = [k for k in await state.get(community, self.name, _OPEN_KEY) or [] if k != key]
-        await state.put(community, self.name, _OPEN_KEY, still_open)
+        if not await self._update_open(lambda keys: [k for k in keys if k != key]):
+            await self.answer_click(event, "Already marked handled.")
+            return
         await self.ctx.gateway.apply(
             EditMessage(
                 community=community,
@@ -305,6 +309,18 @@ class Routing(Cog[RoutingSettings]):
                     )
                 )
         await self._arm()
+
+    async def _update_open(self, change: Callable[[list[str]], list[str]]) -> bool:
+        """Rewrite the list of open requests; return whether the change altered it."""
+        community = self.ctx.community.ref
+        state = self.ctx.storage.cog_state
+        async with self._open_lock:
+            keys = list(await state.get(community, self.name, _OPEN_KEY) or [])
+            changed = change(keys)
+            if changed == keys:
+                return False
+            await state.put(community, self.name, _OPEN_KEY, changed)
+            return True
 
     async def _open_records(self) -> list[tuple[str, dict[str, Any]]]:
         community = self.ctx.community.ref

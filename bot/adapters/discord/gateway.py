@@ -109,7 +109,13 @@ def buttons_payload(buttons: Sequence[Button]) -> list[dict[str, Any]]:
     ]
 
 
+class _NotAnId(ValueError):
+    """A ref that should hold a snowflake holds a name (a channel written by name in config)."""
+
+
 def _id(value: Ref) -> int:
+    if not value.id.isdigit():
+        raise _NotAnId(value.id)
     return int(value.id)
 
 
@@ -157,6 +163,10 @@ class DiscordGateway:
         except discord.HTTPException as error:
             logger.info("discord refused %s: %s", action.kind, error)
             return refusal(action, error)
+        except _NotAnId as error:
+            return ActionResult.failed(
+                f"{error} is not a Discord id: name channels, roles and members by id in the config"
+            )
 
     async def _request(self, method: str, path: str, action: Action | None, **params: Any) -> Any:
         """Send one REST request through discord.py (rate limits and retries included)."""
