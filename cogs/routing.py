@@ -59,7 +59,8 @@ class TeamRoute(BaseModel):
         destination: A channel id, or an ``https://`` webhook URL that receives JSON.
         answer_within_hours: How soon the team should answer; a channel summary reminds
             the team once this passes without anyone marking it handled.
-        mention: Who to ping with the summary, as the platform writes a mention.
+        mention: Who to ping with the summary, as the platform writes a mention
+            (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on Slack).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -175,11 +176,13 @@ class Routing(Cog[RoutingSettings]):
     ) -> None:
         community = self.ctx.community.ref
         channel = self.channel(team.destination)
+        summary = self._summary(message, match, due)
         result = await self.ctx.gateway.apply(
             PostMessage(
                 community=community,
                 channel=channel,
-                content=self._summary(message, match, team, due),
+                content=f"{team.mention} {summary}" if team.mention else summary,
+                mentions=(team.mention,) if team.mention else (),
                 buttons=(
                     Button(
                         target=TARGET_PREFIX + message.ref.id,
@@ -195,10 +198,7 @@ class Routing(Cog[RoutingSettings]):
             self.log.warning(
                 "could not route %s to #%s: %s", match.intent, team.destination, result.error
             )
-            await self._staff(
-                f"Could not post to #{team.destination} ({result.error}). "
-                + self._summary(message, match, team, due)
-            )
+            await self._staff(f"Could not post to #{team.destination} ({result.error}). {summary}")
             return
         record = {
             "intent": match.intent,
@@ -208,7 +208,7 @@ class Routing(Cog[RoutingSettings]):
             "channel": team.destination,
             "summary": result.ref.id,
             "due": due.isoformat(),
-            "text": self._summary(message, match, team, due),
+            "text": summary,
         }
         state = self.ctx.storage.cog_state
         await state.put(community, self.name, message.ref.id, record)
@@ -235,7 +235,7 @@ class Routing(Cog[RoutingSettings]):
             self.log.warning("webhook for %s failed: %s", match.intent, error)
             await self._staff(
                 f"The {match.name} webhook failed ({error}); here is the request: "
-                + self._summary(message, match, team, due)
+                + self._summary(message, match, due)
             )
 
     async def _thank(self, message: _Request, match: IntentMatch, team: TeamRoute) -> None:
@@ -339,15 +339,12 @@ class Routing(Cog[RoutingSettings]):
         if upcoming:
             self.ctx.timers.schedule(self.ctx.community.ref, TIMER, min(upcoming))
 
-    def _summary(
-        self, message: _Request, match: IntentMatch, team: TeamRoute, due: datetime
-    ) -> str:
+    def _summary(self, message: _Request, match: IntentMatch, due: datetime) -> str:
         text = " ".join(message.content.split())
         excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
-        who = f"{team.mention} " if team.mention else ""
         local = due.astimezone(self.tz).strftime("%a %d %b %H:%M")
         return (
-            f"{who}{match.name} request from {message.author.shown_name} in {message.where}: "
+            f"{match.name} request from {message.author.shown_name} in {message.where}: "
             f"\u201c{excerpt}\u201d{' ' + message.link if message.link else ''} (answer by {local}; cues: {', '.join(match.cues)})"
         )
 

@@ -15,7 +15,7 @@ LEAD = "Hi! We're looking to buy 200 lamps for our offices. Who can I talk to ab
 MESSAGES = "/channels/{channel_id}/messages"
 
 
-def routing(lumen: Lumen, teams: dict[str, str]) -> str:
+def routing(lumen: Lumen, teams: dict[str, str], mention: str = "") -> str:
     """Return the routing cog's config: intent -> destination, answered within two hours."""
     lines = [
         "[communities.lumen.cogs.routing]",
@@ -23,7 +23,7 @@ def routing(lumen: Lumen, teams: dict[str, str]) -> str:
         "[communities.lumen.cogs.routing.teams]",
     ]
     lines += [
-        f'{intent} = {{ destination = "{where}", answer_within_hours = 2 }}'
+        f'{intent} = {{ destination = "{where}", answer_within_hours = 2, mention = "{mention}" }}'
         for intent, where in teams.items()
     ]
     return "\n".join(lines) + "\n"
@@ -56,12 +56,15 @@ async def test_a_sales_lead_reaches_the_team_and_handled_stops_the_reminder(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     sales = standin.add_channel(lumen.guild, "sales")
-    async with start(routing(lumen, {"sales_lead": sales.id})) as steward:
+    team = standin.add_role(lumen.guild, "sales-team", position=1)
+    ping = f"<@&{team.id}>"
+    async with start(routing(lumen, {"sales_lead": sales.id}, ping)) as steward:
         from_bob = await standin.post_message(lumen.general, lumen.bob, LEAD)
         from_alice = await standin.post_message(lumen.general, lumen.alice, LEAD)
         first, second = await bot_posts(standin, sales, 2)
         await steward.settle()
-        summaries = {m.content.split(" ")[3]: m for m in (first, second)}
+        summaries = {m.content.split(" ")[4]: m for m in (first, second)}
+        posted = standin.requests_to("POST", f"/channels/{sales.id}/messages")[0].json
         await standin.click(summaries["alice"], lumen.mona, f"route:{from_alice.id}|handled")
         edited = await standin.wait_for_request(
             "PATCH", f"/channels/{sales.id}/messages/{summaries['alice'].id}"
@@ -71,12 +74,14 @@ async def test_a_sales_lead_reaches_the_team_and_handled_stops_the_reminder(
         posts = await bot_posts(standin, sales, 3)
         thanks = direct_messages(standin, *lumen.guild.channels.values())
     bob_summary = summaries["bob"].content
-    assert bob_summary.startswith("Sales request from bob in #")
+    assert bob_summary.startswith(f"{ping} Sales request from bob in #")
+    assert posted["allowed_mentions"]["roles"] == [team.id], "the team is pinged"
     link = f"https://discord.com/channels/{lumen.guild.id}/{lumen.general.id}/{from_bob.id}"
     assert link in bob_summary
     (row,) = summaries["bob"].components
     assert row["components"][0]["custom_id"] == f"route:{from_bob.id}|handled"
     assert edited.json["content"].endswith("Handled by mona.")
+    assert ping not in edited.json["content"], "marking it handled pings nobody again"
     assert edited.json["components"] == [], "a handled request loses its button"
     (reminder,) = [m.content for m in posts if m.content.startswith("Reminder")]
     assert "from bob" in reminder and link in reminder
