@@ -252,7 +252,9 @@ class LocalSession:
                 scratch.cleanup()
             raise
         drivers = {
-            place.name: LocalDriver(platform, place, loaded.community(place.name), clock, app.ingest)
+            place.name: LocalDriver(
+                platform, place, loaded.community(place.name), clock, app.ingest
+            )
             for place in places
         }
         return cls(

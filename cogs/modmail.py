@@ -6,7 +6,9 @@ thread goes back to them, signed with the moderator's name or as "the moderators
 Staff lines that start with the note prefix stay internal. ``/modmail close`` ends the
 conversation with a reason the member is told; every line is kept as a transcript. The
 thread may live in another community's staff space on the same platform, so one staff
-team can serve several communities.
+team can serve several communities. A member has one open conversation at a time: what
+they write goes on in it, whichever of their communities the platform handed it to (which
+one a Discord DM is for is the adapter's choice: see ``bot.adapters.discord._dm_home``).
 """
 
 from __future__ import annotations
