@@ -155,6 +155,15 @@ class ModmailStore:
             for r in rows
         ]
 
+    async def latest_held_in(self, space: Ref, member: Ref) -> Conversation | None:
+        """Return a member's most recent conversation held in a staff space, for any community."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM modmail_conversations WHERE staff_space = ? AND member = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (str(space), str(member)),
+        )
+        return _conversation(row) if row else None
+
     async def latest_for(self, community: Ref, member: Ref) -> Conversation | None:
         """Return a member's most recent conversation, open or closed."""
         row = await self._db.fetch_one(

@@ -225,10 +225,15 @@ class Modmail(Cog[ModmailSettings]):
         self, ctx: CommandContext, member: Annotated[Member, "The member"]
     ) -> None:
         """Reply with every line of the member's latest conversation."""
-        conversation = await self.store.latest_for(ctx.community.ref, member.ref)
+        # A shared staff space also sees the conversations it holds for other communities.
+        conversation = await self.store.latest_for(
+            ctx.community.ref, member.ref
+        ) or await self.store.latest_held_in(ctx.community.ref, member.ref)
         if conversation is None:
             raise CommandError(f"{member.shown_name} has never written to the moderators.")
         lines = [f"Conversation {conversation.id} ({conversation.status})"]
+        if conversation.community != ctx.community.ref:
+            lines[0] += f" with {conversation.community_name}"
         arrows = {"in": "<", "out": ">", "note": "#"}
         lines += [
             f"{line.at:%Y-%m-%d %H:%M} {arrows[line.direction]} {line.author}: {line.text}"

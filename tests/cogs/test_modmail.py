@@ -151,7 +151,7 @@ async def shared_staff(registry: CogRegistry, database: Path) -> AsyncIterator[L
     served = {"channel": "modmail", "staff_community": "staff"}
     alpha = place("alpha", [{"name": "bob", "lang": "fr"}], **served)
     beta = place("beta", [{"name": "dave", "lang": "en"}, {"name": "bob", "lang": "fr"}], **served)
-    staff = place("staff", [])
+    staff = place("staff", [{"name": "dave"}])
     loaded = load_for_scenario(alpha, registry, others=[beta, staff])
     session = await LocalSession.open(
         alpha, loaded, registry, start=MONDAY, database=database, others=[beta, staff]
@@ -186,6 +186,10 @@ async def test_one_staff_space_serves_two_communities(
         # Bob is in beta too: what reaches beta goes on in his open conversation.
         await drivers["beta"].direct_message("bob", "Same question in beta, sorry.")
         await session.app.bus.join()
+        before = len(staff_of(platform).dms)
+        await drivers["staff"].command("mod1", "general", "modmail transcript", {"member": "dave"})
+        await session.app.bus.join()
+        transcript = staff_of(platform).dms[before:]
     opened = [a.action for a in platform.applied if isinstance(a.action, OpenThread)]
     assert [(o.community.id, o.channel.id) for o in opened] == [("staff", "modmail")] * 2
     assert in_staff_thread(staff_of(platform), bob_thread)[-1] == (
@@ -201,3 +205,6 @@ async def test_one_staff_space_serves_two_communities(
     assert "**mod1:** You were rude to alice." in to_bob
     assert "**mod1:** Yes, go ahead!" in to_dave
     assert to_dave[-1].startswith("Your conversation with the beta moderators is closed: answered")
+    (answer,) = [text for _, who, _, text in transcript if who == "mod1"]
+    assert answer.splitlines()[0] == "Conversation 2 (closed) with beta"
+    assert answer.splitlines()[1].endswith("< dave: Can I host an event?")
