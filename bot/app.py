@@ -171,6 +171,10 @@ class App:
         if self._own_classifier is not None:
             self._own_classifier.close()
 
+    def serves(self, community: Ref) -> bool:
+        """Return whether this process runs a community (adapters choose where a DM goes)."""
+        return community in self._by_ref
+
     async def ingest(self, event: Event, *, dedupe: bool = False) -> bool:
         """Hand an event from an adapter to the bus.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,20 +71,31 @@ def load_for_scenario(
     registry: CogRegistry,
     config_text: str = "",
     source: str = "<defaults>",
+    *,
+    others: Sequence[CommunityLine] = (),
 ) -> LoadedConfig:
-    """Validate the config a scenario runs with: the file plus overrides, this community only.
+    """Validate the config a scenario runs with: the file plus overrides, these communities only.
+
+    Args:
+        community: The scenario's community.
+        registry: Known cogs.
+        config_text: The TOML config to start from.
+        source: Its name, for error messages.
+        others: More local communities served by the same process (a shared staff space).
 
     Raises:
         bot.config.ConfigError: If the merged configuration is invalid.
     """
-    loaded = parse_config(
-        config_text, registry, source=source, overrides=community_overrides(community)
-    )
-    name = community.name
+    overrides: dict[str, Any] = {}
+    for line in (community, *others):
+        overrides = merge(overrides, community_overrides(line))
+    loaded = parse_config(config_text, registry, source=source, overrides=overrides)
+    names = [line.name for line in (community, *others)]
     config = loaded.config.model_copy(
-        update={"communities": {name: loaded.config.communities[name]}}
+        update={"communities": {name: loaded.config.communities[name] for name in names}}
     )
-    return LoadedConfig(config=config, cogs={name: loaded.cogs[name]}, source=loaded.source)
+    cogs = {name: loaded.cogs[name] for name in names}
+    return LoadedConfig(config=config, cogs=cogs, source=loaded.source)
 
 
 def action_record(applied: Applied) -> dict[str, Any]:
@@ -136,9 +147,10 @@ def iso_time(when: datetime) -> str:
 
 
 class LocalSession:
-    """The app serving one local community on a virtual clock.
+    """The app serving a local community (and any others of the same process) on a virtual clock.
 
-    Use :meth:`open`; call :meth:`close` when done.
+    Use :meth:`open`; call :meth:`close` when done. :attr:`driver` acts in the first
+    community; :attr:`drivers` holds one driver per community, by name.
     """
 
     def __init__(
@@ -147,7 +159,7 @@ class LocalSession:
         app: App,
         platform: LocalPlatform,
         community: LocalCommunity,
-        driver: LocalDriver,
+        drivers: dict[str, LocalDriver],
         clock: VirtualClock,
         storage: SqliteStorage,
         scratch: tempfile.TemporaryDirectory[str] | None,
@@ -157,7 +169,7 @@ class LocalSession:
         self.app = app
         self.platform = platform
         self.community = community
-        self.driver = driver
+        self.drivers = drivers
         self.clock = clock
         self._storage = storage
         self._scratch = scratch
@@ -176,8 +188,9 @@ class LocalSession:
         workers: int = 1,
         reload: Callable[[], LoadedConfig] | None = None,
         classifier: Classifier | None = None,
+        others: Sequence[CommunityLine] = (),
     ) -> LocalSession:
-        """Build the community, open storage, start the app.
+        """Build the communities, open storage, start the app.
 
         Args:
             line: The scenario's community line.
@@ -189,6 +202,8 @@ class LocalSession:
             reload: Reads the configuration again for ``/steward reload`` and SIGHUP.
             classifier: The text classifier for ``classifier`` rules; when ``None``, the
                 app loads the model the configuration names, if any.
+            others: More communities on the same local platform (``loaded`` must hold
+                them too: see :func:`load_for_scenario`).
 
         Raises:
             bot.config.ConfigError: If the configured model cannot be loaded.
@@ -200,12 +215,9 @@ class LocalSession:
             database = Path(scratch.name) / "steward.db"
         storage = await open_storage(database, clock)
         platform = LocalPlatform(clock)
-        community = LocalCommunity(line.name)
-        for channel in line.channels:
-            community.add_channel(channel)
-        for spec in line.members:
-            community.add_member(_member(spec, clock.now()))
-        platform.add_community(community)
+        places = [_community(each, clock.now()) for each in (line, *others)]
+        for place in places:
+            platform.add_community(place)
 
         def build(opened: SqliteStorage) -> App:
             settings = loaded.config.bus
@@ -240,12 +252,17 @@ class LocalSession:
             if scratch is not None:
                 scratch.cleanup()
             raise
-        driver = LocalDriver(platform, community, loaded.community(line.name), clock, app.ingest)
+        drivers = {
+            place.name: LocalDriver(
+                platform, place, loaded.community(place.name), clock, app.ingest
+            )
+            for place in places
+        }
         return cls(
             app=app,
             platform=platform,
-            community=community,
-            driver=driver,
+            community=places[0],
+            drivers=drivers,
             clock=clock,
             storage=storage,
             scratch=scratch,
@@ -264,9 +281,15 @@ class LocalSession:
         self._storage = await open_storage(self._database, self.clock)
         self.app = self._rebuild(self._storage)
         await self.app.start()
-        self.driver = LocalDriver(
-            self.platform, self.community, self.driver.info, self.clock, self.app.ingest
-        )
+        self.drivers = {
+            name: LocalDriver(self.platform, old.community, old.info, self.clock, self.app.ingest)
+            for name, old in self.drivers.items()
+        }
+
+    @property
+    def driver(self) -> LocalDriver:
+        """Return the driver of the first community (the scenario's)."""
+        return self.drivers[self.community.name]
 
     async def close(self) -> None:
         """Stop the app and release storage."""
@@ -345,6 +368,15 @@ class LocalSession:
         waiting = [item for item in carded if item.waiting]
         chosen = (waiting or carded)[-1:] if carded else []
         return card_target(chosen[0].id) if chosen else target
+
+
+def _community(line: CommunityLine, now: datetime) -> LocalCommunity:
+    place = LocalCommunity(line.name)
+    for channel in line.channels:
+        place.add_channel(channel)
+    for spec in line.members:
+        place.add_member(_member(spec, now))
+    return place
 
 
 def _member(spec: MemberSpec, now: datetime) -> Member:

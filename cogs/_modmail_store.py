@@ -27,6 +27,9 @@ class Conversation:
         opened_at: When the member first wrote.
         close_reason: Why it was closed, once closed.
         closed_by: Who closed it.
+        community_name: The community's name, as its members know it.
+        staff_space: The community whose staff channel holds the thread, once opened.
+        staff_channel: The staff channel the thread belongs to, once opened.
     """
 
     id: int
@@ -38,6 +41,9 @@ class Conversation:
     opened_at: datetime
     close_reason: str = ""
     closed_by: str | None = None
+    community_name: str = ""
+    staff_space: Ref | None = None
+    staff_channel: Ref | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,14 +71,24 @@ class ModmailStore:
         )
         return _conversation(row) if row else None
 
+    async def open_for_member(self, member: Ref) -> Conversation | None:
+        """Return a member's latest open conversation with a thread, whichever community."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM modmail_conversations WHERE member = ? AND status = 'open' "
+            "AND thread IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (str(member),),
+        )
+        return _conversation(row) if row else None
+
     async def start(
-        self, community: Ref, member: Ref, name: str, now: datetime
+        self, community: Ref, member: Ref, name: str, now: datetime, *, community_name: str = ""
     ) -> Conversation | None:
         """Open a conversation; ``None`` if one is open already (another task was first)."""
         result = await self._db.execute(
             "INSERT OR IGNORE INTO modmail_conversations "
-            "(community, member, member_name, status, opened_at) VALUES (?, ?, ?, 'open', ?)",
-            (str(community), str(member), name, to_db_time(now)),
+            "(community, member, member_name, status, opened_at, community_name) "
+            "VALUES (?, ?, ?, 'open', ?, ?)",
+            (str(community), str(member), name, to_db_time(now), community_name),
         )
         if result.rowcount < 1 or result.lastrowid is None:
             return None
@@ -85,11 +101,14 @@ class ModmailStore:
         )
         return _conversation(row) if row else None
 
-    async def set_thread(self, conversation_id: int, thread: Ref) -> None:
-        """Record the staff thread a conversation is held in."""
+    async def set_thread(
+        self, conversation_id: int, thread: Ref, *, space: Ref, channel: Ref
+    ) -> None:
+        """Record the staff thread a conversation is held in, and its community and channel."""
         await self._db.execute(
-            "UPDATE modmail_conversations SET thread = ? WHERE id = ?",
-            (str(thread), conversation_id),
+            "UPDATE modmail_conversations SET thread = ?, staff_space = ?, staff_channel = ? "
+            "WHERE id = ?",
+            (str(thread), str(space), str(channel), conversation_id),
         )
 
     async def in_thread(self, thread: Ref) -> Conversation | None:
@@ -136,6 +155,15 @@ class ModmailStore:
             for r in rows
         ]
 
+    async def latest_held_in(self, space: Ref, member: Ref) -> Conversation | None:
+        """Return a member's most recent conversation held in a staff space, for any community."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM modmail_conversations WHERE staff_space = ? AND member = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (str(space), str(member)),
+        )
+        return _conversation(row) if row else None
+
     async def latest_for(self, community: Ref, member: Ref) -> Conversation | None:
         """Return a member's most recent conversation, open or closed."""
         row = await self._db.fetch_one(
@@ -166,4 +194,7 @@ def _conversation(row: Row) -> Conversation:
         opened_at=from_db_time(row["opened_at"]),
         close_reason=row["close_reason"],
         closed_by=row["closed_by"],
+        community_name=row["community_name"],
+        staff_space=Ref.parse(row["staff_space"]) if row["staff_space"] else None,
+        staff_channel=Ref.parse(row["staff_channel"]) if row["staff_channel"] else None,
     )

@@ -118,6 +118,7 @@ class ReviewCards(ReviewCommands):
                     ),
                     reason="review escalated",
                     rule=item.rule,
+                    mentions=(role,),
                 )
             )
         pinged = f" and pinged {role}" if role else ""

@@ -102,6 +102,7 @@ class ReviewDeadlines(ModerationCog):
                     f"{who} review item {item.id} {step} unclaimed for {waited} min "
                     f"(priority {item.priority}) - {item.reason}",
                     reason=f"review deadline ({stage.value})",
+                    mentions=(who,),
                 )
 
     async def _digest_due(self, now: datetime, *, late: bool) -> None:
@@ -130,7 +131,7 @@ class ReviewDeadlines(ModerationCog):
             lines.append(f"... and {len(items) - 20} more: /review list")
         await self._staff_post("\n".join(lines), reason="review digest")
 
-    async def _staff_post(self, text: str, *, reason: str) -> None:
+    async def _staff_post(self, text: str, *, reason: str, mentions: tuple[str, ...] = ()) -> None:
         channel = self.settings.staff_channel
         if not channel:
             return
@@ -140,6 +141,7 @@ class ReviewDeadlines(ModerationCog):
                 channel=self.channel(channel),
                 content=text,
                 reason=reason,
+                mentions=mentions,
             )
         )
 

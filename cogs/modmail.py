@@ -6,7 +6,9 @@ thread goes back to them, signed with the moderator's name or as "the moderators
 Staff lines that start with the note prefix stay internal. ``/modmail close`` ends the
 conversation with a reason the member is told; every line is kept as a transcript. The
 thread may live in another community's staff space on the same platform, so one staff
-team can serve several communities.
+team can serve several communities. A member has one open conversation at a time: what
+they write goes on in it, whichever of their communities the platform handed it to (which
+one a Discord DM is for is the adapter's choice: see ``bot.adapters.discord._dm_home``).
 """
 
 from __future__ import annotations
@@ -91,25 +93,30 @@ class Modmail(Cog[ModmailSettings]):
             return
         community = self.ctx.community.ref
         conversation = await self.store.open_for(community, member.ref)
+        if conversation is None:
+            # An open conversation with another community goes on where staff are reading
+            # it, whichever community the platform handed this message to.
+            conversation = await self.store.open_for_member(member.ref)
         if conversation is None or conversation.thread is None:
             conversation = await self._open(member, conversation)
             if conversation is None or conversation.thread is None:
                 return
         await self.store.record(conversation.id, "in", member.name, event.content, event.at)
-        await self._in_thread(conversation.thread, f"**{member.shown_name}:** {event.content}")
+        await self._in_thread(conversation, f"**{member.shown_name}:** {event.content}")
 
     async def _open(self, member: Member, started: Conversation | None) -> Conversation | None:
         community = self.ctx.community
         now = self.ctx.clock.now()
         conversation = started or await self.store.start(
-            community.ref, member.ref, member.shown_name, now
+            community.ref, member.ref, member.shown_name, now, community_name=community.name
         )
         if conversation is None:  # another message of theirs opened it a moment ago
             return await self.store.open_for(community.ref, member.ref)
+        channel = Ref(community.ref.platform, self.settings.channel)
         opened = await self.ctx.gateway.apply(
             OpenThread(
                 community=self.staff_space,
-                channel=Ref(community.ref.platform, self.settings.channel),
+                channel=channel,
                 name=f"modmail {member.shown_name} ({community.name})",
                 reason="modmail",
             )
@@ -117,8 +124,13 @@ class Modmail(Cog[ModmailSettings]):
         if not opened.ok or opened.ref is None:
             self.log.warning("could not open a modmail thread: %s", opened.error)
             return None
-        await self.store.set_thread(conversation.id, opened.ref)
-        await self._in_thread(opened.ref, await self._header(member))
+        await self.store.set_thread(
+            conversation.id, opened.ref, space=self.staff_space, channel=channel
+        )
+        conversation = await self.store.get(conversation.id)
+        if conversation is None:
+            return None
+        await self._in_thread(conversation, await self._header(member))
         await self.ctx.gateway.apply(
             SendDirectMessage(
                 community=community.ref,
@@ -130,7 +142,7 @@ class Modmail(Cog[ModmailSettings]):
                 reason="modmail",
             )
         )
-        return await self.store.get(conversation.id)
+        return conversation
 
     async def _header(self, member: Member) -> str:
         community = self.ctx.community
@@ -174,7 +186,7 @@ class Modmail(Cog[ModmailSettings]):
         )
         if not sent.ok:
             await self._in_thread(
-                message.thread, f"Not delivered to {conversation.member_name}: {sent.error}"
+                conversation, f"Not delivered to {conversation.member_name}: {sent.error}"
             )
 
     @command("modmail close", description="Close the conversation of this modmail thread.")
@@ -191,21 +203,21 @@ class Modmail(Cog[ModmailSettings]):
         await self.store.record(conversation.id, "note", ctx.author.name, f"closed: {reason}", now)
         member = await self.ctx.gateway.fetch_member(conversation.community, conversation.member)
         lang = member.lang if member is not None else None
-        community = self.ctx.community
+        # Closed from a shared staff space, the member hears the name of the community
+        # they wrote to, not the staff space's.
+        name = conversation.community_name or self.ctx.community.name
         await self.ctx.gateway.apply(
             SendDirectMessage(
                 community=conversation.community,
                 member=conversation.member,
                 content=render(
-                    pick_language(self.settings.closed, lang, community.language),
-                    {"community": community.name, "reason": reason},
+                    pick_language(self.settings.closed, lang, self.ctx.community.language),
+                    {"community": name, "reason": reason},
                 ),
                 reason="modmail closed",
             )
         )
-        await self._in_thread(
-            ctx.invocation.channel, f"Closed by {ctx.author.shown_name}: {reason}"
-        )
+        await self._in_thread(conversation, f"Closed by {ctx.author.shown_name}: {reason}")
         await ctx.reply(f"Closed the conversation with {conversation.member_name}.")
 
     @command("modmail transcript", description="Show a member's latest modmail conversation.")
@@ -213,10 +225,15 @@ class Modmail(Cog[ModmailSettings]):
         self, ctx: CommandContext, member: Annotated[Member, "The member"]
     ) -> None:
         """Reply with every line of the member's latest conversation."""
-        conversation = await self.store.latest_for(ctx.community.ref, member.ref)
+        # A shared staff space also sees the conversations it holds for other communities.
+        conversation = await self.store.latest_for(
+            ctx.community.ref, member.ref
+        ) or await self.store.latest_held_in(ctx.community.ref, member.ref)
         if conversation is None:
             raise CommandError(f"{member.shown_name} has never written to the moderators.")
         lines = [f"Conversation {conversation.id} ({conversation.status})"]
+        if conversation.community != ctx.community.ref:
+            lines[0] += f" with {conversation.community_name}"
         arrows = {"in": "<", "out": ">", "note": "#"}
         lines += [
             f"{line.at:%Y-%m-%d %H:%M} {arrows[line.direction]} {line.author}: {line.text}"
@@ -224,13 +241,16 @@ class Modmail(Cog[ModmailSettings]):
         ]
         await ctx.reply("\n".join(lines))
 
-    async def _in_thread(self, thread: Ref, content: str) -> None:
-        parent = Ref(thread.platform, self.settings.channel)
+    async def _in_thread(self, conversation: Conversation, content: str) -> None:
+        """Post in a conversation's thread, wherever its staff space is."""
+        if conversation.thread is None:
+            return
+        platform = conversation.thread.platform
         await self.ctx.gateway.apply(
             PostMessage(
-                community=self.staff_space,
-                channel=parent,
-                thread=thread,
+                community=conversation.staff_space or self.staff_space,
+                channel=conversation.staff_channel or Ref(platform, self.settings.channel),
+                thread=conversation.thread,
                 content=content,
                 reason="modmail",
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +59,8 @@ class TeamRoute(BaseModel):
         destination: A channel id, or an ``https://`` webhook URL that receives JSON.
         answer_within_hours: How soon the team should answer; a channel summary reminds
             the team once this passes without anyone marking it handled.
-        mention: Who to ping with the summary, as the platform writes a mention.
+        mention: Who to ping with the summary, as the platform writes a mention
+            (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on Slack).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -122,6 +124,9 @@ class Routing(Cog[RoutingSettings]):
                 f"routing teams name unknown intents {', '.join(unknown)} (known: {known})"
             )
         self.tz = zone(ctx.community.timezone)
+        # The bus runs handlers concurrently: two requests routed at once must not both
+        # read the open list before either writes it back, or one of them is forgotten.
+        self._open_lock = asyncio.Lock()
 
     async def on_load(self) -> None:
         """Re-arm the answer-by reminder for requests still open."""
@@ -171,11 +176,13 @@ class Routing(Cog[RoutingSettings]):
     ) -> None:
         community = self.ctx.community.ref
         channel = self.channel(team.destination)
+        summary = self._summary(message, match, due)
         result = await self.ctx.gateway.apply(
             PostMessage(
                 community=community,
                 channel=channel,
-                content=self._summary(message, match, team, due),
+                content=f"{team.mention} {summary}" if team.mention else summary,
+                mentions=(team.mention,) if team.mention else (),
                 buttons=(
                     Button(
                         target=TARGET_PREFIX + message.ref.id,
@@ -191,10 +198,7 @@ class Routing(Cog[RoutingSettings]):
             self.log.warning(
                 "could not route %s to #%s: %s", match.intent, team.destination, result.error
             )
-            await self._staff(
-                f"Could not post to #{team.destination} ({result.error}). "
-                + self._summary(message, match, team, due)
-            )
+            await self._staff(f"Could not post to #{team.destination} ({result.error}). {summary}")
             return
         record = {
             "intent": match.intent,
@@ -204,12 +208,11 @@ class Routing(Cog[RoutingSettings]):
             "channel": team.destination,
             "summary": result.ref.id,
             "due": due.isoformat(),
-            "text": self._summary(message, match, team, due),
+            "text": summary,
         }
         state = self.ctx.storage.cog_state
         await state.put(community, self.name, message.ref.id, record)
-        still_open = list(await state.get(community, self.name, _OPEN_KEY) or [])
-        await state.put(community, self.name, _OPEN_KEY, [*still_open, message.ref.id])
+        await self._update_open(lambda keys: [*keys, message.ref.id])
         await self._arm()
 
     async def _to_webhook(
@@ -232,7 +235,7 @@ class Routing(Cog[RoutingSettings]):
             self.log.warning("webhook for %s failed: %s", match.intent, error)
             await self._staff(
                 f"The {match.name} webhook failed ({error}); here is the request: "
-                + self._summary(message, match, team, due)
+                + self._summary(message, match, due)
             )
 
     async def _thank(self, message: _Request, match: IntentMatch, team: TeamRoute) -> None:
@@ -268,8 +271,9 @@ class Routing(Cog[RoutingSettings]):
         if record is None or not self.ctx.community.is_staff(event.author):
             await self.answer_click(event, "Only the team's staff can mark this handled.")
             return
-        still_open = [k for k in await state.get(community, self.name, _OPEN_KEY) or [] if k != key]
-        await state.put(community, self.name, _OPEN_KEY, still_open)
+        if not await self._update_open(lambda keys: [k for k in keys if k != key]):
+            await self.answer_click(event, "Already marked handled.")
+            return
         await self.ctx.gateway.apply(
             EditMessage(
                 community=community,
@@ -306,6 +310,18 @@ class Routing(Cog[RoutingSettings]):
                 )
         await self._arm()
 
+    async def _update_open(self, change: Callable[[list[str]], list[str]]) -> bool:
+        """Rewrite the list of open requests; return whether the change altered it."""
+        community = self.ctx.community.ref
+        state = self.ctx.storage.cog_state
+        async with self._open_lock:
+            keys = list(await state.get(community, self.name, _OPEN_KEY) or [])
+            changed = change(keys)
+            if changed == keys:
+                return False
+            await state.put(community, self.name, _OPEN_KEY, changed)
+            return True
+
     async def _open_records(self) -> list[tuple[str, dict[str, Any]]]:
         community = self.ctx.community.ref
         state = self.ctx.storage.cog_state
@@ -323,15 +339,12 @@ class Routing(Cog[RoutingSettings]):
         if upcoming:
             self.ctx.timers.schedule(self.ctx.community.ref, TIMER, min(upcoming))
 
-    def _summary(
-        self, message: _Request, match: IntentMatch, team: TeamRoute, due: datetime
-    ) -> str:
+    def _summary(self, message: _Request, match: IntentMatch, due: datetime) -> str:
         text = " ".join(message.content.split())
         excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
-        who = f"{team.mention} " if team.mention else ""
         local = due.astimezone(self.tz).strftime("%a %d %b %H:%M")
         return (
-            f"{who}{match.name} request from {message.author.shown_name} in {message.where}: "
+            f"{match.name} request from {message.author.shown_name} in {message.where}: "
             f"\u201c{excerpt}\u201d{' ' + message.link if message.link else ''} (answer by {local}; cues: {', '.join(match.cues)})"
         )
 

@@ -81,12 +81,20 @@ class DeleteMessage(Action):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostMessage(Action):
-    """Post a message in a channel, or in a thread when ``thread`` is set."""
+    """Post a message in a channel, or in a thread when ``thread`` is set.
+
+    Attributes:
+        mentions: The mentions in ``content`` that should notify, each written as the
+            platform writes it (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on Slack).
+            Nothing else in the content pings anyone, so quoting a member's words
+            cannot ping a role or everyone.
+    """
 
     channel: Ref
     content: str
     thread: Ref | None = None
     buttons: tuple[Button, ...] = ()
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.local.community import LocalCommunity
+from bot.adapters.local.gateway import LocalPlatform
+from bot.adapters.local.scenario import CommunityLine
+from bot.core.actions import OpenThread
+from bot.core.refs import Ref
 from bot.registry import CogRegistry
+from bot.simulation import LocalSession, load_for_scenario
 from tests.conftest import LocalBot, local_bot
 
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -109,3 +115,96 @@ async def test_the_transcript_survives_a_restart(registry: CogRegistry, tmp_path
     assert lines[0] == "Conversation 1 (open)"
     assert lines[1].endswith("< bob: Hello?")
     assert lines[2].endswith("> mod1: Still here after a restart.")
+
+
+def place(name: str, members: list[dict[str, Any]], **config: Any) -> CommunityLine:
+    staff = [
+        {"name": "owner", "roles": ["admin"], "owner": True},
+        {"name": "mod1", "roles": ["moderator"]},
+    ]
+    return CommunityLine.model_validate(
+        {
+            "type": "community",
+            "name": name,
+            "channels": ["general", "modmail"],
+            "members": staff + members,
+            "config": {"cogs": {"welcome": {"enabled": False}, "modmail": config}},
+        }
+    )
+
+
+def in_staff_thread(staff: LocalCommunity, thread: str) -> list[str]:
+    return [m.content for m in staff.messages.values() if m.thread == Ref("local", thread)]
+
+
+def staff_of(platform: LocalPlatform) -> LocalCommunity:
+    return platform.communities[Ref("local", "staff")]
+
+
+def sent_to(place: LocalCommunity, member: str) -> list[str]:
+    return [text for _, who, kind, text in place.dms if who == member and kind != "to_bot"]
+
+
+@asynccontextmanager
+async def shared_staff(registry: CogRegistry, database: Path) -> AsyncIterator[LocalSession]:
+    """Run alpha and beta, whose modmail threads both open in the staff community."""
+    served = {"channel": "modmail", "staff_community": "staff"}
+    alpha = place("alpha", [{"name": "bob", "lang": "fr"}], **served)
+    beta = place("beta", [{"name": "dave", "lang": "en"}, {"name": "bob", "lang": "fr"}], **served)
+    staff = place("staff", [{"name": "dave"}])
+    loaded = load_for_scenario(alpha, registry, others=[beta, staff])
+    session = await LocalSession.open(
+        alpha, loaded, registry, start=MONDAY, database=database, others=[beta, staff]
+    )
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+async def test_one_staff_space_serves_two_communities(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with shared_staff(registry, tmp_path / "s.db") as session:
+        drivers, platform = session.drivers, session.platform
+        await drivers["alpha"].command(
+            "mod1", "general", "warn", {"member": "bob", "reason": "rude"}
+        )
+        await drivers["alpha"].direct_message("bob", "Why was I warned?")
+        await session.app.bus.join()
+        await drivers["beta"].direct_message("dave", "Can I host an event?")
+        await session.app.bus.join()
+        bob_thread, dave_thread = [
+            a.result.ref.id
+            for a in platform.applied
+            if isinstance(a.action, OpenThread) and a.result.ref
+        ]
+        await drivers["staff"].say("mod1", "modmail", "You were rude to alice.", thread=bob_thread)
+        await drivers["staff"].say("mod1", "modmail", "Yes, go ahead!", thread=dave_thread)
+        await session.app.bus.join()
+        await drivers["staff"].command("mod1", dave_thread, "modmail close", {"reason": "answered"})
+        # Bob is in beta too: what reaches beta goes on in his open conversation.
+        await drivers["beta"].direct_message("bob", "Same question in beta, sorry.")
+        await session.app.bus.join()
+        before = len(staff_of(platform).dms)
+        await drivers["staff"].command("mod1", "general", "modmail transcript", {"member": "dave"})
+        await session.app.bus.join()
+        transcript = staff_of(platform).dms[before:]
+    opened = [a.action for a in platform.applied if isinstance(a.action, OpenThread)]
+    assert [(o.community.id, o.channel.id) for o in opened] == [("staff", "modmail")] * 2
+    assert in_staff_thread(staff_of(platform), bob_thread)[-1] == (
+        "**bob:** Same question in beta, sorry."
+    )
+    staff = staff_of(platform)
+    bob_header = in_staff_thread(staff, bob_thread)[0]
+    dave_header = in_staff_thread(staff, dave_thread)[0]
+    assert bob_header.startswith("Modmail from bob (bob) in alpha") and "1 case(s)" in bob_header
+    assert dave_header.startswith("Modmail from dave (dave) in beta") and "0 case(s)" in dave_header
+    to_bob = sent_to(platform.communities[Ref("local", "alpha")], "bob")
+    to_dave = sent_to(platform.communities[Ref("local", "beta")], "dave")
+    assert "**mod1:** You were rude to alice." in to_bob
+    assert "**mod1:** Yes, go ahead!" in to_dave
+    assert to_dave[-1].startswith("Your conversation with the beta moderators is closed: answered")
+    (answer,) = [text for _, who, _, text in transcript if who == "mod1"]
+    assert answer.splitlines()[0] == "Conversation 2 (closed) with beta"
+    assert answer.splitlines()[1].endswith("< dave: Can I host an event?")

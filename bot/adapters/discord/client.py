@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import translate
+from bot.adapters.discord._dm_home import DirectMessageHomes
 from bot.adapters.discord.commands import CONTEXT_MENUS
 from bot.adapters.discord.forms import reason_form
 from bot.adapters.discord.gateway import DiscordGateway
@@ -50,6 +51,8 @@ class StewardClient(discord.Client):
         self.steward_gateway = DiscordGateway(self)
         self.catch_up = catch_up
         self._ingest: Ingest | None = None
+        self._serves: Callable[[Ref], bool] = lambda _: True
+        self._dm_homes = DirectMessageHomes()
         self._tasks: set[asyncio.Task[None]] = set()
         self.caught_up = asyncio.Event()
         self.aliases: dict[int, Mapping[str, str]] = {}
@@ -60,9 +63,16 @@ class StewardClient(discord.Client):
         self.automod_rules: dict[int, dict[str, str]] = {}
         """Per guild, Steward's AutoMod rule ids -> the policy rule each came from."""
 
-    def attach(self, ingest: Ingest) -> None:
-        """Start handing events to ``ingest`` (the app's, with deduplication)."""
+    def attach(self, ingest: Ingest, serves: Callable[[Ref], bool] = lambda _: True) -> None:
+        """Start handing events to ``ingest`` (the app's, with deduplication).
+
+        Args:
+            ingest: Receives each translated event.
+            serves: Tells whether a guild is one of the app's communities (a DM goes to
+                one of those).
+        """
         self._ingest = ingest
+        self._serves = serves
 
     async def _send(self, event: Event | None) -> None:
         if event is not None and self._ingest is not None:
@@ -102,15 +112,17 @@ class StewardClient(discord.Client):
         self.caught_up.set()
 
     async def on_message(self, message: discord.Message) -> None:
-        """Forward a guild message, or a DM once per guild the author shares with the bot."""
+        """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
         if message.guild is not None:
+            self._dm_homes.wrote(message.author.id, message.guild.id)
             await self._send(translate.message_created(message))
             return
         if message.author.bot:
             return
-        for guild in self.guilds:
-            if guild.get_member(message.author.id) is not None:
-                await self._send(translate.direct_message(message, guild))
+        served = [g for g in self.guilds if self._serves(translate.ref(g.id))]
+        home = self._dm_homes.choose(message.author.id, served)
+        if home is not None:
+            await self._send(translate.direct_message(message, home))
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """Forward an edit, cached or not."""

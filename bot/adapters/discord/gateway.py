@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,8 @@ REASON_MAX = 512
 MAX_IN_FLIGHT = 8
 EPHEMERAL = 1 << 6
 _INTERACTIONS_KEPT = 2_000
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
 # What a locked channel denies @everyone: talking, in the channel and its threads.
 _LOCK_BITS = discord.Permissions(
     send_messages=True,
@@ -109,7 +112,26 @@ def buttons_payload(buttons: Sequence[Button]) -> list[dict[str, Any]]:
     ]
 
 
+def allowed_mentions(mentions: Sequence[str]) -> dict[str, Any]:
+    """Return ``allowed_mentions`` that let exactly the given mentions notify.
+
+    Discord pings whatever a message mentions unless told otherwise; Steward's posts quote
+    members, so only the mentions an action names (``<@&id>`` roles, ``<@id>`` users,
+    ``@everyone``/``@here``) may ping.
+    """
+    roles = [found[1] for m in mentions if (found := _ROLE_MENTION.fullmatch(m))]
+    users = [found[1] for m in mentions if (found := _USER_MENTION.fullmatch(m))]
+    everyone = any(m in {"@everyone", "@here"} for m in mentions)
+    return {"parse": ["everyone"] if everyone else [], "roles": roles, "users": users}
+
+
+class _NotAnId(ValueError):
+    """A ref that should hold a snowflake holds a name (a channel written by name in config)."""
+
+
 def _id(value: Ref) -> int:
+    if not value.id.isdigit():
+        raise _NotAnId(value.id)
     return int(value.id)
 
 
@@ -157,6 +179,10 @@ class DiscordGateway:
         except discord.HTTPException as error:
             logger.info("discord refused %s: %s", action.kind, error)
             return refusal(action, error)
+        except _NotAnId as error:
+            return ActionResult.failed(
+                f"{error} is not a Discord id: name channels, roles and members by id in the config"
+            )
 
     async def _request(self, method: str, path: str, action: Action | None, **params: Any) -> Any:
         """Send one REST request through discord.py (rate limits and retries included)."""
@@ -195,7 +221,10 @@ class DiscordGateway:
                 return ActionResult.failed(refused)
         match action:
             case PostMessage(channel=channel, thread=thread, content=content, buttons=buttons):
-                body: dict[str, Any] = {"content": content, "allowed_mentions": {"parse": []}}
+                body: dict[str, Any] = {
+                    "content": content,
+                    "allowed_mentions": allowed_mentions(action.mentions),
+                }
                 if buttons:
                     body["components"] = buttons_payload(buttons)
                 return await self._post(action, thread or channel, body)

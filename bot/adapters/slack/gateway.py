@@ -117,10 +117,11 @@ class SlackGateway:
     async def _apply(self, action: Action) -> ActionResult:  # noqa: PLR0912 - one arm per action
         match action:
             case PostMessage():
+                source, buttons, mentions = action.content, action.buttons, action.mentions
                 answer = await self._bot.chat_postMessage(
                     channel=action.channel.id,
-                    text=mrkdwn(action.content),
-                    blocks=blocks(action.content, action.buttons) if action.buttons else None,
+                    text=mrkdwn(source, mentions),
+                    blocks=blocks(source, buttons, mentions) if buttons else None,
                     thread_ts=action.thread.id if action.thread else None,
                 )
                 return ActionResult.done(ref(str(answer["ts"])))

@@ -65,7 +65,8 @@ class MemberDirectory:
         cached = self._users.get(user_id)
         if cached is None or now - cached[0] > self._refresh:
             try:
-                answer = await self._client.users_info(user=user_id)
+                # Slack leaves the member's language out unless asked for it.
+                answer = await self._client.users_info(user=user_id, include_locale=True)
             except SlackApiError as error:
                 logger.info("users.info %s refused: %s", user_id, error.response.get("error"))
                 return None

@@ -9,6 +9,7 @@ links, and ``&``, ``<``, ``>`` escaped. Buttons become a Block Kit ``actions`` b
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot.core.actions import Button, ButtonStyle
@@ -22,6 +23,7 @@ _STRIKE = re.compile(r"~~(.+?)~~")
 _HEADING = re.compile(r"^#{1,3} +(.+)$", re.MULTILINE)
 _CHANNEL_ID = re.compile(r"#([CG][A-Z0-9]{6,})\b")  # templates write "#{channel}" with an id
 _BOLD_MARK = "\x00"
+_MENTION_MARK = "\x02"
 _SECTION_LIMIT = 3000  # characters Slack accepts in one section's text
 _ACTION_SEPARATOR = "#"
 _QUESTION_MARKER = "#?"
@@ -38,13 +40,19 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def mrkdwn(source: str) -> str:
+def mrkdwn(source: str, mentions: Sequence[str] = ()) -> str:
     """Return Discord-style markdown as Slack mrkdwn.
 
     Code spans and blocks keep their content (escaped only); links become ``<url|text>``.
+    The given ``mentions`` (``<!subteam^ID>``, ``<@U123>``) stay as written so that they
+    notify; everything else is escaped, so quoted words never ping anyone.
     """
+    kept = [m for m in dict.fromkeys(mentions) if m]
+    for index, mention in enumerate(kept):
+        source = source.replace(mention, f"{_MENTION_MARK}{index}{_MENTION_MARK}")
     parts = _CODE.split(source)
-    return "".join(escape(part) if index % 2 else _prose(part) for index, part in enumerate(parts))
+    text = "".join(escape(part) if index % 2 else _prose(part) for index, part in enumerate(parts))
+    return re.sub(f"{_MENTION_MARK}(\\d+){_MENTION_MARK}", lambda m: kept[int(m.group(1))], text)
 
 
 def _prose(text: str) -> str:
@@ -91,9 +99,11 @@ def question_of(action: str) -> str:
     return action.partition(_QUESTION_MARKER)[2]
 
 
-def blocks(source: str, buttons: tuple[Button, ...] = ()) -> list[dict[str, Any]]:
+def blocks(
+    source: str, buttons: tuple[Button, ...] = (), mentions: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """Return Block Kit blocks: the text as sections, then the buttons as one actions block."""
-    text = mrkdwn(source)
+    text = mrkdwn(source, mentions)
     chunks = [text[i : i + _SECTION_LIMIT] for i in range(0, len(text), _SECTION_LIMIT)] or [" "]
     rendered: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks

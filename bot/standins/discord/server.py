@@ -224,10 +224,20 @@ class DiscordStandin:
         return channel
 
     def add_member(
-        self, guild: Guild, name: str, *, roles: Iterable[Role] = (), dms_open: bool = True
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        roles: Iterable[Role] = (),
+        dms_open: bool = True,
+        user: User | None = None,
     ) -> Member:
-        """Create a user and make them a member (before the bot connects: no event)."""
-        member = Member(self.world.add_user(name, dms_open=dms_open), [r.id for r in roles])
+        """Make a user a member (before the bot connects: no event).
+
+        A new account is created unless ``user`` names one that is already in another guild.
+        """
+        account = user or self.world.add_user(name, dms_open=dms_open)
+        member = Member(account, [r.id for r in roles])
         guild.members[member.user.id] = member
         return member
 

@@ -180,11 +180,12 @@ def users_conversations(ws: Workspace, caller: str, args: dict[str, Any]) -> Bod
 
 
 def users_info(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
-    """Describe a user."""
+    """Describe a user; Slack adds their locale only when ``include_locale`` is set."""
     user = ws.users.get(str(args.get("user", "")))
-    return (
-        error("user_not_found") if user is None else {"ok": True, "user": user.to_api(ws.team_id)}
-    )
+    if user is None:
+        return error("user_not_found")
+    locale = str(args.get("include_locale", "")).lower() in {"1", "true"}
+    return {"ok": True, "user": user.to_api(ws.team_id, include_locale=locale)}
 
 
 def usergroups_list(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:

@@ -23,11 +23,12 @@ class User:
     is_owner: bool = False
     is_bot: bool = False
     tz: str = "UTC"
+    locale: str = "en-US"
     created: int = 1_600_000_000
 
-    def to_api(self, team_id: str) -> dict[str, Any]:
-        """Return the user as ``users.info`` shows it."""
-        return {
+    def to_api(self, team_id: str, *, include_locale: bool = False) -> dict[str, Any]:
+        """Return the user as ``users.info`` shows it (``locale`` only when asked for)."""
+        shown = {
             "id": self.id,
             "team_id": team_id,
             "name": self.name,
@@ -37,10 +38,12 @@ class User:
             "is_owner": self.is_owner,
             "is_bot": self.is_bot,
             "tz": self.tz,
-            "locale": "en-US",
             "updated": self.created,
             "profile": {"display_name": self.real_name, "real_name": self.real_name or self.name},
         }
+        if include_locale:
+            shown["locale"] = self.locale
+        return shown
 
 
 @dataclass(slots=True)

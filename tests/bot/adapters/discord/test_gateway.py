@@ -167,3 +167,19 @@ async def test_posts_polls_threads_and_edits(
     assert member is not None and member.roles == {"moderator"} and member.rank == 5
     assert channel is not None and channel.name == "general"
     assert [m.ref for m in recent] == [poll.ref, posted.ref]
+
+
+async def test_a_channel_named_where_an_id_belongs_is_a_failed_result(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        result = await steward.connection.gateway.apply(
+            PostMessage(
+                community=ref(lumen.guild.id), channel=ref("mod-log"), content="to the staff"
+            )
+        )
+    assert not result.ok
+    assert result.error == (
+        "mod-log is not a Discord id: name channels, roles and members by id in the config"
+    )
+    assert standin.requests_to("POST", "/channels/{channel_id}/messages") == []

@@ -62,3 +62,10 @@ def test_buttons_become_an_actions_block_that_carries_target_and_choice() -> Non
 def test_long_text_is_split_into_sections_slack_accepts() -> None:
     sections = blocks("x" * 7000)
     assert [len(s["text"]["text"]) for s in sections] == [3000, 3000, 1000]
+
+
+def test_only_the_named_mentions_stay_live() -> None:
+    text = "<!subteam^S0ONCALL> **item 3**: bob wrote <!channel> & <@U0BOB>"
+    assert mrkdwn(text, ("<!subteam^S0ONCALL>",)) == (
+        "<!subteam^S0ONCALL> *item 3*: bob wrote &lt;!channel&gt; &amp; &lt;@U0BOB&gt;"
+    )
