@@ -15,6 +15,7 @@ from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
 from bot.core.models import Member, Message
 from bot.core.protocols import Classifier, ClassifierError, community_key
 from cogs._case_commands import CaseCommands
+from cogs._member_updates import MemberUpdates
 from cogs._moderation_base import DUE_TIMER
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
@@ -30,7 +31,13 @@ from policies.verdict import Verdict
 
 
 class Guidelines(
-    PolicyCommands, ReviewCards, ReviewDeadlines, ReportCommand, CaseCommands, ModeratorCommands
+    MemberUpdates,
+    PolicyCommands,
+    ReviewCards,
+    ReviewDeadlines,
+    ReportCommand,
+    CaseCommands,
+    ModeratorCommands,
 ):
     """Judge messages and joins against the policy and enforce the verdicts."""
 

@@ -81,6 +81,48 @@ class MemberLeft(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberUpdated(Event):
+    """A member's standing changed: their names, roles, timeout or screening.
+
+    Attributes:
+        member: The member as they are now.
+        before: As they were just before, where the platform says (Discord does);
+            ``None`` where it does not.
+    """
+
+    member: Member
+    before: Member | None = None
+
+    @property
+    def roles_added(self) -> frozenset[str]:
+        """Return the roles the member gained (none when the earlier roles are unknown)."""
+        return self.member.roles - self.before.roles if self.before else frozenset()
+
+    @property
+    def roles_removed(self) -> frozenset[str]:
+        """Return the roles the member lost (none when the earlier roles are unknown)."""
+        return self.before.roles - self.member.roles if self.before else frozenset()
+
+    @property
+    def renamed(self) -> bool:
+        """Return whether the member's handle or shown name changed."""
+        before = self.before
+        return before is not None and (
+            before.name != self.member.name or before.shown_name != self.member.shown_name
+        )
+
+    @property
+    def timeout_lifted(self) -> bool:
+        """Return whether a timeout that still held was lifted before its end."""
+        before = self.before
+        return (
+            before is not None
+            and before.timed_out_at(self.at)
+            and not self.member.timed_out_at(self.at)
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionAdded(Event):
     """A member reacted to a message."""
 

@@ -120,6 +120,10 @@ class StewardClient(discord.Client):
         """Forward a join."""
         await self._send(translate.member_joined(member))
 
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Forward a change of a member's names, roles, timeout or screening."""
+        await self._send(translate.member_updated(before, after, datetime.now(UTC)))
+
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Forward a member leaving or being removed."""
         await self._send(translate.member_left(payload, datetime.now(UTC)))

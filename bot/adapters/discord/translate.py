@@ -20,6 +20,7 @@ from bot.core.events import (
     DirectMessageReceived,
     MemberJoined,
     MemberLeft,
+    MemberUpdated,
     MessageCreated,
     MessageDeleted,
     MessageEdited,
@@ -56,6 +57,8 @@ def member_of(user: discord.Member | discord.User, guild: discord.Guild | None =
             is_bot=user.bot,
             is_owner=guild.owner_id == user.id,
             rank=user.top_role.position,
+            timed_out_until=user.timed_out_until,
+            pending=user.pending,
         )
     return Member(
         ref=ref(user.id),
@@ -185,6 +188,39 @@ def member_joined(member: discord.Member) -> MemberJoined:
         at=at,
         id=f"join:{member.id}:{at.timestamp():.3f}",
         member=member_of(member),
+    )
+
+
+def member_updated(
+    before: discord.Member, after: discord.Member, at: datetime
+) -> MemberUpdated | None:
+    """Translate a member update that changed what Steward follows, else ``None``.
+
+    discord.py reports every GUILD_MEMBER_UPDATE, a replayed one (unchanged) and avatar
+    or boost changes included; only names, roles, the timeout and screening count. The
+    id is built from both states, so a redelivered update is dropped.
+    """
+    old, new = member_of(before), member_of(after)
+    if _standing(old) == _standing(new):
+        return None
+    digest = hashlib.sha256(repr((_standing(old), _standing(new))).encode()).hexdigest()[:16]
+    return MemberUpdated(
+        community=ref(after.guild.id),
+        at=at,
+        id=f"member:{after.id}:{digest}",
+        member=new,
+        before=old,
+    )
+
+
+def _standing(member: Member) -> tuple[object, ...]:
+    until = member.timed_out_until
+    return (
+        member.name,
+        member.display_name,
+        tuple(sorted(member.roles)),
+        until.isoformat() if until else None,
+        member.pending,
     )
 
 

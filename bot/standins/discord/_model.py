@@ -123,6 +123,7 @@ class Member:
     joined_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=30))
     nick: str | None = None
     communication_disabled_until: datetime | None = None
+    pending: bool = False
 
     def payload(self, *, with_user: bool = True) -> dict[str, Any]:
         """Return the guild member object (without ``user`` inside a message)."""
@@ -134,7 +135,7 @@ class Member:
             "premium_since": None,
             "deaf": False,
             "mute": False,
-            "pending": False,
+            "pending": self.pending,
             "flags": 0,
             "communication_disabled_until": iso(self.communication_disabled_until),
         }

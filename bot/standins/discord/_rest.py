@@ -26,6 +26,7 @@ from bot.standins.discord._model import (
     SEND_MESSAGES,
     Channel,
     Guild,
+    Member,
     StoredMessage,
     User,
 )
@@ -88,6 +89,8 @@ class RestApi:
         shards: The shard count ``GET /gateway/bot`` recommends.
         thread_created: Told of each thread opened over REST, to announce it on the
             gateway (``THREAD_CREATE``) as Discord does.
+        member_updated: Told of each member changed over REST (a timeout), to announce
+            it on the gateway (``GUILD_MEMBER_UPDATE``) as Discord does.
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class RestApi:
         *,
         shards: int = 1,
         thread_created: Callable[[Channel], Awaitable[None]] | None = None,
+        member_updated: Callable[[Guild, Member], Awaitable[None]] | None = None,
     ) -> None:
         self.world = world
         self.interactions = interactions
@@ -106,6 +110,7 @@ class RestApi:
         self._privileged = privileged
         self.shards = shards
         self._thread_created = thread_created
+        self._member_updated = member_updated
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         """Return (method, path template, handler) for every route, relative to /api/v10."""
@@ -370,6 +375,8 @@ class RestApi:
         member = guild.members.get(user_id)
         if member is None:
             raise ApiError(404, 10007, "Unknown Member")
+        if body and self._member_updated is not None:
+            await self._member_updated(guild, member)
         return reply(member.payload())
 
     async def kick(self, request: web.Request) -> web.Response:

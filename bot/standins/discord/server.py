@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ from bot.standins.discord._world import World
 API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway/"
 CONTROL_PATH = "/_standin/"
+
+
+class Unchanged(enum.Enum):
+    """Marks a field :meth:`DiscordStandin.update_member` leaves as it is."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
 CHATTER = (
     "good morning everyone",
     "has anyone tried the new lamp firmware?",
@@ -114,6 +124,7 @@ class DiscordStandin:
             self.allowed_privileged,
             shards=shards,
             thread_created=self._announce_thread,
+            member_updated=self._announce_member,
         )
         self._forced: list[tuple[str, str, float]] = []
         self.in_flight = 0
@@ -133,6 +144,10 @@ class DiscordStandin:
                 GUILDS,
             )
         )
+
+    async def _announce_member(self, guild: Guild, member: Member) -> None:
+        data = member.payload() | {"guild_id": guild.id}
+        await self.gateway.dispatch(Dispatch("GUILD_MEMBER_UPDATE", data, guild.id, GUILD_MEMBERS))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -313,11 +328,35 @@ class DiscordStandin:
         data = {"guild_id": guild.id, "user": member.user.payload()}
         await self.gateway.dispatch(Dispatch("GUILD_MEMBER_REMOVE", data, guild.id, GUILD_MEMBERS))
 
-    async def update_member(self, guild: Guild, member: Member, *, roles: Iterable[Role]) -> None:
-        """Change a member's roles and dispatch GUILD_MEMBER_UPDATE."""
-        member.roles = [r.id for r in roles]
-        data = member.payload() | {"guild_id": guild.id}
-        await self.gateway.dispatch(Dispatch("GUILD_MEMBER_UPDATE", data, guild.id, GUILD_MEMBERS))
+    async def update_member(
+        self,
+        guild: Guild,
+        member: Member,
+        *,
+        roles: Iterable[Role] | None = None,
+        nick: str | Unchanged | None = UNCHANGED,
+        timed_out_until: datetime | Unchanged | None = UNCHANGED,
+        pending: bool | None = None,
+    ) -> None:
+        """Change a member as a person would in Discord's UI; dispatch GUILD_MEMBER_UPDATE.
+
+        Args:
+            guild: The member's guild.
+            member: The member.
+            roles: Their new roles, if they change.
+            nick: Their new nickname (``None`` removes it), if it changes.
+            timed_out_until: When their timeout ends (``None`` lifts it), if it changes.
+            pending: Whether they still have to pass membership screening, if it changes.
+        """
+        if roles is not None:
+            member.roles = [r.id for r in roles]
+        if not isinstance(nick, Unchanged):
+            member.nick = nick
+        if not isinstance(timed_out_until, Unchanged):
+            member.communication_disabled_until = timed_out_until
+        if pending is not None:
+            member.pending = pending
+        await self._announce_member(guild, member)
 
     async def react(self, message: StoredMessage, member: Member, emoji: str) -> None:
         """Add a reaction and dispatch MESSAGE_REACTION_ADD."""
