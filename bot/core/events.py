@@ -122,6 +122,47 @@ class MemberUpdated(Event):
         )
 
 
+BLOCKED_PREFIX = "blocked-"
+"""Starts the id of a message the platform blocked before it was posted: no gateway acts
+on it (there is nothing to delete)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoModBlocked(Event):
+    """The platform's own filter (Discord AutoMod) acted on what a member wrote.
+
+    The platform reports each of its actions apart (block, alert, timeout), so one
+    blocked message may arrive as several of these, one per action.
+
+    Attributes:
+        rule: The platform's id of the filter rule.
+        rule_name: Its name, where known.
+        policy_rule: The policy rule it was compiled from, when Steward owns it.
+        member: Who wrote it.
+        channel: Where, if in a channel.
+        content: What they wrote; empty when the platform withheld it.
+        matched: The keyword or text that set the rule off, where the platform says.
+        action: What the filter did: ``block``, ``alert``, ``timeout``,
+            ``block_interactions``, or the platform's own name for another action.
+        message: The message, when it was posted all the same (an alert-only rule).
+    """
+
+    rule: str
+    rule_name: str = ""
+    policy_rule: str | None = None
+    member: Member
+    channel: Ref | None = None
+    content: str = ""
+    matched: str = ""
+    action: str
+    message: Ref | None = None
+
+    @property
+    def blocked_ref(self) -> Ref:
+        """Return the message's ref, or a ``blocked-`` ref when it was never posted."""
+        return self.message or Ref(self.community.platform, f"{BLOCKED_PREFIX}{self.id}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionAdded(Event):
     """A member reacted to a message."""

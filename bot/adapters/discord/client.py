@@ -52,6 +52,8 @@ class StewardClient(discord.Client):
         self.completer: Completer | None = None
         self.automod_rules: dict[int, dict[str, str]] = {}
         """Per guild, Steward's AutoMod rule ids -> the policy rule each came from."""
+        self.automod_rule_names: dict[int, dict[str, str]] = {}
+        """Per guild, every AutoMod rule id (the server's own too) -> its name."""
 
     def attach(self, ingest: Ingest) -> None:
         """Start handing events to ``ingest`` (the app's, with deduplication)."""
@@ -149,10 +151,19 @@ class StewardClient(discord.Client):
         await self._send(translate.reaction_added(payload, datetime.now(UTC)))
 
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:
-        """Forward what AutoMod blocked, so Steward records it and escalates as its policy says."""
+        """Forward each action AutoMod took, naming the policy rule behind Steward's rules."""
         guild = self.get_guild(execution.guild_id)
-        if guild is not None:
-            await self._send(translate.automod_blocked(execution, guild))
+        if guild is None:
+            return
+        rule = str(execution.rule_id)
+        event = translate.automod_blocked(
+            execution,
+            guild,
+            datetime.now(UTC),
+            rule_name=self.automod_rule_names.get(guild.id, {}).get(rule, ""),
+            policy_rule=self.automod_rules.get(guild.id, {}).get(rule),
+        )
+        await self._send(event)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Acknowledge a command or click at once, then forward it; answer autocompletes."""

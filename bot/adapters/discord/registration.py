@@ -133,6 +133,7 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
                 )
                 counts["deleted"] += 1
             owners: dict[str, str] = {}
+            names = {str(r["id"]): str(r["name"]) for r in existing}
             for name, rule in compiled.rules.items():
                 want = rule | {"exempt_roles": exempt}
                 have = ours.pop(name, None)
@@ -150,6 +151,7 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
                     )
                     counts["edited"] += 1
                 owners[str(have["id"])] = compiled.owner[name]
+                names[str(have["id"])] = name
         except discord.HTTPException as error:
             logger.error(
                 "could not sync AutoMod rules in guild %s (%s); Steward needs Manage Server",
@@ -158,6 +160,7 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
             )
             continue
         client.automod_rules[guild] = owners
+        client.automod_rule_names[guild] = names
         if compiled.skipped:
             logger.info("left to Steward alone (not AutoMod): %s", "; ".join(compiled.skipped))
     return counts

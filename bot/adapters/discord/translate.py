@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from bot.core.events import (
+    AutoModBlocked,
     CommandInvoked,
     ComponentClicked,
     DirectMessageReceived,
@@ -146,37 +147,50 @@ def message_deleted(payload: discord.RawMessageDeleteEvent, at: datetime) -> Mes
     )
 
 
-BLOCKED_PREFIX = "blocked-"
-"""Marks the id of a message AutoMod blocked: it never existed on Discord."""
+_AUTOMOD_ACTIONS = {
+    discord.AutoModRuleActionType.block_message: "block",
+    discord.AutoModRuleActionType.send_alert_message: "alert",
+    discord.AutoModRuleActionType.timeout: "timeout",
+    discord.AutoModRuleActionType.block_member_interactions: "block_interactions",
+}
 
 
 def automod_blocked(
-    execution: discord.AutoModAction, guild: discord.Guild
-) -> MessageCreated | None:
-    """Translate an AutoMod block into the message it stopped, for Steward to judge.
+    execution: discord.AutoModAction,
+    guild: discord.Guild,
+    at: datetime,
+    *,
+    rule_name: str = "",
+    policy_rule: str | None = None,
+) -> AutoModBlocked | None:
+    """Translate one AutoMod action execution (Discord sends one per action of a rule).
 
-    Steward's own rules then open the case (and escalate) as for any message; deleting
-    it is already done.
+    Discord gives a blocked message no id, so the id holds the rule, member, action and
+    text, and the alert's message id for an alert, else the moment it came: a member who
+    types the same blocked text again is a new attempt. The guidelines cog ties the
+    executions of one message together.
     """
     member = guild.get_member(execution.user_id)
-    if member is None or execution.channel_id is None or not execution.content:
+    if member is None:
         return None
-    at = datetime.now(UTC)
+    kind = execution.action.type
+    action = _AUTOMOD_ACTIONS.get(kind, kind.name)
     digest = hashlib.sha256(execution.content.encode()).hexdigest()[:12]
-    ident = (
-        f"{BLOCKED_PREFIX}{execution.rule_id}-{execution.user_id}-{digest}-{int(at.timestamp())}"
-    )
-    return MessageCreated(
+    unique = execution.alert_system_message_id or execution.message_id or f"{at.timestamp():.6f}"
+    channel = execution.channel_id
+    return AutoModBlocked(
         community=ref(guild.id),
         at=at,
-        id=f"automod:{ident}",
-        message=Message(
-            ref=ref(ident),
-            channel=ref(execution.channel_id),
-            author=member_of(member, guild),
-            content=execution.content,
-            created_at=at,
-        ),
+        id=f"automod:{execution.rule_id}:{execution.user_id}:{action}:{digest}:{unique}",
+        rule=str(execution.rule_id),
+        rule_name=rule_name,
+        policy_rule=policy_rule,
+        member=member_of(member, guild),
+        channel=ref(channel) if channel is not None else None,
+        content=execution.content,
+        matched=execution.matched_keyword or execution.matched_content or "",
+        action=action,
+        message=ref(execution.message_id) if execution.message_id else None,
     )
 
 

@@ -494,25 +494,43 @@ class DiscordStandin:
         rule_id: str,
         content: str,
         keyword: str | None = None,
+        actions: Iterable[int] | None = None,
     ) -> None:
-        """Dispatch AUTO_MODERATION_ACTION_EXECUTION: AutoMod blocked a message."""
+        """Dispatch AUTO_MODERATION_ACTION_EXECUTION once per action, as Discord does.
+
+        Args:
+            guild: Where.
+            channel: The channel the member wrote in.
+            member: Who wrote it.
+            rule_id: The rule that matched.
+            content: What they wrote.
+            keyword: The keyword that matched, if any.
+            actions: The action types taken (1 block, 2 alert, 3 timeout); the rule's
+                own actions by default.
+        """
         rule = guild.automod_rules.get(rule_id, {})
-        data = {
-            "guild_id": guild.id,
-            "action": {"type": 1, "metadata": {}},
-            "rule_id": rule_id,
-            "rule_trigger_type": int(rule.get("trigger_type", 1)),
-            "user_id": member.user.id,
-            "channel_id": channel.id,
-            "message_id": None,
-            "alert_system_message_id": None,
-            "content": content,
-            "matched_keyword": keyword,
-            "matched_content": keyword,
-        }
-        await self.gateway.dispatch(
-            Dispatch("AUTO_MODERATION_ACTION_EXECUTION", data, guild.id, AUTO_MODERATION_EXECUTION)
-        )
+        configured = {int(a["type"]): a for a in rule.get("actions") or [{"type": 1}]}
+        defaults = {2: {"channel_id": channel.id}, 3: {"duration_seconds": 60}}
+        for action in configured if actions is None else actions:
+            metadata = configured.get(action, {}).get("metadata") or defaults.get(action, {})
+            data = {
+                "guild_id": guild.id,
+                "action": {"type": action, "metadata": metadata},
+                "rule_id": rule_id,
+                "rule_trigger_type": int(rule.get("trigger_type", 1)),
+                "user_id": member.user.id,
+                "channel_id": channel.id,
+                "message_id": None,
+                "alert_system_message_id": self.world.ids.next() if action == 2 else None,
+                "content": content,
+                "matched_keyword": keyword,
+                "matched_content": keyword,
+            }
+            await self.gateway.dispatch(
+                Dispatch(
+                    "AUTO_MODERATION_ACTION_EXECUTION", data, guild.id, AUTO_MODERATION_EXECUTION
+                )
+            )
 
     async def reconnect(self, *, rewind: int = 0) -> None:
         """Send op 7 RECONNECT; the resume replays missed events (and ``rewind`` seen ones)."""
