@@ -11,6 +11,7 @@ from discord.http import Route
 from bot.adapters.discord.automod import KEYWORD_TRIGGER, MAX_RULES, PREFIX, compile_policy
 from bot.adapters.discord.client import Completer, StewardClient
 from bot.adapters.discord.commands import application_commands, autocompletes
+from bot.core.durations import duration_choices
 from bot.core.refs import Ref
 from moderation.store import store_for
 from policies.policy import Policy
@@ -60,7 +61,7 @@ async def sync_commands(client: StewardClient, app: App) -> list[str]:
 
 
 def completer_for(app: App) -> Completer:
-    """Return the autocompletion of case numbers and rule ids for an app's communities."""
+    """Return the autocompletion of case numbers, rule ids and durations for an app's communities."""
 
     async def complete(
         community: Ref, command: str, option: str, typed: str
@@ -73,6 +74,8 @@ def completer_for(app: App) -> Completer:
         if runtime is None or bound is None or spec_option is None:
             return []
         kind = autocompletes(bound.spec, spec_option)
+        if kind == "duration":
+            return list(duration_choices(typed))
         if kind == "rule":
             policy: Any = getattr(runtime.cogs.get("guidelines"), "policy", None)
             ids = [r.spec.id for r in getattr(policy, "rules", ())]
