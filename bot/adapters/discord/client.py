@@ -28,6 +28,8 @@ Completer = Callable[[Ref, str, str, str], Awaitable[list[tuple[str, str | int]]
 """(community, command name, option name, typed text) -> up to 25 (label, value) choices."""
 IDENTIFY_SPACING = 5.0
 """Seconds between IDENTIFY groups: Discord's rate limit on starting sessions."""
+CATCH_UP_THREADS = 50
+"""Active threads looked back over per guild at most, the most recently active first."""
 MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
 
 
@@ -36,7 +38,8 @@ class StewardClient(discord.Client):
 
     Args:
         intents: The intents to request.
-        catch_up: How many recent messages per channel to look at after connecting.
+        catch_up: How many recent messages per channel, and per active thread of those
+            channels, to look at after connecting.
         options: Passed on to discord.py (``guild_ready_timeout``, ``shard_count``...).
     """
 
@@ -83,18 +86,40 @@ class StewardClient(discord.Client):
 
     async def _catch_up(self) -> None:
         for guild in self.guilds:
-            for channel in guild.text_channels:
-                if not channel.permissions_for(guild.me).read_message_history:
-                    continue
-                try:
-                    history = [m async for m in channel.history(limit=self.catch_up)]
-                except discord.HTTPException as error:
-                    logger.warning("catch-up of #%s failed: %s", channel.name, error)
-                    continue
-                for message in reversed(history):  # oldest first, as they happened
-                    if message.author != self.user:
-                        await self._send(translate.message_created(message))
+            channels = [
+                c for c in guild.text_channels if c.permissions_for(guild.me).read_message_history
+            ]
+            threads = await self._active_threads(guild, {c.id for c in channels})
+            readable: list[discord.TextChannel | discord.Thread] = [*channels, *threads]
+            for channel in readable:
+                await self._catch_up_on(channel)
         self.caught_up.set()
+
+    async def _active_threads(
+        self, guild: discord.Guild, parents: set[int]
+    ) -> list[discord.Thread]:
+        """Return the active threads of these channels, the most recently active first.
+
+        The guild's cache holds only threads discord.py was told of; Discord lists them all.
+        """
+        try:
+            threads = await guild.active_threads()
+        except discord.HTTPException as error:
+            logger.warning("listing the active threads of %s failed: %s", guild.name, error)
+            threads = list(guild.threads)
+        mine = [t for t in threads if t.parent_id in parents and not t.archived]
+        mine.sort(key=lambda t: t.last_message_id or t.id, reverse=True)
+        return mine[:CATCH_UP_THREADS]
+
+    async def _catch_up_on(self, channel: discord.TextChannel | discord.Thread) -> None:
+        try:
+            history = [m async for m in channel.history(limit=self.catch_up)]
+        except discord.HTTPException as error:
+            logger.warning("catch-up of #%s failed: %s", channel.name, error)
+            return
+        for message in reversed(history):  # oldest first, as they happened
+            if message.author != self.user:
+                await self._send(translate.message_created(message))
 
     async def on_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM once per guild the author shares with the bot."""

@@ -179,6 +179,7 @@ class Channel:
     messages: dict[str, StoredMessage] = field(default_factory=dict)
     recipient: User | None = None
     owner_id: str | None = None
+    archived: bool = False
 
     def payload(self) -> dict[str, Any]:
         """Return the channel object."""
@@ -208,7 +209,7 @@ class Channel:
                 "member_count": 1,
                 "message_count": 0,
                 "thread_metadata": {
-                    "archived": False,
+                    "archived": self.archived,
                     "auto_archive_duration": 1440,
                     "archive_timestamp": iso(datetime.now(UTC)),
                     "locked": False,
@@ -242,6 +243,10 @@ class Guild:
         if member is None:
             return 0
         return max((self.roles[r].position for r in member.roles if r in self.roles), default=0)
+
+    def active_threads(self) -> list[Channel]:
+        """Return the threads that are not archived."""
+        return [c for c in self.channels.values() if c.type == PUBLIC_THREAD and not c.archived]
 
     def permissions_of(self, user_id: str) -> int:
         """Return a member's guild-wide permissions (the owner and admins have all)."""
@@ -293,7 +298,7 @@ class Guild:
             "member_count": len(self.members),
             "members": [m.payload() for m in self.members.values()],
             "channels": [c.payload() for c in self.channels.values() if c.type != PUBLIC_THREAD],
-            "threads": [c.payload() for c in self.channels.values() if c.type == PUBLIC_THREAD],
+            "threads": [c.payload() for c in self.active_threads()],
             "voice_states": [],
             "presences": [],
             "stage_instances": [],

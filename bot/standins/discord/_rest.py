@@ -139,6 +139,7 @@ class RestApi:
             ("PUT", "/guilds/{guild_id}/bans/{user_id}", self.ban),
             ("DELETE", "/guilds/{guild_id}/bans/{user_id}", self.unban),
             ("GET", "/guilds/{guild_id}/roles", self.roles),
+            ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
             ("GET", "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
             ("PUT", "/applications/{app_id}/guilds/{guild_id}/commands", self.put_commands),
             ("GET", "/guilds/{guild_id}/auto-moderation/rules", self.automod_rules),
@@ -322,6 +323,11 @@ class RestApi:
         if self._thread_created is not None:
             await self._thread_created(thread)
         return reply(thread.payload(), status=201)
+
+    async def active_threads(self, request: web.Request) -> web.Response:
+        """Return a guild's threads that are not archived (the bot's membership unsaid)."""
+        guild = self._guild(request)
+        return reply({"threads": [t.payload() for t in guild.active_threads()], "members": []})
 
     async def put_overwrite(self, request: web.Request) -> web.Response:
         """Set a role's or member's permission overwrite on a channel."""

@@ -32,7 +32,15 @@ from bot.standins.discord._gateway import (
     Gateway,
     Session,
 )
-from bot.standins.discord._model import Channel, Guild, Member, Role, StoredMessage, User
+from bot.standins.discord._model import (
+    PUBLIC_THREAD,
+    Channel,
+    Guild,
+    Member,
+    Role,
+    StoredMessage,
+    User,
+)
 from bot.standins.discord._rest import BODY, ApiError, Handler, Interactions, RestApi, reply
 from bot.standins.discord._world import World
 
@@ -228,6 +236,24 @@ class DiscordStandin:
         channel = Channel(self.world.ids.next(), name, guild_id=guild.id)
         guild.channels[channel.id] = channel
         return channel
+
+    def add_thread(
+        self, channel: Channel, name: str, *, owner: Member, archived: bool = False
+    ) -> Channel:
+        """Create a public thread in a text channel (without telling the gateway)."""
+        if channel.guild_id is None:
+            raise ValueError("threads live in guild channels")
+        thread = Channel(
+            self.world.ids.next(),
+            name,
+            PUBLIC_THREAD,
+            guild_id=channel.guild_id,
+            parent_id=channel.id,
+            owner_id=owner.user.id,
+            archived=archived,
+        )
+        self.world.guilds[channel.guild_id].channels[thread.id] = thread
+        return thread
 
     def add_member(
         self, guild: Guild, name: str, *, roles: Iterable[Role] = (), dms_open: bool = True
