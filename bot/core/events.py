@@ -94,6 +94,11 @@ class MemberUpdated(Event):
     before: Member | None = None
 
     @property
+    def changed(self) -> bool:
+        """Return whether names, roles, timeout or screening changed (unknown counts)."""
+        return self.before is None or _standing(self.before) != _standing(self.member)
+
+    @property
     def roles_added(self) -> frozenset[str]:
         """Return the roles the member gained (none when the earlier roles are unknown)."""
         return self.member.roles - self.before.roles if self.before else frozenset()
@@ -120,6 +125,17 @@ class MemberUpdated(Event):
             and before.timed_out_at(self.at)
             and not self.member.timed_out_at(self.at)
         )
+
+
+def _standing(member: Member) -> tuple[object, ...]:
+    """Return what a member update is about; avatars, boosts and statuses are not."""
+    return (
+        member.name,
+        member.display_name,
+        member.roles,
+        member.timed_out_until,
+        member.pending,
+    )
 
 
 BLOCKED_PREFIX = "blocked-"

@@ -211,31 +211,22 @@ def member_updated(
     """Translate a member update that changed what Steward follows, else ``None``.
 
     discord.py reports every GUILD_MEMBER_UPDATE, a replayed one (unchanged) and avatar
-    or boost changes included; only names, roles, the timeout and screening count. The
-    id is built from both states, so a redelivered update is dropped.
+    or boost changes included. The id is built from both states, so a redelivered update
+    is dropped.
     """
     old, new = member_of(before), member_of(after)
-    if _standing(old) == _standing(new):
-        return None
-    digest = hashlib.sha256(repr((_standing(old), _standing(new))).encode()).hexdigest()[:16]
-    return MemberUpdated(
+    states = [
+        (m.name, m.display_name, sorted(m.roles), m.timed_out_until, m.pending) for m in (old, new)
+    ]
+    digest = hashlib.sha256(repr(states).encode()).hexdigest()[:16]
+    event = MemberUpdated(
         community=ref(after.guild.id),
         at=at,
         id=f"member:{after.id}:{digest}",
         member=new,
         before=old,
     )
-
-
-def _standing(member: Member) -> tuple[object, ...]:
-    until = member.timed_out_until
-    return (
-        member.name,
-        member.display_name,
-        tuple(sorted(member.roles)),
-        until.isoformat() if until else None,
-        member.pending,
-    )
+    return event if event.changed else None
 
 
 def member_left(payload: discord.RawMemberRemoveEvent, at: datetime) -> MemberLeft:
