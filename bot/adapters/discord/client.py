@@ -151,6 +151,14 @@ class StewardClient(discord.Client):
         """Forward a change of a member's names, roles, timeout or screening."""
         await self._send(translate.member_updated(before, after, datetime.now(UTC)))
 
+    async def on_user_update(self, before: discord.User, after: discord.User) -> None:
+        """Forward a new username or global name to every guild the account is in."""
+        at = datetime.now(UTC)
+        for guild in self.guilds:
+            member = guild.get_member(after.id)
+            if member is not None:
+                await self._send(translate.user_renamed(before, member, at))
+
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Forward a member leaving or being removed."""
         await self._send(translate.member_left(payload, datetime.now(UTC)))

@@ -7,6 +7,7 @@ from what makes the event unique (a message's edit time, a member's join time).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -211,18 +212,33 @@ def member_updated(
     """Translate a member update that changed what Steward follows, else ``None``.
 
     discord.py reports every GUILD_MEMBER_UPDATE, a replayed one (unchanged) and avatar
-    or boost changes included. The id is built from both states, so a redelivered update
-    is dropped.
+    or boost changes included. Its ``before`` shares the account with ``after``, so a
+    new username or global name comes through :func:`user_renamed` instead.
     """
-    old, new = member_of(before), member_of(after)
+    return _updated(member_of(before), member_of(after), after.guild.id, at)
+
+
+def user_renamed(
+    before: discord.User, member: discord.Member, at: datetime
+) -> MemberUpdated | None:
+    """Translate an account's new username or global name, as one guild's member sees it."""
+    new = member_of(member)
+    old = dataclasses.replace(
+        new, name=before.name, display_name=member.nick or before.display_name
+    )
+    return _updated(old, new, member.guild.id, at)
+
+
+def _updated(old: Member, new: Member, guild: int, at: datetime) -> MemberUpdated | None:
+    """Return the update from ``old`` to ``new``; its id, built from both, drops replays."""
     states = [
         (m.name, m.display_name, sorted(m.roles), m.timed_out_until, m.pending) for m in (old, new)
     ]
     digest = hashlib.sha256(repr(states).encode()).hexdigest()[:16]
     event = MemberUpdated(
-        community=ref(after.guild.id),
+        community=ref(guild),
         at=at,
-        id=f"member:{after.id}:{digest}",
+        id=f"member:{new.ref.id}:{digest}",
         member=new,
         before=old,
     )

@@ -75,13 +75,14 @@ class User:
     bot: bool = False
     dms_open: bool = True
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=400))
+    global_name: str | None = None
 
     def payload(self) -> dict[str, Any]:
         """Return the user object."""
         return {
             "id": self.id,
             "username": self.name,
-            "global_name": self.name,
+            "global_name": self.global_name or self.name,
             "discriminator": "0",
             "avatar": None,
             "bot": self.bot,

@@ -361,6 +361,7 @@ class DiscordStandin:
         *,
         roles: Iterable[Role] | None = None,
         nick: str | Unchanged | None = UNCHANGED,
+        global_name: str | None = None,
         timed_out_until: datetime | Unchanged | None = UNCHANGED,
         pending: bool | None = None,
     ) -> None:
@@ -371,6 +372,7 @@ class DiscordStandin:
             member: The member.
             roles: Their new roles, if they change.
             nick: Their new nickname (``None`` removes it), if it changes.
+            global_name: The account's new display name, if it changes.
             timed_out_until: When their timeout ends (``None`` lifts it), if it changes.
             pending: Whether they still have to pass membership screening, if it changes.
         """
@@ -378,6 +380,8 @@ class DiscordStandin:
             member.roles = [r.id for r in roles]
         if not isinstance(nick, Unchanged):
             member.nick = nick
+        if global_name is not None:
+            member.user.global_name = global_name
         if not isinstance(timed_out_until, Unchanged):
             member.communication_disabled_until = timed_out_until
         if pending is not None:

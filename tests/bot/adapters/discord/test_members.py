@@ -54,6 +54,22 @@ async def test_a_members_names_roles_and_screening_arrive_with_the_state_before(
     assert not event.timeout_lifted
 
 
+async def test_a_new_global_name_is_a_rename_of_its_own(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    helpers = standin.add_role(lumen.guild, "helper", position=2)
+    async with start() as steward:
+        updates = Updates(steward)
+        await standin.update_member(lumen.guild, lumen.bob, global_name="Bobbie", roles=[helpers])
+        await updates.until(lambda e: e.renamed)
+        await updates.until(lambda e: bool(e.roles_added))
+        await steward.settle()
+    renamed, roles = sorted(updates.heard, key=lambda e: not e.renamed)
+    assert renamed.before is not None and renamed.before.shown_name == "bob"
+    assert renamed.member.shown_name == "Bobbie" and not renamed.roles_added
+    assert roles.roles_added == {"helper"} and not roles.renamed
+
+
 async def test_a_timeout_lifted_by_hand_is_noted_on_its_case(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
