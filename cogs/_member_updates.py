@@ -14,10 +14,9 @@ from bot.core.actions import Timeout
 from bot.core.cog import listener
 from bot.core.events import MemberUpdated
 from bot.core.serialize import action_from_data
-from cogs._moderation_base import ModerationCog
+from cogs._moderation_base import NOTE_AUTHOR, ModerationCog
 from moderation.cases import ActionStatus, Case, CaseStatus
 
-NOTE_AUTHOR = "steward"
 _OPEN = (CaseStatus.ACTIVE, CaseStatus.REVIEW)
 
 

@@ -16,8 +16,8 @@ from bot.core.models import Member, Message
 from bot.core.protocols import Classifier, ClassifierError, community_key
 from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
-from cogs._member_updates import NOTE_AUTHOR, MemberUpdates
-from cogs._moderation_base import DUE_TIMER
+from cogs._member_updates import MemberUpdates
+from cogs._moderation_base import DUE_TIMER, NOTE_AUTHOR
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
 from cogs._report_command import ReportCommand
