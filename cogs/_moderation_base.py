@@ -22,6 +22,8 @@ from policies.policy import Policy, load_policy
 from policies.windows import RecentWindows
 
 DUE_TIMER = "guidelines:due"
+NOTE_AUTHOR = "steward"
+"""The author of the notes Steward adds to cases by itself."""
 
 
 class ReviewSlaSettings(BaseModel):

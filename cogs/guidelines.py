@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.core.cog import listener
-from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
+from bot.core.cog import CogContext, listener
+from bot.core.events import AutoModBlocked, Event, MemberJoined, MessageCreated, MessageEdited, Tick
 from bot.core.models import Member, Message
 from bot.core.protocols import Classifier, ClassifierError, community_key
+from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
-from cogs._moderation_base import DUE_TIMER
+from cogs._member_updates import MemberUpdates
+from cogs._moderation_base import DUE_TIMER, NOTE_AUTHOR
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
 from cogs._report_command import ReportCommand
@@ -30,7 +32,13 @@ from policies.verdict import Verdict
 
 
 class Guidelines(
-    PolicyCommands, ReviewCards, ReviewDeadlines, ReportCommand, CaseCommands, ModeratorCommands
+    MemberUpdates,
+    PolicyCommands,
+    ReviewCards,
+    ReviewDeadlines,
+    ReportCommand,
+    CaseCommands,
+    ModeratorCommands,
 ):
     """Judge messages and joins against the policy and enforce the verdicts."""
 
@@ -39,6 +47,10 @@ class Guidelines(
         "Enforce the guidelines: rules, spam and raid defence, cases, appeals, moderator commands."
     )
     enabled_by_default = True
+
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        self.blocked = BlockedMessages()
 
     async def on_load(self) -> None:
         """Restore shadowed rules, finish actions a crash interrupted, arm the timer."""
@@ -75,9 +87,49 @@ class Guidelines(
         if not event.message.author.is_bot:
             await self._judge(event.message, normalize(event.message.content), event)
 
-    async def _judge(
-        self, message: Message, text: Text, event: MessageCreated | MessageEdited
-    ) -> None:
+    @listener(AutoModBlocked)
+    async def on_automod(self, event: AutoModBlocked) -> None:
+        """Judge what the platform's filter stopped, once per message, and note its actions.
+
+        The policy's rules open the case (and escalate) as for any message; the filter's
+        other actions on the same message (an alert, a timeout) are noted on that case.
+        """
+        blocked, new = self.blocked.place(event)
+        doing = DOING.get(event.action, event.action)
+        if not new:
+            await blocked.judged.wait()
+            for case_id in blocked.cases:
+                await self.store.cases.add_note(
+                    case_id, NOTE_AUTHOR, f"the platform's filter also {doing}", event.at
+                )
+            return
+        try:
+            blocked.cases.extend(case.id for case in await self._judge_blocked(event, doing))
+        finally:
+            blocked.judged.set()
+
+    async def _judge_blocked(self, event: AutoModBlocked, doing: str) -> list[Case]:
+        if event.channel is None or not event.content or event.member.is_bot:
+            return []
+        message = Message(
+            ref=event.blocked_ref,
+            channel=event.channel,
+            author=event.member,
+            content=event.content,
+            created_at=event.at,
+        )
+        text = normalize(message.content)
+        cases = await self._judge(message, text, event)
+        self.windows.record(message, text, count_emojis=self.counts_emojis)
+        rule = event.rule_name or f"rule {event.rule}"
+        matched = f", matching {event.matched!r}" if event.matched else ""
+        for case in cases:
+            await self.store.cases.add_note(
+                case.id, NOTE_AUTHOR, f"the platform's filter ({rule}{matched}) {doing}", event.at
+            )
+        return cases
+
+    async def _judge(self, message: Message, text: Text, event: Event) -> list[Case]:
         """Judge by the rules at once; then, off the bus's worker, by the classifier's scores.
 
         The rules that need no scores act without waiting for the model, so a slow model
@@ -98,9 +150,9 @@ class Guidelines(
         classifier = self.ctx.classifier
         engine = self.engine  # the policy in force when the message came
         if classifier is None or removed or not engine.wants_scores(message, is_staff=is_staff):
-            return
+            return cases
 
-        async def by_scores(_: MessageCreated | MessageEdited) -> None:
+        async def by_scores(_: Event) -> None:
             await self._judge_scores(
                 message, text, event, classifier=classifier, engine=engine, is_staff=is_staff
             )
@@ -109,12 +161,13 @@ class Guidelines(
             await by_scores(event)
         else:
             self.ctx.detach(by_scores, event, f"{self.name}.scores")
+        return cases
 
     async def _judge_scores(
         self,
         message: Message,
         text: Text,
-        event: MessageCreated | MessageEdited,
+        event: Event,
         *,
         classifier: Classifier,
         engine: PolicyEngine,

@@ -282,7 +282,12 @@ async def _convert(
             case OptionType.BOOLEAN:
                 return _boolean(value, text)
             case OptionType.DURATION:
-                return value if isinstance(value, timedelta) else parse_duration(text)
+                if isinstance(value, timedelta):
+                    return value
+                try:
+                    return parse_duration(text)
+                except ValueError as error:
+                    raise CommandError(str(error)) from error
             case OptionType.MEMBER:
                 member = await find_member(Ref(platform, text.lstrip("@")))
                 if member is None:

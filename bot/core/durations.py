@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}
+SUGGESTED = ("10m", "1h", "1d", "7d")
+"""Durations offered while a moderator types one."""
 _PART = re.compile(r"(\d{1,6})\s*([smhdw])", re.IGNORECASE | re.ASCII)
 _WHOLE = re.compile(r"(?:\s*\d{1,6}\s*[smhdw])+\s*", re.IGNORECASE | re.ASCII)
 
@@ -26,7 +30,7 @@ def parse_duration(text: str) -> timedelta:
     if cleaned.isdigit() and len(cleaned) <= 6:
         return timedelta(minutes=int(cleaned))
     if not cleaned or not _WHOLE.fullmatch(cleaned):
-        raise ValueError(f"not a duration: {text!r} (try 30m, 1h, 2d or 1w)")
+        raise ValueError(f"{text.strip()[:40]!r} is not a duration: try 10m, 2h or 7d")
     seconds = sum(int(n) * _UNITS[unit.lower()] for n, unit in _PART.findall(cleaned))
     try:
         return timedelta(seconds=seconds)
@@ -45,3 +49,25 @@ def format_duration(duration: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def describe_duration(duration: timedelta) -> str:
+    """Write a duration in words, largest units first (``1 hour 30 minutes``)."""
+    compact = format_duration(duration)
+    parts = re.findall(r"(\d+)([smhdw])", compact)
+    return " ".join(f"{n} {_UNIT_WORDS[u]}{'' if n == '1' else 's'}" for n, u in parts)
+
+
+def duration_choices(typed: str, suggested: tuple[str, ...] = SUGGESTED) -> list[tuple[str, str]]:
+    """Return (label, value) durations to offer while a member types one.
+
+    What they typed comes first when it reads as a duration (``90`` offers ``1h30m``),
+    then the suggested durations that start with it; all of them when nothing else fits.
+    """
+    typed = typed.strip().lower()
+    values: list[str] = []
+    with contextlib.suppress(ValueError):
+        values.append(format_duration(parse_duration(typed)))
+    values += [s for s in suggested if s.startswith(typed) and s not in values]
+    values = values or list(suggested)
+    return [(f"{v} ({describe_duration(parse_duration(v))})", v) for v in values]

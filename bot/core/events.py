@@ -81,6 +81,105 @@ class MemberLeft(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberUpdated(Event):
+    """A member's standing changed: their names, roles, timeout or screening.
+
+    Attributes:
+        member: The member as they are now.
+        before: As they were just before, where the platform says (Discord does);
+            ``None`` where it does not.
+    """
+
+    member: Member
+    before: Member | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Return whether names, roles, timeout or screening changed (unknown counts)."""
+        return self.before is None or _standing(self.before) != _standing(self.member)
+
+    @property
+    def roles_added(self) -> frozenset[str]:
+        """Return the roles the member gained (none when the earlier roles are unknown)."""
+        return self.member.roles - self.before.roles if self.before else frozenset()
+
+    @property
+    def roles_removed(self) -> frozenset[str]:
+        """Return the roles the member lost (none when the earlier roles are unknown)."""
+        return self.before.roles - self.member.roles if self.before else frozenset()
+
+    @property
+    def renamed(self) -> bool:
+        """Return whether the member's handle or shown name changed."""
+        before = self.before
+        return before is not None and (
+            before.name != self.member.name or before.shown_name != self.member.shown_name
+        )
+
+    @property
+    def timeout_lifted(self) -> bool:
+        """Return whether a timeout that still held was lifted before its end."""
+        before = self.before
+        return (
+            before is not None
+            and before.timed_out_at(self.at)
+            and not self.member.timed_out_at(self.at)
+        )
+
+
+def _standing(member: Member) -> tuple[object, ...]:
+    """Return what a member update is about; avatars, boosts and statuses are not."""
+    return (
+        member.name,
+        member.display_name,
+        member.roles,
+        member.timed_out_until,
+        member.pending,
+    )
+
+
+BLOCKED_PREFIX = "blocked-"
+"""Starts the id of a message the platform blocked before it was posted: no gateway acts
+on it (there is nothing to delete)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoModBlocked(Event):
+    """The platform's own filter (Discord AutoMod) acted on what a member wrote.
+
+    The platform reports each of its actions apart (block, alert, timeout), so one
+    blocked message may arrive as several of these, one per action.
+
+    Attributes:
+        rule: The platform's id of the filter rule.
+        rule_name: Its name, where known.
+        policy_rule: The policy rule it was compiled from, when Steward owns it.
+        member: Who wrote it.
+        channel: Where, if in a channel.
+        content: What they wrote; empty when the platform withheld it.
+        matched: The keyword or text that set the rule off, where the platform says.
+        action: What the filter did: ``block``, ``alert``, ``timeout``,
+            ``block_interactions``, or the platform's own name for another action.
+        message: The message, when it was posted all the same (an alert-only rule).
+    """
+
+    rule: str
+    rule_name: str = ""
+    policy_rule: str | None = None
+    member: Member
+    channel: Ref | None = None
+    content: str = ""
+    matched: str = ""
+    action: str
+    message: Ref | None = None
+
+    @property
+    def blocked_ref(self) -> Ref:
+        """Return the message's ref, or a ``blocked-`` ref when it was never posted."""
+        return self.message or Ref(self.community.platform, f"{BLOCKED_PREFIX}{self.id}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionAdded(Event):
     """A member reacted to a message."""
 

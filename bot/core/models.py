@@ -24,6 +24,9 @@ class Member:
         is_owner: Whether they own the community.
         rank: The position of their highest role where the platform orders roles
             (Discord); 0 where it does not. Higher outranks lower.
+        timed_out_until: When a timeout the platform holds on them ends, if one was set
+            (it may lie in the past: the timeout is over).
+        pending: Whether they have yet to pass the community's membership screening.
     """
 
     ref: Ref
@@ -36,11 +39,17 @@ class Member:
     is_bot: bool = False
     is_owner: bool = False
     rank: int = 0
+    timed_out_until: datetime | None = None
+    pending: bool = False
 
     @property
     def shown_name(self) -> str:
         """Return the display name, or the handle when there is none."""
         return self.display_name or self.name
+
+    def timed_out_at(self, at: datetime) -> bool:
+        """Return whether a platform timeout still holds them at a given time."""
+        return self.timed_out_until is not None and self.timed_out_until > at
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

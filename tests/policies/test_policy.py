@@ -295,7 +295,7 @@ def test_a_timeout_without_duration_is_refused() -> None:
     [
         ('["slowmode"]', "slowmode needs a duration, e.g. slowmode:1h"),
         ('["warn:1h"]', "warn takes no duration"),
-        ('["timeout:soon"]', "not a duration: 'soon' (try 30m, 1h, 2d or 1w)"),
+        ('["timeout:soon"]', "'soon' is not a duration: try 10m, 2h or 7d"),
     ],
 )
 def test_other_malformed_actions_are_refused(actions: str, message: str) -> None:
@@ -317,7 +317,7 @@ def test_a_bad_action_in_an_escalation_step_is_refused() -> None:
     line = line_of(text, 'actions = ["ban:forever"]')
     assert only_problem(text) == (
         f"test.toml:{line}: escalation.steps.1.actions: "
-        "not a duration: 'forever' (try 30m, 1h, 2d or 1w)"
+        "'forever' is not a duration: try 10m, 2h or 7d"
     )
 
 

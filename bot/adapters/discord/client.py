@@ -34,6 +34,8 @@ StaffCheck = Callable[[Ref, Member], bool]
 """(community, member) -> whether the member moderates there."""
 IDENTIFY_SPACING = 5.0
 """Seconds between IDENTIFY groups: Discord's rate limit on starting sessions."""
+CATCH_UP_THREADS = 50
+"""Active threads looked back over per guild at most, the most recently active first."""
 MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
 
 
@@ -42,7 +44,8 @@ class StewardClient(discord.Client):
 
     Args:
         intents: The intents to request.
-        catch_up: How many recent messages per channel to look at after connecting.
+        catch_up: How many recent messages per channel, and per active thread of those
+            channels, to look at after connecting.
         options: Passed on to discord.py (``guild_ready_timeout``, ``shard_count``...).
     """
 
@@ -62,6 +65,8 @@ class StewardClient(discord.Client):
         """Who is asked why before a click on a button that asks (moderators only)."""
         self.automod_rules: dict[int, dict[str, str]] = {}
         """Per guild, Steward's AutoMod rule ids -> the policy rule each came from."""
+        self.automod_rule_names: dict[int, dict[str, str]] = {}
+        """Per guild, every AutoMod rule id (the server's own too) -> its name."""
 
     def attach(self, ingest: Ingest, serves: Callable[[Ref], bool] = lambda _: True) -> None:
         """Start handing events to ``ingest`` (the app's, with deduplication).
@@ -98,18 +103,40 @@ class StewardClient(discord.Client):
 
     async def _catch_up(self) -> None:
         for guild in self.guilds:
-            for channel in guild.text_channels:
-                if not channel.permissions_for(guild.me).read_message_history:
-                    continue
-                try:
-                    history = [m async for m in channel.history(limit=self.catch_up)]
-                except discord.HTTPException as error:
-                    logger.warning("catch-up of #%s failed: %s", channel.name, error)
-                    continue
-                for message in reversed(history):  # oldest first, as they happened
-                    if message.author != self.user:
-                        await self._send(translate.message_created(message))
+            channels = [
+                c for c in guild.text_channels if c.permissions_for(guild.me).read_message_history
+            ]
+            threads = await self._active_threads(guild, {c.id for c in channels})
+            readable: list[discord.TextChannel | discord.Thread] = [*channels, *threads]
+            for channel in readable:
+                await self._catch_up_on(channel)
         self.caught_up.set()
+
+    async def _active_threads(
+        self, guild: discord.Guild, parents: set[int]
+    ) -> list[discord.Thread]:
+        """Return the active threads of these channels, the most recently active first.
+
+        The guild's cache holds only threads discord.py was told of; Discord lists them all.
+        """
+        try:
+            threads = await guild.active_threads()
+        except discord.HTTPException as error:
+            logger.warning("listing the active threads of %s failed: %s", guild.name, error)
+            threads = list(guild.threads)
+        mine = [t for t in threads if t.parent_id in parents and not t.archived]
+        mine.sort(key=lambda t: t.last_message_id or t.id, reverse=True)
+        return mine[:CATCH_UP_THREADS]
+
+    async def _catch_up_on(self, channel: discord.TextChannel | discord.Thread) -> None:
+        try:
+            history = [m async for m in channel.history(limit=self.catch_up)]
+        except discord.HTTPException as error:
+            logger.warning("catch-up of #%s failed: %s", channel.name, error)
+            return
+        for message in reversed(history):  # oldest first, as they happened
+            if message.author != self.user:
+                await self._send(translate.message_created(message))
 
     async def on_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
@@ -139,6 +166,18 @@ class StewardClient(discord.Client):
         """Forward a join."""
         await self._send(translate.member_joined(member))
 
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Forward a change of a member's names, roles, timeout or screening."""
+        await self._send(translate.member_updated(before, after, datetime.now(UTC)))
+
+    async def on_user_update(self, before: discord.User, after: discord.User) -> None:
+        """Forward a new username or global name to every guild the account is in."""
+        at = datetime.now(UTC)
+        for guild in self.guilds:
+            member = guild.get_member(after.id)
+            if member is not None:
+                await self._send(translate.user_renamed(before, member, at))
+
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Forward a member leaving or being removed."""
         await self._send(translate.member_left(payload, datetime.now(UTC)))
@@ -164,10 +203,19 @@ class StewardClient(discord.Client):
         await self._send(translate.reaction_added(payload, datetime.now(UTC)))
 
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:
-        """Forward what AutoMod blocked, so Steward records it and escalates as its policy says."""
+        """Forward each action AutoMod took, naming the policy rule behind Steward's rules."""
         guild = self.get_guild(execution.guild_id)
-        if guild is not None:
-            await self._send(translate.automod_blocked(execution, guild))
+        if guild is None:
+            return
+        rule = str(execution.rule_id)
+        event = translate.automod_blocked(
+            execution,
+            guild,
+            datetime.now(UTC),
+            rule_name=self.automod_rule_names.get(guild.id, {}).get(rule, ""),
+            policy_rule=self.automod_rules.get(guild.id, {}).get(rule),
+        )
+        await self._send(event)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Acknowledge a command or click at once, then forward it; answer autocompletes."""

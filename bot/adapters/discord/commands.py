@@ -45,7 +45,9 @@ CONTEXT_MENUS = {
 
 
 def autocompletes(spec: CommandSpec, option: OptionSpec) -> str | None:
-    """Return what an option completes from (``"case"``, ``"rule"``), if anything."""
+    """Return what an option completes from (``"case"``, ``"rule"``, ``"duration"``), if anything."""
+    if option.type is OptionType.DURATION:
+        return "duration"
     if option.name == "rule":
         return "rule"
     if option.name == "case" or (option.name == "number" and spec.name.startswith("case ")):

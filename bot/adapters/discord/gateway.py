@@ -21,7 +21,6 @@ from discord.http import Route
 
 from bot.adapters.discord._errors import TOO_OLD_TO_BULK_DELETE, refusal
 from bot.adapters.discord.translate import (
-    BLOCKED_PREFIX,
     PLATFORM,
     custom_id,
     member_of,
@@ -49,6 +48,7 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.capabilities import Capabilities, Capability
+from bot.core.events import BLOCKED_PREFIX
 from bot.core.models import Channel, Member, Message
 from bot.core.refs import Ref
 

@@ -11,6 +11,7 @@ from discord.http import Route
 from bot.adapters.discord.automod import KEYWORD_TRIGGER, MAX_RULES, PREFIX, compile_policy
 from bot.adapters.discord.client import Completer, StewardClient
 from bot.adapters.discord.commands import application_commands, autocompletes
+from bot.core.durations import duration_choices
 from bot.core.refs import Ref
 from moderation.store import store_for
 from policies.policy import Policy
@@ -60,7 +61,7 @@ async def sync_commands(client: StewardClient, app: App) -> list[str]:
 
 
 def completer_for(app: App) -> Completer:
-    """Return the autocompletion of case numbers and rule ids for an app's communities."""
+    """Return the autocompletion of case numbers, rule ids and durations for an app's communities."""
 
     async def complete(
         community: Ref, command: str, option: str, typed: str
@@ -73,6 +74,8 @@ def completer_for(app: App) -> Completer:
         if runtime is None or bound is None or spec_option is None:
             return []
         kind = autocompletes(bound.spec, spec_option)
+        if kind == "duration":
+            return list(duration_choices(typed))
         if kind == "rule":
             policy: Any = getattr(runtime.cogs.get("guidelines"), "policy", None)
             ids = [r.spec.id for r in getattr(policy, "rules", ())]
@@ -133,6 +136,7 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
                 )
                 counts["deleted"] += 1
             owners: dict[str, str] = {}
+            names = {str(r["id"]): str(r["name"]) for r in existing}
             for name, rule in compiled.rules.items():
                 want = rule | {"exempt_roles": exempt}
                 have = ours.pop(name, None)
@@ -150,6 +154,7 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
                     )
                     counts["edited"] += 1
                 owners[str(have["id"])] = compiled.owner[name]
+                names[str(have["id"])] = name
         except discord.HTTPException as error:
             logger.error(
                 "could not sync AutoMod rules in guild %s (%s); Steward needs Manage Server",
@@ -158,6 +163,7 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
             )
             continue
         client.automod_rules[guild] = owners
+        client.automod_rule_names[guild] = names
         if compiled.skipped:
             logger.info("left to Steward alone (not AutoMod): %s", "; ".join(compiled.skipped))
     return counts

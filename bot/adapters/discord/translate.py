@@ -7,6 +7,7 @@ from what makes the event unique (a message's edit time, a member's join time).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -15,11 +16,13 @@ from typing import Any
 import discord
 
 from bot.core.events import (
+    AutoModBlocked,
     CommandInvoked,
     ComponentClicked,
     DirectMessageReceived,
     MemberJoined,
     MemberLeft,
+    MemberUpdated,
     MessageCreated,
     MessageDeleted,
     MessageEdited,
@@ -63,6 +66,8 @@ def member_of(user: discord.Member | discord.User, guild: discord.Guild | None =
             is_bot=user.bot,
             is_owner=guild.owner_id == user.id,
             rank=user.top_role.position,
+            timed_out_until=user.timed_out_until,
+            pending=user.pending,
         )
     return Member(
         ref=ref(user.id),
@@ -150,37 +155,50 @@ def message_deleted(payload: discord.RawMessageDeleteEvent, at: datetime) -> Mes
     )
 
 
-BLOCKED_PREFIX = "blocked-"
-"""Marks the id of a message AutoMod blocked: it never existed on Discord."""
+_AUTOMOD_ACTIONS = {
+    discord.AutoModRuleActionType.block_message: "block",
+    discord.AutoModRuleActionType.send_alert_message: "alert",
+    discord.AutoModRuleActionType.timeout: "timeout",
+    discord.AutoModRuleActionType.block_member_interactions: "block_interactions",
+}
 
 
 def automod_blocked(
-    execution: discord.AutoModAction, guild: discord.Guild
-) -> MessageCreated | None:
-    """Translate an AutoMod block into the message it stopped, for Steward to judge.
+    execution: discord.AutoModAction,
+    guild: discord.Guild,
+    at: datetime,
+    *,
+    rule_name: str = "",
+    policy_rule: str | None = None,
+) -> AutoModBlocked | None:
+    """Translate one AutoMod action execution (Discord sends one per action of a rule).
 
-    Steward's own rules then open the case (and escalate) as for any message; deleting
-    it is already done.
+    Discord gives a blocked message no id, so the id holds the rule, member, action and
+    text, and the alert's message id for an alert, else the moment it came: a member who
+    types the same blocked text again is a new attempt. The guidelines cog ties the
+    executions of one message together.
     """
     member = guild.get_member(execution.user_id)
-    if member is None or execution.channel_id is None or not execution.content:
+    if member is None:
         return None
-    at = datetime.now(UTC)
+    kind = execution.action.type
+    action = _AUTOMOD_ACTIONS.get(kind, kind.name)
     digest = hashlib.sha256(execution.content.encode()).hexdigest()[:12]
-    ident = (
-        f"{BLOCKED_PREFIX}{execution.rule_id}-{execution.user_id}-{digest}-{int(at.timestamp())}"
-    )
-    return MessageCreated(
+    unique = execution.alert_system_message_id or execution.message_id or f"{at.timestamp():.6f}"
+    channel = execution.channel_id
+    return AutoModBlocked(
         community=ref(guild.id),
         at=at,
-        id=f"automod:{ident}",
-        message=Message(
-            ref=ref(ident),
-            channel=ref(execution.channel_id),
-            author=member_of(member, guild),
-            content=execution.content,
-            created_at=at,
-        ),
+        id=f"automod:{execution.rule_id}:{execution.user_id}:{action}:{digest}:{unique}",
+        rule=str(execution.rule_id),
+        rule_name=rule_name,
+        policy_rule=policy_rule,
+        member=member_of(member, guild),
+        channel=ref(channel) if channel is not None else None,
+        content=execution.content,
+        matched=execution.matched_keyword or execution.matched_content or "",
+        action=action,
+        message=ref(execution.message_id) if execution.message_id else None,
     )
 
 
@@ -193,6 +211,45 @@ def member_joined(member: discord.Member) -> MemberJoined:
         id=f"join:{member.id}:{at.timestamp():.3f}",
         member=member_of(member),
     )
+
+
+def member_updated(
+    before: discord.Member, after: discord.Member, at: datetime
+) -> MemberUpdated | None:
+    """Translate a member update that changed what Steward follows, else ``None``.
+
+    discord.py reports every GUILD_MEMBER_UPDATE, a replayed one (unchanged) and avatar
+    or boost changes included. Its ``before`` shares the account with ``after``, so a
+    new username or global name comes through :func:`user_renamed` instead.
+    """
+    return _updated(member_of(before), member_of(after), after.guild.id, at)
+
+
+def user_renamed(
+    before: discord.User, member: discord.Member, at: datetime
+) -> MemberUpdated | None:
+    """Translate an account's new username or global name, as one guild's member sees it."""
+    new = member_of(member)
+    old = dataclasses.replace(
+        new, name=before.name, display_name=member.nick or before.display_name
+    )
+    return _updated(old, new, member.guild.id, at)
+
+
+def _updated(old: Member, new: Member, guild: int, at: datetime) -> MemberUpdated | None:
+    """Return the update from ``old`` to ``new``; its id, built from both, drops replays."""
+    states = [
+        (m.name, m.display_name, sorted(m.roles), m.timed_out_until, m.pending) for m in (old, new)
+    ]
+    digest = hashlib.sha256(repr(states).encode()).hexdigest()[:16]
+    event = MemberUpdated(
+        community=ref(guild),
+        at=at,
+        id=f"member:{new.ref.id}:{digest}",
+        member=new,
+        before=old,
+    )
+    return event if event.changed else None
 
 
 def member_left(payload: discord.RawMemberRemoveEvent, at: datetime) -> MemberLeft:

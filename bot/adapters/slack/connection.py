@@ -115,7 +115,19 @@ class SlackConnection:
             self.dropped += 1
 
     async def _on_event(self, body: dict[str, Any]) -> None:
+        user = (body.get("event") or {}).get("user")
+        if (body.get("event") or {}).get("type") == "user_change" and isinstance(user, dict):
+            await self._hand_over(await self._user_changed(body, user))
+            return
         await self._hand_over(await translate.event_of(body, self.directory.member))
+
+    async def _user_changed(self, body: dict[str, Any], user: dict[str, Any]) -> Event | None:
+        """Compare the changed user with the one last seen, and keep the new one."""
+        ident = str(user.get("id") or "")
+        before = await self.directory.known(ident)
+        self.directory.remember(user)
+        after = await self.directory.member(ident)
+        return translate.member_updated(body, before, after) if after is not None else None
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()

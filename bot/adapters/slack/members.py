@@ -74,8 +74,15 @@ class MemberDirectory:
             self._users[user_id] = cached
         return member_from(cached[1], await self.groups_of(user_id))
 
+    async def known(self, user_id: str) -> Member | None:
+        """Return a member as last seen, without asking Slack; ``None`` if never seen."""
+        cached = self._users.get(user_id)
+        if cached is None:
+            return None
+        return member_from(cached[1], await self.groups_of(user_id))
+
     def remember(self, user: dict[str, Any]) -> None:
-        """Keep a user object an event carried (``team_join``), saving a lookup."""
+        """Keep a user object an event carried (``team_join``, ``user_change``), saving a lookup."""
         self._users[str(user["id"])] = (self._now(), user)
 
     async def groups_of(self, user_id: str) -> frozenset[str]:

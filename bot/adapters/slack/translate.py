@@ -21,6 +21,7 @@ from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
+    MemberUpdated,
     MessageCreated,
     MessageDeleted,
     MessageEdited,
@@ -141,6 +142,26 @@ async def event_of(body: Mapping[str, Any], find_member: FindMember) -> Event | 
             emoji=str(event.get("reaction")),
         )
     return None
+
+
+def member_updated(
+    body: Mapping[str, Any], before: Member | None, after: Member
+) -> MemberUpdated | None:
+    """Return the update a ``user_change`` brought, if names or groups changed.
+
+    Slack sends the whole user, not what changed: ``before`` is the member as last seen
+    (``None`` if never seen), and a change of status or avatar alone is no update.
+    """
+    event = body.get("event") or {}
+    at = stamp(event.get("event_ts") or body.get("event_time"))
+    update = MemberUpdated(
+        community=ref(str(body.get("team_id") or "")),
+        at=at,
+        id=str(body.get("event_id") or ""),
+        member=after,
+        before=before,
+    )
+    return update if update.changed else None
 
 
 def _join_key(member: Member, at: datetime) -> str:

@@ -75,13 +75,14 @@ class User:
     bot: bool = False
     dms_open: bool = True
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=400))
+    global_name: str | None = None
 
     def payload(self) -> dict[str, Any]:
         """Return the user object."""
         return {
             "id": self.id,
             "username": self.name,
-            "global_name": self.name,
+            "global_name": self.global_name or self.name,
             "discriminator": "0",
             "avatar": None,
             "bot": self.bot,
@@ -123,6 +124,7 @@ class Member:
     joined_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=30))
     nick: str | None = None
     communication_disabled_until: datetime | None = None
+    pending: bool = False
 
     def payload(self, *, with_user: bool = True) -> dict[str, Any]:
         """Return the guild member object (without ``user`` inside a message)."""
@@ -134,7 +136,7 @@ class Member:
             "premium_since": None,
             "deaf": False,
             "mute": False,
-            "pending": False,
+            "pending": self.pending,
             "flags": 0,
             "communication_disabled_until": iso(self.communication_disabled_until),
         }
@@ -178,6 +180,7 @@ class Channel:
     messages: dict[str, StoredMessage] = field(default_factory=dict)
     recipient: User | None = None
     owner_id: str | None = None
+    archived: bool = False
 
     def payload(self) -> dict[str, Any]:
         """Return the channel object."""
@@ -207,7 +210,7 @@ class Channel:
                 "member_count": 1,
                 "message_count": 0,
                 "thread_metadata": {
-                    "archived": False,
+                    "archived": self.archived,
                     "auto_archive_duration": 1440,
                     "archive_timestamp": iso(datetime.now(UTC)),
                     "locked": False,
@@ -241,6 +244,10 @@ class Guild:
         if member is None:
             return 0
         return max((self.roles[r].position for r in member.roles if r in self.roles), default=0)
+
+    def active_threads(self) -> list[Channel]:
+        """Return the threads that are not archived."""
+        return [c for c in self.channels.values() if c.type == PUBLIC_THREAD and not c.archived]
 
     def permissions_of(self, user_id: str) -> int:
         """Return a member's guild-wide permissions (the owner and admins have all)."""
@@ -292,7 +299,7 @@ class Guild:
             "member_count": len(self.members),
             "members": [m.payload() for m in self.members.values()],
             "channels": [c.payload() for c in self.channels.values() if c.type != PUBLIC_THREAD],
-            "threads": [c.payload() for c in self.channels.values() if c.type == PUBLIC_THREAD],
+            "threads": [c.payload() for c in self.active_threads()],
             "voice_states": [],
             "presences": [],
             "stage_instances": [],

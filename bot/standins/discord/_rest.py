@@ -26,6 +26,7 @@ from bot.standins.discord._model import (
     SEND_MESSAGES,
     Channel,
     Guild,
+    Member,
     StoredMessage,
     User,
 )
@@ -94,6 +95,8 @@ class RestApi:
         shards: The shard count ``GET /gateway/bot`` recommends.
         thread_created: Told of each thread opened over REST, to announce it on the
             gateway (``THREAD_CREATE``) as Discord does.
+        member_updated: Told of each member changed over REST (a timeout), to announce
+            it on the gateway (``GUILD_MEMBER_UPDATE``) as Discord does.
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class RestApi:
         *,
         shards: int = 1,
         thread_created: Callable[[Channel], Awaitable[None]] | None = None,
+        member_updated: Callable[[Guild, Member], Awaitable[None]] | None = None,
     ) -> None:
         self.world = world
         self.interactions = interactions
@@ -112,6 +116,7 @@ class RestApi:
         self._privileged = privileged
         self.shards = shards
         self._thread_created = thread_created
+        self._member_updated = member_updated
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         """Return (method, path template, handler) for every route, relative to /api/v10."""
@@ -140,6 +145,7 @@ class RestApi:
             ("PUT", "/guilds/{guild_id}/bans/{user_id}", self.ban),
             ("DELETE", "/guilds/{guild_id}/bans/{user_id}", self.unban),
             ("GET", "/guilds/{guild_id}/roles", self.roles),
+            ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
             ("GET", "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
             ("PUT", "/applications/{app_id}/guilds/{guild_id}/commands", self.put_commands),
             ("GET", "/guilds/{guild_id}/auto-moderation/rules", self.automod_rules),
@@ -324,6 +330,11 @@ class RestApi:
             await self._thread_created(thread)
         return reply(thread.payload(), status=201)
 
+    async def active_threads(self, request: web.Request) -> web.Response:
+        """Return a guild's threads that are not archived (the bot's membership unsaid)."""
+        guild = self._guild(request)
+        return reply({"threads": [t.payload() for t in guild.active_threads()], "members": []})
+
     async def put_overwrite(self, request: web.Request) -> web.Response:
         """Set a role's or member's permission overwrite on a channel."""
         guild, channel = self._channel(request)
@@ -376,6 +387,8 @@ class RestApi:
         member = guild.members.get(user_id)
         if member is None:
             raise ApiError(404, 10007, "Unknown Member")
+        if body and self._member_updated is not None:
+            await self._member_updated(guild, member)
         return reply(member.payload())
 
     async def kick(self, request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -31,7 +32,15 @@ from bot.standins.discord._gateway import (
     Gateway,
     Session,
 )
-from bot.standins.discord._model import Channel, Guild, Member, Role, StoredMessage, User
+from bot.standins.discord._model import (
+    PUBLIC_THREAD,
+    Channel,
+    Guild,
+    Member,
+    Role,
+    StoredMessage,
+    User,
+)
 from bot.standins.discord._rest import (
     BODY,
     MODAL_SUBMIT,
@@ -47,6 +56,15 @@ API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway/"
 CONTROL_PATH = "/_standin/"
 TEXT_INPUT = 4
+
+
+class Unchanged(enum.Enum):
+    """Marks a field :meth:`DiscordStandin.update_member` leaves as it is."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
 CHATTER = (
     "good morning everyone",
     "has anyone tried the new lamp firmware?",
@@ -123,6 +141,7 @@ class DiscordStandin:
             self.allowed_privileged,
             shards=shards,
             thread_created=self._announce_thread,
+            member_updated=self._announce_member,
         )
         self._forced: list[tuple[str, str, float]] = []
         self.in_flight = 0
@@ -142,6 +161,10 @@ class DiscordStandin:
                 GUILDS,
             )
         )
+
+    async def _announce_member(self, guild: Guild, member: Member) -> None:
+        data = member.payload() | {"guild_id": guild.id}
+        await self.gateway.dispatch(Dispatch("GUILD_MEMBER_UPDATE", data, guild.id, GUILD_MEMBERS))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -222,6 +245,24 @@ class DiscordStandin:
         channel = Channel(self.world.ids.next(), name, guild_id=guild.id)
         guild.channels[channel.id] = channel
         return channel
+
+    def add_thread(
+        self, channel: Channel, name: str, *, owner: Member, archived: bool = False
+    ) -> Channel:
+        """Create a public thread in a text channel (without telling the gateway)."""
+        if channel.guild_id is None:
+            raise ValueError("threads live in guild channels")
+        thread = Channel(
+            self.world.ids.next(),
+            name,
+            PUBLIC_THREAD,
+            guild_id=channel.guild_id,
+            parent_id=channel.id,
+            owner_id=owner.user.id,
+            archived=archived,
+        )
+        self.world.guilds[channel.guild_id].channels[thread.id] = thread
+        return thread
 
     def add_member(
         self,
@@ -332,11 +373,39 @@ class DiscordStandin:
         data = {"guild_id": guild.id, "user": member.user.payload()}
         await self.gateway.dispatch(Dispatch("GUILD_MEMBER_REMOVE", data, guild.id, GUILD_MEMBERS))
 
-    async def update_member(self, guild: Guild, member: Member, *, roles: Iterable[Role]) -> None:
-        """Change a member's roles and dispatch GUILD_MEMBER_UPDATE."""
-        member.roles = [r.id for r in roles]
-        data = member.payload() | {"guild_id": guild.id}
-        await self.gateway.dispatch(Dispatch("GUILD_MEMBER_UPDATE", data, guild.id, GUILD_MEMBERS))
+    async def update_member(
+        self,
+        guild: Guild,
+        member: Member,
+        *,
+        roles: Iterable[Role] | None = None,
+        nick: str | Unchanged | None = UNCHANGED,
+        global_name: str | None = None,
+        timed_out_until: datetime | Unchanged | None = UNCHANGED,
+        pending: bool | None = None,
+    ) -> None:
+        """Change a member as a person would in Discord's UI; dispatch GUILD_MEMBER_UPDATE.
+
+        Args:
+            guild: The member's guild.
+            member: The member.
+            roles: Their new roles, if they change.
+            nick: Their new nickname (``None`` removes it), if it changes.
+            global_name: The account's new display name, if it changes.
+            timed_out_until: When their timeout ends (``None`` lifts it), if it changes.
+            pending: Whether they still have to pass membership screening, if it changes.
+        """
+        if roles is not None:
+            member.roles = [r.id for r in roles]
+        if not isinstance(nick, Unchanged):
+            member.nick = nick
+        if global_name is not None:
+            member.user.global_name = global_name
+        if not isinstance(timed_out_until, Unchanged):
+            member.communication_disabled_until = timed_out_until
+        if pending is not None:
+            member.pending = pending
+        await self._announce_member(guild, member)
 
     async def react(self, message: StoredMessage, member: Member, emoji: str) -> None:
         """Add a reaction and dispatch MESSAGE_REACTION_ADD."""
@@ -511,25 +580,43 @@ class DiscordStandin:
         rule_id: str,
         content: str,
         keyword: str | None = None,
+        actions: Iterable[int] | None = None,
     ) -> None:
-        """Dispatch AUTO_MODERATION_ACTION_EXECUTION: AutoMod blocked a message."""
+        """Dispatch AUTO_MODERATION_ACTION_EXECUTION once per action, as Discord does.
+
+        Args:
+            guild: Where.
+            channel: The channel the member wrote in.
+            member: Who wrote it.
+            rule_id: The rule that matched.
+            content: What they wrote.
+            keyword: The keyword that matched, if any.
+            actions: The action types taken (1 block, 2 alert, 3 timeout); the rule's
+                own actions by default.
+        """
         rule = guild.automod_rules.get(rule_id, {})
-        data = {
-            "guild_id": guild.id,
-            "action": {"type": 1, "metadata": {}},
-            "rule_id": rule_id,
-            "rule_trigger_type": int(rule.get("trigger_type", 1)),
-            "user_id": member.user.id,
-            "channel_id": channel.id,
-            "message_id": None,
-            "alert_system_message_id": None,
-            "content": content,
-            "matched_keyword": keyword,
-            "matched_content": keyword,
-        }
-        await self.gateway.dispatch(
-            Dispatch("AUTO_MODERATION_ACTION_EXECUTION", data, guild.id, AUTO_MODERATION_EXECUTION)
-        )
+        configured = {int(a["type"]): a for a in rule.get("actions") or [{"type": 1}]}
+        defaults = {2: {"channel_id": channel.id}, 3: {"duration_seconds": 60}}
+        for action in configured if actions is None else actions:
+            metadata = configured.get(action, {}).get("metadata") or defaults.get(action, {})
+            data = {
+                "guild_id": guild.id,
+                "action": {"type": action, "metadata": metadata},
+                "rule_id": rule_id,
+                "rule_trigger_type": int(rule.get("trigger_type", 1)),
+                "user_id": member.user.id,
+                "channel_id": channel.id,
+                "message_id": None,
+                "alert_system_message_id": self.world.ids.next() if action == 2 else None,
+                "content": content,
+                "matched_keyword": keyword,
+                "matched_content": keyword,
+            }
+            await self.gateway.dispatch(
+                Dispatch(
+                    "AUTO_MODERATION_ACTION_EXECUTION", data, guild.id, AUTO_MODERATION_EXECUTION
+                )
+            )
 
     async def reconnect(self, *, rewind: int = 0) -> None:
         """Send op 7 RECONNECT; the resume replays missed events (and ``rewind`` seen ones)."""

@@ -135,6 +135,15 @@ def team_join(ws: Workspace, user: str) -> dict[str, Any]:
     }
 
 
+def user_change(ws: Workspace, user: str) -> dict[str, Any]:
+    """Return the ``user_change`` event of a user changed in the workspace (the whole user)."""
+    return {
+        "type": "user_change",
+        "user": ws.users[user].to_api(ws.team_id),
+        "event_ts": ws.next_ts(),
+    }
+
+
 def reaction_added(
     ws: Workspace, user: str, channel: Conversation, ts: str, reaction: str
 ) -> dict[str, Any]:

@@ -406,7 +406,7 @@ async def test_an_optional_option_without_default_may_be_left_out() -> None:
         ({"count": "1.5"}, "'count' must be a integer"),
         ({"ratio": "fast"}, "'ratio' must be a number"),
         ({"flag": "maybe"}, "'flag' must be a boolean"),
-        ({"wait": "soon"}, "'wait' must be a duration"),
+        ({"wait": "soon"}, r"^'soon' is not a duration: try 10m, 2h or 7d$"),
         ({"who": "@nobody"}, "no member '@nobody'"),
         ({"who": "@"}, "'who' must be a member"),
         ({"where": "#nowhere"}, "no channel '#nowhere'"),

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from bot.adapters.discord.automod import MAX_KEYWORDS, MAX_PATTERNS, compile_policy
 from bot.adapters.discord.translate import ref
+from bot.core.events import BLOCKED_PREFIX, AutoModBlocked
 from bot.standins.discord import DiscordStandin
 from moderation.store import store_for
 from policies.policy import load_policy
 from tests.bot.adapters.discord.conftest import Lumen, Start
+from tests.conftest import listen
 
 RULES = "/guilds/{guild_id}/auto-moderation/rules"
+BLOCK, ALERT, TIMEOUT = 1, 2, 3
 
 
 def test_the_default_policy_compiles_its_worst_rules_first() -> None:
@@ -80,15 +83,22 @@ async def test_rules_sync_at_start_leave_others_alone_and_exempt_staff(
     assert slurs["exempt_roles"] == [lumen.moderators.id]
 
 
-async def test_what_automod_blocked_becomes_a_case(
+async def test_what_automod_blocked_becomes_one_case_whatever_its_actions(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     async with start() as steward:
+        heard = listen(steward.app.bus, AutoModBlocked)
         rule = next(
             i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: profanity"
         )
         await standin.automod_execution(
-            lumen.guild, lumen.general, lumen.alice, rule_id=rule, content="you absolute cunt"
+            lumen.guild,
+            lumen.general,
+            lumen.alice,
+            rule_id=rule,
+            content="you absolute cunt",
+            keyword="cunt",
+            actions=[BLOCK, ALERT, TIMEOUT],
         )
         notice = await standin.wait_for_request(
             "POST",
@@ -99,8 +109,42 @@ async def test_what_automod_blocked_becomes_a_case(
         (case,) = await store_for(steward.storage).cases.for_member(
             ref(lumen.guild.id), ref(lumen.alice.user.id)
         )
+    assert [e.action for e in heard.events] == ["block", "alert", "timeout"]
+    first = heard.events[0]
+    assert first.rule_name == "Steward: profanity" and first.policy_rule == "profanity"
+    assert first.matched == "cunt" and first.channel == ref(lumen.general.id)
     assert case.rule == "profanity" and "warning" in notice.json["content"]
+    assert case.message is not None and case.message.id.startswith(BLOCKED_PREFIX)
+    assert [n.text for n in case.notes] == [
+        "the platform's filter (Steward: profanity, matching 'cunt') blocked the message",
+        "the platform's filter also alerted the moderators",
+        "the platform's filter also timed the member out",
+    ]
     assert standin.requests_to("DELETE", "/channels/{channel_id}/messages/{message_id}") == []
+
+
+async def test_a_second_attempt_after_a_block_is_a_case_of_its_own(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        rule = next(
+            i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: profanity"
+        )
+        for _ in range(2):
+            await standin.automod_execution(
+                lumen.guild, lumen.general, lumen.alice, rule_id=rule, content="you absolute cunt"
+            )
+        await standin.wait_for_request(
+            "POST",
+            "/channels/{channel_id}/messages",
+            where=lambda r: r.reason == "notice (case #2)",
+        )
+        await steward.settle()
+        cases = await store_for(steward.storage).cases.for_member(
+            ref(lumen.guild.id), ref(lumen.alice.user.id)
+        )
+    assert [c.rule for c in cases] == ["profanity", "profanity"]
+    assert cases[0].message != cases[1].message
 
 
 async def test_a_reload_syncs_the_rules_again(

@@ -38,6 +38,9 @@ def test_paths_become_groups_with_typed_options_and_permissions() -> None:
         (3, True),
         (3, True),
     ]
+    assert timeout["duration"]["autocomplete"] is True
+    assert by_name(top["ban"]["options"])["duration"]["autocomplete"] is True
+    assert by_name(top["slowmode"]["options"])["interval"]["autocomplete"] is True
     show = by_name(by_name(top["case"]["options"])["show"]["options"])
     assert show["number"]["autocomplete"] is True
     assert top["History"]["type"] == 2
@@ -192,3 +195,22 @@ async def test_a_moderators_click_on_a_review_card_applies_the_decision(
     assert decided.outcome.value == "violation"
     assert "Decided by mona" in edited.json["content"]
     assert not edited.json.get("components"), "a decided card has no buttons left"
+
+
+async def test_durations_are_offered_and_a_wrong_one_is_explained(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        options: dict[str, Any] = {"member": lumen.bob, "duration": "9", "reason": "heated"}
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.mona, "timeout", options, focused="duration"
+        )
+        offered = await standin.wait_for_request("POST", CALLBACK)
+        options["duration"] = "abc"
+        await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", options)
+        refused = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+    assert offered.json["type"] == 8
+    assert offered.json["data"]["choices"] == [{"name": "9m (9 minutes)", "value": "9m"}]
+    assert refused.json["content"] == "'abc' is not a duration: try 10m, 2h or 7d"
+    assert standin.requests_to("PATCH", "/guilds/{guild_id}/members/{user_id}") == []

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.adapters.discord.client import ShardedStewardClient
 from bot.adapters.discord.translate import ref
 from bot.standins.discord import DiscordStandin
+from bot.standins.discord.server import RecordedRequest
 from moderation.store import store_for
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start
 
@@ -38,6 +41,39 @@ async def test_catch_up_judges_what_came_while_away_and_nothing_twice(
     assert {r.query["limit"] for r in history} == {"10"}
     assert shadowed == 1  # the swearing was seen live, then again by the catch-up: one case
     assert len(standin.requests_to("DELETE", MESSAGE)) == 2  # the marker, then the spam
+
+
+async def test_catch_up_reads_the_active_threads_of_those_channels_too(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    thread = standin.add_thread(lumen.general, "lamp help", owner=lumen.alice)
+    closed = standin.add_thread(lumen.general, "old news", owner=lumen.alice, archived=True)
+    async with start(catch_up=10) as steward:
+        await standin.post_message(thread, lumen.alice, "shit, I forgot the hub")
+        marker = await standin.post_message(thread, lumen.bob, "see discord.gg/first")
+        await standin.wait_for_request("DELETE", MESSAGE, where=ending(marker.id))
+        await steward.settle()
+    # While Steward is away: spam in the thread, and in an archived one it leaves alone.
+    spam = await standin.post_message(thread, lumen.bob, "join discord.gg/cryptogainz")
+    old = await standin.post_message(closed, lumen.bob, "join discord.gg/archived")
+    async with start(catch_up=10) as steward:
+        await standin.wait_for_request("DELETE", MESSAGE, where=ending(spam.id))
+        await steward.settle()
+        shadowed = await shadow_cases(steward, lumen)
+    history = standin.requests_to("GET", "/channels/{channel_id}/messages")
+    read = {r.path for r in history}
+    assert f"/channels/{thread.id}/messages" in read
+    assert f"/channels/{closed.id}/messages" not in read
+    assert {r.query["limit"] for r in history} == {"10"}
+    assert len(standin.requests_to("GET", "/guilds/{guild_id}/threads/active")) == 2
+    assert shadowed == 1  # the swearing was seen live, then again by the catch-up: one case
+    assert len(standin.requests_to("DELETE", MESSAGE)) == 2  # the marker, then the spam
+    assert old.id in closed.messages
+
+
+def ending(ident: str) -> Callable[[RecordedRequest], bool]:
+    """Match a request whose path ends with an id."""
+    return lambda request: request.path.endswith(f"/{ident}")
 
 
 async def test_a_sharded_client_connects_every_shard(

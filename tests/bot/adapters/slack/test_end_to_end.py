@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from bot.core.actions import Button, DeleteMessage, PostMessage, PostPoll
-from bot.core.events import ComponentClicked
+from bot.core.events import ComponentClicked, MemberUpdated
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from moderation.store import store_for
@@ -324,3 +324,23 @@ async def test_a_poll_is_block_kit_buttons_and_a_click_is_a_vote(
     await steward.settle()
     (clicked,) = clicks.events
     assert (clicked.target, clicked.choice, clicked.message) == ("poll", "1", result.ref)
+
+
+async def test_a_new_display_name_arrives_with_the_one_before(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    heard = listen(steward.app.bus, MemberUpdated)
+    general = standin.workspace.conversations[GENERAL]
+    await standin.send_event(payloads.member_posts(standin.workspace, ALICE, general, "hi all"))
+    await steward.settle()  # Steward has seen Alice as she was
+    before = standin.workspace.users[ALICE].real_name or "alice"
+    await standin.send_event(payloads.user_change(standin.workspace, ALICE))  # a status only
+    standin.workspace.users[ALICE].real_name = "Alice the Great"
+    await standin.send_event(payloads.user_change(standin.workspace, ALICE))
+    update = await heard.first()
+    await steward.settle()
+    assert len(heard.events) == 1
+    assert update.before is not None and update.before.shown_name == before
+    assert update.member.shown_name == "Alice the Great" and update.renamed
+    assert len(standin.calls_to("users.info")) == 1  # the change came with the user

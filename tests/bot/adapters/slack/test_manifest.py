@@ -14,7 +14,8 @@ def test_the_manifest_names_the_command_shortcut_and_events() -> None:
     text = MANIFEST.read_text(encoding="utf-8")
     assert f"command: {SlackSection().command}" in text
     assert f"callback_id: {REPORT_CALLBACK}" in text
-    for event in ("message.channels", "message.im", "member_joined_channel", "team_join"):
+    events = ("message.channels", "message.im", "member_joined_channel", "team_join", "user_change")
+    for event in events:
         assert f"- {event}" in text
     scopes = ("chat:write", "usergroups:read", "users:read", "channels:manage", "reactions:write")
     for scope in (*scopes, "commands"):
