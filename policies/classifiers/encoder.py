@@ -78,6 +78,11 @@ class OnnxEncoder:
         # The tokenizer keeps room for [CLS] and [SEP] within the limit, as transformers does.
         self._tokenizer.enable_truncation(value)
 
+    def whole_words(self) -> frozenset[str]:
+        """Return the vocabulary's entries that are whole words of two letters or more."""
+        vocabulary: dict[str, int] = self._tokenizer.get_vocab()
+        return frozenset(w for w in vocabulary if len(w) > 1 and w.isalpha())
+
     def tokenize(self, texts: Sequence[str]) -> dict[str, np.ndarray[Any, np.dtype[np.int64]]]:
         """Return token ids, attention mask and token types, padded to the longest text."""
         encodings = self._tokenizer.encode_batch(list(texts))

@@ -218,7 +218,7 @@ def load_model(
     english = {
         label: EnglishLabel.from_json(data) for label, data in english_data["labels"].items()
     }
-    router, multilingual = _multilingual(path, languages)
+    router, multilingual = _multilingual(path, languages, encoder.whole_words())
     return StewardTextModel(
         card,
         encoder,
@@ -230,7 +230,7 @@ def load_model(
 
 
 def _multilingual(
-    path: Path, languages: Sequence[str] | None
+    path: Path, languages: Sequence[str] | None, english_words: frozenset[str]
 ) -> tuple[LanguageRouter | None, MultilingualPath | None]:
     """Load the language detector and the multilingual heads, when the model has them."""
     if not (path / MULTILINGUAL_FILE).is_file():
@@ -244,7 +244,7 @@ def _multilingual(
     heads = MultilingualHeads.from_json(
         json.loads((path / MULTILINGUAL_FILE).read_text(encoding="utf-8"))
     )
-    router = LanguageDetector(languages or DEFAULT_LANGUAGES)
+    router = LanguageDetector(languages or DEFAULT_LANGUAGES, english_words=english_words)
     return router, E5Path(E5Encoder(), heads)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("lingua")
 
+from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.language import DEFAULT_LANGUAGES, LanguageDetector
 
 CLEAR = {
@@ -67,3 +70,39 @@ def test_the_languages_are_configurable() -> None:
     assert "nb" in DEFAULT_LANGUAGES
     with pytest.raises(ValueError, match="at least two"):
         LanguageDetector(["en"])
+
+
+@pytest.fixture(scope="module")
+def with_vocabulary(quick_model_dir: Path) -> LanguageDetector:
+    """Return a detector that knows the English encoder's words, as served models do."""
+    words = OnnxEncoder(quick_model_dir / "encoder").whole_words()
+    return LanguageDetector(english_words=words)
+
+
+def test_english_chat_that_lingua_mistakes_is_english_by_its_words(
+    detector: LanguageDetector, with_vocabulary: LanguageDetector
+) -> None:
+    text = "check out my channel for free nitro giveaway"
+    assert detector.detect(text) == "da"  # lingua alone
+    assert with_vocabulary.detect(text) == "en"
+
+
+@pytest.mark.parametrize("lang", sorted(CLEAR))
+def test_the_vocabulary_takes_no_clear_sentence_from_its_language(
+    with_vocabulary: LanguageDetector, lang: str
+) -> None:
+    assert with_vocabulary.detect(CLEAR[lang]) == lang
+
+
+def test_short_lines_and_mixed_ones_are_left_to_lingua() -> None:
+    words = frozenset({"free", "nitro", "here", "the", "update", "is", "out", "now"})
+    vocabulary = LanguageDetector(english_words=words)
+    assert vocabulary.detect("free nitro here") is None  # three words: too few to tell
+    french = "la mise à jour est out, quelqu'un sait pourquoi le hub ne marche plus"
+    assert vocabulary.detect(french) == "fr"
+
+
+def test_without_english_among_the_languages_the_vocabulary_is_unused() -> None:
+    words = frozenset({"check", "out", "my", "channel", "for", "free", "nitro", "giveaway"})
+    detector = LanguageDetector(["fr", "da"], english_words=words)
+    assert detector.detect("check out my channel for free nitro giveaway") != "en"
