@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
 from bot.core.models import Member
@@ -76,8 +77,8 @@ class GuidelinesSettings(CogSettings):
 
     Attributes:
         policy: A built-in policy (``default``, ``strict``) or the path of a policy file.
-        staff_channel: The channel id where alerts and review requests go.
-        raid_channels: Channel ids slowed down when a raid is detected.
+        staff_channel: The channel (name or id) where alerts and review requests go.
+        raid_channels: Channels (names or ids) slowed down when a raid is detected.
         raid_slowmode_minutes: How long a raid's slowmode lasts.
         notify_members: Whether members get a notice of sanctions.
         notices: Notice templates in the brand's voice, by language then name.
@@ -93,8 +94,8 @@ class GuidelinesSettings(CogSettings):
     """
 
     policy: str = "default"
-    staff_channel: str = "mod-log"
-    raid_channels: list[str] = Field(default_factory=lambda: ["general"])
+    staff_channel: ChannelName = "mod-log"
+    raid_channels: list[ChannelName] = Field(default_factory=lambda: ["general"])
     raid_slowmode_minutes: float = Field(30.0, gt=0)
     notify_members: bool = True
     notices: dict[str, dict[str, str]] = Field(default_factory=dict)

@@ -10,7 +10,8 @@ missing capabilities, never attempted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -35,6 +36,7 @@ from bot.core.actions import (
     poll_buttons,
 )
 from bot.core.capabilities import Capabilities, Capability
+from bot.core.channels import bare_name
 from bot.core.models import Channel, Member, Message
 from bot.core.refs import Ref
 
@@ -54,6 +56,9 @@ _BOT_TOKEN_CAN = frozenset(
 )
 # Slack has no native polls: a poll is a numbered list that members answer by reacting.
 _MAX_POLL_ANSWERS = 10
+# Slack's channel ids: public channels start with C, private ones (older) with G.
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+_CHANNELS_PER_PAGE = 200
 # Errors worth trying again: Slack's own trouble, not a refusal of what was asked.
 _RETRYABLE = {
     "ratelimited",
@@ -88,6 +93,8 @@ class SlackGateway:
         self._admin = admin
         self._directory = directory
         self._capabilities = slack_capabilities(admin_token=admin is not None)
+        # Channel ids by name, listed once per process and again when a name is missing.
+        self._channel_ids: dict[str, str] | None = None
 
     @property
     def platform(self) -> str:
@@ -237,6 +244,50 @@ class SlackGateway:
             name=str(data.get("name") or data["id"]),
             is_private=bool(data.get("is_private")),
         )
+
+    async def resolve_channels(
+        self, community: Ref, names: Sequence[str]
+    ) -> Mapping[str, str | None]:
+        """Return the ids of channels named in the config (case and a leading ``#`` ignored).
+
+        Ids (``C0123ABC``, ``G0123ABC``) stay as they are. Names are looked up in the
+        workspace's channels as ``conversations.list`` pages them (public and private ones
+        the bot can see, archived ones left out), listed once per process and again when
+        a name is not among them (a channel made since).
+
+        Raises:
+            SlackApiError: If Slack refuses to list the channels.
+        """
+        answer: dict[str, str | None] = {}
+        wanted: dict[str, str] = {}
+        for name in names:
+            bare = bare_name(name)
+            if _CHANNEL_ID.fullmatch(bare):
+                answer[name] = bare
+            else:
+                wanted[name] = bare.casefold()
+        if wanted:
+            known = self._channel_ids
+            if known is None or not set(wanted.values()) <= known.keys():
+                known = self._channel_ids = await self._list_channels()
+            answer.update({name: known.get(key) for name, key in wanted.items()})
+        return answer
+
+    async def _list_channels(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        cursor = ""
+        while True:
+            page = await self._bot.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=_CHANNELS_PER_PAGE,
+                cursor=cursor or None,
+            )
+            for channel in page.get("channels") or []:
+                found.setdefault(str(channel.get("name") or "").casefold(), str(channel["id"]))
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return found
 
     async def recent_messages(
         self, community: Ref, channel: Ref, *, limit: int
