@@ -145,9 +145,7 @@ async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_
     forum.type = 0  # discord.py's cache gets it as a text channel from GUILD_CREATE
     async with steward(loaded, registry, tmp_path / "steward.db") as running:
         listed = len(standin.requests_to("GET", "/guilds/{guild_id}/channels"))
-        cached = await running.connection.gateway.resolve_channels(
-            ref(lumen.guild.id), names[:-1]
-        )
+        cached = await running.connection.gateway.resolve_channels(ref(lumen.guild.id), names[:-1])
     assert cached == {k: v for k, v in expected.items() if k != "nowhere"}
     assert len(standin.requests_to("GET", "/guilds/{guild_id}/channels")) == listed, (
         "the guild cache answers once the gateway sent the guild"

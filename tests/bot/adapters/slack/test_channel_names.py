@@ -74,7 +74,9 @@ async def test_names_are_found_across_pages_and_among_private_channels(
     hidden = standin.workspace.add_channel("staff-only", private=True)
     steward = await start_steward(modlog="#staff-only", raid="room-249")
     assert modlog_of(steward.app).channel == hidden.id
-    assert guidelines_of(steward.app).raid_channels == [standin.workspace.channel_named("room-249").id]
+    assert guidelines_of(steward.app).raid_channels == [
+        standin.workspace.channel_named("room-249").id
+    ]
     pages = standin.calls_to("conversations.list")
     assert len(pages) >= 2 and pages[1].args.get("cursor")
 
