@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.channels import (
     CHANNEL_SETTING,
@@ -34,8 +34,8 @@ class Post(BaseModel):
 
 class Example(CogSettings):
     staff_channel: ChannelName = "mod-log"
-    raid_channels: list[ChannelName] = ["#general", ""]
-    routes: dict[str, Route] = {}
+    raid_channels: list[ChannelName] = Field(default_factory=lambda: ["#general", ""])
+    routes: dict[str, Route] = Field(default_factory=dict)
     posts: tuple[Post, ...] = ()
     highlight: Post | None = None
     title: str = "general"
