@@ -11,13 +11,15 @@ from bot.adapters.discord.connection import open_connection
 from bot.adapters.discord.translate import ref
 from bot.app import App
 from bot.config import LoadedConfig, parse_config
+from bot.core.events import Tick
 from bot.registry import CogRegistry
 from bot.standins.discord import DiscordStandin
 from cogs._moderation_base import GuidelinesSettings
 from cogs.modlog import ModLogSettings
-from tests.bot.adapters.discord.conftest import Lumen, steward
+from tests.bot.adapters.discord.conftest import Lumen, Start, steward
 
 FORUM = 15
+WEEKLY = "discussions:weekly"
 
 
 def named_config(
@@ -150,3 +152,30 @@ async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_
     assert len(standin.requests_to("GET", "/guilds/{guild_id}/channels")) == listed, (
         "the guild cache answers once the gateway sent the guild"
     )
+
+
+async def test_a_library_prompt_kept_for_a_named_channel_goes_to_that_channel(
+    standin: DiscordStandin, lumen: Lumen, start: Start, tmp_path: Path
+) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(
+        '[[prompts]]\ntext = "Staff only: what went well?"\ntopics = ["lamps"]\n'
+        'channel = "mod-log"\n\n'
+        '[[prompts]]\ntext = "Show us your lamp!"\ntopics = ["lamps"]\nchannel = "General"\n',
+        encoding="utf-8",
+    )
+    extra = (
+        f'[communities.lumen.cogs.discussions]\nlibrary = "{library}"\n'
+        "[[communities.lumen.cogs.discussions.schedules]]\n"
+        'name = "weekly"\ncron = "* * * * *"\nchannel = "#general"\ntopics = ["lamps"]\n'
+        "thread = false\n"
+    )
+    async with start(extra) as running:
+        await running.app.bus.publish(
+            Tick(community=ref(lumen.guild.id), at=running.app.clock.now(), timer=WEEKLY)
+        )
+        posted = await standin.wait_for_request(
+            "POST", f"/channels/{lumen.general.id}/messages", where=lambda r: r.reason != "welcome"
+        )
+        await running.settle()
+    assert posted.json["content"] == "Show us your lamp!"
