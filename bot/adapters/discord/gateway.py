@@ -72,6 +72,8 @@ _LOCK_BITS = discord.Permissions(
     create_private_threads=True,
     add_reactions=True,
 ).value
+# Discord ids: snowflakes have had 17 digits or more since 2015.
+_SNOWFLAKE = re.compile(r"\d{15,20}")
 # Channels a config may name: text (0), announcement (5), forum (15) and media (16).
 _NAMED_CHANNEL_TYPES = frozenset({0, 5, 15, 16})
 _STYLES = {
@@ -489,7 +491,8 @@ class DiscordGateway:
     ) -> Mapping[str, str | None]:
         """Return the ids of channels named in the config (case and a leading ``#`` ignored).
 
-        Text, announcement, forum and media channels count; a snowflake stays as it is.
+        Text, announcement, forum and media channels count; a snowflake stays as it is (a
+        short number such as ``2024`` is a name).
         The guild cache answers first; a name it lacks (before the gateway's GUILD_CREATE,
         or a channel made since) sends one ``GET /guilds/{id}/channels``.
 
@@ -500,7 +503,7 @@ class DiscordGateway:
         wanted: dict[str, str] = {}
         for name in names:
             bare = bare_name(name)
-            if bare.isdigit():
+            if _SNOWFLAKE.fullmatch(bare):
                 answer[name] = bare
             else:
                 wanted[name] = bare.casefold()

@@ -69,6 +69,13 @@ _RETRYABLE = {
 }
 
 
+def _find(listed: Mapping[str, str], value: str) -> str | None:
+    """Return the id of a listed channel given by its id or by its name (any case)."""
+    if value in listed.values():
+        return value
+    return listed.get(value.casefold())
+
+
 def slack_capabilities(*, admin_token: bool) -> Capabilities:
     """Return what a Slack connection can do, with or without an admin user token."""
     features = set(_BOT_TOKEN_CAN)
@@ -250,28 +257,26 @@ class SlackGateway:
     ) -> Mapping[str, str | None]:
         """Return the ids of channels named in the config (case and a leading ``#`` ignored).
 
-        Ids (``C0123ABC``, ``G0123ABC``) stay as they are. Names are looked up in the
-        workspace's channels as ``conversations.list`` pages them (public and private ones
-        the bot can see, archived ones left out), listed once per process and again when
-        a name is not among them (a channel made since).
+        Values are looked up in the workspace's channels as ``conversations.list`` pages
+        them (public ones and the private ones the bot is in; archived ones left out),
+        listed once per process and again when a value is not among them (a channel made
+        since): a channel's id stays as it is, a name becomes its channel's id. A value
+        shaped like an id (``C0123ABC``, ``G0123ABC``) that is not listed is kept too: a
+        private channel the bot was not invited to is not listed.
 
         Raises:
             SlackApiError: If Slack refuses to list the channels.
         """
-        answer: dict[str, str | None] = {}
-        wanted: dict[str, str] = {}
-        for name in names:
-            bare = bare_name(name)
-            if _CHANNEL_ID.fullmatch(bare):
-                answer[name] = bare
-            else:
-                wanted[name] = bare.casefold()
-        if wanted:
-            known = self._channel_ids
-            if known is None or not set(wanted.values()) <= known.keys():
-                known = self._channel_ids = await self._list_channels()
-            answer.update({name: known.get(key) for name, key in wanted.items()})
-        return answer
+        bare = {name: bare_name(name) for name in names}
+        if not bare:
+            return {}
+        listed = self._channel_ids
+        if listed is None or any(_find(listed, value) is None for value in bare.values()):
+            listed = self._channel_ids = await self._list_channels()
+        return {
+            name: _find(listed, value) or (value if _CHANNEL_ID.fullmatch(value) else None)
+            for name, value in bare.items()
+        }
 
     async def _list_channels(self) -> dict[str, str]:
         found: dict[str, str] = {}

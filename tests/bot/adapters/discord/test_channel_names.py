@@ -128,11 +128,13 @@ async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_
 ) -> None:
     forum = standin.add_channel(lumen.guild, "Ideas")
     forum.type = FORUM
-    names = ["#General", "mod-log", "ideas", lumen.general.id, "nowhere"]
+    year = standin.add_channel(lumen.guild, "2024")
+    names = ["#General", "mod-log", "ideas", "2024", lumen.general.id, "nowhere"]
     expected = {
         "#General": lumen.general.id,
         "mod-log": lumen.modlog.id,
         "ideas": forum.id,
+        "2024": year.id,
         lumen.general.id: lumen.general.id,
         "nowhere": None,
     }

@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from bot.app import App
+from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from cogs._moderation_base import GuidelinesSettings
 from cogs.modlog import ModLogSettings
@@ -94,3 +95,20 @@ async def test_a_channel_made_later_is_found_on_reload(
     assert again.ok and len(standin.calls_to("conversations.list")) == 2, (
         "names already listed are not listed again"
     )
+
+
+async def test_ids_stay_names_of_any_case_resolve_and_unknown_names_do_not(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    hidden = "G0NOTINVITED"
+    found = await steward.connection.gateway.resolve_channels(
+        Ref("slack", TEAM), ["GENERAL", "#Mod-Log", MODLOG, hidden, "nowhere"]
+    )
+    assert found == {
+        "GENERAL": GENERAL,
+        "#Mod-Log": MODLOG,
+        MODLOG: MODLOG,
+        hidden: hidden,
+        "nowhere": None,
+    }, "an id Steward cannot list (a private channel) is trusted; a name must exist"
