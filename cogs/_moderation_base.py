@@ -147,9 +147,38 @@ class ModerationCog(Cog[GuidelinesSettings]):
     def use_policy(self, policy: Policy, shadow: frozenset[str]) -> None:
         """Put a policy (and the rules shadowed at run time) in force."""
         self.policy = policy
-        self.engine = PolicyEngine(policy, shadow)
+        self.engine = PolicyEngine(policy, shadow, self.engine.channel_ids)
         self.counts_emojis = _counts_emojis(policy)
         self.enforcer.policy = policy
+
+    async def resolve_policy_channels(self) -> None:
+        """Look up the channels the policy's rules name, so rules scoped by name apply.
+
+        A policy file names channels as people do (``general``); messages carry the
+        platform's ids. A name the platform does not have is logged, and its rule then
+        applies nowhere that name is not the id, as before.
+        """
+        names = sorted({c for rule in self.policy.rules for c in rule.spec.channels})
+        if not names:
+            return
+        try:
+            found = await self.ctx.gateway.resolve_channels(self.ctx.community.ref, names)
+        except Exception:
+            self.log.warning("cannot look up the policy's channels", exc_info=True)
+            return
+        for rule in self.policy.rules:
+            for name in rule.spec.channels:
+                if not found.get(name):
+                    self.log.error(
+                        "policy %s, rule %s: no channel %r in community %s; create it or "
+                        "use the channel id",
+                        self.policy.name,
+                        rule.spec.id,
+                        name,
+                        self.ctx.community.key,
+                    )
+        ids = {name: ident for name, ident in found.items() if ident}
+        self.engine = PolicyEngine(self.policy, self.engine.shadow, ids)
 
     async def arm_timer(self) -> None:
         """Wake up for the next scheduled action, and soon if a failed action awaits a retry."""

@@ -23,7 +23,12 @@ WEEKLY = "discussions:weekly"
 
 
 def named_config(
-    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, *, modlog: str = "mod-log"
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    *,
+    modlog: str = "mod-log",
+    policy: str = "default",
 ) -> LoadedConfig:
     """Return a configuration that names every channel instead of giving its id."""
     text = f"""
@@ -38,6 +43,7 @@ id = "{lumen.guild.id}"
 moderator_roles = ["moderator"]
 
 [communities.lumen.cogs.guidelines]
+policy = "{policy}"
 staff_channel = "mod-log"
 raid_channels = ["#general"]
 
@@ -181,3 +187,38 @@ async def test_a_library_prompt_kept_for_a_named_channel_goes_to_that_channel(
         )
         await running.settle()
     assert posted.json["content"] == "Show us your lamp!"
+
+
+SPOILERS = """
+[policy]
+name = "lumen"
+extends = "default"
+
+[[rules]]
+id = "no-spoilers"
+type = "keywords"
+guideline = "No spoilers in the general channel"
+channels = ["#General"]
+actions = ["delete"]
+[rules.params.words]
+en = ["spoiler*"]
+"""
+
+
+async def test_a_policy_rule_scoped_to_a_named_channel_applies_there_only(
+    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+) -> None:
+    policy = tmp_path / "lumen.toml"
+    policy.write_text(SPOILERS, encoding="utf-8")
+    offtopic = standin.add_channel(lumen.guild, "offtopic")
+    loaded = named_config(standin, lumen, registry, policy=str(policy))
+    async with steward(loaded, registry, tmp_path / "steward.db") as running:
+        elsewhere = await standin.post_message(offtopic, lumen.alice, "spoilers: the lamp dims")
+        here = await standin.post_message(lumen.general, lumen.alice, "spoilers: the lamp dims")
+        deleted = await standin.wait_for_request(
+            "DELETE", f"/channels/{lumen.general.id}/messages/{here.id}"
+        )
+        await running.settle()
+    assert deleted.reason is not None and "no-spoilers" in deleted.reason
+    assert elsewhere.id in offtopic.messages
+    assert standin.requests_to("DELETE", f"/channels/{offtopic.id}/messages/{elsewhere.id}") == []
