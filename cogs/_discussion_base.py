@@ -80,15 +80,8 @@ class DiscussionCog(Cog[DiscussionSettings]):
         are already ids; asking the platform makes them comparable. An unknown name, or a
         platform that cannot answer now, leaves those prompts to match by their text.
         """
-        names = sorted({p.entry.channel for p in prompts if p.entry.channel})
-        if not names:
-            return {}
-        try:
-            found = await self.ctx.gateway.resolve_channels(self.ctx.community.ref, names)
-        except Exception:
-            self.log.warning("cannot look up the prompts' channels", exc_info=True)
-            return {}
-        return {name: ident for name, ident in found.items() if ident}
+        found = await self.look_up_channels(p.entry.channel for p in prompts if p.entry.channel)
+        return {name: ident for name, ident in (found or {}).items() if ident}
 
     def local(self, when: datetime) -> str:
         """Return a time as the community reads it (``Mon 30 Mar 10:00``)."""

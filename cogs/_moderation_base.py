@@ -155,16 +155,11 @@ class ModerationCog(Cog[GuidelinesSettings]):
         """Look up the channels the policy's rules name, so rules scoped by name apply.
 
         A policy file names channels as people do (``general``); messages carry the
-        platform's ids. A name the platform does not have is logged, and its rule then
-        applies nowhere that name is not the id, as before.
+        platform's ids. A name the platform does not have is logged and kept as written
+        (on Discord and Slack the rule then covers no channel by it).
         """
-        names = sorted({c for rule in self.policy.rules for c in rule.spec.channels})
-        if not names:
-            return
-        try:
-            found = await self.ctx.gateway.resolve_channels(self.ctx.community.ref, names)
-        except Exception:
-            self.log.warning("cannot look up the policy's channels", exc_info=True)
+        found = await self.look_up_channels(c for r in self.policy.rules for c in r.spec.channels)
+        if not found:
             return
         for rule in self.policy.rules:
             for name in rule.spec.channels:

@@ -13,10 +13,10 @@ from bot.app import App
 from bot.config import LoadedConfig, parse_config
 from bot.core.events import Tick
 from bot.registry import CogRegistry
-from bot.standins.discord import DiscordStandin
+from bot.standins.discord import Channel, DiscordStandin
 from cogs._moderation_base import GuidelinesSettings
 from cogs.modlog import ModLogSettings
-from tests.bot.adapters.discord.conftest import Lumen, Start, steward
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, steward
 
 FORUM = 15
 WEEKLY = "discussions:weekly"
@@ -198,7 +198,7 @@ extends = "default"
 id = "no-spoilers"
 type = "keywords"
 guideline = "No spoilers in the general channel"
-channels = ["#General"]
+channels = ["#General", "lounge"]
 actions = ["delete"]
 [rules.params.words]
 en = ["spoiler*"]
@@ -206,19 +206,35 @@ en = ["spoiler*"]
 
 
 async def test_a_policy_rule_scoped_to_a_named_channel_applies_there_only(
-    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     policy = tmp_path / "lumen.toml"
     policy.write_text(SPOILERS, encoding="utf-8")
     offtopic = standin.add_channel(lumen.guild, "offtopic")
     loaded = named_config(standin, lumen, registry, policy=str(policy))
-    async with steward(loaded, registry, tmp_path / "steward.db") as running:
-        elsewhere = await standin.post_message(offtopic, lumen.alice, "spoilers: the lamp dims")
-        here = await standin.post_message(lumen.general, lumen.alice, "spoilers: the lamp dims")
-        deleted = await standin.wait_for_request(
-            "DELETE", f"/channels/{lumen.general.id}/messages/{here.id}"
-        )
-        await running.settle()
+    with caplog.at_level(logging.ERROR, logger="steward.cogs.guidelines"):
+        async with steward(loaded, registry, tmp_path / "steward.db") as running:
+            await check_spoilers(standin, lumen, running, offtopic)
+    assert [r.getMessage() for r in caplog.records] == [
+        "policy lumen, rule no-spoilers: no channel 'lounge' in community lumen; create it or "
+        "use the channel id"
+    ]
+
+
+async def check_spoilers(
+    standin: DiscordStandin, lumen: Lumen, running: Running, offtopic: Channel
+) -> None:
+    """Post a spoiler in #offtopic and in #general: only the second is removed."""
+    elsewhere = await standin.post_message(offtopic, lumen.alice, "spoilers: the lamp dims")
+    here = await standin.post_message(lumen.general, lumen.alice, "spoilers: the lamp dims")
+    deleted = await standin.wait_for_request(
+        "DELETE", f"/channels/{lumen.general.id}/messages/{here.id}"
+    )
+    await running.settle()
     assert deleted.reason is not None and "no-spoilers" in deleted.reason
     assert elsewhere.id in offtopic.messages
     assert standin.requests_to("DELETE", f"/channels/{offtopic.id}/messages/{elsewhere.id}") == []
