@@ -229,9 +229,8 @@ class App:
             try:
                 runtime = self.runtimes.get(key)
                 if runtime is not None and runtime.community.ref == loaded.community(key).ref:
-                    info = loaded.community(key)
                     cogs = await self._resolved_cogs(loaded, key, report.warnings)
-                    await runtime.reload(info, cogs)
+                    await runtime.reload(loaded.community(key), cogs)
                 else:
                     # New, or moved to another platform id: events route by ref, so start afresh.
                     if runtime is not None:
