@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.audited import AuditedGateway
+from bot.channel_settings import resolve_channel_settings
 from bot.classifier import ModelLoader, configured_classifier
 from bot.config import ConfigError, LoadedConfig
 from bot.core.bus import EventBus
-from bot.core.cog import Storage
+from bot.core.cog import CogSettings, Storage
 from bot.core.commands import commands_of
+from bot.core.community import CommunityInfo
 from bot.core.events import Event
 from bot.core.models import Member
 from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway
@@ -52,20 +54,23 @@ class ReloadReport:
         ok: Whether the new configuration is now in force everywhere.
         reloaded: Communities now running the new configuration.
         errors: Why the rest kept their old state.
+        warnings: What runs but needs fixing (a channel the platform does not have).
     """
 
     ok: bool
     reloaded: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """Return one readable paragraph for a moderator."""
+        notes = "".join(f"\n{w}" for w in self.warnings)
         if self.ok:
-            return f"Reloaded: {', '.join(self.reloaded) or 'no communities'}."
+            return f"Reloaded: {', '.join(self.reloaded) or 'no communities'}.{notes}"
         kept = "Nothing changed; the previous configuration keeps running."
         if self.reloaded:
             kept = f"Reloaded {', '.join(self.reloaded)}; the others keep their previous state."
-        return "Reload refused:\n" + "\n".join(self.errors) + "\n" + kept
+        return "Reload refused:\n" + "\n".join(self.errors) + "\n" + kept + notes
 
 
 class App:
@@ -224,12 +229,13 @@ class App:
             try:
                 runtime = self.runtimes.get(key)
                 if runtime is not None and runtime.community.ref == loaded.community(key).ref:
-                    await runtime.reload(loaded.community(key), loaded.cogs[key])
+                    cogs = await self._resolved_cogs(loaded, key, report.warnings)
+                    await runtime.reload(loaded.community(key), cogs)
                 else:
                     # New, or moved to another platform id: events route by ref, so start afresh.
                     if runtime is not None:
                         await self._stop_community(key)
-                    await self._start_community(loaded, key)
+                    await self._start_community(loaded, key, report.warnings)
             except Exception as error:
                 logger.exception("reload of %s failed", key)
                 report.ok = False
@@ -252,17 +258,35 @@ class App:
         await self.runtimes.pop(key).stop()
         self._by_ref = {ref: k for ref, k in self._by_ref.items() if k != key}
 
-    async def _start_community(self, loaded: LoadedConfig, key: str) -> None:
-        info = loaded.community(key)
+    def _gateway_of(self, info: CommunityInfo) -> Gateway:
         platform = info.ref.platform
         if platform not in self._gateways:
             raise LookupError(
-                f"community {key!r} is on {platform}, which this process does not connect to"
+                f"community {info.key!r} is on {platform}, which this process does not connect to"
             )
-        gateway = AuditedGateway(
-            self._gateways[platform], self.storage.audit, self.clock, self.bus.publish
+        return self._gateways[platform]
+
+    async def _resolved_cogs(
+        self, loaded: LoadedConfig, key: str, warnings: list[str] | None = None
+    ) -> dict[str, CogSettings]:
+        """Return a community's cog settings with channel names as the platform's ids."""
+        info = loaded.community(key)
+        resolved = await resolve_channel_settings(
+            loaded, info, loaded.cogs[key], self._gateway_of(info)
         )
+        if warnings is not None:
+            warnings.extend(str(problem) for problem in resolved.problems)
+        return resolved.cogs
+
+    async def _start_community(
+        self, loaded: LoadedConfig, key: str, warnings: list[str] | None = None
+    ) -> None:
+        info = loaded.community(key)
+        gateway = AuditedGateway(
+            self._gateway_of(info), self.storage.audit, self.clock, self.bus.publish
+        )
+        cogs = await self._resolved_cogs(loaded, key, warnings)
         runtime = CommunityRuntime(info, gateway, self._services, self.registry, self._system)
-        await runtime.start(loaded.cogs[key])
+        await runtime.start(cogs)
         self.runtimes[key] = runtime
         self._by_ref[info.ref] = key

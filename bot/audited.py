@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from bot.core.actions import (
     Action,
@@ -142,3 +142,9 @@ class AuditedGateway:
     ) -> Sequence[Message]:
         """Return a channel's latest messages from the platform."""
         return await self._inner.recent_messages(community, channel, limit=limit)
+
+    async def resolve_channels(
+        self, community: Ref, names: Sequence[str]
+    ) -> Mapping[str, str | None]:
+        """Return the platform's ids of channels named in the config."""
+        return await self._inner.resolve_channels(community, names)

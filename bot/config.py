@@ -267,7 +267,7 @@ class LoadedConfig:
         return self.config.communities[key].info(key)
 
 
-def locate_in(loaded: LoadedConfig, path: tuple[str, ...]) -> int | None:
+def locate_in(loaded: LoadedConfig, path: tuple[str | int, ...]) -> int | None:
     """Return the line of a key in the config file the app was loaded from, if readable."""
     try:
         return locate(Path(loaded.source).read_text(encoding="utf-8"), path)

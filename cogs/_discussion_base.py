@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,7 +70,18 @@ class DiscussionCog(Cog[DiscussionSettings]):
         community = self.ctx.community.ref
         prompts = await self.store.prompts(community)
         history = records(await self.store.posts(community), await self.store.engagement(community))
-        return eligible(prompts, schedule, self.ctx.community.language), history
+        channels = await self._prompt_channels(prompts)
+        return eligible(prompts, schedule, self.ctx.community.language, channels), history
+
+    async def _prompt_channels(self, prompts: Sequence[StoredPrompt]) -> dict[str, str]:
+        """Return the platform's ids of the channels prompts are kept for, by name.
+
+        A library names channels as people do (``general``) while the schedules' channels
+        are already ids; asking the platform makes them comparable. An unknown name, or a
+        platform that cannot answer now, leaves those prompts to match by their text.
+        """
+        found = await self.look_up_channels(p.entry.channel for p in prompts if p.entry.channel)
+        return {name: ident for name, ident in (found or {}).items() if ident}
 
     def local(self, when: datetime) -> str:
         """Return a time as the community reads it (``Mon 30 Mar 10:00``)."""

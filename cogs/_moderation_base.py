@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
 from bot.core.models import Member
@@ -76,8 +77,8 @@ class GuidelinesSettings(CogSettings):
 
     Attributes:
         policy: A built-in policy (``default``, ``strict``) or the path of a policy file.
-        staff_channel: The channel id where alerts and review requests go.
-        raid_channels: Channel ids slowed down when a raid is detected.
+        staff_channel: The channel (name or id) where alerts and review requests go.
+        raid_channels: Channels (names or ids) slowed down when a raid is detected.
         raid_slowmode_minutes: How long a raid's slowmode lasts.
         notify_members: Whether members get a notice of sanctions.
         notices: Notice templates in the brand's voice, by language then name.
@@ -93,8 +94,8 @@ class GuidelinesSettings(CogSettings):
     """
 
     policy: str = "default"
-    staff_channel: str = "mod-log"
-    raid_channels: list[str] = Field(default_factory=lambda: ["general"])
+    staff_channel: ChannelName = "mod-log"
+    raid_channels: list[ChannelName] = Field(default_factory=lambda: ["general"])
     raid_slowmode_minutes: float = Field(30.0, gt=0)
     notify_members: bool = True
     notices: dict[str, dict[str, str]] = Field(default_factory=dict)
@@ -146,9 +147,33 @@ class ModerationCog(Cog[GuidelinesSettings]):
     def use_policy(self, policy: Policy, shadow: frozenset[str]) -> None:
         """Put a policy (and the rules shadowed at run time) in force."""
         self.policy = policy
-        self.engine = PolicyEngine(policy, shadow)
+        self.engine = PolicyEngine(policy, shadow, self.engine.channel_ids)
         self.counts_emojis = _counts_emojis(policy)
         self.enforcer.policy = policy
+
+    async def resolve_policy_channels(self) -> None:
+        """Look up the channels the policy's rules name, so rules scoped by name apply.
+
+        A policy file names channels as people do (``general``); messages carry the
+        platform's ids. A name the platform does not have is logged and kept as written
+        (on Discord and Slack the rule then covers no channel by it).
+        """
+        found = await self.look_up_channels(c for r in self.policy.rules for c in r.spec.channels)
+        if not found:
+            return
+        for rule in self.policy.rules:
+            for name in rule.spec.channels:
+                if not found.get(name):
+                    self.log.error(
+                        "policy %s, rule %s: no channel %r in community %s; create it or "
+                        "use the channel id",
+                        self.policy.name,
+                        rule.spec.id,
+                        name,
+                        self.ctx.community.key,
+                    )
+        ids = {name: ident for name, ident in found.items() if ident}
+        self.engine = PolicyEngine(self.policy, self.engine.shadow, ids)
 
     async def arm_timer(self) -> None:
         """Wake up for the next scheduled action, and soon if a failed action awaits a retry."""

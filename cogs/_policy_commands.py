@@ -52,6 +52,7 @@ class PolicyCommands(ModerationCog):
             await ctx.reply("Policy not reloaded; the old one stays in force:\n" + str(error))
             return
         self.use_policy(policy, self.engine.shadow)
+        await self.resolve_policy_channels()
         await ctx.reply(f"Policy {policy.name} reloaded: {len(policy.rules)} rules.")
 
     @command(

@@ -29,7 +29,7 @@ class PromptCommands(DiscussionCog):
         text: Annotated[str, "What to post"],
         topics: Annotated[str, "Tags, separated by commas"] = "",
         language: Annotated[str, "Its language (en, fr, ...)"] = "",
-        channel: Annotated[str, "Only for this channel id"] = "",
+        channel: Annotated[str, "Only for this channel (name or id)"] = "",
         answers: Annotated[str, "A poll's choices, separated by |"] = "",
     ) -> None:
         """Store a new prompt; it joins the rotation of the schedules it fits."""

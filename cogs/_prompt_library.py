@@ -28,7 +28,8 @@ class PromptEntry(BaseModel):
         text: What is posted (Discord-style markdown; the adapters render it).
         topics: Tags schedules select by (``product``, ``community``, ``introductions``).
         language: The prompt's language (BCP 47, ``en``).
-        channel: Only for this channel id, when set.
+        channel: Only for this channel, when set: its name (``general``) or the platform's
+            id; names are looked up when a schedule picks a prompt.
         answers: A poll's choices; a prompt without answers is a discussion prompt.
     """
 

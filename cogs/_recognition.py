@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.channels import ChannelName
 from bot.core.templates import pick_language, render
 from cogs._discussion_store import Credit
 from cogs._schedules import valid_cron
@@ -39,7 +40,7 @@ class RecognitionSettings(BaseModel):
 
     Attributes:
         cron: When the highlight goes up, in the community's local time.
-        channel: The channel id it goes to.
+        channel: The channel (name or id) it goes to.
         top: How many members it names at most.
         min_credits: The fewest thanks and reactions that earn a mention.
         window: How far back credits count.
@@ -51,7 +52,7 @@ class RecognitionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cron: str = "0 16 * * fri"
-    channel: str = "general"
+    channel: ChannelName = "general"
     top: int = Field(3, ge=1, le=20)
     min_credits: int = Field(2, ge=1)
     window: timedelta = timedelta(days=7)

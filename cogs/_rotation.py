@@ -46,18 +46,26 @@ def records(posts: Sequence[Post], engagement: Mapping[int, Engagement]) -> dict
 
 
 def eligible(
-    prompts: Sequence[StoredPrompt], schedule: ScheduleSettings, default_language: str
+    prompts: Sequence[StoredPrompt],
+    schedule: ScheduleSettings,
+    default_language: str,
+    channels: Mapping[str, str] | None = None,
 ) -> list[StoredPrompt]:
-    """Return the active prompts a schedule may post, in library order."""
+    """Return the active prompts a schedule may post, in library order.
+
+    ``channels`` maps the channel names prompts are kept for to the platform's ids (the
+    schedule's channel is an id); a prompt whose channel it does not map compares as written.
+    """
     language = schedule.language or default_language
     wanted = set(schedule.topics)
+    ids = channels or {}
     return [
         prompt
         for prompt in prompts
         if prompt.active
         and prompt.entry.language.split("-")[0] == language.split("-")[0]
         and (not wanted or wanted & set(prompt.entry.topics))
-        and prompt.entry.channel in ("", schedule.channel)
+        and ids.get(prompt.entry.channel, prompt.entry.channel) in ("", schedule.channel)
         and bool(prompt.entry.answers) == (schedule.kind == "poll")
     ]
 

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.channels import ChannelName
+
 
 class ScheduleSettings(BaseModel):
     """One posting calendar of a community.
@@ -24,7 +26,7 @@ class ScheduleSettings(BaseModel):
     Attributes:
         name: Its stable name, used in commands, storage and logs (``weekly``).
         cron: Five-field cron expression in the community's local time (``0 10 * * mon``).
-        channel: The channel id posts go to.
+        channel: The channel (name or id) posts go to.
         kind: ``prompt`` posts a discussion prompt and opens a thread on it; ``poll``
             posts a prompt that has answers as a poll.
         topics: Only prompts tagged with one of these (any prompt when empty).
@@ -40,7 +42,7 @@ class ScheduleSettings(BaseModel):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     cron: str
-    channel: str
+    channel: ChannelName
     kind: Literal["prompt", "poll"] = "prompt"
     topics: tuple[str, ...] = ()
     language: str = ""

@@ -53,7 +53,8 @@ class Guidelines(
         self.blocked = BlockedMessages()
 
     async def on_load(self) -> None:
-        """Restore shadowed rules, finish actions a crash interrupted, arm the timer."""
+        """Look up the policy's channels, restore shadowed rules, finish interrupted actions."""
+        await self.resolve_policy_channels()
         shadow = await self.store.shadows.shadowed(self.ctx.community.ref)
         if shadow:  # the engine built at construction has none
             self.use_policy(self.policy, shadow)

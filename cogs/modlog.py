@@ -11,6 +11,7 @@ from bot.core.actions import (
     Timeout,
     Unban,
 )
+from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogSettings, listener
 from bot.core.durations import format_duration
 from bot.core.events import ActionApplied
@@ -22,11 +23,11 @@ class ModLogSettings(CogSettings):
     """Where the mod log goes.
 
     Attributes:
-        channel: The staff channel id.
+        channel: The staff channel (name or id).
         include_failures: Also post actions the platform refused.
     """
 
-    channel: str = "mod-log"
+    channel: ChannelName = "mod-log"
     include_failures: bool = True
 
 

@@ -18,6 +18,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bot.core.actions import OpenThread, PostMessage, SendDirectMessage
+from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.events import DirectMessageReceived, MessageCreated
@@ -49,7 +50,9 @@ class ModmailSettings(CogSettings):
     """Where conversations are held and how staff answers are signed.
 
     Attributes:
-        channel: The staff channel id where each conversation opens a thread.
+        channel: The staff channel (name or id) where each conversation opens a thread;
+            with ``staff_community`` set, the id of that community's channel (names are
+            looked up in this community).
         staff_community: The platform id of another community whose staff channel holds
             the threads (same platform); empty holds them here. That community runs this
             cog too, so its staff's replies are relayed.
@@ -59,7 +62,7 @@ class ModmailSettings(CogSettings):
         closed: What the member is told on closing, by language (``{reason}``).
     """
 
-    channel: str = "modmail"
+    channel: ChannelName = "modmail"
     staff_community: str = ""
     signed: bool = True
     note_prefix: str = "//"

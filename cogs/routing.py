@@ -26,6 +26,7 @@ from bot.core.actions import (
     PostMessage,
     SendDirectMessage,
 )
+from bot.core.channels import ChannelName
 from bot.core.clock import as_utc
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import ComponentClicked, DirectMessageReceived, MessageCreated, Tick
@@ -56,7 +57,8 @@ class TeamRoute(BaseModel):
     """Where one intent goes.
 
     Attributes:
-        destination: A channel id, or an ``https://`` webhook URL that receives JSON.
+        destination: A channel (name or id), or an ``https://`` webhook URL that receives
+            JSON.
         answer_within_hours: How soon the team should answer; a channel summary reminds
             the team once this passes without anyone marking it handled.
         mention: Who to ping with the summary, as the platform writes a mention
@@ -65,7 +67,7 @@ class TeamRoute(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    destination: str = Field(min_length=1)
+    destination: ChannelName = Field(min_length=1)
     answer_within_hours: float = Field(24.0, gt=0)
     mention: str = ""
 
@@ -82,7 +84,7 @@ class RoutingSettings(CogSettings):
         intents: An intents file (see ``policies/intents.toml``); empty uses Steward's.
         threshold: The score an intent needs (a strong cue counts two, others one).
         teams: Intent key (``sales_lead``, ``bug_report``...) to its team's route.
-        channels: Channel ids to read; empty reads every channel.
+        channels: Channels (names or ids) to read; empty reads every channel.
         staff_channel: Where a webhook that failed is reported, with the lead in full.
         acknowledge: Whether to thank the member privately.
         acknowledgements: The thanks by language; ``{member}``, ``{team}``, ``{hours}``.
@@ -91,8 +93,8 @@ class RoutingSettings(CogSettings):
     intents: str = ""
     threshold: float = Field(2.0, gt=0)
     teams: dict[str, TeamRoute] = Field(default_factory=dict)
-    channels: list[str] = Field(default_factory=list)
-    staff_channel: str = "mod-log"
+    channels: list[ChannelName] = Field(default_factory=list)
+    staff_channel: ChannelName = "mod-log"
     acknowledge: bool = True
     acknowledgements: dict[str, str] = Field(default_factory=lambda: dict(_THANKS))
 

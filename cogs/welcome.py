@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import Field
 
 from bot.core.actions import Button, ButtonStyle, DeleteMessage, PostMessage, ReplyEphemeral
+from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import ComponentClicked, MemberJoined, MessageCreated
 from bot.core.models import Member
@@ -57,8 +58,9 @@ class WelcomeSettings(CogSettings):
     """Where and how to greet.
 
     Attributes:
-        channel: The channel id greetings go to.
-        guidelines: The channel id (or name) the greeting points to.
+        channel: The channel (name or id) greetings go to.
+        guidelines: The channel the greeting points to, as the greeting shows it
+            (``#{guidelines}``).
         introductions: The channel where newcomers introduce themselves (the discussions
             cog's introduction prompts can run there).
         messages: Greeting templates by language; ``{member}``, ``{community}``,
@@ -70,7 +72,7 @@ class WelcomeSettings(CogSettings):
         gate_messages: The private reminder, by language, to a newcomer who posts first.
     """
 
-    channel: str = "general"
+    channel: ChannelName = "general"
     guidelines: str = "rules"
     introductions: str = "introductions"
     messages: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_MESSAGES))

@@ -29,14 +29,24 @@ class PolicyEngine:
     Args:
         policy: The loaded policy.
         shadow: Rule ids forced into shadow mode (trialled at run time).
+        channel_ids: The platform's id of each channel the rules name by name (a rule's
+            ``channels`` as the file writes them); names it lacks are compared as written.
     """
 
-    def __init__(self, policy: Policy, shadow: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        shadow: frozenset[str] = frozenset(),
+        channel_ids: Mapping[str, str] | None = None,
+    ) -> None:
         self.policy = policy
         self.shadow = shadow
+        self.channel_ids: Mapping[str, str] = dict(channel_ids or {})
         # A rule type judges what it overrides: messages, joins, or both (raids).
         self._message_rules = [
-            _Scoped(r) for r in policy.rules if type(r.rule).evaluate is not Rule.evaluate
+            _Scoped(r, self.channel_ids)
+            for r in policy.rules
+            if type(r.rule).evaluate is not Rule.evaluate
         ]
         # The rules to ask, worked out once for staff or not and for each part of the
         # policy (a classifier rule cannot match without scores): unscoped ones as bare calls.
@@ -237,11 +247,11 @@ class _Scoped:
 
     __slots__ = ("applies_to_staff", "channels", "compiled", "evaluate", "exempt_roles", "scoped")
 
-    def __init__(self, compiled: CompiledRule) -> None:
+    def __init__(self, compiled: CompiledRule, channel_ids: Mapping[str, str]) -> None:
         self.compiled = compiled
         self.evaluate = compiled.rule.evaluate
         self.applies_to_staff = compiled.spec.applies_to_staff
-        self.channels = frozenset(compiled.spec.channels)
+        self.channels = frozenset(channel_ids.get(c, c) for c in compiled.spec.channels)
         self.exempt_roles = frozenset(compiled.spec.exempt_roles)
         self.scoped = bool(self.channels or self.exempt_roles)
 

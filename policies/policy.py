@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.core.channels import ChannelName
 from bot.core.merge import merge
 from bot.core.toml_lines import locate
 from policies import rules as _rules  # noqa: F401 - registers every rule type
@@ -76,7 +77,7 @@ class RuleSpec(_Strict):
     guideline: str = ""
     severity: Severity = Severity.MEDIUM
     mode: Mode = Mode.ENFORCE
-    channels: list[str] = Field(default_factory=list)
+    channels: list[ChannelName] = Field(default_factory=list)
     exempt_roles: list[str] = Field(default_factory=list)
     applies_to_staff: bool = False
     actions: list[str] | None = None

@@ -10,7 +10,7 @@ built from a :class:`CogContext` that carries everything it may touch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, cast
 
@@ -171,6 +171,23 @@ class Cog(Generic[SettingsT]):
                 reason=reason,
             )
         )
+
+    async def look_up_channels(self, names: Iterable[str]) -> dict[str, str | None] | None:
+        """Return the platform's id of each channel name (``None`` for an unknown one).
+
+        For names the cog reads from elsewhere than its settings (a library, a policy
+        file); the app already resolved the settings. Returns ``None``, logged, when the
+        platform cannot answer now.
+        """
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        try:
+            found = await self.ctx.gateway.resolve_channels(self.ctx.community.ref, wanted)
+        except Exception:
+            self.log.warning("cannot look up channels %s", ", ".join(wanted), exc_info=True)
+            return None
+        return {name: found.get(name) for name in wanted}
 
     async def answer_click(self, event: ComponentClicked, content: str) -> ActionResult:
         """Answer a button click so that only the member who clicked sees the answer."""

@@ -59,6 +59,16 @@ class Gateway(Protocol):
         """Return up to ``limit`` of a channel's latest messages, newest first."""
         ...
 
+    async def resolve_channels(
+        self, community: Ref, names: Sequence[str]
+    ) -> Mapping[str, str | None]:
+        """Return the platform's id of each channel named in the config, ``None`` if unknown.
+
+        A name may start with ``#``; a value that already is one of the platform's channel
+        ids maps to itself. Every name given is a key of the answer.
+        """
+        ...
+
 
 class Timers(Protocol):
     """Schedule named timers; a due timer arrives on the bus as a ``Tick`` event."""

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.capabilities import Capabilities, Capability
+from bot.core.channels import bare_name
 from bot.core.events import BLOCKED_PREFIX
 from bot.core.models import Channel, Member, Message
 from bot.core.refs import Ref
@@ -71,6 +72,10 @@ _LOCK_BITS = discord.Permissions(
     create_private_threads=True,
     add_reactions=True,
 ).value
+# Discord ids: snowflakes have had 17 digits or more since 2015.
+_SNOWFLAKE = re.compile(r"\d{15,20}")
+# Channels a config may name: text (0), announcement (5), forum (15) and media (16).
+_NAMED_CHANNEL_TYPES = frozenset({0, 5, 15, 16})
 _STYLES = {
     ButtonStyle.PRIMARY: 1,
     ButtonStyle.SECONDARY: 2,
@@ -135,6 +140,17 @@ def _id(value: Ref) -> int:
     return int(value.id)
 
 
+def _channel_names(channels: Iterable[tuple[int, int, str]]) -> dict[str, str]:
+    """Return channel ids by casefolded name from ``(position, id, name)``.
+
+    Two channels may share a name: the one listed first in the server's sidebar wins.
+    """
+    found: dict[str, str] = {}
+    for _, ident, name in sorted(channels):
+        found.setdefault(name.casefold(), str(ident))
+    return found
+
+
 def _posted(message: Ref) -> int | None:
     """Return a message's id, or ``None`` for one AutoMod blocked before it was posted."""
     return None if message.id.startswith(BLOCKED_PREFIX) else int(message.id)
@@ -181,7 +197,9 @@ class DiscordGateway:
             return refusal(action, error)
         except _NotAnId as error:
             return ActionResult.failed(
-                f"{error} is not a Discord id: name channels, roles and members by id in the config"
+                f"{error} is not a Discord id: a channel the config names must exist on the "
+                "server (the log at start or reload names any that does not); roles and "
+                "members are named by id"
             )
 
     async def _request(self, method: str, path: str, action: Action | None, **params: Any) -> Any:
@@ -466,6 +484,51 @@ class DiscordGateway:
             name=found.name,
             parent=ref(parent) if parent else None,
             is_private=not found.permissions_for(guild.default_role).view_channel,
+        )
+
+    async def resolve_channels(
+        self, community: Ref, names: Sequence[str]
+    ) -> Mapping[str, str | None]:
+        """Return the ids of channels named in the config (case and a leading ``#`` ignored).
+
+        Text, announcement, forum and media channels count; a snowflake stays as it is (a
+        short number such as ``2024`` is a name).
+        The guild cache answers first; a name it lacks (before the gateway's GUILD_CREATE,
+        or a channel made since) sends one ``GET /guilds/{id}/channels``.
+
+        Raises:
+            discord.HTTPException: If Discord refuses to list the guild's channels.
+        """
+        answer: dict[str, str | None] = {}
+        wanted: dict[str, str] = {}
+        for name in names:
+            bare = bare_name(name)
+            if _SNOWFLAKE.fullmatch(bare):
+                answer[name] = bare
+            else:
+                wanted[name] = bare.casefold()
+        if wanted:
+            known = self._cached_channel_names(community)
+            if not set(wanted.values()) <= known.keys():
+                listed = await self._request(
+                    "GET", "/guilds/{guild_id}/channels", None, guild_id=_id(community)
+                )
+                known = _channel_names(
+                    (int(c.get("position") or 0), int(c["id"]), str(c.get("name") or ""))
+                    for c in listed
+                    if c.get("type") in _NAMED_CHANNEL_TYPES
+                )
+            answer.update({name: known.get(key) for name, key in wanted.items()})
+        return answer
+
+    def _cached_channel_names(self, community: Ref) -> dict[str, str]:
+        guild = self.client.get_guild(_id(community))
+        if guild is None:
+            return {}
+        return _channel_names(
+            (c.position, c.id, c.name)
+            for c in guild.channels
+            if isinstance(c, discord.TextChannel | discord.ForumChannel)
         )
 
     async def recent_messages(

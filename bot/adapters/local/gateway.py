@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -27,6 +27,7 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.capabilities import Capabilities
+from bot.core.channels import bare_name
 from bot.core.models import Channel, Member, Message
 from bot.core.protocols import Clock
 from bot.core.refs import Ref
@@ -123,6 +124,12 @@ class LocalPlatform:
                 if len(found) >= limit:
                     break
         return found
+
+    async def resolve_channels(
+        self, community: Ref, names: Sequence[str]
+    ) -> Mapping[str, str | None]:
+        """Map each name to itself (without a leading ``#``): local channel ids are names."""
+        return {name: bare_name(name) for name in names}
 
     def _apply(  # noqa: PLR0912 - one arm per action type reads best
         self, place: LocalCommunity, action: Action, now: datetime

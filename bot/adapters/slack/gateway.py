@@ -10,7 +10,8 @@ missing capabilities, never attempted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -35,6 +36,7 @@ from bot.core.actions import (
     poll_buttons,
 )
 from bot.core.capabilities import Capabilities, Capability
+from bot.core.channels import bare_name
 from bot.core.models import Channel, Member, Message
 from bot.core.refs import Ref
 
@@ -54,6 +56,9 @@ _BOT_TOKEN_CAN = frozenset(
 )
 # Slack has no native polls: a poll is a numbered list that members answer by reacting.
 _MAX_POLL_ANSWERS = 10
+# Slack's channel ids: public channels start with C, private ones (older) with G.
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+_CHANNELS_PER_PAGE = 200
 # Errors worth trying again: Slack's own trouble, not a refusal of what was asked.
 _RETRYABLE = {
     "ratelimited",
@@ -62,6 +67,13 @@ _RETRYABLE = {
     "service_unavailable",
     "request_timeout",
 }
+
+
+def _find(listed: Mapping[str, str], value: str) -> str | None:
+    """Return the id of a listed channel given by its id or by its name (any case)."""
+    if value in listed.values():
+        return value
+    return listed.get(value.casefold())
 
 
 def slack_capabilities(*, admin_token: bool) -> Capabilities:
@@ -88,6 +100,8 @@ class SlackGateway:
         self._admin = admin
         self._directory = directory
         self._capabilities = slack_capabilities(admin_token=admin is not None)
+        # Channel ids by name, listed once per process and again when a name is missing.
+        self._channel_ids: dict[str, str] | None = None
 
     @property
     def platform(self) -> str:
@@ -237,6 +251,48 @@ class SlackGateway:
             name=str(data.get("name") or data["id"]),
             is_private=bool(data.get("is_private")),
         )
+
+    async def resolve_channels(
+        self, community: Ref, names: Sequence[str]
+    ) -> Mapping[str, str | None]:
+        """Return the ids of channels named in the config (case and a leading ``#`` ignored).
+
+        Values are looked up in the workspace's channels as ``conversations.list`` pages
+        them (public ones and the private ones the bot is in; archived ones left out),
+        listed once per process and again when a value is not among them (a channel made
+        since): a channel's id stays as it is, a name becomes its channel's id. A value
+        shaped like an id (``C0123ABC``, ``G0123ABC``) that is not listed is kept too: a
+        private channel the bot was not invited to is not listed.
+
+        Raises:
+            SlackApiError: If Slack refuses to list the channels.
+        """
+        bare = {name: bare_name(name) for name in names}
+        if not bare:
+            return {}
+        listed = self._channel_ids
+        if listed is None or any(_find(listed, value) is None for value in bare.values()):
+            listed = self._channel_ids = await self._list_channels()
+        return {
+            name: _find(listed, value) or (value if _CHANNEL_ID.fullmatch(value) else None)
+            for name, value in bare.items()
+        }
+
+    async def _list_channels(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        cursor = ""
+        while True:
+            page = await self._bot.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=_CHANNELS_PER_PAGE,
+                cursor=cursor or None,
+            )
+            for channel in page.get("channels") or []:
+                found.setdefault(str(channel.get("name") or "").casefold(), str(channel["id"]))
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return found
 
     async def recent_messages(
         self, community: Ref, channel: Ref, *, limit: int

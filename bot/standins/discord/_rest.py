@@ -144,6 +144,7 @@ class RestApi:
             ("DELETE", "/guilds/{guild_id}/members/{user_id}", self.kick),
             ("PUT", "/guilds/{guild_id}/bans/{user_id}", self.ban),
             ("DELETE", "/guilds/{guild_id}/bans/{user_id}", self.unban),
+            ("GET", "/guilds/{guild_id}/channels", self.guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self.roles),
             ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
             ("GET", "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
@@ -427,6 +428,11 @@ class RestApi:
         if guild.bans.pop(request.match_info["user_id"], None) is None:
             raise ApiError(404, 10026, "Unknown Ban")
         return no_content()
+
+    async def guild_channels(self, request: web.Request) -> web.Response:
+        """Return a guild's channels; threads are not among them, as on Discord."""
+        guild = self._guild(request)
+        return reply([c.payload() for c in guild.channels.values() if c.type != PUBLIC_THREAD])
 
     async def roles(self, request: web.Request) -> web.Response:
         """Return a guild's roles."""

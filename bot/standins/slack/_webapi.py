@@ -128,6 +128,38 @@ def conversations_info(ws: Workspace, caller: str, args: dict[str, Any]) -> Body
     )
 
 
+def conversations_list(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
+    """List the workspace's channels of the asked ``types``, a page at a time.
+
+    Public channels are listed whether or not the bot is in them, private ones only when
+    it is; direct messages never (Steward does not ask for them). The cursor is opaque to
+    callers, as Slack's is.
+    """
+    types = set(str(args.get("types") or "public_channel").split(","))
+    found = [
+        c
+        for c in ws.conversations.values()
+        if not c.is_im
+        and (
+            ("private_channel" in types and c.is_private and ws.bot.id in c.members)
+            or ("public_channel" in types and not c.is_private)
+        )
+    ]
+    cursor = str(args.get("cursor") or "")
+    start = int(cursor.removeprefix(_CURSOR)) if cursor.startswith(_CURSOR) else 0
+    limit = max(1, min(int(args.get("limit", 100) or 100), 1000))
+    page = found[start : start + limit]
+    after = start + limit
+    return {
+        "ok": True,
+        "channels": [c.to_api() for c in page],
+        "response_metadata": {"next_cursor": f"{_CURSOR}{after}" if after < len(found) else ""},
+    }
+
+
+_CURSOR = "next:"
+
+
 def _page(messages: list[dict[str, Any]], args: dict[str, Any]) -> Body:
     limit = int(args.get("limit", 100) or 100)
     return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
@@ -233,6 +265,7 @@ METHODS: dict[str, Handler] = {
     "chat.delete": chat_delete,
     "conversations.open": conversations_open,
     "conversations.info": conversations_info,
+    "conversations.list": conversations_list,
     "conversations.history": conversations_history,
     "conversations.replies": conversations_replies,
     "conversations.kick": conversations_kick,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -457,6 +457,11 @@ class RecordingGateway:
         self, community: Ref, channel: Ref, *, limit: int
     ) -> Sequence[Message]:
         return []
+
+    async def resolve_channels(
+        self, community: Ref, names: Sequence[str]
+    ) -> Mapping[str, str | None]:
+        return {name: name for name in names}
 
 
 async def test_command_context_replies_privately_to_the_author() -> None:

@@ -179,7 +179,5 @@ async def test_a_channel_named_where_an_id_belongs_is_a_failed_result(
             )
         )
     assert not result.ok
-    assert result.error == (
-        "mod-log is not a Discord id: name channels, roles and members by id in the config"
-    )
+    assert result.error.startswith("mod-log is not a Discord id: a channel the config names")
     assert standin.requests_to("POST", "/channels/{channel_id}/messages") == []

@@ -38,7 +38,17 @@ class Steward:
 Start = Callable[..., Awaitable[Steward]]
 
 
-def config_text(standin: SlackStandin, database: Path, mode: str, extra: str = "") -> str:
+def config_text(
+    standin: SlackStandin,
+    database: Path,
+    mode: str,
+    extra: str = "",
+    *,
+    staff: str = MODLOG,
+    raid: str = GENERAL,
+    modlog: str = MODLOG,
+) -> str:
+    """Return the test configuration; the channel settings as given (names or ids)."""
     return (
         f"""
 [steward]
@@ -57,11 +67,11 @@ moderator_roles = ["moderators"]
 moderator_ids = ["{MILO}"]
 
 [communities.acme.cogs.guidelines]
-staff_channel = "{MODLOG}"
-raid_channels = ["{GENERAL}"]
+staff_channel = "{staff}"
+raid_channels = ["{raid}"]
 
 [communities.acme.cogs.modlog]
-channel = "{MODLOG}"
+channel = "{modlog}"
 
 [communities.acme.cogs.welcome]
 enabled = false
@@ -96,7 +106,15 @@ async def start_steward(
     """Return a coroutine that starts Steward (again, on the same database if asked)."""
     running: list[tuple[Steward, object]] = []
 
-    async def start(*, admin: bool = True, mode: str = "events", extra: str = "") -> Steward:
+    async def start(
+        *,
+        admin: bool = True,
+        mode: str = "events",
+        extra: str = "",
+        staff: str = MODLOG,
+        raid: str = GENERAL,
+        modlog: str = MODLOG,
+    ) -> Steward:
         monkeypatch.setenv("STEWARD_SLACK_BOT_TOKEN", standin.bot_token)
         monkeypatch.setenv("STEWARD_SLACK_SIGNING_SECRET", standin.signing_secret)
         monkeypatch.setenv("STEWARD_SLACK_APP_TOKEN", standin.app_token)
@@ -104,7 +122,10 @@ async def start_steward(
             monkeypatch.setenv("STEWARD_SLACK_USER_TOKEN", standin.user_token)
         else:
             monkeypatch.delenv("STEWARD_SLACK_USER_TOKEN", raising=False)
-        loaded = parse_config(config_text(standin, tmp_path / "steward.db", mode, extra), registry)
+        text = config_text(
+            standin, tmp_path / "steward.db", mode, extra, staff=staff, raid=raid, modlog=modlog
+        )
+        loaded = parse_config(text, registry)
         clock = SystemClock()
         storage = await open_storage(tmp_path / "steward.db", clock)
         connection = await connect(loaded, clock)

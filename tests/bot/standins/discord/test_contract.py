@@ -63,6 +63,8 @@ async def test_ready_and_guild_create_parse(standin: DiscordStandin) -> None:
         assert seen.chunked
         assert seen.owner is not None and seen.owner.name == "olga"
         assert [c.name for c in seen.text_channels] == ["general"]
+        listed = await seen.fetch_channels()
+        assert [(c.name, type(c).__name__) for c in listed] == [("general", "TextChannel")]
         alice = seen.get_member_named("alice")
         assert alice is not None and alice.top_role.name == "moderator"
         assert seen.me.top_role.position > alice.top_role.position

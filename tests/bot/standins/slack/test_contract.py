@@ -67,6 +67,23 @@ async def test_web_api_answers_like_slack(standin: SlackStandin) -> None:
         await AsyncWebClient(token="xoxb-wrong", base_url=standin.api_base).auth_test()
 
 
+async def test_conversations_list_pages_with_the_sdks_cursor(standin: SlackStandin) -> None:
+    ws = standin.workspace
+    for number in range(5):
+        ws.add_channel(f"room-{number}")
+    secret = ws.add_channel("secret", private=True)
+    ws.add_channel("elsewhere", private=True).members.discard(ws.bot.id)
+    bot = client_for(standin, standin.bot_token)
+    first = await bot.conversations_list(types="public_channel,private_channel", limit=2)
+    names = [c["name"] async for page in first for c in page["channels"]]
+    assert names == ["general", "room-0", "room-1", "room-2", "room-3", "room-4", "secret"], (
+        "slack-sdk follows next_cursor; a private channel is listed only to its members"
+    )
+    public = await bot.conversations_list()
+    assert secret.id not in {c["id"] for c in public["channels"]}
+    assert public["response_metadata"]["next_cursor"] == ""
+
+
 async def test_a_rate_limited_call_is_retried_after_the_pause(standin: SlackStandin) -> None:
     standin.rate_limit("chat.postMessage", retry_after=0)
     bot = client_for(standin, standin.bot_token)

@@ -1,0 +1,240 @@
+"""Channels named in the config become the server's channel ids, through real discord.py."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.discord.connection import open_connection
+from bot.adapters.discord.translate import ref
+from bot.app import App
+from bot.config import LoadedConfig, parse_config
+from bot.core.events import Tick
+from bot.registry import CogRegistry
+from bot.standins.discord import Channel, DiscordStandin
+from cogs._moderation_base import GuidelinesSettings
+from cogs.modlog import ModLogSettings
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, steward
+
+FORUM = 15
+WEEKLY = "discussions:weekly"
+
+
+def named_config(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    *,
+    modlog: str = "mod-log",
+    policy: str = "default",
+) -> LoadedConfig:
+    """Return a configuration that names every channel instead of giving its id."""
+    text = f"""
+[discord]
+api_base = "{standin.api_base}"
+gateway_url = "{standin.gateway_url}"
+catch_up = 0
+
+[communities.lumen]
+platform = "discord"
+id = "{lumen.guild.id}"
+moderator_roles = ["moderator"]
+
+[communities.lumen.cogs.guidelines]
+policy = "{policy}"
+staff_channel = "mod-log"
+raid_channels = ["#general"]
+
+[communities.lumen.cogs.modlog]
+channel = "{modlog}"
+"""
+    return parse_config(text, registry, source="<test>")
+
+
+def guidelines_of(app: App) -> GuidelinesSettings:
+    settings = app.runtimes["lumen"].cogs["guidelines"].ctx.settings
+    assert isinstance(settings, GuidelinesSettings)
+    return settings
+
+
+def modlog_of(app: App) -> ModLogSettings:
+    settings = app.runtimes["lumen"].cogs["modlog"].ctx.settings
+    assert isinstance(settings, ModLogSettings)
+    return settings
+
+
+async def test_a_raid_slows_the_named_channel_and_alerts_the_named_staff_channel(
+    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+) -> None:
+    loaded = named_config(standin, lumen, registry)
+    async with steward(loaded, registry, tmp_path / "steward.db") as running:
+        settings = guidelines_of(running.app)
+        assert (settings.staff_channel, settings.raid_channels) == (
+            lumen.modlog.id,
+            [lumen.general.id],
+        )
+        for number in range(5):
+            await standin.join(lumen.guild, f"raider{number}")
+        slowed = await standin.wait_for_request("PATCH", f"/channels/{lumen.general.id}")
+        alert = await standin.wait_for_request(
+            "POST",
+            f"/channels/{lumen.modlog.id}/messages",
+            where=lambda r: (r.reason or "").startswith("alert"),
+        )
+        await running.settle()
+    assert slowed.json["rate_limit_per_user"] == 30
+    assert lumen.general.rate_limit_per_user == 30
+    assert "raid" in alert.json["content"].lower()
+
+
+async def test_an_unknown_channel_is_logged_with_its_key_and_the_rest_works(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loaded = named_config(standin, lumen, registry, modlog="audit")
+    with caplog.at_level(logging.ERROR, logger="bot.channel_settings"):
+        async with steward(loaded, registry, tmp_path / "steward.db") as running:
+            assert modlog_of(running.app).channel == "audit", "kept as written"
+            spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+            await standin.wait_for_request(
+                "DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}"
+            )
+            await running.settle()
+    assert [r.getMessage() for r in caplog.records] == [
+        "<test>: communities.lumen.cogs.modlog.channel: no channel 'audit' on Discord server "
+        f"{lumen.guild.id}; create it or use the channel id"
+    ]
+
+
+async def test_a_channel_made_later_is_found_on_reload(
+    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+) -> None:
+    loaded = named_config(standin, lumen, registry, modlog="Audit")
+    async with steward(loaded, registry, tmp_path / "steward.db") as running:
+        refused = await running.app.reload(loaded)
+        audit = standin.add_channel(lumen.guild, "audit")
+        report = await running.app.reload(loaded)
+        moved = modlog_of(running.app).channel
+        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+        logged = await standin.wait_for_request("POST", f"/channels/{audit.id}/messages")
+        await running.settle()
+    assert refused.ok and "no channel 'Audit'" in refused.summary(), "reload says what is missing"
+    assert report.ok and report.warnings == []
+    assert moved == audit.id
+    assert logged.reason == "mod log" and spam.id not in lumen.general.messages
+
+
+async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_the_cache(
+    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+) -> None:
+    forum = standin.add_channel(lumen.guild, "Ideas")
+    forum.type = FORUM
+    year = standin.add_channel(lumen.guild, "2024")
+    names = ["#General", "mod-log", "ideas", "2024", lumen.general.id, "nowhere"]
+    expected = {
+        "#General": lumen.general.id,
+        "mod-log": lumen.modlog.id,
+        "ideas": forum.id,
+        "2024": year.id,
+        lumen.general.id: lumen.general.id,
+        "nowhere": None,
+    }
+    loaded = named_config(standin, lumen, registry)
+    connection = await open_connection(loaded.config.discord, guild_ready_timeout=0.05)
+    try:
+        uncached = await connection.gateway.resolve_channels(ref(lumen.guild.id), names)
+    finally:
+        await connection.client.close()
+    assert uncached == expected
+    assert len(standin.requests_to("GET", "/guilds/{guild_id}/channels")) == 1
+    forum.type = 0  # discord.py's cache gets it as a text channel from GUILD_CREATE
+    async with steward(loaded, registry, tmp_path / "steward.db") as running:
+        listed = len(standin.requests_to("GET", "/guilds/{guild_id}/channels"))
+        cached = await running.connection.gateway.resolve_channels(ref(lumen.guild.id), names[:-1])
+    assert cached == {k: v for k, v in expected.items() if k != "nowhere"}
+    assert len(standin.requests_to("GET", "/guilds/{guild_id}/channels")) == listed, (
+        "the guild cache answers once the gateway sent the guild"
+    )
+
+
+async def test_a_library_prompt_kept_for_a_named_channel_goes_to_that_channel(
+    standin: DiscordStandin, lumen: Lumen, start: Start, tmp_path: Path
+) -> None:
+    library = tmp_path / "prompts.toml"
+    library.write_text(
+        '[[prompts]]\ntext = "Staff only: what went well?"\ntopics = ["lamps"]\n'
+        'channel = "mod-log"\n\n'
+        '[[prompts]]\ntext = "Show us your lamp!"\ntopics = ["lamps"]\nchannel = "General"\n',
+        encoding="utf-8",
+    )
+    extra = (
+        f'[communities.lumen.cogs.discussions]\nlibrary = "{library}"\n'
+        "[[communities.lumen.cogs.discussions.schedules]]\n"
+        'name = "weekly"\ncron = "* * * * *"\nchannel = "#general"\ntopics = ["lamps"]\n'
+        "thread = false\n"
+    )
+    async with start(extra) as running:
+        await running.app.bus.publish(
+            Tick(community=ref(lumen.guild.id), at=running.app.clock.now(), timer=WEEKLY)
+        )
+        posted = await standin.wait_for_request(
+            "POST", f"/channels/{lumen.general.id}/messages", where=lambda r: r.reason != "welcome"
+        )
+        await running.settle()
+    assert posted.json["content"] == "Show us your lamp!"
+
+
+SPOILERS = """
+[policy]
+name = "lumen"
+extends = "default"
+
+[[rules]]
+id = "no-spoilers"
+type = "keywords"
+guideline = "No spoilers in the general channel"
+channels = ["#General", "lounge"]
+actions = ["delete"]
+[rules.params.words]
+en = ["spoiler*"]
+"""
+
+
+async def test_a_policy_rule_scoped_to_a_named_channel_applies_there_only(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    policy = tmp_path / "lumen.toml"
+    policy.write_text(SPOILERS, encoding="utf-8")
+    offtopic = standin.add_channel(lumen.guild, "offtopic")
+    loaded = named_config(standin, lumen, registry, policy=str(policy))
+    with caplog.at_level(logging.ERROR, logger="steward.cogs.guidelines"):
+        async with steward(loaded, registry, tmp_path / "steward.db") as running:
+            await check_spoilers(standin, lumen, running, offtopic)
+    assert [r.getMessage() for r in caplog.records] == [
+        "policy lumen, rule no-spoilers: no channel 'lounge' in community lumen; create it or "
+        "use the channel id"
+    ]
+
+
+async def check_spoilers(
+    standin: DiscordStandin, lumen: Lumen, running: Running, offtopic: Channel
+) -> None:
+    """Post a spoiler in #offtopic and in #general: only the second is removed."""
+    elsewhere = await standin.post_message(offtopic, lumen.alice, "spoilers: the lamp dims")
+    here = await standin.post_message(lumen.general, lumen.alice, "spoilers: the lamp dims")
+    deleted = await standin.wait_for_request(
+        "DELETE", f"/channels/{lumen.general.id}/messages/{here.id}"
+    )
+    await running.settle()
+    assert deleted.reason is not None and "no-spoilers" in deleted.reason
+    assert elsewhere.id in offtopic.messages
+    assert standin.requests_to("DELETE", f"/channels/{offtopic.id}/messages/{elsewhere.id}") == []
