@@ -39,6 +39,9 @@ class ReviewSlaSettings(BaseModel):
         quiet_hours: Local ``HH:MM-HH:MM`` without non-urgent pings (they wait until the end).
         digest_cron: When the daily digest of open items goes to the staff channel (local
             cron); empty sends none.
+        expire_after_days: Days after which an item nobody decided expires: its card says
+            so and loses its buttons, the case gets a note, and the digest counts it.
+            The case itself stands. 0 keeps items waiting for ever.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,6 +52,7 @@ class ReviewSlaSettings(BaseModel):
     escalate_after_minutes: int = Field(30, ge=1)
     quiet_hours: str = ""
     digest_cron: str = "0 9 * * *"
+    expire_after_days: float = Field(14.0, ge=0)
 
     @field_validator("quiet_hours")
     @classmethod

@@ -1,8 +1,10 @@
 """Review items that wait too long ping the on-call moderators, then the next tier.
 
-The guidelines cog keeps one timer for the earliest deadline of any unclaimed item and for
-the daily digest; new items re-arm it. Each ping is recorded in the event ledger before it
-is posted, so a restart or a second process never pings twice for the same item and stage.
+The guidelines cog keeps one timer for the earliest deadline of any unclaimed item, the
+earliest expiry and the daily digest; new items re-arm it. Each ping is recorded in the
+event ledger before it is posted, so a restart or a second process never pings twice for
+the same item and stage. An item nobody decided within ``expire_after_days`` expires: it
+stops waiting, and its card and case say so.
 """
 
 from __future__ import annotations
@@ -52,12 +54,14 @@ class ReviewDeadlines(ModerationCog):
         if event.timer != SLA_TIMER:
             return
         now = as_utc(event.at)
+        await self._expire_due(now)
         await self._ping_due(now)
         await self._digest_due(now, late=False)
         await self.arm_review_deadlines()
 
     async def catch_up_review_deadlines(self) -> None:
-        """On start: send a digest missed while down (if recent), then arm the timer."""
+        """On start: expire what outlived its wait, send a recent missed digest, arm the timer."""
+        await self._expire_due(self.ctx.clock.now())
         await self._digest_due(self.ctx.clock.now(), late=True)
         await self.arm_review_deadlines()
 
@@ -74,10 +78,36 @@ class ReviewDeadlines(ModerationCog):
                     candidates.append(now)
                 elif later is not None:
                     candidates.append(later)
+        if settings.expire_after_days:
+            oldest = min((item.created_at for item in await self._open_items()), default=None)
+            if oldest is not None:
+                candidates.append(max(now, oldest + self._expiry))
         if settings.digest_cron:
             candidates.append(next_slot(settings.digest_cron, self.sla.tz, now))
         if candidates:
             self.ctx.timers.schedule(self.ctx.community.ref, SLA_TIMER, min(candidates))
+
+    @property
+    def _expiry(self) -> timedelta:
+        return timedelta(days=self.settings.review_sla.expire_after_days)
+
+    async def _expire_due(self, now: datetime) -> None:
+        """Expire the items that waited past ``expire_after_days`` and say so on their cards."""
+        if not self.settings.review_sla.expire_after_days:
+            return
+        days = f"{self.settings.review_sla.expire_after_days:g}"
+        expired = await self.store.reviews.expire_waiting(
+            self.ctx.community.ref, now - self._expiry, f"expired after {days} days", now
+        )
+        for item in expired:
+            self._sent.pop(item.id, None)
+            await self.queue.update_card(
+                item, f"Expired: nobody decided it within {days} days. The case stands."
+            )
+            if item.case_id is not None:
+                await self.store.cases.add_note(
+                    item.case_id, "bot", f"review item {item.id} expired undecided", now
+                )
 
     async def _open_items(self) -> list[ReviewItem]:
         return await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_LIMIT)
@@ -118,9 +148,16 @@ class ReviewDeadlines(ModerationCog):
         ):
             return
         items = await self._open_items()
-        if not items:
+        day_before = latest_slot(cron, self.sla.tz, slot - timedelta(seconds=1))
+        expired = await self.store.reviews.count_expired_since(self.ctx.community.ref, day_before)
+        if not items and not expired:
             return
         lines = [f"Daily review digest: {len(items)} open."]
+        if expired:
+            lines.append(
+                f"{expired} expired undecided since the last digest "
+                f"(after {self.settings.review_sla.expire_after_days:g} days)."
+            )
         for item in items[:20]:
             age = _age(now - item.created_at)
             who = f"claimed by {item.claimed_by}" if item.claimed_by else "unclaimed"

@@ -144,6 +144,16 @@ class ReviewRepository(Protocol):
         """Change an item's status."""
         ...
 
+    async def expire_waiting(
+        self, community: Ref, created_before: datetime, note: str, now: datetime
+    ) -> list[ReviewItem]:
+        """Expire the open and claimed items created before a time; return them."""
+        ...
+
+    async def count_expired_since(self, community: Ref, since: datetime) -> int:
+        """Return how many items expired at or after a time."""
+        ...
+
     async def get(self, item_id: int) -> ReviewItem | None:
         """Return an item by its id."""
         ...

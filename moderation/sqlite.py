@@ -427,6 +427,32 @@ class SqliteReviews:
             "UPDATE review_items SET status = ? WHERE id = ?", (status.value, item_id)
         )
 
+    async def expire_waiting(
+        self, community: Ref, created_before: datetime, note: str, now: datetime
+    ) -> list[ReviewItem]:
+        """Expire the open and claimed items created before a time; return them.
+
+        The status check is part of the update, so an item a moderator decides at the same
+        moment is either decided or expired, never both.
+        """
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "UPDATE review_items SET status = 'expired', note = ?, decided_at = ? "
+                "WHERE community = ? AND status IN ('open', 'claimed') AND created_at <= ? "
+                "RETURNING *",
+                (note, to_db_time(now), str(community), to_db_time(created_before)),
+            )
+        return sorted((_review(r) for r in rows), key=lambda item: item.id)
+
+    async def count_expired_since(self, community: Ref, since: datetime) -> int:
+        """Return how many items expired at or after a time."""
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM review_items WHERE community = ? AND status = 'expired' "
+            "AND decided_at >= ?",
+            (str(community), to_db_time(since)),
+        )
+        return int(row[0]) if row else 0
+
     async def get(self, item_id: int) -> ReviewItem | None:
         """Return an item by its id."""
         row = await self._db.fetch_one("SELECT * FROM review_items WHERE id = ?", (item_id,))

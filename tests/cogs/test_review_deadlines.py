@@ -109,3 +109,50 @@ async def test_the_daily_digest_lists_open_items_once(
     assert at == "2026-03-03T08:00:00Z"
     assert text.splitlines()[0] == "Daily review digest: 1 open."
     assert "item 1, priority" in text and "unclaimed" in text
+
+
+async def test_an_item_nobody_decides_expires_and_the_digest_counts_it(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "s.db"
+    async with running(
+        registry, database, on_call="", digest_cron="0 9 * * *", expire_after_days=2
+    ) as bot:
+        await report(bot, "m1", "your lamp review is dumb")
+        await bot.session.advance(MONDAY + timedelta(days=1, hours=1))
+        await report(bot, "m2", "that firmware is garbage and so are you")
+        await bot.session.advance(MONDAY + timedelta(days=2, minutes=1))
+        reviews = bot.session.app.runtimes["acme"].cogs["guidelines"].store.reviews  # type: ignore[attr-defined]
+        first, second = [await reviews.get(n) for n in (1, 2)]
+        await bot.session.restart()  # nothing expires twice
+        await bot.session.advance(MONDAY + timedelta(days=3, hours=1))
+        card_edits = [a for a in bot.of("edit_message") if "Expired" in a["content"]]
+        digests = [text for _, text in staff_posts(bot) if "digest" in text]
+        late_decision = await bot.command("mod1", "review decide", item=1, decision="violation")
+    assert first is not None and first.status.value == "expired"
+    assert second is not None and second.status.value == "open"
+    assert first.card is not None
+    # Item 1 expires on 4 March at 08:00 UTC, item 2 an hour later: one edit each.
+    assert card_edits[0]["message"] == first.card.message.id
+    assert len(card_edits) == 2
+    assert not card_edits[0].get("buttons")
+    assert "nobody decided it within 2 days" in card_edits[0]["content"]
+    # The digest of 3 March lists item 1 (item 2 comes later); that of 4 March lists item 2
+    # and counts item 1 as expired.
+    assert digests[0].splitlines()[0] == "Daily review digest: 1 open."
+    assert digests[1].splitlines()[:2] == [
+        "Daily review digest: 1 open.",
+        "1 expired undecided since the last digest (after 2 days).",
+    ]
+    assert "expired" in late_decision
+
+
+async def test_items_wait_for_ever_when_expiry_is_off(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with running(registry, tmp_path / "s.db", on_call="", expire_after_days=0) as bot:
+        await report(bot, "m1", "your lamp review is dumb")
+        await bot.session.advance(MONDAY + timedelta(days=60))
+        cog = bot.session.app.runtimes["acme"].cogs["guidelines"]
+        item = await cog.store.reviews.get(1)  # type: ignore[attr-defined]
+    assert item is not None and item.status.value == "open"
