@@ -233,7 +233,11 @@ class StewardTextModel:
 
 
 def load_model(
-    directory: Path | str, *, languages: Sequence[str] | None = None
+    directory: Path | str,
+    *,
+    languages: Sequence[str] | None = None,
+    english_threads: int = 1,
+    multilingual_threads: int = 1,
 ) -> StewardTextModel:
     """Load a model directory for serving.
 
@@ -241,6 +245,9 @@ def load_model(
         directory: A directory written by ``steward train``.
         languages: Languages the detector tells apart (ISO 639-1); the default set when
             ``None``.
+        english_threads: ONNX Runtime's intra-op threads for the English encoder.
+        multilingual_threads: The multilingual encoder's threads. Its engine reads the
+            number once, when the first one is loaded in a process.
 
     Returns:
         The model.
@@ -254,7 +261,7 @@ def load_model(
             f"{path} holds no Steward model; build one with `steward train --out {path}`"
         )
     try:
-        encoder = OnnxEncoder(path / "encoder")
+        encoder = OnnxEncoder(path / "encoder", threads=english_threads)
     except ImportError as error:
         raise ModelMissing(
             f"the classifier needs the ml extra ({error.name} is missing): "
@@ -266,7 +273,7 @@ def load_model(
     english = {
         label: EnglishLabel.from_json(data) for label, data in english_data["labels"].items()
     }
-    router, multilingual = _multilingual(path, languages)
+    router, multilingual = _multilingual(path, languages, multilingual_threads)
     return StewardTextModel(
         card,
         encoder,
@@ -278,7 +285,7 @@ def load_model(
 
 
 def _multilingual(
-    path: Path, languages: Sequence[str] | None
+    path: Path, languages: Sequence[str] | None, threads: int
 ) -> tuple[LanguageRouter | None, MultilingualPath | None]:
     """Load the language detector and the multilingual heads, when the model has them."""
     if not (path / MULTILINGUAL_FILE).is_file():
@@ -293,7 +300,7 @@ def _multilingual(
         json.loads((path / MULTILINGUAL_FILE).read_text(encoding="utf-8"))
     )
     router = LanguageDetector(languages or DEFAULT_LANGUAGES)
-    return router, E5Path(E5Encoder(), heads)
+    return router, E5Path(E5Encoder(num_threads=threads, passive=True), heads)
 
 
 def _community_heads(path: Path) -> dict[str, dict[str, CommunityHead]]:
