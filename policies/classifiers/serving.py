@@ -191,7 +191,7 @@ class ClassifierService:
             batches=sum(s.batches for s in parts),
             texts=sum(s.texts for s in parts),
             failures=sum(s.failures for s in parts) + self._route_failures,
-            largest_batch=max(s.largest_batch for s in parts),
+            largest_batch=max((s.largest_batch for s in parts), default=0),
         )
 
     @property
