@@ -8,9 +8,10 @@ cannot be loaded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.config import ClassifierSection, ConfigError, ConfigProblem, LoadedConfig, locate_in
 
@@ -25,8 +26,15 @@ class ModelUnavailable(Exception):
     """A configured model could not be loaded; the message names it and what to do."""
 
 
-def load_text_model(path: Path) -> TextModel:
+def load_text_model(
+    path: Path, *, english_threads: int = 1, multilingual_threads: int = 1
+) -> TextModel:
     """Load a model directory with :func:`policies.classifiers.model.load_model`.
+
+    Args:
+        path: The model directory.
+        english_threads: The threads the English encoder computes with.
+        multilingual_threads: The threads the multilingual encoder computes with.
 
     Raises:
         ImportError: If the machine-learning code cannot be imported (no ``ml`` extra).
@@ -34,18 +42,28 @@ def load_text_model(path: Path) -> TextModel:
     """
     from policies.classifiers.model import load_model  # noqa: PLC0415 - needs the ml extra
 
-    return load_model(path)
+    return load_model(
+        path, english_threads=english_threads, multilingual_threads=multilingual_threads
+    )
 
 
 def open_classifier(
-    path: Path, *, max_batch: int = 16, loader: ModelLoader | None = None
+    path: Path,
+    *,
+    max_batch: int = 16,
+    english_threads: int = 1,
+    multilingual_threads: int = 1,
+    loader: ModelLoader | None = None,
 ) -> ClassifierService:
     """Load the model at ``path`` and start the service that scores with it.
 
     Args:
         path: The model directory.
         max_batch: The most texts scored in one batch.
-        loader: Loads the directory; :func:`load_text_model` when ``None``.
+        english_threads: The threads the English encoder computes with.
+        multilingual_threads: The threads the multilingual encoder computes with.
+        loader: Loads the directory (and then decides the threads itself);
+            :func:`load_text_model` when ``None``.
 
     Raises:
         ModelUnavailable: If the model or the code to run it cannot be loaded.
@@ -53,13 +71,35 @@ def open_classifier(
     try:
         from policies.classifiers.serving import ClassifierService  # noqa: PLC0415
 
-        model = (loader or load_text_model)(path)
+        default = functools.partial(
+            load_text_model,
+            english_threads=english_threads,
+            multilingual_threads=multilingual_threads,
+        )
+        model = (loader or default)(path)
     except Exception as error:
         raise ModelUnavailable(
             f"cannot load the classifier model at {path} ({type(error).__name__}: {error}); "
             "build one with `steward train` (it needs the ml extra: pip install 'steward[ml]')"
         ) from error
     return ClassifierService(model, max_batch=max_batch)
+
+
+class ServingOptions(TypedDict):
+    """The keyword arguments of :func:`open_classifier` that the configuration sets."""
+
+    max_batch: int
+    english_threads: int
+    multilingual_threads: int
+
+
+def serving_options(section: ClassifierSection) -> ServingOptions:
+    """Return the keyword arguments of :func:`open_classifier` that ``section`` sets."""
+    return ServingOptions(
+        max_batch=section.max_batch,
+        english_threads=section.english_threads,
+        multilingual_threads=section.multilingual_threads,
+    )
 
 
 def configured_classifier(
@@ -75,7 +115,7 @@ def configured_classifier(
     if path is None:
         return None
     try:
-        return open_classifier(path, max_batch=section.max_batch, loader=loader)
+        return open_classifier(path, loader=loader, **serving_options(section))
     except ModelUnavailable as error:
         key = ("classifier", "model")
         raise ConfigError(

@@ -354,7 +354,7 @@ def classify(source: Any, model_path: Path | None, config_path: Path | None) -> 
     input order. Bad lines are reported on stderr with their number and skipped; the exit
     code is then 1.
     """
-    from bot.classifier import ModelUnavailable, open_classifier  # noqa: PLC0415
+    from bot.classifier import ModelUnavailable, open_classifier, serving_options  # noqa: PLC0415
     from bot.classify import classify_lines  # noqa: PLC0415
 
     section = _load(config_path, _registry()).config.classifier
@@ -362,7 +362,7 @@ def classify(source: Any, model_path: Path | None, config_path: Path | None) -> 
     if path is None:
         _fail("no model: pass --model or set [classifier] model in the configuration")
     try:
-        service = open_classifier(path, max_batch=section.max_batch)
+        service = open_classifier(path, **serving_options(section))
     except ModelUnavailable as error:
         _fail(str(error))
 

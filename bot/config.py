@@ -93,6 +93,10 @@ class ClassifierSection(_Section):
     timeout: float = Field(2.0, gt=0)
     on_timeout: Literal["review", "rules"] = "review"
     max_batch: int = Field(16, ge=1, le=1024)
+    # Each lane's worker computes with this many threads. One each suits two cores: the
+    # lanes then run side by side, and more threads only wait on each other.
+    english_threads: int = Field(1, ge=1, le=64)
+    multilingual_threads: int = Field(1, ge=1, le=64)
 
     @property
     def model_path(self) -> Path | None:

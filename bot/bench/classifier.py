@@ -52,12 +52,19 @@ async def open_loop(
     A latency counts from when the message was due, not from when it was sent, so a
     sender that fell behind does not flatter the figures.
     """
-    latencies: list[float] = []
+    return sorted(latency for _, latency in await offer(classifier, texts, rate, seconds))
+
+
+async def offer(
+    classifier: Classifier, texts: list[str], rate: float, seconds: float
+) -> list[tuple[str, float]]:
+    """Run :func:`open_loop`, returning each text offered with its latency, in answer order."""
+    answered: list[tuple[str, float]] = []
     clock = time.perf_counter
 
     async def score(text: str, due: float) -> None:
         await classifier.score([text])
-        latencies.append(clock() - due)
+        answered.append((text, clock() - due))
 
     started = clock()
     tasks = []
@@ -68,7 +75,7 @@ async def open_loop(
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(score(texts[index % len(texts)], due)))
     await asyncio.gather(*tasks)
-    return sorted(latencies)
+    return answered
 
 
 @case("classifier")
@@ -96,12 +103,16 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         per_second = await one_at_a_time(service, texts)
         english_per_second = await one_at_a_time(service, english) if english else 0.0
         others_per_second = await one_at_a_time(service, others) if others else 0.0
-        latencies = await open_loop(service, texts, rate=OFFERED_RATE, seconds=seconds)
+        answered = await offer(service, texts, OFFERED_RATE, seconds)
         serving_rss = resident_mb()
     finally:
         service.close()
     model = f"{service.model_id}@{service.version}"
     stats = service.stats
+    latencies = sorted(latency for _, latency in answered)
+    english_lines = set(english)
+    on_english = sorted(latency for text, latency in answered if text in english_lines)
+    elsewhere = sorted(latency for text, latency in answered if text not in english_lines)
     offered = (
         f"{len(latencies)} chat lines offered at {OFFERED_RATE:g}/s for {seconds:g}s to {model}, "
         f"from when each was due; {stats.batches} batches in all, at most {stats.largest_batch}"
@@ -128,6 +139,8 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         ),
         BenchResult("classifier.p50_ms", _percentile(latencies, 0.5) * 1e3, "ms", offered),
         BenchResult("classifier.p99_ms", _percentile(latencies, 0.99) * 1e3, "ms", offered),
+        *_path_latencies("english", on_english, "the English lines among them"),
+        *_path_latencies("other_languages", elsewhere, "the lines in other languages among them"),
         BenchResult(
             "classifier.rss_mb", rss, "MB", f"resident memory of the process with {model} loaded"
         ),
@@ -137,6 +150,17 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
             "MB",
             "resident memory of the process after the runs (buffers grown by serving)",
         ),
+    ]
+
+
+def _path_latencies(path: str, ordered: list[float], which: str) -> list[BenchResult]:
+    """Return the p50 and p99 of one path's lines in the latency run (none without lines)."""
+    if not ordered:
+        return []
+    detail = f"{which} ({len(ordered)}), from when each was due"
+    return [
+        BenchResult(f"classifier.{path}_{name}_ms", _percentile(ordered, q) * 1e3, "ms", detail)
+        for name, q in (("p50", 0.5), ("p99", 0.99))
     ]
 
 

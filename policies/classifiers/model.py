@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 __all__ = ["StewardTextModel", "community_key", "load_model"]
 
-import numpy as np
 
 from bot.core.protocols import TextScores, community_key
 from policies.classifiers.card import ModelCard
@@ -31,11 +30,14 @@ from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel
 from policies.classifiers.heads import FloatArray, sigmoid
 from policies.classifiers.lexical import ngrams
+from policies.classifiers.serving import Routed
 from policies.normalize import fold
 
 ENGLISH_FILE = "english.json"
 MULTILINGUAL_FILE = "multilingual.json"
 COMMUNITIES_DIR = "communities"
+ENGLISH_LANE = "english"
+MULTILINGUAL_LANE = "multilingual"
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -125,51 +127,97 @@ class StewardTextModel:
         """Return the labels it scores."""
         return tuple(self.english)
 
-    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
-        """Score texts: English ones on the English path, the others on the multilingual one.
+    @property
+    def lanes(self) -> tuple[str, ...]:
+        """Return the lanes its texts take: English, and the multilingual one if it has it."""
+        return (ENGLISH_LANE, MULTILINGUAL_LANE) if self.multilingual else (ENGLISH_LANE,)
+
+    def route(self, texts: Sequence[str]) -> list[Routed]:
+        """Fold each text, tell its language and the lane that scores it.
 
         Args:
             texts: Texts as posted or folded.
-            community: The community's key (:func:`bot.core.protocols.community_key`), to apply the heads
-                learnt from its moderators when it has them.
 
         Returns:
-            One result per text, in order.
+            One routed text per text, in order.
         """
         folded = [fold(text) for text in texts]
         languages: list[str | None] = (
             self.router.detect_many(folded) if self.router else [None] * len(folded)
         )
-        english = [
-            i
-            for i, (text, lang) in enumerate(zip(folded, languages, strict=True))
-            if self.multilingual is None or goes_english(text, lang)
-        ]
-        other = sorted(set(range(len(folded))) - set(english))
-        probabilities: dict[str, FloatArray] = {
-            label: np.zeros(len(folded), dtype=np.float32) for label in self.labels
-        }
-        if english:
-            for label, values in self._english([folded[i] for i in english], community).items():
-                probabilities[label][english] = values
-        if other and self.multilingual is not None:
-            elsewhere = self.multilingual.probabilities(
-                [folded[i] for i in other], [languages[i] for i in other]
+        return [
+            Routed(
+                text,
+                language,
+                ENGLISH_LANE
+                if self.multilingual is None or goes_english(text, language)
+                else MULTILINGUAL_LANE,
             )
-            for label, values in elsewhere.items():
-                if label in probabilities:
-                    probabilities[label][other] = values
+            for text, language in zip(folded, languages, strict=True)
+        ]
+
+    def score_lane(
+        self, lane: str, texts: Sequence[Routed], community: str | None = None
+    ) -> list[TextScores]:
+        """Score texts that :meth:`route` sent to ``lane``.
+
+        Args:
+            lane: ``"english"`` or ``"multilingual"``.
+            texts: The routed texts.
+            community: The community's key (:func:`bot.core.protocols.community_key`), to
+                apply the heads learnt from its moderators when it has them.
+
+        Returns:
+            One result per text, in order.
+
+        Raises:
+            ValueError: If the model has no such lane.
+        """
+        folded = [routed.text for routed in texts]
+        if lane == ENGLISH_LANE:
+            found = self._english(folded, community)
+            # A text the detector could not tell was taken for English.
+            languages: list[str | None] = [routed.language or "en" for routed in texts]
+        elif lane == MULTILINGUAL_LANE and self.multilingual is not None:
+            languages = [routed.language for routed in texts]
+            elsewhere = self.multilingual.probabilities(folded, languages)
+            found = {label: elsewhere[label] for label in self.labels if label in elsewhere}
+        else:
+            raise ValueError(f"the model {self.card.name} has no lane {lane!r}")
         # Evidence names the community's heads too when they took part.
         name = self.card.name + (f"+{community}" if community in self.communities else "")
-        on_english = set(english)
         return [
             TextScores(
-                scores={label: round(float(probabilities[label][i]), 4) for label in self.labels},
-                language=languages[i] or ("en" if i in on_english else None),
+                scores={
+                    label: round(float(found[label][i]), 4) if label in found else 0.0
+                    for label in self.labels
+                },
+                language=languages[i],
                 model=name,
             )
-            for i in range(len(folded))
+            for i in range(len(texts))
         ]
+
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        """Score texts: English ones on the English path, the others on the multilingual one.
+
+        Args:
+            texts: Texts as posted or folded.
+            community: The community's key (:func:`bot.core.protocols.community_key`), to
+                apply the heads learnt from its moderators when it has them.
+
+        Returns:
+            One result per text, in order.
+        """
+        routed = self.route(texts)
+        scored: list[TextScores | None] = [None] * len(routed)
+        for lane in self.lanes:
+            positions = [i for i, r in enumerate(routed) if r.lane == lane]
+            if positions:
+                mine = self.score_lane(lane, [routed[i] for i in positions], community)
+                for position, scores in zip(positions, mine, strict=True):
+                    scored[position] = scores
+        return [scores for scores in scored if scores is not None]
 
     def _english(self, texts: Sequence[str], community: str | None) -> dict[str, FloatArray]:
         encoded = self.encoder.encode(texts)
@@ -185,7 +233,11 @@ class StewardTextModel:
 
 
 def load_model(
-    directory: Path | str, *, languages: Sequence[str] | None = None
+    directory: Path | str,
+    *,
+    languages: Sequence[str] | None = None,
+    english_threads: int = 1,
+    multilingual_threads: int = 1,
 ) -> StewardTextModel:
     """Load a model directory for serving.
 
@@ -193,6 +245,9 @@ def load_model(
         directory: A directory written by ``steward train``.
         languages: Languages the detector tells apart (ISO 639-1); the default set when
             ``None``.
+        english_threads: ONNX Runtime's intra-op threads for the English encoder.
+        multilingual_threads: The multilingual encoder's threads. Its engine reads the
+            number once, when the first one is loaded in a process.
 
     Returns:
         The model.
@@ -206,7 +261,7 @@ def load_model(
             f"{path} holds no Steward model; build one with `steward train --out {path}`"
         )
     try:
-        encoder = OnnxEncoder(path / "encoder")
+        encoder = OnnxEncoder(path / "encoder", threads=english_threads)
     except ImportError as error:
         raise ModelMissing(
             f"the classifier needs the ml extra ({error.name} is missing): "
@@ -218,7 +273,9 @@ def load_model(
     english = {
         label: EnglishLabel.from_json(data) for label, data in english_data["labels"].items()
     }
-    router, multilingual = _multilingual(path, languages, encoder.whole_words())
+    router, multilingual = _multilingual(
+        path, languages, encoder.whole_words(), multilingual_threads
+    )
     return StewardTextModel(
         card,
         encoder,
@@ -230,7 +287,10 @@ def load_model(
 
 
 def _multilingual(
-    path: Path, languages: Sequence[str] | None, english_words: frozenset[str]
+    path: Path,
+    languages: Sequence[str] | None,
+    english_words: frozenset[str],
+    threads: int,
 ) -> tuple[LanguageRouter | None, MultilingualPath | None]:
     """Load the language detector and the multilingual heads, when the model has them."""
     if not (path / MULTILINGUAL_FILE).is_file():
@@ -245,7 +305,7 @@ def _multilingual(
         json.loads((path / MULTILINGUAL_FILE).read_text(encoding="utf-8"))
     )
     router = LanguageDetector(languages or DEFAULT_LANGUAGES, english_words=english_words)
-    return router, E5Path(E5Encoder(), heads)
+    return router, E5Path(E5Encoder(num_threads=threads, passive=True), heads)
 
 
 def _community_heads(path: Path) -> dict[str, dict[str, CommunityHead]]:

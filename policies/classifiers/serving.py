@@ -1,25 +1,32 @@
-"""Serve a text model to asyncio code from one worker thread, in batches grouped by length.
+"""Serve a text model to asyncio code from worker threads, in batches grouped by length.
 
 A model scores synchronously and takes milliseconds per batch; the event loop must never
-wait on it. :class:`ClassifierService` queues each request, and its one worker thread
-drains the queue, cuts what it took into groups of similar length, scores each group and
-hands every request its scores on the event loop it came from. One service (and one
-model in memory) serves every community of a process, from any number of event loops.
+wait on it. :class:`ClassifierService` queues each request and answers it on the event
+loop it came from. One service (and one model in memory) serves every community of a
+process, from any number of event loops.
+
+A model that routes its texts (a :class:`LanedModel`, such as Steward's own) is served in
+lanes: a router thread tells each text's lane once (for Steward's model, from its
+language), and each lane has a worker thread of its own that batches what waits for it.
+A burst of texts for a slow lane (French on the multilingual encoder) then never delays
+the texts of a fast one (English), and both lanes compute at once: the encoders release
+the GIL while they run. Any other model is served by one worker thread.
+
+Each worker takes everything that waits for it, cuts it into groups of similar length
+(never mixing communities: each may have heads of its own) and scores group after group.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
-import threading
-from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from bot.core.protocols import ClassifierBusy, ClassifierFailed, ModelIdentity, TextScores
+from policies.classifiers._workers import Item, Ledger, Request, Stage, by_community
 from policies.classifiers.grouping import group_by_length
 
 logger = logging.getLogger(__name__)
@@ -38,31 +45,53 @@ class TextModel(ModelIdentity, Protocol):
         ...
 
 
-@dataclass(eq=False, slots=True)
-class _Request:
-    """One caller's texts, answered once every text has its scores."""
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """A text made ready for its lane.
 
-    texts: tuple[str, ...]
-    community: str | None
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[list[TextScores]]
-    results: list[TextScores | None] = field(init=False)
-    left: int = field(init=False)
-    error: Exception | None = None
+    Attributes:
+        text: The text as the lane scores it (for Steward's model: folded).
+        language: Its language (ISO 639-1), or ``None`` when unknown.
+        lane: The lane that scores it, one of the model's ``lanes``.
+    """
 
-    def __post_init__(self) -> None:
-        self.results = [None] * len(self.texts)
-        self.left = len(self.texts)
+    text: str
+    language: str | None
+    lane: str
+
+
+@runtime_checkable
+class LanedModel(TextModel, Protocol):
+    """A model whose texts take one of several lanes, each scored on its own.
+
+    ``score_batch`` gives the same answers as routing the texts and scoring each lane's
+    share with ``score_lane``.
+    """
+
+    @property
+    def lanes(self) -> tuple[str, ...]:
+        """Return the names of the lanes."""
+        ...
+
+    def route(self, texts: Sequence[str]) -> list[Routed]:
+        """Return each text made ready for its lane, in order."""
+        ...
+
+    def score_lane(
+        self, lane: str, texts: Sequence[Routed], community: str | None = None
+    ) -> list[TextScores]:
+        """Return the scores of texts routed to ``lane``, in order."""
+        ...
 
 
 @dataclass(slots=True)
 class ServiceStats:
-    """What the worker did, for ``steward bench`` and health checks.
+    """What the workers did, for ``steward bench`` and health checks.
 
     Attributes:
-        batches: Calls of ``score_batch``.
+        batches: Calls of the model that score.
         texts: Texts scored.
-        failures: Batches whose call raised.
+        failures: Calls of the model that raised (routing included).
         largest_batch: The most texts in one call.
     """
 
@@ -72,12 +101,21 @@ class ServiceStats:
     largest_batch: int = 0
 
 
+Scorer = Callable[[list[Item], str | None], list[TextScores]]
+"""Score items of one community, in order."""
+
+SINGLE_LANE = "model"
+"""The lane's name for a model that does not route."""
+ROUTER = "router"
+"""The name of the stage that routes texts to lanes (it never scores)."""
+
+
 class ClassifierService:
     """Score texts with a :class:`TextModel` off the event loop; a ``Classifier``.
 
     Args:
-        model: The loaded model; only the worker thread calls it.
-        max_batch: The most texts in one ``score_batch`` call.
+        model: The loaded model; only the worker threads call it, each lane from its own.
+        max_batch: The most texts in one call of the model.
         max_pending: The most texts waiting or being scored; a request beyond that is
             refused at once with :class:`~bot.core.protocols.ClassifierBusy`.
 
@@ -92,15 +130,32 @@ class ClassifierService:
         self._model_label = f"{model.model_id}@{model.version}"
         self._max_batch = max_batch
         self._max_pending = max_pending
-        self._wake = threading.Condition()
-        self._waiting: deque[_Request] = deque()
-        self._pending = 0
-        self._closed = False
-        self.stats = ServiceStats()
-        self._thread = threading.Thread(
-            target=self._work, name=f"classifier:{model.model_id}", daemon=True
-        )
-        self._thread.start()
+        self._ledger = Ledger(self._model_label)
+        self._lane_stats: dict[str, ServiceStats] = {}
+        self._route_failures = 0
+        self._lanes: dict[str, Stage] = {}
+        thread = f"classifier:{model.model_id}"
+        if isinstance(model, LanedModel):
+            router = model
+            for lane in model.lanes:
+                self._lanes[lane] = self._lane(f"{thread}:{lane}", lane, _lane_scorer(model, lane))
+            self._entry = Stage(
+                f"{thread}:{ROUTER}", self._ledger, lambda items: self._route(router, items)
+            )
+            self._stages = [self._entry, *self._lanes.values()]
+        else:
+            self._entry = self._lane(thread, SINGLE_LANE, _batch_scorer(model))
+            self._stages = [self._entry]
+        for stage in self._stages:
+            stage.start()
+
+    def _lane(self, name: str, lane: str, scorer: Scorer) -> Stage:
+        stats = self._lane_stats[lane] = ServiceStats()
+
+        def handle(items: list[Item]) -> None:
+            self._score(items, scorer, stats)
+
+        return Stage(name, self._ledger, handle)
 
     @property
     def model_id(self) -> str:
@@ -118,10 +173,31 @@ class ClassifierService:
         return tuple(self._model.labels)
 
     @property
+    def lanes(self) -> tuple[str, ...]:
+        """Return the names of the lanes, each served by a worker thread of its own."""
+        return tuple(self._lane_stats)
+
+    @property
     def pending(self) -> int:
         """Return how many texts wait or are being scored."""
-        with self._wake:
-            return self._pending
+        with self._ledger.lock:
+            return self._ledger.pending
+
+    @property
+    def stats(self) -> ServiceStats:
+        """Return what the workers did, all lanes together (a snapshot)."""
+        parts = list(self._lane_stats.values())
+        return ServiceStats(
+            batches=sum(s.batches for s in parts),
+            texts=sum(s.texts for s in parts),
+            failures=sum(s.failures for s in parts) + self._route_failures,
+            largest_batch=max((s.largest_batch for s in parts), default=0),
+        )
+
+    @property
+    def lane_stats(self) -> dict[str, ServiceStats]:
+        """Return what each lane's worker did (snapshots)."""
+        return {lane: dataclasses.replace(s) for lane, s in self._lane_stats.items()}
 
     async def score(
         self, texts: Sequence[str], *, community: str | None = None
@@ -141,130 +217,109 @@ class ClassifierService:
         if not texts:
             return []
         loop = asyncio.get_running_loop()
-        request = _Request(tuple(texts), community, loop, loop.create_future())
-        with self._wake:
-            if self._closed:
+        request = Request(tuple(texts), community, loop, loop.create_future())
+        ledger = self._ledger
+        with ledger.lock:
+            if ledger.closed:
                 raise ClassifierFailed(f"the classifier {self._model_label} is closed")
-            if self._pending + len(texts) > self._max_pending:
+            if ledger.pending + len(texts) > self._max_pending:
                 raise ClassifierBusy(
-                    f"the classifier {self._model_label} is busy: {self._pending} texts wait "
+                    f"the classifier {self._model_label} is busy: {ledger.pending} texts wait "
                     f"(at most {self._max_pending})"
                 )
-            self._pending += len(texts)
-            self._waiting.append(request)
-            self._wake.notify()
+            ledger.pending += len(texts)
+            self._entry.put_locked(Item(request, i, text) for i, text in enumerate(texts))
         return await request.future
 
     def close(self, wait: float = 5.0) -> None:
-        """Stop the worker: fail the requests still waiting, let the batch in hand finish.
+        """Stop the workers: fail the requests still waiting, let the batches in hand finish.
 
         Args:
-            wait: Seconds to wait for the worker to finish its batch; a hung model is left
-                behind (the thread is a daemon).
+            wait: Seconds to wait for each worker to finish its batch; a hung model is left
+                behind (the threads are daemons).
         """
-        with self._wake:
-            self._closed = True
-            abandoned = list(self._waiting)
-            self._waiting.clear()
-            self._wake.notify_all()
-        for request in abandoned:
-            request.error = ClassifierFailed(f"the classifier {self._model_label} was closed")
-            self._answer(request)
-        if self._thread is not threading.current_thread():
-            self._thread.join(wait)
+        closed = ClassifierFailed(f"the classifier {self._model_label} was closed")
+        with self._ledger.lock:
+            self._ledger.closed = True
+            abandoned = [item for stage in self._stages for item in stage.close_locked()]
+            for item in abandoned:
+                item.request.error = closed
+        self._ledger.settle(abandoned)
+        for stage in self._stages:
+            stage.join(wait)
 
-    # -- the worker thread ----------------------------------------------------------------
+    # -- on the worker threads ------------------------------------------------------------
 
-    def _work(self) -> None:
-        while True:
-            with self._wake:
-                while not self._waiting and not self._closed:
-                    self._wake.wait()
-                if self._closed:
-                    return
-                taken = list(self._waiting)
-                self._waiting.clear()
-            # A caller that stopped waiting (its timeout passed) is not scored. Reading
-            # ``done()`` from this thread is a plain attribute read; the answer itself
-            # goes through the caller's loop.
-            live = []
-            for request in taken:
-                if request.future.done():
-                    self._answer(request)
-                else:
-                    live.append(request)
-            self._score(live)
+    def _route(self, model: LanedModel, items: list[Item]) -> None:
+        """Tell each item's lane, a batch at a time, and pass it on as soon as it is known."""
+        for start in range(0, len(items), self._max_batch):
+            chunk = items[start : start + self._max_batch]
+            try:
+                routed = model.route([item.text for item in chunk])
+                if len(routed) != len(chunk):
+                    raise ValueError(f"the model routed {len(routed)} of {len(chunk)} texts")
+                lanes: dict[str, list[Item]] = {r.lane: [] for r in routed}
+                unknown = set(lanes) - set(self._lanes)
+                if unknown:
+                    raise ValueError(f"the model routed texts to unknown lanes {sorted(unknown)}")
+            except Exception as error:
+                self._route_failures += 1
+                logger.exception("classifier %s failed to route texts", self._model_label)
+                self._ledger.settle(chunk, error)
+                continue
+            for item, r in zip(chunk, routed, strict=True):
+                lanes[r.lane].append(Item(item.request, item.index, r.text, r.language))
+            with self._ledger.lock:
+                if not self._ledger.closed:
+                    for lane, moved in lanes.items():
+                        self._lanes[lane].put_locked(moved)
+                    continue
+            # Closed while routing: these texts will never be scored.
+            self._ledger.settle(
+                [item for moved in lanes.values() for item in moved],
+                ClassifierFailed(f"the classifier {self._model_label} was closed"),
+            )
 
-    def _score(self, requests: list[_Request]) -> None:
-        # Each community may have heads of its own, so a batch never mixes communities.
-        by_community: dict[str | None, list[_Request]] = {}
-        for request in requests:
-            by_community.setdefault(request.community, []).append(request)
-        for community, mine in by_community.items():
-            self._score_community(community, mine)
+    def _score(self, items: list[Item], scorer: Scorer, stats: ServiceStats) -> None:
+        for community, mine in by_community(items).items():
+            texts = [item.text for item in mine]
+            for group in group_by_length(texts, max_batch=self._max_batch):
+                chosen = [mine[position] for position in group]
+                self._ledger.settle(chosen, self._call(scorer, chosen, community, stats))
 
-    def _score_community(self, community: str | None, requests: list[_Request]) -> None:
-        items = [(request, index) for request in requests for index in range(len(request.texts))]
-        texts = [request.texts[index] for request, index in items]
-        for group in group_by_length(texts, max_batch=self._max_batch):
-            chosen = [items[position] for position in group]
-            scored = self._call_model([texts[position] for position in group], community)
-            for offset, (request, index) in enumerate(chosen):
-                if isinstance(scored, Exception):
-                    request.error = request.error or scored
-                else:
-                    request.results[index] = self._stamped(scored[offset])
-                request.left -= 1
-                if request.left == 0:
-                    self._answer(request)
-
-    def _call_model(self, texts: list[str], community: str | None) -> list[TextScores] | Exception:
-        stats = self.stats
+    def _call(
+        self, scorer: Scorer, items: list[Item], community: str | None, stats: ServiceStats
+    ) -> list[TextScores] | Exception:
         stats.batches += 1
-        stats.largest_batch = max(stats.largest_batch, len(texts))
+        stats.largest_batch = max(stats.largest_batch, len(items))
         try:
-            scored = self._model.score_batch(texts, community)
-            if len(scored) != len(texts):
-                raise ValueError(f"the model gave {len(scored)} scores for {len(texts)} texts")
+            scored = scorer(items, community)
+            if len(scored) != len(items):
+                raise ValueError(f"the model gave {len(scored)} scores for {len(items)} texts")
         except Exception as error:
             # One bad batch fails its own requests; the worker goes on with the next.
             stats.failures += 1
             logger.exception("classifier %s failed on a batch", self._model_label)
             return error
-        stats.texts += len(texts)
-        return scored
+        stats.texts += len(items)
+        return [self._stamped(scores) for scores in scored]
 
     def _stamped(self, scores: TextScores) -> TextScores:
         if scores.model:
             return scores
         return dataclasses.replace(scores, model=self._model_label)
 
-    def _answer(self, request: _Request) -> None:
-        """Count the request's texts as done and settle its future on the caller's loop."""
-        with self._wake:
-            self._pending -= len(request.texts)
-        outcome: list[TextScores] | ClassifierFailed
-        error = request.error
-        if isinstance(error, ClassifierFailed):
-            outcome = error
-        elif error is not None:
-            outcome = ClassifierFailed(
-                f"the classifier {self._model_label} failed: {type(error).__name__}: {error}"
-            )
-            outcome.__cause__ = error
-        else:
-            outcome = [scores for scores in request.results if scores is not None]
-        # The caller's loop may be gone (it gave up and finished); nobody waits then.
-        with contextlib.suppress(RuntimeError):
-            request.loop.call_soon_threadsafe(_settle, request.future, outcome)
+
+def _batch_scorer(model: TextModel) -> Scorer:
+    def score(items: list[Item], community: str | None) -> list[TextScores]:
+        return model.score_batch([item.text for item in items], community)
+
+    return score
 
 
-def _settle(
-    future: asyncio.Future[list[TextScores]], outcome: list[TextScores] | ClassifierFailed
-) -> None:
-    if future.done():  # the caller timed out and cancelled it
-        return
-    if isinstance(outcome, ClassifierFailed):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+def _lane_scorer(model: LanedModel, lane: str) -> Scorer:
+    def score(items: list[Item], community: str | None) -> list[TextScores]:
+        routed = [Routed(item.text, item.language, lane) for item in items]
+        return model.score_lane(lane, routed, community)
+
+    return score

@@ -44,7 +44,7 @@ class Loader:
         self.model = model or WordModel()
         self.paths: list[Path] = []
 
-    def __call__(self, path: Path) -> TextModel:
+    def __call__(self, path: Path, **threads: int) -> TextModel:
         self.paths.append(path)
         return self.model
 
@@ -138,7 +138,7 @@ async def test_a_model_that_cannot_load_names_the_key_the_path_and_steward_train
     missing = tmp_path / "no-model"
     config.write_text(f'[steward]\n\n[classifier]\nmodel = "{missing}"\n', encoding="utf-8")
 
-    def cannot(path: Path) -> TextModel:
+    def cannot(path: Path, **threads: int) -> TextModel:
         raise FileNotFoundError(f"{path}/model.json")
 
     storage = await open_storage(tmp_path / "s.db", VirtualClock(datetime(2026, 1, 1, tzinfo=UTC)))

@@ -19,7 +19,7 @@ def loaded_from(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Serve a word model for whatever path is asked; return the paths asked for."""
     paths: list[Path] = []
 
-    def load(path: Path) -> TextModel:
+    def load(path: Path, **threads: int) -> TextModel:
         paths.append(path)
         return WordModel(languages={"bonjour": "fr"})
 
@@ -94,7 +94,7 @@ def test_no_model_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_a_model_that_cannot_load_exits_2_and_says_how_to_get_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def cannot(path: Path) -> TextModel:
+    def cannot(path: Path, **threads: int) -> TextModel:
         raise FileNotFoundError(f"no model.json in {path}")
 
     monkeypatch.setattr(bot.classifier, "load_text_model", cannot)
@@ -107,7 +107,9 @@ def test_a_model_that_cannot_load_exits_2_and_says_how_to_get_one(
 def test_lines_the_model_fails_on_are_reported_and_exit_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _: WordModel(fail_on="boom"))
+    monkeypatch.setattr(
+        bot.classifier, "load_text_model", lambda _, **__: WordModel(fail_on="boom")
+    )
     code, out, err = classify("--model", str(tmp_path / "m"), stdin='{"id": 1, "text": "boom"}\n')
     assert (code, out) == (1, [])
     assert (

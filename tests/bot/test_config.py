@@ -135,6 +135,21 @@ def test_the_classifier_section_has_defaults(registry: CogRegistry) -> None:
     ).config.classifier.model_path == Path("models/x")
 
 
+def test_each_classifier_lane_computes_on_one_thread_unless_told(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    section = parse_config("", registry).config.classifier
+    assert (section.english_threads, section.multilingual_threads) == (1, 1)
+    told = parse_config(
+        "[classifier]\nenglish_threads = 2\nmultilingual_threads = 4\n", registry
+    ).config.classifier
+    assert (told.english_threads, told.multilingual_threads) == (2, 4)
+    path = write(tmp_path, "[classifier]\nmultilingual_threads = 0\n")
+    assert [p.split(": ")[:2] for p in problems_of(path, registry)] == [
+        [f"{path}:2", "classifier.multilingual_threads"]
+    ]
+
+
 def test_classifier_errors_name_file_key_and_line(tmp_path: Path, registry: CogRegistry) -> None:
     path = write(
         tmp_path,

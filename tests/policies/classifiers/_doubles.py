@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.protocols import TextScores
+from policies.classifiers.serving import Routed
 
 HOLD_LIMIT = 30.0
 """Seconds a held model waits at most, so a test that forgets to release it still ends."""
@@ -70,3 +72,59 @@ class WordModel:
     def scored(self) -> list[str]:
         """Return every text the model was given, batch after batch."""
         return [text for batch in self.batches for text in batch]
+
+
+class LanedWordModel(WordModel):
+    """A :class:`WordModel` that routes: texts in another language take a lane of their own.
+
+    Args:
+        holds: Per lane, an event every batch of that lane waits for while it is not set.
+        route_fails_on: A word that makes routing the texts holding it raise.
+        strays: A word whose texts are routed to a lane the model does not have.
+        watch: A text whose scoring, in any lane, sets ``watched``.
+        **options: As for :class:`WordModel`.
+    """
+
+    lanes = ("english", "other")
+
+    def __init__(
+        self,
+        *,
+        holds: Mapping[str, threading.Event] | None = None,
+        route_fails_on: str | None = None,
+        strays: str | None = None,
+        watch: str | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.holds = dict(holds or {})
+        self.route_fails_on = route_fails_on
+        self.strays = strays
+        self.lane_batches: list[tuple[str, list[str]]] = []
+        self.entered_lane = {lane: threading.Event() for lane in self.lanes}
+        self.watch = watch
+        self.watched = threading.Event()
+
+    def route(self, texts: Sequence[str]) -> list[Routed]:
+        if self.route_fails_on is not None and any(self.route_fails_on in t for t in texts):
+            raise RuntimeError(f"routing broke on {self.route_fails_on!r}")
+        routed = []
+        for text in texts:
+            language = self._score(text).language
+            lane = "english" if language == "en" else "other"
+            if self.strays is not None and self.strays in text:
+                lane = "nowhere"
+            routed.append(Routed(text.lower(), language, lane))
+        return routed
+
+    def score_lane(
+        self, lane: str, texts: Sequence[Routed], community: str | None = None
+    ) -> list[TextScores]:
+        self.lane_batches.append((lane, [r.text for r in texts]))
+        self.entered_lane[lane].set()
+        if any(r.text == self.watch for r in texts):
+            self.watched.set()
+        hold = self.holds.get(lane)
+        if hold is not None:
+            hold.wait(HOLD_LIMIT)
+        return super().score_batch([r.text for r in texts], community)

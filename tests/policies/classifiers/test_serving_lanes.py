@@ -1,0 +1,264 @@
+"""The classifier service's lanes: routed once, each lane batching on its own thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from bot.core.protocols import ClassifierBusy, ClassifierFailed, TextScores
+from policies.classifiers.model import StewardTextModel
+from policies.classifiers.serving import ClassifierService, Routed
+from policies.normalize import fold
+from tests.policies.classifiers._doubles import LanedWordModel
+from tests.policies.classifiers.test_serving import SOON, soon
+
+FRENCH = {"bonjour": "fr", "merci": "fr"}
+MIXED = [
+    "thanks, the new firmware fixed my lamp schedule",
+    "merci, le nouveau firmware a réparé mon planning de lampe",
+    "you are a worthless idiot and everyone here hates you",
+    "t'es qu'un pauvre idiot, personne ne veut de toi ici",
+    "je kunt beter je mond houden, niemand vindt je leuk",
+    "お前なんか誰も必要としていない、消えろ",
+    "lol ok",
+    "FREE nitro gift!! claim it now at nitro-gift.example before it expires",
+    "Du er en ubrugelig idiot, ingen gider dig",
+    "jesteś żałosnym idiotą i nikt cię tu nie chce",
+]
+"""Chat lines in the six seed languages, kind and not, of many lengths."""
+
+
+@pytest.fixture
+def gates() -> Iterator[dict[str, threading.Event]]:
+    held = {"english": threading.Event(), "other": threading.Event()}
+    yield held
+    for gate in held.values():
+        gate.set()  # never leave a worker waiting
+
+
+def lanes_of(model: LanedWordModel, **options: int) -> ClassifierService:
+    return ClassifierService(model, **options)
+
+
+def threads_named(prefix: str) -> list[str]:
+    return sorted(t.name for t in threading.enumerate() if t.name.startswith(prefix))
+
+
+async def test_a_routing_model_gets_a_worker_thread_per_lane_and_one_to_route() -> None:
+    service = lanes_of(LanedWordModel())
+    try:
+        assert service.lanes == ("english", "other")
+        assert threads_named("classifier:words") == [
+            "classifier:words:english",
+            "classifier:words:other",
+            "classifier:words:router",
+        ]
+    finally:
+        service.close()
+    assert threads_named("classifier:words") == []
+
+
+async def test_answers_keep_the_request_order_across_lanes() -> None:
+    model = LanedWordModel(languages=FRENCH)
+    service = lanes_of(model)
+    try:
+        scored = await soon(service.score(["hello idiot", "bonjour", "merci idiot", "free nitro"]))
+    finally:
+        service.close()
+    assert [s.language for s in scored] == ["en", "fr", "fr", "en"]
+    assert [s.scores["abuse"] > 0.5 for s in scored] == [True, False, True, False]
+    assert [s.scores["spam"] > 0.5 for s in scored] == [False, False, False, True]
+    assert {s.model for s in scored} == {"words@1"}
+    assert sorted(model.lane_batches) == [
+        ("english", ["free nitro", "hello idiot"]),
+        ("other", ["bonjour", "merci idiot"]),
+    ]
+
+
+async def test_a_held_up_lane_never_delays_the_other(gates: dict[str, threading.Event]) -> None:
+    model = LanedWordModel(languages=FRENCH, holds={"other": gates["other"]})
+    service = lanes_of(model)
+    try:
+        french = asyncio.create_task(service.score(["bonjour à tous"]))
+        await soon(asyncio.to_thread(model.entered_lane["other"].wait, SOON))
+        # The multilingual lane is stuck on its batch; English goes through meanwhile.
+        (english,) = await soon(service.score(["hello everyone"]))
+        assert english.language == "en"
+        assert not french.done()
+        gates["other"].set()
+        (answer,) = await soon(french)
+        assert answer.language == "fr"
+    finally:
+        service.close()
+
+
+async def test_each_lane_batches_what_waits_for_it_by_length_and_community(
+    gates: dict[str, threading.Event],
+) -> None:
+    model = LanedWordModel(
+        languages=FRENCH, holds={"english": gates["english"]}, watch="merci beaucoup"
+    )
+    service = lanes_of(model, max_batch=4)
+    try:
+        first = asyncio.create_task(service.score(["first"]))
+        await soon(asyncio.to_thread(model.entered_lane["english"].wait, SOON))
+        long = "a sentence of some forty characters, yes"
+        tasks = [
+            asyncio.create_task(service.score(["hi", long, "bonjour"], community="discord-1")),
+            asyncio.create_task(service.score(["yo", "merci"], community="slack-T1")),
+            asyncio.create_task(
+                service.score([long + "!!", "ok", "merci beaucoup"], community="discord-1")
+            ),
+        ]
+        # The other lane scores while English is held; once it has the last request's
+        # French text, the router has queued every English text too.
+        await soon(asyncio.to_thread(model.watched.wait, SOON))
+        gates["english"].set()
+        results = await soon(asyncio.gather(first, *tasks))
+    finally:
+        service.close()
+    english = [batch for lane, batch in model.lane_batches if lane == "english"]
+    assert english[0] == ["first"]
+    assert sorted(english[1:]) == [[long, long + "!!"], ["hi", "ok"], ["yo"]]
+    assert [len(r) for r in results] == [1, 3, 2, 3]
+    assert [s.language for s in results[1]] == ["en", "en", "fr"]
+    stats = service.lane_stats
+    assert stats["english"].texts == 6
+    assert stats["other"].texts == 3
+    assert service.stats.texts == 9
+
+
+async def test_a_routing_failure_fails_its_requests_only() -> None:
+    model = LanedWordModel(route_fails_on="boom")
+    service = lanes_of(model)
+    try:
+        with pytest.raises(ClassifierFailed, match="RuntimeError: routing broke on 'boom'"):
+            await soon(service.score(["boom"]))
+        assert len(await soon(service.score(["still working"]))) == 1
+        assert service.stats.failures == 1
+        assert service.pending == 0
+    finally:
+        service.close()
+
+
+async def test_texts_sent_to_a_lane_the_model_lacks_fail() -> None:
+    service = lanes_of(LanedWordModel(strays="lost"))
+    try:
+        with pytest.raises(ClassifierFailed, match=r"unknown lanes \['nowhere'\]"):
+            await soon(service.score(["found", "lost"]))
+        assert service.pending == 0
+    finally:
+        service.close()
+
+
+async def test_texts_count_as_pending_until_every_lane_has_answered(
+    gates: dict[str, threading.Event],
+) -> None:
+    model = LanedWordModel(languages=FRENCH, holds={"other": gates["other"]})
+    service = lanes_of(model, max_pending=3)
+    try:
+        mixed = asyncio.create_task(service.score(["hello", "bonjour", "merci"]))
+        await soon(asyncio.to_thread(model.entered_lane["other"].wait, SOON))
+        # English is done, but the request waits for its French texts: all three count.
+        assert service.pending == 3
+        with pytest.raises(ClassifierBusy, match=r"busy: 3 texts wait \(at most 3\)"):
+            await service.score(["one more"])
+        gates["other"].set()
+        assert [s.language for s in await soon(mixed)] == ["en", "fr", "fr"]
+        assert service.pending == 0
+    finally:
+        service.close()
+
+
+async def test_a_request_given_up_is_not_scored_in_any_lane(
+    gates: dict[str, threading.Event],
+) -> None:
+    model = LanedWordModel(languages=FRENCH, holds={"english": gates["english"]})
+    service = lanes_of(model)
+    try:
+        first = asyncio.create_task(service.score(["first"]))
+        await soon(asyncio.to_thread(model.entered_lane["english"].wait, SOON))
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(service.score(["never mind", "bonjour"]), timeout=0.01)
+        gates["english"].set()
+        await soon(first)
+        await soon(service.score(["next"]))
+        assert "never mind" not in model.scored
+        assert service.pending == 0
+    finally:
+        service.close()
+
+
+async def test_close_fails_what_waits_in_every_lane_and_stops_every_thread(
+    gates: dict[str, threading.Event],
+) -> None:
+    model = LanedWordModel(languages=FRENCH, holds={"english": gates["english"]})
+    service = lanes_of(model)
+    first = asyncio.create_task(service.score(["first"]))
+    await soon(asyncio.to_thread(model.entered_lane["english"].wait, SOON))
+    waiting = asyncio.create_task(service.score(["second"]))
+    await asyncio.sleep(0)
+    service.close(wait=0)
+    with pytest.raises(ClassifierFailed, match="was closed"):
+        await soon(waiting)
+    with pytest.raises(ClassifierFailed, match="is closed"):
+        await service.score(["bonjour"])
+    gates["english"].set()
+    assert len(await soon(first)) == 1
+    service.close()
+    assert threads_named("classifier:words") == []
+    assert service.pending == 0
+
+
+class Recording:
+    """Serve a real model through its lanes and remember the batches each lane scored."""
+
+    def __init__(self, model: StewardTextModel) -> None:
+        self.model = model
+        self.model_id, self.version, self.labels = model.model_id, model.version, model.labels
+        self.lanes = model.lanes
+        self.batches: list[list[str]] = []
+
+    def route(self, texts: Sequence[str]) -> list[Routed]:
+        return self.model.route(texts)
+
+    def score_lane(
+        self, lane: str, texts: Sequence[Routed], community: str | None = None
+    ) -> list[TextScores]:
+        self.batches.append([r.text for r in texts])
+        return self.model.score_lane(lane, texts, community)
+
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        return self.model.score_batch(texts, community)
+
+
+async def test_the_lanes_give_the_answers_of_the_model_alone(
+    quick_model: StewardTextModel,
+) -> None:
+    assert quick_model.lanes == ("english", "multilingual")
+    assert {r.lane for r in quick_model.route(MIXED)} == {"english", "multilingual"}
+    # One text a batch: the lanes answer exactly as the model does for each text alone.
+    service = ClassifierService(quick_model, max_batch=1)
+    try:
+        assert await soon(service.score(MIXED)) == [quick_model.score_batch([t])[0] for t in MIXED]
+    finally:
+        service.close()
+    # Batched: each answer is the model's own for the batch its lane scored it in. (The
+    # English encoder quantizes a batch's activations as a whole, so which texts share a
+    # batch moves scores a little; the one-lane service grouped them differently.)
+    recording = Recording(quick_model)
+    service = ClassifierService(recording)
+    try:
+        laned = await soon(service.score(MIXED))
+    finally:
+        service.close()
+    assert sorted(t for batch in recording.batches for t in batch) == sorted(map(fold, MIXED))
+    expected = {
+        text: scores
+        for batch in recording.batches
+        for text, scores in zip(batch, quick_model.score_batch(batch), strict=True)
+    }
+    assert laned == [expected[fold(text)] for text in MIXED]
