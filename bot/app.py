@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.audited import AuditedGateway
-from bot.channel_settings import resolve_channel_settings
+from bot.channel_settings import resolve_named_settings
 from bot.classifier import ModelLoader, configured_classifier
 from bot.config import ConfigError, LoadedConfig
 from bot.core.bus import EventBus
@@ -269,9 +269,9 @@ class App:
     async def _resolved_cogs(
         self, loaded: LoadedConfig, key: str, warnings: list[str] | None = None
     ) -> dict[str, CogSettings]:
-        """Return a community's cog settings with channel names as the platform's ids."""
+        """Return a community's cog settings with channel ids and role mentions for names."""
         info = loaded.community(key)
-        resolved = await resolve_channel_settings(
+        resolved = await resolve_named_settings(
             loaded, info, loaded.cogs[key], self._gateway_of(info)
         )
         if warnings is not None:

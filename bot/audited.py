@@ -148,3 +148,7 @@ class AuditedGateway:
     ) -> Mapping[str, str | None]:
         """Return the platform's ids of channels named in the config."""
         return await self._inner.resolve_channels(community, names)
+
+    async def resolve_roles(self, community: Ref, names: Sequence[str]) -> Mapping[str, str | None]:
+        """Return how the platform mentions roles named in the config."""
+        return await self._inner.resolve_roles(community, names)

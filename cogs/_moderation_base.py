@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.core.channels import ChannelName
+from bot.core.channels import ChannelName, RoleName
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
 from bot.core.models import Member
@@ -31,8 +31,9 @@ class ReviewSlaSettings(BaseModel):
     """How long review items may wait unclaimed, in the community's time zone.
 
     Attributes:
-        on_call: Who is pinged when an item waits too long, written as the platform writes
-            a mention (``<@&ROLE_ID>``, ``<!subteam^ID>``); empty sends no pings.
+        on_call: Who is pinged when an item waits too long: a role's name (a user group's
+            handle on Slack) or the platform's mention (``<@&ROLE_ID>``,
+            ``<!subteam^ID>``); empty sends no pings.
         escalate_to: The next tier, pinged when the item is still unclaimed later.
         wait_minutes: Minutes an item may wait, by the lowest priority they apply to.
         escalate_after_minutes: Minutes from the ping to the next tier's ping.
@@ -46,8 +47,8 @@ class ReviewSlaSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    on_call: str = ""
-    escalate_to: str = ""
+    on_call: RoleName = ""
+    escalate_to: RoleName = ""
     wait_minutes: dict[int, int] = Field(default_factory=lambda: {10: 5, 5: 15, 0: 60})
     escalate_after_minutes: int = Field(30, ge=1)
     quiet_hours: str = ""
@@ -90,9 +91,9 @@ class GuidelinesSettings(CogSettings):
         warn_points: Points a moderator's warning adds.
         appeals_by_others: Whether an appeal must be decided by a moderator other than
             the one who acted.
-        escalation_role: Who a review card's Escalate button pings, written as the
-            platform writes a mention (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on
-            Slack, ``@oncall`` locally); empty pings nobody.
+        escalation_role: Who a review card's Escalate button pings: a role's name (a user
+            group's handle on Slack) or the platform's mention (``<@&ROLE_ID>`` on Discord,
+            ``<!subteam^ID>`` on Slack, ``@oncall`` locally); empty pings nobody.
         card_timeout_minutes: How long a review card's Timeout button times a member out.
         review_sla: How long review items may wait unclaimed, who is pinged, and the digest.
     """
@@ -106,7 +107,7 @@ class GuidelinesSettings(CogSettings):
     window_minutes: float = Field(15.0, gt=0, le=1440)
     warn_points: int = Field(1, ge=0)
     appeals_by_others: bool = True
-    escalation_role: str = ""
+    escalation_role: RoleName = ""
     card_timeout_minutes: float = Field(60.0, gt=0, le=28 * 24 * 60)
     review_sla: ReviewSlaSettings = Field(default_factory=ReviewSlaSettings)
 

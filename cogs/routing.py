@@ -26,7 +26,7 @@ from bot.core.actions import (
     PostMessage,
     SendDirectMessage,
 )
-from bot.core.channels import ChannelName
+from bot.core.channels import ChannelName, RoleName
 from bot.core.clock import as_utc
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import ComponentClicked, DirectMessageReceived, MessageCreated, Tick
@@ -61,15 +61,16 @@ class TeamRoute(BaseModel):
             JSON.
         answer_within_hours: How soon the team should answer; a channel summary reminds
             the team once this passes without anyone marking it handled.
-        mention: Who to ping with the summary, as the platform writes a mention
-            (``<@&ROLE_ID>`` on Discord, ``<!subteam^ID>`` on Slack).
+        mention: Who to ping with the summary: a role's name (a user group's handle on
+            Slack) or the platform's mention (``<@&ROLE_ID>`` on Discord,
+            ``<!subteam^ID>`` on Slack).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     destination: ChannelName = Field(min_length=1)
     answer_within_hours: float = Field(24.0, gt=0)
-    mention: str = ""
+    mention: RoleName = ""
 
     @property
     def is_webhook(self) -> bool:

@@ -1,10 +1,12 @@
-"""Settings that name a channel: the marker, and finding or rewriting the marked values.
+"""Settings that name a channel or a role: the markers, and finding or rewriting the values.
 
-Community managers write channels by name in the config (``staff_channel = "mod-log"``,
-or ``"#mod-log"``); on Discord and Slack channels are known by ids. A cog marks each such
-setting with :data:`ChannelName` (a plain ``str`` to pydantic and to the cog), and the app
-rewrites the marked values into the platform's ids once per start and reload, so cogs keep
-comparing and posting with plain ids.
+Community managers write channels and roles by name in the config (``staff_channel =
+"mod-log"`` or ``"#mod-log"``, ``on_call = "on-call"``); on Discord and Slack both are
+known by ids. A cog marks each such setting with :data:`ChannelName` or :data:`RoleName`
+(a plain ``str`` to pydantic and to the cog), and the app rewrites the marked values once
+per start and reload: a channel into the platform's channel id, a role into the text that
+mentions it there (``<@&ID>`` on Discord, ``<!subteam^ID>`` on Slack). Cogs keep comparing,
+posting and pinging with plain strings.
 
 Marked values are found in single fields, lists, tuples, dict values, optional fields and
 nested models, so a team route or a schedule inside a cog's settings is covered too.
@@ -21,17 +23,33 @@ from pydantic import BaseModel
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelSetting:
-    """Mark a setting whose value names a channel (by name or by the platform's id)."""
+class NamedSetting:
+    """Mark a setting whose value names something the platform knows by an id.
+
+    Attributes:
+        kind: ``"channel"`` or ``"role"``.
+    """
+
+    kind: str
 
 
-CHANNEL_SETTING = ChannelSetting()
+CHANNEL_SETTING = NamedSetting("channel")
+ROLE_SETTING = NamedSetting("role")
 ChannelName = Annotated[str, CHANNEL_SETTING]
 """A setting that names a channel: ``"mod-log"``, ``"#mod-log"`` or the platform's id.
 
 An empty value means "none", and a value with ``://`` is a URL (a webhook), not a
 channel: neither is resolved.
 """
+RoleName = Annotated[str, ROLE_SETTING]
+"""A setting that names a role to mention (a Slack user group's handle on Slack).
+
+``"on-call"`` or ``"@on-call"`` is resolved into the platform's mention; an empty value
+means "nobody", and a value already written as a mention (``<@&ID>``, ``<!subteam^ID>``)
+or as ``@here`` / ``@everyone`` is kept as it is.
+"""
+# What platforms write for everyone present: no role to look up.
+_BROADCASTS = frozenset({"@here", "@everyone", "@channel"})
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 KeyPath = tuple[str | int, ...]
@@ -45,16 +63,27 @@ def bare_name(name: str) -> str:
     return name.strip().removeprefix("#").strip()
 
 
+def bare_role(name: str) -> str:
+    """Return a role name as written, without the leading ``@`` and surrounding spaces."""
+    return name.strip().removeprefix("@").strip()
+
+
 def names_a_channel(value: str) -> bool:
     """Return whether a marked value is a channel to resolve (not empty, not a URL)."""
     return bool(bare_name(value)) and "://" not in value
 
 
-def channel_values(settings: BaseModel) -> list[tuple[KeyPath, str]]:
-    """Return ``(path, value)`` for every marked value that names a channel, in field order.
+def names_a_role(value: str) -> bool:
+    """Return whether a marked value is a role to resolve (not empty, not yet a mention)."""
+    written = value.strip()
+    return bool(bare_role(written)) and not written.startswith("<") and written not in _BROADCASTS
 
-    The path is the keys from the settings down (``("teams", "sales", "destination")``,
-    ``("raid_channels", 0)``).
+
+def named_values(settings: BaseModel, marker: NamedSetting) -> list[tuple[KeyPath, str]]:
+    """Return ``(path, value)`` for every value ``marker`` marks that needs resolving.
+
+    Values are in field order; the path is the keys from the settings down
+    (``("teams", "sales", "destination")``, ``("raid_channels", 0)``).
     """
     found: list[tuple[KeyPath, str]] = []
 
@@ -62,65 +91,81 @@ def channel_values(settings: BaseModel) -> list[tuple[KeyPath, str]]:
         found.append((path, value))
         return value
 
-    _walk_model(settings, (), note)
+    _walk_model(settings, (), marker, note)
     return found
 
 
-def with_channels(settings: ModelT, resolved: Mapping[str, str]) -> ModelT:
-    """Return the settings with every marked value that ``resolved`` maps replaced.
+def with_names(settings: ModelT, marker: NamedSetting, resolved: Mapping[str, str]) -> ModelT:
+    """Return the settings with every value ``marker`` marks and ``resolved`` maps replaced.
 
     Values ``resolved`` does not name are kept as written.
     """
-    return _walk_model(settings, (), lambda _, value: resolved.get(value, value))
+    return _walk_model(settings, (), marker, lambda _, value: resolved.get(value, value))
 
 
-def _walk_model(model: ModelT, path: KeyPath, visit: Visit) -> ModelT:
+def channel_values(settings: BaseModel) -> list[tuple[KeyPath, str]]:
+    """Return ``(path, value)`` for every marked value that names a channel, in field order."""
+    return named_values(settings, CHANNEL_SETTING)
+
+
+def with_channels(settings: ModelT, resolved: Mapping[str, str]) -> ModelT:
+    """Return the settings with every channel name that ``resolved`` maps replaced."""
+    return with_names(settings, CHANNEL_SETTING, resolved)
+
+
+_NEEDS_LOOKUP: dict[NamedSetting, Callable[[str], bool]] = {
+    CHANNEL_SETTING: names_a_channel,
+    ROLE_SETTING: names_a_role,
+}
+
+
+def _walk_model(model: ModelT, path: KeyPath, marker: NamedSetting, visit: Visit) -> ModelT:
     changes: dict[str, Any] = {}
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
-        if CHANNEL_SETTING in info.metadata:
-            new = _visit(value, (*path, name), visit)
+        if marker in info.metadata:
+            new = _visit(value, (*path, name), marker, visit)
         else:
-            new = _walk(value, info.annotation, (*path, name), visit)
+            new = _walk(value, info.annotation, (*path, name), marker, visit)
         if new is not value:
             changes[name] = new
     # Frozen settings: a copy with the new values; the original stays as the config read it.
     return model.model_copy(update=changes) if changes else model
 
 
-def _visit(value: Any, path: KeyPath, visit: Visit) -> Any:
-    if not isinstance(value, str) or not names_a_channel(value):
+def _visit(value: Any, path: KeyPath, marker: NamedSetting, visit: Visit) -> Any:
+    if not isinstance(value, str) or not _NEEDS_LOOKUP[marker](value):
         return value
     new = visit(path, value)
     return value if new == value else new
 
 
-def _walk(value: Any, annotation: Any, path: KeyPath, visit: Visit) -> Any:
+def _walk(value: Any, annotation: Any, path: KeyPath, marker: NamedSetting, visit: Visit) -> Any:
     if isinstance(value, BaseModel):
-        return _walk_model(value, path, visit)
+        return _walk_model(value, path, marker, visit)
     origin = get_origin(annotation)
     args = get_args(annotation)
     if origin is Annotated:
-        if CHANNEL_SETTING in args[1:]:
-            return _visit(value, path, visit)
-        return _walk(value, args[0], path, visit)
+        if marker in args[1:]:
+            return _visit(value, path, marker, visit)
+        return _walk(value, args[0], path, marker, visit)
     if origin is Union or origin is types.UnionType:
         if value is None:
             return value
         for arg in args:
             if arg is not type(None):
-                new = _walk(value, arg, path, visit)
+                new = _walk(value, arg, path, marker, visit)
                 if new is not value:
                     return new
         return value
     if isinstance(value, list | tuple) and args:
         item = args[0]
-        items = [_walk(v, item, (*path, i), visit) for i, v in enumerate(value)]
+        items = [_walk(v, item, (*path, i), marker, visit) for i, v in enumerate(value)]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return type(value)(items)
     if isinstance(value, dict) and len(args) == 2:
-        entries = {k: _walk(v, args[1], (*path, str(k)), visit) for k, v in value.items()}
+        entries = {k: _walk(v, args[1], (*path, str(k)), marker, visit) for k, v in value.items()}
         if all(entries[k] is v for k, v in value.items()):
             return value
         return entries

@@ -69,6 +69,15 @@ class Gateway(Protocol):
         """
         ...
 
+    async def resolve_roles(self, community: Ref, names: Sequence[str]) -> Mapping[str, str | None]:
+        """Return how the platform mentions each role named in the config, ``None`` if unknown.
+
+        A name may start with ``@``; a role's id maps to its mention too. Roles are
+        Discord's roles and Slack's user groups (by handle or name). Every name given is a
+        key of the answer.
+        """
+        ...
+
 
 class Timers(Protocol):
     """Schedule named timers; a due timer arrives on the bus as a ``Tick`` event."""

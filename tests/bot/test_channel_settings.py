@@ -1,4 +1,4 @@
-"""Resolving a community's channel settings: locally names are ids; a failed lookup is logged."""
+"""Resolving channel and role names: local names are ids, roles ``@name``; failures are logged."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from bot.adapters.local.gateway import LocalPlatform
-from bot.channel_settings import resolve_channel_settings
+from bot.channel_settings import resolve_named_settings
 from bot.config import parse_config
 from bot.core.clock import SystemClock
 from bot.core.refs import Ref
@@ -22,6 +22,11 @@ id = "acme"
 [communities.acme.cogs.guidelines]
 staff_channel = "#mod-log"
 raid_channels = ["general", "#lobby"]
+escalation_role = "mods"
+
+[communities.acme.cogs.guidelines.review_sla]
+on_call = "@on-call"
+escalate_to = "<@&42>"
 """
 
 
@@ -33,16 +38,22 @@ class Unreachable(LocalPlatform):
     ) -> Mapping[str, str | None]:
         raise ConnectionError("the platform did not answer")
 
+    async def resolve_roles(self, community: Ref, names: Sequence[str]) -> Mapping[str, str | None]:
+        raise ConnectionError("the platform still did not answer")
+
 
 async def test_local_channels_are_their_names_without_the_hash(registry: CogRegistry) -> None:
     loaded = parse_config(CONFIG, registry, source="<test>")
     platform = LocalPlatform(SystemClock())
-    resolved = await resolve_channel_settings(
+    resolved = await resolve_named_settings(
         loaded, loaded.community("acme"), loaded.cogs["acme"], platform
     )
     guidelines = resolved.cogs["guidelines"]
     assert isinstance(guidelines, GuidelinesSettings)
     assert (guidelines.staff_channel, guidelines.raid_channels) == ("mod-log", ["general", "lobby"])
+    assert guidelines.escalation_role == "@mods"
+    sla = guidelines.review_sla
+    assert (sla.on_call, sla.escalate_to) == ("@on-call", "<@&42>"), "a mention stays as written"
     assert resolved.problems == []
 
 
@@ -51,14 +62,17 @@ async def test_a_failed_lookup_is_logged_once_and_the_settings_stay_as_written(
 ) -> None:
     loaded = parse_config(CONFIG, registry, source="<test>")
     with caplog.at_level(logging.ERROR, logger="bot.channel_settings"):
-        resolved = await resolve_channel_settings(
+        resolved = await resolve_named_settings(
             loaded, loaded.community("acme"), loaded.cogs["acme"], Unreachable(SystemClock())
         )
     assert resolved.cogs == dict(loaded.cogs["acme"])
-    (problem,) = resolved.problems
-    assert str(problem) == (
+    channels, roles = resolved.problems
+    assert str(channels) == (
         "<test>: communities.acme: cannot look up channel names on the local community acme "
         "(ConnectionError: the platform did not answer); the cogs keep them as written until "
         "a reload"
     )
-    assert [r.getMessage() for r in caplog.records] == [str(problem)]
+    assert str(roles).startswith(
+        "<test>: communities.acme: cannot look up role names on the local community acme "
+    )
+    assert [r.getMessage() for r in caplog.records] == [str(channels), str(roles)]

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,7 +48,7 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.capabilities import Capabilities, Capability
-from bot.core.channels import bare_name
+from bot.core.channels import bare_name, bare_role
 from bot.core.events import BLOCKED_PREFIX
 from bot.core.models import Channel, Member, Message
 from bot.core.refs import Ref
@@ -140,15 +140,54 @@ def _id(value: Ref) -> int:
     return int(value.id)
 
 
-def _channel_names(channels: Iterable[tuple[int, int, str]]) -> dict[str, str]:
-    """Return channel ids by casefolded name from ``(position, id, name)``.
+def _ids_by_name(entries: Iterable[tuple[int, int, str]]) -> dict[str, str]:
+    """Return ids by casefolded name from ``(order, id, name)``.
 
-    Two channels may share a name: the one listed first in the server's sidebar wins.
+    Two entries may share a name: the one first in ``order`` wins (for channels the
+    sidebar's order, for roles the highest first).
     """
     found: dict[str, str] = {}
-    for _, ident, name in sorted(channels):
+    for _, ident, name in sorted(entries):
         found.setdefault(name.casefold(), str(ident))
     return found
+
+
+async def _resolve_names(
+    names: Sequence[str],
+    bare: Callable[[str], str],
+    cached: Mapping[str, str],
+    listed: Callable[[], Awaitable[Mapping[str, str]]],
+    written: Callable[[str], str],
+) -> dict[str, str | None]:
+    """Answer each name from ``cached``, asking ``listed`` once if it lacks any.
+
+    Args:
+        names: The values as the config wrote them.
+        bare: Strips a value's decoration (``#``, ``@``).
+        cached: Ids by casefolded name, from discord.py's cache.
+        listed: Ids by casefolded name, from the REST API.
+        written: Turns an id into the answer (the id itself, a mention).
+
+    Returns:
+        Each name's answer, ``None`` when the guild has no such name; a snowflake is
+        taken as the id.
+    """
+    answer: dict[str, str | None] = {}
+    wanted: dict[str, str] = {}
+    for name in names:
+        value = bare(name)
+        if _SNOWFLAKE.fullmatch(value):
+            answer[name] = written(value)
+        else:
+            wanted[name] = value.casefold()
+    if wanted:
+        known = cached
+        if not set(wanted.values()) <= known.keys():
+            known = await listed()
+        answer.update(
+            {name: written(known[key]) if key in known else None for name, key in wanted.items()}
+        )
+    return answer
 
 
 def _posted(message: Ref) -> int | None:
@@ -499,33 +538,60 @@ class DiscordGateway:
         Raises:
             discord.HTTPException: If Discord refuses to list the guild's channels.
         """
-        answer: dict[str, str | None] = {}
-        wanted: dict[str, str] = {}
-        for name in names:
-            bare = bare_name(name)
-            if _SNOWFLAKE.fullmatch(bare):
-                answer[name] = bare
-            else:
-                wanted[name] = bare.casefold()
-        if wanted:
-            known = self._cached_channel_names(community)
-            if not set(wanted.values()) <= known.keys():
-                listed = await self._request(
-                    "GET", "/guilds/{guild_id}/channels", None, guild_id=_id(community)
-                )
-                known = _channel_names(
-                    (int(c.get("position") or 0), int(c["id"]), str(c.get("name") or ""))
-                    for c in listed
-                    if c.get("type") in _NAMED_CHANNEL_TYPES
-                )
-            answer.update({name: known.get(key) for name, key in wanted.items()})
-        return answer
+
+        def sidebar_order(channel: dict[str, Any]) -> int | None:
+            named = channel.get("type") in _NAMED_CHANNEL_TYPES
+            return int(channel.get("position") or 0) if named else None
+
+        listed = self._lister(community, "/guilds/{guild_id}/channels", sidebar_order)
+        return await _resolve_names(
+            names, bare_name, self._cached_channel_names(community), listed, str
+        )
+
+    async def resolve_roles(self, community: Ref, names: Sequence[str]) -> Mapping[str, str | None]:
+        """Return the mentions (``<@&ID>``) of roles named in the config.
+
+        Case and a leading ``@`` are ignored; a role's snowflake becomes its mention. Two
+        roles of one name: the higher one wins. The guild cache answers first; a name it
+        lacks sends one ``GET /guilds/{id}/roles``.
+
+        Raises:
+            discord.HTTPException: If Discord refuses to list the guild's roles.
+        """
+
+        def highest_first(role: dict[str, Any]) -> int:
+            return -int(role.get("position") or 0)
+
+        listed = self._lister(community, "/guilds/{guild_id}/roles", highest_first)
+        guild = self.client.get_guild(_id(community))
+        cached = (
+            {} if guild is None else _ids_by_name((-r.position, r.id, r.name) for r in guild.roles)
+        )
+        return await _resolve_names(names, bare_role, cached, listed, "<@&{}>".format)
+
+    def _lister(
+        self, community: Ref, path: str, order: Callable[[dict[str, Any]], int | None]
+    ) -> Callable[[], Awaitable[dict[str, str]]]:
+        """Return a call that lists a guild's entries at ``path`` as ids by casefolded name.
+
+        ``order`` ranks an entry among those of one name, or leaves it out with ``None``.
+        """
+
+        async def listed() -> dict[str, str]:
+            entries = await self._request("GET", path, None, guild_id=_id(community))
+            return _ids_by_name(
+                (rank, int(e["id"]), str(e.get("name") or ""))
+                for e in entries
+                if (rank := order(e)) is not None
+            )
+
+        return listed
 
     def _cached_channel_names(self, community: Ref) -> dict[str, str]:
         guild = self.client.get_guild(_id(community))
         if guild is None:
             return {}
-        return _channel_names(
+        return _ids_by_name(
             (c.position, c.id, c.name)
             for c in guild.channels
             if isinstance(c, discord.TextChannel | discord.ForumChannel)

@@ -27,7 +27,7 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.capabilities import Capabilities
-from bot.core.channels import bare_name
+from bot.core.channels import bare_name, bare_role
 from bot.core.models import Channel, Member, Message
 from bot.core.protocols import Clock
 from bot.core.refs import Ref
@@ -130,6 +130,10 @@ class LocalPlatform:
     ) -> Mapping[str, str | None]:
         """Map each name to itself (without a leading ``#``): local channel ids are names."""
         return {name: bare_name(name) for name in names}
+
+    async def resolve_roles(self, community: Ref, names: Sequence[str]) -> Mapping[str, str | None]:
+        """Map each name to ``@name``: the local platform knows roles by name alone."""
+        return {name: f"@{bare_role(name)}" for name in names}
 
     def _apply(  # noqa: PLR0912 - one arm per action type reads best
         self, place: LocalCommunity, action: Action, now: datetime

@@ -36,7 +36,7 @@ from bot.core.actions import (
     poll_buttons,
 )
 from bot.core.capabilities import Capabilities, Capability
-from bot.core.channels import bare_name
+from bot.core.channels import bare_name, bare_role
 from bot.core.models import Channel, Member, Message
 from bot.core.refs import Ref
 
@@ -70,7 +70,7 @@ _RETRYABLE = {
 
 
 def _find(listed: Mapping[str, str], value: str) -> str | None:
-    """Return the id of a listed channel given by its id or by its name (any case)."""
+    """Return the id of a listed channel or user group given by its id or its name (any case)."""
     if value in listed.values():
         return value
     return listed.get(value.casefold())
@@ -275,6 +275,24 @@ class SlackGateway:
             listed = self._channel_ids = await self._list_channels()
         return {
             name: _find(listed, value) or (value if _CHANNEL_ID.fullmatch(value) else None)
+            for name, value in bare.items()
+        }
+
+    async def resolve_roles(self, community: Ref, names: Sequence[str]) -> Mapping[str, str | None]:
+        """Return the mentions (``<!subteam^ID>``) of user groups named in the config.
+
+        A group is found by its handle or its name (case and a leading ``@`` ignored), or
+        by its id. The directory's list of groups answers first and is asked again once
+        when a value is not in it (a group made since).
+        """
+        bare = {name: bare_role(name) for name in names}
+        if not bare:
+            return {}
+        known = await self._directory.group_ids()
+        if any(_find(known, value) is None for value in bare.values()):
+            known = await self._directory.group_ids(fresh=True)
+        return {
+            name: None if (found := _find(known, value)) is None else f"<!subteam^{found}>"
             for name, value in bare.items()
         }
 

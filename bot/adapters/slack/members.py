@@ -56,6 +56,7 @@ class MemberDirectory:
         self._now = monotonic
         self._users: dict[str, tuple[float, dict[str, Any]]] = {}
         self._groups: dict[str, frozenset[str]] = {}
+        self._group_ids: dict[str, str] = {}
         self._groups_at = float("-inf")
         self._groups_refused = False
 
@@ -91,6 +92,16 @@ class MemberDirectory:
             await self._load_groups()
         return self._groups.get(user_id, frozenset())
 
+    async def group_ids(self, *, fresh: bool = False) -> dict[str, str]:
+        """Return user group ids by casefolded handle and by casefolded name.
+
+        Args:
+            fresh: Ask Slack now, even if the cached list is recent (a group made since).
+        """
+        if fresh or self._now() - self._groups_at > self._refresh:
+            await self._load_groups()
+        return self._group_ids
+
     async def _load_groups(self) -> None:
         self._groups_at = self._now()
         try:
@@ -104,7 +115,13 @@ class MemberDirectory:
                 self._groups_refused = True
             return
         handles: dict[str, set[str]] = {}
+        ids: dict[str, str] = {}
         for group in answer.get("usergroups") or []:
+            # A handle is unique in a workspace; a display name may repeat, so it never
+            # replaces a handle.
+            ids.setdefault(str(group.get("name") or "").casefold(), str(group["id"]))
+            ids[str(group["handle"]).casefold()] = str(group["id"])
             for user in group.get("users") or []:
                 handles.setdefault(str(user), set()).add(str(group["handle"]))
         self._groups = {user: frozenset(found) for user, found in handles.items()}
+        self._group_ids = ids

@@ -463,6 +463,9 @@ class RecordingGateway:
     ) -> Mapping[str, str | None]:
         return {name: name for name in names}
 
+    async def resolve_roles(self, community: Ref, names: Sequence[str]) -> Mapping[str, str | None]:
+        return {name: f"@{name}" for name in names}
+
 
 async def test_command_context_replies_privately_to_the_author() -> None:
     gateway = RecordingGateway()

@@ -1,4 +1,7 @@
-"""Review deadlines through the real discord.py: the on-call role is pinged, then the leads."""
+"""Review deadlines through the real discord.py: the on-call role is pinged, then the leads.
+
+The on-call role is written by name, as community managers write it; the leads by mention.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ async def test_an_unclaimed_item_pings_on_call_then_escalates_and_is_in_the_dige
     leads = standin.add_role(lumen.guild, "leads", position=3)
     extra = (
         "[communities.lumen.cogs.guidelines.review_sla]\n"
-        f'on_call = "<@&{on_call.id}>"\nescalate_to = "<@&{leads.id}>"\n'
+        f'on_call = "@On-Call"\nescalate_to = "<@&{leads.id}>"\n'
         f'escalate_after_minutes = 30\ndigest_cron = "{DIGEST}"\n'
     )
     async with start(extra) as steward:

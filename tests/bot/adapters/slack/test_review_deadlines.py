@@ -1,4 +1,8 @@
-"""Review deadlines through the real bolt app: the on-call user group is pinged, then the leads."""
+"""Review deadlines through the real bolt app: the on-call user group is pinged, then the leads.
+
+The on-call group is written by its handle, as community managers write it; the leads by
+mention.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ async def test_an_unclaimed_item_pings_on_call_then_escalates_and_is_in_the_dige
     steward = await start_steward(
         extra=(
             "[communities.acme.cogs.guidelines.review_sla]\n"
-            f'on_call = "<!subteam^{on_call.id}>"\nescalate_to = "<!subteam^{leads.id}>"\n'
+            f'on_call = "@on-call"\nescalate_to = "<!subteam^{leads.id}>"\n'
             f'escalate_after_minutes = 30\ndigest_cron = "{DIGEST}"\n'
         )
     )
