@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from discord.gateway import DiscordWebSocket
@@ -77,8 +78,21 @@ def config_for(
     extra: str = "",
     *,
     catch_up: int = 0,
+    staff: str | None = None,
+    raid: str | None = None,
+    modlog: str | None = None,
+    policy: str | None = None,
 ) -> LoadedConfig:
-    """Return a configuration serving the test guild through the stand-in."""
+    """Return a configuration serving the test guild through the stand-in.
+
+    The guidelines' staff and raid channels default to #mod-log's and #general's ids;
+    ``staff``, ``raid`` and ``modlog`` may name them instead. The mod log and the policy
+    are written only when given.
+    """
+    policy_line = f'policy = "{policy}"\n' if policy is not None else ""
+    modlog_section = (
+        f'[communities.lumen.cogs.modlog]\nchannel = "{modlog}"\n' if modlog is not None else ""
+    )
     text = f"""
 [discord]
 api_base = "{standin.api_base}"
@@ -92,9 +106,10 @@ id = "{lumen.guild.id}"
 moderator_roles = ["moderator"]
 
 [communities.lumen.cogs.guidelines]
-staff_channel = "{lumen.modlog.id}"
-raid_channels = ["{lumen.general.id}"]
-"""
+{policy_line}staff_channel = "{staff or lumen.modlog.id}"
+raid_channels = ["{raid or lumen.general.id}"]
+
+{modlog_section}"""
     return parse_config(text, registry, source="<test>")
 
 
@@ -144,10 +159,10 @@ Start = Callable[..., contextlib.AbstractAsyncContextManager[Running]]
 
 @pytest.fixture
 def start(standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path) -> Start:
-    """Return a function that starts Steward on the test guild (``extra`` adds config)."""
+    """Return a function that starts Steward on the test guild (its arguments as ``config_for``'s)."""
 
-    def run(extra: str = "", catch_up: int = 0) -> contextlib.AbstractAsyncContextManager[Running]:
-        loaded = config_for(standin, lumen, registry, extra, catch_up=catch_up)
+    def run(extra: str = "", **options: Any) -> contextlib.AbstractAsyncContextManager[Running]:
+        loaded = config_for(standin, lumen, registry, extra, **options)
         return steward(loaded, registry, tmp_path / "steward.db")
 
     return run
