@@ -14,6 +14,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord.connection import DiscordConnection, open_connection
+from bot.adapters.discord.translate import ref
 from bot.app import App, open_storage
 from bot.config import LoadedConfig, parse_config
 from bot.core.clock import SystemClock
@@ -26,6 +27,8 @@ from bot.standins.discord._model import (
     MODERATE_MEMBERS,
 )
 from bot.storage import SqliteStorage
+from moderation.cases import Case
+from moderation.store import store_for
 
 MODERATOR_PERMISSIONS = KICK_MEMBERS | BAN_MEMBERS | MANAGE_MESSAGES | MODERATE_MEMBERS
 
@@ -124,6 +127,13 @@ class Running:
     async def settle(self) -> None:
         """Wait until every event handed to the app has been handled."""
         await self.app.bus.join()
+
+
+async def cases_of(steward: Running, lumen: Lumen, member: Member) -> list[Case]:
+    """Return the cases Steward recorded for a member of the test guild, oldest first."""
+    return await store_for(steward.storage).cases.for_member(
+        ref(lumen.guild.id), ref(member.user.id)
+    )
 
 
 @contextlib.asynccontextmanager

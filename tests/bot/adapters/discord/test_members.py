@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from bot.adapters.discord.translate import ref
 from bot.core.events import MemberUpdated
 from bot.standins.discord import DiscordStandin
-from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
 
 ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
 
@@ -70,21 +69,24 @@ async def test_a_new_global_name_is_a_rename_of_its_own(
     assert roles.roles_added == {"helper"} and not roles.renamed
 
 
+async def mona_times_bob_out(standin: DiscordStandin, lumen: Lumen) -> None:
+    """Have Mona time Bob out for an hour with /timeout; return once it is answered."""
+    options = {"member": lumen.bob, "duration": "1h", "reason": "heated thread"}
+    await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", options)
+    await standin.wait_for_request("PATCH", ORIGINAL)  # answered once the case is recorded
+
+
 async def test_a_timeout_lifted_by_hand_is_noted_on_its_case(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     async with start() as steward:
         updates = Updates(steward)
-        options = {"member": lumen.bob, "duration": "1h", "reason": "heated thread"}
-        await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", options)
+        await mona_times_bob_out(standin, lumen)
         await updates.until(lambda e: e.member.timed_out_at(datetime.now(UTC)))
-        await standin.wait_for_request("PATCH", ORIGINAL)  # the case is recorded
         await standin.update_member(lumen.guild, lumen.bob, timed_out_until=None)
         await updates.until(lambda e: e.timeout_lifted)
         await steward.settle()
-        (case,) = await store_for(steward.storage).cases.for_member(
-            ref(lumen.guild.id), ref(lumen.bob.user.id)
-        )
+        (case,) = await cases_of(steward, lumen, lumen.bob)
     (note,) = case.notes
     assert note.author == "steward"
     assert note.text.startswith("timeout lifted on discord by hand, not through Steward")
@@ -95,17 +97,13 @@ async def test_a_timeout_steward_lifted_itself_is_not_noted(
 ) -> None:
     async with start() as steward:
         updates = Updates(steward)
-        options = {"member": lumen.bob, "duration": "1h", "reason": "heated thread"}
-        await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", options)
-        await standin.wait_for_request("PATCH", ORIGINAL)
+        await mona_times_bob_out(standin, lumen)
         await standin.run_command(
             lumen.guild, lumen.general, lumen.mona, "untimeout", {"member": lumen.bob}
         )
         await updates.until(lambda e: e.timeout_lifted)
         await standin.wait_for_request("PATCH", ORIGINAL, count=2)
         await steward.settle()
-        cases = await store_for(steward.storage).cases.for_member(
-            ref(lumen.guild.id), ref(lumen.bob.user.id)
-        )
+        cases = await cases_of(steward, lumen, lumen.bob)
     assert [c.notes for c in cases] == [(), ()]
     assert lumen.bob.communication_disabled_until is None
