@@ -19,7 +19,7 @@ from bot.app import App, open_storage
 from bot.config import LoadedConfig, parse_config
 from bot.core.clock import SystemClock
 from bot.registry import CogRegistry
-from bot.standins.discord import Channel, DiscordStandin, Guild, Member, Role
+from bot.standins.discord import Channel, DiscordStandin, Guild, Member, RecordedRequest, Role
 from bot.standins.discord._model import (
     BAN_MEMBERS,
     KICK_MEMBERS,
@@ -133,6 +133,15 @@ async def cases_of(steward: Running, lumen: Lumen, member: Member) -> list[Case]
     """Return the cases Steward recorded for a member of the test guild, oldest first."""
     return await store_for(steward.storage).cases.for_member(
         ref(lumen.guild.id), ref(member.user.id)
+    )
+
+
+async def notice_for(standin: DiscordStandin, case: int) -> RecordedRequest:
+    """Wait for the notice Steward posts a member about case number ``case``; return it."""
+    return await standin.wait_for_request(
+        "POST",
+        "/channels/{channel_id}/messages",
+        where=lambda r: r.reason == f"notice (case #{case})",
     )
 
 

@@ -10,7 +10,7 @@ from bot.adapters.discord.translate import ref
 from bot.core.events import BLOCKED_PREFIX, AutoModBlocked
 from bot.standins.discord import DiscordStandin
 from policies.policy import load_policy
-from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of
+from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of, notice_for
 from tests.conftest import listen
 
 RULES = "/guilds/{guild_id}/auto-moderation/rules"
@@ -102,11 +102,7 @@ async def test_what_automod_blocked_becomes_one_case_whatever_its_actions(
             keyword="cunt",
             actions=[BLOCK, ALERT, TIMEOUT],
         )
-        notice = await standin.wait_for_request(
-            "POST",
-            "/channels/{channel_id}/messages",
-            where=lambda r: r.reason == "notice (case #1)",
-        )
+        notice = await notice_for(standin, 1)
         await steward.settle()
         (case,) = await cases_of(steward, lumen, lumen.alice)
     assert [e.action for e in heard.events] == ["block", "alert", "timeout"]
@@ -132,11 +128,7 @@ async def test_a_second_attempt_after_a_block_is_a_case_of_its_own(
             await standin.automod_execution(
                 lumen.guild, lumen.general, lumen.alice, rule_id=rule, content="you absolute cunt"
             )
-        await standin.wait_for_request(
-            "POST",
-            "/channels/{channel_id}/messages",
-            where=lambda r: r.reason == "notice (case #2)",
-        )
+        await notice_for(standin, 2)
         await steward.settle()
         cases = await cases_of(steward, lumen, lumen.alice)
     assert [c.rule for c in cases] == ["profanity", "profanity"]

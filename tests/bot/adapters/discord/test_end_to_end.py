@@ -9,7 +9,7 @@ from bot.adapters.discord.translate import ref
 from bot.core.actions import Button, PostMessage
 from bot.core.events import ComponentClicked
 from bot.standins.discord import DiscordStandin
-from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of
+from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of, notice_for
 from tests.conftest import listen
 
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
@@ -44,11 +44,7 @@ async def test_abuse_is_deleted_the_member_told_and_timed_out_with_a_case(
         await standin.wait_for_request(
             "DELETE", f"/channels/{lumen.general.id}/messages/{second.id}"
         )
-        await standin.wait_for_request(
-            "POST",
-            "/channels/{channel_id}/messages",
-            where=lambda r: r.reason == "notice (case #2)",
-        )
+        await notice_for(standin, 2)
         await steward.settle()
         cases = await cases_of(steward, lumen, lumen.alice)
     assert timeout.json["communication_disabled_until"] is not None

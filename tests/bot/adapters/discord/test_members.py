@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.adapters.discord.translate import ref
 from bot.core.events import MemberUpdated
-from bot.standins.discord import DiscordStandin
+from bot.standins.discord import DiscordStandin, Role
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
 
 ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
@@ -33,12 +36,23 @@ class Updates:
             await self._changed.wait_for(lambda: any(wanted(e) for e in self.heard))
 
 
-async def test_a_members_names_roles_and_screening_arrive_with_the_state_before(
-    standin: DiscordStandin, lumen: Lumen, start: Start
-) -> None:
-    helpers = standin.add_role(lumen.guild, "helper", position=2)
+@asynccontextmanager
+async def watching(start: Start) -> AsyncIterator[tuple[Running, Updates]]:
+    """Start Steward and follow the member updates its bus carries."""
     async with start() as steward:
-        updates = Updates(steward)
+        yield steward, Updates(steward)
+
+
+@pytest.fixture
+def helpers(standin: DiscordStandin, lumen: Lumen) -> Role:
+    """Add a low role that members are given in the tests."""
+    return standin.add_role(lumen.guild, "helper", position=2)
+
+
+async def test_a_members_names_roles_and_screening_arrive_with_the_state_before(
+    standin: DiscordStandin, lumen: Lumen, helpers: Role, start: Start
+) -> None:
+    async with watching(start) as (steward, updates):
         await standin.update_member(lumen.guild, lumen.alice)  # nothing Steward follows
         await standin.update_member(
             lumen.guild, lumen.bob, nick="bobby", roles=[helpers], pending=True
@@ -54,11 +68,9 @@ async def test_a_members_names_roles_and_screening_arrive_with_the_state_before(
 
 
 async def test_a_new_global_name_is_a_rename_of_its_own(
-    standin: DiscordStandin, lumen: Lumen, start: Start
+    standin: DiscordStandin, lumen: Lumen, helpers: Role, start: Start
 ) -> None:
-    helpers = standin.add_role(lumen.guild, "helper", position=2)
-    async with start() as steward:
-        updates = Updates(steward)
+    async with watching(start) as (steward, updates):
         await standin.update_member(lumen.guild, lumen.bob, global_name="Bobbie", roles=[helpers])
         await updates.until(lambda e: e.renamed)
         await updates.until(lambda e: bool(e.roles_added))
@@ -79,8 +91,7 @@ async def mona_times_bob_out(standin: DiscordStandin, lumen: Lumen) -> None:
 async def test_a_timeout_lifted_by_hand_is_noted_on_its_case(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    async with start() as steward:
-        updates = Updates(steward)
+    async with watching(start) as (steward, updates):
         await mona_times_bob_out(standin, lumen)
         await updates.until(lambda e: e.member.timed_out_at(datetime.now(UTC)))
         await standin.update_member(lumen.guild, lumen.bob, timed_out_until=None)
@@ -95,8 +106,7 @@ async def test_a_timeout_lifted_by_hand_is_noted_on_its_case(
 async def test_a_timeout_steward_lifted_itself_is_not_noted(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    async with start() as steward:
-        updates = Updates(steward)
+    async with watching(start) as (steward, updates):
         await mona_times_bob_out(standin, lumen)
         await standin.run_command(
             lumen.guild, lumen.general, lumen.mona, "untimeout", {"member": lumen.bob}
