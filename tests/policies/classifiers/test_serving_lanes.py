@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from bot.core.protocols import ClassifierBusy, ClassifierFailed, TextScores
 from policies.classifiers.model import StewardTextModel
-from policies.classifiers.serving import ClassifierService, Routed, TextModel
+from policies.classifiers.serving import ClassifierService, Routed
 from policies.normalize import fold
 from tests.policies.classifiers._doubles import LanedWordModel
-from tests.policies.classifiers.test_serving import SOON, soon
+from tests.policies.classifiers.test_serving import SOON, serving, soon
 
 FRENCH = {"bonjour": "fr", "merci": "fr"}
 MIXED = [
@@ -39,16 +38,6 @@ def gates() -> Iterator[dict[str, threading.Event]]:
     yield held
     for gate in held.values():
         gate.set()  # never leave a worker waiting
-
-
-@contextmanager
-def serving(model: TextModel, **options: int) -> Iterator[ClassifierService]:
-    """Serve ``model`` through its lanes; close the service afterwards."""
-    service = ClassifierService(model, **options)
-    try:
-        yield service
-    finally:
-        service.close()
 
 
 def held(gates: dict[str, threading.Event], lane: str, **options: Any) -> LanedWordModel:
