@@ -11,7 +11,7 @@ from typing import TypeVar
 import pytest
 
 from bot.core.protocols import Classifier, ClassifierBusy, ClassifierFailed, TextScores
-from policies.classifiers.serving import ClassifierService
+from policies.classifiers.serving import ClassifierService, TextModel
 from tests.policies.classifiers._doubles import WordModel
 
 T = TypeVar("T")
@@ -37,7 +37,8 @@ async def held(hold: threading.Event) -> AsyncIterator[tuple[ClassifierService, 
 
 
 @contextlib.contextmanager
-def serving(model: WordModel, **options: int) -> Iterator[ClassifierService]:
+def serving(model: TextModel, **options: int) -> Iterator[ClassifierService]:
+    """Serve ``model``; close the service afterwards."""
     service = ClassifierService(model, **options)
     try:
         yield service

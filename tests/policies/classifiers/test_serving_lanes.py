@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from policies.classifiers.model import StewardTextModel
 from policies.classifiers.serving import ClassifierService, Routed
 from policies.normalize import fold
 from tests.policies.classifiers._doubles import LanedWordModel
-from tests.policies.classifiers.test_serving import SOON, soon
+from tests.policies.classifiers.test_serving import SOON, serving, soon
 
 FRENCH = {"bonjour": "fr", "merci": "fr"}
 MIXED = [
@@ -39,8 +40,14 @@ def gates() -> Iterator[dict[str, threading.Event]]:
         gate.set()  # never leave a worker waiting
 
 
-def lanes_of(model: LanedWordModel, **options: int) -> ClassifierService:
-    return ClassifierService(model, **options)
+def held(gates: dict[str, threading.Event], lane: str, **options: Any) -> LanedWordModel:
+    """Return a model that knows French and holds each batch of ``lane`` until its gate opens."""
+    return LanedWordModel(languages=FRENCH, holds={lane: gates[lane]}, **options)
+
+
+async def entered(model: LanedWordModel, lane: str) -> None:
+    """Wait until the model is scoring (or held in) a batch of ``lane``."""
+    await soon(asyncio.to_thread(model.entered_lane[lane].wait, SOON))
 
 
 def threads_named(prefix: str) -> list[str]:
@@ -48,26 +55,20 @@ def threads_named(prefix: str) -> list[str]:
 
 
 async def test_a_routing_model_gets_a_worker_thread_per_lane_and_one_to_route() -> None:
-    service = lanes_of(LanedWordModel())
-    try:
+    with serving(LanedWordModel()) as service:
         assert service.lanes == ("english", "other")
         assert threads_named("classifier:words") == [
             "classifier:words:english",
             "classifier:words:other",
             "classifier:words:router",
         ]
-    finally:
-        service.close()
     assert threads_named("classifier:words") == []
 
 
 async def test_answers_keep_the_request_order_across_lanes() -> None:
     model = LanedWordModel(languages=FRENCH)
-    service = lanes_of(model)
-    try:
+    with serving(model) as service:
         scored = await soon(service.score(["hello idiot", "bonjour", "merci idiot", "free nitro"]))
-    finally:
-        service.close()
     assert [s.language for s in scored] == ["en", "fr", "fr", "en"]
     assert [s.scores["abuse"] > 0.5 for s in scored] == [True, False, True, False]
     assert [s.scores["spam"] > 0.5 for s in scored] == [False, False, False, True]
@@ -79,11 +80,10 @@ async def test_answers_keep_the_request_order_across_lanes() -> None:
 
 
 async def test_a_held_up_lane_never_delays_the_other(gates: dict[str, threading.Event]) -> None:
-    model = LanedWordModel(languages=FRENCH, holds={"other": gates["other"]})
-    service = lanes_of(model)
-    try:
+    model = held(gates, "other")
+    with serving(model) as service:
         french = asyncio.create_task(service.score(["bonjour à tous"]))
-        await soon(asyncio.to_thread(model.entered_lane["other"].wait, SOON))
+        await entered(model, "other")
         # The multilingual lane is stuck on its batch; English goes through meanwhile.
         (english,) = await soon(service.score(["hello everyone"]))
         assert english.language == "en"
@@ -91,20 +91,15 @@ async def test_a_held_up_lane_never_delays_the_other(gates: dict[str, threading.
         gates["other"].set()
         (answer,) = await soon(french)
         assert answer.language == "fr"
-    finally:
-        service.close()
 
 
 async def test_each_lane_batches_what_waits_for_it_by_length_and_community(
     gates: dict[str, threading.Event],
 ) -> None:
-    model = LanedWordModel(
-        languages=FRENCH, holds={"english": gates["english"]}, watch="merci beaucoup"
-    )
-    service = lanes_of(model, max_batch=4)
-    try:
+    model = held(gates, "english", watch="merci beaucoup")
+    with serving(model, max_batch=4) as service:
         first = asyncio.create_task(service.score(["first"]))
-        await soon(asyncio.to_thread(model.entered_lane["english"].wait, SOON))
+        await entered(model, "english")
         long = "a sentence of some forty characters, yes"
         tasks = [
             asyncio.create_task(service.score(["hi", long, "bonjour"], community="discord-1")),
@@ -118,8 +113,6 @@ async def test_each_lane_batches_what_waits_for_it_by_length_and_community(
         await soon(asyncio.to_thread(model.watched.wait, SOON))
         gates["english"].set()
         results = await soon(asyncio.gather(first, *tasks))
-    finally:
-        service.close()
     english = [batch for lane, batch in model.lane_batches if lane == "english"]
     assert english[0] == ["first"]
     assert sorted(english[1:]) == [[long, long + "!!"], ["hi", "ok"], ["yo"]]
@@ -133,35 +126,28 @@ async def test_each_lane_batches_what_waits_for_it_by_length_and_community(
 
 async def test_a_routing_failure_fails_its_requests_only() -> None:
     model = LanedWordModel(route_fails_on="boom")
-    service = lanes_of(model)
-    try:
+    with serving(model) as service:
         with pytest.raises(ClassifierFailed, match="RuntimeError: routing broke on 'boom'"):
             await soon(service.score(["boom"]))
         assert len(await soon(service.score(["still working"]))) == 1
         assert service.stats.failures == 1
         assert service.pending == 0
-    finally:
-        service.close()
 
 
 async def test_texts_sent_to_a_lane_the_model_lacks_fail() -> None:
-    service = lanes_of(LanedWordModel(strays="lost"))
-    try:
+    with serving(LanedWordModel(strays="lost")) as service:
         with pytest.raises(ClassifierFailed, match=r"unknown lanes \['nowhere'\]"):
             await soon(service.score(["found", "lost"]))
         assert service.pending == 0
-    finally:
-        service.close()
 
 
 async def test_texts_count_as_pending_until_every_lane_has_answered(
     gates: dict[str, threading.Event],
 ) -> None:
-    model = LanedWordModel(languages=FRENCH, holds={"other": gates["other"]})
-    service = lanes_of(model, max_pending=3)
-    try:
+    model = held(gates, "other")
+    with serving(model, max_pending=3) as service:
         mixed = asyncio.create_task(service.score(["hello", "bonjour", "merci"]))
-        await soon(asyncio.to_thread(model.entered_lane["other"].wait, SOON))
+        await entered(model, "other")
         # English is done, but the request waits for its French texts: all three count.
         assert service.pending == 3
         with pytest.raises(ClassifierBusy, match=r"busy: 3 texts wait \(at most 3\)"):
@@ -169,18 +155,15 @@ async def test_texts_count_as_pending_until_every_lane_has_answered(
         gates["other"].set()
         assert [s.language for s in await soon(mixed)] == ["en", "fr", "fr"]
         assert service.pending == 0
-    finally:
-        service.close()
 
 
 async def test_a_request_given_up_is_not_scored_in_any_lane(
     gates: dict[str, threading.Event],
 ) -> None:
-    model = LanedWordModel(languages=FRENCH, holds={"english": gates["english"]})
-    service = lanes_of(model)
-    try:
+    model = held(gates, "english")
+    with serving(model) as service:
         first = asyncio.create_task(service.score(["first"]))
-        await soon(asyncio.to_thread(model.entered_lane["english"].wait, SOON))
+        await entered(model, "english")
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(service.score(["never mind", "bonjour"]), timeout=0.01)
         gates["english"].set()
@@ -188,17 +171,15 @@ async def test_a_request_given_up_is_not_scored_in_any_lane(
         await soon(service.score(["next"]))
         assert "never mind" not in model.scored
         assert service.pending == 0
-    finally:
-        service.close()
 
 
 async def test_close_fails_what_waits_in_every_lane_and_stops_every_thread(
     gates: dict[str, threading.Event],
 ) -> None:
-    model = LanedWordModel(languages=FRENCH, holds={"english": gates["english"]})
-    service = lanes_of(model)
+    model = held(gates, "english")
+    service = ClassifierService(model)
     first = asyncio.create_task(service.score(["first"]))
-    await soon(asyncio.to_thread(model.entered_lane["english"].wait, SOON))
+    await entered(model, "english")
     waiting = asyncio.create_task(service.score(["second"]))
     await asyncio.sleep(0)
     service.close(wait=0)
@@ -241,20 +222,14 @@ async def test_the_lanes_give_the_answers_of_the_model_alone(
     assert quick_model.lanes == ("english", "multilingual")
     assert {r.lane for r in quick_model.route(MIXED)} == {"english", "multilingual"}
     # One text a batch: the lanes answer exactly as the model does for each text alone.
-    service = ClassifierService(quick_model, max_batch=1)
-    try:
+    with serving(quick_model, max_batch=1) as service:
         assert await soon(service.score(MIXED)) == [quick_model.score_batch([t])[0] for t in MIXED]
-    finally:
-        service.close()
     # Batched: each answer is the model's own for the batch its lane scored it in. (The
     # English encoder quantizes a batch's activations as a whole, so which texts share a
     # batch moves scores a little; the one-lane service grouped them differently.)
     recording = Recording(quick_model)
-    service = ClassifierService(recording)
-    try:
+    with serving(recording) as service:
         laned = await soon(service.score(MIXED))
-    finally:
-        service.close()
     assert sorted(t for batch in recording.batches for t in batch) == sorted(map(fold, MIXED))
     expected = {
         text: scores

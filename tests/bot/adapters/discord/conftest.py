@@ -7,17 +7,19 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord.connection import DiscordConnection, open_connection
+from bot.adapters.discord.translate import ref
 from bot.app import App, open_storage
 from bot.config import LoadedConfig, parse_config
 from bot.core.clock import SystemClock
 from bot.registry import CogRegistry
-from bot.standins.discord import Channel, DiscordStandin, Guild, Member, Role
+from bot.standins.discord import Channel, DiscordStandin, Guild, Member, RecordedRequest, Role
 from bot.standins.discord._model import (
     BAN_MEMBERS,
     KICK_MEMBERS,
@@ -25,6 +27,8 @@ from bot.standins.discord._model import (
     MODERATE_MEMBERS,
 )
 from bot.storage import SqliteStorage
+from moderation.cases import Case
+from moderation.store import store_for
 
 MODERATOR_PERMISSIONS = KICK_MEMBERS | BAN_MEMBERS | MANAGE_MESSAGES | MODERATE_MEMBERS
 
@@ -77,8 +81,21 @@ def config_for(
     extra: str = "",
     *,
     catch_up: int = 0,
+    staff: str | None = None,
+    raid: str | None = None,
+    modlog: str | None = None,
+    policy: str | None = None,
 ) -> LoadedConfig:
-    """Return a configuration serving the test guild through the stand-in."""
+    """Return a configuration serving the test guild through the stand-in.
+
+    The guidelines' staff and raid channels default to #mod-log's and #general's ids;
+    ``staff``, ``raid`` and ``modlog`` may name them instead. The mod log and the policy
+    are written only when given.
+    """
+    policy_line = f'policy = "{policy}"\n' if policy is not None else ""
+    modlog_section = (
+        f'[communities.lumen.cogs.modlog]\nchannel = "{modlog}"\n' if modlog is not None else ""
+    )
     text = f"""
 [discord]
 api_base = "{standin.api_base}"
@@ -92,9 +109,10 @@ id = "{lumen.guild.id}"
 moderator_roles = ["moderator"]
 
 [communities.lumen.cogs.guidelines]
-staff_channel = "{lumen.modlog.id}"
-raid_channels = ["{lumen.general.id}"]
-"""
+{policy_line}staff_channel = "{staff or lumen.modlog.id}"
+raid_channels = ["{raid or lumen.general.id}"]
+
+{modlog_section}"""
     return parse_config(text, registry, source="<test>")
 
 
@@ -109,6 +127,22 @@ class Running:
     async def settle(self) -> None:
         """Wait until every event handed to the app has been handled."""
         await self.app.bus.join()
+
+
+async def cases_of(steward: Running, lumen: Lumen, member: Member) -> list[Case]:
+    """Return the cases Steward recorded for a member of the test guild, oldest first."""
+    return await store_for(steward.storage).cases.for_member(
+        ref(lumen.guild.id), ref(member.user.id)
+    )
+
+
+async def notice_for(standin: DiscordStandin, case: int) -> RecordedRequest:
+    """Wait for the notice Steward posts a member about case number ``case``; return it."""
+    return await standin.wait_for_request(
+        "POST",
+        "/channels/{channel_id}/messages",
+        where=lambda r: r.reason == f"notice (case #{case})",
+    )
 
 
 @contextlib.asynccontextmanager
@@ -144,10 +178,10 @@ Start = Callable[..., contextlib.AbstractAsyncContextManager[Running]]
 
 @pytest.fixture
 def start(standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path) -> Start:
-    """Return a function that starts Steward on the test guild (``extra`` adds config)."""
+    """Return a function that starts Steward on the test guild (its arguments as ``config_for``'s)."""
 
-    def run(extra: str = "", catch_up: int = 0) -> contextlib.AbstractAsyncContextManager[Running]:
-        loaded = config_for(standin, lumen, registry, extra, catch_up=catch_up)
+    def run(extra: str = "", **options: Any) -> contextlib.AbstractAsyncContextManager[Running]:
+        loaded = config_for(standin, lumen, registry, extra, **options)
         return steward(loaded, registry, tmp_path / "steward.db")
 
     return run

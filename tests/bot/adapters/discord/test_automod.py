@@ -9,13 +9,17 @@ from bot.adapters.discord.automod import MAX_KEYWORDS, MAX_PATTERNS, compile_pol
 from bot.adapters.discord.translate import ref
 from bot.core.events import BLOCKED_PREFIX, AutoModBlocked
 from bot.standins.discord import DiscordStandin
-from moderation.store import store_for
 from policies.policy import load_policy
-from tests.bot.adapters.discord.conftest import Lumen, Start
+from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of, notice_for
 from tests.conftest import listen
 
 RULES = "/guilds/{guild_id}/auto-moderation/rules"
 BLOCK, ALERT, TIMEOUT = 1, 2, 3
+
+
+def rule_id(lumen: Lumen, name: str) -> str:
+    """Return the id of the guild's AutoMod rule called ``name``."""
+    return next(i for i, r in lumen.guild.automod_rules.items() if r["name"] == name)
 
 
 def test_the_default_policy_compiles_its_worst_rules_first() -> None:
@@ -88,9 +92,7 @@ async def test_what_automod_blocked_becomes_one_case_whatever_its_actions(
 ) -> None:
     async with start() as steward:
         heard = listen(steward.app.bus, AutoModBlocked)
-        rule = next(
-            i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: profanity"
-        )
+        rule = rule_id(lumen, "Steward: profanity")
         await standin.automod_execution(
             lumen.guild,
             lumen.general,
@@ -100,15 +102,9 @@ async def test_what_automod_blocked_becomes_one_case_whatever_its_actions(
             keyword="cunt",
             actions=[BLOCK, ALERT, TIMEOUT],
         )
-        notice = await standin.wait_for_request(
-            "POST",
-            "/channels/{channel_id}/messages",
-            where=lambda r: r.reason == "notice (case #1)",
-        )
+        notice = await notice_for(standin, 1)
         await steward.settle()
-        (case,) = await store_for(steward.storage).cases.for_member(
-            ref(lumen.guild.id), ref(lumen.alice.user.id)
-        )
+        (case,) = await cases_of(steward, lumen, lumen.alice)
     assert [e.action for e in heard.events] == ["block", "alert", "timeout"]
     first = heard.events[0]
     assert first.rule_name == "Steward: profanity" and first.policy_rule == "profanity"
@@ -127,22 +123,14 @@ async def test_a_second_attempt_after_a_block_is_a_case_of_its_own(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     async with start() as steward:
-        rule = next(
-            i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: profanity"
-        )
+        rule = rule_id(lumen, "Steward: profanity")
         for _ in range(2):
             await standin.automod_execution(
                 lumen.guild, lumen.general, lumen.alice, rule_id=rule, content="you absolute cunt"
             )
-        await standin.wait_for_request(
-            "POST",
-            "/channels/{channel_id}/messages",
-            where=lambda r: r.reason == "notice (case #2)",
-        )
+        await notice_for(standin, 2)
         await steward.settle()
-        cases = await store_for(steward.storage).cases.for_member(
-            ref(lumen.guild.id), ref(lumen.alice.user.id)
-        )
+        cases = await cases_of(steward, lumen, lumen.alice)
     assert [c.rule for c in cases] == ["profanity", "profanity"]
     assert cases[0].message != cases[1].message
 
@@ -151,9 +139,7 @@ async def test_a_reload_syncs_the_rules_again(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     async with start() as steward:
-        slurs = next(
-            i for i, r in lumen.guild.automod_rules.items() if r["name"] == "Steward: slurs"
-        )
+        slurs = rule_id(lumen, "Steward: slurs")
         del lumen.guild.automod_rules[slurs]  # an admin deleted it by hand
         report = await steward.app.reload(steward.app.loaded)
     assert report.ok

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
@@ -10,66 +11,37 @@ import pytest
 from bot.adapters.discord.connection import open_connection
 from bot.adapters.discord.translate import ref
 from bot.app import App
-from bot.config import LoadedConfig, parse_config
 from bot.core.events import Tick
 from bot.registry import CogRegistry
 from bot.standins.discord import Channel, DiscordStandin
 from cogs._moderation_base import GuidelinesSettings
 from cogs.modlog import ModLogSettings
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start, steward
+from tests.bot.adapters._cog_config import cog_settings
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, config_for
 
 FORUM = 15
 WEEKLY = "discussions:weekly"
 
 
-def named_config(
-    standin: DiscordStandin,
-    lumen: Lumen,
-    registry: CogRegistry,
-    *,
-    modlog: str = "mod-log",
-    policy: str = "default",
-) -> LoadedConfig:
-    """Return a configuration that names every channel instead of giving its id."""
-    text = f"""
-[discord]
-api_base = "{standin.api_base}"
-gateway_url = "{standin.gateway_url}"
-catch_up = 0
-
-[communities.lumen]
-platform = "discord"
-id = "{lumen.guild.id}"
-moderator_roles = ["moderator"]
-
-[communities.lumen.cogs.guidelines]
-policy = "{policy}"
-staff_channel = "mod-log"
-raid_channels = ["#general"]
-
-[communities.lumen.cogs.modlog]
-channel = "{modlog}"
-"""
-    return parse_config(text, registry, source="<test>")
+def by_name(
+    start: Start, *, modlog: str = "mod-log", policy: str | None = None
+) -> AbstractAsyncContextManager[Running]:
+    """Start Steward on a configuration that names every channel instead of giving its id."""
+    return start(staff="mod-log", raid="#general", modlog=modlog, policy=policy)
 
 
 def guidelines_of(app: App) -> GuidelinesSettings:
-    settings = app.runtimes["lumen"].cogs["guidelines"].ctx.settings
-    assert isinstance(settings, GuidelinesSettings)
-    return settings
+    return cog_settings(app, "lumen", "guidelines", GuidelinesSettings)
 
 
 def modlog_of(app: App) -> ModLogSettings:
-    settings = app.runtimes["lumen"].cogs["modlog"].ctx.settings
-    assert isinstance(settings, ModLogSettings)
-    return settings
+    return cog_settings(app, "lumen", "modlog", ModLogSettings)
 
 
 async def test_a_raid_slows_the_named_channel_and_alerts_the_named_staff_channel(
-    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+    standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    loaded = named_config(standin, lumen, registry)
-    async with steward(loaded, registry, tmp_path / "steward.db") as running:
+    async with by_name(start) as running:
         settings = guidelines_of(running.app)
         assert (settings.staff_channel, settings.raid_channels) == (
             lumen.modlog.id,
@@ -90,15 +62,10 @@ async def test_a_raid_slows_the_named_channel_and_alerts_the_named_staff_channel
 
 
 async def test_an_unknown_channel_is_logged_with_its_key_and_the_rest_works(
-    standin: DiscordStandin,
-    lumen: Lumen,
-    registry: CogRegistry,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    standin: DiscordStandin, lumen: Lumen, start: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
-    loaded = named_config(standin, lumen, registry, modlog="audit")
     with caplog.at_level(logging.ERROR, logger="bot.channel_settings"):
-        async with steward(loaded, registry, tmp_path / "steward.db") as running:
+        async with by_name(start, modlog="audit") as running:
             assert modlog_of(running.app).channel == "audit", "kept as written"
             spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
             await standin.wait_for_request(
@@ -112,10 +79,10 @@ async def test_an_unknown_channel_is_logged_with_its_key_and_the_rest_works(
 
 
 async def test_a_channel_made_later_is_found_on_reload(
-    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+    standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    loaded = named_config(standin, lumen, registry, modlog="Audit")
-    async with steward(loaded, registry, tmp_path / "steward.db") as running:
+    async with by_name(start, modlog="Audit") as running:
+        loaded = running.app.loaded
         refused = await running.app.reload(loaded)
         audit = standin.add_channel(lumen.guild, "audit")
         report = await running.app.reload(loaded)
@@ -130,7 +97,7 @@ async def test_a_channel_made_later_is_found_on_reload(
 
 
 async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_the_cache(
-    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, start: Start
 ) -> None:
     forum = standin.add_channel(lumen.guild, "Ideas")
     forum.type = FORUM
@@ -144,8 +111,8 @@ async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_
         lumen.general.id: lumen.general.id,
         "nowhere": None,
     }
-    loaded = named_config(standin, lumen, registry)
-    connection = await open_connection(loaded.config.discord, guild_ready_timeout=0.05)
+    discord = config_for(standin, lumen, registry).config.discord
+    connection = await open_connection(discord, guild_ready_timeout=0.05)
     try:
         uncached = await connection.gateway.resolve_channels(ref(lumen.guild.id), names)
     finally:
@@ -153,7 +120,7 @@ async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_
     assert uncached == expected
     assert len(standin.requests_to("GET", "/guilds/{guild_id}/channels")) == 1
     forum.type = 0  # discord.py's cache gets it as a text channel from GUILD_CREATE
-    async with steward(loaded, registry, tmp_path / "steward.db") as running:
+    async with by_name(start) as running:
         listed = len(standin.requests_to("GET", "/guilds/{guild_id}/channels"))
         cached = await running.connection.gateway.resolve_channels(ref(lumen.guild.id), names[:-1])
     assert cached == {k: v for k, v in expected.items() if k != "nowhere"}
@@ -208,16 +175,15 @@ en = ["spoiler*"]
 async def test_a_policy_rule_scoped_to_a_named_channel_applies_there_only(
     standin: DiscordStandin,
     lumen: Lumen,
-    registry: CogRegistry,
+    start: Start,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     policy = tmp_path / "lumen.toml"
     policy.write_text(SPOILERS, encoding="utf-8")
     offtopic = standin.add_channel(lumen.guild, "offtopic")
-    loaded = named_config(standin, lumen, registry, policy=str(policy))
     with caplog.at_level(logging.ERROR, logger="steward.cogs.guidelines"):
-        async with steward(loaded, registry, tmp_path / "steward.db") as running:
+        async with by_name(start, policy=str(policy)) as running:
             await check_spoilers(standin, lumen, running, offtopic)
     assert [r.getMessage() for r in caplog.records] == [
         "policy lumen, rule no-spoilers: no channel 'lounge' in community lumen; create it or "

@@ -12,7 +12,7 @@ from bot.standins.discord._model import MODERATE_MEMBERS
 from bot.system import SystemCommands
 from cogs.guidelines import Guidelines
 from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Start
+from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of
 
 COMMANDS = "/applications/{app_id}/guilds/{guild_id}/commands"
 CALLBACK = "/interactions/{interaction_id}/{token}/callback"
@@ -136,9 +136,7 @@ async def test_a_missing_permission_is_told_to_moderators_and_recorded(
         )
         staff = await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
         await steward.settle()
-        (case,) = await store_for(steward.storage).cases.for_member(
-            ref(lumen.guild.id), ref(lumen.bob.user.id)
-        )
+        (case,) = await cases_of(steward, lumen, lumen.bob)
     assert "Timeout Members" in staff.json["content"]
     (timeout,) = [a for a in case.actions if a.kind == "timeout"]
     assert timeout.status == "failed" and "50013" in timeout.error

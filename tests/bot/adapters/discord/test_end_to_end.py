@@ -8,10 +8,8 @@ from bot.adapters.discord.intents import MissingPrivilegedIntent
 from bot.adapters.discord.translate import ref
 from bot.core.actions import Button, PostMessage
 from bot.core.events import ComponentClicked
-from bot.standins.discord import DiscordStandin, Member
-from moderation.cases import Case
-from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+from bot.standins.discord import DiscordStandin
+from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of, notice_for
 from tests.conftest import listen
 
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
@@ -34,12 +32,6 @@ async def test_spam_is_deleted_with_an_audit_reason(
     assert fine.id in lumen.general.messages
 
 
-async def cases_of(steward: Running, lumen: Lumen, member: Member) -> list[Case]:
-    return await store_for(steward.storage).cases.for_member(
-        ref(lumen.guild.id), ref(member.user.id)
-    )
-
-
 async def test_abuse_is_deleted_the_member_told_and_timed_out_with_a_case(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
@@ -52,11 +44,7 @@ async def test_abuse_is_deleted_the_member_told_and_timed_out_with_a_case(
         await standin.wait_for_request(
             "DELETE", f"/channels/{lumen.general.id}/messages/{second.id}"
         )
-        await standin.wait_for_request(
-            "POST",
-            "/channels/{channel_id}/messages",
-            where=lambda r: r.reason == "notice (case #2)",
-        )
+        await notice_for(standin, 2)
         await steward.settle()
         cases = await cases_of(steward, lumen, lumen.alice)
     assert timeout.json["communication_disabled_until"] is not None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.adapters.discord.translate import button_of, custom_id, form_id, ref
 from bot.standins.discord import DiscordStandin, Member
 from bot.standins.discord._model import StoredMessage
-from moderation.cases import Case
 from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
 from tests.bot.adapters.discord.test_commands import CALLBACK, report
 
 REPORTED = "buy my lamps cheap"
@@ -27,15 +28,18 @@ def test_a_question_travels_in_the_custom_id_within_discords_100() -> None:
     assert form_id("y" * 97, "ban") is None
 
 
-async def reported_card(
-    standin: DiscordStandin, lumen: Lumen, steward: Running, message: str
-) -> StoredMessage:
-    """Alice reports a message of Bob's; return the review card posted to #mod-log."""
-    await report(standin, lumen, message)
-    await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
-    await steward.settle()
-    (card,) = [m for m in lumen.modlog.messages.values() if m.components]
-    return card
+@asynccontextmanager
+async def reviewing(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> AsyncIterator[tuple[Running, StoredMessage]]:
+    """Start Steward once Bob has posted; Alice reports the post; yield Steward and its card."""
+    posted = await standin.post_message(lumen.general, lumen.bob, REPORTED)
+    async with start() as steward:
+        await report(standin, lumen, posted.id)
+        await standin.wait_for_request("POST", f"/channels/{lumen.modlog.id}/messages")
+        await steward.settle()
+        (card,) = [m for m in lumen.modlog.messages.values() if m.components]
+        yield steward, card
 
 
 def button(card: StoredMessage, choice: str) -> dict[str, Any]:
@@ -57,18 +61,10 @@ async def click_and_answer(
     return form
 
 
-async def cases_of(steward: Running, lumen: Lumen, member: Member) -> list[Case]:
-    return await store_for(steward.storage).cases.for_member(
-        ref(lumen.guild.id), ref(member.user.id)
-    )
-
-
 async def test_a_timeout_asks_why_and_the_answer_reaches_the_audit_log_case_and_notice(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    posted = await standin.post_message(lumen.general, lumen.bob, REPORTED)
-    async with start() as steward:
-        card = await reported_card(standin, lumen, steward, posted.id)
+    async with reviewing(standin, lumen, start) as (steward, card):
         offered = [button_of(b["custom_id"]) for b in _all(card)]
         form = await click_and_answer(
             standin, card, lumen.mona, "timeout", "  sharing a home address  "
@@ -99,9 +95,7 @@ async def test_a_timeout_asks_why_and_the_answer_reaches_the_audit_log_case_and_
 async def test_an_empty_answer_gives_the_reports_reason(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    posted = await standin.post_message(lumen.general, lumen.bob, REPORTED)
-    async with start() as steward:
-        card = await reported_card(standin, lumen, steward, posted.id)
+    async with reviewing(standin, lumen, start) as (steward, card):
         (item,) = await store_for(steward.storage).reviews.open_items(ref(lumen.guild.id))
         await click_and_answer(standin, card, lumen.mona, "ban", "   ")
         ban = await standin.wait_for_request(
@@ -117,9 +111,7 @@ async def test_an_empty_answer_gives_the_reports_reason(
 async def test_a_members_click_is_refused_without_a_form(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    posted = await standin.post_message(lumen.general, lumen.bob, REPORTED)
-    async with start() as steward:
-        card = await reported_card(standin, lumen, steward, posted.id)
+    async with reviewing(standin, lumen, start) as (steward, card):
         clicked = await standin.click(card, lumen.alice, button(card, "timeout")["custom_id"])
         answer = await standin.wait_for_request(
             "POST", "/webhooks/{app_id}/{token}", where=lambda r: f"token-{clicked}" in r.path

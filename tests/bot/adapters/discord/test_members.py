@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.adapters.discord.translate import ref
 from bot.core.events import MemberUpdated
-from bot.standins.discord import DiscordStandin
-from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+from bot.standins.discord import DiscordStandin, Role
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
 
 ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
 
@@ -34,12 +36,23 @@ class Updates:
             await self._changed.wait_for(lambda: any(wanted(e) for e in self.heard))
 
 
-async def test_a_members_names_roles_and_screening_arrive_with_the_state_before(
-    standin: DiscordStandin, lumen: Lumen, start: Start
-) -> None:
-    helpers = standin.add_role(lumen.guild, "helper", position=2)
+@asynccontextmanager
+async def watching(start: Start) -> AsyncIterator[tuple[Running, Updates]]:
+    """Start Steward and follow the member updates its bus carries."""
     async with start() as steward:
-        updates = Updates(steward)
+        yield steward, Updates(steward)
+
+
+@pytest.fixture
+def helpers(standin: DiscordStandin, lumen: Lumen) -> Role:
+    """Add a low role that members are given in the tests."""
+    return standin.add_role(lumen.guild, "helper", position=2)
+
+
+async def test_a_members_names_roles_and_screening_arrive_with_the_state_before(
+    standin: DiscordStandin, lumen: Lumen, helpers: Role, start: Start
+) -> None:
+    async with watching(start) as (steward, updates):
         await standin.update_member(lumen.guild, lumen.alice)  # nothing Steward follows
         await standin.update_member(
             lumen.guild, lumen.bob, nick="bobby", roles=[helpers], pending=True
@@ -55,11 +68,9 @@ async def test_a_members_names_roles_and_screening_arrive_with_the_state_before(
 
 
 async def test_a_new_global_name_is_a_rename_of_its_own(
-    standin: DiscordStandin, lumen: Lumen, start: Start
+    standin: DiscordStandin, lumen: Lumen, helpers: Role, start: Start
 ) -> None:
-    helpers = standin.add_role(lumen.guild, "helper", position=2)
-    async with start() as steward:
-        updates = Updates(steward)
+    async with watching(start) as (steward, updates):
         await standin.update_member(lumen.guild, lumen.bob, global_name="Bobbie", roles=[helpers])
         await updates.until(lambda e: e.renamed)
         await updates.until(lambda e: bool(e.roles_added))
@@ -70,21 +81,23 @@ async def test_a_new_global_name_is_a_rename_of_its_own(
     assert roles.roles_added == {"helper"} and not roles.renamed
 
 
+async def mona_times_bob_out(standin: DiscordStandin, lumen: Lumen) -> None:
+    """Have Mona time Bob out for an hour with /timeout; return once it is answered."""
+    options = {"member": lumen.bob, "duration": "1h", "reason": "heated thread"}
+    await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", options)
+    await standin.wait_for_request("PATCH", ORIGINAL)  # answered once the case is recorded
+
+
 async def test_a_timeout_lifted_by_hand_is_noted_on_its_case(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    async with start() as steward:
-        updates = Updates(steward)
-        options = {"member": lumen.bob, "duration": "1h", "reason": "heated thread"}
-        await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", options)
+    async with watching(start) as (steward, updates):
+        await mona_times_bob_out(standin, lumen)
         await updates.until(lambda e: e.member.timed_out_at(datetime.now(UTC)))
-        await standin.wait_for_request("PATCH", ORIGINAL)  # the case is recorded
         await standin.update_member(lumen.guild, lumen.bob, timed_out_until=None)
         await updates.until(lambda e: e.timeout_lifted)
         await steward.settle()
-        (case,) = await store_for(steward.storage).cases.for_member(
-            ref(lumen.guild.id), ref(lumen.bob.user.id)
-        )
+        (case,) = await cases_of(steward, lumen, lumen.bob)
     (note,) = case.notes
     assert note.author == "steward"
     assert note.text.startswith("timeout lifted on discord by hand, not through Steward")
@@ -93,19 +106,14 @@ async def test_a_timeout_lifted_by_hand_is_noted_on_its_case(
 async def test_a_timeout_steward_lifted_itself_is_not_noted(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    async with start() as steward:
-        updates = Updates(steward)
-        options = {"member": lumen.bob, "duration": "1h", "reason": "heated thread"}
-        await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", options)
-        await standin.wait_for_request("PATCH", ORIGINAL)
+    async with watching(start) as (steward, updates):
+        await mona_times_bob_out(standin, lumen)
         await standin.run_command(
             lumen.guild, lumen.general, lumen.mona, "untimeout", {"member": lumen.bob}
         )
         await updates.until(lambda e: e.timeout_lifted)
         await standin.wait_for_request("PATCH", ORIGINAL, count=2)
         await steward.settle()
-        cases = await store_for(steward.storage).cases.for_member(
-            ref(lumen.guild.id), ref(lumen.bob.user.id)
-        )
+        cases = await cases_of(steward, lumen, lumen.bob)
     assert [c.notes for c in cases] == [(), ()]
     assert lumen.bob.communication_disabled_until is None

@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.adapters.discord.client import ShardedStewardClient
-from bot.adapters.discord.translate import ref
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord.server import RecordedRequest
-from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
 
 MESSAGE = "/channels/{channel_id}/messages/{message_id}"
 
 
 async def shadow_cases(steward: Running, lumen: Lumen) -> int:
-    cases = await store_for(steward.storage).cases.for_member(
-        ref(lumen.guild.id), ref(lumen.alice.user.id)
-    )
+    cases = await cases_of(steward, lumen, lumen.alice)
     return sum(c.rule == "mild-swearing" for c in cases)
 
 

@@ -8,6 +8,7 @@ from bot.adapters.discord.translate import ref
 from bot.core.events import Tick
 from bot.standins.discord import Channel, DiscordStandin, StoredMessage
 from cogs.routing import TIMER
+from tests.bot.adapters._cog_config import routing_config
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start
 from tests.bot.adapters.webhooks import webhook_sink
 
@@ -16,17 +17,8 @@ MESSAGES = "/channels/{channel_id}/messages"
 
 
 def routing(lumen: Lumen, teams: dict[str, str], mention: str = "") -> str:
-    """Return the routing cog's config: intent -> destination, answered within two hours."""
-    lines = [
-        "[communities.lumen.cogs.routing]",
-        f'staff_channel = "{lumen.modlog.id}"',
-        "[communities.lumen.cogs.routing.teams]",
-    ]
-    lines += [
-        f'{intent} = {{ destination = "{where}", answer_within_hours = 2, mention = "{mention}" }}'
-        for intent, where in teams.items()
-    ]
-    return "\n".join(lines) + "\n"
+    """Return the routing cog's config for the test guild, staff alerts to #mod-log."""
+    return routing_config("lumen", lumen.modlog.id, teams, mention)
 
 
 async def bot_posts(standin: DiscordStandin, channel: Channel, count: int) -> list[StoredMessage]:

@@ -11,21 +11,18 @@ from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from cogs._moderation_base import GuidelinesSettings
 from cogs.modlog import ModLogSettings
+from tests.bot.adapters._cog_config import cog_settings
 from tests.bot.adapters.slack.conftest import ALICE, GENERAL, MODLOG, TEAM, Start
 
 SPAM = "claim now <https://bit.ly/fr33-g1ft>"
 
 
 def guidelines_of(app: App) -> GuidelinesSettings:
-    settings = app.runtimes["acme"].cogs["guidelines"].ctx.settings
-    assert isinstance(settings, GuidelinesSettings)
-    return settings
+    return cog_settings(app, "acme", "guidelines", GuidelinesSettings)
 
 
 def modlog_of(app: App) -> ModLogSettings:
-    settings = app.runtimes["acme"].cogs["modlog"].ctx.settings
-    assert isinstance(settings, ModLogSettings)
-    return settings
+    return cog_settings(app, "acme", "modlog", ModLogSettings)
 
 
 async def post_spam(standin: SlackStandin) -> str:

@@ -10,6 +10,7 @@ from bot.core.events import ComponentClicked, MemberUpdated
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from moderation.store import store_for
+from tests.bot.adapters.slack._reports import click, dm_texts, report_alices_message
 from tests.bot.adapters.slack.conftest import (
     ALICE,
     GENERAL,
@@ -28,15 +29,6 @@ SPAM = "claim now <https://bit.ly/fr33-g1ft>"
 def spam_event(standin: SlackStandin) -> dict[str, object]:
     general = standin.workspace.conversations[GENERAL]
     return payloads.member_posts(standin.workspace, ALICE, general, SPAM)
-
-
-def dm_texts(standin: SlackStandin) -> list[str]:
-    ims = {c.id for c in standin.workspace.conversations.values() if c.is_im}
-    return [
-        str(c.args["text"])
-        for c in standin.calls_to("chat.postMessage")
-        if c.args.get("channel") in ims
-    ]
 
 
 async def test_spam_is_deleted_with_the_admin_token(
@@ -224,37 +216,15 @@ async def test_a_report_becomes_a_card_whose_remove_button_deletes_the_message(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
-    ws = standin.workspace
-    general, modlog = ws.conversations[GENERAL], ws.conversations[MODLOG]
-    stored = payloads.member_posts(ws, ALICE, general, "dm me for cheap followers")
-    shortcut = payloads.message_shortcut(ws, MILO, general, stored["ts"], "report_to_moderators")
-    assert (await standin.send_interaction(shortcut)).status == 200
-    opened = await standin.wait_for_call("views.open")
-    submission = payloads.view_submission(
-        ws,
-        MILO,
-        "report_to_moderators",
-        {"reason": "selling followers"},
-        private_metadata=opened.args["view"]["private_metadata"],
-    )
-    assert (await standin.send_interaction(submission)).status == 200
-    await steward.settle()
+    reported, card = await report_alices_message(standin, steward)
     (item,) = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
-    assert (item.source, item.message) == ("report", Ref("slack", stored["ts"]))
-    card = await standin.wait_for_call(
-        "chat.postMessage", lambda c: c.args.get("channel") == MODLOG and bool(c.args.get("blocks"))
-    )
-    buttons = card.args["blocks"][-1]["elements"]
-    remove = next(b for b in buttons if b["value"] == "remove")
-    click = payloads.block_action(
-        ws, MONA, modlog, card.response["ts"], action_id=remove["action_id"], value="remove"
-    )
-    assert (await standin.send_interaction(click)).status == 200
+    assert (item.source, item.message) == ("report", Ref("slack", reported))
+    await click(standin, MONA, card, "remove")
     await steward.settle()
     delete = await standin.wait_for_call("chat.delete")
-    assert (delete.token, delete.args["ts"]) == ("user", stored["ts"])
+    assert (delete.token, delete.args["ts"]) == ("user", reported)
     closed = await standin.wait_for_call("chat.update")
-    assert closed.args["ts"] == card.response["ts"]
+    assert closed.args["ts"] == card.ts
     assert not [b for b in closed.args["blocks"] if b["type"] == "actions"], "no buttons left"
 
 

@@ -10,17 +10,8 @@ from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from moderation.cases import Case
 from moderation.store import store_for
-from tests.bot.adapters.slack.conftest import (
-    ALICE,
-    GENERAL,
-    MILO,
-    MODLOG,
-    MONA,
-    TEAM,
-    Start,
-    Steward,
-)
-from tests.bot.adapters.slack.test_end_to_end import dm_texts
+from tests.bot.adapters.slack._reports import click, dm_texts, report_alices_message
+from tests.bot.adapters.slack.conftest import ALICE, MONA, TEAM, Start, Steward
 
 
 def test_a_question_travels_in_the_action_id_within_slacks_255() -> None:
@@ -34,38 +25,6 @@ def test_a_question_travels_in_the_action_id_within_slacks_255() -> None:
     assert question_of(action_id(plain)) == ""
     long_target = Button(target="x" * 250, choice="ban", label="Ban", asks_reason="Why ban?")
     assert question_of(action_id(long_target)) == "", "no room left: asks nothing"
-
-
-async def reported_card(standin: SlackStandin, steward: Steward) -> dict[str, Any]:
-    """Milo reports one of Alice's messages; return the review card's ``chat.postMessage``."""
-    ws = standin.workspace
-    general = ws.conversations[GENERAL]
-    stored = payloads.member_posts(ws, ALICE, general, "dm me for cheap followers")
-    shortcut = payloads.message_shortcut(ws, MILO, general, stored["ts"], "report_to_moderators")
-    assert (await standin.send_interaction(shortcut)).status == 200
-    opened = await standin.wait_for_call("views.open")
-    submission = payloads.view_submission(
-        ws,
-        MILO,
-        "report_to_moderators",
-        {"reason": "selling followers"},
-        private_metadata=opened.args["view"]["private_metadata"],
-    )
-    assert (await standin.send_interaction(submission)).status == 200
-    await steward.settle()
-    card = await standin.wait_for_call(
-        "chat.postMessage", lambda c: c.args.get("channel") == MODLOG and bool(c.args.get("blocks"))
-    )
-    return {"ts": card.response["ts"], "buttons": card.args["blocks"][-1]["elements"]}
-
-
-async def click(standin: SlackStandin, user: str, card: dict[str, Any], choice: str) -> None:
-    ws = standin.workspace
-    button = next(b for b in card["buttons"] if b["value"] == choice)
-    clicked = payloads.block_action(
-        ws, user, ws.conversations[MODLOG], card["ts"], action_id=button["action_id"], value=choice
-    )
-    assert (await standin.send_interaction(clicked)).status == 200
 
 
 async def answer(standin: SlackStandin, user: str, reason: str) -> dict[str, Any]:
@@ -95,11 +54,11 @@ async def test_a_warn_asks_why_and_the_answer_reaches_the_case_and_the_notice(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
-    card = await reported_card(standin, steward)
+    _, card = await report_alices_message(standin, steward)
     await click(standin, MONA, card, "warn")
     view = await answer(standin, MONA, "selling followers to the whole channel")
     await steward.settle()
-    closed = await standin.wait_for_call("chat.update", lambda c: c.args["ts"] == card["ts"])
+    closed = await standin.wait_for_call("chat.update", lambda c: c.args["ts"] == card.ts)
     cases = await cases_of_alice(steward)
     assert view["title"]["text"] == "Warn"
     (block,) = view["blocks"]
@@ -115,7 +74,7 @@ async def test_an_empty_answer_gives_the_reports_reason(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
-    card = await reported_card(standin, steward)
+    _, card = await report_alices_message(standin, steward)
     (item,) = await store_for(steward.app.storage).reviews.open_items(Ref("slack", TEAM))
     await click(standin, MONA, card, "warn")
     await answer(standin, MONA, "")
@@ -128,7 +87,7 @@ async def test_a_members_click_is_refused_without_a_modal(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward()
-    card = await reported_card(standin, steward)
+    _, card = await report_alices_message(standin, steward)
     opened = len(standin.calls_to("views.open"))
     await click(standin, ALICE, card, "warn")
     await steward.settle()

@@ -9,6 +9,7 @@ from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin, payloads
 from bot.standins.slack.server import Call
 from cogs.routing import TIMER
+from tests.bot.adapters._cog_config import routing_config
 from tests.bot.adapters.slack.conftest import ALICE, GENERAL, MODLOG, MONA, TEAM, Start
 from tests.bot.adapters.webhooks import webhook_sink
 
@@ -18,17 +19,8 @@ BOB = "U0BOB"
 
 
 def routing(teams: dict[str, str]) -> str:
-    """Return the routing cog's config: intent -> destination, answered within two hours."""
-    lines = [
-        "[communities.acme.cogs.routing]",
-        f'staff_channel = "{MODLOG}"',
-        "[communities.acme.cogs.routing.teams]",
-    ]
-    lines += [
-        f'{intent} = {{ destination = "{where}", answer_within_hours = 2 }}'
-        for intent, where in teams.items()
-    ]
-    return "\n".join(lines) + "\n"
+    """Return the routing cog's config for the workspace, staff alerts to #mod-log."""
+    return routing_config("acme", MODLOG, teams)
 
 
 def posts_in(standin: SlackStandin, channel: str) -> list[Call]:
