@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,12 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord.connection import DiscordConnection, open_connection
+from bot.adapters.discord.gateway import DiscordGateway
 from bot.adapters.discord.translate import ref
 from bot.app import App, open_storage
 from bot.config import LoadedConfig, parse_config
 from bot.core.clock import SystemClock
+from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.standins.discord import Channel, DiscordStandin, Guild, Member, RecordedRequest, Role
 from bot.standins.discord._model import (
@@ -185,3 +187,57 @@ def start(standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path
         return steward(loaded, registry, tmp_path / "steward.db")
 
     return run
+
+
+NameLookUp = Callable[[DiscordGateway, Ref, Sequence[str]], Awaitable[Mapping[str, str | None]]]
+"""A gateway method that looks names up in a guild: ``DiscordGateway.resolve_roles``."""
+
+
+@dataclass(frozen=True)
+class LookedUp:
+    """A gateway's answers for names, without discord.py's guild cache and with it.
+
+    Attributes:
+        uncached: The answer before the gateway sent the guild (from the REST API).
+        cached: The answer once Steward runs, for the known names only.
+        uncached_requests: How many requests to the listing path the first answer sent.
+        cached_requests: How many the cached answer sent.
+    """
+
+    uncached: Mapping[str, str | None]
+    cached: Mapping[str, str | None]
+    uncached_requests: int
+    cached_requests: int
+
+
+async def look_up_twice(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    start: Start,
+    *,
+    look_up: NameLookUp,
+    names: Sequence[str],
+    path: str,
+    between: Callable[[], object] | None = None,
+) -> LookedUp:
+    """Ask ``look_up`` for ``names`` before discord.py has the guild, then for the known ones after.
+
+    ``path`` is the REST route that lists what the names name (counted for the cached
+    answer); ``between`` runs after the first answer, before Steward starts.
+    """
+    discord = config_for(standin, lumen, registry).config.discord
+    connection = await open_connection(discord, guild_ready_timeout=0.05)
+    try:
+        uncached = await look_up(connection.gateway, ref(lumen.guild.id), names)
+    finally:
+        await connection.client.close()
+    uncached_requests = len(standin.requests_to("GET", path))
+    known = [name for name in names if uncached.get(name) is not None]
+    if between is not None:
+        between()
+    async with start() as running:
+        listed = len(standin.requests_to("GET", path))
+        cached = await look_up(running.connection.gateway, ref(lumen.guild.id), known)
+        cached_requests = len(standin.requests_to("GET", path)) - listed
+    return LookedUp(uncached, cached, uncached_requests, cached_requests)

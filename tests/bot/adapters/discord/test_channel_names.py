@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord.connection import open_connection
+from bot.adapters.discord.gateway import DiscordGateway
 from bot.adapters.discord.translate import ref
 from bot.app import App
 from bot.core.events import Tick
@@ -17,7 +17,7 @@ from bot.standins.discord import Channel, DiscordStandin
 from cogs._moderation_base import GuidelinesSettings
 from cogs.modlog import ModLogSettings
 from tests.bot.adapters._cog_config import cog_settings
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start, config_for
+from tests.bot.adapters.discord.conftest import Lumen, Running, Start, look_up_twice
 
 FORUM = 15
 WEEKLY = "discussions:weekly"
@@ -111,22 +111,24 @@ async def test_the_gateway_resolves_by_name_case_and_hash_aside_with_or_without_
         lumen.general.id: lumen.general.id,
         "nowhere": None,
     }
-    discord = config_for(standin, lumen, registry).config.discord
-    connection = await open_connection(discord, guild_ready_timeout=0.05)
-    try:
-        uncached = await connection.gateway.resolve_channels(ref(lumen.guild.id), names)
-    finally:
-        await connection.client.close()
-    assert uncached == expected
-    assert len(standin.requests_to("GET", "/guilds/{guild_id}/channels")) == 1
-    forum.type = 0  # discord.py's cache gets it as a text channel from GUILD_CREATE
-    async with by_name(start) as running:
-        listed = len(standin.requests_to("GET", "/guilds/{guild_id}/channels"))
-        cached = await running.connection.gateway.resolve_channels(ref(lumen.guild.id), names[:-1])
-    assert cached == {k: v for k, v in expected.items() if k != "nowhere"}
-    assert len(standin.requests_to("GET", "/guilds/{guild_id}/channels")) == listed, (
-        "the guild cache answers once the gateway sent the guild"
+
+    def as_discord_py_caches_it() -> None:
+        forum.type = 0  # discord.py's cache gets it as a text channel from GUILD_CREATE
+
+    found = await look_up_twice(
+        standin,
+        lumen,
+        registry,
+        start,
+        look_up=DiscordGateway.resolve_channels,
+        names=names,
+        path="/guilds/{guild_id}/channels",
+        between=as_discord_py_caches_it,
     )
+    assert found.uncached == expected
+    assert found.uncached_requests == 1
+    assert found.cached == {k: v for k, v in expected.items() if k != "nowhere"}
+    assert found.cached_requests == 0, "the guild cache answers once the gateway sent the guild"
 
 
 async def test_a_library_prompt_kept_for_a_named_channel_goes_to_that_channel(

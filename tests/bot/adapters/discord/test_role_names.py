@@ -3,70 +3,54 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord.connection import open_connection
-from bot.adapters.discord.translate import ref
+from bot.adapters.discord.gateway import DiscordGateway
 from bot.registry import CogRegistry
 from bot.standins.discord import DiscordStandin
 from cogs._moderation_base import GuidelinesSettings
-from tests.bot.adapters.discord.conftest import Lumen, steward
-from tests.bot.adapters.discord.test_channel_names import named_config
-
-ROLES_PATH = "/guilds/{guild_id}/roles"
+from tests.bot.adapters._cog_config import cog_settings
+from tests.bot.adapters.discord.conftest import Lumen, Start, look_up_twice
 
 
 async def test_the_gateway_finds_roles_by_name_case_and_at_aside_with_or_without_the_cache(
-    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, start: Start
 ) -> None:
     on_call = standin.add_role(lumen.guild, "On-Call", position=2)
     # Two roles of one name: the higher one is meant.
     standin.add_role(lumen.guild, "leads", position=3)
     leads = standin.add_role(lumen.guild, "Leads", position=4)
-    names = ["@on-call", "LEADS", on_call.id, "nobody"]
     expected = {
         "@on-call": f"<@&{on_call.id}>",
         "LEADS": f"<@&{leads.id}>",
         on_call.id: f"<@&{on_call.id}>",
         "nobody": None,
     }
-    loaded = named_config(standin, lumen, registry)
-    connection = await open_connection(loaded.config.discord, guild_ready_timeout=0.05)
-    try:
-        uncached = await connection.gateway.resolve_roles(ref(lumen.guild.id), names)
-    finally:
-        await connection.client.close()
-    assert uncached == expected
-    async with steward(loaded, registry, tmp_path / "steward.db") as running:
-        asked = len(standin.requests_to("GET", ROLES_PATH))
-        cached = await running.connection.gateway.resolve_roles(ref(lumen.guild.id), names[:-1])
-    assert cached == {k: v for k, v in expected.items() if k != "nobody"}
-    assert len(standin.requests_to("GET", ROLES_PATH)) == asked, (
-        "the guild cache answers once the gateway sent the guild"
+    found = await look_up_twice(
+        standin,
+        lumen,
+        registry,
+        start,
+        look_up=DiscordGateway.resolve_roles,
+        names=list(expected),
+        path="/guilds/{guild_id}/roles",
     )
+    assert found.uncached == expected
+    assert found.uncached_requests == 1
+    assert found.cached == {k: v for k, v in expected.items() if k != "nobody"}
+    assert found.cached_requests == 0, "the guild cache answers once the gateway sent the guild"
 
 
 async def test_an_unknown_role_is_logged_with_its_key_and_stays_as_written(
-    standin: DiscordStandin,
-    lumen: Lumen,
-    registry: CogRegistry,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    lumen: Lumen, start: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
-    named = named_config(standin, lumen, registry)
-    section = named.cogs["lumen"]["guidelines"]
-    assert isinstance(section, GuidelinesSettings)
-    unknown = section.model_copy(update={"escalation_role": "@night-shift"})
-    loaded = replace(named, cogs={"lumen": {**named.cogs["lumen"], "guidelines": unknown}})
+    extra = '[communities.lumen.cogs.guidelines.review_sla]\non_call = "@night-shift"\n'
     with caplog.at_level(logging.ERROR, logger="bot.channel_settings"):
-        async with steward(loaded, registry, tmp_path / "steward.db") as running:
-            settings = running.app.runtimes["lumen"].cogs["guidelines"].ctx.settings
-    assert isinstance(settings, GuidelinesSettings)
-    assert settings.escalation_role == "@night-shift"
+        async with start(extra) as running:
+            settings = cog_settings(running.app, "lumen", "guidelines", GuidelinesSettings)
+    assert settings.review_sla.on_call == "@night-shift"
     assert [r.getMessage() for r in caplog.records] == [
-        "<test>: communities.lumen.cogs.guidelines.escalation_role: no role '@night-shift' "
+        "<test>: communities.lumen.cogs.guidelines.review_sla.on_call: no role '@night-shift' "
         f"on Discord server {lumen.guild.id}; create it or write its mention, <@&ROLE_ID>"
     ]
