@@ -59,10 +59,10 @@ class WelcomeSettings(CogSettings):
 
     Attributes:
         channel: The channel (name or id) greetings go to.
-        guidelines: The channel the greeting points to, as the greeting shows it
-            (``#{guidelines}``).
-        introductions: The channel where newcomers introduce themselves (the discussions
-            cog's introduction prompts can run there).
+        guidelines: The channel (name or id) the greeting points to; the greeting links
+            it where the platform can (``#{guidelines}``).
+        introductions: The channel (name or id) where newcomers introduce themselves (the
+            discussions cog's introduction prompts can run there).
         messages: Greeting templates by language; ``{member}``, ``{community}``,
             ``{guidelines}`` and ``{introductions}`` are filled in.
         greet_bots: Whether bots get greeted too.
@@ -73,8 +73,8 @@ class WelcomeSettings(CogSettings):
     """
 
     channel: ChannelName = "general"
-    guidelines: str = "rules"
-    introductions: str = "introductions"
+    guidelines: ChannelName = "rules"
+    introductions: ChannelName = "introductions"
     messages: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_MESSAGES))
     greet_bots: bool = False
     quiet_during_raids: bool = True

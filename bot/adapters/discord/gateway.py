@@ -74,6 +74,8 @@ _LOCK_BITS = discord.Permissions(
 ).value
 # Discord ids: snowflakes have had 17 digits or more since 2015.
 _SNOWFLAKE = re.compile(r"\d{15,20}")
+# Templates write a channel as "#{channel}" with the platform's id; Discord links "<#ID>".
+_CHANNEL_BY_ID = re.compile(r"(?<![<&\w])#(\d{15,20})\b")
 # Channels a config may name: text (0), announcement (5), forum (15) and media (16).
 _NAMED_CHANNEL_TYPES = frozenset({0, 5, 15, 16})
 _STYLES = {
@@ -138,6 +140,11 @@ def _id(value: Ref) -> int:
     if not value.id.isdigit():
         raise _NotAnId(value.id)
     return int(value.id)
+
+
+def shown(content: str) -> str:
+    """Return a post's text as Discord shows it: ``#ID`` of a channel becomes its link."""
+    return _CHANNEL_BY_ID.sub(r"<#\1>", content)
 
 
 def _ids_by_name(entries: Iterable[tuple[int, int, str]]) -> dict[str, str]:
@@ -279,7 +286,7 @@ class DiscordGateway:
         match action:
             case PostMessage(channel=channel, thread=thread, content=content, buttons=buttons):
                 body: dict[str, Any] = {
-                    "content": content,
+                    "content": shown(content),
                     "allowed_mentions": allowed_mentions(action.mentions),
                 }
                 if buttons:
@@ -292,7 +299,7 @@ class DiscordGateway:
                     action,
                     channel_id=_id(channel),
                     message_id=_id(message),
-                    json={"content": content, "components": buttons_payload(buttons)},
+                    json={"content": shown(content), "components": buttons_payload(buttons)},
                 )
                 return ActionResult.done(message)
             case DeleteMessage(channel=channel, message=message):
@@ -424,17 +431,18 @@ class DiscordGateway:
         if found is None:
             return ActionResult.failed("the interaction is unknown or expired (15 minutes)")
         interaction, deferred = found
+        content = shown(action.content)
         if not interaction.response.is_done():
-            await interaction.response.send_message(action.content, ephemeral=True)
+            await interaction.response.send_message(content, ephemeral=True)
         elif (
             deferred
             and interaction.response.type
             is discord.InteractionResponseType.deferred_channel_message
         ):
             self._interactions[action.interaction.id] = (interaction, False)
-            await interaction.edit_original_response(content=action.content)
+            await interaction.edit_original_response(content=content)
         else:
-            await interaction.followup.send(action.content, ephemeral=True)
+            await interaction.followup.send(content, ephemeral=True)
         return ActionResult.done()
 
     async def _direct(self, action: SendDirectMessage) -> ActionResult:
@@ -444,7 +452,7 @@ class DiscordGateway:
                 "POST", "/users/@me/channels", None, json={"recipient_id": action.member.id}
             )
             channel = self._dm_channels[action.member.id] = int(data["id"])
-        body = {"content": action.content, "allowed_mentions": {"parse": []}}
+        body = {"content": shown(action.content), "allowed_mentions": {"parse": []}}
         return await self._post(action, ref(channel), body)
 
     async def _lock(self, action: LockChannel) -> ActionResult:

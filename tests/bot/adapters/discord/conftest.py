@@ -37,11 +37,13 @@ MODERATOR_PERMISSIONS = KICK_MEMBERS | BAN_MEMBERS | MANAGE_MESSAGES | MODERATE_
 
 @dataclass
 class Lumen:
-    """The test guild: #general and #mod-log, a moderator, two members."""
+    """The test guild: #general, #mod-log, #rules and #introductions, a moderator, two members."""
 
     guild: Guild
     general: Channel
     modlog: Channel
+    rules: Channel
+    introductions: Channel
     moderators: Role
     mona: Member
     alice: Member
@@ -69,6 +71,8 @@ def lumen(standin: DiscordStandin) -> Lumen:
         guild=guild,
         general=general,
         modlog=modlog,
+        rules=standin.add_channel(guild, "rules"),
+        introductions=standin.add_channel(guild, "introductions"),
         moderators=moderators,
         mona=standin.add_member(guild, "mona", roles=[moderators]),
         alice=standin.add_member(guild, "alice"),

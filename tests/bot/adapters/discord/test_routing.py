@@ -66,7 +66,9 @@ async def test_a_sales_lead_reaches_the_team_and_handled_stops_the_reminder(
         posts = await bot_posts(standin, sales, 3)
         thanks = direct_messages(standin, *lumen.guild.channels.values())
     bob_summary = summaries["bob"].content
-    assert bob_summary.startswith(f"{ping} Sales request from bob in #")
+    assert bob_summary.startswith(f"{ping} Sales request from bob in <#{lumen.general.id}>:"), (
+        "Discord links the channel"
+    )
     assert posted["allowed_mentions"]["roles"] == [team.id], "the team is pinged"
     link = f"https://discord.com/channels/{lumen.guild.id}/{lumen.general.id}/{from_bob.id}"
     assert link in bob_summary
