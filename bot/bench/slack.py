@@ -16,8 +16,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.bench import BenchOptions, BenchResult, case
+
+if TYPE_CHECKING:
+    from bot.standins.slack import Workspace
 
 _IN_FLIGHT = 16  # concurrent deliveries, as Slack sends them
 _TEAM, _GENERAL, _MODLOG = "T0BENCH", "CBENCHGEN", "CBENCHLOG"
@@ -51,6 +55,17 @@ async def slack_throughput(options: BenchOptions) -> list[BenchResult]:
         return await _measure(options, Path(scratch) / "bench.db", chat, spam)
 
 
+def _workspace(workspace: Workspace, members: list[str]) -> Workspace:
+    """Fill the bench's workspace: its members, #general, #mod-log and the greeting's channels."""
+    for user in members:
+        workspace.add_user(user, user.lower())
+    workspace.add_channel("general", members=(*members, workspace.admin.id), channel_id=_GENERAL)
+    workspace.add_channel("mod-log", channel_id=_MODLOG)
+    for name in ("rules", "introductions"):  # linked by the welcome cog's greeting
+        workspace.add_channel(name)
+    return workspace
+
+
 async def _measure(
     options: BenchOptions, database: Path, chat: int, spam: int
 ) -> list[BenchResult]:
@@ -61,13 +76,9 @@ async def _measure(
     from bot.core.clock import SystemClock  # noqa: PLC0415
     from bot.standins.slack import SlackStandin, Workspace, payloads  # noqa: PLC0415
 
-    workspace = Workspace(team_id=_TEAM, name="Bench")
     # Few enough messages per member that the flood rule (6 in 10 s) stays quiet on chat.
     members = [f"U0BENCH{i:04d}" for i in range(max(chat // 3, spam))]
-    for user in members:
-        workspace.add_user(user, user.lower())
-    workspace.add_channel("general", members=(*members, workspace.admin.id), channel_id=_GENERAL)
-    workspace.add_channel("mod-log", channel_id=_MODLOG)
+    workspace = _workspace(Workspace(team_id=_TEAM, name="Bench"), members)
     standin = SlackStandin(workspace)
     await standin.start()
     clock = SystemClock()

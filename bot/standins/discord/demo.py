@@ -10,12 +10,16 @@ from bot.standins.discord.server import DiscordStandin
 
 
 def demo_guild(standin: DiscordStandin) -> Guild:
-    """Build the demo guild: #general, #support, #mod-log, a moderator and two members."""
+    """Build the demo guild: its channels, a moderator and two members.
+
+    The channels are #general, #support, #mod-log, and the #rules and #introductions that
+    the welcome cog's greeting links by default.
+    """
     guild = standin.add_guild("Lumen Lamps", owner="olga")
     moderators = standin.add_role(
         guild, "moderator", position=5, permissions=KICK_MEMBERS | MODERATE_MEMBERS
     )
-    for name in ("general", "support", "mod-log"):
+    for name in ("general", "support", "mod-log", "rules", "introductions"):
         standin.add_channel(guild, name)
     standin.add_member(guild, "mona", roles=[moderators])
     standin.add_member(guild, "alice")

@@ -26,6 +26,9 @@ async def serve_standin(
     ws.add_usergroup("moderators", ("U0MOD",))
     ws.add_channel("general", members=("U0ALICE", "U0MOD", ws.admin.id))
     ws.add_channel("mod-log", members=("U0MOD",))
+    # What the welcome cog's greeting links by default.
+    for name in ("rules", "introductions"):
+        ws.add_channel(name, members=(ws.admin.id,))
     standin.events_url = events_url
     await standin.start(port=port)
     try:
