@@ -136,7 +136,9 @@ class App:
             storage=storage,
             classifier=self._own_classifier if classifier is None else classifier,
             classifier_settings=ClassifierSettings(
-                timeout=scoring.timeout, on_timeout=scoring.on_timeout
+                timeout=scoring.timeout,
+                on_timeout=scoring.on_timeout,
+                unscored_reviews_per_hour=scoring.unscored_reviews_per_hour,
             ),
         )
         system = SystemCommands(self)

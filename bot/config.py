@@ -92,6 +92,7 @@ class ClassifierSection(_Section):
     model: str = ""
     timeout: float = Field(2.0, gt=0)
     on_timeout: Literal["review", "rules"] = "review"
+    unscored_reviews_per_hour: int = Field(30, ge=1, le=100_000)
     max_batch: int = Field(16, ge=1, le=1024)
     # Each lane's worker computes with this many threads. One each suits two cores: the
     # lanes then run side by side, and more threads only wait on each other.

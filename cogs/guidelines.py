@@ -23,6 +23,7 @@ from cogs._policy_commands import PolicyCommands
 from cogs._report_command import ReportCommand
 from cogs._review_cards import ReviewCards
 from cogs._review_deadlines import ReviewDeadlines
+from cogs._unscored import UnscoredReviews
 from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
@@ -51,6 +52,7 @@ class Guidelines(
     def __init__(self, ctx: CogContext) -> None:
         super().__init__(ctx)
         self.blocked = BlockedMessages()
+        self.unscored = UnscoredReviews(ctx.classifier_settings.unscored_reviews_per_hour)
 
     async def on_load(self) -> None:
         """Look up the policy's channels, restore shadowed rules, finish interrupted actions."""
@@ -201,8 +203,12 @@ class Guidelines(
             )
             await self._enforce(verdict, message.author)
             return
-        self.log.warning("message %s judged by the rules alone: %s", message.ref, why)
-        if settings.on_timeout == "review":
+        if settings.on_timeout == "rules":
+            self.log.warning("message %s judged by the rules alone: %s", message.ref, why)
+            return
+        now = self.ctx.clock.now()
+        if self.unscored.admit(now):
+            self.log.warning("message %s judged by the rules alone: %s", message.ref, why)
             verdict = engine.judge_unscored(
                 message,
                 community=community,
@@ -211,6 +217,17 @@ class Guidelines(
                 reason=f"{why}; judged by the rules alone",
             )
             await self._enforce(verdict, message.author)
+            return
+        self.log.debug("message %s judged by the rules alone, not reviewed: %s", message.ref, why)
+        if self.unscored.warn_now(now):
+            limit = self.unscored.per_hour
+            self.log.warning("the classifier is not keeping up: %s", why)
+            await self._staff_post(
+                f"The classifier is not keeping up ({why}). {limit} messages it could not "
+                "score went to review within the hour; until the hour has room again, the "
+                "next ones are judged by the rules alone, without review.",
+                reason="classifier overloaded",
+            )
 
     async def _enforce(self, verdict: Verdict, member: Member) -> list[Case]:
         """Enforce a verdict that has matches and arm the timer for what it scheduled."""

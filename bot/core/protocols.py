@@ -127,10 +127,14 @@ class ClassifierSettings:
         timeout: Seconds to wait for a message's scores before judging it by the rules alone.
         on_timeout: What then: ``"review"`` also hands the message to moderators,
             ``"rules"`` only logs it.
+        unscored_reviews_per_hour: With ``"review"``, how many such messages a community
+            hands to moderators per hour; past that, staff hear once that the classifier
+            is not keeping up, and the rest are judged by the rules alone.
     """
 
     timeout: float = 2.0
     on_timeout: Literal["review", "rules"] = "review"
+    unscored_reviews_per_hour: int = 30
 
 
 class ModelIdentity(Protocol):

@@ -7,7 +7,7 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +241,33 @@ async def test_a_failing_model_sends_the_message_to_review(registry: CogRegistry
         (item,) = await run.cog.store.reviews.open_items(ACME)
         assert "RuntimeError: the model broke on 'worthless'" in item.reason
         assert item.reason.endswith("; judged by the rules alone")
+
+
+async def test_an_overloaded_classifier_sends_a_bounded_number_to_review_and_tells_staff_once(
+    registry: CogRegistry,
+) -> None:
+    model = WordModel(fail_on="worthless")
+    config = {"classifier": {"unscored_reviews_per_hour": 2}}
+    async with served(registry, model, config=config) as run:
+        for number in range(1, 5):
+            await run.session.driver.say(
+                "alice", "general", f"worthless {number}", message_id=f"m{number}"
+            )
+            await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        reviewed = await run.cog.store.reviews.open_items(ACME)
+        assert [item.message for item in reviewed] == [Ref("local", "m1"), Ref("local", "m2")]
+        overloaded = [p for p in run.staff_posts() if "not keeping up" in p]
+        assert len(overloaded) == 1, "staff hear of it once, not per message"
+        assert overloaded[0].startswith("The classifier is not keeping up (the classifier ")
+        assert "2 messages it could not score went to review within the hour" in overloaded[0]
+        assert run.cog.unscored.skipped == 2
+        # An hour later there is room again.
+        await run.session.advance(run.session.clock.now() + timedelta(hours=1))
+        await run.session.driver.say("bob", "general", "worthless 5", message_id="m5")
+        await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        reviewed = await run.cog.store.reviews.open_items(ACME)
+        assert [item.message for item in reviewed] == [Ref("local", f"m{n}") for n in (1, 2, 5)]
+        assert len([p for p in run.staff_posts() if "not keeping up" in p]) == 1
 
 
 async def test_case_evidence_names_the_model_and_the_language(registry: CogRegistry) -> None:
