@@ -2,9 +2,8 @@
 
 For each label two scorers vote: the lexical scorer (spelling, n-grams) and the encoder
 (meaning): the fine-tuned logit for the label the encoder was tuned on, a logistic head on
-its embedding for the others. A small logistic "stack" over the two logits (and, for a
-label that has them, a few message signals such as "carries a link"), fitted on held-out
-data, weighs them and calibrates the result into a probability at once.
+its embedding for the others. A small logistic "stack" over the two logits, fitted on
+held-out data, weighs them and calibrates the result into a probability at once.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import numpy as np
 from policies.classifiers.encoder import Encoded
 from policies.classifiers.heads import FloatArray, LogisticHead
 from policies.classifiers.lexical import LexicalScorer
-from policies.classifiers.signals import signal_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,18 +25,14 @@ class EnglishLabel:
 
     Attributes:
         lexical: The lexical scorer.
-        stack: Weights for the lexical vote, the encoder's vote and each signal, and a
-            bias: its output is calibrated.
+        stack: Two weights (lexical, encoder) and a bias: its output is calibrated.
         embedding_head: A head on the encoder's embedding; ``None`` when the encoder was
             fine-tuned on this label (its own logit is used).
-        signals: The message signals the stack weighs too
-            (:data:`policies.classifiers.signals.SIGNALS`).
     """
 
     lexical: LexicalScorer
     stack: LogisticHead
     embedding_head: LogisticHead | None = None
-    signals: tuple[str, ...] = ()
 
     def encoder_logits(self, encoded: Encoded) -> FloatArray:
         """Return the encoder's vote: its head on the embedding, or its fine-tuned logit."""
@@ -59,20 +53,9 @@ class EnglishLabel:
             encoded: The encoder's outputs for them.
             features: Their lexical features, when already extracted.
         """
-        return self.stack.logits(self.votes(texts, encoded, features))
-
-    def votes(
-        self,
-        texts: Sequence[str],
-        encoded: Encoded,
-        features: Sequence[Sequence[str]] | None = None,
-    ) -> FloatArray:
-        """Return what the stack weighs, one row per text: lexical, encoder, signals."""
         lexical = self.lexical.logits(texts, features)
         votes = np.stack([lexical, self.encoder_logits(encoded)], axis=1)
-        if not self.signals:
-            return votes
-        return np.hstack([votes, signal_rows(texts, self.signals)])
+        return self.stack.logits(votes)
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready form."""
@@ -82,7 +65,6 @@ class EnglishLabel:
             "embedding_head": None
             if self.embedding_head is None
             else self.embedding_head.to_json(),
-            "signals": list(self.signals),
         }
 
     @classmethod
@@ -93,8 +75,6 @@ class EnglishLabel:
             lexical=LexicalScorer.from_json(data["lexical"]),
             stack=LogisticHead.from_json(data["stack"]),
             embedding_head=None if head is None else LogisticHead.from_json(head),
-            # Models built before signals existed have none.
-            signals=tuple(data.get("signals") or ()),
         )
 
 

@@ -15,7 +15,6 @@ from policies.classifiers.card import ModelCard
 from policies.classifiers.datasets import Example
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.model import ModelMissing, StewardTextModel, load_model
-from policies.classifiers.signals import SPAM_SIGNALS
 from policies.classifiers.train import (
     PROFILES,
     REPLAY_FILE,
@@ -54,16 +53,6 @@ def test_the_card_names_data_metrics_and_version(quick_model_dir: Path) -> None:
     assert 0.5 < validation["spam"]["roc_auc"] <= 1
     text = (quick_model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert card.name in text and "insults/train" in text
-
-
-def test_the_spam_stack_weighs_message_signals_and_the_abuse_stack_does_not(
-    quick_model: StewardTextModel,
-) -> None:
-    spam, abuse = quick_model.english["spam"], quick_model.english["abuse"]
-    assert spam.signals == SPAM_SIGNALS
-    assert spam.stack.weights.shape == (2 + len(SPAM_SIGNALS),)
-    assert abuse.signals == ()
-    assert abuse.stack.weights.shape == (2,)
 
 
 def test_scores_come_in_order_with_model_and_language(quick_model: StewardTextModel) -> None:
