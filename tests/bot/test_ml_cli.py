@@ -7,6 +7,7 @@ import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -14,7 +15,7 @@ from bot.app import open_storage
 from bot.cli import main
 from bot.core.clock import SystemClock
 from bot.core.refs import Ref
-from bot.ml_cli import decisions_from_database, thresholds_of
+from bot.ml_cli import decisions_from_database, summary_lines, thresholds_of
 from moderation.examples import ExampleSource, LabelledExample
 from moderation.store import store_for
 
@@ -96,6 +97,24 @@ def test_eval_reports_each_language_at_the_policy_thresholds(quick_model_dir: Pa
     for figures in languages.values():
         assert 0 <= figures["roc_auc"] <= 1
         assert figures["act"]["threshold"] == 0.9 and figures["flag"]["threshold"] == 0.7
+
+
+def test_the_summary_gives_the_sms_f1_each_message_once_and_as_shipped() -> None:
+    def report(f1: float) -> dict[str, Any]:
+        cut = {"threshold": 0.95, "precision": 1.0, "recall": 0.9, "f1": f1}
+        return {"roc_auc": 0.99, "act": cut, "flag": cut, "at_0.5": cut}
+
+    results = {
+        "model": "steward-text@x",
+        "policy": "default",
+        "spam_sms_cross_validated": report(0.959),
+        "spam_sms_as_shipped_cross_validated": report(0.966),
+    }
+    lines = summary_lines(results)
+    assert lines[1].lstrip().startswith("spam_sms_cross_validated")
+    assert lines[2].strip() == (
+        "F1 at 0.5: 0.959 (each message once); 0.966 on the file as shipped, repeats kept"
+    )
 
 
 def test_the_policy_thresholds_cover_every_classifier_rule() -> None:

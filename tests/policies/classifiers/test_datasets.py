@@ -20,6 +20,12 @@ def test_sms_spam_keeps_each_message_once() -> None:
     assert sum(e.value for e in sms) > 500
 
 
+def test_sms_spam_as_shipped_keeps_its_repeats() -> None:
+    shipped = datasets.sms_spam(keep_repeats=True)
+    assert len(shipped) == 4862
+    assert {e.text for e in shipped} == {e.text for e in datasets.sms_spam()}
+
+
 def test_splits_are_stratified_and_reproducible() -> None:
     examples = datasets.sms_spam()
     rest, held = datasets.stratified_split(examples, 0.2, seed=3)
