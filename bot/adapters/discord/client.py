@@ -23,6 +23,7 @@ from bot.adapters.discord.forms import reason_form
 from bot.adapters.discord.gateway import DiscordGateway
 from bot.core.events import CommandInvoked, ComponentClicked, Event
 from bot.core.models import Member
+from bot.core.protocols import CogStateRepository
 from bot.core.refs import Ref
 
 logger = logging.getLogger(__name__)
@@ -68,16 +69,23 @@ class StewardClient(discord.Client):
         self.automod_rule_names: dict[int, dict[str, str]] = {}
         """Per guild, every AutoMod rule id (the server's own too) -> its name."""
 
-    def attach(self, ingest: Ingest, serves: Callable[[Ref], bool] = lambda _: True) -> None:
+    def attach(
+        self,
+        ingest: Ingest,
+        serves: Callable[[Ref], bool] = lambda _: True,
+        state: CogStateRepository | None = None,
+    ) -> None:
         """Start handing events to ``ingest`` (the app's, with deduplication).
 
         Args:
             ingest: Receives each translated event.
             serves: Tells whether a guild is one of the app's communities (a DM goes to
                 one of those).
+            state: Where the guild each member last wrote in is kept across restarts.
         """
         self._ingest = ingest
         self._serves = serves
+        self._dm_homes.state = state
 
     async def _send(self, event: Event | None) -> None:
         if event is not None and self._ingest is not None:
@@ -141,13 +149,18 @@ class StewardClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
         if message.guild is not None:
-            self._dm_homes.wrote(message.author.id, message.guild.id)
+            author = message.author
+            await self._dm_homes.wrote(
+                author.id,
+                message.guild.id,
+                lambda: [g for g in author.mutual_guilds if self._serves(translate.ref(g.id))],
+            )
             await self._send(translate.message_created(message))
             return
         if message.author.bot:
             return
         served = [g for g in self.guilds if self._serves(translate.ref(g.id))]
-        home = self._dm_homes.choose(message.author.id, served)
+        home = await self._dm_homes.choose(message.author.id, served)
         if home is not None:
             await self._send(translate.direct_message(message, home))
 

@@ -83,7 +83,7 @@ class DiscordConnection:
         async def ingest(event: Event) -> bool:
             return await app.ingest(event, dedupe=True)
 
-        self.client.attach(ingest, serves=app.serves)
+        self.client.attach(ingest, serves=app.serves, state=app.storage.cog_state)
         self.client.completer = completer_for(app)
         self.client.is_staff = app.is_staff
         await sync_commands(self.client, app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from bot.adapters.discord.translate import ref
+from bot.core.events import MessageCreated
 from bot.standins.discord import Channel, DiscordStandin, Guild, Member
 from bot.standins.discord._model import PUBLIC_THREAD
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start
@@ -67,6 +69,27 @@ async def threads_opened(standin: DiscordStandin, steward: Running, count: int) 
     return threads
 
 
+async def dan_writes_in_nova_then_lumen(
+    standin: DiscordStandin,
+    steward: Running,
+    lumen: Lumen,
+    space: StaffSpace,
+    nova_general: Channel,
+) -> None:
+    """Have Dan write in Nova (where he joined last), then in Lumen; wait until both are handled."""
+    arrived = asyncio.Event()
+
+    async def seen(event: MessageCreated) -> None:
+        if event.message.content == "Morning, Lumen!":
+            arrived.set()
+
+    steward.app.bus.subscribe(MessageCreated, seen, community=ref(lumen.guild.id), name="seen")
+    await standin.post_message(nova_general, space.dan_in_nova, "Anyone here from Nova?")
+    await standin.post_message(lumen.general, space.dan_in_lumen, "Morning, Lumen!")
+    await asyncio.wait_for(arrived.wait(), 10)
+    await steward.settle()
+
+
 async def test_two_guilds_share_one_staff_guild_and_answers_reach_the_right_member(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
@@ -95,9 +118,7 @@ async def test_a_member_of_both_guilds_gets_one_thread_for_where_they_last_wrote
     nova_general = standin.add_channel(space.nova, "general")
     async with start(config(space)) as steward:
         # Nova is where Dan joined last, but Lumen is where he last wrote: the DM is Lumen's.
-        await standin.post_message(nova_general, space.dan_in_nova, "Anyone here from Nova?")
-        await standin.post_message(lumen.general, space.dan_in_lumen, "Morning, Lumen!")
-        await steward.settle()
+        await dan_writes_in_nova_then_lumen(standin, steward, lumen, space, nova_general)
         await standin.direct_message(space.dan_in_nova.user, "Is the lamp meetup still on?")
         (thread,) = await threads_opened(standin, steward, 1)
         await standin.run_command(
@@ -114,3 +135,19 @@ async def test_a_member_of_both_guilds_gets_one_thread_for_where_they_last_wrote
     assert closed.json["content"].startswith(
         "Your conversation with the lumen moderators is closed: answered in #events"
     )
+
+
+async def test_where_a_member_of_both_guilds_last_wrote_outlives_a_restart(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    space = staff_space(standin, lumen)
+    nova_general = standin.add_channel(space.nova, "general")
+    async with start(config(space)) as steward:
+        await dan_writes_in_nova_then_lumen(standin, steward, lumen, space, nova_general)
+    # The same database, a new process: its memory is empty, storage is not.
+    async with start(config(space)) as steward:
+        await standin.direct_message(space.dan_in_nova.user, "Is the lamp meetup still on?")
+        (thread,) = await threads_opened(standin, steward, 1)
+    assert next(iter(thread.messages.values())).content.startswith(
+        "Modmail from dan (dan) in lumen"
+    ), "without storage the DM would go to Nova, where Dan joined last"

@@ -1,0 +1,67 @@
+"""Where members last wrote: stored only for members of several served guilds, and once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import discord
+
+from bot.adapters.discord._dm_home import STATE_OWNER, STATE_PLACE, DirectMessageHomes
+from bot.app import open_storage
+from bot.core.clock import SystemClock
+from bot.core.protocols import CogStateRepository
+from bot.core.refs import Ref
+
+
+class CountingState:
+    """The real SQLite cog state, counting the writes."""
+
+    def __init__(self, inner: CogStateRepository) -> None:
+        self.inner = inner
+        self.puts = 0
+
+    async def get(self, community: Ref, cog: str, key: str) -> Any | None:
+        return await self.inner.get(community, cog, key)
+
+    async def put(self, community: Ref, cog: str, key: str, value: Any) -> None:
+        self.puts += 1
+        await self.inner.put(community, cog, key, value)
+
+    async def delete(self, community: Ref, cog: str, key: str) -> None:
+        await self.inner.delete(community, cog, key)
+
+
+def guilds(count: int) -> list[discord.Guild]:
+    """Stand for the served guilds a member shares (only their number matters here)."""
+    return cast(list[discord.Guild], [object()] * count)
+
+
+async def test_only_members_of_several_served_guilds_cost_a_write_and_only_on_a_change(
+    tmp_path: Path,
+) -> None:
+    storage = await open_storage(tmp_path / "steward.db", SystemClock())
+    try:
+        state = CountingState(storage.cog_state)
+        homes = DirectMessageHomes(state=state)
+        asked: list[int] = []
+
+        def shared(count: int) -> Any:
+            def answer() -> list[discord.Guild]:
+                asked.append(count)
+                return guilds(count)
+
+            return answer
+
+        await homes.wrote(1, 100, shared(1))  # one served guild: memory only
+        await homes.wrote(2, 100, shared(2))
+        await homes.wrote(2, 100, shared(2))  # unchanged: not even asked
+        await homes.wrote(2, 200, shared(2))
+        assert state.puts == 2
+        assert asked == [1, 2, 2], "the guilds are looked through only when the guild changed"
+        assert await storage.cog_state.get(STATE_PLACE, STATE_OWNER, "last-wrote-in:2") == {
+            "guild": 200
+        }
+        assert await storage.cog_state.get(STATE_PLACE, STATE_OWNER, "last-wrote-in:1") is None
+    finally:
+        await storage.close()
