@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import discord
@@ -52,21 +52,24 @@ class DirectMessageHomes:
         self._last: OrderedDict[int, int] = OrderedDict()
         self.state = state
 
-    async def wrote(
-        self, user_id: int, guild_id: int, shared: Callable[[], Sequence[discord.Guild]]
-    ) -> None:
-        """Note that a member wrote in a guild.
+    def wrote(self, user_id: int, guild_id: int) -> bool:
+        """Note that a member wrote in a guild; return whether that changed their guild.
+
+        Only a change may need :meth:`keep`: this is all most messages cost.
+        """
+        changed = self._last.get(user_id) != guild_id
+        self._remember(user_id, guild_id)
+        return changed
+
+    async def keep(self, user_id: int, guild_id: int, shared: Sequence[discord.Guild]) -> None:
+        """Store where a member last wrote, if they share more than one served guild.
 
         Args:
             user_id: The member.
             guild_id: Where they wrote.
-            shared: Returns the served guilds they share with the bot; asked only when
-                their guild changed (it looks through every guild), and with more than
-                one the choice is also stored.
+            shared: The served guilds they share with the bot.
         """
-        changed = self._last.get(user_id) != guild_id
-        self._remember(user_id, guild_id)
-        if not changed or self.state is None or len(shared()) < 2:
+        if self.state is None or len(shared) < 2:
             return
         try:
             await self.state.put(STATE_PLACE, STATE_OWNER, _key(user_id), {"guild": guild_id})

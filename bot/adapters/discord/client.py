@@ -149,12 +149,11 @@ class StewardClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
         if message.guild is not None:
-            author = message.author
-            await self._dm_homes.wrote(
-                author.id,
-                message.guild.id,
-                lambda: [g for g in author.mutual_guilds if self._serves(translate.ref(g.id))],
-            )
+            author, guild = message.author, message.guild
+            if self._dm_homes.wrote(author.id, guild.id):
+                # Looks through every guild: only when the member's guild changed.
+                shared = [g for g in author.mutual_guilds if self._serves(translate.ref(g.id))]
+                await self._dm_homes.keep(author.id, guild.id, shared)
             await self._send(translate.message_created(message))
             return
         if message.author.bot:

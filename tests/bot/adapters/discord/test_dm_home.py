@@ -44,21 +44,11 @@ async def test_only_members_of_several_served_guilds_cost_a_write_and_only_on_a_
     try:
         state = CountingState(storage.cog_state)
         homes = DirectMessageHomes(state=state)
-        asked: list[int] = []
-
-        def shared(count: int) -> Any:
-            def answer() -> list[discord.Guild]:
-                asked.append(count)
-                return guilds(count)
-
-            return answer
-
-        await homes.wrote(1, 100, shared(1))  # one served guild: memory only
-        await homes.wrote(2, 100, shared(2))
-        await homes.wrote(2, 100, shared(2))  # unchanged: not even asked
-        await homes.wrote(2, 200, shared(2))
-        assert state.puts == 2
-        assert asked == [1, 2, 2], "the guilds are looked through only when the guild changed"
+        moves = [homes.wrote(1, 100), homes.wrote(2, 100), homes.wrote(2, 100), homes.wrote(2, 200)]
+        assert moves == [True, True, False, True], "only a change needs keeping"
+        await homes.keep(1, 100, guilds(1))  # one served guild: memory is enough
+        await homes.keep(2, 200, guilds(2))
+        assert state.puts == 1
         assert await storage.cog_state.get(STATE_PLACE, STATE_OWNER, "last-wrote-in:2") == {
             "guild": 200
         }
