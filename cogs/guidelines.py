@@ -206,16 +206,17 @@ class Guidelines(
         if settings.on_timeout == "rules":
             self.log.warning("message %s judged by the rules alone: %s", message.ref, why)
             return
+        verdict = engine.judge_unscored(
+            message,
+            community=community,
+            is_staff=is_staff,
+            text=text,
+            reason=f"{why}; judged by the rules alone",
+        )
         now = self.ctx.clock.now()
-        if self.unscored.admit(now):
+        # Only messages that would become review items count against the hour's bound.
+        if not verdict.matches or self.unscored.admit(now):
             self.log.warning("message %s judged by the rules alone: %s", message.ref, why)
-            verdict = engine.judge_unscored(
-                message,
-                community=community,
-                is_staff=is_staff,
-                text=text,
-                reason=f"{why}; judged by the rules alone",
-            )
             await self._enforce(verdict, message.author)
             return
         self.log.debug("message %s judged by the rules alone, not reviewed: %s", message.ref, why)

@@ -270,6 +270,32 @@ async def test_an_overloaded_classifier_sends_a_bounded_number_to_review_and_tel
         assert len([p for p in run.staff_posts() if "not keeping up" in p]) == 1
 
 
+async def test_only_messages_that_would_be_reviewed_count_against_the_bound(
+    registry: CogRegistry,
+) -> None:
+    model = WordModel(fail_on="worthless")
+    config = {"classifier": {"unscored_reviews_per_hour": 1}}
+    async with served(registry, model, config=config) as run:
+        driver = run.session.driver
+
+        async def shadow(on: bool) -> None:
+            for rule in ("abuse-model", "spam-model"):
+                await driver.command("mod1", "mod-log", "policy shadow", {"rule": rule, "on": on})
+            await asyncio.wait_for(run.session.app.bus.join(), SOON)
+
+        # Rules on trial (shadow mode) ask no moderator: their misses are not counted.
+        await shadow(True)
+        await driver.say("alice", "general", "worthless 1", message_id="m1")
+        await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        assert await run.cog.store.reviews.open_items(ACME) == []
+        await shadow(False)
+        await driver.say("alice", "general", "worthless 2", message_id="m2")
+        await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        (item,) = await run.cog.store.reviews.open_items(ACME)
+        assert item.message == Ref("local", "m2"), "the bound had room: m1 did not count"
+        assert run.cog.unscored.skipped == 0
+
+
 async def test_case_evidence_names_the_model_and_the_language(registry: CogRegistry) -> None:
     model = WordModel(languages={"vous": "fr"})
     async with served(registry, model) as run:
