@@ -47,6 +47,7 @@ def config_text(
     staff: str = MODLOG,
     raid: str = GENERAL,
     modlog: str = MODLOG,
+    welcome: bool = False,
 ) -> str:
     """Return the test configuration; the channel settings as given (names or ids)."""
     return (
@@ -74,7 +75,7 @@ raid_channels = ["{raid}"]
 channel = "{modlog}"
 
 [communities.acme.cogs.welcome]
-enabled = false
+enabled = {str(welcome).lower()}
 """
         + extra
     )
@@ -114,6 +115,7 @@ async def start_steward(
         staff: str = MODLOG,
         raid: str = GENERAL,
         modlog: str = MODLOG,
+        welcome: bool = False,
     ) -> Steward:
         monkeypatch.setenv("STEWARD_SLACK_BOT_TOKEN", standin.bot_token)
         monkeypatch.setenv("STEWARD_SLACK_SIGNING_SECRET", standin.signing_secret)
@@ -123,7 +125,14 @@ async def start_steward(
         else:
             monkeypatch.delenv("STEWARD_SLACK_USER_TOKEN", raising=False)
         text = config_text(
-            standin, tmp_path / "steward.db", mode, extra, staff=staff, raid=raid, modlog=modlog
+            standin,
+            tmp_path / "steward.db",
+            mode,
+            extra,
+            staff=staff,
+            raid=raid,
+            modlog=modlog,
+            welcome=welcome,
         )
         loaded = parse_config(text, registry)
         clock = SystemClock()
