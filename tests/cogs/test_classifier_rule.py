@@ -243,12 +243,18 @@ async def test_a_failing_model_sends_the_message_to_review(registry: CogRegistry
         assert item.reason.endswith("; judged by the rules alone")
 
 
+def never_scoring(
+    registry: CogRegistry, *, per_hour: int
+) -> contextlib.AbstractAsyncContextManager[Served]:
+    """Run acme with a model that fails on every "worthless" line, and this hourly bound."""
+    config = {"classifier": {"unscored_reviews_per_hour": per_hour}}
+    return served(registry, WordModel(fail_on="worthless"), config=config)
+
+
 async def test_an_overloaded_classifier_sends_a_bounded_number_to_review_and_tells_staff_once(
     registry: CogRegistry,
 ) -> None:
-    model = WordModel(fail_on="worthless")
-    config = {"classifier": {"unscored_reviews_per_hour": 2}}
-    async with served(registry, model, config=config) as run:
+    async with never_scoring(registry, per_hour=2) as run:
         for number in range(1, 5):
             await run.session.driver.say(
                 "alice", "general", f"worthless {number}", message_id=f"m{number}"
@@ -273,9 +279,7 @@ async def test_an_overloaded_classifier_sends_a_bounded_number_to_review_and_tel
 async def test_only_messages_that_would_be_reviewed_count_against_the_bound(
     registry: CogRegistry,
 ) -> None:
-    model = WordModel(fail_on="worthless")
-    config = {"classifier": {"unscored_reviews_per_hour": 1}}
-    async with served(registry, model, config=config) as run:
+    async with never_scoring(registry, per_hour=1) as run:
         driver = run.session.driver
 
         async def shadow(on: bool) -> None:

@@ -17,6 +17,7 @@ class StaffSpace:
     """Nova (a second community) and HQ (the staff guild with its modmail channel)."""
 
     nova: Guild
+    nova_general: Channel
     hq: Guild
     modmail: Channel
     hq_mona: Member
@@ -33,6 +34,7 @@ def staff_space(standin: DiscordStandin, lumen: Lumen) -> StaffSpace:
     dan = standin.add_member(lumen.guild, "dan")
     return StaffSpace(
         nova=nova,
+        nova_general=standin.add_channel(nova, "general"),
         hq=hq,
         modmail=standin.add_channel(hq, "modmail"),
         hq_mona=standin.add_member(hq, "mona", roles=[moderators], user=lumen.mona.user),
@@ -74,7 +76,6 @@ async def dan_writes_in_nova_then_lumen(
     steward: Running,
     lumen: Lumen,
     space: StaffSpace,
-    nova_general: Channel,
 ) -> None:
     """Have Dan write in Nova (where he joined last), then in Lumen; wait until both are handled."""
     arrived = asyncio.Event()
@@ -84,7 +85,7 @@ async def dan_writes_in_nova_then_lumen(
             arrived.set()
 
     steward.app.bus.subscribe(MessageCreated, seen, community=ref(lumen.guild.id), name="seen")
-    await standin.post_message(nova_general, space.dan_in_nova, "Anyone here from Nova?")
+    await standin.post_message(space.nova_general, space.dan_in_nova, "Anyone here from Nova?")
     await standin.post_message(lumen.general, space.dan_in_lumen, "Morning, Lumen!")
     await asyncio.wait_for(arrived.wait(), 10)
     await steward.settle()
@@ -115,10 +116,9 @@ async def test_a_member_of_both_guilds_gets_one_thread_for_where_they_last_wrote
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     space = staff_space(standin, lumen)
-    nova_general = standin.add_channel(space.nova, "general")
     async with start(config(space)) as steward:
         # Nova is where Dan joined last, but Lumen is where he last wrote: the DM is Lumen's.
-        await dan_writes_in_nova_then_lumen(standin, steward, lumen, space, nova_general)
+        await dan_writes_in_nova_then_lumen(standin, steward, lumen, space)
         await standin.direct_message(space.dan_in_nova.user, "Is the lamp meetup still on?")
         (thread,) = await threads_opened(standin, steward, 1)
         await standin.run_command(
@@ -141,9 +141,8 @@ async def test_where_a_member_of_both_guilds_last_wrote_outlives_a_restart(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     space = staff_space(standin, lumen)
-    nova_general = standin.add_channel(space.nova, "general")
     async with start(config(space)) as steward:
-        await dan_writes_in_nova_then_lumen(standin, steward, lumen, space, nova_general)
+        await dan_writes_in_nova_then_lumen(standin, steward, lumen, space)
     # The same database, a new process: its memory is empty, storage is not.
     async with start(config(space)) as steward:
         await standin.direct_message(space.dan_in_nova.user, "Is the lamp meetup still on?")

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,11 +113,9 @@ async def start_steward(
         admin: bool = True,
         mode: str = "events",
         extra: str = "",
-        staff: str = MODLOG,
-        raid: str = GENERAL,
-        modlog: str = MODLOG,
-        welcome: bool = False,
+        **options: Any,
     ) -> Steward:
+        """Start Steward; ``options`` go to :func:`config_text` (channels, ``welcome``)."""
         monkeypatch.setenv("STEWARD_SLACK_BOT_TOKEN", standin.bot_token)
         monkeypatch.setenv("STEWARD_SLACK_SIGNING_SECRET", standin.signing_secret)
         monkeypatch.setenv("STEWARD_SLACK_APP_TOKEN", standin.app_token)
@@ -124,16 +123,7 @@ async def start_steward(
             monkeypatch.setenv("STEWARD_SLACK_USER_TOKEN", standin.user_token)
         else:
             monkeypatch.delenv("STEWARD_SLACK_USER_TOKEN", raising=False)
-        text = config_text(
-            standin,
-            tmp_path / "steward.db",
-            mode,
-            extra,
-            staff=staff,
-            raid=raid,
-            modlog=modlog,
-            welcome=welcome,
-        )
+        text = config_text(standin, tmp_path / "steward.db", mode, extra, **options)
         loaded = parse_config(text, registry)
         clock = SystemClock()
         storage = await open_storage(tmp_path / "steward.db", clock)
