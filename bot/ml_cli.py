@@ -53,10 +53,12 @@ def thresholds_of(policy_name: str) -> Any:
 @click.command("train")
 @click.option(
     "--profile",
-    type=click.Choice(["quick", "starter", "full"]),
+    type=click.Choice(["quick", "starter", "full", "strong"]),
     default="full",
     show_default=True,
-    help="quick: a small subset for CI; starter: a frozen encoder; full: fine-tuned.",
+    help="quick: a small subset for CI; starter: a frozen encoder; full: fine-tuned; "
+    "strong: full plus a larger encoder (MPNet) where unsure, more accurate in English, "
+    "slower (pip install 'steward[strong]').",
 )
 @click.option("--quick", is_flag=True, help="Same as --profile quick.")
 @click.option(

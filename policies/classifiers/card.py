@@ -102,7 +102,7 @@ class ModelCard:
             "",
             "## Encoder",
             "",
-            *(f"- {key}: {value}" for key, value in self.encoder.items()),
+            *_bullets(self.encoder),
             "",
             "## Data",
             "",
@@ -125,3 +125,15 @@ class ModelCard:
             lines += ["", "## Community heads", ""]
             lines += [f"- {key}: {count} decisions" for key, count in self.communities.items()]
         return "\n".join(lines) + "\n"
+
+
+def _bullets(described: Mapping[str, Any], depth: int = 0) -> list[str]:
+    """Return a nested Markdown list of a mapping (the strong encoder nests in the encoder)."""
+    lines = []
+    for key, value in described.items():
+        if isinstance(value, Mapping):
+            lines.append(f"{'  ' * depth}- {key}:")
+            lines.extend(_bullets(value, depth + 1))
+        else:
+            lines.append(f"{'  ' * depth}- {key}: {value}")
+    return lines

@@ -8,6 +8,7 @@ other heads read).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from policies.classifiers.heads import FloatArray
 
 MODEL_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
+TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,7 @@ class OnnxEncoder:
         )
         self._tokenizer: Any = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
         self._tokenizer.no_padding()
+        self._pad_id = _pad_id(directory, self._tokenizer)
         self._inputs = [i.name for i in self._session.get_inputs()]
         self.max_length = max_length
 
@@ -87,7 +90,7 @@ class OnnxEncoder:
         """Return token ids, attention mask and token types, padded to the longest text."""
         encodings = self._tokenizer.encode_batch(list(texts))
         width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
@@ -103,3 +106,20 @@ class OnnxEncoder:
             logits=np.asarray(logits, dtype=np.float32).reshape(-1),
             embeddings=np.asarray(embeddings, dtype=np.float32),
         )
+
+
+def _pad_id(directory: Path, tokenizer: Any) -> int:
+    """Return the id of the padding token the tokenizer's configuration names.
+
+    MiniLM pads with 0; MPNet with 1, and it derives positions from where padding is.
+    """
+    config = directory / TOKENIZER_CONFIG_FILE
+    token = (
+        json.loads(config.read_text(encoding="utf-8")).get("pad_token")
+        if config.is_file()
+        else None
+    )
+    if isinstance(token, dict):  # older transformers wrote the token with its options
+        token = token.get("content")
+    found = tokenizer.token_to_id(token) if isinstance(token, str) else None
+    return int(found) if found is not None else 0

@@ -4,19 +4,68 @@ For each label two scorers vote: the lexical scorer (spelling, n-grams) and the 
 (meaning): the fine-tuned logit for the label the encoder was tuned on, a logistic head on
 its embedding for the others. A small logistic "stack" over the two logits, fitted on
 held-out data, weighs them and calibrates the result into a probability at once.
+
+A model built with the ``strong`` profile also has a larger encoder (MPNet) fine-tuned on
+one label. It is slow, so it is asked only about texts whose two-vote probability falls in
+a middle band, where a third vote can still change the outcome; a second stack weighs the
+three votes there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from policies.classifiers.encoder import Encoded
-from policies.classifiers.heads import FloatArray, LogisticHead
-from policies.classifiers.lexical import LexicalScorer
+from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
+from policies.classifiers.lexical import LexicalScorer, ngrams
+
+StrongEncode = Callable[[npt.NDArray[np.intp]], Encoded]
+"""Encodes some rows of a batch (by position) with the strong encoder."""
+
+
+class TextEncoder(Protocol):
+    """An encoder of folded texts (:class:`~policies.classifiers.encoder.OnnxEncoder`)."""
+
+    def encode(self, texts: Sequence[str]) -> Encoded:
+        """Return logits and embeddings for ``texts``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StrongVote:
+    """The strong encoder's vote on one label, asked only in a band of doubt.
+
+    Attributes:
+        stack: Three weights (lexical, encoder, strong encoder) and a bias; calibrated.
+        band: The two-vote probabilities (low, high) between which the strong encoder is
+            asked; outside it the two-vote probability stands.
+
+    The strong encoder votes with its own logit: it is fine-tuned on this label.
+    """
+
+    stack: LogisticHead
+    band: tuple[float, float]
+
+    def unsure(self, logits: FloatArray) -> npt.NDArray[np.intp]:
+        """Return the positions whose two-vote probability lies within the band."""
+        probabilities = sigmoid(logits)
+        low, high = self.band
+        return np.flatnonzero((probabilities >= low) & (probabilities <= high))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready form."""
+        return {"stack": self.stack.to_json(), "band": list(self.band)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StrongVote:
+        """Read the form written by :meth:`to_json`."""
+        low, high = data["band"]
+        return cls(stack=LogisticHead.from_json(data["stack"]), band=(float(low), float(high)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +77,13 @@ class EnglishLabel:
         stack: Two weights (lexical, encoder) and a bias: its output is calibrated.
         embedding_head: A head on the encoder's embedding; ``None`` when the encoder was
             fine-tuned on this label (its own logit is used).
+        strong: The strong encoder's vote, in models that have one.
     """
 
     lexical: LexicalScorer
     stack: LogisticHead
     embedding_head: LogisticHead | None = None
+    strong: StrongVote | None = None
 
     def encoder_logits(self, encoded: Encoded) -> FloatArray:
         """Return the encoder's vote: its head on the embedding, or its fine-tuned logit."""
@@ -40,11 +91,22 @@ class EnglishLabel:
             return encoded.logits
         return self.embedding_head.logits(encoded.embeddings)
 
+    def votes(
+        self,
+        texts: Sequence[str],
+        encoded: Encoded,
+        features: Sequence[Sequence[str]] | None = None,
+    ) -> FloatArray:
+        """Return the two votes (lexical, encoder) per text, shape ``(n, 2)``."""
+        lexical = self.lexical.logits(texts, features)
+        return np.stack([lexical, self.encoder_logits(encoded)], axis=1)
+
     def base_logits(
         self,
         texts: Sequence[str],
         encoded: Encoded,
         features: Sequence[Sequence[str]] | None = None,
+        strong: StrongEncode | None = None,
     ) -> FloatArray:
         """Return the stacked logits (before the sigmoid) for folded texts.
 
@@ -52,10 +114,18 @@ class EnglishLabel:
             texts: Folded texts.
             encoded: The encoder's outputs for them.
             features: Their lexical features, when already extracted.
+            strong: Encodes rows with the strong encoder; without it (or without a strong
+                vote in this label) the two-vote stack alone decides.
         """
-        lexical = self.lexical.logits(texts, features)
-        votes = np.stack([lexical, self.encoder_logits(encoded)], axis=1)
-        return self.stack.logits(votes)
+        votes = self.votes(texts, encoded, features)
+        logits = self.stack.logits(votes)
+        if self.strong is None or strong is None:
+            return logits
+        rows = self.strong.unsure(logits)
+        if rows.size:
+            third = strong(rows).logits
+            logits[rows] = self.strong.stack.logits(np.column_stack([votes[rows], third]))
+        return logits
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready form."""
@@ -65,17 +135,75 @@ class EnglishLabel:
             "embedding_head": None
             if self.embedding_head is None
             else self.embedding_head.to_json(),
+            "strong": None if self.strong is None else self.strong.to_json(),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EnglishLabel:
-        """Read the form written by :meth:`to_json`."""
+        """Read the form written by :meth:`to_json` (models without ``strong`` too)."""
         head = data.get("embedding_head")
+        strong = data.get("strong")
         return cls(
             lexical=LexicalScorer.from_json(data["lexical"]),
             stack=LogisticHead.from_json(data["stack"]),
             embedding_head=None if head is None else LogisticHead.from_json(head),
+            strong=None if strong is None else StrongVote.from_json(strong),
         )
+
+
+class EnglishPath:
+    """Score folded texts on the English path: every label, the strong encoder where unsure.
+
+    Serving, community refits and evaluation all score through here, so that a base logit
+    means the same everywhere.
+    """
+
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        labels: Mapping[str, EnglishLabel],
+        strong: TextEncoder | None = None,
+    ) -> None:
+        """Join the encoder, the labels' scorers and the strong encoder (if any)."""
+        self.encoder = encoder
+        self.labels = dict(labels)
+        self.strong = strong
+
+    def base_logits(
+        self, texts: Sequence[str], encoded: Encoded | None = None
+    ) -> tuple[Encoded, dict[str, FloatArray]]:
+        """Return the encoder's outputs and each label's base logits for folded texts.
+
+        Args:
+            texts: Folded texts.
+            encoded: The encoder's outputs for them, when already computed.
+        """
+        encoded = encoded if encoded is not None else self.encoder.encode(texts)
+        features = [ngrams(text) for text in texts]
+        strong = self._strong_encoder(texts) if self.strong is not None else None
+        return encoded, {
+            label: scorer.base_logits(texts, encoded, features, strong)
+            for label, scorer in self.labels.items()
+        }
+
+    def _strong_encoder(self, texts: Sequence[str]) -> StrongEncode:
+        """Return a function that encodes rows with the strong encoder, each row once."""
+        assert self.strong is not None
+        strong = self.strong
+        done: dict[int, tuple[float, FloatArray]] = {}
+
+        def encode(rows: npt.NDArray[np.intp]) -> Encoded:
+            missing = [int(row) for row in rows if int(row) not in done]
+            if missing:
+                found = strong.encode([texts[row] for row in missing])
+                for position, row in enumerate(missing):
+                    done[row] = (float(found.logits[position]), found.embeddings[position])
+            return Encoded(
+                logits=np.array([done[int(row)][0] for row in rows], dtype=np.float32),
+                embeddings=np.stack([done[int(row)][1] for row in rows]),
+            )
+
+        return encode
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ Layout of a model directory (written by :mod:`policies.classifiers.train`)::
 
     card.json, MODEL_CARD.md    what it is, the data, held-out metrics
     encoder/                    MiniLM as int8 ONNX and its tokenizer (the English path)
+    strong-encoder/             MPNet as int8 ONNX, in models of the ``strong`` profile
     english.json                lexical scorers, embedding heads and stacks per label
     multilingual.json           heads on multilingual-e5 embeddings, calibrated per language
     replay.npz                  a sample of base training data for community heads
@@ -27,13 +28,13 @@ __all__ = ["StewardTextModel", "community_key", "load_model"]
 from bot.core.protocols import TextScores, community_key
 from policies.classifiers.card import ModelCard
 from policies.classifiers.encoder import OnnxEncoder
-from policies.classifiers.english import CommunityHead, EnglishLabel
+from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath
 from policies.classifiers.heads import FloatArray, sigmoid
-from policies.classifiers.lexical import ngrams
 from policies.classifiers.serving import Routed
 from policies.normalize import fold
 
 ENGLISH_FILE = "english.json"
+STRONG_ENCODER_DIR = "strong-encoder"
 MULTILINGUAL_FILE = "multilingual.json"
 COMMUNITIES_DIR = "communities"
 ENGLISH_LANE = "english"
@@ -103,11 +104,13 @@ class StewardTextModel:
         router: LanguageRouter | None = None,
         multilingual: MultilingualPath | None = None,
         communities: Mapping[str, Mapping[str, CommunityHead]] | None = None,
+        strong_encoder: OnnxEncoder | None = None,
     ) -> None:
         """Assemble a model from its parts (see :func:`load_model`)."""
         self.card = card
         self.encoder = encoder
         self.english = dict(english)
+        self.english_path = EnglishPath(encoder, english, strong_encoder)
         self.router = router
         self.multilingual = multilingual
         self.communities = dict(communities or {})
@@ -220,15 +223,12 @@ class StewardTextModel:
         return [scores for scores in scored if scores is not None]
 
     def _english(self, texts: Sequence[str], community: str | None) -> dict[str, FloatArray]:
-        encoded = self.encoder.encode(texts)
-        features = [ngrams(text) for text in texts]
+        encoded, base = self.english_path.base_logits(texts)
         heads = self.communities.get(community or "", {})
         found = {}
-        for label, scorer in self.english.items():
-            logits = scorer.base_logits(texts, encoded, features)
-            if label in heads:
-                logits = heads[label].logits(encoded.embeddings, logits)
-            found[label] = sigmoid(logits)
+        for label, logits in base.items():
+            head = heads.get(label)
+            found[label] = sigmoid(head.logits(encoded.embeddings, logits) if head else logits)
         return found
 
 
@@ -276,6 +276,11 @@ def load_model(
     router, multilingual = _multilingual(
         path, languages, encoder.whole_words(), multilingual_threads
     )
+    strong = None
+    if (path / STRONG_ENCODER_DIR).is_dir():
+        strong = OnnxEncoder(
+            path / STRONG_ENCODER_DIR, max_length=encoder.max_length, threads=english_threads
+        )
     return StewardTextModel(
         card,
         encoder,
@@ -283,6 +288,7 @@ def load_model(
         router=router,
         multilingual=multilingual,
         communities=_community_heads(path),
+        strong_encoder=strong,
     )
 
 

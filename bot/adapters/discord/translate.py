@@ -8,6 +8,7 @@ from what makes the event unique (a message's edit time, a member's join time).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -52,12 +53,22 @@ def ref(ident: int | str) -> Ref:
     return Ref(PLATFORM, str(ident))
 
 
+@functools.lru_cache(maxsize=16_384)
+def recurring_ref(ident: int) -> Ref:
+    """Return the ref of an id that recurs from message to message (guild, channel, member).
+
+    Every message needs three of them; building a ref checks and hashes its fields, so the
+    recent ones are kept. Message ids never recur and take :func:`ref`.
+    """
+    return Ref(PLATFORM, str(ident))
+
+
 def member_of(user: discord.Member | discord.User, guild: discord.Guild | None = None) -> Member:
     """Return the core view of a member (or of a user outside any guild)."""
     if isinstance(user, discord.Member):
         guild = guild or user.guild
         return Member(
-            ref=ref(user.id),
+            ref=recurring_ref(user.id),
             name=user.name,
             display_name=user.display_name,
             roles=frozenset(r.name for r in user.roles if not r.is_default()),
@@ -87,7 +98,7 @@ def message_of(message: discord.Message) -> Message:
     reply = message.reference.message_id if message.reference is not None else None
     return Message(
         ref=ref(message.id),
-        channel=ref(home if home is not None else channel.id),
+        channel=recurring_ref(home if home is not None else channel.id),
         author=member_of(message.author, message.guild),
         content=message.content,
         created_at=message.created_at,
@@ -108,7 +119,7 @@ def message_created(message: discord.Message) -> MessageCreated | None:
     if message.guild is None:
         return None
     return MessageCreated(
-        community=ref(message.guild.id),
+        community=recurring_ref(message.guild.id),
         at=message.created_at,
         id=str(message.id),
         message=message_of(message),

@@ -110,9 +110,7 @@ def test_community_heads_learn_from_decisions_without_touching_others(
         + [Example(text=t, label="abuse", value=0, language="en") for t in fine]
     }
     replay = dict(np.load(directory / REPLAY_FILE))
-    counts = refit_communities(
-        directory, decisions, labels=base.english, encoder=base.encoder, replay=replay
-    )
+    counts = refit_communities(directory, decisions, english=base.english_path, replay=replay)
     assert counts == {"lumen": 7}
     assert json.loads((directory / "communities" / "lumen.json").read_text())["abuse"]
     tuned = load_model(directory)
@@ -127,8 +125,7 @@ def test_community_heads_learn_from_decisions_without_touching_others(
         refit_communities(
             directory,
             {"lumen": decisions["lumen"][:2]},
-            labels=base.english,
-            encoder=base.encoder,
+            english=base.english_path,
             replay=replay,
         )
         == {}
@@ -148,3 +145,20 @@ def test_the_served_tokenizer_matches_transformers(quick_model_dir: Path) -> Non
     theirs = reference(texts, padding=True, truncation=True, max_length=16, return_tensors="np")
     for name, values in ours.items():
         assert np.array_equal(values, theirs[name]), name
+
+
+def test_padding_uses_the_tokenizers_own_pad_token(quick_model_dir: Path, tmp_path: Path) -> None:
+    # MPNet pads with 1, not 0, and reads positions from where the padding is.
+    folder = tmp_path / "encoder"
+    shutil.copytree(quick_model_dir / "encoder", folder)
+    config_file = folder / "tokenizer_config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["pad_token"] = "[UNK]"
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    unk = OnnxEncoder(folder).tokenize(["hi", "a longer one here"])
+    plain = OnnxEncoder(quick_model_dir / "encoder").tokenize(["hi", "a longer one here"])
+    padded = plain["attention_mask"] == 0
+    assert padded.any()
+    assert (unk["input_ids"][padded] == 100).all()  # [UNK] in MiniLM's vocabulary
+    assert (plain["input_ids"][padded] == 0).all()
+    assert np.array_equal(unk["input_ids"][~padded], plain["input_ids"][~padded])
