@@ -24,8 +24,8 @@ from policies.classifiers.encoder import Encoded
 from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
 from policies.classifiers.lexical import LexicalScorer, ngrams
 
-StrongEncode = Callable[[npt.NDArray[np.intp]], Encoded]
-"""Encodes some rows of a batch (by position) with the strong encoder."""
+StrongEncode = Callable[[npt.NDArray[np.intp]], FloatArray]
+"""Returns the strong encoder's logits for some rows of a batch (by position)."""
 
 
 class TextEncoder(Protocol):
@@ -114,7 +114,7 @@ class EnglishLabel:
             texts: Folded texts.
             encoded: The encoder's outputs for them.
             features: Their lexical features, when already extracted.
-            strong: Encodes rows with the strong encoder; without it (or without a strong
+            strong: The strong encoder's logits for rows; without it (or without a strong
                 vote in this label) the two-vote stack alone decides.
         """
         votes = self.votes(texts, encoded, features)
@@ -123,7 +123,7 @@ class EnglishLabel:
             return logits
         rows = self.strong.unsure(logits)
         if rows.size:
-            third = strong(rows).logits
+            third = strong(rows)
             logits[rows] = self.strong.stack.logits(np.column_stack([votes[rows], third]))
         return logits
 
@@ -187,23 +187,19 @@ class EnglishPath:
         }
 
     def _strong_encoder(self, texts: Sequence[str]) -> StrongEncode:
-        """Return a function that encodes rows with the strong encoder, each row once."""
+        """Return a function giving rows' strong logits, each row encoded once per batch."""
         assert self.strong is not None
         strong = self.strong
-        done: dict[int, tuple[float, FloatArray]] = {}
+        done: dict[int, float] = {}
 
-        def encode(rows: npt.NDArray[np.intp]) -> Encoded:
+        def logits(rows: npt.NDArray[np.intp]) -> FloatArray:
             missing = [int(row) for row in rows if int(row) not in done]
             if missing:
-                found = strong.encode([texts[row] for row in missing])
-                for position, row in enumerate(missing):
-                    done[row] = (float(found.logits[position]), found.embeddings[position])
-            return Encoded(
-                logits=np.array([done[int(row)][0] for row in rows], dtype=np.float32),
-                embeddings=np.stack([done[int(row)][1] for row in rows]),
-            )
+                found = strong.encode([texts[row] for row in missing]).logits
+                done.update(zip(missing, found.tolist(), strict=True))
+            return np.array([done[int(row)] for row in rows], dtype=np.float32)
 
-        return encode
+        return logits
 
 
 @dataclass(frozen=True, slots=True)

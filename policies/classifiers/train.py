@@ -189,9 +189,9 @@ def rows_of(encoded: Encoded, rows: slice | np.ndarray[Any, Any]) -> Encoded:
     return Encoded(logits=encoded.logits[rows], embeddings=encoded.embeddings[rows])
 
 
-def partial_rows(encoded: Encoded) -> StrongEncode:
-    """Return a function that looks rows up in outputs computed beforehand."""
-    return lambda rows: rows_of(encoded, rows)
+def logits_of_rows(encoded: Encoded) -> StrongEncode:
+    """Return a function that looks rows' logits up in outputs computed beforehand."""
+    return lambda rows: encoded.logits[rows]
 
 
 def fit_label(
@@ -238,7 +238,7 @@ def fit_label(
     if strong_validation is not None:
         strong, extra = _fit_strong(votes, stack, strong_validation.logits, y_val, seed)
         scorer = replace(scorer, strong=strong)
-        asked = partial_rows(strong_validation)
+        asked = logits_of_rows(strong_validation)
     metrics = _binary_metrics(y_val, scorer.base_logits(texts, validation, strong=asked))
     metrics["lexical_roc_auc"] = _auc(y_val, votes[:, 0])
     metrics["encoder_roc_auc"] = _auc(y_val, votes[:, 1])
