@@ -164,8 +164,8 @@ def cross_validate_spam(
     """Cross-validate the spam scorer on the SMS set with the model's (frozen) encoder.
 
     Each fold trains on the other folds (plus the project's chat spam, as ``steward
-    train`` does), carves its own validation part for the stack, and scores its held-out
-    SMS messages. F1 is reported at 0.5 and at the policy's threshold.
+    train`` does, cross-fitting the stack inside them) and scores its held-out SMS
+    messages. F1 is reported at 0.5 and at the policy's threshold.
 
     Args:
         model: The model whose encoder embeds the messages.

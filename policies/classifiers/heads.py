@@ -54,7 +54,7 @@ def fit_head(
     labels: Sequence[int] | npt.NDArray[np.integer[Any]],
     *,
     strength: float = 1.0,
-    sample_weight: Sequence[float] | None = None,
+    sample_weight: Sequence[float] | npt.NDArray[np.float64] | None = None,
     seed: int = 0,
 ) -> LogisticHead:
     """Fit a logistic head with scikit-learn's L2-regularised logistic regression.

@@ -112,7 +112,7 @@ def fit_lexical(
     strength: float = 10.0,
     min_count: int = 2,
     seed: int = 0,
-    sample_weight: Sequence[float] | None = None,
+    sample_weight: Sequence[float] | npt.NDArray[np.float64] | None = None,
     analyzer: Callable[[str], list[str]] = ngrams,
 ) -> LexicalScorer:
     """Learn the vocabulary, IDF and head from labelled texts with scikit-learn.

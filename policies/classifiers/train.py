@@ -11,7 +11,8 @@ One code path for every profile; a profile only sets how much data and how many 
   the fast votes are unsure: more accurate in English, slower to build and to serve.
 
 The insults test split is never read here: validation data is carved out of the train
-splits, and the stacks and calibrations are fitted on that validation data only.
+splits. The fine-tuned label's stack is fitted on that validation data only (the encoder
+never saw it); the other labels' stacks on out-of-fold votes over train and validation.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from policies.classifiers import datasets
 from policies.classifiers.bases import BASES, MINILM, BaseEncoder
@@ -44,7 +46,7 @@ from policies.classifiers.english import (
 )
 from policies.classifiers.grouping import group_by_length
 from policies.classifiers.heads import FloatArray, LogisticHead, fit_head
-from policies.classifiers.lexical import fit_lexical
+from policies.classifiers.lexical import fit_lexical, ngrams
 from policies.classifiers.model import (
     COMMUNITIES_DIR,
     ENGLISH_FILE,
@@ -59,7 +61,7 @@ LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
 # How models are built (code, settings, directory layout). Bump it with any change to
 # training, so that a version names one recipe as well as one profile, seed and data.
-RECIPE = 3
+RECIPE = 5
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -71,6 +73,11 @@ PROJECT_WEIGHT = 5.0
 # whose validation ROC-AUC comes within STRONG_TOLERANCE of asking it about every text.
 STRONG_BANDS = ((0.1, 0.9), (0.05, 0.95), (0.02, 0.98), (0.01, 0.99), (0.0, 1.0))
 STRONG_TOLERANCE = 0.002
+# A label whose encoder was not fine-tuned on it is cross-fitted: its scorers learn from
+# train and validation together, and the stack from their out-of-fold votes. The strength
+# of the embedding head is chosen among these by the stack's out-of-fold log loss.
+CROSS_FIT_FOLDS = 5
+EMBEDDING_STRENGTHS = (1.0, 3.0, 10.0, 30.0, 100.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +212,9 @@ def fit_label(
 ) -> tuple[EnglishLabel, dict[str, float]]:
     """Fit the lexical scorer, the embedding head (unless tuned) and the stack of one label.
 
+    A tuned label's stack learns from the validation examples, the only ones the fine-tuned
+    encoder never saw. Any other label is cross-fitted (:func:`_cross_fit`).
+
     Args:
         data: The label's examples.
         train: The encoder's outputs for the train examples.
@@ -217,22 +227,18 @@ def fit_label(
     Returns:
         The label's scorer and its validation metrics.
     """
+    if not tuned:
+        return _cross_fit(data, train, validation, seed)
     y_train = np.array([e.value for e in data.train])
     y_val = np.array([e.value for e in data.validation])
-    weights = [PROJECT_WEIGHT if e.source in PROJECT_SOURCES else 1.0 for e in data.train]
-    lexical = fit_lexical([e.text for e in data.train], y_train, seed=seed, sample_weight=weights)
-    embedding_head = (
-        None if tuned else fit_head(train.embeddings, y_train, seed=seed, sample_weight=weights)
+    lexical = fit_lexical(
+        [e.text for e in data.train], y_train, seed=seed, sample_weight=_weights(data.train)
     )
-    partial = EnglishLabel(
-        lexical=lexical,
-        stack=LogisticHead(np.ones(2, np.float32), 0.0),
-        embedding_head=embedding_head,
-    )
+    partial = EnglishLabel(lexical=lexical, stack=LogisticHead(np.ones(2, np.float32), 0.0))
     texts = [e.text for e in data.validation]
     votes = partial.votes(texts, validation)
     stack = fit_head(votes, y_val, seed=seed)
-    scorer = EnglishLabel(lexical=lexical, stack=stack, embedding_head=embedding_head)
+    scorer = EnglishLabel(lexical=lexical, stack=stack)
     extra: dict[str, float] = {}
     asked: StrongEncode | None = None
     if strong_validation is not None:
@@ -243,6 +249,88 @@ def fit_label(
     metrics["lexical_roc_auc"] = _auc(y_val, votes[:, 0])
     metrics["encoder_roc_auc"] = _auc(y_val, votes[:, 1])
     return scorer, metrics | extra
+
+
+def _weights(examples: Sequence[Example]) -> npt.NDArray[np.float64]:
+    """Return each example's weight: the project's own chat lines count more."""
+    return np.array([PROJECT_WEIGHT if e.source in PROJECT_SOURCES else 1.0 for e in examples])
+
+
+def _cross_fit(
+    data: TrainingData, train: Encoded, validation: Encoded, seed: int
+) -> tuple[EnglishLabel, dict[str, float]]:
+    """Fit a label the encoder was not fine-tuned on, from all of its examples.
+
+    Held out once, the validation share would teach the stack but never the scorers, and
+    its few hundred examples make a noisy stack. Here the lexical scorer and the embedding
+    head learn from train and validation together; the stack learns from their votes on
+    examples each fold held out (so no vote comes from a scorer that saw its example). The
+    metrics are those out-of-fold figures.
+    """
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - training only
+
+    examples = [*data.train, *data.validation]
+    texts = [e.text for e in examples]
+    values = np.array([e.value for e in examples])
+    weights = _weights(examples)
+    embeddings = np.concatenate([train.embeddings, validation.embeddings])
+    features = [ngrams(text) for text in texts]
+    folds = min(CROSS_FIT_FOLDS, int(np.bincount(values, minlength=2).min()))
+    if folds < 2:
+        raise ValueError(f"{data.label}: each class needs at least two examples to cross-fit")
+    splits = list(
+        StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(texts, values)
+    )
+    lexical_votes = np.zeros(len(texts), dtype=np.float32)
+    head_votes = {s: np.zeros(len(texts), dtype=np.float32) for s in EMBEDDING_STRENGTHS}
+    for fitted, held in splits:
+        lexical = fit_lexical(
+            [texts[i] for i in fitted], values[fitted], seed=seed, sample_weight=weights[fitted]
+        )
+        lexical_votes[held] = lexical.logits([texts[i] for i in held], [features[i] for i in held])
+        for strength, votes in head_votes.items():
+            head = fit_head(
+                embeddings[fitted],
+                values[fitted],
+                strength=strength,
+                sample_weight=weights[fitted],
+                seed=seed,
+            )
+            votes[held] = head.logits(embeddings[held])
+    losses = {
+        strength: _log_loss(values, _stacked(lexical_votes, votes, values, seed)[1])
+        for strength, votes in head_votes.items()
+    }
+    strength = min(losses, key=lambda s: (losses[s], s))
+    stack, stacked = _stacked(lexical_votes, head_votes[strength], values, seed)
+    scorer = EnglishLabel(
+        lexical=fit_lexical(texts, values, seed=seed, sample_weight=weights),
+        stack=stack,
+        embedding_head=fit_head(
+            embeddings, values, strength=strength, sample_weight=weights, seed=seed
+        ),
+    )
+    metrics = _binary_metrics(values, stacked)
+    metrics["lexical_roc_auc"] = _auc(values, lexical_votes)
+    metrics["encoder_roc_auc"] = _auc(values, head_votes[strength])
+    metrics["cross_fitted_folds"] = folds
+    metrics["embedding_strength"] = strength
+    return scorer, metrics
+
+
+def _stacked(
+    lexical: FloatArray, encoder: FloatArray, values: np.ndarray[Any, Any], seed: int
+) -> tuple[LogisticHead, FloatArray]:
+    """Fit the two-vote stack; return it and its logits on those votes."""
+    votes = np.stack([lexical, encoder], axis=1)
+    stack = fit_head(votes, values, seed=seed)
+    return stack, stack.logits(votes)
+
+
+def _log_loss(values: np.ndarray[Any, Any], logits: FloatArray) -> float:
+    from sklearn.metrics import log_loss  # noqa: PLC0415 - training only
+
+    return float(log_loss(values, 1 / (1 + np.exp(-logits.astype(np.float64))), labels=[0, 1]))
 
 
 def _fit_strong(
