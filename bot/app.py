@@ -108,6 +108,8 @@ class App:
     ) -> None:
         settings = loaded.config.bus
         self.loaded = loaded
+        # Which shards this process connected with decides which communities it runs.
+        self._shards = loaded.config.discord
         self.registry = registry
         self.storage = storage
         self.clock = clock
@@ -150,8 +152,13 @@ class App:
         """Start the bus and every community's cogs."""
         self.started_at = self.clock.now()
         await self.bus.start()
-        for key in self.loaded.config.communities:
+        for key in self._run_here(self.loaded):
             await self._start_community(self.loaded, key)
+
+    def _run_here(self, loaded: LoadedConfig) -> list[str]:
+        """Return the keys of the communities this process runs (all, unless shards split)."""
+        config = loaded.config
+        return [k for k in config.communities if config.runs_here(k, self._shards)]
 
     @property
     def classifier(self) -> Classifier | None:
@@ -221,13 +228,12 @@ class App:
             except ConfigError as error:
                 return ReloadReport(ok=False, errors=[str(p) for p in error.problems])
         report = ReloadReport(ok=True)
-        if loaded.config.classifier != self.loaded.config.classifier:
-            logger.warning("the [classifier] section changed: it takes effect on a restart")
-        new_keys = set(loaded.config.communities)
+        self._warn_of_restart_only_changes(loaded)
+        new_keys = self._run_here(loaded)
         for key in list(self.runtimes):
             if key not in new_keys:
                 await self._stop_community(key)
-        for key in loaded.config.communities:
+        for key in new_keys:
             try:
                 runtime = self.runtimes.get(key)
                 if runtime is not None and runtime.community.ref == loaded.community(key).ref:
@@ -247,6 +253,12 @@ class App:
         self.loaded = loaded
         await self._after_reload(report)
         return report
+
+    def _warn_of_restart_only_changes(self, loaded: LoadedConfig) -> None:
+        if loaded.config.classifier != self.loaded.config.classifier:
+            logger.warning("the [classifier] section changed: it takes effect on a restart")
+        if loaded.config.discord.shard_ids != self._shards.shard_ids:
+            logger.warning("[discord] shard_ids changed: it takes effect on a restart")
 
     async def _after_reload(self, report: ReloadReport) -> None:
         for hook in self.reload_hooks:

@@ -303,10 +303,11 @@ def reload_command(config_path: Path | None) -> None:
 
     loaded = _load(config_path, _registry())
     try:
-        pid = signal_reload(loaded.config.steward.database)
+        pids = signal_reload(loaded.config.steward.database)
     except LookupError as error:
         _fail(str(error), EXIT_FAILURE)
-    click.echo(f"asked process {pid} to reload")
+    for pid in pids:
+        click.echo(f"asked process {pid} to reload")
 
 
 @main.command("bench")

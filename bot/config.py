@@ -142,6 +142,7 @@ class DiscordSection(_PlatformSection):
     gateway_url: str = ""
     sharded: bool = False
     shard_count: int | None = Field(None, ge=1, le=10_000)
+    shard_ids: list[int] = Field(default_factory=list)
     catch_up: int = Field(50, ge=0, le=100)
     automod: bool = True
 
@@ -151,6 +152,49 @@ class DiscordSection(_PlatformSection):
         if value and not re.match(r"^(https?|wss?)://", value):
             raise ValueError(f"{value!r} is not an http(s):// or ws(s):// URL")
         return value
+
+    @model_validator(mode="after")
+    def _shards_of_this_process(self) -> DiscordSection:
+        if not self.shard_ids:
+            return self
+        if not self.sharded or self.shard_count is None:
+            raise ValueError(
+                "shard_ids needs sharded = true and a shard_count: every process must agree "
+                "on how many shards there are to know which guilds are its own"
+            )
+        wrong = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if wrong or len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError(
+                f"shard_ids must be distinct numbers from 0 to {self.shard_count - 1} "
+                f"(shard_count is {self.shard_count}); got {self.shard_ids}"
+            )
+        return self
+
+    @property
+    def split(self) -> bool:
+        """Return whether this process runs only some of the shards (others run the rest)."""
+        return bool(self.shard_ids) and len(self.shard_ids) < (self.shard_count or 0)
+
+    def runs_guild(self, guild_id: str) -> bool:
+        """Return whether a guild's events come to this process (always, unless split).
+
+        Discord sends a guild's events to shard ``(guild_id >> 22) % shard_count``.
+        """
+        if not self.split or self.shard_count is None:
+            return True
+        try:
+            return (int(guild_id) >> 22) % self.shard_count in self.shard_ids
+        except ValueError:
+            return False
+
+    @property
+    def runs_elsewhere(self) -> bool:
+        """Return whether this process runs Slack and local communities and takes the DMs.
+
+        Discord sends DMs to shard 0 only, so the process that holds shard 0 is also the
+        one that runs the communities that are not on Discord.
+        """
+        return not self.split or 0 in self.shard_ids
 
     def token(self) -> SecretStr | None:
         """Return the bot token, or ``None`` when it is not set."""
@@ -251,6 +295,24 @@ class Config(_Section):
     discord: DiscordSection = DiscordSection()
     slack: SlackSection = SlackSection()
     communities: dict[str, CommunitySection] = Field(default_factory=dict)
+
+    def runs_here(self, key: str, shards: DiscordSection | None = None) -> bool:
+        """Return whether this process runs a configured community.
+
+        Every process reads the whole configuration; where ``[discord] shard_ids`` splits
+        the shards between processes, each runs the guilds of its own shards, and the one
+        that holds shard 0 runs the communities on other platforms too.
+
+        Args:
+            key: The community's key.
+            shards: The Discord settings the process connected with (a reload cannot
+                move shards); by default this configuration's.
+        """
+        discord = shards or self.discord
+        community = self.communities[key]
+        if community.platform == "discord":
+            return discord.runs_guild(community.id or key)
+        return discord.runs_elsewhere
 
 
 @dataclass(frozen=True, slots=True)

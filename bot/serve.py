@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import importlib.util
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -73,27 +74,39 @@ CONNECTORS: dict[str, Connector] = {
 """Platform name to a coroutine that connects to it, for the platforms whose SDK is installed."""
 
 
-def pid_file(database: Path) -> Path:
-    """Return where a running ``steward run`` records its process id."""
-    return database.with_name(database.name + ".pid")
+def pid_file(database: Path, shard_ids: Sequence[int] = ()) -> Path:
+    """Return where a running ``steward run`` records its process id.
+
+    Processes that split the shards share the database; each names its own shards.
+    """
+    shards = "".join(f".shard-{i}" for i in sorted(shard_ids))
+    return database.with_name(f"{database.name}{shards}.pid")
 
 
-def signal_reload(database: Path) -> int:
-    """Send SIGHUP to the ``steward run`` that uses ``database``.
+def signal_reload(database: Path) -> list[int]:
+    """Send SIGHUP to every ``steward run`` that uses ``database``.
 
     Returns:
-        The process id signalled.
+        The process ids signalled.
 
     Raises:
         LookupError: If no running process is recorded.
     """
-    path = pid_file(database)
-    try:
-        pid = int(path.read_text(encoding="utf-8").strip())
-        os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError) as error:
-        raise LookupError(f"no running steward for {database} ({path}: {error})") from error
-    return pid
+    signalled, problems = [], []
+    name = glob.escape(database.name)
+    recorded = [*database.parent.glob(f"{name}.pid"), *database.parent.glob(f"{name}.shard-*.pid")]
+    for path in sorted(recorded):
+        try:
+            pid = int(path.read_text(encoding="utf-8").strip())
+            os.kill(pid, signal.SIGHUP)
+        except (OSError, ValueError) as error:
+            problems.append(f"{path}: {error}")
+        else:
+            signalled.append(pid)
+    if not signalled:
+        found = "; ".join(problems) or f"no {pid_file(database)}"
+        raise LookupError(f"no running steward for {database} ({found})")
+    return signalled
 
 
 def install_reload_signal(app: App) -> None:
@@ -143,9 +156,24 @@ def _connectors(loaded: LoadedConfig) -> dict[str, Connector]:
         )
         for name in sorted(platforms - {"local"} - set(CONNECTORS))
     )
+    # Where processes split Discord's shards, each connects only where its communities are:
+    # a Slack connection in every process would take Slack's events away from the one
+    # that runs those communities.
+    config = loaded.config
+    here = {c.platform for key, c in config.communities.items() if config.runs_here(key)}
+    if platforms and not here:
+        problems.append(
+            ConfigProblem(
+                loaded.source,
+                "discord.shard_ids",
+                locate_in(loaded, ("discord", "shard_ids")),
+                f"no configured community is on shards {config.discord.shard_ids}: "
+                "this process would have nothing to run",
+            )
+        )
     if problems:
         raise ConfigError(problems)
-    return {name: CONNECTORS[name] for name in platforms - {"local"}}
+    return {name: CONNECTORS[name] for name in here - {"local"}}
 
 
 async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path | None) -> None:
@@ -169,7 +197,7 @@ async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path |
         load_config=reload,
         gateways={name: c.gateway for name, c in connections.items()},
     )
-    pid = pid_file(database)
+    pid = pid_file(database, loaded.config.discord.shard_ids)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

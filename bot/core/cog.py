@@ -30,6 +30,7 @@ from bot.core.protocols import (
     CogStateRepository,
     EventLedgerRepository,
     Gateway,
+    HandoffRepository,
     Timers,
 )
 from bot.core.refs import Ref
@@ -66,6 +67,11 @@ class Storage(Protocol):
     @property
     def cog_state(self) -> CogStateRepository:
         """Return the per-cog key-value store."""
+        ...
+
+    @property
+    def handoffs(self) -> HandoffRepository:
+        """Return the events left between bot processes that split the shards."""
         ...
 
 

@@ -254,3 +254,38 @@ class CogStateRepository(Protocol):
     async def delete(self, community: Ref, cog: str, key: str) -> None:
         """Remove a value if present."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """An event one bot process left for the process that runs its community.
+
+    Attributes:
+        id: The handoff's id in storage.
+        community: The community it is for.
+        event_id: The platform event's id (a second handoff of it is ignored).
+        payload: What the receiving process needs to rebuild the event (JSON data).
+        created_at: When it was left.
+    """
+
+    id: int
+    community: Ref
+    event_id: str
+    payload: Mapping[str, Any]
+    created_at: datetime
+
+
+class HandoffRepository(Protocol):
+    """Pass events between bot processes that split a platform's shards."""
+
+    async def put(self, community: Ref, event_id: str, payload: Mapping[str, Any]) -> bool:
+        """Leave an event for its community's process; return ``False`` if already left."""
+        ...
+
+    async def waiting(self, communities: Sequence[Ref], *, limit: int = 50) -> list[Handoff]:
+        """Return the oldest events left for any of ``communities``."""
+        ...
+
+    async def done(self, handoff: Handoff) -> None:
+        """Delete a handoff its process has handled."""
+        ...

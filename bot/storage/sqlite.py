@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from bot.core.clock import SystemClock
-from bot.core.protocols import AuditEntry, Clock
+from bot.core.protocols import AuditEntry, Clock, Handoff
 from bot.core.refs import Ref
 from bot.storage.codec import dump_json, from_db_time, load_json, to_db_time
 from bot.storage.database import DEFAULT_BUSY_TIMEOUT_MS, Database, Row
@@ -240,6 +240,57 @@ class SqliteCogState:
         )
 
 
+class SqliteHandoffs:
+    """Events left for another bot process, in the ``handoffs`` table.
+
+    Args:
+        db: The database (one file that every process of the bot opens).
+        clock: Stamps ``created_at``; the system clock by default.
+    """
+
+    def __init__(self, db: Database, *, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock: Clock = clock if clock is not None else SystemClock()
+
+    async def put(self, community: Ref, event_id: str, payload: Mapping[str, Any]) -> bool:
+        """Leave an event for its community's process.
+
+        Returns:
+            ``False`` if this event was already left and not yet handled.
+        """
+        result = await self._db.execute(
+            "INSERT INTO handoffs (community, event_id, payload, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (community, event_id) DO NOTHING",
+            (str(community), event_id, dump_json(dict(payload)), to_db_time(self._clock.now())),
+        )
+        return result.rowcount > 0
+
+    async def waiting(self, communities: Sequence[Ref], *, limit: int = 50) -> list[Handoff]:
+        """Return the oldest events left for any of ``communities``, oldest first."""
+        if not communities:
+            return []
+        marks = ", ".join("?" for _ in communities)
+        rows = await self._db.fetch_all(
+            "SELECT id, community, event_id, payload, created_at FROM handoffs "
+            f"WHERE community IN ({marks}) ORDER BY id LIMIT ?",
+            (*(str(c) for c in communities), limit),
+        )
+        return [
+            Handoff(
+                id=int(row["id"]),
+                community=Ref.parse(str(row["community"])),
+                event_id=str(row["event_id"]),
+                payload=load_json(row["payload"]),
+                created_at=from_db_time(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    async def done(self, handoff: Handoff) -> None:
+        """Delete a handled handoff."""
+        await self._db.execute("DELETE FROM handoffs WHERE id = ?", (handoff.id,))
+
+
 class SqliteStorage:
     """The SQLite backend of the ``Storage`` protocol: the core repositories on one file.
 
@@ -256,6 +307,7 @@ class SqliteStorage:
         self._audit = SqliteAuditLog(db)
         self._ledger = SqliteEventLedger(db)
         self._cog_state = SqliteCogState(db, clock=clock)
+        self._handoffs = SqliteHandoffs(db, clock=clock)
 
     @classmethod
     async def open(
@@ -311,6 +363,11 @@ class SqliteStorage:
     def cog_state(self) -> SqliteCogState:
         """Return the per-cog key-value store."""
         return self._cog_state
+
+    @property
+    def handoffs(self) -> SqliteHandoffs:
+        """Return the events left between bot processes."""
+        return self._handoffs
 
     async def close(self) -> None:
         """Close the database; safe to repeat."""

@@ -17,7 +17,8 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import translate
-from bot.adapters.discord._dm_home import DirectMessageHomes
+from bot.adapters.discord._dm_handoff import DirectMessageHandoff
+from bot.adapters.discord._dm_home import Candidate, DirectMessageHomes
 from bot.adapters.discord.commands import CONTEXT_MENUS
 from bot.adapters.discord.forms import reason_form
 from bot.adapters.discord.gateway import DiscordGateway
@@ -57,6 +58,7 @@ class StewardClient(discord.Client):
         self._ingest: Ingest | None = None
         self._serves: Callable[[Ref], bool] = lambda _: True
         self._dm_homes = DirectMessageHomes()
+        self._handoff: DirectMessageHandoff | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.caught_up = asyncio.Event()
         self.aliases: dict[int, Mapping[str, str]] = {}
@@ -74,6 +76,7 @@ class StewardClient(discord.Client):
         ingest: Ingest,
         serves: Callable[[Ref], bool] = lambda _: True,
         state: CogStateRepository | None = None,
+        handoff: DirectMessageHandoff | None = None,
     ) -> None:
         """Start handing events to ``ingest`` (the app's, with deduplication).
 
@@ -82,10 +85,14 @@ class StewardClient(discord.Client):
             serves: Tells whether a guild is one of the app's communities (a DM goes to
                 one of those).
             state: Where the guild each member last wrote in is kept across restarts.
+            handoff: Where processes that split the shards leave each other DMs;
+                ``None`` when this process runs every guild.
         """
         self._ingest = ingest
         self._serves = serves
         self._dm_homes.state = state
+        self._dm_homes.store_every_change = handoff is not None
+        self._handoff = handoff
 
     async def _send(self, event: Event | None) -> None:
         if event is not None and self._ingest is not None:
@@ -156,12 +163,25 @@ class StewardClient(discord.Client):
                 await self._dm_homes.keep(author.id, guild.id, shared)
             await self._send(translate.message_created(message))
             return
-        if message.author.bot:
-            return
-        served = [g for g in self.guilds if self._serves(translate.ref(g.id))]
-        home = await self._dm_homes.choose(message.author.id, served)
-        if home is not None:
-            await self._send(translate.direct_message(message, home))
+        if not message.author.bot:
+            await self._direct_message(message)
+
+    async def _direct_message(self, message: discord.Message) -> None:
+        """Forward a DM for the served guild it is for, here or in another process."""
+        user_id = message.author.id
+        shared = [
+            Candidate(served.id, member.joined_at)
+            for served in self.guilds
+            if self._serves(translate.ref(served.id)) and (member := served.get_member(user_id))
+        ]
+        if self._handoff is not None:
+            shared += await self._handoff.remote_candidates(user_id)
+        home = await self._dm_homes.choose(user_id, shared)
+        here = self.get_guild(home) if home is not None else None
+        if here is not None and self._serves(translate.ref(here.id)):
+            await self._send(translate.direct_message(message, here))
+        elif home is not None and self._handoff is not None:
+            await self._handoff.leave(message, home)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """Forward an edit, cached or not."""

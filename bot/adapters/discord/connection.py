@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.adapters.discord._dm_handoff import DirectMessageHandoff
 from bot.adapters.discord.client import ShardedStewardClient, StewardClient
 from bot.adapters.discord.gateway import DiscordGateway
 from bot.adapters.discord.intents import (
@@ -22,6 +24,7 @@ from bot.adapters.discord.registration import completer_for, sync_automod, sync_
 from bot.config import ConfigError, ConfigProblem, DiscordSection, LoadedConfig
 from bot.core.events import Event
 from bot.core.protocols import Clock
+from bot.core.refs import Ref
 from bot.serve import StartupRefused
 
 if TYPE_CHECKING:
@@ -44,6 +47,8 @@ def build_client(settings: DiscordSection, **options: object) -> StewardClient:
     kind = ShardedStewardClient if settings.sharded else StewardClient
     if settings.sharded and settings.shard_count:
         options["shard_count"] = settings.shard_count
+    if settings.sharded and settings.shard_ids:
+        options["shard_ids"] = list(settings.shard_ids)
     return kind(intents=needed_intents(), catch_up=settings.catch_up, **options)
 
 
@@ -55,9 +60,11 @@ class DiscordConnection:
         automod: Whether to keep the policy's AutoMod rules synced.
     """
 
-    def __init__(self, client: StewardClient, *, automod: bool = True) -> None:
+    def __init__(self, client: StewardClient, *, automod: bool = True, split: bool = False) -> None:
         self.client = client
         self.automod = automod
+        self.split = split
+        """Whether other processes run some of the shards (DMs are handed between them)."""
 
     def _resync(self, app: App) -> Callable[[], Awaitable[None]]:
         async def resync() -> None:
@@ -83,7 +90,9 @@ class DiscordConnection:
         async def ingest(event: Event) -> bool:
             return await app.ingest(event, dedupe=True)
 
-        self.client.attach(ingest, serves=app.serves, state=app.storage.cog_state)
+        handoff = self._handoff(app) if self.split else None
+        self.client.attach(ingest, serves=app.serves, state=app.storage.cog_state, handoff=handoff)
+        taking = asyncio.create_task(handoff.run(ingest)) if handoff else None
         self.client.completer = completer_for(app)
         self.client.is_staff = app.is_staff
         await sync_commands(self.client, app)
@@ -98,8 +107,21 @@ class DiscordConnection:
             names = disabled_privileged(flags, self.client.intents)
             raise MissingPrivilegedIntent(names or list(PRIVILEGED), sure=bool(names)) from error
         finally:
+            if taking is not None:
+                taking.cancel()
+                await asyncio.gather(taking, return_exceptions=True)
             app.reload_hooks.remove(resync)
             await self.client.close()
+
+    def _handoff(self, app: App) -> DirectMessageHandoff:
+        """Return the DM handoff between this process and those running the other shards."""
+        config = app.loaded.config
+        elsewhere = [
+            int(community.id)
+            for key, community in config.communities.items()
+            if community.platform == "discord" and not app.serves(Ref("discord", community.id))
+        ]
+        return DirectMessageHandoff(self.client, app.storage.handoffs, elsewhere)
 
 
 async def open_connection(settings: DiscordSection, **options: object) -> DiscordConnection:
@@ -126,7 +148,7 @@ async def open_connection(settings: DiscordSection, **options: object) -> Discor
     if missing:
         await client.close()
         raise MissingPrivilegedIntent(missing)
-    return DiscordConnection(client, automod=settings.automod)
+    return DiscordConnection(client, automod=settings.automod, split=settings.split)
 
 
 async def connect(loaded: LoadedConfig, clock: Clock) -> DiscordConnection:

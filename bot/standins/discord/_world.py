@@ -50,9 +50,22 @@ class World:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, owner: User) -> Guild:
-        """Create a guild owned by ``owner``, with @everyone, the bot and its role."""
-        guild = Guild(self.ids.next(), name, owner.id)
+    def add_guild(self, name: str, owner: User, *, shard: tuple[int, int] | None = None) -> Guild:
+        """Create a guild owned by ``owner``, with @everyone, the bot and its role.
+
+        Args:
+            name: The guild's name.
+            owner: Its owner.
+            shard: ``(shard_id, shard_count)``: give it an id whose events go to that shard.
+        """
+        ident = self.ids.next()
+        if shard is not None:
+            shard_id, count = shard
+            # Discord's shard of a guild is its id's time part modulo the count.
+            millis = int(ident) >> 22
+            millis += (shard_id - millis) % count
+            ident = str((millis << 22) | (int(ident) & 0x3FFFFF))
+        guild = Guild(ident, name, owner.id)
         guild.roles[guild.id] = Role(guild.id, "@everyone", 0, permissions=1 << 11 | 1 << 10)
         bot_role = Role(self.ids.next(), "Steward", BOT_ROLE_POSITION, ALL_PERMISSIONS)
         guild.roles[bot_role.id] = bot_role

@@ -230,9 +230,11 @@ class DiscordStandin:
 
     # -- building the world ---------------------------------------------------------------
 
-    def add_guild(self, name: str, *, owner: str = "owner") -> Guild:
-        """Create a guild (with its owner, @everyone and the bot)."""
-        return self.world.add_guild(name, self.world.add_user(owner))
+    def add_guild(
+        self, name: str, *, owner: str = "owner", shard: tuple[int, int] | None = None
+    ) -> Guild:
+        """Create a guild (with its owner, @everyone and the bot), on ``shard`` if given."""
+        return self.world.add_guild(name, self.world.add_user(owner), shard=shard)
 
     def add_role(self, guild: Guild, name: str, *, position: int, permissions: int = 0) -> Role:
         """Create a role; the bot's own role sits at position 10."""

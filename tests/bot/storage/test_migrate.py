@@ -34,7 +34,7 @@ async def history(db: Database) -> list[tuple[str, int, str]]:
 
 def test_core_source_loads() -> None:
     migrations = load_migrations(CORE_MIGRATIONS)
-    assert [m.name for m in migrations] == ["0001_core.sql"]
+    assert [m.name for m in migrations] == ["0001_core.sql", "0002_handoffs.sql"]
     assert migrations[0].namespace == "core"
     assert migrations[0].version == 1
     assert str(migrations[0]) == "core/0001_core.sql"
@@ -86,15 +86,17 @@ async def test_apply_from_an_empty_file_then_reopen_applies_nothing(
         applied = await apply_migrations(db, sources)
         assert [str(m) for m in applied] == [
             "core/0001_core.sql",
+            "core/0002_handoffs.sql",
             "test/0001_first.sql",
             "test/0002_second.sql",
         ]
-        assert {"audit_log", "event_ledger", "cog_state", "widgets"} <= await tables(db)
+        assert {"audit_log", "event_ledger", "cog_state", "handoffs", "widgets"} <= await tables(db)
         await db.execute("INSERT INTO widgets (name, colour) VALUES ('w', 'red')")
     async with await Database.open(db_path) as db:
         assert await apply_migrations(db, sources) == []
         assert await history(db) == [
             ("core", 1, "0001_core.sql"),
+            ("core", 2, "0002_handoffs.sql"),
             ("test", 1, "0001_first.sql"),
             ("test", 2, "0002_second.sql"),
         ]

@@ -101,6 +101,7 @@ async def test_extra_sources_apply_after_the_core(
         )
         assert [(row["namespace"], row["name"]) for row in rows] == [
             ("core", "0001_core.sql"),
+            ("core", "0002_handoffs.sql"),
             ("moderation", "0001_cases.sql"),
         ]
         async with storage.db.transaction() as tx:
@@ -125,3 +126,24 @@ async def test_in_memory_storage_works() -> None:
         assert await storage.ledger.first_seen(HOME, "Ev1", T0)
         await storage.cog_state.put(HOME, "welcome", "k", {"a": 1})
         assert await storage.cog_state.get(HOME, "welcome", "k") == {"a": 1}
+
+
+async def test_handoffs_pass_between_processes_once_and_oldest_first(db_path: Path) -> None:
+    north, south = Ref("discord", "1"), Ref("discord", "2")
+    async with (
+        await SqliteStorage.open(db_path) as leaving,
+        await SqliteStorage.open(db_path) as taking,
+    ):
+        assert await leaving.handoffs.put(south, "dm:1", {"content": "first"})
+        assert not await leaving.handoffs.put(south, "dm:1", {"content": "first"}), "once"
+        assert await leaving.handoffs.put(north, "dm:2", {"content": "other guild"})
+        assert await leaving.handoffs.put(south, "dm:3", {"content": "second"})
+        waiting = await taking.handoffs.waiting([south])
+        assert [h.payload["content"] for h in waiting] == ["first", "second"]
+        assert [h.event_id for h in await taking.handoffs.waiting([south], limit=1)] == ["dm:1"]
+        assert await taking.handoffs.waiting([]) == []
+        await taking.handoffs.done(waiting[0])
+        assert [h.event_id for h in await leaving.handoffs.waiting([south, north])] == [
+            "dm:2",
+            "dm:3",
+        ]
