@@ -21,7 +21,8 @@ class DataUse:
         label: The label it teaches.
         examples: How many examples were used.
         positives: How many of them carry the label.
-        use: ``train``, ``validation`` (stacking and calibration) or ``evaluation``.
+        use: ``train``, ``validation`` (stacking and calibration), ``cross-fitted`` (the
+            scorers and the stack learnt from it in folds) or ``evaluation``.
     """
 
     source: str

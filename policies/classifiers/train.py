@@ -458,7 +458,7 @@ def train(
             labels=LABELS,
             encoder=encoder_card(profile),
             languages=languages,
-            data=_data_uses(data),
+            data=_data_uses(data, tuned=_tuned_label(profile)),
             metrics={"validation": metrics},
         )
         if decisions:
@@ -571,7 +571,7 @@ def fit_english(
             part,
             rows_of(encoded, slice(0, cut)),
             rows_of(encoded, slice(cut, None)),
-            tuned=profile.epochs > 0 and part.label == FINETUNED_LABEL,
+            tuned=part.label == _tuned_label(profile),
             seed=seed,
             strong_validation=strong_validation,
         )
@@ -663,10 +663,20 @@ def _fit_multilingual(
     return tuple(sorted({lang for head in heads.labels.values() for lang in head.by_language}))
 
 
-def _data_uses(data: Sequence[TrainingData]) -> tuple[DataUse, ...]:
+def _tuned_label(profile: Profile) -> str | None:
+    """Return the label the profile fine-tunes the encoder on, if it fine-tunes."""
+    return FINETUNED_LABEL if profile.epochs > 0 else None
+
+
+def _data_uses(data: Sequence[TrainingData], *, tuned: str | None) -> tuple[DataUse, ...]:
     uses: list[DataUse] = []
     for part in data:
-        for use, examples in (("train", part.train), ("validation", part.validation)):
+        splits = (
+            (("train", part.train), ("validation", part.validation))
+            if part.label == tuned
+            else (("cross-fitted", [*part.train, *part.validation]),)
+        )
+        for use, examples in splits:
             by_source: dict[str, list[Example]] = {}
             for example in examples:
                 by_source.setdefault(example.source, []).append(example)

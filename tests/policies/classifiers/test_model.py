@@ -47,8 +47,11 @@ def test_the_card_names_data_metrics_and_version(quick_model_dir: Path) -> None:
     uses = {(d.source, d.use) for d in card.data}
     assert ("insults/train", "train") in uses and ("insults/train", "validation") in uses
     assert not any(d.source == "insults/test" for d in card.data)
-    assert ("chat_spam", "train") in uses
+    # Spam is not what the encoder was fine-tuned on: all of its data is cross-fitted.
+    assert {("chat_spam", "cross-fitted"), ("sms", "cross-fitted")} <= uses
+    assert not any(d.label == "spam" and d.use in {"train", "validation"} for d in card.data)
     validation = card.metrics["validation"]
+    assert validation["spam"]["cross_fitted_folds"] == 5
     assert 0.5 < validation["abuse"]["roc_auc"] <= 1
     assert 0.5 < validation["spam"]["roc_auc"] <= 1
     text = (quick_model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
