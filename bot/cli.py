@@ -283,16 +283,32 @@ def backup(destination: Path, config_path: Path | None) -> None:
     click.echo(f"backed up {source} to {destination}")
 
 
+def _shard_ids(_: click.Context, __: click.Parameter, value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give shard numbers separated by commas") from None
+
+
 @main.command("run")
 @config_option
-def run(config_path: Path | None) -> None:
+@click.option(
+    "--shard-ids",
+    callback=_shard_ids,
+    metavar="0,1,...",
+    help="The Discord shards this process runs, where several processes split them "
+    "(overrides [discord] shard_ids; needs sharded = true and a shard_count).",
+)
+def run(config_path: Path | None, shard_ids: list[int] | None) -> None:
     """Connect to the configured platforms and moderate until stopped (SIGHUP reloads)."""
     from bot.serve import StartupRefused, serve  # noqa: PLC0415
 
     registry = _registry()
     file = _config_file(config_path)
     loaded = _load(config_path, registry)
-    _run(serve(loaded, registry, file), plain=(StartupRefused,))
+    _run(serve(loaded, registry, file, shard_ids=shard_ids), plain=(StartupRefused,))
 
 
 @main.command("reload")

@@ -13,7 +13,7 @@ import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -332,6 +332,28 @@ class LoadedConfig:
     def community(self, key: str) -> CommunityInfo:
         """Return the core's view of a configured community."""
         return self.config.communities[key].info(key)
+
+
+def with_shard_ids(loaded: LoadedConfig, shard_ids: Sequence[int]) -> LoadedConfig:
+    """Return the configuration with this process's Discord shards set.
+
+    Processes that split the shards can share one configuration file and each name their
+    own shards on the command line (``steward run --shard-ids 0,1``).
+
+    Raises:
+        ConfigError: If the shards do not fit the ``[discord]`` section.
+    """
+    settings = loaded.config.discord.model_dump() | {"shard_ids": list(shard_ids)}
+    try:
+        discord = DiscordSection.model_validate(settings)
+    except ValidationError as error:
+        raise ConfigError(
+            [
+                ConfigProblem(loaded.source, "discord.shard_ids", None, str(e["msg"]))
+                for e in error.errors()
+            ]
+        ) from error
+    return replace(loaded, config=loaded.config.model_copy(update={"discord": discord}))
 
 
 def locate_in(loaded: LoadedConfig, path: tuple[str | int, ...]) -> int | None:

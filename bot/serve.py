@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.app import App, open_storage
-from bot.config import ConfigError, ConfigProblem, LoadedConfig, load_config, locate_in
+from bot.config import (
+    ConfigError,
+    ConfigProblem,
+    LoadedConfig,
+    load_config,
+    locate_in,
+    with_shard_ids,
+)
 from bot.core.clock import SystemClock
 from bot.core.protocols import Clock, Gateway
 from bot.gc_tuning import settle_after_start
@@ -130,6 +137,12 @@ async def _reload(app: App) -> None:
     log("SIGHUP reload: %s", report.summary())
 
 
+def _reread(file: Path, registry: CogRegistry, shard_ids: Sequence[int] | None) -> LoadedConfig:
+    """Read the configuration again for a reload, keeping the shards given at start."""
+    loaded = load_config(file, registry)
+    return loaded if shard_ids is None else with_shard_ids(loaded, shard_ids)
+
+
 def _connectors(loaded: LoadedConfig) -> dict[str, Connector]:
     platforms = {c.platform for c in loaded.config.communities.values()}
     problems = []
@@ -176,19 +189,33 @@ def _connectors(loaded: LoadedConfig) -> dict[str, Connector]:
     return {name: CONNECTORS[name] for name in here - {"local"}}
 
 
-async def serve(loaded: LoadedConfig, registry: CogRegistry, config_file: Path | None) -> None:
+async def serve(
+    loaded: LoadedConfig,
+    registry: CogRegistry,
+    config_file: Path | None,
+    *,
+    shard_ids: Sequence[int] | None = None,
+) -> None:
     """Connect, start the cogs, and run until SIGINT or SIGTERM.
+
+    Args:
+        loaded: The configuration.
+        registry: The known cogs.
+        config_file: Where a reload reads the configuration again.
+        shard_ids: The Discord shards this process runs, over the configuration's.
 
     Raises:
         ConfigError: If no configured community can be served.
     """
+    if shard_ids is not None:
+        loaded = with_shard_ids(loaded, shard_ids)
     connectors = _connectors(loaded)
     clock = SystemClock()
     database = loaded.config.steward.database
     # Connect first: a refused login or intent must not leave the database open.
     connections = {name: await connect(loaded, clock) for name, connect in connectors.items()}
     storage = await open_storage(database, clock)
-    reload = (lambda: load_config(config_file, registry)) if config_file else None
+    reload = (lambda: _reread(config_file, registry, shard_ids)) if config_file else None
     app = App(
         loaded,
         registry=registry,

@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from bot.config import ConfigError, parse_config
+from bot.cli import main
+from bot.config import ConfigError, load_config, parse_config, with_shard_ids
 from bot.registry import CogRegistry
-from bot.serve import _connectors, pid_file, signal_reload
+from bot.serve import _connectors, _reread, pid_file, signal_reload
 
 EVEN, ODD = str(40 << 22), str(41 << 22)  # guilds on shard 0 and on shard 1 of two
 
@@ -84,3 +86,29 @@ def test_reload_reaches_every_process_of_the_database(tmp_path: Path) -> None:
 def test_reload_without_a_running_process_says_so(tmp_path: Path) -> None:
     with pytest.raises(LookupError, match="no running steward"):
         signal_reload(tmp_path / "steward.db")
+
+
+def test_each_process_can_name_its_shards_on_the_command_line(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    file = tmp_path / "steward.toml"
+    file.write_text(config("").replace("shard_ids = []\n", ""), encoding="utf-8")
+    loaded = with_shard_ids(load_config(file, registry), [1])
+    assert loaded.config.discord.shard_ids == [1]
+    assert not loaded.config.runs_here("even")
+    # A reload reads the file again and keeps the shards the process started with.
+    assert _reread(file, registry, [1]).config.discord.shard_ids == [1]
+    assert _reread(file, registry, None).config.discord.shard_ids == []
+    with pytest.raises(ConfigError, match="distinct numbers from 0 to 1"):
+        with_shard_ids(loaded, [3])
+
+
+def test_steward_run_refuses_shards_that_do_not_fit_before_connecting(tmp_path: Path) -> None:
+    file = tmp_path / "steward.toml"
+    file.write_text(config("").replace("shard_ids = []\n", ""), encoding="utf-8")
+    wrong = CliRunner().invoke(main, ["run", "--config", str(file), "--shard-ids", "0,2"])
+    assert wrong.exit_code == 2
+    assert "discord.shard_ids" in wrong.output and "distinct numbers from 0 to 1" in wrong.output
+    garbled = CliRunner().invoke(main, ["run", "--config", str(file), "--shard-ids", "zero"])
+    assert garbled.exit_code == 2
+    assert "give shard numbers separated by commas" in garbled.output
