@@ -38,7 +38,8 @@ class DirectMessageHandoff:
     Args:
         client: The connected client (its REST session and its cache).
         store: Where DMs wait between processes (one database for every process).
-        remote_guilds: Configured guilds that other processes run.
+        remote_guilds: Returns the configured guilds that other processes run (asked at
+            each DM, so a reload that adds a community counts at once).
         poll_seconds: How often to look for DMs left for this process.
     """
 
@@ -46,13 +47,13 @@ class DirectMessageHandoff:
         self,
         client: discord.Client,
         store: HandoffRepository,
-        remote_guilds: Sequence[int],
+        remote_guilds: Callable[[], Sequence[int]],
         *,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self._client = client
         self._store = store
-        self.remote_guilds = tuple(remote_guilds)
+        self._remote_guilds = remote_guilds
         self._poll_seconds = poll_seconds
 
     async def remote_candidates(self, user_id: int) -> list[Candidate]:
@@ -62,7 +63,7 @@ class DirectMessageHandoff:
         a guild the user shares here, if any, rather than wait.
         """
         found = []
-        for guild_id in self.remote_guilds:
+        for guild_id in self._remote_guilds():
             try:
                 member = await self._client.http.get_member(guild_id, user_id)
             except discord.NotFound:

@@ -92,7 +92,6 @@ class DiscordConnection:
 
         handoff = self._handoff(app) if self.split else None
         self.client.attach(ingest, serves=app.serves, state=app.storage.cog_state, handoff=handoff)
-        taking = asyncio.create_task(handoff.run(ingest)) if handoff else None
         self.client.completer = completer_for(app)
         self.client.is_staff = app.is_staff
         await sync_commands(self.client, app)
@@ -100,6 +99,7 @@ class DiscordConnection:
             await sync_automod(self.client, app)
         resync = self._resync(app)
         app.reload_hooks.append(resync)
+        taking = asyncio.create_task(handoff.run(ingest)) if handoff else None
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired as error:
@@ -115,12 +115,14 @@ class DiscordConnection:
 
     def _handoff(self, app: App) -> DirectMessageHandoff:
         """Return the DM handoff between this process and those running the other shards."""
-        config = app.loaded.config
-        elsewhere = [
-            int(community.id)
-            for key, community in config.communities.items()
-            if community.platform == "discord" and not app.serves(Ref("discord", community.id))
-        ]
+
+        def elsewhere() -> list[int]:
+            return [
+                int(community.id)
+                for community in app.loaded.config.communities.values()
+                if community.platform == "discord" and not app.serves(Ref("discord", community.id))
+            ]
+
         return DirectMessageHandoff(self.client, app.storage.handoffs, elsewhere)
 
 
