@@ -174,6 +174,8 @@ def _connectors(loaded: LoadedConfig) -> dict[str, Connector]:
     # that runs those communities.
     config = loaded.config
     here = {c.platform for key, c in config.communities.items() if config.runs_here(key)}
+    if "discord" in platforms and config.discord.runs_elsewhere:
+        here.add("discord")  # shard 0 takes every DM, even with no guild of its own
     if platforms and not here:
         problems.append(
             ConfigProblem(

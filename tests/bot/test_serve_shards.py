@@ -51,6 +51,13 @@ def test_a_process_whose_shards_hold_no_community_is_refused(registry: CogRegist
         _connectors(loaded)
 
 
+def test_the_process_with_shard_0_connects_for_the_dms_even_without_a_guild(
+    registry: CogRegistry,
+) -> None:
+    text = config("0", slack=False).replace(EVEN, ODD)  # the only guild is on shard 1
+    assert set(_connectors(parse_config(text, registry, source="<t>"))) == {"discord"}
+
+
 def test_reload_reaches_every_process_of_the_database(tmp_path: Path) -> None:
     database = tmp_path / "steward.db"
     waiter = (
