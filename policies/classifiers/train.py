@@ -122,14 +122,16 @@ class Progress:
         self.enabled = enabled
 
     @contextmanager
-    def bar(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
-        """Yield a function that advances a bar of ``total`` steps."""
+    def bar(
+        self, description: str, total: int, unit: str = "text"
+    ) -> Iterator[Callable[[int], None]]:
+        """Yield a function that advances a bar of ``total`` steps of ``unit``."""
         if not self.enabled:
             yield lambda _: None
             return
         from tqdm import tqdm  # noqa: PLC0415 - only when showing bars
 
-        with tqdm(total=total, desc=description, unit="text", leave=True) as bar:
+        with tqdm(total=total, desc=description, unit=unit, leave=True) as bar:
 
             def step(done: int) -> None:
                 bar.update(done)
@@ -209,6 +211,7 @@ def fit_label(
     tuned: bool,
     seed: int,
     strong_validation: Encoded | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[EnglishLabel, dict[str, float]]:
     """Fit the lexical scorer, the embedding head (unless tuned) and the stack of one label.
 
@@ -223,12 +226,14 @@ def fit_label(
         seed: The random seed.
         strong_validation: The strong encoder's outputs for the validation examples, when
             it was fine-tuned on this label: it then gets a vote where the others are unsure.
+        progress: Told of each fit done: one when tuned, else one per fold and the final.
 
     Returns:
         The label's scorer and its validation metrics.
     """
+    step = progress or (lambda _: None)
     if not tuned:
-        return _cross_fit(data, train, validation, seed)
+        return _cross_fit(data, train, validation, seed, step)
     y_train = np.array([e.value for e in data.train])
     y_val = np.array([e.value for e in data.validation])
     lexical = fit_lexical(
@@ -248,6 +253,7 @@ def fit_label(
     metrics = _binary_metrics(y_val, scorer.base_logits(texts, validation, strong=asked))
     metrics["lexical_roc_auc"] = _auc(y_val, votes[:, 0])
     metrics["encoder_roc_auc"] = _auc(y_val, votes[:, 1])
+    step(1)
     return scorer, metrics | extra
 
 
@@ -257,7 +263,11 @@ def _weights(examples: Sequence[Example]) -> npt.NDArray[np.float64]:
 
 
 def _cross_fit(
-    data: TrainingData, train: Encoded, validation: Encoded, seed: int
+    data: TrainingData,
+    train: Encoded,
+    validation: Encoded,
+    seed: int,
+    step: Callable[[int], None],
 ) -> tuple[EnglishLabel, dict[str, float]]:
     """Fit a label the encoder was not fine-tuned on, from all of its examples.
 
@@ -297,6 +307,7 @@ def _cross_fit(
                 seed=seed,
             )
             votes[held] = head.logits(embeddings[held])
+        step(1)
     losses = {
         strength: _log_loss(values, _stacked(lexical_votes, votes, values, seed)[1])
         for strength, votes in head_votes.items()
@@ -315,6 +326,7 @@ def _cross_fit(
     metrics["encoder_roc_auc"] = _auc(values, head_votes[strength])
     metrics["cross_fitted_folds"] = folds
     metrics["embedding_strength"] = strength
+    step(1)
     return scorer, metrics
 
 
@@ -567,14 +579,20 @@ def fit_english(
             held_out = [e.text for e in part.validation]
             with bars.bar(f"encoding {part.label} data (strong)", len(held_out)) as step:
                 strong_validation = embed(strong, held_out, step)
-        scorer, metrics[part.label] = fit_label(
-            part,
-            rows_of(encoded, slice(0, cut)),
-            rows_of(encoded, slice(cut, None)),
-            tuned=part.label == _tuned_label(profile),
-            seed=seed,
-            strong_validation=strong_validation,
-        )
+        tuned = part.label == _tuned_label(profile)
+        # Cross-fitting takes a while (a fit per fold and strength): show it moving.
+        with bars.bar(
+            f"fitting {part.label} scorers", 1 if tuned else CROSS_FIT_FOLDS + 1, unit="fit"
+        ) as step:
+            scorer, metrics[part.label] = fit_label(
+                part,
+                rows_of(encoded, slice(0, cut)),
+                rows_of(encoded, slice(cut, None)),
+                tuned=tuned,
+                seed=seed,
+                strong_validation=strong_validation,
+                progress=step,
+            )
         labels[part.label] = scorer
         sample = EnglishPath(encoder, {part.label: scorer}, strong)
         replay_parts.append(_replay_sample(part, encoded, sample, profile, seed))

@@ -40,7 +40,9 @@ def _data() -> TrainingData:
     return TrainingData("spam", train, marked)
 
 
-def _fit(model: StewardTextModel, data: TrainingData) -> tuple[EnglishLabel, dict[str, float]]:
+def _fit(
+    model: StewardTextModel, data: TrainingData, steps: list[int] | None = None
+) -> tuple[EnglishLabel, dict[str, float]]:
     texts = [e.text for e in (*data.train, *data.validation)]
     encoded = embed(model.encoder, texts, lambda _: None)
     cut = len(data.train)
@@ -50,6 +52,7 @@ def _fit(model: StewardTextModel, data: TrainingData) -> tuple[EnglishLabel, dic
         rows_of(encoded, slice(cut, None)),
         tuned=False,
         seed=13,
+        progress=steps.append if steps is not None else None,
     )
 
 
@@ -91,7 +94,9 @@ def test_metrics_are_out_of_fold_over_every_example(
 
 def test_the_same_seed_fits_the_same_scorer(quick_model: StewardTextModel, fitted: Fitted) -> None:
     data, scorer, metrics = fitted
-    again, again_metrics = _fit(quick_model, data)
+    steps: list[int] = []
+    again, again_metrics = _fit(quick_model, data, steps)
+    assert sum(steps) == CROSS_FIT_FOLDS + 1, "a step per fold and one for the final fit"
     assert again_metrics == metrics
     assert again.to_json() == scorer.to_json()
 
