@@ -288,9 +288,7 @@ def _cross_fit(
     folds = min(CROSS_FIT_FOLDS, int(np.bincount(values, minlength=2).min()))
     if folds < 2:
         raise ValueError(f"{data.label}: each class needs at least two examples to cross-fit")
-    splits = list(
-        StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(texts, values)
-    )
+    splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(texts, values)
     lexical_votes = np.zeros(len(texts), dtype=np.float32)
     head_votes = {s: np.zeros(len(texts), dtype=np.float32) for s in EMBEDDING_STRENGTHS}
     for fitted, held in splits:
@@ -308,12 +306,9 @@ def _cross_fit(
             )
             votes[held] = head.logits(embeddings[held])
         step(1)
-    losses = {
-        strength: _log_loss(values, _stacked(lexical_votes, votes, values, seed)[1])
-        for strength, votes in head_votes.items()
-    }
-    strength = min(losses, key=lambda s: (losses[s], s))
-    stack, stacked = _stacked(lexical_votes, head_votes[strength], values, seed)
+    stacks = {s: _stacked(lexical_votes, votes, values, seed) for s, votes in head_votes.items()}
+    strength = min(stacks, key=lambda s: (_log_loss(values, stacks[s][1]), s))
+    stack, stacked = stacks[strength]
     scorer = EnglishLabel(
         lexical=fit_lexical(texts, values, seed=seed, sample_weight=weights),
         stack=stack,

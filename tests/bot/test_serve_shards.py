@@ -33,15 +33,31 @@ id = "{EVEN}"
 {slack_part}"""
 
 
+ODD_COMMUNITY = f'[communities.odd]\nplatform = "discord"\nid = "{ODD}"\n'
+
+
+def test_shard_ids_need_a_shard_count_and_must_be_in_range(registry: CogRegistry) -> None:
+    with pytest.raises(ConfigError, match="shard_ids needs sharded = true and a shard_count"):
+        parse_config("[discord]\nsharded = true\nshard_ids = [0]\n", registry, source="<t>")
+    with pytest.raises(ConfigError, match="distinct numbers from 0 to 1"):
+        parse_config(config("2"), registry, source="<t>")
+
+
+def test_each_process_runs_its_shards_guilds_and_shard_0_the_other_platforms(
+    registry: CogRegistry,
+) -> None:
+    runs = {}
+    for ids in ("0", "1", "0, 1"):
+        loaded = parse_config(config(ids) + ODD_COMMUNITY, registry, source="<t>")
+        runs[ids] = {key for key in loaded.config.communities if loaded.config.runs_here(key)}
+    assert runs == {"0": {"team", "even"}, "1": {"odd"}, "0, 1": {"team", "even", "odd"}}
+
+
 def test_only_the_process_with_shard_0_connects_to_slack(registry: CogRegistry) -> None:
     zero = _connectors(parse_config(config("0"), registry, source="<t>"))
     both = _connectors(parse_config(config("0, 1"), registry, source="<t>"))
     assert set(zero) == set(both) == {"discord", "slack"}
-    odd = parse_config(
-        config("1") + f'[communities.odd]\nplatform = "discord"\nid = "{ODD}"\n',
-        registry,
-        source="<t>",
-    )
+    odd = parse_config(config("1") + ODD_COMMUNITY, registry, source="<t>")
     assert set(_connectors(odd)) == {"discord"}
 
 

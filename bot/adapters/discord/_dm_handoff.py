@@ -40,6 +40,7 @@ class DirectMessageHandoff:
         store: Where DMs wait between processes (one database for every process).
         remote_guilds: Returns the configured guilds that other processes run (asked at
             each DM, so a reload that adds a community counts at once).
+        local_guilds: Returns the guilds this process runs, whose DMs it takes.
         poll_seconds: How often to look for DMs left for this process.
     """
 
@@ -48,12 +49,14 @@ class DirectMessageHandoff:
         client: discord.Client,
         store: HandoffRepository,
         remote_guilds: Callable[[], Sequence[int]],
+        local_guilds: Callable[[], Sequence[int]],
         *,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self._client = client
         self._store = store
         self._remote_guilds = remote_guilds
+        self._local_guilds = local_guilds
         self._poll_seconds = poll_seconds
 
     async def remote_candidates(self, user_id: int) -> list[Candidate]:
@@ -108,7 +111,8 @@ class DirectMessageHandoff:
 
     async def take(self, send: Callable[[Event], Awaitable[bool]]) -> int:
         """Hand the waiting DMs of this process's guilds to the app; return how many."""
-        local = [translate.ref(g.id) for g in self._client.guilds]
+        # The guilds this process runs, not every guild the bot is in: few, and bounded.
+        local = [translate.ref(guild_id) for guild_id in self._local_guilds()]
         handled = 0
         for handoff in await self._store.waiting(local, limit=BATCH):
             event = await self._event(handoff)

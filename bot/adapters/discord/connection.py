@@ -116,14 +116,20 @@ class DiscordConnection:
     def _handoff(self, app: App) -> DirectMessageHandoff:
         """Return the DM handoff between this process and those running the other shards."""
 
-        def elsewhere() -> list[int]:
+        def guilds(here: bool) -> list[int]:
             return [
                 int(community.id)
                 for community in app.loaded.config.communities.values()
-                if community.platform == "discord" and not app.serves(Ref("discord", community.id))
+                if community.platform == "discord"
+                and app.serves(Ref("discord", community.id)) == here
             ]
 
-        return DirectMessageHandoff(self.client, app.storage.handoffs, elsewhere)
+        return DirectMessageHandoff(
+            self.client,
+            app.storage.handoffs,
+            remote_guilds=lambda: guilds(here=False),
+            local_guilds=lambda: guilds(here=True),
+        )
 
 
 async def open_connection(settings: DiscordSection, **options: object) -> DiscordConnection:

@@ -25,7 +25,7 @@ from bot.adapters.discord._dm_home import (
     DirectMessageHomes,
 )
 from bot.app import open_storage
-from bot.config import ConfigError, parse_config
+from bot.config import parse_config
 from bot.core.clock import SystemClock
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
@@ -224,46 +224,6 @@ async def test_a_dm_left_while_its_process_is_down_is_handled_when_it_starts(
         assert await one.storage.handoffs.waiting([south]) == []
     (thread,) = threads_in(pair.south)
     assert "**bob:** is anyone there?" in [m.content for m in thread.messages.values()]
-
-
-def test_shard_ids_need_a_shard_count_and_must_be_in_range(registry: CogRegistry) -> None:
-    with pytest.raises(ConfigError, match="shard_ids needs sharded = true and a shard_count"):
-        parse_config("[discord]\nsharded = true\nshard_ids = [0]\n", registry, source="<t>")
-    with pytest.raises(ConfigError, match="distinct numbers from 0 to 1"):
-        parse_config(
-            "[discord]\nsharded = true\nshard_count = 2\nshard_ids = [2]\n", registry, source="<t>"
-        )
-
-
-def test_the_process_holding_shard_0_also_runs_the_other_platforms(
-    registry: CogRegistry,
-) -> None:
-    text = """
-[discord]
-sharded = true
-shard_count = 2
-shard_ids = [{ids}]
-
-[communities.shop]
-platform = "local"
-
-[communities.even]
-platform = "discord"
-id = "{even}"
-
-[communities.odd]
-platform = "discord"
-id = "{odd}"
-"""
-    even, odd = str(40 << 22), str(41 << 22)
-    runs = {
-        ids: {key for key in loaded.config.communities if loaded.config.runs_here(key)}
-        for ids in ("0", "1", "0, 1")
-        for loaded in [
-            parse_config(text.format(ids=ids, even=even, odd=odd), registry, source="<t>")
-        ]
-    }
-    assert runs == {"0": {"shop", "even"}, "1": {"odd"}, "0, 1": {"shop", "even", "odd"}}
 
 
 async def test_split_processes_refresh_where_a_member_wrote_now_and_then(tmp_path: Path) -> None:
