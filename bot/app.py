@@ -9,7 +9,7 @@ action is audited.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from bot.core.commands import commands_of
 from bot.core.community import CommunityInfo
 from bot.core.events import Event
 from bot.core.models import Member
-from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway
+from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway, SeenEvent
 from bot.core.refs import Ref
 from bot.core.timers import TimerWheel
 from bot.registry import CogRegistry
@@ -199,18 +199,39 @@ class App:
         Returns:
             Whether the event was published.
         """
-        if event.community not in self._by_ref:
-            logger.debug("dropping %s for unserved community %s", event.kind, event.community)
-            return False
-        if (
-            dedupe
-            and event.id
-            and not await self.storage.ledger.first_seen(event.community, event.id, event.at)
-        ):
-            logger.info("dropping redelivered %s %s", event.kind, event.id)
-            return False
-        await self.bus.publish(event)
-        return True
+        (published,) = await self.ingest_many([event], dedupe=dedupe)
+        return published
+
+    async def ingest_many(self, events: Sequence[Event], *, dedupe: bool = False) -> list[bool]:
+        """Hand a burst of events from an adapter to the bus, in order.
+
+        With ``dedupe``, the whole burst is looked up in the ledger at once: one wait for
+        storage instead of one per event.
+
+        Args:
+            events: The translated events, in the order they came.
+            dedupe: Drop each event whose id was handled before (platforms that redeliver).
+
+        Returns:
+            For each event, whether it was published.
+        """
+        fresh = [event.community in self._by_ref for event in events]
+        for event, served in zip(events, fresh, strict=True):
+            if not served:
+                logger.debug("dropping %s for unserved community %s", event.kind, event.community)
+        checked = [i for i, event in enumerate(events) if dedupe and fresh[i] and event.id]
+        if checked:
+            seen = [SeenEvent(events[i].community, events[i].id, events[i].at) for i in checked]
+            for i, first in zip(
+                checked, await self.storage.ledger.first_seen_many(seen), strict=True
+            ):
+                if not first:
+                    logger.info("dropping redelivered %s %s", events[i].kind, events[i].id)
+                fresh[i] = first
+        for event, publish in zip(events, fresh, strict=True):
+            if publish:
+                await self.bus.publish(event)
+        return fresh
 
     async def reload(self, loaded: LoadedConfig | None = None) -> ReloadReport:
         """Apply a new configuration without restarting.

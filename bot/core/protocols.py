@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from bot.core.actions import Action, ActionResult
 from bot.core.capabilities import Capabilities
@@ -228,11 +228,26 @@ class AuditLogRepository(Protocol):
         ...
 
 
+class SeenEvent(NamedTuple):
+    """One platform event for the ledger: where, its platform id, and when it was seen."""
+
+    community: Ref
+    event_id: str
+    at: datetime
+
+
 class EventLedgerRepository(Protocol):
     """Remember which platform events were handled, so a redelivery never acts twice."""
 
     async def first_seen(self, community: Ref, event_id: str, at: datetime) -> bool:
         """Record an event id; return ``True`` only the first time it is seen."""
+        ...
+
+    async def first_seen_many(self, seen: Sequence[SeenEvent]) -> list[bool]:
+        """Record several event ids at once; for each, whether this call recorded it first.
+
+        One id twice in ``seen`` is first only at its first place.
+        """
         ...
 
     async def forget_before(self, at: datetime) -> int:

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot.core.clock import SystemClock
-from bot.core.protocols import AuditEntry, Clock, Handoff
+from bot.core.protocols import AuditEntry, Clock, Handoff, SeenEvent
 from bot.core.refs import Ref
 from bot.storage.codec import dump_json, from_db_time, load_json, to_db_time
 from bot.storage.database import DEFAULT_BUSY_TIMEOUT_MS, Database, Row
@@ -99,11 +99,6 @@ class SqliteEventLedger:
     async def first_seen(self, community: Ref, event_id: str, at: datetime) -> bool:
         """Record an event id; return ``True`` only the first time it is seen.
 
-        Calls that arrive together share one transaction (a group commit): one
-        ``INSERT OR IGNORE ... RETURNING`` decides for the whole batch, so a busy
-        platform's events do not pay a commit each, and concurrent calls for one id (from
-        this process or another one on the same file) still get exactly one ``True``.
-
         Args:
             community: The community the event belongs to.
             event_id: The platform's id for the event.
@@ -112,19 +107,42 @@ class SqliteEventLedger:
         Returns:
             Whether this call recorded it.
         """
-        decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((str(community), event_id, to_db_time(at), decided))
+        (first,) = await self.first_seen_many([SeenEvent(community, event_id, at)])
+        return first
+
+    async def first_seen_many(self, seen: Sequence[SeenEvent]) -> list[bool]:
+        """Record several event ids; for each, whether this call recorded it first.
+
+        Calls that arrive together share one transaction (a group commit): one
+        ``INSERT OR IGNORE ... RETURNING`` decides for all of them, so a busy platform's
+        events do not pay a commit each, and concurrent calls for one id (from this process
+        or another one on the same file) still get exactly one ``True``. An adapter that
+        hands over a burst of events in one call also waits once, not once per event.
+
+        Args:
+            seen: The events, in the order they came; one id twice is first only once.
+
+        Returns:
+            One answer per event, in the same order.
+        """
+        loop = asyncio.get_running_loop()
+        decided: list[asyncio.Future[bool]] = []
+        for community, event_id, at in seen:
+            future: asyncio.Future[bool] = loop.create_future()
+            self._pending.append((str(community), event_id, to_db_time(at), future))
+            decided.append(future)
         if not self._flushing:
             self._flushing = True
             try:
                 await self._flush()
             except BaseException:
-                if decided.done() and not decided.cancelled():
-                    decided.exception()  # retrieved: this caller raises instead
+                for future in decided:
+                    if future.done() and not future.cancelled():
+                        future.exception()  # retrieved: this caller raises instead
                 raise
             finally:
                 self._flushing = False
-        return await decided
+        return [await future for future in decided]
 
     async def _flush(self) -> None:
         while self._pending:

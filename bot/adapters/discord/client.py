@@ -9,8 +9,9 @@ with a form instead, and its submission is delivered as the click.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,13 +24,13 @@ from bot.adapters.discord.commands import CONTEXT_MENUS
 from bot.adapters.discord.forms import reason_form
 from bot.adapters.discord.gateway import DiscordGateway
 from bot.core.events import CommandInvoked, ComponentClicked, Event
+from bot.core.inbox import Deliver, EventInbox
 from bot.core.models import Member
 from bot.core.protocols import CogStateRepository
 from bot.core.refs import Ref
 
 logger = logging.getLogger(__name__)
 
-Ingest = Callable[[Event], Awaitable[bool]]
 Completer = Callable[[Ref, str, str, str], Awaitable[list[tuple[str, str | int]]]]
 """(community, command name, option name, typed text) -> up to 25 (label, value) choices."""
 StaffCheck = Callable[[Ref, Member], bool]
@@ -38,6 +39,8 @@ IDENTIFY_SPACING = 5.0
 """Seconds between IDENTIFY groups: Discord's rate limit on starting sessions."""
 CATCH_UP_THREADS = 50
 """Active threads looked back over per guild at most, the most recently active first."""
+FINISH_ON_CLOSE_SECONDS = 10.0
+"""How long closing waits for events already heard to reach the app, and for their writes."""
 MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
 
 
@@ -55,11 +58,12 @@ class StewardClient(discord.Client):
         super().__init__(intents=intents, **options)
         self.steward_gateway = DiscordGateway(self)
         self.catch_up = catch_up
-        self._ingest: Ingest | None = None
+        self._inbox: EventInbox | None = None
         self._serves: Callable[[Ref], bool] = lambda _: True
         self._dm_homes = DirectMessageHomes()
         self._handoff: DirectMessageHandoff | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._finishing: set[asyncio.Task[None]] = set()
         self.caught_up = asyncio.Event()
         self.aliases: dict[int, Mapping[str, str]] = {}
         """Per guild, Discord command paths that differ from Steward's names."""
@@ -73,37 +77,44 @@ class StewardClient(discord.Client):
 
     def attach(
         self,
-        ingest: Ingest,
+        ingest: Deliver,
         serves: Callable[[Ref], bool] = lambda _: True,
         state: CogStateRepository | None = None,
         handoff: DirectMessageHandoff | None = None,
     ) -> None:
-        """Start handing events to ``ingest`` (the app's, with deduplication).
+        """Start handing events to ``ingest`` (the app's, with deduplication), in bursts.
 
         Args:
-            ingest: Receives each translated event.
+            ingest: Receives the translated events, a burst at a time, in order.
             serves: Tells whether a guild is one of the app's communities (a DM goes to
                 one of those).
             state: Where the guild each member last wrote in is kept across restarts.
             handoff: Where processes that split the shards leave each other DMs;
                 ``None`` when this process runs every guild.
         """
-        self._ingest = ingest
+        self._inbox = EventInbox(ingest, name="discord-inbox")
         self._serves = serves
         self._dm_homes.state = state
         self._dm_homes.store_every_change = handoff is not None
         self._handoff = handoff
 
-    async def _send(self, event: Event | None) -> None:
-        if event is not None and self._ingest is not None:
-            await self._ingest(event)
+    def _hear(self, event: Event | None) -> None:
+        if event is not None and self._inbox is not None:
+            self._inbox.put(event)
 
     async def close(self) -> None:
-        """Stop the catch-up, then close the connection."""
+        """Stop the catch-up, close the connection, then finish what was already heard."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await super().close()
+        with contextlib.suppress(TimeoutError):  # the inbox's close says what was left
+            async with asyncio.timeout(FINISH_ON_CLOSE_SECONDS):
+                await asyncio.gather(*self._finishing, return_exceptions=True)
+                if self._inbox is not None:
+                    await self._inbox.drained()
+        if self._inbox is not None:
+            await self._inbox.close()
 
     # -- events ---------------------------------------------------------------------------
 
@@ -112,9 +123,17 @@ class StewardClient(discord.Client):
         if self.catch_up <= 0:
             self.caught_up.set()
             return
-        task = asyncio.create_task(self._catch_up(), name="discord-catch-up")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._start(self._catch_up(), "discord-catch-up")
+
+    def _start(self, work: Coroutine[Any, Any, None], name: str, *, finish: bool = False) -> None:
+        """Run ``work`` as a task of its own.
+
+        Closing the client cancels it, or with ``finish`` (a write to storage) waits for it.
+        """
+        task = asyncio.create_task(work, name=name)
+        tasks = self._finishing if finish else self._tasks
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     async def _catch_up(self) -> None:
         for guild in self.guilds:
@@ -125,6 +144,8 @@ class StewardClient(discord.Client):
             readable: list[discord.TextChannel | discord.Thread] = [*channels, *threads]
             for channel in readable:
                 await self._catch_up_on(channel)
+        if self._inbox is not None:
+            await self._inbox.drained()
         self.caught_up.set()
 
     async def _active_threads(
@@ -151,20 +172,35 @@ class StewardClient(discord.Client):
             return
         for message in reversed(history):  # oldest first, as they happened
             if message.author != self.user:
-                await self._send(translate.message_created(message))
+                self._hear(translate.message_created(message))
+
+    def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
+        """Hear a guild message at once; leave every other event to discord.py.
+
+        discord.py runs each listener call as a task of its own. Guild messages are by far
+        the commonest event, and that task would cost more than hearing the message does,
+        so they are heard here, in order, unless something waits for one (``wait_for``).
+        """
+        if event == "message" and not self._listeners.get(event) and args[0].guild is not None:
+            self._hear_in_guild(args[0])
+            return
+        super().dispatch(event, *args, **kwargs)
 
     async def on_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
         if message.guild is not None:
-            author, guild = message.author, message.guild
-            if self._dm_homes.wrote(author.id, guild.id):
-                # Looks through every guild: only when the member's guild changed.
-                shared = [g for g in author.mutual_guilds if self._serves(translate.ref(g.id))]
-                await self._dm_homes.keep(author.id, guild.id, shared)
-            await self._send(translate.message_created(message))
-            return
-        if not message.author.bot:
+            self._hear_in_guild(message)
+        elif not message.author.bot:
             await self._direct_message(message)
+
+    def _hear_in_guild(self, message: discord.Message) -> None:
+        author, guild = message.author, message.guild
+        assert guild is not None  # callers hand over guild messages only
+        if self._dm_homes.wrote(author.id, guild.id):
+            # Looks through every guild: only when the member's guild changed.
+            shared = [g for g in author.mutual_guilds if self._serves(translate.ref(g.id))]
+            self._start(self._dm_homes.keep(author.id, guild.id, shared), "dm-home", finish=True)
+        self._hear(translate.message_created(message))
 
     async def _direct_message(self, message: discord.Message) -> None:
         """Forward a DM for the served guild it is for, here or in another process."""
@@ -179,7 +215,7 @@ class StewardClient(discord.Client):
         home = await self._dm_homes.choose(user_id, shared)
         here = self.get_guild(home) if home is not None else None
         if here is not None and self._serves(translate.ref(here.id)):
-            await self._send(translate.direct_message(message, here))
+            self._hear(translate.direct_message(message, here))
         elif home is not None and self._handoff is not None:
             await self._handoff.leave(message, home)
 
@@ -188,19 +224,19 @@ class StewardClient(discord.Client):
         if "content" not in payload.data:
             return  # an embed unfurled: nothing a member wrote changed
         before = payload.cached_message.content if payload.cached_message else None
-        await self._send(translate.message_edited(payload.message, before))
+        self._hear(translate.message_edited(payload.message, before))
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """Forward a deletion."""
-        await self._send(translate.message_deleted(payload, datetime.now(UTC)))
+        self._hear(translate.message_deleted(payload, datetime.now(UTC)))
 
     async def on_member_join(self, member: discord.Member) -> None:
         """Forward a join."""
-        await self._send(translate.member_joined(member))
+        self._hear(translate.member_joined(member))
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         """Forward a change of a member's names, roles, timeout or screening."""
-        await self._send(translate.member_updated(before, after, datetime.now(UTC)))
+        self._hear(translate.member_updated(before, after, datetime.now(UTC)))
 
     async def on_user_update(self, before: discord.User, after: discord.User) -> None:
         """Forward a new username or global name to every guild the account is in."""
@@ -208,11 +244,11 @@ class StewardClient(discord.Client):
         for guild in self.guilds:
             member = guild.get_member(after.id)
             if member is not None:
-                await self._send(translate.user_renamed(before, member, at))
+                self._hear(translate.user_renamed(before, member, at))
 
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Forward a member leaving or being removed."""
-        await self._send(translate.member_left(payload, datetime.now(UTC)))
+        self._hear(translate.member_left(payload, datetime.now(UTC)))
 
     async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
         """Forward a vote in a native poll."""
@@ -226,13 +262,11 @@ class StewardClient(discord.Client):
         guild = self.get_guild(payload.guild_id) if payload.guild_id else None
         member = guild.get_member(payload.user_id) if guild else None
         if member is not None and not member.bot:
-            await self._send(
-                translate.poll_voted(payload, member, datetime.now(UTC), removed=removed)
-            )
+            self._hear(translate.poll_voted(payload, member, datetime.now(UTC), removed=removed))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """Forward a reaction."""
-        await self._send(translate.reaction_added(payload, datetime.now(UTC)))
+        self._hear(translate.reaction_added(payload, datetime.now(UTC)))
 
     async def on_automod_action(self, execution: discord.AutoModAction) -> None:
         """Forward each action AutoMod took, naming the policy rule behind Steward's rules."""
@@ -247,7 +281,7 @@ class StewardClient(discord.Client):
             rule_name=self.automod_rule_names.get(guild.id, {}).get(rule, ""),
             policy_rule=self.automod_rules.get(guild.id, {}).get(rule),
         )
-        await self._send(event)
+        self._hear(event)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Acknowledge a command or click at once, then forward it; answer autocompletes."""
@@ -270,7 +304,7 @@ class StewardClient(discord.Client):
         except discord.HTTPException as error:
             logger.warning("could not acknowledge interaction %s: %s", interaction.id, error)
         self.steward_gateway.remember(interaction, deferred=True)
-        await self._send(event)
+        self._hear(event)
 
     async def _ask_why(self, interaction: discord.Interaction, event: Event) -> bool:
         """Answer a moderator's click on a button that asks why with its form.

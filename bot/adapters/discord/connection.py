@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -90,8 +90,13 @@ class DiscordConnection:
         async def ingest(event: Event) -> bool:
             return await app.ingest(event, dedupe=True)
 
+        async def ingest_many(events: Sequence[Event]) -> list[bool]:
+            return await app.ingest_many(events, dedupe=True)
+
         handoff = self._handoff(app) if self.split else None
-        self.client.attach(ingest, serves=app.serves, state=app.storage.cog_state, handoff=handoff)
+        self.client.attach(
+            ingest_many, serves=app.serves, state=app.storage.cog_state, handoff=handoff
+        )
         self.client.completer = completer_for(app)
         self.client.is_staff = app.is_staff
         await sync_commands(self.client, app)
