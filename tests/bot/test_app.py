@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bot.core.clock import VirtualClock
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import MessageCreated
 from bot.core.models import Message
+from bot.core.protocols import SeenEvent
 from bot.core.refs import Ref
 from bot.registry import CogEntry, CogRegistry
 from bot.simulation import LocalSession, load_for_scenario
@@ -246,3 +248,33 @@ async def test_reload_follows_a_community_to_its_new_platform_id(
     greeted = [getattr(a.action, "content", "") for a in platform.applied]
     assert len(greeted) == 1
     assert "zoe" in greeted[0]
+
+
+async def test_a_burst_is_looked_up_once_and_published_in_order(
+    session: tuple[LocalSession, CogRegistry, Path],
+) -> None:
+    local, _, _ = session
+    app = local.app
+    heard: list[str] = []
+
+    async def record(event: MessageCreated) -> None:
+        heard.append(event.id)
+
+    app.bus.subscribe(MessageCreated, record, community=local.community.ref, name="record")
+    old, new, newer = (dataclasses.replace(_message_event(local), id=i) for i in ("m0", "m1", "m2"))
+    unserved = dataclasses.replace(new, community=Ref("local", "nowhere"))
+    assert await app.ingest(old, dedupe=True)
+    lookups: list[int] = []
+    looked_up = app.storage.ledger.first_seen_many
+
+    async def counted(seen: Sequence[SeenEvent]) -> list[bool]:
+        lookups.append(len(seen))
+        return await looked_up(seen)
+
+    app.storage.ledger.first_seen_many = counted  # type: ignore[method-assign]
+    burst = [new, old, unserved, newer, new]
+    assert await app.ingest_many(burst, dedupe=True) == [True, False, False, True, False]
+    assert lookups == [4], "one lookup for the served events of the burst"
+    await app.bus.join()
+    assert heard == ["m0", "m1", "m2"]
+    assert await app.ingest_many([old], dedupe=False) == [True], "without dedupe, as it came"

@@ -101,6 +101,9 @@ class DirectMessageHandoff:
             send: Hands an event to the app (with deduplication); returns whether it was
                 handed on or dropped as handled before.
         """
+        # Until the client is ready its guilds are unknown, and a DM for one of them would
+        # be dropped as if the bot were not in that guild.
+        await self._client.wait_until_ready()
         while True:
             try:
                 await self.take(send)

@@ -44,6 +44,11 @@ FINISH_ON_CLOSE_SECONDS = 10.0
 MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
 
 
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("%s failed", task.get_name(), exc_info=error)
+
+
 class StewardClient(discord.Client):
     """A plain (single-connection) client that forwards translated events.
 
@@ -134,6 +139,7 @@ class StewardClient(discord.Client):
         tasks = self._finishing if finish else self._tasks
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+        task.add_done_callback(_log_failure)
 
     async def _catch_up(self) -> None:
         for guild in self.guilds:
@@ -175,23 +181,22 @@ class StewardClient(discord.Client):
                 self._hear(translate.message_created(message))
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
-        """Hear a guild message at once; leave every other event to discord.py.
+        """Hear a message at once, then let discord.py tell whoever waits for one.
 
-        discord.py runs each listener call as a task of its own. Guild messages are by far
-        the commonest event, and that task would cost more than hearing the message does,
-        so they are heard here, in order, unless something waits for one (``wait_for``).
+        discord.py runs each ``on_<event>`` handler as a task of its own. Messages are by far
+        the commonest event, and that task would cost more than hearing a guild message
+        does, so this client has no ``on_message``: messages are heard here, in order.
         """
-        if event == "message" and not self._listeners.get(event) and args[0].guild is not None:
-            self._hear_in_guild(args[0])
-            return
+        if event == "message":
+            self._hear_message(args[0])
         super().dispatch(event, *args, **kwargs)
 
-    async def on_message(self, message: discord.Message) -> None:
+    def _hear_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
         if message.guild is not None:
             self._hear_in_guild(message)
         elif not message.author.bot:
-            await self._direct_message(message)
+            self._start(self._direct_message(message), "direct-message", finish=True)
 
     def _hear_in_guild(self, message: discord.Message) -> None:
         author, guild = message.author, message.guild

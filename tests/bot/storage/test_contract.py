@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pytest
 
 from bot.core.cog import Storage
-from bot.core.protocols import AuditEntry
+from bot.core.protocols import AuditEntry, SeenEvent
 from bot.core.refs import Ref
 from bot.storage import SqliteStorage
 
@@ -185,6 +185,29 @@ class TestEventLedger:
             *(backend.ledger.first_seen(HOME, "evt-race", T0) for _ in range(50))
         )
         assert results.count(True) == 1
+
+    async def test_a_burst_is_decided_in_order_and_each_id_once(self, backend: Storage) -> None:
+        assert await backend.ledger.first_seen(HOME, "evt-old", T0) is True
+        burst = [
+            SeenEvent(HOME, "evt-a", T0),
+            SeenEvent(HOME, "evt-old", T0),
+            SeenEvent(AWAY, "evt-a", T0),
+            SeenEvent(HOME, "evt-a", T0),
+            SeenEvent(HOME, "evt-b", T0),
+        ]
+        assert await backend.ledger.first_seen_many(burst) == [True, False, True, False, True]
+        assert await backend.ledger.first_seen_many([]) == []
+        assert await backend.ledger.first_seen(HOME, "evt-b", T0) is False
+
+    async def test_bursts_and_single_ids_racing_for_one_id_win_once(self, backend: Storage) -> None:
+        one = SeenEvent(HOME, "evt-race", T0)
+        bursts = [
+            backend.ledger.first_seen_many([SeenEvent(HOME, f"e{i}", T0), one]) for i in range(20)
+        ]
+        singles = [backend.ledger.first_seen(HOME, "evt-race", T0) for _ in range(20)]
+        decided, won_alone = await asyncio.gather(asyncio.gather(*bursts), asyncio.gather(*singles))
+        assert all(first for first, _ in decided)  # every other id is new
+        assert [won for _, won in decided].count(True) + list(won_alone).count(True) == 1
 
     async def test_forget_before_drops_older_ids_only(self, backend: Storage) -> None:
         for hours in range(5):

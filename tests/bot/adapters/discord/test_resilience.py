@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from bot.adapters.discord.client import ShardedStewardClient
+from bot.adapters.discord.translate import ref
+from bot.core.events import MessageCreated
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord.server import RecordedRequest
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
@@ -98,3 +101,28 @@ async def test_a_raid_is_answered_with_bounded_concurrency(
         await steward.settle()
     assert lumen.general.messages == {}
     assert 1 < standin.max_in_flight <= 8
+
+
+async def test_a_flood_reaches_the_app_in_order_once_each_and_wait_for_still_works(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    count = 300
+    async with start() as steward:
+        heard: list[str] = []
+        all_heard = asyncio.Event()
+
+        async def record(event: MessageCreated) -> None:
+            heard.append(event.message.content)
+            if len(heard) == count:
+                all_heard.set()
+
+        steward.app.bus.subscribe(MessageCreated, record, community=ref(lumen.guild.id), name="rec")
+        # Guild messages skip discord.py's task per event, but not a caller that waits for one.
+        waited = asyncio.ensure_future(
+            steward.connection.client.wait_for("message", check=lambda m: m.content.endswith("#7"))
+        )
+        await standin.flood(lumen.guild, lumen.general, count, authors=count // 4)
+        await asyncio.wait_for(all_heard.wait(), 30)
+        await steward.settle()
+        assert (await asyncio.wait_for(waited, 5)).content.endswith("#7")
+    assert [int(text.rsplit("#", 1)[1]) for text in heard] == list(range(count))

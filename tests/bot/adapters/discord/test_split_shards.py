@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.discord._dm_handoff import DirectMessageHandoff
 from bot.adapters.discord._dm_home import (
     REFRESH_SECONDS,
     STATE_OWNER,
@@ -24,6 +25,9 @@ from bot.adapters.discord._dm_home import (
     Candidate,
     DirectMessageHomes,
 )
+from bot.adapters.discord.client import StewardClient
+from bot.adapters.discord.connection import point_at
+from bot.adapters.discord.intents import needed_intents
 from bot.app import open_storage
 from bot.config import parse_config
 from bot.core.clock import SystemClock
@@ -263,3 +267,36 @@ async def test_a_malformed_handoff_is_dropped_and_the_next_still_handled(
             await asyncio.sleep(0.05)
         assert await one.storage.handoffs.waiting([south]) == []
         await one.settle()
+
+
+async def test_dms_left_for_a_process_wait_until_its_client_knows_its_guilds(
+    standin: DiscordStandin, pair: Pair, tmp_path: Path
+) -> None:
+    storage = await open_storage(tmp_path / "steward.db", SystemClock())
+    client = StewardClient(intents=needed_intents())
+    south = Ref("discord", pair.south.guild.id)
+    payload = {
+        "user": str(pair.bob.user.id),
+        "content": "hi",
+        "message": "1",
+        "at": "2026-01-01T00:00:00+00:00",
+    }
+    point_at(standin.api_base, standin.gateway_url)
+    try:
+        await client.login(standin.token)  # logged in, not yet connected: no guilds known
+        await storage.handoffs.put(south, "dm:1", payload)
+        handoff = DirectMessageHandoff(
+            client,
+            storage.handoffs,
+            remote_guilds=list,
+            local_guilds=lambda: [int(south.id)],
+            poll_seconds=0.05,
+        )
+        taking = asyncio.create_task(handoff.run(lambda _: asyncio.sleep(0, True)))
+        await asyncio.sleep(0.3)
+        assert not taking.done()
+        taking.cancel()
+        assert len(await storage.handoffs.waiting([south])) == 1, "not dropped as unknown"
+    finally:
+        await client.close()
+        await storage.close()
