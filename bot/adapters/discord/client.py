@@ -188,7 +188,12 @@ class StewardClient(discord.Client):
         does, so this client has no ``on_message``: messages are heard here, in order.
         """
         if event == "message":
-            self._hear_message(args[0])
+            try:
+                self._hear_message(args[0])
+            except Exception:
+                # This runs inside discord.py's parsing of the gateway's message: letting a
+                # failure through would drop the connection, not just this message.
+                logger.exception("could not hear message %s", getattr(args[0], "id", "?"))
         super().dispatch(event, *args, **kwargs)
 
     def _hear_message(self, message: discord.Message) -> None:

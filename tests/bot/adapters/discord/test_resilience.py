@@ -1,10 +1,14 @@
-"""Catch-up after a start, and sharding: nothing missed, nothing done twice."""
+"""Catch-up after a start, sharding, floods and failures: nothing missed, nothing done twice."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 
+import discord
+import pytest
+
+from bot.adapters.discord import translate
 from bot.adapters.discord.client import ShardedStewardClient
 from bot.adapters.discord.translate import ref
 from bot.core.events import MessageCreated
@@ -126,3 +130,26 @@ async def test_a_flood_reaches_the_app_in_order_once_each_and_wait_for_still_wor
         await steward.settle()
         assert (await asyncio.wait_for(waited, 5)).content.endswith("#7")
     assert [int(text.rsplit("#", 1)[1]) for text in heard] == list(range(count))
+
+
+async def test_a_message_that_fails_to_translate_is_logged_and_the_next_still_judged(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    start: Start,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(message: discord.Message) -> MessageCreated | None:
+        if message.content == "poison":
+            raise ValueError("cannot translate this")
+        return translated(message)
+
+    translated = translate.message_created
+    monkeypatch.setattr(translate, "message_created", broken)
+    async with start() as steward:
+        poison = await standin.post_message(lumen.general, lumen.bob, "poison")
+        spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await steward.settle()
+    assert f"could not hear message {poison.id}" in caplog.text
+    assert "cannot translate this" in caplog.text
