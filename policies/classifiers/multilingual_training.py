@@ -42,7 +42,12 @@ from policies.classifiers.heads import (
     fit_calibration,
     fit_head,
 )
-from policies.classifiers.multilingual import E5Encoder, LabelHead, MultilingualHeads, Progress
+from policies.classifiers.multilingual import (
+    LabelHead,
+    MultilingualEncoder,
+    MultilingualHeads,
+    Progress,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +117,7 @@ def default_training_data(*, limit: int | None = None, seed: int = 0) -> dict[st
 
 def train_multilingual_heads(
     data: Mapping[str, LabelData],
-    encoder: E5Encoder,
+    encoder: MultilingualEncoder,
     *,
     seed: int = 0,
     settings: TrainingSettings | None = None,
@@ -145,7 +150,7 @@ def train_multilingual_heads(
         labels[label], metrics[label] = _fit_label(
             label_data, embed, seed, settings.strength.get(label, 1.0), settings
         )
-    return MultilingualHeads(labels=labels), metrics
+    return MultilingualHeads(labels=labels, encoder=encoder.heads_encoder), metrics
 
 
 def _fit_label(

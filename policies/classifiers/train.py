@@ -61,7 +61,7 @@ LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
 # How models are built (code, settings, directory layout). Bump it with any change to
 # training, so that a version names one recipe as well as one profile, seed and data.
-RECIPE = 5
+RECIPE = 6
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -646,7 +646,7 @@ def _fit_multilingual(
     work: Path, profile: Profile, seed: int, bars: Progress, metrics: dict[str, Any]
 ) -> tuple[str, ...]:
     """Train the multilingual heads (see :mod:`policies.classifiers.multilingual`)."""
-    from policies.classifiers.multilingual import E5Encoder  # noqa: PLC0415
+    from policies.classifiers.e5_onnx import E5_DIR, OnnxE5Encoder, export  # noqa: PLC0415
     from policies.classifiers.multilingual_training import (  # noqa: PLC0415
         LabelData,
         default_training_data,
@@ -661,6 +661,10 @@ def _fit_multilingual(
         )
         for label, part in default_training_data(limit=profile.limit, seed=seed).items()
     }
+    with bars.bar("converting multilingual-e5 to ONNX", 1, unit="model") as step:
+        export(work / E5_DIR)
+        step(1)
+    encoder = OnnxE5Encoder(work / E5_DIR, threads=2)
     total = len({e.text for part in data.values() for e in (*part.corpus, *part.chat)})
     with bars.bar("encoding for the multilingual heads", total) as step:
         shown = 0
@@ -670,7 +674,7 @@ def _fit_multilingual(
             step(done - shown)
             shown = done
 
-        heads, found = train_multilingual_heads(data, E5Encoder(), seed=seed, progress=advance)
+        heads, found = train_multilingual_heads(data, encoder, seed=seed, progress=advance)
     (work / MULTILINGUAL_FILE).write_text(json.dumps(heads.to_json()), encoding="utf-8")
     metrics["multilingual"] = found
     return tuple(sorted({lang for head in heads.labels.values() for lang in head.by_language}))
