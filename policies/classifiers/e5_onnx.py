@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from policies.classifiers.grouping import group_by_length
+from policies.classifiers.grouping import group_by_size
 from policies.classifiers.heads import FloatArray
 from policies.classifiers.multilingual import DIMENSIONS, ENCODER_ONNX, ENCODER_PACKAGE, Progress
 
@@ -398,8 +398,7 @@ class OnnxE5Encoder:
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(texts), chunk):
             part = [self.token_ids(text) for text in texts[start : start + chunk]]
-            lengths = ["x" * len(ids) for ids in part]  # grouped by token count
-            for group in group_by_length(lengths, max_batch=MAX_BATCH):
+            for group in group_by_size([len(ids) for ids in part], max_batch=MAX_BATCH):
                 out[[start + i for i in group]] = self._run([part[i] for i in group])
             if progress is not None:
                 progress(start + len(part), len(texts))
