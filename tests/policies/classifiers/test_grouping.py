@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.classifiers.grouping import group_by_length
+from policies.classifiers.grouping import group_by_length, group_by_size
 
 
 def lengths(texts: list[str], groups: list[list[int]]) -> list[list[int]]:
@@ -27,6 +27,13 @@ def test_a_group_holds_at_most_max_batch_texts() -> None:
 def test_equal_lengths_keep_their_order() -> None:
     texts = ["bb", "aa", "cc"]
     assert group_by_length(texts, max_batch=16) == [[0, 1, 2]]
+
+
+def test_token_counts_group_as_lengths_do() -> None:
+    sizes = [40, 3, 200, 5, 45, 1, 210, 60]
+    texts = ["x" * n for n in sizes]
+    assert group_by_size(sizes, max_batch=2) == group_by_length(texts, max_batch=2)
+    assert group_by_size(sizes, max_batch=16) == [[5, 1, 3], [0, 4, 7], [2, 6]]
 
 
 def test_no_texts_no_groups() -> None:
