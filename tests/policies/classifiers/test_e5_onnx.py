@@ -128,3 +128,12 @@ def test_a_model_built_before_the_conversion_still_loads_on_the_engine(
     assert isinstance(model.multilingual.encoder, E5Encoder)  # type: ignore[attr-defined]
     (scores,) = model.score_batch(["merci pour la mise à jour"])
     assert scores.language == "fr" and 0.0 <= scores.scores["abuse"] <= 1.0
+
+
+def test_long_texts_run_in_smaller_batches_so_attention_stays_bounded() -> None:
+    from policies.classifiers.e5_onnx import _within_budget  # noqa: PLC0415
+
+    short, long = [128] * 16, [512] * 3
+    assert _within_budget(list(range(16)), short) == [list(range(16))]
+    assert _within_budget([0, 1, 2], long) == [[0], [1], [2]]
+    assert _within_budget([0, 1, 2, 3], [256] * 4) == [[0, 1, 2, 3]]
