@@ -393,7 +393,6 @@ class OnnxE5Encoder:
         self._normalize = {int(k): v for k, v in settings["normalize"].items()}
         self._bos, self._eos, self._pad = special["bos"], special["eos"], special["pad"]
         self._max_content = int(settings["max_positions"]) - 2
-        self._hidden = int(settings["hidden"])
         self.max_chars = max_chars
 
     @property
