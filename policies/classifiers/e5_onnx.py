@@ -35,9 +35,16 @@ from typing import Any
 
 import numpy as np
 
+from policies.classifiers.encoder import onnx_session, padded
 from policies.classifiers.grouping import group_by_size
 from policies.classifiers.heads import FloatArray
-from policies.classifiers.multilingual import DIMENSIONS, ENCODER_ONNX, ENCODER_PACKAGE, Progress
+from policies.classifiers.multilingual import (
+    DIMENSIONS,
+    ENCODER_ONNX,
+    ENCODER_PACKAGE,
+    Progress,
+    embed_in_chunks,
+)
 
 MAGIC = b"E5S1"
 PREFIX = "query: "
@@ -374,17 +381,10 @@ class OnnxE5Encoder:
     """
 
     def __init__(self, directory: Path, *, threads: int = 1, max_chars: int = 1500) -> None:
-        import onnxruntime  # noqa: PLC0415 - the ml extra is optional
         import sentencepiece  # noqa: PLC0415 - the ml extra is optional
 
         settings = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(directory / BODY_FILE), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnx_session(directory / BODY_FILE, threads)
         self._words = np.load(directory / WORDS_FILE, mmap_mode="r")
         special = settings["special"]
         self._tokenizer: Any = sentencepiece.SentencePieceProcessor(
@@ -426,24 +426,21 @@ class OnnxE5Encoder:
             progress: Told how many texts are done after each chunk.
             chunk: How many texts are grouped by length at once.
         """
+        return embed_in_chunks(texts, self._embed_chunk, progress=progress, chunk=chunk)
+
+    def _embed_chunk(self, texts: Sequence[str]) -> FloatArray:
+        """Embed texts in runs of similar token counts, within the attention budget."""
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(texts), chunk):
-            part = [self.token_ids(text) for text in texts[start : start + chunk]]
-            for group in group_by_size([len(ids) for ids in part], max_batch=MAX_BATCH):
-                for batch in _within_budget(group, [len(ids) for ids in part]):
-                    out[[start + i for i in batch]] = self._run([part[i] for i in batch])
-            if progress is not None:
-                progress(start + len(part), len(texts))
+        rows = [self.token_ids(text) for text in texts]
+        sizes = [len(ids) for ids in rows]
+        for group in group_by_size(sizes, max_batch=MAX_BATCH):
+            for run in _within_budget(group, sizes):
+                out[run] = self._run([rows[i] for i in run])
         return out
 
     def _run(self, batch: list[list[int]]) -> FloatArray:
-        width = max(len(ids) for ids in batch)
-        ids = np.full((len(batch), width), self._pad, dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, tokens in enumerate(batch):
-            ids[row, : len(tokens)] = tokens
-            mask[row, : len(tokens)] = 1
-        vectors = dequantize(np.asarray(self._words[ids])).reshape(len(batch), width, -1)
+        ids, mask = padded(batch, self._pad)
+        vectors = dequantize(np.asarray(self._words[ids])).reshape(*ids.shape, -1)
         (embedding,) = self._session.run(
             ["embedding"], {"inputs_embeds": vectors, "attention_mask": mask}
         )

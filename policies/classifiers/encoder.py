@@ -53,17 +53,9 @@ class OnnxEncoder:
             threads: ONNX Runtime's intra-op threads. One message at a time is fastest on
                 one thread; more threads spin and fight the event loop for the cores.
         """
-        import onnxruntime  # noqa: PLC0415 - the ml extra is optional
         from tokenizers import Tokenizer  # noqa: PLC0415 - the ml extra is optional
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Idle worker threads must not spin: the cores belong to the bot as well.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnx_session(directory / MODEL_FILE, threads)
         self._tokenizer: Any = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
         self._tokenizer.no_padding()
         self._pad_id = _pad_id(directory, self._tokenizer)
@@ -86,15 +78,10 @@ class OnnxEncoder:
         vocabulary: dict[str, int] = self._tokenizer.get_vocab()
         return frozenset(w for w in vocabulary if len(w) > 1 and w.isalpha())
 
-    def tokenize(self, texts: Sequence[str]) -> dict[str, np.ndarray[Any, np.dtype[np.int64]]]:
+    def tokenize(self, texts: Sequence[str]) -> dict[str, IntArray]:
         """Return token ids, attention mask and token types, padded to the longest text."""
         encodings = self._tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        ids, mask = padded([e.ids for e in encodings], self._pad_id)
         return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
 
     def encode(self, texts: Sequence[str]) -> Encoded:
@@ -106,6 +93,32 @@ class OnnxEncoder:
             logits=np.asarray(logits, dtype=np.float32).reshape(-1),
             embeddings=np.asarray(embeddings, dtype=np.float32),
         )
+
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def onnx_session(path: Path, threads: int) -> Any:
+    """Open an ONNX Runtime session on the CPU with ``threads`` intra-op threads."""
+    import onnxruntime  # noqa: PLC0415 - the ml extra is optional
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Idle worker threads must not spin: the cores belong to the bot as well.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def padded(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[IntArray, IntArray]:
+    """Return token ids padded to the longest row with ``pad_id``, and the attention mask."""
+    width = max(len(row) for row in rows)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for index, row in enumerate(rows):
+        ids[index, : len(row)] = row
+        mask[index, : len(row)] = 1
+    return ids, mask
 
 
 def _pad_id(directory: Path, tokenizer: Any) -> int:

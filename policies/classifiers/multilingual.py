@@ -106,13 +106,36 @@ class E5Encoder:
             chunk: How many texts go to the engine at once (it packs them without padding,
                 so the chunk size only sets how often progress is told).
         """
-        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(texts), chunk):
-            batch = [text[: self.max_chars] for text in texts[start : start + chunk]]
-            out[start : start + len(batch)] = self._model.query(batch)
-            if progress is not None:
-                progress(start + len(batch), len(texts))
-        return out
+        return embed_in_chunks(
+            texts,
+            lambda part: self._model.query([text[: self.max_chars] for text in part]),
+            progress=progress,
+            chunk=chunk,
+        )
+
+
+def embed_in_chunks(
+    texts: Sequence[str],
+    embed_chunk: Callable[[Sequence[str]], FloatArray],
+    *,
+    progress: Progress | None,
+    chunk: int,
+) -> FloatArray:
+    """Embed ``texts`` a chunk at a time, telling ``progress`` after each chunk.
+
+    Args:
+        texts: The texts.
+        embed_chunk: Returns one embedding per text of a chunk, in order.
+        progress: Told ``(done, total)`` after each chunk.
+        chunk: How many texts go to ``embed_chunk`` at once.
+    """
+    out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+    for start in range(0, len(texts), chunk):
+        part = texts[start : start + chunk]
+        out[start : start + len(part)] = embed_chunk(part)
+        if progress is not None:
+            progress(start + len(part), len(texts))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
