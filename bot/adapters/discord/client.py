@@ -17,13 +17,14 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord import translate
+from bot.adapters.discord import payloads, translate
 from bot.adapters.discord._dm_handoff import DirectMessageHandoff
 from bot.adapters.discord._dm_home import Candidate, DirectMessageHomes
+from bot.adapters.discord._recent import RecentContents
 from bot.adapters.discord.commands import CONTEXT_MENUS
 from bot.adapters.discord.forms import reason_form
 from bot.adapters.discord.gateway import DiscordGateway
-from bot.core.events import CommandInvoked, ComponentClicked, Event
+from bot.core.events import CommandInvoked, ComponentClicked, Event, MessageCreated
 from bot.core.inbox import Deliver, EventInbox
 from bot.core.models import Member
 from bot.core.protocols import CogStateRepository
@@ -41,7 +42,21 @@ CATCH_UP_THREADS = 50
 """Active threads looked back over per guild at most, the most recently active first."""
 FINISH_ON_CLOSE_SECONDS = 10.0
 """How long closing waits for events already heard to reach the app, and for their writes."""
+_LAST_MESSAGE_KEEPERS = (
+    discord.TextChannel,
+    discord.VoiceChannel,
+    discord.StageChannel,
+    discord.Thread,
+)
+"""The channels whose ``last_message_id`` discord.py keeps (the catch-up orders threads by it)."""
 MENUS = {name: (command, option) for name, (_, command, option) in CONTEXT_MENUS.items()}
+
+
+def _snowflake(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
@@ -79,6 +94,12 @@ class StewardClient(discord.Client):
         """Per guild, Steward's AutoMod rule ids -> the policy rule each came from."""
         self.automod_rule_names: dict[int, dict[str, str]] = {}
         """Per guild, every AutoMod rule id (the server's own too) -> its name."""
+        self._recent = RecentContents()
+        # Guild messages are translated from their payloads (see ``payloads``); the rest
+        # goes through discord.py's own parser, kept here for them.
+        parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
+        self._parse_message_object = parsers["MESSAGE_CREATE"]
+        parsers["MESSAGE_CREATE"] = self._parse_message_create
 
     def attach(
         self,
@@ -180,37 +201,68 @@ class StewardClient(discord.Client):
             if message.author != self.user:
                 self._hear(translate.message_created(message))
 
+    def _parse_message_create(self, data: dict[str, Any]) -> None:
+        """Hear a guild member's message from its payload; leave the rest to discord.py.
+
+        discord.py parses it as usual when it is no plain guild message, and while
+        someone waits for a message (``wait_for("message")`` needs discord.py's object).
+        This runs inside discord.py's reading of the gateway: letting a failure through
+        would drop the connection, not just this message, so one that cannot be
+        translated is logged and skipped.
+        """
+        guild = self._connection._get_guild(_snowflake(data.get("guild_id")))
+        if (
+            guild is None
+            or not payloads.is_plain_guild_message(data)
+            or self._listeners.get("message")
+        ):
+            self._parse_message_object(data)
+            return
+        try:
+            event, channel = payloads.message_created(data, guild)
+        except Exception:
+            logger.exception("could not hear message %s", data.get("id", "?"))
+            return
+        if isinstance(channel, _LAST_MESSAGE_KEEPERS):
+            channel.last_message_id = int(event.message.ref.id)  # as discord.py's parser does
+        self._hear_in_guild(event, int(data["author"]["id"]))
+
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         """Hear a message at once, then let discord.py tell whoever waits for one.
 
-        discord.py runs each ``on_<event>`` handler as a task of its own. Messages are by far
-        the commonest event, and that task would cost more than hearing a guild message
-        does, so this client has no ``on_message``: messages are heard here, in order.
+        Only messages discord.py parsed come here: DMs, webhooks' messages, and guild
+        messages from the catch-up. discord.py runs each ``on_<event>`` handler as a task
+        of its own, which would cost more than hearing a message does, so this client has
+        no ``on_message``: messages are heard here, in order.
         """
         if event == "message":
             try:
                 self._hear_message(args[0])
             except Exception:
-                # This runs inside discord.py's parsing of the gateway's message: letting a
-                # failure through would drop the connection, not just this message.
+                # As in ``_parse_message_create``: a failure must not drop the connection.
                 logger.exception("could not hear message %s", getattr(args[0], "id", "?"))
         super().dispatch(event, *args, **kwargs)
 
     def _hear_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
-        if message.guild is not None:
-            self._hear_in_guild(message)
+        event = translate.message_created(message)
+        if event is not None:
+            self._hear_in_guild(event, message.author.id)
         elif not message.author.bot:
             self._start(self._direct_message(message), "direct-message", finish=True)
 
-    def _hear_in_guild(self, message: discord.Message) -> None:
-        author, guild = message.author, message.guild
-        assert guild is not None  # callers hand over guild messages only
-        if self._dm_homes.wrote(author.id, guild.id):
+    def _hear_in_guild(self, event: MessageCreated, author_id: int) -> None:
+        guild_id = int(event.community.id)
+        if self._dm_homes.wrote(author_id, guild_id):
             # Looks through every guild: only when the member's guild changed.
-            shared = [g for g in author.mutual_guilds if self._serves(translate.ref(g.id))]
-            self._start(self._dm_homes.keep(author.id, guild.id, shared), "dm-home", finish=True)
-        self._hear(translate.message_created(message))
+            shared = [
+                g
+                for g in self.guilds
+                if g.get_member(author_id) is not None and self._serves(translate.ref(g.id))
+            ]
+            self._start(self._dm_homes.keep(author_id, guild_id, shared), "dm-home", finish=True)
+        self._recent.remember(int(event.message.ref.id), event.message.content)
+        self._hear(event)
 
     async def _direct_message(self, message: discord.Message) -> None:
         """Forward a DM for the served guild it is for, here or in another process."""
@@ -233,7 +285,11 @@ class StewardClient(discord.Client):
         """Forward an edit, cached or not."""
         if "content" not in payload.data:
             return  # an embed unfurled: nothing a member wrote changed
-        before = payload.cached_message.content if payload.cached_message else None
+        before = self._recent.get(payload.message_id)
+        if before is None and payload.cached_message is not None:
+            before = payload.cached_message.content  # a message discord.py parsed
+        if payload.guild_id is not None:
+            self._recent.remember(payload.message_id, payload.message.content)
         self._hear(translate.message_edited(payload.message, before))
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,20 +63,31 @@ def recurring_ref(ident: int) -> Ref:
     return Ref(PLATFORM, str(ident))
 
 
+def roles_view(roles: Iterable[discord.Role]) -> tuple[frozenset[str], int]:
+    """Return a member's role names and rank (their top role's position; 0 for none).
+
+    Args:
+        roles: Their roles, without the guild's default role (``@everyone``).
+    """
+    held = list(roles)
+    return frozenset(r.name for r in held), max((r.position for r in held), default=0)
+
+
 def member_of(user: discord.Member | discord.User, guild: discord.Guild | None = None) -> Member:
     """Return the core view of a member (or of a user outside any guild)."""
     if isinstance(user, discord.Member):
         guild = guild or user.guild
+        names, rank = roles_view(r for r in user.roles if not r.is_default())
         return Member(
             ref=recurring_ref(user.id),
             name=user.name,
             display_name=user.display_name,
-            roles=frozenset(r.name for r in user.roles if not r.is_default()),
+            roles=names,
             joined_at=user.joined_at,
             account_created_at=user.created_at,
             is_bot=user.bot,
             is_owner=guild.owner_id == user.id,
-            rank=user.top_role.position,
+            rank=rank,
             timed_out_until=user.timed_out_until,
             pending=user.pending,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import discord
 import pytest
@@ -13,6 +14,8 @@ from bot.adapters.discord.client import ShardedStewardClient
 from bot.adapters.discord.translate import ref
 from bot.core.events import MessageCreated
 from bot.standins.discord import DiscordStandin
+from bot.standins.discord._model import StoredMessage
+from bot.standins.discord._world import World
 from bot.standins.discord.server import RecordedRequest
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
 
@@ -132,7 +135,32 @@ async def test_a_flood_reaches_the_app_in_order_once_each_and_wait_for_still_wor
     assert [int(text.rsplit("#", 1)[1]) for text in heard] == list(range(count))
 
 
-async def test_a_message_that_fails_to_translate_is_logged_and_the_next_still_judged(
+async def test_a_malformed_message_is_logged_and_the_next_still_judged(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    start: Start,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    payload_of = World.message_payload
+
+    def malformed(world: World, message: StoredMessage) -> dict[str, Any]:
+        data = payload_of(world, message)
+        if message.content == "poison":
+            data["author"] = {"id": "not-a-snowflake", "username": "bob"}
+        return data
+
+    monkeypatch.setattr(World, "message_payload", malformed)
+    async with start() as steward:
+        poison = await standin.post_message(lumen.general, lumen.bob, "poison")
+        spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await steward.settle()
+    assert f"could not hear message {poison.id}" in caplog.text
+    assert "malformed MESSAGE_CREATE payload" in caplog.text
+
+
+async def test_a_message_discord_py_parsed_that_fails_to_translate_is_logged_and_skipped(
     standin: DiscordStandin,
     lumen: Lumen,
     start: Start,
@@ -147,9 +175,14 @@ async def test_a_message_that_fails_to_translate_is_logged_and_the_next_still_ju
     translated = translate.message_created
     monkeypatch.setattr(translate, "message_created", broken)
     async with start() as steward:
+        # While someone waits for a message, discord.py parses guild messages too.
+        waiting = asyncio.ensure_future(
+            steward.connection.client.wait_for("message", check=lambda _: False)
+        )
         poison = await standin.post_message(lumen.general, lumen.bob, "poison")
         spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
         await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
         await steward.settle()
+        waiting.cancel()
     assert f"could not hear message {poison.id}" in caplog.text
     assert "cannot translate this" in caplog.text
