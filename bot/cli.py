@@ -19,6 +19,7 @@ import click
 from bot.adapters.local.scenario import ScenarioError
 from bot.config import ConfigError, LoadedConfig, SlackSection, load_config
 from bot.logs import configure_logging
+from bot.malloc_tuning import limit_malloc_arenas
 from bot.ml_cli import eval_command, train_command
 from bot.registry import CogRegistry, RegistryError
 
@@ -100,6 +101,7 @@ def _run(coro: Coroutine[Any, Any, T], *, plain: tuple[type[Exception], ...] = (
 def main(log_level: str, log_format: str) -> None:
     """Steward: moderation bots for brand communities on Discord, Slack and a local platform."""
     configure_logging(log_level, log_format)
+    limit_malloc_arenas()  # before any command starts the threads that serve
 
 
 @main.command("check-config")

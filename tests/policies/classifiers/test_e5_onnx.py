@@ -22,6 +22,7 @@ from policies.classifiers.e5_onnx import (
     packed_path,
     read_packed,
 )
+from policies.classifiers.encoder import onnx_session
 from policies.classifiers.model import MULTILINGUAL_FILE, load_model
 from policies.classifiers.multilingual import ENCODER, ENCODER_ONNX, E5Encoder
 
@@ -137,3 +138,9 @@ def test_long_texts_run_in_smaller_batches_so_attention_stays_bounded() -> None:
     assert _within_budget(list(range(16)), short) == [list(range(16))]
     assert _within_budget([0, 1, 2], long) == [[0], [1], [2]]
     assert _within_budget([0, 1, 2, 3], [256] * 4) == [[0, 1, 2, 3]]
+
+
+def test_sessions_keep_no_memory_pattern_per_input_shape(quick_model_dir: Path) -> None:
+    # Chat lines come in every length: a plan kept per shape would only grow the process.
+    session = onnx_session(quick_model_dir / E5_DIR / "body.onnx", threads=1)
+    assert session.get_session_options().enable_mem_pattern is False
