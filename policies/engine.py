@@ -7,6 +7,7 @@ The engine normalizes a message once, runs every rule in scope, and returns a
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -17,7 +18,7 @@ from bot.core.refs import Ref
 from policies.context import Context, Subject, Text
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
-from policies.rule import Rule
+from policies.rule import Rule, Screen
 from policies.verdict import Hit, Match, Mode, Severity, Verdict
 
 _NO_SCORES: Mapping[str, float] = MappingProxyType({})
@@ -152,7 +153,7 @@ class PolicyEngine:
             reason: Why there are no scores, in words a moderator can read.
         """
         everywhere, somewhere = self._plans[(is_staff, _Part.SCORES)]
-        applying = [compiled for _, compiled in everywhere] + [
+        applying = [compiled for _, calls in everywhere for _, compiled in calls] + [
             s.compiled for s in somewhere if s.covers(message, message.author.roles)
         ]
         hit = Hit(reason=reason, evidence={"unscored": reason}, review=True)
@@ -169,15 +170,18 @@ class PolicyEngine:
         subject: Subject,
         community: Ref,
         ctx: Context,
-        plan: tuple[list[_Call], list[_Scoped]],
+        plan: tuple[list[_Run], list[_Scoped]],
     ) -> Verdict:
         message = subject.message
         matches = []
         everywhere, somewhere = plan
-        for evaluate, compiled in everywhere:
-            hit = evaluate(subject, ctx)
-            if hit is not None:
-                matches.append(self._match(compiled, hit))
+        for screen, calls in everywhere:
+            if screen is not None and not screen(subject):
+                continue  # none of these rules can match: most messages, most runs
+            for evaluate, compiled in calls:
+                hit = evaluate(subject, ctx)
+                if hit is not None:
+                    matches.append(self._match(compiled, hit))
         for scoped in somewhere:
             if scoped.covers(message, message.author.roles):
                 hit = scoped.evaluate(subject, ctx)
@@ -266,6 +270,8 @@ class _Scoped:
 
 
 _Call = tuple[Callable[[Subject, Context], Hit | None], CompiledRule]
+_Run = tuple[Screen | None, list[_Call]]
+"""Rules asked one after the other, skipped together when their screen says none can match."""
 
 
 class _Part(enum.Enum):
@@ -282,11 +288,24 @@ class _Part(enum.Enum):
         return rule.needs_scores == (self is _Part.SCORES)
 
 
-def _plan(rules: list[_Scoped], *, staff: bool, part: _Part) -> tuple[list[_Call], list[_Scoped]]:
-    """Split the rules that apply into unscoped calls and rules that check their scope."""
+def _plan(rules: list[_Scoped], *, staff: bool, part: _Part) -> tuple[list[_Run], list[_Scoped]]:
+    """Split the rules that apply into runs of unscoped calls and rules that check their scope.
+
+    Unscoped rules of one type that follow each other form a run with the type's screen,
+    if it has one; the others run alone. Matches come in policy order either way.
+    """
     chosen = [
         r for r in rules if (r.applies_to_staff or not staff) and part.includes(r.compiled.rule)
     ]
-    return [(r.evaluate, r.compiled) for r in chosen if not r.scoped], [
-        r for r in chosen if r.scoped
-    ]
+    runs: list[_Run] = []
+    unscoped = [r for r in chosen if not r.scoped]
+    for _, grouped in itertools.groupby(unscoped, key=lambda r: type(r.compiled.rule)):
+        same = list(grouped)
+        kind = type(same[0].compiled.rule)
+        screen = kind.screen([r.compiled.rule for r in same]) if len(same) > 1 else None
+        calls: list[_Call] = [(r.evaluate, r.compiled) for r in same]
+        if screen is not None:
+            runs.append((screen, calls))
+        else:
+            runs.extend((None, [call]) for call in calls)
+    return runs, [r for r in chosen if r.scoped]

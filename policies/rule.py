@@ -8,7 +8,7 @@ time, purely: no I/O, no clock but ``ctx.now``, no platform SDK.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic
 
 from pydantic import BaseModel, ConfigDict
@@ -68,7 +68,22 @@ class Rule(Generic[ParamsT]):
         """Return a hit when a member's arrival needs action (join-aware rules override it)."""
         return None
 
+    @classmethod
+    def screen(cls, rules: Sequence[Rule[Any]]) -> Screen | None:
+        """Return one cheap test that tells when none of these rules can match a message.
 
+        The engine asks it once for a run of rules of this type that follow each other in
+        a policy, and skips the run when it answers ``False``; ``True`` means that each
+        rule must still look. A type whose rules cost little to ask returns ``None``.
+
+        Args:
+            rules: Rules of this type, in policy order.
+        """
+        return None
+
+
+Screen = Callable[[Subject], bool]
+"""Answers ``False`` only when no rule of its run can match the subject."""
 AnyRule = Rule[Any]
 RULE_TYPES: dict[str, type[AnyRule]] = {}
 _R = TypeVar("_R", bound=AnyRule)

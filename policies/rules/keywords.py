@@ -39,15 +39,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from pydantic import Field
 
 from policies.context import Context, Subject, Text
 from policies.normalize import canonicalize, fold, has_unspaced
-from policies.rule import Rule, RuleLoadError, RuleParams, rule
+from policies.rule import Rule, RuleLoadError, RuleParams, Screen, rule
 from policies.rules.regex import (
     PatternError,
     Re2Pattern,
@@ -274,10 +274,11 @@ class _Matcher:
 
     def __init__(self, kinds: Iterable[_Kind]) -> None:
         self._kinds = [kind for kind in kinds if kind.bodies]
-        self._any: Re2Pattern = compile_re2(
-            "|".join(f"{k.shape.lead}({'|'.join(k.bodies)}){k.shape.trail}" for k in self._kinds),
-            max_mem=_MAX_MEM,
+        self.pattern = "|".join(
+            f"{k.shape.lead}({'|'.join(k.bodies)}){k.shape.trail}" for k in self._kinds
         )
+        """Matches where any of the keywords is written (RE2 syntax)."""
+        self._any: Re2Pattern = compile_re2(self.pattern, max_mem=_MAX_MEM)
         self._sets: list[Re2Set] = [
             compile_re2_set(kind.bodies, anchored=True, max_mem=_MAX_MEM) for kind in self._kinds
         ]
@@ -404,6 +405,36 @@ class KeywordsRule(Rule[KeywordsParams]):
         # Letters that canonical text changes (``å``; ``ø`` stays anyway) and a list keeps.
         kept = {ch for keep in self._by_keep for ch in keep if canonicalize(ch) != ch}
         self._kept = re.compile(f"[{re.escape(''.join(sorted(kept)))}]") if kept else None
+
+    @classmethod
+    def screen(cls, rules: Sequence[Rule[Any]]) -> Screen | None:
+        """Search for the keywords of several rules at once (most messages hold none).
+
+        A text with letters that one of the lists keeps (``å`` in a Danish list) is read
+        differently by each rule: the screen lets each of them look.
+        """
+        keywords = [r for r in rules if isinstance(r, KeywordsRule)]
+        if len(keywords) < 2 or len(keywords) != len(rules):
+            return None
+        try:
+            union = compile_re2(
+                "|".join(f"(?:{r._all.pattern})" for r in keywords),
+                capture=False,
+                max_mem=_MAX_MEM * len(keywords),
+            )
+        except PatternError:
+            return None  # too big to unite: each rule searches on its own
+        search = searcher(union)
+        kept = [r._kept for r in keywords if r._kept is not None]
+
+        def may_match(subject: Subject) -> bool:
+            text = subject.text
+            folded = text.folded
+            if kept and not folded.isascii() and any(k.search(folded) for k in kept):
+                return True
+            return search(_utf8(text.canonical), 0) is not None
+
+        return may_match
 
     def _find(self, text: Text) -> set[int]:
         """Return the keywords a text holds."""
