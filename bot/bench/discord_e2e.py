@@ -3,7 +3,9 @@
 The stand-in runs in its own process (``steward standin discord``) and floods #general
 with ordinary chat. A bare discord.py client that only counts sets the yardstick; then
 Steward (the App, the default policy, SQLite deduplication) takes the same flood.
-Target: Steward keeps at least 0.6 of the bare client's rate.
+Target: Steward keeps at least 0.6 of the bare client's rate. A third run, Steward with
+no cogs (the adapter, the ledger and the bus, but no judging), tells how the difference
+divides between the platform's way in and the policy.
 
 On a small shared machine one run of each can be off by a third, so the full bench runs
 them in pairs, bare then Steward, several times, and reports the medians: the ratio is
@@ -102,14 +104,16 @@ async def discord_throughput(options: BenchOptions) -> list[BenchResult]:
             # Untimed: the flood's authors join the stand-in and both processes warm up,
             # so that the first pair is measured as the others are.
             await _bare_rate(info["token"], WARM_UP, lambda: flood(WARM_UP))
-        bares, stewards = [], []
+        bares, stewards, unjudged = [], [], []
         for _ in range(1 if options.quick else ROUNDS):
             bares.append(await _bare_rate(info["token"], count, flood))
             stewards.append(await _steward_rate(options, standin, count, flood))
+            unjudged.append(await _steward_rate(options, standin, count, flood, cogs=False))
     ratios = [steward / bare for bare, steward in zip(bares, stewards, strict=True)]
     ratio = statistics.median(ratios)
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
     pairs = f"median of {len(ratios)} run(s)"
+    unjudged_ratio = statistics.median(u / b for b, u in zip(bares, unjudged, strict=True))
     return [
         BenchResult(
             "discord.bare_events_per_second",
@@ -130,6 +134,19 @@ async def discord_throughput(options: BenchOptions) -> list[BenchResult]:
             "ratio",
             f"Steward / bare client, {pairs} (from {min(ratios):.2f} to {max(ratios):.2f}); "
             f"{verdict} the target of {TARGET_RATIO}",
+        ),
+        BenchResult(
+            "discord.steward_without_cogs_events_per_second",
+            statistics.median(unjudged),
+            "events/s",
+            f"the same messages through discord.py, App.ingest_many and the bus to a "
+            f"community with no cogs: nothing judged; {pairs}",
+        ),
+        BenchResult(
+            "discord.ratio_without_cogs",
+            unjudged_ratio,
+            "ratio",
+            f"Steward with no cogs / bare client, {pairs}: the cost of the way in alone",
         ),
     ]
 
@@ -161,7 +178,7 @@ class _Standin:
 
 
 async def _steward_rate(
-    options: BenchOptions, standin: _Standin, count: int, flood: Flood
+    options: BenchOptions, standin: _Standin, count: int, flood: Flood, *, cogs: bool = True
 ) -> float:
     from bot.adapters.discord.connection import open_connection  # noqa: PLC0415
 
@@ -185,12 +202,23 @@ catch_up = 0
 [communities.bench]
 platform = "discord"
 id = "{guild_id}"
-
+"""
+        if cogs:
+            text += f"""
 [communities.bench.cogs.guidelines]
 staff_channel = "{channels["mod-log"]}"
 raid_channels = ["{channels["general"]}"]
 """
+        else:  # the cogs that are on unless switched off
+            text += "".join(
+                f"\n[communities.bench.cogs.{name}]\nenabled = false\n"
+                for name in options.registry.names()
+            )
         loaded = parse_config(text, options.registry, source="<bench>")
+        if not cogs and loaded.cogs["bench"]:
+            raise RuntimeError(
+                f"cogs still on in the run without cogs: {list(loaded.cogs['bench'])}"
+            )
         clock = SystemClock()
         connection = await open_connection(loaded.config.discord, guild_ready_timeout=0.05)
         storage = await open_storage(Path(scratch) / "bench.db", clock)

@@ -15,9 +15,15 @@ async def test_the_discord_case_compares_steward_with_a_bare_client(registry: Co
         "discord.bare_events_per_second",
         "discord.steward_events_per_second",
         "discord.ratio",
+        "discord.steward_without_cogs_events_per_second",
+        "discord.ratio_without_cogs",
     }
-    bare, steward = (figures[f"discord.{n}_events_per_second"].value for n in ("bare", "steward"))
-    assert bare > 0 and steward > 0
+    bare, steward, unjudged = (
+        figures[f"discord.{n}_events_per_second"].value
+        for n in ("bare", "steward", "steward_without_cogs")
+    )
+    assert bare > 0 and steward > 0 and unjudged > 0
     assert figures["discord.ratio"].value == pytest.approx(steward / bare)
+    assert figures["discord.ratio_without_cogs"].value == pytest.approx(unjudged / bare)
     assert "median of 1 run(s)" in figures["discord.ratio"].detail
     assert "target of 0.6" in figures["discord.ratio"].detail
