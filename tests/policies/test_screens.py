@@ -52,14 +52,18 @@ def _texts(policy: Policy) -> Iterator[str]:
         yield from compiled.spec.examples.no_match
 
 
-def _judge(engine: PolicyEngine, text: str, *, is_staff: bool) -> Verdict:
-    message = Message(
+def _message(text: str) -> Message:
+    return Message(
         ref=Ref("local", "m1"),
         channel=Ref("local", "general"),
         author=AUTHOR,
         content=text,
         created_at=AT,
     )
+
+
+def _judge(engine: PolicyEngine, text: str, *, is_staff: bool) -> Verdict:
+    message = _message(text)
     return engine.judge_message(
         message, community=COMMUNITY, is_staff=is_staff, ctx=RecentWindows().moved_to(AT)
     )
@@ -91,13 +95,7 @@ def _policy_keywords() -> list[KeywordsRule]:
 
 
 def _subject(text: str) -> Subject:
-    message = Message(
-        ref=Ref("local", "m1"),
-        channel=Ref("local", "c"),
-        author=AUTHOR,
-        content=text,
-        created_at=AT,
-    )
+    message = _message(text)
     return Subject(message=message, member=AUTHOR, text=normalize(text))
 
 

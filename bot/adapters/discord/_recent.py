@@ -13,7 +13,7 @@ RECENT_MESSAGES = 5_000
 
 
 class RecentContents:
-    """A bounded map of message id to text, forgetting the oldest message first.
+    """A bounded map of message id (as core refs write it) to text, oldest forgotten first.
 
     Args:
         size: How many messages to keep.
@@ -21,19 +21,19 @@ class RecentContents:
 
     def __init__(self, size: int = RECENT_MESSAGES) -> None:
         self._size = size
-        self._texts: dict[int, str] = {}
+        self._texts: dict[str, str] = {}
 
     def __len__(self) -> int:
         """Return how many messages' text is kept."""
         return len(self._texts)
 
-    def remember(self, message_id: int, text: str) -> None:
+    def remember(self, message_id: str, text: str) -> None:
         """Keep a message's text (an edit's new text replaces the old one)."""
         texts = self._texts
         if message_id not in texts and len(texts) >= self._size:
             del texts[next(iter(texts))]  # dicts keep insertion order: this is the oldest
         texts[message_id] = text
 
-    def get(self, message_id: int) -> str | None:
+    def get(self, message_id: str) -> str | None:
         """Return a kept message's text, or ``None`` when it is not kept."""
         return self._texts.get(message_id)

@@ -224,7 +224,7 @@ class StewardClient(discord.Client):
             logger.exception("could not hear message %s", data.get("id", "?"))
             return
         if isinstance(channel, _LAST_MESSAGE_KEEPERS):
-            channel.last_message_id = int(event.message.ref.id)  # as discord.py's parser does
+            channel.last_message_id = int(data["id"])  # as discord.py's parser does
         self._hear_in_guild(event, int(data["author"]["id"]))
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
@@ -261,7 +261,7 @@ class StewardClient(discord.Client):
                 if g.get_member(author_id) is not None and self._serves(translate.ref(g.id))
             ]
             self._start(self._dm_homes.keep(author_id, guild_id, shared), "dm-home", finish=True)
-        self._recent.remember(int(event.message.ref.id), event.message.content)
+        self._recent.remember(event.message.ref.id, event.message.content)
         self._hear(event)
 
     async def _direct_message(self, message: discord.Message) -> None:
@@ -285,11 +285,12 @@ class StewardClient(discord.Client):
         """Forward an edit, cached or not."""
         if "content" not in payload.data:
             return  # an embed unfurled: nothing a member wrote changed
-        before = self._recent.get(payload.message_id)
+        message_id = str(payload.message_id)
+        before = self._recent.get(message_id)
         if before is None and payload.cached_message is not None:
             before = payload.cached_message.content  # a message discord.py parsed
         if payload.guild_id is not None:
-            self._recent.remember(payload.message_id, payload.message.content)
+            self._recent.remember(message_id, payload.message.content)
         self._hear(translate.message_edited(payload.message, before))
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:

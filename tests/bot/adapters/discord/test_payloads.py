@@ -99,13 +99,14 @@ async def test_payload_and_object_translations_agree(
         state = client._connection
         guild = client.get_guild(int(lumen.guild.id))
         assert guild is not None
-        for name, data in _cases(lumen, thread.id).items():
+        cases = _cases(lumen, thread.id)
+        for name, data in cases.items():
             channel, _ = state._get_guild_channel(data)  # type: ignore[arg-type]
             message = discord.Message(state=state, channel=channel, data=data)  # type: ignore[arg-type]
             expected = translate.message_created(message)
             event, _ = payloads.message_created(data, guild)
             assert event == expected, name
-    rich, _ = payloads.message_created(_cases(lumen, thread.id)["rich"], guild)
+    rich, _ = payloads.message_created(cases["rich"], guild)
     # What the cases cover is there (not equally missing from both translations).
     assert rich.message.author.rank == lumen.moderators.position
     assert rich.message.author.roles == {"moderator"}
@@ -114,7 +115,7 @@ async def test_payload_and_object_translations_agree(
     assert rich.message.role_mentions == ("moderator",) and rich.message.mentions_everyone
     assert len(rich.message.mentions) == 2 and rich.message.reply_to == translate.ref(4242)
     assert [a.size for a in rich.message.attachments] == [2048, 9]
-    threaded, _ = payloads.message_created(_cases(lumen, thread.id)["in a thread"], guild)
+    threaded, _ = payloads.message_created(cases["in a thread"], guild)
     assert threaded.message.thread == translate.ref(thread.id)
     assert threaded.message.channel == translate.ref(lumen.general.id)
 
@@ -179,9 +180,9 @@ class _NoGuild:
 
 def test_recent_contents_forget_the_oldest_and_take_edits() -> None:
     recent = RecentContents(size=2)
-    recent.remember(1, "one")
-    recent.remember(2, "two")
-    recent.remember(1, "one, edited")  # an edit keeps its place
-    recent.remember(3, "three")
-    assert recent.get(1) is None and recent.get(2) == "two" and recent.get(3) == "three"
+    recent.remember("1", "one")
+    recent.remember("2", "two")
+    recent.remember("1", "one, edited")  # an edit keeps its place
+    recent.remember("3", "three")
+    assert recent.get("1") is None and recent.get("2") == "two" and recent.get("3") == "three"
     assert len(recent) == 2

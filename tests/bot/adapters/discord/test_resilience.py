@@ -135,6 +135,17 @@ async def test_a_flood_reaches_the_app_in_order_once_each_and_wait_for_still_wor
     assert [int(text.rsplit("#", 1)[1]) for text in heard] == list(range(count))
 
 
+async def poison_then_spam(
+    standin: DiscordStandin, lumen: Lumen, steward: Running
+) -> StoredMessage:
+    """Post "poison", then spam; return the poison once the spam was deleted and all settled."""
+    poison = await standin.post_message(lumen.general, lumen.bob, "poison")
+    spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
+    await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+    await steward.settle()
+    return poison
+
+
 async def test_a_malformed_message_is_logged_and_the_next_still_judged(
     standin: DiscordStandin,
     lumen: Lumen,
@@ -152,10 +163,7 @@ async def test_a_malformed_message_is_logged_and_the_next_still_judged(
 
     monkeypatch.setattr(World, "message_payload", malformed)
     async with start() as steward:
-        poison = await standin.post_message(lumen.general, lumen.bob, "poison")
-        spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
-        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
-        await steward.settle()
+        poison = await poison_then_spam(standin, lumen, steward)
     assert f"could not hear message {poison.id}" in caplog.text
     assert "malformed MESSAGE_CREATE payload" in caplog.text
 
@@ -179,10 +187,7 @@ async def test_a_message_discord_py_parsed_that_fails_to_translate_is_logged_and
         waiting = asyncio.ensure_future(
             steward.connection.client.wait_for("message", check=lambda _: False)
         )
-        poison = await standin.post_message(lumen.general, lumen.bob, "poison")
-        spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
-        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
-        await steward.settle()
+        poison = await poison_then_spam(standin, lumen, steward)
         waiting.cancel()
     assert f"could not hear message {poison.id}" in caplog.text
     assert "cannot translate this" in caplog.text
