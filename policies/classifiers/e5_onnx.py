@@ -13,8 +13,8 @@ mean of those layers' outputs. Half the depth costs half the time (about 3.4 ms 
 instead of 7.9), and the heads did better on it, not worse (see :data:`E5_LAYERS`).
 
 The word-embedding table (250,037 rows) stays in its 4-bit blocks: the rows a text needs
-are dequantized on the fly, so the exported graph holds only the transformer layers (about
-21 MB) and the table costs 54 MB on disk, mapped rather than read at load.
+are read from the file and dequantized on the fly, so the exported graph holds only the
+transformer layers (about 11 MB) and the table costs 54 MB on disk and none in the process.
 
 Tokenization follows the engine: each code point is normalized by the packed map, runs of
 spaces are collapsed, spaces become the metaspace ``▁`` (one is put in front), and the
@@ -28,10 +28,12 @@ MB where the ``tokenizers`` library's Unigram took 280. Texts are embedded with 
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import tempfile
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from policies.classifiers.encoder import onnx_session, padded
+from policies.classifiers.encoder import IntArray, onnx_session, padded
 from policies.classifiers.grouping import group_by_size
 from policies.classifiers.heads import FloatArray
 from policies.classifiers.multilingual import (
@@ -402,6 +404,63 @@ def _bert(packed: PackedE5, layers: int) -> Any:
     return model
 
 
+class WordTable:
+    """The 4-bit word table (``words.npy``), read a row at a time from its file.
+
+    Mapping the file into memory would be simpler, but the kernel maps in the pages around
+    each page touched (64 KB at a time), so a long-running bot would soon count most of the
+    54 MB table as its own resident memory. Rows read with ``pread`` stay in the page cache
+    instead: shared with other processes, and given back whenever memory is short.
+
+    Args:
+        path: The ``.npy`` file :func:`export` wrote: rows x blocks x block bytes, uint8.
+
+    Raises:
+        PackedModelError: If the file is not such a table.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as file:
+            try:
+                version = np.lib.format.read_magic(file)
+                read_header = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, fortran, dtype = read_header(file)
+            except ValueError as error:
+                raise PackedModelError(f"{path} is not a word table: {error}") from error
+            self._offset = file.tell()
+        if dtype != np.uint8 or fortran or len(shape) != 3:
+            raise PackedModelError(f"{path} is not a word table of 4-bit blocks")
+        self.shape: tuple[int, int, int] = shape
+        self._row_bytes = shape[1] * shape[2]
+        if path.stat().st_size < self._offset + shape[0] * self._row_bytes:
+            raise PackedModelError(f"{path} is cut short: it holds fewer than {shape[0]} rows")
+        self._descriptor = os.open(path, os.O_RDONLY)
+        # Models are loaded and dropped without ceremony; the descriptor goes with the table.
+        self._closer = weakref.finalize(self, os.close, self._descriptor)
+
+    def rows(self, ids: IntArray) -> np.ndarray[Any, np.dtype[np.uint8]]:
+        """Return the blocks of each id's row, shape ``ids.shape + (blocks, block bytes)``.
+
+        Raises:
+            IndexError: If an id is not a row of the table.
+        """
+        unique, inverse = np.unique(ids, return_inverse=True)
+        if unique.size and (unique[0] < 0 or unique[-1] >= self.shape[0]):
+            raise IndexError(f"token ids outside the word table's {self.shape[0]} rows")
+        descriptor, size, start = self._descriptor, self._row_bytes, self._offset
+        data = b"".join(os.pread(descriptor, size, start + int(i) * size) for i in unique)
+        table = np.frombuffer(data, dtype=np.uint8).reshape(-1, *self.shape[1:])
+        return table[inverse.reshape(ids.shape)]
+
+    def close(self) -> None:
+        """Close the file (also done when the table is collected)."""
+        self._closer()
+
+
 class OnnxE5Encoder:
     """Embed texts with the converted multilingual-e5-small, as rows of unit length.
 
@@ -419,7 +478,7 @@ class OnnxE5Encoder:
 
         settings = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
         self._session = onnx_session(directory / BODY_FILE, threads)
-        self._words = np.load(directory / WORDS_FILE, mmap_mode="r")
+        self._words = WordTable(directory / WORDS_FILE)
         special = settings["special"]
         self._tokenizer: Any = sentencepiece.SentencePieceProcessor(
             model_file=str(directory / VOCABULARY_FILE)
@@ -478,7 +537,7 @@ class OnnxE5Encoder:
 
     def _run(self, batch: list[list[int]]) -> FloatArray:
         ids, mask = padded(batch, self._pad)
-        vectors = dequantize(np.asarray(self._words[ids])).reshape(*ids.shape, -1)
+        vectors = dequantize(self._words.rows(ids)).reshape(*ids.shape, -1)
         (embedding,) = self._session.run(
             ["embedding"], {"inputs_embeds": vectors, "attention_mask": mask}
         )

@@ -20,8 +20,10 @@ from policies.classifiers.e5_onnx import (
     E5_DIR,
     E5_LAYERS,
     FULL_DEPTH,
+    WORDS_FILE,
     OnnxE5Encoder,
     PackedModelError,
+    WordTable,
     dequantize,
     export,
     packed_path,
@@ -130,6 +132,42 @@ def test_a_conversion_written_before_layers_were_dropped_reads_as_whole(
     read = OnnxE5Encoder(older)
     assert read.layers == read.depth == FULL_DEPTH
     assert "first" not in read.model_id
+
+
+def test_word_rows_are_read_as_stored_without_mapping_the_table(
+    converted: OnnxE5Encoder, quick_model_dir: Path
+) -> None:
+    path = quick_model_dir / E5_DIR / WORDS_FILE
+    stored = np.load(path)
+    table = WordTable(path)
+    try:
+        ids = np.array([[0, 5, 5, 250_036], [17, 3, 0, 1]])
+        assert table.rows(ids).shape == (2, 4, *stored.shape[1:])
+        assert np.array_equal(table.rows(ids), stored[ids])
+        with pytest.raises(IndexError, match="outside the word table"):
+            table.rows(np.array([[stored.shape[0]]]))
+    finally:
+        table.close()
+    converted.embed(SENTENCES)
+    maps = Path("/proc/self/maps")
+    if maps.exists():  # mapped, the table would soon count as the process's own memory
+        assert WORDS_FILE not in maps.read_text(encoding="utf-8")
+
+
+def test_a_damaged_word_table_is_a_clear_error(quick_model_dir: Path, tmp_path: Path) -> None:
+    stored = (quick_model_dir / E5_DIR / WORDS_FILE).read_bytes()
+    cut = tmp_path / "cut.npy"
+    cut.write_bytes(stored[: len(stored) // 2])
+    with pytest.raises(PackedModelError, match="cut short"):
+        WordTable(cut)
+    other = tmp_path / "other.npy"
+    np.save(other, np.zeros((4, 3), dtype=np.float32))
+    with pytest.raises(PackedModelError, match="not a word table"):
+        WordTable(other)
+    text = tmp_path / "text.npy"
+    text.write_bytes(b"not numpy at all")
+    with pytest.raises(PackedModelError, match="not a word table"):
+        WordTable(text)
 
 
 def test_a_batch_gives_what_each_text_gives_alone(converted: OnnxE5Encoder) -> None:
