@@ -9,8 +9,9 @@ in int8, which runs the same lines in about 7 ms. Its embeddings agree with the 
 to a cosine of about 0.997.
 
 Steward keeps only the first :data:`E5_LAYERS` of the model's 12 layers: the heads read the
-last kept layer's outputs, averaged over the tokens. Half the depth costs half the time (about 3.4 ms a chat line
-instead of 7.9), and the heads did better on it overall (see :data:`E5_LAYERS`).
+last kept layer's outputs, averaged over the tokens. Half the depth costs half the time
+(about 3.4 ms a chat line instead of 7.9), and the heads did better on it overall (see
+:data:`E5_LAYERS`).
 
 The word-embedding table (250,037 rows) stays in its 4-bit blocks: the rows a text needs
 are read from the file and dequantized on the fly, so the exported graph holds only the
