@@ -33,6 +33,7 @@ import os
 import re
 import struct
 import tempfile
+import threading
 import warnings
 import weakref
 from collections.abc import Mapping, Sequence
@@ -405,6 +406,10 @@ def _bert(packed: PackedE5, layers: int) -> Any:
     return model
 
 
+_PREAD = getattr(os, "pread", None)
+"""Reads at an offset without moving the file's position; POSIX only."""
+
+
 class WordTable:
     """The 4-bit word table (``words.npy``), read a row at a time from its file.
 
@@ -439,9 +444,10 @@ class WordTable:
         self._row_bytes = shape[1] * shape[2]
         if path.stat().st_size < self._offset + shape[0] * self._row_bytes:
             raise PackedModelError(f"{path} is cut short: it holds fewer than {shape[0]} rows")
-        self._descriptor = os.open(path, os.O_RDONLY)
+        self._descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         # Models are loaded and dropped without ceremony; the descriptor goes with the table.
         self._closer = weakref.finalize(self, os.close, self._descriptor)
+        self._seeking = threading.Lock()  # where os.pread is missing (Windows)
 
     def rows(self, ids: IntArray) -> np.ndarray[Any, np.dtype[np.uint8]]:
         """Return the blocks of each id's row, shape ``ids.shape + (blocks, block bytes)``.
@@ -452,10 +458,17 @@ class WordTable:
         unique, inverse = np.unique(ids, return_inverse=True)
         if unique.size and (unique[0] < 0 or unique[-1] >= self.shape[0]):
             raise IndexError(f"token ids outside the word table's {self.shape[0]} rows")
-        descriptor, size, start = self._descriptor, self._row_bytes, self._offset
-        data = b"".join(os.pread(descriptor, size, start + int(i) * size) for i in unique)
+        size, start = self._row_bytes, self._offset
+        data = b"".join(self._read(start + int(i) * size, size) for i in unique)
         table = np.frombuffer(data, dtype=np.uint8).reshape(-1, *self.shape[1:])
         return table[inverse.reshape(ids.shape)]
+
+    def _read(self, offset: int, size: int) -> bytes:
+        if _PREAD is not None:
+            return _PREAD(self._descriptor, size, offset)
+        with self._seeking:  # one position per descriptor: seek and read together
+            os.lseek(self._descriptor, offset, os.SEEK_SET)
+            return os.read(self._descriptor, size)
 
     def close(self) -> None:
         """Close the file (also done when the table is collected)."""

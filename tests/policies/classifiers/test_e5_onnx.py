@@ -154,6 +154,22 @@ def test_word_rows_are_read_as_stored_without_mapping_the_table(
         assert WORDS_FILE not in maps.read_text(encoding="utf-8")
 
 
+def test_word_rows_are_read_alike_where_the_platform_has_no_pread(
+    quick_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from policies.classifiers import e5_onnx  # noqa: PLC0415
+
+    path = quick_model_dir / E5_DIR / WORDS_FILE
+    stored = np.load(path)
+    monkeypatch.setattr(e5_onnx, "_PREAD", None)  # as on Windows, which cannot run here
+    table = WordTable(path)
+    try:
+        ids = np.array([[250_036, 9, 0], [9, 1, 2]])
+        assert np.array_equal(table.rows(ids), stored[ids])
+    finally:
+        table.close()
+
+
 def test_a_damaged_word_table_is_a_clear_error(quick_model_dir: Path, tmp_path: Path) -> None:
     stored = (quick_model_dir / E5_DIR / WORDS_FILE).read_bytes()
     cut = tmp_path / "cut.npy"
