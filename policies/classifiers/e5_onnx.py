@@ -36,7 +36,7 @@ import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -406,7 +406,7 @@ def _bert(packed: PackedE5, layers: int) -> Any:
     return model
 
 
-_PREAD = getattr(os, "pread", None)
+_PREAD: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)
 """Reads at an offset without moving the file's position; POSIX only."""
 
 
