@@ -22,7 +22,8 @@ class DataUse:
         examples: How many examples were used.
         positives: How many of them carry the label.
         use: ``train``, ``validation`` (stacking and calibration), ``cross-fitted`` (the
-            scorers and the stack learnt from it in folds) or ``evaluation``.
+            scorers and the stack learnt from it in folds), ``self-training`` (unlabelled;
+            ``positives`` counts those the teacher put at 0.5 or more) or ``evaluation``.
     """
 
     source: str

