@@ -530,6 +530,11 @@ def encoder_card(profile: Profile) -> dict[str, Any]:
         "max_length": profile.max_length,
         "format": "ONNX, int8 dynamic quantization",
     }
+    if self_trains(profile):
+        described["self_training"] = (
+            "also learnt from the insults data set's unlabelled comments, with a teacher's "
+            "probabilities (the same recipe without them) as soft targets"
+        )
     if profile.strong_epochs is not None:
         strong = BASES[profile.strong_base]
         described["strong"] = {
