@@ -234,7 +234,14 @@ class StewardClient(discord.Client):
         messages from the catch-up. discord.py runs each ``on_<event>`` handler as a task
         of its own, which would cost more than hearing a message does, so this client has
         no ``on_message``: messages are heard here, in order.
+
+        Nothing is heard once the client is closed. discord.py lets go of its loop then, so
+        a handler it scheduled would raise and leave a coroutine that never runs; the
+        gateway can still hand over an event it read while the connection closed.
         """
+        if self.loop is discord.utils.MISSING:
+            logger.debug("closed: %s not heard", event)
+            return
         if event == "message":
             try:
                 self._hear_message(args[0])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import discord
 import pytest
 
 from bot.adapters.discord.intents import MissingPrivilegedIntent
@@ -204,3 +207,25 @@ async def test_a_missing_privileged_intent_stops_with_a_clear_message(
     assert "Message Content Intent" in message
     assert "Developer Portal" in message and "Privileged Gateway Intents" in message
     assert "Server Members" not in message
+
+
+async def test_an_event_read_after_close_is_dropped_without_a_stray_handler(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        client = steward.connection.client
+    assert client.is_closed()
+    # discord.py unsets its loop on close; a handler scheduled now would stay a coroutine
+    # that never runs (a warning, an error under this suite's settings) or raise.
+    payload = {
+        "user_id": str(lumen.alice.user.id),
+        "channel_id": str(lumen.general.id),
+        "message_id": "1",
+        "guild_id": str(lumen.guild.id),
+        "emoji": {"id": None, "name": "👍"},
+        "type": 0,
+    }
+    client.dispatch(
+        "raw_reaction_add", discord.RawReactionActionEvent(payload, None, "REACTION_ADD")
+    )
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("discord.py: ")]
