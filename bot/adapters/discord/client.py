@@ -235,12 +235,13 @@ class StewardClient(discord.Client):
         of its own, which would cost more than hearing a message does, so this client has
         no ``on_message``: messages are heard here, in order.
 
-        Nothing is heard once the client is closed. discord.py lets go of its loop then, so
-        a handler it scheduled would raise and leave a coroutine that never runs; the
-        gateway can still hand over an event it read while the connection closed.
+        Nothing is heard while discord.py holds no loop: before the client starts, and
+        once it is closed. A handler it scheduled then would raise and leave a coroutine
+        that never runs, and the gateway can still hand over an event it read while the
+        connection closed.
         """
         if self.loop is discord.utils.MISSING:
-            logger.debug("closed: %s not heard", event)
+            logger.debug("not running: %s not heard", event)
             return
         if event == "message":
             try:
