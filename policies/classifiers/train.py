@@ -55,7 +55,7 @@ from policies.classifiers.english import (
     StrongVote,
 )
 from policies.classifiers.grouping import group_by_length
-from policies.classifiers.heads import FloatArray, LogisticHead, fit_head
+from policies.classifiers.heads import FloatArray, LogisticHead, fit_head, sigmoid
 from policies.classifiers.lexical import fit_lexical, ngrams
 from policies.classifiers.model import (
     COMMUNITIES_DIR,
@@ -481,18 +481,8 @@ def train(
                 bars=bars,
                 strong=strong,
             )
-        encoder = _build_encoder(
-            work / "encoder",
-            data,
-            base=MINILM,
-            epochs=profile.epochs,
-            profile=profile,
-            seed=seed,
-            bars=bars,
-            taught=taught,
-        )
-        english, metrics, replay = fit_english(
-            work, encoder, data, profile=profile, seed=seed, bars=bars, strong=strong
+        english, metrics, replay = _fit_english_path(
+            work, data, profile=profile, seed=seed, bars=bars, strong=strong, taught=taught
         )
         if taught is not None:
             metrics[FINETUNED_LABEL]["teacher"] = taught.teacher
@@ -591,6 +581,34 @@ def _build_encoder(
     return OnnxEncoder(folder, max_length=profile.max_length)
 
 
+def _fit_english_path(
+    folder: Path,
+    data: Sequence[TrainingData],
+    *,
+    profile: Profile,
+    seed: int,
+    bars: Progress,
+    strong: OnnxEncoder | None,
+    taught: SelfTraining | None = None,
+) -> tuple[EnglishPath, dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
+    """Fine-tune MiniLM into ``folder / "encoder"``, then fit the labels' English scorers.
+
+    The teacher and the kept model are built by this same path; only ``data`` (the
+    teacher's holds the tuned label alone) and ``taught`` differ.
+    """
+    encoder = _build_encoder(
+        folder / "encoder",
+        data,
+        base=MINILM,
+        epochs=profile.epochs,
+        profile=profile,
+        seed=seed,
+        bars=bars,
+        taught=taught,
+    )
+    return fit_english(folder, encoder, data, profile=profile, seed=seed, bars=bars, strong=strong)
+
+
 def self_trains(profile: Profile) -> bool:
     """Tell whether a profile builds a teacher first (see the module's docstring)."""
     return profile.epochs > 0 and profile.unlabelled != 0
@@ -627,24 +645,15 @@ def teach(
     the strong vote if any), fitted exactly as the kept one will be.
     """
     tuned = [part for part in data if part.label == FINETUNED_LABEL]
-    encoder = _build_encoder(
-        folder / "encoder",
-        tuned,
-        base=MINILM,
-        epochs=profile.epochs,
-        profile=profile,
-        seed=seed,
-        bars=bars,
-    )
-    teacher, metrics, _ = fit_english(
-        folder, encoder, tuned, profile=profile, seed=seed, bars=bars, strong=strong
+    teacher, metrics, _ = _fit_english_path(
+        folder, tuned, profile=profile, seed=seed, bars=bars, strong=strong
     )
     comments = unlabelled_comments(data, profile, seed)
     targets = np.zeros(len(comments), dtype=np.float32)
     with bars.bar("teacher scoring unlabelled comments", len(comments)) as step:
         for chosen in group_by_length(comments, max_batch=32):
             _, logits = teacher.base_logits([comments[i] for i in chosen])
-            targets[chosen] = 1 / (1 + np.exp(-logits[FINETUNED_LABEL]))
+            targets[chosen] = sigmoid(logits[FINETUNED_LABEL])
             step(len(chosen))
     shutil.rmtree(folder)
     figures = {k: v for k, v in metrics[FINETUNED_LABEL].items() if k.endswith("roc_auc")}
