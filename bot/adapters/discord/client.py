@@ -42,6 +42,23 @@ CATCH_UP_THREADS = 50
 """Active threads looked back over per guild at most, the most recently active first."""
 FINISH_ON_CLOSE_SECONDS = 10.0
 """How long closing waits for events already heard to reach the app, and for their writes."""
+GUILD_CHANGES = frozenset(
+    {
+        "guild_role_create",
+        "guild_role_update",
+        "guild_role_delete",
+        "guild_update",
+        "guild_join",
+        "guild_available",
+        "guild_remove",
+        "guild_unavailable",
+        "ready",
+        "resumed",
+    }
+)
+"""discord.py's events after which a guild's roles, their order or its owner may differ:
+the views of recent authors (see :class:`~bot.adapters.discord.payloads.AuthorViews`) are
+built anew."""
 _LAST_MESSAGE_KEEPERS = (
     discord.TextChannel,
     discord.VoiceChannel,
@@ -95,6 +112,7 @@ class StewardClient(discord.Client):
         self.automod_rule_names: dict[int, dict[str, str]] = {}
         """Per guild, every AutoMod rule id (the server's own too) -> its name."""
         self._recent = RecentContents()
+        self._authors = payloads.AuthorViews()
         # Guild messages are translated from their payloads (see ``payloads``); the rest
         # goes through discord.py's own parser, kept here for them.
         parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
@@ -219,7 +237,7 @@ class StewardClient(discord.Client):
             self._parse_message_object(data)
             return
         try:
-            event, channel = payloads.message_created(data, guild)
+            event, channel = payloads.message_created(data, guild, self._authors)
         except Exception:
             logger.exception("could not hear message %s", data.get("id", "?"))
             return
@@ -240,6 +258,8 @@ class StewardClient(discord.Client):
         that never runs, and the gateway can still hand over an event it read while the
         connection closed.
         """
+        if event in GUILD_CHANGES:
+            self._authors.forget()  # a role, a position or the owner may be another now
         if self.loop is discord.utils.MISSING:
             logger.debug("not running: %s not heard", event)
             return

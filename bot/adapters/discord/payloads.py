@@ -23,9 +23,64 @@ from bot.adapters.discord.translate import recurring_ref, ref, roles_view
 from bot.core.events import MessageCreated
 from bot.core.models import Attachment, Member, Message
 
+AUTHOR_VIEWS = 4_096
+"""How many distinct authors (as their payloads describe them) keep a built view."""
+
 
 class PayloadError(ValueError):
     """A MESSAGE_CREATE payload lacks a field every guild message has."""
+
+
+class AuthorViews:
+    """The core view of recent authors, built once while what Discord says of them holds.
+
+    A member who writes ten messages sends the same author and member data ten times, and
+    building their view (their roles resolved and ranked, two dates read) costs more than
+    the rest of the translation. A view is kept per guild and per exact payload data, so a
+    new nickname, role or timeout gives a new view at once. What the payload does not say
+    (a role's name and position, the guild's owner) comes from discord.py's guild cache:
+    the client calls :meth:`forget` whenever that may have changed.
+
+    Args:
+        size: How many views to keep; all are forgotten when it is reached (each is rebuilt
+            once, on its author's next message).
+    """
+
+    def __init__(self, size: int = AUTHOR_VIEWS) -> None:
+        self._size = size
+        self._views: dict[tuple[Any, ...], Member] = {}
+
+    def __len__(self) -> int:
+        """Return how many views are kept."""
+        return len(self._views)
+
+    def of(
+        self, author: Mapping[str, Any], member: Mapping[str, Any], guild: discord.Guild
+    ) -> Member:
+        """Return the view of a message's author, built from its payload data if not kept."""
+        key = (
+            guild.id,
+            author["id"],
+            author.get("username"),
+            author.get("global_name"),
+            author.get("bot"),
+            member.get("nick"),
+            tuple(member.get("roles") or ()),
+            member.get("joined_at"),
+            member.get("communication_disabled_until"),
+            member.get("pending"),
+        )
+        view = self._views.get(key)
+        if view is None:
+            view = _author(author, member, guild)
+            if len(self._views) >= self._size:
+                self._views.clear()
+            self._views[key] = view
+        return view
+
+    def forget(self) -> None:
+        """Drop every view: roles, positions or the owner may have changed."""
+        self._views.clear()
 
 
 def _time(value: object) -> datetime | None:
@@ -70,13 +125,14 @@ def is_plain_guild_message(data: Mapping[str, Any]) -> bool:
 
 
 def message_created(
-    data: Mapping[str, Any], guild: discord.Guild
+    data: Mapping[str, Any], guild: discord.Guild, authors: AuthorViews | None = None
 ) -> tuple[MessageCreated, discord.abc.GuildChannel | discord.Thread | None]:
     """Translate a guild member's new message from its MESSAGE_CREATE payload.
 
     Args:
         data: The payload (see :func:`is_plain_guild_message`).
         guild: The guild it names, from discord.py's cache.
+        authors: Views of recent authors to reuse; without them each is built anew.
 
     Returns:
         The event, and the channel or thread it was posted in if discord.py knows it.
@@ -87,7 +143,10 @@ def message_created(
     try:
         message_id = int(data["id"])
         channel_id = int(data["channel_id"])
-        author = _author(data["author"], data["member"], guild)
+        if authors is None:
+            author = _author(data["author"], data["member"], guild)
+        else:
+            author = authors.of(data["author"], data["member"], guild)
         content = str(data.get("content") or "")
         reference = data.get("message_reference") or {}
         reply = reference.get("message_id")

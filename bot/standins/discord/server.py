@@ -409,6 +409,12 @@ class DiscordStandin:
             member.pending = pending
         await self._announce_member(guild, member)
 
+    async def rename_role(self, guild: Guild, role: Role, name: str) -> None:
+        """Rename a role as a person would in Discord's UI; dispatch GUILD_ROLE_UPDATE."""
+        role.name = name
+        data = {"guild_id": guild.id, "role": role.payload()}
+        await self.gateway.dispatch(Dispatch("GUILD_ROLE_UPDATE", data, guild.id, GUILDS))
+
     async def react(self, message: StoredMessage, member: Member, emoji: str) -> None:
         """Add a reaction and dispatch MESSAGE_REACTION_ADD."""
         data = {

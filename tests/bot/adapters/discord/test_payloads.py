@@ -144,6 +144,54 @@ async def test_a_plain_message_goes_by_its_payload_and_sets_the_channels_last_me
     assert [d["content"] for d in object_parses] == ["hello privately"]  # the DM only
 
 
+async def test_a_renamed_role_reaches_the_next_message_of_a_known_author(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        client = steward.connection.client
+        guild = client.get_guild(int(lumen.guild.id))
+        assert guild is not None
+        views = client._authors
+        data = _payload(lumen, lumen.mona, lumen.general.id)
+        before, _ = payloads.message_created(data, guild, views)
+        again, _ = payloads.message_created(data, guild, views)
+        assert again.message.author is before.message.author  # the view was kept
+        assert before.message.author.roles == {"moderator"}
+        await standin.rename_role(lumen.guild, lumen.moderators, "staff")
+        role = guild.get_role(int(lumen.moderators.id))
+        assert role is not None
+        for _ in range(200):
+            if role.name == "staff":
+                break
+            await asyncio.sleep(0.01)
+        after, _ = payloads.message_created(data, guild, views)
+    assert role.name == "staff"
+    assert after.message.author.roles == {"staff"}
+
+
+def test_an_authors_view_is_kept_per_payload_data_and_bounded() -> None:
+    views = payloads.AuthorViews(size=2)
+    data: dict[str, Any] = {
+        "id": "10",
+        "channel_id": "2",
+        "guild_id": "1",
+        "author": {"id": "3", "username": "alice"},
+        "member": {"roles": []},
+    }
+    first, _ = payloads.message_created(data, _NoGuild(), views)  # type: ignore[arg-type]
+    second, _ = payloads.message_created(data | {"id": "11"}, _NoGuild(), views)  # type: ignore[arg-type]
+    assert second.message.author is first.message.author
+    nicked = data | {"member": {"roles": [], "nick": "Al"}}
+    third, _ = payloads.message_created(nicked, _NoGuild(), views)  # type: ignore[arg-type]
+    assert third.message.author.display_name == "Al"
+    assert first.message.author.display_name == "alice" and len(views) == 2
+    other = data | {"author": {"id": "4", "username": "bob"}}
+    fourth, _ = payloads.message_created(other, _NoGuild(), views)  # type: ignore[arg-type]
+    assert fourth.message.author.name == "bob" and len(views) == 1  # full: all forgotten
+    views.forget()
+    assert len(views) == 0
+
+
 def test_dms_and_webhooks_are_left_to_discord_py() -> None:
     guild_message = {"guild_id": "1", "member": {}, "author": {}}
     assert payloads.is_plain_guild_message(guild_message)
