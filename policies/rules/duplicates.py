@@ -71,8 +71,12 @@ class DuplicatesRule(Rule[DuplicatesParams]):
         if len(mine) < p.max_repeats:
             return None  # too few recent messages to hold that many copies
         threshold = p.similarity * 100
+        # With a cutoff, rapidfuzz stops early (or at once, when the lengths alone differ
+        # too much) and answers 0 for texts below it.
         copies = 1 + sum(
-            1 for r in mine if r.canonical == key or fuzz.ratio(r.canonical, key) >= threshold
+            1
+            for r in mine
+            if r.canonical == key or fuzz.ratio(r.canonical, key, score_cutoff=threshold)
         )
         if copies > p.max_repeats:
             channels = len({r.channel for r in mine} | {subject.message.channel})

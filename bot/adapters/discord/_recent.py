@@ -8,6 +8,8 @@ itself: a string per message, the oldest forgotten first.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 RECENT_MESSAGES = 5_000
 """How many guild messages' text is kept for edits (discord.py keeps 1,000 by default)."""
 
@@ -21,7 +23,9 @@ class RecentContents:
 
     def __init__(self, size: int = RECENT_MESSAGES) -> None:
         self._size = size
-        self._texts: dict[str, str] = {}
+        # An OrderedDict forgets its oldest in constant time; a plain dict emptied from the
+        # front makes each ``next(iter(...))`` step over the holes its deletions left.
+        self._texts: OrderedDict[str, str] = OrderedDict()
 
     def __len__(self) -> int:
         """Return how many messages' text is kept."""
@@ -31,7 +35,7 @@ class RecentContents:
         """Keep a message's text (an edit's new text replaces the old one)."""
         texts = self._texts
         if message_id not in texts and len(texts) >= self._size:
-            del texts[next(iter(texts))]  # dicts keep insertion order: this is the oldest
+            texts.popitem(last=False)
         texts[message_id] = text
 
     def get(self, message_id: str) -> str | None:
