@@ -353,7 +353,12 @@ def bench(as_json: bool, only: tuple[str, ...], quick: bool, model: Path | None)
             if result.unit == "skipped":
                 click.echo(f"{result.name:<40} skipped: {result.detail}")
             else:
-                click.echo(f"{result.name:<40} {result.value:>14,.1f} {result.unit}")
+                click.echo(f"{result.name:<40} {_shown(result.value):>14} {result.unit}")
+
+
+def _shown(value: float) -> str:
+    """Return a bench value for reading: ratios and small figures keep three decimals."""
+    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
 @main.command("classify")

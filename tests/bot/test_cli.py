@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli import _shown, main
 
 COMMANDS = [
     "run",
@@ -159,6 +159,11 @@ def test_bench_quick_json() -> None:
         and entry["unit"] == "events/s"
         and entry["value"] > 0
     )
+
+
+def test_bench_shows_ratios_with_three_decimals() -> None:
+    assert _shown(0.3949) == "0.395"  # a ratio against a target of 0.6 stays readable
+    assert _shown(12_345.67) == "12,345.7"
 
 
 def test_check_config_names_the_classifier_without_loading_it(tmp_path: Path) -> None:
