@@ -23,7 +23,7 @@ from bot.adapters.discord.translate import recurring_ref, ref, roles_view
 from bot.core.events import MessageCreated
 from bot.core.models import Attachment, Member, Message
 
-AUTHOR_VIEWS = 4_096
+AUTHOR_VIEWS = 16_384
 """How many distinct authors (as their payloads describe them) keep a built view."""
 
 
