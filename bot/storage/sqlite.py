@@ -82,6 +82,10 @@ class SqliteAuditLog:
         return [_audit_entry(row) for row in rows]
 
 
+class _SeenBefore(Exception):
+    """Some ids of a ledger batch were recorded before: roll back and ask which."""
+
+
 class SqliteEventLedger:
     """Remember handled event ids in the ``event_ledger`` table.
 
@@ -114,7 +118,7 @@ class SqliteEventLedger:
         """Record several event ids; for each, whether this call recorded it first.
 
         Calls that arrive together share one transaction (a group commit): one
-        ``INSERT OR IGNORE ... RETURNING`` decides for all of them, so a busy platform's
+        ``INSERT OR IGNORE`` decides for all of them, so a busy platform's
         events do not pay a commit each, and concurrent calls for one id (from this process
         or another one on the same file) still get exactly one ``True``. An adapter that
         hands over a burst of events in one call also waits once, not once per event.
@@ -167,16 +171,33 @@ class SqliteEventLedger:
     async def _insert(
         self, batch: list[tuple[str, str, str, asyncio.Future[bool]]]
     ) -> set[tuple[str, str]]:
+        """Insert a batch's ids; return those that were not there before.
+
+        Almost always every id is new, and then one plain ``INSERT OR IGNORE`` says so by
+        its row count. Only when some were there already does a second try, in a fresh
+        transaction, ask SQLite which: returning the inserted rows one by one costs the
+        connection's thread a hand-over of Python's lock per row, and each one waits for
+        the event loop to let go of it.
+        """
         params: list[str] = []
+        keys: set[tuple[str, str]] = set()
         for community, ident, seen_at, _ in batch:
             params += [community, ident, seen_at]
-        values = ", ".join(["(?, ?, ?)"] * len(batch))
+            keys.add((community, ident))
+        insert = (
+            "INSERT OR IGNORE INTO event_ledger (community, event_id, seen_at) VALUES "
+            + ", ".join(["(?, ?, ?)"] * len(batch))
+        )
+        try:
+            async with self._db.transaction() as tx:
+                done = await tx.execute(insert, params)
+                if done.rowcount != len(keys):
+                    raise _SeenBefore  # rolls the insert back; the slow path says which
+            return keys
+        except _SeenBefore:
+            pass
         async with self._db.transaction() as tx:
-            rows = await tx.fetch_all(
-                "INSERT OR IGNORE INTO event_ledger (community, event_id, seen_at) "
-                f"VALUES {values} RETURNING community, event_id",
-                params,
-            )
+            rows = await tx.fetch_all(f"{insert} RETURNING community, event_id", params)
         return {(str(r["community"]), str(r["event_id"])) for r in rows}
 
     async def forget_before(self, at: datetime) -> int:
