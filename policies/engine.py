@@ -18,7 +18,8 @@ from bot.core.refs import Ref
 from policies.context import Context, Subject, Text
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
-from policies.rule import Rule, Screen
+from policies.rule import Prefilter, Rule, Screen, TextForm
+from policies.screens import united_screen
 from policies.verdict import Hit, Match, Mode, Severity, Verdict
 
 _NO_SCORES: Mapping[str, float] = MappingProxyType({})
@@ -291,21 +292,27 @@ class _Part(enum.Enum):
 def _plan(rules: list[_Scoped], *, staff: bool, part: _Part) -> tuple[list[_Run], list[_Scoped]]:
     """Split the rules that apply into runs of unscoped calls and rules that check their scope.
 
-    Unscoped rules of one type that follow each other form a run with the type's screen,
-    if it has one; the others run alone. Matches come in policy order either way.
+    Unscoped rules that follow each other and offer prefilters on one form of the text form
+    a run with one screen (see :mod:`policies.screens`); the others run alone. Matches come
+    in policy order either way.
     """
     chosen = [
         r for r in rules if (r.applies_to_staff or not staff) and part.includes(r.compiled.rule)
     ]
     runs: list[_Run] = []
-    unscoped = [r for r in chosen if not r.scoped]
-    for _, grouped in itertools.groupby(unscoped, key=lambda r: type(r.compiled.rule)):
+    unscoped = [(r, r.compiled.rule.prefilter()) for r in chosen if not r.scoped]
+    for form, grouped in itertools.groupby(unscoped, key=lambda pair: _form_of(pair[1])):
         same = list(grouped)
-        kind = type(same[0].compiled.rule)
-        screen = kind.screen([r.compiled.rule for r in same]) if len(same) > 1 else None
-        calls: list[_Call] = [(r.evaluate, r.compiled) for r in same]
+        calls: list[_Call] = [(r.evaluate, r.compiled) for r, _ in same]
+        screen = None
+        if form is not None:
+            screen = united_screen([p for _, p in same if p is not None])
         if screen is not None:
             runs.append((screen, calls))
         else:
             runs.extend((None, [call]) for call in calls)
     return runs, [r for r in chosen if r.scoped]
+
+
+def _form_of(prefilter: Prefilter | None) -> TextForm | None:
+    return None if prefilter is None else prefilter.form

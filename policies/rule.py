@@ -8,14 +8,15 @@ time, purely: no I/O, no clock but ``ctx.now``, no platform SDK.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Generic
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal
 
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeVar
 
 from bot.core.models import Member
-from policies.context import Context, Subject
+from policies.context import Context, Subject, Text
 from policies.verdict import Hit
 
 
@@ -68,18 +69,38 @@ class Rule(Generic[ParamsT]):
         """Return a hit when a member's arrival needs action (join-aware rules override it)."""
         return None
 
-    @classmethod
-    def screen(cls, rules: Sequence[Rule[Any]]) -> Screen | None:
-        """Return one cheap test that tells when none of these rules can match a message.
+    def prefilter(self) -> Prefilter | None:
+        """Return a search that finds something in every message this rule matches.
 
-        The engine asks it once for a run of rules of this type that follow each other in
-        a policy, and skips the run when it answers ``False``; ``True`` means that each
-        rule must still look. A type whose rules cost little to ask returns ``None``.
-
-        Args:
-            rules: Rules of this type, in policy order.
+        The engine unites the prefilters of rules that follow each other in a policy into
+        one search, and skips them all when it finds nothing: most messages match none of
+        them. A rule that costs little to ask returns ``None``.
         """
         return None
+
+
+TextForm = Literal["original", "folded", "canonical"]
+"""A form of a message's text (see :class:`~policies.context.Text`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prefilter:
+    """An RE2 search that every message a rule matches also matches.
+
+    Attributes:
+        form: The form of the text searched.
+        pattern: RE2 syntax; when it matches nowhere in the text, the rule cannot match.
+        ignorecase: Whether letters match in any case.
+        max_mem: The memory RE2 may use for the pattern.
+        undecided: Texts the pattern cannot vouch for (the rule reads them another way):
+            for those, the rule must be asked whatever the search says.
+    """
+
+    form: TextForm
+    pattern: str
+    ignorecase: bool = False
+    max_mem: int = 32 << 20
+    undecided: Callable[[Text], bool] | None = None
 
 
 Screen = Callable[[Subject], bool]

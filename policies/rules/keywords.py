@@ -39,15 +39,15 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from pydantic import Field
 
 from policies.context import Context, Subject, Text
 from policies.normalize import canonicalize, fold, has_unspaced
-from policies.rule import Rule, RuleLoadError, RuleParams, Screen, rule
+from policies.rule import Prefilter, Rule, RuleLoadError, RuleParams, rule
 from policies.rules.regex import (
     PatternError,
     Re2Pattern,
@@ -406,45 +406,32 @@ class KeywordsRule(Rule[KeywordsParams]):
         kept = {ch for keep in self._by_keep for ch in keep if canonicalize(ch) != ch}
         self._kept = re.compile(f"[{re.escape(''.join(sorted(kept)))}]") if kept else None
 
-    @classmethod
-    def screen(cls, rules: Sequence[Rule[Any]]) -> Screen | None:
-        """Search for the keywords of several rules at once (most messages hold none).
+    def prefilter(self) -> Prefilter:
+        """Return the search for every listed word in canonical text.
 
         A text with letters that one of the lists keeps (``å`` in a Danish list) is read
-        differently by each rule: the screen lets each of them look.
+        another way (see :meth:`_find`): the prefilter leaves it undecided.
         """
-        keywords = [r for r in rules if isinstance(r, KeywordsRule)]
-        if len(keywords) < 2 or len(keywords) != len(rules):
-            return None
-        try:
-            union = compile_re2(
-                "|".join(f"(?:{r._all.pattern})" for r in keywords),
-                capture=False,
-                max_mem=_MAX_MEM * len(keywords),
-            )
-        except PatternError:
-            return None  # too big to unite: each rule searches on its own
-        search = searcher(union)
-        kept = [r._kept for r in keywords if r._kept is not None]
+        return Prefilter(
+            "canonical",
+            self._all.pattern,
+            max_mem=_MAX_MEM,
+            undecided=None if self._kept is None else self._reads_kept_letters,
+        )
 
-        def may_match(subject: Subject) -> bool:
-            text = subject.text
-            folded = text.folded
-            if kept and not folded.isascii() and any(k.search(folded) for k in kept):
-                return True
-            return search(_utf8(text.canonical), 0) is not None
-
-        return may_match
+    def _reads_kept_letters(self, text: Text) -> bool:
+        """Return whether a text holds letters that one of the lists keeps."""
+        folded = text.folded
+        return self._kept is not None and not folded.isascii() and bool(self._kept.search(folded))
 
     def _find(self, text: Text) -> set[int]:
         """Return the keywords a text holds."""
-        folded = text.folded
-        if self._kept is None or folded.isascii() or self._kept.search(folded) is None:
+        if not self._reads_kept_letters(text):
             # No letter that a language keeps: one search for every keyword.
             return self._all.find(text.canonical)
         found: set[int] = set()
         for keep, matcher in self._by_keep.items():
-            found |= matcher.find(_canonical_keeping(folded, keep) if keep else text.canonical)
+            found |= matcher.find(_canonical_keeping(text.folded, keep) if keep else text.canonical)
         return found
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:

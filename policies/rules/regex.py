@@ -17,7 +17,7 @@ import re2  # type: ignore[import-untyped]  # google-re2 ships no type informati
 from pydantic import Field
 
 from policies.context import Context, Subject, Text
-from policies.rule import Rule, RuleLoadError, RuleParams, rule
+from policies.rule import Prefilter, Rule, RuleLoadError, RuleParams, rule
 from policies.verdict import Hit
 
 __all__ = [
@@ -283,6 +283,11 @@ class RegexRule(Rule[RegexParams]):
             raise RuleLoadError(f"patterns: {error}", key="patterns") from None
         self._search = searcher(self._pattern)
         self._target = params.target
+        self._prefilter = Prefilter(params.target, combined, ignorecase=ignorecase)
+
+    def prefilter(self) -> Prefilter:
+        """Return the rule's own search: a message that matches none of its patterns passes."""
+        return self._prefilter
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Return a hit listing what matched (at most 5 pieces of 100 characters)."""
