@@ -6,10 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
+
+TextForm = Literal["original", "folded", "canonical"]
+"""A form of a message's text: the name of a :class:`Text` field."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,6 +29,10 @@ class Text:
     original: str
     folded: str
     canonical: str
+
+    def form(self, name: TextForm) -> str:
+        """Return the text in one of its forms."""
+        return str(getattr(self, name))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,10 +15,10 @@ from typing import Any
 from bot.core.models import Member, Message
 from bot.core.protocols import TextScores
 from bot.core.refs import Ref
-from policies.context import Context, Subject, Text
+from policies.context import Context, Subject, Text, TextForm
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
-from policies.rule import Prefilter, Rule, Screen, TextForm
+from policies.rule import Prefilter, Rule, Screen
 from policies.screens import united_screen
 from policies.verdict import Hit, Match, Mode, Severity, Verdict
 

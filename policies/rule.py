@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal
+from typing import Any, ClassVar, Generic
 
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeVar
 
 from bot.core.models import Member
-from policies.context import Context, Subject, Text
+from policies.context import Context, Subject, Text, TextForm
 from policies.verdict import Hit
 
 
@@ -79,10 +79,6 @@ class Rule(Generic[ParamsT]):
         return None
 
 
-TextForm = Literal["original", "folded", "canonical"]
-"""A form of a message's text (see :class:`~policies.context.Text`)."""
-
-
 @dataclass(frozen=True, slots=True)
 class Prefilter:
     """An RE2 search that every message a rule matches also matches.
@@ -90,16 +86,16 @@ class Prefilter:
     Attributes:
         form: The form of the text searched.
         pattern: RE2 syntax; when it matches nowhere in the text, the rule cannot match.
-        ignorecase: Whether letters match in any case.
         max_mem: The memory RE2 may use for the pattern.
+        ignorecase: Whether letters match in any case.
         undecided: Texts the pattern cannot vouch for (the rule reads them another way):
             for those, the rule must be asked whatever the search says.
     """
 
     form: TextForm
     pattern: str
+    max_mem: int
     ignorecase: bool = False
-    max_mem: int = 32 << 20
     undecided: Callable[[Text], bool] | None = None
 
 

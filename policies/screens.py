@@ -11,7 +11,6 @@ of several saves most of that.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
 
 from policies.context import Subject
 from policies.rule import Prefilter, Screen
@@ -48,7 +47,7 @@ def united_screen(prefilters: Sequence[Prefilter]) -> Screen | None:
     except PatternError:
         return None
     search = searcher(union)
-    form = attrgetter(forms.pop())
+    form = forms.pop()
     undecided = [p.undecided for p in prefilters if p.undecided is not None]
 
     def may_match(subject: Subject) -> bool:
@@ -56,7 +55,7 @@ def united_screen(prefilters: Sequence[Prefilter]) -> Screen | None:
         if undecided and any(check(text) for check in undecided):
             return True
         try:
-            data = form(text).encode("utf-8")
+            data = text.form(form).encode("utf-8")
         except UnicodeEncodeError:
             return True  # a lone surrogate: each rule encodes it its own way
         return search(data, 0) is not None

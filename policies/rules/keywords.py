@@ -415,7 +415,7 @@ class KeywordsRule(Rule[KeywordsParams]):
         return Prefilter(
             "canonical",
             self._all.pattern,
-            max_mem=_MAX_MEM,
+            _MAX_MEM,
             undecided=None if self._kept is None else self._reads_kept_letters,
         )
 

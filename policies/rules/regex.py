@@ -16,7 +16,7 @@ from typing import Final, Literal, Protocol
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 from pydantic import Field
 
-from policies.context import Context, Subject, Text
+from policies.context import Context, Subject, TextForm
 from policies.rule import Prefilter, Rule, RuleLoadError, RuleParams, rule
 from policies.verdict import Hit
 
@@ -224,15 +224,6 @@ def compile_re2_set(
     return compiled
 
 
-def _target_text(text: Text, target: str) -> str:
-    """Return the form of a text a rule matches."""
-    if target == "original":
-        return text.original
-    if target == "canonical":
-        return text.canonical
-    return text.folded
-
-
 class RegexParams(RuleParams):
     """Parameters of the ``regex`` rule.
 
@@ -245,7 +236,7 @@ class RegexParams(RuleParams):
 
     patterns: list[str] = Field(min_length=1)
     flags: list[Literal["ignorecase"]] = Field(default_factory=list)
-    target: Literal["original", "folded", "canonical"] = "folded"
+    target: TextForm = "folded"
 
 
 @rule("regex")
@@ -283,7 +274,7 @@ class RegexRule(Rule[RegexParams]):
             raise RuleLoadError(f"patterns: {error}", key="patterns") from None
         self._search = searcher(self._pattern)
         self._target = params.target
-        self._prefilter = Prefilter(params.target, combined, ignorecase=ignorecase)
+        self._prefilter = Prefilter(params.target, combined, DEFAULT_MAX_MEM, ignorecase=ignorecase)
 
     def prefilter(self) -> Prefilter:
         """Return the rule's own search: a message that matches none of its patterns passes."""
@@ -291,7 +282,7 @@ class RegexRule(Rule[RegexParams]):
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Return a hit listing what matched (at most 5 pieces of 100 characters)."""
-        text = _target_text(subject.text, self._target)
+        text = subject.text.form(self._target)
         data = text.encode("utf-8", "surrogatepass")
         if self._search(data, 0) is None:
             return None  # most messages match nothing: one quick search decides
