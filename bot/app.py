@@ -228,9 +228,9 @@ class App:
                 if not first:
                     logger.info("dropping redelivered %s %s", events[i].kind, events[i].id)
                 fresh[i] = first
-        for event, publish in zip(events, fresh, strict=True):
-            if publish:
-                await self.bus.publish(event)
+        await self.bus.publish_many(
+            [event for event, publish in zip(events, fresh, strict=True) if publish]
+        )
         return fresh
 
     async def reload(self, loaded: LoadedConfig | None = None) -> ReloadReport:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.bus import EventBus, Subscription
+from bot.core.bus import BurstSubscription, EventBus, Subscription
 from bot.core.cog import Cog, CogContext, CogSettings, Storage
 from bot.core.commands import CommandContext, CommandError, CommandSpec, parse_options
 from bot.core.community import CommunityInfo, Permission
@@ -39,7 +39,7 @@ class BoundCommand:
 @dataclass(slots=True)
 class _Loaded:
     cogs: dict[str, Cog] = field(default_factory=dict)
-    subscriptions: list[Subscription] = field(default_factory=list)
+    subscriptions: list[Subscription | BurstSubscription] = field(default_factory=list)
     commands: dict[str, BoundCommand] = field(default_factory=dict)
 
 
@@ -153,6 +153,15 @@ class CommunityRuntime:
                     continue
                 loaded.subscriptions.append(
                     bus.subscribe(
+                        event_type,
+                        getattr(cog, method),
+                        community=community.ref,
+                        name=f"{name}.{method}",
+                    )
+                )
+            for event_type, method in cog.burst_readers():
+                loaded.subscriptions.append(
+                    bus.subscribe_bursts(
                         event_type,
                         getattr(cog, method),
                         community=community.ref,

@@ -6,6 +6,10 @@ a fixed set of workers runs handlers concurrently, and a handler that raises or 
 out is logged and never stops the others. A handler that must wait on something slow
 (a model's scores) can detach the rest of its work, so its worker moves on to the next
 event; ``join`` still waits for detached work.
+
+Events that come together (an adapter's burst) can be read ahead: before any of them
+is queued, each burst reader sees all of those it subscribed to at once, and can prepare
+in one go what its handlers would otherwise work out event by event.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ import contextvars
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core.events import Event
 from bot.core.refs import Ref
 
 Handler = Callable[[Any], Awaitable[None]]
 """A coroutine function taking one event."""
+BurstReader = Callable[[Sequence[Any]], None]
+"""A plain function taking the events of one burst that it subscribed to, in order."""
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,46 @@ class Subscription:
     handler: Handler
     community: Ref | None
     name: str
+
+
+@dataclass(frozen=True, slots=True)
+class BurstSubscription:
+    """A handle to undo one ``subscribe_bursts`` call."""
+
+    event_type: type[Event]
+    reader: BurstReader
+    community: Ref | None
+    name: str
+
+
+_Sub = TypeVar("_Sub", Subscription, BurstSubscription)
+_MAX_ROUTES = 4_096
+"""Routes kept at most: event types times communities served, with room to spare."""
+_Table = dict[type[Event], dict[Ref | None, list[_Sub]]]
+_Routes = dict[tuple[type[Event], Ref], list[_Sub]]
+
+
+def _routed(routes: _Routes[_Sub], table: _Table[_Sub], event: Event) -> list[_Sub]:
+    """Return the subscriptions an event goes to, remembered for its type and community."""
+    key = (type(event), event.community)
+    route = routes.get(key)
+    if route is None:
+        if len(routes) >= _MAX_ROUTES:
+            routes.clear()
+        route = routes[key] = _subscribed(table, event)
+    return route
+
+
+def _subscribed(table: _Table[_Sub], event: Event) -> list[_Sub]:
+    """Return the subscriptions an event goes to, most general type last."""
+    found: list[_Sub] = []
+    for cls in type(event).__mro__:
+        by_community = table.get(cls)
+        if not by_community:
+            continue
+        found.extend(by_community.get(event.community, ()))
+        found.extend(by_community.get(None, ()))
+    return found
 
 
 @dataclass(slots=True)
@@ -69,10 +115,16 @@ class _Capacity:
         self._free = slots
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
-    async def acquire(self) -> None:
-        """Take a slot, waiting for one if none is free."""
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free and nobody waits for one; return whether it did."""
         if self._free > 0 and not self._waiters:
             self._free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting for one if none is free."""
+        if self.try_acquire():
             return
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
@@ -129,9 +181,13 @@ class EventBus:
         # run (a flood runs tens of thousands of handlers a second).
         self._deadlines: dict[asyncio.Task[Any], tuple[float, _Job]] = {}
         self._overdue: set[asyncio.Task[Any]] = set()
-        self._subs: dict[type[Event], dict[Ref | None, list[Subscription]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
+        self._subs: _Table[Subscription] = defaultdict(lambda: defaultdict(list))
+        self._readers: _Table[BurstSubscription] = defaultdict(lambda: defaultdict(list))
+        # Who gets an event depends only on its type and community: worked out once for
+        # each pair, and afresh after any (un)subscription. Walking the type's ancestry for
+        # every event of a flood cost more than delivering it.
+        self._routes: _Routes[Subscription] = {}
+        self._burst_routes: _Routes[BurstSubscription] = {}
         self.stats = BusStats()
 
     # -- subscriptions -------------------------------------------------------------------
@@ -158,24 +214,62 @@ class EventBus:
         label = name or str(getattr(handler, "__qualname__", repr(handler)))
         sub = Subscription(event_type, handler, community, label)
         self._subs[event_type][community].append(sub)
+        self._forget_routes()
         return sub
 
-    def unsubscribe(self, sub: Subscription) -> None:
+    def subscribe_bursts(
+        self,
+        event_type: type[Event],
+        reader: BurstReader,
+        *,
+        community: Ref | None = None,
+        name: str | None = None,
+    ) -> BurstSubscription:
+        """Show ``reader`` each burst's events of ``event_type`` before any is handled.
+
+        For preparing at once what handlers would work out one event at a time. The reader
+        runs on the event loop, before the burst is queued, so it must be quick; what it
+        raises is logged and the burst goes on. Only :meth:`publish_many` calls readers.
+
+        Args:
+            event_type: The event class to read; subclasses are included.
+            reader: The function to call with the burst's events of that type, in order.
+            community: Only this community's events; ``None`` reads all.
+            name: The name used in logs; defaults to the reader's qualified name.
+
+        Returns:
+            A subscription to pass to :meth:`unsubscribe`.
+        """
+        label = name or str(getattr(reader, "__qualname__", repr(reader)))
+        sub = BurstSubscription(event_type, reader, community, label)
+        self._readers[event_type][community].append(sub)
+        self._forget_routes()
+        return sub
+
+    def unsubscribe(self, sub: Subscription | BurstSubscription) -> None:
         """Stop a subscription; runs already queued still happen."""
-        subs = self._subs[sub.event_type][sub.community]
+        subs: list[Any] = (
+            self._subs[sub.event_type][sub.community]
+            if isinstance(sub, Subscription)
+            else self._readers[sub.event_type][sub.community]
+        )
         if sub in subs:
             subs.remove(sub)
+            self._forget_routes()
 
     def handlers_for(self, event: Event) -> list[Subscription]:
         """Return the subscriptions an event goes to, most general type last."""
-        found: list[Subscription] = []
-        for cls in type(event).__mro__:
-            by_community = self._subs.get(cls)
-            if not by_community:
-                continue
-            found.extend(by_community.get(event.community, ()))
-            found.extend(by_community.get(None, ()))
-        return found
+        return list(self._route(event))
+
+    def _route(self, event: Event) -> list[Subscription]:
+        return _routed(self._routes, self._subs, event)
+
+    def _burst_route(self, event: Event) -> list[BurstSubscription]:
+        return _routed(self._burst_routes, self._readers, event)
+
+    def _forget_routes(self) -> None:
+        self._routes.clear()
+        self._burst_routes.clear()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -222,10 +316,38 @@ class EventBus:
             raise RuntimeError("the bus is not started; call start() first")
         self.stats.published += 1
         waits = not _inside_handler.get()
-        for sub in self.handlers_for(event):
-            if waits:
+        for sub in self._route(event):
+            if waits and not self._capacity.try_acquire():  # no coroutine when a slot is free
                 await self._capacity.acquire()
             self._queue.put_nowait(_Job(sub.handler, sub.name, event, waits))
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """Show a burst of events to its readers (see :meth:`subscribe_bursts`), then queue each.
+
+        Raises:
+            RuntimeError: If the bus is not started.
+        """
+        if not events:
+            return
+        if not self._tasks:
+            raise RuntimeError("the bus is not started; call start() first")
+        self._read_ahead(events)
+        for event in events:
+            await self.publish(event)
+
+    def _read_ahead(self, events: Sequence[Event]) -> None:
+        if not self._readers:
+            return
+        bursts: dict[BurstSubscription, list[Event]] = {}
+        for event in events:
+            for sub in self._burst_route(event):
+                bursts.setdefault(sub, []).append(event)
+        for sub, burst in bursts.items():
+            try:
+                sub.reader(burst)
+            except Exception:
+                # Reading ahead only prepares: the handlers still get every event.
+                logger.exception("burst reader %s failed on %d event(s)", sub.name, len(burst))
 
     def detach(self, handler: Handler, event: Event, name: str) -> None:
         """Run ``handler(event)`` as its own task, outside the worker pool.
@@ -242,27 +364,36 @@ class EventBus:
         if not self._tasks:
             raise RuntimeError("the bus is not started; call start() first")
         task = asyncio.create_task(
-            self._run(_Job(handler, name, event, holds_slot=False)), name=f"bus-detached:{name}"
+            self._run_detached(_Job(handler, name, event, holds_slot=False)),
+            name=f"bus-detached:{name}",
         )
         self._detached.add(task)
         task.add_done_callback(self._detached.discard)
 
     async def _work(self) -> None:
         _inside_handler.set(True)
+        worker = asyncio.current_task()
+        assert worker is not None  # started by start()
+        queue = self._queue
         while True:
-            job = await self._queue.get()
+            # Under load the queue is rarely empty: take the next job without a coroutine.
+            job = await queue.get() if queue.empty() else queue.get_nowait()
             self._running += 1
             try:
-                await self._run(job)
+                await self._run(job, worker)
             finally:
                 self._running -= 1
                 if job.holds_slot:
                     self._capacity.release()
                 self._queue.task_done()
 
-    async def _run(self, job: _Job) -> None:
+    async def _run_detached(self, job: _Job) -> None:
         task = asyncio.current_task()
-        assert task is not None  # workers and detached runs are tasks
+        assert task is not None  # created by detach()
+        await self._run(job, task)
+
+    async def _run(self, job: _Job, task: asyncio.Task[Any]) -> None:
+        """Run one handler in ``task`` (a worker's, or its own), timed by the watchdog."""
         started = time.perf_counter()
         if self._handler_timeout is not None:
             self._deadlines[task] = (started + self._handler_timeout, job)

@@ -1,7 +1,8 @@
 """The cog base class: a community-switchable plugin of listeners and commands.
 
-A cog declares what it listens to with :func:`listener` and what it offers moderators
-with :func:`~bot.core.commands.command`; both stay platform-neutral. Its settings are a
+A cog declares what it listens to with :func:`listener` (and, to prepare for a burst of
+events at once, :func:`burst_reader`) and what it offers moderators with
+:func:`~bot.core.commands.command`; both stay platform-neutral. Its settings are a
 pydantic model, validated from the community's ``[communities.<key>.cogs.<name>]`` table,
 with defaults registered on the model. One instance runs per community that enables it,
 built from a :class:`CogContext` that carries everything it may touch.
@@ -36,6 +37,7 @@ from bot.core.protocols import (
 from bot.core.refs import Ref
 
 LISTENER_ATTR = "__steward_listens_to__"
+BURST_READER_ATTR = "__steward_reads_bursts_of__"
 
 
 class CogSettings(BaseModel):
@@ -122,6 +124,29 @@ def listener(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Callab
 
     def mark(func: Callable[..., Any]) -> Callable[..., Any]:
         setattr(func, LISTENER_ATTR, tuple(event_types))
+        return func
+
+    return mark
+
+
+def burst_reader(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a plain cog method that sees each burst's events of some types at once.
+
+    It runs before any event of the burst is handled (see
+    :meth:`~bot.core.bus.EventBus.subscribe_bursts`), for work that costs less done for many
+    events together; the listeners still get every event, with or without it.
+
+    Args:
+        *event_types: The events to read; subclasses are included.
+
+    Returns:
+        The decorator, which marks the method and otherwise leaves it unchanged.
+    """
+    if not event_types:
+        raise ValueError("burst_reader() needs at least one event type")
+
+    def mark(func: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(func, BURST_READER_ATTR, tuple(event_types))
         return func
 
     return mark
@@ -216,10 +241,19 @@ class Cog(Generic[SettingsT]):
     @classmethod
     def listeners(cls) -> list[tuple[type[Event], str]]:
         """Return ``(event type, method name)`` for every declared listener."""
+        return cls._marked(LISTENER_ATTR)
+
+    @classmethod
+    def burst_readers(cls) -> list[tuple[type[Event], str]]:
+        """Return ``(event type, method name)`` for every declared burst reader."""
+        return cls._marked(BURST_READER_ATTR)
+
+    @classmethod
+    def _marked(cls, mark: str) -> list[tuple[type[Event], str]]:
         found: list[tuple[type[Event], str]] = []
         for attr in attribute_names(cls):
             method = getattr(cls, attr, None)
-            found.extend((event_type, attr) for event_type in getattr(method, LISTENER_ATTR, ()))
+            found.extend((event_type, attr) for event_type in getattr(method, mark, ()))
         return found
 
     def listens(self, method: str) -> bool:

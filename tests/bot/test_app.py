@@ -17,7 +17,7 @@ from bot.adapters.local.scenario import CommunityLine
 from bot.app import App, open_storage
 from bot.config import load_config, parse_config
 from bot.core.clock import VirtualClock
-from bot.core.cog import Cog, CogContext, CogSettings, listener
+from bot.core.cog import Cog, CogContext, CogSettings, burst_reader, listener
 from bot.core.events import MessageCreated
 from bot.core.models import Message
 from bot.core.protocols import SeenEvent
@@ -91,10 +91,15 @@ class Flaky(Cog):
     def __init__(self, ctx: CogContext) -> None:
         super().__init__(ctx)
         self.messages = 0
+        self.read_ahead: list[list[str]] = []
 
     @listener(MessageCreated)
     async def seen(self, _: MessageCreated) -> None:
         self.messages += 1
+
+    @burst_reader(MessageCreated)
+    def read(self, events: Sequence[MessageCreated]) -> None:
+        self.read_ahead.append([event.id for event in events])
 
     async def on_load(self) -> None:
         settings = self.ctx.settings
@@ -133,6 +138,9 @@ async def test_reload_applies_new_settings(session: tuple[LocalSession, CogRegis
     assert "welcome" not in local.app.runtimes["acme"].cogs
     handlers = [s.name for s in local.app.bus.handlers_for(_message_event(local))]
     assert handlers.count("flaky.seen") == 1, "the old instance must be unsubscribed"
+    assert isinstance(old, Flaky) and isinstance(new, Flaky)
+    await local.app.ingest_many([_message_event(local)])
+    assert (old.read_ahead, new.read_ahead) == ([], [[_message_event(local).id]])
 
 
 async def test_reload_that_fails_keeps_the_old_cogs(
@@ -277,4 +285,8 @@ async def test_a_burst_is_looked_up_once_and_published_in_order(
     assert lookups == [4], "one lookup for the served events of the burst"
     await app.bus.join()
     assert heard == ["m0", "m1", "m2"]
+    flaky = app.runtimes["acme"].cogs["flaky"]
+    assert isinstance(flaky, Flaky)
+    # The cog read each burst ahead once: only what was published, in order.
+    assert flaky.read_ahead == [["m0"], ["m1", "m2"]]
     assert await app.ingest_many([old], dedupe=False) == [True], "without dedupe, as it came"

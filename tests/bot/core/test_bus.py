@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -151,6 +151,33 @@ async def test_unsubscribe_stops_delivery_to_that_subscription_only() -> None:
     assert first == [1]
     assert scoped == [1]
     assert second == [1, 2]
+
+
+async def test_a_subscription_made_after_events_flowed_gets_the_next_ones() -> None:
+    # Routes are remembered per event type and community; a new subscription must count.
+    early: list[int] = []
+    late: list[int] = []
+    read: list[list[int]] = []
+
+    async def on_early(event: Ping) -> None:
+        early.append(event.n)
+
+    async def on_late(event: Ping) -> None:
+        late.append(event.n)
+
+    async with running_bus(workers=1) as bus:
+        bus.subscribe(Ping, on_early)
+        bus.subscribe_bursts(Pong, lambda events: read.append([-1]))
+        await bus.publish_many([ping(1)])
+        await bus.join()
+        bus.subscribe(Ping, on_late, community=ACME)
+        await bus.publish_many([ping(2)])
+        await bus.join()
+        bus.subscribe_bursts(Event, lambda events: read.append([e.n for e in events]))
+        await bus.publish_many([ping(3)])
+        await bus.join()
+
+    assert (early, late, read) == ([1, 2, 3], [2, 3], [[3]])
 
 
 # -- concurrency -----------------------------------------------------------------------
@@ -642,3 +669,82 @@ async def test_detach_before_start_raises() -> None:
 
     with pytest.raises(RuntimeError, match="start"):
         EventBus().detach(nothing, ping(), "nothing")
+
+
+# -- reading bursts ahead --------------------------------------------------------------
+
+
+async def test_burst_readers_see_their_events_of_a_burst_at_once_before_any_is_handled() -> None:
+    seen: list[tuple[str, list[int]]] = []
+    handled_when_read: list[int] = []
+    handled: list[int] = []
+
+    def read_pings(events: Sequence[Ping]) -> None:
+        seen.append(("pings", [e.n for e in events]))
+        handled_when_read.append(len(handled))
+
+    def read_acme_pongs(events: Sequence[Pong]) -> None:
+        seen.append(("acme pongs", [e.n for e in events]))
+
+    async def on_ping(event: Ping) -> None:
+        handled.append(event.n)
+
+    burst = [
+        ping(1),
+        Pong(community=ACME, at=T0, n=2),
+        LoudPing(community=GLOBEX, at=T0, n=3),
+        Pong(community=GLOBEX, at=T0, n=4),
+        ping(5),
+    ]
+    async with running_bus(workers=1) as bus:
+        bus.subscribe(Ping, on_ping)
+        bus.subscribe_bursts(Ping, read_pings)
+        bus.subscribe_bursts(Pong, read_acme_pongs, community=ACME)
+        await bus.publish_many(burst)
+        await bus.join()
+        await bus.publish_many([])  # nothing to read or queue
+        await bus.publish(ping(6))  # one at a time: no burst, no reader
+        await bus.join()
+
+    # Each reader once, with its events in order (subclasses included, communities kept apart).
+    assert seen == [("pings", [1, 3, 5]), ("acme pongs", [2])]
+    assert handled_when_read == [0]
+    assert handled == [1, 3, 5, 6]
+    assert bus.stats.published == 6
+
+
+async def test_a_failing_burst_reader_is_logged_and_the_burst_still_goes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handled: list[int] = []
+    calls: list[int] = []
+
+    def broken(events: Sequence[Ping]) -> None:
+        calls.append(len(events))
+        raise RuntimeError("cannot read")
+
+    async def on_ping(event: Ping) -> None:
+        handled.append(event.n)
+
+    caplog.set_level(logging.ERROR, logger="bot.core.bus")
+    async with running_bus(workers=1) as bus:
+        bus.subscribe(Ping, on_ping)
+        sub = bus.subscribe_bursts(Ping, broken, name="broken")
+        await bus.publish_many([ping(1), ping(2)])
+        await bus.join()
+        bus.unsubscribe(sub)
+        bus.unsubscribe(sub)  # a second time is harmless
+        await bus.publish_many([ping(3)])
+        await bus.join()
+
+    assert calls == [2]
+    assert handled == [1, 2, 3]
+    (record,) = [r for r in caplog.records if r.name == "bot.core.bus"]
+    assert "broken" in record.getMessage() and "2 event(s)" in record.getMessage()
+    assert bus.stats.failed == 0  # no handler failed
+
+
+async def test_publish_many_before_start_raises() -> None:
+    bus = EventBus()
+    with pytest.raises(RuntimeError, match="start"):
+        await bus.publish_many([ping()])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pydantic
 import pytest
 
-from bot.core.cog import LISTENER_ATTR, Cog, CogSettings, listener
+from bot.core.cog import LISTENER_ATTR, Cog, CogSettings, burst_reader, listener
 from bot.core.commands import CommandContext, OptionType, command
 from bot.core.community import Permission
 from bot.core.events import MemberJoined, MessageCreated, MessageEdited, Tick
@@ -38,6 +40,10 @@ class Watcher(Greeter):
     @listener(Tick)
     async def on_tick(self, event: Tick) -> None:
         """Tick."""
+
+    @burst_reader(MessageCreated, MessageEdited)
+    def read_ahead(self, events: Sequence[MessageCreated | MessageEdited]) -> None:
+        """Prepare for a burst."""
 
     @command("watch list", description="List watched members.")
     async def watch_list(self, ctx: CommandContext, limit: int = 10) -> None:
@@ -85,6 +91,17 @@ def test_listener_marks_and_returns_the_method() -> None:
 def test_listener_needs_an_event_type() -> None:
     with pytest.raises(ValueError, match="at least one event type"):
         listener()
+
+
+def test_burst_readers_are_found_apart_from_listeners() -> None:
+    assert Watcher.burst_readers() == [
+        (MessageCreated, "read_ahead"),
+        (MessageEdited, "read_ahead"),
+    ]
+    assert "read_ahead" not in {method for _, method in Watcher.listeners()}
+    assert Greeter.burst_readers() == []
+    with pytest.raises(ValueError, match="at least one event type"):
+        burst_reader()
 
 
 def test_a_cog_without_declarations_has_none() -> None:
