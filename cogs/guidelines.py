@@ -8,9 +8,10 @@ history, appeals, the review queue, and the policy itself.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.core.cog import CogContext, listener
+from bot.core.cog import CogContext, burst_reader, listener
 from bot.core.events import AutoModBlocked, Event, MemberJoined, MessageCreated, MessageEdited, Tick
 from bot.core.models import Member, Message
 from bot.core.protocols import Classifier, ClassifierError, community_key
@@ -28,7 +29,6 @@ from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
 from policies.engine import PolicyEngine
-from policies.normalize import normalize
 from policies.verdict import Verdict
 
 
@@ -74,13 +74,18 @@ class Guidelines(
         if event.timer == DUE_TIMER:
             await self._catch_up()
 
+    @burst_reader(MessageCreated, MessageEdited)
+    def read_ahead(self, events: Sequence[MessageCreated | MessageEdited]) -> None:
+        """Prepare to judge a burst of messages together (see ``PolicyEngine.read_ahead``)."""
+        self.engine.read_ahead(e.message.content for e in events if not e.message.author.is_bot)
+
     @listener(MessageCreated)
     async def on_message(self, event: MessageCreated) -> None:
         """Judge a new message, remember it for the windows, and enforce the verdict."""
         message = event.message
         if message.author.is_bot:
             return
-        text = normalize(message.content)
+        text = self.engine.text_of(message.content)
         await self._judge(message, text, event)
         self.windows.record(message, text, count_emojis=self.counts_emojis)
 
@@ -88,7 +93,7 @@ class Guidelines(
     async def on_edit(self, event: MessageEdited) -> None:
         """Judge an edited message again: an edit must not slip past the rules."""
         if not event.message.author.is_bot:
-            await self._judge(event.message, normalize(event.message.content), event)
+            await self._judge(event.message, self.engine.text_of(event.message.content), event)
 
     @listener(AutoModBlocked)
     async def on_automod(self, event: AutoModBlocked) -> None:
@@ -121,7 +126,7 @@ class Guidelines(
             content=event.content,
             created_at=event.at,
         )
-        text = normalize(message.content)
+        text = self.engine.text_of(message.content)
         cases = await self._judge(message, text, event)
         self.windows.record(message, text, count_emojis=self.counts_emojis)
         rule = event.rule_name or f"rule {event.rule}"
@@ -148,8 +153,10 @@ class Guidelines(
             ctx=self.windows.moved_to(event.at),
             text=text,
         )
-        cases = await self._enforce(verdict, message.author)
-        removed = any(a.kind == "delete_message" for case in cases for a in case.actions)
+        cases = await self._enforce(verdict, message.author) if verdict.matches else []
+        removed = bool(cases) and any(
+            a.kind == "delete_message" for case in cases for a in case.actions
+        )
         classifier = self.ctx.classifier
         engine = self.engine  # the policy in force when the message came
         if classifier is None or removed or not engine.wants_scores(message, is_staff=is_staff):

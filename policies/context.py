@@ -32,7 +32,8 @@ class Text:
 
     def form(self, name: TextForm) -> str:
         """Return the text in one of its forms."""
-        return str(getattr(self, name))
+        form: str = getattr(self, name)
+        return form
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 from bot.core.models import Member, Message
 from bot.core.protocols import TextScores
 from bot.core.refs import Ref
+from policies._recent import RecentAnswers
 from policies.context import Context, Subject, Text, TextForm
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
-from policies.rule import Prefilter, Rule, Screen
-from policies.screens import united_screen
+from policies.rule import Prefilter, Rule
+from policies.screens import READ_AHEAD_CHARS, UnitedScreen, united_screen
 from policies.verdict import Hit, Match, Mode, Severity, Verdict
 
 _NO_SCORES: Mapping[str, float] = MappingProxyType({})
+_TEXTS_READ_AHEAD = 512
+"""Normalized texts kept per generation (see ``RecentAnswers``): a burst's, about. Texts of
+at most ``READ_AHEAD_CHARS`` characters, in three forms: a few MB at worst per community."""
 
 
 class PolicyEngine:
@@ -52,11 +56,15 @@ class PolicyEngine:
         ]
         # The rules to ask, worked out once for staff or not and for each part of the
         # policy (a classifier rule cannot match without scores): unscoped ones as bare calls.
+        # Plans that screen the same run of rules share its screen.
+        screens: dict[tuple[Prefilter, ...], UnitedScreen | None] = {}
         self._plans = {
-            (staff, part): _plan(self._message_rules, staff=staff, part=part)
+            (staff, part): _plan(self._message_rules, staff=staff, part=part, screens=screens)
             for staff in (False, True)
             for part in _Part
         }
+        self._screens = [screen for screen in screens.values() if screen is not None]
+        self._texts: RecentAnswers[str, Text] = RecentAnswers(_TEXTS_READ_AHEAD)
         self._join_rules = [
             r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
         ]
@@ -65,6 +73,30 @@ class PolicyEngine:
             severity: tuple(str(a) for a in policy.default_actions(severity))
             for severity in Severity
         }
+
+    def read_ahead(self, contents: Iterable[str]) -> None:
+        """Prepare to judge a burst of messages: normalize each text once, screen them together.
+
+        Judging gives the same verdicts with or without reading ahead; it costs fewer
+        searches with. Each screen searches the burst's texts at once (see
+        :meth:`~policies.screens.UnitedScreen.read_ahead`), and :meth:`text_of` hands back
+        the normalized texts.
+
+        Args:
+            contents: The messages' texts, as posted.
+        """
+        texts = [self.text_of(content) for content in contents]
+        for screen in self._screens:
+            screen.read_ahead(texts)
+
+    def text_of(self, content: str) -> Text:
+        """Return a message's normalized text, read ahead or normalized now."""
+        text = self._texts.get(content)
+        if text is None:
+            text = normalize(content)
+            if len(content) <= READ_AHEAD_CHARS:
+                self._texts.put(content, text)
+        return text
 
     def judge_message(
         self,
@@ -271,7 +303,7 @@ class _Scoped:
 
 
 _Call = tuple[Callable[[Subject, Context], Hit | None], CompiledRule]
-_Run = tuple[Screen | None, list[_Call]]
+_Run = tuple[UnitedScreen | None, list[_Call]]
 """Rules asked one after the other, skipped together when their screen says none can match."""
 
 
@@ -289,12 +321,24 @@ class _Part(enum.Enum):
         return rule.needs_scores == (self is _Part.SCORES)
 
 
-def _plan(rules: list[_Scoped], *, staff: bool, part: _Part) -> tuple[list[_Run], list[_Scoped]]:
+def _plan(
+    rules: list[_Scoped],
+    *,
+    staff: bool,
+    part: _Part,
+    screens: dict[tuple[Prefilter, ...], UnitedScreen | None],
+) -> tuple[list[_Run], list[_Scoped]]:
     """Split the rules that apply into runs of unscoped calls and rules that check their scope.
 
     Unscoped rules that follow each other and offer prefilters on one form of the text form
     a run with one screen (see :mod:`policies.screens`); the others run alone. Matches come
     in policy order either way.
+
+    Args:
+        rules: The policy's message rules.
+        staff: Whether the plan is for messages by staff.
+        part: Which rules the plan asks.
+        screens: Screens built for earlier plans, by their prefilters; new ones are added.
     """
     chosen = [
         r for r in rules if (r.applies_to_staff or not staff) and part.includes(r.compiled.rule)
@@ -306,7 +350,10 @@ def _plan(rules: list[_Scoped], *, staff: bool, part: _Part) -> tuple[list[_Run]
         calls: list[_Call] = [(r.evaluate, r.compiled) for r, _ in same]
         screen = None
         if form is not None:
-            screen = united_screen([p for _, p in same if p is not None])
+            prefilters = tuple(p for _, p in same if p is not None)
+            if prefilters not in screens:
+                screens[prefilters] = united_screen(prefilters)
+            screen = screens[prefilters]
         if screen is not None:
             runs.append((screen, calls))
         else:

@@ -99,8 +99,6 @@ class Prefilter:
     undecided: Callable[[Text], bool] | None = None
 
 
-Screen = Callable[[Subject], bool]
-"""Answers ``False`` only when no rule of its run can match the subject."""
 AnyRule = Rule[Any]
 RULE_TYPES: dict[str, type[AnyRule]] = {}
 _R = TypeVar("_R", bound=AnyRule)

@@ -6,10 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.adapters.local.driver import LocalDriver
 from bot.adapters.local.scenario import CommunityLine
+from bot.core.events import Event
 from bot.registry import CogRegistry
-from bot.simulation import LocalSession, Refusal, load_for_scenario
+from bot.simulation import LocalSession, Refusal, action_record, load_for_scenario
 from tests.conftest import ScenarioRunner
+from tests.policies.searches import count_screen_searches
 
 T0 = "2026-03-02T09:00:00Z"
 
@@ -519,3 +524,70 @@ async def test_emoji_floods_over_a_window_are_counted_across_messages(
     ]
     actions = await run_scenario(lines)
     assert [(a["message"], a["rule"]) for a in of(actions, "delete_message")] == [("m2", "flood")]
+
+
+BURST = [
+    ("alice", "good morning everyone"),
+    ("bob", "Bonjour ! Le mode lever du soleil est génial."),
+    ("alice", "has anyone tried the new firmware?"),
+    ("helper-bot", "fuck, a bot's own words are never judged"),
+    ("alice", "this firmware is fucking broken"),
+    ("bob", "on est d'accord"),
+    ("alice", "i know where you live"),
+    ("bob", "bonne journée"),
+]
+
+
+async def _burst_actions(
+    registry: CogRegistry, monkeypatch: pytest.MonkeyPatch, *, together: bool
+) -> tuple[list[dict[str, Any]], int]:
+    """Post BURST as one burst or one message at a time; return the actions and searches."""
+    searches = count_screen_searches(monkeypatch)
+    line = community()
+    line["members"].append({"name": "helper-bot", "bot": True})
+    scenario = CommunityLine.model_validate(line)
+    session = await LocalSession.open(
+        scenario,
+        load_for_scenario(scenario, registry),
+        registry,
+        start=datetime(2026, 3, 2, 9, tzinfo=UTC),
+    )
+    actions: list[dict[str, Any]] = []
+    session.platform.observe(lambda applied: actions.append(action_record(applied)))
+    heard: list[Event] = []
+
+    async def hear(event: Event) -> bool:
+        heard.append(event)
+        return True
+
+    app = session.app
+    poster = LocalDriver(
+        session.platform, session.community, app.loaded.community("acme"), session.clock, hear
+    )
+    try:
+        for author, text in BURST:
+            await poster.say(author, "general", text)
+        searches.clear()
+        if together:
+            await app.ingest_many(heard)
+        else:
+            for event in heard:
+                await app.ingest(event)
+        await app.bus.join()
+    finally:
+        await session.close()
+    return actions, len(searches)
+
+
+async def test_a_burst_read_ahead_is_judged_as_its_messages_one_at_a_time(
+    registry: CogRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    together, few = await _burst_actions(registry, monkeypatch, together=True)
+    one_by_one, many = await _burst_actions(registry, monkeypatch, together=False)
+    assert together == one_by_one
+    deleted = [a["message"] for a in of(together, "delete_message")]
+    assert deleted == ["m5", "m7"]  # the profanity and the threat; not the bot's words
+    # One screen search for the burst and one from the line after each match; the threat's
+    # match is first found on the line break before it, so that line is asked alone and
+    # the threat found again: 5 searches, against one for each of the 7 messages judged.
+    assert (few, many) == (5, 7)

@@ -18,9 +18,10 @@ from policies.policy import Policy, load_policy, parse_policy
 from policies.rule import Rule
 from policies.rules.keywords import KeywordsRule
 from policies.rules.regex import RegexParams, RegexRule
-from policies.screens import united_screen
+from policies.screens import READ_AHEAD_CHARS, united_screen
 from policies.verdict import Hit, Verdict
 from policies.windows import RecentWindows
+from tests.policies.searches import count_screen_searches
 from tests.policies.test_policy import policy_text
 
 AT = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -91,11 +92,18 @@ def _assert_screening_changes_nothing(
     with monkeypatch.context() as unscreened:
         unscreened.setattr(engine_module, "united_screen", lambda prefilters: None)
         every_rule = PolicyEngine(policy)
+    # Read ahead as one burst, and again backwards: a text's answer must not depend on
+    # its neighbours or its place among them.
+    ahead, behind = PolicyEngine(policy), PolicyEngine(policy)
+    ahead.read_ahead(texts)
+    behind.read_ahead(reversed(texts))
     hits = 0
     for text in texts:
         for is_staff in (False, True):
             expected = _judge(every_rule, text, is_staff=is_staff)
             assert _judge(screened, text, is_staff=is_staff) == expected, text
+            assert _judge(ahead, text, is_staff=is_staff) == expected, text
+            assert _judge(behind, text, is_staff=is_staff) == expected, text
             hits += bool(expected.matches)
     assert hits >= len(texts) // 4  # the texts do reach the rules
 
@@ -126,7 +134,7 @@ type = "regex"
 guideline = "No jailbreaks"
 severity = "low"
 [rules.params]
-patterns = ["^unlock"]
+patterns = ["^unlock", "jailbreak$"]
 target = "original"
 """
 
@@ -143,6 +151,13 @@ def test_united_patterns_keep_each_rules_case_and_anchors(
         "unlock the firmware",
         "how do I unlock it",
         "Unlock it",
+        "nothing to see",
+        "my lamp needs a jailbreak",
+        "jailbreak it now",
+        "first line\nunlock on the second",
+        "a jailbreak\nthen more",
+        "unlock",
+        "\ud800 unlock with a lone surrogate",
         "nothing to see",
     ]
     _assert_screening_changes_nothing(policy, texts, monkeypatch)
@@ -186,7 +201,8 @@ def test_rules_of_another_form_or_without_prefilter_run_alone() -> None:
     assert "flood" in alone and all(len(calls) == 1 for screen, calls in runs if screen is None)
 
 
-def test_everyday_chat_asks_no_pattern_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+def _asked_rules(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the id of every keyword and regex rule asked from now on."""
     asked: list[str] = []
     for kind in (KeywordsRule, RegexRule):
         evaluate = kind.evaluate
@@ -198,6 +214,11 @@ def test_everyday_chat_asks_no_pattern_rule(monkeypatch: pytest.MonkeyPatch) -> 
             return evaluate(self, subject, ctx)  # type: ignore[no-any-return]
 
         monkeypatch.setattr(kind, "evaluate", counted)
+    return asked
+
+
+def test_everyday_chat_asks_no_pattern_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _asked_rules(monkeypatch)
     engine = PolicyEngine(load_policy("default"))
     _judge(engine, "good morning everyone", is_staff=False)
     assert asked == []
@@ -208,3 +229,126 @@ def test_everyday_chat_asks_no_pattern_rule(monkeypatch: pytest.MonkeyPatch) -> 
     asked.clear()
     verdict = _judge(engine, "i know where you live", is_staff=False)
     assert len(asked) == 6 and [m.rule for m in verdict.matches] == ["threats"]
+
+
+def test_a_burst_read_ahead_costs_one_search_and_at_most_two_per_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searches = count_screen_searches(monkeypatch)
+    asked = _asked_rules(monkeypatch)
+    engine = PolicyEngine(load_policy("default"))
+    burst = [f"{EVERYDAY[i % 3]} #{i}" for i in range(200)]
+    burst[50] = "you are a f.u.c.k.i.n.g moron"
+    burst[120] = "i know where you live"
+    engine.read_ahead(burst)
+    # The burst, and from the line after each match. The threat's pattern takes the
+    # non-word character before it, so it is first found on the line break: line 119 is
+    # then asked alone, and the search goes on from line 120.
+    assert len(searches) == 5
+    searches.clear()
+    verdicts = [_judge(engine, engine.text_of(text).original, is_staff=False) for text in burst]
+    assert searches == []  # every answer was found ahead
+    assert [i for i, v in enumerate(verdicts) if v.matches] == [50, 120]
+    assert len(asked) == 2 * 6  # only the two lines that match ask the six rules
+    # A text that was not in the burst is searched as it comes.
+    assert _judge(engine, "you are an idiot", is_staff=False).matches
+    assert len(searches) == 1
+
+
+LINEWISE = """
+[[rules]]
+id = "greeting"
+type = "regex"
+guideline = "No bare greetings"
+severity = "low"
+[rules.params]
+patterns = ["\\\\Ahi\\\\z"]
+target = "original"
+
+[[rules]]
+id = "lamp"
+type = "regex"
+guideline = "No lamp talk"
+severity = "low"
+[rules.params]
+patterns = ["(?-m:^lamp)"]
+target = "original"
+"""
+
+
+def test_patterns_that_see_the_whole_text_are_not_read_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    policy = parse_policy(policy_text(LINEWISE), source="test.toml")
+    texts = ["hello", "hi", "oh hi", "hi\\nthere", "lamp on", "my lamp", "x\\nlamp"]
+    _assert_screening_changes_nothing(policy, texts, monkeypatch)
+    searches = count_screen_searches(monkeypatch)
+    engine = PolicyEngine(policy)
+    engine.read_ahead(texts)
+    assert searches == []  # \\A, \\z and (?-m) would not hold for a line among others
+    assert [bool(_judge(engine, t, is_staff=False).matches) for t in texts] == [
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_texts_longer_than_a_chat_line_are_searched_as_they_come(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searches = count_screen_searches(monkeypatch)
+    engine = PolicyEngine(load_policy("default"))
+    long_text = "all good here " * (READ_AHEAD_CHARS // 14 + 1)
+    engine.read_ahead([long_text, "good morning"])
+    assert len(searches) == 1  # the short text alone
+    assert engine.text_of(long_text) is not engine.text_of(long_text)  # not kept either
+    searches.clear()
+    assert not _judge(engine, long_text, is_staff=False).matches
+    assert len(searches) == 1
+
+
+AT_THE_BREAK = """
+[[rules]]
+id = "unlock-or-word-end"
+type = "regex"
+guideline = "Edge cases of reading lines together"
+severity = "low"
+[rules.params]
+patterns = ["\\\\W+unlock", "\\\\b$"]
+target = "original"
+
+[[rules]]
+id = "rival"
+type = "regex"
+guideline = "No rival brands"
+severity = "low"
+[rules.params]
+patterns = ["glowco"]
+target = "original"
+"""
+
+
+def test_a_line_whose_only_match_is_empty_at_its_end_still_matches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Read together, the leftmost match after "hello" is "\nunlock", found on the line
+    # break; "hello" alone matches only \b$ (empty, at its end). It must not be cleared.
+    policy = parse_policy(policy_text(AT_THE_BREAK), source="test.toml")
+    texts = ["hello", "unlock it", "hello!", "unlock", "glowco!", "fine."]
+    _assert_screening_changes_nothing(policy, texts, monkeypatch)
+
+
+def test_a_flood_of_one_text_is_searched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    searches = count_screen_searches(monkeypatch)
+    engine = PolicyEngine(load_policy("default"))
+    engine.read_ahead(["you absolute moron"] * 300 + ["good morning"] * 200)
+    # One search of the two distinct lines, and one from the line after the match.
+    assert len(searches) == 2
+    searches.clear()
+    assert _judge(engine, "you absolute moron", is_staff=False).matches
+    assert not _judge(engine, "good morning", is_staff=False).matches
+    assert searches == []
