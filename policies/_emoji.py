@@ -20,7 +20,7 @@ _MAYBE_EMOJI = re.compile(
 def emoji_count(text: str) -> int:
     """Count emoji: Unicode ones, Discord custom ones (``<:name:id>``), Slack codes (``:tada:``)."""
     custom = len(_CUSTOM.findall(text)) if ":" in text else 0
-    if _MAYBE_EMOJI.search(text) is None:
+    if text.isascii() or _MAYBE_EMOJI.search(text) is None:
         return custom
     return emoji.emoji_count(text) + custom
 
@@ -32,4 +32,6 @@ def emoji_upper_bound(text: str) -> int:
     characters (and custom emoji) bounds the count without the slow exact scan.
     """
     custom = len(_CUSTOM.findall(text)) if ":" in text else 0
+    if text.isascii():
+        return custom  # the emoji ranges are all beyond ASCII
     return len(_MAYBE_EMOJI.findall(text)) + custom

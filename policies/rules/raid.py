@@ -44,10 +44,16 @@ class RaidRule(Rule[RaidParams]):
 
     Params = RaidParams
 
+    def __init__(self, rule_id: str, params: RaidParams) -> None:
+        super().__init__(rule_id, params)
+        # Built once: each message from a recent member is judged against them.
+        self._window = timedelta(seconds=params.per_seconds)
+        self._hold = timedelta(minutes=params.hold_minutes)
+
     def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
         """Flag the join that completes a spike of suspicious accounts."""
         p = self.params
-        window = ctx.joins(ctx.now - timedelta(seconds=p.per_seconds))
+        window = ctx.joins(ctx.now - self._window)
         current = RecentJoin(
             member=member.ref,
             name=member.name,
@@ -74,7 +80,7 @@ class RaidRule(Rule[RaidParams]):
         p = self.params
         if not p.on_join_during_raid or member.name not in self._suspicious([current], ctx.now):
             return None
-        held = ctx.joins(ctx.now - timedelta(minutes=p.hold_minutes))
+        held = ctx.joins(ctx.now - self._hold)
         if self._spike_in(list(held), None) is None:
             return None
         return Hit(
@@ -86,13 +92,8 @@ class RaidRule(Rule[RaidParams]):
 
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Send a newcomer's message to review while a spike they were part of is held."""
-        p = self.params
         joined = subject.member.joined_at
-        if (
-            subject.is_staff
-            or joined is None
-            or ctx.now - joined > timedelta(minutes=p.hold_minutes)
-        ):
+        if subject.is_staff or joined is None or ctx.now - joined > self._hold:
             return None
         spike = self._spike_around(subject.member.name, joined, ctx)
         if spike is None:
@@ -105,14 +106,14 @@ class RaidRule(Rule[RaidParams]):
 
     def _spike_around(self, name: str, joined: datetime, ctx: Context) -> list[RecentJoin] | None:
         """Return a spike of suspicious joins that includes this member's own join, if any."""
-        window = timedelta(seconds=self.params.per_seconds)
+        window = self._window
         nearby = [j for j in ctx.joins(joined - window) if j.at <= joined + window]
         return self._spike_in(nearby, name)
 
     def _spike_in(self, joins: list[RecentJoin], name: str | None) -> list[RecentJoin] | None:
         """Return a spike among time-ordered joins (one including ``name``, if given)."""
         p = self.params
-        window = timedelta(seconds=p.per_seconds)
+        window = self._window
         for first in joins:
             spike = [j for j in joins if first.at <= j.at <= first.at + window]
             if len(spike) < p.joins or (name is not None and name not in {j.name for j in spike}):

@@ -48,30 +48,36 @@ class RateRule(Rule[RateParams]):
         p = self.params
         message = subject.message
         recent = ctx.by_member(message.author.ref, ctx.now - self._window)
-        if recent:
-            here = 1 + sum(1 for r in recent if r.channel == message.channel)
-            if here > p.max_in_channel:
-                return Hit(
-                    reason=f"{here} messages in one channel within {self._label}",
-                    evidence={"count": here},
-                )
-            total = 1 + len(recent)
-            if total > p.max_across_channels:
-                channels = len({r.channel for r in recent} | {message.channel})
-                return Hit(
-                    reason=f"{total} messages in {channels} channels within {self._label}",
-                    evidence={"count": total, "channels": channels},
-                )
-        if p.max_attachments:
-            files = len(message.attachments) + (sum(r.attachments for r in recent) if recent else 0)
-            if files > p.max_attachments:
-                return Hit(
-                    reason=f"{files} attachments within {self._label}",
-                    evidence={"attachments": files},
-                )
+        # One pass adds up what every limit needs.
+        here = 1
+        files = len(message.attachments)
+        earlier = 0
+        channel = message.channel
+        for r in recent:
+            # Refs of one channel are most often one object: ``is`` answers before ``==``.
+            if r.channel is channel or r.channel == channel:
+                here += 1
+            files += r.attachments
+            earlier += r.emojis
+        if here > p.max_in_channel:
+            return Hit(
+                reason=f"{here} messages in one channel within {self._label}",
+                evidence={"count": here},
+            )
+        total = 1 + len(recent)
+        if total > p.max_across_channels:
+            channels = len({r.channel for r in recent} | {channel})
+            return Hit(
+                reason=f"{total} messages in {channels} channels within {self._label}",
+                evidence={"count": total, "channels": channels},
+            )
+        if p.max_attachments and files > p.max_attachments:
+            return Hit(
+                reason=f"{files} attachments within {self._label}",
+                evidence={"attachments": files},
+            )
         if not (p.max_emojis_per_message or p.max_emojis):
             return None
-        earlier = sum(r.emojis for r in recent) if recent else 0
         bound = emoji_upper_bound(message.content)
         per_message = p.max_emojis_per_message and bound > p.max_emojis_per_message
         in_window = p.max_emojis and earlier + bound > p.max_emojis

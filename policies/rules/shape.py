@@ -159,6 +159,8 @@ class NewlinesRule(Rule[NewlinesParams]):
     def evaluate(self, subject: Subject, ctx: Context) -> Hit | None:
         """Count lines and the longest run of blank lines."""
         lines = subject.message.content.splitlines()
+        if len(lines) < 2:
+            return None  # one line is within both limits (each is at least 1)
         if len(lines) > self.params.max_lines:
             return Hit(reason=f"{len(lines)} lines", evidence={"lines": len(lines)})
         run = longest = 0
