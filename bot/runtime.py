@@ -148,20 +148,17 @@ class CommunityRuntime:
             await self._teardown(loaded)
             raise
         for name, cog in loaded.cogs.items():
-            for event_type, method in cog.listeners():
-                if not cog.listens(method):
-                    continue
+            wanted = [
+                (bus.subscribe, event_type, method)
+                for event_type, method in cog.listeners()
+                if cog.listens(method)
+            ] + [
+                (bus.subscribe_bursts, event_type, method)
+                for event_type, method in cog.burst_readers()
+            ]
+            for subscribe, event_type, method in wanted:
                 loaded.subscriptions.append(
-                    bus.subscribe(
-                        event_type,
-                        getattr(cog, method),
-                        community=community.ref,
-                        name=f"{name}.{method}",
-                    )
-                )
-            for event_type, method in cog.burst_readers():
-                loaded.subscriptions.append(
-                    bus.subscribe_bursts(
+                    subscribe(
                         event_type,
                         getattr(cog, method),
                         community=community.ref,

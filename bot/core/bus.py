@@ -79,6 +79,11 @@ def _routed(routes: _Routes[_Sub], table: _Table[_Sub], event: Event) -> list[_S
     return route
 
 
+def _label(name: str | None, callback: object) -> str:
+    """Return the name a subscription goes by in logs: the given one, else the callback's."""
+    return name or str(getattr(callback, "__qualname__", repr(callback)))
+
+
 def _subscribed(table: _Table[_Sub], event: Event) -> list[_Sub]:
     """Return the subscriptions an event goes to, most general type last."""
     found: list[_Sub] = []
@@ -211,8 +216,7 @@ class EventBus:
         Returns:
             A subscription to pass to :meth:`unsubscribe`.
         """
-        label = name or str(getattr(handler, "__qualname__", repr(handler)))
-        sub = Subscription(event_type, handler, community, label)
+        sub = Subscription(event_type, handler, community, _label(name, handler))
         self._subs[event_type][community].append(sub)
         self._forget_routes()
         return sub
@@ -240,8 +244,7 @@ class EventBus:
         Returns:
             A subscription to pass to :meth:`unsubscribe`.
         """
-        label = name or str(getattr(reader, "__qualname__", repr(reader)))
-        sub = BurstSubscription(event_type, reader, community, label)
+        sub = BurstSubscription(event_type, reader, community, _label(name, reader))
         self._readers[event_type][community].append(sub)
         self._forget_routes()
         return sub

@@ -119,14 +119,7 @@ def listener(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Callab
     Returns:
         The decorator, which marks the method and otherwise leaves it unchanged.
     """
-    if not event_types:
-        raise ValueError("listener() needs at least one event type")
-
-    def mark(func: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(func, LISTENER_ATTR, tuple(event_types))
-        return func
-
-    return mark
+    return _marker(LISTENER_ATTR, "listener", event_types)
 
 
 def burst_reader(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -142,11 +135,18 @@ def burst_reader(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Ca
     Returns:
         The decorator, which marks the method and otherwise leaves it unchanged.
     """
+    return _marker(BURST_READER_ATTR, "burst_reader", event_types)
+
+
+def _marker(
+    attr: str, decorator: str, event_types: tuple[type[Event], ...]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return a decorator that marks a method with the event types it takes."""
     if not event_types:
-        raise ValueError("burst_reader() needs at least one event type")
+        raise ValueError(f"{decorator}() needs at least one event type")
 
     def mark(func: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(func, BURST_READER_ATTR, tuple(event_types))
+        setattr(func, attr, event_types)
         return func
 
     return mark
