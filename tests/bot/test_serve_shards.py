@@ -77,8 +77,13 @@ def test_the_process_with_shard_0_connects_for_the_dms_even_without_a_guild(
 def test_reload_reaches_every_process_of_the_database(tmp_path: Path) -> None:
     database = tmp_path / "steward.db"
     waiter = (
-        "import pathlib, signal, sys, time\n"
-        "signal.signal(signal.SIGHUP, lambda *_: pathlib.Path(sys.argv[1]).write_text('hup'))\n"
+        "import os, pathlib, signal, sys, time\n"
+        # Written aside, then renamed: once the mark exists it holds the word (a plain
+        # write_text let the test read the file between its creation and its content).
+        "def hup(*_):\n"
+        "    pathlib.Path(sys.argv[1] + '.tmp').write_text('hup')\n"
+        "    os.replace(sys.argv[1] + '.tmp', sys.argv[1])\n"
+        "signal.signal(signal.SIGHUP, hup)\n"
         "pathlib.Path(sys.argv[1] + '.ready').write_text('')\n"
         "time.sleep(20)\n"
     )
