@@ -98,6 +98,14 @@ class DirectMessageHomes:
             return changed
         return self._clock() - self._kept_at.get(user_id, -REFRESH_SECONDS) >= REFRESH_SECONDS
 
+    def stores(self, guilds: int) -> bool:
+        """Return whether a member who shares this many served guilds is worth storing.
+
+        Asked before :meth:`keep`, so that a bot in one guild starts no task and looks
+        through no guild when a member writes for the first time.
+        """
+        return self.state is not None and (guilds > 1 or self.store_every_change)
+
     async def keep(self, user_id: int, guild_id: int, shared: Sequence[discord.Guild]) -> None:
         """Store where a member last wrote, if they share more than one served guild.
 
@@ -106,7 +114,7 @@ class DirectMessageHomes:
             guild_id: Where they wrote.
             shared: The served guilds they share with the bot.
         """
-        if self.state is None or (len(shared) < 2 and not self.store_every_change):
+        if self.state is None or not self.stores(len(shared)):
             return
         try:
             await self.state.put(STATE_PLACE, STATE_OWNER, _key(user_id), {"guild": guild_id})

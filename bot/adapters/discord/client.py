@@ -281,14 +281,16 @@ class StewardClient(discord.Client):
 
     def _hear_in_guild(self, event: MessageCreated, author_id: int) -> None:
         guild_id = int(event.community.id)
-        if self._dm_homes.wrote(author_id, guild_id):
+        homes = self._dm_homes
+        if homes.wrote(author_id, guild_id) and homes.stores(len(self.guilds)):
             # Looks through every guild: only when the member's guild changed.
             shared = [
                 g
                 for g in self.guilds
                 if g.get_member(author_id) is not None and self._serves(translate.ref(g.id))
             ]
-            self._start(self._dm_homes.keep(author_id, guild_id, shared), "dm-home", finish=True)
+            if homes.stores(len(shared)):
+                self._start(homes.keep(author_id, guild_id, shared), "dm-home", finish=True)
         self._recent.remember(event.message.ref.id, event.message.content)
         self._hear(event)
 

@@ -55,3 +55,13 @@ async def test_only_members_of_several_served_guilds_cost_a_write_and_only_on_a_
         assert await storage.cog_state.get(STATE_PLACE, STATE_OWNER, "last-wrote-in:1") is None
     finally:
         await storage.close()
+
+
+def test_only_a_member_of_several_served_guilds_is_worth_storing() -> None:
+    # Asked before keep(): a bot in one guild starts no task for a member's first message.
+    state = cast(Any, object())
+    assert not DirectMessageHomes().stores(2), "without storage, memory is all there is"
+    homes = DirectMessageHomes(state=state)
+    assert [homes.stores(n) for n in (0, 1, 2, 3)] == [False, False, True, True]
+    every = DirectMessageHomes(state=state, store_every_change=True)
+    assert every.stores(1), "processes that split the shards store every change"
