@@ -28,6 +28,13 @@ def test_time_round_trips_as_aware_utc(when: datetime) -> None:
     assert back.tzinfo is UTC
 
 
+@given(aware_times)
+def test_time_text_is_iso_8601_in_utc_with_microseconds(when: datetime) -> None:
+    expected = when.astimezone(UTC).isoformat(timespec="microseconds")
+    assert to_db_time(when) == expected
+    assert to_db_time(when.replace(microsecond=0)) == expected[:20] + "000000+00:00"
+
+
 @given(aware_times, aware_times)
 def test_time_text_order_is_time_order(first: datetime, second: datetime) -> None:
     assert (to_db_time(first) < to_db_time(second)) == (first < second)
