@@ -258,6 +258,10 @@ class StewardClient(discord.Client):
         that never runs, and the gateway can still hand over an event it read while the
         connection closed.
         """
+        if event == "socket_event_type" and not self._listeners.get(event):
+            # Sent for every gateway event. Nothing here handles it, and discord.py would
+            # look for an ``on_socket_event_type`` each time (a failed lookup an event).
+            return
         if event in GUILD_CHANGES:
             self._authors.forget()  # a role, a position or the owner may be another now
         if self.loop is discord.utils.MISSING:

@@ -219,3 +219,18 @@ async def test_an_event_read_after_close_is_dropped_without_a_stray_handler(
     # handler must not run, so its event needs no content.
     client.dispatch("raw_reaction_add", object())
     assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("discord.py: ")]
+
+
+async def test_waiting_for_the_raw_event_type_still_works(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # The client skips discord.py's dispatch of each event's type when nobody waits for it.
+    async with start() as steward:
+        client = steward.connection.client
+        waiting = asyncio.ensure_future(
+            client.wait_for("socket_event_type", check=lambda kind: kind == "MESSAGE_CREATE")
+        )
+        await asyncio.sleep(0)
+        await standin.post_message(lumen.general, lumen.bob, "hello there")
+        assert await asyncio.wait_for(waiting, timeout=10) == "MESSAGE_CREATE"
+        await steward.settle()
