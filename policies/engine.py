@@ -26,7 +26,8 @@ from policies.verdict import Hit, Match, Mode, Severity, Verdict
 _NO_SCORES: Mapping[str, float] = MappingProxyType({})
 _TEXTS_READ_AHEAD = 512
 """Normalized texts kept per generation (see ``RecentAnswers``): a burst's, about. Texts of
-at most ``READ_AHEAD_CHARS`` characters, in three forms: a few MB at worst per community."""
+at most ``READ_AHEAD_CHARS`` characters, in three forms: at most about 12 MB per community
+(1,024 texts of 1,000 four-byte characters), well under 1 MB for everyday chat."""
 
 
 class PolicyEngine:
