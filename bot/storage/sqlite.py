@@ -82,6 +82,10 @@ class SqliteAuditLog:
         return [_audit_entry(row) for row in rows]
 
 
+_Row = tuple[str, str, str]
+"""A ledger row: the community's ref text, the event id, and when it was seen (stored text)."""
+
+
 class _SeenBefore(Exception):
     """Some ids of a ledger batch were recorded before: roll back and ask which."""
 
@@ -97,7 +101,8 @@ class SqliteEventLedger:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._pending: list[tuple[str, str, str, asyncio.Future[bool]]] = []
+        # Each waiting call: its rows (community, id, seen at) and the future of its answers.
+        self._pending: list[tuple[list[_Row], asyncio.Future[list[bool]]]] = []
         self._flushing = False
 
     async def first_seen(self, community: Ref, event_id: str, at: datetime) -> bool:
@@ -129,33 +134,38 @@ class SqliteEventLedger:
         Returns:
             One answer per event, in the same order.
         """
-        loop = asyncio.get_running_loop()
-        decided: list[asyncio.Future[bool]] = []
-        for community, event_id, at in seen:
-            future: asyncio.Future[bool] = loop.create_future()
-            self._pending.append((str(community), event_id, to_db_time(at), future))
-            decided.append(future)
+        if not seen:
+            return []
+        names: dict[Ref, str] = {}  # a burst is mostly one community: spell it once
+        rows = [
+            (names.get(c) or names.setdefault(c, str(c)), event_id, to_db_time(at))
+            for c, event_id, at in seen
+        ]
+        answers: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
+        self._pending.append((rows, answers))
         if not self._flushing:
             self._flushing = True
             try:
                 await self._flush()
             except BaseException:
-                for future in decided:
-                    if future.done() and not future.cancelled():
-                        future.exception()  # retrieved: this caller raises instead
+                if answers.done() and not answers.cancelled():
+                    answers.exception()  # retrieved: this caller raises instead
                 raise
             finally:
                 self._flushing = False
-        return [await future for future in decided]
+        return await answers
 
     async def _flush(self) -> None:
         while self._pending:
-            batch, self._pending = self._pending[: self._BATCH], self._pending[self._BATCH :]
+            calls = self._take_batch()
+            rows = [row for call_rows, _ in calls for row in call_rows]
             try:
-                inserted = await self._insert(batch)
+                inserted: set[tuple[str, str]] = set()
+                for start in range(0, len(rows), self._BATCH):  # one call may exceed a batch
+                    inserted |= await self._insert(rows[start : start + self._BATCH])
             except BaseException as error:
                 # Every waiting caller learns of the failure; only a cancellation propagates.
-                for *_, waiting in batch + self._pending:
+                for _, waiting in calls + self._pending:
                     if not waiting.done():
                         waiting.set_exception(RuntimeError(f"event ledger write failed: {error!r}"))
                 self._pending = []
@@ -163,14 +173,27 @@ class SqliteEventLedger:
                     raise
                 return
             claimed: set[tuple[str, str]] = set()
-            for community, ident, _, waiting in batch:
-                key = (community, ident)
-                waiting.set_result(key in inserted and key not in claimed)
-                claimed.add(key)
+            for call_rows, waiting in calls:
+                answers = []
+                for community, ident, _ in call_rows:
+                    key = (community, ident)
+                    answers.append(key in inserted and key not in claimed)
+                    claimed.add(key)
+                if not waiting.done():  # a caller cancelled while waiting has gone
+                    waiting.set_result(answers)
 
-    async def _insert(
-        self, batch: list[tuple[str, str, str, asyncio.Future[bool]]]
-    ) -> set[tuple[str, str]]:
+    def _take_batch(self) -> list[tuple[list[_Row], asyncio.Future[list[bool]]]]:
+        """Take the waiting calls whose rows fill a batch (always at least one call)."""
+        taken, size = 0, 0
+        for rows, _ in self._pending:
+            if taken and size + len(rows) > self._BATCH:
+                break
+            taken += 1
+            size += len(rows)
+        calls, self._pending = self._pending[:taken], self._pending[taken:]
+        return calls
+
+    async def _insert(self, batch: list[_Row]) -> set[tuple[str, str]]:
         """Insert a batch's ids; return those that were not there before.
 
         Almost always every id is new, and then one plain ``INSERT OR IGNORE`` says so by
@@ -181,7 +204,7 @@ class SqliteEventLedger:
         """
         params: list[str] = []
         keys: set[tuple[str, str]] = set()
-        for community, ident, seen_at, _ in batch:
+        for community, ident, seen_at in batch:
             params += [community, ident, seen_at]
             keys.add((community, ident))
         insert = (

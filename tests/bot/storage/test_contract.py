@@ -199,6 +199,17 @@ class TestEventLedger:
         assert await backend.ledger.first_seen_many([]) == []
         assert await backend.ledger.first_seen(HOME, "evt-b", T0) is False
 
+    async def test_a_burst_longer_than_a_write_is_decided_in_order(self, backend: Storage) -> None:
+        # SQLite writes 500 rows at a time: an id repeated across two writes, or seen
+        # before the burst, must still be first exactly once.
+        assert await backend.ledger.first_seen(HOME, "evt-700", T0) is True
+        burst = [SeenEvent(HOME, f"evt-{i}", T0) for i in range(1_200)]
+        burst.append(SeenEvent(HOME, "evt-3", T0))
+        answers = await backend.ledger.first_seen_many(burst)
+        assert len(answers) == 1_201
+        assert [i for i, first in enumerate(answers) if not first] == [700, 1_200]
+        assert await backend.ledger.first_seen(HOME, "evt-1199", T0) is False
+
     async def test_bursts_and_single_ids_racing_for_one_id_win_once(self, backend: Storage) -> None:
         one = SeenEvent(HOME, "evt-race", T0)
         bursts = [
