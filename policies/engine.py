@@ -64,7 +64,16 @@ class PolicyEngine:
             for staff in (False, True)
             for part in _Part
         }
-        self._screens = [screen for screen in screens.values() if screen is not None]
+        # Bursts are screened ahead for members' messages, the many; staff's few are
+        # searched as they come, so a screen of staff's rules alone costs no search a burst.
+        self._screens_ahead = list(
+            dict.fromkeys(
+                screen
+                for part in _Part
+                for screen, _ in self._plans[(False, part)][0]
+                if screen is not None
+            )
+        )
         self._texts: RecentAnswers[str, Text] = RecentAnswers(_TEXTS_READ_AHEAD)
         self._join_rules = [
             r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
@@ -87,7 +96,7 @@ class PolicyEngine:
             contents: The messages' texts, as posted.
         """
         texts = [self.text_of(content) for content in contents]
-        for screen in self._screens:
+        for screen in self._screens_ahead:
             screen.read_ahead(texts)
 
     def text_of(self, content: str) -> Text:

@@ -135,17 +135,21 @@ class UnitedScreen:
 def united_screen(prefilters: Sequence[Prefilter]) -> UnitedScreen | None:
     """Return one screen for a run of rules, when it saves searches.
 
+    A lone rule gets a screen too. Judged one message at a time it costs the rule's own
+    search, and one more only when that search finds something; in a burst read ahead, it
+    joins the burst's single search instead of searching every message.
+
     Args:
         prefilters: Prefilters of rules that follow each other, all on one form of the text.
 
     Returns:
-        The screen, or ``None`` when there are fewer than two prefilters (a rule's own
-        search costs as much) or RE2 cannot unite them (each rule then searches alone).
+        The screen, or ``None`` when there is no prefilter or RE2 cannot unite them (each
+        rule then searches alone).
 
     Raises:
         ValueError: If the prefilters search different forms of the text.
     """
-    if len(prefilters) < 2:
+    if not prefilters:
         return None
     try:
         return UnitedScreen(prefilters)

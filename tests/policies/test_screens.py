@@ -183,9 +183,10 @@ def test_the_screen_says_no_only_when_no_list_holds_a_word() -> None:
     assert screen(_subject("Min lampe blinker tre gange når jeg tænder den"))
 
 
-def test_a_single_prefilter_gives_no_screen_and_forms_never_mix() -> None:
+def test_a_single_prefilter_gets_a_screen_and_forms_never_mix() -> None:
     rules = _policy_keywords()
-    assert united_screen([rules[0].prefilter()]) is None
+    assert united_screen([]) is None
+    assert united_screen([rules[0].prefilter()]) is not None  # a burst can be read ahead
     folded = RegexRule("r", RegexParams(patterns=["spam"], target="folded"))
     with pytest.raises(ValueError, match="different forms"):
         united_screen([rules[0].prefilter(), folded.prefilter()])
@@ -253,6 +254,50 @@ def test_a_burst_read_ahead_costs_one_search_and_at_most_two_per_match(
     # A text that was not in the burst is searched as it comes.
     assert _judge(engine, "you are an idiot", is_staff=False).matches
     assert len(searches) == 1
+
+
+LONE = """
+[[rules]]
+id = "shouting"
+type = "caps"
+guideline = "No shouting"
+severity = "low"
+
+[[rules]]
+id = "rival"
+type = "regex"
+guideline = "No rival brands"
+severity = "low"
+[rules.params]
+patterns = ["glow ?co"]
+target = "canonical"
+
+[[rules]]
+id = "flood"
+type = "rate"
+guideline = "No flooding"
+severity = "low"
+"""
+
+
+def test_a_lone_pattern_rule_reads_a_burst_ahead_with_one_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    policy = parse_policy(policy_text(LONE), source="test.toml")
+    burst = [f"{EVERYDAY[i % 3]} #{i}" for i in range(100)]
+    burst[40] = "GlowCo lamps are better"
+    sample = ["GlowCo lamps are better", "good morning", "my glowing cousin", "hi\nglow co"]
+    _assert_screening_changes_nothing(policy, sample, monkeypatch)
+    searches = count_screen_searches(monkeypatch)
+    asked = _asked_rules(monkeypatch)
+    engine = PolicyEngine(policy)
+    engine.read_ahead(burst)
+    assert len(searches) == 2  # the burst, and on from the line after the match
+    searches.clear()
+    verdicts = [_judge(engine, text, is_staff=False) for text in burst]
+    assert searches == []
+    assert asked == ["rival"]  # asked only about the line that matched
+    assert [i for i, v in enumerate(verdicts) if v.matches] == [40]
 
 
 LINEWISE = """
