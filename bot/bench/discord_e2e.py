@@ -9,7 +9,12 @@ divides between the platform's way in and the policy.
 
 On a small shared machine one run of each can be off by a third, so the full bench runs
 them in pairs, bare then Steward, several times, and reports the medians: the ratio is
-the median of the pairs' ratios, each measured under the same conditions.
+the median of the pairs' ratios, each measured under the same conditions. The CPU time
+the bench's process spends per event (the stand-in has its own process) is reported
+beside it: it moves far less with the machine's load than the rate does.
+
+Production builds compile the hot path (:mod:`bot.native`); the report says which build
+ran.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,14 +40,37 @@ from bot.core.clock import SystemClock
 from bot.core.events import MessageCreated
 from bot.core.refs import Ref
 from bot.gc_tuning import settle_after_start
+from bot.native import HOT_PATH, compiled_modules
 
 TARGET_RATIO = 0.6
-ROUNDS = 3
+ROUNDS = 7
 """Pairs of runs (bare, then Steward) in the full bench; the quick bench runs one."""
 WARM_UP = 2_000
 """Messages to a bare client before the full bench measures anything."""
 Flood = Callable[[], Awaitable[None]]
 """Starts the stand-in's flood of the bench's messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One client's run through the flood.
+
+    Attributes:
+        rate: Events per second, wall clock, from the flood's start to the last event.
+        cpu_per_event: CPU seconds of this process (all its threads) per event.
+    """
+
+    rate: float
+    cpu_per_event: float
+
+
+@contextlib.contextmanager
+def _timed(count: int, runs: list[_Run]) -> Iterator[None]:
+    """Time the block as one run of ``count`` events and append it to ``runs``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    runs.append(_Run(count / wall, cpu / count))
 
 
 def _free_port() -> int:
@@ -103,41 +131,68 @@ async def discord_throughput(options: BenchOptions) -> list[BenchResult]:
         if not options.quick:
             # Untimed: the flood's authors join the stand-in and both processes warm up,
             # so that the first pair is measured as the others are.
-            await _bare_rate(info["token"], WARM_UP, lambda: flood(WARM_UP))
-        bares, stewards, unjudged = [], [], []
+            await _bare_rate(info["token"], WARM_UP, lambda: flood(WARM_UP), [])
+        bares: list[_Run] = []
+        stewards: list[_Run] = []
+        unjudged: list[_Run] = []
         for _ in range(1 if options.quick else ROUNDS):
-            bares.append(await _bare_rate(info["token"], count, flood))
-            stewards.append(await _steward_rate(options, standin, count, flood))
-            unjudged.append(await _steward_rate(options, standin, count, flood, cogs=False))
-    ratios = [steward / bare for bare, steward in zip(bares, stewards, strict=True)]
+            await _bare_rate(info["token"], count, flood, bares)
+            await _steward_rate(options, standin, count, flood, stewards)
+            await _steward_rate(options, standin, count, flood, unjudged, cogs=False)
+    return _results(count, bares, stewards, unjudged)
+
+
+def _build() -> str:
+    compiled = len(compiled_modules())
+    if compiled == len(HOT_PATH):
+        return "hot path compiled"
+    if compiled == 0:
+        return "pure Python (production builds compile the hot path: see the README)"
+    return f"{compiled} of {len(HOT_PATH)} hot-path modules compiled"
+
+
+def _results(
+    count: int, bares: list[_Run], stewards: list[_Run], unjudged: list[_Run]
+) -> list[BenchResult]:
+    pairs = f"median of {len(bares)} run(s)"
+    ratios = [s.rate / b.rate for b, s in zip(bares, stewards, strict=True)]
     ratio = statistics.median(ratios)
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
-    pairs = f"median of {len(ratios)} run(s)"
-    unjudged_ratio = statistics.median(u / b for b, u in zip(bares, unjudged, strict=True))
+    cpu_ratios = [b.cpu_per_event / s.cpu_per_event for b, s in zip(bares, stewards, strict=True)]
+    unjudged_ratio = statistics.median(
+        u.rate / b.rate for b, u in zip(bares, unjudged, strict=True)
+    )
     return [
         BenchResult(
             "discord.bare_events_per_second",
-            statistics.median(bares),
+            statistics.median(b.rate for b in bares),
             "events/s",
             f"{count} MESSAGE_CREATE to a discord.py client that only counts; {pairs}",
         ),
         BenchResult(
             "discord.steward_events_per_second",
-            statistics.median(stewards),
+            statistics.median(s.rate for s in stewards),
             "events/s",
             f"the same {count} messages through discord.py, App.ingest_many (deduplicated "
-            f"in SQLite) and the default policy; {pairs}",
+            f"in SQLite) and the default policy; {pairs}; {_build()}",
         ),
         BenchResult(
             "discord.ratio",
             ratio,
             "ratio",
             f"Steward / bare client, {pairs} (from {min(ratios):.2f} to {max(ratios):.2f}); "
-            f"{verdict} the target of {TARGET_RATIO}",
+            f"{verdict} the target of {TARGET_RATIO}; {_build()}",
+        ),
+        BenchResult(
+            "discord.cpu_ratio",
+            statistics.median(cpu_ratios),
+            "ratio",
+            f"the bare client's CPU time per event / Steward's, {pairs} (from "
+            f"{min(cpu_ratios):.2f} to {max(cpu_ratios):.2f}); {_build()}",
         ),
         BenchResult(
             "discord.steward_without_cogs_events_per_second",
-            statistics.median(unjudged),
+            statistics.median(u.rate for u in unjudged),
             "events/s",
             f"the same messages through discord.py, App.ingest_many and the bus to a "
             f"community with no cogs: nothing judged; {pairs}",
@@ -151,7 +206,7 @@ async def discord_throughput(options: BenchOptions) -> list[BenchResult]:
     ]
 
 
-async def _bare_rate(token: str, count: int, flood: Flood) -> float:
+async def _bare_rate(token: str, count: int, flood: Flood, runs: list[_Run]) -> None:
     from bot.adapters.discord.counting import CountingClient  # noqa: PLC0415 - discord extra
 
     client = CountingClient(count, guild_ready_timeout=0.05)
@@ -159,10 +214,9 @@ async def _bare_rate(token: str, count: int, flood: Flood) -> float:
     try:
         await asyncio.wait_for(client.wait_until_ready(), 60)
         settle_after_start()  # the yardstick gets the same collector settings as Steward
-        started = time.perf_counter()
-        await flood()
-        await asyncio.wait_for(client.done.wait(), 600)
-        return count / (time.perf_counter() - started)
+        with _timed(count, runs):
+            await flood()
+            await asyncio.wait_for(client.done.wait(), 600)
     finally:
         await client.close()
         await asyncio.gather(task, return_exceptions=True)
@@ -178,8 +232,14 @@ class _Standin:
 
 
 async def _steward_rate(
-    options: BenchOptions, standin: _Standin, count: int, flood: Flood, *, cogs: bool = True
-) -> float:
+    options: BenchOptions,
+    standin: _Standin,
+    count: int,
+    flood: Flood,
+    runs: list[_Run],
+    *,
+    cogs: bool = True,
+) -> None:
     from bot.adapters.discord.connection import open_connection  # noqa: PLC0415
 
     base, port, token, guild_id, channels = (
@@ -244,11 +304,10 @@ raid_channels = ["{channels["general"]}"]
         try:
             await asyncio.wait_for(connection.client.wait_until_ready(), 60)
             settle_after_start()  # as `steward run` does once connected
-            started = time.perf_counter()
-            await flood()
-            await asyncio.wait_for(done.wait(), 600)
-            await app.bus.join()
-            return count / (time.perf_counter() - started)
+            with _timed(count, runs):
+                await flood()
+                await asyncio.wait_for(done.wait(), 600)
+                await app.bus.join()
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
