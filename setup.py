@@ -23,6 +23,21 @@ from setuptools import setup
 ROOT = Path(__file__).resolve().parent
 
 
+def forget_earlier_extensions(root: Path) -> None:
+    """Remove the extensions that an earlier build left in setuptools' build folder.
+
+    setuptools packs whatever its ``build/lib*`` folder holds, so a module compiled by an
+    earlier build would ride along in a later wheel, plain or compiled, even after it left
+    the hot path.
+
+    Args:
+        root: The project's folder.
+    """
+    for pattern in ("build/lib*/**/*.so", "build/lib*/**/*.pyd"):
+        for stale in root.glob(pattern):
+            stale.unlink()
+
+
 def hot_path_extensions() -> list[Any]:
     """Return mypyc's extensions for the hot path, or none unless compiling was asked for."""
     if os.environ.get("STEWARD_COMPILE", "") not in {"1", "true", "yes"}:
@@ -45,4 +60,5 @@ def hot_path_extensions() -> list[Any]:
 
 
 if __name__ == "__main__":  # setuptools runs this file as __main__; tests import it
+    forget_earlier_extensions(ROOT)
     setup(ext_modules=hot_path_extensions())

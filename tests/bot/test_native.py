@@ -18,9 +18,12 @@ from bot.native import HOT_PATH, compiled_modules, is_compiled
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _setup() -> dict[str, Any]:
+    return runpy.run_path(str(ROOT / "setup.py"), run_name="setup_under_test")
+
+
 def _hook() -> Callable[[], list[Any]]:
-    namespace = runpy.run_path(str(ROOT / "setup.py"), run_name="setup_under_test")
-    hook: Callable[[], list[Any]] = namespace["hot_path_extensions"]
+    hook: Callable[[], list[Any]] = _setup()["hot_path_extensions"]
     return hook
 
 
@@ -54,3 +57,15 @@ def test_compiling_an_editable_install_is_refused(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sys, "argv", ["setup.py", "editable_wheel", "--dist-info-dir", "x"])
     with pytest.raises(SystemExit, match="editable install would keep running stale"):
         _hook()()
+
+
+def test_a_build_leaves_out_what_an_earlier_build_compiled(tmp_path: Path) -> None:
+    lib = tmp_path / "build" / "lib.linux-x86_64-cpython-311"
+    stale = [lib / "bot" / "core" / "refs.cpython-311-x86_64-linux-gnu.so", lib / "a1__mypyc.so"]
+    kept = [lib / "bot" / "core" / "refs.py", tmp_path / "build" / "__native.c"]
+    for path in stale + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    _setup()["forget_earlier_extensions"](tmp_path)
+    assert [p.exists() for p in stale] == [False, False]
+    assert [p.exists() for p in kept] == [True, True]
