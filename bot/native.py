@@ -58,3 +58,13 @@ def is_compiled(module: str) -> bool:
     spec = importlib.util.find_spec(module)
     origin = spec.origin if spec is not None else None
     return origin is not None and origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+def build_summary() -> str:
+    """Return which build this installation runs, in words, for logs and bench reports."""
+    compiled = len(compiled_modules())
+    if compiled == len(HOT_PATH):
+        return "hot path compiled"
+    if compiled == 0:
+        return "pure Python (production builds compile the hot path: see the README)"
+    return f"{compiled} of {len(HOT_PATH)} hot-path modules compiled (a mixed install?)"

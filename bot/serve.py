@@ -30,6 +30,7 @@ from bot.config import (
 from bot.core.clock import SystemClock
 from bot.core.protocols import Clock, Gateway
 from bot.gc_tuning import settle_after_start
+from bot.native import build_summary
 from bot.registry import CogRegistry
 
 logger = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ async def serve(
         task.add_done_callback(lambda _: stop.set())
     tasks = [asyncio.create_task(app.timers.run(), name="timers"), *platforms]
     settle_after_start()
+    logger.info("started (%s)", build_summary())
     try:
         await stop.wait()
     finally:

@@ -40,7 +40,7 @@ from bot.core.clock import SystemClock
 from bot.core.events import MessageCreated
 from bot.core.refs import Ref
 from bot.gc_tuning import settle_after_start
-from bot.native import HOT_PATH, compiled_modules
+from bot.native import build_summary
 
 TARGET_RATIO = 0.6
 ROUNDS = 7
@@ -142,15 +142,6 @@ async def discord_throughput(options: BenchOptions) -> list[BenchResult]:
     return _results(count, bares, stewards, unjudged)
 
 
-def _build() -> str:
-    compiled = len(compiled_modules())
-    if compiled == len(HOT_PATH):
-        return "hot path compiled"
-    if compiled == 0:
-        return "pure Python (production builds compile the hot path: see the README)"
-    return f"{compiled} of {len(HOT_PATH)} hot-path modules compiled"
-
-
 def _results(
     count: int, bares: list[_Run], stewards: list[_Run], unjudged: list[_Run]
 ) -> list[BenchResult]:
@@ -174,21 +165,21 @@ def _results(
             statistics.median(s.rate for s in stewards),
             "events/s",
             f"the same {count} messages through discord.py, App.ingest_many (deduplicated "
-            f"in SQLite) and the default policy; {pairs}; {_build()}",
+            f"in SQLite) and the default policy; {pairs}; {build_summary()}",
         ),
         BenchResult(
             "discord.ratio",
             ratio,
             "ratio",
             f"Steward / bare client, {pairs} (from {min(ratios):.2f} to {max(ratios):.2f}); "
-            f"{verdict} the target of {TARGET_RATIO}; {_build()}",
+            f"{verdict} the target of {TARGET_RATIO}; {build_summary()}",
         ),
         BenchResult(
             "discord.cpu_ratio",
             statistics.median(cpu_ratios),
             "ratio",
             f"the bare client's CPU time per event / Steward's, {pairs} (from "
-            f"{min(cpu_ratios):.2f} to {max(cpu_ratios):.2f}); {_build()}",
+            f"{min(cpu_ratios):.2f} to {max(cpu_ratios):.2f}); {build_summary()}",
         ),
         BenchResult(
             "discord.steward_without_cogs_events_per_second",

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from bot.native import HOT_PATH, compiled_modules, is_compiled
+import bot.native
+from bot.native import HOT_PATH, build_summary, compiled_modules, is_compiled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +34,21 @@ def test_each_hot_path_module_says_truly_whether_it_runs_compiled() -> None:
         assert is_compiled(name) == str(module.__file__).endswith(".so"), name
     assert compiled_modules() == [name for name in HOT_PATH if is_compiled(name)]
     assert not is_compiled("bot.native")  # setup.py reads it as source
+
+
+@pytest.mark.parametrize(
+    ("compiled", "summary"),
+    [
+        (len(HOT_PATH), "hot path compiled"),
+        (0, "pure Python (production builds compile the hot path: see the README)"),
+        (3, f"3 of {len(HOT_PATH)} hot-path modules compiled (a mixed install?)"),
+    ],
+)
+def test_the_build_is_named_by_how_much_of_the_hot_path_is_compiled(
+    monkeypatch: pytest.MonkeyPatch, compiled: int, summary: str
+) -> None:
+    monkeypatch.setattr(bot.native, "compiled_modules", lambda: list(HOT_PATH[:compiled]))
+    assert build_summary() == summary
 
 
 def test_no_hot_path_module_defines_a_pydantic_model() -> None:
