@@ -5,7 +5,7 @@ this adds nothing and the package is plain Python. The compiled modules are list
 ``bot/native.py``.
 
 Compiling type-checks the modules against the installed dependencies with the project's
-own mypy settings, so it uses the environment's mypy: install the ``dev`` extra first,
+own mypy settings, so it uses the environment's mypy: install the ``compile`` extra first,
 then build with ``--no-build-isolation``. Editable installs are refused: an extension
 built beside its source would keep running after the source changed.
 """
@@ -51,7 +51,7 @@ def hot_path_extensions() -> list[Any]:
         from mypyc.build import mypycify  # noqa: PLC0415 - needed only when compiling
     except ImportError:
         sys.exit(
-            "STEWARD_COMPILE=1 needs mypy in the environment: install the dev extra, "
+            "STEWARD_COMPILE=1 needs mypy in the environment: install the compile extra, "
             "then build with pip's --no-build-isolation"
         )
     modules = runpy.run_path(str(ROOT / "bot" / "native.py"))["HOT_PATH"]
