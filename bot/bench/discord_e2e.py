@@ -146,6 +146,7 @@ def _results(
     count: int, bares: list[_Run], stewards: list[_Run], unjudged: list[_Run]
 ) -> list[BenchResult]:
     pairs = f"median of {len(bares)} run(s)"
+    build = build_summary()
     ratios = [s.rate / b.rate for b, s in zip(bares, stewards, strict=True)]
     ratio = statistics.median(ratios)
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
@@ -165,21 +166,21 @@ def _results(
             statistics.median(s.rate for s in stewards),
             "events/s",
             f"the same {count} messages through discord.py, App.ingest_many (deduplicated "
-            f"in SQLite) and the default policy; {pairs}; {build_summary()}",
+            f"in SQLite) and the default policy; {pairs}; {build}",
         ),
         BenchResult(
             "discord.ratio",
             ratio,
             "ratio",
             f"Steward / bare client, {pairs} (from {min(ratios):.2f} to {max(ratios):.2f}); "
-            f"{verdict} the target of {TARGET_RATIO}; {build_summary()}",
+            f"{verdict} the target of {TARGET_RATIO}; {build}",
         ),
         BenchResult(
             "discord.cpu_ratio",
             statistics.median(cpu_ratios),
             "ratio",
             f"the bare client's CPU time per event / Steward's, {pairs} (from "
-            f"{min(cpu_ratios):.2f} to {max(cpu_ratios):.2f}); {build_summary()}",
+            f"{min(cpu_ratios):.2f} to {max(cpu_ratios):.2f}); {build}",
         ),
         BenchResult(
             "discord.steward_without_cogs_events_per_second",
