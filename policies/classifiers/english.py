@@ -9,6 +9,10 @@ A model built with the ``strong`` profile also has a larger encoder (MPNet) fine
 one label. It is slow, so it is asked only about texts whose two-vote probability falls in
 a middle band, where a third vote can still change the outcome; a second stack weighs the
 three votes there.
+
+In front of all that, a model may have a first look (:mod:`policies.classifiers.first_look`):
+the encoder's first layers and the lexical vote, which clear plainly harmless texts without
+the rest.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from policies.classifiers.encoder import Encoded
+from policies.classifiers.first_look import FirstLookVote
 from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
 from policies.classifiers.lexical import LexicalScorer, ngrams
 
@@ -78,12 +83,15 @@ class EnglishLabel:
         embedding_head: A head on the encoder's embedding; ``None`` when the encoder was
             fine-tuned on this label (its own logit is used).
         strong: The strong encoder's vote, in models that have one.
+        first_look: The first look's vote (:mod:`policies.classifiers.first_look`), in
+            models that have one.
     """
 
     lexical: LexicalScorer
     stack: LogisticHead
     embedding_head: LogisticHead | None = None
     strong: StrongVote | None = None
+    first_look: FirstLookVote | None = None
 
     def encoder_logits(self, encoded: Encoded) -> FloatArray:
         """Return the encoder's vote: its head on the embedding, or its fine-tuned logit."""
@@ -136,18 +144,21 @@ class EnglishLabel:
             if self.embedding_head is None
             else self.embedding_head.to_json(),
             "strong": None if self.strong is None else self.strong.to_json(),
+            "first_look": None if self.first_look is None else self.first_look.to_json(),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EnglishLabel:
-        """Read the form written by :meth:`to_json` (models without ``strong`` too)."""
+        """Read the form written by :meth:`to_json` (older models without every part too)."""
         head = data.get("embedding_head")
         strong = data.get("strong")
+        first_look = data.get("first_look")
         return cls(
             lexical=LexicalScorer.from_json(data["lexical"]),
             stack=LogisticHead.from_json(data["stack"]),
             embedding_head=None if head is None else LogisticHead.from_json(head),
             strong=None if strong is None else StrongVote.from_json(strong),
+            first_look=None if first_look is None else FirstLookVote.from_json(first_look),
         )
 
 
@@ -163,28 +174,79 @@ class EnglishPath:
         encoder: TextEncoder,
         labels: Mapping[str, EnglishLabel],
         strong: TextEncoder | None = None,
+        first_layers: TextEncoder | None = None,
     ) -> None:
-        """Join the encoder, the labels' scorers and the strong encoder (if any)."""
+        """Join the encoder, the labels' scorers, the strong encoder and the first look."""
         self.encoder = encoder
         self.labels = dict(labels)
         self.strong = strong
+        self.first_layers = first_layers
+
+    @property
+    def looks_first(self) -> bool:
+        """Tell whether texts get a first look (every label has one, and its graph)."""
+        return self.first_layers is not None and all(
+            scorer.first_look is not None for scorer in self.labels.values()
+        )
 
     def base_logits(
-        self, texts: Sequence[str], encoded: Encoded | None = None
+        self,
+        texts: Sequence[str],
+        encoded: Encoded | None = None,
+        features: Sequence[Sequence[str]] | None = None,
     ) -> tuple[Encoded, dict[str, FloatArray]]:
         """Return the encoder's outputs and each label's base logits for folded texts.
+
+        This is the full path, the first look left out: community heads and replay
+        samples read the encoder's embedding of every text.
 
         Args:
             texts: Folded texts.
             encoded: The encoder's outputs for them, when already computed.
+            features: Their lexical features, when already extracted.
         """
         encoded = encoded if encoded is not None else self.encoder.encode(texts)
-        features = [ngrams(text) for text in texts]
+        found = features if features is not None else [ngrams(text) for text in texts]
         strong = self._strong_encoder(texts) if self.strong is not None else None
         return encoded, {
-            label: scorer.base_logits(texts, encoded, features, strong)
+            label: scorer.base_logits(texts, encoded, found, strong)
             for label, scorer in self.labels.items()
         }
+
+    def served_logits(self, texts: Sequence[str]) -> tuple[dict[str, FloatArray], int]:
+        """Return each label's logits as served: the first look, then the full path.
+
+        A text the first look clears of every label keeps the first look's logits; every
+        other text is scored by :meth:`base_logits`, whose logits then stand alone.
+        Without a first look, every text takes the full path.
+
+        Args:
+            texts: Folded texts.
+
+        Returns:
+            The logits per label, and how many texts the first look cleared.
+        """
+        if not self.looks_first:
+            return self.base_logits(texts)[1], 0
+        assert self.first_layers is not None
+        features = [ngrams(text) for text in texts]
+        pooled = self.first_layers.encode(texts).embeddings
+        logits: dict[str, FloatArray] = {}
+        cleared = np.ones(len(texts), dtype=bool)
+        for label, scorer in self.labels.items():
+            assert scorer.first_look is not None
+            lexical = scorer.lexical.logits(texts, features)
+            logits[label] = scorer.first_look.logits(lexical, pooled)
+            cleared &= scorer.first_look.clears(logits[label])
+        rows = np.flatnonzero(~cleared)
+        if rows.size:
+            unsure = rows.tolist()
+            _, full = self.base_logits(
+                [texts[i] for i in unsure], None, [features[i] for i in unsure]
+            )
+            for label, found in full.items():
+                logits[label][rows] = found
+        return logits, int(cleared.sum())
 
     def _strong_encoder(self, texts: Sequence[str]) -> StrongEncode:
         """Return a function giving rows' strong logits, each row encoded once per batch."""

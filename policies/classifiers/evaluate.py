@@ -205,7 +205,7 @@ def cross_validate_spam(
         index = {id(e): row for e, row in zip(pool, pool_rows, strict=True)}
         train_idx = np.array([index[id(e)] for e in train_part])
         val_idx = np.array([index[id(e)] for e in validation_part])
-        scorer, _ = fit_label(
+        scorer, _, _ = fit_label(
             TrainingData("spam", train_part, validation_part),
             rows_of(encoded, train_idx),
             rows_of(encoded, val_idx),

@@ -76,6 +76,13 @@ def fit_head(
     return LogisticHead(weights=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0]))
 
 
+def roc_auc(values: npt.NDArray[Any], scores: npt.NDArray[Any]) -> float:
+    """Return scikit-learn's ROC-AUC of ``scores`` against ``values``, to four places."""
+    from sklearn.metrics import roc_auc_score  # noqa: PLC0415 - training only
+
+    return round(float(roc_auc_score(values, scores)), 4)
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """Platt scaling: turns a raw logit into a probability, ``sigmoid(scale * logit + shift)``.

@@ -10,7 +10,6 @@ test checks that the vectors agree.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -77,12 +76,13 @@ class LexicalScorer:
         return np.array([self._logit(f) for f in found], dtype=np.float32)
 
     def _logit(self, features: Sequence[str]) -> float:
-        vocabulary = self.vocabulary
-        counts = Counter(column for f in features if (column := vocabulary.get(f)) is not None)
+        # map() looks the features up in C; unknown features count under None, dropped here.
+        counts = Counter(map(self.vocabulary.get, features))
+        counts.pop(None, None)
         if not counts:
             return self.head.bias
         columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float32)
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
         weights = tf * self.idf[columns]
         norm = float(np.sqrt(weights @ weights))
         return float(weights @ self.head.weights[columns]) / norm + self.head.bias

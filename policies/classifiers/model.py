@@ -3,7 +3,8 @@
 Layout of a model directory (written by :mod:`policies.classifiers.train`)::
 
     card.json, MODEL_CARD.md    what it is, the data, held-out metrics
-    encoder/                    MiniLM as int8 ONNX and its tokenizer (the English path)
+    encoder/                    MiniLM as int8 ONNX and its tokenizer (the English path),
+                                and the graph of its first layers (the first look)
     strong-encoder/             MPNet as int8 ONNX, in models of the ``strong`` profile
     english.json                lexical scorers, embedding heads and stacks per label
     multilingual.json           heads on multilingual-e5 embeddings, calibrated per language
@@ -29,12 +30,14 @@ from bot.core.protocols import TextScores, community_key
 from policies.classifiers.card import ModelCard
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath
+from policies.classifiers.first_look import FIRST_LOOK_FILE, FirstLayers
 from policies.classifiers.heads import FloatArray, sigmoid
 from policies.classifiers.serving import Routed
 from policies.normalize import fold
 
 ENGLISH_FILE = "english.json"
 STRONG_ENCODER_DIR = "strong-encoder"
+ENCODER_DIR = "encoder"
 MULTILINGUAL_FILE = "multilingual.json"
 COMMUNITIES_DIR = "communities"
 ENGLISH_LANE = "english"
@@ -105,12 +108,15 @@ class StewardTextModel:
         multilingual: MultilingualPath | None = None,
         communities: Mapping[str, Mapping[str, CommunityHead]] | None = None,
         strong_encoder: OnnxEncoder | None = None,
+        first_layers: FirstLayers | None = None,
     ) -> None:
         """Assemble a model from its parts (see :func:`load_model`)."""
         self.card = card
         self.encoder = encoder
         self.english = dict(english)
-        self.english_path = EnglishPath(encoder, english, strong_encoder)
+        self.english_path = EnglishPath(encoder, english, strong_encoder, first_layers)
+        self.first_look_cleared = 0
+        """How many English texts the first look has cleared (for ``steward bench``)."""
         self.router = router
         self.multilingual = multilingual
         self.communities = dict(communities or {})
@@ -223,8 +229,13 @@ class StewardTextModel:
         return [scores for scores in scored if scores is not None]
 
     def _english(self, texts: Sequence[str], community: str | None) -> dict[str, FloatArray]:
-        encoded, base = self.english_path.base_logits(texts)
         heads = self.communities.get(community or "", {})
+        if not heads:
+            served, cleared = self.english_path.served_logits(texts)
+            self.first_look_cleared += cleared
+            return {label: sigmoid(logits) for label, logits in served.items()}
+        # A community's heads read the full encoder's embedding: no first look for it.
+        encoded, base = self.english_path.base_logits(texts)
         found = {}
         for label, logits in base.items():
             head = heads.get(label)
@@ -262,7 +273,7 @@ def load_model(
             f"{path} holds no Steward model; build one with `steward train --out {path}`"
         )
     try:
-        encoder = OnnxEncoder(path / "encoder", threads=english_threads)
+        encoder = OnnxEncoder(path / ENCODER_DIR, threads=english_threads)
     except ImportError as error:
         raise ModelMissing(
             f"the classifier needs the ml extra ({error.name} is missing): "
@@ -282,6 +293,10 @@ def load_model(
         strong = OnnxEncoder(
             path / STRONG_ENCODER_DIR, max_length=encoder.max_length, threads=english_threads
         )
+    first_look = path / ENCODER_DIR / FIRST_LOOK_FILE
+    first_layers = (
+        FirstLayers(encoder, first_look, threads=english_threads) if first_look.is_file() else None
+    )
     return StewardTextModel(
         card,
         encoder,
@@ -290,6 +305,7 @@ def load_model(
         multilingual=multilingual,
         communities=_community_heads(path),
         strong_encoder=strong,
+        first_layers=first_layers,
     )
 
 

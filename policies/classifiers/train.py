@@ -46,19 +46,23 @@ from policies.classifiers import datasets
 from policies.classifiers.bases import BASES, MINILM, BaseEncoder
 from policies.classifiers.card import DataUse, ModelCard
 from policies.classifiers.datasets import Example
-from policies.classifiers.encoder import Encoded, OnnxEncoder
+from policies.classifiers.encoder import MODEL_FILE, Encoded, OnnxEncoder
 from policies.classifiers.english import (
     CommunityHead,
     EnglishLabel,
     EnglishPath,
     StrongEncode,
     StrongVote,
+    TextEncoder,
 )
+from policies.classifiers.first_look import FIRST_LOOK_FILE, FIRST_LOOK_LAYERS, FirstLayers
+from policies.classifiers.first_look_training import HeldOut, cut_first_layers, fit_first_look
 from policies.classifiers.grouping import group_by_length
-from policies.classifiers.heads import FloatArray, LogisticHead, fit_head, sigmoid
+from policies.classifiers.heads import FloatArray, LogisticHead, fit_head, roc_auc, sigmoid
 from policies.classifiers.lexical import fit_lexical, ngrams
 from policies.classifiers.model import (
     COMMUNITIES_DIR,
+    ENCODER_DIR,
     ENGLISH_FILE,
     MULTILINGUAL_FILE,
     STRONG_ENCODER_DIR,
@@ -71,7 +75,7 @@ LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
 # How models are built (code, settings, directory layout). Bump it with any change to
 # training, so that a version names one recipe as well as one profile, seed and data.
-RECIPE = 8
+RECIPE = 9
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -206,7 +210,7 @@ def training_data(profile: Profile, seed: int) -> list[TrainingData]:
 
 
 def embed(
-    encoder: OnnxEncoder, texts: Sequence[str], progress: Callable[[int], None], batch: int = 32
+    encoder: TextEncoder, texts: Sequence[str], progress: Callable[[int], None], batch: int = 32
 ) -> Encoded:
     """Run the encoder over many texts, batched by length so padding stays small."""
     logits = np.zeros(len(texts), dtype=np.float32)
@@ -240,7 +244,7 @@ def fit_label(
     seed: int,
     strong_validation: Encoded | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[EnglishLabel, dict[str, float]]:
+) -> tuple[EnglishLabel, dict[str, float], HeldOut]:
     """Fit the lexical scorer, the embedding head (unless tuned) and the stack of one label.
 
     A tuned label's stack learns from the validation examples, the only ones the fine-tuned
@@ -257,7 +261,7 @@ def fit_label(
         progress: Told of each fit done: one when tuned, else one per fold and the final.
 
     Returns:
-        The label's scorer and its validation metrics.
+        The label's scorer, its validation metrics and the held-out votes they come from.
     """
     step = progress or (lambda _: None)
     if not tuned:
@@ -278,11 +282,19 @@ def fit_label(
         strong, extra = _fit_strong(votes, stack, strong_validation.logits, y_val, seed)
         scorer = replace(scorer, strong=strong)
         asked = logits_of_rows(strong_validation)
-    metrics = _binary_metrics(y_val, scorer.base_logits(texts, validation, strong=asked))
-    metrics["lexical_roc_auc"] = _auc(y_val, votes[:, 0])
-    metrics["encoder_roc_auc"] = _auc(y_val, votes[:, 1])
+    final = scorer.base_logits(texts, validation, strong=asked)
+    metrics = _binary_metrics(y_val, final)
+    metrics["lexical_roc_auc"] = roc_auc(y_val, votes[:, 0])
+    metrics["encoder_roc_auc"] = roc_auc(y_val, votes[:, 1])
     step(1)
-    return scorer, metrics | extra
+    held_out = HeldOut(
+        rows=np.arange(len(data.train), len(data.train) + len(y_val)),
+        values=y_val,
+        lexical=votes[:, 0],
+        final=final,
+        weights=_weights(data.validation),
+    )
+    return scorer, metrics | extra, held_out
 
 
 def _weights(examples: Sequence[Example]) -> npt.NDArray[np.float64]:
@@ -296,7 +308,7 @@ def _cross_fit(
     validation: Encoded,
     seed: int,
     step: Callable[[int], None],
-) -> tuple[EnglishLabel, dict[str, float]]:
+) -> tuple[EnglishLabel, dict[str, float], HeldOut]:
     """Fit a label the encoder was not fine-tuned on, from all of its examples.
 
     Held out once, the validation share would teach the stack but never the scorers, and
@@ -345,12 +357,19 @@ def _cross_fit(
         ),
     )
     metrics = _binary_metrics(values, stacked)
-    metrics["lexical_roc_auc"] = _auc(values, lexical_votes)
-    metrics["encoder_roc_auc"] = _auc(values, head_votes[strength])
+    metrics["lexical_roc_auc"] = roc_auc(values, lexical_votes)
+    metrics["encoder_roc_auc"] = roc_auc(values, head_votes[strength])
     metrics["cross_fitted_folds"] = folds
     metrics["embedding_strength"] = strength
     step(1)
-    return scorer, metrics
+    held_out = HeldOut(
+        rows=np.arange(len(texts)),
+        values=values,
+        lexical=lexical_votes,
+        final=stacked,
+        weights=weights,
+    )
+    return scorer, metrics, held_out
 
 
 def _stacked(
@@ -385,32 +404,26 @@ def _fit_strong(
     strong_stack = fit_head(three, values, seed=seed)
     two_logits = stack.logits(votes)
     three_logits = strong_stack.logits(three)
-    everywhere = _auc(values, three_logits)
+    everywhere = roc_auc(values, three_logits)
     for band in STRONG_BANDS:
         vote = StrongVote(stack=strong_stack, band=band)
         rows = vote.unsure(two_logits)
         mixed = two_logits.copy()
         mixed[rows] = three_logits[rows]
-        if _auc(values, mixed) >= everywhere - STRONG_TOLERANCE:
+        if roc_auc(values, mixed) >= everywhere - STRONG_TOLERANCE:
             break
     return vote, {
-        "strong_encoder_roc_auc": _auc(values, strong_logits),
+        "strong_encoder_roc_auc": roc_auc(values, strong_logits),
         "strong_everywhere_roc_auc": everywhere,
         "strong_asked_share": round(len(rows) / max(1, len(values)), 4),
     }
-
-
-def _auc(labels: np.ndarray[Any, Any], scores: np.ndarray[Any, Any]) -> float:
-    from sklearn.metrics import roc_auc_score  # noqa: PLC0415 - training only
-
-    return round(float(roc_auc_score(labels, scores)), 4)
 
 
 def _binary_metrics(labels: np.ndarray[Any, Any], logits: FloatArray) -> dict[str, float]:
     from sklearn.metrics import f1_score  # noqa: PLC0415 - training only
 
     return {
-        "roc_auc": _auc(labels, logits),
+        "roc_auc": roc_auc(labels, logits),
         "f1_at_0.5": round(float(f1_score(labels, logits >= 0)), 4),
         "examples": len(labels),
     }
@@ -519,6 +532,10 @@ def encoder_card(profile: Profile) -> dict[str, Any]:
         "epochs": profile.epochs,
         "max_length": profile.max_length,
         "format": "ONNX, int8 dynamic quantization",
+        "first_look": (
+            f"the first {FIRST_LOOK_LAYERS} layers and the lexical vote clear plainly harmless "
+            "texts without the rest (see first_look in english.json)"
+        ),
     }
     if self_trains(profile):
         described["self_training"] = (
@@ -591,13 +608,13 @@ def _fit_english_path(
     strong: OnnxEncoder | None,
     taught: SelfTraining | None = None,
 ) -> tuple[EnglishPath, dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
-    """Fine-tune MiniLM into ``folder / "encoder"``, then fit the labels' English scorers.
+    """Fine-tune MiniLM into ``folder / ENCODER_DIR``, then fit the labels' English scorers.
 
     The teacher and the kept model are built by this same path; only ``data`` (the
     teacher's holds the tuned label alone) and ``taught`` differ.
     """
     encoder = _build_encoder(
-        folder / "encoder",
+        folder / ENCODER_DIR,
         data,
         base=MINILM,
         epochs=profile.epochs,
@@ -689,6 +706,7 @@ def fit_english(
     replay_parts: list[
         tuple[FloatArray, dict[str, FloatArray], dict[str, np.ndarray[Any, Any]]]
     ] = []
+    first_layers = _first_layers(work, encoder)
     for part in data:
         texts = [e.text for e in (*part.train, *part.validation)]
         with bars.bar(f"encoding {part.label} data", len(texts)) as step:
@@ -704,7 +722,7 @@ def fit_english(
         with bars.bar(
             f"fitting {part.label} scorers", 1 if tuned else CROSS_FIT_FOLDS + 1, unit="fit"
         ) as step:
-            scorer, metrics[part.label] = fit_label(
+            scorer, metrics[part.label], held_out_votes = fit_label(
                 part,
                 rows_of(encoded, slice(0, cut)),
                 rows_of(encoded, slice(cut, None)),
@@ -713,6 +731,17 @@ def fit_english(
                 strong_validation=strong_validation,
                 progress=step,
             )
+        with bars.bar(f"encoding {part.label} data (first look)", len(texts)) as step:
+            pooled = embed(first_layers, texts, step).embeddings
+        first_look, figures = fit_first_look(
+            held_out_votes,
+            pooled,
+            train_values=np.array([e.value for e in part.train]) if tuned else None,
+            folds=int(metrics[part.label].get("cross_fitted_folds", CROSS_FIT_FOLDS)),
+            seed=seed,
+        )
+        metrics[part.label] |= figures
+        scorer = replace(scorer, first_look=first_look)
         labels[part.label] = scorer
         sample = EnglishPath(encoder, {part.label: scorer}, strong)
         replay_parts.append(_replay_sample(part, encoded, sample, profile, seed))
@@ -720,6 +749,7 @@ def fit_english(
         json.dumps(
             {
                 "max_length": profile.max_length,
+                "first_look_layers": FIRST_LOOK_LAYERS,
                 "labels": {k: v.to_json() for k, v in labels.items()},
             }
         ),
@@ -727,7 +757,14 @@ def fit_english(
     )
     replay = _merge_replay(replay_parts, labels)
     np.savez_compressed(work / REPLAY_FILE, **replay)  # type: ignore[arg-type]
-    return EnglishPath(encoder, labels, strong), metrics, replay
+    return EnglishPath(encoder, labels, strong, first_layers), metrics, replay
+
+
+def _first_layers(work: Path, encoder: OnnxEncoder) -> FirstLayers:
+    """Cut the first look's graph from the encoder in ``work`` and open it."""
+    folder = work / ENCODER_DIR
+    cut_first_layers(folder / MODEL_FILE, folder / FIRST_LOOK_FILE, FIRST_LOOK_LAYERS)
+    return FirstLayers(encoder, folder / FIRST_LOOK_FILE)
 
 
 def _replay_sample(

@@ -46,7 +46,7 @@ def _fit(
     texts = [e.text for e in (*data.train, *data.validation)]
     encoded = embed(model.encoder, texts, lambda _: None)
     cut = len(data.train)
-    return fit_label(
+    scorer, metrics, _ = fit_label(
         data,
         rows_of(encoded, slice(0, cut)),
         rows_of(encoded, slice(cut, None)),
@@ -54,6 +54,7 @@ def _fit(
         seed=13,
         progress=steps.append if steps is not None else None,
     )
+    return scorer, metrics
 
 
 @pytest.fixture(scope="module")
