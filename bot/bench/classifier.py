@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
+import bot.classifier
 from bot.bench import BenchOptions, BenchResult, case
 from bot.bench.rules import realistic_mix
 from bot.classifier import ModelUnavailable, open_classifier
@@ -84,8 +86,15 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
     if options.model is None:
         reason = "no model: pass --model or set STEWARD_MODEL to a directory `steward train` wrote"
         return [BenchResult("classifier", 0.0, "skipped", reason)]
+    loaded: list[object] = []
+
+    def keep(path: Path) -> Any:
+        # The service's own loader, kept to read what the model counts as it serves.
+        loaded.append(bot.classifier.load_text_model(path))
+        return loaded[-1]
+
     try:
-        service = open_classifier(options.model)
+        service = open_classifier(options.model, loader=keep)
     except ModelUnavailable as error:
         return [BenchResult("classifier", 0.0, "skipped", str(error))]
     rss = resident_mb()
@@ -101,7 +110,9 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         english = [t for t, s in zip(texts, judged, strict=True) if s.language in {"en", None}]
         others = [t for t, s in zip(texts, judged, strict=True) if s.language not in {"en", None}]
         per_second = await one_at_a_time(service, texts)
+        cleared_before = _first_look_cleared(loaded)
         english_per_second = await one_at_a_time(service, english) if english else 0.0
+        cleared = _first_look_cleared(loaded) - cleared_before
         others_per_second = await one_at_a_time(service, others) if others else 0.0
         answered = await offer(service, texts, OFFERED_RATE, seconds)
         serving_rss = resident_mb()
@@ -140,6 +151,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         BenchResult("classifier.p50_ms", _percentile(latencies, 0.5) * 1e3, "ms", offered),
         BenchResult("classifier.p99_ms", _percentile(latencies, 0.99) * 1e3, "ms", offered),
         *_path_latencies("english", on_english, "the English lines among them"),
+        *_first_look_share(loaded, cleared, len(english)),
         *_path_latencies("other_languages", elsewhere, "the lines in other languages among them"),
         BenchResult(
             "classifier.rss_mb", rss, "MB", f"resident memory of the process with {model} loaded"
@@ -150,6 +162,27 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
             "MB",
             "resident memory of the process after the runs (buffers grown by serving)",
         ),
+    ]
+
+
+def _first_look_cleared(loaded: list[object]) -> int:
+    """Return how many texts the model's first look has cleared (0 for models without one)."""
+    count = getattr(loaded[0], "first_look_cleared", 0) if loaded else 0
+    return count if isinstance(count, int) else 0
+
+
+def _first_look_share(loaded: list[object], cleared: int, english: int) -> list[BenchResult]:
+    """Report the share of English lines the first look cleared, for models that count it."""
+    if not english or not loaded or not hasattr(loaded[0], "first_look_cleared"):
+        return []
+    return [
+        BenchResult(
+            "classifier.english_first_look_share",
+            round(cleared / english, 4),
+            "share",
+            f"of the {english} English lines scored one at a time, those the first look "
+            "cleared without the full encoder (the English rate rises with this share)",
+        )
     ]
 
 

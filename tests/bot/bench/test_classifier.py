@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from click.testing import CliRunner
 
 import bot.classifier
 from bot.bench import run_benchmarks
+from bot.bench.rules import realistic_mix
 from bot.cli import main
+from bot.core.protocols import TextScores
 from bot.registry import CogRegistry
 from policies.classifiers.serving import TextModel
 from tests.policies.classifiers._doubles import WordModel
@@ -81,3 +84,34 @@ def test_a_skipped_case_prints_its_reason(monkeypatch: pytest.MonkeyPatch) -> No
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("classifier")
     assert "skipped: no model: pass --model or set STEWARD_MODEL" in result.stdout
+
+
+class FirstLookModel(WordModel):
+    """A word model that, like Steward's, counts the texts its first look cleared."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_look_cleared = 0
+
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        found = super().score_batch(texts, community)
+        self.first_look_cleared += sum(s.scores["abuse"] < 0.5 for s in found)
+        return found
+
+
+def test_a_model_with_a_first_look_reports_the_share_it_cleared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = FirstLookModel()
+    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _, **__: model)
+    monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
+    result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
+    assert result.exit_code == 0, result.output
+    figures = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    share = figures["classifier.english_first_look_share"]
+    assert share["unit"] == "share"
+    # Counted over the English one-at-a-time run only: every line there but the abusive.
+    english = [t for _, _, t in realistic_mix(300)]
+    harmless = sum(not any(w in t for w in model.abusive) for t in english)
+    assert share["value"] == round(harmless / len(english), 4)
+    assert "of the 300 English lines" in share["detail"]
