@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.protocols import TextScores
 from policies.classifiers.serving import Routed
+
+if TYPE_CHECKING:
+    from policies.classifiers.encoder import Encoded
+    from policies.classifiers.english import TextEncoder
 
 HOLD_LIMIT = 30.0
 """Seconds a held model waits at most, so a test that forgets to release it still ends."""
@@ -128,3 +132,16 @@ class LanedWordModel(WordModel):
         if hold is not None:
             hold.wait(HOLD_LIMIT)
         return super().score_batch([r.text for r in texts], community)
+
+
+class Recording:
+    """A real encoder (any :class:`TextEncoder`) that notes the texts it was asked about."""
+
+    def __init__(self, inner: TextEncoder) -> None:
+        self.inner = inner
+        self.asked: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> Encoded:
+        """Note ``texts`` and return the real encoder's outputs."""
+        self.asked.extend(texts)
+        return self.inner.encode(texts)

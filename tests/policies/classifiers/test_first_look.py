@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from policies.classifiers.encoder import MODEL_FILE, Encoded
-from policies.classifiers.english import CommunityHead, TextEncoder
+from policies.classifiers.encoder import MODEL_FILE
+from policies.classifiers.english import CommunityHead
 from policies.classifiers.first_look import FIRST_LOOK_FILE, FIRST_LOOK_LAYERS, FirstLayers
 from policies.classifiers.first_look_training import (
     CLEARING_LIMITS,
@@ -29,6 +28,7 @@ from policies.classifiers.first_look_training import (
 from policies.classifiers.heads import LogisticHead, roc_auc, sigmoid
 from policies.classifiers.model import ENCODER_DIR, StewardTextModel, load_model
 from policies.normalize import fold
+from tests.policies.classifiers._doubles import Recording
 
 pytest.importorskip("onnxruntime")
 
@@ -43,18 +43,6 @@ TEXTS = [
     "WIN a $1000 gift card, text CLAIM to 80080 now",
     "honestly that take is kind of dumb",
 ]
-
-
-class Recording:
-    """A real encoder that notes the texts it was asked about."""
-
-    def __init__(self, inner: TextEncoder) -> None:
-        self.inner = inner
-        self.asked: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> Encoded:
-        self.asked.extend(texts)
-        return self.inner.encode(texts)
 
 
 def _cleared(model: StewardTextModel, text: str) -> bool:

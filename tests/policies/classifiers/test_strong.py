@@ -11,7 +11,6 @@ import importlib.metadata
 import json
 import shutil
 import zipfile
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,7 @@ import pytest
 from policies.classifiers.bases import MPNET_PARTS, mpnet_parts, unpack_parts
 from policies.classifiers.card import ModelCard
 from policies.classifiers.datasets import DataMissing, Example
-from policies.classifiers.encoder import Encoded, OnnxEncoder
-from policies.classifiers.english import TextEncoder
+from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.heads import sigmoid
 from policies.classifiers.model import STRONG_ENCODER_DIR, StewardTextModel, load_model
 from policies.classifiers.train import (
@@ -35,6 +33,7 @@ from policies.classifiers.train import (
     refit_communities,
     training_data,
 )
+from tests.policies.classifiers._doubles import Recording
 
 TEXTS = [
     "you are a worthless idiot and everyone here hates you",
@@ -44,18 +43,6 @@ TEXTS = [
     "you killed it with that release",
     "this update is garbage and so are you",
 ]
-
-
-class Recording:
-    """The real strong encoder, noting which texts it was asked about."""
-
-    def __init__(self, inner: TextEncoder) -> None:
-        self.inner = inner
-        self.asked: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> Encoded:
-        self.asked.extend(texts)
-        return self.inner.encode(texts)
 
 
 @pytest.fixture(scope="module")
