@@ -27,7 +27,11 @@ class ModelUnavailable(Exception):
 
 
 def load_text_model(
-    path: Path, *, english_threads: int = 1, multilingual_threads: int = 1
+    path: Path,
+    *,
+    english_threads: int = 1,
+    multilingual_threads: int = 1,
+    first_look: bool = True,
 ) -> TextModel:
     """Load a model directory with :func:`policies.classifiers.model.load_model`.
 
@@ -35,6 +39,7 @@ def load_text_model(
         path: The model directory.
         english_threads: The threads the English encoder computes with.
         multilingual_threads: The threads the multilingual encoder computes with.
+        first_look: Let the model's first look clear plainly harmless texts, when it has one.
 
     Raises:
         ImportError: If the machine-learning code cannot be imported (no ``ml`` extra).
@@ -43,7 +48,10 @@ def load_text_model(
     from policies.classifiers.model import load_model  # noqa: PLC0415 - needs the ml extra
 
     return load_model(
-        path, english_threads=english_threads, multilingual_threads=multilingual_threads
+        path,
+        english_threads=english_threads,
+        multilingual_threads=multilingual_threads,
+        first_look=first_look,
     )
 
 
@@ -53,6 +61,7 @@ def open_classifier(
     max_batch: int = 16,
     english_threads: int = 1,
     multilingual_threads: int = 1,
+    first_look: bool = True,
     loader: ModelLoader | None = None,
 ) -> ClassifierService:
     """Load the model at ``path`` and start the service that scores with it.
@@ -62,6 +71,7 @@ def open_classifier(
         max_batch: The most texts scored in one batch.
         english_threads: The threads the English encoder computes with.
         multilingual_threads: The threads the multilingual encoder computes with.
+        first_look: Let the model's first look clear plainly harmless texts.
         loader: Loads the directory (and then decides the threads itself);
             :func:`load_text_model` when ``None``.
 
@@ -75,6 +85,7 @@ def open_classifier(
             load_text_model,
             english_threads=english_threads,
             multilingual_threads=multilingual_threads,
+            first_look=first_look,
         )
         model = (loader or default)(path)
     except Exception as error:
@@ -91,6 +102,7 @@ class ServingOptions(TypedDict):
     max_batch: int
     english_threads: int
     multilingual_threads: int
+    first_look: bool
 
 
 def serving_options(section: ClassifierSection) -> ServingOptions:
@@ -99,6 +111,7 @@ def serving_options(section: ClassifierSection) -> ServingOptions:
         max_batch=section.max_batch,
         english_threads=section.english_threads,
         multilingual_threads=section.multilingual_threads,
+        first_look=section.first_look,
     )
 
 

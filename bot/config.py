@@ -98,6 +98,9 @@ class ClassifierSection(_Section):
     # lanes then run side by side, and more threads only wait on each other.
     english_threads: int = Field(1, ge=1, le=64)
     multilingual_threads: int = Field(1, ge=1, le=64)
+    # The model's first look clears plainly harmless English texts below a probability it
+    # chose (at most 0.2); a policy that flags lower than that should turn it off.
+    first_look: bool = True
 
     @property
     def model_path(self) -> Path | None:

