@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 import bot.classifier
 from bot.adapters.local.gateway import LocalPlatform
@@ -166,14 +166,20 @@ def test_a_folder_without_a_model_says_what_to_do(tmp_path: Path) -> None:
     assert "pip install 'steward[ml]'" in message and "`steward train`" in message
 
 
+def simulate_with_model(tmp_path: Path, lines: list[str], settings: str = "") -> Result:
+    """Run ``steward simulate`` on ``lines`` with a classifier model configured."""
+    config = tmp_path / "steward.toml"
+    config.write_text(f'[classifier]\nmodel = "{tmp_path / "model"}"\n{settings}', encoding="utf-8")
+    scenario = tmp_path / "s.jsonl"
+    scenario.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return CliRunner().invoke(main, ["simulate", str(scenario), "--config", str(config)])
+
+
 def test_simulate_loads_the_configured_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loader = Loader()
     monkeypatch.setattr(bot.classifier, "load_text_model", loader)
-    config = tmp_path / "steward.toml"
-    config.write_text(f'[classifier]\nmodel = "{tmp_path / "model"}"\n', encoding="utf-8")
-    scenario = tmp_path / "s.jsonl"
     message = {
         "type": "message",
         "at": "2026-03-02T09:00:00Z",
@@ -182,13 +188,13 @@ def test_simulate_loads_the_configured_model(
         "channel": "general",
         "content": "you are worthless",
     }
-    scenario.write_text("\n".join(lines_of(community(), message)) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["simulate", str(scenario), "--config", str(config)])
+    result = simulate_with_model(tmp_path, lines_of(community(), message))
     assert result.exit_code == 0, result.output
     actions = [json.loads(line) for line in result.stdout.splitlines()]
     deletes = [(a["message"], a["rule"]) for a in actions if a["action"] == "delete_message"]
     assert deletes == [("m1", "abuse-model")]
     assert loader.paths == [tmp_path / "model"]
+    assert loader.options == [{"english_threads": 1, "multilingual_threads": 1, "first_look": True}]
 
 
 def test_the_configuration_can_turn_the_first_look_off(
@@ -196,20 +202,11 @@ def test_the_configuration_can_turn_the_first_look_off(
 ) -> None:
     loader = Loader()
     monkeypatch.setattr(bot.classifier, "load_text_model", loader)
-    config = tmp_path / "steward.toml"
-    scenario = tmp_path / "s.jsonl"
-    scenario.write_text(lines_of(community())[0] + "\n", encoding="utf-8")
-    for setting, expected in (("", True), ("first_look = false\n", False)):
-        config.write_text(
-            f'[classifier]\nmodel = "{tmp_path / "model"}"\n{setting}', encoding="utf-8"
-        )
-        result = CliRunner().invoke(main, ["simulate", str(scenario), "--config", str(config)])
-        assert result.exit_code == 0, result.output
-        assert loader.options[-1] == {
-            "english_threads": 1,
-            "multilingual_threads": 1,
-            "first_look": expected,
-        }
+    result = simulate_with_model(tmp_path, lines_of(community()), "first_look = false\n")
+    assert result.exit_code == 0, result.output
+    assert loader.options == [
+        {"english_threads": 1, "multilingual_threads": 1, "first_look": False}
+    ]
 
 
 def test_simulate_with_a_model_that_cannot_load_exits_2(tmp_path: Path) -> None:
