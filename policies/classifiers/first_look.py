@@ -9,9 +9,10 @@ vote with the lexical one. A text whose first-look probability is below the labe
 path (the whole encoder, then the strong encoder where that is unsure), whose scores then
 stand alone.
 
-The first look can only clear, never accuse: a text that might be acted on or sent to
-review always gets the full model. Training picks each label's ``clears_below`` on
-held-out data only (see :func:`policies.classifiers.first_look_training.fit_first_look`).
+The first look can only clear, never accuse, and it clears only what the full path would
+not flag: training picks each label's ``clears_below`` on held-out data, as the boldest
+limit that clears none of the texts the full path scores 0.5 or more there and keeps the
+label's ROC-AUC (see :func:`policies.classifiers.first_look_training.fit_first_look`).
 """
 
 from __future__ import annotations
