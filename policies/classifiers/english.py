@@ -104,9 +104,14 @@ class EnglishLabel:
         texts: Sequence[str],
         encoded: Encoded,
         features: Sequence[Sequence[str]] | None = None,
+        lexical: FloatArray | None = None,
     ) -> FloatArray:
-        """Return the two votes (lexical, encoder) per text, shape ``(n, 2)``."""
-        lexical = self.lexical.logits(texts, features)
+        """Return the two votes (lexical, encoder) per text, shape ``(n, 2)``.
+
+        ``lexical`` is the lexical vote when the caller already has it.
+        """
+        if lexical is None:
+            lexical = self.lexical.logits(texts, features)
         return np.stack([lexical, self.encoder_logits(encoded)], axis=1)
 
     def base_logits(
@@ -115,6 +120,7 @@ class EnglishLabel:
         encoded: Encoded,
         features: Sequence[Sequence[str]] | None = None,
         strong: StrongEncode | None = None,
+        lexical: FloatArray | None = None,
     ) -> FloatArray:
         """Return the stacked logits (before the sigmoid) for folded texts.
 
@@ -124,8 +130,9 @@ class EnglishLabel:
             features: Their lexical features, when already extracted.
             strong: The strong encoder's logits for rows; without it (or without a strong
                 vote in this label) the two-vote stack alone decides.
+            lexical: Their lexical vote, when already computed.
         """
-        votes = self.votes(texts, encoded, features)
+        votes = self.votes(texts, encoded, features, lexical)
         logits = self.stack.logits(votes)
         if self.strong is None or strong is None:
             return logits
@@ -193,7 +200,7 @@ class EnglishPath:
         self,
         texts: Sequence[str],
         encoded: Encoded | None = None,
-        features: Sequence[Sequence[str]] | None = None,
+        lexical: Mapping[str, FloatArray] | None = None,
     ) -> tuple[Encoded, dict[str, FloatArray]]:
         """Return the encoder's outputs and each label's base logits for folded texts.
 
@@ -203,13 +210,14 @@ class EnglishPath:
         Args:
             texts: Folded texts.
             encoded: The encoder's outputs for them, when already computed.
-            features: Their lexical features, when already extracted.
+            lexical: Each label's lexical vote on them, when already computed.
         """
         encoded = encoded if encoded is not None else self.encoder.encode(texts)
-        found = features if features is not None else [ngrams(text) for text in texts]
+        votes = lexical or {}
+        features = None if votes else [ngrams(text) for text in texts]
         strong = self._strong_encoder(texts) if self.strong is not None else None
         return encoded, {
-            label: scorer.base_logits(texts, encoded, found, strong)
+            label: scorer.base_logits(texts, encoded, features, strong, votes.get(label))
             for label, scorer in self.labels.items()
         }
 
@@ -231,19 +239,19 @@ class EnglishPath:
         assert self.first_layers is not None
         features = [ngrams(text) for text in texts]
         pooled = self.first_layers.encode(texts).embeddings
+        lexical: dict[str, FloatArray] = {}
         logits: dict[str, FloatArray] = {}
         cleared = np.ones(len(texts), dtype=bool)
         for label, scorer in self.labels.items():
             assert scorer.first_look is not None
-            lexical = scorer.lexical.logits(texts, features)
-            logits[label] = scorer.first_look.logits(lexical, pooled)
+            lexical[label] = scorer.lexical.logits(texts, features)
+            logits[label] = scorer.first_look.logits(lexical[label], pooled)
             cleared &= scorer.first_look.clears(logits[label])
         rows = np.flatnonzero(~cleared)
         if rows.size:
-            unsure = rows.tolist()
-            _, full = self.base_logits(
-                [texts[i] for i in unsure], None, [features[i] for i in unsure]
-            )
+            # The lexical votes carry over: only the encoder's part is computed again.
+            unsure = {label: votes[rows] for label, votes in lexical.items()}
+            _, full = self.base_logits([texts[i] for i in rows.tolist()], None, unsure)
             for label, found in full.items():
                 logits[label][rows] = found
         return logits, int(cleared.sum())
