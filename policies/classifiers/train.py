@@ -607,11 +607,12 @@ def _fit_english_path(
     bars: Progress,
     strong: OnnxEncoder | None,
     taught: SelfTraining | None = None,
+    first_look: bool = True,
 ) -> tuple[EnglishPath, dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
     """Fine-tune MiniLM into ``folder / ENCODER_DIR``, then fit the labels' English scorers.
 
     The teacher and the kept model are built by this same path; only ``data`` (the
-    teacher's holds the tuned label alone) and ``taught`` differ.
+    teacher's holds the tuned label alone), ``taught`` and ``first_look`` differ.
     """
     encoder = _build_encoder(
         folder / ENCODER_DIR,
@@ -623,7 +624,16 @@ def _fit_english_path(
         bars=bars,
         taught=taught,
     )
-    return fit_english(folder, encoder, data, profile=profile, seed=seed, bars=bars, strong=strong)
+    return fit_english(
+        folder,
+        encoder,
+        data,
+        profile=profile,
+        seed=seed,
+        bars=bars,
+        strong=strong,
+        first_look=first_look,
+    )
 
 
 def self_trains(profile: Profile) -> bool:
@@ -663,7 +673,7 @@ def teach(
     """
     tuned = [part for part in data if part.label == FINETUNED_LABEL]
     teacher, metrics, _ = _fit_english_path(
-        folder, tuned, profile=profile, seed=seed, bars=bars, strong=strong
+        folder, tuned, profile=profile, seed=seed, bars=bars, strong=strong, first_look=False
     )
     comments = unlabelled_comments(data, profile, seed)
     targets = np.zeros(len(comments), dtype=np.float32)
@@ -686,6 +696,7 @@ def fit_english(
     seed: int,
     bars: Progress,
     strong: OnnxEncoder | None = None,
+    first_look: bool = True,
 ) -> tuple[EnglishPath, dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
     """Fit every label's English scorer; write ``english.json`` and the replay sample.
 
@@ -697,6 +708,8 @@ def fit_english(
         seed: The random seed.
         bars: Progress bars.
         strong: The strong encoder, fine-tuned on the tuned label, if the profile has one.
+        first_look: Build the first look (a teacher, which only scores comments in
+            batches through the full path, does without).
 
     Returns:
         The English path, the validation metrics per label and the replay sample.
@@ -706,7 +719,7 @@ def fit_english(
     replay_parts: list[
         tuple[FloatArray, dict[str, FloatArray], dict[str, np.ndarray[Any, Any]]]
     ] = []
-    first_layers = _first_layers(work, encoder)
+    first_layers = _first_layers(work, encoder) if first_look else None
     for part in data:
         texts = [e.text for e in (*part.train, *part.validation)]
         with bars.bar(f"encoding {part.label} data", len(texts)) as step:
@@ -731,17 +744,18 @@ def fit_english(
                 strong_validation=strong_validation,
                 progress=step,
             )
-        with bars.bar(f"encoding {part.label} data (first look)", len(texts)) as step:
-            pooled = embed(first_layers, texts, step).embeddings
-        first_look, figures = fit_first_look(
-            held_out_votes,
-            pooled,
-            train_values=np.array([e.value for e in part.train]) if tuned else None,
-            folds=int(metrics[part.label].get("cross_fitted_folds", CROSS_FIT_FOLDS)),
-            seed=seed,
-        )
-        metrics[part.label] |= figures
-        scorer = replace(scorer, first_look=first_look)
+        if first_layers is not None:
+            with bars.bar(f"encoding {part.label} data (first look)", len(texts)) as step:
+                pooled = embed(first_layers, texts, step).embeddings
+            vote, figures = fit_first_look(
+                held_out_votes,
+                pooled,
+                train_values=np.array([e.value for e in part.train]) if tuned else None,
+                folds=int(metrics[part.label].get("cross_fitted_folds", CROSS_FIT_FOLDS)),
+                seed=seed,
+            )
+            metrics[part.label] |= figures
+            scorer = replace(scorer, first_look=vote)
         labels[part.label] = scorer
         sample = EnglishPath(encoder, {part.label: scorer}, strong)
         replay_parts.append(_replay_sample(part, encoded, sample, profile, seed))
@@ -749,7 +763,7 @@ def fit_english(
         json.dumps(
             {
                 "max_length": profile.max_length,
-                "first_look_layers": FIRST_LOOK_LAYERS,
+                "first_look_layers": FIRST_LOOK_LAYERS if first_layers is not None else 0,
                 "labels": {k: v.to_json() for k, v in labels.items()},
             }
         ),

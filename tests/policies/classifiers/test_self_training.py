@@ -125,6 +125,8 @@ def test_the_model_card_tells_of_self_training_and_of_the_teacher(
     assert 0 <= use["positives"] <= use["examples"]
     teacher = card["metrics"]["validation"]["abuse"]["teacher"]
     assert 0.5 < teacher["roc_auc"] <= 1 and 0.5 < teacher["encoder_roc_auc"] <= 1
+    # The teacher only scores comments through the full path: it builds no first look.
+    assert not any(key.startswith(("first_look", "with_first_look")) for key in teacher)
     assert "self_training" in card["encoder"]
     # The teacher was built in the model's scratch folder and is gone.
     assert not (directory / ".teacher").exists()
