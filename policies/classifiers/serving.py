@@ -14,6 +14,8 @@ the GIL while they run. Any other model is served by one worker thread.
 
 Each worker takes everything that waits for it, cuts it into groups of similar length
 (never mixing communities: each may have heads of its own) and scores group after group.
+How a model runs a group is its own affair: Steward's multilingual encoder runs each text
+of it alone (see :class:`policies.classifiers.e5_onnx.OnnxE5Encoder`).
 """
 
 from __future__ import annotations
