@@ -73,6 +73,10 @@ average chat line's cost:
 |---|---|---|---|---|---|---|---|---|
 | ``query: `` | 0.8886 | 0.964 | 0.990 | 0.955 | 0.958 | 0.950 | 0.960 | 0.9955 |
 | none | 0.8894 | 0.966 | 0.993 | 0.960 | 0.963 | 0.945 | 0.980 | 0.9962 |
+| none, each text alone | 0.888 | 0.966 | 0.991 | 0.963 | 0.960 | 0.958 | 0.983 | 0.9959 |
+
+The first two rows ran texts in batches of similar length; the last is recipe 10 as built
+(``steward train``, the full profile's card), with each text run alone.
 """
 BLOCK = 32
 """Weights per 4-bit block; a block is a float16 scale and 16 bytes of nibbles."""
