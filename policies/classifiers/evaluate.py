@@ -53,7 +53,7 @@ class Thresholds:
 def scores_of(
     model: StewardTextModel, texts: Sequence[str], step: Step | None = None, batch: int = 32
 ) -> list[Any]:
-    """Score many texts as served, batched by length so padding stays small."""
+    """Score many texts as served, ``batch`` at a time (similar lengths together)."""
     found: list[Any] = [None] * len(texts)
     for chosen in group_by_length(texts, max_batch=batch):
         for index, scored in zip(

@@ -45,8 +45,8 @@ HIDDEN_OUTPUT = "hidden"
 class Tokenizing(Protocol):
     """What the first look needs of the full encoder: its tokenizer, as it feeds it."""
 
-    def tokenize(self, texts: Sequence[str]) -> dict[str, IntArray]:
-        """Return token ids, attention mask and token types, padded to the longest text."""
+    def feed(self, text: str) -> dict[str, IntArray]:
+        """Return one text's token ids, attention mask and token types."""
         ...
 
 
@@ -105,19 +105,23 @@ class FirstLayers:
         self._tokenizer = tokenizer
         self._session = onnx_session(path, threads)
         self._inputs = [i.name for i in self._session.get_inputs()]
+        (hidden,) = self._session.get_outputs()
+        self._width = int(hidden.shape[-1])
 
     def encode(self, texts: Sequence[str]) -> Encoded:
         """Return the pooled, L2-normalised states of the first layers, one row per text.
 
-        The logits are zeros: the first layers have no fine-tuned head of their own. The
-        form is the full encoder's, so that the same batching code embeds with both.
+        Each text runs alone, as through the full encoder (whose notes say why). The logits
+        are zeros: the first layers have no fine-tuned head of their own. The form is the
+        full encoder's, so that the same code embeds with both.
         """
-        batch = self._tokenizer.tokenize(texts)
-        (hidden,) = self._session.run([HIDDEN_OUTPUT], {n: batch[n] for n in self._inputs})
-        return Encoded(
-            logits=np.zeros(len(texts), dtype=np.float32),
-            embeddings=pooled_states(np.asarray(hidden, dtype=np.float32), batch["attention_mask"]),
-        )
+        embeddings = np.empty((len(texts), self._width), dtype=np.float32)
+        for row, text in enumerate(texts):
+            inputs = self._tokenizer.feed(text)
+            (hidden,) = self._session.run([HIDDEN_OUTPUT], {n: inputs[n] for n in self._inputs})
+            pooled = pooled_states(np.asarray(hidden, dtype=np.float32), inputs["attention_mask"])
+            embeddings[row] = pooled[0]
+        return Encoded(logits=np.zeros(len(texts), dtype=np.float32), embeddings=embeddings)
 
 
 def pooled_states(hidden: FloatArray, mask: IntArray) -> FloatArray:

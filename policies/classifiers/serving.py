@@ -14,8 +14,10 @@ the GIL while they run. Any other model is served by one worker thread.
 
 Each worker takes everything that waits for it, cuts it into groups of similar length
 (never mixing communities: each may have heads of its own) and scores group after group.
-How a model runs a group is its own affair: Steward's multilingual encoder runs each text
-of it alone (see :class:`policies.classifiers.e5_onnx.OnnxE5Encoder`).
+How a model runs a group is its own affair: Steward's encoders run each text of it alone,
+so that a text's scores never depend on what arrives with it (see
+:class:`policies.classifiers.encoder.OnnxEncoder`); a model that pads a group into one
+batch pads it least this way.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
 # How models are built (code, settings, directory layout). Bump it with any change to
 # training, so that a version names one recipe as well as one profile, seed and data.
-RECIPE = 10
+RECIPE = 11
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -212,7 +212,7 @@ def training_data(profile: Profile, seed: int) -> list[TrainingData]:
 def embed(
     encoder: TextEncoder, texts: Sequence[str], progress: Callable[[int], None], batch: int = 32
 ) -> Encoded:
-    """Run the encoder over many texts, batched by length so padding stays small."""
+    """Run the encoder over many texts, ``batch`` at a time (similar lengths together)."""
     logits = np.zeros(len(texts), dtype=np.float32)
     embeddings = np.zeros((len(texts), 0), dtype=np.float32)
     for chosen in group_by_length(texts, max_batch=batch):

@@ -81,7 +81,7 @@ def test_the_cut_graph_computes_the_full_encoders_early_states(
     first = FirstLayers(encoder, cut)
 
     for text in (fold(TEXTS[0]), fold(TEXTS[4])):
-        batch = encoder.tokenize([text])
+        batch = encoder.feed(text)
         feed = {i.name: batch[i.name] for i in session.get_inputs()}
         (expected,) = session.run([end], feed)
         mask = batch["attention_mask"][..., None]

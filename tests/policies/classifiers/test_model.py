@@ -144,24 +144,41 @@ def test_the_served_tokenizer_matches_transformers(quick_model_dir: Path) -> Non
         "a much longer sentence that is certainly cut by a limit of sixteen tokens, yes",
         "ｆｕｌｌ width, émojis 😀 and 日本語",
     ]
-    ours = encoder.tokenize(texts)
-    theirs = reference(texts, padding=True, truncation=True, max_length=16, return_tensors="np")
-    for name, values in ours.items():
-        assert np.array_equal(values, theirs[name]), name
+    for text in texts:
+        ours = encoder.feed(text)
+        theirs = reference([text], truncation=True, max_length=16, return_tensors="np")
+        assert set(ours) == {"input_ids", "attention_mask", "token_type_ids"}
+        for name, values in ours.items():
+            assert np.array_equal(values, theirs[name]), (text, name)
 
 
-def test_padding_uses_the_tokenizers_own_pad_token(quick_model_dir: Path, tmp_path: Path) -> None:
-    # MPNet pads with 1, not 0, and reads positions from where the padding is.
-    folder = tmp_path / "encoder"
-    shutil.copytree(quick_model_dir / "encoder", folder)
-    config_file = folder / "tokenizer_config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    config["pad_token"] = "[UNK]"
-    config_file.write_text(json.dumps(config), encoding="utf-8")
-    unk = OnnxEncoder(folder).tokenize(["hi", "a longer one here"])
-    plain = OnnxEncoder(quick_model_dir / "encoder").tokenize(["hi", "a longer one here"])
-    padded = plain["attention_mask"] == 0
-    assert padded.any()
-    assert (unk["input_ids"][padded] == 100).all()  # [UNK] in MiniLM's vocabulary
-    assert (plain["input_ids"][padded] == 0).all()
-    assert np.array_equal(unk["input_ids"][~padded], plain["input_ids"][~padded])
+def test_a_text_gets_the_same_encoding_whatever_arrives_with_it(quick_model_dir: Path) -> None:
+    encoder = OnnxEncoder(quick_model_dir / "encoder")
+    texts = [fold(text) for text in (BENIGN, ABUSIVE, SPAM, "ok", "lol same")]
+    alone = [encoder.encode([text]) for text in texts]
+    together = encoder.encode(texts)
+    backwards = encoder.encode(texts[::-1])
+    # int8 activations are scaled per run: run together (and padded), texts moved one another.
+    assert np.array_equal(np.concatenate([a.logits for a in alone]), together.logits)
+    assert np.array_equal(np.vstack([a.embeddings for a in alone]), together.embeddings)
+    assert np.array_equal(backwards.embeddings[::-1], together.embeddings)
+    assert together.embeddings.shape == (5, encoder.dimensions)
+    assert encoder.encode([]).embeddings.shape == (0, encoder.dimensions)
+
+
+def test_an_english_messages_scores_do_not_depend_on_what_arrives_with_it(
+    quick_model: StewardTextModel,
+) -> None:
+    path = quick_model.english_path
+    assert path.first_layers is not None
+    first = path.first_layers.encode([fold(ABUSIVE), fold(BENIGN)]).embeddings
+    assert np.array_equal(first[0], path.first_layers.encode([fold(ABUSIVE)]).embeddings[0])
+    (alone,) = quick_model.score_batch([ABUSIVE])
+    assert alone.language == "en"
+    rant = (
+        "honestly this is the dumbest most useless garbage update you clowns have ever "
+        "shipped, every single one of you should be ashamed, fix it or get lost"
+    )
+    for others in ([BENIGN, "ok"], [rant, SPAM, f"{rant} {rant}"]):
+        together = quick_model.score_batch([*others, ABUSIVE, "see you at the launch"])
+        assert together[len(others)] == alone
