@@ -22,6 +22,8 @@ from bot.core.protocols import Classifier
 
 OFFERED_RATE = 200.0
 """Messages per second offered in the latency run."""
+BURST = 256
+"""Messages sent at once in the burst run."""
 
 
 def resident_mb() -> float:
@@ -43,6 +45,17 @@ async def one_at_a_time(classifier: Classifier, texts: list[str]) -> float:
     started = time.perf_counter()
     for text in texts:
         await classifier.score([text])
+    return len(texts) / (time.perf_counter() - started)
+
+
+async def in_bursts(classifier: Classifier, texts: list[str], size: int) -> float:
+    """Score the texts ``size`` at a time, each burst awaited whole; return messages per second.
+
+    This is the pace of a raid or a backlog: the service may hand a lane many texts at once.
+    """
+    started = time.perf_counter()
+    for start in range(0, len(texts), size):
+        await classifier.score(texts[start : start + size])
     return len(texts) / (time.perf_counter() - started)
 
 
@@ -114,6 +127,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         english_per_second = await one_at_a_time(service, english) if english else 0.0
         cleared = _first_look_cleared(loaded) - cleared_before
         others_per_second = await one_at_a_time(service, others) if others else 0.0
+        burst_per_second = await in_bursts(service, texts, BURST)
         answered = await offer(service, texts, OFFERED_RATE, seconds)
         serving_rss = resident_mb()
     finally:
@@ -147,6 +161,12 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
             others_per_second,
             "messages/s",
             f"the {len(others)} in other languages (the multilingual-e5 path), one at a time",
+        ),
+        BenchResult(
+            "classifier.burst_messages_per_second",
+            burst_per_second,
+            "messages/s",
+            f"the same {len(texts)} lines scored {BURST} at a time (a raid or a backlog)",
         ),
         BenchResult("classifier.p50_ms", _percentile(latencies, 0.5) * 1e3, "ms", offered),
         BenchResult("classifier.p99_ms", _percentile(latencies, 0.99) * 1e3, "ms", offered),

@@ -52,6 +52,7 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
         "classifier.messages_per_second",
         "classifier.english_messages_per_second",
         "classifier.other_languages_messages_per_second",
+        "classifier.burst_messages_per_second",
         "classifier.p50_ms",
         "classifier.p99_ms",
         "classifier.english_p50_ms",
@@ -74,8 +75,10 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
     english = int(figures["classifier.english_messages_per_second"]["detail"].split()[1])
     others = int(figures["classifier.other_languages_messages_per_second"]["detail"].split()[1])
     assert 0 < others < english and english + others == 300
-    # A first pass tells the paths apart, then the whole mix, each path, the open loop.
-    assert len(model.scored) == 300 + 300 + 300 + 200
+    assert "scored 256 at a time" in figures["classifier.burst_messages_per_second"]["detail"]
+    # A first pass tells the paths apart, then the whole mix, each path, the bursts, the
+    # open loop.
+    assert len(model.scored) == 300 + 300 + 300 + 300 + 200
 
 
 def test_a_skipped_case_prints_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
