@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from policies.normalize import fold
+from policies.classifiers.reading import readable
 
 HERE = Path(__file__).parent
 DATA_DIR = HERE / "data"
@@ -204,8 +204,8 @@ def read_jsonl(path: Path, *, source: str) -> list[Example]:
 
 
 def folded(example: Example) -> Example:
-    """Return the example with its text folded, as the models see text."""
-    return replace(example, text=fold(example.text))
+    """Return the example with its text as the models read it (:func:`readable`)."""
+    return replace(example, text=readable(example.text))
 
 
 def for_label(examples: Iterable[Example], label: str) -> list[Example]:

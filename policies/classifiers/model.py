@@ -32,6 +32,7 @@ from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath
 from policies.classifiers.first_look import FIRST_LOOK_FILE, FirstLayers
 from policies.classifiers.heads import FloatArray, sigmoid
+from policies.classifiers.reading import without_schemes
 from policies.classifiers.serving import Routed
 from policies.normalize import fold
 
@@ -142,7 +143,10 @@ class StewardTextModel:
         return (ENGLISH_LANE, MULTILINGUAL_LANE) if self.multilingual else (ENGLISH_LANE,)
 
     def route(self, texts: Sequence[str]) -> list[Routed]:
-        """Fold each text, tell its language and the lane that scores it.
+        """Fold each text, tell its language and lane, and leave out its links' schemes.
+
+        The language is told from the folded text (the detector ignores whole links); the
+        lanes read it as training did (:func:`policies.classifiers.reading.readable`).
 
         Args:
             texts: Texts as posted or folded.
@@ -156,7 +160,7 @@ class StewardTextModel:
         )
         return [
             Routed(
-                text,
+                without_schemes(text),
                 language,
                 ENGLISH_LANE
                 if self.multilingual is None or goes_english(text, language)

@@ -68,7 +68,7 @@ from policies.classifiers.model import (
     STRONG_ENCODER_DIR,
     goes_english,
 )
-from policies.normalize import fold
+from policies.classifiers.reading import readable
 
 MODEL_ID = "steward-text"
 LABELS = ("abuse", "spam")
@@ -648,8 +648,8 @@ def unlabelled_comments(data: Sequence[TrainingData], profile: Profile, seed: in
     the first already has its label, and the second must never be learnt from.
     """
     known = {e.text for part in data for e in (*part.train, *part.validation)}
-    known.update(fold(e.text) for e in datasets.insults("test"))
-    folded = (fold(text) for text in datasets.insults_unlabelled())
+    known.update(readable(e.text) for e in datasets.insults("test"))
+    folded = (readable(text) for text in datasets.insults_unlabelled())
     comments = [text for text in dict.fromkeys(folded) if text.strip() and text not in known]
     if profile.unlabelled is not None and len(comments) > profile.unlabelled:
         kept = sorted(random.Random(seed).sample(range(len(comments)), profile.unlabelled))
@@ -955,14 +955,14 @@ def refit_communities(
     folder.mkdir(exist_ok=True)
     counts: dict[str, int] = {}
     for key, examples in sorted(decisions.items()):
-        in_english = [e for e in examples if goes_english(fold(e.text), e.language)]
+        in_english = [e for e in examples if goes_english(readable(e.text), e.language)]
         heads: dict[str, dict[str, Any]] = {}
         used = 0
         for label in english.labels:
             mine = [e for e in in_english if e.label == label]
             if len(mine) < minimum:
                 continue
-            texts = [fold(e.text) for e in mine]
+            texts = [readable(e.text) for e in mine]
             encoded, every_base = english.base_logits(texts)
             base = every_base[label]
             known = replay[f"values_{label}"] >= 0
