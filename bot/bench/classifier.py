@@ -1,10 +1,10 @@
 """Benchmark the classifier as the guidelines cog uses it: through the shared service.
 
-Three figures: messages per second scored one at a time (each awaited before the next),
-latency percentiles when messages arrive at a fixed rate whatever the answers (an open
-loop, so a slow answer cannot hide the ones queued behind it), and the process's
-resident memory once the model is loaded and again after serving. The case needs a model directory; without
-one it reports itself skipped, with the reason.
+Four kinds of figure: messages per second scored one at a time (each awaited before the
+next) and in bursts, latency percentiles when messages arrive at a fixed rate whatever the
+answers (an open loop, so a slow answer cannot hide the ones queued behind it), and the
+process's resident memory once the model is loaded and again after serving. The case needs
+a model directory; without one it reports itself skipped, with the reason.
 """
 
 from __future__ import annotations
