@@ -18,9 +18,9 @@ def without_schemes(text: str) -> str:
 
     A scheme says nothing about whether a message is spam, but in the project's chat data
     every legitimate link was written with ``https://`` and every spam link without one,
-    and the models learnt that: a free-Nitro scam scored 0.94 with a bare ``bit.ly/...``
-    link and 0.03 with ``https://bit.ly/...``. Left out, the words around a link and in it
-    decide; whether a link itself is bad is the link rules' job.
+    and the models learnt that: on recipe 10, a free-Nitro scam scored 0.94 with a bare
+    ``bit.ly/...`` link and 0.04 with ``https://bit.ly/...``. Left out, the words around a
+    link and in it decide; whether a link itself is bad is the link rules' job.
     """
     return _SCHEMES.sub("", text)
 
