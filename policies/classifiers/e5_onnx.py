@@ -54,6 +54,7 @@ from policies.classifiers.multilingual import (
     Progress,
     embed_in_chunks,
 )
+from policies.classifiers.single_text import single_text_bert
 
 MAGIC = b"E5S1"
 FULL_DEPTH = 12
@@ -291,19 +292,15 @@ def export(
     from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
 
     class PooledBody(torch.nn.Module):
-        """The transformer from word vectors to unit-length mean-pooled embeddings."""
+        """The transformer from one text's word vectors to its unit-length mean embedding."""
 
         def __init__(self, bert: Any) -> None:
             super().__init__()
-            self.bert = bert
+            self.bert = single_text_bert(bert)
 
-        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
-            states = self.bert(
-                inputs_embeds=inputs_embeds, attention_mask=attention_mask
-            ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(states.dtype)
-            mean = (states * mask).sum(1) / mask.sum(1)
-            return torch.nn.functional.normalize(mean, dim=-1)
+        def forward(self, inputs_embeds: Any) -> Any:
+            pooled = self.bert(inputs_embeds).mean(dim=0, keepdim=True)
+            return torch.nn.functional.normalize(pooled, dim=-1)
 
     packed = read_packed(source or packed_path())
     depth = int(packed.config["layers"])
@@ -314,8 +311,8 @@ def export(
     hidden = int(packed.config["hidden"])
     with tempfile.TemporaryDirectory() as scratch:
         full = Path(scratch) / BODY_FILE
-        sample = (torch.zeros(1, 4, hidden), torch.ones(1, 4, dtype=torch.int64))
-        axes = {0: "batch", 1: "tokens"}
+        # One text at a time: only the token count varies (see single_text).
+        sample = (torch.zeros(1, 4, hidden),)
         # As for the English encoder: the TorchScript exporter, whose warnings are expected.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -323,13 +320,9 @@ def export(
                 body,
                 sample,
                 str(full),
-                input_names=["inputs_embeds", "attention_mask"],
+                input_names=["inputs_embeds"],
                 output_names=["embedding"],
-                dynamic_axes={
-                    "inputs_embeds": axes,
-                    "attention_mask": axes,
-                    "embedding": {0: "batch"},
-                },
+                dynamic_axes={"inputs_embeds": {1: "tokens"}},
                 opset_version=17,
                 dynamo=False,
             )
@@ -526,6 +519,7 @@ class OnnxE5Encoder:
 
         settings = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
         self._session = onnx_session(directory / BODY_FILE, threads)
+        self._inputs = [i.name for i in self._session.get_inputs()]
         self._words = WordTable(directory / WORDS_FILE)
         special = settings["special"]
         self._tokenizer: Any = sentencepiece.SentencePieceProcessor(
@@ -589,8 +583,9 @@ class OnnxE5Encoder:
     def _run(self, token_ids: list[int]) -> FloatArray:
         ids = np.asarray([token_ids], dtype=np.int64)
         vectors = dequantize(self._words.rows(ids)).reshape(*ids.shape, -1)
+        # Conversions before recipe 12 also take an attention mask (every token attended to).
         feed = {"inputs_embeds": vectors, "attention_mask": np.ones_like(ids)}
-        (embedding,) = self._session.run(["embedding"], feed)
+        (embedding,) = self._session.run(["embedding"], {n: feed[n] for n in self._inputs})
         return np.asarray(embedding[0], dtype=np.float32)
 
 

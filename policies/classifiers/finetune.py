@@ -20,6 +20,7 @@ import numpy as np
 
 from policies.classifiers.bases import MINILM, minilm_path
 from policies.classifiers.encoder import MODEL_FILE
+from policies.classifiers.single_text import single_text_bert
 
 Progress = Callable[[int], None]
 
@@ -160,30 +161,45 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
             pooled = self.inner.pooled(**dict(zip(self.inner.inputs, inputs, strict=True)))
             return self.inner.head(pooled), torch.nn.functional.normalize(pooled, dim=-1)
 
+    class _OneText(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.encoder = single_text_bert(inner.encoder)
+            self.head = inner.head
+
+        def forward(self, input_ids: Any) -> Any:
+            pooled = self.encoder(self.encoder.words(input_ids)).mean(dim=0, keepdim=True)
+            return self.head(pooled), torch.nn.functional.normalize(pooled, dim=-1)
+
     directory.mkdir(parents=True, exist_ok=True)
     model.eval()
     sample = tokenizer(["an example"], return_tensors="pt")
-    names = list(model.inputs)
-    axes = {0: "batch", 1: "tokens"}
+    if model.encoder.config.model_type == "bert":
+        # Served one text at a time (see single_text): the graph takes token ids alone.
+        exported, names = _OneText(model), ["input_ids"]
+        axes: dict[str, dict[int, str]] = {"input_ids": {1: "tokens"}}
+    else:
+        exported, names = _WithEmbedding(model), list(model.inputs)
+        axes = {
+            **{name: {0: "batch", 1: "tokens"} for name in names},
+            "logits": {0: "batch"},
+            "embedding": {0: "batch"},
+        }
     with tempfile.TemporaryDirectory() as scratch:
         full = Path(scratch) / "model.onnx"
-        # The TorchScript exporter is chosen on purpose (dynamo=False): it traces this
-        # model's plain attention into the lean graph that serving is measured on. It warns
-        # of its own deprecation and the tracer of expected Python branches; in a test run
-        # that trains, warnings are errors and would stop the export.
+        # The TorchScript exporter is chosen on purpose (dynamo=False): it traces these
+        # modules into the lean graphs that serving is measured on. It warns of its own
+        # deprecation and the tracer of expected Python branches; in a test run that
+        # trains, warnings are errors and would stop the export.
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _WithEmbedding(model),
+                exported,
                 tuple(sample[name] for name in names),
                 str(full),
                 input_names=names,
                 output_names=["logits", "embedding"],
-                dynamic_axes={
-                    **dict.fromkeys(names, axes),
-                    "logits": {0: "batch"},
-                    "embedding": {0: "batch"},
-                },
+                dynamic_axes=axes,
                 opset_version=17,
                 dynamo=False,
             )

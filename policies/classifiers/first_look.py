@@ -119,7 +119,10 @@ class FirstLayers:
         for row, text in enumerate(texts):
             inputs = self._tokenizer.feed(text)
             (hidden,) = self._session.run([HIDDEN_OUTPUT], {n: inputs[n] for n in self._inputs})
-            pooled = pooled_states(np.asarray(hidden, dtype=np.float32), inputs["attention_mask"])
+            # Graphs traced for one text (recipe 12 on) give (tokens, width), older ones
+            # (1, tokens, width).
+            states = np.asarray(hidden, dtype=np.float32).reshape(1, -1, self._width)
+            pooled = pooled_states(states, inputs["attention_mask"])
             embeddings[row] = pooled[0]
         return Encoded(logits=np.zeros(len(texts), dtype=np.float32), embeddings=embeddings)
 
