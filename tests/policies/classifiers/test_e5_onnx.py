@@ -165,6 +165,40 @@ def test_a_conversion_written_before_layers_were_dropped_reads_as_whole(
     assert "first" not in read.model_id
 
 
+def test_a_conversion_whose_graph_also_takes_a_mask_is_fed_one(
+    quick_model_dir: Path, tmp_path: Path
+) -> None:
+    """Graphs converted before recipe 12 take an attention mask beside the word vectors."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper  # noqa: PLC0415 - skipped above without it
+
+    older = tmp_path / "e5"
+    shutil.copytree(quick_model_dir / E5_DIR, older)
+    # The mean of the word vectors over the attended tokens.
+    nodes = [
+        helper.make_node("Cast", ["attention_mask"], ["mask"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["mask", "last"], ["weights"]),
+        helper.make_node("Mul", ["inputs_embeds", "weights"], ["weighted"]),
+        helper.make_node("ReduceMean", ["weighted"], ["embedding"], axes=[1], keepdims=0),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "masked",
+        [
+            helper.make_tensor_value_info("inputs_embeds", TensorProto.FLOAT, [1, "t", 384]),
+            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [1, "t"]),
+        ],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [1, 384])],
+        initializer=[helper.make_tensor("last", TensorProto.INT64, [1], [2])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(older / BODY_FILE))
+    encoder = OnnxE5Encoder(older)
+    ids = np.asarray([encoder.token_ids(SENTENCES[0])], dtype=np.int64)
+    expected = dequantize(WordTable(older / WORDS_FILE).rows(ids)).reshape(-1, 384).mean(axis=0)
+    np.testing.assert_allclose(encoder.embed(SENTENCES[:1])[0], expected, rtol=1e-5, atol=1e-6)
+
+
 def test_a_conversion_written_before_recipe_10_keeps_the_query_prefix_its_heads_learnt_with(
     quick_model_dir: Path, tmp_path: Path
 ) -> None:

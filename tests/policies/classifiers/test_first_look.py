@@ -98,6 +98,45 @@ def test_cutting_a_graph_without_that_layer_says_so(quick_model_dir: Path, tmp_p
         cut_first_layers(quick_model_dir / ENCODER_DIR / MODEL_FILE, tmp_path / "x.onnx", 42)
 
 
+@pytest.mark.parametrize("batched", [False, True])
+def test_states_of_one_text_or_of_a_batch_of_one_pool_alike(
+    quick_model_dir: Path, tmp_path: Path, batched: bool
+) -> None:
+    """Graphs traced for one text give (tokens, width); older ones (1, tokens, width)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper  # noqa: PLC0415 - skipped above without it
+
+    width = 4
+    # hidden[token, j] = token id + j + 1: the pooled mean depends on the ids.
+    axes = [0, 2] if batched else [1]
+    nodes = [
+        helper.make_node("Cast", ["input_ids"], ["ids"], to=TensorProto.FLOAT),
+        helper.make_node("Squeeze", ["ids", "batch"], ["row"]),
+        helper.make_node("Unsqueeze", ["row", "axes"], ["column"]),
+        helper.make_node("Add", ["column", "steps"], ["hidden"]),
+    ]
+    shape = [1, "tokens", width] if batched else ["tokens", width]
+    graph = helper.make_graph(
+        nodes,
+        "states",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, "tokens"])],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, shape)],
+        initializer=[
+            helper.make_tensor("batch", TensorProto.INT64, [1], [0]),
+            helper.make_tensor("axes", TensorProto.INT64, [len(axes)], axes),
+            helper.make_tensor("steps", TensorProto.FLOAT, [width], [1.0, 2.0, 3.0, 4.0]),
+        ],
+    )
+    path = tmp_path / FIRST_LOOK_FILE
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    encoder = load_model(quick_model_dir).encoder
+    text = fold(TEXTS[0])
+    ids = encoder.feed(text)["input_ids"][0].astype(np.float32)
+    expected = ids.mean() + np.arange(1.0, width + 1.0)
+    got = FirstLayers(encoder, path).encode([text]).embeddings
+    np.testing.assert_allclose(got, [expected / np.linalg.norm(expected)], rtol=1e-5)
+
+
 def test_a_cleared_text_keeps_the_first_look_and_any_other_the_full_path(
     quick_model: StewardTextModel,
 ) -> None:
