@@ -174,6 +174,7 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     model.eval()
     sample = tokenizer(["an example"], return_tensors="pt")
+    exported: torch.nn.Module
     if model.encoder.config.model_type == "bert":
         # Served one text at a time (see single_text): the graph takes token ids alone.
         exported, names = _OneText(model), ["input_ids"]

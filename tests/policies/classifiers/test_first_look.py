@@ -115,7 +115,7 @@ def test_states_of_one_text_or_of_a_batch_of_one_pool_alike(
         helper.make_node("Unsqueeze", ["row", "axes"], ["column"]),
         helper.make_node("Add", ["column", "steps"], ["hidden"]),
     ]
-    shape = [1, "tokens", width] if batched else ["tokens", width]
+    shape: list[str | int | None] = [1, "tokens", width] if batched else ["tokens", width]
     graph = helper.make_graph(
         nodes,
         "states",
