@@ -1,9 +1,10 @@
 """Benchmark the classifier as the guidelines cog uses it: through the shared service.
 
 Four kinds of figure: messages per second scored one at a time (each awaited before the
-next) and in bursts, latency percentiles when messages arrive at a fixed rate whatever the
-answers (an open loop, so a slow answer cannot hide the ones queued behind it), and the
-process's resident memory once the model is loaded and again after serving. The case needs
+next; through the service, then with the model called directly, to tell the model's cost
+from the service's) and in bursts, latency percentiles when messages arrive at a fixed rate
+whatever the answers (an open loop, so a slow answer cannot hide the ones queued behind
+it), and the process's resident memory once the model is loaded and again after serving. The case needs
 a model directory; without one it reports itself skipped, with the reason.
 """
 
@@ -11,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bot.classifier
 from bot.bench import BenchOptions, BenchResult, case
 from bot.bench.rules import realistic_mix
 from bot.classifier import ModelUnavailable, open_classifier
 from bot.core.protocols import Classifier
+
+if TYPE_CHECKING:
+    from policies.classifiers.serving import TextModel
 
 OFFERED_RATE = 200.0
 """Messages per second offered in the latency run."""
@@ -45,6 +50,18 @@ async def one_at_a_time(classifier: Classifier, texts: list[str]) -> float:
     started = time.perf_counter()
     for text in texts:
         await classifier.score([text])
+    return len(texts) / (time.perf_counter() - started)
+
+
+def called_directly(model: TextModel, texts: list[str]) -> float:
+    """Score each text alone by calling the model on this thread; return messages per second.
+
+    No service and no hand-off between threads: what the model itself costs. The service's
+    round trip (to a worker thread and back to the event loop) comes on top of it.
+    """
+    started = time.perf_counter()
+    for text in texts:
+        model.score_batch([text])
     return len(texts) / (time.perf_counter() - started)
 
 
@@ -99,7 +116,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
     if options.model is None:
         reason = "no model: pass --model or set STEWARD_MODEL to a directory `steward train` wrote"
         return [BenchResult("classifier", 0.0, "skipped", reason)]
-    loaded: list[object] = []
+    loaded: list[TextModel] = []
 
     def keep(path: Path) -> Any:
         # The service's own loader, kept to read what the model counts as it serves.
@@ -132,6 +149,9 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         serving_rss = resident_mb()
     finally:
         service.close()
+    # With the service's workers stopped, this thread is the model's only caller.
+    english_direct = called_directly(loaded[0], english) if loaded and english else 0.0
+    others_direct = called_directly(loaded[0], others) if loaded and others else 0.0
     model = f"{service.model_id}@{service.version}"
     stats = service.stats
     latencies = sorted(latency for _, latency in answered)
@@ -163,6 +183,18 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
             f"the {len(others)} in other languages (the multilingual-e5 path), one at a time",
         ),
         BenchResult(
+            "classifier.english_model_messages_per_second",
+            english_direct,
+            "messages/s",
+            "the English lines again, the model called directly on one thread (no service)",
+        ),
+        BenchResult(
+            "classifier.other_languages_model_messages_per_second",
+            others_direct,
+            "messages/s",
+            "the lines in other languages again, the model called directly on one thread",
+        ),
+        BenchResult(
             "classifier.burst_messages_per_second",
             burst_per_second,
             "messages/s",
@@ -185,13 +217,13 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
     ]
 
 
-def _first_look_cleared(loaded: list[object]) -> int:
+def _first_look_cleared(loaded: Sequence[object]) -> int:
     """Return how many texts the model's first look has cleared (0 for models without one)."""
     count = getattr(loaded[0], "first_look_cleared", 0) if loaded else 0
     return count if isinstance(count, int) else 0
 
 
-def _first_look_share(loaded: list[object], cleared: int, english: int) -> list[BenchResult]:
+def _first_look_share(loaded: Sequence[object], cleared: int, english: int) -> list[BenchResult]:
     """Report the share of English lines the first look cleared, for models that count it."""
     if not english or not loaded or not hasattr(loaded[0], "first_look_cleared"):
         return []

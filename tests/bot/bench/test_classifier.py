@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,10 +40,22 @@ async def test_a_model_that_cannot_load_skips_the_case(
     assert "`steward train`" in result.detail
 
 
+class ThreadRecordingModel(WordModel):
+    """A word model that records which thread called it, batch by batch."""
+
+    def __init__(self, languages: dict[str, str]) -> None:
+        super().__init__(languages=languages)
+        self.threads: list[str] = []
+
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        self.threads.append(threading.current_thread().name)
+        return super().score_batch(texts, community)
+
+
 def test_with_a_model_the_case_reports_speed_latency_and_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = WordModel(languages={"Bonjour": "fr", "Goedemorgen": "nl"})
+    model = ThreadRecordingModel(languages={"Bonjour": "fr", "Goedemorgen": "nl"})
     monkeypatch.setattr(bot.classifier, "load_text_model", lambda _, **__: model)
     monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
     result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
@@ -52,6 +65,8 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
         "classifier.messages_per_second",
         "classifier.english_messages_per_second",
         "classifier.other_languages_messages_per_second",
+        "classifier.english_model_messages_per_second",
+        "classifier.other_languages_model_messages_per_second",
         "classifier.burst_messages_per_second",
         "classifier.p50_ms",
         "classifier.p99_ms",
@@ -77,8 +92,11 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
     assert 0 < others < english and english + others == 300
     assert "scored 256 at a time" in figures["classifier.burst_messages_per_second"]["detail"]
     # A first pass tells the paths apart, then the whole mix, each path, the bursts, the
-    # open loop.
-    assert len(model.scored) == 300 + 300 + 300 + 300 + 200
+    # open loop, and each path again with the model called directly.
+    assert len(model.scored) == 300 + 300 + 300 + 300 + 200 + 300
+    # The last 300, one by one on the bench's own thread; all before on the service's.
+    assert model.threads[-300:] == [threading.current_thread().name] * 300
+    assert all(name.startswith("classifier:") for name in model.threads[:-300])
 
 
 def test_a_skipped_case_prints_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
