@@ -4,8 +4,8 @@ Four kinds of figure: messages per second scored one at a time (each awaited bef
 next; through the service, then with the model called directly, to tell the model's cost
 from the service's) and in bursts, latency percentiles when messages arrive at a fixed rate
 whatever the answers (an open loop, so a slow answer cannot hide the ones queued behind
-it), and the process's resident memory once the model is loaded and again after serving. The case needs
-a model directory; without one it reports itself skipped, with the reason.
+it), and the process's resident memory once the model is loaded and again after serving.
+The case needs a model directory; without one it reports itself skipped, with the reason.
 """
 
 from __future__ import annotations
