@@ -85,7 +85,7 @@ def test_the_shipped_graphs_take_one_text_without_a_mask(
     assert first.type.tensor_type.shape.dim[0].dim_value == 1  # one text, never a batch
     operators = Counter(node.op_type for node in model.graph.node)
     # transformers' trace works out head shapes at run time (18 Shape and 62 Unsqueeze
-    # nodes in MiniLM) and masks scores with Where; the rewrite reads the token count, for
-    # the positions, and nothing more.
+    # nodes in MiniLM) and masks scores with Where; the rewrite reads only the token count
+    # (for the positions) and the pooled vector's shape (to normalise it).
     assert operators["Shape"] <= 2 and operators["Unsqueeze"] <= 1, operators
     assert operators["Where"] == 0 and operators["Concat"] == 0, operators
