@@ -69,6 +69,7 @@ from policies.classifiers.model import (
     goes_english,
 )
 from policies.classifiers.reading import readable
+from policies.normalize import fold
 
 MODEL_ID = "steward-text"
 LABELS = ("abuse", "spam")
@@ -955,7 +956,8 @@ def refit_communities(
     folder.mkdir(exist_ok=True)
     counts: dict[str, int] = {}
     for key, examples in sorted(decisions.items()):
-        in_english = [e for e in examples if goes_english(readable(e.text), e.language)]
+        # Routed as served: the lane is told from the folded text, links whole.
+        in_english = [e for e in examples if goes_english(fold(e.text), e.language)]
         heads: dict[str, dict[str, Any]] = {}
         used = 0
         for label in english.labels:

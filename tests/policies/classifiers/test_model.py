@@ -136,6 +136,25 @@ def test_community_heads_learn_from_decisions_without_touching_others(
     assert not (directory / "communities" / "lumen.json").exists()
 
 
+def test_a_decision_is_routed_as_its_message_was_served(
+    quick_model_dir: Path, tmp_path: Path
+) -> None:
+    directory = tmp_path / quick_model_dir.name
+    shutil.copytree(quick_model_dir, directory)
+    base = load_model(directory)
+    # Undetected, mostly Latin letters once the link's scheme counts (12 of 14), but not
+    # without it (4 of 6): serving sends it to the English path, so must the refit.
+    text = "한국 https://www.abcd"
+    (routed,) = base.route([text])
+    assert routed.lane == "english"
+    decisions = {"lumen": [Example(text=text, label="abuse", value=1, language=None)] * 3}
+    replay = dict(np.load(directory / REPLAY_FILE))
+    counts = refit_communities(
+        directory, decisions, english=base.english_path, replay=replay, minimum=3
+    )
+    assert counts == {"lumen": 3}
+
+
 def test_the_served_tokenizer_matches_transformers(quick_model_dir: Path) -> None:
     encoder = OnnxEncoder(quick_model_dir / "encoder", max_length=16)
     reference = AutoTokenizer.from_pretrained(str(quick_model_dir / "encoder"))
