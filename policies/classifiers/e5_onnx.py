@@ -521,7 +521,7 @@ class OnnxE5Encoder:
 
         settings = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
         self._session = onnx_session(directory / BODY_FILE, threads)
-        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._takes_mask = "attention_mask" in {i.name for i in self._session.get_inputs()}
         self._words = WordTable(directory / WORDS_FILE)
         special = settings["special"]
         self._tokenizer: Any = sentencepiece.SentencePieceProcessor(
@@ -585,9 +585,10 @@ class OnnxE5Encoder:
     def _run(self, token_ids: list[int]) -> FloatArray:
         ids = np.asarray([token_ids], dtype=np.int64)
         vectors = dequantize(self._words.rows(ids)).reshape(*ids.shape, -1)
-        # Conversions before recipe 12 also take an attention mask (every token attended to).
-        feed = {"inputs_embeds": vectors, "attention_mask": np.ones_like(ids)}
-        (embedding,) = self._session.run(["embedding"], {n: feed[n] for n in self._inputs})
+        feed = {"inputs_embeds": vectors}
+        if self._takes_mask:  # conversions before recipe 12: every token attended to
+            feed["attention_mask"] = np.ones_like(ids)
+        (embedding,) = self._session.run(["embedding"], feed)
         return np.asarray(embedding[0], dtype=np.float32)
 
 

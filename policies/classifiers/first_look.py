@@ -121,20 +121,7 @@ class FirstLayers:
             inputs = self._tokenizer.feed(text)
             (hidden,) = self._session.run([HIDDEN_OUTPUT], {n: inputs[n] for n in self._inputs})
             # Graphs traced for one text (recipe 12 on) give (tokens, width), older ones
-            # (1, tokens, width).
-            states = np.asarray(hidden, dtype=np.float32).reshape(1, -1, self._width)
-            pooled = pooled_states(states, inputs["attention_mask"])
-            embeddings[row] = pooled[0]
+            # (1, tokens, width). Alone, every token is real: the mean is over all of them.
+            mean = np.asarray(hidden, dtype=np.float32).reshape(-1, self._width).mean(axis=0)
+            embeddings[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
         return Encoded(logits=np.zeros(len(texts), dtype=np.float32), embeddings=embeddings)
-
-
-def pooled_states(hidden: FloatArray, mask: IntArray) -> FloatArray:
-    """Return the mean of each text's hidden states over its real tokens, L2-normalised.
-
-    The same pooling as the full encoder's ``embedding`` output.
-    """
-    weights = mask[..., None].astype(np.float32)
-    means = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
-    norms = np.linalg.norm(means, axis=1, keepdims=True)
-    normalised: FloatArray = (means / np.maximum(norms, 1e-12)).astype(np.float32)
-    return normalised
