@@ -93,12 +93,17 @@ def test_the_version_depends_on_recipe_profile_seed_and_data(
     assert same != version_of(PROFILES["quick"], 13, data, now)
 
 
+def _copy_of(model_dir: Path, tmp_path: Path) -> tuple[Path, StewardTextModel]:
+    """Return a copy of a model directory that a test may write to, and the model loaded."""
+    directory = tmp_path / model_dir.name
+    shutil.copytree(model_dir, directory)
+    return directory, load_model(directory)
+
+
 def test_community_heads_learn_from_decisions_without_touching_others(
     quick_model_dir: Path, tmp_path: Path
 ) -> None:
-    directory = tmp_path / quick_model_dir.name
-    shutil.copytree(quick_model_dir, directory)
-    base = load_model(directory)
+    directory, base = _copy_of(quick_model_dir, tmp_path)
     # The community's moderators keep removing one local in-joke insult, and keep
     # clearing a rough phrase that is fine there.
     walnut = [
@@ -139,9 +144,7 @@ def test_community_heads_learn_from_decisions_without_touching_others(
 def test_a_decision_is_routed_as_its_message_was_served(
     quick_model_dir: Path, tmp_path: Path
 ) -> None:
-    directory = tmp_path / quick_model_dir.name
-    shutil.copytree(quick_model_dir, directory)
-    base = load_model(directory)
+    directory, base = _copy_of(quick_model_dir, tmp_path)
     # Undetected, mostly Latin letters once the link's scheme counts (12 of 14), but not
     # without it (4 of 6): serving sends it to the English path, so must the refit.
     text = "한국 https://www.abcd"
