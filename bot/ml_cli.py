@@ -309,6 +309,8 @@ def summary_lines(results: Mapping[str, Any]) -> list[str]:
                 f"  {'':<28} F1 at 0.5: {half['f1']:.3f} (each message once); "
                 f"{shipped['f1']:.3f} on the file as shipped, repeats kept"
             )
+    for ending, report in results.get("spam_chat_eval", {}).get("everyday_endings", {}).items():
+        lines.append(line(f"spam_chat_eval, links {ending}", report))
     for language, report in results.get("abuse_by_language", {}).items():
         lines.append(line(f"abuse_{language}", report))
     return lines

@@ -3,7 +3,9 @@
 - English abuse: the insults test split (reserved for this; never trained or tuned on).
 - Spam: 5-fold cross-validation on the SMS set with the model's encoder (each fold refits
   the lexical scorer, the embedding head and the stack on the other four), and the
-  project's held-out chat spam set scored by the model as built.
+  project's held-out chat spam set scored by the model as built, once as written and once
+  with its links under everyday endings (``.com``, ``.net``) instead of the reserved
+  ``.example`` names the project's data uses.
 - Languages: the project's evaluation set of each seed language, scored as served
   (language detection included).
 
@@ -13,6 +15,7 @@ Each figure comes as ROC-AUC and as precision, recall and F1 at the policy's thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +27,14 @@ from policies.classifiers.grouping import group_by_length
 from policies.classifiers.model import StewardTextModel
 
 Step = Callable[[int], None]
+
+# A host under a name RFC 2606 reserves for examples: ``lumen.example``,
+# ``nitro-gift.example.com``. The bare ``example.com`` has no label of its own before the
+# reserved part and is left alone (it already ends the everyday way).
+_RESERVED_HOST = re.compile(
+    r"\b((?:[a-z0-9-]+\.)*[a-z0-9-]+)\.example(?:\.(?:com|net|org))?(?![\w-])", re.IGNORECASE
+)
+EVERYDAY_ENDINGS = (".com", ".net")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +151,43 @@ def evaluate_languages(
     return found
 
 
+def with_everyday_ending(text: str, ending: str) -> str:
+    """Return ``text`` with each reserved example host ending in ``ending`` instead.
+
+    ``"claim it at nitro-gift.example/n"`` becomes ``"claim it at nitro-gift.com/n"`` with
+    ``".com"``. Real scams use everyday endings, while every link in the project's data
+    ends in a reserved name, so a model could lean on that name without it showing in the
+    set as written.
+    """
+    return _RESERVED_HOST.sub(lambda found: found.group(1) + ending, text)
+
+
 def evaluate_chat_spam(model: StewardTextModel, thresholds: Thresholds) -> dict[str, Any]:
-    """Score the project's held-out chat spam set as served."""
+    """Score the project's held-out chat spam set as served.
+
+    The report is the set's as written, with ``everyday_endings`` holding one more report
+    per ending in ``EVERYDAY_ENDINGS``: the same lines, spam and legitimate alike, with
+    their links moved to that ending (see ``with_everyday_ending``).
+    """
     examples = datasets.for_label(datasets.evaluation_set("chat_spam"), "spam")
-    scored = scores_of(model, [e.text for e in examples])
-    return binary_report(
-        [e.value for e in examples],
-        [s.scores["spam"] for s in scored],
-        thresholds.act.get("spam", 0.5),
-        thresholds.band("spam"),
-    )
+    values = [e.value for e in examples]
+
+    def report_on(texts: Sequence[str]) -> dict[str, Any]:
+        scored = scores_of(model, texts)
+        return binary_report(
+            values,
+            [s.scores["spam"] for s in scored],
+            thresholds.act.get("spam", 0.5),
+            thresholds.band("spam"),
+        )
+
+    texts = [e.text for e in examples]
+    report = report_on(texts)
+    report["everyday_endings"] = {
+        ending: report_on([with_everyday_ending(text, ending) for text in texts])
+        for ending in EVERYDAY_ENDINGS
+    }
+    return report
 
 
 def cross_validate_spam(

@@ -117,6 +117,21 @@ def test_the_summary_gives_the_sms_f1_each_message_once_and_as_shipped() -> None
     )
 
 
+def test_the_summary_gives_the_chat_spam_under_each_everyday_ending() -> None:
+    def report(auc: float) -> dict[str, Any]:
+        cut = {"threshold": 0.95, "precision": 1.0, "recall": 0.5, "f1": 0.667}
+        return {"roc_auc": auc, "act": cut, "flag": cut}
+
+    chat = report(0.99) | {"everyday_endings": {".com": report(0.98), ".net": report(0.97)}}
+    lines = summary_lines({"model": "steward-text@x", "policy": "default", "spam_chat_eval": chat})
+    assert [line.split("ROC-AUC")[0].strip() for line in lines[1:]] == [
+        "spam_chat_eval",
+        "spam_chat_eval, links .com",
+        "spam_chat_eval, links .net",
+    ]
+    assert [line.split("ROC-AUC")[1].split()[0] for line in lines[1:]] == ["0.99", "0.98", "0.97"]
+
+
 def test_the_policy_thresholds_cover_every_classifier_rule() -> None:
     thresholds = thresholds_of("default")
     assert dict(thresholds.act) == {"abuse": 0.9, "spam": 0.95}
