@@ -7,7 +7,6 @@ The files are found by globbing, so sets added later under ``data/`` (for exampl
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
@@ -223,27 +222,3 @@ def test_every_folder_of_data_ships_in_the_package() -> None:
         or not any(fnmatchcase(".".join(parts), pattern) for pattern in find["include"])
     ]
     assert unshipped == []
-
-
-# A link's host under a reserved example name, and the name it ends in: "example" for
-# ``lumen.example``, "com" for ``nitro-gift.example.com`` (and for the bare ``example.com``).
-RESERVED_ENDING = re.compile(
-    r"\b[a-z0-9-]+\.example(?:\.(com|net|org))?(?![\w-])|\bexample\.(com|net|org)\b"
-)
-
-
-def test_no_link_ending_is_a_sign_of_spam_in_the_chat_training_lines() -> None:
-    # Every link in the project's data ends in a reserved name; when spam links took one
-    # ending and legitimate links another, the models learnt the ending: on recipe 12 a
-    # fake-staff scam scored 0.999 under ``.example`` and 0.924 under ``.net``.
-    per_ending: dict[str, Counter[str]] = {}
-    for row in load(ROOT / "data" / CHAT_SPAM):
-        for match in RESERVED_ENDING.finditer(str(row["text"]).lower()):
-            ending = match.group(1) or match.group(2) or "example"
-            per_ending.setdefault(ending, Counter())[str(row["label"])] += 1
-    overall = sum((counts for counts in per_ending.values()), Counter())
-    spam_share = overall["spam"] / overall.total()
-    assert set(per_ending) == {"example", "com", "net", "org"}
-    for ending, counts in per_ending.items():
-        assert min(counts["spam"], counts["ok"]) >= 5, (ending, counts)
-        assert abs(counts["spam"] / counts.total() - spam_share) <= 0.1, (ending, counts)
