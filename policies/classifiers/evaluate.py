@@ -3,8 +3,8 @@
 - English abuse: the insults test split (reserved for this; never trained or tuned on).
 - Spam: 5-fold cross-validation on the SMS set with the model's encoder (each fold refits
   the lexical scorer, the embedding head and the stack on the other four), and the
-  project's held-out chat spam set scored by the model as built, once as written and once
-  with its links under everyday endings (``.com``, ``.net``) instead of the reserved
+  project's held-out chat spam set scored by the model as built: as written, then again
+  under each everyday link ending (``.com``, ``.net``) instead of the reserved
   ``.example`` names the project's data uses.
 - Languages: the project's evaluation set of each seed language, scored as served
   (language detection included).
