@@ -11,7 +11,9 @@ from policies.classifiers import datasets
 from policies.classifiers.evaluate import (
     EVERYDAY_ENDINGS,
     Thresholds,
+    binary_report,
     evaluate_chat_spam,
+    scores_of,
     with_everyday_ending,
 )
 from policies.classifiers.model import StewardTextModel
@@ -76,3 +78,13 @@ def test_chat_spam_is_scored_as_written_and_under_each_everyday_ending(
         assert {with_everyday_ending(text, ending) for text in written} <= scored
     assert len(recording.texts) == len(written) * (1 + len(EVERYDAY_ENDINGS))
     assert not [t for t in recording.texts[len(written) :] if ".example" in t]
+    # Each ending's figures come from the scores of its own moved lines.
+    examples = datasets.for_label(datasets.evaluation_set("chat_spam"), "spam")
+    for ending, moved in report["everyday_endings"].items():
+        scored_lines = scores_of(
+            quick_model, [with_everyday_ending(e.text, ending) for e in examples]
+        )
+        expected = binary_report(
+            [e.value for e in examples], [s.scores["spam"] for s in scored_lines], 0.95, 0.15
+        )
+        assert moved == expected
