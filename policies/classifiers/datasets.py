@@ -203,9 +203,12 @@ def read_jsonl(path: Path, *, source: str) -> list[Example]:
     return examples
 
 
-def folded(example: Example) -> Example:
-    """Return the example with its text as the models read it (:func:`readable`)."""
-    return replace(example, text=readable(example.text))
+def folded(example: Example, *, one_ending: bool = True) -> Example:
+    """Return the example with its text as the models read it (:func:`readable`).
+
+    ``one_ending=False`` reads it as models before recipe 13 did, link endings as written.
+    """
+    return replace(example, text=readable(example.text, one_ending=one_ending))
 
 
 def for_label(examples: Iterable[Example], label: str) -> list[Example]:

@@ -157,7 +157,9 @@ def with_everyday_ending(text: str, ending: str) -> str:
     ``"claim it at nitro-gift.example/n"`` becomes ``"claim it at nitro-gift.com/n"`` with
     ``".com"``. Real scams use everyday endings, while every link in the project's data
     ends in a reserved name, so a model could lean on that name without it showing in the
-    set as written.
+    set as written. Models since recipe 13 read every link host with one ending
+    (:func:`policies.classifiers.reading.with_one_ending`), so for them the reports agree;
+    this shows it, and what older models lose.
     """
     return _RESERVED_HOST.sub(lambda found: found.group(1) + ending, text)
 
@@ -225,9 +227,11 @@ def cross_validate_spam(
         rows_of,
     )
 
-    sms = [datasets.folded(e) for e in datasets.sms_spam(keep_repeats=keep_repeats)]
+    # Read as the model learnt to, or its encoder would embed texts it never saw.
+    reading = {"one_ending": model.one_link_ending}
+    sms = [datasets.folded(e, **reading) for e in datasets.sms_spam(keep_repeats=keep_repeats)]
     chat = [
-        datasets.folded(e)
+        datasets.folded(e, **reading)
         for e in datasets.for_label(datasets.project_sets("chat_spam"), "spam")
         if e.source in PROJECT_SOURCES
     ]

@@ -32,7 +32,7 @@ from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath
 from policies.classifiers.first_look import FIRST_LOOK_FILE, FirstLayers
 from policies.classifiers.heads import FloatArray, sigmoid
-from policies.classifiers.reading import without_schemes
+from policies.classifiers.reading import LINK_ENDINGS, as_read
 from policies.classifiers.serving import Routed
 from policies.normalize import fold
 
@@ -110,9 +110,15 @@ class StewardTextModel:
         communities: Mapping[str, Mapping[str, CommunityHead]] | None = None,
         strong_encoder: OnnxEncoder | None = None,
         first_layers: FirstLayers | None = None,
+        one_link_ending: bool = False,
     ) -> None:
-        """Assemble a model from its parts (see :func:`load_model`)."""
+        """Assemble a model from its parts (see :func:`load_model`).
+
+        ``one_link_ending`` says whether the model learnt to read every link host with one
+        ending (:func:`policies.classifiers.reading.as_read`); models before recipe 13 did not.
+        """
         self.card = card
+        self.one_link_ending = one_link_ending
         self.encoder = encoder
         self.english = dict(english)
         self.english_path = EnglishPath(encoder, english, strong_encoder, first_layers)
@@ -143,10 +149,10 @@ class StewardTextModel:
         return (ENGLISH_LANE, MULTILINGUAL_LANE) if self.multilingual else (ENGLISH_LANE,)
 
     def route(self, texts: Sequence[str]) -> list[Routed]:
-        """Fold each text, tell its language and lane, and leave out its links' schemes.
+        """Fold each text, tell its language and lane, and read its links as training did.
 
         The language is told from the folded text (the detector ignores whole links); the
-        lanes read it as training did (:func:`policies.classifiers.reading.readable`).
+        lanes read it as the model learnt to (:func:`policies.classifiers.reading.as_read`).
 
         Args:
             texts: Texts as posted or folded.
@@ -160,7 +166,7 @@ class StewardTextModel:
         )
         return [
             Routed(
-                without_schemes(text),
+                as_read(text, one_ending=self.one_link_ending),
                 language,
                 ENGLISH_LANE
                 if self.multilingual is None or goes_english(text, language)
@@ -315,6 +321,7 @@ def load_model(
         communities=_community_heads(path),
         strong_encoder=strong,
         first_layers=first_layers,
+        one_link_ending=english_data.get("link_endings") == LINK_ENDINGS,
     )
 
 

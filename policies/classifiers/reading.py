@@ -1,4 +1,4 @@
-"""The form in which the classifiers read a text: folded, with link schemes left out.
+"""The form in which the classifiers read a text: folded, links without scheme or ending.
 
 Training, evaluation and serving all pass text through here, so a model never sees a text
 in a form it did not learn from.
@@ -6,11 +6,30 @@ in a form it did not learn from.
 
 from __future__ import annotations
 
+import functools
 import re
 
+from policies._urls import FILE_LIKE_SUFFIXES, extractor
 from policies.normalize import fold
 
+LINK_ENDINGS = "one"
+"""What ``english.json`` records under ``link_endings`` when its model reads one ending."""
+
+ONE_ENDING = "com"
+"""The ending every link host is read with (see :func:`with_one_ending`)."""
+
+RESERVED_TOP_LEVEL = frozenset({"example", "test", "invalid", "localhost"})
+"""Top-level names reserved for examples and tests (RFC 2606), which no registry lists."""
+
+RESERVED_SECOND_LEVEL = frozenset({"example.com", "example.net", "example.org"})
+"""Second-level names reserved for examples: under them the whole name is the ending."""
+
 _SCHEMES = re.compile(r"\b(?:https?|ftp)://(?:www\.)?|\bwww\.", re.IGNORECASE)
+_DOT_LETTER = re.compile(r"\.[a-z]")
+# A host written bare (schemes are gone by now), with what follows it: a path or not.
+_HOST = re.compile(
+    r"(?<![\w@./-])((?:[a-z0-9-]{1,63}\.)+[a-z][a-z0-9-]{1,62})(?![\w@-]|\.\w)([/?#:])?"
+)
 
 
 def without_schemes(text: str) -> str:
@@ -22,9 +41,73 @@ def without_schemes(text: str) -> str:
     ``bit.ly/...`` link and 0.04 with ``https://bit.ly/...``. Left out, the words around a
     link and in it decide; whether a link itself is bad is the link rules' job.
     """
+    if "://" not in text and "www." not in text:
+        return text  # most messages hold no link; the search alone costs more
     return _SCHEMES.sub("", text)
 
 
-def readable(text: str) -> str:
-    """Return a text as the classifiers read it: folded, then without link schemes."""
-    return without_schemes(fold(text))
+@functools.lru_cache(maxsize=8192)
+def _name_before_ending(host: str, has_path: bool) -> str | None:
+    """Return a host without its ending, or ``None`` when it is left as it is.
+
+    The ending is the host's public suffix (``com``, ``co.uk``), a top-level name reserved
+    for examples (``example``) or a reserved second-level name (``example.com``) that has
+    a name under it. A name with no known ending, or a likely file name (two labels, no
+    path, a suffix that is also a file extension: ``main.py``), is left as it is.
+    """
+    labels = host.split(".")
+    if labels[-1] in RESERVED_TOP_LEVEL:
+        return ".".join(labels[:-1])
+    parts = extractor()(host)
+    if not parts.suffix or not parts.domain:
+        return None
+    if len(labels) == 2 and not has_path and parts.suffix in FILE_LIKE_SUFFIXES:
+        return None
+    name = host[: -len(parts.suffix) - 1]
+    if parts.subdomain and f"{parts.domain}.{parts.suffix}" in RESERVED_SECOND_LEVEL:
+        name = parts.subdomain
+    return name
+
+
+def _one_ending(match: re.Match[str]) -> str:
+    name = _name_before_ending(match[1], match[2] is not None)
+    if name is None:
+        return match[0]
+    return f"{name}.{ONE_ENDING}{match[2] or ''}"
+
+
+def with_one_ending(text: str) -> str:
+    """Return a folded, scheme-less text with every link host's ending read as ``.com``.
+
+    In the project's chat data every spam link ended in ``.example`` and the ``.com``
+    links were legitimate, while in the SMS collection every link with a real ending is
+    spam; the models learnt the endings, and a scam moved from ``.example`` to ``.com``
+    scored lower (recipe 12: recall at the act threshold 0.58 as written, 0.36 under
+    ``.com`` or ``.net``). Read with one ending, a host's own name (``steam-login``,
+    ``docs.lumen``) and the words around it decide; which endings are risky is for the
+    link rules to say.
+    """
+    if _DOT_LETTER.search(text) is None:
+        return text  # most messages hold no host name
+    return _HOST.sub(_one_ending, text)
+
+
+def as_read(folded: str, *, one_ending: bool = True) -> str:
+    """Return a folded text as a model reads it: links without scheme, and with one ending.
+
+    Args:
+        folded: A folded text (:func:`policies.normalize.fold`).
+        one_ending: Read every link host with one ending (models since recipe 13, whose
+            ``english.json`` says ``"link_endings": "one"``); older models read endings
+            as written.
+
+    Returns:
+        The text the lanes score.
+    """
+    text = without_schemes(folded)
+    return with_one_ending(text) if one_ending else text
+
+
+def readable(text: str, *, one_ending: bool = True) -> str:
+    """Return a text as the classifiers read it: folded, then :func:`as_read`."""
+    return as_read(fold(text), one_ending=one_ending)

@@ -68,7 +68,7 @@ from policies.classifiers.model import (
     STRONG_ENCODER_DIR,
     goes_english,
 )
-from policies.classifiers.reading import readable
+from policies.classifiers.reading import LINK_ENDINGS, readable
 from policies.normalize import fold
 
 MODEL_ID = "steward-text"
@@ -76,7 +76,7 @@ LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
 # How models are built (code, settings, directory layout). Bump it with any change to
 # training, so that a version names one recipe as well as one profile, seed and data.
-RECIPE = 12
+RECIPE = 13
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -765,6 +765,7 @@ def fit_english(
             {
                 "max_length": profile.max_length,
                 "first_look_layers": FIRST_LOOK_LAYERS if first_layers is not None else 0,
+                "link_endings": LINK_ENDINGS,
                 "labels": {k: v.to_json() for k, v in labels.items()},
             }
         ),
@@ -918,7 +919,13 @@ def refit_model(directory: Path, decisions: Mapping[str, Sequence[Example]]) -> 
 
     model = load_model(directory)
     replay = dict(np.load(directory / REPLAY_FILE))
-    counts = refit_communities(directory, decisions, english=model.english_path, replay=replay)
+    counts = refit_communities(
+        directory,
+        decisions,
+        english=model.english_path,
+        replay=replay,
+        one_link_ending=model.one_link_ending,
+    )
     card = ModelCard.load(directory)
     replace(card, communities=counts).save(directory)
     return counts
@@ -932,6 +939,7 @@ def refit_communities(
     replay: Mapping[str, np.ndarray[Any, Any]],
     minimum: int = 3,
     weight: float = 8.0,
+    one_link_ending: bool = True,
 ) -> dict[str, int]:
     """Fit each community's heads from its moderators' decisions; seconds, no fine-tuning.
 
@@ -948,6 +956,8 @@ def refit_communities(
         replay: The replay sample (see ``replay.npz``).
         minimum: Fewer decisions than this on a label fit no head for it.
         weight: How much one decision counts against one replay example.
+        one_link_ending: Whether the model reads link hosts with one ending (see
+            :func:`policies.classifiers.reading.as_read`).
 
     Returns:
         Per community key, how many decisions its heads learnt from.
@@ -964,7 +974,7 @@ def refit_communities(
             mine = [e for e in in_english if e.label == label]
             if len(mine) < minimum:
                 continue
-            texts = [readable(e.text) for e in mine]
+            texts = [readable(e.text, one_ending=one_link_ending) for e in mine]
             encoded, every_base = english.base_logits(texts)
             base = every_base[label]
             known = replay[f"values_{label}"] >= 0

@@ -11,8 +11,8 @@ import pytest
 
 from bot.core.protocols import ClassifierBusy, ClassifierFailed, TextScores
 from policies.classifiers.model import StewardTextModel
+from policies.classifiers.reading import readable
 from policies.classifiers.serving import ClassifierService, Routed
-from policies.normalize import fold
 from tests.policies.classifiers._doubles import LanedWordModel
 from tests.policies.classifiers.test_serving import SOON, serving, soon
 
@@ -230,10 +230,10 @@ async def test_the_lanes_give_the_answers_of_the_model_alone(
     recording = Recording(quick_model)
     with serving(recording) as service:
         laned = await soon(service.score(MIXED))
-    assert sorted(t for batch in recording.batches for t in batch) == sorted(map(fold, MIXED))
+    assert sorted(t for batch in recording.batches for t in batch) == sorted(map(readable, MIXED))
     expected = {
         text: scores
         for batch in recording.batches
         for text, scores in zip(batch, quick_model.score_batch(batch), strict=True)
     }
-    assert laned == [expected[fold(text)] for text in MIXED]
+    assert laned == [expected[readable(text)] for text in MIXED]
