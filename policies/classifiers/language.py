@@ -16,11 +16,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from policies.classifiers.datasets import SEED_LANGUAGES
+from policies.classifiers.reading import without_links
 
 DEFAULT_LANGUAGES = (*SEED_LANGUAGES, "de", "es", "it", "pt", "sv", "nb")
 
 # Links and mentions carry no language and pull guesses towards whichever language their
-# letters happen to resemble.
+# letters happen to resemble; bare links (``lumen.com/x``) go too (see without_links).
 _NOISE = re.compile(r"https?://\S+|<[@#!&:][^>]*>|(?<!\w)[@#][\w.-]+")
 # Words for the vocabulary check: runs of two or more letters.
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -83,7 +84,7 @@ class LanguageDetector:
 
     def detect(self, text: str) -> str | None:
         """Return the text's language (ISO 639-1), or None when it cannot be told reliably."""
-        cleaned = _NOISE.sub(" ", text)
+        cleaned = without_links(_NOISE.sub(" ", text))
         values = self._detector.compute_language_confidence_values(cleaned)
         if not values or values[0].value <= 0.0:
             return self._by_script(cleaned)

@@ -43,6 +43,12 @@ def test_links_and_mentions_do_not_decide_the_language(detector: LanguageDetecto
     assert detector.detect(sentence) == "pl"
 
 
+def test_bare_links_do_not_decide_the_language(detector: LanguageDetector) -> None:
+    assert detector.detect("lumen.com/support/pairing") is None
+    sentence = f"{CLEAR['nl']} lumen-hulp.com/koppelen"
+    assert detector.detect(sentence) == "nl"
+
+
 def test_short_greetings_in_a_distinctive_language_are_still_recognised(
     detector: LanguageDetector,
 ) -> None:

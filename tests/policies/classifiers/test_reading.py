@@ -11,7 +11,13 @@ import pytest
 
 from policies.classifiers.datasets import Example, folded
 from policies.classifiers.model import StewardTextModel, load_model
-from policies.classifiers.reading import as_read, readable, with_one_ending, without_schemes
+from policies.classifiers.reading import (
+    as_read,
+    readable,
+    with_one_ending,
+    without_links,
+    without_schemes,
+)
 from policies.classifiers.train import REPLAY_FILE, refit_communities, refit_model
 
 
@@ -70,6 +76,32 @@ def test_a_file_like_name_with_a_path_is_a_link() -> None:
     assert with_one_ending("see main.py/docs") == "see main.com/docs"
 
 
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("see youtube.com/c/lampfan, thanks", "see   thanks"),
+        ("docs at https://www.docs.lumen.example/setup?x=1 now", "docs at   now"),
+        ("claim at discord-gifts.example.com/claim", "claim at  "),
+        ("login at steam-login.net:8080 today", "login at   today"),
+    ],
+)
+def test_links_are_left_out_whole_for_telling_the_language(text: str, left: str) -> None:
+    assert without_links(text) == left
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "edit main.py and notes.zip",
+        "write to alice@getzed.co.uk",
+        "e.g. v1.2.3 costs 3.5 each",
+        "nothing to see here",
+    ],
+)
+def test_leaving_links_out_keeps_what_is_not_a_link(text: str) -> None:
+    assert without_links(text) == text
+
+
 def test_readable_folds_first_and_is_stable() -> None:
     text = "FREE Nitro at HTTPS://WWW.Gift.example/Claim"
     assert readable(text) == "free nitro at gift.com/claim"
@@ -106,6 +138,17 @@ def test_a_links_ending_does_not_change_a_messages_scores(quick_model: StewardTe
     scam = "staff here: your account is flagged, verify your login at steam-login{}/verify"
     scored = quick_model.score_batch([scam.format(e) for e in (".example", ".com", ".net", ".gg")])
     assert len({json.dumps(s.scores, sort_keys=True) for s in scored}) == 1
+
+
+@pytest.mark.parametrize("ending", [".example", ".com", ".net", ".gg", ".example.com"])
+def test_a_links_ending_does_not_change_a_messages_language_or_lane(
+    quick_model: StewardTextModel, ending: str
+) -> None:
+    # lingua took this line for Danish while its link ended in .com, and English under
+    # .example: the lane, and so the scores, followed the link.
+    line = f"check out my channel youtube{ending}/c/lampfan for more giveaways"
+    (routed,) = quick_model.route([line])
+    assert (routed.language, routed.lane) == ("en", "english")
 
 
 def _as_older(model_dir: Path, tmp_path: Path) -> Path:
