@@ -42,6 +42,11 @@ def test_link_schemes_and_www_are_left_out_and_the_rest_of_the_link_kept() -> No
         ("steam-login.net/verify?id=1", "steam-login.com/verify?id=1"),
         ("discord.gg/abc: join", "discord.com/abc: join"),
         ("docs.python.org", "docs.python.com"),
+        # With nothing after them: an ending that is seldom a word, or has two labels.
+        ("go to lumen-airdrop.xyz now", "go to lumen-airdrop.com now"),
+        ("see getzed.co.uk", "see getzed.com"),
+        # A word-like ending with a path is a link all the same.
+        ("claim at nitro.gift/claim", "claim at nitro.com/claim"),
         # Names reserved for examples, which no registry lists.
         ("verify at steam-login.example/verify.", "verify at steam-login.com/verify."),
         ("docs.lumen.example, then", "docs.lumen.com, then"),
@@ -60,7 +65,9 @@ def test_every_link_host_is_read_with_one_ending(text: str, read: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "edit main.py and notes.zip",  # file names: two labels, a file-like suffix, no path
+        "edit main.py and notes.zip",  # file names: a file-like suffix, no path
+        "see you tomorrow.call me, ok.how are you",  # a missing space before a word
+        "nice.nice.how and pain.it",  # word-like endings without a path, however many labels
         "e.g. v1.2.3 costs 3.5 each",  # no letters-only ending, or none a registry knows
         "write to alice@getzed.co.uk",  # an address is not a link
         "my_file.com and file.tar.gz",  # cut at underscores; no known suffix
