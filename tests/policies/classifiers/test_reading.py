@@ -77,6 +77,8 @@ def test_every_link_host_is_read_with_one_ending(text: str, read: str) -> None:
 )
 def test_text_that_is_not_a_link_host_is_left_alone(text: str) -> None:
     assert with_one_ending(text) == text
+    # Nor is it left out when the language is told.
+    assert without_links(text) == text
 
 
 def test_a_file_like_name_with_a_path_is_a_link() -> None:
@@ -94,19 +96,6 @@ def test_a_file_like_name_with_a_path_is_a_link() -> None:
 )
 def test_links_are_left_out_whole_for_telling_the_language(text: str, left: str) -> None:
     assert without_links(text) == left
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "edit main.py and notes.zip",
-        "write to alice@getzed.co.uk",
-        "e.g. v1.2.3 costs 3.5 each",
-        "nothing to see here",
-    ],
-)
-def test_leaving_links_out_keeps_what_is_not_a_link(text: str) -> None:
-    assert without_links(text) == text
 
 
 def test_readable_folds_first_and_is_stable() -> None:
