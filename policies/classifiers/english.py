@@ -27,7 +27,7 @@ import numpy.typing as npt
 from policies.classifiers.encoder import Encoded
 from policies.classifiers.first_look import FirstLookVote
 from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
-from policies.classifiers.lexical import LexicalScorer, ngrams
+from policies.classifiers.lexical import LexicalScorer, logits_of_each
 
 StrongEncode = Callable[[npt.NDArray[np.intp]], FloatArray]
 """Returns the strong encoder's logits for some rows of a batch (by position)."""
@@ -213,13 +213,16 @@ class EnglishPath:
             lexical: Each label's lexical vote on them, when already computed.
         """
         encoded = encoded if encoded is not None else self.encoder.encode(texts)
-        votes = lexical or {}
-        features = None if votes else [ngrams(text) for text in texts]
+        votes = lexical or self._lexical_votes(texts)
         strong = self._strong_encoder(texts) if self.strong is not None else None
         return encoded, {
-            label: scorer.base_logits(texts, encoded, features, strong, votes.get(label))
+            label: scorer.base_logits(texts, encoded, None, strong, votes[label])
             for label, scorer in self.labels.items()
         }
+
+    def _lexical_votes(self, texts: Sequence[str]) -> dict[str, FloatArray]:
+        """Return each label's lexical vote, each text's features counted once if they can."""
+        return logits_of_each({label: s.lexical for label, s in self.labels.items()}, texts)
 
     def served_logits(self, texts: Sequence[str]) -> tuple[dict[str, FloatArray], int]:
         """Return each label's logits as served: the first look, then the full path.
@@ -237,14 +240,12 @@ class EnglishPath:
         if not self.looks_first:
             return self.base_logits(texts)[1], 0
         assert self.first_layers is not None
-        features = [ngrams(text) for text in texts]
         pooled = self.first_layers.encode(texts).embeddings
-        lexical: dict[str, FloatArray] = {}
+        lexical = self._lexical_votes(texts)
         logits: dict[str, FloatArray] = {}
         cleared = np.ones(len(texts), dtype=bool)
         for label, scorer in self.labels.items():
             assert scorer.first_look is not None
-            lexical[label] = scorer.lexical.logits(texts, features)
             logits[label] = scorer.first_look.logits(lexical[label], pooled)
             cleared &= scorer.first_look.clears(logits[label])
         rows = np.flatnonzero(~cleared)

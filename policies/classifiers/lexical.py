@@ -24,6 +24,9 @@ from policies.classifiers.heads import FloatArray, LogisticHead
 _WORD = re.compile(r"\w\w+")
 _SHORTEST, _LONGEST = 2, 5
 
+Counted = tuple[npt.NDArray[np.int64], FloatArray]
+"""A text's known features: their columns, and their sublinear term frequencies."""
+
 
 def ngrams(text: str) -> list[str]:
     """Return the features of a text: character 2- to 5-grams inside words, words, word pairs.
@@ -72,19 +75,18 @@ class LexicalScorer:
             features: Their :func:`ngrams`, when the caller already has them (several
                 scorers can share one extraction).
         """
-        found = features if features is not None else [ngrams(text) for text in texts]
-        return np.array([self._logit(f) for f in found], dtype=np.float32)
+        return logits_of_each({"": self}, texts, features)[""]
 
-    def _logit(self, features: Sequence[str]) -> float:
-        # map() looks the features up in C; unknown features count under None, dropped here.
-        counts = Counter(map(self.vocabulary.get, features))
-        counts.pop(None, None)
-        if not counts:
+    def logit_of(self, counted: Counted | None) -> float:
+        """Return the logit of a text whose features :func:`logits_of_each` counted."""
+        if counted is None:
             return self.head.bias
-        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        columns, tf = counted
         weights = tf * self.idf[columns]
         norm = float(np.sqrt(weights @ weights))
+        if norm == 0.0:
+            # On a shared vocabulary: every feature found belongs to other scorers only.
+            return self.head.bias
         return float(weights @ self.head.weights[columns]) / norm + self.head.bias
 
     def to_json(self) -> dict[str, Any]:
@@ -145,3 +147,79 @@ def fit_lexical(
             weights=model.coef_[0].astype(np.float32), bias=float(model.intercept_[0])
         ),
     )
+
+
+def logits_of_each(
+    scorers: Mapping[str, LexicalScorer],
+    texts: Sequence[str],
+    features: Sequence[Sequence[str]] | None = None,
+) -> dict[str, FloatArray]:
+    """Return each scorer's logit per text, counting each text's features once per vocabulary.
+
+    Scorers that share one vocabulary (see :func:`on_one_vocabulary`) share the counting,
+    which is most of a lexical vote's time.
+
+    Args:
+        scorers: The scorers, by name.
+        texts: Folded texts.
+        features: Their :func:`ngrams`, when the caller already has them.
+
+    Returns:
+        One logit per text, for each scorer's name.
+    """
+    found = features if features is not None else [ngrams(text) for text in texts]
+    logits = {name: np.empty(len(found), dtype=np.float32) for name in scorers}
+    sharing: dict[int, list[str]] = {}
+    for name, scorer in scorers.items():
+        sharing.setdefault(id(scorer.vocabulary), []).append(name)
+    for names in sharing.values():
+        vocabulary = scorers[names[0]].vocabulary
+        for row, text_features in enumerate(found):
+            counted = _counted(vocabulary, text_features)
+            for name in names:
+                logits[name][row] = scorers[name].logit_of(counted)
+    return logits
+
+
+def _counted(vocabulary: Mapping[str, int], features: Sequence[str]) -> Counted | None:
+    """Return the columns and sublinear term frequencies of the known features, if any."""
+    # map() looks the features up in C; unknown features count under None, dropped here.
+    counts = Counter(map(vocabulary.get, features))
+    counts.pop(None, None)
+    if not counts:
+        return None
+    columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    return columns, tf.astype(np.float32, copy=False)
+
+
+def on_one_vocabulary(scorers: Mapping[str, LexicalScorer]) -> dict[str, LexicalScorer]:
+    """Return the scorers rewritten onto one vocabulary, the union of theirs.
+
+    Each label's scorer learnt its own vocabulary, so serving counted every text's
+    features once per label. On the union, a feature a scorer never learnt gets IDF and
+    weight 0 there: it adds nothing to that scorer's norm or sum, so the logits stay what
+    they were (to float rounding), and :func:`logits_of_each` counts once for all of them.
+
+    Args:
+        scorers: The scorers, by name.
+
+    Returns:
+        Scorers that share one vocabulary object, by the same names.
+    """
+    union: dict[str, int] = {}
+    for scorer in scorers.values():
+        for feature in scorer.vocabulary:
+            union.setdefault(feature, len(union))
+    shared: dict[str, LexicalScorer] = {}
+    for name, scorer in scorers.items():
+        own = np.fromiter(scorer.vocabulary.values(), dtype=np.int64, count=len(scorer.vocabulary))
+        columns = np.fromiter(
+            (union[f] for f in scorer.vocabulary), dtype=np.int64, count=len(scorer.vocabulary)
+        )
+        idf = np.zeros(len(union), dtype=np.float32)
+        weights = np.zeros(len(union), dtype=np.float32)
+        idf[columns] = scorer.idf[own]
+        weights[columns] = scorer.head.weights[own]
+        shared[name] = LexicalScorer(union, idf, LogisticHead(weights, scorer.head.bias))
+    return shared

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath
 from policies.classifiers.first_look import FIRST_LOOK_FILE, FirstLayers
 from policies.classifiers.heads import FloatArray, sigmoid
+from policies.classifiers.lexical import on_one_vocabulary
 from policies.classifiers.reading import LINK_ENDINGS, as_read
 from policies.classifiers.serving import Routed
 from policies.normalize import fold
@@ -295,9 +297,9 @@ def load_model(
     card = ModelCard.load(path)
     english_data = json.loads((path / ENGLISH_FILE).read_text(encoding="utf-8"))
     encoder.max_length = int(english_data.get("max_length", encoder.max_length))
-    english = {
-        label: EnglishLabel.from_json(data) for label, data in english_data["labels"].items()
-    }
+    english = _on_one_vocabulary(
+        {label: EnglishLabel.from_json(data) for label, data in english_data["labels"].items()}
+    )
     router, multilingual = _multilingual(
         path, languages, encoder.whole_words(), multilingual_threads
     )
@@ -323,6 +325,12 @@ def load_model(
         first_layers=first_layers,
         one_link_ending=english_data.get("link_endings") == LINK_ENDINGS,
     )
+
+
+def _on_one_vocabulary(labels: Mapping[str, EnglishLabel]) -> dict[str, EnglishLabel]:
+    """Return the labels with their lexical scorers on one vocabulary (counted once a text)."""
+    shared = on_one_vocabulary({label: scorer.lexical for label, scorer in labels.items()})
+    return {label: replace(scorer, lexical=shared[label]) for label, scorer in labels.items()}
 
 
 def _multilingual(

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from policies.classifiers.lexical import LexicalScorer, fit_lexical, ngrams
+from policies.classifiers.lexical import (
+    LexicalScorer,
+    fit_lexical,
+    logits_of_each,
+    ngrams,
+    on_one_vocabulary,
+)
 
 TEXTS = [
     "free nitro, claim now at gift.example",
@@ -47,3 +55,54 @@ def test_it_learns_and_round_trips_through_json() -> None:
 def test_a_text_with_no_known_feature_scores_the_bias() -> None:
     scorer = fit_lexical(TEXTS, LABELS, min_count=1)
     assert scorer.logits(["ツ"])[0] == np.float32(scorer.head.bias)
+
+
+ABUSE_TEXTS = ["you absolute clown", "nice work on the lamp", "shut up idiot", "love the hub"]
+ABUSE_LABELS = [1, 0, 1, 0]
+
+
+def two_scorers() -> dict[str, LexicalScorer]:
+    return {
+        "spam": fit_lexical(TEXTS, LABELS, min_count=1),
+        "abuse": fit_lexical(ABUSE_TEXTS, ABUSE_LABELS, min_count=1),
+    }
+
+
+def test_scorers_on_one_vocabulary_score_as_before() -> None:
+    own = two_scorers()
+    shared = on_one_vocabulary(own)
+    assert shared["spam"].vocabulary is shared["abuse"].vocabulary
+    assert set(shared["spam"].vocabulary) == set(own["spam"].vocabulary) | set(
+        own["abuse"].vocabulary
+    )
+    texts = [*TEXTS, *ABUSE_TEXTS, "free clown lamp", "ツ", "shut up and claim your nitro"]
+    together = logits_of_each(shared, texts)
+    for name, scorer in own.items():
+        assert np.allclose(together[name], scorer.logits(texts), atol=1e-5)
+        assert np.allclose(shared[name].logits(texts), scorer.logits(texts), atol=1e-5)
+
+
+def test_a_text_known_only_to_the_other_scorer_scores_the_bias() -> None:
+    own = two_scorers()
+    shared = on_one_vocabulary(own)
+    union = shared["spam"].vocabulary
+    only_abuse = [union[f] for f in own["abuse"].vocabulary if f not in own["spam"].vocabulary]
+    counted = (np.array(only_abuse, dtype=np.int64), np.ones(len(only_abuse), dtype=np.float32))
+    # Every feature found has IDF 0 for spam: no division by a zero norm, just the bias.
+    assert shared["spam"].logit_of(counted) == shared["spam"].head.bias
+    assert np.isfinite(shared["abuse"].logit_of(counted))
+
+
+def test_each_text_is_counted_once_for_scorers_that_share_a_vocabulary() -> None:
+    shared = on_one_vocabulary(two_scorers())
+    looked_up: list[str] = []
+
+    class Counting(dict[str, int]):
+        def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
+            looked_up.append(key)
+            return super().get(key, default)
+
+    vocabulary = Counting(shared["spam"].vocabulary)
+    counting = {name: replace(s, vocabulary=vocabulary) for name, s in shared.items()}
+    logits_of_each(counting, ["free clown lamp"])
+    assert len(looked_up) == len(ngrams("free clown lamp"))

@@ -14,6 +14,7 @@ from transformers import AutoTokenizer
 from policies.classifiers.card import ModelCard
 from policies.classifiers.datasets import Example
 from policies.classifiers.encoder import OnnxEncoder
+from policies.classifiers.english import EnglishLabel
 from policies.classifiers.model import ModelMissing, StewardTextModel, load_model
 from policies.classifiers.train import (
     PROFILES,
@@ -73,6 +74,18 @@ def test_folded_and_raw_text_score_alike(quick_model: StewardTextModel) -> None:
     raw = "Ｙｏｕ are a W\u200borthless IDIOT"
     (a,), (b,) = quick_model.score_batch([raw]), quick_model.score_batch([fold(raw)])
     assert a.scores == b.scores
+
+
+def test_the_labels_lexical_scorers_share_one_vocabulary_and_vote_as_written(
+    quick_model: StewardTextModel, quick_model_dir: Path
+) -> None:
+    english = quick_model.english
+    assert english["abuse"].lexical.vocabulary is english["spam"].lexical.vocabulary
+    written = json.loads((quick_model_dir / "english.json").read_text(encoding="utf-8"))
+    texts = [fold(t) for t in (ABUSIVE, BENIGN, SPAM, "ok", "ツ", "")]
+    for label, data in written["labels"].items():
+        as_written = EnglishLabel.from_json(data).lexical.logits(texts)
+        assert np.allclose(english[label].lexical.logits(texts), as_written, atol=1e-5)
 
 
 def test_a_folder_without_a_model_says_how_to_build_one(tmp_path: Path) -> None:
