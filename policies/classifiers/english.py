@@ -103,7 +103,6 @@ class EnglishLabel:
         self,
         texts: Sequence[str],
         encoded: Encoded,
-        features: Sequence[Sequence[str]] | None = None,
         lexical: FloatArray | None = None,
     ) -> FloatArray:
         """Return the two votes (lexical, encoder) per text, shape ``(n, 2)``.
@@ -111,14 +110,13 @@ class EnglishLabel:
         ``lexical`` is the lexical vote when the caller already has it.
         """
         if lexical is None:
-            lexical = self.lexical.logits(texts, features)
+            lexical = self.lexical.logits(texts)
         return np.stack([lexical, self.encoder_logits(encoded)], axis=1)
 
     def base_logits(
         self,
         texts: Sequence[str],
         encoded: Encoded,
-        features: Sequence[Sequence[str]] | None = None,
         strong: StrongEncode | None = None,
         lexical: FloatArray | None = None,
     ) -> FloatArray:
@@ -127,12 +125,11 @@ class EnglishLabel:
         Args:
             texts: Folded texts.
             encoded: The encoder's outputs for them.
-            features: Their lexical features, when already extracted.
             strong: The strong encoder's logits for rows; without it (or without a strong
                 vote in this label) the two-vote stack alone decides.
             lexical: Their lexical vote, when already computed.
         """
-        votes = self.votes(texts, encoded, features, lexical)
+        votes = self.votes(texts, encoded, lexical)
         logits = self.stack.logits(votes)
         if self.strong is None or strong is None:
             return logits
@@ -216,7 +213,7 @@ class EnglishPath:
         votes = lexical or self._lexical_votes(texts)
         strong = self._strong_encoder(texts) if self.strong is not None else None
         return encoded, {
-            label: scorer.base_logits(texts, encoded, None, strong, votes[label])
+            label: scorer.base_logits(texts, encoded, strong, votes[label])
             for label, scorer in self.labels.items()
         }
 
