@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("lingua")
 
+from policies.classifiers import datasets
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.language import DEFAULT_LANGUAGES, LanguageDetector
+from policies.normalize import fold
 
 CLEAR = {
     "en": "Could someone explain how to move a lamp from one room to another in the app?",
@@ -24,6 +27,12 @@ CLEAR = {
 @pytest.fixture(scope="module")
 def detector() -> LanguageDetector:
     return LanguageDetector()
+
+
+@pytest.fixture(scope="module")
+def lingua_alone() -> LanguageDetector:
+    """Return a detector that never asks fastText first."""
+    return LanguageDetector(english_first=False)
 
 
 @pytest.mark.parametrize("lang", sorted(CLEAR))
@@ -86,11 +95,53 @@ def with_vocabulary(quick_model_dir: Path) -> LanguageDetector:
 
 
 def test_english_chat_that_lingua_mistakes_is_english_by_its_words(
-    detector: LanguageDetector, with_vocabulary: LanguageDetector
+    lingua_alone: LanguageDetector, quick_model_dir: Path
 ) -> None:
+    words = OnnxEncoder(quick_model_dir / "encoder").whole_words()
     text = "check out my channel for free nitro giveaway"
-    assert detector.detect(text) == "da"  # lingua alone
-    assert with_vocabulary.detect(text) == "en"
+    assert lingua_alone.detect(text) == "da"
+    assert LanguageDetector(english_words=words, english_first=False).detect(text) == "en"
+
+
+# Plain English insults that lingua's trigram models take for Swedish.
+MISTAKEN_INSULTS = ["you are an idiot and a moron", "stop spamming, you absolute muppet"]
+
+
+@pytest.mark.parametrize("text", MISTAKEN_INSULTS)
+def test_english_that_lingua_mistakes_is_english_by_fasttext(
+    detector: LanguageDetector, lingua_alone: LanguageDetector, text: str
+) -> None:
+    assert lingua_alone.detect(text) == "sv"
+    assert detector.detect(text) == "en"
+
+
+def test_fasttext_asked_first_changes_no_answer_in_another_language(
+    detector: LanguageDetector, lingua_alone: LanguageDetector
+) -> None:
+    # The project's own lines in the other seed languages, training and evaluation ones,
+    # folded as the model routes them.
+    evaluation = [e for lang in datasets.SEED_LANGUAGES for e in datasets.evaluation_set(lang)]
+    examples = [*datasets.project_sets("multilingual"), *evaluation]
+    others = [fold(e.text) for e in examples if e.language != "en"]
+    assert len(others) == 500
+    assert [detector.detect(t) for t in others] == [lingua_alone.detect(t) for t in others]
+
+
+def test_fasttext_needs_more_confidence_in_a_short_line(detector: LanguageDetector) -> None:
+    # fastText gives "ok" English at 0.63: enough for a long line, not for two letters.
+    assert detector.detect("ok") is None
+    assert detector.detect("nobody asked for your opinion, you clown") == "en"
+
+
+def test_line_breaks_and_lone_surrogates_reach_fasttext_safely(detector: LanguageDetector) -> None:
+    # fastText refuses a line break, and a lone surrogate (which JSON can carry) cannot
+    # cross into it at all.
+    text = "you are an idiot\nand a moron " + json.loads('"\\ud800"')
+    assert detector.detect(text) == "en"
+
+
+def test_without_english_among_the_languages_fasttext_is_not_asked() -> None:
+    assert LanguageDetector(["fr", "sv"]).detect(MISTAKEN_INSULTS[0]) == "sv"
 
 
 @pytest.mark.parametrize("lang", sorted(CLEAR))
