@@ -32,6 +32,7 @@ def load_text_model(
     english_threads: int = 1,
     multilingual_threads: int = 1,
     first_look: bool = True,
+    second_look: bool = True,
 ) -> TextModel:
     """Load a model directory with :func:`policies.classifiers.model.load_model`.
 
@@ -40,6 +41,8 @@ def load_text_model(
         english_threads: The threads the English encoder computes with.
         multilingual_threads: The threads the multilingual encoder computes with.
         first_look: Let the model's first look clear plainly harmless texts, when it has one.
+        second_look: Let spam take its second look where its two votes are unsure, when the
+            model has one.
 
     Raises:
         ImportError: If the machine-learning code cannot be imported (no ``ml`` extra).
@@ -52,6 +55,7 @@ def load_text_model(
         english_threads=english_threads,
         multilingual_threads=multilingual_threads,
         first_look=first_look,
+        second_look=second_look,
     )
 
 
@@ -62,6 +66,7 @@ def open_classifier(
     english_threads: int = 1,
     multilingual_threads: int = 1,
     first_look: bool = True,
+    second_look: bool = True,
     loader: ModelLoader | None = None,
 ) -> ClassifierService:
     """Load the model at ``path`` and start the service that scores with it.
@@ -72,6 +77,7 @@ def open_classifier(
         english_threads: The threads the English encoder computes with.
         multilingual_threads: The threads the multilingual encoder computes with.
         first_look: Let the model's first look clear plainly harmless texts.
+        second_look: Let spam take its second look where its two votes are unsure.
         loader: Loads the directory (and then decides the threads itself);
             :func:`load_text_model` when ``None``.
 
@@ -86,6 +92,7 @@ def open_classifier(
             english_threads=english_threads,
             multilingual_threads=multilingual_threads,
             first_look=first_look,
+            second_look=second_look,
         )
         model = (loader or default)(path)
     except Exception as error:
@@ -103,6 +110,7 @@ class ServingOptions(TypedDict):
     english_threads: int
     multilingual_threads: int
     first_look: bool
+    second_look: bool
 
 
 def serving_options(section: ClassifierSection) -> ServingOptions:
@@ -112,6 +120,7 @@ def serving_options(section: ClassifierSection) -> ServingOptions:
         english_threads=section.english_threads,
         multilingual_threads=section.multilingual_threads,
         first_look=section.first_look,
+        second_look=section.second_look,
     )
 
 

@@ -101,6 +101,9 @@ class ClassifierSection(_Section):
     # The model's first look clears plainly harmless English texts below a probability it
     # chose (at most 0.2); a policy that flags lower than that should turn it off.
     first_look: bool = True
+    # Spam's second look (the multilingual encoder's embedding beside MiniLM's) where its
+    # two votes are unsure: it catches more spam and costs English lines some speed.
+    second_look: bool = True
 
     @property
     def model_path(self) -> Path | None:

@@ -507,8 +507,10 @@ class OnnxE5Encoder:
     took about a quarter less time per text (5.7-6.9 ms against 8.2-9.1 on a busy machine);
     one text at a time, the usual case, costs the same.
 
-    One encoder per worker thread: an ONNX Runtime session may be shared, but the texts of
-    one call are run one after the other.
+    Threads may share an encoder (the English lane asks the multilingual lane's for spam's
+    second looks): ONNX Runtime's sessions, SentencePiece's encoding and ``os.pread`` may
+    all be called from several threads at once. The texts of one call run one after the
+    other.
 
     Args:
         directory: Where :func:`export` wrote the encoder.

@@ -10,6 +10,11 @@ one label. It is slow, so it is asked only about texts whose two-vote probabilit
 a middle band, where a third vote can still change the outcome; a second stack weighs the
 three votes there.
 
+A label the encoder was not fine-tuned on (spam) may also have a second look
+(:class:`WideVote`): where its two votes are unsure, a head that reads the English encoder's
+embedding and the multilingual encoder's together decides. The two encoders learnt from
+different text, and together they separate spam better than either alone.
+
 In front of all that, a model may have a first look (:mod:`policies.classifiers.first_look`):
 the encoder's first layers and the lexical vote, which clear plainly harmless texts without
 the rest.
@@ -31,6 +36,8 @@ from policies.classifiers.lexical import LexicalScorer, logits_of_each
 
 StrongEncode = Callable[[npt.NDArray[np.intp]], FloatArray]
 """Returns the strong encoder's logits for some rows of a batch (by position)."""
+WideEmbed = Callable[[npt.NDArray[np.intp]], FloatArray]
+"""Returns the multilingual encoder's embeddings for some rows of a batch (by position)."""
 
 
 class TextEncoder(Protocol):
@@ -39,6 +46,21 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str]) -> Encoded:
         """Return logits and embeddings for ``texts``."""
         ...
+
+
+class TextEmbedder(Protocol):
+    """An encoder that only embeds (the multilingual encoder, for second looks)."""
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        """Return one embedding per text."""
+        ...
+
+
+def in_band(logits: FloatArray, band: tuple[float, float]) -> npt.NDArray[np.intp]:
+    """Return the positions whose probability lies within ``band`` (inclusive)."""
+    probabilities = sigmoid(logits)
+    low, high = band
+    return np.flatnonzero((probabilities >= low) & (probabilities <= high))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +80,7 @@ class StrongVote:
 
     def unsure(self, logits: FloatArray) -> npt.NDArray[np.intp]:
         """Return the positions whose two-vote probability lies within the band."""
-        probabilities = sigmoid(logits)
-        low, high = self.band
-        return np.flatnonzero((probabilities >= low) & (probabilities <= high))
+        return in_band(logits, self.band)
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready form."""
@@ -71,6 +91,50 @@ class StrongVote:
         """Read the form written by :meth:`to_json`."""
         low, high = data["band"]
         return cls(stack=LogisticHead.from_json(data["stack"]), band=(float(low), float(high)))
+
+
+@dataclass(frozen=True, slots=True)
+class WideVote:
+    """A second look at one label, asked only in a band of doubt.
+
+    Attributes:
+        head: A head on the English encoder's embedding and the multilingual encoder's,
+            side by side (in that order).
+        stack: Two weights (lexical, the wide head) and a bias; calibrated.
+        band: The two-vote probabilities (low, high) between which the second look is
+            taken; outside it the two-vote probability stands.
+    """
+
+    head: LogisticHead
+    stack: LogisticHead
+    band: tuple[float, float]
+
+    def unsure(self, logits: FloatArray) -> npt.NDArray[np.intp]:
+        """Return the positions whose two-vote probability lies within the band."""
+        return in_band(logits, self.band)
+
+    def logits(self, lexical: FloatArray, english: FloatArray, wide: FloatArray) -> FloatArray:
+        """Return the second look's logits from the lexical vote and both embeddings."""
+        head = self.head.logits(np.hstack([english, wide]))
+        return self.stack.logits(np.column_stack([lexical, head]))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready form."""
+        return {
+            "head": self.head.to_json(),
+            "stack": self.stack.to_json(),
+            "band": list(self.band),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WideVote:
+        """Read the form written by :meth:`to_json`."""
+        low, high = data["band"]
+        return cls(
+            head=LogisticHead.from_json(data["head"]),
+            stack=LogisticHead.from_json(data["stack"]),
+            band=(float(low), float(high)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +149,7 @@ class EnglishLabel:
         strong: The strong encoder's vote, in models that have one.
         first_look: The first look's vote (:mod:`policies.classifiers.first_look`), in
             models that have one.
+        wide: The second look with the multilingual encoder, in labels that have one.
     """
 
     lexical: LexicalScorer
@@ -92,6 +157,7 @@ class EnglishLabel:
     embedding_head: LogisticHead | None = None
     strong: StrongVote | None = None
     first_look: FirstLookVote | None = None
+    wide: WideVote | None = None
 
     def encoder_logits(self, encoded: Encoded) -> FloatArray:
         """Return the encoder's vote: its head on the embedding, or its fine-tuned logit."""
@@ -119,6 +185,7 @@ class EnglishLabel:
         encoded: Encoded,
         strong: StrongEncode | None = None,
         lexical: FloatArray | None = None,
+        wide: WideEmbed | None = None,
     ) -> FloatArray:
         """Return the stacked logits (before the sigmoid) for folded texts.
 
@@ -128,15 +195,21 @@ class EnglishLabel:
             strong: The strong encoder's logits for rows; without it (or without a strong
                 vote in this label) the two-vote stack alone decides.
             lexical: Their lexical vote, when already computed.
+            wide: The multilingual encoder's embeddings for rows; without it (or without
+                a second look in this label) the two-vote stack alone decides.
         """
         votes = self.votes(texts, encoded, lexical)
         logits = self.stack.logits(votes)
-        if self.strong is None or strong is None:
-            return logits
-        rows = self.strong.unsure(logits)
-        if rows.size:
-            third = strong(rows)
-            logits[rows] = self.strong.stack.logits(np.column_stack([votes[rows], third]))
+        if self.strong is not None and strong is not None:
+            rows = self.strong.unsure(logits)
+            if rows.size:
+                third = strong(rows)
+                logits[rows] = self.strong.stack.logits(np.column_stack([votes[rows], third]))
+        if self.wide is not None and wide is not None:
+            rows = self.wide.unsure(logits)
+            if rows.size:
+                english = encoded.embeddings[rows]
+                logits[rows] = self.wide.logits(votes[rows, 0], english, wide(rows))
         return logits
 
     def to_json(self) -> dict[str, Any]:
@@ -149,6 +222,7 @@ class EnglishLabel:
             else self.embedding_head.to_json(),
             "strong": None if self.strong is None else self.strong.to_json(),
             "first_look": None if self.first_look is None else self.first_look.to_json(),
+            "wide": None if self.wide is None else self.wide.to_json(),
         }
 
     @classmethod
@@ -157,17 +231,19 @@ class EnglishLabel:
         head = data.get("embedding_head")
         strong = data.get("strong")
         first_look = data.get("first_look")
+        wide = data.get("wide")
         return cls(
             lexical=LexicalScorer.from_json(data["lexical"]),
             stack=LogisticHead.from_json(data["stack"]),
             embedding_head=None if head is None else LogisticHead.from_json(head),
             strong=None if strong is None else StrongVote.from_json(strong),
             first_look=None if first_look is None else FirstLookVote.from_json(first_look),
+            wide=None if wide is None else WideVote.from_json(wide),
         )
 
 
 class EnglishPath:
-    """Score folded texts on the English path: every label, the strong encoder where unsure.
+    """Score folded texts on the English path: every label, other encoders where unsure.
 
     Serving, community refits and evaluation all score through here, so that a base logit
     means the same everywhere.
@@ -179,12 +255,17 @@ class EnglishPath:
         labels: Mapping[str, EnglishLabel],
         strong: TextEncoder | None = None,
         first_layers: TextEncoder | None = None,
+        wide: TextEmbedder | None = None,
     ) -> None:
-        """Join the encoder, the labels' scorers, the strong encoder and the first look."""
+        """Join the encoder, the labels' scorers and the other encoders that help them.
+
+        ``wide`` is the multilingual encoder, for labels with a second look.
+        """
         self.encoder = encoder
         self.labels = dict(labels)
         self.strong = strong
         self.first_layers = first_layers
+        self.wide = wide
 
     @property
     def looks_first(self) -> bool:
@@ -211,9 +292,15 @@ class EnglishPath:
         """
         encoded = encoded if encoded is not None else self.encoder.encode(texts)
         votes = lexical or self._lexical_votes(texts)
-        strong = self._strong_encoder(texts) if self.strong is not None else None
+        strong_encoder, wide_encoder = self.strong, self.wide
+        strong = (
+            None
+            if strong_encoder is None
+            else rows_computed_once(texts, lambda part: strong_encoder.encode(part).logits)
+        )
+        wide = None if wide_encoder is None else rows_computed_once(texts, wide_encoder.embed)
         return encoded, {
-            label: scorer.base_logits(texts, encoded, strong, votes[label])
+            label: scorer.base_logits(texts, encoded, strong, votes[label], wide)
             for label, scorer in self.labels.items()
         }
 
@@ -254,20 +341,25 @@ class EnglishPath:
                 logits[label][rows] = found
         return logits, int(cleared.sum())
 
-    def _strong_encoder(self, texts: Sequence[str]) -> StrongEncode:
-        """Return a function giving rows' strong logits, each row encoded once per batch."""
-        assert self.strong is not None
-        strong = self.strong
-        done: dict[int, float] = {}
 
-        def logits(rows: npt.NDArray[np.intp]) -> FloatArray:
-            missing = [int(row) for row in rows if int(row) not in done]
-            if missing:
-                found = strong.encode([texts[row] for row in missing]).logits
-                done.update(zip(missing, found.tolist(), strict=True))
-            return np.array([done[int(row)] for row in rows], dtype=np.float32)
+def rows_computed_once(
+    texts: Sequence[str], compute: Callable[[Sequence[str]], FloatArray]
+) -> Callable[[npt.NDArray[np.intp]], FloatArray]:
+    """Return a function giving rows' outputs of ``compute``, each row computed once.
 
-        return logits
+    Several labels may ask for the same rows of a batch (the strong encoder's logits, the
+    multilingual encoder's embeddings); only the rows some label asks for are computed.
+    """
+    done: dict[int, FloatArray] = {}
+
+    def outputs(rows: npt.NDArray[np.intp]) -> FloatArray:
+        missing = [int(row) for row in rows if int(row) not in done]
+        if missing:
+            found = compute([texts[row] for row in missing])
+            done.update(zip(missing, np.asarray(found, dtype=np.float32), strict=True))
+        return np.array([done[int(row)] for row in rows], dtype=np.float32)
+
+    return outputs
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ import numpy as np
 
 from policies.classifiers import datasets
 from policies.classifiers.grouping import group_by_length
+from policies.classifiers.heads import FloatArray
 from policies.classifiers.model import StewardTextModel
 
 Step = Callable[[int], None]
@@ -237,6 +238,9 @@ def cross_validate_spam(
     ]
     texts = [e.text for e in (*sms, *chat)]
     encoded = embed(model.encoder, texts, step or (lambda _: None))
+    # A model whose spam scorer takes a second look refits that too in each fold.
+    second_look = model.english_path.wide
+    wide = None if second_look is None else second_look.embed(texts)
     values = np.array([e.value for e in sms])
     probabilities = np.zeros(len(sms), dtype=np.float32)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -253,8 +257,13 @@ def cross_validate_spam(
             rows_of(encoded, val_idx),
             tuned=False,
             seed=seed,
+            wide=None if wide is None else np.concatenate([wide[train_idx], wide[val_idx]]),
         )
-        logits = scorer.base_logits([sms[i].text for i in test_rows], rows_of(encoded, test_rows))
+        logits = scorer.base_logits(
+            [sms[i].text for i in test_rows],
+            rows_of(encoded, test_rows),
+            wide=None if wide is None else _rows_of_held(wide, test_rows),
+        )
         probabilities[test_rows] = 1 / (1 + np.exp(-logits))
     report = binary_report(
         values, probabilities, thresholds.act.get("spam", 0.5), thresholds.band("spam")
@@ -262,6 +271,13 @@ def cross_validate_spam(
     report["at_0.5"] = binary_report(values, probabilities, 0.5, 0.0)["act"]
     report["folds"] = folds
     return report
+
+
+def _rows_of_held(
+    embeddings: FloatArray, held: np.ndarray[Any, Any]
+) -> Callable[[np.ndarray[Any, Any]], FloatArray]:
+    """Return a function giving the embeddings of rows of the held-out texts (by position)."""
+    return lambda rows: embeddings[held[rows]]
 
 
 def _counts(values: Any) -> dict[str, int]:

@@ -30,7 +30,7 @@ __all__ = ["StewardTextModel", "community_key", "load_model"]
 from bot.core.protocols import TextScores, community_key
 from policies.classifiers.card import ModelCard
 from policies.classifiers.encoder import OnnxEncoder
-from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath
+from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath, TextEmbedder
 from policies.classifiers.first_look import FIRST_LOOK_FILE, FirstLayers
 from policies.classifiers.heads import FloatArray, sigmoid
 from policies.classifiers.lexical import on_one_vocabulary
@@ -113,17 +113,23 @@ class StewardTextModel:
         strong_encoder: OnnxEncoder | None = None,
         first_layers: FirstLayers | None = None,
         one_link_ending: bool = False,
+        wide: TextEmbedder | None = None,
     ) -> None:
         """Assemble a model from its parts (see :func:`load_model`).
 
         ``one_link_ending`` says whether the model learnt to read every link host with one
         ending (:func:`policies.classifiers.reading.as_read`); models before recipe 13 did not.
+        ``wide`` is the multilingual encoder, for labels with a second look (recipe 15 on).
         """
         self.card = card
         self.one_link_ending = one_link_ending
         self.encoder = encoder
         self.english = dict(english)
-        self.english_path = EnglishPath(encoder, english, strong_encoder, first_layers)
+        # Only labels with a second look ask the multilingual encoder on the English path.
+        second_looks = any(scorer.wide is not None for scorer in english.values())
+        self.english_path = EnglishPath(
+            encoder, english, strong_encoder, first_layers, wide if second_looks else None
+        )
         self.first_look_cleared = 0
         """How many English texts the first look has cleared (for ``steward bench``)."""
         self.router = router
@@ -262,6 +268,7 @@ def load_model(
     english_threads: int = 1,
     multilingual_threads: int = 1,
     first_look: bool = True,
+    second_look: bool = True,
 ) -> StewardTextModel:
     """Load a model directory for serving.
 
@@ -275,6 +282,8 @@ def load_model(
             number once, when the first one is loaded in a process).
         first_look: Load the first look, when the model has one; without it every English
             text takes the full path.
+        second_look: Let the labels that have a second look take it; without it their two
+            votes alone decide.
 
     Returns:
         The model.
@@ -324,6 +333,7 @@ def load_model(
         strong_encoder=strong,
         first_layers=first_layers,
         one_link_ending=english_data.get("link_endings") == LINK_ENDINGS,
+        wide=multilingual.encoder if second_look and isinstance(multilingual, E5Path) else None,
     )
 
 

@@ -194,19 +194,26 @@ def test_simulate_loads_the_configured_model(
     deletes = [(a["message"], a["rule"]) for a in actions if a["action"] == "delete_message"]
     assert deletes == [("m1", "abuse-model")]
     assert loader.paths == [tmp_path / "model"]
-    assert loader.options == [{"english_threads": 1, "multilingual_threads": 1, "first_look": True}]
+    assert loader.options == [
+        {
+            "english_threads": 1,
+            "multilingual_threads": 1,
+            "first_look": True,
+            "second_look": True,
+        }
+    ]
 
 
-def test_the_configuration_can_turn_the_first_look_off(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("look", ["first_look", "second_look"])
+def test_the_configuration_can_turn_a_look_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, look: str
 ) -> None:
     loader = Loader()
     monkeypatch.setattr(bot.classifier, "load_text_model", loader)
-    result = simulate_with_model(tmp_path, lines_of(community()), "first_look = false\n")
+    result = simulate_with_model(tmp_path, lines_of(community()), f"{look} = false\n")
     assert result.exit_code == 0, result.output
-    assert loader.options == [
-        {"english_threads": 1, "multilingual_threads": 1, "first_look": False}
-    ]
+    expected = {"first_look": True, "second_look": True} | {look: False}
+    assert loader.options == [{"english_threads": 1, "multilingual_threads": 1} | expected]
 
 
 def test_simulate_with_a_model_that_cannot_load_exits_2(tmp_path: Path) -> None:

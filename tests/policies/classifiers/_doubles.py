@@ -16,7 +16,8 @@ from policies.classifiers.serving import Routed
 
 if TYPE_CHECKING:
     from policies.classifiers.encoder import Encoded
-    from policies.classifiers.english import TextEncoder
+    from policies.classifiers.english import TextEmbedder, TextEncoder
+    from policies.classifiers.heads import FloatArray
 
 HOLD_LIMIT = 30.0
 """Seconds a held model waits at most, so a test that forgets to release it still ends."""
@@ -145,3 +146,16 @@ class Recording:
         """Note ``texts`` and return the real encoder's outputs."""
         self.asked.extend(texts)
         return self.inner.encode(texts)
+
+
+class RecordingEmbedder:
+    """A real embedder (any :class:`TextEmbedder`) that notes the texts it was asked about."""
+
+    def __init__(self, inner: TextEmbedder) -> None:
+        self.inner = inner
+        self.asked: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        """Note ``texts`` and return the real embedder's outputs."""
+        self.asked.extend(texts)
+        return self.inner.embed(texts)

@@ -21,6 +21,7 @@ import pytest
 from policies.classifiers.bases import MPNET_PARTS, mpnet_parts, unpack_parts
 from policies.classifiers.card import ModelCard
 from policies.classifiers.datasets import DataMissing, Example
+from policies.classifiers.e5_onnx import E5_DIR, OnnxE5Encoder
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.heads import sigmoid
 from policies.classifiers.model import STRONG_ENCODER_DIR, StewardTextModel, load_model
@@ -62,6 +63,7 @@ def strong_model(
         seed=13,
         bars=Progress(enabled=False),
         strong=OnnxEncoder(directory / STRONG_ENCODER_DIR, max_length=profile.max_length),
+        wide=OnnxE5Encoder(directory / E5_DIR),
     )
     return directory, metrics
 
