@@ -389,14 +389,10 @@ def _cross_fit(
     )
     figures: dict[str, float] = {}
     if both is not None:
-        second, stacked, figures = _fit_wide(lexical_votes, wide_votes, stacked, values, seed)
-        vote = replace(
-            second,
-            head=fit_head(
-                both, values, strength=figures["wide_strength"], sample_weight=weights, seed=seed
-            ),
+        second, stacked, figures = _fit_wide(
+            both, lexical_votes, wide_votes, stacked, values=values, weights=weights, seed=seed
         )
-        scorer = replace(scorer, wide=vote)
+        scorer = replace(scorer, wide=second)
     # The figures are those of the label as served: with its second look, if it has one.
     metrics = _binary_metrics(values, stacked)
     metrics["lexical_roc_auc"] = roc_auc(values, lexical_votes)
@@ -455,19 +451,23 @@ def _fit_strong(
 
 
 def _fit_wide(
+    both: FloatArray,
     lexical: FloatArray,
     wide_votes: Mapping[float, FloatArray],
     two_logits: FloatArray,
+    *,
     values: np.ndarray[Any, Any],
+    weights: npt.NDArray[np.float64],
     seed: int,
 ) -> tuple[WideVote, FloatArray, dict[str, float]]:
-    """Fit the second look's stack on out-of-fold votes; it is asked in :data:`WIDE_BAND`.
+    """Fit the second look; it is asked in :data:`WIDE_BAND`.
 
-    The wide head's strength is the one whose stack has the least out-of-fold log loss.
+    Its stack learns from out-of-fold votes; its head, at the strength whose stack has the
+    least out-of-fold log loss, from every example (``both``: the two embeddings side by
+    side).
 
     Returns:
-        The second look (its head is a placeholder: the caller fits it on every example),
-        the label's out-of-fold logits with the second look taken in its band, and
+        The second look, the label's out-of-fold logits with it taken in its band, and
         figures: the head's strength and ROC-AUC, the ROC-AUC when it is asked about every
         text, and the share of texts the band asks it about.
     """
@@ -477,9 +477,9 @@ def _fit_wide(
     rows = in_band(two_logits, WIDE_BAND)
     mixed = two_logits.copy()
     mixed[rows] = wide_logits[rows]
-    placeholder = LogisticHead(np.zeros(0, np.float32), 0.0)
+    head = fit_head(both, values, strength=strength, sample_weight=weights, seed=seed)
     return (
-        WideVote(head=placeholder, stack=stack, band=WIDE_BAND),
+        WideVote(head=head, stack=stack, band=WIDE_BAND),
         mixed,
         {
             "wide_strength": strength,
