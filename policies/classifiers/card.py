@@ -49,6 +49,8 @@ class ModelCard:
         data: The data sets used.
         metrics: Held-out figures by data set and label.
         communities: Per community key, how many decisions its head learnt from.
+        recipe: The number of the training recipe that built it (``train.RECIPE``);
+            ``None`` for models whose cards predate recording it.
     """
 
     model_id: str
@@ -62,6 +64,7 @@ class ModelCard:
     data: tuple[DataUse, ...] = ()
     metrics: Mapping[str, Any] = field(default_factory=dict)
     communities: Mapping[str, int] = field(default_factory=dict)
+    recipe: int | None = None
 
     @property
     def name(self) -> str:
@@ -92,15 +95,17 @@ class ModelCard:
             data=tuple(DataUse(**d) for d in data.get("data", ())),
             metrics=data.get("metrics", {}),
             communities=data.get("communities", {}),
+            recipe=data.get("recipe"),
         )
 
     def markdown(self) -> str:
         """Return the card for people to read."""
+        recipe = "" if self.recipe is None else f" (recipe {self.recipe})"
         lines = [
             f"# {self.name}",
             "",
-            f"Built {self.created} with the `{self.profile}` profile, seed {self.seed}, by "
-            "`steward train`. Labels: " + ", ".join(f"`{label}`" for label in self.labels) + ".",
+            f"Built {self.created} with the `{self.profile}` profile{recipe}, seed {self.seed}, "
+            "by `steward train`. Labels: " + ", ".join(f"`{label}`" for label in self.labels) + ".",
             "",
             "## Encoder",
             "",

@@ -618,6 +618,7 @@ def train(
             languages=languages,
             data=_data_uses(data, tuned=_tuned_label(profile), taught=taught),
             metrics={"validation": metrics},
+            recipe=RECIPE,
         )
         if decisions:
             counts = refit_communities(work, decisions, english=english, replay=replay)

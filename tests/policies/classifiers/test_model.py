@@ -18,6 +18,7 @@ from policies.classifiers.english import EnglishLabel
 from policies.classifiers.model import ModelMissing, StewardTextModel, load_model
 from policies.classifiers.train import (
     PROFILES,
+    RECIPE,
     REPLAY_FILE,
     refit_communities,
     training_data,
@@ -43,6 +44,7 @@ def test_the_directory_holds_card_encoder_heads_and_replay(quick_model_dir: Path
 def test_the_card_names_data_metrics_and_version(quick_model_dir: Path) -> None:
     card = ModelCard.load(quick_model_dir)
     assert card.profile == "quick"
+    assert card.recipe == RECIPE
     assert card.labels == ("abuse", "spam")
     assert quick_model_dir.name == f"{card.model_id}-{card.version}"
     uses = {(d.source, d.use) for d in card.data}
@@ -57,6 +59,18 @@ def test_the_card_names_data_metrics_and_version(quick_model_dir: Path) -> None:
     assert 0.5 < validation["spam"]["roc_auc"] <= 1
     text = (quick_model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert card.name in text and "insults/train" in text
+    assert f"`quick` profile (recipe {RECIPE})" in text
+
+
+def test_a_card_from_before_recipes_were_recorded_loads(
+    quick_model_dir: Path, tmp_path: Path
+) -> None:
+    data = json.loads((quick_model_dir / "card.json").read_text(encoding="utf-8"))
+    del data["recipe"]
+    (tmp_path / "card.json").write_text(json.dumps(data), encoding="utf-8")
+    card = ModelCard.load(tmp_path)
+    assert card.recipe is None
+    assert "`quick` profile, seed" in card.markdown()
 
 
 def test_scores_come_in_order_with_model_and_language(quick_model: StewardTextModel) -> None:
