@@ -66,7 +66,7 @@ def test_a_card_from_before_recipes_were_recorded_loads(
     quick_model_dir: Path, tmp_path: Path
 ) -> None:
     data = json.loads((quick_model_dir / "card.json").read_text(encoding="utf-8"))
-    del data["recipe"]
+    data.pop("recipe", None)
     (tmp_path / "card.json").write_text(json.dumps(data), encoding="utf-8")
     card = ModelCard.load(tmp_path)
     assert card.recipe is None
