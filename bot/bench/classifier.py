@@ -143,6 +143,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         cleared_before = _first_look_cleared(loaded)
         english_per_second = await one_at_a_time(service, english) if english else 0.0
         cleared = _first_look_cleared(loaded) - cleared_before
+        one_core = await _english_on_one_core(loaded, service, english)
         others_per_second = await one_at_a_time(service, others) if others else 0.0
         burst_per_second = await in_bursts(service, texts, BURST)
         answered = await offer(service, texts, OFFERED_RATE, seconds)
@@ -203,6 +204,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         BenchResult("classifier.p50_ms", _percentile(latencies, 0.5) * 1e3, "ms", offered),
         BenchResult("classifier.p99_ms", _percentile(latencies, 0.99) * 1e3, "ms", offered),
         *_path_latencies("english", on_english, "the English lines among them"),
+        *one_core,
         *_first_look_share(loaded, cleared, len(english)),
         *_path_latencies("other_languages", elsewhere, "the lines in other languages among them"),
         BenchResult(
@@ -221,6 +223,34 @@ def _first_look_cleared(loaded: Sequence[object]) -> int:
     """Return how many texts the model's first look has cleared (0 for models without one)."""
     count = getattr(loaded[0], "first_look_cleared", 0) if loaded else 0
     return count if isinstance(count, int) else 0
+
+
+async def _english_on_one_core(
+    loaded: Sequence[object], service: Classifier, english: list[str]
+) -> list[BenchResult]:
+    """Score the English lines once more with the spare core not lent, for models with one.
+
+    Set beside ``classifier.english_messages_per_second``, taken just before, it tells
+    what working out a text's lexical votes on a second core gains (see
+    :mod:`policies.classifiers.spare_core`).
+    """
+    spare = getattr(loaded[0], "spare_core", None) if loaded else None
+    if not english or getattr(spare, "lending", None) is not True:
+        return []
+    spare.lending = False  # type: ignore[union-attr]
+    try:
+        per_second = await one_at_a_time(service, english)
+    finally:
+        spare.lending = True  # type: ignore[union-attr]
+    return [
+        BenchResult(
+            "classifier.english_one_core_messages_per_second",
+            per_second,
+            "messages/s",
+            "the English lines again through the service, one at a time, with no second "
+            "core lent for their lexical votes",
+        )
+    ]
 
 
 def _first_look_share(loaded: Sequence[object], cleared: int, english: int) -> list[BenchResult]:

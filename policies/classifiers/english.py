@@ -17,7 +17,8 @@ different text, and together they separate spam better than either alone.
 
 In front of all that, a model may have a first look (:mod:`policies.classifiers.first_look`):
 the encoder's first layers and the lexical vote, which clear plainly harmless texts without
-the rest.
+the rest. The lexical votes are worked out on a second core while the first layers run,
+when one is spare (:mod:`policies.classifiers.spare_core`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from policies.classifiers.encoder import Encoded
 from policies.classifiers.first_look import FirstLookVote
 from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
 from policies.classifiers.lexical import LexicalScorer, logits_of_each
+from policies.classifiers.spare_core import SpareCore
 
 StrongEncode = Callable[[npt.NDArray[np.intp]], FloatArray]
 """Returns the strong encoder's logits for some rows of a batch (by position)."""
@@ -256,16 +258,21 @@ class EnglishPath:
         strong: TextEncoder | None = None,
         first_layers: TextEncoder | None = None,
         wide: TextEmbedder | None = None,
+        *,
+        spare: SpareCore | None = None,
     ) -> None:
         """Join the encoder, the labels' scorers and the other encoders that help them.
 
-        ``wide`` is the multilingual encoder, for labels with a second look.
+        ``wide`` is the multilingual encoder, for labels with a second look. ``spare``
+        lends the first look a second core for its lexical votes; without it they are
+        worked out after its layers, on the caller's thread.
         """
         self.encoder = encoder
         self.labels = dict(labels)
         self.strong = strong
         self.first_layers = first_layers
         self.wide = wide
+        self.spare = spare
 
     @property
     def looks_first(self) -> bool:
@@ -324,8 +331,15 @@ class EnglishPath:
         if not self.looks_first:
             return self.base_logits(texts)[1], 0
         assert self.first_layers is not None
+
+        def lexical_votes() -> dict[str, FloatArray]:
+            return self._lexical_votes(texts)
+
+        # ONNX Runtime lets go of the GIL while the layers run, so on a spare core the
+        # votes cost this text no time; they are the same votes either way.
+        votes = lexical_votes if self.spare is None else self.spare.beside(lexical_votes)
         pooled = self.first_layers.encode(texts).embeddings
-        lexical = self._lexical_votes(texts)
+        lexical = votes()
         logits: dict[str, FloatArray] = {}
         cleared = np.ones(len(texts), dtype=bool)
         for label, scorer in self.labels.items():

@@ -36,6 +36,7 @@ from policies.classifiers.heads import FloatArray, sigmoid
 from policies.classifiers.lexical import on_one_vocabulary
 from policies.classifiers.reading import LINK_ENDINGS, as_read
 from policies.classifiers.serving import Routed
+from policies.classifiers.spare_core import SpareCore
 from policies.normalize import fold
 
 ENGLISH_FILE = "english.json"
@@ -114,21 +115,31 @@ class StewardTextModel:
         first_layers: FirstLayers | None = None,
         one_link_ending: bool = False,
         wide: TextEmbedder | None = None,
+        spare_core: bool = True,
     ) -> None:
         """Assemble a model from its parts (see :func:`load_model`).
 
         ``one_link_ending`` says whether the model learnt to read every link host with one
         ending (:func:`policies.classifiers.reading.as_read`); models before recipe 13 did not.
         ``wide`` is the multilingual encoder, for labels with a second look (recipe 15 on).
+        ``spare_core`` lets the English lane work out a text's lexical votes on a second
+        core while its first look runs, whenever the other lane is idle.
         """
         self.card = card
         self.one_link_ending = one_link_ending
         self.encoder = encoder
         self.english = dict(english)
+        self.spare_core = SpareCore(lending=spare_core)
+        """Counts the lanes computing; lends its helper only to one computing alone."""
         # Only labels with a second look ask the multilingual encoder on the English path.
         second_looks = any(scorer.wide is not None for scorer in english.values())
         self.english_path = EnglishPath(
-            encoder, english, strong_encoder, first_layers, wide if second_looks else None
+            encoder,
+            english,
+            strong_encoder,
+            first_layers,
+            wide if second_looks else None,
+            spare=self.spare_core,
         )
         self.first_look_cleared = 0
         """How many English texts the first look has cleared (for ``steward bench``)."""
@@ -200,6 +211,12 @@ class StewardTextModel:
         Raises:
             ValueError: If the model has no such lane.
         """
+        with self.spare_core.computing():
+            return self._scored_lane(lane, texts, community)
+
+    def _scored_lane(
+        self, lane: str, texts: Sequence[Routed], community: str | None
+    ) -> list[TextScores]:
         folded = [routed.text for routed in texts]
         if lane == ENGLISH_LANE:
             found = self._english(folded, community)
@@ -269,6 +286,7 @@ def load_model(
     multilingual_threads: int = 1,
     first_look: bool = True,
     second_look: bool = True,
+    spare_core: bool = True,
 ) -> StewardTextModel:
     """Load a model directory for serving.
 
@@ -284,6 +302,9 @@ def load_model(
             text takes the full path.
         second_look: Let the labels that have a second look take it; without it their two
             votes alone decide.
+        spare_core: Let the English lane use a second core for a text's lexical votes
+            while the other lane is idle (:mod:`policies.classifiers.spare_core`); the
+            scores are the same either way.
 
     Returns:
         The model.
@@ -334,6 +355,7 @@ def load_model(
         first_layers=first_layers,
         one_link_ending=english_data.get("link_endings") == LINK_ENDINGS,
         wide=multilingual.encoder if second_look and isinstance(multilingual, E5Path) else None,
+        spare_core=spare_core,
     )
 
 

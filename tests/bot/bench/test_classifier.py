@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -136,3 +137,35 @@ def test_a_model_with_a_first_look_reports_the_share_it_cleared(
     harmless = sum(not any(w in t for w in model.abusive) for t in english)
     assert share["value"] == round(harmless / len(english), 4)
     assert "of the 300 English lines" in share["detail"]
+
+
+class LendingModel(WordModel):
+    """A word model with a spare core, like Steward's: it records whether it was lent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spare_core = SimpleNamespace(lending=True)
+        self.lending_seen: list[bool] = []
+
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        self.lending_seen.extend([self.spare_core.lending] * len(texts))
+        return super().score_batch(texts, community)
+
+
+def test_a_model_with_a_spare_core_is_also_measured_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = LendingModel()
+    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _, **__: model)
+    monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
+    result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
+    assert result.exit_code == 0, result.output
+    figures = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    one_core = figures["classifier.english_one_core_messages_per_second"]
+    assert one_core["value"] > 0 and one_core["unit"] == "messages/s"
+    # The first pass, the mix and the English lines lend it; one more English pass does
+    # not; then it is lent again for everything after.
+    assert model.lending_seen[:900] == [True] * 900
+    assert model.lending_seen[900:1200] == [False] * 300
+    assert all(model.lending_seen[1200:])
+    assert model.spare_core.lending
