@@ -8,7 +8,7 @@ other heads read).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,13 @@ class Encoded:
     Attributes:
         logits: One fine-tuned logit per text.
         embeddings: One vector per text, shape ``(n, dim)``.
+        states: Each text's hidden states where the graph stopped, from graphs that stop
+            part way (the first look's), for the later layers to go on from; else ``None``.
     """
 
     logits: FloatArray
     embeddings: FloatArray
+    states: tuple[FloatArray, ...] | None = None
 
 
 class OnnxEncoder:
@@ -53,13 +56,16 @@ class OnnxEncoder:
         """
         from tokenizers import Tokenizer  # noqa: PLC0415 - the ml extra is optional
 
-        self._session = onnx_session(directory / MODEL_FILE, threads)
         self._tokenizer: Any = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
         self._tokenizer.no_padding()
-        self._inputs = [i.name for i in self._session.get_inputs()]
-        (width,) = [o.shape[-1] for o in self._session.get_outputs() if o.name == "embedding"]
-        self.dimensions = int(width)
         self.max_length = max_length
+        self._open(directory, threads)
+
+    def _open(self, directory: Path, threads: int) -> None:
+        """Open the graph and learn the embedding's width from it."""
+        self._session = onnx_session(directory / MODEL_FILE, threads)
+        self._inputs = [i.name for i in self._session.get_inputs()]
+        self.dimensions = embedding_width(self._session)
 
     @property
     def max_length(self) -> int:
@@ -98,19 +104,28 @@ class OnnxEncoder:
         16 saved multilingual-e5 about a quarter per text on a CPU without VNNI; on one
         with VNNI, the service's bursts ran as fast with English texts alone.
         """
-        logits = np.empty(len(texts), dtype=np.float32)
-        embeddings = np.empty((len(texts), self.dimensions), dtype=np.float32)
-        for row, text in enumerate(texts):
-            inputs = self.feed(text)
-            logit, embedding = self._session.run(
-                ["logits", "embedding"], {name: inputs[name] for name in self._inputs}
-            )
-            logits[row] = np.asarray(logit, dtype=np.float32).reshape(-1)[0]
-            embeddings[row] = embedding[0]
-        return Encoded(logits=logits, embeddings=embeddings)
+        feeds = ({name: fed[name] for name in self._inputs} for fed in map(self.feed, texts))
+        return run_each(self._session, feeds, len(texts), self.dimensions)
 
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def run_each(session: Any, feeds: Iterable[Mapping[str, Any]], count: int, width: int) -> Encoded:
+    """Run a graph that gives ``logits`` and ``embedding`` once per feed, one text each."""
+    logits = np.empty(count, dtype=np.float32)
+    embeddings = np.empty((count, width), dtype=np.float32)
+    for row, feed in enumerate(feeds):
+        logit, embedding = session.run(["logits", "embedding"], feed)
+        logits[row] = np.asarray(logit, dtype=np.float32).reshape(-1)[0]
+        embeddings[row] = embedding[0]
+    return Encoded(logits=logits, embeddings=embeddings)
+
+
+def embedding_width(session: Any) -> int:
+    """Return the width of a graph's ``embedding`` output."""
+    (width,) = [o.shape[-1] for o in session.get_outputs() if o.name == "embedding"]
+    return int(width)
 
 
 def onnx_session(path: Path, threads: int) -> Any:

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from policies.classifiers.encoder import Encoded
-from policies.classifiers.first_look import FirstLookVote
+from policies.classifiers.first_look import FirstLookVote, LayeredEncoder
 from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
 from policies.classifiers.lexical import LexicalScorer, logits_of_each
 from policies.classifiers.spare_core import SpareCore
@@ -311,6 +311,16 @@ class EnglishPath:
             for label, scorer in self.labels.items()
         }
 
+    def _going_on(self, looked: Encoded, rows: npt.NDArray[np.intp]) -> Encoded | None:
+        """Return the encoder's outputs for rows from where the first look stopped, if it can.
+
+        A :class:`~policies.classifiers.first_look.LayeredEncoder` runs only its later
+        layers on the first look's states; any other encoder starts again (``None``).
+        """
+        if looked.states is None or not isinstance(self.encoder, LayeredEncoder):
+            return None
+        return self.encoder.from_states([looked.states[i] for i in rows.tolist()])
+
     def _lexical_votes(self, texts: Sequence[str]) -> dict[str, FloatArray]:
         """Return each label's lexical vote, each text's features counted once if they can."""
         return logits_of_each({label: s.lexical for label, s in self.labels.items()}, texts)
@@ -338,7 +348,8 @@ class EnglishPath:
         # ONNX Runtime lets go of the GIL while the layers run, so on a spare core the
         # votes cost this text no time; they are the same votes either way.
         votes = lexical_votes if self.spare is None else self.spare.beside(lexical_votes)
-        pooled = self.first_layers.encode(texts).embeddings
+        looked = self.first_layers.encode(texts)
+        pooled = looked.embeddings
         lexical = votes()
         logits: dict[str, FloatArray] = {}
         cleared = np.ones(len(texts), dtype=bool)
@@ -350,7 +361,9 @@ class EnglishPath:
         if rows.size:
             # The lexical votes carry over: only the encoder's part is computed again.
             unsure = {label: votes[rows] for label, votes in lexical.items()}
-            _, full = self.base_logits([texts[i] for i in rows.tolist()], None, unsure)
+            _, full = self.base_logits(
+                [texts[i] for i in rows.tolist()], self._going_on(looked, rows), unsure
+            )
             for label, found in full.items():
                 logits[label][rows] = found
         return logits, int(cleared.sum())

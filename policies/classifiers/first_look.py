@@ -9,6 +9,12 @@ vote with the lexical one. A text whose first-look probability is below the labe
 path (the whole encoder, then the strong encoder where that is unsure), whose scores then
 stand alone.
 
+Models since recipe 16 also keep the graph of the layers after the first look
+(:data:`LATER_LAYERS_FILE`). Served, they make up the full encoder
+(:class:`LayeredEncoder`): a text the first look does not clear goes on from the states
+the first look computed instead of running the first layers again, and the process holds
+one copy of the word table and of the first layers instead of two.
+
 The first look can only clear, never accuse, and it clears only what the full path would
 not flag: training picks each label's ``clears_below`` on held-out data, as the boldest
 limit that clears none of the texts the full path scores 0.5 or more there and keeps the
@@ -25,7 +31,14 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from policies.classifiers.encoder import Encoded, IntArray, onnx_session
+from policies.classifiers.encoder import (
+    Encoded,
+    IntArray,
+    OnnxEncoder,
+    embedding_width,
+    onnx_session,
+    run_each,
+)
 from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
 
 FIRST_LOOK_FILE = "first_look.int8.onnx"
@@ -40,7 +53,10 @@ more; each layer cost about 0.5 ms of the full encoder's 3 to 3.7 ms then (graph
 transformers, on a slower CPU; :mod:`policies.classifiers.single_text` has today's).
 """
 HIDDEN_OUTPUT = "hidden"
-"""The output of the first-look graph: the last kept layer's hidden states."""
+"""The output of the first-look graph: the last kept layer's hidden states (and the input
+of the later layers' graph)."""
+LATER_LAYERS_FILE = "later_layers.int8.onnx"
+"""The graph of the layers after the first look, beside the others in ``encoder/``."""
 
 
 class Tokenizing(Protocol):
@@ -114,14 +130,63 @@ class FirstLayers:
 
         Each text runs alone, as through the full encoder (whose notes say why). The logits
         are zeros: the first layers have no fine-tuned head of their own. The form is the
-        full encoder's, so that the same code embeds with both.
+        full encoder's, so that the same code embeds with both; ``states`` holds each
+        text's hidden states, for the later layers to go on from.
         """
         embeddings = np.empty((len(texts), self._width), dtype=np.float32)
+        states = []
         for row, text in enumerate(texts):
-            inputs = self._tokenizer.feed(text)
-            (hidden,) = self._session.run([HIDDEN_OUTPUT], {n: inputs[n] for n in self._inputs})
+            hidden = self.states(text)
             # Graphs traced for one text (recipe 12 on) give (tokens, width), older ones
             # (1, tokens, width). Alone, every token is real: the mean is over all of them.
-            mean = np.asarray(hidden, dtype=np.float32).reshape(-1, self._width).mean(axis=0)
+            mean = hidden.reshape(-1, self._width).mean(axis=0)
             embeddings[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-        return Encoded(logits=np.zeros(len(texts), dtype=np.float32), embeddings=embeddings)
+            states.append(hidden)
+        return Encoded(
+            logits=np.zeros(len(texts), dtype=np.float32),
+            embeddings=embeddings,
+            states=tuple(states),
+        )
+
+    def states(self, text: str) -> FloatArray:
+        """Return one text's hidden states after the first layers, as the graph gives them."""
+        inputs = self._tokenizer.feed(text)
+        (hidden,) = self._session.run([HIDDEN_OUTPUT], {n: inputs[n] for n in self._inputs})
+        return np.asarray(hidden, dtype=np.float32)
+
+
+class LayeredEncoder(OnnxEncoder):
+    """The full encoder as two graphs: the first look's layers, then the later ones.
+
+    Run one after the other they compute exactly what the full graph does (the cut keeps
+    its weights; see :func:`policies.classifiers.first_look_training.cut_later_layers`),
+    so the full graph is never loaded. :attr:`first` is the first look's graph, which the
+    model's first look uses too.
+
+    Args:
+        directory: The model's ``encoder/`` folder, with both graphs.
+        max_length: Longer texts are cut to this many tokens.
+        threads: ONNX Runtime's intra-op threads, for each graph.
+    """
+
+    first: FirstLayers
+
+    def _open(self, directory: Path, threads: int) -> None:
+        """Open the first look's graph and the later layers' one."""
+        self.first = FirstLayers(self, directory / FIRST_LOOK_FILE, threads=threads)
+        self._later = onnx_session(directory / LATER_LAYERS_FILE, threads)
+        self.dimensions = embedding_width(self._later)
+
+    def encode(self, texts: Sequence[str]) -> Encoded:
+        """Return logits and embeddings for ``texts``, each text run alone through both graphs."""
+        return self.from_states([self.first.states(text) for text in texts])
+
+    def from_states(self, states: Sequence[FloatArray]) -> Encoded:
+        """Return logits and embeddings from texts' states after the first look's layers."""
+        feeds = ({HIDDEN_OUTPUT: hidden} for hidden in states)
+        return run_each(self._later, feeds, len(states), self.dimensions)
+
+
+def has_later_layers(directory: Path) -> bool:
+    """Tell whether an ``encoder/`` folder holds both graphs a :class:`LayeredEncoder` needs."""
+    return (directory / FIRST_LOOK_FILE).is_file() and (directory / LATER_LAYERS_FILE).is_file()

@@ -58,18 +58,11 @@ def cut_first_layers(full: Path, target: Path, layers: int) -> None:
     from onnx.utils import Extractor  # noqa: PLC0415 - training only
 
     model = onnx.load(str(full))
-    wanted = re.compile(rf"layer\.{layers - 1}/output/LayerNorm/")
-    ends = [
-        node.output[0]
-        for node in model.graph.node
-        if node.op_type == "LayerNormalization" and wanted.search(node.name)
-    ]
-    if len(ends) != 1:
-        raise ValueError(f"{full}: found {len(ends)} ends of layer {layers - 1}, expected one")
+    end = _end_of_layer(model, full, layers)
     inputs = [i.name for i in model.graph.input]
-    cut = Extractor(model).extract_model(inputs, [ends[0]])
+    cut = Extractor(model).extract_model(inputs, [end])
     # Name the output for what it is, whatever the exporter called the tensor.
-    cut.graph.node.append(onnx.helper.make_node("Identity", [ends[0]], [HIDDEN_OUTPUT]))
+    cut.graph.node.append(onnx.helper.make_node("Identity", [end], [HIDDEN_OUTPUT]))
     (kept,) = cut.graph.output
     renamed = onnx.helper.make_tensor_value_info(
         HIDDEN_OUTPUT, kept.type.tensor_type.elem_type, None
@@ -77,6 +70,50 @@ def cut_first_layers(full: Path, target: Path, layers: int) -> None:
     cut.graph.output.pop()
     cut.graph.output.append(renamed)
     onnx.save(cut, str(target))
+
+
+def cut_later_layers(full: Path, target: Path, layers: int) -> None:
+    """Write the graph of ``full``'s layers after the first ``layers`` to ``target``.
+
+    It takes the first look's hidden states (its one input is named :data:`HIDDEN_OUTPUT`)
+    and gives the full graph's outputs, with the full graph's own weights: run after the
+    first look's graph, it computes exactly what the full graph does, so a text the first
+    look does not clear goes on from where it stopped instead of starting again.
+
+    Raises:
+        ValueError: The graph has no such layer, or its later layers read anything but
+            that layer's states (an export that feeds the mask to every layer).
+    """
+    import onnx  # noqa: PLC0415 - training only
+    from onnx.utils import Extractor  # noqa: PLC0415 - training only
+
+    model = onnx.load(str(full))
+    end = _end_of_layer(model, full, layers)
+    outputs = [o.name for o in model.graph.output]
+    cut = Extractor(model).extract_model([end], outputs)
+    read = [i.name for i in cut.graph.input]
+    if read != [end]:
+        raise ValueError(f"{full}: the layers after layer {layers - 1} read {read}, not its states")
+    # Rename the input after the first look's output, so the two graphs fit together.
+    for node in cut.graph.node:
+        node.input[:] = [HIDDEN_OUTPUT if name == end else name for name in node.input]
+    (states,) = cut.graph.input
+    states.name = HIDDEN_OUTPUT
+    onnx.save(cut, str(target))
+
+
+def _end_of_layer(model: Any, path: Path, layers: int) -> str:
+    """Return the name of the tensor where ``layers`` layers end (their last layer norm)."""
+    wanted = re.compile(rf"layer\.{layers - 1}/output/LayerNorm/")
+    ends = [
+        node.output[0]
+        for node in model.graph.node
+        if node.op_type == "LayerNormalization" and wanted.search(node.name)
+    ]
+    if len(ends) != 1:
+        raise ValueError(f"{path}: found {len(ends)} ends of layer {layers - 1}, expected one")
+    end: str = ends[0]
+    return end
 
 
 def fit_first_look(

@@ -31,7 +31,12 @@ from bot.core.protocols import TextScores, community_key
 from policies.classifiers.card import ModelCard
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import CommunityHead, EnglishLabel, EnglishPath, TextEmbedder
-from policies.classifiers.first_look import FIRST_LOOK_FILE, FirstLayers
+from policies.classifiers.first_look import (
+    FIRST_LOOK_FILE,
+    FirstLayers,
+    LayeredEncoder,
+    has_later_layers,
+)
 from policies.classifiers.heads import FloatArray, sigmoid
 from policies.classifiers.lexical import on_one_vocabulary
 from policies.classifiers.reading import LINK_ENDINGS, as_read
@@ -318,7 +323,12 @@ def load_model(
             f"{path} holds no Steward model; build one with `steward train --out {path}`"
         )
     try:
-        encoder = OnnxEncoder(path / ENCODER_DIR, threads=english_threads)
+        # Since recipe 16 the full encoder is two graphs, the first look's and the later
+        # layers' (the same outputs, one copy of the first layers in memory).
+        layered = has_later_layers(path / ENCODER_DIR)
+        encoder = (LayeredEncoder if layered else OnnxEncoder)(
+            path / ENCODER_DIR, threads=english_threads
+        )
     except ImportError as error:
         raise ModelMissing(
             f"the classifier needs the ml extra ({error.name} is missing): "
@@ -339,11 +349,11 @@ def load_model(
             path / STRONG_ENCODER_DIR, max_length=encoder.max_length, threads=english_threads
         )
     graph = path / ENCODER_DIR / FIRST_LOOK_FILE
-    first_layers = (
-        FirstLayers(encoder, graph, threads=english_threads)
-        if first_look and graph.is_file()
-        else None
-    )
+    first_layers = None
+    if first_look and isinstance(encoder, LayeredEncoder):
+        first_layers = encoder.first
+    elif first_look and graph.is_file():
+        first_layers = FirstLayers(encoder, graph, threads=english_threads)
     return StewardTextModel(
         card,
         encoder,

@@ -59,8 +59,18 @@ from policies.classifiers.english import (
     WideVote,
     in_band,
 )
-from policies.classifiers.first_look import FIRST_LOOK_FILE, FIRST_LOOK_LAYERS, FirstLayers
-from policies.classifiers.first_look_training import HeldOut, cut_first_layers, fit_first_look
+from policies.classifiers.first_look import (
+    FIRST_LOOK_FILE,
+    FIRST_LOOK_LAYERS,
+    LATER_LAYERS_FILE,
+    FirstLayers,
+)
+from policies.classifiers.first_look_training import (
+    HeldOut,
+    cut_first_layers,
+    cut_later_layers,
+    fit_first_look,
+)
 from policies.classifiers.grouping import group_by_length
 from policies.classifiers.heads import FloatArray, LogisticHead, fit_head, roc_auc, sigmoid
 from policies.classifiers.lexical import fit_lexical, ngrams
@@ -83,7 +93,7 @@ LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
 # How models are built (code, settings, directory layout). Bump it with any change to
 # training, so that a version names one recipe as well as one profile, seed and data.
-RECIPE = 15
+RECIPE = 16
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -910,9 +920,14 @@ def _embedded(
 
 
 def _first_layers(work: Path, encoder: OnnxEncoder) -> FirstLayers:
-    """Cut the first look's graph from the encoder in ``work`` and open it."""
+    """Cut the first look's graph and the later layers' from the encoder in ``work``.
+
+    Returns:
+        The first look's graph, opened.
+    """
     folder = work / ENCODER_DIR
     cut_first_layers(folder / MODEL_FILE, folder / FIRST_LOOK_FILE, FIRST_LOOK_LAYERS)
+    cut_later_layers(folder / MODEL_FILE, folder / LATER_LAYERS_FILE, FIRST_LOOK_LAYERS)
     return FirstLayers(encoder, folder / FIRST_LOOK_FILE)
 
 
