@@ -4,7 +4,8 @@ Layout of a model directory (written by :mod:`policies.classifiers.train`)::
 
     card.json, MODEL_CARD.md    what it is, the data, held-out metrics
     encoder/                    MiniLM as int8 ONNX and its tokenizer (the English path),
-                                and the graph of its first layers (the first look)
+                                the graph of its first layers (the first look) and, since
+                                recipe 16, of its later layers (served instead of the whole)
     strong-encoder/             MPNet as int8 ONNX, in models of the ``strong`` profile
     english.json                lexical scorers, embedding heads and stacks per label
     multilingual.json           heads on multilingual-e5 embeddings, calibrated per language
