@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -41,6 +42,17 @@ async def test_a_model_that_cannot_load_skips_the_case(
     assert "`steward train`" in result.detail
 
 
+def _bench_figures(
+    model: TextModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, dict[str, Any]]:
+    """Run the quick classifier bench on ``model``; return its figures by name."""
+    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _, **__: model)
+    monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
+    result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
+    assert result.exit_code == 0, result.output
+    return {entry["name"]: entry for entry in json.loads(result.stdout)}
+
+
 class ThreadRecordingModel(WordModel):
     """A word model that records which thread called it, batch by batch."""
 
@@ -57,11 +69,7 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = ThreadRecordingModel(languages={"Bonjour": "fr", "Goedemorgen": "nl"})
-    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _, **__: model)
-    monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
-    result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
-    assert result.exit_code == 0, result.output
-    figures = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    figures = _bench_figures(model, tmp_path, monkeypatch)
     assert set(figures) == {
         "classifier.messages_per_second",
         "classifier.english_messages_per_second",
@@ -125,11 +133,7 @@ def test_a_model_with_a_first_look_reports_the_share_it_cleared(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = FirstLookModel()
-    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _, **__: model)
-    monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
-    result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
-    assert result.exit_code == 0, result.output
-    figures = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    figures = _bench_figures(model, tmp_path, monkeypatch)
     share = figures["classifier.english_first_look_share"]
     assert share["unit"] == "share"
     # Counted over the English one-at-a-time run only: every line there but the abusive.
@@ -156,11 +160,7 @@ def test_a_model_with_a_spare_core_is_also_measured_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = LendingModel()
-    monkeypatch.setattr(bot.classifier, "load_text_model", lambda _, **__: model)
-    monkeypatch.setenv("STEWARD_MODEL", str(tmp_path / "m"))
-    result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "classifier"])
-    assert result.exit_code == 0, result.output
-    figures = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    figures = _bench_figures(model, tmp_path, monkeypatch)
     one_core = figures["classifier.english_one_core_messages_per_second"]
     assert one_core["value"] > 0 and one_core["unit"] == "messages/s"
     # The first pass, the mix and the English lines lend it; one more English pass does
