@@ -33,6 +33,7 @@ def load_text_model(
     multilingual_threads: int = 1,
     first_look: bool = True,
     second_look: bool = True,
+    spare_core: bool = True,
 ) -> TextModel:
     """Load a model directory with :func:`policies.classifiers.model.load_model`.
 
@@ -43,6 +44,8 @@ def load_text_model(
         first_look: Let the model's first look clear plainly harmless texts, when it has one.
         second_look: Let spam take its second look where its two votes are unsure, when the
             model has one.
+        spare_core: Let the English lane work out a text's lexical votes on a second core
+            while the other lane is idle.
 
     Raises:
         ImportError: If the machine-learning code cannot be imported (no ``ml`` extra).
@@ -56,6 +59,7 @@ def load_text_model(
         multilingual_threads=multilingual_threads,
         first_look=first_look,
         second_look=second_look,
+        spare_core=spare_core,
     )
 
 
@@ -67,6 +71,7 @@ def open_classifier(
     multilingual_threads: int = 1,
     first_look: bool = True,
     second_look: bool = True,
+    spare_core: bool = True,
     loader: ModelLoader | None = None,
 ) -> ClassifierService:
     """Load the model at ``path`` and start the service that scores with it.
@@ -78,6 +83,7 @@ def open_classifier(
         multilingual_threads: The threads the multilingual encoder computes with.
         first_look: Let the model's first look clear plainly harmless texts.
         second_look: Let spam take its second look where its two votes are unsure.
+        spare_core: Let the English lane use a second core while the other lane is idle.
         loader: Loads the directory (and then decides the threads itself);
             :func:`load_text_model` when ``None``.
 
@@ -93,6 +99,7 @@ def open_classifier(
             multilingual_threads=multilingual_threads,
             first_look=first_look,
             second_look=second_look,
+            spare_core=spare_core,
         )
         model = (loader or default)(path)
     except Exception as error:
@@ -111,6 +118,7 @@ class ServingOptions(TypedDict):
     multilingual_threads: int
     first_look: bool
     second_look: bool
+    spare_core: bool
 
 
 def serving_options(section: ClassifierSection) -> ServingOptions:
@@ -121,6 +129,7 @@ def serving_options(section: ClassifierSection) -> ServingOptions:
         multilingual_threads=section.multilingual_threads,
         first_look=section.first_look,
         second_look=section.second_look,
+        spare_core=section.spare_core,
     )
 
 

@@ -104,6 +104,9 @@ class ClassifierSection(_Section):
     # Spam's second look (the multilingual encoder's embedding beside MiniLM's) where its
     # two votes are unsure: it catches more spam and costs English lines some speed.
     second_look: bool = True
+    # While the multilingual lane is idle, the English lane works out a message's lexical
+    # votes on the second core as its first look runs. Off, or on one core, it never does.
+    spare_core: bool = True
 
     @property
     def model_path(self) -> Path | None:

@@ -359,7 +359,8 @@ class EnglishPath:
             cleared &= scorer.first_look.clears(logits[label])
         rows = np.flatnonzero(~cleared)
         if rows.size:
-            # The lexical votes carry over: only the encoder's part is computed again.
+            # The lexical votes carry over, and so do the first layers' states when the
+            # encoder can go on from them: only the rest of the encoder is computed.
             unsure = {label: votes[rows] for label, votes in lexical.items()}
             _, full = self.base_logits(
                 [texts[i] for i in rows.tolist()], self._going_on(looked, rows), unsure

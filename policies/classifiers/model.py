@@ -42,7 +42,7 @@ from policies.classifiers.heads import FloatArray, sigmoid
 from policies.classifiers.lexical import on_one_vocabulary
 from policies.classifiers.reading import LINK_ENDINGS, as_read
 from policies.classifiers.serving import Routed
-from policies.classifiers.spare_core import SpareCore
+from policies.classifiers.spare_core import SpareCore, usable_cores
 from policies.normalize import fold
 
 ENGLISH_FILE = "english.json"
@@ -135,7 +135,8 @@ class StewardTextModel:
         self.one_link_ending = one_link_ending
         self.encoder = encoder
         self.english = dict(english)
-        self.spare_core = SpareCore(lending=spare_core)
+        # With one core there is nothing to lend: the helper would only take turns with it.
+        self.spare_core = SpareCore(lending=spare_core and usable_cores() > 1)
         """Counts the lanes computing; lends its helper only to one computing alone."""
         # Only labels with a second look ask the multilingual encoder on the English path.
         second_looks = any(scorer.wide is not None for scorer in english.values())

@@ -14,6 +14,7 @@ computes alone.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -79,3 +80,10 @@ class SpareCore:
             helper, self._helper = self._helper, None
         if helper is not None:
             helper.shutdown(wait=False)
+
+
+def usable_cores() -> int:
+    """Return how many cores this process may run on (its affinity, where the OS tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1

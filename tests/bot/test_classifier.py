@@ -200,11 +200,12 @@ def test_simulate_loads_the_configured_model(
             "multilingual_threads": 1,
             "first_look": True,
             "second_look": True,
+            "spare_core": True,
         }
     ]
 
 
-@pytest.mark.parametrize("look", ["first_look", "second_look"])
+@pytest.mark.parametrize("look", ["first_look", "second_look", "spare_core"])
 def test_the_configuration_can_turn_a_look_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, look: str
 ) -> None:
@@ -212,7 +213,7 @@ def test_the_configuration_can_turn_a_look_off(
     monkeypatch.setattr(bot.classifier, "load_text_model", loader)
     result = simulate_with_model(tmp_path, lines_of(community()), f"{look} = false\n")
     assert result.exit_code == 0, result.output
-    expected = {"first_look": True, "second_look": True} | {look: False}
+    expected = {"first_look": True, "second_look": True, "spare_core": True} | {look: False}
     assert loader.options == [{"english_threads": 1, "multilingual_threads": 1} | expected]
 
 

@@ -90,6 +90,23 @@ def test_an_error_in_the_lent_work_reaches_the_caller() -> None:
     spare.close()
 
 
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the model see two cores, whatever runs the tests."""
+    monkeypatch.setattr("policies.classifiers.model.usable_cores", lambda: 2)
+
+
+def test_on_one_core_the_helper_is_never_lent(
+    quick_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("policies.classifiers.model.usable_cores", lambda: 1)
+    model = load_model(quick_model_dir)
+    assert not model.spare_core.lending
+    model.score_batch(TEXTS)
+    assert model.spare_core.lent == 0
+
+
+@pytest.mark.usefixtures("two_cores")
 def test_the_scores_are_the_same_with_or_without_the_spare_core(quick_model_dir: Path) -> None:
     lending = load_model(quick_model_dir)
     alone = load_model(quick_model_dir, spare_core=False)
@@ -107,6 +124,7 @@ def test_the_scores_are_the_same_with_or_without_the_spare_core(quick_model_dir:
     lending.spare_core.close()
 
 
+@pytest.mark.usefixtures("two_cores")
 def test_the_english_lane_is_not_lent_the_helper_while_the_other_lane_scores(
     quick_model_dir: Path,
 ) -> None:
