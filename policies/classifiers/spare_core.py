@@ -74,13 +74,6 @@ class SpareCore:
             helper = self._helper
         return helper.submit(work).result
 
-    def close(self) -> None:
-        """Let the helper thread end once its work in hand is done."""
-        with self._lock:
-            helper, self._helper = self._helper, None
-        if helper is not None:
-            helper.shutdown(wait=False)
-
 
 def usable_cores() -> int:
     """Return how many cores this process may run on (its affinity, where the OS tells)."""
