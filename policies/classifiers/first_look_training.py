@@ -5,7 +5,6 @@ Training only: it needs onnx and scikit-learn.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,20 +44,20 @@ class HeldOut:
     weights: np.ndarray[Any, np.dtype[np.float64]]
 
 
-def cut_first_layers(full: Path, target: Path, layers: int) -> None:
-    """Write the graph of ``full``'s embeddings and first ``layers`` layers to ``target``.
+def cut_first_layers(full: Path, target: Path, blocks: int) -> None:
+    """Write the graph of ``full``'s embeddings and first ``blocks`` blocks to ``target``.
 
     The cut keeps the full graph's own (quantized) weights, so the first look sees exactly
     the states the full encoder computes on its way.
 
     Raises:
-        ValueError: The graph has no such layer (not a BERT-style export).
+        ValueError: The graph has no such block (or is not a BERT-style export).
     """
     import onnx  # noqa: PLC0415 - training only
     from onnx.utils import Extractor  # noqa: PLC0415 - training only
 
     model = onnx.load(str(full))
-    end = _end_of_layer(model, full, layers)
+    end = end_of_blocks(model, full, blocks)
     inputs = [i.name for i in model.graph.input]
     cut = Extractor(model).extract_model(inputs, [end])
     # Name the output for what it is, whatever the exporter called the tensor.
@@ -72,8 +71,8 @@ def cut_first_layers(full: Path, target: Path, layers: int) -> None:
     onnx.save(cut, str(target))
 
 
-def cut_later_layers(full: Path, target: Path, layers: int) -> None:
-    """Write the graph of ``full``'s layers after the first ``layers`` to ``target``.
+def cut_later_layers(full: Path, target: Path, blocks: int) -> None:
+    """Write the graph of ``full``'s blocks after the first ``blocks`` to ``target``.
 
     It takes the first look's hidden states (its one input is named :data:`HIDDEN_OUTPUT`)
     and gives the full graph's outputs, with the full graph's own weights: run after the
@@ -81,19 +80,19 @@ def cut_later_layers(full: Path, target: Path, layers: int) -> None:
     look does not clear goes on from where it stopped instead of starting again.
 
     Raises:
-        ValueError: The graph has no such layer, or its later layers read anything but
-            that layer's states (an export that feeds the mask to every layer).
+        ValueError: The graph has no such block, or its later blocks read anything but
+            that block's states (an export that feeds the mask to every layer).
     """
     import onnx  # noqa: PLC0415 - training only
     from onnx.utils import Extractor  # noqa: PLC0415 - training only
 
     model = onnx.load(str(full))
-    end = _end_of_layer(model, full, layers)
+    end = end_of_blocks(model, full, blocks)
     outputs = [o.name for o in model.graph.output]
     cut = Extractor(model).extract_model([end], outputs)
     read = [i.name for i in cut.graph.input]
     if read != [end]:
-        raise ValueError(f"{full}: the layers after layer {layers - 1} read {read}, not its states")
+        raise ValueError(f"{full}: the blocks after block {blocks} read {read}, not its states")
     # Rename the input after the first look's output, so the two graphs fit together.
     for node in cut.graph.node:
         node.input[:] = [HIDDEN_OUTPUT if name == end else name for name in node.input]
@@ -102,17 +101,31 @@ def cut_later_layers(full: Path, target: Path, layers: int) -> None:
     onnx.save(cut, str(target))
 
 
-def _end_of_layer(model: Any, path: Path, layers: int) -> str:
-    """Return the name of the tensor where ``layers`` layers end (their last layer norm)."""
-    wanted = re.compile(rf"layer\.{layers - 1}/output/LayerNorm/")
-    ends = [
-        node.output[0]
-        for node in model.graph.node
-        if node.op_type == "LayerNormalization" and wanted.search(node.name)
-    ]
-    if len(ends) != 1:
-        raise ValueError(f"{path}: found {len(ends)} ends of layer {layers - 1}, expected one")
-    end: str = ends[0]
+def end_of_blocks(model: Any, path: Path, blocks: int) -> str:
+    """Return the name of the tensor where the encoder's first ``blocks`` blocks end.
+
+    Each BERT layer is two blocks, attention then feed-forward, and each block ends in a
+    layer norm, as the embeddings do. All of them lie on one chain, so in the graph's
+    order (topological, as ONNX requires) the norm that ends block ``b`` is the one after
+    ``b`` others. Counting them instead of matching node names keeps the cut where it is
+    whatever the exporter calls them: recipe 12's single-text export names both norms of a
+    layer ``layer.N/output/LayerNorm``, and a cut that looked for that name stopped after
+    the second layer's attention where two whole layers were meant (see
+    :data:`policies.classifiers.first_look.FIRST_LOOK_BLOCKS`).
+
+    Raises:
+        ValueError: The graph's layer norms are not one for the embeddings and two per
+            layer (not a BERT-style export), or it has no block ``blocks`` with another
+            after it.
+    """
+    norms = [node.output[0] for node in model.graph.node if node.op_type == "LayerNormalization"]
+    if len(norms) < 3 or len(norms) % 2 == 0:
+        raise ValueError(
+            f"{path}: {len(norms)} layer norms, not one for the embeddings and two per layer"
+        )
+    if not 0 < blocks < len(norms) - 1:
+        raise ValueError(f"{path}: has {len(norms) - 1} blocks; cannot cut after block {blocks}")
+    end: str = norms[blocks]
     return end
 
 

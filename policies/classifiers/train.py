@@ -60,8 +60,8 @@ from policies.classifiers.english import (
     in_band,
 )
 from policies.classifiers.first_look import (
+    FIRST_LOOK_BLOCKS,
     FIRST_LOOK_FILE,
-    FIRST_LOOK_LAYERS,
     LATER_LAYERS_FILE,
     FirstLayers,
 )
@@ -93,7 +93,9 @@ LABELS = ("abuse", "spam")
 REPLAY_FILE = "replay.npz"
 # How models are built (code, settings, directory layout). Bump it with any change to
 # training, so that a version names one recipe as well as one profile, seed and data.
-RECIPE = 16
+# Recipe 17 cuts the first look where recipe 16 did, counted in blocks, and records it so
+# (``first_look_blocks`` in english.json, which said ``first_look_layers: 2`` before).
+RECIPE = 17
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -651,8 +653,9 @@ def encoder_card(profile: Profile) -> dict[str, Any]:
         "max_length": profile.max_length,
         "format": "ONNX, int8 dynamic quantization",
         "first_look": (
-            f"the first {FIRST_LOOK_LAYERS} layers and the lexical vote clear plainly harmless "
-            "texts without the rest (see first_look in english.json)"
+            f"the first {FIRST_LOOK_BLOCKS} of the encoder's blocks (its first layer and the "
+            "second's attention) and the lexical vote clear plainly harmless texts without "
+            "the rest (see first_look in english.json)"
         ),
     }
     described["second_look"] = (
@@ -895,7 +898,7 @@ def fit_english(
         json.dumps(
             {
                 "max_length": profile.max_length,
-                "first_look_layers": FIRST_LOOK_LAYERS if first_layers is not None else 0,
+                "first_look_blocks": FIRST_LOOK_BLOCKS if first_layers is not None else 0,
                 "link_endings": LINK_ENDINGS,
                 "labels": {k: v.to_json() for k, v in labels.items()},
             }
@@ -926,8 +929,8 @@ def _first_layers(work: Path, encoder: OnnxEncoder) -> FirstLayers:
         The first look's graph, opened.
     """
     folder = work / ENCODER_DIR
-    cut_first_layers(folder / MODEL_FILE, folder / FIRST_LOOK_FILE, FIRST_LOOK_LAYERS)
-    cut_later_layers(folder / MODEL_FILE, folder / LATER_LAYERS_FILE, FIRST_LOOK_LAYERS)
+    cut_first_layers(folder / MODEL_FILE, folder / FIRST_LOOK_FILE, FIRST_LOOK_BLOCKS)
+    cut_later_layers(folder / MODEL_FILE, folder / LATER_LAYERS_FILE, FIRST_LOOK_BLOCKS)
     return FirstLayers(encoder, folder / FIRST_LOOK_FILE)
 
 

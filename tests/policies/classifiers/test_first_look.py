@@ -9,7 +9,6 @@ before.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 
 from policies.classifiers.encoder import MODEL_FILE
 from policies.classifiers.english import CommunityHead
-from policies.classifiers.first_look import FIRST_LOOK_FILE, FIRST_LOOK_LAYERS, FirstLayers
+from policies.classifiers.first_look import FIRST_LOOK_BLOCKS, FIRST_LOOK_FILE, FirstLayers
 from policies.classifiers.first_look_training import (
     CLEARING_LIMITS,
     TOLERANCE,
@@ -65,18 +64,15 @@ def test_the_cut_graph_computes_the_full_encoders_early_states(
     import onnxruntime  # noqa: PLC0415 - skipped above without it
 
     full = onnx.load(str(quick_model_dir / ENCODER_DIR / MODEL_FILE))
-    end = next(
-        node.output[0]
-        for node in full.graph.node
-        if node.op_type == "LayerNormalization"
-        and re.search(rf"layer\.{FIRST_LOOK_LAYERS - 1}/output/LayerNorm/", node.name)
-    )
+    # The embeddings' norm, then one at the end of each block, in the graph's order.
+    norms = [node for node in full.graph.node if node.op_type == "LayerNormalization"]
+    end = norms[FIRST_LOOK_BLOCKS].output[0]
     full.graph.output.append(onnx.helper.make_empty_tensor_value_info(end))
     opened = tmp_path / "full-with-early-states.onnx"
     onnx.save(full, str(opened))
     session = onnxruntime.InferenceSession(str(opened), providers=["CPUExecutionProvider"])
     cut = tmp_path / FIRST_LOOK_FILE
-    cut_first_layers(quick_model_dir / ENCODER_DIR / MODEL_FILE, cut, FIRST_LOOK_LAYERS)
+    cut_first_layers(quick_model_dir / ENCODER_DIR / MODEL_FILE, cut, FIRST_LOOK_BLOCKS)
     encoder = load_model(quick_model_dir).encoder
     first = FirstLayers(encoder, cut)
 
@@ -92,10 +88,43 @@ def test_the_cut_graph_computes_the_full_encoders_early_states(
     assert cut.stat().st_size < (quick_model_dir / ENCODER_DIR / MODEL_FILE).stat().st_size
 
 
-def test_cutting_a_graph_without_that_layer_says_so(quick_model_dir: Path, tmp_path: Path) -> None:
+def test_the_first_look_runs_the_first_layer_and_the_seconds_attention(
+    quick_model_dir: Path,
+) -> None:
+    """Counted by what the graph computes, whatever its nodes are named."""
+    onnx = pytest.importorskip("onnx")
+    graph = onnx.load(str(quick_model_dir / ENCODER_DIR / FIRST_LOOK_FILE)).graph
+    kinds = [node.op_type for node in graph.node]
+    # The embeddings' norm and three blocks' norms; one feed-forward block (one GELU).
+    assert kinds.count("LayerNormalization") == 1 + FIRST_LOOK_BLOCKS == 4
+    assert kinds.count("Erf") == 1
+    # The first layer's six int8 products (query, key, value, attention out, two
+    # feed-forward) and the second's four of attention.
+    assert kinds.count("MatMulInteger") == 10
+
+
+def test_cutting_a_graph_without_that_block_says_so(quick_model_dir: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnx")
-    with pytest.raises(ValueError, match="ends of layer 41"):
+    with pytest.raises(ValueError, match="has 12 blocks; cannot cut after block 42"):
         cut_first_layers(quick_model_dir / ENCODER_DIR / MODEL_FILE, tmp_path / "x.onnx", 42)
+    with pytest.raises(ValueError, match="cannot cut after block 0"):
+        cut_first_layers(quick_model_dir / ENCODER_DIR / MODEL_FILE, tmp_path / "x.onnx", 0)
+
+
+def test_a_graph_that_is_not_bert_shaped_cannot_be_cut(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper  # noqa: PLC0415 - skipped above without it
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "plain",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    )
+    path = tmp_path / "plain.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    with pytest.raises(ValueError, match="0 layer norms, not one for the embeddings"):
+        cut_first_layers(path, tmp_path / "x.onnx", 3)
 
 
 @pytest.mark.parametrize("batched", [False, True])
@@ -259,7 +288,7 @@ def test_a_text_the_full_path_would_flag_is_never_cleared() -> None:
 
 def test_the_card_and_english_file_record_the_first_look(quick_model_dir: Path) -> None:
     english = json.loads((quick_model_dir / "english.json").read_text(encoding="utf-8"))
-    assert english["first_look_layers"] == FIRST_LOOK_LAYERS
+    assert english["first_look_blocks"] == FIRST_LOOK_BLOCKS
     card = json.loads((quick_model_dir / "card.json").read_text(encoding="utf-8"))
     assert "first_look" in card["encoder"]
     for label, data in english["labels"].items():

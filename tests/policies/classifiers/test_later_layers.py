@@ -16,7 +16,7 @@ import pytest
 
 from policies.classifiers.encoder import MODEL_FILE, Encoded, OnnxEncoder
 from policies.classifiers.first_look import (
-    FIRST_LOOK_LAYERS,
+    FIRST_LOOK_BLOCKS,
     LATER_LAYERS_FILE,
     LayeredEncoder,
 )
@@ -63,18 +63,28 @@ def test_the_cut_reproduces_the_shipped_later_layers(quick_model_dir: Path, tmp_
     folder = tmp_path / ENCODER_DIR
     shutil.copytree(quick_model_dir / ENCODER_DIR, folder)
     (folder / LATER_LAYERS_FILE).unlink()
-    cut_later_layers(folder / MODEL_FILE, folder / LATER_LAYERS_FILE, FIRST_LOOK_LAYERS)
+    cut_later_layers(folder / MODEL_FILE, folder / LATER_LAYERS_FILE, FIRST_LOOK_BLOCKS)
     shipped = (quick_model_dir / ENCODER_DIR / LATER_LAYERS_FILE).read_bytes()
     assert (folder / LATER_LAYERS_FILE).read_bytes() == shipped
     # It keeps only the later layers: much less than the whole graph.
     assert len(shipped) < (folder / MODEL_FILE).stat().st_size * 0.6
 
 
-def test_cutting_after_a_layer_the_graph_lacks_says_so(
+def test_the_later_graph_holds_the_blocks_after_the_first_look(quick_model_dir: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    graph = onnx.load(str(quick_model_dir / ENCODER_DIR / LATER_LAYERS_FILE)).graph
+    kinds = [node.op_type for node in graph.node]
+    # MiniLM's twelve blocks less the first look's, each ending in a layer norm; the
+    # second layer's feed-forward block and the four layers after it (five GELUs).
+    assert kinds.count("LayerNormalization") == 12 - FIRST_LOOK_BLOCKS == 9
+    assert kinds.count("Erf") == 5
+
+
+def test_cutting_after_a_block_the_graph_lacks_says_so(
     quick_model_dir: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("onnx")
-    with pytest.raises(ValueError, match="ends of layer 41"):
+    with pytest.raises(ValueError, match="cannot cut after block 42"):
         cut_later_layers(quick_model_dir / ENCODER_DIR / MODEL_FILE, tmp_path / "x.onnx", 42)
 
 
