@@ -21,6 +21,7 @@ from bot.bench import BenchOptions, BenchResult, case
 from bot.bench.rules import realistic_mix
 from bot.classifier import ModelUnavailable, open_classifier
 from bot.core.protocols import Classifier
+from bot.gc_tuning import settle_after_start
 
 if TYPE_CHECKING:
     from policies.classifiers.serving import TextModel
@@ -127,6 +128,11 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         service = open_classifier(options.model, loader=keep)
     except ModelUnavailable as error:
         return [BenchResult("classifier", 0.0, "skipped", str(error))]
+    # As `steward run` does once started, with the model loaded. Without it, each of the
+    # collector's full passes over the loaded libraries and model (25-70 ms on 2 cores)
+    # stalled both lanes, and the latency run's p99 measured those pauses: 38-80 ms in
+    # six runs on 2026-12-03 against 11-15 ms settled.
+    settle_after_start()
     rss = resident_mb()
     texts = [text for _, _, text in realistic_mix(300 if options.quick else 3_000)]
     seconds = 1.0 if options.quick else 5.0

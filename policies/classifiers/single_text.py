@@ -16,11 +16,15 @@ more slowly, and multilingual-e5 took 1.79 ms a line instead of 1.40.
 
 Measured on 2026-12-02 (one core with AVX-512 VNNI, int8, each bench chat line alone, the
 quick models): multilingual-e5's six layers 1.40 ms a line against 1.99 ms as traced by
-transformers; MiniLM's six 1.63 ms against 2.1; the first look's two 0.43 ms against 0.76.
+transformers; MiniLM's six 1.63 ms against 2.1; the first look 0.43 ms against 0.76, where
+this export's first look also stopped a block earlier (see below).
 In float the rewrite agrees with transformers to about 1e-7.
 
-The graph's node names keep the model's module path (``layer.1/output/LayerNorm/``), which
-:func:`policies.classifiers.first_look_training.cut_first_layers` finds the cut by.
+The graph's node names keep the model's module path, but both layer norms of a layer come
+out as ``layer.N/output/LayerNorm`` (the second with ``_1``): the attention's output module
+is called from the layer here. The first look's cut, found by that name until recipe 17,
+stopped after the second layer's attention; it is now counted in blocks
+(:func:`policies.classifiers.first_look_training.end_of_blocks`).
 """
 
 from __future__ import annotations

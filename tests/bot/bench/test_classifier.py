@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Sequence
@@ -169,3 +170,29 @@ def test_a_model_with_a_spare_core_is_also_measured_without_it(
     assert model.lending_seen[900:1200] == [False] * 300
     assert all(model.lending_seen[1200:])
     assert model.spare_core.lending
+
+
+class FreezeRecordingModel(WordModel):
+    """A word model that records whether the collector had frozen the heap at each call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frozen_seen: list[bool] = []
+
+    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+        self.frozen_seen.append(gc.get_freeze_count() > 0)
+        return super().score_batch(texts, community)
+
+
+def test_the_case_serves_with_the_collector_settled_as_steward_run_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full collections over an unsettled heap stalled both lanes and inflated the p99."""
+    model = FreezeRecordingModel()
+    thresholds = gc.get_threshold()
+    try:
+        _bench_figures(model, tmp_path, monkeypatch)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+    assert model.frozen_seen and all(model.frozen_seen)
