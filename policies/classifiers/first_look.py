@@ -48,27 +48,12 @@ FIRST_LOOK_BLOCKS = 3
 second layer's attention (each of the six layers is an attention block and a
 feed-forward block).
 
-Recipe 9 chose two whole layers: on the insults validation split (seed 13), a head on the
-second layer's states reached ROC-AUC 0.930 against 0.907 after the first, on graphs
-traced by transformers. From recipe 12 on, the cut was found by a node name that the
-single-text export gives both layer norms of a layer, and it stopped after the second
-layer's attention instead; this went unnoticed until 2026-12-03, when the first look's
-share of the English encoder's time gave it away. Measured then with recipe 16's encoder
-(its English scorers refitted with each cut; validation figures of seed 13, then the
-bench's 1,674 English lines one at a time, called directly, 6 rounds in turns):
-
-=========================  ==========  ===========  ===========  =======================
-cut                         abuse head  abuse limit  lines clear  English lines a second
-=========================  ==========  ===========  ===========  =======================
-2 blocks (the first layer)  0.919       0.01         1,270        549-731 (mean 621)
-3 blocks (kept)             0.924       0.03         1,474        686-897 (mean 797)
-4 blocks (two layers)       0.929       0.05         1,489        642-736 (mean 690)
-=========================  ==========  ===========  ===========  =======================
-
-Three blocks were the fastest in every round: the second layer's feed-forward block
-clears 15 more lines but costs every line its time. The cut is now counted in blocks
-(:func:`policies.classifiers.first_look_training.end_of_blocks`), whatever the nodes are
-named.
+Recipes 12 to 16 cut here by mistake where two whole layers were meant; measured on
+2026-12-03, this cut was the fastest of 2, 3 and 4 blocks in every round (the fourth block
+clears 15 more of the bench's 1,674 English lines but costs every line its time), so
+recipe 17 kept it and counts it in blocks
+(:func:`policies.classifiers.first_look_training.end_of_blocks`). The figures are in
+docs/classifiers.md, "Recipe 17".
 """
 HIDDEN_OUTPUT = "hidden"
 """The output of the first-look graph: the last kept layer's hidden states (and the input
