@@ -107,11 +107,8 @@ def end_of_blocks(model: Any, path: Path, blocks: int) -> str:
     Each BERT layer is two blocks, attention then feed-forward, and each block ends in a
     layer norm, as the embeddings do. All of them lie on one chain, so in the graph's
     order (topological, as ONNX requires) the norm that ends block ``b`` is the one after
-    ``b`` others. Counting them instead of matching node names keeps the cut where it is
-    whatever the exporter calls them: recipe 12's single-text export names both norms of a
-    layer ``layer.N/output/LayerNorm``, and a cut that looked for that name stopped after
-    the second layer's attention where two whole layers were meant (see
-    :data:`policies.classifiers.first_look.FIRST_LOOK_BLOCKS`).
+    ``b`` others. Counting them keeps the cut where it is whatever the exporter calls them
+    (recipe 12's single-text export gives both norms of a layer one name).
 
     Raises:
         ValueError: The graph's layer norms are not one for the embeddings and two per
