@@ -21,8 +21,9 @@ letters. ``LINGUA_SUPPORT`` is 0.2 rather than 0.15 because of one English train
 ("no - you are.", which fastText takes for Italian at 0.74 and lingua gives Italian 0.18).
 With these limits, and the English words as served, none of the 8,481 messages of the
 insults train split and the SMS set, nor of the insults test split, is taken out of
-English, and the three of the project's 500 lines in the other seed languages that no
-detector could tell get their own language.
+English, and three of the project's lines in the other seed languages that lingua cannot
+tell get their own language (of 15; the other twelve are short lines of the evaluation
+sets, which stay unknown).
 
 lingua runs in its low-accuracy mode (trigram models only): with twelve languages it adds
 about 20 MB, where the high-accuracy mode adds about 350 MB, more than the whole process

@@ -127,7 +127,7 @@ def test_fasttext_changes_no_answer_in_another_language_and_only_breaks_ties_rig
     detector: LanguageDetector, lingua_alone: LanguageDetector
 ) -> None:
     lines = _project_lines_in_other_languages()
-    assert len(lines) == 500
+    assert len(lines) == 560
     tie_broken = 0
     for language, text in lines:
         alone = lingua_alone.detect(text)
@@ -137,7 +137,8 @@ def test_fasttext_changes_no_answer_in_another_language_and_only_breaks_ties_rig
             tie_broken += detector.detect(text) == language
         else:
             assert detector.detect(text) == alone, text
-    # Measured: the three lines lingua could not tell (French, Dutch, Polish) all get theirs.
+    # Measured: of the 15 lines lingua cannot tell, three (French, Dutch, Polish) get theirs;
+    # the twelve short lines of the evaluation sets among them stay unknown.
     assert tie_broken == 3
 
 
