@@ -178,12 +178,12 @@ def test_fasttexts_norwegian_is_the_detectors_bokmal(
 
 
 def test_breaking_ties_takes_no_english_message_out_of_english(
-    with_vocabulary: LanguageDetector, quick_model_dir: Path
+    with_vocabulary: LanguageDetector,
 ) -> None:
     # As served: with the English encoder's words. Messages that lingua, alone, cannot
     # tell and the detector answers in another language are the ties fastText broke;
     # among English messages there must be none.
-    words = OnnxEncoder(quick_model_dir / "encoder").whole_words()
+    words = with_vocabulary.english_words
     lingua_alone = LanguageDetector(english_words=words, english_first=False)
     english = [*datasets.insults("train"), *datasets.insults("test"), *datasets.sms_spam()]
     taken = [
