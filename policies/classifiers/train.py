@@ -9,7 +9,8 @@ One code path for every profile; a profile only sets how much data and how many 
 - ``full``: all the data and two epochs of fine-tuning, the fast full-strength model,
   self-trained (below);
 - ``strong``: ``full`` plus a larger encoder (MPNet) fine-tuned on abuse, asked only where
-  the fast votes are unsure: more accurate in English, slower to build and to serve.
+  the fast votes are unsure: more accurate in English, slower to build and to serve. Its
+  MiniLM keeps the three epochs of the recipes before 18 (not rebuilt since).
 
 Self-training: a profile that fine-tunes builds the encoder twice. The first (the teacher)
 learns from the labelled train split; its scorer, the strong vote included, then gives each
