@@ -25,12 +25,11 @@ from policies.classifiers.single_text import single_text_bert
 Progress = Callable[[int], None]
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python's, numpy's and torch's generators (transformers reads the global ones)."""
+def _seed_everything(seed: int) -> None:
     import torch  # noqa: PLC0415 - training only
 
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # transformers reads the global generator
     torch.manual_seed(seed)
 
 
@@ -67,7 +66,7 @@ def load_base(*, trainable: bool, seed: int, path: Path | None = None) -> tuple[
         def forward(self, **inputs: Any) -> Any:
             return self.head(self.dropout(self.pooled(**inputs)))[:, 0]
 
-    seed_everything(seed)
+    _seed_everything(seed)
     logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     folder = str(path or minilm_path())
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -90,7 +89,6 @@ def fine_tune(
     seed: int,
     batch_size: int = 16,
     learning_rate: float = MINILM.learning_rate,
-    layer_decay: float = MINILM.layer_decay,
     progress: Progress | None = None,
 ) -> None:
     """Fine-tune the encoder and its head in place on one binary label.
@@ -109,10 +107,7 @@ def fine_tune(
         max_length: Tokens kept per text.
         seed: Fixes the order of the batches.
         batch_size: Texts per step.
-        learning_rate: The peak learning rate of the head and the top block.
-        layer_decay: Each block below the top learns at this share of the rate of the one
-            above it, the embeddings at that of the lowest block times it again: the lower
-            blocks' general knowledge of language moves least (1.0: one rate for all).
+        learning_rate: The peak learning rate.
         progress: Called with the number of texts done after each step.
     """
     import torch  # noqa: PLC0415 - training only
@@ -120,9 +115,7 @@ def fine_tune(
     rng = np.random.default_rng(seed)
     wanted = np.asarray(targets, dtype=np.float32)
     steps = epochs * ((len(texts) + batch_size - 1) // batch_size)
-    optimizer = torch.optim.AdamW(
-        rate_groups(model, learning_rate, layer_decay), lr=learning_rate, weight_decay=0.01
-    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / steps))
@@ -148,25 +141,6 @@ def fine_tune(
             if progress is not None:
                 progress(len(chosen))
     model.eval()
-
-
-def rate_groups(model: Any, learning_rate: float, layer_decay: float) -> list[dict[str, Any]]:
-    """Group the parameters by depth, each with its learning rate (see :func:`fine_tune`)."""
-    blocks = model.encoder.config.num_hidden_layers
-    groups: dict[int, list[Any]] = {}
-    for name, parameter in model.named_parameters():
-        # Depth 0 is the embeddings, 1 to ``blocks`` the blocks; the rest (the head, a
-        # pooler) sits above the top block.
-        depth = blocks + 1
-        if name.startswith("encoder.embeddings."):
-            depth = 0
-        elif name.startswith("encoder.encoder.layer."):
-            depth = int(name.split(".")[3]) + 1
-        groups.setdefault(depth, []).append(parameter)
-    return [
-        {"params": parameters, "lr": learning_rate * layer_decay ** (blocks + 1 - depth)}
-        for depth, parameters in sorted(groups.items())
-    ]
 
 
 def quantize_int8(source: Path, target: Path) -> None:

@@ -2,17 +2,15 @@
 
 One code path for every profile; a profile only sets how much data and how many epochs:
 
-- ``quick``: a few hundred examples per data set, one masked-word pass and one short
-  epoch, for CI (about a minute and a half on two cores);
+- ``quick``: a few hundred examples per data set and one short epoch, for CI (about a
+  minute on two cores);
 - ``starter``: all the data on a frozen encoder (no fine-tuning), what ``steward demo``
   builds on first run (a few minutes);
-- ``full``: all the data, three masked-word passes of MiniLM over the comments (see
-  :mod:`policies.classifiers.adaptation`), then two epochs of fine-tuning: the fast
-  full-strength model, self-trained (below);
+- ``full``: all the data and two epochs of fine-tuning, the fast full-strength model,
+  self-trained (below);
 - ``strong``: ``full`` plus a larger encoder (MPNet) fine-tuned on abuse, asked only where
   the fast votes are unsure: more accurate in English, slower to build and to serve. Its
-  MiniLM keeps the three epochs of the recipes before 18 and is not adapted to the
-  comments first (the profile was not rebuilt since recipe 8).
+  MiniLM keeps the three epochs of the recipes before 18 (not rebuilt since).
 
 Self-training: a profile that fine-tunes builds the encoder twice. The first (the teacher)
 learns from the labelled train split; its scorer, the strong vote included, then gives each
@@ -38,7 +36,7 @@ import random
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -101,9 +99,7 @@ REPLAY_FILE = "replay.npz"
 # (``first_look_blocks`` in english.json, which said ``first_look_layers: 2`` before).
 # Recipe 18 fine-tunes the ``full`` profile's encoders (teacher and kept) for two epochs,
 # not three: chosen by 5-fold cross-validation on the train split (docs/classifiers.md).
-# Recipe 19 adapts MiniLM to the comments (masked words) before fine-tuning it, and
-# fine-tunes it at 2e-4 with a layer-wise decay of 0.8: chosen the same way.
-RECIPE = 19
+RECIPE = 18
 CURRENT = "current"
 FINETUNED_LABEL = "abuse"
 # The project's chat lines are a few hundred beside thousands of web comments and SMS;
@@ -147,9 +143,6 @@ class Profile:
             ``minilm`` to run the same path quickly).
         unlabelled: At most this many unlabelled comments for self-training (``None``:
             all, 0: no self-training). Only a profile that fine-tunes self-trains.
-        adapt_epochs: Masked-word passes of MiniLM over the tuned label's train texts and
-            the unlabelled comments before it is fine-tuned (0: none; see
-            :mod:`policies.classifiers.adaptation`). Only a profile that fine-tunes adapts.
     """
 
     name: str
@@ -161,15 +154,12 @@ class Profile:
     strong_epochs: int | None = None
     strong_base: str = "mpnet"
     unlabelled: int | None = None
-    adapt_epochs: int = 0
 
 
 PROFILES = {
-    "quick": Profile(
-        "quick", epochs=1, max_length=64, limit=360, replay=300, unlabelled=120, adapt_epochs=1
-    ),
+    "quick": Profile("quick", epochs=1, max_length=64, limit=360, replay=300, unlabelled=120),
     "starter": Profile("starter", epochs=0, max_length=128, limit=None),
-    "full": Profile("full", epochs=2, max_length=128, limit=None, adapt_epochs=3),
+    "full": Profile("full", epochs=2, max_length=128, limit=None),
     "strong": Profile("strong", epochs=3, max_length=128, limit=None, strong_epochs=2),
 }
 
@@ -594,9 +584,6 @@ def train(
     final = out / f"{MODEL_ID}-{version}"
     with tempfile.TemporaryDirectory(dir=out, prefix=".building-") as scratch:
         work = Path(scratch)
-        minilm = MINILM
-        if profile.epochs and profile.adapt_epochs:
-            minilm = adapt_minilm(work / ".adapted", data, profile=profile, seed=seed, bars=bars)
         strong = None
         if profile.strong_epochs is not None:
             strong = _build_encoder(
@@ -617,7 +604,6 @@ def train(
                 seed=seed,
                 bars=bars,
                 strong=strong,
-                base=minilm,
             )
         # The multilingual encoder comes first: the English spam scorer takes a second look
         # with it.
@@ -631,9 +617,7 @@ def train(
             strong=strong,
             taught=taught,
             wide=multilingual,
-            base=minilm,
         )
-        shutil.rmtree(work / ".adapted", ignore_errors=True)
         if taught is not None:
             metrics[FINETUNED_LABEL]["teacher"] = taught.teacher
         languages = _fit_multilingual(
@@ -670,10 +654,6 @@ def encoder_card(profile: Profile) -> dict[str, Any]:
         "base": f"{MINILM.name} (package {MINILM.packages})",
         "fine_tuned_on": FINETUNED_LABEL if profile.epochs else "nothing (frozen)",
         "epochs": profile.epochs,
-        "learning_rate": (
-            f"{MINILM.learning_rate:g} at the top block, {MINILM.layer_decay:g} of it per "
-            "block below"
-        ),
         "max_length": profile.max_length,
         "format": "ONNX, int8 dynamic quantization",
         "first_look": (
@@ -686,11 +666,6 @@ def encoder_card(profile: Profile) -> dict[str, Any]:
         "spam, where its two votes are unsure: a head on MiniLM's and multilingual-e5's "
         "embeddings side by side (see the band in english.json)"
     )
-    if profile.epochs and profile.adapt_epochs:
-        described["adapted"] = (
-            f"{profile.adapt_epochs} masked-word passes over the {FINETUNED_LABEL} train "
-            "texts and the insults data set's unlabelled comments before fine-tuning"
-        )
     if self_trains(profile):
         described["self_training"] = (
             "also learnt from the insults data set's unlabelled comments, with a teacher's "
@@ -746,7 +721,6 @@ def _build_encoder(
                     max_length=profile.max_length,
                     seed=seed,
                     learning_rate=base.learning_rate,
-                    layer_decay=base.layer_decay,
                     progress=step,
                 )
         export_onnx(model, tokenizer, folder)
@@ -764,18 +738,16 @@ def _fit_english_path(
     taught: SelfTraining | None = None,
     first_look: bool = True,
     wide: TextEmbedder | None = None,
-    base: BaseEncoder = MINILM,
 ) -> tuple[EnglishPath, dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
     """Fine-tune MiniLM into ``folder / ENCODER_DIR``, then fit the labels' English scorers.
 
     The teacher and the kept model are built by this same path; only ``data`` (the
     teacher's holds the tuned label alone), ``taught``, ``first_look`` and ``wide`` differ.
-    ``base`` is the packaged MiniLM or the one adapted to the comments.
     """
     encoder = _build_encoder(
         folder / ENCODER_DIR,
         data,
-        base=base,
+        base=MINILM,
         epochs=profile.epochs,
         profile=profile,
         seed=seed,
@@ -816,34 +788,6 @@ def unlabelled_comments(data: Sequence[TrainingData], profile: Profile, seed: in
     return comments
 
 
-def adapt_minilm(
-    folder: Path, data: Sequence[TrainingData], *, profile: Profile, seed: int, bars: Progress
-) -> BaseEncoder:
-    """Adapt the packaged MiniLM to the comments into ``folder``; return it as a base.
-
-    It reads the tuned label's train texts and the unlabelled comments that self-training
-    will read, never their labels, nor the validation split or the insults test split.
-    """
-    from policies.classifiers.adaptation import adapt_encoder  # noqa: PLC0415 - training only
-
-    tuned = next(d for d in data if d.label == FINETUNED_LABEL)
-    texts = [e.text for e in tuned.train] + unlabelled_comments(data, profile, seed)
-    with (
-        MINILM.open() as source,
-        bars.bar("adapting minilm to the comments", profile.adapt_epochs * len(texts)) as step,
-    ):
-        adapted = adapt_encoder(
-            source,
-            texts,
-            folder,
-            epochs=profile.adapt_epochs,
-            max_length=profile.max_length,
-            seed=seed,
-            progress=step,
-        )
-    return replace(MINILM, open=lambda: nullcontext(adapted))
-
-
 def teach(
     folder: Path,
     data: Sequence[TrainingData],
@@ -852,23 +796,15 @@ def teach(
     seed: int,
     bars: Progress,
     strong: OnnxEncoder | None,
-    base: BaseEncoder = MINILM,
 ) -> SelfTraining:
     """Build the teacher in ``folder`` and return its probabilities on unlabelled comments.
 
     The teacher is the tuned label's whole English scorer (encoder, lexical vote, stack and
-    the strong vote if any), fitted exactly as the kept one will be, from the same ``base``.
+    the strong vote if any), fitted exactly as the kept one will be.
     """
     tuned = [part for part in data if part.label == FINETUNED_LABEL]
     teacher, metrics, _ = _fit_english_path(
-        folder,
-        tuned,
-        profile=profile,
-        seed=seed,
-        bars=bars,
-        strong=strong,
-        first_look=False,
-        base=base,
+        folder, tuned, profile=profile, seed=seed, bars=bars, strong=strong, first_look=False
     )
     comments = unlabelled_comments(data, profile, seed)
     targets = np.zeros(len(comments), dtype=np.float32)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from policies.classifiers import adaptation, datasets, finetune
+from policies.classifiers import datasets, finetune
 from policies.classifiers.train import (
     PROFILES,
     Profile,
@@ -27,9 +26,7 @@ from policies.classifiers.train import (
 )
 from policies.normalize import fold
 
-TINY = Profile(
-    "quick", epochs=1, max_length=32, limit=120, replay=40, unlabelled=16, adapt_epochs=1
-)
+TINY = Profile("quick", epochs=1, max_length=32, limit=120, replay=40, unlabelled=16)
 
 
 def _test_split_texts() -> set[str]:
@@ -80,35 +77,18 @@ def test_only_profiles_that_fine_tune_self_train() -> None:
 
 @pytest.fixture(scope="module")
 def taught(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
-    """Train with a tiny self-training profile; return the model and each MiniLM lesson.
-
-    Lessons are in order: the masked-word pass (``adapted``), then each fine-tuning (with
-    the folder its encoder was loaded from).
-    """
+    """Train with a tiny self-training profile; return the model and each MiniLM lesson."""
     lessons: list[dict[str, Any]] = []
     real = finetune.fine_tune
-    real_load = finetune.load_base
-    real_adapt = adaptation.adapt_encoder
-    loaded: list[Path | None] = []
 
     def listening(
         model: Any, tokenizer: Any, texts: Sequence[str], targets: Sequence[float], **options: Any
     ) -> None:
-        lessons.append({"texts": list(texts), "targets": list(targets), "from": loaded[-1]})
+        lessons.append({"texts": list(texts), "targets": list(targets)})
         real(model, tokenizer, texts, targets, **options)
-
-    def loading(*, trainable: bool, seed: int, path: Path | None = None) -> tuple[Any, Any]:
-        loaded.append(path)
-        return real_load(trainable=trainable, seed=seed, path=path)
-
-    def adapting(source: Path, texts: Sequence[str], target: Path, **options: Any) -> Path:
-        lessons.append({"adapted": list(texts), "into": target})
-        return real_adapt(source, texts, target, **options)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(finetune, "fine_tune", listening)
-        patch.setattr(finetune, "load_base", loading)
-        patch.setattr(adaptation, "adapt_encoder", adapting)
         out = tmp_path_factory.mktemp("taught")
         directory = train(out, profile=TINY, seed=13, now=datetime(2026, 12, 1, tzinfo=UTC))
     return directory, lessons
@@ -118,8 +98,8 @@ def test_the_teacher_learns_from_labels_and_the_kept_encoder_also_from_its_proba
     taught: tuple[Path, list[dict[str, Any]]],
 ) -> None:
     _, lessons = taught
-    assert len(lessons) == 3  # the masked-word pass, the teacher, the encoder that is kept
-    _, teacher, kept = lessons
+    assert len(lessons) == 2  # the teacher, then the encoder that is kept
+    teacher, kept = lessons
     data = training_data(TINY, seed=13)
     labelled = [e for part in data if part.label == "abuse" for e in part.train]
     assert teacher["texts"] == [e.text for e in labelled]
@@ -132,32 +112,6 @@ def test_the_teacher_learns_from_labels_and_the_kept_encoder_also_from_its_proba
     # Probabilities, not labels: strictly between 0 and 1, and not all alike.
     assert all(0.0 < p < 1.0 for p in soft)
     assert max(soft) - min(soft) > 0.2
-
-
-def test_minilm_is_adapted_to_train_texts_and_comments_first_and_both_start_from_it(
-    taught: tuple[Path, list[dict[str, Any]]],
-) -> None:
-    directory, lessons = taught
-    adapted, teacher, kept = lessons
-    data = training_data(TINY, seed=13)
-    labelled = [e.text for part in data if part.label == "abuse" for e in part.train]
-    comments = unlabelled_comments(data, TINY, seed=13)
-    # Texts only, never labels: the abuse train texts and the comments self-training reads.
-    assert adapted["adapted"] == labelled + comments
-    held_out = {e.text for part in data for e in part.validation} | _test_split_texts()
-    assert not set(adapted["adapted"]) & held_out
-    # The teacher and the kept encoder are both fine-tuned from the adapted encoder ...
-    assert teacher["from"] == kept["from"] == adapted["into"]
-    # ... which was built in the scratch folder and is gone from the model.
-    assert not (directory / adapted["into"].name).exists()
-    card = json.loads((directory / "card.json").read_text(encoding="utf-8"))
-    assert card["encoder"]["adapted"].startswith("1 masked-word passes")
-
-
-def test_a_profile_that_does_not_fine_tune_is_not_adapted() -> None:
-    assert "adapted" in encoder_card(PROFILES["full"])
-    assert "adapted" not in encoder_card(PROFILES["starter"])
-    assert "adapted" not in encoder_card(replace(PROFILES["full"], adapt_epochs=0))
 
 
 def test_the_model_card_tells_of_self_training_and_of_the_teacher(
