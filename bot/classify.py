@@ -62,6 +62,7 @@ async def classify_lines(
     classifier: Classifier,
     out: TextIO,
     report: Callable[[int, str], None],
+    language: str | None = None,
 ) -> int:
     """Score every good line and write one JSON line per input line, in order.
 
@@ -70,6 +71,7 @@ async def classify_lines(
         classifier: What scores the texts.
         out: Where the results go.
         report: Told the line number and the reason of each line that was not scored.
+        language: The community's language (BCP 47), for lines whose own cannot be told.
 
     Returns:
         How many lines were bad or could not be scored.
@@ -84,7 +86,7 @@ async def classify_lines(
     items = _items(lines, count)
     while chunk := list(islice(items, CHUNK)):
         try:
-            scored = await classifier.score([item.text for item in chunk])
+            scored = await classifier.score([item.text for item in chunk], language=language)
         except ClassifierError as error:
             for item in chunk:
                 count(item.line, f"not scored: {error}")

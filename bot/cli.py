@@ -370,8 +370,16 @@ def _shown(value: float) -> str:
     default=None,
     help="The model directory (default: [classifier] model in the configuration).",
 )
+@click.option(
+    "--language",
+    default=None,
+    help="The community's language (BCP 47, such as da): lines too short for the model to "
+    "tell their own are read in it, as the guidelines cog does.",
+)
 @config_option
-def classify(source: Any, model_path: Path | None, config_path: Path | None) -> None:
+def classify(
+    source: Any, model_path: Path | None, language: str | None, config_path: Path | None
+) -> None:
     """Score SOURCE's {"id": ..., "text": ...} JSON lines (stdin when - or absent).
 
     Writes {"id": ..., "scores": {label: p}, "lang": ..., "model": ...} lines to stdout in
@@ -394,7 +402,7 @@ def classify(source: Any, model_path: Path | None, config_path: Path | None) -> 
         click.echo(f"line {line}: {reason}", err=True)
 
     try:
-        bad = _run(classify_lines(source, service, sys.stdout, report))
+        bad = _run(classify_lines(source, service, sys.stdout, report, language))
     finally:
         service.close()
     if bad:

@@ -313,4 +313,8 @@ def summary_lines(results: Mapping[str, Any]) -> list[str]:
         lines.append(line(f"spam_chat_eval, links {ending}", report))
     for language, report in results.get("abuse_by_language", {}).items():
         lines.append(line(f"abuse_{language}", report))
+        if "in_community_language" in report:
+            lines.append(
+                line(f"abuse_{language}, community {language}", report["in_community_language"])
+            )
     return lines

@@ -189,7 +189,9 @@ class Guidelines(
         try:
             async with asyncio.timeout(settings.timeout):
                 (scored,) = await classifier.score(
-                    [text.folded], community=community_key(community)
+                    [text.folded],
+                    community=community_key(community),
+                    language=self.ctx.community.language,
                 )
         except TimeoutError:
             why = f"the classifier did not answer within {settings.timeout:g}s"

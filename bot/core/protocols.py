@@ -173,7 +173,7 @@ class Classifier(ModelIdentity, Protocol):
     """
 
     async def score(
-        self, texts: Sequence[str], *, community: str | None = None
+        self, texts: Sequence[str], *, community: str | None = None, language: str | None = None
     ) -> list[TextScores]:
         """Return the scores of each text, in order.
 
@@ -181,6 +181,8 @@ class Classifier(ModelIdentity, Protocol):
             texts: The texts.
             community: The community's key for heads learnt from its moderators
                 (``platform-id``); ``None`` scores with the shared model only.
+            language: The community's language (BCP 47), to read a text in when its own
+                cannot be told (a short line); ``None`` leaves such texts to the model.
         """
         ...
 

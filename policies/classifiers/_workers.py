@@ -23,12 +23,17 @@ from bot.core.protocols import ClassifierFailed, TextScores
 
 @dataclass(eq=False, slots=True)
 class Request:
-    """One caller's texts, answered once every text is done."""
+    """One caller's texts, answered once every text is done.
+
+    ``language`` is the caller's community's language (BCP 47), for texts whose own no
+    detector can tell; ``None`` when not given.
+    """
 
     texts: tuple[str, ...]
     community: str | None
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[list[TextScores]]
+    language: str | None = None
     results: list[TextScores | None] = field(init=False)
     left: int = field(init=False)
     error: Exception | None = None

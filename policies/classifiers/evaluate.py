@@ -64,13 +64,20 @@ class Thresholds:
 
 
 def scores_of(
-    model: StewardTextModel, texts: Sequence[str], step: Step | None = None, batch: int = 32
+    model: StewardTextModel,
+    texts: Sequence[str],
+    step: Step | None = None,
+    batch: int = 32,
+    language: str | None = None,
 ) -> list[Any]:
-    """Score many texts as served, ``batch`` at a time (similar lengths together)."""
+    """Score many texts as served, ``batch`` at a time (similar lengths together).
+
+    ``language`` is the community's, for texts whose own the model cannot tell.
+    """
     found: list[Any] = [None] * len(texts)
     for chosen in group_by_length(texts, max_batch=batch):
         for index, scored in zip(
-            chosen, model.score_batch([texts[i] for i in chosen]), strict=True
+            chosen, model.score_batch([texts[i] for i in chosen], language=language), strict=True
         ):
             found[index] = scored
         if step is not None:
@@ -130,16 +137,24 @@ def evaluate_languages(
     thresholds: Thresholds,
     languages: Sequence[str] = datasets.SEED_LANGUAGES,
 ) -> dict[str, Any]:
-    """Score each language's project evaluation set as served."""
+    """Score each language's project evaluation set as served.
+
+    Twice: as in a community whose language is not known (lines no detector can tell take
+    the English lane if written in Latin letters), and as in a community of that language
+    (``in_community_language``: such lines are read in it).
+    """
     found: dict[str, Any] = {}
     for language in languages:
         examples = datasets.evaluation_set(language)
+        values = [e.value for e in examples]
+        threshold = thresholds.for_language("abuse", language)
         scored = scores_of(model, [e.text for e in examples])
         report = binary_report(
-            [e.value for e in examples],
-            [s.scores["abuse"] for s in scored],
-            thresholds.for_language("abuse", language),
-            thresholds.band("abuse"),
+            values, [s.scores["abuse"] for s in scored], threshold, thresholds.band("abuse")
+        )
+        at_home = scores_of(model, [e.text for e in examples], language=language)
+        report["in_community_language"] = binary_report(
+            values, [s.scores["abuse"] for s in at_home], threshold, thresholds.band("abuse")
         )
         report["detected_as"] = _counts(s.language for s in scored)
         report["rough_flagged"] = sum(

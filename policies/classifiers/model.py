@@ -89,6 +89,29 @@ def goes_english(text: str, language: str | None) -> bool:
     return not letters or sum(1 for c in letters if _LATIN.match(c)) >= 0.8 * len(letters)
 
 
+def read_as(text: str, detected: str | None, community: str | None) -> str | None:
+    """Return the language to read a text in: its own, else its community's where that helps.
+
+    Short lines often give no detector enough to go on ("Du er så dum.", "Je bent zo dom."),
+    and an undetected line in Latin letters takes the English lane, whose model does not read
+    Danish or Dutch. The community's language (its ``language`` setting, BCP 47) is the better
+    guess for such a line: it then takes the multilingual lane, calibrated for that language.
+    A community whose language is English, and a line in another script (which takes the
+    multilingual lane anyway), keep the old reading.
+
+    Args:
+        text: The folded text.
+        detected: What the detectors told (ISO 639-1), ``None`` when they could not.
+        community: The community's language, ``None`` when not known.
+    """
+    if detected is not None or not community:
+        return detected
+    primary = community.split("-")[0].strip().lower()
+    if not primary or primary == "en" or not goes_english(text, None):
+        return None
+    return primary
+
+
 class E5Path:
     """The multilingual path: e5 embeddings scored by heads calibrated per language."""
 
@@ -174,7 +197,9 @@ class StewardTextModel:
         """Return the lanes its texts take: English, and the multilingual one if it has it."""
         return (ENGLISH_LANE, MULTILINGUAL_LANE) if self.multilingual else (ENGLISH_LANE,)
 
-    def route(self, texts: Sequence[str]) -> list[Routed]:
+    def route(
+        self, texts: Sequence[str], communities: Sequence[str | None] | None = None
+    ) -> list[Routed]:
         """Fold each text, tell its language and lane, and read its links as training did.
 
         The language is told from the folded text (the detector ignores whole links); the
@@ -182,6 +207,8 @@ class StewardTextModel:
 
         Args:
             texts: Texts as posted or folded.
+            communities: Per text, its community's language (BCP 47), for texts whose own
+                no detector can tell (see :func:`read_as`); ``None`` for none of them.
 
         Returns:
             One routed text per text, in order.
@@ -190,6 +217,11 @@ class StewardTextModel:
         languages: list[str | None] = (
             self.router.detect_many(folded) if self.router else [None] * len(folded)
         )
+        if communities is not None and self.multilingual is not None:
+            languages = [
+                read_as(text, language, community)
+                for text, language, community in zip(folded, languages, communities, strict=True)
+            ]
         return [
             Routed(
                 as_read(text, one_ending=self.one_link_ending),
@@ -249,18 +281,22 @@ class StewardTextModel:
             for i in range(len(texts))
         ]
 
-    def score_batch(self, texts: Sequence[str], community: str | None = None) -> list[TextScores]:
+    def score_batch(
+        self, texts: Sequence[str], community: str | None = None, language: str | None = None
+    ) -> list[TextScores]:
         """Score texts: English ones on the English path, the others on the multilingual one.
 
         Args:
             texts: Texts as posted or folded.
             community: The community's key (:func:`bot.core.protocols.community_key`), to
                 apply the heads learnt from its moderators when it has them.
+            language: The community's language (BCP 47): a text whose own no detector can
+                tell is read in it (see :func:`read_as`).
 
         Returns:
             One result per text, in order.
         """
-        routed = self.route(texts)
+        routed = self.route(texts, None if language is None else [language] * len(texts))
         scored: list[TextScores | None] = [None] * len(routed)
         for lane in self.lanes:
             positions = [i for i, r in enumerate(routed) if r.lane == lane]

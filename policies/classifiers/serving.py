@@ -77,8 +77,14 @@ class LanedModel(TextModel, Protocol):
         """Return the names of the lanes."""
         ...
 
-    def route(self, texts: Sequence[str]) -> list[Routed]:
-        """Return each text made ready for its lane, in order."""
+    def route(
+        self, texts: Sequence[str], communities: Sequence[str | None] | None = None
+    ) -> list[Routed]:
+        """Return each text made ready for its lane, in order.
+
+        ``communities`` gives, per text, its community's language (BCP 47), for texts
+        whose own language the model cannot tell; ``None`` when none is known.
+        """
         ...
 
     def score_lane(
@@ -204,7 +210,7 @@ class ClassifierService:
         return {lane: dataclasses.replace(s) for lane, s in self._lane_stats.items()}
 
     async def score(
-        self, texts: Sequence[str], *, community: str | None = None
+        self, texts: Sequence[str], *, community: str | None = None, language: str | None = None
     ) -> list[TextScores]:
         """Return the scores of each text, in order, each naming the model that gave them.
 
@@ -212,6 +218,8 @@ class ClassifierService:
             texts: The texts.
             community: Whose moderators' heads apply (see
                 :func:`bot.core.protocols.community_key`).
+            language: The community's language (BCP 47): a model with lanes reads a text
+                whose own language it cannot tell in it. A model without lanes ignores it.
 
         Raises:
             ClassifierBusy: If the queue is full.
@@ -221,7 +229,7 @@ class ClassifierService:
         if not texts:
             return []
         loop = asyncio.get_running_loop()
-        request = Request(tuple(texts), community, loop, loop.create_future())
+        request = Request(tuple(texts), community, loop, loop.create_future(), language)
         ledger = self._ledger
         with ledger.lock:
             if ledger.closed:
@@ -259,7 +267,9 @@ class ClassifierService:
         for start in range(0, len(items), self._max_batch):
             chunk = items[start : start + self._max_batch]
             try:
-                routed = model.route([item.text for item in chunk])
+                routed = model.route(
+                    [item.text for item in chunk], [item.request.language for item in chunk]
+                )
                 if len(routed) != len(chunk):
                     raise ValueError(f"the model routed {len(routed)} of {len(chunk)} texts")
                 lanes: dict[str, list[Item]] = {r.lane: [] for r in routed}

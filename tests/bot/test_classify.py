@@ -116,3 +116,15 @@ def test_lines_the_model_fails_on_are_reported_and_exit_1(
         "line 1: not scored: the classifier words@1 failed: RuntimeError: the model broke on 'boom'"
         in err.splitlines()
     )
+
+
+def test_a_communitys_language_reads_the_lines_no_detector_can_tell(
+    quick_model_dir: Path,
+) -> None:
+    stdin = json.dumps({"id": 1, "text": "Du er så dum."}) + "\n"
+    model = ("--model", str(quick_model_dir))
+    code, plain, _ = classify(*model, stdin=stdin)
+    assert code == 0 and plain[0]["lang"] == "en"
+    code, danish, _ = classify(*model, "--language", "da", stdin=stdin)
+    assert code == 0 and danish[0]["lang"] == "da"
+    assert danish[0]["scores"] != plain[0]["scores"]

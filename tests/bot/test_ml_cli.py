@@ -97,6 +97,15 @@ def test_eval_reports_each_language_at_the_policy_thresholds(quick_model_dir: Pa
     for figures in languages.values():
         assert 0 <= figures["roc_auc"] <= 1
         assert figures["act"]["threshold"] == 0.9 and figures["flag"]["threshold"] == 0.7
+        home = figures["in_community_language"]
+        assert home["examples"] == figures["examples"] and 0 <= home["roc_auc"] <= 1
+    # English is what a line nobody can tell is read in anyway: the same figures.
+    english = languages["en"]
+    assert english["in_community_language"] == {
+        key: english[key] for key in english["in_community_language"]
+    }
+    lines = summary_lines(report)
+    assert any(line.lstrip().startswith("abuse_da, community da ") for line in lines)
 
 
 def test_the_summary_gives_the_sms_f1_each_message_once_and_as_shipped() -> None:

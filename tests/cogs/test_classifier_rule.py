@@ -36,12 +36,14 @@ class TableClassifier:
         self.table = table
         self.seen: list[str] = []
         self.communities: list[str | None] = []
+        self.languages: list[str | None] = []
 
     async def score(
-        self, texts: Sequence[str], *, community: str | None = None
+        self, texts: Sequence[str], *, community: str | None = None, language: str | None = None
     ) -> list[TextScores]:
         self.seen.extend(texts)
         self.communities.append(community)
+        self.languages.append(language)
         return [
             TextScores(self.table.get(text, {"abuse": 0.01, "spam": 0.01}), model="table@1")
             for text in texts
@@ -137,6 +139,8 @@ async def test_scores_decide_between_acting_reviewing_and_allowing(registry: Cog
     actions = run.actions
     # The community's key goes with each request, for the heads its moderators taught.
     assert set(classifier.communities) == {"local-acme"}
+    # So does its language, for lines too short for the model to tell theirs.
+    assert set(classifier.languages) == {"en"}
     assert classifier.seen == [
         "you people are worthless",
         "you people are something else",

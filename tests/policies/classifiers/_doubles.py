@@ -110,7 +110,9 @@ class LanedWordModel(WordModel):
         self.watch = watch
         self.watched = threading.Event()
 
-    def route(self, texts: Sequence[str]) -> list[Routed]:
+    def route(
+        self, texts: Sequence[str], communities: Sequence[str | None] | None = None
+    ) -> list[Routed]:
         if self.route_fails_on is not None and any(self.route_fails_on in t for t in texts):
             raise RuntimeError(f"routing broke on {self.route_fails_on!r}")
         routed = []

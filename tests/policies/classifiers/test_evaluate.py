@@ -56,9 +56,9 @@ class _Recording:
         self.model = model
         self.texts: list[str] = []
 
-    def score_batch(self, texts: Sequence[str]) -> list[Any]:
+    def score_batch(self, texts: Sequence[str], language: str | None = None) -> list[Any]:
         self.texts.extend(texts)
-        return self.model.score_batch(texts)
+        return self.model.score_batch(texts, language=language)
 
 
 def test_chat_spam_is_scored_as_written_and_under_each_everyday_ending(

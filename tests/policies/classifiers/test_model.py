@@ -15,7 +15,7 @@ from policies.classifiers.card import ModelCard
 from policies.classifiers.datasets import Example
 from policies.classifiers.encoder import OnnxEncoder
 from policies.classifiers.english import EnglishLabel
-from policies.classifiers.model import ModelMissing, StewardTextModel, load_model
+from policies.classifiers.model import ModelMissing, StewardTextModel, load_model, read_as
 from policies.classifiers.train import (
     PROFILES,
     RECIPE,
@@ -231,3 +231,22 @@ def test_an_english_messages_scores_do_not_depend_on_what_arrives_with_it(
     for others in ([BENIGN, "ok"], [rant, SPAM, f"{rant} {rant}"]):
         together = quick_model.score_batch([*others, ABUSIVE, "see you at the launch"])
         assert together[len(others)] == alone
+
+
+@pytest.mark.parametrize(
+    ("text", "detected", "community", "read"),
+    [
+        ("du er så dum", None, "da", "da"),
+        ("du er så dum", None, "nl-BE", "nl"),
+        ("du er så dum", None, "EN-us", None),
+        ("du er så dum", None, "", None),
+        ("du er så dum", None, None, None),
+        ("du er så dum", "sv", "da", "sv"),
+        # Another script takes the multilingual lane anyway; the community does not relabel it.
+        ("消えろ", None, "da", None),
+    ],
+)
+def test_the_communitys_language_reads_only_lines_in_latin_letters_no_detector_told(
+    text: str, detected: str | None, community: str | None, read: str | None
+) -> None:
+    assert read_as(text, detected, community) == read

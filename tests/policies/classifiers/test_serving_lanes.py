@@ -203,8 +203,10 @@ class Recording:
         self.lanes = model.lanes
         self.batches: list[list[str]] = []
 
-    def route(self, texts: Sequence[str]) -> list[Routed]:
-        return self.model.route(texts)
+    def route(
+        self, texts: Sequence[str], communities: Sequence[str | None] | None = None
+    ) -> list[Routed]:
+        return self.model.route(texts, communities)
 
     def score_lane(
         self, lane: str, texts: Sequence[Routed], community: str | None = None
@@ -237,3 +239,33 @@ async def test_the_lanes_give_the_answers_of_the_model_alone(
         for text, scores in zip(batch, quick_model.score_batch(batch), strict=True)
     }
     assert laned == [expected[readable(text)] for text in MIXED]
+
+
+SHORT_DANISH = "Du er så dum."
+"""An abusive Danish line too short for either language detector."""
+
+
+async def test_a_line_no_detector_can_tell_is_read_in_the_communitys_language(
+    quick_model: StewardTextModel,
+) -> None:
+    (alone,) = quick_model.route([SHORT_DANISH])
+    assert (alone.language, alone.lane) == (None, "english")
+    (danish,) = quick_model.route([SHORT_DANISH], ["da-DK"])
+    assert (danish.language, danish.lane) == ("da", "multilingual")
+    # An English community, or none, keeps the old reading; so does a line that is told.
+    assert quick_model.route([SHORT_DANISH], ["en-GB"])[0].lane == "english"
+    assert quick_model.route([SHORT_DANISH], [None])[0].lane == "english"
+    told = "you are a worthless idiot and everyone here hates you"
+    assert quick_model.route([told], ["da"])[0].language == "en"
+    # The service carries each request's language to the router, request by request.
+    with serving(quick_model) as service:
+        in_danish, as_before = await soon(
+            asyncio.gather(
+                service.score([SHORT_DANISH], language="da"), service.score([SHORT_DANISH])
+            )
+        )
+    assert in_danish == quick_model.score_batch([SHORT_DANISH], language="da")
+    assert in_danish[0].language == "da"
+    assert as_before == quick_model.score_batch([SHORT_DANISH])
+    assert as_before[0].language == "en"
+    assert in_danish[0].scores != as_before[0].scores
