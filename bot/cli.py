@@ -418,22 +418,44 @@ def classify(
     show_default=True,
     help="A built-in policy or a policy file.",
 )
-def replay_command(history: Any, policy_name: str) -> None:
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A model directory (steward train): judge the rules that need classifier scores too.",
+)
+def replay_command(history: Any, policy_name: str, model_path: Path | None) -> None:
     """Run a policy over exported HISTORY.jsonl without acting; one JSON line per message.
 
-    Per-rule counts go to stderr at the end, with a progress bar while it runs.
+    Per-rule counts go to stderr at the end, with a progress bar while it runs. With
+    --model, the classifier's rules are judged as the guidelines cog judges them, and each
+    scored message's line gives its scores and language.
     """
     import json  # noqa: PLC0415
 
     from tqdm import tqdm  # noqa: PLC0415
 
-    from bot.replay import ReplayStats, replay  # noqa: PLC0415
+    from bot.replay import ReplayStats, Scorer, replay  # noqa: PLC0415
 
     policy = _policy(policy_name)
+    scorer: Scorer | None = None
+    if model_path is not None:
+        from policies.classifiers.model import ModelMissing, load_model  # noqa: PLC0415
+
+        try:
+            model = load_model(model_path)
+        except ModelMissing as error:
+            _fail(str(error))
+
+        def score(text: str, language: str) -> Any:
+            return model.score_batch([text], language=language)[0]
+
+        scorer = score
     stats = ReplayStats()
     try:
         with tqdm(unit=" msg", file=sys.stderr, disable=None, leave=False) as bar:
-            for record in replay(history, policy, stats):
+            for record in replay(history, policy, stats, scorer):
                 click.echo(json.dumps(record, ensure_ascii=False))
                 bar.update()
     except ScenarioError as error:
@@ -445,6 +467,12 @@ def replay_command(history: Any, policy_name: str) -> None:
     )
     for rule, count in stats.rules.most_common():
         click.echo(f"  {rule}: {count}", err=True)
+    if stats.unscored:
+        click.echo(
+            f"{stats.unscored} messages were not judged by the rules that need classifier "
+            "scores: pass --model DIR to judge them too",
+            err=True,
+        )
 
 
 def _policy(name: str) -> Any:

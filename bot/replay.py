@@ -4,13 +4,19 @@ Each message line of the scenario format gets one output line saying what the po
 would have done: allow, review, or act (and which actions, following the escalation
 ladder as the member's points build up during the replay). Joins feed raid detection.
 Nothing is stored and nothing is sent anywhere.
+
+Rules that need classifier scores (``classifier`` rules such as ``abuse-model``) are
+judged when the replay has a scorer (``steward replay --model DIR``), as the guidelines cog
+judges them: after the other rules, on messages those rules did not remove, with the text
+read in the community's language when its own cannot be told. Without a scorer they are
+left out, and the stats count the messages they would have judged.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,22 +35,35 @@ from bot.adapters.local.scenario import (
 from bot.core.clock import as_utc
 from bot.core.community import CommunityInfo
 from bot.core.models import Attachment, Member, Message
+from bot.core.protocols import TextScores
 from policies.actions import ActionKind
-from policies.context import RecentJoin
+from policies.context import RecentJoin, Text
 from policies.engine import PolicyEngine
 from policies.normalize import normalize
 from policies.policy import Policy
 from policies.verdict import Outcome, Verdict
 from policies.windows import RecentWindows
 
+Scorer = Callable[[str, str], TextScores]
+"""Scores one folded text; the second argument is the community's language (BCP 47)."""
+
 
 @dataclass(slots=True)
 class ReplayStats:
-    """What a replay found."""
+    """What a replay found.
+
+    Attributes:
+        messages: Messages judged.
+        outcomes: Messages per outcome (``allow``, ``review``, ``act``).
+        rules: Matches per rule.
+        unscored: Messages that rules needing classifier scores would have judged, had the
+            replay had a scorer.
+    """
 
     messages: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)
+    unscored: int = 0
 
 
 class Replayer:
@@ -52,7 +71,11 @@ class Replayer:
 
     Args:
         policy: The policy to trial.
-        community: The history's community line, when it has one.
+        community: The history's community line, when it has one; its ``config`` may name
+            the community's ``language``.
+        stats: Where to count what was found.
+        scorer: Scores texts for the rules that need classifier scores; without it those
+            rules are left out.
     """
 
     def __init__(
@@ -60,12 +83,20 @@ class Replayer:
         policy: Policy,
         community: CommunityLine | None = None,
         stats: ReplayStats | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
         self.policy = policy
         self.engine = PolicyEngine(policy)
         self.windows = RecentWindows()
+        self.scorer = scorer
         name = community.name if community else "history"
-        self.community = CommunityInfo(key=name, ref=ref(name), name=name)
+        language = community.config.get("language") if community else None
+        self.community = CommunityInfo(
+            key=name,
+            ref=ref(name),
+            name=name,
+            language=language if isinstance(language, str) and language else "en",
+        )
         self.members: dict[str, Member] = {}
         for spec in community.members if community else ():
             self.members[spec.name] = _member(spec)
@@ -98,24 +129,61 @@ class Replayer:
             attachments=tuple(Attachment(filename=a) for a in line.attachments),
         )
         text = normalize(line.content)
+        is_staff = self.community.is_staff(author)
         verdict = self.engine.judge_message(
             message,
             community=self.community.ref,
-            is_staff=self.community.is_staff(author),
+            is_staff=is_staff,
             ctx=self.windows.moved_to(line.at),
             text=text,
         )
         self.windows.record(message, text)
-        record = {
+        verdicts = [verdict]
+        actions = self._would_do(verdict, author.name, line.at)
+        scored: TextScores | None = None
+        # As the guidelines cog: a message the rules removed is not scored.
+        if ActionKind.DELETE.value not in actions and self.engine.wants_scores(
+            message, is_staff=is_staff
+        ):
+            judged = self._by_scores(message, text, is_staff=is_staff, at=line.at)
+            if judged is not None:
+                by_scores, scored = judged
+                verdicts.append(by_scores)
+                actions += self._would_do(by_scores, author.name, line.at)
+        matches = [m for v in verdicts for m in v.matches]
+        outcome = max((v.outcome for v in verdicts), key=_OUTCOME_ORDER.index)
+        record: dict[str, Any] = {
             "id": line.id,
-            "verdict": verdict.outcome.value,
-            "rules": [m.rule for m in verdict.matches],
-            "actions": self._would_do(verdict, author.name, line.at),
+            "verdict": outcome.value,
+            "rules": [m.rule for m in matches],
+            "actions": list(dict.fromkeys(actions)),
         }
+        if scored is not None:
+            record["scores"] = dict(scored.scores)
+            record["lang"] = scored.language
         self.stats.messages += 1
-        self.stats.outcomes[verdict.outcome.value] += 1
-        self.stats.rules.update(m.rule for m in verdict.matches)
+        self.stats.outcomes[outcome.value] += 1
+        self.stats.rules.update(m.rule for m in matches)
         return record
+
+    def _by_scores(
+        self, message: Message, text: Text, *, is_staff: bool, at: datetime
+    ) -> tuple[Verdict, TextScores] | None:
+        """Judge a message by the rules that need scores; ``None`` (counted) without a scorer."""
+        if self.scorer is None:
+            self.stats.unscored += 1
+            return None
+        scored = self.scorer(text.folded, self.community.language)
+        verdict = self.engine.judge_scores(
+            message,
+            community=self.community.ref,
+            is_staff=is_staff,
+            # As in the cog, the message is in the windows by now.
+            ctx=self.windows.moved_to(at),
+            text=text,
+            scored=scored,
+        )
+        return verdict, scored
 
     def _would_do(self, verdict: Verdict, member: str, at: datetime) -> list[str]:
         if verdict.outcome is Outcome.REVIEW:
@@ -138,6 +206,10 @@ class Replayer:
         return list(dict.fromkeys(actions))
 
 
+_OUTCOME_ORDER = [Outcome.ALLOW, Outcome.REVIEW, Outcome.ACT]
+"""Outcomes from the mildest: a message's outcome is the gravest of its verdicts'."""
+
+
 def _member(spec: MemberSpec, at: datetime | None = None) -> Member:
     return member_from(
         spec.name,
@@ -152,9 +224,15 @@ def _member(spec: MemberSpec, at: datetime | None = None) -> Member:
 
 
 def replay(
-    lines: Iterable[str], policy: Policy, stats: ReplayStats | None = None
+    lines: Iterable[str],
+    policy: Policy,
+    stats: ReplayStats | None = None,
+    scorer: Scorer | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one record per message line of a history file, counting into ``stats``.
+
+    ``scorer`` scores texts for the rules that need classifier scores (see the module's
+    notes); a scored message's record also holds its ``scores`` and ``lang``.
 
     Raises:
         ScenarioError: On a malformed line (naming it).
@@ -166,9 +244,9 @@ def replay(
             continue
         if replayer is None:
             if _type_of(text, number) == "community":
-                replayer = Replayer(policy, parse_community(text, number), stats)
+                replayer = Replayer(policy, parse_community(text, number), stats, scorer)
                 continue
-            replayer = Replayer(policy, None, stats)
+            replayer = Replayer(policy, None, stats, scorer)
         event = parse_event(text, number)
         if isinstance(event, MessageLine):
             yield replayer.message(event)

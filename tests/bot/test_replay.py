@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.core.protocols import TextScores
 from bot.replay import ReplayStats, replay
 from policies.policy import load_policy
 
@@ -137,3 +138,114 @@ def test_policy_test_fails_on_a_wrong_example(tmp_path: Path) -> None:
         "FAIL rule 'caps': should not match: 'THIS IS DEFINITELY A LOUD MESSAGE HERE'"
         in result.output
     )
+
+
+class TableScorer:
+    """Scores from a table (0.01 for texts not in it), remembering what it was asked."""
+
+    def __init__(self, table: dict[str, dict[str, float]]) -> None:
+        self.table = table
+        self.asked: list[tuple[str, str]] = []
+
+    def __call__(self, text: str, language: str) -> TextScores:
+        self.asked.append((text, language))
+        scores = self.table.get(text, {"abuse": 0.01, "spam": 0.01})
+        return TextScores(scores, language=language, model="table@1")
+
+
+def said(number: int, content: str) -> dict[str, object]:
+    """Return alice's message line ``m<number>``, posted ``number`` minutes after nine."""
+    return {
+        "type": "message",
+        "at": f"2026-03-02T09:0{number}:00Z",
+        "id": f"m{number}",
+        "channel": "general",
+        "author": "alice",
+        "content": content,
+    }
+
+
+CLASSIFIED: list[dict[str, object]] = [
+    {"type": "community", "name": "acme", "config": {"language": "da"}},
+    said(1, "hello there"),
+    said(2, "what the fuck"),
+    said(3, "du er så dum"),
+    said(4, "you people are something else"),
+]
+
+
+def test_replay_judges_the_classifiers_rules_with_a_scorer_as_the_cog_does() -> None:
+    scorer = TableScorer(
+        {
+            "du er så dum": {"abuse": 0.95, "spam": 0.0},
+            "you people are something else": {"abuse": 0.8, "spam": 0.0},
+        }
+    )
+    stats = ReplayStats()
+    lines = [json.dumps(m) for m in CLASSIFIED]
+    records = list(replay(lines, load_policy("default"), stats, scorer))
+    scores = [r.pop("scores", None) for r in records]
+    assert records == [
+        {"id": "m1", "verdict": "allow", "rules": [], "actions": [], "lang": "da"},
+        {"id": "m2", "verdict": "act", "rules": ["profanity"], "actions": ["delete", "warn"]},
+        # Alice's second infraction: the ladder climbs across the rules and the scores.
+        {
+            "id": "m3",
+            "verdict": "act",
+            "rules": ["abuse-model"],
+            "actions": ["delete", "timeout:1h"],
+            "lang": "da",
+        },
+        {
+            "id": "m4",
+            "verdict": "review",
+            "rules": ["abuse-model"],
+            "actions": ["review"],
+            "lang": "da",
+        },
+    ]
+    assert scores == [
+        {"abuse": 0.01, "spam": 0.01},
+        None,
+        {"abuse": 0.95, "spam": 0.0},
+        {"abuse": 0.8, "spam": 0.0},
+    ]
+    # The removed message is not scored; the others are, in the community's language.
+    assert scorer.asked == [
+        ("hello there", "da"),
+        ("du er så dum", "da"),
+        ("you people are something else", "da"),
+    ]
+    assert stats.unscored == 0
+    assert stats.rules == {"profanity": 1, "abuse-model": 2}
+    assert stats.outcomes == {"allow": 1, "act": 2, "review": 1}
+
+
+def test_replay_without_a_scorer_counts_what_the_classifier_would_have_judged(
+    tmp_path: Path,
+) -> None:
+    stats = ReplayStats()
+    records = list(replay([json.dumps(m) for m in CLASSIFIED], load_policy("default"), stats))
+    assert [r["verdict"] for r in records] == ["allow", "act", "allow", "allow"]
+    assert all("scores" not in r for r in records)
+    assert stats.unscored == 3
+    result = CliRunner().invoke(main, ["replay", str(history(tmp_path, CLASSIFIED))])
+    assert result.exit_code == 0, result.output
+    assert "3 messages were not judged by the rules that need classifier scores" in result.stderr
+
+
+def test_replay_with_a_trained_model(tmp_path: Path, quick_model_dir: Path) -> None:
+    path = history(tmp_path, CLASSIFIED)
+    result = CliRunner().invoke(main, ["replay", str(path), "--model", str(quick_model_dir)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["m1", "m2", "m3", "m4"]
+    assert "scores" not in records[1]  # removed by the profanity rule first
+    scored = [r for r in records if "scores" in r]
+    assert [r["id"] for r in scored] == ["m1", "m3", "m4"]
+    assert all(set(r["scores"]) == {"abuse", "spam"} for r in scored)
+    # The short Danish line is read in the community's language, as the cog would.
+    assert records[2]["lang"] == "da"
+    assert "not judged" not in result.stderr
+    missing = CliRunner().invoke(main, ["replay", str(path), "--model", str(tmp_path / "none")])
+    assert missing.exit_code == 2
