@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -34,6 +34,16 @@ config_option = click.option(
     default=None,
     help="The TOML configuration file (default: steward.toml if present, else built-in defaults).",
 )
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def model_path_option(help_text: str) -> Callable[[_Command], _Command]:
+    """Return the ``--model DIR`` option (as ``model_path``, none by default) of a command."""
+    return click.option(
+        "--model", "model_path", type=click.Path(path_type=Path), default=None, help=help_text
+    )
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -363,13 +373,7 @@ def _shown(value: float) -> str:
 
 @main.command("classify")
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The model directory (default: [classifier] model in the configuration).",
-)
+@model_path_option("The model directory (default: [classifier] model in the configuration).")
 @click.option(
     "--language",
     default=None,
@@ -418,12 +422,8 @@ def classify(
     show_default=True,
     help="A built-in policy or a policy file.",
 )
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A model directory (steward train): judge the rules that need classifier scores too.",
+@model_path_option(
+    "A model directory (steward train): judge the rules that need classifier scores too."
 )
 def replay_command(history: Any, policy_name: str, model_path: Path | None) -> None:
     """Run a policy over exported HISTORY.jsonl without acting; one JSON line per message.
@@ -436,6 +436,7 @@ def replay_command(history: Any, policy_name: str, model_path: Path | None) -> N
 
     from tqdm import tqdm  # noqa: PLC0415
 
+    from bot.core.protocols import TextScores  # noqa: PLC0415
     from bot.replay import ReplayStats, Scorer, replay  # noqa: PLC0415
 
     policy = _policy(policy_name)
@@ -448,7 +449,7 @@ def replay_command(history: Any, policy_name: str, model_path: Path | None) -> N
         except ModelMissing as error:
             _fail(str(error))
 
-        def score(text: str, language: str) -> Any:
+        def score(text: str, language: str) -> TextScores:
             return model.score_batch([text], language=language)[0]
 
         scorer = score
