@@ -39,7 +39,7 @@ from policies.classifiers.encoder import (
     onnx_session,
     run_each,
 )
-from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
+from policies.classifiers.heads import FloatArray, LogisticHead, side_by_side, sigmoid
 
 FIRST_LOOK_FILE = "first_look.int8.onnx"
 """The graph of the first layers, beside the full encoder's in ``encoder/``."""
@@ -87,7 +87,7 @@ class FirstLookVote:
 
     def logits(self, lexical: FloatArray, pooled: FloatArray) -> FloatArray:
         """Return the stacked first-look logits from the lexical vote and pooled states."""
-        return self.stack.logits(np.stack([lexical, self.head.logits(pooled)], axis=1))
+        return self.stack.logits(side_by_side(lexical, self.head.logits(pooled)))
 
     def clears(self, logits: FloatArray) -> npt.NDArray[np.bool_]:
         """Return, per text, whether the first look clears it of this label."""
@@ -142,8 +142,10 @@ class FirstLayers:
             hidden = self.states(text)
             # Graphs traced for one text (recipe 12 on) give (tokens, width), older ones
             # (1, tokens, width). Alone, every token is real: the mean is over all of them.
-            mean = hidden.reshape(-1, self._width).mean(axis=0)
-            embeddings[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            # What ``mean`` and ``linalg.norm`` compute, without their Python wrappers.
+            flat = hidden.reshape(-1, self._width)
+            mean = np.add.reduce(flat, axis=0) / flat.shape[0]
+            embeddings[row] = mean / max(float(np.sqrt(mean @ mean)), 1e-12)
             states.append(hidden)
         return Encoded(
             logits=np.zeros(len(texts), dtype=np.float32),

@@ -128,7 +128,7 @@ class LanguageDetector:
     def detect(self, text: str) -> str | None:
         """Return the text's language (ISO 639-1), or None when it cannot be told reliably."""
         cleaned = without_links(_NOISE.sub(" ", text))
-        letters = sum(character.isalpha() for character in cleaned)
+        letters = sum(map(str.isalpha, cleaned))
         needed = self.short_confidence if letters < self.short_text_letters else self.min_confidence
         guess, probability = self._fasttext_guess(cleaned)
         if guess == "en" and probability >= needed:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from policies.classifiers.heads import (
@@ -16,6 +18,18 @@ from policies.classifiers.heads import (
 def test_sigmoid_is_stable_at_extremes() -> None:
     values = sigmoid(np.array([-1000.0, 0.0, 1000.0]))
     assert values[0] >= 0 and values[1] == np.float32(0.5) and values[2] <= 1
+
+
+def test_sigmoid_is_the_logistic_function_without_overflow_warnings() -> None:
+    logits = np.array(
+        [-np.inf, -1000.0, -45.0, -40.0, -7.5, -0.1, 0.0, 2.0, 36.0, 38.0, 1e6, np.inf]
+    )
+    with np.errstate(over="raise", invalid="raise"):  # underflow to 0 is exact enough
+        values = sigmoid(logits)
+    # Below -40 the bound holds the value at sigmoid(-40); above 37 it is 1 in float64.
+    expected = [1 / (1 + math.exp(-max(x, -40.0))) for x in logits.tolist()]
+    assert values.dtype == np.float32
+    assert values.tolist() == np.array(expected, dtype=np.float32).tolist()
 
 
 def test_a_head_separates_and_round_trips() -> None:
