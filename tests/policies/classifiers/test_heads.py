@@ -11,6 +11,7 @@ from policies.classifiers.heads import (
     LogisticHead,
     fit_calibration,
     fit_head,
+    side_by_side,
     sigmoid,
 )
 
@@ -30,6 +31,17 @@ def test_sigmoid_is_the_logistic_function_without_overflow_warnings() -> None:
     expected = [1 / (1 + math.exp(-max(x, -40.0))) for x in logits.tolist()]
     assert values.dtype == np.float32
     assert values.tolist() == np.array(expected, dtype=np.float32).tolist()
+
+
+def test_side_by_side_is_np_stack_on_columns() -> None:
+    rng = np.random.default_rng(2)
+    lexical = rng.normal(size=5).astype(np.float32)
+    encoder = rng.normal(size=5).astype(np.float32)
+    wide = rng.normal(size=5)  # float64: the result takes the wider type, as np.stack does
+    for columns in ((lexical, encoder), (lexical, encoder, wide)):
+        expected = np.stack(columns, axis=1)
+        got = side_by_side(*columns)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
 
 
 def test_a_head_separates_and_round_trips() -> None:
