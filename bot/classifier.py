@@ -90,24 +90,33 @@ def open_classifier(
     Raises:
         ModelUnavailable: If the model or the code to run it cannot be loaded.
     """
-    try:
-        from policies.classifiers.serving import ClassifierService  # noqa: PLC0415
+    default = functools.partial(
+        load_text_model,
+        english_threads=english_threads,
+        multilingual_threads=multilingual_threads,
+        first_look=first_look,
+        second_look=second_look,
+        spare_core=spare_core,
+    )
+    model = loaded_model(path, loader or default)
+    from policies.classifiers.serving import ClassifierService  # noqa: PLC0415 - only when used
 
-        default = functools.partial(
-            load_text_model,
-            english_threads=english_threads,
-            multilingual_threads=multilingual_threads,
-            first_look=first_look,
-            second_look=second_look,
-            spare_core=spare_core,
-        )
-        model = (loader or default)(path)
+    return ClassifierService(model, max_batch=max_batch)
+
+
+def loaded_model(path: Path, loader: ModelLoader) -> TextModel:
+    """Return ``loader(path)``, or say what is wrong and what to do.
+
+    Raises:
+        ModelUnavailable: If the model or the code to run it cannot be loaded.
+    """
+    try:
+        return loader(path)
     except Exception as error:
         raise ModelUnavailable(
             f"cannot load the classifier model at {path} ({type(error).__name__}: {error}); "
             "build one with `steward train` (it needs the ml extra: pip install 'steward[ml]')"
         ) from error
-    return ClassifierService(model, max_batch=max_batch)
 
 
 class ServingOptions(TypedDict):

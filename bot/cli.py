@@ -18,6 +18,7 @@ import click
 
 from bot.adapters.local.scenario import ScenarioError
 from bot.config import ConfigError, LoadedConfig, SlackSection, load_config
+from bot.core.language_tags import standard_language_tag
 from bot.logs import configure_logging
 from bot.malloc_tuning import limit_malloc_arenas
 from bot.ml_cli import eval_command, train_command
@@ -304,6 +305,15 @@ def _shard_ids(_: click.Context, __: click.Parameter, value: str | None) -> list
         raise click.BadParameter(f"{value!r}: give shard numbers separated by commas") from None
 
 
+def _language_tag(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return standard_language_tag(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command("run")
 @config_option
 @click.option(
@@ -338,6 +348,10 @@ def reload_command(config_path: Path | None) -> None:
         click.echo(f"asked process {pid} to reload")
 
 
+COUNTED_UNITS = frozenset({"lines"})
+"""Bench units that count things, shown without decimals."""
+
+
 @main.command("bench")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.option("--only", multiple=True, help="Run only the named cases (repeatable).")
@@ -349,25 +363,41 @@ def reload_command(config_path: Path | None) -> None:
     default=None,
     help="A classifier model directory for the classifier case (env STEWARD_MODEL).",
 )
-def bench(as_json: bool, only: tuple[str, ...], quick: bool, model: Path | None) -> None:
+@click.option(
+    "--against",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    default=None,
+    help="Another model directory: the classifier case also scores each line with both "
+    "models in turns and reports the ratio of their times and the lines they score "
+    "differently.",
+)
+def bench(
+    as_json: bool, only: tuple[str, ...], quick: bool, model: Path | None, against: Path | None
+) -> None:
     """Measure throughput and latency; each result has a name, a value and a unit."""
     from bot.bench import run_benchmarks  # noqa: PLC0415
 
-    results = _run(run_benchmarks(_registry(), only=set(only), quick=quick, model=model))
+    results = _run(
+        run_benchmarks(_registry(), only=set(only), quick=quick, model=model, against=against)
+    )
     if as_json:
         import json  # noqa: PLC0415
 
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
+        width = max((len(result.name) for result in results), default=0)
         for result in results:
             if result.unit == "skipped":
-                click.echo(f"{result.name:<40} skipped: {result.detail}")
+                click.echo(f"{result.name:<{width}} skipped: {result.detail}")
             else:
-                click.echo(f"{result.name:<40} {_shown(result.value):>14} {result.unit}")
+                shown = _shown(result.value, result.unit)
+                click.echo(f"{result.name:<{width}} {shown:>14} {result.unit}")
 
 
-def _shown(value: float) -> str:
-    """Return a bench value for reading: ratios and small figures keep three decimals."""
+def _shown(value: float, unit: str = "") -> str:
+    """Return a bench value for reading: counts whole, ratios and small figures to 3 places."""
+    if unit in COUNTED_UNITS:
+        return f"{value:,.0f}"
     return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
@@ -377,6 +407,7 @@ def _shown(value: float) -> str:
 @click.option(
     "--language",
     default=None,
+    callback=_language_tag,
     help="The community's language (BCP 47, such as da): lines too short for the model to "
     "tell their own are read in it, as the guidelines cog does.",
 )

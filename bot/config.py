@@ -29,6 +29,7 @@ from pydantic import (
 
 from bot.core.cog import CogSettings
 from bot.core.community import CommunityInfo
+from bot.core.language_tags import LanguageTag
 from bot.core.merge import merge
 from bot.core.refs import Ref
 from bot.core.toml_lines import locate
@@ -263,7 +264,7 @@ class CommunitySection(_Section):
     platform: Literal["local", "discord", "slack"] = "local"
     id: str = ""
     name: str = ""
-    language: str = "en"
+    language: LanguageTag = "en"
     timezone: str = "UTC"
     moderator_roles: list[str] = Field(default_factory=lambda: ["moderator"])
     admin_roles: list[str] = Field(default_factory=lambda: ["admin"])

@@ -17,6 +17,8 @@ from pathlib import Path
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.core.language_tags import LanguageTag
+
 DEFAULT_LIBRARY = "_discussion_prompts.toml"
 """The starter library shipped with Steward, inside the ``cogs`` package."""
 
@@ -37,7 +39,7 @@ class PromptEntry(BaseModel):
 
     text: str = Field(min_length=3, max_length=1800)
     topics: tuple[str, ...] = ()
-    language: str = "en"
+    language: LanguageTag = "en"
     channel: str = ""
     answers: tuple[str, ...] = Field((), max_length=10)
 

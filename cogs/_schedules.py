@@ -18,6 +18,7 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.channels import ChannelName
+from bot.core.language_tags import LanguageTagOrEmpty
 
 
 class ScheduleSettings(BaseModel):
@@ -45,7 +46,7 @@ class ScheduleSettings(BaseModel):
     channel: ChannelName
     kind: Literal["prompt", "poll"] = "prompt"
     topics: tuple[str, ...] = ()
-    language: str = ""
+    language: LanguageTagOrEmpty = ""
     missed: Literal["late", "skip"] = "late"
     late_within: timedelta = timedelta(hours=12)
     thread: bool = True

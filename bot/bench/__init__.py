@@ -45,11 +45,13 @@ class BenchOptions:
         registry: The cog registry.
         quick: Run a small workload.
         model: A classifier model directory, for the cases that need one.
+        against: Another model directory, to compare ``model`` with in turns.
     """
 
     registry: CogRegistry
     quick: bool
     model: Path | None = None
+    against: Path | None = None
 
 
 BenchCase = Callable[[BenchOptions], Awaitable[list[BenchResult]]]
@@ -69,7 +71,12 @@ def case(name: str) -> Callable[[BenchCase], BenchCase]:
 
 
 async def run_benchmarks(
-    registry: CogRegistry, *, only: set[str], quick: bool, model: Path | None = None
+    registry: CogRegistry,
+    *,
+    only: set[str],
+    quick: bool,
+    model: Path | None = None,
+    against: Path | None = None,
 ) -> list[BenchResult]:
     """Run the selected cases (all when ``only`` is empty) in name order.
 
@@ -89,7 +96,7 @@ async def run_benchmarks(
         known = ", ".join(sorted(CASES))
         raise ValueError(f"unknown benchmark case(s): {', '.join(sorted(unknown))}; known: {known}")
     results: list[BenchResult] = []
-    options = BenchOptions(registry=registry, quick=quick, model=model)
+    options = BenchOptions(registry=registry, quick=quick, model=model, against=against)
     thresholds = gc.get_threshold()
     for name in sorted(CASES):
         if not only or name in only:

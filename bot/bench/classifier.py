@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import bot.classifier
 from bot.bench import BenchOptions, BenchResult, case
 from bot.bench.rules import realistic_mix
+from bot.bench.turns import in_turns, turns_results
 from bot.classifier import ModelUnavailable, open_classifier
 from bot.core.protocols import Classifier
 from bot.gc_tuning import settle_after_start
@@ -159,6 +160,11 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
     # With the service's workers stopped, this thread is the model's only caller.
     english_direct = called_directly(loaded[0], english) if loaded and english else 0.0
     others_direct = called_directly(loaded[0], others) if loaded and others else 0.0
+    compared = (
+        _against(loaded[0], options.against, english, others, rounds=2 if options.quick else 4)
+        if loaded and options.against is not None
+        else []
+    )
     model = f"{service.model_id}@{service.version}"
     stats = service.stats
     latencies = sorted(latency for _, latency in answered)
@@ -222,7 +228,31 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
             "MB",
             "resident memory of the process after the runs (buffers grown by serving)",
         ),
+        *compared,
     ]
+
+
+def _against(
+    model: TextModel, other: Path, english: list[str], others: list[str], rounds: int
+) -> list[BenchResult]:
+    """Score each path's lines with ``model`` and the model at ``other`` in turns.
+
+    Loaded only now, after the memory figures, so that they stay those of one model.
+    """
+    try:
+        against = bot.classifier.loaded_model(other, bot.classifier.load_text_model)
+    except ModelUnavailable as error:
+        return [BenchResult("classifier.turns", 0.0, "skipped", str(error))]
+    name = f"{against.model_id}@{against.version}"
+    results: list[BenchResult] = []
+    for path, lines, which in (
+        ("english", english, "the English lines"),
+        ("other_languages", others, "the lines in other languages"),
+    ):
+        if lines:
+            turns = in_turns((model, against), lines, rounds)
+            results.extend(turns_results(path, turns, name, which))
+    return results
 
 
 def _first_look_cleared(loaded: Sequence[object]) -> int:

@@ -43,9 +43,18 @@ def render(template: str, values: Mapping[str, Any]) -> str:
 def pick_language(texts: Mapping[str, str], lang: str | None, fallback: str = "en") -> str:
     """Return the text for a member's language, else the community's, else any.
 
-    ``fr-CA`` falls back to ``fr``. An empty mapping yields an empty string.
+    ``fr-CA`` falls back to ``fr``, for the member's language and the community's alike.
+    Tags match whatever their case (BCP 47 tags are case-insensitive: a config's
+    ``pt-br`` templates serve a community whose language reads ``pt-BR``). An empty
+    mapping yields an empty string.
     """
-    for candidate in (lang, (lang or "").split("-")[0], fallback, "en"):
-        if candidate and candidate in texts:
-            return texts[candidate]
+    by_tag = {tag.lower(): text for tag, text in texts.items()}
+    for candidate in (lang, _primary(lang), fallback, _primary(fallback), "en"):
+        if candidate and candidate.lower() in by_tag:
+            return by_tag[candidate.lower()]
     return next(iter(texts.values()), "")
+
+
+def _primary(tag: str | None) -> str:
+    """Return a language tag's primary subtag (``fr`` of ``fr-CA``); empty for none."""
+    return (tag or "").split("-")[0]

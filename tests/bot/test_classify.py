@@ -128,3 +128,14 @@ def test_a_communitys_language_reads_the_lines_no_detector_can_tell(
     code, danish, _ = classify(*model, "--language", "da", stdin=stdin)
     assert code == 0 and danish[0]["lang"] == "da"
     assert danish[0]["scores"] != plain[0]["scores"]
+
+
+def test_a_language_that_is_no_tag_is_a_usage_error(
+    tmp_path: Path, loaded_from: list[Path]
+) -> None:
+    result = CliRunner().invoke(
+        main, ["classify", "--model", str(tmp_path), "--language", "Danish"], input=""
+    )
+    assert result.exit_code == 2
+    assert "'Danish' is not a language tag (such as en, da, fr-CA or pt-BR)" in result.output
+    assert loaded_from == []  # refused before any model is loaded

@@ -164,6 +164,7 @@ def test_bench_quick_json() -> None:
 def test_bench_shows_ratios_with_three_decimals() -> None:
     assert _shown(0.3949) == "0.395"  # a ratio against a target of 0.6 stays readable
     assert _shown(12_345.67) == "12,345.7"
+    assert _shown(6.0, "lines") == "6"  # a count is whole
 
 
 def test_check_config_names_the_classifier_without_loading_it(tmp_path: Path) -> None:

@@ -172,3 +172,23 @@ def test_the_classifier_timeout_must_be_shorter_than_the_handler_timeout(
     assert problems_of(path, registry) == [
         f"{path}:5: classifier.timeout: must be shorter than bus.handler_timeout (5s)"
     ]
+
+
+def test_a_community_language_that_is_no_tag_is_refused_with_examples(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    path = write(tmp_path, '[communities.acme]\nlanguage = "Danish"\n')
+    (problem,) = problems_of(path, registry)
+    assert problem.startswith(f"{path}:2: communities.acme.language:")
+    assert "'Danish' is not a language tag (such as en, da, fr-CA or pt-BR)" in problem
+    # Well formed, but no language the registry knows (Denmark's country code, not Danish).
+    path = write(tmp_path, '[communities.acme]\nlanguage = "dk"\n')
+    (problem,) = problems_of(path, registry)
+    assert "'dk' names no known language or region" in problem
+
+
+def test_a_community_language_is_standardised(registry: CogRegistry) -> None:
+    text = '[communities.acme]\nlanguage = "pt_br"\n[communities.other]\nlanguage = " DA "\n'
+    loaded = parse_config(text, registry)
+    assert loaded.config.communities["acme"].info("acme").language == "pt-BR"
+    assert loaded.config.communities["other"].language == "da"

@@ -54,6 +54,14 @@ def test_a_bad_cron_expression_is_refused_with_the_reason(cron: str) -> None:
         ScheduleSettings(name="weekly", cron=cron, channel="general")
 
 
+def test_a_schedule_language_is_a_tag_or_empty_for_the_communitys() -> None:
+    assert ScheduleSettings(name="weekly", cron="0 10 * * mon", channel="general").language == ""
+    chosen = ScheduleSettings(name="weekly", cron="0 10 * * mon", channel="general", language="FR")
+    assert chosen.language == "fr"
+    with pytest.raises(ValidationError, match="'French' is not a language tag"):
+        ScheduleSettings(name="weekly", cron="0 10 * * mon", channel="general", language="French")
+
+
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown time zone 'Europe/Atlantis'"):
         zone("Europe/Atlantis")
@@ -70,6 +78,8 @@ def test_the_starter_library_loads_and_a_library_round_trips() -> None:
 def test_a_broken_library_names_the_source_and_the_key() -> None:
     with pytest.raises(LibraryError, match=r"mine.toml: prompts\.0\.topic: Extra inputs"):
         parse_library('[[prompts]]\ntext = "Hello there"\ntopic = "x"\n', source="mine.toml")
+    with pytest.raises(LibraryError, match=r"prompts\.0\.language: .*'english' is not a language"):
+        parse_library('[[prompts]]\ntext = "Hello there"\nlanguage = "english"\n')
     with pytest.raises(LibraryError, match=r"mine\.toml: not valid TOML"):
         parse_library("[[prompts]\n", source="mine.toml")
     with pytest.raises(LibraryError, match="cannot read the prompt library"):
