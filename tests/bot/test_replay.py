@@ -7,9 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from bot.adapters.local.scenario import parse_community
 from bot.cli import main
 from bot.core.protocols import TextScores
-from bot.replay import ReplayStats, replay
+from bot.replay import Replayer, ReplayStats, replay
 from policies.policy import load_policy
 
 
@@ -117,6 +118,12 @@ def test_replay_refuses_malformed_history_and_policies(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in result.output
+
+
+def test_a_historys_community_language_is_read_as_a_standard_tag() -> None:
+    lines = [json.dumps({"type": "community", "name": "acme", "config": {"language": "PT_br"}})]
+    replayer = Replayer(load_policy("default"), parse_community(lines[0]))
+    assert replayer.community.language == "pt-BR"
 
 
 def test_policy_test_runs_the_shipped_examples() -> None:

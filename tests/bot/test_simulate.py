@@ -98,6 +98,11 @@ async def test_refused_posts_are_reported_not_played(registry: CogRegistry) -> N
             ],
             "line 2: leave.x: Extra inputs",
         ),
+        (
+            [json.dumps(community(config={"language": "Danish"}))],
+            "line 1: .*'Danish' is not a language tag",
+        ),
+        ([json.dumps(community(config={"language": 7}))], "line 1: .*not 7"),
     ],
 )
 async def test_malformed_scenarios_name_the_line(

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from bot.core.clock import as_utc
+from bot.core.language_tags import standard_language_tag
 
 
 class ScenarioError(Exception):
@@ -62,6 +63,17 @@ class CommunityLine(_Line):
         if not value:
             raise ValueError("a community needs at least one channel")
         return value
+
+    @field_validator("config")
+    @classmethod
+    def _language_tag(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # Replay reads the community's language from here without the full config model.
+        language = value.get("language")
+        if language is None:
+            return value
+        if not isinstance(language, str):
+            raise ValueError(f"config.language must be a language tag, not {language!r}")
+        return value | {"language": standard_language_tag(language)}
 
 
 class _Event(_Line):
