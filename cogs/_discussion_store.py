@@ -434,9 +434,11 @@ def _prompt_values(community: Ref, entry: PromptEntry) -> tuple[str, str, str, s
 
 
 def _prompt(row: Row) -> StoredPrompt:
+    # Rows were validated when stored, but under the rules of their day: a language typed
+    # before tags were checked ("French") must not make the library unreadable.
     return StoredPrompt(
         id=row["id"],
-        entry=PromptEntry(
+        entry=PromptEntry.model_construct(
             text=row["text"],
             topics=tuple(load_json(row["topics"])),
             language=row["language"],

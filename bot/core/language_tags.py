@@ -2,8 +2,8 @@
 
 A community's ``language`` decides which notices its members read when their own
 language is unknown, which prompts a schedule may post, and how the classifier reads a
-line too short for any detector. A typo there ("Danish", "dk") used to pass silently and
-leave all three in English; now it is refused when the configuration loads, with the fix.
+line too short for any detector. A typo there ("Danish", "dk") would pass silently and
+leave all three in English, so it is refused when the configuration loads, with examples.
 Tags are standardised by ``langcodes`` (the IETF registry's rules): ``pt-br`` becomes
 ``pt-BR`` and ``en_US`` ``en-US``, so a tag matches however it was typed.
 """

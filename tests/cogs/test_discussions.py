@@ -15,6 +15,7 @@ from bot.core.events import ComponentClicked, PollVoted
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from cogs._discussion_store import DiscussionStore, Post
+from cogs._prompt_library import PromptEntry
 from tests.conftest import LocalBot, local_bot
 
 SUNDAY = datetime(2026, 3, 1, tzinfo=UTC)
@@ -391,3 +392,25 @@ async def test_native_poll_votes_count_and_can_be_taken_back(
         "2. Tips: 0 votes (0%)",
         "2 members voted. Thanks for taking part!",
     ]
+
+
+async def test_a_prompt_stored_before_languages_were_checked_still_loads(tmp_path: Path) -> None:
+    storage = await open_storage(tmp_path / "s.db", VirtualClock(SUNDAY))
+    try:
+        store = DiscussionStore(storage.db)
+        added = await store.add(
+            ACME, PromptEntry(text="What are you building?"), source="command", by="m", now=SUNDAY
+        )
+        assert added is not None
+        # As a release before tags were checked would have stored it.
+        await storage.db.execute(
+            "UPDATE discussion_prompts SET language = ? WHERE id = ?", ("French", added.id)
+        )
+        (loaded,) = await store.prompts(ACME)
+        assert (loaded.id, loaded.entry.text, loaded.entry.language) == (
+            added.id,
+            "What are you building?",
+            "French",
+        )
+    finally:
+        await storage.close()
