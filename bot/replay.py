@@ -90,13 +90,9 @@ class Replayer:
         self.windows = RecentWindows()
         self.scorer = scorer
         name = community.name if community else "history"
-        language = community.config.get("language") if community else None
-        self.community = CommunityInfo(
-            key=name,
-            ref=ref(name),
-            name=name,
-            language=language if isinstance(language, str) and language else "en",
-        )
+        # A community line's language is a standard tag (checked when the line is parsed).
+        language = str(community.config.get("language", "en")) if community else "en"
+        self.community = CommunityInfo(key=name, ref=ref(name), name=name, language=language)
         self.members: dict[str, Member] = {}
         for spec in community.members if community else ():
             self.members[spec.name] = _member(spec)

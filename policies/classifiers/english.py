@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from policies.classifiers.encoder import Encoded
 from policies.classifiers.first_look import FirstLookVote, LayeredEncoder
-from policies.classifiers.heads import FloatArray, LogisticHead, sigmoid
+from policies.classifiers.heads import FloatArray, LogisticHead, side_by_side, sigmoid
 from policies.classifiers.lexical import LexicalScorer, logits_of_each
 from policies.classifiers.spare_core import SpareCore
 
@@ -179,7 +179,7 @@ class EnglishLabel:
         """
         if lexical is None:
             lexical = self.lexical.logits(texts)
-        return np.stack([lexical, self.encoder_logits(encoded)], axis=1)
+        return side_by_side(lexical, self.encoder_logits(encoded))
 
     def base_logits(
         self,

@@ -146,13 +146,14 @@ def evaluate_languages(
     found: dict[str, Any] = {}
     for language in languages:
         examples = datasets.evaluation_set(language)
+        texts = [e.text for e in examples]
         values = [e.value for e in examples]
         threshold = thresholds.for_language("abuse", language)
-        scored = scores_of(model, [e.text for e in examples])
+        scored = scores_of(model, texts)
         report = binary_report(
             values, [s.scores["abuse"] for s in scored], threshold, thresholds.band("abuse")
         )
-        at_home = scores_of(model, [e.text for e in examples], language=language)
+        at_home = scores_of(model, texts, language=language)
         report["in_community_language"] = binary_report(
             values, [s.scores["abuse"] for s in at_home], threshold, thresholds.band("abuse")
         )
