@@ -272,6 +272,10 @@ class CogStateRepository(Protocol):
         """Remove a value if present."""
         ...
 
+    async def recent(self, community: Ref, cog: str, limit: int) -> list[tuple[str, Any]]:
+        """Return up to ``limit`` keys and values of a cog, the most recently stored first."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Handoff:

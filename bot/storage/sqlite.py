@@ -301,6 +301,21 @@ class SqliteCogState:
             (str(community), cog, key),
         )
 
+    async def recent(self, community: Ref, cog: str, limit: int) -> list[tuple[str, Any]]:
+        """Return up to ``limit`` of a cog's keys and values, the most recently stored first.
+
+        Args:
+            community: The community.
+            cog: The cog's name.
+            limit: The most entries returned.
+        """
+        rows = await self._db.fetch_all(
+            "SELECT key, value FROM cog_state WHERE community = ? AND cog = ? "
+            "ORDER BY updated_at DESC, key LIMIT ?",
+            (str(community), cog, limit),
+        )
+        return [(str(row["key"]), load_json(row["value"])) for row in rows]
+
 
 class SqliteHandoffs:
     """Events left for another bot process, in the ``handoffs`` table.

@@ -20,6 +20,7 @@ import discord
 from bot.adapters.discord import payloads, translate
 from bot.adapters.discord._dm_handoff import DirectMessageHandoff
 from bot.adapters.discord._dm_home import Candidate, DirectMessageHomes
+from bot.adapters.discord._languages import MemberLanguages
 from bot.adapters.discord._recent import RecentContents
 from bot.adapters.discord.commands import CONTEXT_MENUS
 from bot.adapters.discord.forms import reason_form
@@ -93,7 +94,9 @@ class StewardClient(discord.Client):
 
     def __init__(self, *, intents: discord.Intents, catch_up: int = 0, **options: Any) -> None:
         super().__init__(intents=intents, **options)
-        self.steward_gateway = DiscordGateway(self)
+        self.member_languages = MemberLanguages()
+        """Each member's language, as their last interaction told it (see ``_languages``)."""
+        self.steward_gateway = DiscordGateway(self, member_languages=self.member_languages)
         self.catch_up = catch_up
         self._inbox: EventInbox | None = None
         self._serves: Callable[[Ref], bool] = lambda _: True
@@ -113,6 +116,7 @@ class StewardClient(discord.Client):
         """Per guild, every AutoMod rule id (the server's own too) -> its name."""
         self._recent = RecentContents()
         self._authors = payloads.AuthorViews()
+        self._languages_loaded = False
         # Guild messages are translated from their payloads (see ``payloads``); the rest
         # goes through discord.py's own parser, kept here for them.
         parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
@@ -140,11 +144,12 @@ class StewardClient(discord.Client):
         self._serves = serves
         self._dm_homes.state = state
         self._dm_homes.store_every_change = handoff is not None
+        self.member_languages.state = state
         self._handoff = handoff
 
     def _hear(self, event: Event | None) -> None:
         if event is not None and self._inbox is not None:
-            self._inbox.put(event)
+            self._inbox.put(self.member_languages.applied(event))
 
     async def close(self) -> None:
         """Stop the catch-up, close the connection, then finish what was already heard."""
@@ -163,7 +168,14 @@ class StewardClient(discord.Client):
     # -- events ---------------------------------------------------------------------------
 
     async def on_ready(self) -> None:
-        """Look back over recent messages once connected (deduplicated by the app)."""
+        """Read back the members' languages, then look back over recent messages.
+
+        Both happen once connected: the languages at the first connection only, and the
+        look back (deduplicated by the app) at each.
+        """
+        if not self._languages_loaded:
+            self._languages_loaded = True
+            await self.member_languages.load()
         if self.catch_up <= 0:
             self.caught_up.set()
             return
@@ -405,7 +417,13 @@ class StewardClient(discord.Client):
         except discord.HTTPException as error:
             logger.warning("could not acknowledge interaction %s: %s", interaction.id, error)
         self.steward_gateway.remember(interaction, deferred=True)
+        self._heard_language(interaction.user.id, event.author.lang)
         self._hear(event)
+
+    def _heard_language(self, user_id: int, tag: str | None) -> None:
+        """Remember the language an interaction told, storing it when it is news."""
+        if tag is not None and self.member_languages.heard(user_id, tag):
+            self._start(self.member_languages.keep(user_id, tag), "member-language", finish=True)
 
     async def _ask_why(self, interaction: discord.Interaction, event: Event) -> bool:
         """Answer a moderator's click on a button that asks why with its form.

@@ -20,6 +20,7 @@ import discord
 from discord.http import Route
 
 from bot.adapters.discord._errors import TOO_OLD_TO_BULK_DELETE, refusal
+from bot.adapters.discord._languages import MemberLanguages
 from bot.adapters.discord.translate import (
     PLATFORM,
     custom_id,
@@ -208,10 +209,19 @@ class DiscordGateway:
     Args:
         client: The discord.py client (plain or auto-sharded), logged in before use.
         max_in_flight: The most REST requests the gateway has open at once.
+        member_languages: What members' interactions told of their languages, given to the
+            members it looks up; none known when ``None``.
     """
 
-    def __init__(self, client: discord.Client, *, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        member_languages: MemberLanguages | None = None,
+    ) -> None:
         self.client = client
+        self.member_languages = member_languages or MemberLanguages()
         # A raid can ask for hundreds of actions at once; discord.py keeps each route within
         # its rate limit, and this keeps the whole bot from bursting past the global one.
         self._in_flight = asyncio.Semaphore(max_in_flight)
@@ -515,7 +525,7 @@ class DiscordGateway:
                 found = await guild.fetch_member(_id(member))
             except (discord.NotFound, discord.Forbidden):
                 return None
-        return member_of(found, guild)
+        return self.member_languages.told(member_of(found, guild))
 
     async def fetch_channel(self, community: Ref, channel: Ref) -> Channel | None:
         """Return a channel or thread of a guild."""

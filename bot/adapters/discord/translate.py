@@ -16,6 +16,7 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord._languages import locale_tag
 from bot.core.events import (
     AutoModBlocked,
     CommandInvoked,
@@ -343,7 +344,8 @@ def interaction_event(
     guild, user, data = interaction.guild, interaction.user, interaction.data
     if guild is None or data is None or interaction.channel_id is None:
         return None
-    author = member_of(user, guild)
+    # The one place Discord says which language a member reads: their client's.
+    author = dataclasses.replace(member_of(user, guild), lang=locale_tag(interaction.locale))
     common: dict[str, Any] = {
         "community": ref(guild.id),
         "at": interaction.created_at,

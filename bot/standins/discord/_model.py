@@ -76,6 +76,8 @@ class User:
     dms_open: bool = True
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=400))
     global_name: str | None = None
+    locale: str = "en-US"
+    """The language of their Discord client, which interactions carry (never messages)."""
 
     def payload(self) -> dict[str, Any]:
         """Return the user object."""
@@ -232,6 +234,7 @@ class Guild:
     bans: dict[str, str] = field(default_factory=dict)
     automod_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    preferred_locale: str = "en-US"
 
     @property
     def everyone(self) -> Role:
@@ -283,7 +286,7 @@ class Guild:
             "nsfw_level": 0,
             "premium_tier": 0,
             "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.preferred_locale,
             "system_channel_id": None,
             "system_channel_flags": 0,
             "rules_channel_id": None,

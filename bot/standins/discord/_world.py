@@ -44,9 +44,11 @@ class World:
         self.bot = self.add_user("Steward", bot=True)
         self.application_id = self.bot.id
 
-    def add_user(self, name: str, *, bot: bool = False, dms_open: bool = True) -> User:
+    def add_user(
+        self, name: str, *, bot: bool = False, dms_open: bool = True, locale: str = "en-US"
+    ) -> User:
         """Create an account."""
-        user = User(self.ids.next(), name, bot=bot, dms_open=dms_open)
+        user = User(self.ids.next(), name, bot=bot, dms_open=dms_open, locale=locale)
         self.users[user.id] = user
         return user
 

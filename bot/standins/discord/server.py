@@ -274,12 +274,14 @@ class DiscordStandin:
         roles: Iterable[Role] = (),
         dms_open: bool = True,
         user: User | None = None,
+        locale: str = "en-US",
     ) -> Member:
         """Make a user a member (before the bot connects: no event).
 
-        A new account is created unless ``user`` names one that is already in another guild.
+        A new account is created unless ``user`` names one that is already in another guild;
+        ``locale`` is the new account's client language.
         """
-        account = user or self.world.add_user(name, dms_open=dms_open)
+        account = user or self.world.add_user(name, dms_open=dms_open, locale=locale)
         member = Member(account, [r.id for r in roles])
         guild.members[member.user.id] = member
         return member
@@ -560,8 +562,8 @@ class DiscordStandin:
             "token": f"token-{ident}",
             "version": 1,
             "app_permissions": str(self.world.bot_permissions(guild)),
-            "locale": "en-US",
-            "guild_locale": "en-US",
+            "locale": member.user.locale,
+            "guild_locale": guild.preferred_locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": guild.id},
             "context": 0,

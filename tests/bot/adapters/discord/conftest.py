@@ -19,6 +19,7 @@ from bot.adapters.discord.translate import ref
 from bot.app import App, open_storage
 from bot.config import LoadedConfig, parse_config
 from bot.core.clock import SystemClock
+from bot.core.protocols import CogStateRepository
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.standins.discord import Channel, DiscordStandin, Guild, Member, RecordedRequest, Role
@@ -33,6 +34,27 @@ from moderation.cases import Case
 from moderation.store import store_for
 
 MODERATOR_PERMISSIONS = KICK_MEMBERS | BAN_MEMBERS | MANAGE_MESSAGES | MODERATE_MEMBERS
+
+
+class CountingState:
+    """The real SQLite cog state, counting the writes."""
+
+    def __init__(self, inner: CogStateRepository) -> None:
+        self.inner = inner
+        self.puts = 0
+
+    async def get(self, community: Ref, cog: str, key: str) -> Any | None:
+        return await self.inner.get(community, cog, key)
+
+    async def put(self, community: Ref, cog: str, key: str, value: Any) -> None:
+        self.puts += 1
+        await self.inner.put(community, cog, key, value)
+
+    async def delete(self, community: Ref, cog: str, key: str) -> None:
+        await self.inner.delete(community, cog, key)
+
+    async def recent(self, community: Ref, cog: str, limit: int) -> list[tuple[str, Any]]:
+        return await self.inner.recent(community, cog, limit)
 
 
 @dataclass

@@ -10,26 +10,7 @@ import discord
 from bot.adapters.discord._dm_home import STATE_OWNER, STATE_PLACE, DirectMessageHomes
 from bot.app import open_storage
 from bot.core.clock import SystemClock
-from bot.core.protocols import CogStateRepository
-from bot.core.refs import Ref
-
-
-class CountingState:
-    """The real SQLite cog state, counting the writes."""
-
-    def __init__(self, inner: CogStateRepository) -> None:
-        self.inner = inner
-        self.puts = 0
-
-    async def get(self, community: Ref, cog: str, key: str) -> Any | None:
-        return await self.inner.get(community, cog, key)
-
-    async def put(self, community: Ref, cog: str, key: str, value: Any) -> None:
-        self.puts += 1
-        await self.inner.put(community, cog, key, value)
-
-    async def delete(self, community: Ref, cog: str, key: str) -> None:
-        await self.inner.delete(community, cog, key)
+from tests.bot.adapters.discord.conftest import CountingState
 
 
 def guilds(count: int) -> list[discord.Guild]:
