@@ -13,7 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-from bot.config import ClassifierSection, ConfigError, ConfigProblem, LoadedConfig, locate_in
+from bot.config import (
+    REMEMBERED_ANSWERS,
+    ClassifierSection,
+    ConfigError,
+    ConfigProblem,
+    LoadedConfig,
+    locate_in,
+)
 
 if TYPE_CHECKING:
     from policies.classifiers.serving import ClassifierService, TextModel
@@ -72,6 +79,7 @@ def open_classifier(
     first_look: bool = True,
     second_look: bool = True,
     spare_core: bool = True,
+    remembered: int = REMEMBERED_ANSWERS,
     loader: ModelLoader | None = None,
 ) -> ClassifierService:
     """Load the model at ``path`` and start the service that scores with it.
@@ -84,6 +92,8 @@ def open_classifier(
         first_look: Let the model's first look clear plainly harmless texts.
         second_look: Let spam take its second look where its two votes are unsure.
         spare_core: Let the English lane use a second core while the other lane is idle.
+        remembered: How many latest answers the service keeps, to answer a text seen again
+            at once (0 keeps none).
         loader: Loads the directory (and then decides the threads itself);
             :func:`load_text_model` when ``None``.
 
@@ -101,7 +111,7 @@ def open_classifier(
     model = loaded_model(path, loader or default)
     from policies.classifiers.serving import ClassifierService  # noqa: PLC0415 - only when used
 
-    return ClassifierService(model, max_batch=max_batch)
+    return ClassifierService(model, max_batch=max_batch, remembered=remembered)
 
 
 def loaded_model(path: Path, loader: ModelLoader) -> TextModel:
@@ -128,6 +138,7 @@ class ServingOptions(TypedDict):
     first_look: bool
     second_look: bool
     spare_core: bool
+    remembered: int
 
 
 def serving_options(section: ClassifierSection) -> ServingOptions:
@@ -139,6 +150,7 @@ def serving_options(section: ClassifierSection) -> ServingOptions:
         first_look=section.first_look,
         second_look=section.second_look,
         spare_core=section.spare_core,
+        remembered=section.remembered,
     )
 
 

@@ -87,6 +87,10 @@ class BusSection(_Section):
     handler_timeout: float = Field(30.0, gt=0)
 
 
+REMEMBERED_ANSWERS = 2048
+"""How many latest answers the classifier keeps by default, to answer a text seen again."""
+
+
 class ClassifierSection(_Section):
     """The text model behind ``classifier`` rules: loaded once, shared by every community."""
 
@@ -108,6 +112,10 @@ class ClassifierSection(_Section):
     # While the multilingual lane is idle, the English lane works out a message's lexical
     # votes on the second core as its first look runs. Off, or on one core, it never does.
     spare_core: bool = True
+    # A text seen again (a raid's copies, everyday greetings) is answered from the latest
+    # answers, at once: the model scores each text alone, so its answer would be the same.
+    # 0 keeps none; texts over 1,000 characters are never kept.
+    remembered: int = Field(REMEMBERED_ANSWERS, ge=0, le=1_000_000)
 
     @property
     def model_path(self) -> Path | None:

@@ -5,6 +5,8 @@ next; through the service, then with the model called directly, to tell the mode
 from the service's) and in bursts, latency percentiles when messages arrive at a fixed rate
 whatever the answers (an open loop, so a slow answer cannot hide the ones queued behind
 it), and the process's resident memory once the model is loaded and again after serving.
+These runs keep no answers, so every line is scored (the mix repeats some lines); a raid's
+copies of one line then run with the latest answers kept, as `steward run` keeps them.
 The case needs a model directory; without one it reports itself skipped, with the reason.
 """
 
@@ -21,6 +23,7 @@ from bot.bench import BenchOptions, BenchResult, case
 from bot.bench.rules import realistic_mix
 from bot.bench.turns import in_turns, turns_results
 from bot.classifier import ModelUnavailable, open_classifier
+from bot.config import REMEMBERED_ANSWERS
 from bot.core.protocols import Classifier
 from bot.gc_tuning import settle_after_start
 
@@ -31,6 +34,12 @@ OFFERED_RATE = 200.0
 """Messages per second offered in the latency run."""
 BURST = 256
 """Messages sent at once in the burst run."""
+RAID_COPIES = 512
+"""Copies of one line in each raid run."""
+RAID_LINES = (
+    "FREE NITRO for everyone who joins in the next 10 minutes: discord.gg/n1tr0-dr0p",
+    "selling cheap accounts and boosts, dm me now, paypal only",
+)
 
 
 def resident_mb() -> float:
@@ -126,7 +135,9 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         return loaded[-1]
 
     try:
-        service = open_classifier(options.model, loader=keep)
+        # No answers kept: every line here is scored, as a line never seen before is (the
+        # mix repeats some lines, and the first pass would answer the later ones at once).
+        service = open_classifier(options.model, loader=keep, remembered=0)
     except ModelUnavailable as error:
         return [BenchResult("classifier", 0.0, "skipped", str(error))]
     # As `steward run` does once started, with the model loaded. Without it, each of the
@@ -165,6 +176,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         if loaded and options.against is not None
         else []
     )
+    raid = await _raid(loaded[0]) if loaded else []
     model = f"{service.model_id}@{service.version}"
     stats = service.stats
     latencies = sorted(latency for _, latency in answered)
@@ -228,6 +240,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
             "MB",
             "resident memory of the process after the runs (buffers grown by serving)",
         ),
+        *raid,
         *compared,
     ]
 
@@ -253,6 +266,38 @@ def _against(
             turns = in_turns((model, against), lines, rounds)
             results.extend(turns_results(path, turns, name, which))
     return results
+
+
+async def _raid(model: TextModel) -> list[BenchResult]:
+    """Score a raid's copies of one line, as `steward run` does: with answers kept.
+
+    The copies come one at a time (each answered from the first one's answer), then, for
+    another line, all at once (the lane scores the line once for all its copies).
+    """
+    from policies.classifiers.serving import ClassifierService  # noqa: PLC0415 - ml extra
+
+    service = ClassifierService(model, remembered=REMEMBERED_ANSWERS)
+    try:
+        one_by_one = await one_at_a_time(service, [RAID_LINES[0]] * RAID_COPIES)
+        at_once = await in_bursts(service, [RAID_LINES[1]] * RAID_COPIES, RAID_COPIES)
+        scored = service.stats.texts
+    finally:
+        service.close()
+    detail = f"{RAID_COPIES} copies of one line, as from a raid's accounts"
+    return [
+        BenchResult(
+            "classifier.raid_messages_per_second",
+            one_by_one,
+            "messages/s",
+            f"{detail}, one at a time, the latest answers kept (as `steward run` keeps them)",
+        ),
+        BenchResult(
+            "classifier.raid_burst_messages_per_second",
+            at_once,
+            "messages/s",
+            f"{detail} (another line), all at once: {scored} texts scored for both runs",
+        ),
+    ]
 
 
 def _first_look_cleared(loaded: Sequence[object]) -> int:

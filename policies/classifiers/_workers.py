@@ -36,11 +36,19 @@ class Request:
     language: str | None = None
     results: list[TextScores | None] = field(init=False)
     left: int = field(init=False)
+    queued: int = field(init=False)
     error: Exception | None = None
 
     def __post_init__(self) -> None:
         self.results = [None] * len(self.texts)
-        self.left = len(self.texts)
+        self.left = self.queued = len(self.texts)
+
+    def known_already(self, known: list[TextScores | None]) -> list[int]:
+        """Take the answers known before scoring; return the positions still to score."""
+        self.results = list(known)
+        missing = [i for i, scores in enumerate(known) if scores is None]
+        self.left = self.queued = len(missing)
+        return missing
 
     @property
     def abandoned(self) -> bool:
@@ -104,7 +112,7 @@ class Ledger:
                 request.left -= 1
                 if request.left == 0:
                     complete.append(request)
-                    self.pending -= len(request.texts)
+                    self.pending -= request.queued
         for request in complete:
             self._answer(request)
 

@@ -18,6 +18,12 @@ How a model runs a group is its own affair: Steward's encoders run each text of 
 so that a text's scores never depend on what arrives with it (see
 :class:`policies.classifiers.encoder.OnnxEncoder`); a model that pads a group into one
 batch pads it least this way.
+
+A service may keep its latest answers (``remembered``): a text asked again with the same
+community and community language is then answered at once on the event loop, and copies of
+one text waiting together, or arriving while their first is scored, are scored once. A
+raid's hundred copies of one message cost one run of the model (see
+:mod:`policies.classifiers._answers`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.core.protocols import ClassifierBusy, ClassifierFailed, ModelIdentity, TextScores
+from policies.classifiers._answers import AnswerKey, RecentAnswers
 from policies.classifiers._workers import Item, Ledger, Request, Stage, by_community
 from policies.classifiers.grouping import group_by_length
 
@@ -103,12 +110,15 @@ class ServiceStats:
         texts: Texts scored.
         failures: Calls of the model that raised (routing included).
         largest_batch: The most texts in one call.
+        remembered: Texts answered without scoring them again: known from an earlier
+            answer, or a copy of another text of the same batch.
     """
 
     batches: int = 0
     texts: int = 0
     failures: int = 0
     largest_batch: int = 0
+    remembered: int = 0
 
 
 Scorer = Callable[[list[Item], str | None], list[TextScores]]
@@ -128,14 +138,27 @@ class ClassifierService:
         max_batch: The most texts in one call of the model.
         max_pending: The most texts waiting or being scored; a request beyond that is
             refused at once with :class:`~bot.core.protocols.ClassifierBusy`.
+        remembered: How many latest answers to keep, per text, community and community
+            language (see :mod:`policies.classifiers._answers`); 0 keeps none. Only a
+            model that scores each text alone, whatever arrives with it, may keep any.
 
     Raises:
-        ValueError: If ``max_batch`` or ``max_pending`` is below 1.
+        ValueError: If ``max_batch`` or ``max_pending`` is below 1, or ``remembered``
+            below 0.
     """
 
-    def __init__(self, model: TextModel, *, max_batch: int = 16, max_pending: int = 1024) -> None:
+    def __init__(
+        self,
+        model: TextModel,
+        *,
+        max_batch: int = 16,
+        max_pending: int = 1024,
+        remembered: int = 0,
+    ) -> None:
         if max_batch < 1 or max_pending < 1:
             raise ValueError("max_batch and max_pending must be at least 1")
+        self._answers = RecentAnswers(remembered)
+        self._remembered = 0
         self._model = model
         self._model_label = f"{model.model_id}@{model.version}"
         self._max_batch = max_batch
@@ -202,6 +225,7 @@ class ClassifierService:
             texts=sum(s.texts for s in parts),
             failures=sum(s.failures for s in parts) + self._route_failures,
             largest_batch=max((s.largest_batch for s in parts), default=0),
+            remembered=sum(s.remembered for s in parts) + self._remembered,
         )
 
     @property
@@ -229,18 +253,25 @@ class ClassifierService:
         if not texts:
             return []
         loop = asyncio.get_running_loop()
-        request = Request(tuple(texts), community, loop, loop.create_future(), language)
         ledger = self._ledger
         with ledger.lock:
             if ledger.closed:
                 raise ClassifierFailed(f"the classifier {self._model_label} is closed")
-            if ledger.pending + len(texts) > self._max_pending:
+            known = [self._answers.recall((community, language, text)) for text in texts]
+            if all(scores is not None for scores in known):
+                # Answered at once: no hand-off to a worker and back.
+                self._remembered += len(known)
+                return [scores for scores in known if scores is not None]
+            request = Request(tuple(texts), community, loop, loop.create_future(), language)
+            missing = request.known_already(known)
+            self._remembered += len(texts) - len(missing)
+            if ledger.pending + len(missing) > self._max_pending:
                 raise ClassifierBusy(
                     f"the classifier {self._model_label} is busy: {ledger.pending} texts wait "
                     f"(at most {self._max_pending})"
                 )
-            ledger.pending += len(texts)
-            self._entry.put_locked(Item(request, i, text) for i, text in enumerate(texts))
+            ledger.pending += len(missing)
+            self._entry.put_locked(Item(request, i, texts[i]) for i in missing)
         return await request.future
 
     def close(self, wait: float = 5.0) -> None:
@@ -296,10 +327,58 @@ class ClassifierService:
 
     def _score(self, items: list[Item], scorer: Scorer, stats: ServiceStats) -> None:
         for community, mine in by_community(items).items():
-            texts = [item.text for item in mine]
+            copies = self._copies(mine)
+            stats.remembered += len(mine) - len(copies)  # each scored with the first
+            copies = self._unknown(copies, stats)
+            texts = [same[0].text for same in copies]
             for group in group_by_length(texts, max_batch=self._max_batch):
-                chosen = [mine[position] for position in group]
-                self._ledger.settle(chosen, self._call(scorer, chosen, community, stats))
+                chosen = [copies[position] for position in group]
+                firsts = [same[0] for same in chosen]
+                outcome = self._call(scorer, firsts, community, stats)
+                settled = [item for same in chosen for item in same]
+                if isinstance(outcome, Exception):
+                    self._ledger.settle(settled, outcome)
+                    continue
+                self._keep(firsts, outcome)
+                answers = [a for same, a in zip(chosen, outcome, strict=True) for _ in same]
+                self._ledger.settle(settled, answers)
+
+    def _copies(self, items: list[Item]) -> list[list[Item]]:
+        """Return the items, copies of one text together when answers are kept.
+
+        The same text read the same way (its lane's text and language) gets the same
+        scores whatever arrives with it, so a raid's copies are scored once. A service that
+        keeps no answers scores every text it is given.
+        """
+        if self._answers.size == 0:
+            return [[item] for item in items]
+        copies: dict[tuple[str, str | None], list[Item]] = {}
+        for item in items:
+            copies.setdefault((item.text, item.language), []).append(item)
+        return list(copies.values())
+
+    def _unknown(self, copies: list[list[Item]], stats: ServiceStats) -> list[list[Item]]:
+        """Answer the texts whose answers came while they waited; return the others.
+
+        A raid's copies that arrived while their first was being scored find its answer.
+        """
+        if self._answers.size == 0:
+            return copies
+        with self._ledger.lock:
+            known = [self._answers.recall(_asked(same[0])) for same in copies]
+        answered = [(same, s) for same, s in zip(copies, known, strict=True) if s is not None]
+        stats.remembered += len(answered)  # counted before any caller hears back
+        for same, scores in answered:
+            self._ledger.settle(same, [scores] * len(same))
+        return [same for same, scores in zip(copies, known, strict=True) if scores is None]
+
+    def _keep(self, items: list[Item], answers: list[TextScores]) -> None:
+        """Remember each item's answer, under the text and community it was asked with."""
+        if self._answers.size == 0:
+            return
+        with self._ledger.lock:
+            for item, scores in zip(items, answers, strict=True):
+                self._answers.keep(_asked(item), scores)
 
     def _call(
         self, scorer: Scorer, items: list[Item], community: str | None, stats: ServiceStats
@@ -322,6 +401,12 @@ class ClassifierService:
         if scores.model:
             return scores
         return dataclasses.replace(scores, model=self._model_label)
+
+
+def _asked(item: Item) -> AnswerKey:
+    """Return what an item's text was asked with: its community, their language, the text."""
+    request = item.request
+    return (request.community, request.language, request.texts[item.index])
 
 
 def _batch_scorer(model: TextModel) -> Scorer:

@@ -236,3 +236,32 @@ def test_the_demo_runs_with_a_model(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "Summary" in result.stdout
     assert loader.paths == [tmp_path / "model"]
     assert loader.model.scored, "the demo's messages were scored"
+
+
+@pytest.mark.parametrize(
+    ("setting", "scored"), [("", ["hello"]), ("remembered = 0", ["hello"] * 2)]
+)
+async def test_the_configured_service_answers_a_text_seen_again_unless_told_not_to(
+    tmp_path: Path, registry: CogRegistry, setting: str, scored: list[str]
+) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[classifier]\nmodel = "{tmp_path}"\n{setting}\n[communities.one]\n', encoding="utf-8"
+    )
+    model = WordModel()
+    loaded = load_config(config, registry)
+    service = bot.classifier.configured_classifier(loaded, lambda path: model)
+    assert service is not None
+    try:
+        first = await service.score(["hello"])
+        assert await service.score(["hello"]) == first
+    finally:
+        service.close()
+    assert model.scored == scored
+
+
+def test_a_negative_memory_is_refused(tmp_path: Path, registry: CogRegistry) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text("[classifier]\nremembered = -1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="remembered"):
+        load_config(config, registry)

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 import bot.classifier
 from bot.bench import run_benchmarks
+from bot.bench.classifier import RAID_LINES
 from bot.bench.rules import realistic_mix
 from bot.cli import main
 from bot.core.protocols import TextScores
@@ -86,6 +87,8 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
         "classifier.other_languages_p99_ms",
         "classifier.rss_mb",
         "classifier.rss_serving_mb",
+        "classifier.raid_messages_per_second",
+        "classifier.raid_burst_messages_per_second",
     }
     assert all(entry["value"] > 0 for entry in figures.values())
     assert figures["classifier.p50_ms"]["value"] <= figures["classifier.p99_ms"]["value"]
@@ -102,11 +105,19 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
     assert 0 < others < english and english + others == 300
     assert "scored 256 at a time" in figures["classifier.burst_messages_per_second"]["detail"]
     # A first pass tells the paths apart, then the whole mix, each path, the bursts, the
-    # open loop, and each path again with the model called directly.
-    assert len(model.scored) == 300 + 300 + 300 + 300 + 200 + 300
-    # The last 300, one by one on the bench's own thread; all before on the service's.
-    assert model.threads[-300:] == [threading.current_thread().name] * 300
-    assert all(name.startswith("classifier:") for name in model.threads[:-300])
+    # open loop, and each path again with the model called directly: no answer is kept,
+    # so every line is scored each time. Then the raid's two lines, each scored once for
+    # its 512 copies (one at a time, then all at once), with answers kept.
+    assert len(model.scored) == 300 + 300 + 300 + 300 + 200 + 300 + 2
+    assert model.scored[-2:] == list(RAID_LINES)
+    assert (
+        "2 texts scored for both runs"
+        in figures["classifier.raid_burst_messages_per_second"]["detail"]
+    )
+    # The 300 before them one by one on the bench's own thread; the rest on the service's.
+    assert model.threads[-302:-2] == [threading.current_thread().name] * 300
+    assert all(name.startswith("classifier:") for name in model.threads[:-302])
+    assert all(name.startswith("classifier:") for name in model.threads[-2:])
 
 
 def test_a_skipped_case_prints_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,8 @@ They need the ml extra; the tests that use them skip without it.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,14 @@ class Trained:
     heads: MultilingualHeads
     metrics: dict[str, Any]
     progress: list[tuple[int, int]]
+
+
+@pytest.fixture
+def hold() -> Iterator[threading.Event]:
+    """Return a gate a held model waits on; it opens at the test's end whatever happened."""
+    gate = threading.Event()
+    yield gate
+    gate.set()  # never leave a worker waiting
 
 
 @pytest.fixture(scope="session")

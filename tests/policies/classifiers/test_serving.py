@@ -20,13 +20,6 @@ SOON = 10.0
 
 
 @pytest.fixture
-def hold() -> Iterator[threading.Event]:
-    gate = threading.Event()
-    yield gate
-    gate.set()  # never leave a worker waiting
-
-
-@pytest.fixture
 async def held(hold: threading.Event) -> AsyncIterator[tuple[ClassifierService, WordModel]]:
     """Return a service whose model waits until ``hold`` is set."""
     model = WordModel(hold=hold, fail_on="boom")
