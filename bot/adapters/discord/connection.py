@@ -88,7 +88,8 @@ class DiscordConnection:
         """
 
         async def ingest(event: Event) -> bool:
-            return await app.ingest(event, dedupe=True)
+            # A DM another process handed over: its author's language as known here.
+            return await app.ingest(self.client.member_languages.applied(event), dedupe=True)
 
         async def ingest_many(events: Sequence[Event]) -> list[bool]:
             return await app.ingest_many(events, dedupe=True)

@@ -186,6 +186,25 @@ async def test_a_dm_for_a_guild_run_elsewhere_reaches_its_modmail_through_storag
     assert relayed[1] == "**bob:** Why was my post removed?"
 
 
+async def test_a_dm_handed_over_is_answered_in_the_language_the_members_client_told(
+    standin: DiscordStandin, pair: Pair, registry: CogRegistry, tmp_path: Path
+) -> None:
+    pair.bob.user.locale = "fr"
+    async with processes(standin, pair, registry, tmp_path / "steward.db") as (zero, one):
+        # Bob's command reaches the process of his guild's shard, which learns his language.
+        await standin.run_command(pair.south.guild, pair.south.general, pair.bob, "history")
+        await standin.wait_for_request("PATCH", "/webhooks/{app_id}/{token}/messages/@original")
+        await standin.direct_message(pair.bob.user, "Pourquoi mon message a disparu ?")
+        answer = await standin.wait_for_request(
+            "POST",
+            "/channels/{channel_id}/messages",
+            where=lambda r: "modérateurs" in str((r.json or {}).get("content")),
+        )
+        await zero.settle()
+        await one.settle()
+    assert answer.json["content"].startswith("Merci d'avoir écrit aux modérateurs")
+
+
 async def test_a_member_of_both_guilds_is_answered_where_they_last_wrote(
     standin: DiscordStandin, pair: Pair, registry: CogRegistry, tmp_path: Path
 ) -> None:
