@@ -39,6 +39,11 @@ def standard_or_empty(value: str) -> str:
     return standard_language_tag(value) if value.strip() else ""
 
 
+def primary_subtag(tag: str | None) -> str:
+    """Return a tag's language, lower-cased (``fr`` of ``fr-CA``); empty for none."""
+    return (tag or "").split("-", maxsplit=1)[0].lower()
+
+
 LanguageTag = Annotated[str, AfterValidator(standard_language_tag)]
 """A pydantic field type: a standard BCP 47 tag."""
 LanguageTagOrEmpty = Annotated[str, AfterValidator(standard_or_empty)]

@@ -6,6 +6,8 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.language_tags import primary_subtag
+
 
 class _Lenient(dict[str, Any]):
     """Leave unknown placeholders visible instead of failing a notice."""
@@ -49,12 +51,7 @@ def pick_language(texts: Mapping[str, str], lang: str | None, fallback: str = "e
     mapping yields an empty string.
     """
     by_tag = {tag.lower(): text for tag, text in texts.items()}
-    for candidate in (lang, _primary(lang), fallback, _primary(fallback), "en"):
+    for candidate in (lang, primary_subtag(lang), fallback, primary_subtag(fallback), "en"):
         if candidate and candidate.lower() in by_tag:
             return by_tag[candidate.lower()]
     return next(iter(texts.values()), "")
-
-
-def _primary(tag: str | None) -> str:
-    """Return a language tag's primary subtag (``fr`` of ``fr-CA``); empty for none."""
-    return (tag or "").split("-")[0]

@@ -5,12 +5,14 @@ command, a button or a form carries the language of the member's Discord client.
 message, a join or a member lookup carries none, so without this every notice on Discord
 fell back to the community's language. The adapter remembers the language of each member
 who interacts and gives it to the members of later events (``Member.lang``), so a French
-member who once ran ``/appeal`` or pressed the rules button reads their notices in French.
+member who once ran ``/appeal`` or pressed one of Steward's buttons reads their notices in
+French.
 
 The languages are kept in memory and in storage: a restart loads the most recently heard
 ones back, and several bot processes sharing one database learn from each other's members
 at their next start. A member who never interacted keeps no language, and the community's
-applies to them.
+applies to them; where the configuration leaves that unset and the server's own primary
+language differs, the connection says so once the guilds are known.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+from bot.config import Config
 from bot.core.events import Event
-from bot.core.language_tags import standard_or_empty
+from bot.core.language_tags import primary_subtag, standard_or_empty
 from bot.core.models import Member, Message
 from bot.core.protocols import CogStateRepository
 from bot.core.refs import Ref
@@ -164,3 +168,34 @@ def _parsed(key: str, value: object) -> tuple[int | None, str | None]:
     if not digits.isdigit() or not isinstance(value, dict):
         return None, None
     return int(digits), locale_tag(value.get("language"))
+
+
+def unset_language_notes(config: Config, preferred_locale: Callable[[int], object]) -> list[str]:
+    """Say which Discord communities may be read in the wrong language by default.
+
+    A community whose configuration sets no ``language`` is read in English, the default;
+    a server whose primary language (Discord's ``preferred_locale``) is another was most
+    likely meant to have its own. The server's setting is not taken silently: it serves
+    Discord's server discovery, and the configuration stays the one place that decides.
+
+    Args:
+        config: The configuration.
+        preferred_locale: A guild's preferred locale by its id; ``None`` for a guild the
+            connection does not know.
+    """
+    notes = []
+    for key, section in config.communities.items():
+        if section.platform != "discord" or "language" in section.model_fields_set:
+            continue
+        if not section.id.isdigit():
+            continue
+        tag = locale_tag(preferred_locale(int(section.id)))
+        if tag is None or primary_subtag(tag) == primary_subtag(section.language):
+            continue
+        notes.append(
+            f"communities.{key}: the Discord server's primary language is {tag}, but the "
+            f"configuration sets no language, so {section.language} is used for members who "
+            f"have not used a command or button yet and for lines too short to tell; set "
+            f'language = "{tag}" (or "{section.language}" to keep it) in [communities.{key}]'
+        )
+    return notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord._dm_handoff import DirectMessageHandoff
+from bot.adapters.discord._languages import unset_language_notes
 from bot.adapters.discord.client import ShardedStewardClient, StewardClient
 from bot.adapters.discord.gateway import DiscordGateway
 from bot.adapters.discord.intents import (
@@ -29,6 +31,8 @@ from bot.serve import StartupRefused
 
 if TYPE_CHECKING:
     from bot.app import App
+
+logger = logging.getLogger(__name__)
 
 
 def point_at(api_base: str, gateway_url: str) -> None:
@@ -106,6 +110,7 @@ class DiscordConnection:
         resync = self._resync(app)
         app.reload_hooks.append(resync)
         taking = asyncio.create_task(handoff.run(ingest)) if handoff else None
+        checking = asyncio.create_task(self._check_languages(app))
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired as error:
@@ -113,11 +118,23 @@ class DiscordConnection:
             names = disabled_privileged(flags, self.client.intents)
             raise MissingPrivilegedIntent(names or list(PRIVILEGED), sure=bool(names)) from error
         finally:
+            checking.cancel()
             if taking is not None:
                 taking.cancel()
-                await asyncio.gather(taking, return_exceptions=True)
+            await asyncio.gather(checking, *([taking] if taking else []), return_exceptions=True)
             app.reload_hooks.remove(resync)
             await self.client.close()
+
+    async def _check_languages(self, app: App) -> None:
+        """Once the guilds are known, warn of communities that may miss their language."""
+        await self.client.wait_until_ready()
+
+        def preferred_locale(guild_id: int) -> object:
+            guild = self.client.get_guild(guild_id)
+            return guild.preferred_locale if guild is not None else None
+
+        for note in unset_language_notes(app.loaded.config, preferred_locale):
+            logger.warning("%s", note)
 
     def _handoff(self, app: App) -> DirectMessageHandoff:
         """Return the DM handoff between this process and those running the other shards."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,13 +16,16 @@ from bot.adapters.discord._languages import (
     STATE_PLACE,
     MemberLanguages,
     locale_tag,
+    unset_language_notes,
 )
 from bot.adapters.discord.translate import ref
 from bot.app import open_storage
+from bot.config import Config, parse_config
 from bot.core.clock import SystemClock
 from bot.core.events import MessageCreated
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
+from bot.registry import CogRegistry
 from bot.standins.discord import DiscordStandin
 from tests.bot.adapters.discord.conftest import CountingState, Lumen, Start
 
@@ -189,3 +194,45 @@ async def test_a_member_reads_notices_in_their_clients_language_once_they_intera
         again = await notice_to(standin, "celine", 4)
         await steward.settle()
     assert again.startswith("Bonjour celine")
+
+
+def communities(*sections: str) -> Config:
+    text = "\n".join(sections)
+    return parse_config(text, CogRegistry(), source="<test>").config
+
+
+@pytest.mark.parametrize(
+    ("section", "locale", "warned"),
+    [
+        ('platform = "discord"\nid = "11"', "fr", True),
+        ('platform = "discord"\nid = "11"', "en-GB", False),  # English either way
+        ('platform = "discord"\nid = "11"\nlanguage = "en"', "fr", False),  # chosen
+        ('platform = "discord"\nid = "11"\nlanguage = "fr-CA"', "fr", False),
+        ('platform = "discord"\nid = "12"', "fr", False),  # a guild not known here
+        ('platform = "slack"\nid = "11"', "fr", False),
+    ],
+)
+def test_a_discord_community_without_a_language_is_told_of_its_servers(
+    section: str, locale: str, warned: bool
+) -> None:
+    config = communities(f"[communities.lumen]\n{section}\n")
+    notes = unset_language_notes(config, {11: discord.Locale(locale)}.get)
+    assert bool(notes) == warned
+    if warned:
+        (note,) = notes
+        assert note.startswith("communities.lumen: the Discord server's primary language is fr")
+        assert 'set language = "fr" (or "en" to keep it) in [communities.lumen]' in note
+
+
+async def test_the_connection_warns_once_the_guilds_are_known(
+    standin: DiscordStandin, lumen: Lumen, start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    lumen.guild.preferred_locale = "nl"
+    caplog.set_level(logging.WARNING, logger="bot.adapters.discord.connection")
+    async with start() as steward:
+        for _ in range(100):
+            if "primary language is nl" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        await steward.settle()
+    assert "communities.lumen: the Discord server's primary language is nl" in caplog.text
