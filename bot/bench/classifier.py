@@ -6,7 +6,8 @@ from the service's) and in bursts, latency percentiles when messages arrive at a
 whatever the answers (an open loop, so a slow answer cannot hide the ones queued behind
 it), and the process's resident memory once the model is loaded and again after serving.
 These runs keep no answers, so every line is scored (the mix repeats some lines); a raid's
-copies of one line then run with the latest answers kept, as `steward run` keeps them.
+copies of one line then run with the latest answers kept, as `steward run` keeps them, and
+the longest lines a platform lets a member post are timed alone.
 The case needs a model directory; without one it reports itself skipped, with the reason.
 """
 
@@ -40,6 +41,14 @@ RAID_LINES = (
     "FREE NITRO for everyone who joins in the next 10 minutes: discord.gg/n1tr0-dr0p",
     "selling cheap accounts and boosts, dm me now, paypal only",
 )
+LONGEST_MESSAGE = 40_000
+"""Slack's longest message, in characters (Discord's is 4,000)."""
+HOSTILE_LINES = {
+    "longest_word": "a" * LONGEST_MESSAGE,
+    "longest_message": ("you are all idiots, read the rules " * LONGEST_MESSAGE)[:LONGEST_MESSAGE],
+}
+"""Lines as long as a platform lets a member post, named for their rows."""
+HOSTILE_ROUNDS = 5
 
 
 def resident_mb() -> float:
@@ -177,6 +186,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
         else []
     )
     raid = await _raid(loaded[0]) if loaded else []
+    hostile = _hostile(loaded[0]) if loaded else []
     model = f"{service.model_id}@{service.version}"
     stats = service.stats
     latencies = sorted(latency for _, latency in answered)
@@ -241,6 +251,7 @@ async def classifier_service(options: BenchOptions) -> list[BenchResult]:
             "resident memory of the process after the runs (buffers grown by serving)",
         ),
         *raid,
+        *hostile,
         *compared,
     ]
 
@@ -298,6 +309,31 @@ async def _raid(model: TextModel) -> list[BenchResult]:
             f"{detail} (another line), all at once: {scored} texts scored for both runs",
         ),
     ]
+
+
+def _hostile(model: TextModel) -> list[BenchResult]:
+    """Time the longest lines a member can post, each scored alone (the median of rounds).
+
+    A line's lane waits for it, so its time is what every line behind it waits.
+    """
+    results: list[BenchResult] = []
+    for name, line in HOSTILE_LINES.items():
+        times: list[float] = []
+        for _ in range(HOSTILE_ROUNDS):
+            started = time.perf_counter()
+            model.score_batch([line])
+            times.append(time.perf_counter() - started)
+        detail = (
+            f"a line of {len(line):,} characters "
+            f"({'one word' if ' ' not in line else 'words'}), the model called directly, "
+            f"median of {HOSTILE_ROUNDS}"
+        )
+        results.append(
+            BenchResult(
+                f"classifier.{name}_ms", _percentile(sorted(times), 0.5) * 1e3, "ms", detail
+            )
+        )
+    return results
 
 
 def _first_look_cleared(loaded: Sequence[object]) -> int:

@@ -12,8 +12,9 @@ Layout of a model directory (written by :mod:`policies.classifiers.train`)::
     replay.npz                  a sample of base training data for community heads
     communities/<key>.json      heads learnt from a community's moderator decisions
 
-Texts are folded (:func:`policies.normalize.fold`) before anything sees them, as in
-training; folding twice changes nothing, so callers may pass folded text.
+Texts are cut to their first :data:`policies.classifiers.reading.LONGEST_READ` characters
+and folded (:func:`policies.normalize.fold`) before anything sees them, as in training;
+doing so twice changes nothing, so callers may pass folded text.
 """
 
 from __future__ import annotations
@@ -40,10 +41,9 @@ from policies.classifiers.first_look import (
 )
 from policies.classifiers.heads import FloatArray, sigmoid
 from policies.classifiers.lexical import on_one_vocabulary
-from policies.classifiers.reading import LINK_ENDINGS, as_read
+from policies.classifiers.reading import LINK_ENDINGS, as_read, folded_start
 from policies.classifiers.serving import Routed
 from policies.classifiers.spare_core import SpareCore, usable_cores
-from policies.normalize import fold
 
 ENGLISH_FILE = "english.json"
 STRONG_ENCODER_DIR = "strong-encoder"
@@ -200,7 +200,7 @@ class StewardTextModel:
     def route(
         self, texts: Sequence[str], communities: Sequence[str | None] | None = None
     ) -> list[Routed]:
-        """Fold each text, tell its language and lane, and read its links as training did.
+        """Cut and fold each text, tell its language and lane, read its links as training did.
 
         The language is told from the folded text (the detector ignores whole links); the
         lanes read it as the model learnt to (:func:`policies.classifiers.reading.as_read`).
@@ -213,7 +213,7 @@ class StewardTextModel:
         Returns:
             One routed text per text, in order.
         """
-        folded = [fold(text) for text in texts]
+        folded = [folded_start(text) for text in texts]
         languages: list[str | None] = (
             self.router.detect_many(folded) if self.router else [None] * len(folded)
         )

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import bot.classifier
 from bot.bench import run_benchmarks
-from bot.bench.classifier import RAID_LINES
+from bot.bench.classifier import HOSTILE_LINES, HOSTILE_ROUNDS, RAID_LINES
 from bot.bench.rules import realistic_mix
 from bot.cli import main
 from bot.core.protocols import TextScores
@@ -89,6 +89,8 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
         "classifier.rss_serving_mb",
         "classifier.raid_messages_per_second",
         "classifier.raid_burst_messages_per_second",
+        "classifier.longest_word_ms",
+        "classifier.longest_message_ms",
     }
     assert all(entry["value"] > 0 for entry in figures.values())
     assert figures["classifier.p50_ms"]["value"] <= figures["classifier.p99_ms"]["value"]
@@ -107,17 +109,26 @@ def test_with_a_model_the_case_reports_speed_latency_and_memory(
     # A first pass tells the paths apart, then the whole mix, each path, the bursts, the
     # open loop, and each path again with the model called directly: no answer is kept,
     # so every line is scored each time. Then the raid's two lines, each scored once for
-    # its 512 copies (one at a time, then all at once), with answers kept.
-    assert len(model.scored) == 300 + 300 + 300 + 300 + 200 + 300 + 2
-    assert model.scored[-2:] == list(RAID_LINES)
+    # its 512 copies (one at a time, then all at once), with answers kept; then each of
+    # the longest lines five times.
+    hostile = len(HOSTILE_LINES) * HOSTILE_ROUNDS
+    assert len(model.scored) == 300 + 300 + 300 + 300 + 200 + 300 + 2 + hostile
+    assert model.scored[-hostile - 2 : -hostile] == list(RAID_LINES)
+    assert [len(text) for text in model.scored[-hostile:]] == [40_000] * hostile
+    assert (
+        "a line of 40,000 characters (one word)" in figures["classifier.longest_word_ms"]["detail"]
+    )
     assert (
         "2 texts scored for both runs"
         in figures["classifier.raid_burst_messages_per_second"]["detail"]
     )
-    # The 300 before them one by one on the bench's own thread; the rest on the service's.
-    assert model.threads[-302:-2] == [threading.current_thread().name] * 300
-    assert all(name.startswith("classifier:") for name in model.threads[:-302])
-    assert all(name.startswith("classifier:") for name in model.threads[-2:])
+    # The 300 before them one by one on the bench's own thread, and the longest lines; the
+    # rest on the service's.
+    bench = threading.current_thread().name
+    assert model.threads[-hostile - 302 : -hostile - 2] == [bench] * 300
+    assert model.threads[-hostile:] == [bench] * hostile
+    assert all(name.startswith("classifier:") for name in model.threads[: -hostile - 302])
+    assert all(name.startswith("classifier:") for name in model.threads[-hostile - 2 : -hostile])
 
 
 def test_a_skipped_case_prints_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:

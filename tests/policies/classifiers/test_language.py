@@ -11,7 +11,7 @@ pytest.importorskip("lingua")
 
 from policies.classifiers import datasets
 from policies.classifiers.encoder import OnnxEncoder
-from policies.classifiers.language import DEFAULT_LANGUAGES, LanguageDetector
+from policies.classifiers.language import DEFAULT_LANGUAGES, DETECTED_FROM, LanguageDetector
 from policies.normalize import fold
 
 CLEAR = {
@@ -70,6 +70,14 @@ def test_japanese_mixing_kana_and_kanji_is_japanese(detector: LanguageDetector) 
     # lingua's low-accuracy models give no answer for this line; its kana decide.
     assert detector.detect("配送に三週間もかかって本当に腹が立つ。") == "ja"
     assert LanguageDetector(["en", "fr"]).detect("配送に三週間もかかった。") is None
+
+
+def test_only_a_texts_start_tells_its_language(detector: LanguageDetector) -> None:
+    # lingua's time grows with the square of a word's length: a million letters in one
+    # word took minutes. Read whole, the English tail would make this text English.
+    french = ((CLEAR["fr"] + " ") * 40)[:DETECTED_FROM]
+    assert detector.detect(french + (" " + CLEAR["en"]) * 200) == "fr"
+    assert detector.detect("b" * 1_000_000) == detector.detect("b" * DETECTED_FROM)
 
 
 def test_detect_many_answers_in_order(detector: LanguageDetector) -> None:

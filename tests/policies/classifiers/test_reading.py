@@ -12,7 +12,9 @@ import pytest
 from policies.classifiers.datasets import Example, folded
 from policies.classifiers.model import StewardTextModel, load_model
 from policies.classifiers.reading import (
+    LONGEST_READ,
     as_read,
+    folded_start,
     readable,
     with_one_ending,
     without_links,
@@ -105,6 +107,25 @@ def test_readable_folds_first_and_is_stable() -> None:
     # Models before recipe 13 read endings as written.
     assert readable(text, one_ending=False) == "free nitro at gift.example/claim"
     assert as_read("gift.example/claim", one_ending=False) == "gift.example/claim"
+
+
+def test_only_a_texts_start_is_read() -> None:
+    start = "Check the hub's firmware first. " * (LONGEST_READ // 32 + 1)
+    assert readable(start + "FREE NITRO at bit.ly/x") == readable(start[:LONGEST_READ])
+    assert folded_start("ＡＢＣ" + "x" * LONGEST_READ) == "abc" + "x" * (LONGEST_READ - 3)
+
+
+def test_a_hostile_texts_unread_end_changes_no_score_language_or_lane(
+    quick_model: StewardTextModel,
+) -> None:
+    # A million letters without a space held the English lane for minutes before the cut.
+    start = "Thanks, the new lamp works great. " + "a" * LONGEST_READ
+    whole, cut = quick_model.route([start + "a" * 1_000_000 + " idiot", start[:LONGEST_READ]])
+    assert whole == cut
+    assert len(whole.text) <= LONGEST_READ
+    assert quick_model.score_batch([start + " you idiot" * 1000]) == quick_model.score_batch(
+        [start]
+    )
 
 
 def test_training_examples_are_read_as_served(quick_model: StewardTextModel) -> None:
