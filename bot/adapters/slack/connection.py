@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
+"""What reading a payload that lacks a field, or has one of the wrong type, raises."""
+
 
 def web_client(token: str, api_base: str) -> AsyncWebClient:
     """Return a Web API client that waits out rate limits (429 with ``Retry-After``)."""
@@ -86,6 +89,7 @@ class SlackConnection:
         self.url = ""
         self.handled = 0
         self.dropped = 0
+        self.malformed = 0
         self._steward: App | None = None
         self._listen()
 
@@ -115,11 +119,31 @@ class SlackConnection:
             self.dropped += 1
 
     async def _on_event(self, body: dict[str, Any]) -> None:
-        user = (body.get("event") or {}).get("user")
-        if (body.get("event") or {}).get("type") == "user_change" and isinstance(user, dict):
-            await self._hand_over(await self._user_changed(body, user))
+        try:
+            event = await self._event_of(body)
+        except MALFORMED as error:
+            # A payload that cannot be read now never will be. Letting the error through
+            # would answer Slack with a 500 and a traceback, and Slack would deliver the
+            # same payload three times more; errors of the API (a member lookup) still go
+            # through, so that Slack delivers again what may work later.
+            self.malformed += 1
+            inner = body.get("event")
+            kind = inner.get("type") if isinstance(inner, dict) else None
+            logger.error(
+                "could not hear Slack event %s (%s): malformed payload: %r",
+                body.get("event_id", "?"),
+                kind or "?",
+                error,
+            )
             return
-        await self._hand_over(await translate.event_of(body, self.directory.member))
+        await self._hand_over(event)
+
+    async def _event_of(self, body: dict[str, Any]) -> Event | None:
+        inner = body.get("event") or {}
+        user = inner.get("user")
+        if inner.get("type") == "user_change" and isinstance(user, dict):
+            return await self._user_changed(body, user)
+        return await translate.event_of(body, self.directory.member)
 
     async def _user_changed(self, body: dict[str, Any], user: dict[str, Any]) -> Event | None:
         """Compare the changed user with the one last seen, and keep the new one."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot.core.actions import Button, DeleteMessage, PostMessage, PostPoll
 from bot.core.events import ComponentClicked, MemberUpdated
 from bot.core.refs import Ref
@@ -108,6 +110,43 @@ async def test_a_retried_event_acts_once_even_after_a_restart(
     await again.settle()
     assert again.connection.dropped == 1
     assert len(standin.calls_to("chat.delete")) == 1
+
+
+async def test_a_malformed_event_is_logged_and_acked_and_the_next_still_judged(
+    standin: SlackStandin, start_steward: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    steward = await start_steward()
+    without_ts = spam_event(standin)
+    del without_ts["ts"]
+    general = standin.workspace.conversations[GENERAL]
+    posted = payloads.member_posts(standin.workspace, ALICE, general, "nice lamp")
+    reaction = payloads.reaction_added(standin.workspace, MONA, general, posted["ts"], "eyes")
+    reaction["item"] = 5
+    first = await standin.send_event(without_ts, event_id="EvNOTS")
+    second = await standin.send_event(reaction, event_id="EvITEM")
+    # Acked: a payload that cannot be read would fail each of Slack's redeliveries too.
+    assert (first.status, second.status) == (200, 200)
+    spam = spam_event(standin)
+    assert (await standin.send_event(spam)).status == 200
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert delete.args["ts"] == spam["ts"]
+    assert steward.connection.malformed == 2
+    assert "could not hear Slack event EvNOTS (message): malformed payload" in caplog.text
+    assert "could not hear Slack event EvITEM (reaction_added): malformed payload" in caplog.text
+
+
+async def test_slack_api_errors_while_reading_an_event_still_fail_it_for_a_redelivery(
+    standin: SlackStandin, start_steward: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steward = await start_steward()
+
+    async def unreachable(ident: str) -> None:
+        raise ConnectionResetError("slack went away")
+
+    monkeypatch.setattr(steward.connection.directory, "member", unreachable)
+    assert (await standin.send_event(spam_event(standin))).status == 500
+    assert steward.connection.malformed == 0
 
 
 async def test_slash_commands_check_who_runs_them(
