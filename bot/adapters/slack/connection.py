@@ -124,7 +124,7 @@ class SlackConnection:
         except MALFORMED as error:
             # A payload that cannot be read now never will be. Letting the error through
             # would answer Slack with a 500 and a traceback, and Slack would deliver the
-            # same payload three times more; errors of the API (a member lookup) still go
+            # same payload three times more; a network error (a member lookup) still goes
             # through, so that Slack delivers again what may work later.
             self.malformed += 1
             inner = body.get("event")

@@ -136,7 +136,7 @@ async def test_a_malformed_event_is_logged_and_acked_and_the_next_still_judged(
     assert "could not hear Slack event EvITEM (reaction_added): malformed payload" in caplog.text
 
 
-async def test_slack_api_errors_while_reading_an_event_still_fail_it_for_a_redelivery(
+async def test_a_network_error_while_reading_an_event_still_fails_it_for_a_redelivery(
     standin: SlackStandin, start_steward: Start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     steward = await start_steward()
