@@ -143,7 +143,7 @@ class SlackConnection:
         user = inner.get("user")
         if inner.get("type") == "user_change" and isinstance(user, dict):
             return await self._user_changed(body, user)
-        return await translate.event_of(body, self.directory.member)
+        return await translate.event_of(body, self.directory.member_now)
 
     async def _user_changed(self, body: dict[str, Any], user: dict[str, Any]) -> Event | None:
         """Compare the changed user with the one last seen, and keep the new one."""

@@ -20,6 +20,21 @@ from bot.core.refs import Ref
 PLATFORM = "slack"
 logger = logging.getLogger(__name__)
 
+_FOR_NOW = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+"""Slack's error codes for a refusal that may not hold on a later try."""
+
+
+class SlackUnavailable(RuntimeError):
+    """Slack could not answer a lookup now (its rate limit outlasted, or its own failure)."""
+
+
+def _for_now(error: SlackApiError) -> bool:
+    """Return whether Slack's refusal may not hold on a later try."""
+    status = getattr(error.response, "status_code", 200)
+    return status == 429 or status >= 500 or error.response.get("error") in _FOR_NOW
+
 
 def member_from(user: dict[str, Any], groups: frozenset[str]) -> Member:
     """Return a member from a Slack user object and their group handles."""
@@ -61,7 +76,24 @@ class MemberDirectory:
         self._groups_refused = False
 
     async def member(self, user_id: str) -> Member | None:
-        """Return a member as known now, or ``None`` if Slack does not know them."""
+        """Return a member as known now, or ``None`` if Slack does not know them or cannot say.
+
+        When Slack cannot answer now, a member seen before is returned as last seen.
+        """
+        try:
+            return await self.member_now(user_id)
+        except SlackUnavailable as error:
+            logger.warning("%s", error)
+            return None
+
+    async def member_now(self, user_id: str) -> Member | None:
+        """Return a member as :meth:`member` does, but fail when Slack cannot say now.
+
+        Events read with it fail instead of going unmoderated, and Slack delivers them again.
+
+        Raises:
+            SlackUnavailable: If Slack cannot answer now and the member was never seen.
+        """
         now = self._now()
         cached = self._users.get(user_id)
         if cached is None or now - cached[0] > self._refresh:
@@ -69,10 +101,16 @@ class MemberDirectory:
                 # Slack leaves the member's language out unless asked for it.
                 answer = await self._client.users_info(user=user_id, include_locale=True)
             except SlackApiError as error:
-                logger.info("users.info %s refused: %s", user_id, error.response.get("error"))
-                return None
-            cached = (now, dict(answer["user"]))
-            self._users[user_id] = cached
+                code = error.response.get("error")
+                if not _for_now(error):
+                    logger.info("users.info %s refused: %s", user_id, code)
+                    return None
+                if cached is None:
+                    raise SlackUnavailable(f"users.info {user_id} failed: {code}") from error
+                logger.info("users.info %s failed (%s): the member as last seen", user_id, code)
+            else:
+                cached = (now, dict(answer["user"]))
+                self._users[user_id] = cached
         return member_from(cached[1], await self.groups_of(user_id))
 
     async def known(self, user_id: str) -> Member | None:

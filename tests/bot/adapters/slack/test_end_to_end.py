@@ -144,9 +144,31 @@ async def test_a_network_error_while_reading_an_event_still_fails_it_for_a_redel
     async def unreachable(ident: str) -> None:
         raise ConnectionResetError("slack went away")
 
-    monkeypatch.setattr(steward.connection.directory, "member", unreachable)
+    monkeypatch.setattr(steward.connection.directory, "member_now", unreachable)
     assert (await standin.send_event(spam_event(standin))).status == 500
     assert steward.connection.malformed == 0
+
+
+async def test_an_author_slack_cannot_look_up_now_fails_the_event_for_a_redelivery(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    ws.add_user("U0NEWBIE", "newbie")
+    ws.conversations[GENERAL].members.add("U0NEWBIE")
+    event = payloads.member_posts(ws, "U0NEWBIE", ws.conversations[GENERAL], SPAM)
+    # Each of the client's waits ends in another 429: the first delivery cannot know its
+    # author, so it fails rather than being taken for a stranger's and left alone.
+    standin.rate_limit("users.info", retry_after=0, times=4)
+    first = await standin.send_event(event, event_id="EvRAID")
+    assert first.status == 500
+    assert [c.status for c in standin.calls_to("users.info")][-4:] == [429] * 4
+    assert standin.calls_to("chat.delete") == []
+    again = await standin.send_event(event, event_id="EvRAID", retry_num=1)
+    assert again.status == 200
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert delete.args["ts"] == event["ts"]
 
 
 async def test_slash_commands_check_who_runs_them(

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.adapters.slack.connection import web_client
-from bot.adapters.slack.members import MemberDirectory
+from bot.adapters.slack.members import MemberDirectory, SlackUnavailable
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin
 
@@ -45,3 +45,28 @@ async def test_groups_become_roles_and_are_refreshed(standin: SlackStandin) -> N
     assert await directory.member("U0NOBODY") is None
     owner = await directory.member(standin.workspace.admin.id)
     assert owner is not None and owner.is_owner
+
+
+async def test_when_slack_cannot_answer_a_member_seen_before_is_used_as_last_seen(
+    standin: SlackStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [0.0]
+    directory = MemberDirectory(
+        web_client(standin.bot_token, standin.api_base), refresh=60, monotonic=lambda: now[0]
+    )
+    assert await directory.member_now("U0ALICE") is not None
+    now[0] = 61.0
+    # The client waits out three 429s; a fourth outlasts it.
+    standin.rate_limit("users.info", retry_after=0, times=4)
+    stale = await directory.member_now("U0ALICE")
+    assert stale is not None and stale.display_name == "Alice A."
+    standin.workspace.add_user("U0BOB", "bob")
+    standin.rate_limit("users.info", retry_after=0, times=4)
+    with pytest.raises(SlackUnavailable, match=r"users\.info U0BOB failed: ratelimited"):
+        await directory.member_now("U0BOB")
+    # Outside events, the lenient lookup says it cannot tell, and logs why.
+    standin.rate_limit("users.info", retry_after=0, times=4)
+    assert await directory.member("U0BOB") is None
+    assert "users.info U0BOB failed: ratelimited" in caplog.text
+    # A refusal that will hold ("no such user") is no failure: the member is unknown.
+    assert await directory.member_now("U0NOBODY") is None
