@@ -25,6 +25,9 @@ _FOR_NOW = frozenset(
 )
 """Slack's error codes for a refusal that may not hold on a later try."""
 
+GROUPS_RETRY = 10.0
+"""Seconds before the user group list is asked for again after Slack could not answer."""
+
 
 class SlackUnavailable(RuntimeError):
     """Slack could not answer a lookup now (its rate limit outlasted, or its own failure)."""
@@ -145,6 +148,15 @@ class MemberDirectory:
         try:
             answer = await self._client.usergroups_list(include_users=True)
         except SlackApiError as error:
+            if _for_now(error):
+                # Until the list comes, moderators named by group count as members: ask
+                # again soon rather than after a whole refresh.
+                self._groups_at = self._now() - self._refresh + GROUPS_RETRY
+                logger.warning(
+                    "usergroups.list failed (%s): the groups as last seen until it answers",
+                    error.response.get("error"),
+                )
+                return
             if not self._groups_refused:
                 logger.warning(
                     "usergroups.list refused (%s): moderators can be named only by user id",

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.adapters.slack.connection import web_client
-from bot.adapters.slack.members import MemberDirectory, SlackUnavailable
+from bot.adapters.slack.members import GROUPS_RETRY, MemberDirectory, SlackUnavailable
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin
 
@@ -70,3 +70,24 @@ async def test_when_slack_cannot_answer_a_member_seen_before_is_used_as_last_see
     assert "users.info U0BOB failed: ratelimited" in caplog.text
     # A refusal that will hold ("no such user") is no failure: the member is unknown.
     assert await directory.member_now("U0NOBODY") is None
+
+
+async def test_a_group_list_slack_cannot_give_now_is_asked_for_again_soon(
+    standin: SlackStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [0.0]
+    directory = MemberDirectory(
+        web_client(standin.bot_token, standin.api_base), refresh=300, monotonic=lambda: now[0]
+    )
+    standin.workspace.add_usergroup("moderators", ("U0ALICE",))
+    standin.rate_limit("usergroups.list", retry_after=0, times=4)
+    alice = await directory.member("U0ALICE")
+    assert alice is not None and alice.roles == frozenset()
+    assert "usergroups.list failed (ratelimited)" in caplog.text
+    now[0] = GROUPS_RETRY - 1
+    await directory.member("U0ALICE")
+    assert len(standin.calls_to("usergroups.list")) == 4, "not asked again at once"
+    now[0] = GROUPS_RETRY + 1
+    alice = await directory.member("U0ALICE")
+    assert alice is not None and alice.roles == frozenset({"moderators"})
+    assert "moderators can be named only by user id" not in caplog.text
