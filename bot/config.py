@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.core.clock import zone
 from bot.core.cog import CogSettings
 from bot.core.community import CommunityInfo
 from bot.core.language_tags import LanguageTag
@@ -283,11 +283,9 @@ class CommunitySection(_Section):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)"
-            ) from error
+            zone(value)
+        except ValueError as error:
+            raise ValueError(f"{error} (use an IANA name such as Europe/Amsterdam)") from error
         return value
 
     def info(self, key: str) -> CommunityInfo:

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
+from bot.core.clock import zone
 from bot.core.cog import Cog, CogContext, CogSettings
 from cogs._discussion_store import DiscussionStore, StoredPrompt, discussion_store_for
 from cogs._recognition import RecognitionSettings
 from cogs._rotation import PromptRecord, eligible, records
-from cogs._schedules import ScheduleSettings, zone
+from cogs._schedules import ScheduleSettings
 
 
 class DiscussionSettings(CogSettings):

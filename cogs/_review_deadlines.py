@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core.actions import PostMessage
-from bot.core.clock import as_utc
+from bot.core.clock import as_utc, zone
 from bot.core.cog import CogContext, listener
 from bot.core.events import Tick
 from cogs._moderation_base import ModerationCog
-from cogs._schedules import latest_slot, next_slot, zone
+from cogs._schedules import latest_slot, next_slot
 from moderation.cases import ReviewItem
 from moderation.review_sla import QuietHours, SlaPolicy, SlaStage
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -65,18 +65,6 @@ class ScheduleSettings(BaseModel):
 def valid_cron(expression: str) -> bool:
     """Return whether ``expression`` is a five-field cron expression croniter can walk."""
     return len(expression.split()) == 5 and bool(croniter.is_valid(expression))
-
-
-def zone(name: str) -> ZoneInfo:
-    """Return the IANA time zone called ``name``.
-
-    Raises:
-        ValueError: If there is no such zone.
-    """
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {name!r}") from error
 
 
 def slots_after(cron: str, tz: ZoneInfo, after: datetime) -> Iterator[datetime]:

@@ -27,14 +27,13 @@ from bot.core.actions import (
     SendDirectMessage,
 )
 from bot.core.channels import ChannelName, RoleName
-from bot.core.clock import as_utc
+from bot.core.clock import as_utc, zone
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import ComponentClicked, DirectMessageReceived, MessageCreated, Tick
 from bot.core.links import message_link
 from bot.core.models import Member
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, render
-from cogs._schedules import zone
 from policies.intents import IntentMatch, IntentRules, load_intents
 
 TIMER = "routing:answer-by"

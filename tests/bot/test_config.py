@@ -50,6 +50,16 @@ def test_wrong_type_names_file_key_and_line(tmp_path: Path, registry: CogRegistr
     assert problem.startswith(f"{path}:5: communities.acme.timezone: unknown time zone")
 
 
+def test_a_time_zone_too_long_for_a_file_name_is_an_unknown_zone(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    # zoneinfo looks the name up as a file: this one raised OSError (name too long).
+    name = "Europe/" + "x" * 300
+    path = write(tmp_path, f'[communities.acme]\nplatform = "local"\ntimezone = "{name}"\n')
+    (problem,) = problems_of(path, registry)
+    assert problem.startswith(f"{path}:3: communities.acme.timezone: unknown time zone")
+
+
 def test_all_problems_are_reported_at_once(tmp_path: Path, registry: CogRegistry) -> None:
     path = write(tmp_path, '[bus]\nworkers = "many"\ncapacity = 0\n')
     found = problems_of(path, registry)

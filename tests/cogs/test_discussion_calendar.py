@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from bot.core.clock import zone
 from cogs._prompt_library import LibraryError, dump_library, load_library, parse_library
-from cogs._schedules import ScheduleSettings, latest_slot, slots_between, zone
+from cogs._schedules import ScheduleSettings, latest_slot, slots_between
 
 AMSTERDAM = zone("Europe/Amsterdam")
 

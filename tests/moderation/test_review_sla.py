@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from pydantic import ValidationError
 
+from bot.core.clock import zone
 from cogs._moderation_base import ReviewSlaSettings
-from cogs._schedules import zone
 from moderation.review_sla import QuietHours, SlaPolicy
 
 AMSTERDAM = zone("Europe/Amsterdam")

@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.adapters.discord.translate import ref
+from bot.core.clock import zone
 from bot.core.events import Tick
 from bot.standins.discord import DiscordStandin, RecordedRequest
 from cogs._review_deadlines import SLA_TIMER
-from cogs._schedules import next_slot, zone
+from cogs._schedules import next_slot
 from moderation.cases import NewReviewItem
 from moderation.store import store_for
 from tests.bot.adapters.discord.conftest import Lumen, Running, Start

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.clock import zone
 from bot.core.events import Tick
 from bot.core.refs import Ref
 from bot.standins.slack import SlackStandin
 from cogs._review_deadlines import SLA_TIMER
-from cogs._schedules import next_slot, zone
+from cogs._schedules import next_slot
 from moderation.cases import NewReviewItem
 from moderation.store import store_for
 from tests.bot.adapters.slack.conftest import ALICE, MILO, MODLOG, MONA, TEAM, Start, Steward
