@@ -35,7 +35,7 @@ class DuplicatesParams(RuleParams):
     max_repeats: int = Field(3, ge=1)
     similarity: float = Field(0.9, gt=0, le=1)
     max_accounts: int = Field(3, ge=0)
-    raid_joined_days: float = Field(0.0, ge=0)
+    raid_joined_days: float = Field(0.0, ge=0, le=3650)
 
 
 @rule("duplicates")

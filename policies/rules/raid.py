@@ -30,10 +30,10 @@ class RaidParams(RuleParams):
 
     joins: int = Field(5, ge=2)
     per_seconds: float = Field(60.0, gt=0, le=3600)
-    new_account_days: float = Field(7.0, ge=0)
+    new_account_days: float = Field(7.0, ge=0, le=3650)
     lookalike_similarity: float = Field(0.8, gt=0, le=1)
     min_suspicious: int = Field(3, ge=1)
-    hold_minutes: float = Field(30.0, ge=0)
+    hold_minutes: float = Field(30.0, ge=0, le=10_080)
     on_spike: list[str] = Field(default_factory=lambda: ["slowmode:30s", "alert"])
     on_join_during_raid: list[str] = Field(default_factory=list)
 

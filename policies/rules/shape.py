@@ -103,7 +103,7 @@ class ZalgoParams(RuleParams):
         min_stacked: How many over-marked characters make a message zalgo.
     """
 
-    max_marks_per_letter: int = Field(2, ge=1)
+    max_marks_per_letter: int = Field(2, ge=1, le=100)
     min_stacked: int = Field(3, ge=1)
 
 

@@ -256,6 +256,28 @@ def test_an_invalid_param_value_is_refused() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("rule_type", "param", "most"),
+    [
+        ("raid", "hold_minutes", "10080"),
+        ("raid", "new_account_days", "3650"),
+        ("duplicates", "raid_joined_days", "3650"),
+        ("zalgo", "max_marks_per_letter", "100"),
+    ],
+)
+def test_a_param_past_all_reason_is_refused_not_a_crash(
+    rule_type: str, param: str, most: str
+) -> None:
+    # Each of these once reached timedelta or RE2 unchecked, which raised OverflowError.
+    huge = "1" + "0" * 30
+    text = policy_text(f'\n[[rules]]\nid = "big"\ntype = "{rule_type}"\nparams.{param} = {huge}\n')
+    line = line_of(text, f"params.{param} = {huge}")
+    assert only_problem(text).startswith(
+        f"test.toml:{line}: rule 'big': params.{param}: Input should be less than or equal to "
+        f"{most}"
+    )
+
+
 def test_a_param_of_the_wrong_type_is_refused() -> None:
     text = policy_text('\n[[rules]]\nid = "walls"\ntype = "newlines"\nparams.max_lines = "many"\n')
     line = line_of(text, 'params.max_lines = "many"')
