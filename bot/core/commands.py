@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import math
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
@@ -47,6 +48,23 @@ class OptionType(enum.StrEnum):
     MEMBER = "member"
     CHANNEL = "channel"
 
+
+_NOUNS = {
+    OptionType.STRING: "text",
+    OptionType.INTEGER: "a whole number",
+    OptionType.NUMBER: "a number",
+    OptionType.BOOLEAN: "yes or no",
+    OptionType.DURATION: "a duration",
+    OptionType.MEMBER: "a member",
+    OptionType.CHANNEL: "a channel",
+}
+"""How an option's type reads in an error a member sees."""
+
+LARGEST_INTEGER = 2**53
+"""The largest whole number an option takes (Discord's limit for its integer options).
+
+Case and review numbers are looked up in the database, whose integers end at 2**63 - 1:
+a larger one failed the command with an OverflowError instead of finding nothing."""
 
 _TYPES: dict[Any, OptionType] = {
     str: OptionType.STRING,
@@ -275,10 +293,9 @@ async def _convert(
             case OptionType.STRING:
                 return text
             case OptionType.INTEGER:
-                # "#12" is how people write case numbers.
-                return int(value) if isinstance(value, int) else int(text.removeprefix("#"))
+                return _whole_number(value, text)
             case OptionType.NUMBER:
-                return float(value) if isinstance(value, int | float) else float(text)
+                return _real_number(value, text)
             case OptionType.BOOLEAN:
                 return _boolean(value, text)
             case OptionType.DURATION:
@@ -289,18 +306,35 @@ async def _convert(
                 except ValueError as error:
                     raise CommandError(str(error)) from error
             case OptionType.MEMBER:
-                member = await find_member(Ref(platform, text.lstrip("@")))
+                ident = text.lstrip("@")
+                member = await find_member(Ref(platform, ident)) if ident else None
                 if member is None:
                     raise CommandError(f"no member {text!r} here")
                 return member
             case OptionType.CHANNEL:
-                channel = await find_channel(Ref(platform, text.lstrip("#")))
+                ident = text.lstrip("#")
+                channel = await find_channel(Ref(platform, ident)) if ident else None
                 if channel is None:
                     raise CommandError(f"no channel {text!r} here")
                 return channel
     except ValueError as error:
-        raise CommandError(f"{option.name!r} must be a {option.type.value}: {error}") from error
+        raise CommandError(f"{option.name!r} must be {_NOUNS[option.type]}: {error}") from error
     raise CommandError(f"unsupported option type {option.type}")  # pragma: no cover
+
+
+def _whole_number(value: Any, text: str) -> int:
+    # "#12" is how people write case numbers.
+    number = int(value) if isinstance(value, int) else int(text.removeprefix("#"))
+    if abs(number) > LARGEST_INTEGER:
+        raise ValueError(f"{text!r} is too large")
+    return number
+
+
+def _real_number(value: Any, text: str) -> float:
+    real = float(value) if isinstance(value, int | float) else float(text)
+    if not math.isfinite(real):
+        raise ValueError(f"{text!r} is not a finite number")
+    return real
 
 
 def _boolean(value: Any, text: str) -> bool:
