@@ -53,6 +53,7 @@ from bot.core.channels import bare_name, bare_role
 from bot.core.events import BLOCKED_PREFIX
 from bot.core.models import Channel, Member, Message
 from bot.core.refs import Ref
+from bot.core.text_pieces import pieces
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ BULK_DELETE_MAX = 100
 REASON_MAX = 512
 MAX_IN_FLIGHT = 8
 EPHEMERAL = 1 << 6
+MESSAGE_MAX = 2000
+"""The most characters of content Discord takes in a bot's message; longer texts go as
+several messages (an edit, which cannot, is shortened)."""
+_SHORTENED = "…"
 _INTERACTIONS_KEPT = 2_000
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
@@ -295,21 +300,21 @@ class DiscordGateway:
                 return ActionResult.failed(refused)
         match action:
             case PostMessage(channel=channel, thread=thread, content=content, buttons=buttons):
-                body: dict[str, Any] = {
-                    "content": shown(content),
-                    "allowed_mentions": allowed_mentions(action.mentions),
-                }
+                body: dict[str, Any] = {"allowed_mentions": allowed_mentions(action.mentions)}
                 if buttons:
                     body["components"] = buttons_payload(buttons)
-                return await self._post(action, thread or channel, body)
+                return await self._post_text(action, thread or channel, shown(content), body)
             case EditMessage(channel=channel, message=message, content=content, buttons=buttons):
+                text = shown(content)
+                if len(text) > MESSAGE_MAX:
+                    text = text[: MESSAGE_MAX - len(_SHORTENED)] + _SHORTENED
                 await self._request(
                     "PATCH",
                     "/channels/{channel_id}/messages/{message_id}",
                     action,
                     channel_id=_id(channel),
                     message_id=_id(message),
-                    json={"content": shown(content), "components": buttons_payload(buttons)},
+                    json={"content": text, "components": buttons_payload(buttons)},
                 )
                 return ActionResult.done(message)
             case DeleteMessage(channel=channel, message=message):
@@ -395,6 +400,20 @@ class DiscordGateway:
         )
         return ActionResult.done(ref(data["id"]))
 
+    async def _post_text(
+        self, action: Action, channel: Ref, text: str, body: Mapping[str, Any]
+    ) -> ActionResult:
+        """Post a text as one message, or as several when it is longer than Discord takes.
+
+        The other fields of ``body`` (buttons, mentions) go with the last message, whose
+        ref is the result: a later edit of the post replaces its buttons.
+        """
+        parts = pieces(text, MESSAGE_MAX) or [text]
+        extra = {key: value for key, value in body.items() if key != "components"}
+        for part in parts[:-1]:
+            await self._post(action, channel, {**extra, "content": part})
+        return await self._post(action, channel, {**body, "content": parts[-1]})
+
     async def _delete(self, action: Action, channel: int, message: int | None) -> None:
         if message is None:
             return  # AutoMod blocked it: it was never posted
@@ -441,18 +460,20 @@ class DiscordGateway:
         if found is None:
             return ActionResult.failed("the interaction is unknown or expired (15 minutes)")
         interaction, deferred = found
-        content = shown(action.content)
+        first, *rest = pieces(shown(action.content), MESSAGE_MAX) or [""]
         if not interaction.response.is_done():
-            await interaction.response.send_message(content, ephemeral=True)
+            await interaction.response.send_message(first, ephemeral=True)
         elif (
             deferred
             and interaction.response.type
             is discord.InteractionResponseType.deferred_channel_message
         ):
             self._interactions[action.interaction.id] = (interaction, False)
-            await interaction.edit_original_response(content=content)
+            await interaction.edit_original_response(content=first)
         else:
-            await interaction.followup.send(content, ephemeral=True)
+            await interaction.followup.send(first, ephemeral=True)
+        for part in rest:
+            await interaction.followup.send(part, ephemeral=True)
         return ActionResult.done()
 
     async def _direct(self, action: SendDirectMessage) -> ActionResult:
@@ -462,8 +483,8 @@ class DiscordGateway:
                 "POST", "/users/@me/channels", None, json={"recipient_id": action.member.id}
             )
             channel = self._dm_channels[action.member.id] = int(data["id"])
-        body = {"content": shown(action.content), "allowed_mentions": {"parse": []}}
-        return await self._post(action, ref(channel), body)
+        body: dict[str, Any] = {"allowed_mentions": {"parse": []}}
+        return await self._post_text(action, ref(channel), shown(action.content), body)
 
     async def _lock(self, action: LockChannel) -> ActionResult:
         """Deny or restore @everyone's right to talk, keeping the rest of its overwrite."""

@@ -35,6 +35,8 @@ from bot.standins.discord._world import World
 EPHEMERAL = 1 << 6
 MAX_TIMEOUT = timedelta(days=28)
 BULK_DELETE_MAX_AGE = timedelta(days=14)
+MAX_CONTENT = 2000
+"""The most characters of content Discord takes in a bot's message."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 BODY: web.RequestKey[Any] = web.RequestKey("json_body", object)
 """The request's JSON body, parsed once by the recording middleware (``None`` if none)."""
@@ -246,6 +248,7 @@ class RestApi:
         self._require(guild, SEND_MESSAGES)
         if channel.recipient is not None and not channel.recipient.dms_open:
             raise ApiError(403, 50007, "Cannot send messages to this user")
+        _check_content(request[BODY])
         return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))
 
     def post_as_bot(
@@ -278,6 +281,7 @@ class RestApi:
         message = self._message(channel, request.match_info["message_id"])
         if message.author.id != self.world.bot.id:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        _check_content(request[BODY])
         _apply_edit(message, request[BODY] or {}, self.world.now())
         return reply(self.world.message_payload(message))
 
@@ -513,6 +517,7 @@ class RestApi:
         data = body.get("data") or {}
         if kind == MODAL and interaction["type"] == MODAL_SUBMIT:
             raise ApiError(400, 50035, "Invalid Form Body: a form cannot answer a form")
+        _check_content(data)
         interaction["answered"] = True
         if kind == MODAL:
             interaction["form"] = data
@@ -550,6 +555,7 @@ class RestApi:
     async def edit_original(self, request: web.Request) -> web.Response:
         """Edit the message an interaction's answer created (after a deferral)."""
         interaction = self.interactions.by_token(request.match_info["token"])
+        _check_content(request[BODY])
         found = self.world.channel(interaction["channel_id"])
         if found is None:
             raise ApiError(404, 10003, "Unknown Channel")
@@ -566,11 +572,21 @@ class RestApi:
     async def followup(self, request: web.Request) -> web.Response:
         """Send a follow-up message to an interaction."""
         interaction = self.interactions.by_token(request.match_info["token"])
+        _check_content(request[BODY])
         found = self.world.channel(interaction["channel_id"])
         if found is None:
             raise ApiError(404, 10003, "Unknown Channel")
         guild, channel = found
         return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))
+
+
+def _check_content(body: Any) -> None:
+    """Refuse content longer than Discord takes, as Discord does."""
+    content = body.get("content") if isinstance(body, dict) else None
+    if content is not None and len(str(content)) > MAX_CONTENT:
+        raise ApiError(
+            400, 50035, f"Invalid Form Body (content: Must be {MAX_CONTENT} or fewer in length.)"
+        )
 
 
 def _apply_edit(message: StoredMessage, body: dict[str, Any], now: datetime) -> None:

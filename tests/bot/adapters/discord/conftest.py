@@ -36,6 +36,14 @@ from moderation.store import store_for
 MODERATOR_PERMISSIONS = KICK_MEMBERS | BAN_MEMBERS | MANAGE_MESSAGES | MODERATE_MEMBERS
 
 
+# Routes of Discord's REST API, as the stand-in records requests to them.
+CALLBACK = "/interactions/{interaction_id}/{token}/callback"
+ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
+FOLLOWUP = "/webhooks/{app_id}/{token}"
+MESSAGES = "/channels/{channel_id}/messages"
+MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+
+
 class CountingState:
     """The real SQLite cog state, counting the writes."""
 

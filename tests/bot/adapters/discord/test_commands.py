@@ -12,11 +12,9 @@ from bot.standins.discord._model import MODERATE_MEMBERS
 from bot.system import SystemCommands
 from cogs.guidelines import Guidelines
 from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of
+from tests.bot.adapters.discord.conftest import CALLBACK, ORIGINAL, Lumen, Start, cases_of
 
 COMMANDS = "/applications/{app_id}/guilds/{guild_id}/commands"
-CALLBACK = "/interactions/{interaction_id}/{token}/callback"
-ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
 
 
 def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -11,12 +11,16 @@ from bot.adapters.discord.translate import ref
 from bot.core.actions import Button, PostMessage
 from bot.core.events import ComponentClicked
 from bot.standins.discord import DiscordStandin
-from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of, notice_for
+from tests.bot.adapters.discord.conftest import (
+    CALLBACK,
+    MESSAGE,
+    ORIGINAL,
+    Lumen,
+    Start,
+    cases_of,
+    notice_for,
+)
 from tests.conftest import listen
-
-MESSAGE = "/channels/{channel_id}/messages/{message_id}"
-CALLBACK = "/interactions/{interaction_id}/{token}/callback"
-ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
 
 
 async def test_spam_is_deleted_with_an_audit_reason(

@@ -10,8 +10,8 @@ from bot.adapters.discord.translate import button_of, custom_id, form_id, ref
 from bot.standins.discord import DiscordStandin, Member
 from bot.standins.discord._model import StoredMessage
 from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
-from tests.bot.adapters.discord.test_commands import CALLBACK, report
+from tests.bot.adapters.discord.conftest import CALLBACK, Lumen, Running, Start, cases_of
+from tests.bot.adapters.discord.test_commands import report
 
 REPORTED = "buy my lamps cheap"
 

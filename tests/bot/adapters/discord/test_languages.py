@@ -27,9 +27,7 @@ from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.standins.discord import DiscordStandin
-from tests.bot.adapters.discord.conftest import CountingState, Lumen, Start
-
-ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
+from tests.bot.adapters.discord.conftest import ORIGINAL, CountingState, Lumen, Start
 
 
 class BrokenState:

@@ -12,9 +12,7 @@ import pytest
 from bot.adapters.discord.translate import ref
 from bot.core.events import MemberUpdated
 from bot.standins.discord import DiscordStandin, Role
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
-
-ORIGINAL = "/webhooks/{app_id}/{token}/messages/@original"
+from tests.bot.adapters.discord.conftest import ORIGINAL, Lumen, Running, Start, cases_of
 
 
 class Updates:

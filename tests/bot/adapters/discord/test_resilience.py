@@ -17,9 +17,7 @@ from bot.standins.discord import DiscordStandin
 from bot.standins.discord._model import StoredMessage
 from bot.standins.discord._world import World
 from bot.standins.discord.server import RecordedRequest
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start, cases_of
-
-MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+from tests.bot.adapters.discord.conftest import MESSAGE, Lumen, Running, Start, cases_of
 
 
 async def shadow_cases(steward: Running, lumen: Lumen) -> int:

@@ -9,11 +9,10 @@ from bot.core.events import Tick
 from bot.standins.discord import Channel, DiscordStandin, StoredMessage
 from cogs.routing import TIMER
 from tests.bot.adapters._cog_config import routing_config
-from tests.bot.adapters.discord.conftest import Lumen, Running, Start
+from tests.bot.adapters.discord.conftest import MESSAGES, Lumen, Running, Start
 from tests.bot.adapters.webhooks import webhook_sink
 
 LEAD = "Hi! We're looking to buy 200 lamps for our offices. Who can I talk to about volume pricing?"
-MESSAGES = "/channels/{channel_id}/messages"
 
 
 def routing(lumen: Lumen, teams: dict[str, str], mention: str = "") -> str:

@@ -35,9 +35,7 @@ from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.standins.discord import Channel, DiscordStandin, Guild, Member
 from bot.standins.discord._model import PUBLIC_THREAD
-from tests.bot.adapters.discord.conftest import MODERATOR_PERMISSIONS, Running, steward
-
-MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+from tests.bot.adapters.discord.conftest import MESSAGE, MODERATOR_PERMISSIONS, Running, steward
 
 
 @dataclass

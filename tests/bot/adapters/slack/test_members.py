@@ -21,11 +21,17 @@ async def standin() -> AsyncIterator[SlackStandin]:
     await server.close()
 
 
-async def test_groups_become_roles_and_are_refreshed(standin: SlackStandin) -> None:
+def directory_on_a_clock(
+    standin: SlackStandin, refresh: float
+) -> tuple[MemberDirectory, list[float]]:
+    """Return a directory of the stand-in's workspace and its clock (set ``now[0]``)."""
     now = [0.0]
-    directory = MemberDirectory(
-        web_client(standin.bot_token, standin.api_base), refresh=60, monotonic=lambda: now[0]
-    )
+    client = web_client(standin.bot_token, standin.api_base)
+    return MemberDirectory(client, refresh=refresh, monotonic=lambda: now[0]), now
+
+
+async def test_groups_become_roles_and_are_refreshed(standin: SlackStandin) -> None:
+    directory, now = directory_on_a_clock(standin, refresh=60)
     alice = await directory.member("U0ALICE")
     assert alice is not None
     assert (alice.ref, alice.name, alice.display_name, alice.roles) == (
@@ -50,10 +56,7 @@ async def test_groups_become_roles_and_are_refreshed(standin: SlackStandin) -> N
 async def test_when_slack_cannot_answer_a_member_seen_before_is_used_as_last_seen(
     standin: SlackStandin, caplog: pytest.LogCaptureFixture
 ) -> None:
-    now = [0.0]
-    directory = MemberDirectory(
-        web_client(standin.bot_token, standin.api_base), refresh=60, monotonic=lambda: now[0]
-    )
+    directory, now = directory_on_a_clock(standin, refresh=60)
     assert await directory.member_now("U0ALICE") is not None
     now[0] = 61.0
     # The client waits out three 429s; a fourth outlasts it.
@@ -75,10 +78,7 @@ async def test_when_slack_cannot_answer_a_member_seen_before_is_used_as_last_see
 async def test_a_group_list_slack_cannot_give_now_is_asked_for_again_soon(
     standin: SlackStandin, caplog: pytest.LogCaptureFixture
 ) -> None:
-    now = [0.0]
-    directory = MemberDirectory(
-        web_client(standin.bot_token, standin.api_base), refresh=300, monotonic=lambda: now[0]
-    )
+    directory, now = directory_on_a_clock(standin, refresh=300)
     standin.workspace.add_usergroup("moderators", ("U0ALICE",))
     standin.rate_limit("usergroups.list", retry_after=0, times=4)
     alice = await directory.member("U0ALICE")
