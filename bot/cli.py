@@ -23,6 +23,7 @@ from bot.logs import configure_logging
 from bot.malloc_tuning import limit_malloc_arenas
 from bot.ml_cli import eval_command, train_command
 from bot.registry import CogRegistry, RegistryError
+from bot.storage.errors import DatabaseUnavailable
 
 T = TypeVar("T")
 EXIT_FAILURE, EXIT_USAGE = 1, 2
@@ -84,6 +85,12 @@ def _run(coro: Coroutine[Any, Any, T], *, plain: tuple[type[Exception], ...] = (
         return asyncio.run(coro)
     except (ConfigError, ScenarioError) as error:
         _fail(str(error))
+    except DatabaseUnavailable as error:
+        _fail(
+            f"{error} (check `database` in [steward], its folder and permissions; a file that "
+            "is not a database can be replaced by a copy `steward backup` made)",
+            EXIT_FAILURE,
+        )
     except plain as error:
         _fail(str(error), EXIT_FAILURE)
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ from typing import Any, Self, TypeAlias
 import aiosqlite
 
 from bot.storage._sql import controls_transaction
+from bot.storage.errors import DatabaseUnavailable
 from bot.storage.migrate import MigrationSource, apply_migrations
 
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
@@ -197,16 +198,23 @@ class Database:
             The open database.
 
         Raises:
-            sqlite3.OperationalError: If the file cannot be opened or switched to WAL mode.
+            DatabaseUnavailable: If the file cannot be opened, is not a SQLite database, or
+                cannot be switched to WAL mode.
             bot.storage.migrate.MigrationError: If the migrations cannot be applied.
         """
         location = os.fspath(path)
-        writer = await _connect(location, busy_timeout_ms)
+        try:
+            writer = await _connect(location, busy_timeout_ms)
+        except sqlite3.DatabaseError as error:
+            raise DatabaseUnavailable(f"cannot open the database {location}: {error}") from error
         reader = writer
         try:
             if location not in _MEMORY_PATHS:
                 await _enable_wal(writer, location)
                 reader = await _connect(location, busy_timeout_ms, read_only=True)
+        except sqlite3.DatabaseError as error:
+            await writer.close()
+            raise DatabaseUnavailable(f"cannot open the database {location}: {error}") from error
         except BaseException:
             await writer.close()
             raise

@@ -150,6 +150,19 @@ def test_backup_copies_the_database(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["backup", str(copy), "--config", str(config)]).exit_code == 2
 
 
+def test_a_database_file_that_is_not_sqlite_is_a_clear_failure(tmp_path: Path) -> None:
+    database = tmp_path / "steward.db"
+    database.write_bytes(b"this is a spreadsheet, not a database" * 200)
+    config = tmp_path / "steward.toml"
+    config.write_text(f'[steward]\ndatabase = "{database}"\n', encoding="utf-8")
+    for command in (["backup", str(tmp_path / "copy.db")], ["stats", "rules"]):
+        result = CliRunner().invoke(main, [*command, "--config", str(config)])
+        assert result.exit_code == 1, result.output
+        assert f"cannot open the database {database}: file is not a database" in result.output
+        assert "steward backup" in result.output
+        assert "Traceback" not in result.output
+
+
 def test_bench_quick_json() -> None:
     result = CliRunner().invoke(main, ["bench", "--json", "--quick", "--only", "bus"])
     assert result.exit_code == 0, result.output

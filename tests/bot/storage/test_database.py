@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.storage import Database, TransactionAbortedError
+from bot.storage.errors import DatabaseUnavailable
 
 
 async def count(db: Database, table: str = "items") -> int:
@@ -314,3 +316,19 @@ async def test_a_write_is_visible_to_the_next_read_while_other_reads_run(db: Dat
         *(write_then_read(i) for i in range(100)), read_everything(), read_everything()
     )
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: p.write_bytes(b"not sqlite at all" * 300), "file is not a database"),
+        (lambda p: p.mkdir(), "unable to open database file"),
+    ],
+)
+async def test_a_file_that_cannot_be_a_database_is_named_in_the_error(
+    tmp_path: Path, make: Callable[[Path], object], reason: str
+) -> None:
+    path = tmp_path / "steward.db"
+    make(path)
+    with pytest.raises(DatabaseUnavailable, match=f"cannot open the database .*: {reason}"):
+        await Database.open(path)
