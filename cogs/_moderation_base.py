@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.channels import ChannelName, RoleName
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
+from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
 from cogs._schedules import valid_cron
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
-from moderation.notices import Notices
+from moderation.notices import Notices, wording_problems
 from moderation.repositories import ModerationStore
 from moderation.review_queue import ReviewQueue
 from moderation.review_sla import QuietHours
@@ -77,6 +79,14 @@ class ReviewSlaSettings(BaseModel):
         return value
 
 
+def _worded(templates: dict[str, str]) -> dict[str, str]:
+    """Refuse a language's notice templates that name no notice or an unknown placeholder."""
+    problems = wording_problems(templates)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return templates
+
+
 class GuidelinesSettings(CogSettings):
     """How a community enforces its guidelines.
 
@@ -103,7 +113,9 @@ class GuidelinesSettings(CogSettings):
     raid_channels: list[ChannelName] = Field(default_factory=lambda: ["general"])
     raid_slowmode_minutes: float = Field(30.0, gt=0)
     notify_members: bool = True
-    notices: dict[str, dict[str, str]] = Field(default_factory=dict)
+    notices: dict[LanguageTag, Annotated[dict[str, str], AfterValidator(_worded)]] = Field(
+        default_factory=dict
+    )
     window_minutes: float = Field(15.0, gt=0, le=1440)
     warn_points: int = Field(1, ge=0)
     appeals_by_others: bool = True

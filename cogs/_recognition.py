@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.channels import ChannelName
-from bot.core.templates import pick_language, render
+from bot.core.language_tags import LanguageTag
+from bot.core.templates import pick_language, placeholders_from, render
 from cogs._discussion_store import Credit
 from cogs._schedules import valid_cron
 
@@ -33,6 +35,10 @@ _MESSAGES = {
     "pl": "Najbardziej pomocni członkowie tygodnia, docenieni przez społeczność: {members}. Dziękujemy!",
     "ja": "今週、みんなから感謝された頼れるメンバー：{members}。ありがとうございます！",
 }
+
+
+Highlights = dict[LanguageTag, Annotated[str, placeholders_from("members")]]
+"""The weekly highlight, by language."""
 
 
 class RecognitionSettings(BaseModel):
@@ -58,7 +64,7 @@ class RecognitionSettings(BaseModel):
     window: timedelta = timedelta(days=7)
     include_staff: bool = True
     thanks_words: tuple[str, ...] = _THANKS
-    messages: dict[str, str] = Field(default_factory=lambda: dict(_MESSAGES))
+    messages: Highlights = Field(default_factory=lambda: dict(_MESSAGES))
 
     @field_validator("cron")
     @classmethod

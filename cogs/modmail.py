@@ -22,9 +22,10 @@ from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.events import DirectMessageReceived, MessageCreated
+from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
 from bot.core.refs import Ref
-from bot.core.templates import pick_language, render
+from bot.core.templates import pick_language, placeholders_from, render
 from cogs._modmail_store import Conversation, ModmailStore, modmail_store_for
 from moderation.store import store_for
 
@@ -44,6 +45,11 @@ _CLOSED = {
     "pl": "Twoja rozmowa z moderatorami {community} została zamknięta: {reason}. Napisz ponownie w każdej chwili.",
     "ja": "{community}のモデレーターとの会話を終了しました：{reason}。いつでもまたご連絡ください。",
 }
+
+
+Openings = dict[LanguageTag, Annotated[str, placeholders_from("community")]]
+"""What a member is told when their conversation opens, by language."""
+Closings = dict[LanguageTag, Annotated[str, placeholders_from("community", "reason")]]
 
 
 class ModmailSettings(CogSettings):
@@ -66,8 +72,8 @@ class ModmailSettings(CogSettings):
     staff_community: str = ""
     signed: bool = True
     note_prefix: str = "//"
-    opened: dict[str, str] = Field(default_factory=lambda: dict(_OPENED))
-    closed: dict[str, str] = Field(default_factory=lambda: dict(_CLOSED))
+    opened: Openings = Field(default_factory=lambda: dict(_OPENED))
+    closed: Closings = Field(default_factory=lambda: dict(_CLOSED))
 
 
 class Modmail(Cog[ModmailSettings]):

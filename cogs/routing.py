@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,10 +30,11 @@ from bot.core.channels import ChannelName, RoleName
 from bot.core.clock import as_utc, zone
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import ComponentClicked, DirectMessageReceived, MessageCreated, Tick
+from bot.core.language_tags import LanguageTag
 from bot.core.links import message_link
 from bot.core.models import Member
 from bot.core.refs import Ref
-from bot.core.templates import pick_language, render
+from bot.core.templates import pick_language, placeholders_from, render
 from policies.intents import IntentMatch, IntentRules, load_intents
 
 TIMER = "routing:answer-by"
@@ -50,6 +51,10 @@ _THANKS = {
     "pl": "Dzięki, {member}! Przekazałem Twoją wiadomość do naszego zespołu {team}; zwykle odpowiada w ciągu {hours} godzin.",
     "ja": "{member}さん、ありがとうございます！メッセージを{team}チームに伝えました。通常{hours}時間以内に返信します。",
 }
+
+
+Thanks = dict[LanguageTag, Annotated[str, placeholders_from("member", "team", "hours")]]
+"""The thanks for a routed request, by language."""
 
 
 class TeamRoute(BaseModel):
@@ -96,7 +101,7 @@ class RoutingSettings(CogSettings):
     channels: list[ChannelName] = Field(default_factory=list)
     staff_channel: ChannelName = "mod-log"
     acknowledge: bool = True
-    acknowledgements: dict[str, str] = Field(default_factory=lambda: dict(_THANKS))
+    acknowledgements: Thanks = Field(default_factory=lambda: dict(_THANKS))
 
     @field_validator("teams")
     @classmethod

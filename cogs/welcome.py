@@ -9,6 +9,7 @@ precaution, not a sanction: nothing goes on the member's record.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
@@ -16,8 +17,9 @@ from bot.core.actions import Button, ButtonStyle, DeleteMessage, PostMessage, Re
 from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import ComponentClicked, MemberJoined, MessageCreated
+from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
-from bot.core.templates import pick_language, render
+from bot.core.templates import pick_language, placeholders_from, render
 from moderation.events import RaidDetected
 
 GATE_TARGET = "welcome:gate"
@@ -54,6 +56,14 @@ _GATE_MESSAGES = {
 }
 
 
+Greetings = dict[
+    LanguageTag,
+    Annotated[str, placeholders_from("member", "community", "guidelines", "introductions")],
+]
+"""Greeting templates by language, checked when the configuration loads."""
+GateReminders = dict[LanguageTag, Annotated[str, placeholders_from("guidelines")]]
+
+
 class WelcomeSettings(CogSettings):
     """Where and how to greet.
 
@@ -75,12 +85,12 @@ class WelcomeSettings(CogSettings):
     channel: ChannelName = "general"
     guidelines: ChannelName = "rules"
     introductions: ChannelName = "introductions"
-    messages: dict[str, str] = Field(default_factory=lambda: dict(_DEFAULT_MESSAGES))
+    messages: Greetings = Field(default_factory=lambda: dict(_DEFAULT_MESSAGES))
     greet_bots: bool = False
     quiet_during_raids: bool = True
     gate: bool = False
     gate_button: str = "I accept the guidelines"
-    gate_messages: dict[str, str] = Field(default_factory=lambda: dict(_GATE_MESSAGES))
+    gate_messages: GateReminders = Field(default_factory=lambda: dict(_GATE_MESSAGES))
 
 
 class Welcome(Cog[WelcomeSettings]):

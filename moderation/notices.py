@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.core.templates import pick_language, render
+from bot.core.templates import pick_language, render, template_problem
 
 Templates = Mapping[str, Mapping[str, str]]
 """Language code to template name to template text."""
@@ -127,6 +127,52 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_decided": "ケース {case} への異議の結果：{outcome}。{note}",
     },
 }
+
+
+_SANCTION = frozenset(
+    {"member", "community", "channel", "guideline", "reason", "case", "duration", "ban_length"}
+)
+PLACEHOLDERS: Mapping[str, frozenset[str]] = {
+    "care": frozenset({"member", "community"}),
+    **dict.fromkeys(
+        (
+            "gated",
+            "because_guideline",
+            "because_reason",
+            "deleted",
+            "held",
+            "warned",
+            "timed_out",
+            "kicked",
+            "banned",
+        ),
+        _SANCTION,
+    ),
+    "expiry": _SANCTION | {"expires"},
+    "notice": _SANCTION | {"what", "why", "expiry"},
+    "held_public": frozenset({"case"}),
+    "appeal_received": frozenset({"case"}),
+    "appeal_decided": frozenset({"case", "outcome", "note"}),
+}
+"""Each notice a community may word, and the placeholders its values fill."""
+
+
+def wording_problems(templates: Mapping[str, str]) -> list[str]:
+    """Return what is wrong with a community's notice templates in one language, by name.
+
+    A name that is no notice would never be used, and an unknown placeholder would reach
+    members as written: both are refused when the configuration loads.
+    """
+    problems: list[str] = []
+    for name, template in templates.items():
+        if name not in PLACEHOLDERS:
+            known = ", ".join(sorted(PLACEHOLDERS))
+            problems.append(f"{name}: no such notice (notices: {known})")
+            continue
+        problem = template_problem(template, PLACEHOLDERS[name])
+        if problem is not None:
+            problems.append(f"{name}: {problem}")
+    return problems
 
 
 @dataclass(frozen=True, slots=True)

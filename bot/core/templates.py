@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
+
+from pydantic import AfterValidator
 
 from bot.core.language_tags import primary_subtag
 
@@ -55,3 +57,50 @@ def pick_language(texts: Mapping[str, str], lang: str | None, fallback: str = "e
         if candidate and candidate.lower() in by_tag:
             return by_tag[candidate.lower()]
     return next(iter(texts.values()), "")
+
+
+def template_problem(template: str, known: Collection[str]) -> str | None:
+    """Return what is wrong with a template a community manager wrote, or None.
+
+    :func:`render` never fails a notice: what it cannot fill stays as written, so a
+    misspelt ``{membr}`` would reach members. The configuration refuses such a template
+    instead, with the placeholders it may use.
+
+    Args:
+        template: The template.
+        known: The placeholders its values fill.
+    """
+    try:
+        parsed = list(_FORMATTER.parse(template))
+    except ValueError:
+        return "a lone { or }: write {{ or }} for a brace"
+    names = ", ".join("{" + name + "}" for name in sorted(known)) or "none"
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not field.isidentifier() or conversion or spec:
+            written = (
+                field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            )
+            return f"{{{written}}} is not a placeholder; placeholders are plain names: {names}"
+        if field not in known:
+            return f"unknown placeholder {{{field}}}; this template knows {names}"
+    return None
+
+
+def placeholders_from(*known: str) -> AfterValidator:
+    """Return a pydantic check that a template uses only the placeholders ``known``.
+
+    For a config setting of templates by language::
+
+        Greetings = dict[LanguageTag, Annotated[str, placeholders_from("member")]]
+    """
+    allowed = frozenset(known)
+
+    def check(template: str) -> str:
+        problem = template_problem(template, allowed)
+        if problem is not None:
+            raise ValueError(problem)
+        return template
+
+    return AfterValidator(check)
