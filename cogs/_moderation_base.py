@@ -12,7 +12,7 @@ from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
-from cogs._schedules import valid_cron
+from cogs._schedules import checked_cron
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
@@ -67,9 +67,7 @@ class ReviewSlaSettings(BaseModel):
     @field_validator("digest_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        if value and not valid_cron(value):
-            raise ValueError(f"{value!r} is not a five-field cron expression")
-        return value
+        return checked_cron(value) if value else value
 
     @field_validator("wait_minutes")
     @classmethod

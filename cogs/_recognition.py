@@ -19,7 +19,7 @@ from bot.core.channels import ChannelName
 from bot.core.language_tags import LanguageTag
 from bot.core.templates import pick_language, placeholders_from, render
 from cogs._discussion_store import Credit
-from cogs._schedules import valid_cron
+from cogs._schedules import checked_cron
 
 _THANKS = (
     "thanks", "thank you", "thank u", "thx", "ty", "cheers", "merci", "bedankt", "dank je",
@@ -69,9 +69,7 @@ class RecognitionSettings(BaseModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        if not valid_cron(value):
-            raise ValueError(f"{value!r} is not a five-field cron expression")
-        return value
+        return checked_cron(value)
 
 
 @lru_cache(maxsize=32)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.channels import ChannelName
@@ -55,16 +55,24 @@ class ScheduleSettings(BaseModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        if not valid_cron(value):
-            raise ValueError(
-                f"{value!r} is not a five-field cron expression (min hour day month weekday)"
-            )
-        return value
+        return checked_cron(value)
 
 
-def valid_cron(expression: str) -> bool:
-    """Return whether ``expression`` is a five-field cron expression croniter can walk."""
-    return len(expression.split()) == 5 and bool(croniter.is_valid(expression))
+def checked_cron(expression: str) -> str:
+    """Return a five-field cron expression that comes round; raise ValueError saying why not.
+
+    A day no month has (``0 9 30 2 *``, 30 February) passes croniter's syntax check but
+    never comes: a schedule on it failed only when its cog looked for the next slot.
+    """
+    if len(expression.split()) != 5 or not croniter.is_valid(expression):
+        raise ValueError(
+            f"{expression!r} is not a five-field cron expression (min hour day month weekday)"
+        )
+    try:
+        croniter(expression).get_next(datetime)
+    except CroniterBadDateError as error:
+        raise ValueError(f"{expression!r} never comes round (no month has that day)") from error
+    return expression
 
 
 def slots_after(cron: str, tz: ZoneInfo, after: datetime) -> Iterator[datetime]:

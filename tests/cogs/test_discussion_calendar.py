@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from bot.core.clock import zone
 from cogs._prompt_library import LibraryError, dump_library, load_library, parse_library
-from cogs._schedules import ScheduleSettings, latest_slot, slots_between
+from cogs._schedules import ScheduleSettings, latest_slot, next_slot, slots_between
 
 AMSTERDAM = zone("Europe/Amsterdam")
 
@@ -53,6 +53,19 @@ def test_the_latest_slot_includes_the_exact_moment() -> None:
 def test_a_bad_cron_expression_is_refused_with_the_reason(cron: str) -> None:
     with pytest.raises(ValidationError, match="five-field cron"):
         ScheduleSettings(name="weekly", cron=cron, channel="general")
+
+
+@pytest.mark.parametrize("cron", ["0 9 30 2 *", "0 9 31 4,6,9,11 *"])
+def test_a_cron_expression_that_never_comes_round_is_refused(cron: str) -> None:
+    # Valid syntax, so croniter took it; the cog failed later, looking for the next slot.
+    with pytest.raises(ValidationError, match="never comes round"):
+        ScheduleSettings(name="weekly", cron=cron, channel="general")
+
+
+def test_a_leap_day_comes_round() -> None:
+    settings = ScheduleSettings(name="leap", cron="0 9 29 2 *", channel="general")
+    slot = next_slot(settings.cron, AMSTERDAM, datetime(2026, 3, 1, tzinfo=UTC))
+    assert slot == datetime(2028, 2, 29, 8, tzinfo=UTC)
 
 
 def test_a_schedule_language_is_a_tag_or_empty_for_the_communitys() -> None:
