@@ -19,6 +19,7 @@ import click
 from bot.adapters.local.scenario import ScenarioError
 from bot.config import ConfigError, LoadedConfig, SlackSection, load_config
 from bot.core.language_tags import standard_language_tag
+from bot.core.text_files import READ_ENCODING, read_text
 from bot.logs import configure_logging
 from bot.malloc_tuning import limit_malloc_arenas
 from bot.ml_cli import eval_command, train_command
@@ -189,7 +190,7 @@ def list_cogs(config_path: Path | None) -> None:
 
 
 @main.command("simulate")
-@click.argument("scenario", type=click.File("r", encoding="utf-8"))
+@click.argument("scenario", type=click.File("r", encoding=READ_ENCODING))
 @config_option
 @click.option(
     "--database", type=click.Path(dir_okay=False, path_type=Path), help="Keep the SQLite file here."
@@ -220,7 +221,7 @@ def simulate_command(scenario: Any, config_path: Path | None, database: Path | N
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except OSError as error:
         _fail(f"{path}: cannot read: {error.strerror}")
 
@@ -409,7 +410,7 @@ def _shown(value: float, unit: str = "") -> str:
 
 
 @main.command("classify")
-@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("source", type=click.File("r", encoding=READ_ENCODING), default="-")
 @model_path_option("The model directory (default: [classifier] model in the configuration).")
 @click.option(
     "--language",
@@ -452,7 +453,7 @@ def classify(
 
 
 @main.command("replay")
-@click.argument("history", type=click.File("r", encoding="utf-8"))
+@click.argument("history", type=click.File("r", encoding=READ_ENCODING))
 @click.option(
     "--policy",
     "policy_name",

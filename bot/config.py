@@ -32,6 +32,7 @@ from bot.core.community import CommunityInfo
 from bot.core.language_tags import LanguageTag
 from bot.core.merge import merge
 from bot.core.refs import Ref
+from bot.core.text_files import read_text
 from bot.core.toml_lines import locate
 from bot.registry import CogRegistry
 
@@ -142,7 +143,7 @@ class _PlatformSection(_Section):
 def _secret(env: str, file: Path | None) -> SecretStr | None:
     """Read a secret from a file when one is named, else from the environment."""
     if file is not None:
-        return SecretStr(file.read_text(encoding="utf-8").strip())
+        return SecretStr(read_text(file).strip())
     value = os.environ.get(env)
     return SecretStr(value) if value else None
 
@@ -375,7 +376,7 @@ def with_shard_ids(loaded: LoadedConfig, shard_ids: Sequence[int]) -> LoadedConf
 def locate_in(loaded: LoadedConfig, path: tuple[str | int, ...]) -> int | None:
     """Return the line of a key in the config file the app was loaded from, if readable."""
     try:
-        return locate(Path(loaded.source).read_text(encoding="utf-8"), path)
+        return locate(read_text(loaded.source), path)
     except OSError:
         return None
 
@@ -395,7 +396,7 @@ def load_config(path: Path | str, registry: CogRegistry) -> LoadedConfig:
     """
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as error:
         raise ConfigError(
             [ConfigProblem(file, "", None, f"cannot read: {error.strerror}")]

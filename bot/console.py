@@ -18,6 +18,7 @@ from bot.adapters.local.community import PostRefused
 from bot.adapters.local.scenario import CommunityLine, MemberSpec
 from bot.core.commands import CommandSpec, OptionType
 from bot.core.durations import parse_duration
+from bot.core.text_files import read_text
 from bot.registry import CogRegistry
 from bot.serve import install_reload_signal
 from bot.simulation import LocalSession, action_record, load_for_scenario
@@ -204,7 +205,7 @@ class Console:
 def _reread(source: str, fallback: str) -> str:
     """Read the config file again for a reload; built-in defaults stay as they were."""
     path = Path(source)
-    return path.read_text(encoding="utf-8") if path.is_file() else fallback
+    return read_text(path) if path.is_file() else fallback
 
 
 def _words(text: str) -> list[str]:

@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 
 import click
 
+from bot.core.text_files import read_text
+
 EXIT_FAILURE, EXIT_USAGE = 1, 2
 DEFAULT_MODELS = Path("models")
 
@@ -206,7 +208,7 @@ def read_decisions(path: Path) -> dict[str, list[Any]]:
     from policies.classifiers.datasets import Example  # noqa: PLC0415
 
     grouped: dict[str, list[Any]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         try:

@@ -18,6 +18,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.core.language_tags import LanguageTag
+from bot.core.text_files import read_text
 
 DEFAULT_LIBRARY = "_discussion_prompts.toml"
 """The starter library shipped with Steward, inside the ``cogs`` package."""
@@ -89,7 +90,7 @@ def load_library(path: Path | str | None) -> Library:
         text = resources.files("cogs").joinpath(DEFAULT_LIBRARY).read_text(encoding="utf-8")
         return parse_library(text, source=f"cogs/{DEFAULT_LIBRARY}")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as error:
         raise LibraryError(f"{path}: cannot read the prompt library: {error}") from error
     return parse_library(text, source=str(path))

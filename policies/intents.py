@@ -19,6 +19,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.core.text_files import read_text
+
 STRONG_WEIGHT = 2.0
 """A strong cue counts as much as two ordinary ones."""
 
@@ -121,7 +123,7 @@ def load_intents(path: Path | str | None = None, *, threshold: float = 2.0) -> I
     source = str(path) if path else "policies/intents.toml"
     try:
         if path:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_text(path)
         else:
             text = resources.files("policies").joinpath("intents.toml").read_text(encoding="utf-8")
         data = tomllib.loads(text)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.channels import ChannelName
 from bot.core.merge import merge
+from bot.core.text_files import read_text
 from bot.core.toml_lines import locate
 from policies import rules as _rules  # noqa: F401 - registers every rule type
 from policies.actions import PlannedAction, parse_action
@@ -215,7 +216,7 @@ def load_policy(path_or_name: str | Path) -> Policy:
         else Path(path_or_name)
     )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as error:
         raise PolicyError(
             [PolicyProblem(str(path), "", "", None, f"cannot read: {error.strerror}")]
@@ -298,7 +299,7 @@ def _extend(
         builtin_policy_path(base_name) if base_name in _BUILTIN else Path(source).parent / base_name
     )
     try:
-        base_text = base_path.read_text(encoding="utf-8")
+        base_text = read_text(base_path)
         base_raw = tomllib.loads(base_text)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise PolicyError(
