@@ -405,8 +405,9 @@ class DiscordGateway:
     ) -> ActionResult:
         """Post a text as one message, or as several when it is longer than Discord takes.
 
-        The other fields of ``body`` (buttons, mentions) go with the last message, whose
-        ref is the result: a later edit of the post replaces its buttons.
+        Buttons go with the last message, whose ref is the result (a later edit of the post
+        replaces its buttons); every message keeps the rest of ``body`` (the mentions it
+        may ping).
         """
         parts = pieces(text, MESSAGE_MAX) or [text]
         extra = {key: value for key, value in body.items() if key != "components"}
