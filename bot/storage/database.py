@@ -204,20 +204,9 @@ class Database:
         """
         location = os.fspath(path)
         try:
-            writer = await _connect(location, busy_timeout_ms)
+            writer, reader = await _connections(location, busy_timeout_ms)
         except sqlite3.DatabaseError as error:
             raise DatabaseUnavailable(f"cannot open the database {location}: {error}") from error
-        reader = writer
-        try:
-            if location not in _MEMORY_PATHS:
-                await _enable_wal(writer, location)
-                reader = await _connect(location, busy_timeout_ms, read_only=True)
-        except sqlite3.DatabaseError as error:
-            await writer.close()
-            raise DatabaseUnavailable(f"cannot open the database {location}: {error}") from error
-        except BaseException:
-            await writer.close()
-            raise
         db = cls(location, writer, reader)
         try:
             await apply_migrations(db, migrations)
@@ -387,6 +376,21 @@ class Database:
 def _same_path(first: str, second: str) -> bool:
     """Return whether two paths name the same file, following links."""
     return Path(first).resolve() == Path(second).resolve()
+
+
+async def _connections(
+    location: str, busy_timeout_ms: int
+) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
+    """Open the writer and, for a file, a read-only reader on it in WAL mode."""
+    writer = await _connect(location, busy_timeout_ms)
+    try:
+        if location in _MEMORY_PATHS:
+            return writer, writer
+        await _enable_wal(writer, location)
+        return writer, await _connect(location, busy_timeout_ms, read_only=True)
+    except BaseException:
+        await writer.close()
+        raise
 
 
 async def _connect(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.core.actions import Button, ButtonStyle
+from bot.core.text_pieces import pieces
 
 _CODE = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -104,7 +105,7 @@ def blocks(
 ) -> list[dict[str, Any]]:
     """Return Block Kit blocks: the text as sections, then the buttons as one actions block."""
     text = mrkdwn(source, mentions)
-    chunks = [text[i : i + _SECTION_LIMIT] for i in range(0, len(text), _SECTION_LIMIT)] or [" "]
+    chunks = pieces(text, _SECTION_LIMIT) or [" "]
     rendered: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks
     ]

@@ -62,6 +62,11 @@ def test_buttons_become_an_actions_block_that_carries_target_and_choice() -> Non
 def test_long_text_is_split_into_sections_slack_accepts() -> None:
     sections = blocks("x" * 7000)
     assert [len(s["text"]["text"]) for s in sections] == [3000, 3000, 1000]
+    # Where it can, a section ends at a line, so no line is cut in two.
+    lines = "\n".join(f"line {n} of a long transcript" for n in range(300))
+    texts = [s["text"]["text"] for s in blocks(lines)]
+    assert all(len(text) <= 3000 for text in texts) and len(texts) > 1
+    assert "\n".join(texts) == lines
 
 
 def test_only_the_named_mentions_stay_live() -> None:
