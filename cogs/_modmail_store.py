@@ -56,6 +56,29 @@ class TranscriptLine:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Block:
+    """A member whose private messages no longer reach the moderators of a staff space.
+
+    Attributes:
+        member: The member.
+        member_name: Their name when they were blocked.
+        reason: Why, as the member is told.
+        blocked_by: The moderator who blocked them.
+        blocked_at: When.
+        until: When the block ends by itself; ``None`` lasts until it is lifted.
+        told: Whether the member has been told (once) that their messages do not arrive.
+    """
+
+    member: Ref
+    member_name: str
+    reason: str
+    blocked_by: str
+    blocked_at: datetime
+    until: datetime | None
+    told: bool
+
+
 class ModmailStore:
     """The modmail tables of one database."""
 
@@ -129,14 +152,133 @@ class ModmailStore:
         return result.rowcount > 0
 
     async def record(
-        self, conversation_id: int, direction: str, author: str, text: str, at: datetime
+        self,
+        conversation_id: int,
+        direction: str,
+        author: str,
+        text: str,
+        at: datetime,
+        *,
+        relayed: bool = True,
     ) -> None:
-        """Append a line to a conversation's transcript."""
+        """Append a line to a conversation's transcript.
+
+        Args:
+            conversation_id: The conversation.
+            direction: ``in`` from the member, ``out`` to them, or a ``note``.
+            author: Who wrote it.
+            text: What they wrote.
+            at: When.
+            relayed: ``False`` for a member's line held back from the staff thread, to be
+                posted by :meth:`take_held`.
+        """
         await self._db.execute(
-            "INSERT INTO modmail_messages (conversation_id, direction, author, text, at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (conversation_id, direction, author, text, to_db_time(at)),
+            "INSERT INTO modmail_messages (conversation_id, direction, author, text, at, relayed) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (conversation_id, direction, author, text, to_db_time(at), int(relayed)),
         )
+
+    async def member_lines_since(self, conversation_id: int, since: datetime) -> int:
+        """Return how many lines the member wrote in a conversation at or after ``since``."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS lines FROM modmail_messages WHERE conversation_id = ? "
+            "AND direction = 'in' AND at >= ?",
+            (conversation_id, to_db_time(since)),
+        )
+        return int(row["lines"]) if row else 0
+
+    async def first_held_at(self, conversation_id: int) -> datetime | None:
+        """Return when the earliest line still held back from the staff thread was written."""
+        row = await self._db.fetch_one(
+            "SELECT MIN(at) AS first FROM modmail_messages WHERE conversation_id = ? "
+            "AND relayed = 0",
+            (conversation_id,),
+        )
+        return from_db_time(row["first"]) if row and row["first"] else None
+
+    async def take_held(self, conversation_id: int) -> list[TranscriptLine]:
+        """Mark a conversation's held lines relayed and return them, in order.
+
+        Taking is one write, so two callers never both get the same lines.
+        """
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "UPDATE modmail_messages SET relayed = 1 "
+                "WHERE conversation_id = ? AND relayed = 0 "
+                "RETURNING id, direction, author, text, at",
+                (conversation_id,),
+            )
+        rows.sort(key=lambda r: int(r["id"]))
+        return [_line(r) for r in rows]
+
+    async def with_held_lines(self, community: Ref) -> list[int]:
+        """Return the community's conversations that have lines held back from their thread."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT c.id FROM modmail_conversations c JOIN modmail_messages m "
+            "ON m.conversation_id = c.id AND m.relayed = 0 WHERE c.community = ?",
+            (str(community),),
+        )
+        return [int(r["id"]) for r in rows]
+
+    async def block(
+        self,
+        space: Ref,
+        member: Ref,
+        *,
+        name: str,
+        reason: str,
+        by: str,
+        now: datetime,
+        until: datetime | None,
+    ) -> None:
+        """Block a member from the staff space's modmail, replacing an earlier block."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO modmail_blocks "
+            "(space, member, member_name, reason, blocked_by, blocked_at, until, told) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            (
+                str(space),
+                str(member),
+                name,
+                reason,
+                by,
+                to_db_time(now),
+                to_db_time(until) if until else None,
+            ),
+        )
+
+    async def unblock(self, space: Ref, member: Ref) -> bool:
+        """Lift a member's block; ``False`` if they were not blocked."""
+        result = await self._db.execute(
+            "DELETE FROM modmail_blocks WHERE space = ? AND member = ?", (str(space), str(member))
+        )
+        return result.rowcount > 0
+
+    async def blocks(self, space: Ref, now: datetime) -> list[Block]:
+        """Return the staff space's blocks in force at ``now``, latest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM modmail_blocks WHERE space = ? AND (until IS NULL OR until > ?) "
+            "ORDER BY blocked_at DESC",
+            (str(space), to_db_time(now)),
+        )
+        return [_block(r) for r in rows]
+
+    async def block_on(self, space: Ref, member: Ref, now: datetime) -> Block | None:
+        """Return a member's block in force at ``now``, if any."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM modmail_blocks WHERE space = ? AND member = ? "
+            "AND (until IS NULL OR until > ?)",
+            (str(space), str(member), to_db_time(now)),
+        )
+        return _block(row) if row else None
+
+    async def mark_told(self, space: Ref, member: Ref) -> bool:
+        """Note that a blocked member was told; ``False`` if they had been already."""
+        result = await self._db.execute(
+            "UPDATE modmail_blocks SET told = 1 WHERE space = ? AND member = ? AND told = 0",
+            (str(space), str(member)),
+        )
+        return result.rowcount > 0
 
     async def transcript(self, conversation_id: int) -> list[TranscriptLine]:
         """Return a conversation's lines in order."""
@@ -145,15 +287,7 @@ class ModmailStore:
             "ORDER BY id",
             (conversation_id,),
         )
-        return [
-            TranscriptLine(
-                direction=r["direction"],
-                author=r["author"],
-                text=r["text"],
-                at=from_db_time(r["at"]),
-            )
-            for r in rows
-        ]
+        return [_line(r) for r in rows]
 
     async def latest_held_in(self, space: Ref, member: Ref) -> Conversation | None:
         """Return a member's most recent conversation held in a staff space, for any community."""
@@ -197,4 +331,25 @@ def _conversation(row: Row) -> Conversation:
         community_name=row["community_name"],
         staff_space=Ref.parse(row["staff_space"]) if row["staff_space"] else None,
         staff_channel=Ref.parse(row["staff_channel"]) if row["staff_channel"] else None,
+    )
+
+
+def _line(row: Row) -> TranscriptLine:
+    return TranscriptLine(
+        direction=row["direction"],
+        author=row["author"],
+        text=row["text"],
+        at=from_db_time(row["at"]),
+    )
+
+
+def _block(row: Row) -> Block:
+    return Block(
+        member=Ref.parse(row["member"]),
+        member_name=row["member_name"],
+        reason=row["reason"],
+        blocked_by=row["blocked_by"],
+        blocked_at=from_db_time(row["blocked_at"]),
+        until=from_db_time(row["until"]) if row["until"] else None,
+        told=bool(row["told"]),
     )

@@ -9,10 +9,17 @@ thread may live in another community's staff space on the same platform, so one 
 team can serve several communities. A member has one open conversation at a time: what
 they write goes on in it, whichever of their communities the platform handed it to (which
 one a Discord DM is for is the adapter's choice: see ``bot.adapters.discord._dm_home``).
+
+A member who writes faster than the thread is fed (``relay_per_minute``) is not lost: the
+rest of that minute's lines go into the transcript at once and into the thread together
+when the minute is over, so a flood of private messages costs the staff one post a minute.
+Moderators can block a member who abuses modmail (``/modmail block``), for a while or until
+lifted; the member is told once, and what they write then reaches no one.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import Field
@@ -21,12 +28,13 @@ from bot.core.actions import OpenThread, PostMessage, SendDirectMessage
 from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.commands import CommandContext, CommandError, command
-from bot.core.events import DirectMessageReceived, MessageCreated
+from bot.core.durations import format_duration
+from bot.core.events import DirectMessageReceived, MessageCreated, Tick
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, placeholders_from, render
-from cogs._modmail_store import Conversation, ModmailStore, modmail_store_for
+from cogs._modmail_store import Block, Conversation, ModmailStore, modmail_store_for
 from moderation.store import store_for
 
 _OPENED = {
@@ -45,11 +53,23 @@ _CLOSED = {
     "pl": "Twoja rozmowa z moderatorami {community} została zamknięta: {reason}. Napisz ponownie w każdej chwili.",
     "ja": "{community}のモデレーターとの会話を終了しました：{reason}。いつでもまたご連絡ください。",
 }
+_BLOCKED = {
+    "en": "Your messages no longer reach the {community} moderators: {reason}.",
+    "fr": "Tes messages ne parviennent plus aux modérateurs de {community} : {reason}.",
+    "nl": "Je berichten komen niet meer aan bij de moderators van {community}: {reason}.",
+    "da": "Dine beskeder når ikke længere frem til moderatorerne i {community}: {reason}.",
+    "pl": "Twoje wiadomości nie docierają już do moderatorów {community}: {reason}.",
+    "ja": "あなたのメッセージは{community}のモデレーターに届かなくなりました：{reason}。",
+}
+HELD_TIMER = "modmail:held:"
+"""The prefix of the timer that posts a conversation's held lines (its number follows)."""
+_MINUTE = timedelta(minutes=1)
 
 
 Openings = dict[LanguageTag, Annotated[str, placeholders_from("community")]]
 """What a member is told when their conversation opens, by language."""
 Closings = dict[LanguageTag, Annotated[str, placeholders_from("community", "reason")]]
+"""What a member is told when their conversation closes, or when they are blocked."""
 
 
 class ModmailSettings(CogSettings):
@@ -64,16 +84,21 @@ class ModmailSettings(CogSettings):
             cog too, so its staff's replies are relayed.
         signed: Sign staff replies with the moderator's name; otherwise as "the moderators".
         note_prefix: Staff lines starting with this stay in the thread, never relayed.
+        relay_per_minute: The most of a member's messages a minute posted in the thread
+            one by one; the rest of the minute's are posted together when it is over.
         opened: The first answer to the member, by language.
         closed: What the member is told on closing, by language (``{reason}``).
+        blocked: What a blocked member is told, once, when they write (``{reason}``).
     """
 
     channel: ChannelName = "modmail"
     staff_community: str = ""
     signed: bool = True
     note_prefix: str = "//"
+    relay_per_minute: int = Field(default=10, ge=1, le=1000)
     opened: Openings = Field(default_factory=lambda: dict(_OPENED))
     closed: Closings = Field(default_factory=lambda: dict(_CLOSED))
+    blocked: Closings = Field(default_factory=lambda: dict(_BLOCKED))
 
 
 class Modmail(Cog[ModmailSettings]):
@@ -94,11 +119,23 @@ class Modmail(Cog[ModmailSettings]):
         other = self.settings.staff_community
         return Ref(home.platform, other) if other else home
 
+    async def on_load(self) -> None:
+        """Arm the timers of lines held back before a restart."""
+        now = self.ctx.clock.now()
+        for conversation_id in await self.store.with_held_lines(self.ctx.community.ref):
+            first = await self.store.first_held_at(conversation_id)
+            if first is not None:
+                self._arm_held(self.ctx.community.ref, conversation_id, max(first + _MINUTE, now))
+
     @listener(DirectMessageReceived)
     async def from_member(self, event: DirectMessageReceived) -> None:
         """Bring a member's private message into their conversation's staff thread."""
         member = event.author
         if member.is_bot:
+            return
+        block = await self.store.block_on(self.staff_space, member.ref, event.at)
+        if block is not None:
+            await self._tell_blocked(member, block)
             return
         community = self.ctx.community.ref
         conversation = await self.store.open_for(community, member.ref)
@@ -110,8 +147,61 @@ class Modmail(Cog[ModmailSettings]):
             conversation = await self._open(member, conversation)
             if conversation is None or conversation.thread is None:
                 return
-        await self.store.record(conversation.id, "in", member.name, event.content, event.at)
+        # Lines already held keep theirs before this one, so the thread keeps their order.
+        first_held = await self.store.first_held_at(conversation.id)
+        hold = first_held is not None or (
+            await self.store.member_lines_since(conversation.id, event.at - _MINUTE)
+            >= self.settings.relay_per_minute
+        )
+        await self.store.record(
+            conversation.id, "in", member.name, event.content, event.at, relayed=not hold
+        )
+        if hold:
+            due = (first_held or event.at) + _MINUTE
+            self._arm_held(conversation.community, conversation.id, due)
+            return
         await self._in_thread(conversation, f"**{member.shown_name}:** {event.content}")
+
+    def _arm_held(self, community: Ref, conversation_id: int, due: datetime) -> None:
+        # The conversation's own community posts its held lines: it runs this cog, and one
+        # timer name per conversation keeps a second arming from posting them twice.
+        self.ctx.timers.schedule(community, f"{HELD_TIMER}{conversation_id}", due)
+
+    @listener(Tick)
+    async def post_held(self, event: Tick) -> None:
+        """Post, together, the lines a member wrote while over ``relay_per_minute``."""
+        if not event.timer.startswith(HELD_TIMER):
+            return
+        conversation = await self.store.get(int(event.timer.removeprefix(HELD_TIMER)))
+        if conversation is None:
+            return
+        lines = await self.store.take_held(conversation.id)
+        if not lines:
+            return
+        name = conversation.member_name
+        said = "\n".join(f"**{name}:** {line.text}" for line in lines)
+        await self._in_thread(
+            conversation,
+            f"_{len(lines)} more message(s) from {name}, held while they wrote more than "
+            f"{self.settings.relay_per_minute} a minute:_\n{said}",
+        )
+
+    async def _tell_blocked(self, member: Member, block: Block) -> None:
+        """Tell a blocked member, the first time they write, that no one reads them."""
+        if not await self.store.mark_told(self.staff_space, member.ref):
+            return
+        community = self.ctx.community
+        await self.ctx.gateway.apply(
+            SendDirectMessage(
+                community=community.ref,
+                member=member.ref,
+                content=render(
+                    pick_language(self.settings.blocked, member.lang, community.language),
+                    {"community": community.name, "reason": block.reason},
+                ),
+                reason="modmail blocked",
+            )
+        )
 
     async def _open(self, member: Member, started: Conversation | None) -> Conversation | None:
         community = self.ctx.community
@@ -228,6 +318,81 @@ class Modmail(Cog[ModmailSettings]):
         )
         await self._in_thread(conversation, f"Closed by {ctx.author.shown_name}: {reason}")
         await ctx.reply(f"Closed the conversation with {conversation.member_name}.")
+
+    @command("modmail block", description="Stop a member's private messages reaching staff.")
+    async def modmail_block(
+        self,
+        ctx: CommandContext,
+        reason: Annotated[str, "Why, as the member will read it"],
+        member: Annotated[Member | None, "Who (inside a modmail thread: its member)"] = None,
+        duration: Annotated[timedelta | None, "For how long (7d); empty until lifted"] = None,
+    ) -> None:
+        """Block a member from modmail here (and wherever this staff space serves)."""
+        if duration is not None and duration <= timedelta(0):
+            raise CommandError("A block lasts a while: give a duration such as 7d, or none.")
+        here = None if member else await self.store.in_thread(ctx.invocation.channel)
+        if member is not None:
+            who, name = member.ref, member.shown_name
+        elif here is not None:
+            who, name = here.member, here.member_name
+        else:
+            raise CommandError("Name the member, or run /modmail block in their modmail thread.")
+        now = self.ctx.clock.now()
+        until = now + duration if duration else None
+        await self.store.block(
+            self.staff_space,
+            who,
+            name=name,
+            reason=reason,
+            by=ctx.author.name,
+            now=now,
+            until=until,
+        )
+        how_long = f"for {format_duration(duration)}" if duration else "until lifted"
+        open_now = here or await self.store.open_for_member(who)
+        if open_now is not None and (open_now.staff_space or self.staff_space) == self.staff_space:
+            await self.store.close(open_now.id, ctx.author.name, f"blocked: {reason}", now)
+            await self.store.record(
+                open_now.id, "note", ctx.author.name, f"blocked {how_long}: {reason}", now
+            )
+            await self._in_thread(
+                open_now,
+                f"Blocked by {ctx.author.shown_name} {how_long}: {reason}. What {name} writes "
+                f"no longer reaches the moderators; /modmail unblock {name} lifts it.",
+            )
+        await ctx.reply(f"Blocked {name} from modmail {how_long}.")
+
+    @command("modmail unblock", description="Let a blocked member write to staff again.")
+    async def modmail_unblock(
+        self,
+        ctx: CommandContext,
+        member: Annotated[str, "Their name or id, as /modmail blocks lists them"],
+    ) -> None:
+        """Lift a member's modmail block."""
+        wanted = member.strip().lstrip("@").casefold()
+        blocks = await self.store.blocks(self.staff_space, self.ctx.clock.now())
+        found = [b for b in blocks if wanted in (b.member.id.casefold(), b.member_name.casefold())]
+        if not found:
+            raise CommandError(f"{member} is not blocked from modmail (see /modmail blocks).")
+        for block in found:
+            await self.store.unblock(self.staff_space, block.member)
+        await ctx.reply(f"{found[0].member_name} can write to the moderators again.")
+
+    @command("modmail blocks", description="List the members blocked from modmail.")
+    async def modmail_blocks(self, ctx: CommandContext) -> None:
+        """Reply with every block in force: who, by whom, since when, until when, why."""
+        blocks = await self.store.blocks(self.staff_space, self.ctx.clock.now())
+        if not blocks:
+            await ctx.reply("No one is blocked from modmail.")
+            return
+        lines = [f"{len(blocks)} member(s) blocked from modmail:"]
+        for block in blocks:
+            until = f"until {block.until:%Y-%m-%d %H:%M} UTC" if block.until else "until lifted"
+            lines.append(
+                f"{block.member_name} ({block.member.id}), by {block.blocked_by} on "
+                f"{block.blocked_at:%Y-%m-%d}, {until}: {block.reason}"
+            )
+        await ctx.reply("\n".join(lines))
 
     @command("modmail transcript", description="Show a member's latest modmail conversation.")
     async def modmail_transcript(

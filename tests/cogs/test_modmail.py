@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +208,161 @@ async def test_one_staff_space_serves_two_communities(
     (answer,) = [text for _, who, _, text in transcript if who == "mod1"]
     assert answer.splitlines()[0] == "Conversation 2 (closed) with beta"
     assert answer.splitlines()[1].endswith("< dave: Can I host an event?")
+
+
+async def dm_at(bot: LocalBot, seconds: float, content: str, author: str = "bob") -> None:
+    at = MONDAY + timedelta(seconds=seconds)
+    await bot.play(type="dm", author=author, content=content, at=at.isoformat())
+
+
+async def test_a_flood_of_messages_reaches_the_thread_once_a_minute_and_none_is_lost(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db", relay_per_minute=3) as bot:
+        for second in range(6):
+            await dm_at(bot, second, f"message {second + 1}")
+        (opened,) = bot.of("open_thread")
+        thread = opened["created"]
+        posted_in_the_minute = in_thread(bot, thread)
+        transcript_in_the_minute = await bot.command("mod1", "modmail transcript", member="bob")
+        # The first line held (message 4, at 3 s) waits a minute.
+        await bot.session.advance(MONDAY + timedelta(seconds=62))
+        posted_before_its_minute = in_thread(bot, thread)
+        await bot.session.advance(MONDAY + timedelta(seconds=63))
+        posted_after_it = in_thread(bot, thread)
+        # The flood is over: the next message goes straight to the thread again.
+        await dm_at(bot, 90, "sorry for the spam")
+    assert posted_in_the_minute[1:] == [f"**bob:** message {n}" for n in (1, 2, 3)]
+    assert [line.split(": ", 1)[1] for line in transcript_in_the_minute.splitlines()[1:]] == [
+        f"message {n}" for n in range(1, 7)
+    ]
+    assert posted_before_its_minute == posted_in_the_minute
+    assert posted_after_it[len(posted_in_the_minute) :] == [
+        "_3 more message(s) from bob, held while they wrote more than 3 a minute:_\n"
+        "**bob:** message 4\n**bob:** message 5\n**bob:** message 6"
+    ]
+    assert in_thread(bot, thread)[-1] == "**bob:** sorry for the spam"
+
+
+async def test_lines_held_back_are_posted_after_a_restart(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db", relay_per_minute=1) as bot:
+        await dm_at(bot, 0, "first")
+        await dm_at(bot, 10, "second")
+        await dm_at(bot, 20, "third")
+        await bot.session.restart()
+        (opened,) = bot.of("open_thread")
+        before_the_minute = in_thread(bot, opened["created"])
+        await bot.session.advance(MONDAY + timedelta(seconds=71))
+    assert before_the_minute[1:] == ["**bob:** first"]
+    assert in_thread(bot, opened["created"])[2:] == [
+        "_2 more message(s) from bob, held while they wrote more than 1 a minute:_\n"
+        "**bob:** second\n**bob:** third"
+    ]
+
+
+async def test_a_line_within_the_pace_waits_behind_lines_held_before_it(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db", relay_per_minute=2) as bot:
+        for second, text in enumerate(("one", "two", "three")):
+            await dm_at(bot, second, text)
+        # Only "three" (at 2 s) was written in the last minute: within the pace, but
+        # posting it now would put it before "three".
+        await dm_at(bot, 61.5, "four")
+        (opened,) = bot.of("open_thread")
+        await bot.session.advance(MONDAY + timedelta(seconds=62))
+    assert in_thread(bot, opened["created"])[1:] == [
+        "**bob:** one",
+        "**bob:** two",
+        "_2 more message(s) from bob, held while they wrote more than 2 a minute:_\n"
+        "**bob:** three\n**bob:** four",
+    ]
+
+
+async def test_a_blocked_member_is_told_once_and_reaches_no_one_until_the_block_ends(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        await dm_at(bot, 0, "you are all idiots")
+        (opened,) = bot.of("open_thread")
+        thread = opened["created"]
+        await bot.play(
+            type="command",
+            author="mod1",
+            channel=thread,
+            name="modmail block",
+            options={"reason": "insults to the team", "duration": "1d"},
+        )
+        block_reply = bot.of("reply_ephemeral")[-1]["content"]
+        await dm_at(bot, 60, "idiots!!")
+        await dm_at(bot, 120, "still idiots")
+        listed = await bot.command("mod1", "modmail blocks")
+        threads_while_blocked = len(bot.of("open_thread"))
+        await dm_at(bot, 86_400 + 60, "I am sorry about yesterday.")
+    assert block_reply == "Blocked bob from modmail for 1d."
+    assert in_thread(bot, thread)[-1] == (
+        "Blocked by mod1 for 1d: insults to the team. What bob writes no longer reaches the "
+        "moderators; /modmail unblock bob lifts it."
+    )
+    to_bob = dms_to(bot, "bob")
+    told = [text for text in to_bob if "ne parviennent plus" in text]
+    assert told == [
+        "Tes messages ne parviennent plus aux modérateurs de acme : insults to the team."
+    ]
+    assert listed.splitlines() == [
+        "1 member(s) blocked from modmail:",
+        "bob (bob), by mod1 on 2026-03-02, until 2026-03-03 09:00 UTC: insults to the team",
+    ]
+    assert threads_while_blocked == 1
+    # The block ended by itself: the apology opens a new conversation.
+    assert len(bot.of("open_thread")) == 2
+    assert in_thread(bot, bot.of("open_thread")[-1]["created"])[-1] == (
+        "**bob:** I am sorry about yesterday."
+    )
+
+
+async def test_moderators_block_by_name_and_lift_the_block(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        nameless = await bot.command("mod1", "modmail block", reason="spam")
+        forever = await bot.command("mod1", "modmail block", reason="spam", member="bob")
+        await dm_at(bot, 60, "let me in")
+        unknown = await bot.command("mod1", "modmail unblock", member="alice")
+        lifted = await bot.command("mod1", "modmail unblock", member="@Bob")
+        empty = await bot.command("mod1", "modmail blocks")
+        await dm_at(bot, 120, "thank you")
+    assert "Name the member, or run /modmail block in their modmail thread" in nameless
+    assert forever == "Blocked bob from modmail until lifted."
+    assert "alice is not blocked from modmail" in unknown
+    assert lifted == "bob can write to the moderators again."
+    assert empty == "No one is blocked from modmail."
+    (opened,) = bot.of("open_thread")
+    assert in_thread(bot, opened["created"])[-1] == "**bob:** thank you"
+    assert not any("let me in" in text for text in in_thread(bot, opened["created"]))
+
+
+async def test_a_block_made_in_the_staff_space_holds_in_every_community_it_serves(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with shared_staff(registry, tmp_path / "s.db") as session:
+        drivers, platform = session.drivers, session.platform
+        await drivers["alpha"].direct_message("bob", "You are useless.")
+        await session.app.bus.join()
+        (thread,) = [
+            a.result.ref.id
+            for a in platform.applied
+            if isinstance(a.action, OpenThread) and a.result.ref
+        ]
+        await drivers["staff"].command("mod1", thread, "modmail block", {"reason": "abuse"})
+        await session.app.bus.join()
+        await drivers["beta"].direct_message("bob", "Useless in beta too.")
+        await session.app.bus.join()
+    opened = [a for a in platform.applied if isinstance(a.action, OpenThread)]
+    assert len(opened) == 1
+    assert not any("beta too" in text for text in in_staff_thread(staff_of(platform), thread))
+    assert sent_to(platform.communities[Ref("local", "beta")], "bob") == [
+        "Tes messages ne parviennent plus aux modérateurs de beta : abuse."
+    ]
