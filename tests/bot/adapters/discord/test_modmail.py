@@ -6,7 +6,7 @@ import asyncio
 
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord._model import PUBLIC_THREAD
-from tests.bot.adapters.discord.conftest import Lumen, Start
+from tests.bot.adapters.discord.conftest import MESSAGES, ORIGINAL, Lumen, Start
 
 
 async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_member(
@@ -39,3 +39,39 @@ async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_me
     assert relayed[0].startswith("Modmail from bob")
     assert relayed[1] == "**bob:** Why was my post removed?"
     assert "**mona:** It had a phishing link; post it again without." in dm_posts
+
+
+async def test_a_member_blocked_from_their_thread_is_told_once_and_reaches_no_one(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    modmail = standin.add_channel(lumen.guild, "modmail")
+    extra = f'[communities.lumen.cogs.modmail]\nchannel = "{modmail.id}"\n'
+
+    def told(request: object) -> bool:
+        json = getattr(request, "json", None) or {}
+        return "no longer reach" in str(json.get("content", ""))
+
+    async with start(extra) as steward:
+        await standin.direct_message(lumen.bob.user, "You are all clowns.")
+        await standin.wait_for_request("POST", f"/channels/{modmail.id}/threads")
+        await steward.settle()
+        (thread,) = [c for c in lumen.guild.channels.values() if c.type == PUBLIC_THREAD]
+        await standin.run_command(
+            lumen.guild,
+            thread,
+            lumen.mona,
+            "modmail block",
+            {"reason": "insults", "duration": "7d"},
+        )
+        answer = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        await standin.direct_message(lumen.bob.user, "Clowns!")
+        await standin.wait_for_request("POST", MESSAGES, where=told)
+        await standin.direct_message(lumen.bob.user, "Still clowns.")
+        await steward.settle()
+    assert answer.json["content"] == "Blocked bob from modmail for 1w."
+    in_thread = [m.content for m in thread.messages.values()]
+    assert any(text.startswith("Blocked by mona for 1w: insults.") for text in in_thread)
+    assert not any("lowns!" in text or "Still" in text for text in in_thread)
+    assert len([r for r in standin.requests_to("POST", MESSAGES) if told(r)]) == 1
+    assert len(standin.requests_to("POST", f"/channels/{modmail.id}/threads")) == 1
