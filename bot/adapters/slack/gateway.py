@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.members import PLATFORM, MemberDirectory
-from bot.adapters.slack.render import blocks, mrkdwn
+from bot.adapters.slack.render import blocks, edited, mrkdwn, posts, texts
 from bot.adapters.slack.translate import message_of, ref
 from bot.core.actions import (
     Action,
@@ -131,20 +131,17 @@ class SlackGateway:
     async def _apply(self, action: Action) -> ActionResult:  # noqa: PLR0912 - one arm per action
         match action:
             case PostMessage():
-                source, buttons, mentions = action.content, action.buttons, action.mentions
-                answer = await self._bot.chat_postMessage(
-                    channel=action.channel.id,
-                    text=mrkdwn(source, mentions),
-                    blocks=blocks(source, buttons, mentions) if buttons else None,
-                    thread_ts=action.thread.id if action.thread else None,
-                )
+                thread = action.thread.id if action.thread else None
+                for text, buttons in posts(action.content, action.buttons, action.mentions):
+                    answer = await self._bot.chat_postMessage(
+                        channel=action.channel.id, text=text, blocks=buttons, thread_ts=thread
+                    )
+                # The last message stands for the post: it carries the buttons.
                 return ActionResult.done(ref(str(answer["ts"])))
             case EditMessage():
+                text, rendered = edited(action.content, action.buttons)
                 await self._bot.chat_update(
-                    channel=action.channel.id,
-                    ts=action.message.id,
-                    text=mrkdwn(action.content),
-                    blocks=blocks(action.content, action.buttons),
+                    channel=action.channel.id, ts=action.message.id, text=text, blocks=rendered
                 )
                 return ActionResult.done(action.message)
             case DeleteMessage():
@@ -155,26 +152,13 @@ class SlackGateway:
                     await self._delete(action.channel, message)
                 return ActionResult.done()
             case ReplyEphemeral():
-                text = mrkdwn(action.content)
-                # A command's or click's response URL reaches the member wherever they
-                # are, even where the bot is not a channel member; else post ephemerally.
-                if action.interaction.id.startswith(("https://", "http://")):
-                    hook = AsyncWebhookClient(action.interaction.id)
-                    hooked = await hook.send(text=text, response_type="ephemeral")
-                    if hooked.status_code == 200:
-                        return ActionResult.done()
-                    logger.info(
-                        "response_url answered %s; replying in the channel", hooked.status_code
-                    )
-                await self._bot.chat_postEphemeral(
-                    channel=action.channel.id, user=action.member.id, text=text
-                )
-                return ActionResult.done()
+                return await self._reply_privately(action)
             case SendDirectMessage():
                 opened = await self._bot.conversations_open(users=action.member.id)
-                answer = await self._bot.chat_postMessage(
-                    channel=opened["channel"]["id"], text=mrkdwn(action.content)
-                )
+                for text in texts(action.content):
+                    answer = await self._bot.chat_postMessage(
+                        channel=opened["channel"]["id"], text=text
+                    )
                 return ActionResult.done(ref(str(answer["ts"])))
             case PostPoll():
                 return await self._poll(action)
@@ -191,6 +175,27 @@ class SlackGateway:
                 return ActionResult.done(ref(str(answer["ts"])))
         what = action.kind.replace("_", " ")
         return ActionResult.unsupported(action.kind, f"Slack cannot {what}")
+
+    async def _reply_privately(self, reply: ReplyEphemeral) -> ActionResult:
+        unsent = texts(reply.content)
+        # A command's or click's response URL reaches the member wherever they are, even
+        # where the bot is not a channel member; else (and for what it refused) post
+        # ephemerally in the channel.
+        if reply.interaction.id.startswith(("https://", "http://")):
+            hook = AsyncWebhookClient(reply.interaction.id)
+            while unsent:
+                hooked = await hook.send(text=unsent[0], response_type="ephemeral")
+                if hooked.status_code != 200:
+                    logger.info(
+                        "response_url answered %s; replying in the channel", hooked.status_code
+                    )
+                    break
+                unsent.pop(0)
+        for text in unsent:
+            await self._bot.chat_postEphemeral(
+                channel=reply.channel.id, user=reply.member.id, text=text
+            )
+        return ActionResult.done()
 
     async def _poll(self, poll: PostPoll) -> ActionResult:
         # Slack apps have no native polls: a Block Kit message with one button per answer.

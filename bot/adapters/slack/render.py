@@ -26,6 +26,8 @@ _CHANNEL_ID = re.compile(r"#([CG][A-Z0-9]{6,})\b")  # templates write "#{channel
 _BOLD_MARK = "\x00"
 _MENTION_MARK = "\x02"
 _SECTION_LIMIT = 3000  # characters Slack accepts in one section's text
+TEXT_LIMIT = 40_000
+"""Characters of a message's text Slack keeps; it cuts off the rest without a word."""
 _ACTION_SEPARATOR = "#"
 _QUESTION_MARKER = "#?"
 _ACTION_ID_MAX = 255
@@ -100,11 +102,51 @@ def question_of(action: str) -> str:
     return action.partition(_QUESTION_MARKER)[2]
 
 
+def texts(source: str, mentions: Sequence[str] = ()) -> list[str]:
+    """Return the text as Slack mrkdwn, in as many messages as Slack keeps whole.
+
+    A modmail transcript or a long history can run past :data:`TEXT_LIMIT`; sent as
+    several messages, none of it is cut off.
+    """
+    return pieces(mrkdwn(source, mentions), TEXT_LIMIT) or [""]
+
+
+def posts(
+    source: str, buttons: tuple[Button, ...] = (), mentions: Sequence[str] = ()
+) -> list[tuple[str, list[dict[str, Any]] | None]]:
+    """Return the messages a post takes: each one's text, and its blocks when it has buttons.
+
+    The buttons go on the last message, under the end of the text they answer.
+    """
+    parts: list[tuple[str, list[dict[str, Any]] | None]] = [
+        (text, None) for text in texts(source, mentions)
+    ]
+    if buttons:
+        last, _ = parts[-1]
+        parts[-1] = (last, _blocks_of(last, buttons))
+    return parts
+
+
+def edited(source: str, buttons: tuple[Button, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
+    """Return the text and blocks that replace a message's, shortened to what Slack keeps.
+
+    An edit replaces one message, so a text too long for it ends, at a word where it can
+    (never inside an escaped ``&amp;``), in an ellipsis.
+    """
+    text = mrkdwn(source)
+    if len(text) > TEXT_LIMIT:
+        text = f"{pieces(text, TEXT_LIMIT - 1)[0]}…"
+    return text, _blocks_of(text, buttons)
+
+
 def blocks(
     source: str, buttons: tuple[Button, ...] = (), mentions: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
     """Return Block Kit blocks: the text as sections, then the buttons as one actions block."""
-    text = mrkdwn(source, mentions)
+    return _blocks_of(mrkdwn(source, mentions), buttons)
+
+
+def _blocks_of(text: str, buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
     chunks = pieces(text, _SECTION_LIMIT) or [" "]
     rendered: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks

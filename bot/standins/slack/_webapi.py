@@ -16,6 +16,11 @@ from bot.standins.slack.workspace import Conversation, Workspace
 Body = dict[str, Any]
 Handler = Callable[[Workspace, str, dict[str, Any]], Body]
 
+TEXT_SHOWN = 40_000
+"""Characters of a message's text Slack keeps: it cuts the rest off and still answers ok."""
+_BLOCKS_MAX = 50
+_SECTION_TEXT_MAX = 3000
+
 
 def error(code: str) -> Body:
     """Return a refusal body."""
@@ -55,6 +60,21 @@ def team_info(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     return {"ok": True, "team": {"id": ws.team_id, "name": ws.name, "domain": ws.name.lower()}}
 
 
+def shown(text: Any) -> str:
+    """Return what Slack keeps of a message's text."""
+    return str(text)[:TEXT_SHOWN]
+
+
+def _blocks_refused(blocks: Any) -> bool:
+    """Say whether Slack refuses these blocks (``invalid_blocks``): too many, or too long."""
+    if not blocks:
+        return False
+    if len(blocks) > _BLOCKS_MAX:
+        return True
+    sections = [b for b in blocks if b.get("type") == "section"]
+    return any(len(str(b.get("text", {}).get("text", ""))) > _SECTION_TEXT_MAX for b in sections)
+
+
 def chat_post_message(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     """Post as the bot, in a channel or a thread."""
     channel = _conversation(ws, args)
@@ -65,10 +85,12 @@ def chat_post_message(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
     extra: dict[str, Any] = {}
     if args.get("blocks"):
         extra["blocks"] = _json_arg(args["blocks"])
+        if _blocks_refused(extra["blocks"]):
+            return error("invalid_blocks")
     message = ws.post(
         channel,
         ws.bot.id,
-        str(args.get("text", "")),
+        shown(args.get("text", "")),
         thread_ts=args.get("thread_ts") or None,
         **extra,
     )
@@ -93,8 +115,11 @@ def chat_update(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
         return error("message_not_found")
     if message.get("user") != ws.bot.id:
         return error("cant_update_message")
-    message["text"] = str(args.get("text", ""))
-    message["blocks"] = _json_arg(args.get("blocks")) or []
+    blocks = _json_arg(args.get("blocks")) or []
+    if _blocks_refused(blocks):
+        return error("invalid_blocks")
+    message["text"] = shown(args.get("text", ""))
+    message["blocks"] = blocks
     return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": message["text"]}
 
 

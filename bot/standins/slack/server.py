@@ -158,6 +158,8 @@ class SlackStandin:
     async def _hook(self, request: web.Request) -> web.StreamResponse:
         """Take a reply posted to a command's or click's ``response_url``."""
         args = await _arguments(request)
+        if "text" in args:  # what the member is shown, as in a posted message
+            args["text"] = _webapi.shown(args["text"])
         args["response_url"] = str(request.url)
         await self._record(Call("response_url", "hook", args, {"ok": True}))
         return web.Response(text="ok")

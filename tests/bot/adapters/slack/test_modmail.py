@@ -35,3 +35,43 @@ async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_me
         if c.args["channel"] == im.id
     ]
     assert to_alice[-1] == "*mona:* It had a phishing link; post it again without."
+
+
+async def test_texts_longer_than_slack_keeps_arrive_whole_in_several_messages(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(extra=MODMAIL)
+    workspace = standin.workspace
+    im = workspace.open_im(ALICE)
+    question = " ".join(["question"] * 4_000)  # 35,999 characters
+    assert (
+        await standin.send_event(payloads.member_posts(workspace, ALICE, im, question))
+    ).status == 200
+    await steward.settle()
+    header = [c.args for c in standin.calls_to("chat.postMessage") if c.args["channel"] == MODLOG][
+        1
+    ]
+    staff = workspace.conversations[MODLOG]
+    # Slack takes up to 40,000 characters from a member; signed, the answer runs past that.
+    answer = " ".join(["answer"] * 5_714)
+    signed = f"*mona:* {answer}"
+    assert len(answer) < 40_000 < len(signed)
+    reply = payloads.member_posts(
+        workspace, MONA, staff, answer, thread_ts=str(header["thread_ts"])
+    )
+    assert (await standin.send_event(reply)).status == 200
+    await steward.settle()
+    command = payloads.slash_command(workspace, MONA, staff, f"modmail transcript <@{ALICE}|alice>")
+    assert (await standin.send_command(command)).status == 200
+    await steward.settle()
+    shown_to_alice = [m["text"] for m in im.messages.values() if m.get("bot_id")]
+    transcript = [
+        str(c.args["text"])
+        for c in standin.calls_to("response_url")
+        if c.args["response_url"] == command["response_url"]
+    ]
+    assert shown_to_alice[-2:] == [signed[: signed.rindex(" ", 0, 40_000)], "answer"]
+    # Three messages: the split falls between the lines, then between the words of one.
+    first, second, third = transcript
+    assert first.endswith(f"alice: {question}")
+    assert f"{second} {third}".endswith(f"mona: {answer}")

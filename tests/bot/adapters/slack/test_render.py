@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.adapters.slack.render import action_id, blocks, mrkdwn, target_of
+from bot.adapters.slack.render import (
+    TEXT_LIMIT,
+    action_id,
+    blocks,
+    edited,
+    mrkdwn,
+    posts,
+    target_of,
+)
 from bot.core.actions import Button, ButtonStyle
 from moderation.notices import Notices
 
@@ -67,6 +75,26 @@ def test_long_text_is_split_into_sections_slack_accepts() -> None:
     texts = [s["text"]["text"] for s in blocks(lines)]
     assert all(len(text) <= 3000 for text in texts) and len(texts) > 1
     assert "\n".join(texts) == lines
+
+
+def test_a_post_longer_than_slack_keeps_is_several_messages_with_the_buttons_on_the_last() -> None:
+    button = Button(target="review:7", choice="keep", label="Keep")
+    paragraphs = [f"{n:05d} " + "word " * 2_000 for n in range(6)]  # 6 x 10,006 characters
+    sent = posts("\n\n".join(paragraphs), (button,))
+    assert [len(text) for text, _ in sent] == [30_022, 30_022]
+    assert [rendered is None for _, rendered in sent] == [True, False]
+    _, last_blocks = sent[-1]
+    assert last_blocks is not None and last_blocks[-1]["type"] == "actions"
+    assert all(len(block["text"]["text"]) <= 3000 for block in last_blocks[:-1])
+    assert "\n\n".join(text for text, _ in sent) == mrkdwn("\n\n".join(paragraphs))
+    assert posts("short", ()) == [("short", None)]
+
+
+def test_an_edit_longer_than_slack_keeps_ends_in_an_ellipsis() -> None:
+    text, rendered = edited("a & b " * 10_000)
+    assert len(text) <= TEXT_LIMIT and text.endswith(" b…")
+    assert mrkdwn("a & b " * 10_000).startswith(text.removesuffix("…"))
+    assert len(rendered) == 14 and all(len(b["text"]["text"]) <= 3000 for b in rendered)
 
 
 def test_only_the_named_mentions_stay_live() -> None:
