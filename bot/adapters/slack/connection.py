@@ -23,6 +23,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -109,6 +110,25 @@ class SlackConnection:
         bolt.view(modals.CLICK_CALLBACK)(self._on_click_reason)
         bolt.shortcut(modals.REPORT_CALLBACK)(self._on_report_shortcut)
         bolt.view(modals.REPORT_CALLBACK)(self._on_report)
+        bolt.error(self._on_error)
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        """Answer what went wrong in bolt or a listener: a malformed payload, or a failure.
+
+        A payload that cannot be read now never will be, whether it is an event, a command,
+        a click or a form: letting the error through would answer Slack with a 500 and a
+        traceback, and Slack would deliver the same event three times more (or show the
+        member an error for a click that can never work). It is logged in one line, counted
+        and acknowledged. Anything else (a network error during a member lookup) stays a
+        failure with its traceback, so that Slack delivers again what may work later.
+        """
+        if not isinstance(error, MALFORMED):
+            logger.error("Slack request failed: %r", error, exc_info=error)
+            return None
+        self.malformed += 1
+        logger.error("could not hear Slack %s: malformed payload: %r", _described(body), error)
+        logger.debug("the malformed payload's error", exc_info=error)
+        return BoltResponse(status=200, body="")
 
     async def _hand_over(self, event: Event | None) -> None:
         if event is None or self._steward is None:
@@ -119,24 +139,8 @@ class SlackConnection:
             self.dropped += 1
 
     async def _on_event(self, body: dict[str, Any]) -> None:
-        try:
-            event = await self._event_of(body)
-        except MALFORMED as error:
-            # A payload that cannot be read now never will be. Letting the error through
-            # would answer Slack with a 500 and a traceback, and Slack would deliver the
-            # same payload three times more; a network error (a member lookup) still goes
-            # through, so that Slack delivers again what may work later.
-            self.malformed += 1
-            inner = body.get("event")
-            kind = inner.get("type") if isinstance(inner, dict) else None
-            logger.error(
-                "could not hear Slack event %s (%s): malformed payload: %r",
-                body.get("event_id", "?"),
-                kind or "?",
-                error,
-            )
-            return
-        await self._hand_over(event)
+        # A payload that cannot be read ends in _on_error.
+        await self._hand_over(await self._event_of(body))
 
     async def _event_of(self, body: dict[str, Any]) -> Event | None:
         inner = body.get("event") or {}
@@ -285,9 +289,15 @@ class SlackConnection:
 
     async def _run_http(self) -> None:
         async def handle(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await self.bolt.async_dispatch(await to_bolt_request(request))
-            )
+            try:
+                # Bolt reads the body before it checks the signature, so this request may
+                # come from anyone: refuse it in one line rather than a traceback a stranger
+                # could repeat into the logs.
+                bolt_request = await to_bolt_request(request)
+            except MALFORMED as error:
+                logger.warning("refused a Slack request that could not be read: %r", error)
+                return web.Response(status=400, text="malformed request")
+            return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
         server = web.Application()
         server.router.add_post(self.settings.path, handle)
@@ -318,6 +328,21 @@ class SlackConnection:
         finally:
             with contextlib.suppress(Exception):
                 await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+def _described(body: Any) -> str:
+    """Say which payload this is in a log line: its kind, and its event id or its sender."""
+    if not isinstance(body, dict):
+        return "request"
+    if "event" in body:
+        inner = body.get("event")
+        kind = inner.get("type") if isinstance(inner, dict) else None
+        return f"event {body.get('event_id', '?')} ({kind or '?'})"
+    if "command" in body:
+        return f"command {body.get('command')} from {body.get('user_id') or '?'}"
+    user = body.get("user")
+    sender = user.get("id") if isinstance(user, dict) else None
+    return f"{body.get('type') or 'request'} from {sender or '?'}"
 
 
 def _secrets(settings: SlackSection, source: str) -> Mapping[str, str | None]:

@@ -136,6 +136,57 @@ async def test_a_malformed_event_is_logged_and_acked_and_the_next_still_judged(
     assert "could not hear Slack event EvITEM (reaction_added): malformed payload" in caplog.text
 
 
+async def test_malformed_commands_clicks_and_forms_are_logged_and_acked_and_the_next_still_works(
+    standin: SlackStandin, start_steward: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    steward = await start_steward()
+    clicks = listen(steward.app.bus, ComponentClicked)
+    ws = standin.workspace
+    posted = await steward.connection.gateway.apply(
+        PostMessage(
+            community=Ref("slack", TEAM),
+            channel=Ref("slack", MODLOG),
+            content="**Review** case #1",
+            buttons=(Button(target="review:1", choice="remove", label="Remove"),),
+        )
+    )
+    assert posted.ok and posted.ref is not None
+    modlog = ws.conversations[MODLOG]
+    click = payloads.block_action(
+        ws, MONA, modlog, posted.ref.id, action_id="review:1#remove", value="remove"
+    )
+    # Each fails somewhere else: in bolt's matching, in a listener, in a form's metadata.
+    not_a_list = {**click, "actions": "remove"}
+    numbered = {**click, "actions": [{**click["actions"][0], "action_id": 5}]}
+    unreadable_form = payloads.view_submission(
+        ws, MONA, "steward_command", {"reason": "x"}, private_metadata="{not json"
+    )
+    listed_form = payloads.view_submission(
+        ws, MONA, "steward_command", {"reason": "x"}, private_metadata="[1]"
+    )
+    teamless = payloads.slash_command(ws, MONA, ws.conversations[GENERAL], "case show 1")
+    del teamless["team_id"]
+    answered = [
+        (await standin.send_interaction(payload)).status
+        for payload in (not_a_list, numbered, unreadable_form, listed_form)
+    ]
+    answered.append((await standin.send_command(teamless)).status)
+    # Bolt reads a body before checking its signature: one it cannot read is refused.
+    unreadable = await standin.send_interaction({**click, "container": None, "channel": 3})
+    assert (await standin.send_interaction(click)).status == 200
+    await steward.settle()
+    assert answered == [200] * 5
+    assert unreadable.status == 400
+    assert steward.connection.malformed == 5
+    assert f"could not hear Slack block_actions from {MONA}: malformed payload" in caplog.text
+    assert f"could not hear Slack view_submission from {MONA}: malformed payload" in caplog.text
+    assert f"could not hear Slack command /steward from {MONA}: malformed payload" in caplog.text
+    assert "refused a Slack request that could not be read" in caplog.text
+    assert "Traceback" not in caplog.text
+    (clicked,) = clicks.events
+    assert (clicked.target, clicked.choice) == ("review:1", "remove")
+
+
 async def test_a_network_error_while_reading_an_event_still_fails_it_for_a_redelivery(
     standin: SlackStandin, start_steward: Start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
