@@ -4,6 +4,7 @@ the real App and cogs act, and the stand-in records what Steward asked of Slack.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.bot.adapters.slack.conftest import (
     MONA,
     TEAM,
     Start,
+    Steward,
     stop,
 )
 from tests.conftest import listen
@@ -112,6 +114,23 @@ async def test_a_retried_event_acts_once_even_after_a_restart(
     assert len(standin.calls_to("chat.delete")) == 1
 
 
+async def moderator_clicks_remove(standin: SlackStandin, steward: Steward) -> dict[str, Any]:
+    """Post a review card with a Remove button; return mona's click on it (not yet sent)."""
+    posted = await steward.connection.gateway.apply(
+        PostMessage(
+            community=Ref("slack", TEAM),
+            channel=Ref("slack", MODLOG),
+            content="**Review** case #1",
+            buttons=(Button(target="review:1", choice="remove", label="Remove"),),
+        )
+    )
+    assert posted.ok and posted.ref is not None
+    modlog = standin.workspace.conversations[MODLOG]
+    return payloads.block_action(
+        standin.workspace, MONA, modlog, posted.ref.id, action_id="review:1#remove", value="remove"
+    )
+
+
 async def test_a_malformed_event_is_logged_and_acked_and_the_next_still_judged(
     standin: SlackStandin, start_steward: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -142,19 +161,7 @@ async def test_malformed_commands_clicks_and_forms_are_logged_and_acked_and_the_
     steward = await start_steward()
     clicks = listen(steward.app.bus, ComponentClicked)
     ws = standin.workspace
-    posted = await steward.connection.gateway.apply(
-        PostMessage(
-            community=Ref("slack", TEAM),
-            channel=Ref("slack", MODLOG),
-            content="**Review** case #1",
-            buttons=(Button(target="review:1", choice="remove", label="Remove"),),
-        )
-    )
-    assert posted.ok and posted.ref is not None
-    modlog = ws.conversations[MODLOG]
-    click = payloads.block_action(
-        ws, MONA, modlog, posted.ref.id, action_id="review:1#remove", value="remove"
-    )
+    click = await moderator_clicks_remove(standin, steward)
     # Each fails somewhere else: in bolt's matching, in a listener, in a form's metadata.
     not_a_list = {**click, "actions": "remove"}
     numbered = {**click, "actions": [{**click["actions"][0], "action_id": 5}]}
@@ -257,19 +264,7 @@ async def test_a_button_click_reaches_steward_and_is_acked(
 ) -> None:
     steward = await start_steward()
     clicks = listen(steward.app.bus, ComponentClicked)
-    posted = await steward.connection.gateway.apply(
-        PostMessage(
-            community=Ref("slack", TEAM),
-            channel=Ref("slack", MODLOG),
-            content="**Review** case #1",
-            buttons=(Button(target="review:1", choice="remove", label="Remove"),),
-        )
-    )
-    assert posted.ok and posted.ref is not None
-    modlog = standin.workspace.conversations[MODLOG]
-    click = payloads.block_action(
-        standin.workspace, MONA, modlog, posted.ref.id, action_id="review:1#remove", value="remove"
-    )
+    click = await moderator_clicks_remove(standin, steward)
     delivery = await standin.send_interaction(click)
     await steward.settle()
     assert delivery.status == 200
@@ -279,7 +274,7 @@ async def test_a_button_click_reaches_steward_and_is_acked(
         "remove",
         frozenset({"moderators"}),
     )
-    assert clicked.message == Ref("slack", posted.ref.id)
+    assert clicked.message == Ref("slack", click["container"]["message_ts"])
 
 
 async def test_socket_mode_acts_and_reconnects_when_asked(
