@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TextIO
 
+from bot.core.json_text import NotJson, parse_json
 from bot.core.protocols import Classifier, ClassifierError
 
 CHUNK = 256
@@ -34,9 +35,9 @@ def _parse(number: int, raw: str) -> _Item:
         ValueError: Saying what is wrong with the line.
     """
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not JSON ({error.msg})") from error
+        data = parse_json(raw)
+    except NotJson as error:
+        raise ValueError(f"not JSON: {error}") from error
     if not isinstance(data, dict):
         raise ValueError('expected an object like {"id": ..., "text": ...}')
     if "id" not in data:

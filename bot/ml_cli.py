@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
+from bot.core.json_text import parse_json
 from bot.core.text_files import read_text
 
 EXIT_FAILURE, EXIT_USAGE = 1, 2
@@ -212,7 +213,7 @@ def read_decisions(path: Path) -> dict[str, list[Any]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = parse_json(line)
             example = Example(
                 text=str(row["text"]),
                 label=str(row["label"]),

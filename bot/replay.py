@@ -14,7 +14,6 @@ left out, and the stats count the messages they would have judged.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from bot.adapters.local.scenario import (
 )
 from bot.core.clock import as_utc
 from bot.core.community import CommunityInfo
+from bot.core.json_text import NotJson, parse_json
 from bot.core.models import Attachment, Member, Message
 from bot.core.protocols import TextScores
 from policies.actions import ActionKind
@@ -252,7 +252,7 @@ def replay(
 
 def _type_of(text: str, number: int) -> str:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ScenarioError(f"line {number}: not JSON: {error.msg}") from error
+        data = parse_json(text)
+    except NotJson as error:
+        raise ScenarioError(f"line {number}: not JSON: {error}") from error
     return str(data.get("type")) if isinstance(data, dict) else ""

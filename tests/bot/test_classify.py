@@ -63,16 +63,18 @@ def test_bad_lines_are_reported_skipped_and_exit_1(tmp_path: Path, loaded_from: 
             json.dumps({"id": 4, "text": 42}),
             json.dumps(["id", "text"]),
             json.dumps({"id": 6, "text": "you idiot"}),
+            "[" * 100_000,  # deeper than Python's JSON reader goes
         ]
     )
     code, out, err = classify("-", "--model", str(tmp_path / "m"), stdin=stdin)
     assert code == 1
     assert [r["id"] for r in out] == [1, 6]
     assert err.splitlines() == [
-        "line 2: not JSON (Expecting property name enclosed in double quotes)",
+        "line 2: not JSON: Expecting property name enclosed in double quotes (column 2)",
         'line 3: no "id"',
         'line 4: "text" must be a string',
         'line 5: expected an object like {"id": ..., "text": ...}',
+        "line 7: not JSON: nested too deeply",
     ]
 
 

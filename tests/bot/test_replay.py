@@ -108,6 +108,10 @@ def test_replay_refuses_malformed_history_and_policies(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["replay", str(bad)])
     assert result.exit_code == 2
     assert "line 1:" in result.output
+    bad.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["replay", str(bad)])
+    assert result.exit_code == 2
+    assert "line 1: not JSON: nested too deeply" in result.output
     policy = tmp_path / "broken.toml"
     policy.write_text(
         '[policy]\nname = "x"\nextends = "default"\n[[rules]]\nid = "flood"\n[rules.params]\nper_secondz = 1\n',

@@ -81,6 +81,7 @@ async def test_refused_posts_are_reported_not_played(registry: CogRegistry) -> N
     [
         ([], "line 1: the scenario is empty"),
         (["not json"], "line 1: not JSON"),
+        (["[" * 100_000], "line 1: not JSON: nested too deeply"),
         (['{"type": "message"}'], "line 1: a scenario starts with"),
         ([json.dumps(community()), '{"type": "mesage", "at": "2026-01-01T00:00:00Z"}'], "line 2: "),
         (

@@ -7,7 +7,6 @@ and it names the line of every problem.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -22,6 +21,7 @@ from pydantic import (
 )
 
 from bot.core.clock import as_utc
+from bot.core.json_text import NotJson, parse_json
 from bot.core.language_tags import standard_language_tag
 
 
@@ -202,11 +202,9 @@ def event_time(line: EventLine) -> datetime:
 
 def _load(number: int, text: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ScenarioError(
-            f"line {number}: not JSON: {error.msg} (column {error.colno})"
-        ) from error
+        return parse_json(text)
+    except NotJson as error:
+        raise ScenarioError(f"line {number}: not JSON: {error}") from error
 
 
 def _explain(number: int, error: ValidationError) -> ScenarioError:

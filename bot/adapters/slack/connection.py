@@ -294,7 +294,8 @@ class SlackConnection:
                 # come from anyone: refuse it in one line rather than a traceback a stranger
                 # could repeat into the logs.
                 bolt_request = await to_bolt_request(request)
-            except MALFORMED as error:
+            except (*MALFORMED, RecursionError) as error:
+                # RecursionError: JSON nested deeper than Python reads (100,000 "[").
                 logger.warning("refused a Slack request that could not be read: %r", error)
                 return web.Response(status=400, text="malformed request")
             return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
