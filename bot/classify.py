@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TextIO
 
-from bot.core.json_text import NotJson, parse_json
+from bot.core.parse_text import NotJson, parse_json
 from bot.core.protocols import Classifier, ClassifierError
 
 CHUNK = 256

@@ -31,6 +31,7 @@ from bot.core.cog import CogSettings
 from bot.core.community import CommunityInfo
 from bot.core.language_tags import LanguageTag
 from bot.core.merge import merge
+from bot.core.parse_text import parse_toml
 from bot.core.refs import Ref
 from bot.core.text_files import read_text
 from bot.core.toml_lines import locate
@@ -417,7 +418,7 @@ def parse_config(
         ConfigError: If the text is not TOML or any value is invalid.
     """
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([ConfigProblem(source, "", _decode_line(error), str(error))]) from error
     if overrides:

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from bot.core.json_text import parse_json
+from bot.core.parse_text import parse_json
 from bot.core.text_files import read_text
 
 EXIT_FAILURE, EXIT_USAGE = 1, 2

@@ -33,8 +33,8 @@ from bot.adapters.local.scenario import (
 )
 from bot.core.clock import as_utc
 from bot.core.community import CommunityInfo
-from bot.core.json_text import NotJson, parse_json
 from bot.core.models import Attachment, Member, Message
+from bot.core.parse_text import NotJson, parse_json
 from bot.core.protocols import TextScores
 from policies.actions import ActionKind
 from policies.context import RecentJoin, Text

@@ -18,6 +18,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.core.language_tags import LanguageTag
+from bot.core.parse_text import parse_toml
 from bot.core.text_files import read_text
 
 DEFAULT_LIBRARY = "_discussion_prompts.toml"
@@ -69,7 +70,7 @@ def parse_library(text: str, *, source: str = "library") -> Library:
         LibraryError: If the text is not TOML or a prompt is not valid; names ``source``.
     """
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
         return Library(_Library.model_validate(data).prompts)
     except tomllib.TOMLDecodeError as error:
         raise LibraryError(f"{source}: not valid TOML: {error}") from error

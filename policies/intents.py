@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.core.parse_text import parse_toml
 from bot.core.text_files import read_text
 
 STRONG_WEIGHT = 2.0
@@ -126,7 +127,7 @@ def load_intents(path: Path | str | None = None, *, threshold: float = 2.0) -> I
             text = read_text(path)
         else:
             text = resources.files("policies").joinpath("intents.toml").read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        data = parse_toml(text)
         specs = {key: _IntentSpec.model_validate(value) for key, value in data.items()}
     except OSError as error:
         raise IntentError(f"{source}: cannot read the intents file: {error}") from error

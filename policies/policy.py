@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.channels import ChannelName
 from bot.core.merge import merge
+from bot.core.parse_text import parse_toml
 from bot.core.text_files import read_text
 from bot.core.toml_lines import locate
 from policies import rules as _rules  # noqa: F401 - registers every rule type
@@ -233,7 +234,7 @@ def parse_policy(
         PolicyError: If the text is not TOML or anything in it is invalid.
     """
     try:
-        raw = tomllib.loads(text)
+        raw = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError([PolicyProblem(source, "", "", None, str(error))]) from error
     if overrides:
@@ -300,7 +301,7 @@ def _extend(
     )
     try:
         base_text = read_text(base_path)
-        base_raw = tomllib.loads(base_text)
+        base_raw = parse_toml(base_text)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise PolicyError(
             [

@@ -42,6 +42,13 @@ def test_unknown_key_names_file_key_and_line(tmp_path: Path, registry: CogRegist
     assert problems_of(path, registry) == [f"{path}:6: bus.workerz: unknown key"]
 
 
+def test_toml_nested_too_deeply_to_read_is_a_config_error(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    path = write(tmp_path, "x = " + "[" * 5_000 + "]" * 5_000)
+    assert problems_of(path, registry) == [f"{path}: nested too deeply"]
+
+
 def test_wrong_type_names_file_key_and_line(tmp_path: Path, registry: CogRegistry) -> None:
     path = write(
         tmp_path, '[communities.acme]\nplatform = "local"\n\n\ntimezone = "Mars/Olympus"\n'

@@ -96,5 +96,7 @@ def test_a_broken_library_names_the_source_and_the_key() -> None:
         parse_library('[[prompts]]\ntext = "Hello there"\nlanguage = "english"\n')
     with pytest.raises(LibraryError, match=r"mine\.toml: not valid TOML"):
         parse_library("[[prompts]\n", source="mine.toml")
+    with pytest.raises(LibraryError, match=r"mine\.toml: not valid TOML: nested too deeply"):
+        parse_library("x = " + "[" * 5_000 + "]" * 5_000, source="mine.toml")
     with pytest.raises(LibraryError, match="cannot read the prompt library"):
         load_library("/nonexistent/prompts.toml")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from policies.intents import IntentError, load_intents
@@ -49,6 +51,10 @@ def test_ordinary_chat_has_no_intent(text: str) -> None:
     assert RULES.detect(text) is None
 
 
-def test_a_broken_intents_file_names_itself(tmp_path: object) -> None:
+def test_a_broken_intents_file_names_itself(tmp_path: Path) -> None:
     with pytest.raises(IntentError, match="cannot read the intents file"):
         load_intents("/nonexistent/intents.toml")
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 5_000 + "]" * 5_000, encoding="utf-8")
+    with pytest.raises(IntentError, match=r"deep\.toml: not valid TOML: nested too deeply"):
+        load_intents(deep)

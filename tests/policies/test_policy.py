@@ -388,6 +388,13 @@ def test_invalid_toml_is_refused_with_the_parsers_position() -> None:
     assert f"line {line}" in problem
 
 
+def test_toml_nested_too_deeply_to_read_is_a_policy_error() -> None:
+    assert (
+        only_problem(policy_text("x = " + "[" * 5_000 + "]" * 5_000))
+        == "test.toml: nested too deeply"
+    )
+
+
 def test_several_problems_are_reported_at_once_in_the_rules_table() -> None:
     text = policy_text(
         FLOOD.replace('severity = "low"', 'sevrity = "low"'),

@@ -21,8 +21,8 @@ from pydantic import (
 )
 
 from bot.core.clock import as_utc
-from bot.core.json_text import NotJson, parse_json
 from bot.core.language_tags import standard_language_tag
+from bot.core.parse_text import NotJson, parse_json
 
 
 class ScenarioError(Exception):

@@ -1,10 +1,12 @@
-"""JSON from people and programs: every fault is one kind of error, nesting included."""
+"""JSON and TOML from people and programs: every fault is one kind of error, nesting included."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
-from bot.core.json_text import NotJson, parse_json
+from bot.core.parse_text import NotJson, parse_json, parse_toml
 
 
 def test_json_is_read() -> None:
@@ -25,3 +27,9 @@ def test_every_fault_is_not_json_with_its_reason(text: str, fault: str) -> None:
         parse_json(text)
     assert str(caught.value) == fault
     assert isinstance(caught.value, ValueError)
+
+
+def test_toml_nested_too_deeply_is_a_toml_decode_error() -> None:
+    assert parse_toml("x = [[1]]") == {"x": [[1]]}
+    with pytest.raises(tomllib.TOMLDecodeError, match="nested too deeply"):
+        parse_toml("x = " + "[" * 5_000 + "]" * 5_000)
