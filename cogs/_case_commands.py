@@ -10,6 +10,7 @@ from bot.core.actions import Action, SendDirectMessage, Timeout, Unban
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
 from bot.core.models import Member
+from bot.core.quoting import quoted
 from cogs._moderation_base import ModerationCog
 from moderation.cases import (
     AppealStatus,
@@ -127,7 +128,7 @@ class CaseCommands(ModerationCog):
             lines.append(f"counts until {case.expires_at:%Y-%m-%d} ({case.points} point(s))")
         evidence = case.evidence
         if evidence.get("original"):
-            lines.append(f"message: {evidence['original']!r}")
+            lines.append(f"message: {quoted(repr(evidence['original']))}")
         if evidence.get("matched"):
             lines.append(f"matched: {', '.join(map(str, evidence['matched']))}")
         lines += [

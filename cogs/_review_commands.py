@@ -11,6 +11,7 @@ from typing import Annotated
 
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.models import Member
+from bot.core.quoting import excerpt, quoted
 from cogs._case_commands import CaseCommands
 from moderation.cases import (
     ActionStatus,
@@ -47,12 +48,11 @@ class ReviewCommands(CaseCommands):
     async def _item_line(self, item: ReviewItem) -> str:
         case = await self.store.cases.by_id(item.case_id) if item.case_id else None
         who = (case.member_name if case else "") or (item.member.id if item.member else "-")
-        text = " ".join(str(item.evidence.get("original") or "").split())
-        excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
-        line = f"{item.id}. [p{item.priority}] {who} - {item.reason}"
+        said = excerpt(str(item.evidence.get("original") or ""), _EXCERPT)
+        line = f"{item.id}. [p{item.priority}] {quoted(who)} - {item.reason}"
         if case is not None:
             line += f" (case {case.label})"
-        return f'{line}: "{excerpt}"' if excerpt else line
+        return f'{line}: "{said}"' if said else line
 
     @command(
         "review decide",

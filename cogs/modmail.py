@@ -32,6 +32,7 @@ from bot.core.durations import format_duration
 from bot.core.events import DirectMessageReceived, MessageCreated, Tick
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
+from bot.core.quoting import quoted
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, placeholders_from, render
 from cogs._modmail_store import Block, Conversation, ModmailStore, modmail_store_for
@@ -160,7 +161,9 @@ class Modmail(Cog[ModmailSettings]):
             due = (first_held or event.at) + _MINUTE
             self._arm_held(conversation.community, conversation.id, due)
             return
-        await self._in_thread(conversation, f"**{member.shown_name}:** {event.content}")
+        await self._in_thread(
+            conversation, f"**{quoted(member.shown_name)}:** {quoted(event.content)}"
+        )
 
     def _arm_held(self, community: Ref, conversation_id: int, due: datetime) -> None:
         # The conversation's own community posts its held lines: it runs this cog, and one
@@ -178,8 +181,8 @@ class Modmail(Cog[ModmailSettings]):
         lines = await self.store.take_held(conversation.id)
         if not lines:
             return
-        name = conversation.member_name
-        said = "\n".join(f"**{name}:** {line.text}" for line in lines)
+        name = quoted(conversation.member_name)
+        said = "\n".join(f"**{name}:** {quoted(line.text)}" for line in lines)
         await self._in_thread(
             conversation,
             f"_{len(lines)} more message(s) from {name}, held while they wrote more than "
@@ -410,7 +413,7 @@ class Modmail(Cog[ModmailSettings]):
             lines[0] += f" with {conversation.community_name}"
         arrows = {"in": "<", "out": ">", "note": "#"}
         lines += [
-            f"{line.at:%Y-%m-%d %H:%M} {arrows[line.direction]} {line.author}: {line.text}"
+            f"{line.at:%Y-%m-%d %H:%M} {arrows[line.direction]} {line.author}: {quoted(line.text)}"
             for line in await self.store.transcript(conversation.id)
         ]
         await ctx.reply("\n".join(lines))

@@ -33,6 +33,7 @@ from bot.core.events import ComponentClicked, DirectMessageReceived, MessageCrea
 from bot.core.language_tags import LanguageTag
 from bot.core.links import message_link
 from bot.core.models import Member
+from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, placeholders_from, render
 from policies.intents import IntentMatch, IntentRules, load_intents
@@ -347,12 +348,11 @@ class Routing(Cog[RoutingSettings]):
             self.ctx.timers.schedule(self.ctx.community.ref, TIMER, min(upcoming))
 
     def _summary(self, message: _Request, match: IntentMatch, due: datetime) -> str:
-        text = " ".join(message.content.split())
-        excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
+        said = excerpt(message.content, _EXCERPT)
         local = due.astimezone(self.tz).strftime("%a %d %b %H:%M")
         return (
-            f"{match.name} request from {message.author.shown_name} in {message.where}: "
-            f"\u201c{excerpt}\u201d{' ' + message.link if message.link else ''} (answer by {local}; cues: {', '.join(match.cues)})"
+            f"{match.name} request from {quoted(message.author.shown_name)} in {message.where}: "
+            f"\u201c{said}\u201d{' ' + message.link if message.link else ''} (answer by {local}; cues: {', '.join(match.cues)})"
         )
 
     async def _staff(self, text: str) -> None:

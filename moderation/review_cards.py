@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.actions import Button, ButtonStyle
 from bot.core.capabilities import Capabilities, Capability
+from bot.core.quoting import excerpt, quoted
 from moderation.cases import ReviewItem
 
 TARGET_PREFIX = "review:"
@@ -129,7 +130,9 @@ def card_text(item: ReviewItem, status: str) -> str:
     first, then the headline is shortened.
     """
     evidence = item.evidence
-    headline = _short(str(evidence.get("headline") or f"Review needed: {item.reason}"))
+    headline = excerpt(
+        str(evidence.get("headline") or f"Review needed: {item.reason}"), _QUOTE_LIMIT
+    )
     facts = [f"item {item.id}", f"priority {item.priority}"]
     if item.rule:
         facts.append(f"rule {item.rule}")
@@ -143,7 +146,7 @@ def card_text(item: ReviewItem, status: str) -> str:
     scores = _scores(evidence)
     if scores:
         tail.append(f"Scores: {scores}")
-    tail.append(_short(status))
+    tail.append(excerpt(status, _QUOTE_LIMIT))
 
     def joined() -> str:
         return "\n".join([headline, " · ".join(facts), *before, *message, *after, *tail])
@@ -166,17 +169,13 @@ def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], li
     message: list[str] = []
     if isinstance(original, str) and original:
         who = evidence.get("author") or "member"
-        message.append(f"> {who}: {_short(original)}")
+        message.append(f"> {quoted(str(who))}: {excerpt(original, _QUOTE_LIMIT)}")
     return before, message, after
 
 
 def _quoted(indent: str, record: Mapping[str, Any]) -> str:
-    return f"{indent}{record.get('author', '?')}: {_short(str(record.get('text', '')))}"
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _QUOTE_LIMIT else flat[: _QUOTE_LIMIT - 1] + "…"
+    author = quoted(str(record.get("author", "?")))
+    return f"{indent}{author}: {excerpt(str(record.get('text', '')), _QUOTE_LIMIT)}"
 
 
 def _member_line(member: Mapping[str, Any]) -> str:

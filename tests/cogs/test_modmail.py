@@ -94,6 +94,19 @@ async def test_a_member_and_the_moderators_talk_through_a_staff_thread(
     assert transcript.splitlines()[0] == "Conversation 2 (open)"
 
 
+async def test_a_members_masked_link_reaches_the_thread_with_its_address_in_sight(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        await bot.play(type="dm", author="bob", content="log in at [Acme staff](https://x.example)")
+        (opened,) = bot.of("open_thread")
+        transcript = await bot.command("mod1", "modmail transcript", member="bob")
+    assert in_thread(bot, opened["created"])[-1] == (
+        "**bob:** log in at [Acme staff]\\(https://x.example)"
+    )
+    assert transcript.endswith("< bob: log in at [Acme staff]\\(https://x.example)")
+
+
 async def test_unsigned_answers_come_from_the_moderators(
     registry: CogRegistry, tmp_path: Path
 ) -> None:

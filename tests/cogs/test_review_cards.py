@@ -227,6 +227,21 @@ async def test_escalate_raises_the_priority_and_pings_the_escalation_role(
     assert pings == ["@oncall review item 1 needs you, escalated by mod1: " + item.reason]
 
 
+async def test_a_card_shows_the_address_behind_a_masked_link_in_the_members_words(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", "buy my stuff: [official store](https://phish.example/x)", "m1")
+        await bot.command("bob", "report", message="m1", reason="[see](https://x.example)")
+        (card,) = bot.cards()
+    # Markdown would show moderators "official store" as a link: the address stays in sight.
+    assert (
+        "> alice: buy my stuff: [official store]\\(https://phish.example/x)"
+        in card["content"].splitlines()
+    )
+    assert "](" not in card["content"]
+
+
 async def test_a_report_queues_a_card_once_and_remove_opens_the_moderators_case(
     registry: CogRegistry, tmp_path: Path
 ) -> None:

@@ -23,6 +23,7 @@ _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
 _STRIKE = re.compile(r"~~(.+?)~~")
 _HEADING = re.compile(r"^#{1,3} +(.+)$", re.MULTILINE)
 _CHANNEL_ID = re.compile(r"#([CG][A-Z0-9]{6,})\b")  # templates write "#{channel}" with an id
+_QUOTED_LINK = "]\\("
 _BOLD_MARK = "\x00"
 _MENTION_MARK = "\x02"
 _SECTION_LIMIT = 3000  # characters Slack accepts in one section's text
@@ -66,6 +67,9 @@ def _prose(text: str) -> str:
         return f"\x01{len(links) - 1}\x01"
 
     text = _inline(escape(_LINK.sub(keep_link, text)))
+    # A member's masked link, quoted by Steward as ``[label]\(url)`` so that it is not a
+    # link (see bot.core.quoting): Slack reads no such escape, and shows it as typed.
+    text = text.replace(_QUOTED_LINK, "](")
     return re.sub("\x01(\\d+)\x01", lambda m: links[int(m.group(1))], text)
 
 

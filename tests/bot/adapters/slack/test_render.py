@@ -12,6 +12,7 @@ from bot.adapters.slack.render import (
     target_of,
 )
 from bot.core.actions import Button, ButtonStyle
+from bot.core.quoting import quoted
 from moderation.notices import Notices
 
 
@@ -95,6 +96,16 @@ def test_an_edit_longer_than_slack_keeps_ends_in_an_ellipsis() -> None:
     assert len(text) <= TEXT_LIMIT and text.endswith(" b…")
     assert mrkdwn("a & b " * 10_000).startswith(text.removesuffix("…"))
     assert len(rendered) == 14 and all(len(b["text"]["text"]) <= 3000 for b in rendered)
+
+
+def test_a_quoted_masked_link_shows_as_typed_and_a_templates_link_stays_a_link() -> None:
+    member_said = quoted("claim [free nitro](https://phish.example/x)")
+    assert mrkdwn(f"**bob:** {member_said}") == (
+        "*bob:* claim [free nitro](https://phish.example/x)"
+    )
+    assert mrkdwn("read [the rules](https://brand.example/rules)") == (
+        "read <https://brand.example/rules|the rules>"
+    )
 
 
 def test_only_the_named_mentions_stay_live() -> None:
