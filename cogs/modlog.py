@@ -15,6 +15,7 @@ from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogSettings, listener
 from bot.core.durations import format_duration
 from bot.core.events import ActionApplied
+from bot.core.quoting import quoted
 
 _MODERATION = (DeleteMessage, Timeout, Kick, Ban, Unban, SetSlowmode)
 
@@ -76,7 +77,8 @@ def summarise(action: Action, ok: bool, error: str) -> str:
             what = action.kind
     parts = [f"{who} {what}"]
     if action.reason:
-        parts.append(f"reason: {action.reason}")
+        # A reason may carry a reporting member's words.
+        parts.append(f"reason: {quoted(action.reason)}")
     if action.rule:
         parts.append(f"rule {action.rule}")
     if action.case:
