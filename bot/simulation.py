@@ -348,7 +348,9 @@ class LocalSession:
                 target = await self._card_of(line.target)
                 await driver.click(line.author, target, line.choice, reason=line.reason)
             case DmLine():
-                await driver.direct_message(line.author, line.content)
+                await driver.direct_message(
+                    line.author, line.content, attachments=tuple(line.attachments)
+                )
             case AdvanceLine():
                 pass  # the clock already moved to line.to
 

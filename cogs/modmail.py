@@ -102,6 +102,18 @@ class ModmailSettings(CogSettings):
     blocked: Closings = Field(default_factory=lambda: dict(_BLOCKED))
 
 
+def what_they_sent(event: DirectMessageReceived) -> str:
+    """Return a member's private message as staff read it: its text, then a line per file.
+
+    A screenshot sent as proof, with no text, would otherwise reach the thread as nothing.
+    """
+    lines = [event.content] if event.content else []
+    lines += [
+        f"📎 {file.filename}{f' {file.url}' if file.url else ''}" for file in event.attachments
+    ]
+    return "\n".join(lines) or "(no text or file)"
+
+
 class Modmail(Cog[ModmailSettings]):
     """Relay members' private messages to a staff thread and staff answers back."""
 
@@ -154,16 +166,15 @@ class Modmail(Cog[ModmailSettings]):
             await self.store.member_lines_since(conversation.id, event.at - _MINUTE)
             >= self.settings.relay_per_minute
         )
+        sent = what_they_sent(event)
         await self.store.record(
-            conversation.id, "in", member.name, event.content, event.at, relayed=not hold
+            conversation.id, "in", member.name, sent, event.at, relayed=not hold
         )
         if hold:
             due = (first_held or event.at) + _MINUTE
             self._arm_held(conversation.community, conversation.id, due)
             return
-        await self._in_thread(
-            conversation, f"**{quoted(member.shown_name)}:** {quoted(event.content)}"
-        )
+        await self._in_thread(conversation, f"**{quoted(member.shown_name)}:** {quoted(sent)}")
 
     def _arm_held(self, community: Ref, conversation_id: int, due: datetime) -> None:
         # The conversation's own community posts its held lines: it runs this cog, and one

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core._naming import snake_case
 from bot.core.actions import Action, ActionResult
-from bot.core.models import Member, Message
+from bot.core.models import Attachment, Member, Message
 from bot.core.refs import Ref
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -254,11 +254,19 @@ class PollVoted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DirectMessageReceived(Event):
-    """A member wrote to the bot privately."""
+    """A member wrote to the bot privately.
+
+    Attributes:
+        author: Who wrote.
+        content: The text (empty when they sent only files).
+        message: The message.
+        attachments: The files they sent with it (a screenshot as proof, say).
+    """
 
     author: Member
     content: str
     message: Ref
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -107,6 +107,23 @@ async def test_a_members_masked_link_reaches_the_thread_with_its_address_in_sigh
     assert transcript.endswith("< bob: log in at [Acme staff]\\(https://x.example)")
 
 
+async def test_files_reach_the_thread_and_the_transcript_with_or_without_words(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        await bot.play(type="dm", author="bob", attachments=["proof.png"])
+        await bot.play(type="dm", author="bob", content="and this", attachments=["a.txt", "b.txt"])
+        await bot.play(type="dm", author="bob")
+        (opened,) = bot.of("open_thread")
+        transcript = await bot.command("mod1", "modmail transcript", member="bob")
+    assert in_thread(bot, opened["created"])[1:] == [
+        "**bob:** 📎 proof.png",
+        "**bob:** and this\n📎 a.txt\n📎 b.txt",
+        "**bob:** (no text or file)",
+    ]
+    assert "< bob: 📎 proof.png" in transcript
+
+
 async def test_unsigned_answers_come_from_the_moderators(
     registry: CogRegistry, tmp_path: Path
 ) -> None:

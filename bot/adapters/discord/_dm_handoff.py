@@ -22,6 +22,7 @@ import discord
 from bot.adapters.discord import translate
 from bot.adapters.discord._dm_home import Candidate
 from bot.core.events import DirectMessageReceived, Event
+from bot.core.models import Attachment
 from bot.core.protocols import Handoff, HandoffRepository
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ class DirectMessageHandoff:
             "content": message.content,
             "message": str(message.id),
             "at": message.created_at.isoformat(),
+            "attachments": [
+                {"filename": a.filename, "url": a.url, "size": a.size, "type": a.content_type}
+                for a in translate.attachments_of(message)
+            ],
         }
         await self._store.put(translate.ref(guild_id), f"dm:{message.id}", payload)
 
@@ -134,7 +139,17 @@ class DirectMessageHandoff:
             message_id = int(payload["message"])
             at = datetime.fromisoformat(str(payload["at"]))
             content = str(payload["content"])
-        except (KeyError, TypeError, ValueError):
+            # Left by a process from before attachments travelled: none.
+            attachments = tuple(
+                Attachment(
+                    filename=str(f["filename"]),
+                    url=str(f.get("url") or ""),
+                    size=int(f["size"]) if f.get("size") is not None else None,
+                    content_type=str(f["type"]) if f.get("type") else None,
+                )
+                for f in payload.get("attachments") or ()
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
             logger.error("dropping a malformed DM handoff %s: %r", handoff.id, payload)
             return None
         if guild is None:
@@ -155,4 +170,5 @@ class DirectMessageHandoff:
             author=translate.member_of(author, guild),
             content=content,
             message=translate.ref(message_id),
+            attachments=attachments,
         )

@@ -116,13 +116,18 @@ def message_of(message: discord.Message) -> Message:
         created_at=message.created_at,
         thread=thread,
         reply_to=ref(reply) if reply is not None else None,
-        attachments=tuple(
-            Attachment(filename=a.filename, url=a.url, size=a.size, content_type=a.content_type)
-            for a in message.attachments
-        ),
+        attachments=attachments_of(message),
         mentions=tuple(ref(u.id) for u in message.mentions),
         role_mentions=tuple(r.name for r in message.role_mentions),
         mentions_everyone=message.mention_everyone,
+    )
+
+
+def attachments_of(message: discord.Message) -> tuple[Attachment, ...]:
+    """Return the files attached to a message."""
+    return tuple(
+        Attachment(filename=a.filename, url=a.url, size=a.size, content_type=a.content_type)
+        for a in message.attachments
     )
 
 
@@ -148,6 +153,7 @@ def direct_message(message: discord.Message, guild: discord.Guild) -> DirectMess
         author=member_of(author, guild),
         content=message.content,
         message=ref(message.id),
+        attachments=attachments_of(message),
     )
 
 

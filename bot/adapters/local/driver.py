@@ -257,8 +257,10 @@ class LocalDriver:
             )
         )
 
-    async def direct_message(self, author: str, content: str) -> None:
-        """Write to the bot privately."""
+    async def direct_message(
+        self, author: str, content: str, *, attachments: tuple[str, ...] = ()
+    ) -> None:
+        """Write to the bot privately, with files by name if any."""
         entry = self._author(author)
         ident = self.community.next_id("d")
         self.community.dms.append((self.clock.now(), author, "to_bot", content))
@@ -270,6 +272,7 @@ class LocalDriver:
                 author=entry.member,
                 content=content,
                 message=ref(ident),
+                attachments=tuple(Attachment(filename=name) for name in attachments),
             )
         )
 

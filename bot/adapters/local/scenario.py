@@ -161,7 +161,8 @@ class DmLine(_Event):
 
     type: Literal["dm"]
     author: str
-    content: str
+    content: str = ""
+    attachments: list[str] = Field(default_factory=list)
 
 
 class AdvanceLine(_Line):

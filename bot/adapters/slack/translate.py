@@ -72,6 +72,19 @@ def _link_text(found: re.Match[str]) -> str:
     return f"{label} ({url})"
 
 
+def attachments_of(data: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    """Return the files shared with a message (Slack serves them to members signed in)."""
+    return tuple(
+        Attachment(
+            filename=str(f.get("name") or f.get("id")),
+            url=str(f.get("url_private") or ""),
+            size=f.get("size"),
+            content_type=f.get("mimetype"),
+        )
+        for f in data.get("files") or []
+    )
+
+
 def message_of(team: str, channel: str, data: Mapping[str, Any], author: Member) -> Message:
     """Return a core message from a Slack message object posted in ``channel``."""
     raw = str(data.get("text") or "")
@@ -84,15 +97,7 @@ def message_of(team: str, channel: str, data: Mapping[str, Any], author: Member)
         content=plain_text(raw),
         created_at=stamp(ts),
         thread=ref(str(thread_ts)) if thread_ts and thread_ts != ts else None,
-        attachments=tuple(
-            Attachment(
-                filename=str(f.get("name") or f.get("id")),
-                url=str(f.get("url_private") or ""),
-                size=f.get("size"),
-                content_type=f.get("mimetype"),
-            )
-            for f in data.get("files") or []
-        ),
+        attachments=attachments_of(data),
         mentions=tuple(ref(user) for user in _MENTION.findall(raw)),
         role_mentions=tuple(m.group(2) or m.group(1) for m in _GROUP.finditer(raw)),
         mentions_everyone=bool(_BROADCAST.search(raw)),
@@ -213,6 +218,7 @@ async def _message_event(
             author=author,
             content=plain_text(str(event.get("text") or "")),
             message=ref(str(event["ts"])),
+            attachments=attachments_of(event),
         )
     message = message_of(community.id, channel, event, author)
     return MessageCreated(community=community, at=message.created_at, id=key, message=message)

@@ -161,6 +161,7 @@ class StoredMessage:
     edited_at: datetime | None = None
     mentions: list[User] = field(default_factory=list)
     flags: int = 0
+    files: list[str] = field(default_factory=list)
 
     @property
     def created_at(self) -> datetime:

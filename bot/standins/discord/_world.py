@@ -104,6 +104,19 @@ class World:
             return False
         return actor == guild.owner_id or guild.top_position(actor) > guild.top_position(target)
 
+    def _attachment(self, message: StoredMessage, filename: str) -> dict[str, Any]:
+        """Return a file attached to a message, served from the stand-in's own CDN name."""
+        ident = self.ids.next()
+        url = f"https://cdn.discord.invalid/attachments/{message.channel_id}/{ident}/{filename}"
+        return {
+            "id": ident,
+            "filename": filename,
+            "size": 1024,
+            "url": url,
+            "proxy_url": url,
+            "content_type": "image/png" if filename.endswith(".png") else None,
+        }
+
     def message_payload(self, message: StoredMessage) -> dict[str, Any]:
         """Return the message object, with the author's member data in a guild."""
         data: dict[str, Any] = {
@@ -117,7 +130,7 @@ class World:
             "mention_everyone": "@everyone" in message.content or "@here" in message.content,
             "mentions": [u.payload() for u in message.mentions],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [self._attachment(message, name) for name in message.files],
             "embeds": [],
             "pinned": False,
             "type": 0,

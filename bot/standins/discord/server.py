@@ -311,8 +311,12 @@ class DiscordStandin:
         *,
         at: datetime | None = None,
         mentions: Iterable[User] = (),
+        files: Iterable[str] = (),
     ) -> StoredMessage:
-        """Post a message as a member (or DM the bot as a user) and dispatch MESSAGE_CREATE."""
+        """Post a message as a member (or DM the bot as a user) and dispatch MESSAGE_CREATE.
+
+        ``files`` are the names of files attached to it.
+        """
         user = author.user if isinstance(author, Member) else author
         message = StoredMessage(
             id=self.world.ids.next(at),
@@ -321,6 +325,7 @@ class DiscordStandin:
             content=content,
             guild_id=channel.guild_id,
             mentions=list(mentions),
+            files=list(files),
         )
         channel.messages[message.id] = message
         intent = GUILD_MESSAGES if channel.guild_id else DIRECT_MESSAGES
@@ -335,9 +340,11 @@ class DiscordStandin:
         )
         return message
 
-    async def direct_message(self, user: User, content: str) -> StoredMessage:
-        """Write to the bot privately."""
-        return await self.post_message(self.world.dm_channel(user), user, content)
+    async def direct_message(
+        self, user: User, content: str, *, files: Iterable[str] = ()
+    ) -> StoredMessage:
+        """Write to the bot privately, with files attached by name if any."""
+        return await self.post_message(self.world.dm_channel(user), user, content, files=files)
 
     async def edit_message(self, message: StoredMessage, content: str) -> None:
         """Edit a member's message and dispatch MESSAGE_UPDATE."""

@@ -70,7 +70,13 @@ def member_posts(
     if files:
         extra["subtype"] = "file_share"
         extra["files"] = [
-            {"id": _unique("F"), "name": name, "mimetype": "application/octet-stream", "size": 1}
+            {
+                "id": (ident := _unique("F")),
+                "name": name,
+                "mimetype": "application/octet-stream",
+                "size": 1,
+                "url_private": f"https://files.slack.invalid/files-pri/{ident}/{name}",
+            }
             for name in files
         ]
     message = ws.post(channel, user, text, thread_ts=thread_ts, **extra)

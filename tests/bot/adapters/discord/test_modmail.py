@@ -75,3 +75,18 @@ async def test_a_member_blocked_from_their_thread_is_told_once_and_reaches_no_on
     assert not any("lowns!" in text or "Still" in text for text in in_thread)
     assert len([r for r in standin.requests_to("POST", MESSAGES) if told(r)]) == 1
     assert len(standin.requests_to("POST", f"/channels/{modmail.id}/threads")) == 1
+
+
+async def test_a_file_sent_without_a_word_reaches_the_thread_as_its_name_and_link(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    modmail = standin.add_channel(lumen.guild, "modmail")
+    extra = f'[communities.lumen.cogs.modmail]\nchannel = "{modmail.id}"\n'
+    async with start(extra) as steward:
+        await standin.direct_message(lumen.bob.user, "", files=["proof.png"])
+        await standin.wait_for_request("POST", f"/channels/{modmail.id}/threads")
+        await steward.settle()
+    (thread,) = [c for c in lumen.guild.channels.values() if c.type == PUBLIC_THREAD]
+    relayed = [m.content for m in thread.messages.values()][1]
+    assert relayed.startswith("**bob:** 📎 proof.png https://cdn.discord.invalid/attachments/")
+    assert relayed.endswith("/proof.png")

@@ -167,11 +167,13 @@ async def test_a_dm_for_a_guild_run_elsewhere_reaches_its_modmail_through_storag
 ) -> None:
     database = tmp_path / "steward.db"
     async with processes(standin, pair, registry, database) as (zero, one):
-        await standin.direct_message(pair.bob.user, "Why was my post removed?")
+        await standin.direct_message(
+            pair.bob.user, "Why was my post removed?", files=["my-post.png"]
+        )
         await until(lambda: threads_in(pair.south))
         await until(
             lambda: any(
-                m.content.endswith("removed?") for m in threads_in(pair.south)[0].messages.values()
+                "my-post.png" in m.content for m in threads_in(pair.south)[0].messages.values()
             )
         )
         await zero.settle()
@@ -181,7 +183,10 @@ async def test_a_dm_for_a_guild_run_elsewhere_reaches_its_modmail_through_storag
     assert threads_in(pair.north) == []
     (thread,) = threads_in(pair.south)
     relayed = [m.content for m in thread.messages.values()]
-    assert relayed[1] == "**bob:** Why was my post removed?"
+    # The file travelled with the DM from the process that heard it.
+    question, file = relayed[1].split("\n")
+    assert question == "**bob:** Why was my post removed?"
+    assert file.startswith("📎 my-post.png https://cdn.discord.invalid/attachments/")
 
 
 async def test_a_dm_handed_over_is_answered_in_the_language_the_members_client_told(

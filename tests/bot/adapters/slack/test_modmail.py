@@ -75,3 +75,22 @@ async def test_texts_longer_than_slack_keeps_arrive_whole_in_several_messages(
     first, second, third = transcript
     assert first.endswith(f"alice: {question}")
     assert f"{second} {third}".endswith(f"mona: {answer}")
+
+
+async def test_a_file_shared_in_a_dm_reaches_the_thread_with_its_link(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(extra=MODMAIL)
+    workspace = standin.workspace
+    im = workspace.open_im(ALICE)
+    shared = payloads.member_posts(workspace, ALICE, im, "here it is", files=("receipt.pdf",))
+    assert (await standin.send_event(shared)).status == 200
+    await steward.settle()
+    relayed = [
+        str(c.args["text"])
+        for c in standin.calls_to("chat.postMessage")
+        if c.args["channel"] == MODLOG
+    ][-1]
+    text, file = relayed.split("\n")
+    assert text == "*alice:* here it is"
+    assert file.startswith("📎 receipt.pdf https://files.slack.invalid/files-pri/")
