@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 
 from bot.standins.discord import DiscordStandin
-from bot.standins.discord._model import PUBLIC_THREAD
+from bot.standins.discord._model import PUBLIC_THREAD, Channel
 from tests.bot.adapters.discord.conftest import MESSAGES, ORIGINAL, Lumen, Start
+
+
+def modmail_channel(standin: DiscordStandin, lumen: Lumen) -> tuple[Channel, str]:
+    """Add the staff channel; return it and the configuration that turns modmail on there."""
+    modmail = standin.add_channel(lumen.guild, "modmail")
+    return modmail, f'[communities.lumen.cogs.modmail]\nchannel = "{modmail.id}"\n'
 
 
 async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_member(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    modmail = standin.add_channel(lumen.guild, "modmail")
-    extra = f'[communities.lumen.cogs.modmail]\nchannel = "{modmail.id}"\n'
+    modmail, extra = modmail_channel(standin, lumen)
     async with start(extra) as steward:
         await standin.direct_message(lumen.bob.user, "Why was my post removed?")
         await standin.wait_for_request("POST", f"/channels/{modmail.id}/threads")
@@ -44,8 +49,7 @@ async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_me
 async def test_a_member_blocked_from_their_thread_is_told_once_and_reaches_no_one(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    modmail = standin.add_channel(lumen.guild, "modmail")
-    extra = f'[communities.lumen.cogs.modmail]\nchannel = "{modmail.id}"\n'
+    modmail, extra = modmail_channel(standin, lumen)
 
     def told(request: object) -> bool:
         json = getattr(request, "json", None) or {}
@@ -80,8 +84,7 @@ async def test_a_member_blocked_from_their_thread_is_told_once_and_reaches_no_on
 async def test_a_file_sent_without_a_word_reaches_the_thread_as_its_name_and_link(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    modmail = standin.add_channel(lumen.guild, "modmail")
-    extra = f'[communities.lumen.cogs.modmail]\nchannel = "{modmail.id}"\n'
+    modmail, extra = modmail_channel(standin, lumen)
     async with start(extra) as steward:
         await standin.direct_message(lumen.bob.user, "", files=["proof.png"])
         await standin.wait_for_request("POST", f"/channels/{modmail.id}/threads")

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from bot.standins.slack import SlackStandin, payloads
-from tests.bot.adapters.slack.conftest import ALICE, MODLOG, MONA, Start
+from bot.standins.slack.workspace import Conversation
+from tests.bot.adapters.slack.conftest import ALICE, MODLOG, MONA, Start, Steward
 
 MODMAIL = f'[communities.acme.cogs.modmail]\nchannel = "{MODLOG}"\n'
+
+
+async def alice_writes(
+    standin: SlackStandin, start_steward: Start, text: str, files: tuple[str, ...] = ()
+) -> tuple[Steward, Conversation]:
+    """Start Steward with modmail; alice writes to it privately. Return it and her DM."""
+    steward = await start_steward(extra=MODMAIL)
+    im = standin.workspace.open_im(ALICE)
+    dm = payloads.member_posts(standin.workspace, ALICE, im, text, files=files)
+    assert (await standin.send_event(dm)).status == 200
+    await steward.settle()
+    return steward, im
 
 
 async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_member(
     standin: SlackStandin, start_steward: Start
 ) -> None:
-    steward = await start_steward(extra=MODMAIL)
+    steward, im = await alice_writes(standin, start_steward, "Why was my post removed?")
     workspace = standin.workspace
-    im = workspace.open_im(ALICE)
-    dm = payloads.member_posts(workspace, ALICE, im, "Why was my post removed?")
-    assert (await standin.send_event(dm)).status == 200
-    await steward.settle()
     posts = [c.args for c in standin.calls_to("chat.postMessage") if c.args["channel"] == MODLOG]
     opener, header, relayed = posts[0], posts[1], posts[2]
     thread = str(header["thread_ts"])
@@ -80,12 +89,7 @@ async def test_texts_longer_than_slack_keeps_arrive_whole_in_several_messages(
 async def test_a_file_shared_in_a_dm_reaches_the_thread_with_its_link(
     standin: SlackStandin, start_steward: Start
 ) -> None:
-    steward = await start_steward(extra=MODMAIL)
-    workspace = standin.workspace
-    im = workspace.open_im(ALICE)
-    shared = payloads.member_posts(workspace, ALICE, im, "here it is", files=("receipt.pdf",))
-    assert (await standin.send_event(shared)).status == 200
-    await steward.settle()
+    await alice_writes(standin, start_steward, "here it is", files=("receipt.pdf",))
     relayed = [
         str(c.args["text"])
         for c in standin.calls_to("chat.postMessage")
