@@ -10,7 +10,7 @@ from bot.core.actions import Action, SendDirectMessage, Timeout, Unban
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
 from bot.core.models import Member
-from bot.core.quoting import quoted
+from bot.core.quoting import file_line, quoted
 from cogs._moderation_base import ModerationCog
 from moderation.cases import (
     AppealStatus,
@@ -21,6 +21,7 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, example_from
+from moderation.review_evidence import files_in
 
 _OUTCOMES = {
     "upheld": AppealStatus.UPHELD,
@@ -129,6 +130,7 @@ class CaseCommands(ModerationCog):
         evidence = case.evidence
         if evidence.get("original"):
             lines.append(f"message: {quoted(repr(evidence['original']))}")
+        lines += [f"file: {file_line(file)}" for file in files_in(evidence)]
         if evidence.get("matched"):
             lines.append(f"matched: {', '.join(map(str, evidence['matched']))}")
         lines += [

@@ -8,7 +8,7 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
 from cogs._moderation_base import ModerationCog
 from moderation.cases import NewReviewItem
-from moderation.review_evidence import RECENT_WINDOW
+from moderation.review_evidence import RECENT_WINDOW, file_records
 
 REPORT_PRIORITY = 2
 """A member's report ranks with a medium-severity rule: a person saw a problem."""
@@ -58,6 +58,7 @@ class ReportCommand(ModerationCog):
                     channel=found.channel,
                     evidence={
                         "original": found.content[:_TEXT_LIMIT],
+                        "files": file_records(found.attachments),
                         "reporter": str(ctx.author.ref),
                     },
                     priority=REPORT_PRIORITY,

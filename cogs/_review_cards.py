@@ -25,6 +25,9 @@ from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
 from moderation.hierarchy import refusal
 from moderation.review_cards import CardChoice, item_id_of, offered
 
+_JUDGED = ("original", "files", "reporter")
+"""What of a review item's evidence the moderator's case keeps: what they judged."""
+
 ESCALATION_STEP = 5
 """How much an escalation raises an item's priority: above any severity's rank."""
 
@@ -212,6 +215,10 @@ class ReviewCards(ReviewCommands):
             points=points,
             notice_parts=parts,
             channel=item.channel,
+            evidence={
+                "review_item": item.id,
+                **{key: item.evidence[key] for key in _JUDGED if key in item.evidence},
+            },
         )
         await self.arm_timer()
         return sanctioned

@@ -32,7 +32,7 @@ from bot.core.durations import format_duration
 from bot.core.events import DirectMessageReceived, MessageCreated, Tick
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
-from bot.core.quoting import quoted
+from bot.core.quoting import file_line, quoted
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, placeholders_from, render
 from cogs._modmail_store import Block, Conversation, ModmailStore, modmail_store_for
@@ -108,9 +108,7 @@ def what_they_sent(event: DirectMessageReceived) -> str:
     A screenshot sent as proof, with no text, would otherwise reach the thread as nothing.
     """
     lines = [event.content] if event.content else []
-    lines += [
-        f"📎 {file.filename}{f' {file.url}' if file.url else ''}" for file in event.attachments
-    ]
+    lines += [file_line(file) for file in event.attachments]
     return "\n".join(lines) or "(no text or file)"
 
 

@@ -11,7 +11,7 @@ action and its case never diverge.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -37,6 +37,7 @@ from moderation.cases import ActionStatus, Case, CaseAction, CaseStatus, NewCase
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
 from moderation.review_cards import CARE_CHOICES
+from moderation.review_evidence import file_records
 from moderation.review_queue import ReviewQueue
 from policies.actions import ActionKind, PlannedAction, parse_action
 from policies.policy import Policy
@@ -408,6 +409,7 @@ class Enforcer:
         notice_parts: Sequence[str] = (),
         expires_days: float = 30.0,
         channel: Ref | None = None,
+        evidence: Mapping[str, object] | None = None,
     ) -> Case:
         """Open a case for a moderator's action and apply it.
 
@@ -420,6 +422,8 @@ class Enforcer:
             notice_parts: Notice template names for the member (``warned``...); none: no notice.
             expires_days: How long the points count.
             channel: Where the message it is about was, for the member's notice.
+            evidence: What the moderator judged (a reviewed message's text and files),
+                kept on the case beside the moderator's name.
         """
         now = self.clock.now()
         actor = str(moderator.ref)
@@ -440,7 +444,7 @@ class Enforcer:
                 reason=reason,
                 points=points,
                 expires_at=now + timedelta(days=expires_days) if points else None,
-                evidence={"moderator": moderator.name},
+                evidence={**(evidence or {}), "moderator": moderator.name},
                 actions=_case_actions(final, handed_off),
             ),
             now,
@@ -755,7 +759,9 @@ def _removes_message(case: Case) -> bool:
 
 
 def _evidence(verdict: Verdict, match: Match) -> dict[str, object]:
+    files = {"files": file_records(verdict.attachments)} if verdict.attachments else {}
     return {
+        **files,
         "original": verdict.original[:2000],
         "normalized": verdict.normalized[:2000],
         "matched": list(match.matched),

@@ -15,8 +15,9 @@ from typing import Any
 
 from bot.core.actions import Button, ButtonStyle
 from bot.core.capabilities import Capabilities, Capability
-from bot.core.quoting import excerpt, quoted
+from bot.core.quoting import excerpt, file_line, quoted
 from moderation.cases import ReviewItem
+from moderation.review_evidence import files_in
 
 TARGET_PREFIX = "review:"
 
@@ -166,10 +167,13 @@ def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], li
     before = [_quoted("  ", c) for c in records if c.get("side") == "before"]
     after = [_quoted("  ", c) for c in records if c.get("side") == "after"]
     original = evidence.get("original")
+    text = original if isinstance(original, str) else ""
+    files = files_in(evidence)
     message: list[str] = []
-    if isinstance(original, str) and original:
+    if text or files:  # a screenshot alone is the message too
         who = evidence.get("author") or "member"
-        message.append(f"> {quoted(str(who))}: {excerpt(original, _QUOTE_LIMIT)}")
+        message.append(f"> {quoted(str(who))}: {excerpt(text, _QUOTE_LIMIT)}")
+        message += [f"> {file_line(file)}" for file in files]
     return before, message, after
 
 

@@ -7,11 +7,12 @@ facts set the item's priority, so the queue shows the most urgent first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.core.models import Member, Message
+from bot.core.models import Attachment, Member, Message
 from bot.core.refs import Ref
 
 CONTEXT_EACH_SIDE = 3
@@ -19,6 +20,9 @@ CONTEXT_EACH_SIDE = 3
 
 RECENT_WINDOW = 50
 """How many of the channel's latest messages are read for context and reach."""
+
+FILES_KEPT = 10
+"""Files of one message kept in evidence (Discord allows ten a message)."""
 
 _TEXT_LIMIT = 300
 _REACH_SPAN = timedelta(hours=1)
@@ -54,6 +58,26 @@ def surroundings(recent_newest_first: Sequence[Message], message: Ref) -> Surrou
         reach=len({m.author.ref for m in around}),
         mentions_everyone=found.mentions_everyone,
     )
+
+
+def file_records(attachments: Sequence[Attachment]) -> list[dict[str, str]]:
+    """Return the files a message carried as evidence keeps them: each one's name and link.
+
+    A screenshot posted with no text, reported or caught by a rule, is the evidence itself.
+    """
+    return [{"filename": a.filename, "url": a.url} for a in attachments[:FILES_KEPT]]
+
+
+def files_in(evidence: Mapping[str, Any]) -> list[Attachment]:
+    """Return the files recorded in evidence by :func:`file_records` (none if none)."""
+    records = evidence.get("files")
+    if not isinstance(records, list):
+        return []
+    return [
+        Attachment(filename=str(r.get("filename") or "file"), url=str(r.get("url") or ""))
+        for r in records
+        if isinstance(r, Mapping)
+    ]
 
 
 def context_lines(around: Surroundings) -> list[dict[str, str]]:

@@ -244,6 +244,7 @@ class PolicyEngine:
             original=message.content,
             normalized=text.canonical,
             matches=tuple(matches),
+            attachments=message.attachments,
         )
 
     def judge_join(self, member: Member, *, community: Ref, ctx: Context) -> Verdict:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from bot.core.models import Attachment
 from bot.core.refs import Ref
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -112,6 +113,7 @@ class Verdict:
         original: The text as posted.
         normalized: The text as the rules read it (folded, de-obfuscated).
         matches: The rules that matched, most severe first.
+        attachments: The files the message carried.
     """
 
     community: Ref
@@ -121,6 +123,7 @@ class Verdict:
     original: str
     normalized: str
     matches: tuple[Match, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def outcome(self) -> Outcome:

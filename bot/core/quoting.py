@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.models import Attachment
+
 _MASKED_LINK = re.compile(r"\[([^\]\n]*)\]\(")
 """The ``[label](`` that opens a markdown link; an escaped bracket makes it plain text."""
 
@@ -34,3 +36,9 @@ def excerpt(text: str, limit: int) -> str:
     """
     flat = " ".join(text.split())
     return quoted(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+def file_line(attachment: Attachment) -> str:
+    """Return a file a member sent as staff read it: a clip, its name and its link, quoted."""
+    link = f" {attachment.url}" if attachment.url else ""
+    return quoted(f"📎 {attachment.filename}{link}")

@@ -242,6 +242,34 @@ async def test_a_card_shows_the_address_behind_a_masked_link_in_the_members_word
     assert "](" not in card["content"]
 
 
+async def test_the_files_of_a_reported_message_are_on_its_card_and_its_case(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", "", "m1", files=("screenshot.png", "[x](y).png"))
+        await bot.command("bob", "report", message="m1", reason="fake giveaway")
+        (card,) = bot.cards()
+        await bot.click("mod1", "m1", "remove")
+        shown = await bot.command("mod1", "case show", number=1)
+    lines = card["content"].splitlines()
+    assert lines[lines.index("> alice: ") + 1 :][:2] == [
+        "> 📎 screenshot.png",
+        "> 📎 [x]\\(y).png",
+    ]
+    assert "file: 📎 screenshot.png" in shown.splitlines()
+
+
+async def test_a_rules_case_keeps_the_files_of_its_message(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1", files=("meme.gif",))
+        (card,) = bot.cards()
+        (item,) = await bot.items()
+    assert f"> alice: {UNSURE}\n> 📎 meme.gif" in card["content"]
+    assert item.evidence["files"] == [{"filename": "meme.gif", "url": ""}]
+
+
 async def test_a_report_queues_a_card_once_and_remove_opens_the_moderators_case(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
@@ -261,6 +289,11 @@ async def test_a_report_queues_a_card_once_and_remove_opens_the_moderators_case(
     assert (item.source, item.outcome) == ("report", ReviewOutcome.VIOLATION)
     assert answer == "Review item 1: removed the message. Case #1 opened."
     assert case is not None and (case.actor, case.member.id) == ("local:mod1", "alice")
+    # The moderator's case keeps what they judged: the message, and who reported it.
+    assert (case.evidence["original"], case.evidence["reporter"]) == (
+        "buy my stuff, cheap",
+        "local:bob",
+    )
     assert [d["message"] for d in bot.of("delete_message")] == ["m1"]
     (example,) = await examples_in(database)
     assert (example.text, example.violation, example.label) == (

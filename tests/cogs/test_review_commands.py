@@ -35,8 +35,8 @@ class Moderated:
         self.actions: list[dict[str, Any]] = []
         session.platform.observe(lambda applied: self.actions.append(action_record(applied)))
 
-    async def say(self, author: str, text: str, ident: str) -> None:
-        await self.session.driver.say(author, "general", text, message_id=ident)
+    async def say(self, author: str, text: str, ident: str, files: tuple[str, ...] = ()) -> None:
+        await self.session.driver.say(author, "general", text, message_id=ident, attachments=files)
         await self.session.app.bus.join()
 
     async def command(self, author: str, name: str, **options: Any) -> str:
