@@ -19,6 +19,7 @@ lifted; the member is told once, and what they write then reaches no one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -31,7 +32,7 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.durations import format_duration
 from bot.core.events import DirectMessageReceived, MessageCreated, Tick
 from bot.core.language_tags import LanguageTag
-from bot.core.models import Member
+from bot.core.models import Attachment, Member
 from bot.core.quoting import file_line, quoted
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, placeholders_from, render
@@ -102,13 +103,13 @@ class ModmailSettings(CogSettings):
     blocked: Closings = Field(default_factory=lambda: dict(_BLOCKED))
 
 
-def what_they_sent(event: DirectMessageReceived) -> str:
-    """Return a member's private message as staff read it: its text, then a line per file.
+def with_files(text: str, files: Sequence[Attachment]) -> str:
+    """Return a message as the other side reads it: its text, then a line per file.
 
-    A screenshot sent as proof, with no text, would otherwise reach the thread as nothing.
+    A screenshot sent as proof, with no text, would otherwise arrive as nothing.
     """
-    lines = [event.content] if event.content else []
-    lines += [file_line(file) for file in event.attachments]
+    lines = [text] if text else []
+    lines += [file_line(file) for file in files]
     return "\n".join(lines) or "(no text or file)"
 
 
@@ -164,7 +165,7 @@ class Modmail(Cog[ModmailSettings]):
             await self.store.member_lines_since(conversation.id, event.at - _MINUTE)
             >= self.settings.relay_per_minute
         )
-        sent = what_they_sent(event)
+        sent = with_files(event.content, event.attachments)
         await self.store.record(
             conversation.id, "in", member.name, sent, event.at, relayed=not hold
         )
@@ -284,17 +285,16 @@ class Modmail(Cog[ModmailSettings]):
             )
             return
         signature = message.author.shown_name if self.settings.signed else "The moderators"
+        answer = with_files(message.content, message.attachments)
         sent = await self.ctx.gateway.apply(
             SendDirectMessage(
                 community=conversation.community,
                 member=conversation.member,
-                content=f"**{signature}:** {message.content}",
+                content=f"**{signature}:** {answer}",
                 reason="modmail reply",
             )
         )
-        await self.store.record(
-            conversation.id, "out", message.author.name, message.content, event.at
-        )
+        await self.store.record(conversation.id, "out", message.author.name, answer, event.at)
         if not sent.ok:
             await self._in_thread(
                 conversation, f"Not delivered to {conversation.member_name}: {sent.error}"

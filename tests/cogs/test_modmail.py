@@ -124,6 +124,26 @@ async def test_files_reach_the_thread_and_the_transcript_with_or_without_words(
     assert "< bob: 📎 proof.png" in transcript
 
 
+async def test_a_file_staff_attach_reaches_the_member(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        await bot.play(type="dm", author="bob", content="Where is the manual?")
+        (opened,) = bot.of("open_thread")
+        await bot.play(
+            type="message",
+            id="s1",
+            channel="modmail",
+            thread=opened["created"],
+            author="mod1",
+            content="Here it is.",
+            attachments=["manual.pdf"],
+        )
+        transcript = await bot.command("mod1", "modmail transcript", member="bob")
+    assert dms_to(bot, "bob")[-1] == "**mod1:** Here it is.\n📎 manual.pdf"
+    assert transcript.endswith("> mod1: Here it is.\n📎 manual.pdf")
+
+
 async def test_unsigned_answers_come_from_the_moderators(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
