@@ -188,6 +188,8 @@ class Modmail(Cog[ModmailSettings]):
         conversation = await self.store.get(int(event.timer.removeprefix(HELD_TIMER)))
         if conversation is None:
             return
+        # Taken before posting: a crash in between leaves them in the transcript only,
+        # rather than posted twice.
         lines = await self.store.take_held(conversation.id)
         if not lines:
             return
@@ -369,10 +371,11 @@ class Modmail(Cog[ModmailSettings]):
             )
             await self._in_thread(
                 open_now,
-                f"Blocked by {ctx.author.shown_name} {how_long}: {reason}. What {name} writes "
-                f"no longer reaches the moderators; /modmail unblock {name} lifts it.",
+                f"Blocked by {ctx.author.shown_name} {how_long}: {reason}. What {quoted(name)} "
+                f"writes no longer reaches the moderators; /modmail unblock {quoted(name)} "
+                "lifts it.",
             )
-        await ctx.reply(f"Blocked {name} from modmail {how_long}.")
+        await ctx.reply(f"Blocked {quoted(name)} from modmail {how_long}.")
 
     @command("modmail unblock", description="Let a blocked member write to staff again.")
     async def modmail_unblock(
@@ -401,7 +404,7 @@ class Modmail(Cog[ModmailSettings]):
         for block in blocks:
             until = f"until {block.until:%Y-%m-%d %H:%M} UTC" if block.until else "until lifted"
             lines.append(
-                f"{block.member_name} ({block.member.id}), by {block.blocked_by} on "
+                f"{quoted(block.member_name)} ({block.member.id}), by {block.blocked_by} on "
                 f"{block.blocked_at:%Y-%m-%d}, {until}: {block.reason}"
             )
         await ctx.reply("\n".join(lines))
