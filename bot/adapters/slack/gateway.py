@@ -132,9 +132,9 @@ class SlackGateway:
         match action:
             case PostMessage():
                 thread = action.thread.id if action.thread else None
-                for text, buttons in posts(action.content, action.buttons, action.mentions):
+                for text, rendered in posts(action.content, action.buttons, action.mentions):
                     answer = await self._bot.chat_postMessage(
-                        channel=action.channel.id, text=text, blocks=buttons, thread_ts=thread
+                        channel=action.channel.id, text=text, blocks=rendered, thread_ts=thread
                     )
                 # The last message stands for the post: it carries the buttons.
                 return ActionResult.done(ref(str(answer["ts"])))
