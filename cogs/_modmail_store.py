@@ -160,8 +160,8 @@ class ModmailStore:
         at: datetime,
         *,
         relayed: bool = True,
-    ) -> None:
-        """Append a line to a conversation's transcript.
+    ) -> int:
+        """Append a line to a conversation's transcript; return its number.
 
         Args:
             conversation_id: The conversation.
@@ -169,14 +169,21 @@ class ModmailStore:
             author: Who wrote it.
             text: What they wrote.
             at: When.
-            relayed: ``False`` for a member's line held back from the staff thread, to be
-                posted by :meth:`take_held`.
+            relayed: ``False`` for a member's line the staff thread does not have yet, to
+                be marked by :meth:`mark_relayed` or posted by :meth:`take_held`.
         """
-        await self._db.execute(
+        result = await self._db.execute(
             "INSERT INTO modmail_messages (conversation_id, direction, author, text, at, relayed) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (conversation_id, direction, author, text, to_db_time(at), int(relayed)),
         )
+        if result.lastrowid is None:
+            raise RuntimeError("SQLite gave no number to a transcript line")
+        return result.lastrowid
+
+    async def mark_relayed(self, line_id: int) -> None:
+        """Note that the staff thread has a line."""
+        await self._db.execute("UPDATE modmail_messages SET relayed = 1 WHERE id = ?", (line_id,))
 
     async def member_lines_since(self, conversation_id: int, since: datetime) -> int:
         """Return how many lines the member wrote in a conversation at or after ``since``."""

@@ -166,14 +166,17 @@ class Modmail(Cog[ModmailSettings]):
             >= self.settings.relay_per_minute
         )
         sent = with_files(event.content, event.attachments)
-        await self.store.record(
-            conversation.id, "in", member.name, sent, event.at, relayed=not hold
+        # Kept as not yet in the thread until it is: a platform error or a crash before the
+        # post leaves it to go with the held lines, a minute later or after a restart.
+        line = await self.store.record(
+            conversation.id, "in", member.name, sent, event.at, relayed=False
         )
-        if hold:
-            due = (first_held or event.at) + _MINUTE
-            self._arm_held(conversation.community, conversation.id, due)
+        if not hold and await self._in_thread(
+            conversation, f"**{quoted(member.shown_name)}:** {quoted(sent)}"
+        ):
+            await self.store.mark_relayed(line)
             return
-        await self._in_thread(conversation, f"**{quoted(member.shown_name)}:** {quoted(sent)}")
+        self._arm_held(conversation.community, conversation.id, (first_held or event.at) + _MINUTE)
 
     def _arm_held(self, community: Ref, conversation_id: int, due: datetime) -> None:
         # The conversation's own community posts its held lines: it runs this cog, and one
@@ -197,8 +200,8 @@ class Modmail(Cog[ModmailSettings]):
         said = "\n".join(f"**{name}:** {quoted(line.text)}" for line in lines)
         await self._in_thread(
             conversation,
-            f"_{len(lines)} more message(s) from {name}, held while they wrote more than "
-            f"{self.settings.relay_per_minute} a minute:_\n{said}",
+            f"_{len(lines)} more message(s) from {name}, held back (more than "
+            f"{self.settings.relay_per_minute} a minute, or not posted at first):_\n{said}",
         )
 
     async def _tell_blocked(self, member: Member, block: Block) -> None:
@@ -430,12 +433,12 @@ class Modmail(Cog[ModmailSettings]):
         ]
         await ctx.reply("\n".join(lines))
 
-    async def _in_thread(self, conversation: Conversation, content: str) -> None:
-        """Post in a conversation's thread, wherever its staff space is."""
+    async def _in_thread(self, conversation: Conversation, content: str) -> bool:
+        """Post in a conversation's thread, wherever its staff space is; say if it went."""
         if conversation.thread is None:
-            return
+            return False
         platform = conversation.thread.platform
-        await self.ctx.gateway.apply(
+        posted = await self.ctx.gateway.apply(
             PostMessage(
                 community=conversation.staff_space or self.staff_space,
                 channel=conversation.staff_channel or Ref(platform, self.settings.channel),
@@ -444,3 +447,8 @@ class Modmail(Cog[ModmailSettings]):
                 reason="modmail",
             )
         )
+        if not posted.ok:
+            self.log.warning(
+                "could not post in modmail thread %s: %s", conversation.thread, posted.error
+            )
+        return posted.ok

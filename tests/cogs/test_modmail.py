@@ -288,7 +288,7 @@ async def test_a_flood_of_messages_reaches_the_thread_once_a_minute_and_none_is_
     ]
     assert posted_before_its_minute == posted_in_the_minute
     assert posted_after_it[len(posted_in_the_minute) :] == [
-        "_3 more message(s) from bob, held while they wrote more than 3 a minute:_\n"
+        "_3 more message(s) from bob, held back (more than 3 a minute, or not posted at first):_\n"
         "**bob:** message 4\n**bob:** message 5\n**bob:** message 6"
     ]
     assert in_thread(bot, thread)[-1] == "**bob:** sorry for the spam"
@@ -307,8 +307,28 @@ async def test_lines_held_back_are_posted_after_a_restart(
         await bot.session.advance(MONDAY + timedelta(seconds=71))
     assert before_the_minute[1:] == ["**bob:** first"]
     assert in_thread(bot, opened["created"])[2:] == [
-        "_2 more message(s) from bob, held while they wrote more than 1 a minute:_\n"
+        "_2 more message(s) from bob, held back (more than 1 a minute, or not posted at first):_\n"
         "**bob:** second\n**bob:** third"
+    ]
+
+
+async def test_a_line_the_platform_refused_to_post_reaches_the_thread_after_a_restart(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        await dm_at(bot, 0, "first")
+        (opened,) = bot.of("open_thread")
+        staff = bot.session.community
+        thread = staff.channels.pop(opened["created"])  # the platform refuses the post
+        await dm_at(bot, 10, "second")
+        await bot.session.restart()
+        staff.channels[opened["created"]] = thread
+        before_the_minute = in_staff_thread(staff, opened["created"])
+        await bot.session.advance(MONDAY + timedelta(seconds=71))
+    assert before_the_minute[1:] == ["**bob:** first"]
+    assert in_staff_thread(staff, opened["created"])[2:] == [
+        "_1 more message(s) from bob, held back (more than 10 a minute, or not posted at "
+        "first):_\n**bob:** second"
     ]
 
 
@@ -326,7 +346,7 @@ async def test_a_line_within_the_pace_waits_behind_lines_held_before_it(
     assert in_thread(bot, opened["created"])[1:] == [
         "**bob:** one",
         "**bob:** two",
-        "_2 more message(s) from bob, held while they wrote more than 2 a minute:_\n"
+        "_2 more message(s) from bob, held back (more than 2 a minute, or not posted at first):_\n"
         "**bob:** three\n**bob:** four",
     ]
 
