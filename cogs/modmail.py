@@ -137,7 +137,7 @@ class Modmail(Cog[ModmailSettings]):
         for conversation_id in await self.store.with_held_lines(self.ctx.community.ref):
             first = await self.store.first_held_at(conversation_id)
             if first is not None:
-                self._arm_held(self.ctx.community.ref, conversation_id, max(first + _MINUTE, now))
+                self._arm_held(conversation_id, max(first + _MINUTE, now))
 
     @listener(DirectMessageReceived)
     async def from_member(self, event: DirectMessageReceived) -> None:
@@ -176,12 +176,13 @@ class Modmail(Cog[ModmailSettings]):
         ):
             await self.store.mark_relayed(line)
             return
-        self._arm_held(conversation.community, conversation.id, (first_held or event.at) + _MINUTE)
+        self._arm_held(conversation.id, (first_held or event.at) + _MINUTE)
 
-    def _arm_held(self, community: Ref, conversation_id: int, due: datetime) -> None:
-        # The conversation's own community posts its held lines: it runs this cog, and one
-        # timer name per conversation keeps a second arming from posting them twice.
-        self.ctx.timers.schedule(community, f"{HELD_TIMER}{conversation_id}", due)
+    def _arm_held(self, conversation_id: int, due: datetime) -> None:
+        # This community's timer, whichever community the conversation is with: this
+        # process runs it (the conversation's may run in another). If both arm one, the
+        # lines still go once: taking them is one write.
+        self.ctx.timers.schedule(self.ctx.community.ref, f"{HELD_TIMER}{conversation_id}", due)
 
     @listener(Tick)
     async def post_held(self, event: Tick) -> None:
