@@ -10,7 +10,9 @@ from bot.adapters.discord.intents import MissingPrivilegedIntent
 from bot.adapters.discord.translate import ref
 from bot.core.actions import Button, PostMessage
 from bot.core.events import ComponentClicked
+from bot.core.refs import Ref
 from bot.standins.discord import DiscordStandin
+from moderation.store import store_for
 from tests.bot.adapters.discord.conftest import (
     CALLBACK,
     MESSAGE,
@@ -158,6 +160,23 @@ async def test_a_rate_limited_delete_is_retried(
         await steward.settle()
     assert [r.status for r in standin.requests_to("DELETE", MESSAGE)] == [429, 204]
     assert spam.id not in lumen.general.messages
+
+
+async def test_spam_with_a_lone_surrogate_is_still_judged_and_recorded(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # JSON can carry "\ud800", and discord.py reads it into text SQLite cannot store: the
+    # guidelines failed on it, and the spam stayed.
+    async with start() as steward:
+        spam = await standin.post_message(
+            lumen.general, lumen.alice, "join discord.gg/abc \ud800 now"
+        )
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await steward.settle()
+        cases = await store_for(steward.app.storage).cases.for_member(
+            Ref("discord", lumen.guild.id), Ref("discord", lumen.alice.user.id)
+        )
+    assert [c.message_text for c in cases] == ["join discord.gg/abc \ufffd now"]
 
 
 async def test_reconnect_resumes_without_acting_twice(

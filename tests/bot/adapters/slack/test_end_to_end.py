@@ -48,6 +48,18 @@ async def test_spam_is_deleted_with_the_admin_token(
     assert any("was removed" in text for text in dm_texts(standin))
 
 
+async def test_spam_with_a_lone_surrogate_is_still_deleted(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(admin=True)
+    general = standin.workspace.conversations[GENERAL]
+    event = payloads.member_posts(standin.workspace, ALICE, general, f"{SPAM} \udfff")
+    assert (await standin.send_event(event)).status == 200
+    await steward.settle()
+    delete = await standin.wait_for_call("chat.delete")
+    assert delete.args["ts"] == event["ts"]
+
+
 async def test_with_only_a_bot_token_the_message_goes_to_moderators(
     standin: SlackStandin, start_steward: Start
 ) -> None:
