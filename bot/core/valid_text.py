@@ -33,8 +33,8 @@ def valid_text(text: str) -> str:
 def valid_values(value: T) -> T:
     """Return ``value`` with :func:`valid_text` applied to every string inside it.
 
-    Dataclasses (events, messages, members, refs), tuples, frozensets and mappings are
-    walked; a value with nothing to replace comes back as the same object.
+    Dataclasses (events, messages, members, refs), tuples, lists, frozensets and mappings
+    are walked; a value with nothing to replace comes back as the same object.
     """
     return _valid(value)  # type: ignore[no-any-return]
 
@@ -63,7 +63,7 @@ def _valid(value: Any) -> Any:
         return replace(value, **changed) if changed else value
     if isinstance(value, str):
         return valid_text(value)
-    if isinstance(value, tuple | frozenset):
+    if isinstance(value, tuple | frozenset | list):
         if not value:
             return value
         items = [_valid(item) for item in value]

@@ -24,6 +24,7 @@ from typing import Any, Self, TypeAlias
 
 import aiosqlite
 
+from bot.core.valid_text import valid_values
 from bot.storage._sql import controls_transaction
 from bot.storage.errors import DatabaseUnavailable
 from bot.storage.migrate import MigrationSource, apply_migrations
@@ -122,7 +123,12 @@ class Transaction:
             TransactionAbortedError: If SQLite already rolled this transaction back.
         """
         self._check_usable(sql)
-        async with self._connection.executemany(sql, seq_of_params) as cursor:
+        rows = list(seq_of_params)
+        try:
+            cursor = await self._connection.executemany(sql, rows)
+        except UnicodeEncodeError:
+            cursor = await self._connection.executemany(sql, valid_values(rows))
+        async with cursor:
             return ExecuteResult(cursor.rowcount, cursor.lastrowid)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
@@ -427,11 +433,26 @@ async def _enable_wal(connection: aiosqlite.Connection, location: str) -> None:
         raise sqlite3.OperationalError(f"could not switch {location} to WAL mode (got {mode!r})")
 
 
+@asynccontextmanager
+async def _statement(
+    connection: aiosqlite.Connection, sql: str, params: Params
+) -> AsyncIterator[aiosqlite.Cursor]:
+    """Run one statement; its cursor is closed when the block ends."""
+    try:
+        cursor = await connection.execute(sql, params)
+    except UnicodeEncodeError:
+        # A lone surrogate (see bot.core.valid_text) cannot be encoded for SQLite: SQLite
+        # refused the statement before running it, so it runs again with U+FFFD in its place.
+        cursor = await connection.execute(sql, valid_values(params))
+    async with cursor:
+        yield cursor
+
+
 async def _execute(
     connection: aiosqlite.Connection, sql: str, params: Params = ()
 ) -> ExecuteResult:
     """Run one statement and close its cursor."""
-    async with connection.execute(sql, params) as cursor:
+    async with _statement(connection, sql, params) as cursor:
         return ExecuteResult(cursor.rowcount, cursor.lastrowid)
 
 
@@ -439,12 +460,12 @@ async def _fetch_one(connection: aiosqlite.Connection, sql: str, params: Params 
     """Return a query's first row and close its cursor."""
     # Closing the cursor ends the statement; a half-read statement on the reader would pin
     # an old WAL snapshot, and later reads would miss newer commits.
-    async with connection.execute(sql, params) as cursor:
+    async with _statement(connection, sql, params) as cursor:
         row: Row | None = await cursor.fetchone()
         return row
 
 
 async def _fetch_all(connection: aiosqlite.Connection, sql: str, params: Params = ()) -> list[Row]:
     """Return all of a query's rows and close its cursor."""
-    async with connection.execute(sql, params) as cursor:
+    async with _statement(connection, sql, params) as cursor:
         return list(await cursor.fetchall())

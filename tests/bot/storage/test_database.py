@@ -74,6 +74,23 @@ async def test_execute_is_a_transaction_of_its_own(db: Database) -> None:
     assert await db.fetch_one("SELECT * FROM items WHERE n = 99") is None
 
 
+async def test_text_with_a_lone_surrogate_is_stored_with_the_replacement_character(
+    db: Database,
+) -> None:
+    # Read from JSON ("\ud800"), such text cannot be encoded for SQLite at all; events are
+    # made valid where they enter, and this is the net under whatever else brings it.
+    await db.execute("INSERT INTO items (writer, n) VALUES (?, ?)", ("a\ud800", 1))
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO items (writer, n) VALUES (:writer, :n)",
+            ({"writer": f"b\udfff{n}", "n": n} for n in (2, 3)),
+        )
+        found = await tx.fetch_one("SELECT n FROM items WHERE writer = ?", ("a\ud800",))
+    rows = await db.fetch_all("SELECT writer FROM items WHERE writer != ? ORDER BY n", ("\udc00",))
+    assert found is not None and found["n"] == 1
+    assert [row["writer"] for row in rows] == ["a\ufffd", "b\ufffd2", "b\ufffd3"]
+
+
 async def test_exception_in_transaction_rolls_back_everything(db: Database) -> None:
     class BoomError(Exception):
         pass
