@@ -322,6 +322,29 @@ async def _convert(
     raise CommandError(f"unsupported option type {option.type}")  # pragma: no cover
 
 
+def reads_as(kind: OptionType, text: str) -> bool:
+    """Return whether typed text converts to a value of an option type.
+
+    Text always does; whether a word names a member or a channel depends on the platform,
+    so for those this says only that the word is not empty.
+    """
+    try:
+        match kind:
+            case OptionType.INTEGER:
+                _whole_number(None, text)
+            case OptionType.NUMBER:
+                _real_number(None, text)
+            case OptionType.BOOLEAN:
+                _boolean(None, text)
+            case OptionType.DURATION:
+                parse_duration(text)
+            case _:
+                return bool(text) or kind is OptionType.STRING
+    except ValueError:
+        return False
+    return True
+
+
 def _whole_number(value: Any, text: str) -> int:
     # "#12" is how people write case numbers.
     number = int(value) if isinstance(value, int) else int(text.removeprefix("#"))

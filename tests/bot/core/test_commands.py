@@ -20,6 +20,7 @@ from bot.core.commands import (
     command,
     commands_of,
     parse_options,
+    reads_as,
 )
 from bot.core.community import CommunityInfo, Permission
 from bot.core.events import CommandInvoked
@@ -500,3 +501,21 @@ async def test_command_context_replies_privately_to_the_author() -> None:
             content="done",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "yes", "no"),
+    [
+        (OptionType.INTEGER, ["12", "#12", "-3"], ["twelve", "1.5", "9" * 30]),
+        (OptionType.NUMBER, ["0.5", "3"], ["nan", "half"]),
+        (OptionType.BOOLEAN, ["yes", "OFF", "1"], ["maybe"]),
+        (OptionType.DURATION, ["7d", "1h30m", "90"], ["soon", "links"]),
+        (OptionType.STRING, ["anything", ""], []),
+        (OptionType.MEMBER, ["bob"], [""]),
+    ],
+)
+def test_reads_as_says_whether_typed_text_converts(
+    kind: OptionType, yes: list[str], no: list[str]
+) -> None:
+    assert all(reads_as(kind, text) for text in yes)
+    assert not any(reads_as(kind, text) for text in no)

@@ -30,6 +30,32 @@ def test_mentions_fill_member_options_and_the_reason_takes_the_rest(
     assert (name, options) == ("warn", {"member": "U0ALICE", "reason": "stop posting links"})
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Options after the reason take the last words when those can be theirs.
+        (
+            "ban <@U0BOB|bob> spamming links 7d",
+            {"member": "U0BOB", "reason": "spamming links", "duration": "7d"},
+        ),
+        ("ban <@U0BOB|bob> spamming links", {"member": "U0BOB", "reason": "spamming links"}),
+        (
+            "modmail block abusive language <@U0BOB|bob> 7d",
+            {"reason": "abusive language", "member": "U0BOB", "duration": "7d"},
+        ),
+        ("modmail block rude to mona 1d", {"reason": "rude to mona", "duration": "1d"}),
+        # A bare word is a member only as Slack sends one: a mention.
+        ("modmail block rude to mona", {"reason": "rude to mona"}),
+        ("policy shadow spam-links no", {"rule": "spam-links", "on": "no"}),
+        ("prompt list gear tips", {"topic": "gear tips"}),
+    ],
+)
+def test_a_reason_of_several_words_before_other_options_keeps_its_words(
+    specs: list[CommandSpec], text: str, expected: dict[str, str]
+) -> None:
+    assert parse(text, specs)[1] == expected
+
+
 def test_named_options_and_quotes(specs: list[CommandSpec]) -> None:
     _, options = parse('timeout <@U1> duration=2h reason="too loud"', specs)
     assert options == {"member": "U1", "duration": "2h", "reason": "too loud"}
