@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from bot.adapters.local.community import PostRefused
 from bot.adapters.local.scenario import CommunityLine, MemberSpec
-from bot.core.commands import CommandSpec, OptionType
+from bot.core.commands import CommandSpec, bind_words
 from bot.core.durations import parse_duration
 from bot.core.text_files import read_text
 from bot.registry import CogRegistry
@@ -129,7 +129,7 @@ class Console:
             return
         args = words[len(spec.name.split()) :]
         await self.session.driver.command(
-            self.speaker, self.channel, spec.name, bind_arguments(spec, args)
+            self.speaker, self.channel, spec.name, bind_words(spec, args)
         )
 
     def _as(self, words: list[str], rest: str) -> Any:
@@ -222,33 +222,6 @@ def _longest_command(commands: Any, words: list[str]) -> CommandSpec | None:
             spec: CommandSpec = bound.spec
             return spec
     return None
-
-
-def bind_arguments(spec: CommandSpec, args: list[str]) -> dict[str, str]:
-    """Map typed words to a command's options.
-
-    ``name=value`` words set an option by name; other words fill the options in order,
-    and the last string option takes the rest of the line, so reasons need no quotes.
-    """
-    named: dict[str, str] = {}
-    positional: list[str] = []
-    for word in args:
-        key, sep, value = word.partition("=")
-        if sep and key in {o.name for o in spec.options}:
-            named[key] = value
-        else:
-            positional.append(word)
-    free = [o for o in spec.options if o.name not in named]
-    for index, option in enumerate(free):
-        if not positional:
-            break
-        last_text = option.type is OptionType.STRING and index == len(free) - 1
-        named[option.name] = " ".join(positional) if last_text else positional.pop(0)
-        if last_text:
-            positional = []
-    if positional:
-        named["_extra"] = " ".join(positional)  # refused by the router as an unknown option
-    return named
 
 
 async def run_console(

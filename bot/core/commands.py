@@ -20,7 +20,7 @@ import inspect
 import math
 import types
 import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -320,6 +320,61 @@ async def _convert(
     except ValueError as error:
         raise CommandError(f"{option.name!r} must be {_NOUNS[option.type]}: {error}") from error
     raise CommandError(f"unsupported option type {option.type}")  # pragma: no cover
+
+
+def _marked(word: str) -> bool:
+    return word.startswith(("@", "#"))
+
+
+def bind_words(
+    spec: CommandSpec, words: Sequence[str], *, mentions: Callable[[str], bool] = _marked
+) -> dict[str, str]:
+    """Map the words typed after a command's name to its options, as raw text.
+
+    For platforms whose commands are typed as one line (Slack's slash command, the local
+    console). ``name=value`` sets an option by name; other words fill the options in order,
+    and the last text option takes whatever is left (a reason needs no quotes). Options
+    after that text option take the last words when those can be theirs: in
+    ``ban @bob spamming links 7d`` the reason is "spamming links" and the duration 7d.
+    Words left over become an option no command has, which the router refuses by name.
+
+    Args:
+        spec: The command.
+        words: The words after its name, quotes already read.
+        mentions: Whether a word can stand for a member or a channel (the platform knows
+            how it writes them); by default, one written with ``@`` or ``#``.
+    """
+    known = {o.name for o in spec.options}
+    named: dict[str, str] = {}
+    rest: list[str] = []
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep and key in known:
+            named[key] = value
+        else:
+            rest.append(word)
+    unfilled = [o for o in spec.options if o.name not in named]
+    texts = [i for i, o in enumerate(unfilled) if o.type is OptionType.STRING]
+    cut = texts[-1] if texts else len(unfilled)
+    for option in unfilled[:cut]:
+        if rest:
+            named[option.name] = rest.pop(0)
+    if texts:
+        # A required option after the text takes its word regardless, for the usage answer.
+        for option in reversed(unfilled[cut + 1 :]):
+            if rest and (option.required or _could_be(option.type, rest[-1], mentions)):
+                named[option.name] = rest.pop()
+        if rest:
+            named[unfilled[cut].name], rest = " ".join(rest), []
+    if rest:
+        named[" ".join(rest)] = "?"
+    return named
+
+
+def _could_be(kind: OptionType, word: str, mentions: Callable[[str], bool]) -> bool:
+    if kind in {OptionType.MEMBER, OptionType.CHANNEL}:
+        return mentions(word)
+    return reads_as(kind, word)
 
 
 def reads_as(kind: OptionType, text: str) -> bool:

@@ -47,7 +47,14 @@ async def test_members_talk_join_and_time_moves(registry: CogRegistry) -> None:
 async def test_positional_arguments_fill_options(registry: CogRegistry) -> None:
     transcript = await play(registry, "/as alice\n/help\n/help please\n")
     assert "Commands you can use:" in transcript
-    assert "unknown option '_extra'" in transcript
+    assert "unknown option 'please'" in transcript
+
+
+async def test_a_reason_keeps_its_words_before_a_duration(registry: CogRegistry) -> None:
+    transcript = await play(registry, "/ban bob spamming links 7d\n/case show 1\n")
+    shown = transcript.split("/case show 1", 1)[1]
+    assert "(manual): spamming links" in shown
+    assert "banned for 1w" in transcript
 
 
 async def test_a_card_button_that_asks_why_takes_the_reason_inline(

@@ -1,11 +1,8 @@
 """Read ``/steward case show 12`` as a command path and options, against the CommandSpecs.
 
 Slack delivers one slash command with free text. The longest run of leading words that
-names a command is its path; the words after it fill the options: ``name=value`` by name,
-the rest in order, and the last text option takes whatever is left (a reason). Options after
-that text option are read from the end when the last words can be theirs: in
-``/steward ban @bob spamming links 7d`` the reason is "spamming links" and the duration 7d,
-and without the 7d the reason is still "spamming links".
+names a command is its path; the words after it fill the options
+(:func:`bot.core.commands.bind_words`).
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ import re
 import shlex
 from collections.abc import Iterable
 
-from bot.core.commands import CommandSpec, OptionSpec, OptionType, reads_as
+from bot.core.commands import CommandSpec, bind_words
 
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -48,50 +45,12 @@ def parse(
             name = " ".join(candidate[:length]).lower()
             spec = by_name.get(name)
             if spec is not None:
-                return name, _options(spec, candidate[length:], mentioned)
+                # Slack sends a mention as <@U123|name>: a bare word is one only that way.
+                words_after = candidate[length:]
+                return name, bind_words(
+                    spec, words_after, mentions=lambda w: w in mentioned or w.startswith(("@", "#"))
+                )
     return words[0].lower(), {}
-
-
-def _options(spec: CommandSpec, words: list[str], mentioned: frozenset[str]) -> dict[str, str]:
-    known = {o.name for o in spec.options}
-    named: dict[str, str] = {}
-    rest: list[str] = []
-    for word in words:
-        key, sep, value = word.partition("=")
-        if sep and key in known:
-            named[key] = value
-        else:
-            rest.append(word)
-    unfilled = [o for o in spec.options if o.name not in named]
-    texts = [i for i, o in enumerate(unfilled) if o.type is OptionType.STRING]
-    cut = texts[-1] if texts else len(unfilled)
-    for option in unfilled[:cut]:
-        if rest:
-            named[option.name] = rest.pop(0)
-    if texts:
-        # From the end, the options after the text take the last words that can be theirs
-        # (a required one takes its word regardless, for the usage answer); the text
-        # option takes what lies between.
-        for option in reversed(unfilled[cut + 1 :]):
-            if rest and (option.required or _could_be(option, rest[-1], mentioned)):
-                named[option.name] = rest.pop()
-        if rest:
-            named[unfilled[cut].name], rest = " ".join(rest), []
-    if rest:
-        # Too many words: pass them on as an option no command has, so the router
-        # answers "unknown option '...'" with the usage.
-        named[" ".join(rest)] = "?"
-    return named
-
-
-def _could_be(option: OptionSpec, word: str, mentioned: frozenset[str]) -> bool:
-    """Return whether a word can be the value of an option, as typed on Slack."""
-    match option.type:
-        case OptionType.MEMBER | OptionType.CHANNEL:
-            # Slack sends a mention as <@U123|name>: a bare word is a member only that way.
-            return word in mentioned or word.startswith(("@", "#"))
-        case _:
-            return reads_as(option.type, word)
 
 
 def wants_reason(name: str, options: dict[str, str], specs: Iterable[CommandSpec]) -> bool:
