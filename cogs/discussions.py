@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.core.actions import POLL_TARGET, ActionResult, OpenThread, PostMessage, PostPoll
 from bot.core.clock import as_utc
 from bot.core.cog import CogContext, listener
+from bot.core.commands import plain_number
 from bot.core.events import ComponentClicked, MessageCreated, PollVoted, ReactionAdded, Tick
 from bot.core.models import Member
 from bot.core.refs import Ref
@@ -370,8 +371,10 @@ class Discussions(PromptCommands):
         if poll is None:
             await self.answer_click(event, "This poll is closed.")
             return
-        answer = int(event.choice) if event.choice.isdigit() else -1
-        if not 0 <= answer < poll[1]:
+        answer = plain_number(event.choice)
+        if answer is None:
+            return
+        if not answer < poll[1]:
             return
         await self.store.vote(poll[0], event.author.ref, answer, event.at)
         await self.answer_click(event, f"Your vote for answer {answer + 1} is counted.")

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.actions import Button, ButtonStyle
 from bot.core.capabilities import Capabilities, Capability
+from bot.core.commands import plain_number
 from bot.core.quoting import excerpt, file_line, quoted
 from moderation.cases import ReviewItem
 from moderation.review_evidence import files_in
@@ -67,8 +68,7 @@ def item_id_of(target: str) -> int | None:
     """Return the item a button target names, or ``None`` if it names no review item."""
     if not target.startswith(TARGET_PREFIX):
         return None
-    rest = target.removeprefix(TARGET_PREFIX)
-    return int(rest) if rest.isdigit() else None
+    return plain_number(target.removeprefix(TARGET_PREFIX))
 
 
 _NEEDS: Mapping[CardChoice, Capability] = {

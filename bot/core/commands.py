@@ -377,6 +377,18 @@ def _could_be(kind: OptionType, word: str, mentions: Callable[[str], bool]) -> b
     return reads_as(kind, word)
 
 
+def plain_number(text: str) -> int | None:
+    """Return the whole number a platform's id or choice spells in ASCII digits, if any.
+
+    ``str.isdigit`` also accepts "²" (which ``int`` refuses) and any length (which SQLite
+    refuses past 64 bits): a button's target or choice is read with this instead.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_INTEGER else None
+
+
 def reads_as(kind: OptionType, text: str) -> bool:
     """Return whether typed text converts to a value of an option type.
 

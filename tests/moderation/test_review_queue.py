@@ -165,6 +165,9 @@ async def test_a_claim_is_one_moderators_and_a_decided_item_cannot_be_claimed(ri
 def test_button_targets_name_review_items_only() -> None:
     assert item_id_of(card_target(42)) == 42
     assert item_id_of("review:x") is None
+    # A forged target: "²" passes str.isdigit, and SQLite refuses numbers past 64 bits.
+    assert item_id_of("review:²") is None
+    assert item_id_of("review:" + "9" * 30) is None
     assert item_id_of("poll:3") is None
 
 

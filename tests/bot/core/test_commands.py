@@ -20,6 +20,7 @@ from bot.core.commands import (
     command,
     commands_of,
     parse_options,
+    plain_number,
     reads_as,
 )
 from bot.core.community import CommunityInfo, Permission
@@ -519,3 +520,13 @@ def test_reads_as_says_whether_typed_text_converts(
 ) -> None:
     assert all(reads_as(kind, text) for text in yes)
     assert not any(reads_as(kind, text) for text in no)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("42", 42), ("0", 0), ("²", None), ("٣", None), ("-1", None), ("", None), ("9" * 30, None)],
+)
+def test_a_plain_number_is_ascii_digits_within_what_storage_takes(
+    text: str, number: int | None
+) -> None:
+    assert plain_number(text) == number
