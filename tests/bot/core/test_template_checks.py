@@ -65,6 +65,7 @@ def test_every_notice_steward_ships_passes_its_own_check() -> None:
         (welcome.WelcomeSettings, "gate_messages"),
         (modmail.ModmailSettings, "opened"),
         (modmail.ModmailSettings, "closed"),
+        (modmail.ModmailSettings, "blocked"),
         (routing.RoutingSettings, "acknowledgements"),
         (_recognition.RecognitionSettings, "messages"),
     ],
