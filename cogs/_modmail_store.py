@@ -287,14 +287,24 @@ class ModmailStore:
         )
         return result.rowcount > 0
 
-    async def transcript(self, conversation_id: int) -> list[TranscriptLine]:
-        """Return a conversation's lines in order."""
+    async def transcript(
+        self, conversation_id: int, *, last: int | None = None
+    ) -> list[TranscriptLine]:
+        """Return a conversation's lines in order: all, or only the ``last`` ones."""
         rows = await self._db.fetch_all(
-            "SELECT direction, author, text, at FROM modmail_messages WHERE conversation_id = ? "
-            "ORDER BY id",
-            (conversation_id,),
+            "SELECT * FROM (SELECT id, direction, author, text, at FROM modmail_messages "
+            "WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (conversation_id, -1 if last is None else last),
         )
         return [_line(r) for r in rows]
+
+    async def line_count(self, conversation_id: int) -> int:
+        """Return how many lines a conversation's transcript has."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS lines FROM modmail_messages WHERE conversation_id = ?",
+            (conversation_id,),
+        )
+        return int(row["lines"]) if row else 0
 
     async def latest_held_in(self, space: Ref, member: Ref) -> Conversation | None:
         """Return a member's most recent conversation held in a staff space, for any community."""

@@ -66,6 +66,8 @@ _BLOCKED = {
 HELD_TIMER = "modmail:held:"
 """The prefix of the timer that posts a conversation's held lines (its number follows)."""
 _MINUTE = timedelta(minutes=1)
+TRANSCRIPT_SHOWN = 100
+"""The most lines /modmail transcript shows, the latest."""
 
 
 Openings = dict[LanguageTag, Annotated[str, placeholders_from("community")]]
@@ -417,7 +419,7 @@ class Modmail(Cog[ModmailSettings]):
     async def modmail_transcript(
         self, ctx: CommandContext, member: Annotated[Member, "The member"]
     ) -> None:
-        """Reply with every line of the member's latest conversation."""
+        """Reply with the member's latest conversation: its last lines, oldest first."""
         # A shared staff space also sees the conversations it holds for other communities.
         conversation = await self.store.latest_for(
             ctx.community.ref, member.ref
@@ -427,10 +429,14 @@ class Modmail(Cog[ModmailSettings]):
         lines = [f"Conversation {conversation.id} ({conversation.status})"]
         if conversation.community != ctx.community.ref:
             lines[0] += f" with {conversation.community_name}"
+        shown = await self.store.transcript(conversation.id, last=TRANSCRIPT_SHOWN)
+        total = await self.store.line_count(conversation.id)
+        if total > len(shown):  # a flood would otherwise answer in hundreds of messages
+            lines[0] += f": the last {len(shown)} of {total} lines (the thread has them all)"
         arrows = {"in": "<", "out": ">", "note": "#"}
         lines += [
             f"{line.at:%Y-%m-%d %H:%M} {arrows[line.direction]} {line.author}: {quoted(line.text)}"
-            for line in await self.store.transcript(conversation.id)
+            for line in shown
         ]
         await ctx.reply("\n".join(lines))
 

@@ -15,6 +15,7 @@ from bot.core.actions import OpenThread
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.simulation import LocalSession, load_for_scenario
+from cogs.modmail import TRANSCRIPT_SHOWN
 from tests.conftest import LocalBot, local_bot
 
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -436,3 +437,19 @@ async def test_a_block_made_in_the_staff_space_holds_in_every_community_it_serve
     assert sent_to(platform.communities[Ref("local", "beta")], "bob") == [
         "Tes messages ne parviennent plus aux modérateurs de beta : abuse."
     ]
+
+
+async def test_a_long_conversations_transcript_shows_its_last_lines_and_says_so(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db", relay_per_minute=1000) as bot:
+        for n in range(TRANSCRIPT_SHOWN + 5):
+            await dm_at(bot, n, f"line {n}")
+        transcript = await bot.command("mod1", "modmail transcript", member="bob")
+    header, first, *rest = transcript.splitlines()
+    assert header == (
+        f"Conversation 1 (open): the last {TRANSCRIPT_SHOWN} of {TRANSCRIPT_SHOWN + 5} lines "
+        "(the thread has them all)"
+    )
+    assert first.endswith("< bob: line 5")
+    assert rest[-1].endswith(f"< bob: line {TRANSCRIPT_SHOWN + 4}")
