@@ -26,7 +26,6 @@ from bot.core.models import Member
 from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway, SeenEvent
 from bot.core.refs import Ref
 from bot.core.timers import TimerWheel
-from bot.core.valid_text import valid_values
 from bot.registry import CogRegistry
 from bot.runtime import BoundCommand, CommunityRuntime, Services
 from bot.storage import SqliteStorage
@@ -216,9 +215,6 @@ class App:
         Returns:
             For each event, whether it was published.
         """
-        # Text no part of Steward can store or score (a lone surrogate) is replaced here,
-        # once, so that no message goes unjudged for it (see bot.core.valid_text).
-        events = [valid_values(event) for event in events]
         fresh = [event.community in self._by_ref for event in events]
         for event, served in zip(events, fresh, strict=True):
             if not served:

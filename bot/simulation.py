@@ -46,6 +46,7 @@ from bot.core.merge import merge
 from bot.core.models import Member
 from bot.core.protocols import Classifier
 from bot.core.refs import Ref
+from bot.core.valid_text import valid_text
 from bot.registry import CogRegistry
 from bot.storage.sqlite import SqliteStorage
 from moderation.review_cards import card_target
@@ -473,6 +474,7 @@ def write_json_line(out: TextIO) -> Callable[[Mapping[str, Any]], None]:
     """Return a callback that writes each record as a JSON line to ``out``."""
 
     def write(record: Mapping[str, Any]) -> None:
-        out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+        # A lone surrogate a scenario wrote could not be printed: U+FFFD stands in.
+        out.write(valid_text(json.dumps(record, ensure_ascii=False, sort_keys=False)) + "\n")
 
     return write
