@@ -433,26 +433,23 @@ async def _enable_wal(connection: aiosqlite.Connection, location: str) -> None:
         raise sqlite3.OperationalError(f"could not switch {location} to WAL mode (got {mode!r})")
 
 
-@asynccontextmanager
 async def _statement(
     connection: aiosqlite.Connection, sql: str, params: Params
-) -> AsyncIterator[aiosqlite.Cursor]:
-    """Run one statement; its cursor is closed when the block ends."""
+) -> aiosqlite.Cursor:
+    """Run one statement and return its cursor, for the caller to close."""
     try:
-        cursor = await connection.execute(sql, params)
+        return await connection.execute(sql, params)
     except UnicodeEncodeError:
         # A lone surrogate (see bot.core.valid_text) cannot be encoded for SQLite: SQLite
         # refused the statement before running it, so it runs again with U+FFFD in its place.
-        cursor = await connection.execute(sql, valid_values(params))
-    async with cursor:
-        yield cursor
+        return await connection.execute(sql, valid_values(params))
 
 
 async def _execute(
     connection: aiosqlite.Connection, sql: str, params: Params = ()
 ) -> ExecuteResult:
     """Run one statement and close its cursor."""
-    async with _statement(connection, sql, params) as cursor:
+    async with await _statement(connection, sql, params) as cursor:
         return ExecuteResult(cursor.rowcount, cursor.lastrowid)
 
 
@@ -460,12 +457,12 @@ async def _fetch_one(connection: aiosqlite.Connection, sql: str, params: Params 
     """Return a query's first row and close its cursor."""
     # Closing the cursor ends the statement; a half-read statement on the reader would pin
     # an old WAL snapshot, and later reads would miss newer commits.
-    async with _statement(connection, sql, params) as cursor:
+    async with await _statement(connection, sql, params) as cursor:
         row: Row | None = await cursor.fetchone()
         return row
 
 
 async def _fetch_all(connection: aiosqlite.Connection, sql: str, params: Params = ()) -> list[Row]:
     """Return all of a query's rows and close its cursor."""
-    async with _statement(connection, sql, params) as cursor:
+    async with await _statement(connection, sql, params) as cursor:
         return list(await cursor.fetchall())
