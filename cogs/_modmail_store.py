@@ -279,6 +279,22 @@ class ModmailStore:
         )
         return _block(row) if row else None
 
+    async def serve(self, community: Ref, space: Ref) -> None:
+        """Record the staff space that holds a community's modmail."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO modmail_served (community, space) VALUES (?, ?)",
+            (str(community), str(space)),
+        )
+
+    async def blocked_for(self, community: Ref, member: Ref, now: datetime) -> Block | None:
+        """Return a member's block in force where a community's modmail is held, if any."""
+        row = await self._db.fetch_one(
+            "SELECT b.* FROM modmail_blocks b JOIN modmail_served s ON s.space = b.space "
+            "WHERE s.community = ? AND b.member = ? AND (b.until IS NULL OR b.until > ?)",
+            (str(community), str(member), to_db_time(now)),
+        )
+        return _block(row) if row else None
+
     async def mark_told(self, space: Ref, member: Ref) -> bool:
         """Note that a blocked member was told; ``False`` if they had been already."""
         result = await self._db.execute(

@@ -134,7 +134,11 @@ class Modmail(Cog[ModmailSettings]):
         return Ref(home.platform, other) if other else home
 
     async def on_load(self) -> None:
-        """Arm the timers of lines held back before a restart."""
+        """Say where this community's modmail is held; arm the timers of held lines."""
+        # Other cogs (routing) read it to leave a blocked member's private messages alone.
+        # It is not taken back on unload: a reload loads the new instance before unloading
+        # the old, and blocks staff made still hold if modmail is turned off.
+        await self.store.serve(self.ctx.community.ref, self.staff_space)
         now = self.ctx.clock.now()
         for conversation_id in await self.store.with_held_lines(self.ctx.community.ref):
             first = await self.store.first_held_at(conversation_id)

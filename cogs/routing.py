@@ -36,6 +36,7 @@ from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, placeholders_from, render
+from cogs._modmail_store import modmail_store_for
 from policies.intents import IntentMatch, IntentRules, load_intents
 
 TIMER = "routing:answer-by"
@@ -154,7 +155,11 @@ class Routing(Cog[RoutingSettings]):
 
     @listener(DirectMessageReceived)
     async def route_private(self, event: DirectMessageReceived) -> None:
-        """Read a member's private message (modmail) for an intent too."""
+        """Read a member's private message (modmail) for an intent too, unless blocked."""
+        # A member the moderators blocked from modmail reaches no team this way either.
+        blocks = modmail_store_for(self.ctx.storage)
+        if await blocks.blocked_for(self.ctx.community.ref, event.author.ref, event.at):
+            return
         request = _Request(event.message, event.author, event.content, "a private message", "")
         await self._route(request, event.at)
 

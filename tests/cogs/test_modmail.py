@@ -453,3 +453,27 @@ async def test_a_long_conversations_transcript_shows_its_last_lines_and_says_so(
     )
     assert first.endswith("< bob: line 5")
     assert rest[-1].endswith(f"< bob: line {TRANSCRIPT_SHOWN + 4}")
+
+
+async def test_a_blocked_members_private_messages_reach_no_team_through_routing_either(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    config = {
+        "cogs": {
+            "welcome": {"enabled": False},
+            "modmail": {},
+            "routing": {"teams": {"sales_lead": {"destination": "sales"}}},
+        }
+    }
+    channels = ["general", "mod-log", "modmail", "sales"]
+    lead = "We want to buy 200 lamps for our offices. Who can I talk to about volume pricing?"
+    async with local_bot(
+        registry, tmp_path / "s.db", config, start=MONDAY, channels=channels
+    ) as bot:
+        await bot.command("mod1", "modmail block", reason="abuse", member="bob")
+        await bot.session.restart()  # the block holds after a restart too
+        await dm_at(bot, 60, lead)
+        await dm_at(bot, 120, lead, author="alice")
+    sales = [p["content"] for p in bot.of("post_message") if p["channel"] == "sales"]
+    assert len(sales) == 1 and "from alice" in sales[0]
+    assert not any("J'ai transmis" in text for text in dms_to(bot, "bob"))
