@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from bot.core.models import Attachment
+from bot.core.valid_text import valid_text
 
 _MASKED_LINK = re.compile(r"\[([^\]\n]*)\]\(")
 """The ``[label](`` that opens a markdown link; an escaped bracket makes it plain text."""
@@ -22,9 +23,11 @@ def quoted(text: str) -> str:
     r"""Return member-written text to embed in a post, its masked links shown as written.
 
     ``[label](url)`` becomes ``[label]\(url)``: Discord shows it as typed, with the
-    address linked on its own, and the Slack renderer drops the backslash.
+    address linked on its own, and the Slack renderer drops the backslash. A lone
+    surrogate (see :mod:`bot.core.valid_text`), which no platform's API should be sent,
+    becomes U+FFFD.
     """
-    return _MASKED_LINK.sub(r"[\1]\\(", text)
+    return _MASKED_LINK.sub(r"[\1]\\(", valid_text(text))
 
 
 def excerpt(text: str, limit: int) -> str:

@@ -8,8 +8,9 @@ reason with one was lost. Storage stores U+FFFD in its place (``bot.storage.data
 
 Events are not cleaned where they enter: walking every field of every event cost about
 10 µs each, a third of the bus's time per event and a tenth of a judged Discord message's,
-for text that the rules and the classifiers read as it is; what Steward prints of it
-(``steward simulate``) goes through :func:`valid_text`.
+for text that the rules and the classifiers read as it is. What Steward posts of members'
+words (``bot.core.quoting``) and prints (``steward simulate``) goes through
+:func:`valid_text`.
 """
 
 from __future__ import annotations

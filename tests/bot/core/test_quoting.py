@@ -16,6 +16,8 @@ from bot.core.quoting import excerpt, quoted
         # Not links: left as written.
         ("**bold** [not a link] (later)", "**bold** [not a link] (later)"),
         ("[two\nlines](https://x.example)", "[two\nlines](https://x.example)"),
+        # Nothing a platform should be sent.
+        ("lone \ud800 surrogate", "lone \ufffd surrogate"),
     ],
 )
 def test_masked_links_are_shown_as_written(text: str, shown: str) -> None:
