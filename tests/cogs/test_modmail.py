@@ -266,6 +266,15 @@ async def dm_at(bot: LocalBot, seconds: float, content: str, author: str = "bob"
     await bot.play(type="dm", author=author, content=content, at=at.isoformat())
 
 
+def held(limit: int, *lines: str) -> str:
+    """Return the post of bob's lines held back while he wrote more than ``limit`` a minute."""
+    said = "\n".join(f"**bob:** {line}" for line in lines)
+    return (
+        f"_{len(lines)} more message(s) from bob, held back (more than {limit} a minute, or "
+        f"not posted at first):_\n{said}"
+    )
+
+
 async def test_a_flood_of_messages_reaches_the_thread_once_a_minute_and_none_is_lost(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
@@ -289,8 +298,7 @@ async def test_a_flood_of_messages_reaches_the_thread_once_a_minute_and_none_is_
     ]
     assert posted_before_its_minute == posted_in_the_minute
     assert posted_after_it[len(posted_in_the_minute) :] == [
-        "_3 more message(s) from bob, held back (more than 3 a minute, or not posted at first):_\n"
-        "**bob:** message 4\n**bob:** message 5\n**bob:** message 6"
+        held(3, "message 4", "message 5", "message 6")
     ]
     assert in_thread(bot, thread)[-1] == "**bob:** sorry for the spam"
 
@@ -307,10 +315,7 @@ async def test_lines_held_back_are_posted_after_a_restart(
         before_the_minute = in_thread(bot, opened["created"])
         await bot.session.advance(MONDAY + timedelta(seconds=71))
     assert before_the_minute[1:] == ["**bob:** first"]
-    assert in_thread(bot, opened["created"])[2:] == [
-        "_2 more message(s) from bob, held back (more than 1 a minute, or not posted at first):_\n"
-        "**bob:** second\n**bob:** third"
-    ]
+    assert in_thread(bot, opened["created"])[2:] == [held(1, "second", "third")]
 
 
 async def test_a_line_the_platform_refused_to_post_reaches_the_thread_after_a_restart(
@@ -327,10 +332,7 @@ async def test_a_line_the_platform_refused_to_post_reaches_the_thread_after_a_re
         before_the_minute = in_staff_thread(staff, opened["created"])
         await bot.session.advance(MONDAY + timedelta(seconds=71))
     assert before_the_minute[1:] == ["**bob:** first"]
-    assert in_staff_thread(staff, opened["created"])[2:] == [
-        "_1 more message(s) from bob, held back (more than 10 a minute, or not posted at "
-        "first):_\n**bob:** second"
-    ]
+    assert in_staff_thread(staff, opened["created"])[2:] == [held(10, "second")]
 
 
 async def test_a_line_within_the_pace_waits_behind_lines_held_before_it(
@@ -347,8 +349,7 @@ async def test_a_line_within_the_pace_waits_behind_lines_held_before_it(
     assert in_thread(bot, opened["created"])[1:] == [
         "**bob:** one",
         "**bob:** two",
-        "_2 more message(s) from bob, held back (more than 2 a minute, or not posted at first):_\n"
-        "**bob:** three\n**bob:** four",
+        held(2, "three", "four"),
     ]
 
 
