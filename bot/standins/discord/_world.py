@@ -104,9 +104,10 @@ class World:
             return False
         return actor == guild.owner_id or guild.top_position(actor) > guild.top_position(target)
 
-    def _attachment(self, message: StoredMessage, filename: str) -> dict[str, Any]:
+    @staticmethod
+    def _attachment(message: StoredMessage, index: int, filename: str) -> dict[str, Any]:
         """Return a file attached to a message, served from the stand-in's own CDN name."""
-        ident = self.ids.next()
+        ident = f"{message.id}{index}"  # the same in every payload of the message
         url = f"https://cdn.discord.invalid/attachments/{message.channel_id}/{ident}/{filename}"
         return {
             "id": ident,
@@ -130,7 +131,9 @@ class World:
             "mention_everyone": "@everyone" in message.content or "@here" in message.content,
             "mentions": [u.payload() for u in message.mentions],
             "mention_roles": [],
-            "attachments": [self._attachment(message, name) for name in message.files],
+            "attachments": [
+                self._attachment(message, index, name) for index, name in enumerate(message.files)
+            ],
             "embeds": [],
             "pinned": False,
             "type": 0,
