@@ -98,3 +98,33 @@ async def test_a_file_shared_in_a_dm_reaches_the_thread_with_its_link(
     text, file = relayed.split("\n")
     assert text == "*alice:* here it is"
     assert file.startswith("📎 receipt.pdf https://files.slack.invalid/files-pri/")
+
+
+async def test_a_block_typed_in_words_closes_the_conversation_and_alice_is_told_once(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward, im = await alice_writes(standin, start_steward, "you are all useless")
+    workspace = standin.workspace
+    staff = workspace.conversations[MODLOG]
+    command = payloads.slash_command(
+        workspace, MONA, staff, f"modmail block insults to the team <@{ALICE}|alice> 7d"
+    )
+    assert (await standin.send_command(command)).status == 200
+    await steward.settle()
+    for text in ("useless!", "still useless"):
+        dm = payloads.member_posts(workspace, ALICE, im, text)
+        assert (await standin.send_event(dm)).status == 200
+    await steward.settle()
+    (answer,) = [
+        c.args["text"]
+        for c in standin.calls_to("response_url")
+        if c.args["response_url"] == command["response_url"]
+    ]
+    to_alice = [m["text"] for m in im.messages.values() if m.get("bot_id")]
+    in_staff = [str(c.args["text"]) for c in standin.calls_to("chat.postMessage")]
+    assert answer == "Blocked alice from modmail for 1w."
+    assert any(t.startswith("Blocked by mona for 1w: insults to the team.") for t in in_staff)
+    assert not any("useless!" in t or "still useless" in t for t in in_staff)
+    assert [t for t in to_alice if "no longer reach" in t] == [
+        "Your messages no longer reach the Acme moderators: insults to the team."
+    ]
