@@ -394,7 +394,8 @@ class Modmail(Cog[ModmailSettings]):
         member: Annotated[str, "Their name or id, as /modmail blocks lists them"],
     ) -> None:
         """Lift a member's modmail block."""
-        wanted = member.strip().lstrip("@").casefold()
+        # A mention typed into the text (<@123> on Discord) names the member by id.
+        wanted = member.strip().removeprefix("<").removesuffix(">").lstrip("@!").casefold()
         blocks = await self.store.blocks(self.staff_space, self.ctx.clock.now())
         found = [b for b in blocks if wanted in (b.member.id.casefold(), b.member_name.casefold())]
         if not found:
