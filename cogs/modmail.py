@@ -163,13 +163,18 @@ class Modmail(Cog[ModmailSettings]):
             conversation = await self.store.open_for_member(member.ref)
         if conversation is None or conversation.thread is None:
             conversation = await self._open(member, conversation)
-            if conversation is None or conversation.thread is None:
+            if conversation is None:
                 return
-        # Lines already held keep theirs before this one, so the thread keeps their order.
+        # Lines already held keep theirs before this one, so the thread keeps their order;
+        # with no thread yet (it could not be opened), the line waits for one.
         first_held = await self.store.first_held_at(conversation.id)
-        hold = first_held is not None or (
-            await self.store.member_lines_since(conversation.id, event.at - _MINUTE)
-            >= self.settings.relay_per_minute
+        hold = (
+            first_held is not None
+            or conversation.thread is None
+            or (
+                await self.store.member_lines_since(conversation.id, event.at - _MINUTE)
+                >= self.settings.relay_per_minute
+            )
         )
         sent = with_files(event.content, event.attachments)
         # Kept as not yet in the thread until it is: a platform error or a crash before the
@@ -196,8 +201,8 @@ class Modmail(Cog[ModmailSettings]):
         if not event.timer.startswith(HELD_TIMER):
             return
         conversation = await self.store.get(int(event.timer.removeprefix(HELD_TIMER)))
-        if conversation is None:
-            return
+        if conversation is None or conversation.thread is None:
+            return  # no thread yet: the lines wait for the member's next message to open one
         # Taken before posting: a crash in between leaves them in the transcript only,
         # rather than posted twice.
         lines = await self.store.take_held(conversation.id)
@@ -246,8 +251,10 @@ class Modmail(Cog[ModmailSettings]):
             )
         )
         if not opened.ok or opened.ref is None:
+            # The conversation stays open without a thread: the member's next message
+            # tries again, and what they wrote meanwhile is kept for it.
             self.log.warning("could not open a modmail thread: %s", opened.error)
-            return None
+            return conversation
         await self.store.set_thread(
             conversation.id, opened.ref, space=self.staff_space, channel=channel
         )

@@ -335,6 +335,26 @@ async def test_a_line_the_platform_refused_to_post_reaches_the_thread_after_a_re
     assert in_staff_thread(staff, opened["created"])[2:] == [held(10, "second")]
 
 
+async def test_what_a_member_wrote_while_no_thread_could_open_reaches_the_next_one(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        staff = bot.session.community
+        channel = staff.channels.pop("modmail")  # the staff channel is gone for now
+        await dm_at(bot, 0, "is anyone there?")
+        opened_while_gone = bot.of("open_thread")
+        staff.channels["modmail"] = channel
+        await dm_at(bot, 30, "hello again")
+        (opened,) = [o for o in bot.of("open_thread") if "created" in o]
+        await bot.session.advance(MONDAY + timedelta(seconds=61))
+        transcript = await bot.command("mod1", "modmail transcript", member="bob")
+    assert [o.get("ok", True) for o in opened_while_gone] == [False]
+    assert in_staff_thread(staff, opened["created"])[1:] == [
+        held(10, "is anyone there?", "hello again")
+    ]
+    assert transcript.splitlines()[0] == "Conversation 1 (open)"
+
+
 async def test_a_line_within_the_pace_waits_behind_lines_held_before_it(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
