@@ -388,6 +388,12 @@ async def _connections(
     location: str, busy_timeout_ms: int
 ) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
     """Open the writer and, for a file, a read-only reader on it in WAL mode."""
+    if location not in _MEMORY_PATHS:
+        # A file SQLite cannot open (a folder, a missing folder, no permission) fails here,
+        # before aiosqlite starts a worker thread: after a failed open aiosqlite stops its
+        # thread without waiting, and the thread then answers an event loop that may have
+        # closed ("Event loop is closed", raised in the thread).
+        await asyncio.to_thread(_probe, location, busy_timeout_ms)
     writer = await _connect(location, busy_timeout_ms)
     try:
         if location in _MEMORY_PATHS:
@@ -397,6 +403,11 @@ async def _connections(
     except BaseException:
         await writer.close()
         raise
+
+
+def _probe(location: str, busy_timeout_ms: int) -> None:
+    """Open and close the file with SQLite; raise what opening it raises."""
+    sqlite3.connect(location, timeout=busy_timeout_ms / 1000).close()
 
 
 async def _connect(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,11 @@ import pytest
 
 from bot.storage import Database, TransactionAbortedError
 from bot.storage.errors import DatabaseUnavailable
+
+
+def aiosqlite_workers() -> set[threading.Thread]:
+    """Return the aiosqlite worker threads alive now."""
+    return {t for t in threading.enumerate() if "_connection_worker_thread" in t.name}
 
 
 async def count(db: Database, table: str = "items") -> int:
@@ -347,5 +353,9 @@ async def test_a_file_that_cannot_be_a_database_is_named_in_the_error(
 ) -> None:
     path = tmp_path / "steward.db"
     make(path)
+    before = aiosqlite_workers()
     with pytest.raises(DatabaseUnavailable, match=f"cannot open the database .*: {reason}"):
         await Database.open(path)
+    # No aiosqlite worker is left stopping on its own: one that outlives the test's event
+    # loop fails in its thread ("Event loop is closed"), blamed on whichever test runs next.
+    assert aiosqlite_workers() - before == set()
