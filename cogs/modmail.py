@@ -19,7 +19,7 @@ lifted; the member is told once, and what they write then reaches no one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -221,15 +221,30 @@ class Modmail(Cog[ModmailSettings]):
         if not await self.store.mark_told(self.staff_space, member.ref):
             return
         community = self.ctx.community
+        await self._tell(
+            community.ref,
+            member.ref,
+            self.settings.blocked,
+            member.lang,
+            {"community": community.name, "reason": block.reason},
+            why="modmail blocked",
+        )
+
+    async def _tell(
+        self,
+        community: Ref,
+        member: Ref,
+        templates: Mapping[str, str],
+        lang: str | None,
+        values: Mapping[str, str],
+        *,
+        why: str,
+    ) -> None:
+        """Send a member one of modmail's messages, in their language or the community's."""
+        text = pick_language(templates, lang, self.ctx.community.language)
         await self.ctx.gateway.apply(
             SendDirectMessage(
-                community=community.ref,
-                member=member.ref,
-                content=render(
-                    pick_language(self.settings.blocked, member.lang, community.language),
-                    {"community": community.name, "reason": block.reason},
-                ),
-                reason="modmail blocked",
+                community=community, member=member, content=render(text, values), reason=why
             )
         )
 
@@ -262,16 +277,13 @@ class Modmail(Cog[ModmailSettings]):
         if conversation is None:
             return None
         await self._in_thread(conversation, await self._header(member))
-        await self.ctx.gateway.apply(
-            SendDirectMessage(
-                community=community.ref,
-                member=member.ref,
-                content=render(
-                    pick_language(self.settings.opened, member.lang, community.language),
-                    {"community": community.name},
-                ),
-                reason="modmail",
-            )
+        await self._tell(
+            community.ref,
+            member.ref,
+            self.settings.opened,
+            member.lang,
+            {"community": community.name},
+            why="modmail",
         )
         return conversation
 
@@ -336,16 +348,13 @@ class Modmail(Cog[ModmailSettings]):
         # Closed from a shared staff space, the member hears the name of the community
         # they wrote to, not the staff space's.
         name = conversation.community_name or self.ctx.community.name
-        await self.ctx.gateway.apply(
-            SendDirectMessage(
-                community=conversation.community,
-                member=conversation.member,
-                content=render(
-                    pick_language(self.settings.closed, lang, self.ctx.community.language),
-                    {"community": name, "reason": reason},
-                ),
-                reason="modmail closed",
-            )
+        await self._tell(
+            conversation.community,
+            conversation.member,
+            self.settings.closed,
+            lang,
+            {"community": name, "reason": reason},
+            why="modmail closed",
         )
         await self._in_thread(conversation, f"Closed by {ctx.author.shown_name}: {reason}")
         await ctx.reply(f"Closed the conversation with {conversation.member_name}.")
