@@ -63,6 +63,10 @@ def describe_event(line: EventLine) -> str:
 def describe_action(record: Mapping[str, Any]) -> str:
     """Return one indented transcript line (or a few) for a bot action record."""
     kind = record["action"]
+    if kind == "post_message" and record.get("buttons"):
+        # A card is read by moderators before they click: the message it asks about is
+        # on its later lines, so show them all rather than cut the card to one line.
+        kind = "post_card"
     text = _ACTION_TEXT.get(kind, "{action}").format_map(_Fields(record))
     extras = [f"{key} {record[key]}" for key in ("rule", "case") if record.get(key)]
     if record.get("reason"):
@@ -81,6 +85,7 @@ def describe_action(record: Mapping[str, Any]) -> str:
 
 _ACTION_TEXT = {
     "post_message": "posted in #{channel}{thread_part}: {content_short}",
+    "post_card": "posted in #{channel}{thread_part}:\n        {content_full}",
     "edit_message": "updated its message {message} in #{channel}, now ending: {content_last}",
     "delete_message": "deleted message {message} in #{channel}",
     "reply_ephemeral": "told {member} privately: {content_full}",

@@ -73,8 +73,11 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert "1 runs, 2 replies from 2 people" in result.output
     # A modmail conversation, a routed sales lead and a review card decided by a click.
     assert "Steward opened thread t2 (modmail dave (Lumen)) in #modmail" in result.output
-    assert "Steward posted in #sales: @sales-team Sales request from" in result.output
+    assert "Steward posted in #sales:\n        @sales-team Sales request from" in result.output
     assert "Decided by Pieter (mod): banned." in result.output
+    # A card shows whole: the message it asks about sits below its context lines.
+    card = result.output.split("Review needed: lumen_fan_01", 1)[1].split("[Claim]", 1)[0]
+    assert "\n        > lumen_fan_01: LUMEN LAMPS CAUSE FIRES!!!" in card
     assert "Summary" in result.output
 
 
