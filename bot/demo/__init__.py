@@ -73,7 +73,9 @@ async def run_demo(
 
     if not as_json:
         out.write(
-            "Steward demo: the Lumen community on a Monday, played on the local platform.\n\n"
+            "Steward demo: the Lumen community on a Monday, played on the local platform.\n"
+            "Times in brackets are UTC; Steward's own answers (schedules, the calendar) "
+            "speak the community's time, Amsterdam's.\n\n"
         )
     played = await simulate(
         scenario_lines(),
