@@ -25,7 +25,8 @@ from bot.simulation import LocalSession, action_record, load_for_scenario
 from bot.transcript import describe_action
 
 CONSOLE_HELP = """Console commands:
-  /as NAME [TEXT]        speak as NAME from now on (and say TEXT once)
+  /as NAME [TEXT]        speak as NAME from now on (and say TEXT once, or run
+                         it when it is a /command)
   /in CHANNEL            move to #CHANNEL
   /join NAME [ROLE ...]  a new member joins (roles optional)
   /leave NAME            a member leaves
@@ -139,7 +140,11 @@ class Console:
             raise ValueError(f"nobody called {words[0]!r} here; /join them first")
         self.speaker = words[0]
         said = rest.strip()[len(words[0]) :].strip()
-        return self.session.driver.say(self.speaker, self.channel, said) if said else None
+        if not said:
+            return None
+        if said.startswith("/"):  # `/as bob /appeal 3 sorry`: bob runs the command
+            return self._slash(said[1:])
+        return self.session.driver.say(self.speaker, self.channel, said)
 
     def _in(self, words: list[str], _: str) -> None:
         if not words or words[0].lstrip("#") not in self.session.community.channels:

@@ -126,3 +126,11 @@ def _wait_for(logs: queue.Queue[str], text: str, *, seconds: float) -> str:
         if text in line:
             return line
     raise AssertionError(f"no log line with {text!r} within {seconds}s")
+
+
+async def test_as_a_member_with_a_command_runs_it_as_them(registry: CogRegistry) -> None:
+    transcript = await play(
+        registry, "/warn alice rude\n/as alice /appeal 1 it was a quote\n/quit\n"
+    )
+    assert "Steward told alice privately: We received your appeal of case #1." in transcript
+    assert "alice@#general>" in transcript  # alice speaks from then on
