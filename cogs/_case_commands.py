@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from bot.core.actions import Action, SendDirectMessage, Timeout, Unban
@@ -147,19 +147,13 @@ class CaseCommands(ModerationCog):
         case: Annotated[int, "The case number"],
         reason: Annotated[str, "Why it should be reconsidered"],
     ) -> None:
-        """Open an appeal on one of the author's own cases."""
-        found = await self._case(ctx, case)
-        if found.member != ctx.author.ref:
-            raise CommandError("you can only appeal your own cases")
+        """Open an appeal on one of the author's own cases; each case is appealed once."""
         now = self.ctx.clock.now()
-        if found.status_at(now) not in {CaseStatus.ACTIVE, CaseStatus.EXPIRED}:
-            raise CommandError(
-                f"case {found.label} is {found.status_at(now).value} and cannot be appealed"
-            )
+        found = await self._appealable(ctx, case, now)
         try:
             appeal = await self.store.appeals.open(found.id, ctx.author.ref, reason, now)
-        except ValueError as error:
-            raise CommandError(str(error)) from error
+        except ValueError as error:  # the same member appealed it a moment ago
+            raise self._appeal_refused(ctx, "appeal_waiting", found.label) from error
         await self.store.cases.set_status(found.id, CaseStatus.APPEALED)
         await self.store.cases.add_note(found.id, ctx.author.name, f"appealed: {reason}", now)
         # An appeal is decided by /appeal decide, not from a card: the queue keeps its evidence.
@@ -186,6 +180,43 @@ class CaseCommands(ModerationCog):
             )
         values = {"case": found.label}
         await ctx.reply(self.enforcer.notices.render("appeal_received", ctx.author.lang, values))
+
+    async def _appealable(self, ctx: CommandContext, number: int, now: datetime) -> Case:
+        """Return the author's case ``number`` if they may appeal it now.
+
+        A member is told why not in their language: a case that is not theirs reads as one
+        that does not exist, so case numbers tell nobody about others' records; an appeal
+        once decided is final (it cannot be asked again and again).
+
+        Raises:
+            CommandError: The case cannot be appealed; the message says why.
+        """
+        found = await self.store.cases.get(ctx.community.ref, number)
+        if found is None or found.member != ctx.author.ref:
+            raise self._appeal_refused(ctx, "appeal_no_case", f"#{number}")
+        status = found.status_at(now)
+        if status is CaseStatus.APPEALED:
+            raise self._appeal_refused(ctx, "appeal_waiting", found.label)
+        if status is CaseStatus.REVIEW:
+            raise self._appeal_refused(ctx, "appeal_in_review", found.label)
+        if status not in {CaseStatus.ACTIVE, CaseStatus.EXPIRED}:
+            raise self._appeal_refused(ctx, "appeal_nothing", found.label)
+        decided = [
+            a
+            for a in await self.store.appeals.for_case(found.id)
+            if a.status is not AppealStatus.OPEN
+        ]
+        if decided:
+            outcome = decided[-1].status.value
+            raise self._appeal_refused(ctx, "appeal_used", found.label, outcome=outcome)
+        return found
+
+    def _appeal_refused(
+        self, ctx: CommandContext, notice: str, case: str, **values: str
+    ) -> CommandError:
+        """Return the refusal ``notice`` for the author, in their language."""
+        text = self.enforcer.notices.render(notice, ctx.author.lang, {"case": case, **values})
+        return CommandError(text)
 
     @command("appeal decide", description="Decide an appeal: upheld, reduced or overturned.")
     async def appeal_decide(

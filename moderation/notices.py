@@ -34,6 +34,11 @@ DEFAULT_TEMPLATES: Templates = {
         "{expiry}If you think we got this wrong, appeal with /appeal {case}.",
         "expiry": "This counts on your record until {expires}. ",
         "appeal_received": "We received your appeal of case {case}. A moderator who was not involved will look at it.",
+        "appeal_no_case": "You have no case {case} to appeal; its number is in the notice you received.",
+        "appeal_waiting": "Your appeal of case {case} is already with the moderators; you will hear from them once it is decided.",
+        "appeal_in_review": "Moderators are looking at case {case} already; you will hear from them once they decide, and can appeal then.",
+        "appeal_nothing": "Case {case} does not count against you, so there is nothing to appeal.",
+        "appeal_used": "Your appeal of case {case} was decided already ({outcome}); each case can be appealed once.",
         "appeal_decided": "Your appeal of case {case} was decided: {outcome}. {note}",
     },
     "fr": {
@@ -52,6 +57,11 @@ DEFAULT_TEMPLATES: Templates = {
         "{expiry}Si tu penses que c'est une erreur, fais appel avec /appeal {case}.",
         "expiry": "Cela compte dans ton historique jusqu'au {expires}. ",
         "appeal_received": "Nous avons reçu ton appel du cas {case}. Un modérateur non impliqué va l'examiner.",
+        "appeal_no_case": "Tu n'as pas de cas {case} à contester ; son numéro figure dans la notification que tu as reçue.",
+        "appeal_waiting": "Ton appel du cas {case} est déjà entre les mains des modérateurs ; ils te répondront une fois la décision prise.",
+        "appeal_in_review": "Les modérateurs examinent déjà le cas {case} ; ils te répondront une fois la décision prise, et tu pourras alors faire appel.",
+        "appeal_nothing": "Le cas {case} ne compte pas contre toi : il n'y a rien à contester.",
+        "appeal_used": "Ton appel du cas {case} a déjà été tranché ({outcome}) ; chaque cas ne peut être contesté qu'une fois.",
         "appeal_decided": "Ton appel du cas {case} a été tranché : {outcome}. {note}",
     },
     "nl": {
@@ -70,6 +80,11 @@ DEFAULT_TEMPLATES: Templates = {
         "{expiry}Denk je dat dit onterecht is? Ga in beroep met /appeal {case}.",
         "expiry": "Dit telt mee in je dossier tot {expires}. ",
         "appeal_received": "We hebben je beroep tegen zaak {case} ontvangen. Een moderator die er niet bij betrokken was, bekijkt het.",
+        "appeal_no_case": "Je hebt geen zaak {case} om tegen in beroep te gaan; het nummer staat in het bericht dat je kreeg.",
+        "appeal_waiting": "Je beroep tegen zaak {case} ligt al bij de moderators; je hoort van hen zodra erover besloten is.",
+        "appeal_in_review": "Moderators bekijken zaak {case} al; je hoort van hen zodra ze besluiten, en dan kun je in beroep gaan.",
+        "appeal_nothing": "Zaak {case} telt niet tegen je mee, dus er valt niets tegen in beroep te gaan.",
+        "appeal_used": "Over je beroep tegen zaak {case} is al besloten ({outcome}); tegen elke zaak kun je één keer in beroep gaan.",
         "appeal_decided": "Over je beroep tegen zaak {case} is beslist: {outcome}. {note}",
     },
     "da": {
@@ -88,6 +103,11 @@ DEFAULT_TEMPLATES: Templates = {
         "{expiry}Hvis du mener, vi har taget fejl, kan du klage med /appeal {case}.",
         "expiry": "Det tæller i din historik indtil {expires}. ",
         "appeal_received": "Vi har modtaget din klage over sag {case}. En moderator, der ikke var involveret, ser på den.",
+        "appeal_no_case": "Du har ingen sag {case} at klage over; nummeret står i den besked, du fik.",
+        "appeal_waiting": "Din klage over sag {case} ligger allerede hos moderatorerne; du hører fra dem, når den er afgjort.",
+        "appeal_in_review": "Moderatorerne ser allerede på sag {case}; du hører fra dem, når de har besluttet sig, og kan klage derefter.",
+        "appeal_nothing": "Sag {case} tæller ikke imod dig, så der er intet at klage over.",
+        "appeal_used": "Din klage over sag {case} er allerede afgjort ({outcome}); hver sag kan kun påklages én gang.",
         "appeal_decided": "Din klage over sag {case} er afgjort: {outcome}. {note}",
     },
     "pl": {
@@ -106,6 +126,11 @@ DEFAULT_TEMPLATES: Templates = {
         "{expiry}Jeśli uważasz, że to pomyłka, odwołaj się przez /appeal {case}.",
         "expiry": "Liczy się to w Twojej historii do {expires}. ",
         "appeal_received": "Otrzymaliśmy Twoje odwołanie od sprawy {case}. Zajmie się nim moderator, który nie brał w niej udziału.",
+        "appeal_no_case": "Nie masz sprawy {case}, od której można się odwołać; jej numer znajdziesz w otrzymanym powiadomieniu.",
+        "appeal_waiting": "Twoje odwołanie od sprawy {case} jest już u moderatorów; odezwą się, gdy zapadnie decyzja.",
+        "appeal_in_review": "Moderatorzy już zajmują się sprawą {case}; odezwą się, gdy podejmą decyzję, a wtedy możesz się odwołać.",
+        "appeal_nothing": "Sprawa {case} nie liczy się przeciwko Tobie, więc nie ma od czego się odwoływać.",
+        "appeal_used": "Twoje odwołanie od sprawy {case} zostało już rozpatrzone ({outcome}); od każdej sprawy można odwołać się raz.",
         "appeal_decided": "Twoje odwołanie od sprawy {case} zostało rozpatrzone: {outcome}. {note}",
     },
     "ja": {
@@ -124,6 +149,11 @@ DEFAULT_TEMPLATES: Templates = {
         "{expiry}誤りだと思われる場合は /appeal {case} で異議を申し立ててください。",
         "expiry": "{expires} まで記録に残ります。",
         "appeal_received": "ケース {case} への異議を受け付けました。関与していないモデレーターが確認します。",
+        "appeal_no_case": "異議を申し立てられるケース {case} はありません。番号は受け取った通知に記載されています。",
+        "appeal_waiting": "ケース {case} への異議はすでにモデレーターが確認しています。決定したらお知らせします。",
+        "appeal_in_review": "ケース {case} はすでにモデレーターが確認しています。決定したらお知らせしますので、その後に異議を申し立てられます。",
+        "appeal_nothing": "ケース {case} はあなたの記録に数えられていないため、異議を申し立てる必要はありません。",
+        "appeal_used": "ケース {case} への異議はすでに決定済みです（{outcome}）。異議申し立ては各ケースにつき1回です。",
         "appeal_decided": "ケース {case} への異議の結果：{outcome}。{note}",
     },
 }
@@ -152,6 +182,11 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "notice": _SANCTION | {"what", "why", "expiry"},
     "held_public": frozenset({"case"}),
     "appeal_received": frozenset({"case"}),
+    **dict.fromkeys(
+        ("appeal_no_case", "appeal_waiting", "appeal_in_review", "appeal_nothing"),
+        frozenset({"case"}),
+    ),
+    "appeal_used": frozenset({"case", "outcome"}),
     "appeal_decided": frozenset({"case", "outcome", "note"}),
 }
 """Each notice a community may word, and the placeholders its values fill."""

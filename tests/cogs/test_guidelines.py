@@ -309,7 +309,8 @@ async def test_appeals_are_decided_by_another_moderator_and_lift_the_sanction(
     ]
     actions = await run_scenario(lines)
     said = replies(actions)
-    assert said[1] == "you can only appeal your own cases"
+    # Someone else's case reads as no case, in the member's language (bob's is French).
+    assert said[1].startswith("Tu n'as pas de cas #1 à contester")
     assert "We received your appeal of case #1" in said[2]
     assert said[3] == "a moderator other than the one who acted must decide this appeal"
     assert said[4] == "Appeal of case #1: overturned."
@@ -318,6 +319,39 @@ async def test_appeals_are_decided_by_another_moderator_and_lift_the_sanction(
     assert (lifted["member"], lifted["duration"]) == ("alice", 0)
     last_dm = of(actions, "send_direct_message")[-1]
     assert last_dm["member"] == "alice" and "overturned" in last_dm["content"]
+
+
+async def test_a_case_is_appealed_once_and_members_are_told_why_not_in_their_language(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "warn", at(1), member="alice", reason="rude"),
+        cmd("mod1", "warn", at(2), member="bob", reason="rude"),
+        cmd("alice", "appeal", at(3), case=1, reason="it was a quote"),
+        cmd("alice", "appeal", at(4), case=1, reason="please"),
+        cmd("mod2", "appeal decide", at(5), case=1, outcome="upheld"),
+        cmd("alice", "appeal", at(6), case=1, reason="again"),
+        cmd("alice", "appeal", at(7), case=9, reason="which?"),
+        cmd("mod1", "case pardon", at(8), number=2),
+        cmd("bob", "appeal", at(9), case=2, reason="pardonné ?"),
+        say("m1", "alice", "honestly I can't take this anymore, I want it all to end", at(10)),
+        cmd("alice", "appeal", at(11), case=3, reason="I am fine"),
+    ]
+    actions = await run_scenario(lines)
+    said = [a["content"] for a in of(actions, "reply_ephemeral") if a["member"] in {"alice", "bob"}]
+    assert "We received your appeal of case #1" in said[0]
+    assert said[1].startswith("Your appeal of case #1 is already with the moderators")
+    assert said[2] == (
+        "Your appeal of case #1 was decided already (upheld); each case can be appealed once."
+    )
+    assert said[3].startswith("You have no case #9 to appeal")
+    assert said[4] == "Le cas #2 ne compte pas contre toi : il n'y a rien à contester."
+    assert said[5].startswith("Moderators are looking at case #3 already")
+    assert len(said) == 6
+    # Only the first appeal reached the moderators.
+    staff = [a for a in of(actions, "post_message") if a["content"].startswith("Appeal of case")]
+    assert len(staff) == 1
 
 
 async def test_policy_show(run_scenario: ScenarioRunner) -> None:
