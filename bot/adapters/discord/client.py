@@ -33,8 +33,9 @@ from bot.core.refs import Ref
 
 logger = logging.getLogger(__name__)
 
-Completer = Callable[[Ref, str, str, str], Awaitable[list[tuple[str, str | int]]]]
-"""(community, command name, option name, typed text) -> up to 25 (label, value) choices."""
+Completer = Callable[[Ref, str, str, str, Member], Awaitable[list[tuple[str, str | int]]]]
+"""(community, command name, option name, typed text, who types) -> up to 25 (label, value)
+choices."""
 StaffCheck = Callable[[Ref, Member], bool]
 """(community, member) -> whether the member moderates there."""
 IDENTIFY_SPACING = 5.0
@@ -459,7 +460,10 @@ class StewardClient(discord.Client):
         if self.completer is not None and guild is not None and focused is not None:
             command = self.aliases.get(guild, {}).get(name, name)
             typed = str(focused.get("value") or "")
-            choices = await self.completer(translate.ref(guild), command, focused["name"], typed)
+            member = translate.member_of(interaction.user, interaction.guild)
+            choices = await self.completer(
+                translate.ref(guild), command, focused["name"], typed, member
+            )
         try:
             await interaction.response.autocomplete(
                 [discord.app_commands.Choice(name=n[:100], value=v) for n, v in choices[:25]]

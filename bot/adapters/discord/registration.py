@@ -11,8 +11,11 @@ from discord.http import Route
 from bot.adapters.discord.automod import KEYWORD_TRIGGER, MAX_RULES, PREFIX, compile_policy
 from bot.adapters.discord.client import Completer, StewardClient
 from bot.adapters.discord.commands import application_commands, autocompletes
+from bot.core.community import CommunityInfo
 from bot.core.durations import duration_choices
+from bot.core.models import Member
 from bot.core.refs import Ref
+from moderation.cases import CaseStatus
 from moderation.store import store_for
 from policies.policy import Policy
 
@@ -24,6 +27,8 @@ logger = logging.getLogger(__name__)
 STATE_COG = "discord"
 STATE_KEY = "commands_digest"
 MAX_CHOICES = 25
+_MEMBERS_SEE = frozenset({CaseStatus.ACTIVE, CaseStatus.EXPIRED, CaseStatus.APPEALED})
+"""The statuses of a member's own cases offered to them as they type a case number."""
 
 
 async def sync_commands(client: StewardClient, app: App) -> list[str]:
@@ -64,7 +69,7 @@ def completer_for(app: App) -> Completer:
     """Return the autocompletion of case numbers, rule ids and durations for an app's communities."""
 
     async def complete(
-        community: Ref, command: str, option: str, typed: str
+        community: Ref, command: str, option: str, typed: str, member: Member
     ) -> list[tuple[str, str | int]]:
         runtime = next((r for r in app.runtimes.values() if r.community.ref == community), None)
         bound = runtime.commands.get(command) if runtime else None
@@ -81,16 +86,37 @@ def completer_for(app: App) -> Completer:
             ids = [r.spec.id for r in getattr(policy, "rules", ())]
             return [(i, i) for i in ids if typed.lower() in i][:MAX_CHOICES]
         if kind == "case":
-            cases = await store_for(app.storage).cases.recent(community, limit=MAX_CHOICES)
-            wanted = typed.lstrip("#")
-            return [
-                (f"#{c.number} {c.member_name}: {c.rule or c.reason}", c.number)
-                for c in cases
-                if str(c.number).startswith(wanted)
-            ]
+            return await _case_choices(app, runtime.community, member, typed)
         return []
 
     return complete
+
+
+async def _case_choices(
+    app: App, community: CommunityInfo, member: Member, typed: str
+) -> list[tuple[str, str | int]]:
+    """Return the cases to offer ``member`` as they type a case number.
+
+    Moderators get the community's latest cases. Anyone else (a member typing `/appeal`,
+    or reaching a moderator command a server opened to everyone) gets only their own
+    cases that stand against them: the record of others is not theirs to browse, and a
+    case still with the moderators (a self-harm alert among them) or recorded in shadow
+    mode was never put to them.
+    """
+    cases = store_for(app.storage).cases
+    wanted = typed.lstrip("#")
+    if community.is_staff(member):
+        return [
+            (f"#{c.number} {c.member_name}: {c.rule or c.reason}", c.number)
+            for c in await cases.recent(community.ref, limit=MAX_CHOICES)
+            if str(c.number).startswith(wanted)
+        ]
+    own = await cases.for_member(community.ref, member.ref, limit=MAX_CHOICES)
+    return [
+        (f"#{c.number} {c.created_at:%Y-%m-%d}: {c.rule or c.reason}", c.number)
+        for c in own
+        if c.status in _MEMBERS_SEE and str(c.number).startswith(wanted)
+    ]
 
 
 def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:

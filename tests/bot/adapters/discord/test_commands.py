@@ -101,6 +101,43 @@ async def test_case_numbers_and_rule_ids_autocomplete(
     assert "spam-links" in completed and all("spa" in rule for rule in completed)
 
 
+async def test_a_member_completing_a_case_number_sees_only_their_own_cases(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await steward.settle()
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.mona,
+            "warn",
+            {"member": lumen.bob, "reason": "rude"},
+        )
+        await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        typing = {"case": "", "reason": ""}
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.alice, "appeal open", typing, focused="case"
+        )
+        alice_sees = await standin.wait_for_request("POST", CALLBACK, count=2)
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.bob, "appeal open", typing, focused="case"
+        )
+        bob_sees = await standin.wait_for_request("POST", CALLBACK, count=3)
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.mona, "appeal open", typing, focused="case"
+        )
+        mona_sees = await standin.wait_for_request("POST", CALLBACK, count=4)
+    (alices,) = alice_sees.json["data"]["choices"]
+    assert alices["value"] == 1 and alices["name"].endswith(": spam-links")
+    assert "bob" not in alices["name"]
+    (bobs,) = bob_sees.json["data"]["choices"]
+    assert bobs["value"] == 2 and bobs["name"].endswith(": rude")
+    assert [c["value"] for c in mona_sees.json["data"]["choices"]] == [2, 1]
+
+
 async def test_a_moderator_cannot_act_on_a_higher_role(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
