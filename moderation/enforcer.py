@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core.actions import (
     Action,
@@ -28,7 +29,6 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.community import CommunityInfo
-from bot.core.durations import format_duration
 from bot.core.models import Member
 from bot.core.protocols import Clock, Gateway
 from bot.core.refs import Ref
@@ -624,24 +624,22 @@ class Enforcer:
     ) -> SendDirectMessage | None:
         if not parts or not self.settings.notify_members:
             return None
-        length = ""
-        values = {
+        values: dict[str, Any] = {
             "member": member.shown_name,
             "community": self.community.name,
             "channel": _id(channel),
             "guideline": guideline,
             "reason": case.reason,
             "case": case.label,
-            "ban_length": length,
+            "ban_length": "",
         }
+        # Durations go as they are: the notice says them in words in its own language.
         for item in case.actions:
             payload = item.payload
             if item.kind == "timeout":
-                values["duration"] = format_duration(timedelta(seconds=float(payload["duration"])))
+                values["duration"] = timedelta(seconds=float(payload["duration"]))
             if item.kind == "ban" and payload.get("duration"):
-                values["ban_length"] = (
-                    f" ({format_duration(timedelta(seconds=float(payload['duration'])))})"
-                )
+                values["ban_length"] = timedelta(seconds=float(payload["duration"]))
         text = self.notices.sanction(
             member.lang, parts=parts, values=values, expires=case.expires_at
         )

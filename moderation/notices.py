@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.templates import pick_language, render, template_problem
+from bot.core.spoken_durations import spoken_duration
+from bot.core.templates import picked_language, render, template_problem
 
 Templates = Mapping[str, Mapping[str, str]]
 """Language code to template name to template text."""
@@ -224,16 +225,31 @@ class Notices:
 
     def template(self, name: str, lang: str | None) -> str:
         """Return the template ``name`` in the member's language, overrides first."""
+        return self._spoken(name, lang)[0]
+
+    def _spoken(self, name: str, lang: str | None) -> tuple[str, str | None]:
+        """Return the template ``name`` for the member and the language it is written in."""
         by_language: dict[str, str] = {}
         for source in (DEFAULT_TEMPLATES, self.overrides):
             for code, templates in source.items():
                 if name in templates:
                     by_language[code] = templates[name]
-        return pick_language(by_language, lang, self.default_language)
+        language = picked_language(by_language, lang, self.default_language)
+        return (by_language[language] if language is not None else ""), language
 
     def render(self, name: str, lang: str | None, values: Mapping[str, Any]) -> str:
-        """Render one template for a member."""
-        return render(self.template(name, lang), values)
+        """Render one template for a member.
+
+        A duration among the values (a :class:`~datetime.timedelta`) is said in words in
+        the template's language; ``ban_length`` in brackets after the community's name.
+        """
+        template, language = self._spoken(name, lang)
+        said = dict(values)
+        for key, value in values.items():
+            if isinstance(value, timedelta):
+                words = spoken_duration(value, language)
+                said[key] = f" ({words})" if key == "ban_length" else words
+        return render(template, said)
 
     def sanction(
         self,

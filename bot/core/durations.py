@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}
-SUGGESTED = ("10m", "1h", "1d", "7d")
-"""Durations offered while a moderator types one."""
 _PART = re.compile(r"(\d{1,6})\s*([smhdw])", re.IGNORECASE | re.ASCII)
 _WHOLE = re.compile(r"(?:\s*\d{1,6}\s*[smhdw])+\s*", re.IGNORECASE | re.ASCII)
 
@@ -49,25 +45,3 @@ def format_duration(duration: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
-
-
-def describe_duration(duration: timedelta) -> str:
-    """Write a duration in words, largest units first (``1 hour 30 minutes``)."""
-    compact = format_duration(duration)
-    parts = re.findall(r"(\d+)([smhdw])", compact)
-    return " ".join(f"{n} {_UNIT_WORDS[u]}{'' if n == '1' else 's'}" for n, u in parts)
-
-
-def duration_choices(typed: str, suggested: tuple[str, ...] = SUGGESTED) -> list[tuple[str, str]]:
-    """Return (label, value) durations to offer while a member types one.
-
-    What they typed comes first when it reads as a duration (``90`` offers ``1h30m``),
-    then the suggested durations that start with it; all of them when nothing else fits.
-    """
-    typed = typed.strip().lower()
-    values: list[str] = []
-    with contextlib.suppress(ValueError):
-        values.append(format_duration(parse_duration(typed)))
-    values += [s for s in suggested if s.startswith(typed) and s not in values]
-    values = values or list(suggested)
-    return [(f"{v} ({describe_duration(parse_duration(v))})", v) for v in values]

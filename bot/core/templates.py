@@ -52,11 +52,21 @@ def pick_language(texts: Mapping[str, str], lang: str | None, fallback: str = "e
     ``pt-br`` templates serve a community whose language reads ``pt-BR``). An empty
     mapping yields an empty string.
     """
-    by_tag = {tag.lower(): text for tag, text in texts.items()}
+    tag = picked_language(texts, lang, fallback)
+    return texts[tag] if tag is not None else ""
+
+
+def picked_language(texts: Mapping[str, str], lang: str | None, fallback: str = "en") -> str | None:
+    """Return the tag of ``texts`` that :func:`pick_language` speaks; ``None`` when empty.
+
+    What fills a template (a duration, say) must be said in the template's language,
+    which is the member's only when the community has a template in it.
+    """
+    by_tag = {tag.lower(): tag for tag in texts}
     for candidate in (lang, primary_subtag(lang), fallback, primary_subtag(fallback), "en"):
         if candidate and candidate.lower() in by_tag:
             return by_tag[candidate.lower()]
-    return next(iter(texts.values()), "")
+    return next(iter(texts), None)
 
 
 def template_problem(template: str, known: Collection[str]) -> str | None:

@@ -226,7 +226,7 @@ async def test_moderator_commands_with_cases(run_scenario: ScenarioRunner) -> No
     (dm_alice,) = [a for a in of(actions, "send_direct_message") if a["member"] == "alice"]
     assert "This is a warning." in dm_alice["content"]
     (dm_bob,) = [a for a in of(actions, "send_direct_message") if a["member"] == "bob"]
-    assert "Tu es mis en sourdine pendant 10m." in dm_bob["content"]
+    assert "Tu es mis en sourdine pendant 10 minutes." in dm_bob["content"]
     assert [a["duration"] for a in of(actions, "timeout")] == [600, 0]
 
 
@@ -319,6 +319,19 @@ async def test_appeals_are_decided_by_another_moderator_and_lift_the_sanction(
     assert (lifted["member"], lifted["duration"]) == ("alice", 0)
     last_dm = of(actions, "send_direct_message")[-1]
     assert last_dm["member"] == "alice" and "overturned" in last_dm["content"]
+
+
+async def test_notices_say_durations_in_words_in_the_members_language(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "timeout", at(1), member="alice", duration="30d", reason="rude"),
+        cmd("mod1", "ban", at(2), member="bob", duration="14d", reason="rude"),
+    ]
+    alice, bob = [a["content"] for a in of(await run_scenario(lines), "send_direct_message")]
+    assert "You are timed out for 30 days." in alice  # not 4w2d
+    assert "Tu es banni de acme (2 semaines)." in bob
 
 
 async def test_a_case_is_appealed_once_and_members_are_told_why_not_in_their_language(
@@ -466,7 +479,7 @@ async def test_strict_policy_gates_new_accounts_joining_during_a_raid(
     # account is years old and is not gated.
     assert [(g["member"], g["duration"]) for g in gates] == [("fan3", 3600), ("late_fan", 3600)]
     (notice,) = [a for a in of(actions, "send_direct_message") if a["member"] == "late_fan"]
-    assert "tu pourras publier à nouveau dans 1h" in notice["content"]
+    assert "tu pourras publier à nouveau dans 1 heure," in notice["content"]
     history = replies(actions)[0]
     assert history.startswith("late_fan: 1 case(s), 0 active point(s)."), (
         "a precaution is not an offence"

@@ -12,9 +12,9 @@ from bot.adapters.discord.automod import KEYWORD_TRIGGER, MAX_RULES, PREFIX, com
 from bot.adapters.discord.client import Completer, StewardClient
 from bot.adapters.discord.commands import application_commands, autocompletes
 from bot.core.community import CommunityInfo
-from bot.core.durations import duration_choices
 from bot.core.models import Member
 from bot.core.refs import Ref
+from bot.core.spoken_durations import duration_choices
 from moderation.cases import CaseStatus
 from moderation.store import store_for
 from policies.policy import Policy

@@ -9,12 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.core.durations import (
-    describe_duration,
-    duration_choices,
-    format_duration,
-    parse_duration,
-)
+from bot.core.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -129,22 +124,3 @@ def test_parse_duration_raises_only_value_error(text: str) -> None:
 def test_a_wrong_duration_says_how_to_write_one() -> None:
     with pytest.raises(ValueError, match=r"^'abc' is not a duration: try 10m, 2h or 7d$"):
         parse_duration(" abc ")
-
-
-@pytest.mark.parametrize(
-    ("typed", "offered"),
-    [
-        ("", ["10m", "1h", "1d", "7d"]),
-        ("1", ["1m", "10m", "1h", "1d"]),
-        ("90", ["1h30m"]),
-        ("2H", ["2h"]),
-        ("abc", ["10m", "1h", "1d", "7d"]),
-    ],
-)
-def test_choices_read_back_what_was_typed_then_suggest(typed: str, offered: list[str]) -> None:
-    assert [value for _, value in duration_choices(typed)] == offered
-
-
-def test_choices_are_labelled_in_words() -> None:
-    assert duration_choices("90")[0][0] == "1h30m (1 hour 30 minutes)"
-    assert describe_duration(timedelta(days=1, seconds=1)) == "1 day 1 second"
