@@ -31,6 +31,15 @@ _OUTCOMES = {
 
 _PARDONABLE = {CaseStatus.ACTIVE, CaseStatus.APPEALED, CaseStatus.REVIEW}
 
+# Why a moderator cannot record an appeal, by the notice a member would get instead.
+_STAFF_REFUSALS = {
+    "appeal_no_case": "there is no case {case}",
+    "appeal_waiting": "case {case} has an open appeal already",
+    "appeal_in_review": "case {case} is still with the moderators: decide its review item",
+    "appeal_nothing": "case {case} does not count against the member: nothing to appeal",
+    "appeal_used": "case {case} was appealed already ({outcome}); a case is appealed once",
+}
+
 
 class CaseCommands(ModerationCog):
     """Commands over the case record."""
@@ -149,11 +158,44 @@ class CaseCommands(ModerationCog):
     ) -> None:
         """Open an appeal on one of the author's own cases; each case is appealed once."""
         now = self.ctx.clock.now()
-        found = await self._appealable(ctx, case, now)
+        found = await self._appealable(ctx, case, now, own=True)
+        await self._open_appeal(ctx, found, reason, now, by=ctx.author.name)
+        values = {"case": found.label}
+        await ctx.reply(self.enforcer.notices.render("appeal_received", ctx.author.lang, values))
+
+    @command(
+        "appeal record",
+        description="Record an appeal a member made elsewhere (a banned member's form or email).",
+    )
+    async def appeal_record(
+        self,
+        ctx: CommandContext,
+        case: Annotated[int, "The case number"],
+        reason: Annotated[str, "What the member wrote"],
+    ) -> None:
+        """Open an appeal on a member's behalf, decided with /appeal decide like any other.
+
+        A banned member cannot run /appeal where they were banned; they appeal where
+        ``ban_appeals`` says, and a moderator records it here so the decision is on the
+        case, reaches the member and teaches Steward as any appeal does.
+        """
+        now = self.ctx.clock.now()
+        found = await self._appealable(ctx, case, now, own=False)
+        by = f"{found.member_name} (recorded by {ctx.author.name})"
+        await self._open_appeal(ctx, found, reason, now, by=by)
+        await ctx.reply(
+            f"Recorded the appeal of case {found.label}; decide it with /appeal decide."
+        )
+
+    async def _open_appeal(
+        self, ctx: CommandContext, found: Case, reason: str, now: datetime, *, by: str
+    ) -> None:
+        """Open the appeal of a case, queue it for moderators and tell the staff channel."""
+        own = ctx.author.ref == found.member
         try:
-            appeal = await self.store.appeals.open(found.id, ctx.author.ref, reason, now)
-        except ValueError as error:  # the same member appealed it a moment ago
-            raise self._appeal_refused(ctx, "appeal_waiting", found.label) from error
+            appeal = await self.store.appeals.open(found.id, found.member, reason, now)
+        except ValueError as error:  # appealed a moment ago
+            raise self._appeal_refused(ctx, "appeal_waiting", found.label, own=own) from error
         await self.store.cases.set_status(found.id, CaseStatus.APPEALED)
         await self.store.cases.add_note(found.id, ctx.author.name, f"appealed: {reason}", now)
         # An appeal is decided by /appeal decide, not from a card: the queue keeps its evidence.
@@ -168,39 +210,46 @@ class CaseCommands(ModerationCog):
                 priority=2,
                 evidence={"appeal": appeal.id, "original": found.message_text},
             ),
-            headline=f"Appeal of case {found.label} by {ctx.author.name}: {reason}",
-            member=ctx.author,
+            headline=f"Appeal of case {found.label} by {by}: {reason}",
+            member=ctx.author if own else None,
             card=False,
         )
         if self.settings.staff_channel:
             await self.post(
                 self.settings.staff_channel,
-                f"Appeal of case {found.label} by {ctx.author.name}: {reason}",
+                f"Appeal of case {found.label} by {by}: {reason}",
                 reason="appeal",
             )
-        values = {"case": found.label}
-        await ctx.reply(self.enforcer.notices.render("appeal_received", ctx.author.lang, values))
 
-    async def _appealable(self, ctx: CommandContext, number: int, now: datetime) -> Case:
-        """Return the author's case ``number`` if they may appeal it now.
+    async def _appealable(
+        self, ctx: CommandContext, number: int, now: datetime, *, own: bool
+    ) -> Case:
+        """Return case ``number`` if it may be appealed now.
 
         A member is told why not in their language: a case that is not theirs reads as one
         that does not exist, so case numbers tell nobody about others' records; an appeal
         once decided is final (it cannot be asked again and again).
 
+        Args:
+            ctx: The command's context.
+            number: The case number.
+            now: The time.
+            own: Whether it must be the author's own case (a member appealing); a
+                moderator recording an appeal names anyone's.
+
         Raises:
             CommandError: The case cannot be appealed; the message says why.
         """
         found = await self.store.cases.get(ctx.community.ref, number)
-        if found is None or found.member != ctx.author.ref:
-            raise self._appeal_refused(ctx, "appeal_no_case", f"#{number}")
+        if found is None or (own and found.member != ctx.author.ref):
+            raise self._appeal_refused(ctx, "appeal_no_case", f"#{number}", own=own)
         status = found.status_at(now)
         if status is CaseStatus.APPEALED:
-            raise self._appeal_refused(ctx, "appeal_waiting", found.label)
+            raise self._appeal_refused(ctx, "appeal_waiting", found.label, own=own)
         if status is CaseStatus.REVIEW:
-            raise self._appeal_refused(ctx, "appeal_in_review", found.label)
+            raise self._appeal_refused(ctx, "appeal_in_review", found.label, own=own)
         if status not in {CaseStatus.ACTIVE, CaseStatus.EXPIRED}:
-            raise self._appeal_refused(ctx, "appeal_nothing", found.label)
+            raise self._appeal_refused(ctx, "appeal_nothing", found.label, own=own)
         decided = [
             a
             for a in await self.store.appeals.for_case(found.id)
@@ -208,13 +257,19 @@ class CaseCommands(ModerationCog):
         ]
         if decided:
             outcome = decided[-1].status.value
-            raise self._appeal_refused(ctx, "appeal_used", found.label, outcome=outcome)
+            raise self._appeal_refused(ctx, "appeal_used", found.label, own=own, outcome=outcome)
         return found
 
     def _appeal_refused(
-        self, ctx: CommandContext, notice: str, case: str, **values: str
+        self, ctx: CommandContext, notice: str, case: str, *, own: bool, **values: str
     ) -> CommandError:
-        """Return the refusal ``notice`` for the author, in their language."""
+        """Return why a case cannot be appealed.
+
+        A member gets the notice ``notice`` in their language; a moderator recording an
+        appeal, the staff's words.
+        """
+        if not own:
+            return CommandError(_STAFF_REFUSALS[notice].format(case=case, **values))
         text = self.enforcer.notices.render(notice, ctx.author.lang, {"case": case, **values})
         return CommandError(text)
 

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from bot.core.channels import ChannelName, RoleName
 from bot.core.cog import Cog, CogContext, CogSettings
-from bot.core.commands import CommandContext, CommandError
+from bot.core.commands import CommandContext, CommandError, commands_of
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
 from cogs._schedules import checked_cron
@@ -104,6 +104,10 @@ class GuidelinesSettings(CogSettings):
             ``<!subteam^ID>`` on Slack, ``@oncall`` locally); empty pings nobody.
         card_timeout_minutes: How long a review card's Timeout button times a member out.
         review_sla: How long review items may wait unclaimed, who is pinged, and the digest.
+        ban_appeals: Where a banned member appeals, said in their ban notice: a form's
+            link, an email address or an appeals server's invite. A banned member cannot
+            run ``/appeal`` in the community that banned them; empty, the notice asks them
+            to contact the team, quoting their case.
     """
 
     policy: str = "default"
@@ -120,6 +124,7 @@ class GuidelinesSettings(CogSettings):
     escalation_role: RoleName = ""
     card_timeout_minutes: float = Field(60.0, gt=0, le=28 * 24 * 60)
     review_sla: ReviewSlaSettings = Field(default_factory=ReviewSlaSettings)
+    ban_appeals: str = Field("", max_length=300)
 
 
 class ModerationCog(Cog[GuidelinesSettings]):
@@ -151,8 +156,16 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 raid_channels=tuple(settings.raid_channels),
                 raid_slowmode_minutes=settings.raid_slowmode_minutes,
                 notify_members=settings.notify_members,
+                appeal_command=self._appeal_command(ctx),
+                ban_appeals=settings.ban_appeals.strip(),
             ),
         )
+
+    @classmethod
+    def _appeal_command(cls, ctx: CogContext) -> str:
+        """Return what members type here to run ``/appeal`` (``/steward appeal`` on Slack)."""
+        group = any(spec.name.startswith("appeal ") for spec in commands_of(cls))
+        return ctx.gateway.capabilities.typed_command("appeal", also_a_group=group)
 
     @property
     def queue(self) -> ReviewQueue:

@@ -64,6 +64,9 @@ class EnforcementSettings:
         notify_members: Whether members get a notice of sanctions.
         max_attempts: Tries before a failing action is handed to moderators.
         retry_after: How long a pending action waits before it is retried.
+        appeal_command: What members type to appeal on this platform (notices say it).
+        ban_appeals: Where a banned member appeals (a link, an address); empty: their
+            notice asks them to contact the team.
     """
 
     staff_channel: str | None = "mod-log"
@@ -72,6 +75,8 @@ class EnforcementSettings:
     notify_members: bool = True
     max_attempts: int = 5
     retry_after: timedelta = timedelta(minutes=1)
+    appeal_command: str = "/appeal"
+    ban_appeals: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,7 +646,12 @@ class Enforcer:
             if item.kind == "ban" and payload.get("duration"):
                 values["ban_length"] = timedelta(seconds=float(payload["duration"]))
         text = self.notices.sanction(
-            member.lang, parts=parts, values=values, expires=case.expires_at
+            member.lang,
+            parts=parts,
+            values=values,
+            expires=case.expires_at,
+            appeal_command=self.settings.appeal_command,
+            ban_appeals=self.settings.ban_appeals,
         )
         return SendDirectMessage(
             community=self.community.ref,

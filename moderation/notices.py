@@ -31,8 +31,10 @@ DEFAULT_TEMPLATES: Templates = {
         "timed_out": "You are timed out for {duration}.",
         "kicked": "You were removed from {community}; you may join again.",
         "banned": "You are banned from {community}{ban_length}.",
-        "notice": "Hi {member}, a note from the {community} team: {what} {why} "
-        "{expiry}If you think we got this wrong, appeal with /appeal {case}.",
+        "notice": "Hi {member}, a note from the {community} team: {what} {why} {expiry}{appeal}",
+        "appeal": "If you think we got this wrong, appeal with {command} {case}.",
+        "appeal_at": "If you think we got this wrong, appeal at {where} and quote case {case}.",
+        "appeal_contact": "If you think we got this wrong, contact the {community} team and quote case {case}.",
         "expiry": "This counts on your record until {expires}. ",
         "appeal_received": "We received your appeal of case {case}. A moderator who was not involved will look at it.",
         "appeal_no_case": "You have no case {case} to appeal; its number is in the notice you received.",
@@ -55,7 +57,10 @@ DEFAULT_TEMPLATES: Templates = {
         "kicked": "Tu as été retiré de {community} ; tu peux revenir.",
         "banned": "Tu es banni de {community}{ban_length}.",
         "notice": "Bonjour {member}, un mot de l'équipe {community} : {what} {why} "
-        "{expiry}Si tu penses que c'est une erreur, fais appel avec /appeal {case}.",
+        "{expiry}{appeal}",
+        "appeal": "Si tu penses que c'est une erreur, fais appel avec {command} {case}.",
+        "appeal_at": "Si tu penses que c'est une erreur, fais appel via {where} en citant le cas {case}.",
+        "appeal_contact": "Si tu penses que c'est une erreur, contacte l'équipe {community} en citant le cas {case}.",
         "expiry": "Cela compte dans ton historique jusqu'au {expires}. ",
         "appeal_received": "Nous avons reçu ton appel du cas {case}. Un modérateur non impliqué va l'examiner.",
         "appeal_no_case": "Tu n'as pas de cas {case} à contester ; son numéro figure dans la notification que tu as reçue.",
@@ -78,7 +83,10 @@ DEFAULT_TEMPLATES: Templates = {
         "kicked": "Je bent uit {community} verwijderd; je mag opnieuw lid worden.",
         "banned": "Je bent verbannen uit {community}{ban_length}.",
         "notice": "Hoi {member}, een bericht van het {community}-team: {what} {why} "
-        "{expiry}Denk je dat dit onterecht is? Ga in beroep met /appeal {case}.",
+        "{expiry}{appeal}",
+        "appeal": "Denk je dat dit onterecht is? Ga in beroep met {command} {case}.",
+        "appeal_at": "Denk je dat dit onterecht is? Ga in beroep via {where} en noem zaak {case}.",
+        "appeal_contact": "Denk je dat dit onterecht is? Neem contact op met het {community}-team en noem zaak {case}.",
         "expiry": "Dit telt mee in je dossier tot {expires}. ",
         "appeal_received": "We hebben je beroep tegen zaak {case} ontvangen. Een moderator die er niet bij betrokken was, bekijkt het.",
         "appeal_no_case": "Je hebt geen zaak {case} om tegen in beroep te gaan; het nummer staat in het bericht dat je kreeg.",
@@ -100,8 +108,10 @@ DEFAULT_TEMPLATES: Templates = {
         "timed_out": "Du er sat på pause i {duration}.",
         "kicked": "Du blev fjernet fra {community}; du må gerne komme igen.",
         "banned": "Du er udelukket fra {community}{ban_length}.",
-        "notice": "Hej {member}, en besked fra {community}-teamet: {what} {why} "
-        "{expiry}Hvis du mener, vi har taget fejl, kan du klage med /appeal {case}.",
+        "notice": "Hej {member}, en besked fra {community}-teamet: {what} {why} {expiry}{appeal}",
+        "appeal": "Hvis du mener, vi har taget fejl, kan du klage med {command} {case}.",
+        "appeal_at": "Hvis du mener, vi har taget fejl, kan du klage via {where} og nævne sag {case}.",
+        "appeal_contact": "Hvis du mener, vi har taget fejl, så kontakt {community}-teamet og nævn sag {case}.",
         "expiry": "Det tæller i din historik indtil {expires}. ",
         "appeal_received": "Vi har modtaget din klage over sag {case}. En moderator, der ikke var involveret, ser på den.",
         "appeal_no_case": "Du har ingen sag {case} at klage over; nummeret står i den besked, du fik.",
@@ -123,8 +133,10 @@ DEFAULT_TEMPLATES: Templates = {
         "timed_out": "Zostałeś wyciszony na {duration}.",
         "kicked": "Zostałeś usunięty z {community}; możesz dołączyć ponownie.",
         "banned": "Zostałeś zbanowany w {community}{ban_length}.",
-        "notice": "Cześć {member}, wiadomość od zespołu {community}: {what} {why} "
-        "{expiry}Jeśli uważasz, że to pomyłka, odwołaj się przez /appeal {case}.",
+        "notice": "Cześć {member}, wiadomość od zespołu {community}: {what} {why} {expiry}{appeal}",
+        "appeal": "Jeśli uważasz, że to pomyłka, odwołaj się przez {command} {case}.",
+        "appeal_at": "Jeśli uważasz, że to pomyłka, odwołaj się przez {where}, podając sprawę {case}.",
+        "appeal_contact": "Jeśli uważasz, że to pomyłka, skontaktuj się z zespołem {community}, podając sprawę {case}.",
         "expiry": "Liczy się to w Twojej historii do {expires}. ",
         "appeal_received": "Otrzymaliśmy Twoje odwołanie od sprawy {case}. Zajmie się nim moderator, który nie brał w niej udziału.",
         "appeal_no_case": "Nie masz sprawy {case}, od której można się odwołać; jej numer znajdziesz w otrzymanym powiadomieniu.",
@@ -147,7 +159,10 @@ DEFAULT_TEMPLATES: Templates = {
         "kicked": "{community} から退出させられました。再参加は可能です。",
         "banned": "{community} から追放されました{ban_length}。",
         "notice": "{member} さん、{community} チームからのお知らせです：{what} {why}"
-        "{expiry}誤りだと思われる場合は /appeal {case} で異議を申し立ててください。",
+        "{expiry}{appeal}",
+        "appeal": "誤りだと思われる場合は {command} {case} で異議を申し立ててください。",
+        "appeal_at": "誤りだと思われる場合は、ケース {case} を添えて {where} から異議を申し立ててください。",
+        "appeal_contact": "誤りだと思われる場合は、ケース {case} を添えて {community} チームにご連絡ください。",
         "expiry": "{expires} まで記録に残ります。",
         "appeal_received": "ケース {case} への異議を受け付けました。関与していないモデレーターが確認します。",
         "appeal_no_case": "異議を申し立てられるケース {case} はありません。番号は受け取った通知に記載されています。",
@@ -180,7 +195,10 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
         _SANCTION,
     ),
     "expiry": _SANCTION | {"expires"},
-    "notice": _SANCTION | {"what", "why", "expiry"},
+    "notice": _SANCTION | {"what", "why", "expiry", "appeal"},
+    "appeal": frozenset({"command", "case"}),
+    "appeal_at": frozenset({"where", "case"}),
+    "appeal_contact": frozenset({"community", "case"}),
     "held_public": frozenset({"case"}),
     "appeal_received": frozenset({"case"}),
     **dict.fromkeys(
@@ -258,14 +276,22 @@ class Notices:
         parts: list[str],
         values: Mapping[str, Any],
         expires: datetime | None,
+        appeal_command: str = "/appeal",
+        ban_appeals: str = "",
     ) -> str:
         """Compose the notice for a sanction: what happened, which guideline, expiry, appeal.
+
+        A banned member cannot run a command in the community that banned them: their
+        notice says where to appeal instead (``ban_appeals``), or to contact the team.
 
         Args:
             lang: The member's language.
             parts: Template names of what happened (``deleted``, ``timed_out`` ...).
             values: Placeholder values (member, community, channel, guideline, case ...).
             expires: When the infraction stops counting, if it counts.
+            appeal_command: What the member types to appeal on this platform.
+            ban_appeals: Where a banned member appeals (a link, an address); empty: the
+                notice asks them to contact the team.
         """
         what = " ".join(self.render(part, lang, values) for part in parts)
         because = "because_guideline" if values.get("guideline") else "because_reason"
@@ -275,4 +301,11 @@ class Notices:
             if expires
             else ""
         )
-        return self.render("notice", lang, {**values, "what": what, "why": why, "expiry": expiry})
+        if "banned" not in parts:
+            appeal = self.render("appeal", lang, {**values, "command": appeal_command})
+        elif ban_appeals:
+            appeal = self.render("appeal_at", lang, {**values, "where": ban_appeals})
+        else:
+            appeal = self.render("appeal_contact", lang, values)
+        said = {**values, "what": what, "why": why, "expiry": expiry, "appeal": appeal}
+        return self.render("notice", lang, said)

@@ -93,11 +93,31 @@ class Capabilities:
         features: The capabilities this connection has.
         max_timeout: The longest timeout the platform accepts, if it caps them.
         bulk_delete_max_age: The oldest message a bulk delete accepts, if limited.
+        command_prefix: What members type before a command's path: ``/`` where each
+            command is a slash command of its own, ``/steward `` on Slack (one slash
+            command for them all).
+        leaf_beside_group: The subcommand a path takes when it also starts longer paths
+            (Discord registers ``appeal`` beside ``appeal decide`` as ``/appeal open``).
     """
 
     features: frozenset[Capability]
     max_timeout: timedelta | None = None
     bulk_delete_max_age: timedelta | None = None
+    command_prefix: str = "/"
+    leaf_beside_group: str = ""
+
+    def typed_command(self, path: str, *, also_a_group: bool = False) -> str:
+        """Return what a member types here to run the command ``path``.
+
+        Members read it in their notices (how to appeal): it must be what this platform
+        accepts, not what another one does.
+
+        Args:
+            path: The command's path (``appeal``).
+            also_a_group: Whether longer paths start with it (``appeal decide``).
+        """
+        leaf = f" {self.leaf_beside_group}" if also_a_group and self.leaf_beside_group else ""
+        return f"{self.command_prefix}{path}{leaf}"
 
     def has(self, capability: Capability) -> bool:
         """Return whether this connection has a capability."""

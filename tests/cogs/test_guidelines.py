@@ -334,6 +334,56 @@ async def test_notices_say_durations_in_words_in_the_members_language(
     assert "Tu es banni de acme (2 semaines)." in bob
 
 
+async def test_a_banned_member_is_told_where_to_appeal_not_to_run_appeal(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # A banned member cannot run /appeal in the community that banned them.
+    ban = cmd("mod1", "ban", at(1), member="alice", reason="scam links")
+    (unset,) = of(await run_scenario([community(), ban]), "send_direct_message")
+    assert unset["content"].endswith(
+        "If you think we got this wrong, contact the acme team and quote case #1."
+    )
+    config = {
+        "cogs": {
+            "welcome": {"enabled": False},
+            "guidelines": {"ban_appeals": "https://acme.example/appeal"},
+        }
+    }
+    kick = cmd("mod1", "kick", at(2), member="bob", reason="spam")
+    banned, kicked = of(
+        await run_scenario([community(config=config), ban, kick]), "send_direct_message"
+    )
+    assert banned["content"].endswith("appeal at https://acme.example/appeal and quote case #1.")
+    # A kicked member may join again and appeal there (bob reads French).
+    assert kicked["content"].endswith("fais appel avec /appeal #2.")
+
+
+async def test_a_moderator_records_a_banned_members_appeal_and_another_decides_it(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "ban", at(1), member="alice", reason="scam links"),
+        cmd("alice", "appeal record", at(2), case=1, reason="x"),
+        cmd("mod2", "appeal record", at(3), case=1, reason="my account was hacked"),
+        cmd("mod2", "appeal record", at(4), case=1, reason="again"),
+        cmd("mod2", "appeal decide", at(5), case=1, outcome="overturned", note="hacked"),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    assert said[1] == "Only a moderator can use /appeal record."
+    assert said[2] == "Recorded the appeal of case #1; decide it with /appeal decide."
+    assert said[3] == "case #1 has an open appeal already"
+    assert said[4] == "Appeal of case #1: overturned."
+    (staff,) = [a for a in of(actions, "post_message") if a["content"].startswith("Appeal of")]
+    assert staff["content"] == (
+        "Appeal of case #1 by alice (recorded by mod2): my account was hacked"
+    )
+    assert of(actions, "unban")[-1]["member"] == "alice"
+    decided = of(actions, "send_direct_message")[-1]
+    assert decided["member"] == "alice" and "overturned" in decided["content"]
+
+
 async def test_a_case_is_appealed_once_and_members_are_told_why_not_in_their_language(
     run_scenario: ScenarioRunner,
 ) -> None:

@@ -21,6 +21,7 @@ from discord.http import Route
 
 from bot.adapters.discord._errors import TOO_OLD_TO_BULK_DELETE, refusal
 from bot.adapters.discord._languages import MemberLanguages
+from bot.adapters.discord.commands import LEAF_BESIDE_GROUP
 from bot.adapters.discord.translate import (
     PLATFORM,
     custom_id,
@@ -95,6 +96,7 @@ CAPABILITIES = Capabilities(
     features=frozenset(Capability),
     max_timeout=MAX_TIMEOUT,
     bulk_delete_max_age=BULK_DELETE_MAX_AGE,
+    leaf_beside_group=LEAF_BESIDE_GROUP,
 )
 
 

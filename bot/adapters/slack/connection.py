@@ -77,7 +77,7 @@ class SlackConnection:
         self.client = web_client(bot_token, settings.api_base)
         admin = web_client(user_token, settings.api_base) if user_token else None
         self.directory = MemberDirectory(self.client, refresh=settings.groups_refresh)
-        self._gateway = SlackGateway(self.client, admin, self.directory)
+        self._gateway = SlackGateway(self.client, admin, self.directory, command=settings.command)
         self._app_token = app_token
         socket = settings.mode == "socket"
         self.bolt = AsyncApp(

@@ -76,12 +76,17 @@ def _find(listed: Mapping[str, str], value: str) -> str | None:
     return listed.get(value.casefold())
 
 
-def slack_capabilities(*, admin_token: bool) -> Capabilities:
-    """Return what a Slack connection can do, with or without an admin user token."""
+def slack_capabilities(*, admin_token: bool, command: str = "/steward") -> Capabilities:
+    """Return what a Slack connection can do, with or without an admin user token.
+
+    Args:
+        admin_token: Whether an admin user token was given.
+        command: The app's slash command, which every Steward command runs under.
+    """
     features = set(_BOT_TOKEN_CAN)
     if admin_token:
         features.add(Capability.DELETE_MEMBER_MESSAGES)
-    return Capabilities(features=frozenset(features))
+    return Capabilities(features=frozenset(features), command_prefix=f"{command} ")
 
 
 class SlackGateway:
@@ -91,15 +96,21 @@ class SlackGateway:
         bot: The Web API client with the bot token.
         admin: A client with an admin user token, which may delete members' messages.
         directory: Member lookups (cached).
+        command: The app's slash command (``/steward``).
     """
 
     def __init__(
-        self, bot: AsyncWebClient, admin: AsyncWebClient | None, directory: MemberDirectory
+        self,
+        bot: AsyncWebClient,
+        admin: AsyncWebClient | None,
+        directory: MemberDirectory,
+        *,
+        command: str = "/steward",
     ) -> None:
         self._bot = bot
         self._admin = admin
         self._directory = directory
-        self._capabilities = slack_capabilities(admin_token=admin is not None)
+        self._capabilities = slack_capabilities(admin_token=admin is not None, command=command)
         # Channel ids by name, listed once per process and again when a name is missing.
         self._channel_ids: dict[str, str] | None = None
 

@@ -94,7 +94,7 @@ def test_a_misspelt_notice_or_placeholder_is_refused_with_its_line(
         f"{path}:4: communities.lumen.cogs.guidelines.notices.en: warned: unknown placeholder "
         "{membr}; this template knows {ban_length}, {case}, {channel}, {community}, "
     )
-    assert "; warnd: no such notice (notices: appeal_decided, " in notices
+    assert "; warnd: no such notice (notices: appeal, appeal_at, " in notices
     assert greeting == (
         f"{path}:9: communities.lumen.cogs.welcome.messages.fr: unknown placeholder "
         "{communaute}; this template knows {community}, {guidelines}, {introductions}, {member}"

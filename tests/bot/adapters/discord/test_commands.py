@@ -28,7 +28,7 @@ def test_paths_become_groups_with_typed_options_and_permissions() -> None:
     assert top["case"]["default_member_permissions"] == str(1 << 40)
     assert top["help"]["default_member_permissions"] is None
     assert top["appeal"]["default_member_permissions"] is None  # members appeal
-    assert set(by_name(top["appeal"]["options"])) == {"open", "decide"}
+    assert set(by_name(top["appeal"]["options"])) == {"open", "decide", "record"}
     assert commands.aliases == {"appeal open": "appeal"}
     timeout = by_name(top["timeout"]["options"])
     assert [(o["type"], o["required"]) for o in timeout.values()] == [

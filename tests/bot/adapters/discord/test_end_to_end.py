@@ -60,7 +60,11 @@ async def test_abuse_is_deleted_the_member_told_and_timed_out_with_a_case(
     assert lumen.alice.communication_disabled_until is not None
     (dm,) = standin.world.dm_channels.values()
     assert dm.recipient is lumen.alice.user
-    assert ["This is a warning" in m.content for m in dm.messages.values()] == [True, False]
+    warning, timed_out = [m.content for m in dm.messages.values()]
+    assert "This is a warning" in warning and "This is a warning" not in timed_out
+    # Discord registers /appeal beside /appeal decide as /appeal open: the notice says so.
+    assert warning.endswith("appeal with /appeal open #1.")
+    assert "You are timed out for 1 hour." in timed_out
     assert {c.rule for c in cases} == {"insults"} and len(cases) == 2
     assert "timeout" in {a.kind for a in cases[0].actions}
 
