@@ -35,12 +35,11 @@ class ReportCommand(ModerationCog):
         channel = ctx.invocation.channel
         recent = await ctx.gateway.recent_messages(ctx.community.ref, channel, limit=RECENT_WINDOW)
         found = next((m for m in recent if m.ref.id == ident), None)
+        notices, lang = self.enforcer.notices, ctx.author.lang
         if found is None:
-            raise CommandError(
-                f"I cannot find message {ident} among the latest messages of this channel"
-            )
+            raise CommandError(notices.render("report_not_found", lang, {"message": ident}))
         if found.author.is_bot:
-            raise CommandError("that message is the bot's own")
+            raise CommandError(notices.render("report_bot", lang, {}))
         waiting = [
             i
             for i in await self.store.reviews.about_message(ctx.community.ref, found.ref)
@@ -69,4 +68,4 @@ class ReportCommand(ModerationCog):
                 ),
                 member=found.author,
             )
-        await ctx.reply("Thank you: the moderators will look at that message.")
+        await ctx.reply(notices.render("report_received", lang, {}))

@@ -42,6 +42,9 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_in_review": "Moderators are looking at case {case} already; you will hear from them once they decide, and can appeal then.",
         "appeal_nothing": "Case {case} does not count against you, so there is nothing to appeal.",
         "appeal_used": "Your appeal of case {case} was decided already ({outcome}); each case can be appealed once.",
+        "report_received": "Thank you: the moderators will look at that message.",
+        "report_not_found": "I cannot find message {message} among the latest messages of this channel.",
+        "report_bot": "That message is the bot's own: write to the moderators if something is wrong with it.",
         "appeal_decided": "Your appeal of case {case} was decided: {outcome}. {note}",
     },
     "fr": {
@@ -68,6 +71,9 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_in_review": "Les modérateurs examinent déjà le cas {case} ; ils te répondront une fois la décision prise, et tu pourras alors faire appel.",
         "appeal_nothing": "Le cas {case} ne compte pas contre toi : il n'y a rien à contester.",
         "appeal_used": "Ton appel du cas {case} a déjà été tranché ({outcome}) ; chaque cas ne peut être contesté qu'une fois.",
+        "report_received": "Merci : les modérateurs vont examiner ce message.",
+        "report_not_found": "Je ne trouve pas le message {message} parmi les derniers messages de ce salon.",
+        "report_bot": "Ce message vient du bot : écris aux modérateurs si quelque chose ne va pas.",
         "appeal_decided": "Ton appel du cas {case} a été tranché : {outcome}. {note}",
     },
     "nl": {
@@ -94,6 +100,9 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_in_review": "Moderators bekijken zaak {case} al; je hoort van hen zodra ze besluiten, en dan kun je in beroep gaan.",
         "appeal_nothing": "Zaak {case} telt niet tegen je mee, dus er valt niets tegen in beroep te gaan.",
         "appeal_used": "Over je beroep tegen zaak {case} is al besloten ({outcome}); tegen elke zaak kun je één keer in beroep gaan.",
+        "report_received": "Bedankt: de moderators bekijken dat bericht.",
+        "report_not_found": "Ik kan bericht {message} niet vinden tussen de laatste berichten van dit kanaal.",
+        "report_bot": "Dat bericht is van de bot zelf: schrijf de moderators als er iets mis mee is.",
         "appeal_decided": "Over je beroep tegen zaak {case} is beslist: {outcome}. {note}",
     },
     "da": {
@@ -119,6 +128,9 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_in_review": "Moderatorerne ser allerede på sag {case}; du hører fra dem, når de har besluttet sig, og kan klage derefter.",
         "appeal_nothing": "Sag {case} tæller ikke imod dig, så der er intet at klage over.",
         "appeal_used": "Din klage over sag {case} er allerede afgjort ({outcome}); hver sag kan kun påklages én gang.",
+        "report_received": "Tak: moderatorerne ser på den besked.",
+        "report_not_found": "Jeg kan ikke finde besked {message} blandt de seneste beskeder i denne kanal.",
+        "report_bot": "Den besked er botten egen: skriv til moderatorerne, hvis der er noget galt med den.",
         "appeal_decided": "Din klage over sag {case} er afgjort: {outcome}. {note}",
     },
     "pl": {
@@ -144,6 +156,9 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_in_review": "Moderatorzy już zajmują się sprawą {case}; odezwą się, gdy podejmą decyzję, a wtedy możesz się odwołać.",
         "appeal_nothing": "Sprawa {case} nie liczy się przeciwko Tobie, więc nie ma od czego się odwoływać.",
         "appeal_used": "Twoje odwołanie od sprawy {case} zostało już rozpatrzone ({outcome}); od każdej sprawy można odwołać się raz.",
+        "report_received": "Dziękujemy: moderatorzy przyjrzą się tej wiadomości.",
+        "report_not_found": "Nie mogę znaleźć wiadomości {message} wśród ostatnich wiadomości tego kanału.",
+        "report_bot": "To wiadomość samego bota: napisz do moderatorów, jeśli coś jest z nią nie tak.",
         "appeal_decided": "Twoje odwołanie od sprawy {case} zostało rozpatrzone: {outcome}. {note}",
     },
     "ja": {
@@ -170,6 +185,9 @@ DEFAULT_TEMPLATES: Templates = {
         "appeal_in_review": "ケース {case} はすでにモデレーターが確認しています。決定したらお知らせしますので、その後に異議を申し立てられます。",
         "appeal_nothing": "ケース {case} はあなたの記録に数えられていないため、異議を申し立てる必要はありません。",
         "appeal_used": "ケース {case} への異議はすでに決定済みです（{outcome}）。異議申し立ては各ケースにつき1回です。",
+        "report_received": "ご報告ありがとうございます。モデレーターがそのメッセージを確認します。",
+        "report_not_found": "このチャンネルの最近のメッセージに {message} が見つかりません。",
+        "report_bot": "そのメッセージはボット自身のものです。問題があればモデレーターに連絡してください。",
         "appeal_decided": "ケース {case} への異議の結果：{outcome}。{note}",
     },
 }
@@ -206,6 +224,9 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
         frozenset({"case"}),
     ),
     "appeal_used": frozenset({"case", "outcome"}),
+    "report_received": frozenset(),
+    "report_not_found": frozenset({"message"}),
+    "report_bot": frozenset(),
     "appeal_decided": frozenset({"case", "outcome", "note"}),
 }
 """Each notice a community may word, and the placeholders its values fill."""

@@ -282,8 +282,9 @@ async def test_a_report_queues_a_card_once_and_remove_opens_the_moderators_case(
         answer = await bot.click("mod1", "m1", "remove")
         (item,) = await bot.items()
         case = await store_for(bot.session.app.storage).cases.get(ACME, 1)
-    assert thanks == again == "Thank you: the moderators will look at that message."
-    assert missing == "I cannot find message m404 among the latest messages of this channel"
+    # bob reads French: the reporter is answered in their language.
+    assert thanks == again == "Merci : les modérateurs vont examiner ce message."
+    assert missing == ("Je ne trouve pas le message m404 parmi les derniers messages de ce salon.")
     (card,) = bot.cards()
     assert card["content"].startswith("Reported by bob: alice in #general - selling\n")
     assert (item.source, item.outcome) == ("report", ReviewOutcome.VIOLATION)
