@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.core.clock import zone
 from bot.core.cog import Cog, CogContext, CogSettings
 from cogs._discussion_store import DiscussionStore, StoredPrompt, discussion_store_for
+from cogs._prompt_library import load_library
 from cogs._recognition import RecognitionSettings
 from cogs._rotation import PromptRecord, eligible, records
 from cogs._schedules import ScheduleSettings
@@ -35,6 +36,14 @@ class DiscussionSettings(CogSettings):
     flat_below: int = Field(1, ge=1)
     engagement_window: timedelta = timedelta(days=7)
     recognition: RecognitionSettings | None = None
+
+    @field_validator("library")
+    @classmethod
+    def _library_loads(cls, value: str) -> str:
+        # Refused with the configuration, not when the cog starts (LibraryError names it).
+        if value:
+            load_library(value)
+        return value
 
     @model_validator(mode="after")
     def _unique_names(self) -> DiscussionSettings:

@@ -21,7 +21,7 @@ from moderation.review_queue import ReviewQueue
 from moderation.review_sla import QuietHours
 from moderation.store import store_for
 from policies.engine import PolicyEngine
-from policies.policy import Policy, load_policy
+from policies.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from policies.windows import RecentWindows
 
 DUE_TIMER = "guidelines:due"
@@ -125,6 +125,19 @@ class GuidelinesSettings(CogSettings):
     card_timeout_minutes: float = Field(60.0, gt=0, le=28 * 24 * 60)
     review_sla: ReviewSlaSettings = Field(default_factory=ReviewSlaSettings)
     ban_appeals: str = Field("", max_length=300)
+
+    @field_validator("policy")
+    @classmethod
+    def _policy_loads(cls, value: str) -> str:
+        # A policy file that cannot be read or is invalid is refused with the
+        # configuration (check-config says so), not when the cog starts. The built-in
+        # policies are checked by their own tests; loading them here would slow every load.
+        if value not in BUILTIN_POLICIES:
+            try:
+                load_policy(value)
+            except PolicyError as error:
+                raise ValueError(str(error)) from error
+        return value
 
 
 class ModerationCog(Cog[GuidelinesSettings]):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.core.actions import (
     Button,
@@ -113,6 +113,18 @@ class RoutingSettings(CogSettings):
                 raise ValueError(f"{key}: a webhook destination must be an http(s) URL")
         return value
 
+    @model_validator(mode="after")
+    def _teams_route_known_intents(self) -> RoutingSettings:
+        # Checked with the configuration (check-config, a reload), not when the cog starts.
+        if self.intents or self.teams:
+            names = load_intents(self.intents, threshold=self.threshold).names
+            unknown = sorted(set(self.teams) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"teams name unknown intents {', '.join(unknown)} (known: {', '.join(names)})"
+                )
+        return self
+
 
 class Routing(Cog[RoutingSettings]):
     """Send member requests to the team that handles them, and keep the team to its time."""
@@ -126,12 +138,6 @@ class Routing(Cog[RoutingSettings]):
         self.rules: IntentRules = load_intents(
             self.settings.intents, threshold=self.settings.threshold
         )
-        unknown = sorted(set(self.settings.teams) - set(self.rules.names))
-        if unknown:
-            known = ", ".join(self.rules.names)
-            raise ValueError(
-                f"routing teams name unknown intents {', '.join(unknown)} (known: {known})"
-            )
         self.tz = zone(ctx.community.timezone)
         # The bus runs handlers concurrently: two requests routed at once must not both
         # read the open list before either writes it back, or one of them is forgotten.

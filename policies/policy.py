@@ -27,7 +27,8 @@ from policies.actions import PlannedAction, parse_action
 from policies.rule import RULE_TYPES, AnyRule, RuleLoadError
 from policies.verdict import Mode, Severity
 
-_BUILTIN = {"default", "strict"}
+BUILTIN_POLICIES = frozenset({"default", "strict"})
+"""The policies Steward ships, named instead of a file's path."""
 
 
 class _Strict(BaseModel):
@@ -213,7 +214,7 @@ def load_policy(path_or_name: str | Path) -> Policy:
     """
     path = (
         builtin_policy_path(str(path_or_name))
-        if str(path_or_name) in _BUILTIN
+        if str(path_or_name) in BUILTIN_POLICIES
         else Path(path_or_name)
     )
     try:
@@ -297,7 +298,9 @@ def _extend(
             ]
         )
     base_path = (
-        builtin_policy_path(base_name) if base_name in _BUILTIN else Path(source).parent / base_name
+        builtin_policy_path(base_name)
+        if base_name in BUILTIN_POLICIES
+        else Path(source).parent / base_name
     )
     try:
         base_text = read_text(base_path)

@@ -209,3 +209,34 @@ def test_a_community_language_is_standardised(registry: CogRegistry) -> None:
     loaded = parse_config(text, registry)
     assert loaded.config.communities["acme"].info("acme").language == "pt-BR"
     assert loaded.config.communities["other"].language == "da"
+
+
+def test_files_and_names_cogs_need_are_checked_with_the_configuration(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    # Each of these passed check-config and failed only when the cog started, with a
+    # traceback: a policy, intents or prompt library that cannot be read, and a routing
+    # team for an intent the intents file does not define.
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[policy\n", encoding="utf-8")
+    path = write(
+        tmp_path,
+        "[communities.acme]\n"
+        f'cogs.guidelines.policy = "{broken}"\n'
+        f'cogs.discussions.library = "{tmp_path / "missing.toml"}"\n'
+        "[communities.acme.cogs.routing.teams.support]\n"
+        'destination = "mod-log"\n'
+        "[communities.beta.cogs.routing]\n"
+        f'intents = "{tmp_path / "none.toml"}"\n',
+    )
+    said = {
+        problem.split(": ", 2)[1]: problem.split(": ", 2)[2]
+        for problem in problems_of(path, registry)
+    }
+    assert said["communities.acme.cogs.guidelines.policy"].startswith(f"{broken}: ")
+    assert "cannot read the prompt library" in said["communities.acme.cogs.discussions.library"]
+    assert said["communities.acme.cogs.routing"] == (
+        "teams name unknown intents support "
+        "(known: sales_lead, bug_report, support_request, product_feedback, press, legal)"
+    )
+    assert "cannot read the intents file" in said["communities.beta.cogs.routing"]

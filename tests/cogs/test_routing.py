@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from bot.config import ConfigError
 from bot.registry import CogRegistry
 from tests.conftest import LocalBot, local_bot
 
@@ -137,10 +138,10 @@ async def test_a_webhook_that_fails_hands_the_request_to_staff(
     assert "My lawyer will contact you" in staff["content"]
 
 
-async def test_routing_an_unknown_intent_is_refused_at_load(
+async def test_routing_an_unknown_intent_is_refused_with_the_configuration(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
-    with pytest.raises(ValueError, match="unknown intents sales"):
+    with pytest.raises(ConfigError, match="routing: teams name unknown intents sales"):
         async with routing(registry, tmp_path / "s.db", {"sales": {"destination": "sales"}}):
             pass
 
