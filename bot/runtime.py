@@ -191,6 +191,11 @@ class CommunityRuntime:
             except Exception:
                 logger.exception("cog %s failed to unload in %s", name, self.community.key)
 
+    def typed(self, name: str) -> str:
+        """Return the command ``name`` as members type it here (``/steward warn`` on Slack)."""
+        group = any(other.startswith(f"{name} ") for other in self.commands)
+        return self.gateway.capabilities.typed_command(name, also_a_group=group)
+
     async def _route(self, event: CommandInvoked) -> None:
         bound = self.commands.get(event.name)
         permission = self.community.permission_of(event.author)
@@ -198,12 +203,13 @@ class CommunityRuntime:
             invocation=event, community=self.community, gateway=self.gateway, permission=permission
         )
         if bound is None:
-            await ctx.reply(f"There is no /{event.name} command here. Try /help.")
+            help_ = self.typed("help")
+            await ctx.reply(f"There is no {self.typed(event.name)} command here. Try {help_}.")
             return
         needed = bound.spec.permission
         if permission < needed:
             role = "an admin" if needed is Permission.ADMIN else "a moderator"
-            await ctx.reply(f"Only {role} can use /{event.name}.")
+            await ctx.reply(f"Only {role} can use {self.typed(event.name)}.")
             return
         try:
             options = await parse_options(
@@ -212,10 +218,11 @@ class CommunityRuntime:
                 platform=self.community.ref.platform,
                 find_member=lambda ref: self.gateway.fetch_member(self.community.ref, ref),
                 find_channel=lambda ref: self.gateway.fetch_channel(self.community.ref, ref),
+                typed=self.typed(event.name),
             )
             await bound.run(ctx, options)
         except CommandError as error:
             await ctx.reply(str(error))
         except Exception:
             logger.exception("command /%s failed in %s", event.name, self.community.key)
-            await ctx.reply(f"/{event.name} failed on our side; the error was logged.")
+            await ctx.reply(f"{self.typed(event.name)} failed on our side; the error was logged.")

@@ -29,7 +29,7 @@ class SystemCommands:
         """Reply with every command the author may run, with its usage."""
         runtime = self._app.runtimes[ctx.community.key]
         lines = [
-            f"{bound.spec.usage} - {bound.spec.description}"
+            f"{bound.spec.usage_as(runtime.typed(name))} - {bound.spec.description}"
             for name, bound in sorted(runtime.commands.items())
             if bound.spec.permission <= ctx.permission and name
         ]

@@ -117,7 +117,11 @@ class CommandSpec:
     @property
     def usage(self) -> str:
         """Return a one-line usage string (``/warn <member> [reason]``)."""
-        parts = [f"/{self.name}"]
+        return self.usage_as(f"/{self.name}")
+
+    def usage_as(self, typed: str) -> str:
+        """Return the usage string with the command as members type it (``/steward warn``)."""
+        parts = [typed]
         parts.extend(f"<{o.name}>" if o.required else f"[{o.name}]" for o in self.options)
         return " ".join(parts)
 
@@ -248,6 +252,7 @@ async def parse_options(
     platform: str,
     find_member: MemberLookup,
     find_channel: ChannelLookup,
+    typed: str | None = None,
 ) -> dict[str, Any]:
     """Turn raw option values into typed arguments for a command handler.
 
@@ -258,6 +263,8 @@ async def parse_options(
         platform: The platform the ids belong to.
         find_member: Looks a member up by ref.
         find_channel: Looks a channel up by ref.
+        typed: The command as members type it on this platform, for the usage shown in an
+            error (``/steward kick`` on Slack); ``None`` writes ``/kick``.
 
     Returns:
         Keyword arguments for the handler.
@@ -265,15 +272,16 @@ async def parse_options(
     Raises:
         CommandError: If an option is missing, unknown or of the wrong type.
     """
+    usage = spec.usage_as(typed) if typed else spec.usage
     unknown = sorted(set(raw) - {o.name for o in spec.options})
     if unknown:
-        raise CommandError(f"unknown option {unknown[0]!r}; usage: {spec.usage}")
+        raise CommandError(f"unknown option {unknown[0]!r}; usage: {usage}")
     values: dict[str, Any] = {}
     for option in spec.options:
         value = raw.get(option.name)
         if value is None or value == "":
             if option.required:
-                raise CommandError(f"missing {option.name!r}; usage: {spec.usage}")
+                raise CommandError(f"missing {option.name!r}; usage: {usage}")
             values[option.name] = option.default
             continue
         values[option.name] = await _convert(option, value, platform, find_member, find_channel)

@@ -256,7 +256,7 @@ async def test_slash_commands_check_who_runs_them(
     assert (await standin.send_command(refused)).status == 200
     await steward.settle()
     reply = await standin.wait_for_call("response_url")
-    assert reply.args["text"] == "Only a moderator can use /warn."
+    assert reply.args["text"] == "Only a moderator can use /steward warn."
     assert reply.args["response_type"] == "ephemeral"
     assert reply.args["response_url"] == refused["response_url"]
     for moderator in (MONA, MILO):  # one by user group, one by id
@@ -274,6 +274,25 @@ async def test_slash_commands_check_who_runs_them(
         "response_url", lambda c: "Steward is up" in c.args["text"]
     )
     assert answer.args["response_url"] == status["response_url"]
+
+
+async def test_help_and_usage_name_commands_as_slack_runs_them(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    # Every Steward command runs under the one slash command: /appeal alone is no command
+    # on Slack, so help and errors must not tell a member to type it.
+    steward = await start_steward()
+    general = standin.workspace.conversations[GENERAL]
+    for text in ("help", "appeal", "nosuch"):
+        await standin.send_command(payloads.slash_command(standin.workspace, ALICE, general, text))
+        await steward.settle()
+    replies = [c.args["text"] for c in standin.calls_to("response_url")]
+    listing, usage, unknown = replies[-3:]
+    # (Slack's text escapes < and >.)
+    assert "\n/steward appeal &lt;case&gt; &lt;reason&gt; - Appeal a case" in listing
+    assert "\n/appeal " not in listing
+    assert usage == "missing 'case'; usage: /steward appeal &lt;case&gt; &lt;reason&gt;"
+    assert unknown == "There is no /steward nosuch command here. Try /steward help."
 
 
 async def test_a_button_click_reaches_steward_and_is_acked(
