@@ -183,9 +183,8 @@ class CaseCommands(ModerationCog):
         found = await self._appealable(ctx, case, now, own=False)
         by = f"{found.member_name} (recorded by {ctx.author.name})"
         await self._open_appeal(ctx, found, reason, now, by=by)
-        await ctx.reply(
-            f"Recorded the appeal of case {found.label}; decide it with /appeal decide."
-        )
+        decide = self.typed("appeal decide")
+        await ctx.reply(f"Recorded the appeal of case {found.label}; decide it with {decide}.")
 
     async def _open_appeal(
         self, ctx: CommandContext, found: Case, reason: str, now: datetime, *, by: str

@@ -99,7 +99,7 @@ class ReviewCommands(CaseCommands):
         """
         if found.source == "appeal":
             raise CommandError(
-                f"review item {found.id} is an appeal: decide it with /appeal decide"
+                f"review item {found.id} is an appeal: decide it with {self.typed('appeal decide')}"
             )
         if not found.waiting:
             raise CommandError(already_decided(found))

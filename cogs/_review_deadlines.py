@@ -165,7 +165,7 @@ class ReviewDeadlines(ModerationCog):
                 f"- item {item.id}, priority {item.priority}, {age} old, {who}: {item.reason}"
             )
         if len(items) > 20:
-            lines.append(f"... and {len(items) - 20} more: /review list")
+            lines.append(f"... and {len(items) - 20} more: {self.typed('review list')}")
         await self._staff_post("\n".join(lines), reason="review digest")
 
     async def _staff_post(self, text: str, *, reason: str, mentions: tuple[str, ...] = ()) -> None:

@@ -298,7 +298,7 @@ class Modmail(Cog[ModmailSettings]):
             f"Modmail from {member.shown_name} ({member.name}) in {community.name}{since}. "
             f"Record: {len(earlier)} case(s), {points} active point(s); latest: {latest}. "
             f"Write here to answer; lines starting with {self.settings.note_prefix} stay "
-            "internal. Close with /modmail close REASON."
+            f"internal. Close with {self.typed('modmail close')} REASON."
         )
 
     @listener(MessageCreated)
@@ -338,7 +338,7 @@ class Modmail(Cog[ModmailSettings]):
         """Close the thread's conversation, tell the member why, keep the transcript."""
         conversation = await self.store.in_thread(ctx.invocation.channel)
         if conversation is None:
-            raise CommandError("Run /modmail close inside an open modmail thread.")
+            raise CommandError(f"Run {self.typed('modmail close')} inside an open modmail thread.")
         now = self.ctx.clock.now()
         if not await self.store.close(conversation.id, ctx.author.name, reason, now):
             raise CommandError("That conversation is closed already.")
@@ -398,7 +398,8 @@ class Modmail(Cog[ModmailSettings]):
             await self._in_thread(
                 open_now,
                 f"Blocked by {ctx.author.shown_name} {how_long}: {reason}. What {quoted(name)} "
-                f"writes no longer reaches the moderators; /modmail unblock {quoted(name)} "
+                f"writes no longer reaches the moderators; {self.typed('modmail unblock')} "
+                f"{quoted(name)} "
                 "lifts it.",
             )
         await ctx.reply(f"Blocked {quoted(name)} from modmail {how_long}.")

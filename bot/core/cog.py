@@ -188,6 +188,14 @@ class Cog(Generic[SettingsT]):
         """Return this instance's validated settings."""
         return cast(SettingsT, self.ctx.settings)
 
+    def typed(self, path: str) -> str:
+        """Return the command ``path`` as people type it here (``/steward review list``).
+
+        Texts that tell someone which command to run must name what their platform has:
+        on Slack every command runs under the app's one slash command.
+        """
+        return self.ctx.gateway.capabilities.typed_command(path)
+
     def channel(self, ident: str) -> Ref:
         """Return a ref to a channel of this cog's community by its platform id."""
         return Ref(self.ctx.community.ref.platform, ident)

@@ -31,6 +31,7 @@ async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_me
     thread = str(header["thread_ts"])
     assert "modmail" in str(opener["text"]) and relayed["thread_ts"] == thread
     assert str(header["text"]).startswith("Modmail from")
+    assert str(header["text"]).endswith("Close with /steward modmail close REASON.")
     assert str(relayed["text"]) == "*alice:* Why was my post removed?"
     staff = workspace.conversations[MODLOG]
     answer = payloads.member_posts(
@@ -123,7 +124,10 @@ async def test_a_block_typed_in_words_closes_the_conversation_and_alice_is_told_
     to_alice = [m["text"] for m in im.messages.values() if m.get("bot_id")]
     in_staff = [str(c.args["text"]) for c in standin.calls_to("chat.postMessage")]
     assert answer == "Blocked alice from modmail for 1w."
-    assert any(t.startswith("Blocked by mona for 1w: insults to the team.") for t in in_staff)
+    (blocked,) = [
+        t for t in in_staff if t.startswith("Blocked by mona for 1w: insults to the team.")
+    ]
+    assert "; /steward modmail unblock " in blocked
     assert not any("useless!" in t or "still useless" in t for t in in_staff)
     assert [t for t in to_alice if "no longer reach" in t] == [
         "Your messages no longer reach the Acme moderators: insults to the team."
