@@ -80,12 +80,17 @@ async def test_aliases_and_context_menus_reach_stewards_commands(
     assert "no /appeal" not in appeal.json["content"] and "9" in appeal.json["content"]
 
 
+async def alices_spam_is_case_1(standin: DiscordStandin, lumen: Lumen) -> None:
+    """Alice posts an invite; wait until Steward deletes it (case #1, spam-links)."""
+    spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
+    await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+
+
 async def test_case_numbers_and_rule_ids_autocomplete(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     async with start() as steward:
-        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
-        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await alices_spam_is_case_1(standin, lumen)
         await steward.settle()
         await standin.run_command(
             lumen.guild, lumen.general, lumen.mona, "case show", {"number": ""}, focused="number"
@@ -105,8 +110,7 @@ async def test_a_member_completing_a_case_number_sees_only_their_own_cases(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     async with start() as steward:
-        spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
-        await standin.wait_for_request("DELETE", f"/channels/{lumen.general.id}/messages/{spam.id}")
+        await alices_spam_is_case_1(standin, lumen)
         await steward.settle()
         await standin.run_command(
             lumen.guild,
