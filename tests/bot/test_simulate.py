@@ -104,6 +104,15 @@ async def test_refused_posts_are_reported_not_played(registry: CogRegistry) -> N
             "line 1: .*'Danish' is not a language tag",
         ),
         ([json.dumps(community(config={"language": 7}))], "line 1: .*not 7"),
+        (
+            [json.dumps(community()), '{"id": "m1", "text": "hello"}'],
+            'line 2: line: no "type": each line is one event, such as',
+        ),
+        (
+            [json.dumps(community()), '{"type": "message", "id": "m1"}'],
+            r"line 2: message.at: Field required; message.channel: Field required; "
+            r"message.author: Field required \(4 problem\(s\)\)",
+        ),
     ],
 )
 async def test_malformed_scenarios_name_the_line(

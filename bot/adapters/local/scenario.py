@@ -208,12 +208,20 @@ def _load(number: int, text: str) -> Any:
         raise ScenarioError(f"line {number}: not JSON: {error}") from error
 
 
+_SHOWN_PROBLEMS = 3
+"""How many of a line's problems an error names; the count says if there were more."""
+
+
 def _explain(number: int, error: ValidationError) -> ScenarioError:
-    first = error.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in first["loc"]) or "line"
-    return ScenarioError(
-        f"line {number}: {where}: {first['msg']} ({error.error_count()} problem(s))"
-    )
+    said: list[str] = []
+    for problem in error.errors(include_url=False)[:_SHOWN_PROBLEMS]:
+        where = ".".join(str(p) for p in problem["loc"]) or "line"
+        message = problem["msg"]
+        if problem["type"] == "union_tag_not_found":
+            # Pydantic's words ("Unable to extract tag using discriminator") help nobody.
+            message = 'no "type": each line is one event, such as {"type": "message", ...}'
+        said.append(f"{where}: {message}")
+    return ScenarioError(f"line {number}: {'; '.join(said)} ({error.error_count()} problem(s))")
 
 
 def parse_community(text: str, number: int = 1) -> CommunityLine:
