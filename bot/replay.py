@@ -154,6 +154,10 @@ class Replayer:
             "rules": [m.rule for m in matches],
             "actions": list(dict.fromkeys(actions)),
         }
+        if matches:
+            # Why each rule matched (the listed word, the link, the score): what a
+            # community manager reads to tell a false positive before the rule goes live.
+            record["why"] = {m.rule: m.reason for m in matches}
         if scored is not None:
             record["scores"] = dict(scored.scores)
             record["lang"] = scored.language

@@ -68,12 +68,21 @@ MESSAGES: list[dict[str, object]] = [
 def test_replay_says_what_would_happen_without_acting() -> None:
     stats = ReplayStats()
     records = list(replay([json.dumps(m) for m in MESSAGES], load_policy("default"), stats))
+    whys = [r.pop("why", None) for r in records]
     assert records == [
         {"id": "m1", "verdict": "allow", "rules": [], "actions": []},
         {"id": "m2", "verdict": "act", "rules": ["profanity"], "actions": ["delete", "warn"]},
         {"id": "m3", "verdict": "act", "rules": ["profanity"], "actions": ["delete", "timeout:1h"]},
         {"id": "m4", "verdict": "allow", "rules": ["caps"], "actions": []},
         {"id": "m5", "verdict": "allow", "rules": [], "actions": []},
+    ]
+    # Why each rule matched: what tells a false positive apart before a rule goes live.
+    assert whys == [
+        None,
+        {"profanity": "contains a listed word: fuck*"},
+        {"profanity": "contains a listed word: asshole*"},
+        {"caps": "100% capitals"},
+        None,
     ]
     assert stats.messages == 5
     assert stats.rules == {"profanity": 2, "caps": 1}
@@ -99,7 +108,13 @@ def test_replay_with_another_policy_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     caps = [json.loads(line) for line in result.stdout.splitlines()][3]
-    assert caps == {"id": "m4", "verdict": "act", "rules": ["caps"], "actions": ["delete"]}
+    assert caps == {
+        "id": "m4",
+        "verdict": "act",
+        "rules": ["caps"],
+        "actions": ["delete"],
+        "why": {"caps": "100% capitals"},
+    }
 
 
 def test_replay_refuses_malformed_history_and_policies(tmp_path: Path) -> None:
@@ -196,6 +211,7 @@ def test_replay_judges_the_classifiers_rules_with_a_scorer_as_the_cog_does() -> 
     lines = [json.dumps(m) for m in CLASSIFIED]
     records = list(replay(lines, load_policy("default"), stats, scorer))
     scores = [r.pop("scores", None) for r in records]
+    whys = [r.pop("why", None) for r in records]
     assert records == [
         {"id": "m1", "verdict": "allow", "rules": [], "actions": [], "lang": "da"},
         {"id": "m2", "verdict": "act", "rules": ["profanity"], "actions": ["delete", "warn"]},
@@ -215,6 +231,8 @@ def test_replay_judges_the_classifiers_rules_with_a_scorer_as_the_cog_does() -> 
             "lang": "da",
         },
     ]
+    assert [w and list(w) for w in whys] == [None, ["profanity"], ["abuse-model"], ["abuse-model"]]
+    assert whys[2] == {"abuse-model": "abuse score 0.95 at or above 0.90"}
     assert scores == [
         {"abuse": 0.01, "spam": 0.01},
         None,
