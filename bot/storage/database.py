@@ -389,10 +389,12 @@ async def _connections(
 ) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
     """Open the writer and, for a file, a read-only reader on it in WAL mode."""
     if location not in _MEMORY_PATHS:
-        # A file SQLite cannot open (a folder, a missing folder, no permission) fails here,
-        # before aiosqlite starts a worker thread: after a failed open aiosqlite stops its
-        # thread without waiting, and the thread then answers an event loop that may have
-        # closed ("Event loop is closed", raised in the thread).
+        # A file SQLite cannot open (a folder, a missing folder, no permission, a file that
+        # is no database) fails here, before aiosqlite starts a worker thread: after a
+        # failed open aiosqlite stops its thread without waiting, and the thread then
+        # answers an event loop that may have closed ("Event loop is closed", raised in
+        # the thread); after a failed first statement the test of it saw the closed
+        # connection's thread still finishing.
         await asyncio.to_thread(_probe, location, busy_timeout_ms)
     writer = await _connect(location, busy_timeout_ms)
     try:
@@ -406,8 +408,16 @@ async def _connections(
 
 
 def _probe(location: str, busy_timeout_ms: int) -> None:
-    """Open and close the file with SQLite; raise what opening it raises."""
-    sqlite3.connect(location, timeout=busy_timeout_ms / 1000).close()
+    """Open the file with SQLite and read its header; raise what that raises.
+
+    SQLite opens a file lazily: a file that is no database ("file is not a database")
+    fails only at the first statement, so the probe runs one.
+    """
+    connection = sqlite3.connect(location, timeout=busy_timeout_ms / 1000)
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()
+    finally:
+        connection.close()
 
 
 async def _connect(
