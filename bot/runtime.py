@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.bus import BurstSubscription, EventBus, Subscription
 from bot.core.cog import Cog, CogContext, CogSettings, Storage
+from bot.core.command_replies import command_reply
 from bot.core.commands import CommandContext, CommandError, CommandSpec, parse_options
 from bot.core.community import CommunityInfo, Permission
 from bot.core.events import CommandInvoked
@@ -202,14 +203,18 @@ class CommunityRuntime:
         ctx = CommandContext(
             invocation=event, community=self.community, gateway=self.gateway, permission=permission
         )
+        lang, typed = event.author.lang, self.typed(event.name)
+
+        def reply(name: str, **values: str) -> str:
+            return command_reply(name, lang, self.community.language, command=typed, **values)
+
         if bound is None:
-            help_ = self.typed("help")
-            await ctx.reply(f"There is no {self.typed(event.name)} command here. Try {help_}.")
+            await ctx.reply(reply("no_command", help=self.typed("help")))
             return
         needed = bound.spec.permission
         if permission < needed:
-            role = "an admin" if needed is Permission.ADMIN else "a moderator"
-            await ctx.reply(f"Only {role} can use {self.typed(event.name)}.")
+            only = "admins_only" if needed is Permission.ADMIN else "moderators_only"
+            await ctx.reply(reply(only))
             return
         try:
             options = await parse_options(
@@ -218,11 +223,11 @@ class CommunityRuntime:
                 platform=self.community.ref.platform,
                 find_member=lambda ref: self.gateway.fetch_member(self.community.ref, ref),
                 find_channel=lambda ref: self.gateway.fetch_channel(self.community.ref, ref),
-                typed=self.typed(event.name),
+                typed=typed,
             )
             await bound.run(ctx, options)
         except CommandError as error:
             await ctx.reply(str(error))
         except Exception:
             logger.exception("command /%s failed in %s", event.name, self.community.key)
-            await ctx.reply(f"{self.typed(event.name)} failed on our side; the error was logged.")
+            await ctx.reply(reply("failed"))

@@ -321,6 +321,23 @@ async def test_appeals_are_decided_by_another_moderator_and_lift_the_sanction(
     assert last_dm["member"] == "alice" and "overturned" in last_dm["content"]
 
 
+async def test_a_command_that_cannot_run_is_answered_in_the_members_language(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("bob", "warn", at(1), member="alice", reason="x"),
+        cmd("bob", "nosuch", at(2)),
+        cmd("alice", "nosuch", at(3)),
+    ]
+    said = replies(await run_scenario(lines))
+    assert said == [
+        "Seul un modérateur peut utiliser /warn.",
+        "Il n'y a pas de commande /nosuch ici. Essaie /help.",
+        "There is no /nosuch command here. Try /help.",
+    ]
+
+
 async def test_notices_say_durations_in_words_in_the_members_language(
     run_scenario: ScenarioRunner,
 ) -> None:
