@@ -110,7 +110,30 @@ class CaseCommands(ModerationCog):
         await self.store.cases.add_note(
             case.id, author, f"pardoned: {reason or 'no reason given'}", now
         )
+        await self._settle_open_appeal(case, author, reason, now)
         return True
+
+    async def _settle_open_appeal(
+        self, case: Case, author: str, reason: str, now: datetime
+    ) -> None:
+        """Close the appeal a pardon settles, and tell the member.
+
+        Left open, a later ``/appeal decide ... upheld`` would make the pardoned case count
+        again. Its review item closes without an outcome: a pardon says nothing about
+        whether the message broke a guideline, so neither the rule's precision nor the
+        training data learn from it.
+        """
+        appeal = await self.store.appeals.open_for(case.id)
+        if appeal is None:
+            return
+        try:
+            await self.store.appeals.decide(appeal.id, AppealStatus.PARDONED, author, reason, now)
+        except ValueError:  # decided by /appeal decide a moment ago
+            return
+        for item in await self.store.reviews.for_case(case.id):
+            if item.source == "appeal" and item.waiting:
+                await self.store.reviews.set_status(item.id, ReviewStatus.DECIDED)
+        await self._tell_appeal_outcome(case, AppealStatus.PARDONED, reason)
 
     @command("history", description="Show a member's record and active points.")
     async def history(self, ctx: CommandContext, member: Annotated[Member, "Whose record"]) -> None:
@@ -306,27 +329,27 @@ class CaseCommands(ModerationCog):
         await self.store.cases.add_note(
             found.id, ctx.author.name, f"appeal {status.value}: {note or '-'}", now
         )
-        message = self.enforcer.notices.render(
-            "appeal_decided", None, {"case": found.label, "outcome": status.value, "note": note}
-        )
-        member = await ctx.gateway.fetch_member(ctx.community.ref, found.member)
-        if member is not None:
-            message = self.enforcer.notices.render(
-                "appeal_decided",
-                member.lang,
-                {"case": found.label, "outcome": status.value, "note": note},
-            )
-        await ctx.gateway.apply(
-            SendDirectMessage(
-                community=ctx.community.ref,
-                member=found.member,
-                content=message,
-                reason="appeal decided",
-                case=found.label,
-            )
-        )
+        await self._tell_appeal_outcome(found, status, note)
         await self._learn_from_appeal(found, status, str(ctx.author.ref), note)
         await ctx.reply(f"Appeal of case {found.label}: {status.value}.")
+
+    async def _tell_appeal_outcome(self, case: Case, status: AppealStatus, note: str) -> None:
+        """Tell the member how their appeal ended, in their language when known."""
+        gateway, community = self.ctx.gateway, self.ctx.community.ref
+        member = await gateway.fetch_member(community, case.member)
+        values = {"case": case.label, "outcome": status.value, "note": note}
+        message = self.enforcer.notices.render(
+            "appeal_decided", member.lang if member else None, values
+        )
+        await gateway.apply(
+            SendDirectMessage(
+                community=community,
+                member=case.member,
+                content=message,
+                reason="appeal decided",
+                case=case.label,
+            )
+        )
 
     async def _learn_from_appeal(
         self, case: Case, status: AppealStatus, moderator: str, note: str

@@ -143,12 +143,16 @@ class Case(NewCase):
 
 
 class AppealStatus(enum.StrEnum):
-    """Where an appeal stands."""
+    """Where an appeal stands.
+
+    ``pardoned``: a moderator pardoned the case while its appeal waited, which settles it.
+    """
 
     OPEN = "open"
     UPHELD = "upheld"
     REDUCED = "reduced"
     OVERTURNED = "overturned"
+    PARDONED = "pardoned"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -401,6 +401,32 @@ async def test_a_moderator_records_a_banned_members_appeal_and_another_decides_i
     assert decided["member"] == "alice" and "overturned" in decided["content"]
 
 
+async def test_a_pardon_settles_the_appeal_waiting_on_the_case(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Left open, the appeal let a later "upheld" make the pardoned case count again.
+    lines = [
+        community(),
+        cmd("mod1", "warn", at(1), member="alice", reason="rude"),
+        cmd("alice", "appeal", at(2), case=1, reason="it was a joke"),
+        cmd("mod1", "case pardon", at(3), number=1, reason="first time"),
+        cmd("mod2", "appeal decide", at(4), case=1, outcome="upheld"),
+        cmd("mod2", "history", at(5), member="alice"),
+        cmd("mod2", "review list", at(6)),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    assert said[2:] == [
+        "Case #1 pardoned.",
+        "case #1 has no open appeal",
+        said[4],
+        "Nothing waits for review.",
+    ]
+    assert said[4].startswith("alice: 1 case(s), 0 active point(s).")
+    told = of(actions, "send_direct_message")[-1]
+    assert told["member"] == "alice" and "decided: pardoned" in told["content"]
+
+
 async def test_a_case_is_appealed_once_and_members_are_told_why_not_in_their_language(
     run_scenario: ScenarioRunner,
 ) -> None:
