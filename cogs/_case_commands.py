@@ -206,6 +206,10 @@ class CaseCommands(ModerationCog):
         found = await self._appealable(ctx, case, now, own=False)
         by = f"{found.member_name} (recorded by {ctx.author.name})"
         await self._open_appeal(ctx, found, reason, now, by=by)
+        # They wrote somewhere else: tell them it arrived (a banned member shares no server
+        # with the bot, so Discord may refuse the message; nothing else depends on it).
+        values = {"case": found.label}
+        await self._tell_member(found, "appeal_received", values, reason="appeal received")
         decide = self.typed("appeal decide")
         await ctx.reply(f"Recorded the appeal of case {found.label}; decide it with {decide}.")
 
@@ -335,18 +339,22 @@ class CaseCommands(ModerationCog):
 
     async def _tell_appeal_outcome(self, case: Case, status: AppealStatus, note: str) -> None:
         """Tell the member how their appeal ended, in their language when known."""
+        values = {"case": case.label, "outcome": status.value, "note": note}
+        await self._tell_member(case, "appeal_decided", values, reason="appeal decided")
+
+    async def _tell_member(
+        self, case: Case, notice: str, values: dict[str, str], *, reason: str
+    ) -> None:
+        """Send the case's member the notice ``notice`` privately, in their language."""
         gateway, community = self.ctx.gateway, self.ctx.community.ref
         member = await gateway.fetch_member(community, case.member)
-        values = {"case": case.label, "outcome": status.value, "note": note}
-        message = self.enforcer.notices.render(
-            "appeal_decided", member.lang if member else None, values
-        )
+        message = self.enforcer.notices.render(notice, member.lang if member else None, values)
         await gateway.apply(
             SendDirectMessage(
                 community=community,
                 member=case.member,
                 content=message,
-                reason="appeal decided",
+                reason=reason,
                 case=case.label,
             )
         )

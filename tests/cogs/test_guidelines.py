@@ -397,7 +397,9 @@ async def test_a_moderator_records_a_banned_members_appeal_and_another_decides_i
         "Appeal of case #1 by alice (recorded by mod2): my account was hacked"
     )
     assert of(actions, "unban")[-1]["member"] == "alice"
-    decided = of(actions, "send_direct_message")[-1]
+    _ban_notice, received, decided = of(actions, "send_direct_message")
+    assert received["member"] == "alice"
+    assert received["content"].startswith("We received your appeal of case #1.")
     assert decided["member"] == "alice" and "overturned" in decided["content"]
 
 
