@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -282,12 +283,12 @@ class CaseCommands(ModerationCog):
             if a.status is not AppealStatus.OPEN
         ]
         if decided:
-            outcome = decided[-1].status.value
+            outcome = decided[-1].status
             raise self._appeal_refused(ctx, "appeal_used", found.label, own=own, outcome=outcome)
         return found
 
     def _appeal_refused(
-        self, ctx: CommandContext, notice: str, case: str, *, own: bool, **values: str
+        self, ctx: CommandContext, notice: str, case: str, *, own: bool, **values: object
     ) -> CommandError:
         """Return why a case cannot be appealed.
 
@@ -339,11 +340,11 @@ class CaseCommands(ModerationCog):
 
     async def _tell_appeal_outcome(self, case: Case, status: AppealStatus, note: str) -> None:
         """Tell the member how their appeal ended, in their language when known."""
-        values = {"case": case.label, "outcome": status.value, "note": note}
+        values = {"case": case.label, "outcome": status, "note": note}
         await self._tell_member(case, "appeal_decided", values, reason="appeal decided")
 
     async def _tell_member(
-        self, case: Case, notice: str, values: dict[str, str], *, reason: str
+        self, case: Case, notice: str, values: Mapping[str, object], *, reason: str
     ) -> None:
         """Send the case's member the notice ``notice`` privately, in their language."""
         gateway, community = self.ctx.gateway, self.ctx.community.ref

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.language_tags import primary_subtag
 from bot.core.spoken_durations import spoken_duration
 from bot.core.templates import picked_language, render, template_problem
+from moderation.cases import AppealStatus
 
 Templates = Mapping[str, Mapping[str, str]]
 """Language code to template name to template text."""
@@ -193,6 +195,46 @@ DEFAULT_TEMPLATES: Templates = {
 }
 
 
+# How an appeal ended, as the member reads it in appeal_decided and appeal_used.
+_APPEAL_OUTCOMES: Mapping[str, Mapping[AppealStatus, str]] = {
+    "en": {
+        AppealStatus.UPHELD: "the decision stands",
+        AppealStatus.REDUCED: "the sanction is reduced",
+        AppealStatus.OVERTURNED: "the decision is overturned",
+        AppealStatus.PARDONED: "the case is pardoned",
+    },
+    "fr": {
+        AppealStatus.UPHELD: "la décision est maintenue",
+        AppealStatus.REDUCED: "la sanction est réduite",
+        AppealStatus.OVERTURNED: "la décision est annulée",
+        AppealStatus.PARDONED: "le cas est pardonné",
+    },
+    "nl": {
+        AppealStatus.UPHELD: "het besluit blijft staan",
+        AppealStatus.REDUCED: "de sanctie is verlaagd",
+        AppealStatus.OVERTURNED: "het besluit is teruggedraaid",
+        AppealStatus.PARDONED: "de zaak is kwijtgescholden",
+    },
+    "da": {
+        AppealStatus.UPHELD: "afgørelsen står fast",
+        AppealStatus.REDUCED: "sanktionen er nedsat",
+        AppealStatus.OVERTURNED: "afgørelsen er omstødt",
+        AppealStatus.PARDONED: "sagen er eftergivet",
+    },
+    "pl": {
+        AppealStatus.UPHELD: "decyzja została utrzymana",
+        AppealStatus.REDUCED: "kara została złagodzona",
+        AppealStatus.OVERTURNED: "decyzja została uchylona",
+        AppealStatus.PARDONED: "sprawa została umorzona",
+    },
+    "ja": {
+        AppealStatus.UPHELD: "決定は維持されます",
+        AppealStatus.REDUCED: "処分は軽減されました",
+        AppealStatus.OVERTURNED: "決定は取り消されました",
+        AppealStatus.PARDONED: "ケースは免除されました",
+    },
+}
+
 _SANCTION = frozenset(
     {"member", "community", "channel", "guideline", "reason", "case", "duration", "ban_length"}
 )
@@ -280,7 +322,8 @@ class Notices:
         """Render one template for a member.
 
         A duration among the values (a :class:`~datetime.timedelta`) is said in words in
-        the template's language; ``ban_length`` in brackets after the community's name.
+        the template's language, ``ban_length`` in brackets after the community's name; an
+        appeal's outcome (an :class:`AppealStatus`) too.
         """
         template, language = self._spoken(name, lang)
         said = dict(values)
@@ -288,6 +331,9 @@ class Notices:
             if isinstance(value, timedelta):
                 words = spoken_duration(value, language)
                 said[key] = f" ({words})" if key == "ban_length" else words
+            elif isinstance(value, AppealStatus):
+                outcomes = _APPEAL_OUTCOMES.get(primary_subtag(language), _APPEAL_OUTCOMES["en"])
+                said[key] = outcomes.get(value, value.value)
         return render(template, said)
 
     def sanction(

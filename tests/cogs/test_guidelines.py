@@ -426,7 +426,8 @@ async def test_a_pardon_settles_the_appeal_waiting_on_the_case(
     ]
     assert said[4].startswith("alice: 1 case(s), 0 active point(s).")
     told = of(actions, "send_direct_message")[-1]
-    assert told["member"] == "alice" and "decided: pardoned" in told["content"]
+    assert told["member"] == "alice"
+    assert told["content"] == "Your appeal of case #1 was decided: the case is pardoned. first time"
 
 
 async def test_a_case_is_appealed_once_and_members_are_told_why_not_in_their_language(
@@ -451,7 +452,8 @@ async def test_a_case_is_appealed_once_and_members_are_told_why_not_in_their_lan
     assert "We received your appeal of case #1" in said[0]
     assert said[1].startswith("Your appeal of case #1 is already with the moderators")
     assert said[2] == (
-        "Your appeal of case #1 was decided already (upheld); each case can be appealed once."
+        "Your appeal of case #1 was decided already (the decision stands); each case can be "
+        "appealed once."
     )
     assert said[3].startswith("You have no case #9 to appeal")
     assert said[4] == "Le cas #2 ne compte pas contre toi : il n'y a rien à contester."
