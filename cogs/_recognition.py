@@ -16,8 +16,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.channels import ChannelName
-from bot.core.language_tags import LanguageTag
-from bot.core.templates import pick_language, placeholders_from, render
+from bot.core.language_tags import LanguageTag, primary_subtag
+from bot.core.quoting import quoted
+from bot.core.templates import picked_language, placeholders_from, render
 from cogs._discussion_store import Credit
 from cogs._schedules import checked_cron
 
@@ -89,7 +90,29 @@ def thanks_in(text: str, settings: RecognitionSettings) -> bool:
     return _pattern(settings.thanks_words).search(text.lower()) is not None
 
 
+# What each named member drew, in the highlight's language ("label: count" reads right
+# for any count, so no plural forms are needed).
+_DREW = {
+    "en": "thanks: {thanks}, reactions: {reactions}",
+    "fr": "remerciements : {thanks}, réactions : {reactions}",
+    "nl": "bedankjes: {thanks}, reacties: {reactions}",
+    "da": "tak: {thanks}, reaktioner: {reactions}",
+    "pl": "podziękowania: {thanks}, reakcje: {reactions}",
+    "ja": "感謝 {thanks}件、リアクション {reactions}件",
+}
+
+
 def highlight(credits: list[Credit], settings: RecognitionSettings, language: str) -> str:
-    """Return the highlight text naming the members and what they drew."""
-    named = ", ".join(f"**{c.name}** ({c.thanks} thanks, {c.reactions} reactions)" for c in credits)
-    return render(pick_language(settings.messages, language, "en"), {"members": named})
+    """Return the highlight text naming the members and what they drew.
+
+    The highlight is posted for everyone to read: a display name is quoted, so a name
+    written as a masked link (``[free nitro](https://phish.example)``) shows where it leads.
+    """
+    spoken = picked_language(settings.messages, language, "en")
+    template = settings.messages[spoken] if spoken is not None else ""
+    drew = _DREW.get(primary_subtag(spoken), _DREW["en"])
+    named = ", ".join(
+        f"**{quoted(c.name)}** ({render(drew, {'thanks': c.thanks, 'reactions': c.reactions})})"
+        for c in credits
+    )
+    return render(template, {"members": named})

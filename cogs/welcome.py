@@ -19,6 +19,7 @@ from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.events import ComponentClicked, MemberJoined, MessageCreated
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
+from bot.core.quoting import quoted
 from bot.core.templates import pick_language, placeholders_from, render
 from moderation.events import RaidDetected
 
@@ -129,7 +130,8 @@ class Welcome(Cog[WelcomeSettings]):
         text = render(
             template,
             {
-                "member": member.shown_name,
+                # Posted for everyone: a name written as a masked link shows where it leads.
+                "member": quoted(member.shown_name),
                 "community": community.name,
                 "guidelines": settings.guidelines,
                 "introductions": settings.introductions,

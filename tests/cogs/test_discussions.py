@@ -332,7 +332,7 @@ async def test_the_weekly_highlight_thanks_helpful_members_in_good_standing(
         await bot.session.advance(datetime(2026, 3, 6, 16, tzinfo=UTC))
     (highlight,) = [a for a in bot.of("post_message") if "most helpful" in a["content"]]
     assert highlight["at"] == "2026-03-06T15:00:00Z", "Friday 16:00 in Amsterdam"
-    assert "**mod1** (1 thanks, 2 reactions)" in highlight["content"]
+    assert "**mod1** (thanks: 1, reactions: 2)" in highlight["content"]
     assert "bob" not in highlight["content"]
     assert "alice" not in highlight["content"]
 

@@ -101,3 +101,16 @@ async def test_messages_are_queued_for_the_gate_only_when_it_is_on(
         names = {sub.name for sub in app.bus.handlers_for(event)}
     assert ("welcome.hold" in names) is gate
     assert "guidelines.on_message" in names
+
+
+async def test_a_display_name_written_as_a_masked_link_shows_where_it_leads(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # The greeting is public: unquoted, the name would be a clickable "Free Nitro".
+    joined = {
+        "type": "join",
+        "at": "2026-03-02T09:00:00Z",
+        "member": {"name": "raider", "display_name": "[Free Nitro](https://phish.example)"},
+    }
+    (greeting,) = await run_scenario([community(), joined])
+    assert "Welcome to acme, [Free Nitro]\\(https://phish.example)!" in greeting["content"]
