@@ -295,7 +295,7 @@ class Modmail(Cog[ModmailSettings]):
         latest = ", ".join(f"{c.label} {c.rule or 'manual'}" for c in earlier[:5]) or "none"
         since = f", member since {member.joined_at:%Y-%m-%d}" if member.joined_at else ""
         return (
-            f"Modmail from {member.shown_name} ({member.name}) in {community.name}{since}. "
+            f"Modmail from {quoted(member.shown_name)} ({member.name}) in {community.name}{since}. "
             f"Record: {len(earlier)} case(s), {points} active point(s); latest: {latest}. "
             f"Write here to answer; lines starting with {self.settings.note_prefix} stay "
             f"internal. Close with {self.typed('modmail close')} REASON."

@@ -184,7 +184,7 @@ def _quoted(indent: str, record: Mapping[str, Any]) -> str:
 
 def _member_line(member: Mapping[str, Any]) -> str:
     parts = [
-        f"{member.get('name', 'member')}: {member.get('cases', 0)} earlier case(s)",
+        f"{quoted(str(member.get('name', 'member')))}: {member.get('cases', 0)} earlier case(s)",
         f"{member.get('active_points', 0)} active point(s)",
     ]
     for key, words in (("member_days", "member for"), ("account_days", "account")):

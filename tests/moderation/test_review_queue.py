@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,8 +11,9 @@ from bot.adapters.local.community import ref
 from bot.core.actions import EditMessage, PostMessage
 from bot.core.capabilities import Capability
 from bot.core.models import Message
-from moderation.cases import CardRef, NewReviewItem, ReviewOutcome, ReviewStatus
-from moderation.review_cards import CARD_LIMIT, card_target, item_id_of
+from bot.core.refs import Ref
+from moderation.cases import CardRef, NewReviewItem, ReviewItem, ReviewOutcome, ReviewStatus
+from moderation.review_cards import CARD_LIMIT, card_target, card_text, item_id_of
 from moderation.review_queue import ReviewQueue
 from tests.moderation.conftest import COMMUNITY, Rig, build_place, limited_platform
 
@@ -213,3 +214,17 @@ async def test_a_card_offers_no_sanction_the_platform_cannot_apply(rig: Rig) -> 
     await limited.add(item_about("m5"), headline="Review needed")
     (card,) = [a.action for a in platform.applied if isinstance(a.action, PostMessage)]
     assert [b.choice for b in card.buttons] == ["claim", "warn", "dismiss", "escalate"]
+
+
+def test_a_display_name_written_as_a_masked_link_shows_where_it_leads_on_the_card() -> None:
+    item = ReviewItem(
+        id=1,
+        status=ReviewStatus.OPEN,
+        created_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+        community=Ref("local", "acme"),
+        source="report",
+        reason="reported",
+        evidence={"member": {"name": "[mod team](https://phish.example)", "cases": 0}},
+    )
+    text = card_text(item, "Open: nobody is on it yet.")
+    assert "Member [mod team]\\(https://phish.example): 0 earlier case(s)" in text
