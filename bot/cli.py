@@ -141,6 +141,13 @@ def check_config(config_path: Path | None) -> None:
     for key, community in config.communities.items():
         cogs = ", ".join(loaded.cogs[key]) or "none"
         click.echo(f"community {key}: {community.platform} {community.id or key}; cogs: {cogs}")
+        guidelines = loaded.cogs[key].get("guidelines")
+        if community.platform == "discord" and not getattr(guidelines, "ban_appeals", "x"):
+            # Banned from the server, a member cannot run /appeal there.
+            click.echo(
+                f"community {key}: ban_appeals is not set: banned members are told to contact "
+                "the team, with no address to write to"
+            )
     platforms = {c.platform for c in config.communities.values()}
     if "discord" in platforms:
         click.echo(f"discord token ({config.discord.token_env}): {_set(config.discord.token())}")

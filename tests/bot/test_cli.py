@@ -183,6 +183,24 @@ def test_bench_shows_ratios_with_three_decimals() -> None:
     assert _shown(6.0, "lines") == "6"  # a count is whole
 
 
+def test_check_config_says_when_banned_discord_members_have_nowhere_to_appeal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STEWARD_DISCORD_TOKEN", "x")
+    config = tmp_path / "steward.toml"
+    section = '[communities.guild]\nplatform = "discord"\nid = "42"\n'
+    config.write_text(section, encoding="utf-8")
+    unset = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    config.write_text(
+        section + '[communities.guild.cogs.guidelines]\nban_appeals = "https://x.example/appeal"\n',
+        encoding="utf-8",
+    )
+    set_ = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    assert unset.exit_code == set_.exit_code == 0
+    assert "community guild: ban_appeals is not set" in unset.output
+    assert "ban_appeals" not in set_.output
+
+
 def test_check_config_names_the_classifier_without_loading_it(tmp_path: Path) -> None:
     config = tmp_path / "steward.toml"
     config.write_text('[classifier]\nmodel = "models/x"\ntimeout = 1.5\n', encoding="utf-8")
