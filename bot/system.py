@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.core.command_replies import command_reply
 from bot.core.commands import CommandContext, command
 from bot.core.community import Permission
 from bot.core.durations import format_duration
@@ -23,17 +24,28 @@ class SystemCommands:
         self._app = app
 
     @command(
-        "help", description="List the commands you can use here.", permission=Permission.EVERYONE
+        "help",
+        description="List the commands you can use here.",
+        permission=Permission.EVERYONE,
+        translations={
+            "fr": "Lister les commandes que tu peux utiliser ici.",
+            "nl": "Toon de commando's die je hier kunt gebruiken.",
+            "da": "Vis de kommandoer, du kan bruge her.",
+            "pl": "Pokaż polecenia, których możesz tu użyć.",
+            "ja": "ここで使えるコマンドを一覧表示する。",
+        },
     )
     async def help(self, ctx: CommandContext) -> None:
         """Reply with every command the author may run, with its usage."""
         runtime = self._app.runtimes[ctx.community.key]
+        lang, fallback = ctx.author.lang, ctx.community.language
         lines = [
-            f"{bound.spec.usage_as(runtime.typed(name))} - {bound.spec.description}"
-            for name, bound in sorted(runtime.commands.items())
-            if bound.spec.permission <= ctx.permission and name
+            f"{spec.usage_as(runtime.typed(name))} - {spec.description_in(lang, fallback)}"
+            for name, spec in sorted((n, b.spec) for n, b in runtime.commands.items())
+            if spec.permission <= ctx.permission and name
         ]
-        await ctx.reply("Commands you can use:\n" + "\n".join(lines))
+        header = command_reply("help_header", lang, fallback)
+        await ctx.reply(header + "\n" + "\n".join(lines))
 
     @command(
         "steward status", description="Show how Steward is doing.", permission=Permission.MODERATOR

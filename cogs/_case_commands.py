@@ -173,7 +173,18 @@ class CaseCommands(ModerationCog):
         lines += [f"note {n.at:%Y-%m-%d %H:%M} {n.author}: {n.text}" for n in case.notes]
         return "\n".join(lines)
 
-    @command("appeal", description="Appeal a case against you.", permission=Permission.EVERYONE)
+    @command(
+        "appeal",
+        description="Appeal a case against you.",
+        permission=Permission.EVERYONE,
+        translations={
+            "fr": "Faire appel d'un cas contre toi.",
+            "nl": "Ga in beroep tegen een zaak tegen jou.",
+            "da": "Klag over en sag mod dig.",
+            "pl": "Odwołaj się od sprawy przeciwko tobie.",
+            "ja": "あなたに対するケースに異議を申し立てる。",
+        },
+    )
     async def appeal(
         self,
         ctx: CommandContext,

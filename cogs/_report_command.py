@@ -23,6 +23,13 @@ class ReportCommand(ModerationCog):
         "report",
         description="Report a message to the moderators.",
         permission=Permission.EVERYONE,
+        translations={
+            "fr": "Signaler un message aux modérateurs.",
+            "nl": "Meld een bericht bij de moderators.",
+            "da": "Anmeld en besked til moderatorerne.",
+            "pl": "Zgłoś wiadomość moderatorom.",
+            "ja": "メッセージをモデレーターに報告する。",
+        },
     )
     async def report(
         self,

@@ -32,6 +32,7 @@ from bot.core.events import CommandInvoked
 from bot.core.models import Channel, Member
 from bot.core.protocols import Gateway
 from bot.core.refs import Ref
+from bot.core.templates import pick_language
 
 COMMAND_ATTR = "__steward_command__"
 _NO_DEFAULT = inspect.Parameter.empty
@@ -106,6 +107,9 @@ class CommandSpec:
         permission: The least permission needed to run it.
         options: Its options, in the order of the method's parameters.
         method: The name of the cog method that runs it.
+        translations: The description in other languages, as (language, text) pairs:
+            for the commands members use (``/appeal``, ``/report``, ``/help``), whose
+            descriptions they read in Discord's picker and in ``/help``.
     """
 
     name: str
@@ -113,6 +117,11 @@ class CommandSpec:
     permission: Permission
     options: tuple[OptionSpec, ...]
     method: str
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def description_in(self, lang: str | None, fallback: str = "en") -> str:
+        """Return the description in ``lang`` if written, else ``fallback``'s, else English."""
+        return pick_language({"en": self.description, **dict(self.translations)}, lang, fallback)
 
     @property
     def usage(self) -> str:
@@ -168,7 +177,11 @@ CommandHandler = Callable[..., Awaitable[None]]
 
 
 def command(
-    name: str, *, description: str, permission: Permission = Permission.MODERATOR
+    name: str,
+    *,
+    description: str,
+    permission: Permission = Permission.MODERATOR,
+    translations: Mapping[str, str] | None = None,
 ) -> Callable[[CommandHandler], CommandHandler]:
     """Declare a cog method as a command; its options are read from its signature.
 
@@ -176,6 +189,7 @@ def command(
         name: The command path, words separated by single spaces (``"case show"``).
         description: One line describing what it does.
         permission: The least permission needed to run it.
+        translations: The description in other languages, by language code.
 
     Returns:
         The decorator, which leaves the method unchanged apart from a marker.
@@ -191,6 +205,7 @@ def command(
             permission=permission,
             options=_options_of(func),
             method=func.__name__,
+            translations=tuple(sorted((translations or {}).items())),
         )
         setattr(func, COMMAND_ATTR, spec)
         return func

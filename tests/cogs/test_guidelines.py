@@ -329,12 +329,19 @@ async def test_a_command_that_cannot_run_is_answered_in_the_members_language(
         cmd("bob", "warn", at(1), member="alice", reason="x"),
         cmd("bob", "nosuch", at(2)),
         cmd("alice", "nosuch", at(3)),
+        cmd("bob", "help", at(4)),
     ]
     said = replies(await run_scenario(lines))
-    assert said == [
+    assert said[:3] == [
         "Seul un modérateur peut utiliser /warn.",
         "Il n'y a pas de commande /nosuch ici. Essaie /help.",
         "There is no /nosuch command here. Try /help.",
+    ]
+    assert said[3].splitlines()[0] == "Commandes que tu peux utiliser :"
+    assert said[3].splitlines()[1:] == [
+        "/appeal <case> <reason> - Faire appel d'un cas contre toi.",
+        "/help - Lister les commandes que tu peux utiliser ici.",
+        "/report <message> [reason] - Signaler un message aux modérateurs.",
     ]
 
 

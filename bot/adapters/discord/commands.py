@@ -44,6 +44,20 @@ CONTEXT_MENUS = {
 }
 
 
+# Menus members use, named in their Discord's language (Discord locale -> name).
+MENU_NAMES: Mapping[str, Mapping[str, str]] = {
+    "Report to moderators": {
+        "fr": "Signaler aux modérateurs",
+        "nl": "Melden bij moderators",
+        "da": "Anmeld til moderatorer",
+        "pl": "Zgłoś moderatorom",
+        "ja": "モデレーターに報告",
+    },
+}
+# Steward's language codes that Discord spells otherwise (its locales: "en-US", "sv-SE"...).
+_DISCORD_LOCALES = {"en": "en-US", "sv": "sv-SE", "es": "es-ES", "pt": "pt-BR", "zh": "zh-CN"}
+
+
 def autocompletes(spec: CommandSpec, option: OptionSpec) -> str | None:
     """Return what an option completes from (``"case"``, ``"rule"``, ``"duration"``), if anything."""
     if option.type is OptionType.DURATION:
@@ -70,12 +84,21 @@ def _option(spec: CommandSpec, option: OptionSpec) -> dict[str, Any]:
 def _leaf(word: str, spec: CommandSpec) -> dict[str, Any]:
     # Discord wants required options before optional ones.
     options = sorted(spec.options, key=lambda o: not o.required)
-    return {
+    leaf = {
         "type": SUBCOMMAND,
         "name": word,
         "description": spec.description[:100],
         "options": [_option(spec, o) for o in options],
     }
+    if spec.translations:
+        # Members whose Discord speaks French see the French description in the picker.
+        leaf["description_localizations"] = _localized(spec)
+    return leaf
+
+
+def _localized(spec: CommandSpec) -> dict[str, str]:
+    """Return a command's translated descriptions by Discord locale."""
+    return {_DISCORD_LOCALES.get(lang, lang): text[:100] for lang, text in spec.translations}
 
 
 @dataclass(slots=True)
@@ -129,19 +152,27 @@ def application_commands(specs: Iterable[CommandSpec]) -> ApplicationCommands:
         }
         if not node.children and node.spec is not None:
             leaf = _leaf(word, node.spec)
-            command |= {"description": leaf["description"], "options": leaf["options"]}
+            command |= {k: v for k, v in leaf.items() if k not in {"type", "name"}}
         else:
             command["description"] = (
                 node.spec.description if node.spec else f"{word.capitalize()} commands"
             )[:100]
+            if node.spec is not None and node.spec.translations:
+                command["description_localizations"] = _localized(node.spec)
             command["options"] = _subcommands(word, node, aliases)
         payload.append(command)
     for name, (kind, target, _) in CONTEXT_MENUS.items():
         if target in by_name:
             perms = _DEFAULT_PERMISSIONS[by_name[target].permission]
-            payload.append(
-                {"type": kind, "name": name, "default_member_permissions": perms, "contexts": [0]}
-            )
+            menu = {
+                "type": kind,
+                "name": name,
+                "default_member_permissions": perms,
+                "contexts": [0],
+            }
+            if name in MENU_NAMES:
+                menu["name_localizations"] = dict(MENU_NAMES[name])
+            payload.append(menu)
     return ApplicationCommands(payload, aliases)
 
 

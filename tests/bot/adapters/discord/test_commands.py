@@ -30,6 +30,16 @@ def test_paths_become_groups_with_typed_options_and_permissions() -> None:
     assert top["appeal"]["default_member_permissions"] is None  # members appeal
     assert set(by_name(top["appeal"]["options"])) == {"open", "decide", "record"}
     assert commands.aliases == {"appeal open": "appeal"}
+    # What members use is described (and the report menu named) in their Discord's language.
+    assert top["report"]["description_localizations"]["fr"] == (
+        "Signaler un message aux modérateurs."
+    )
+    assert top["appeal"]["description_localizations"]["ja"].startswith("あなたに対する")
+    opened = by_name(top["appeal"]["options"])["open"]
+    assert opened["description_localizations"]["nl"] == "Ga in beroep tegen een zaak tegen jou."
+    assert "description_localizations" not in by_name(top["case"]["options"])["show"]
+    (menu,) = [c for c in commands.payload if c["name"] == "Report to moderators"]
+    assert menu["name_localizations"]["pl"] == "Zgłoś moderatorom"
     timeout = by_name(top["timeout"]["options"])
     assert [(o["type"], o["required"]) for o in timeout.values()] == [
         (6, True),
