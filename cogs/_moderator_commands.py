@@ -145,7 +145,11 @@ class ModeratorCommands(ModerationCog):
             actions=[Unban(community=ctx.community.ref, member=ref)],
             reason=reason or "unbanned",
         )
-        await ctx.reply(f"Unbanned {ref.id} (case {case.label}).")
+        (lifted,) = case.actions
+        if lifted.status is ActionStatus.APPLIED:
+            await ctx.reply(f"Unbanned {ref.id} (case {case.label}).")
+        else:  # not banned (a mistyped id, say), or the platform refused: say so
+            await ctx.reply(f"Not unbanned: {lifted.error} (case {case.label}).")
 
     async def _sanction(
         self,

@@ -561,6 +561,11 @@ class Enforcer:
         await self.store.cases.record_action(
             case.id, item.position, ActionStatus.FAILED, result.error, now
         )
+        if result.moot:  # nothing left to do: no card asks moderators to do it
+            await self.store.cases.add_note(
+                case.id, "bot", f"{action.kind} not needed: {result.error}", now
+            )
+            return
         await self._hand_off(case, item.position, f"{action.kind} failed: {result.error}")
 
     async def _hand_off(self, case: Case, position: int, why: str) -> None:

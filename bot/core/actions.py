@@ -241,6 +241,8 @@ class ActionResult:
         missing_capability: Set when the platform cannot do this at all, so the caller
             can fall back (hide, alert, hand off) instead of retrying.
         retryable: Whether trying again later may succeed.
+        moot: Set when nothing was left to do (an unban of someone not banned): not done,
+            but nothing for moderators to act on either.
     """
 
     ok: bool
@@ -248,6 +250,7 @@ class ActionResult:
     error: str = ""
     missing_capability: str | None = None
     retryable: bool = False
+    moot: bool = False
 
     @classmethod
     def done(cls, ref: Ref | None = None) -> ActionResult:
@@ -258,6 +261,11 @@ class ActionResult:
     def failed(cls, error: str, *, retryable: bool = False) -> ActionResult:
         """Report a failure the platform gave."""
         return cls(ok=False, error=error, retryable=retryable)
+
+    @classmethod
+    def nothing_to_do(cls, why: str) -> ActionResult:
+        """Report that the platform's state already is what the action asks for."""
+        return cls(ok=False, error=why, moot=True)
 
     @classmethod
     def unsupported(cls, capability: str, error: str) -> ActionResult:

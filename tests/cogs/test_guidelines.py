@@ -248,6 +248,17 @@ async def test_tempban_ends_on_time_and_unban_works(run_scenario: ScenarioRunner
         ("alice", "2026-03-04T09:01:00Z"),
         ("bob", "2026-03-04T09:04:00Z"),
     ]
+    assert replies(actions)[-1] == "Unbanned bob (case #3)."
+
+
+async def test_unbanning_someone_not_banned_says_so_and_asks_nobody_to_act(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # A mistyped id, or a ban lifted already: it was answered "Unbanned", and a card asked
+    # moderators to act on it with Warn, Timeout and Ban buttons.
+    actions = await run_scenario([community(), cmd("mod1", "unban", at(1), member="alice")])
+    assert replies(actions) == ["Not unbanned: alice is not banned (case #1)."]
+    assert not [a for a in of(actions, "post_message") if "Please act" in a["content"]]
 
 
 async def test_purge_slowmode_and_lockdown(run_scenario: ScenarioRunner) -> None:

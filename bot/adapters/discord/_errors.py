@@ -24,6 +24,7 @@ from bot.core.actions import (
 MISSING_PERMISSIONS = 50013
 CANNOT_MESSAGE_USER = 50007
 TOO_OLD_TO_BULK_DELETE = 50034
+UNKNOWN_BAN = 10026
 
 # The permission Discord wants for each action, as the server settings name it.
 _PERMISSION: dict[type[Action], str] = {
@@ -63,6 +64,12 @@ def refusal(action: Action, error: discord.HTTPException) -> ActionResult:
             "the member does not accept direct messages from this server "
             f"(Discord {error.code}); nothing was delivered"
         )
+    if (
+        isinstance(error, discord.NotFound)
+        and isinstance(action, Unban)
+        and error.code == UNKNOWN_BAN
+    ):
+        return ActionResult.nothing_to_do(f"the member is not banned (Discord {error.code})")
     if isinstance(error, discord.NotFound):
         return ActionResult.failed(f"Discord: {error.text or 'not found'} ({error.code})")
     retryable = isinstance(error, discord.DiscordServerError) or error.status == 429

@@ -182,7 +182,7 @@ class LocalPlatform:
             case Unban(member=member):
                 entry = place.member(member.id)
                 if entry is None or not entry.banned:
-                    return ActionResult.failed(f"{member.id} is not banned")
+                    return ActionResult.nothing_to_do(f"{member.id} is not banned")
                 entry.banned = False
                 return ActionResult.done()
             case SetSlowmode(channel=channel, seconds=seconds):

@@ -171,6 +171,22 @@ async def test_a_moderator_cannot_act_on_a_higher_role(
     assert standin.requests_to("PATCH", "/guilds/{guild_id}/members/{user_id}") == []
 
 
+async def test_unbanning_someone_not_banned_says_so_and_posts_no_card(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.mona, "unban", {"member": lumen.bob.user.id}
+        )
+        answer = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+    assert answer.json["content"].startswith(
+        "Not unbanned: the member is not banned (Discord 10026)"
+    )
+    staff = standin.requests_to("POST", f"/channels/{lumen.modlog.id}/messages")
+    assert not [r for r in staff if "Please act" in str(r.json.get("content"))]
+
+
 async def test_a_missing_permission_is_told_to_moderators_and_recorded(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
