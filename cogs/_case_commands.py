@@ -16,6 +16,7 @@ from cogs._moderation_base import ModerationCog
 from moderation.cases import (
     AppealStatus,
     Case,
+    CaseAction,
     CaseStatus,
     NewReviewItem,
     ReviewOutcome,
@@ -40,6 +41,13 @@ _STAFF_REFUSALS = {
     "appeal_nothing": "case {case} does not count against the member: nothing to appeal",
     "appeal_used": "case {case} was appealed already ({outcome}); a case is appealed once",
 }
+
+
+def _action_word(action: CaseAction) -> str:
+    """Return what an action of a case did, in words: a lifted timeout is no timeout."""
+    if action.kind == "timeout" and not action.payload.get("duration"):
+        return "timeout lifted"
+    return action.kind
 
 
 class CaseCommands(ModerationCog):
@@ -150,7 +158,7 @@ class CaseCommands(ModerationCog):
         """Return a case as text: one line, or every detail."""
         now = self.ctx.clock.now()
         who = "Steward" if case.actor == "bot" else case.actor.split(":", 1)[-1]
-        done = ", ".join(a.kind for a in case.actions) or "no platform action"
+        done = ", ".join(_action_word(a) for a in case.actions) or "no platform action"
         line = (
             f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.status_at(now).value}: {case.member_name or case.member.id} "
             f"- {done} by {who} ({case.rule or 'manual'}): {case.reason}"

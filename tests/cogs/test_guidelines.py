@@ -251,6 +251,18 @@ async def test_tempban_ends_on_time_and_unban_works(run_scenario: ScenarioRunner
     assert replies(actions)[-1] == "Unbanned bob (case #3)."
 
 
+async def test_a_lifted_timeout_reads_as_lifted_in_the_record(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "timeout", at(1), member="bob", duration="1h", reason="spam"),
+        cmd("mod1", "untimeout", at(2), member="bob", reason="mistake"),
+        cmd("mod1", "history", at(3), member="bob"),
+    ]
+    record = replies(await run_scenario(lines))[-1].splitlines()
+    assert "- timeout lifted by mod1 (manual): mistake" in record[1]
+    assert "- timeout by mod1 (manual): spam" in record[2]
+
+
 async def test_unbanning_someone_not_banned_says_so_and_asks_nobody_to_act(
     run_scenario: ScenarioRunner,
 ) -> None:
