@@ -227,6 +227,10 @@ class ModeratorCommands(ModerationCog):
         channel: Annotated[Channel | None, "Which channel (default: here)"] = None,
     ) -> None:
         """Set slowmode; the audit log records it."""
+        longest = ctx.gateway.capabilities.max_slowmode
+        if longest is not None and interval > longest:
+            # Discord would cap it without a word, and the reply would name the longer wait.
+            raise CommandError(f"slowmode is at most {format_duration(longest)} here")
         where = channel.ref if channel else ctx.invocation.channel
         seconds = int(interval.total_seconds())
         result = await ctx.gateway.apply(
@@ -238,7 +242,7 @@ class ModeratorCommands(ModerationCog):
                 reason="slowmode command",
             )
         )
-        state = f"set to {seconds}s" if seconds else "lifted"
+        state = f"set to {format_duration(interval)}" if seconds else "lifted"
         await ctx.reply(
             f"Slowmode in #{where.id} {state}."
             if result.ok

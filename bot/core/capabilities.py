@@ -93,6 +93,7 @@ class Capabilities:
         features: The capabilities this connection has.
         max_timeout: The longest timeout the platform accepts, if it caps them.
         bulk_delete_max_age: The oldest message a bulk delete accepts, if limited.
+        max_slowmode: The longest slowmode the platform accepts, if it caps it.
         command_prefix: What members type before a command's path: ``/`` where each
             command is a slash command of its own, ``/steward `` on Slack (one slash
             command for them all).
@@ -103,6 +104,7 @@ class Capabilities:
     features: frozenset[Capability]
     max_timeout: timedelta | None = None
     bulk_delete_max_age: timedelta | None = None
+    max_slowmode: timedelta | None = None
     command_prefix: str = "/"
     leaf_beside_group: str = ""
 

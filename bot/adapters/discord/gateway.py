@@ -59,6 +59,7 @@ from bot.core.text_pieces import pieces
 logger = logging.getLogger(__name__)
 
 MAX_TIMEOUT = timedelta(days=28)
+MAX_SLOWMODE = timedelta(hours=6)
 BULK_DELETE_MAX_AGE = timedelta(days=14)
 BULK_DELETE_MAX = 100
 REASON_MAX = 512
@@ -96,6 +97,7 @@ CAPABILITIES = Capabilities(
     features=frozenset(Capability),
     max_timeout=MAX_TIMEOUT,
     bulk_delete_max_age=BULK_DELETE_MAX_AGE,
+    max_slowmode=MAX_SLOWMODE,
     leaf_beside_group=LEAF_BESIDE_GROUP,
 )
 

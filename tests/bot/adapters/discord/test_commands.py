@@ -187,6 +187,24 @@ async def test_unbanning_someone_not_banned_says_so_and_posts_no_card(
     assert not [r for r in staff if "Please act" in str(r.json.get("content"))]
 
 
+async def test_slowmode_longer_than_discord_allows_is_refused_and_a_set_one_reads_as_typed(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # Discord caps slowmode at 6 hours; Steward capped it silently and said "25200s".
+    async with start() as steward:
+        for count, interval in enumerate(("7h", "90m"), start=1):
+            await standin.run_command(
+                lumen.guild, lumen.general, lumen.mona, "slowmode", {"interval": interval}
+            )
+            await standin.wait_for_request("PATCH", ORIGINAL, count=count)
+        await steward.settle()
+    too_long, set_ = [r.json["content"] for r in standin.requests_to("PATCH", ORIGINAL)]
+    assert too_long == "slowmode is at most 6h here"
+    assert set_ == f"Slowmode in <#{lumen.general.id}> set to 1h30m."
+    (changed,) = standin.requests_to("PATCH", "/channels/{channel_id}")
+    assert changed.json == {"rate_limit_per_user": 5400}
+
+
 async def test_a_missing_permission_is_told_to_moderators_and_recorded(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
