@@ -59,6 +59,13 @@ class ModeratorCommands(ModerationCog):
         """Time a member out and open a case."""
         if duration <= timedelta(0):
             raise CommandError("the duration must be positive")
+        longest = ctx.gateway.capabilities.max_timeout
+        if longest is not None and duration > longest:
+            # Discord would take the longest it allows, and the reply would name the longer.
+            raise CommandError(
+                f"a timeout is at most {format_duration(longest)} here; "
+                f"for longer, {self.typed('ban')} with a duration"
+            )
         await self._sanction(
             ctx,
             member,

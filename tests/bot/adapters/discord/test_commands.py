@@ -187,7 +187,7 @@ async def test_unbanning_someone_not_banned_says_so_and_posts_no_card(
     assert not [r for r in staff if "Please act" in str(r.json.get("content"))]
 
 
-async def test_slowmode_longer_than_discord_allows_is_refused_and_a_set_one_reads_as_typed(
+async def test_slowmode_or_a_timeout_longer_than_discord_allows_is_refused(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     # Discord caps slowmode at 6 hours; Steward capped it silently and said "25200s".
@@ -197,9 +197,17 @@ async def test_slowmode_longer_than_discord_allows_is_refused_and_a_set_one_read
                 lumen.guild, lumen.general, lumen.mona, "slowmode", {"interval": interval}
             )
             await standin.wait_for_request("PATCH", ORIGINAL, count=count)
+        # Discord caps timeouts at 28 days: a longer one is refused, not shortened unsaid.
+        month = {"member": lumen.bob, "duration": "30d", "reason": "spam"}
+        await standin.run_command(lumen.guild, lumen.general, lumen.mona, "timeout", month)
+        await standin.wait_for_request("PATCH", ORIGINAL, count=3)
         await steward.settle()
-    too_long, set_ = [r.json["content"] for r in standin.requests_to("PATCH", ORIGINAL)]
+    too_long, set_, timeout = [r.json["content"] for r in standin.requests_to("PATCH", ORIGINAL)]
+    assert timeout == "a timeout is at most 4w here; for longer, /ban with a duration"
     assert too_long == "slowmode is at most 6h here"
+    assert [
+        r.json for r in standin.requests_to("PATCH", "/guilds/{guild_id}/members/{user_id}")
+    ] == []
     assert set_ == f"Slowmode in <#{lumen.general.id}> set to 1h30m."
     (changed,) = standin.requests_to("PATCH", "/channels/{channel_id}")
     assert changed.json == {"rate_limit_per_user": 5400}
