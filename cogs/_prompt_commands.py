@@ -21,7 +21,9 @@ _WEEK = timedelta(weeks=1)
 class PromptCommands(DiscussionCog):
     """``/prompt ...`` and ``/calendar``: what the calendar will post, and its library."""
 
-    @command("prompt add", description="Add a discussion prompt (or a poll, with answers).")
+    @command(
+        "prompt add", description="Add a discussion prompt (or a poll, with answers).", rest="text"
+    )
     async def prompt_add(
         self,
         ctx: CommandContext,

@@ -110,6 +110,8 @@ class CommandSpec:
         translations: The description in other languages, as (language, text) pairs:
             for the commands members use (``/appeal``, ``/report``, ``/help``), whose
             descriptions they read in Discord's picker and in ``/help``.
+        rest: The text option that takes the rest of a typed line (Slack, the console);
+            ``None``: the last text option.
     """
 
     name: str
@@ -118,6 +120,7 @@ class CommandSpec:
     options: tuple[OptionSpec, ...]
     method: str
     translations: tuple[tuple[str, str], ...] = ()
+    rest: str | None = None
 
     def description_in(self, lang: str | None, fallback: str = "en") -> str:
         """Return the description in ``lang`` if written, else ``fallback``'s, else English."""
@@ -182,6 +185,7 @@ def command(
     description: str,
     permission: Permission = Permission.MODERATOR,
     translations: Mapping[str, str] | None = None,
+    rest: str | None = None,
 ) -> Callable[[CommandHandler], CommandHandler]:
     """Declare a cog method as a command; its options are read from its signature.
 
@@ -190,6 +194,9 @@ def command(
         description: One line describing what it does.
         permission: The least permission needed to run it.
         translations: The description in other languages, by language code.
+        rest: The text option that takes the rest of a line typed on Slack or in the
+            console, when that is not the last one (``prompt add``'s text, before its
+            optional tags); text options after it are set by name (``language=fr``).
 
     Returns:
         The decorator, which leaves the method unchanged apart from a marker.
@@ -199,13 +206,19 @@ def command(
         raise ValueError(f"command names are lowercase words separated by spaces: {name!r}")
 
     def mark(func: CommandHandler) -> CommandHandler:
+        options = _options_of(func)
+        if rest is not None and not any(
+            o.name == rest and o.type is OptionType.STRING for o in options
+        ):
+            raise ValueError(f"command {name!r}: rest={rest!r} names no text option")
         spec = CommandSpec(
             name=name,
             description=description,
             permission=permission,
-            options=_options_of(func),
+            options=options,
             method=func.__name__,
             translations=tuple(sorted((translations or {}).items())),
+            rest=rest,
         )
         setattr(func, COMMAND_ATTR, spec)
         return func
@@ -378,13 +391,16 @@ def bind_words(
             rest.append(word)
     unfilled = [o for o in spec.options if o.name not in named]
     texts = [i for i, o in enumerate(unfilled) if o.type is OptionType.STRING]
-    cut = texts[-1] if texts else len(unfilled)
+    chosen = [i for i, o in enumerate(unfilled) if o.name == spec.rest]
+    cut = chosen[0] if chosen else texts[-1] if texts else len(unfilled)
     for option in unfilled[:cut]:
         if rest:
             named[option.name] = rest.pop(0)
     if texts:
         # A required option after the text takes its word regardless, for the usage answer.
         for option in reversed(unfilled[cut + 1 :]):
+            if option.type is OptionType.STRING and not option.required:
+                continue  # any word could be it: set by name only
             if rest and (option.required or _could_be(option.type, rest[-1], mentions)):
                 named[option.name] = rest.pop()
         if rest:

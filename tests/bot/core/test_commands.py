@@ -212,6 +212,14 @@ def test_bad_command_names_are_refused(name: str) -> None:
         command(name, description="Bad.")
 
 
+def test_rest_must_name_a_text_option() -> None:
+    async def handler(self: object, ctx: CommandContext, count: int) -> None:
+        """Handle."""
+
+    with pytest.raises(ValueError, match="rest='count' names no text option"):
+        command("purge", description="Purge.", rest="count")(handler)
+
+
 @pytest.mark.parametrize("name", ["warn", "case show", "set-slowmode", "top10", "a b c"])
 def test_good_command_names_are_accepted(name: str) -> None:
     async def handler(self: object, ctx: CommandContext) -> None:

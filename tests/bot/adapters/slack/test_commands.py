@@ -48,6 +48,12 @@ def test_mentions_fill_member_options_and_the_reason_takes_the_rest(
         ("modmail block rude to mona", {"reason": "rude to mona"}),
         ("policy shadow spam-links no", {"rule": "spam-links", "on": "no"}),
         ("prompt list gear tips", {"topic": "gear tips"}),
+        # A prompt's text is the line; its optional tags are set by name.
+        ("prompt add What is your favourite lamp?", {"text": "What is your favourite lamp?"}),
+        (
+            "prompt add Quelle lampe préfères-tu ? language=fr topics=gear",
+            {"text": "Quelle lampe préfères-tu ?", "language": "fr", "topics": "gear"},
+        ),
     ],
 )
 def test_a_reason_of_several_words_before_other_options_keeps_its_words(
