@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import inspect
 import math
+import re
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -451,16 +452,26 @@ def reads_as(kind: OptionType, text: str) -> bool:
     return True
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def _whole_number(value: Any, text: str) -> int:
     # "#12" is how people write case numbers.
-    number = int(value) if isinstance(value, int) else int(text.removeprefix("#"))
+    digits = text.removeprefix("#")
+    if not isinstance(value, int) and _WHOLE.fullmatch(digits) is None:
+        # Python's own words ("invalid literal for int() with base 10") help nobody.
+        raise ValueError(f"{text[:40]!r} is not one, such as 12")
+    number = int(value) if isinstance(value, int) else int(digits)
     if abs(number) > LARGEST_INTEGER:
         raise ValueError(f"{text!r} is too large")
     return number
 
 
 def _real_number(value: Any, text: str) -> float:
-    real = float(value) if isinstance(value, int | float) else float(text)
+    try:
+        real = float(value) if isinstance(value, int | float) else float(text)
+    except ValueError:
+        raise ValueError(f"{text[:40]!r} is not one, such as 2.5") from None
     if not math.isfinite(real):
         raise ValueError(f"{text!r} is not a finite number")
     return real

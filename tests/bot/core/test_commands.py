@@ -412,8 +412,10 @@ async def test_an_optional_option_without_default_may_be_left_out() -> None:
         ({"count": None}, "missing 'count'"),
         ({"text": ""}, "missing 'text'"),
         ({"bogus": "1"}, "unknown option 'bogus'"),
-        ({"count": "4x"}, "'count' must be a whole number"),
+        ({"count": "4x"}, "^'count' must be a whole number: '4x' is not one, such as 12$"),
         ({"count": "1.5"}, "'count' must be a whole number"),
+        ({"count": "+-5"}, "^'count' must be a whole number: '\\+-5' is not one, such as 12$"),
+        ({"ratio": "fast"}, "^'ratio' must be a number: 'fast' is not one, such as 2.5$"),
         # Past what the database holds: it once failed with an OverflowError.
         ({"count": "#" + "9" * 20}, "'count' must be a whole number: '#9+' is too large"),
         ({"ratio": "fast"}, "'ratio' must be a number"),
