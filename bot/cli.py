@@ -141,8 +141,9 @@ def check_config(config_path: Path | None) -> None:
     for key, community in config.communities.items():
         cogs = ", ".join(loaded.cogs[key]) or "none"
         click.echo(f"community {key}: {community.platform} {community.id or key}; cogs: {cogs}")
-        guidelines = loaded.cogs[key].get("guidelines")
-        if community.platform == "discord" and not getattr(guidelines, "ban_appeals", "x"):
+        # None when the guidelines cog is off: then nobody is banned by Steward.
+        ban_appeals = getattr(loaded.cogs[key].get("guidelines"), "ban_appeals", None)
+        if community.platform == "discord" and ban_appeals == "":
             # Banned from the server, a member cannot run /appeal there.
             click.echo(
                 f"community {key}: ban_appeals is not set: banned members are told to contact "

@@ -194,8 +194,7 @@ class CommunityRuntime:
 
     def typed(self, name: str) -> str:
         """Return the command ``name`` as members type it here (``/steward warn`` on Slack)."""
-        group = any(other.startswith(f"{name} ") for other in self.commands)
-        return self.gateway.capabilities.typed_command(name, also_a_group=group)
+        return self.gateway.capabilities.typed_command(name, paths=self.commands)
 
     async def _route(self, event: CommandInvoked) -> None:
         bound = self.commands.get(event.name)

@@ -202,7 +202,7 @@ class CaseCommands(ModerationCog):
         """Open an appeal on one of the author's own cases; each case is appealed once."""
         now = self.ctx.clock.now()
         found = await self._appealable(ctx, case, now, own=True)
-        await self._open_appeal(ctx, found, reason, now, by=ctx.author.name)
+        await self._open_appeal(ctx, found, reason, now, by=ctx.author.name, own=True)
         values = {"case": found.label}
         await ctx.reply(self.enforcer.notices.render("appeal_received", ctx.author.lang, values))
 
@@ -225,7 +225,7 @@ class CaseCommands(ModerationCog):
         now = self.ctx.clock.now()
         found = await self._appealable(ctx, case, now, own=False)
         by = f"{found.member_name} (recorded by {ctx.author.name})"
-        await self._open_appeal(ctx, found, reason, now, by=by)
+        await self._open_appeal(ctx, found, reason, now, by=by, own=False)
         # They wrote somewhere else: tell them it arrived (a banned member shares no server
         # with the bot, so Discord may refuse the message; nothing else depends on it).
         values = {"case": found.label}
@@ -234,10 +234,12 @@ class CaseCommands(ModerationCog):
         await ctx.reply(f"Recorded the appeal of case {found.label}; decide it with {decide}.")
 
     async def _open_appeal(
-        self, ctx: CommandContext, found: Case, reason: str, now: datetime, *, by: str
+        self, ctx: CommandContext, found: Case, reason: str, now: datetime, *, by: str, own: bool
     ) -> None:
-        """Open the appeal of a case, queue it for moderators and tell the staff channel."""
-        own = ctx.author.ref == found.member
+        """Open the appeal of a case, queue it for moderators and tell the staff channel.
+
+        ``own``: the member appeals themselves (else a moderator records it for them).
+        """
         try:
             appeal = await self.store.appeals.open(found.id, found.member, reason, now)
         except ValueError as error:  # appealed a moment ago

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from bot.core.channels import ChannelName, RoleName
 from bot.core.cog import Cog, CogContext, CogSettings
-from bot.core.commands import CommandContext, CommandError, commands_of
+from bot.core.commands import CommandContext, CommandError
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
 from cogs._schedules import checked_cron
@@ -169,16 +169,10 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 raid_channels=tuple(settings.raid_channels),
                 raid_slowmode_minutes=settings.raid_slowmode_minutes,
                 notify_members=settings.notify_members,
-                appeal_command=self._appeal_command(ctx),
+                appeal_command=self.typed("appeal"),
                 ban_appeals=settings.ban_appeals.strip(),
             ),
         )
-
-    @classmethod
-    def _appeal_command(cls, ctx: CogContext) -> str:
-        """Return what members type here to run ``/appeal`` (``/steward appeal`` on Slack)."""
-        group = any(spec.name.startswith("appeal ") for spec in commands_of(cls))
-        return ctx.gateway.capabilities.typed_command("appeal", also_a_group=group)
 
     @property
     def queue(self) -> ReviewQueue:

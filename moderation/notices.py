@@ -304,12 +304,8 @@ class Notices:
     overrides: Templates = field(default_factory=dict)
     default_language: str = "en"
 
-    def template(self, name: str, lang: str | None) -> str:
-        """Return the template ``name`` in the member's language, overrides first."""
-        return self._spoken(name, lang)[0]
-
     def _spoken(self, name: str, lang: str | None) -> tuple[str, str | None]:
-        """Return the template ``name`` for the member and the language it is written in."""
+        """Return the template ``name`` for the member, overrides first, and its language."""
         by_language: dict[str, str] = {}
         for source in (DEFAULT_TEMPLATES, self.overrides):
             for code, templates in source.items():

@@ -10,6 +10,7 @@ the case to moderators when the answer is no.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -108,7 +109,7 @@ class Capabilities:
     command_prefix: str = "/"
     leaf_beside_group: str = ""
 
-    def typed_command(self, path: str, *, also_a_group: bool = False) -> str:
+    def typed_command(self, path: str, *, paths: Iterable[str] = ()) -> str:
         """Return what a member types here to run the command ``path``.
 
         Members read it in their notices (how to appeal): it must be what this platform
@@ -116,9 +117,11 @@ class Capabilities:
 
         Args:
             path: The command's path (``appeal``).
-            also_a_group: Whether longer paths start with it (``appeal decide``).
+            paths: The other commands' paths beside it: one that starts with ``path``
+                (``appeal decide``) makes it a group on Discord (``/appeal open``).
         """
-        leaf = f" {self.leaf_beside_group}" if also_a_group and self.leaf_beside_group else ""
+        group = any(other.startswith(f"{path} ") for other in paths)
+        leaf = f" {self.leaf_beside_group}" if group and self.leaf_beside_group else ""
         return f"{self.command_prefix}{path}{leaf}"
 
     def has(self, capability: Capability) -> bool:

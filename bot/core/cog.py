@@ -194,7 +194,8 @@ class Cog(Generic[SettingsT]):
         Texts that tell someone which command to run must name what their platform has:
         on Slack every command runs under the app's one slash command.
         """
-        return self.ctx.gateway.capabilities.typed_command(path)
+        paths = (spec.name for spec in self.commands())
+        return self.ctx.gateway.capabilities.typed_command(path, paths=paths)
 
     def channel(self, ident: str) -> Ref:
         """Return a ref to a channel of this cog's community by its platform id."""
