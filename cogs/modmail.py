@@ -27,6 +27,7 @@ from pydantic import Field
 
 from bot.core.actions import OpenThread, PostMessage, SendDirectMessage
 from bot.core.channels import ChannelName
+from bot.core.clock import zone
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.durations import format_duration
@@ -63,6 +64,14 @@ _BLOCKED = {
     "pl": "Twoje wiadomości nie docierają już do moderatorów {community}: {reason}.",
     "ja": "あなたのメッセージは{community}のモデレーターに届かなくなりました：{reason}。",
 }
+_BLOCKED_UNTIL = {
+    "en": "Until {until}, your messages do not reach the {community} moderators: {reason}.",
+    "fr": "Jusqu'au {until}, tes messages ne parviennent plus aux modérateurs de {community} : {reason}.",
+    "nl": "Tot {until} komen je berichten niet aan bij de moderators van {community}: {reason}.",
+    "da": "Indtil {until} når dine beskeder ikke frem til moderatorerne i {community}: {reason}.",
+    "pl": "Do {until} Twoje wiadomości nie docierają do moderatorów {community}: {reason}.",
+    "ja": "{until}まで、あなたのメッセージは{community}のモデレーターに届きません：{reason}。",
+}
 HELD_TIMER = "modmail:held:"
 """The prefix of the timer that posts a conversation's held lines (its number follows)."""
 _MINUTE = timedelta(minutes=1)
@@ -74,6 +83,8 @@ Openings = dict[LanguageTag, Annotated[str, placeholders_from("community")]]
 """What a member is told when their conversation opens, by language."""
 Closings = dict[LanguageTag, Annotated[str, placeholders_from("community", "reason")]]
 """What a member is told when their conversation closes, or when they are blocked."""
+BlockEnds = dict[LanguageTag, Annotated[str, placeholders_from("community", "reason", "until")]]
+"""What a member blocked for a while is told, by language (``{until}``: when it ends)."""
 
 
 class ModmailSettings(CogSettings):
@@ -92,7 +103,10 @@ class ModmailSettings(CogSettings):
             one by one; the rest of the minute's are posted together when it is over.
         opened: The first answer to the member, by language.
         closed: What the member is told on closing, by language (``{reason}``).
-        blocked: What a blocked member is told, once, when they write (``{reason}``).
+        blocked: What a member blocked until lifted is told, once, when they write
+            (``{reason}``).
+        blocked_until: What a member blocked for a while is told, once, when they write:
+            ``{until}`` is when the block ends, in the community's time zone.
     """
 
     channel: ChannelName = "modmail"
@@ -103,6 +117,7 @@ class ModmailSettings(CogSettings):
     opened: Openings = Field(default_factory=lambda: dict(_OPENED))
     closed: Closings = Field(default_factory=lambda: dict(_CLOSED))
     blocked: Closings = Field(default_factory=lambda: dict(_BLOCKED))
+    blocked_until: BlockEnds = Field(default_factory=lambda: dict(_BLOCKED_UNTIL))
 
 
 def with_files(text: str, files: Sequence[Attachment]) -> str:
@@ -221,13 +236,16 @@ class Modmail(Cog[ModmailSettings]):
         if not await self.store.mark_told(self.staff_space, member.ref):
             return
         community = self.ctx.community
+        values = {"community": community.name, "reason": block.reason}
+        templates = self.settings.blocked
+        if block.until is not None:
+            # A member told days into a block learns when it ends, as a date and time
+            # where the community lives (what its schedules speak), zone named.
+            local = block.until.astimezone(zone(community.timezone))
+            values["until"] = f"{local:%Y-%m-%d %H:%M} ({community.timezone})"
+            templates = self.settings.blocked_until
         await self._tell(
-            community.ref,
-            member.ref,
-            self.settings.blocked,
-            member.lang,
-            {"community": community.name, "reason": block.reason},
-            why="modmail blocked",
+            community.ref, member.ref, templates, member.lang, values, why="modmail blocked"
         )
 
     async def _tell(

@@ -23,9 +23,9 @@ MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 @asynccontextmanager
 async def modmail(
-    registry: CogRegistry, database: Path, **settings: Any
+    registry: CogRegistry, database: Path, timezone: str = "UTC", **settings: Any
 ) -> AsyncIterator[LocalBot]:
-    config = {"cogs": {"welcome": {"enabled": False}, "modmail": settings}}
+    config = {"timezone": timezone, "cogs": {"welcome": {"enabled": False}, "modmail": settings}}
     channels = ["general", "mod-log", "modmail"]
     async with local_bot(registry, database, config, start=MONDAY, channels=channels) as bot:
         yield bot
@@ -400,8 +400,10 @@ async def test_a_blocked_member_is_told_once_and_reaches_no_one_until_the_block_
     )
     to_bob = dms_to(bot, "bob")
     told = [text for text in to_bob if "ne parviennent plus" in text]
+    # Told a minute into a day's block, bob learns when it ends.
     assert told == [
-        "Tes messages ne parviennent plus aux modérateurs de acme : insults to the team."
+        "Jusqu'au 2026-03-03 09:00 (UTC), tes messages ne parviennent plus aux modérateurs "
+        "de acme : insults to the team."
     ]
     assert listed.splitlines() == [
         "1 member(s) blocked from modmail:",
@@ -413,6 +415,20 @@ async def test_a_blocked_member_is_told_once_and_reaches_no_one_until_the_block_
     assert in_thread(bot, bot.of("open_thread")[-1]["created"])[-1] == (
         "**bob:** I am sorry about yesterday."
     )
+
+
+async def test_a_member_blocked_for_a_while_learns_when_it_ends_in_the_communitys_time(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db", timezone="Europe/Amsterdam") as bot:
+        await bot.command("mod1", "modmail block", reason="spam", member="alice", duration="7d")
+        # Three days on, alice writes for the first time since.
+        await bot.session.advance(MONDAY + timedelta(days=3))
+        await bot.play(type="dm", author="alice", content="hello?")
+    assert dms_to(bot, "alice") == [
+        "Until 2026-03-09 10:00 (Europe/Amsterdam), your messages do not reach the acme "
+        "moderators: spam."
+    ]
 
 
 async def test_moderators_block_by_name_and_lift_the_block(
@@ -430,6 +446,9 @@ async def test_moderators_block_by_name_and_lift_the_block(
         empty = await bot.command("mod1", "modmail blocks")
         await dm_at(bot, 120, "thank you")
     assert "Name the member, or run /modmail block in their modmail thread" in nameless
+    assert [text for text in dms_to(bot, "bob") if "ne parviennent plus" in text] == [
+        "Tes messages ne parviennent plus aux modérateurs de acme : spam."
+    ]
     assert forever == "Blocked bob from modmail until lifted."
     assert "alice is not blocked from modmail" in unknown
     assert lifted == by_mention == "bob can write to the moderators again."

@@ -53,7 +53,8 @@ async def test_a_member_blocked_from_their_thread_is_told_once_and_reaches_no_on
 
     def told(request: object) -> bool:
         json = getattr(request, "json", None) or {}
-        return "no longer reach" in str(json.get("content", ""))
+        # Bob's notice, not the staff line that says what he writes no longer reaches them.
+        return "your messages do not reach" in str(json.get("content", ""))
 
     async with start(extra) as steward:
         await standin.direct_message(lumen.bob.user, "You are all clowns.")
@@ -77,7 +78,9 @@ async def test_a_member_blocked_from_their_thread_is_told_once_and_reaches_no_on
     in_thread = [m.content for m in thread.messages.values()]
     assert any(text.startswith("Blocked by mona for 1w: insults.") for text in in_thread)
     assert not any("lowns!" in text or "Still" in text for text in in_thread)
-    assert len([r for r in standin.requests_to("POST", MESSAGES) if told(r)]) == 1
+    (to_bob,) = [r.json["content"] for r in standin.requests_to("POST", MESSAGES) if told(r)]
+    # Told once, with the day the week's block ends (Steward runs on the wall clock here).
+    assert to_bob.endswith(" (UTC), your messages do not reach the lumen moderators: insults.")
     assert len(standin.requests_to("POST", f"/channels/{modmail.id}/threads")) == 1
 
 

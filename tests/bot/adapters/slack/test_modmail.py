@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 from bot.standins.slack import SlackStandin, payloads
 from bot.standins.slack.workspace import Conversation
 from tests.bot.adapters.slack.conftest import ALICE, MODLOG, MONA, Start, Steward
@@ -110,6 +113,7 @@ async def test_a_block_typed_in_words_closes_the_conversation_and_alice_is_told_
     command = payloads.slash_command(
         workspace, MONA, staff, f"modmail block insults to the team <@{ALICE}|alice> 7d"
     )
+    blocked_at = datetime.now(UTC)
     assert (await standin.send_command(command)).status == 200
     await steward.settle()
     for text in ("useless!", "still useless"):
@@ -129,6 +133,13 @@ async def test_a_block_typed_in_words_closes_the_conversation_and_alice_is_told_
     ]
     assert "; /steward modmail unblock " in blocked
     assert not any("useless!" in t or "still useless" in t for t in in_staff)
-    assert [t for t in to_alice if "no longer reach" in t] == [
-        "Your messages no longer reach the Acme moderators: insults to the team."
-    ]
+    (told,) = [t for t in to_alice if "do not reach" in t]
+    # Steward runs on the wall clock here: the block ends a week from the command.
+    said = re.fullmatch(
+        r"Until (.+) \(UTC\), your messages do not reach the Acme moderators: insults to "
+        r"the team\.",
+        told,
+    )
+    assert said is not None
+    ends = datetime.strptime(said[1], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert abs(ends - (blocked_at + timedelta(days=7))) < timedelta(minutes=2)
