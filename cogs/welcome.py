@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from bot.core.actions import Button, ButtonStyle, DeleteMessage, PostMessage, ReplyEphemeral
 from bot.core.channels import ChannelName
@@ -55,6 +55,37 @@ _GATE_MESSAGES = {
     "ja": "投稿する前に、ウェルカムメッセージのボタンで #{guidelines} のガイドラインに同意してください。"
     "メッセージは公開されていません。",
 }
+_GATE_BUTTONS = {
+    "en": "I accept the guidelines",
+    "fr": "J'accepte les règles",
+    "nl": "Ik accepteer de richtlijnen",
+    "da": "Jeg accepterer retningslinjerne",
+    "pl": "Akceptuję zasady",
+    "ja": "ガイドラインに同意します",
+}
+
+_GATE_THANKS = {
+    "en": "Thank you! You can post now.",
+    "fr": "Merci ! Tu peux publier maintenant.",
+    "nl": "Bedankt! Je kunt nu berichten plaatsen.",
+    "da": "Tak! Du kan skrive nu.",
+    "pl": "Dziękujemy! Możesz już pisać.",
+    "ja": "ありがとうございます！投稿できるようになりました。",
+}
+
+_GATE_NOT_YOURS = {
+    "en": "This button is for the member it welcomes.",
+    "fr": "Ce bouton est réservé au membre que ce message accueille.",
+    "nl": "Deze knop is voor het lid dat hier welkom wordt geheten.",
+    "da": "Denne knap er til det medlem, der bydes velkommen her.",
+    "pl": "Ten przycisk jest dla osoby, którą wita ta wiadomość.",
+    "ja": "このボタンは、このメッセージで歓迎されているメンバー専用です。",
+}
+
+
+def _one_label_for_all(value: object) -> object:
+    # A single label (how the setting was first written) serves every language.
+    return {"en": value} if isinstance(value, str) else value
 
 
 Greetings = dict[
@@ -63,6 +94,13 @@ Greetings = dict[
 ]
 """Greeting templates by language, checked when the configuration loads."""
 GateReminders = dict[LanguageTag, Annotated[str, placeholders_from("guidelines")]]
+GateTexts = dict[LanguageTag, Annotated[str, placeholders_from()]]
+"""Texts by language with nothing to fill in: the gate's button, its answers."""
+ButtonLabels = Annotated[
+    dict[LanguageTag, Annotated[str, Field(min_length=1, max_length=80)]],
+    BeforeValidator(_one_label_for_all),
+]
+"""The gate button's label by language (Discord shows 80 characters); one text serves all."""
 
 
 class WelcomeSettings(CogSettings):
@@ -79,8 +117,11 @@ class WelcomeSettings(CogSettings):
         greet_bots: Whether bots get greeted too.
         quiet_during_raids: Greet nobody while a raid is held: raiders are not welcome.
         gate: Whether newcomers must accept the guidelines (a button) before they post.
-        gate_button: The button's label.
+        gate_button: The button's label, by language (the newcomer's, as the greeting);
+            a single text serves every language.
         gate_messages: The private reminder, by language, to a newcomer who posts first.
+        gate_thanks: What a newcomer is told, by language, once they accept.
+        gate_not_yours: What another member who clicks a newcomer's button is told.
     """
 
     channel: ChannelName = "general"
@@ -90,8 +131,10 @@ class WelcomeSettings(CogSettings):
     greet_bots: bool = False
     quiet_during_raids: bool = True
     gate: bool = False
-    gate_button: str = "I accept the guidelines"
+    gate_button: ButtonLabels = Field(default_factory=lambda: dict(_GATE_BUTTONS))
     gate_messages: GateReminders = Field(default_factory=lambda: dict(_GATE_MESSAGES))
+    gate_thanks: GateTexts = Field(default_factory=lambda: dict(_GATE_THANKS))
+    gate_not_yours: GateTexts = Field(default_factory=lambda: dict(_GATE_NOT_YOURS))
 
 
 class Welcome(Cog[WelcomeSettings]):
@@ -143,7 +186,7 @@ class Welcome(Cog[WelcomeSettings]):
                 Button(
                     target=GATE_TARGET,
                     choice=member.ref.id,
-                    label=settings.gate_button,
+                    label=pick_language(settings.gate_button, member.lang, community.language),
                     style=ButtonStyle.PRIMARY,
                 ),
             )
@@ -162,11 +205,14 @@ class Welcome(Cog[WelcomeSettings]):
         """Let a newcomer post once they accept the guidelines with their own button."""
         if event.target != GATE_TARGET:
             return
-        if event.choice != event.author.ref.id:
-            await self.answer_click(event, "This button is for the member it welcomes.")
-            return
-        await self._set_gated(event.author, gated=False)
-        await self.answer_click(event, "Thank you! You can post now.")
+        own = event.choice == event.author.ref.id
+        if own:
+            await self._set_gated(event.author, gated=False)
+        settings = self.settings
+        answer = settings.gate_thanks if own else settings.gate_not_yours
+        await self.answer_click(
+            event, pick_language(answer, event.author.lang, self.ctx.community.language)
+        )
 
     def listens(self, method: str) -> bool:
         """Hold no messages when the gate is off: they are not queued for this cog at all."""

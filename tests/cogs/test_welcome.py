@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from bot.core.events import MessageCreated
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
+from cogs.welcome import WelcomeSettings
 from tests.conftest import ScenarioRunner, community, local_bot
 
 GATED = {"cogs": {"welcome": {"gate": True, "introductions": "hello"}}}
@@ -70,6 +72,48 @@ async def test_a_gated_newcomer_posts_only_after_accepting_the_guidelines(
     assert told[1] == ("alice", "This button is for the member it welcomes.")
     assert told[2] == ("zoe", "Thank you! You can post now.")
     assert all(a["action"] != "timeout" for a in rest), "the gate sanctions nobody"
+
+
+async def test_the_gate_speaks_each_newcomers_language(run_scenario: ScenarioRunner) -> None:
+    # bob is French and clicks zoé's button; zoé is French and clicks her own.
+    zoe = {"type": "join", "at": "2026-03-02T09:00:00Z", "member": {"name": "zoe", "lang": "fr"}}
+    actions = await run_scenario(
+        [
+            community(config=GATED),
+            zoe,
+            click("bob", "zoe", "2026-03-02T09:02:00Z"),
+            click("zoe", "zoe", "2026-03-02T09:03:00Z"),
+        ]
+    )
+    greeting, *rest = actions
+    assert greeting["content"].startswith("Bienvenue sur acme, zoe !")
+    assert [button["label"] for button in greeting["buttons"]] == ["J'accepte les règles"]
+    told = [(a["member"], a["content"]) for a in rest if a["action"] == "reply_ephemeral"]
+    assert told == [
+        ("bob", "Ce bouton est réservé au membre que ce message accueille."),
+        ("zoe", "Merci ! Tu peux publier maintenant."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "label"),
+    [
+        ("Je dis oui", "Je dis oui"),  # one text, as the setting was first written
+        ({"en": "Yes to the rules", "fr": "Oui aux règles"}, "Oui aux règles"),
+    ],
+)
+async def test_a_community_words_the_gate_button_once_or_by_language(
+    run_scenario: ScenarioRunner, setting: str | dict[str, str], label: str
+) -> None:
+    config = {"cogs": {"welcome": {"gate": True, "gate_button": setting}}}
+    zoe = {"type": "join", "at": "2026-03-02T09:00:00Z", "member": {"name": "zoe", "lang": "fr"}}
+    greeting, *_ = await run_scenario([community(config=config), zoe])
+    assert [button["label"] for button in greeting["buttons"]] == [label]
+
+
+def test_a_button_label_longer_than_discord_shows_is_refused_with_the_configuration() -> None:
+    with pytest.raises(ValidationError, match="at most 80 characters"):
+        WelcomeSettings.model_validate({"gate_button": {"en": "x" * 81}})
 
 
 async def test_without_the_gate_newcomers_post_at_once(run_scenario: ScenarioRunner) -> None:
