@@ -12,7 +12,7 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
 from bot.core.models import Member
 from bot.core.quoting import file_line, quoted
-from cogs._moderation_base import ModerationCog
+from cogs._moderation_base import ModerationCog, not_told
 from moderation.cases import (
     AppealStatus,
     Case,
@@ -229,9 +229,11 @@ class CaseCommands(ModerationCog):
         # They wrote somewhere else: tell them it arrived (a banned member shares no server
         # with the bot, so Discord may refuse the message; nothing else depends on it).
         values = {"case": found.label}
-        await self._tell_member(found, "appeal_received", values, reason="appeal received")
+        why = await self._tell_member(found, "appeal_received", values, reason="appeal received")
         decide = self.typed("appeal decide")
-        await ctx.reply(f"Recorded the appeal of case {found.label}; decide it with {decide}.")
+        await ctx.reply(
+            f"Recorded the appeal of case {found.label}; decide it with {decide}.{not_told(why)}"
+        )
 
     async def _open_appeal(
         self, ctx: CommandContext, found: Case, reason: str, now: datetime, *, by: str, own: bool
@@ -355,31 +357,37 @@ class CaseCommands(ModerationCog):
         await self.store.cases.add_note(
             found.id, ctx.author.name, f"appeal {status.value}: {note or '-'}", now
         )
-        await self._tell_appeal_outcome(found, status, note)
+        why = await self._tell_appeal_outcome(found, status, note)
         await self._learn_from_appeal(found, status, str(ctx.author.ref), note)
-        await ctx.reply(f"Appeal of case {found.label}: {status.value}.")
+        await ctx.reply(f"Appeal of case {found.label}: {status.value}.{not_told(why)}")
 
-    async def _tell_appeal_outcome(self, case: Case, status: AppealStatus, note: str) -> None:
-        """Tell the member how their appeal ended, in their language when known."""
+    async def _tell_appeal_outcome(self, case: Case, status: AppealStatus, note: str) -> str | None:
+        """Tell the member how their appeal ended, in their language when known.
+
+        Returns:
+            Why the member could not be told, or ``None`` once they were.
+        """
         values = {"case": case.label, "outcome": status, "note": note}
-        await self._tell_member(case, "appeal_decided", values, reason="appeal decided")
+        return await self._tell_member(case, "appeal_decided", values, reason="appeal decided")
 
     async def _tell_member(
         self, case: Case, notice: str, values: Mapping[str, object], *, reason: str
-    ) -> None:
-        """Send the case's member the notice ``notice`` privately, in their language."""
+    ) -> str | None:
+        """Send the case's member the notice ``notice`` privately, in their language.
+
+        Returns:
+            Why it could not reach them (noted on the case too), or ``None`` once it did.
+        """
         gateway, community = self.ctx.gateway, self.ctx.community.ref
         member = await gateway.fetch_member(community, case.member)
         message = self.enforcer.notices.render(notice, member.lang if member else None, values)
-        await gateway.apply(
+        sent = await self.enforcer.send_notice(
+            case,
             SendDirectMessage(
-                community=community,
-                member=case.member,
-                content=message,
-                reason=reason,
-                case=case.label,
-            )
+                community=community, member=case.member, content=message, reason=reason
+            ),
         )
+        return None if sent.ok else sent.error
 
     async def _learn_from_appeal(
         self, case: Case, status: AppealStatus, moderator: str, note: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from bot.core.commands import CommandContext, CommandError
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
 from cogs._schedules import checked_cron
+from moderation.cases import Note, undelivered_notice
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
@@ -229,6 +231,20 @@ class ModerationCog(Cog[GuidelinesSettings]):
         if why is not None:
             raise CommandError(why)
         return member
+
+
+def not_told(why: str | None) -> str:
+    """Say, for a moderator's reply, that the member was not told, and why; else nothing.
+
+    A warning the member never received warns no one: the moderator can tell them
+    another way (in the channel, through modmail).
+    """
+    return f" Not told: {why}." if why else ""
+
+
+def untold(notes: Sequence[Note]) -> str:
+    """Say :func:`not_told` from a case's notes since its notice was sent."""
+    return not_told(undelivered_notice(notes))
 
 
 def _counts_emojis(policy: Policy) -> bool:

@@ -20,7 +20,7 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.durations import format_duration
 from bot.core.models import Channel, Member
 from bot.core.refs import Ref
-from cogs._moderation_base import ModerationCog
+from cogs._moderation_base import ModerationCog, untold
 from moderation.cases import ActionStatus
 
 _MAX_PURGE = 100
@@ -46,7 +46,7 @@ class ModeratorCommands(ModerationCog):
             points=self.settings.warn_points,
             notice_parts=["warned"],
         )
-        await ctx.reply(f"Warned {target.shown_name} (case {case.label}).")
+        await ctx.reply(f"Warned {target.shown_name} (case {case.label}).{untold(case.notes)}")
 
     @command("timeout", description="Stop a member from talking for a while.")
     async def timeout(
@@ -183,7 +183,9 @@ class ModeratorCommands(ModerationCog):
         suffix = (
             f" Not done: {', '.join(f'{a.kind} ({a.error})' for a in failed)}." if failed else ""
         )
-        await ctx.reply(f"{target.shown_name} {what} (case {case.label}).{suffix}")
+        await ctx.reply(
+            f"{target.shown_name} {what} (case {case.label}).{suffix}{untold(case.notes)}"
+        )
 
     @command("purge", description="Delete the channel's latest messages, or only one member's.")
     async def purge(

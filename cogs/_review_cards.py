@@ -14,28 +14,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.actions import Action, Ban, DeleteMessage, PostMessage, Timeout
+from bot.core.actions import PostMessage
 from bot.core.cog import listener
 from bot.core.commands import CommandError
 from bot.core.durations import format_duration
 from bot.core.events import ComponentClicked
 from bot.core.models import Member
-from cogs._review_commands import ReviewCommands, already_decided
+from cogs._moderation_base import untold
+from cogs._review_commands import ReviewCommands, already_decided, default_reason
 from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
-from moderation.hierarchy import refusal
 from moderation.review_cards import CardChoice, item_id_of, offered
-
-_JUDGED = ("original", "files", "reporter")
-"""What of a review item's evidence the moderator's case keeps: what they judged."""
 
 ESCALATION_STEP = 5
 """How much an escalation raises an item's priority: above any severity's rank."""
-
-_NOTICE = {
-    CardChoice.WARN: "warned",
-    CardChoice.TIMEOUT: "timed_out",
-    CardChoice.BAN: "banned",
-}
 
 
 class ReviewCards(ReviewCommands):
@@ -138,10 +129,10 @@ class ReviewCards(ReviewCommands):
         self, item: ReviewItem, moderator: Member, choice: CardChoice, reason: str
     ) -> str:
         """Decide a violation and sanction as the button says, with the moderator as actor."""
-        target = await self._target_of(item, moderator)
+        target = await self.target_of(item, moderator)
         if target is None and not (choice is CardChoice.REMOVE and item.case_id is not None):
             raise CommandError(f"review item {item.id} names no member to act on")
-        why = reason.strip() or _default_reason(item)
+        why = reason.strip() or default_reason(item)
         note = f"{choice.value} from the review card: {why}"
         decided, case, _ = await self.decide_item(item, ReviewOutcome.VIOLATION, moderator, note)
         if choice is CardChoice.REMOVE and case is not None:
@@ -151,10 +142,10 @@ class ReviewCards(ReviewCommands):
             assert target is not None  # checked above: only a case's removal needs none
             if case is not None:
                 await self._confirm(case, moderator, note)
-            sanctioned = await self._card_sanction(
+            sanctioned = await self.sanction_item(
                 item, case=case, moderator=moderator, target=target, choice=choice, reason=why
             )
-            done = f"Case {sanctioned.label} opened."
+            done = f"Case {sanctioned.label} opened.{untold(sanctioned.notes)}"
             if case is not None:
                 await self.store.cases.add_note(
                     case.id,
@@ -174,70 +165,6 @@ class ReviewCards(ReviewCommands):
         if case.status is CaseStatus.REVIEW:
             await self.store.cases.set_status(case.id, CaseStatus.ACTIVE)
 
-    async def _card_sanction(
-        self,
-        item: ReviewItem,
-        *,
-        case: Case | None,
-        moderator: Member,
-        target: Member,
-        choice: CardChoice,
-        reason: str,
-    ) -> Case:
-        """Open the moderator's case: the message removed (if still there) and the sanction."""
-        community = self.ctx.community.ref
-        actions: list[Action] = []
-        parts: list[str] = []
-        gone = case is not None and any(a.kind == "delete_message" for a in case.actions)
-        if item.message is not None and item.channel is not None and not gone:
-            actions.append(
-                DeleteMessage(community=community, channel=item.channel, message=item.message)
-            )
-            parts.append("deleted")
-        points = 0
-        if choice is CardChoice.TIMEOUT:
-            minutes = self.settings.card_timeout_minutes
-            actions.append(
-                Timeout(community=community, member=target.ref, duration=timedelta(minutes=minutes))
-            )
-            points = self.settings.warn_points
-        elif choice is CardChoice.BAN:
-            actions.append(Ban(community=community, member=target.ref, delete_message_seconds=3600))
-        elif choice is CardChoice.WARN:
-            points = self.settings.warn_points
-        if choice in _NOTICE:
-            parts.append(_NOTICE[choice])
-        sanctioned = await self.enforcer.sanction_by(
-            moderator=moderator,
-            target=target,
-            actions=actions,
-            reason=reason,
-            points=points,
-            notice_parts=parts,
-            channel=item.channel,
-            evidence={
-                "review_item": item.id,
-                **{key: item.evidence[key] for key in _JUDGED if key in item.evidence},
-            },
-        )
-        await self.arm_timer()
-        return sanctioned
-
-    async def _target_of(self, item: ReviewItem, moderator: Member) -> Member | None:
-        """Return the member an item is about, if the moderator may act on them.
-
-        Raises:
-            CommandError: If the moderator may not (a fellow moderator, a higher role).
-        """
-        if item.member is None:
-            return None
-        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, item.member)
-        target = found or Member(ref=item.member, name=item.member.id)
-        why = refusal(moderator, target, self.ctx.community)
-        if why is not None:
-            raise CommandError(why)
-        return target
-
     async def _show_outcome(
         self, item: ReviewItem, moderator: Member, words: str, case: Case | None
     ) -> None:
@@ -249,11 +176,6 @@ class ReviewCards(ReviewCommands):
         ident = ref_text.split(":", 1)[-1]
         found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
         return found.shown_name if found is not None else ident
-
-
-def _default_reason(item: ReviewItem) -> str:
-    """Return the reason a sanction gets when the moderator gave none: the rule's."""
-    return f"{item.rule}: {item.reason}" if item.rule else item.reason
 
 
 def _words(choice: CardChoice, timeout_minutes: float) -> str:

@@ -7,12 +7,15 @@ queue's cards and their buttons (``cogs._review_cards``) decide through the same
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
+from bot.core.actions import Action, Ban, DeleteMessage, Timeout
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
 from cogs._case_commands import CaseCommands
+from cogs._moderation_base import untold
 from moderation.cases import (
     ActionStatus,
     Case,
@@ -22,6 +25,8 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, LabelledExample, example_from
+from moderation.hierarchy import refusal
+from moderation.review_cards import CardChoice
 from policies.actions import ActionKind
 
 _DECISIONS = {"violation": ReviewOutcome.VIOLATION, "ok": ReviewOutcome.OK}
@@ -30,6 +35,13 @@ _REMOVAL = {
     ActionStatus.PENDING: "the message will be removed on the next try",
     ActionStatus.HANDED_OFF: "the platform cannot remove the message: please remove it by hand",
     ActionStatus.FAILED: "removing the message failed: please remove it by hand",
+}
+_JUDGED = ("original", "files", "reporter")
+"""What of a review item's evidence the moderator's case keeps: what they judged."""
+_NOTICE = {
+    CardChoice.WARN: "warned",
+    CardChoice.TIMEOUT: "timed_out",
+    CardChoice.BAN: "banned",
 }
 _LISTED = 15
 _EXCERPT = 80
@@ -72,14 +84,33 @@ class ReviewCommands(CaseCommands):
         found = await self.store.reviews.get(item)
         if found is None or found.community != ctx.community.ref:
             raise CommandError(f"there is no review item {item}")
+        # A message no rule opened a case for (a member's report) found a violation comes
+        # down as the card's Remove would take it down; whether the moderator may act on
+        # its author is asked before anything is decided.
+        reported = outcome is ReviewOutcome.VIOLATION and found.case_id is None
+        target = await self.target_of(found, ctx.author) if reported else None
         decided, case, example = await self.decide_item(found, outcome, ctx.author, note)
         done = [f"Review item {found.id}: {outcome.value}."]
         if case is not None:
             done.append(await self.settle(ctx.author, case, outcome, note))
+        elif target is not None and found.message is not None:
+            opened = await self.sanction_item(
+                found,
+                case=None,
+                moderator=ctx.author,
+                target=target,
+                choice=CardChoice.REMOVE,
+                reason=note.strip() or default_reason(found),
+            )
+            removal = _REMOVAL[opened.actions[-1].status] if opened.actions else ""
+            done.append(f"Case {opened.label} opened; {removal}.{untold(opened.notes)}")
+            case = opened
         if example is None:
             done.append("There is no message text to learn from.")
+        where = f", case {case.label}" if case is not None else ""
         await self.queue.update_card(
-            decided, f"Decided by {ctx.author.shown_name}: {outcome.value} (/review decide)."
+            decided,
+            f"Decided by {ctx.author.shown_name}: {outcome.value} (/review decide{where}).",
         )
         await ctx.reply(" ".join(part for part in done if part))
 
@@ -146,12 +177,86 @@ class ReviewCommands(CaseCommands):
         added = after.actions[before:]
         if not added:
             return f"Case {case.label} confirmed."
-        return f"Case {case.label} confirmed; {_REMOVAL[added[-1].status]}."
+        told = untold(after.notes[len(case.notes) :])
+        return f"Case {case.label} confirmed; {_REMOVAL[added[-1].status]}.{told}"
+
+    async def sanction_item(
+        self,
+        item: ReviewItem,
+        *,
+        case: Case | None,
+        moderator: Member,
+        target: Member,
+        choice: CardChoice,
+        reason: str,
+    ) -> Case:
+        """Open the moderator's case: the message removed (if still there) and the sanction.
+
+        A card's Remove, Warn, Timeout and Ban come here, and ``/review decide ... violation``
+        of an item no rule opened a case for (a member's report), as Remove.
+        """
+        community = self.ctx.community.ref
+        actions: list[Action] = []
+        parts: list[str] = []
+        gone = case is not None and any(a.kind == "delete_message" for a in case.actions)
+        if item.message is not None and item.channel is not None and not gone:
+            actions.append(
+                DeleteMessage(community=community, channel=item.channel, message=item.message)
+            )
+            parts.append("deleted")
+        points = 0
+        if choice is CardChoice.TIMEOUT:
+            minutes = self.settings.card_timeout_minutes
+            actions.append(
+                Timeout(community=community, member=target.ref, duration=timedelta(minutes=minutes))
+            )
+            points = self.settings.warn_points
+        elif choice is CardChoice.BAN:
+            actions.append(Ban(community=community, member=target.ref, delete_message_seconds=3600))
+        elif choice is CardChoice.WARN:
+            points = self.settings.warn_points
+        if choice in _NOTICE:
+            parts.append(_NOTICE[choice])
+        sanctioned = await self.enforcer.sanction_by(
+            moderator=moderator,
+            target=target,
+            actions=actions,
+            reason=reason,
+            points=points,
+            notice_parts=parts,
+            channel=item.channel,
+            evidence={
+                "review_item": item.id,
+                **{key: item.evidence[key] for key in _JUDGED if key in item.evidence},
+            },
+        )
+        await self.arm_timer()
+        return sanctioned
+
+    async def target_of(self, item: ReviewItem, moderator: Member) -> Member | None:
+        """Return the member an item is about, if the moderator may act on them.
+
+        Raises:
+            CommandError: If the moderator may not (a fellow moderator, a higher role).
+        """
+        if item.member is None:
+            return None
+        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, item.member)
+        target = found or Member(ref=item.member, name=item.member.id)
+        why = refusal(moderator, target, self.ctx.community)
+        if why is not None:
+            raise CommandError(why)
+        return target
 
     def _cares(self, case: Case) -> bool:
         """Return whether the case's rule looks after members rather than punishing them."""
         rule = self.policy.rule(case.rule) if case.rule else None
         return rule is not None and any(a.kind is ActionKind.CARE for a in rule.actions or ())
+
+
+def default_reason(item: ReviewItem) -> str:
+    """Return the reason a sanction gets when the moderator gave none: the rule's."""
+    return f"{item.rule}: {item.reason}" if item.rule else item.reason
 
 
 def already_decided(item: ReviewItem) -> str:

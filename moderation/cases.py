@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -65,6 +65,22 @@ class Note:
     at: datetime
     author: str
     text: str
+
+
+UNDELIVERED = "the member could not be notified: "
+"""How the bot's note on a case begins when the member's notice did not reach them."""
+
+
+def undelivered_notice(notes: Sequence[Note]) -> str | None:
+    """Return why a member's notice did not reach them, from a case's notes, if one did not.
+
+    Pass the notes written since the notice was sent: an older notice that failed says
+    nothing of a later one.
+    """
+    for note in reversed(notes):
+        if note.author == "bot" and note.text.startswith(UNDELIVERED):
+            return note.text.removeprefix(UNDELIVERED)
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

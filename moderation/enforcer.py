@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.core.actions import (
     Action,
+    ActionResult,
     Ban,
     DeleteMessage,
     Kick,
@@ -33,7 +34,15 @@ from bot.core.models import Member
 from bot.core.protocols import Clock, Gateway
 from bot.core.refs import Ref
 from bot.core.serialize import action_from_data, action_to_data
-from moderation.cases import ActionStatus, Case, CaseAction, CaseStatus, NewCase, NewReviewItem
+from moderation.cases import (
+    UNDELIVERED,
+    ActionStatus,
+    Case,
+    CaseAction,
+    CaseStatus,
+    NewCase,
+    NewReviewItem,
+)
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
 from moderation.review_cards import CARE_CHOICES
@@ -518,11 +527,11 @@ class Enforcer:
                 continue
             action = replace(action_from_data(dict(item.payload)), case=case.label)
             if notice is not None and isinstance(action, Kick | Ban):
-                await self._send_notice(case, notice)
+                await self.send_notice(case, notice)
                 notice = None
             await self._apply_one(case, item, action)
         if notice is not None:
-            await self._send_notice(case, notice)
+            await self.send_notice(case, notice)
 
     async def _apply_one(self, case: Case, item: CaseAction, action: Action) -> None:
         now = self.clock.now()
@@ -619,15 +628,18 @@ class Enforcer:
             )
         )
 
-    async def _send_notice(self, case: Case, notice: SendDirectMessage) -> None:
+    async def send_notice(self, case: Case, notice: SendDirectMessage) -> ActionResult:
+        """Send a member a notice about their case; one that cannot reach them is noted on it.
+
+        Returns:
+            What the platform answered.
+        """
         result = await self.gateway.apply(replace(notice, case=case.label))
         if not result.ok:
             await self.store.cases.add_note(
-                case.id,
-                "bot",
-                f"the member could not be notified: {result.error}",
-                self.clock.now(),
+                case.id, "bot", f"{UNDELIVERED}{result.error}", self.clock.now()
             )
+        return result
 
     def _notice(
         self, parts: list[str], case: Case, member: Member, guideline: str, channel: Ref | None

@@ -419,9 +419,11 @@ async def test_a_moderator_records_a_banned_members_appeal_and_another_decides_i
     actions = await run_scenario(lines)
     said = replies(actions)
     assert said[1] == "Only a moderator can use /appeal record."
-    assert said[2] == "Recorded the appeal of case #1; decide it with /appeal decide."
+    # Banned, alice shares no community with the bot: the moderator answers where she wrote.
+    untold = " Not told: alice shares no community with the bot any more."
+    assert said[2] == "Recorded the appeal of case #1; decide it with /appeal decide." + untold
     assert said[3] == "case #1 has an open appeal already"
-    assert said[4] == "Appeal of case #1: overturned."
+    assert said[4] == "Appeal of case #1: overturned." + untold
     (staff,) = [a for a in of(actions, "post_message") if a["content"].startswith("Appeal of")]
     assert staff["content"] == (
         "Appeal of case #1 by alice (recorded by mod2): my account was hacked"

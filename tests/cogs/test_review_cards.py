@@ -328,7 +328,7 @@ async def test_a_decision_by_command_closes_the_card_too(
         await bot.command("mod1", "review decide", item=1, decision="ok")
         shown = bot.card_text()
         left = bot.buttons_left()
-    assert shown.endswith("\nDecided by mod1: ok (/review decide).")
+    assert shown.endswith("\nDecided by mod1: ok (/review decide, case #1).")
     assert left == []
 
 

@@ -149,6 +149,42 @@ async def test_a_decision_on_an_unsure_message_removes_it_and_is_kept_as_an_exam
     assert [n.text for n in case.notes] == ["review violation: veiled insult"]
 
 
+async def test_a_reported_message_found_a_violation_by_command_comes_down_as_by_the_card(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # No rule opened a case for a member's report: the decision opens the moderator's.
+    database = tmp_path / "steward.db"
+    async with moderated(registry, database) as bot:
+        await bot.say("alice", "buy my lamps cheap at lamps dot shop", "m1")
+        await bot.command("bob", "report", message="m1", reason="selling")
+        refused = await bot.command("mod1", "review decide", item=1, decision="maybe")
+        decided = await bot.command("mod1", "review decide", item=1, decision="violation")
+        kept = [i for i in bot.session.community.messages if i == "m1"]
+    assert refused == "the decision must be violation or ok"
+    assert decided == "Review item 1: violation. Case #1 opened; the message is removed."
+    assert not kept, "the reported message is gone"
+    (delete,) = bot.of("delete_message")
+    assert (delete["message"], delete["actor"], delete["case"]) == ("m1", "mod1", "#1")
+    notice = bot.of("send_direct_message")[-1]
+    assert notice["member"] == "alice" and "was removed" in notice["content"]
+    examples, (case,) = await stored(database)
+    assert case.actor == "local:mod1" and case.reason == "reported by bob: selling"
+    assert case.evidence["reporter"] == "local:bob" and case.points == 0
+    assert [(e.violation, e.review_item_id) for e in examples] == [(True, 1)]
+
+
+async def test_a_report_on_a_fellow_moderator_is_refused_before_it_is_decided(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with moderated(registry, tmp_path / "steward.db") as bot:
+        await bot.say("mod2", "buy my lamps cheap", "m1")
+        await bot.command("alice", "report", message="m1")
+        refused = await bot.command("mod1", "review decide", item=1, decision="violation")
+        listing = await bot.command("mod1", "review list")
+    assert "mod2" in refused and bot.of("delete_message") == []
+    assert listing.startswith("1. "), "the item still waits for someone who may act"
+
+
 async def test_an_ok_decision_keeps_the_message_and_pardons_the_case(
     registry: CogRegistry, tmp_path: Path
 ) -> None:

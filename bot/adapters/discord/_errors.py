@@ -60,9 +60,11 @@ def refusal(action: Action, error: discord.HTTPException) -> ActionResult:
             text += ", and its highest role must be above the member's (the owner is out of reach)"
         return ActionResult.failed(text + ".")
     if isinstance(error, discord.Forbidden) and error.code == CANNOT_MESSAGE_USER:
+        # Discord gives one code for both: closed DMs, and no server shared any more (a
+        # banned or kicked member).
         return ActionResult.failed(
-            "the member does not accept direct messages from this server "
-            f"(Discord {error.code}); nothing was delivered"
+            f"Discord delivers no direct message to this member ({error.code}: they share no "
+            "server with Steward, or refuse its direct messages); nothing was delivered"
         )
     if (
         isinstance(error, discord.NotFound)

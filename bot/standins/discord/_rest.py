@@ -243,10 +243,18 @@ class RestApi:
         return reply([self.world.message_payload(m) for m in messages[:limit]])
 
     async def create_message(self, request: web.Request) -> web.Response:
-        """Post a message as the bot; a DM to a member with DMs closed is refused."""
+        """Post a message as the bot; a DM Discord would not deliver is refused.
+
+        Discord delivers a bot's DM only to a user who shares a server with it (a banned
+        or kicked member shares none) and has not closed their DMs.
+        """
         guild, channel = self._channel(request)
         self._require(guild, SEND_MESSAGES)
-        if channel.recipient is not None and not channel.recipient.dms_open:
+        recipient = channel.recipient
+        if recipient is not None and (
+            not recipient.dms_open
+            or not any(recipient.id in g.members for g in self.world.guilds.values())
+        ):
             raise ApiError(403, 50007, "Cannot send messages to this user")
         _check_content(request[BODY])
         return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))

@@ -81,7 +81,80 @@ async def test_a_closed_dm_is_recorded_on_the_case_and_nothing_fails(
         )
         await steward.settle()
         (case,) = await cases_of(steward, lumen, carl)
-    assert any("does not accept direct messages" in note.text for note in case.notes)
+    assert any("delivers no direct message" in note.text for note in case.notes)
+
+
+async def test_a_moderator_is_told_when_a_warning_reached_no_one(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    carl = standin.add_member(lumen.guild, "carl", dms_open=False)
+    async with start() as steward:
+        for answered, member in enumerate((carl, lumen.bob), start=1):
+            await standin.run_command(
+                lumen.guild,
+                lumen.general,
+                lumen.mona,
+                "warn",
+                {"member": member, "reason": "off-topic selling"},
+            )
+            await standin.wait_for_request("PATCH", ORIGINAL, count=answered)
+        await steward.settle()
+    answers = [r.json["content"] for r in standin.requests_to("PATCH", ORIGINAL)]
+    assert answers == [
+        "Warned carl (case #1). Not told: Discord delivers no direct message to this member "
+        "(50007: they share no server with Steward, or refuse its direct messages); nothing "
+        "was delivered.",
+        "Warned bob (case #2).",
+    ]
+
+
+async def test_a_banned_member_shares_no_server_so_their_recorded_appeal_says_they_were_not_told(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    max_ = standin.add_member(lumen.guild, "max", roles=[lumen.moderators])
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.mona, "ban", {"member": lumen.bob, "reason": "scams"}
+        )
+        await standin.wait_for_request("PUT", f"/guilds/{lumen.guild.id}/bans/{lumen.bob.user.id}")
+        await standin.wait_for_request("PATCH", ORIGINAL)
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            lumen.mona,
+            "appeal record",
+            {"case": 1, "reason": "my account was stolen (appeal form)"},
+        )
+        recorded = await standin.wait_for_request("PATCH", ORIGINAL, count=2)
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            max_,
+            "appeal decide",
+            {"case": 1, "outcome": "upheld"},
+        )
+        decided = await standin.wait_for_request("PATCH", ORIGINAL, count=3)
+        await steward.settle()
+        (case,) = await cases_of(steward, lumen, lumen.bob)
+    dm = standin.world.dm_channel(lumen.bob.user)
+    # The ban's notice went out while bob still shared the server; the receipt could not.
+    assert [m.content.startswith("Hi bob") for m in dm.messages.values()] == [True]
+    assert recorded.json["content"] == (
+        "Recorded the appeal of case #1; decide it with /appeal decide. Not told: Discord "
+        "delivers no direct message to this member (50007: they share no server with "
+        "Steward, or refuse its direct messages); nothing was delivered."
+    )
+    assert decided.json["content"] == (
+        "Appeal of case #1: upheld. Not told: Discord delivers no direct message to this "
+        "member (50007: they share no server with Steward, or refuse its direct messages); "
+        "nothing was delivered."
+    )
+    undelivered = (
+        "the member could not be notified: Discord delivers no direct message to this member "
+        "(50007: they share no server with Steward, or refuse its direct messages); nothing "
+        "was delivered"
+    )
+    assert [n.text for n in case.notes if n.author == "bot"] == [undelivered, undelivered]
 
 
 async def test_a_member_cannot_run_a_moderator_command(

@@ -10,7 +10,14 @@ from bot.adapters.discord.translate import button_of, custom_id, form_id, ref
 from bot.standins.discord import DiscordStandin, Member
 from bot.standins.discord._model import StoredMessage
 from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import CALLBACK, Lumen, Running, Start, cases_of
+from tests.bot.adapters.discord.conftest import (
+    CALLBACK,
+    ORIGINAL,
+    Lumen,
+    Running,
+    Start,
+    cases_of,
+)
 from tests.bot.adapters.discord.test_commands import report
 
 REPORTED = "buy my lamps cheap"
@@ -59,6 +66,54 @@ async def click_and_answer(
     assert form is not None, "the click was answered with a form"
     await standin.submit_form(clicked, member, {"reason": reason})
     return form
+
+
+async def test_a_moderator_hears_when_the_warned_member_accepts_no_direct_messages(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # A warning is its notice: one that reached no one warns no one.
+    lumen.bob.user.dms_open = False
+    async with reviewing(standin, lumen, start) as (steward, card):
+        clicked = await standin.click(card, lumen.mona, button(card, "warn")["custom_id"])
+        await standin.wait_for_request(
+            "POST", CALLBACK, where=lambda r: r.path.startswith(f"/interactions/{clicked}/")
+        )
+        submitted = await standin.submit_form(clicked, lumen.mona, {"reason": "selling here"})
+        answer = await standin.wait_for_request(
+            "POST", "/webhooks/{app_id}/{token}", where=lambda r: f"token-{submitted}" in r.path
+        )
+        await steward.settle()
+        cases = await cases_of(steward, lumen, lumen.bob)
+    (warned,) = [c for c in cases if c.actor == f"discord:{lumen.mona.user.id}"]
+    assert answer.json["content"].endswith(
+        f"Case {warned.label} opened. Not told: Discord delivers no direct message to this "
+        "member (50007: they share no server with Steward, or refuse its direct messages); "
+        "nothing was delivered."
+    )
+
+
+async def test_review_decide_says_when_the_member_was_not_told_of_the_removal(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    lumen.bob.user.dms_open = False
+    async with reviewing(standin, lumen, start) as (steward, _):
+        (item,) = await store_for(steward.storage).reviews.open_items(ref(lumen.guild.id))
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            lumen.mona,
+            "review decide",
+            {"item": item.id, "decision": "violation"},
+        )
+        answer = await standin.wait_for_request(
+            "PATCH", ORIGINAL, where=lambda r: "Review item" in r.json["content"]
+        )
+        await steward.settle()
+    assert answer.json["content"].endswith(
+        "the message is removed. Not told: Discord delivers no direct message to this member "
+        "(50007: they share no server with Steward, or refuse its direct messages); nothing "
+        "was delivered."
+    )
 
 
 async def test_a_timeout_asks_why_and_the_answer_reaches_the_audit_log_case_and_notice(
