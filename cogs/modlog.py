@@ -7,6 +7,7 @@ from bot.core.actions import (
     Ban,
     DeleteMessage,
     Kick,
+    LockChannel,
     SetSlowmode,
     Timeout,
     Unban,
@@ -17,7 +18,7 @@ from bot.core.durations import format_duration
 from bot.core.events import ActionApplied
 from bot.core.quoting import quoted
 
-_MODERATION = (DeleteMessage, Timeout, Kick, Ban, Unban, SetSlowmode)
+_MODERATION = (DeleteMessage, Timeout, Kick, Ban, Unban, SetSlowmode, LockChannel)
 
 
 class ModLogSettings(CogSettings):
@@ -73,6 +74,8 @@ def summarise(action: Action, ok: bool, error: str) -> str:
             what = f"unbanned {member.id}"
         case SetSlowmode(channel=channel, seconds=seconds):
             what = f"set slowmode in #{channel.id} to {seconds}s"
+        case LockChannel(channel=channel, locked=locked):
+            what = f"{'locked' if locked else 'unlocked'} #{channel.id}"
         case _:
             what = action.kind
     parts = [f"{who} {what}"]
