@@ -94,5 +94,9 @@ class DiscussionCog(Cog[DiscussionSettings]):
         return {name: ident for name, ident in (found or {}).items() if ident}
 
     def local(self, when: datetime) -> str:
-        """Return a time as the community reads it (``Mon 30 Mar 10:00``)."""
-        return when.astimezone(self.tz).strftime("%a %d %b %Y %H:%M")
+        """Return a time as the community reads it (``Mon 30 Mar 2026 10:00 CEST``).
+
+        The zone is named: staff read schedules from many places, and the hour of a
+        Monday slot moves with daylight saving.
+        """
+        return when.astimezone(self.tz).strftime("%a %d %b %Y %H:%M %Z")

@@ -360,7 +360,7 @@ class Routing(Cog[RoutingSettings]):
 
     def _summary(self, message: _Request, match: IntentMatch, due: datetime) -> str:
         said = excerpt(message.content, _EXCERPT)
-        local = due.astimezone(self.tz).strftime("%a %d %b %H:%M")
+        local = due.astimezone(self.tz).strftime("%a %d %b %H:%M %Z")
         return (
             f"{match.name} request from {quoted(message.author.shown_name)} in {message.where}: "
             f"\u201c{said}\u201d{' ' + message.link if message.link else ''} (answer by {local}; cues: {', '.join(match.cues)})"

@@ -275,6 +275,7 @@ async def test_moderators_manage_the_library_and_see_the_calendar(
         preview = await bot.command("mod1", "prompt preview")
         skipped = await bot.command("mod1", "prompt skip", schedule="weekly")
         calendar = await bot.command("mod1", "calendar", weeks=3)
+        into_summer = await bot.command("mod1", "calendar", weeks=5)
         exported = await bot.command("mod1", "prompt export")
         imported = await bot.command(
             "mod1", "prompt import", library='[[prompts]]\ntext = "Best sunset photo?"\n'
@@ -288,13 +289,15 @@ async def test_moderators_manage_the_library_and_see_the_calendar(
     assert removed == "Prompt #2 is retired."
     assert "Which feature surprised you?" not in listing
     assert "#5 en [community, fun] What's on your desk?" in listing
-    assert preview == "weekly, Mon 02 Mar 2026 10:00 in #general: What did you build this week?"
-    assert skipped == "Skipped weekly on Mon 02 Mar 2026 10:00."
+    assert preview == "weekly, Mon 02 Mar 2026 10:00 CET in #general: What did you build this week?"
+    assert skipped == "Skipped weekly on Mon 02 Mar 2026 10:00 CET."
     assert calendar.splitlines() == [
-        "Mon 02 Mar 2026 10:00  weekly #general: skipped",
-        "Mon 09 Mar 2026 10:00  weekly #general: What did you build this week?",
-        "Mon 16 Mar 2026 10:00  weekly #general: Share a tip for newcomers.",
+        "Mon 02 Mar 2026 10:00 CET  weekly #general: skipped",
+        "Mon 09 Mar 2026 10:00 CET  weekly #general: What did you build this week?",
+        "Mon 16 Mar 2026 10:00 CET  weekly #general: Share a tip for newcomers.",
     ]
+    # Summer time starts on 29 March: the slot stays at 10:00, and the zone says which.
+    assert into_summer.splitlines()[-1].startswith("Mon 30 Mar 2026 10:00 CEST  weekly")
     assert 'text = "What\'s on your desk?"' in exported or "What's on your desk?" in exported
     assert imported == "Imported 1 prompts (0 were already in the library)."
     assert "txt" in broken and "Not" not in imported

@@ -49,7 +49,7 @@ async def test_a_sales_lead_reaches_the_sales_channel_once_and_the_member_is_tha
     (summary,) = [p for p in bot.of("post_message") if p["channel"] == "sales"]
     assert summary["content"].startswith("@sales Sales request from bob in #general: \u201cHi!")
     assert "local://acme/general/m1" in summary["content"]
-    assert "(answer by Mon 02 Mar 14:00;" in summary["content"], "four hours, in local time"
+    assert "(answer by Mon 02 Mar 14:00 CET;" in summary["content"], "four hours, in local time"
     assert summary["buttons"][0]["target"] == "route:m1"
     (thanks,) = bot.of("send_direct_message")
     assert thanks["member"] == "bob"
