@@ -262,8 +262,14 @@ class Guidelines(
                 account_created=member.account_created_at,
             )
         )
+        spike = any(m.evidence.get("kind") == "join_spike" for m in verdict.matches)
         if verdict.matches:
-            await self.enforcer.enforce(verdict, member)
+            # A spike is the community's, not the joiner's who happened to complete it: its
+            # case names the community, so no member's record shows it and nobody is
+            # asked to appeal a slowmode.
+            community = self.ctx.community
+            subject = Member(ref=community.ref, name=community.name) if spike else member
+            await self.enforcer.enforce(verdict, subject)
             await self.arm_timer()
         for match in verdict.matches:
             if match.evidence.get("kind") == "join_spike":

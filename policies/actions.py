@@ -70,3 +70,14 @@ def parse_action(text: str) -> PlannedAction:
     if kind not in _MAY_HAVE_DURATION:
         raise ValueError(f"{kind.value} takes no duration")
     return PlannedAction(kind, parse_duration(rest))
+
+
+def checked_actions(value: list[str] | None) -> list[str] | None:
+    """Return action names as they are once each parses (a pydantic field check).
+
+    Raises:
+        ValueError: The first name that does not (see :func:`parse_action`).
+    """
+    for action in value or ():
+        parse_action(action)
+    return value

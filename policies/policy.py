@@ -23,7 +23,7 @@ from bot.core.parse_text import parse_toml
 from bot.core.text_files import read_text
 from bot.core.toml_lines import locate
 from policies import rules as _rules  # noqa: F401 - registers every rule type
-from policies.actions import PlannedAction, parse_action
+from policies.actions import PlannedAction, checked_actions, parse_action
 from policies.rule import RULE_TYPES, AnyRule, RuleLoadError
 from policies.verdict import Mode, Severity
 
@@ -35,19 +35,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_actions(value: list[str] | None) -> list[str] | None:
-    for action in value or ():
-        parse_action(action)
-    return value
-
-
 class SeverityPolicy(_Strict):
     """What a severity costs and does by default."""
 
     points: int = Field(ge=0)
     actions: list[str]
 
-    _valid = field_validator("actions")(_check_actions)
+    _valid = field_validator("actions")(checked_actions)
 
 
 class EscalationStep(_Strict):
@@ -56,7 +50,7 @@ class EscalationStep(_Strict):
     points: int = Field(ge=1)
     actions: list[str]
 
-    _valid = field_validator("actions")(_check_actions)
+    _valid = field_validator("actions")(checked_actions)
 
 
 class Escalation(_Strict):
@@ -88,7 +82,7 @@ class RuleSpec(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     examples: Examples = Examples()
 
-    _valid = field_validator("actions")(_check_actions)
+    _valid = field_validator("actions")(checked_actions)
 
     @field_validator("type")
     @classmethod

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from rapidfuzz import fuzz
 
 from bot.core.models import Member
+from policies.actions import ActionKind, checked_actions, parse_action
 from policies.context import Context, RecentJoin, Subject
 from policies.rule import Rule, RuleParams, rule
 from policies.verdict import Hit, Severity
@@ -23,7 +24,9 @@ class RaidParams(RuleParams):
         lookalike_similarity: From 0 to 1: names this alike count as look-alikes.
         min_suspicious: New or look-alike accounts among the spike needed to call it a raid.
         hold_minutes: How long after a spike the newcomers' messages go to review.
-        on_spike: Actions when a spike is detected (slow the channels down, alert).
+        on_spike: Actions when a spike is detected: slow the channels down, alert staff.
+            A spike is the community's, not the joiner's who completed it, so nothing
+            here acts on a member (its case names the community).
         on_join_during_raid: Actions for new or look-alike accounts joining while a spike
             is held, such as ``["gate:30m"]`` (they may not post until a moderator looks).
     """
@@ -36,6 +39,25 @@ class RaidParams(RuleParams):
     hold_minutes: float = Field(30.0, ge=0, le=10_080)
     on_spike: list[str] = Field(default_factory=lambda: ["slowmode:30s", "alert"])
     on_join_during_raid: list[str] = Field(default_factory=list)
+
+    # Checked when the policy loads: a typo would otherwise surface during the raid.
+    _valid_on_join = field_validator("on_join_during_raid")(checked_actions)
+
+    @field_validator("on_spike")
+    @classmethod
+    def _community_wide(cls, value: list[str]) -> list[str]:
+        for action in value:
+            if parse_action(action).kind not in _ON_SPIKE:
+                raise ValueError(
+                    f"{action!r} would act on the member whose join completed the spike; "
+                    "on_spike takes slowmode and alert (newcomers are held for review while "
+                    "the raid lasts; on_join_during_raid acts on each new account)"
+                )
+        return value
+
+
+_ON_SPIKE = {ActionKind.SLOWMODE, ActionKind.ALERT}
+"""What a spike may do: it answers the community, not one member."""
 
 
 @rule("raid")

@@ -194,11 +194,35 @@ async def test_a_raid_slows_channels_alerts_staff_and_holds_newcomers(
     (slow,) = of(actions, "set_slowmode")
     assert (slow["channel"], slow["seconds"], slow["rule"]) == ("general", 30, "raid")
     staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
-    assert any(s.startswith("Alert: fan4") for s in staff)
+    # The spike is the community's: the fifth account to join did nothing more than the rest.
+    assert any(s.startswith("Alert: acme - raid: 5 joins within 60s") for s in staff)
     assert any("Review needed: fan0" in s for s in staff)
     deleted = [a["message"] for a in of(actions, "delete_message")]
     assert "r1" not in deleted, "a newcomer's ordinary message goes to review, not deletion"
     assert "c4" in deleted, "the fourth account pasting the same text is a copy-paste raid"
+
+
+async def test_a_raids_case_is_on_no_members_record(run_scenario: ScenarioRunner) -> None:
+    joins = [
+        {
+            "type": "join",
+            "at": at(10, i * 5),
+            "member": {"name": f"fan{i}", "account_created": "2026-03-01T00:00:00Z"},
+        }
+        for i in range(5)
+    ]
+    lines = [
+        community(),
+        *joins,
+        cmd("mod1", "history", at(11), member="fan4"),
+        cmd("mod1", "case show", at(12), number=1),
+        cmd("fan4", "appeal", at(13), case=1, reason="I only joined"),
+    ]
+    said = replies(await run_scenario(lines))
+    assert said[0] == "fan4: 0 case(s), 0 active point(s)."
+    assert said[1].startswith("#1 2026-03-02 09:10 active: acme - set_slowmode, post_message")
+    assert "matched: fan0, fan1, fan2, fan3, fan4" in said[1]
+    assert said[2].startswith("You have no case #1 to appeal")
 
 
 async def test_moderator_commands_with_cases(run_scenario: ScenarioRunner) -> None:

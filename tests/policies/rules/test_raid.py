@@ -223,6 +223,12 @@ def test_without_a_spike_nobody_is_held() -> None:
         {"min_suspicious": 0},
         {"hold_minutes": -1},
         {"on_spikes": ["alert"]},
+        # A typo surfaces when the policy loads, not during the raid.
+        {"on_spike": ["slowmod:30s"]},
+        {"on_join_during_raid": ["gate:soon"]},
+        # A spike answers the community: banning the joiner who completed it is refused.
+        {"on_spike": ["slowmode:30s", "ban"]},
+        {"on_spike": ["gate:30m"]},
     ],
 )
 def test_invalid_params_are_refused(params: dict[str, object]) -> None:
