@@ -165,17 +165,22 @@ async def test_moderators_can_shadow_a_rule_at_run_time(run_scenario: ScenarioRu
     assert [a["message"] for a in of(actions, "delete_message")] == ["m2"]
 
 
-async def test_a_raid_slows_channels_alerts_staff_and_holds_newcomers(
-    run_scenario: ScenarioRunner,
-) -> None:
-    joins = [
+def new_fans_join(count: int) -> list[dict[str, Any]]:
+    """Return ``count`` joins of day-old accounts five seconds apart from 09:10."""
+    return [
         {
             "type": "join",
             "at": at(10, i * 5),
             "member": {"name": f"fan{i}", "account_created": "2026-03-01T00:00:00Z"},
         }
-        for i in range(6)
+        for i in range(count)
     ]
+
+
+async def test_a_raid_slows_channels_alerts_staff_and_holds_newcomers(
+    run_scenario: ScenarioRunner,
+) -> None:
+    joins = new_fans_join(6)
     lines = [
         community(),
         *joins,
@@ -203,14 +208,7 @@ async def test_a_raid_slows_channels_alerts_staff_and_holds_newcomers(
 
 
 async def test_a_raids_case_is_on_no_members_record(run_scenario: ScenarioRunner) -> None:
-    joins = [
-        {
-            "type": "join",
-            "at": at(10, i * 5),
-            "member": {"name": f"fan{i}", "account_created": "2026-03-01T00:00:00Z"},
-        }
-        for i in range(5)
-    ]
+    joins = new_fans_join(5)
     lines = [
         community(),
         *joins,
