@@ -23,7 +23,7 @@ from bot.core.models import Member
 from cogs._moderation_base import untold
 from cogs._review_commands import ReviewCommands, already_decided, default_reason
 from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
-from moderation.review_cards import CardChoice, item_id_of, offered
+from moderation.review_cards import CardChoice, for_care, item_id_of, offered
 
 ESCALATION_STEP = 5
 """How much an escalation raises an item's priority: above any severity's rank."""
@@ -66,6 +66,8 @@ class ReviewCards(ReviewCommands):
             return await self._escalate(item, moderator)
         if choice is CardChoice.DISMISS:
             return await self._dismiss(item, moderator)
+        if choice is CardChoice.REACHED_OUT:
+            return await self._reached_out(item, moderator)
         return await self._sanction_from_card(item, moderator, choice, event.reason)
 
     async def _claim(self, item: ReviewItem, moderator: Member) -> str:
@@ -119,11 +121,26 @@ class ReviewCards(ReviewCommands):
         return f"Escalated review item {item.id} to priority {priority}{pinged}."
 
     async def _dismiss(self, item: ReviewItem, moderator: Member) -> str:
-        note = "dismissed from the review card: not a violation"
+        what = "not at risk, a false alarm" if for_care(item) else "not a violation"
+        note = f"dismissed from the review card: {what}"
         decided, case, _ = await self.decide_item(item, ReviewOutcome.OK, moderator, note)
         done = await self.settle(moderator, case, ReviewOutcome.OK, note) if case else ""
-        await self._show_outcome(decided, moderator, "not a violation, no sanction", case)
-        return " ".join(p for p in (f"Review item {item.id}: not a violation.", done) if p)
+        shown = what if for_care(item) else f"{what}, no sanction"
+        await self._show_outcome(decided, moderator, shown, case)
+        return " ".join(p for p in (f"Review item {item.id}: {what}.", done) if p)
+
+    async def _reached_out(self, item: ReviewItem, moderator: Member) -> str:
+        """Close a care item: someone was at risk and a moderator reached out to them.
+
+        For the rule's precision and the training data it was right (a violation, in the
+        queue's two words); :meth:`settle` punishes nobody at risk.
+        """
+        note = "reached out to the member"
+        decided, case, _ = await self.decide_item(item, ReviewOutcome.VIOLATION, moderator, note)
+        if case is not None:
+            await self.settle(moderator, case, ReviewOutcome.VIOLATION, note)
+        await self._show_outcome(decided, moderator, "reached out", case)
+        return f"Review item {item.id}: reached out. Thank you for looking after them."
 
     async def _sanction_from_card(
         self, item: ReviewItem, moderator: Member, choice: CardChoice, reason: str

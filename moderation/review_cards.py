@@ -33,10 +33,20 @@ class CardChoice(enum.StrEnum):
     BAN = "ban"
     DISMISS = "dismiss"
     ESCALATE = "escalate"
+    REACHED_OUT = "reached_out"
 
 
-CARE_CHOICES = (CardChoice.CLAIM, CardChoice.DISMISS, CardChoice.ESCALATE)
-"""Choices on the card of someone who may be at risk: nobody is punished for that."""
+CARE_CHOICES = (
+    CardChoice.CLAIM,
+    CardChoice.REACHED_OUT,
+    CardChoice.DISMISS,
+    CardChoice.ESCALATE,
+)
+"""Choices on the card of someone who may be at risk: nobody is punished for that.
+
+Reached out closes the item as the rule being right (someone was at risk, and a moderator
+reached out); Dismiss closes it as a false alarm.
+"""
 
 _LABELS = {
     CardChoice.CLAIM: ("Claim", ButtonStyle.PRIMARY),
@@ -46,7 +56,20 @@ _LABELS = {
     CardChoice.BAN: ("Ban", ButtonStyle.DANGER),
     CardChoice.DISMISS: ("Dismiss (not a violation)", ButtonStyle.SUCCESS),
     CardChoice.ESCALATE: ("Escalate", ButtonStyle.SECONDARY),
+    CardChoice.REACHED_OUT: ("Reached out", ButtonStyle.SUCCESS),
 }
+_CARE_LABELS = {CardChoice.DISMISS: "Not at risk (false alarm)"}
+"""Labels that read otherwise on the card of someone who may be at risk."""
+_REGULAR = tuple(c for c in CardChoice if c is not CardChoice.REACHED_OUT)
+"""Choices on any other card."""
+
+
+def for_care(item: ReviewItem) -> bool:
+    """Return whether an item's card was made for someone who may be at risk."""
+    choices = item.evidence.get("choices")
+    return isinstance(choices, list) and CardChoice.REACHED_OUT.value in choices
+
+
 QUESTIONS = {
     CardChoice.WARN: "Why warn this member?",
     CardChoice.TIMEOUT: "Why time this member out?",
@@ -90,7 +113,7 @@ def offered(item: ReviewItem, capabilities: Capabilities | None = None) -> tuple
     choices = (
         tuple(CardChoice(c) for c in stored if c in CardChoice.__members__.values())
         if isinstance(stored, list)
-        else tuple(CardChoice)
+        else _REGULAR
     )
     kept: list[CardChoice] = []
     for choice in choices:
@@ -112,11 +135,12 @@ def card_buttons(item: ReviewItem, capabilities: Capabilities | None = None) -> 
     if not item.waiting:
         return ()
     target = card_target(item.id)
+    care = for_care(item)
     return tuple(
         Button(
             target=target,
             choice=c.value,
-            label=_LABELS[c][0],
+            label=(_CARE_LABELS.get(c) if care else None) or _LABELS[c][0],
             style=_LABELS[c][1],
             asks_reason=QUESTIONS.get(c, ""),
         )

@@ -375,8 +375,56 @@ async def test_a_card_for_someone_at_risk_offers_no_sanction(
         unknown = await bot.click("mod1", "m1", "explode")
         (card,) = bot.cards()
         (item,) = await bot.items()
-    assert [b["choice"] for b in card["buttons"]] == ["claim", "dismiss", "escalate"]
+    assert [(b["choice"], b["label"]) for b in card["buttons"]] == [
+        ("claim", "Claim"),
+        ("reached_out", "Reached out"),
+        ("dismiss", "Not at risk (false alarm)"),
+        ("escalate", "Escalate"),
+    ]
     assert card["content"].startswith("Someone may be at risk: bob in #general")
     assert refused == "This card has no button 'ban'."
     assert unknown == "This card has no button 'explode'."
     assert bot.of("ban") == [] and item.waiting
+
+
+async def test_a_moderator_who_reached_out_closes_the_card_and_nobody_is_punished(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with carded(registry, database) as bot:
+        await bot.say("bob", "honestly I can't take this anymore, I want it all to end", "m1")
+        answer = await bot.click("mod1", "m1", "reached_out")
+        shown = bot.card_text()
+        left = bot.buttons_left()
+        (item,) = await bot.items()
+        case = await store_for(bot.session.app.storage).cases.by_id(item.case_id or 0)
+    assert answer == "Review item 1: reached out. Thank you for looking after them."
+    assert shown.endswith("\nDecided by mod1: reached out (case #1).")
+    assert left == []
+    # The rule was right (precision and training count it so); nobody is punished.
+    assert item.outcome is ReviewOutcome.VIOLATION
+    assert bot.of("delete_message") == [] and bot.of("timeout") == []
+    assert case is not None and case.points == 0
+    assert "review violation: reached out to the member" in [n.text for n in case.notes]
+
+
+async def test_a_false_alarm_for_someone_at_risk_reads_as_one(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("bob", "honestly I can't take this anymore, I want it all to end", "m1")
+        answer = await bot.click("mod1", "m1", "dismiss")
+        shown = bot.card_text()
+    assert answer.startswith("Review item 1: not at risk, a false alarm.")
+    assert shown.endswith("\nDecided by mod1: not at risk, a false alarm (case #1).")
+
+
+async def test_only_a_card_for_someone_at_risk_has_reached_out(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        refused = await bot.click("mod1", "m1", "reached_out")
+        (card,) = bot.cards()
+    assert "reached_out" not in [b["choice"] for b in card["buttons"]]
+    assert refused == "This card has no button 'reached_out'."
