@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from bot.core.actions import Action, SendDirectMessage, Timeout, Unban
-from bot.core.commands import CommandContext, CommandError, command
+from bot.core.commands import MAY_HAVE_LEFT, CommandContext, CommandError, command
 from bot.core.community import Permission
 from bot.core.models import Member
 from bot.core.quoting import file_line, quoted
@@ -69,13 +69,17 @@ class CaseCommands(ModerationCog):
 
     @command("case list", description="List the latest cases, or one member's.")
     async def case_list(
-        self, ctx: CommandContext, member: Annotated[Member | None, "Only this member's"] = None
+        self,
+        ctx: CommandContext,
+        member: Annotated[Member | None, "Only this member's", MAY_HAVE_LEFT] = None,
     ) -> None:
         """Reply with the latest ten cases."""
         if member is None:
             cases = await self.store.cases.recent(ctx.community.ref, limit=10)
         else:
             cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=10)
+            if not member.name:
+                self._former(member, cases)
         await ctx.reply("\n".join(self.describe(c) for c in cases) or "No cases.")
 
     @command("case note", description="Append a note to a case.")
@@ -145,19 +149,40 @@ class CaseCommands(ModerationCog):
         await self._tell_appeal_outcome(case, AppealStatus.PARDONED, reason)
 
     @command("history", description="Show a member's record and active points.")
-    async def history(self, ctx: CommandContext, member: Annotated[Member, "Whose record"]) -> None:
-        """Reply with a member's cases and the points that count now."""
+    async def history(
+        self, ctx: CommandContext, member: Annotated[Member, "Whose record", MAY_HAVE_LEFT]
+    ) -> None:
+        """Reply with a member's cases and the points that count now.
+
+        A banned or departed member's record is asked for too (an appeal to decide, a
+        returning account): the option then names them by id, and their cases by name.
+        """
         now = self.ctx.clock.now()
         cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=15)
         points = await self.store.cases.active_points(ctx.community.ref, member.ref, now)
-        lines = [f"{member.shown_name}: {len(cases)} case(s), {points} active point(s)."]
+        shown = member.shown_name or self._former(member, cases)
+        lines = [f"{shown}: {len(cases)} case(s), {points} active point(s)."]
         lines += [self.describe(c) for c in cases]
         await ctx.reply("\n".join(lines))
+
+    @staticmethod
+    def _former(member: Member, cases: Sequence[Case]) -> str:
+        """Return the name the cases of someone no longer here keep.
+
+        Raises:
+            CommandError: No case names them either: a mistyped name or id, most likely,
+                which must not read as a clean record.
+        """
+        if not cases:
+            raise CommandError(
+                f"no member {member.ref.id!r} here, and no case names anyone by that id"
+            )
+        return f"{cases[0].member_name or member.ref.id} (not in the community now)"
 
     def describe(self, case: Case, *, detail: bool = False) -> str:
         """Return a case as text: one line, or every detail."""
         now = self.ctx.clock.now()
-        who = "Steward" if case.actor == "bot" else case.actor.split(":", 1)[-1]
+        who = "Steward" if case.actor == "bot" else case.actor_name
         done = ", ".join(_action_word(a) for a in case.actions) or "no platform action"
         line = (
             f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.status_at(now).value}: {case.member_name or case.member.id} "

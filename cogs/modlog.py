@@ -1,4 +1,9 @@
-"""Keep moderators informed: every moderation action, posted to a staff channel."""
+"""Keep moderators informed: every moderation action, posted to a staff channel.
+
+Lines name people as staff know them. Actions carry ids (on Discord, eighteen digits), so
+the log asks the case an action belongs to for the member's name and the acting
+moderator's, and the platform for anyone else; an id stands in only where neither knows.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,14 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.channels import ChannelName
-from bot.core.cog import Cog, CogSettings, listener
+from bot.core.cog import Cog, CogContext, CogSettings, listener
+from bot.core.commands import plain_number
 from bot.core.durations import format_duration
 from bot.core.events import ActionApplied
 from bot.core.quoting import quoted
+from bot.core.refs import Ref
+from moderation.cases import Case
+from moderation.store import store_for
 
 _MODERATION = (DeleteMessage, Timeout, Kick, Ban, Unban, SetSlowmode, LockChannel)
 
@@ -41,6 +50,10 @@ class ModLog(Cog[ModLogSettings]):
     Settings = ModLogSettings
     enabled_by_default = True
 
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        self.cases = store_for(ctx.storage).cases
+
     @listener(ActionApplied)
     async def record(self, event: ActionApplied) -> None:
         """Post a summary of a moderation action."""
@@ -50,28 +63,80 @@ class ModLog(Cog[ModLogSettings]):
             return
         if not event.result.ok and not settings.include_failures:
             return
-        text = summarise(action, event.result.ok, event.result.error)
+        names = await self._names(action)
+        text = summarise(action, event.result.ok, event.result.error, names)
         await self.post(settings.channel, text, reason="mod log")
 
+    async def _names(self, action: Action) -> dict[str, str]:
+        """Return the names of the action's actor and member, by their ids, where known."""
+        community = self.ctx.community.ref
+        member = getattr(action, "member", None)
+        wanted = [action.actor] if action.actor != "bot" else []
+        if isinstance(member, Ref):
+            wanted.append(str(member))
+        if not wanted:
+            return {}  # Steward removing a message: nobody to name
+        number = plain_number(action.case.removeprefix("#")) if action.case else None
+        case = await self.cases.get(community, number) if number is not None else None
+        names = _named_by(case) if case is not None else {}
+        for ident in (w for w in wanted if w not in names):
+            try:
+                ref = Ref.parse(ident)
+            except ValueError:
+                continue
+            found = await self.ctx.gateway.fetch_member(community, ref)
+            if found is not None:
+                names[ident] = found.shown_name
+        return names
 
-def summarise(action: Action, ok: bool, error: str) -> str:
-    """Return one line describing a moderation action for moderators."""
-    who = "Steward" if action.actor == "bot" else action.actor.split(":", 1)[-1]
+
+def _named_by(case: Case) -> dict[str, str]:
+    """Return the names a case keeps: its member's, and the moderator's who opened it."""
+    names = {str(case.member): case.member_name} if case.member_name else {}
+    if case.actor != "bot" and case.evidence.get("moderator"):
+        names[case.actor] = case.actor_name
+    return names
+
+
+def summarise(action: Action, ok: bool, error: str, names: dict[str, str] | None = None) -> str:
+    """Return one line describing a moderation action for moderators.
+
+    Args:
+        action: What was done.
+        ok: Whether the platform did it.
+        error: Why not, if it did not.
+        names: People's names by their ref (``discord:123``): the line names them so;
+            anyone else by id.
+    """
+    known = names or {}
+
+    def name(ref: Ref) -> str:
+        return quoted(known[str(ref)]) if str(ref) in known else ref.id
+
+    who = (
+        "Steward"
+        if action.actor == "bot"
+        else quoted(known[action.actor])
+        if action.actor in known
+        else action.actor.split(":", 1)[-1]
+    )
     match action:
         case DeleteMessage(message=message, channel=channel):
             what = f"deleted message {message.id} in #{channel.id}"
         case Timeout(member=member, duration=duration):
             what = (
-                f"timed out {member.id} for {format_duration(duration)}"
+                f"timed out {name(member)} for {format_duration(duration)}"
                 if duration
-                else f"lifted {member.id}'s timeout"
+                else f"lifted {name(member)}'s timeout"
             )
         case Kick(member=member):
-            what = f"kicked {member.id}"
+            what = f"kicked {name(member)}"
         case Ban(member=member, duration=duration):
-            what = f"banned {member.id}" + (f" for {format_duration(duration)}" if duration else "")
+            what = f"banned {name(member)}" + (
+                f" for {format_duration(duration)}" if duration else ""
+            )
         case Unban(member=member):
-            what = f"unbanned {member.id}"
+            what = f"unbanned {name(member)}"
         case SetSlowmode(channel=channel, seconds=seconds):
             what = f"set slowmode in #{channel.id} to {seconds}s"
         case LockChannel(channel=channel, locked=locked):

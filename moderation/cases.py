@@ -152,6 +152,18 @@ class Case(NewCase):
         return f"#{self.number}"
 
     @property
+    def actor_name(self) -> str:
+        """Return who opened it as staff know them: the moderator's name, else the id.
+
+        Platforms give ids (eighteen digits on Discord); a moderator's case keeps their
+        name beside it.
+        """
+        moderator = self.evidence.get("moderator")
+        if self.actor != "bot" and isinstance(moderator, str) and moderator:
+            return moderator
+        return self.actor.split(":", 1)[-1]
+
+    @property
     def message_text(self) -> str:
         """Return the text of the message it is about, as posted; empty when there is none."""
         original = self.evidence.get("original")

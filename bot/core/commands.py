@@ -79,6 +79,21 @@ _TYPES: dict[Any, OptionType] = {
 }
 
 
+class _MayHaveLeft:
+    """The marker type of :data:`MAY_HAVE_LEFT`."""
+
+    def __repr__(self) -> str:
+        return "MAY_HAVE_LEFT"
+
+
+MAY_HAVE_LEFT = _MayHaveLeft()
+"""Marks a member option that also names someone no longer in the community.
+
+``Annotated[Member, "Whose record", MAY_HAVE_LEFT]``: a banned or departed member is not
+found among the members, yet their record is still asked for; the option then stands for
+them by id, nameless (``Member(ref, name="")``)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OptionSpec:
     """One option of a command.
@@ -89,6 +104,8 @@ class OptionSpec:
         description: What it is for, shown by platforms as a hint.
         required: Whether the command needs it.
         default: Its value when not given (only for optional options).
+        may_have_left: For a member option: someone no longer in the community is
+            accepted by their id (see :data:`MAY_HAVE_LEFT`).
     """
 
     name: str
@@ -96,6 +113,7 @@ class OptionSpec:
     description: str = ""
     required: bool = True
     default: Any = None
+    may_have_left: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,6 +252,7 @@ def _options_of(func: CommandHandler) -> tuple[OptionSpec, ...]:
     for param in params:
         hint = hints.get(param.name)
         description = _description(hint)
+        may_have_left = MAY_HAVE_LEFT in _metadata(hint)
         hint = _unannotated(hint)
         optional = False
         if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
@@ -252,6 +271,7 @@ def _options_of(func: CommandHandler) -> tuple[OptionSpec, ...]:
                 description=description,
                 required=not (has_default or optional),
                 default=param.default if has_default else None,
+                may_have_left=may_have_left,
             )
         )
     return tuple(options)
@@ -263,11 +283,15 @@ def _unannotated(hint: Any) -> Any:
 
 def _description(hint: Any) -> str:
     """Return the first string of an ``Annotated`` hint, looking inside ``X | None`` too."""
-    candidates = [hint, *typing.get_args(hint)]
-    for candidate in candidates:
+    return next((e for e in _metadata(hint) if isinstance(e, str)), "")
+
+
+def _metadata(hint: Any) -> tuple[Any, ...]:
+    """Return what an ``Annotated`` hint adds to its type, looking inside ``X | None`` too."""
+    for candidate in (hint, *typing.get_args(hint)):
         if typing.get_origin(candidate) is typing.Annotated:
-            return next((e for e in typing.get_args(candidate)[1:] if isinstance(e, str)), "")
-    return ""
+            return tuple(typing.get_args(candidate)[1:])
+    return ()
 
 
 MemberLookup = Callable[[Ref], Awaitable[Member | None]]
@@ -343,11 +367,7 @@ async def _convert(
                 except ValueError as error:
                     raise CommandError(str(error)) from error
             case OptionType.MEMBER:
-                ident = text.lstrip("@")
-                member = await find_member(Ref(platform, ident)) if ident else None
-                if member is None:
-                    raise CommandError(f"no member {text!r} here")
-                return member
+                return await _member(option, text, platform, find_member)
             case OptionType.CHANNEL:
                 ident = text.lstrip("#")
                 channel = await find_channel(Ref(platform, ident)) if ident else None
@@ -357,6 +377,18 @@ async def _convert(
     except ValueError as error:
         raise CommandError(f"{option.name!r} must be {_NOUNS[option.type]}: {error}") from error
     raise CommandError(f"unsupported option type {option.type}")  # pragma: no cover
+
+
+async def _member(
+    option: OptionSpec, text: str, platform: str, find_member: MemberLookup
+) -> Member:
+    ident = text.lstrip("@")
+    member = await find_member(Ref(platform, ident)) if ident else None
+    if member is None and ident and option.may_have_left:
+        return Member(ref=Ref(platform, ident), name="")  # nameless: not found here
+    if member is None:
+        raise CommandError(f"no member {text!r} here")
+    return member
 
 
 def _marked(word: str) -> bool:

@@ -457,6 +457,29 @@ async def test_a_moderator_records_a_banned_members_appeal_and_another_decides_i
     assert decided["member"] == "alice" and "overturned" in decided["content"]
 
 
+async def test_a_banned_members_record_is_still_shown_and_a_typo_is_not_a_clean_one(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "ban", at(1), member="alice", reason="scam links"),
+        cmd("mod1", "history", at(2), member="alice"),
+        cmd("mod1", "case list", at(3), member="alice"),
+        cmd("mod1", "history", at(4), member="alcie"),
+        cmd("mod1", "warn", at(5), member="alice", reason="no one to warn"),
+    ]
+    said = replies(await run_scenario(lines))
+    assert said[1].splitlines()[0] == (
+        "alice (not in the community now): 1 case(s), 0 active point(s)."
+    )
+    assert said[2].startswith("#1 ") and said[2].endswith(
+        "alice - ban by mod1 (manual): scam links"
+    )
+    assert said[3] == "no member 'alcie' here, and no case names anyone by that id"
+    # Only reading a record reaches past the members: nobody acts on someone who left.
+    assert said[4] == "no member 'alice' here"
+
+
 async def test_a_pardon_settles_the_appeal_waiting_on_the_case(
     run_scenario: ScenarioRunner,
 ) -> None:

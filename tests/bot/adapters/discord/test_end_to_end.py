@@ -157,6 +157,29 @@ async def test_a_banned_member_shares_no_server_so_their_recorded_appeal_says_th
     assert [n.text for n in case.notes if n.author == "bot"] == [undelivered, undelivered]
 
 
+async def test_a_banned_members_history_is_still_asked_for_by_the_user_picker(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # Deciding a banned member's appeal starts from their record: Discord's user option
+    # names them by id though they are no member any more.
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild, lumen.general, lumen.mona, "ban", {"member": lumen.bob, "reason": "scams"}
+        )
+        await standin.wait_for_request("PATCH", ORIGINAL)
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "history", {"member": lumen.bob}
+        )
+        record = await standin.wait_for_request("PATCH", ORIGINAL, count=2)
+        await steward.settle()
+    # People by name, not by Discord's eighteen-digit ids, in the log and the record.
+    logged = [m.content for m in lumen.modlog.messages.values()]
+    assert logged[0] == "mona banned bob | reason: scams | case #1"
+    lines = record.json["content"].splitlines()
+    assert lines[0] == "bob: 1 case(s), 0 active point(s)."
+    assert lines[1].startswith("#1 ") and lines[1].endswith("bob - ban by mona (manual): scams")
+
+
 async def test_a_member_cannot_run_a_moderator_command(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
