@@ -21,7 +21,7 @@ from bot.core.durations import format_duration
 from bot.core.events import ComponentClicked
 from bot.core.models import Member
 from cogs._moderation_base import untold
-from cogs._review_commands import ReviewCommands, already_decided, default_reason
+from cogs._review_commands import ReviewCommands, default_reason
 from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
 from moderation.review_cards import CardChoice, for_care, item_id_of, offered
 
@@ -72,7 +72,7 @@ class ReviewCards(ReviewCommands):
 
     async def _claim(self, item: ReviewItem, moderator: Member) -> str:
         if not item.waiting:
-            raise CommandError(already_decided(item))
+            raise CommandError(await self.already_decided(item))
         try:
             claimed = await self.store.reviews.claim(
                 item.id, str(moderator.ref), self.ctx.clock.now()
@@ -85,13 +85,13 @@ class ReviewCards(ReviewCommands):
     async def _claimed_words(self, item_id: int, fallback: str) -> str:
         latest = await self.store.reviews.get(item_id)
         if latest is None or latest.claimed_by is None or not latest.waiting:
-            return already_decided(latest) if latest is not None else fallback
-        who = await self._name_of(latest.claimed_by)
+            return await self.already_decided(latest) if latest is not None else fallback
+        who = await self.name_of(latest.claimed_by)
         return f"review item {item_id} is claimed by {who} already"
 
     async def _escalate(self, item: ReviewItem, moderator: Member) -> str:
         if not item.waiting:
-            raise CommandError(already_decided(item))
+            raise CommandError(await self.already_decided(item))
         priority = item.priority + ESCALATION_STEP
         await self.store.reviews.set_priority(item.id, priority)
         if item.case_id is not None:
@@ -187,12 +187,6 @@ class ReviewCards(ReviewCommands):
     ) -> None:
         where = f" (case {case.label})" if case is not None else ""
         await self.queue.update_card(item, f"Decided by {moderator.shown_name}: {words}{where}.")
-
-    async def _name_of(self, ref_text: str) -> str:
-        """Return a member's shown name from their ref as stored, or their id."""
-        ident = ref_text.split(":", 1)[-1]
-        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
-        return found.shown_name if found is not None else ident
 
 
 def _words(choice: CardChoice, timeout_minutes: float) -> str:

@@ -133,7 +133,7 @@ class ReviewCommands(CaseCommands):
                 f"review item {found.id} is an appeal: decide it with {self.typed('appeal decide')}"
             )
         if not found.waiting:
-            raise CommandError(already_decided(found))
+            raise CommandError(await self.already_decided(found))
         case = await self.store.cases.by_id(found.case_id) if found.case_id else None
         now = self.ctx.clock.now()
         who = str(moderator.ref)
@@ -154,7 +154,7 @@ class ReviewCommands(CaseCommands):
             )
         except ValueError as error:  # another moderator was a moment quicker
             latest = await self.store.reviews.get(found.id)
-            raise CommandError(already_decided(latest or found)) from error
+            raise CommandError(await self.already_decided(latest or found)) from error
         return decided, case, example
 
     async def settle(self, moderator: Member, case: Case, outcome: ReviewOutcome, note: str) -> str:
@@ -248,6 +248,20 @@ class ReviewCommands(CaseCommands):
             raise CommandError(why)
         return target
 
+    async def already_decided(self, item: ReviewItem) -> str:
+        """Say that an item is decided already, and by whom (by name)."""
+        if item.status is ReviewStatus.DECIDED:
+            who = await self.name_of(item.decided_by) if item.decided_by else "someone"
+            outcome = item.outcome.value if item.outcome else "decided"
+            return f"review item {item.id} is decided already ({outcome}, by {who})"
+        return f"review item {item.id} is {item.status.value} and cannot be decided"
+
+    async def name_of(self, ref_text: str) -> str:
+        """Return a member's shown name from their ref as stored, or their id."""
+        ident = ref_text.split(":", 1)[-1]
+        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
+        return found.shown_name if found is not None else ident
+
     def _cares(self, case: Case) -> bool:
         """Return whether the case's rule looks after members rather than punishing them."""
         rule = self.policy.rule(case.rule) if case.rule else None
@@ -257,12 +271,3 @@ class ReviewCommands(CaseCommands):
 def default_reason(item: ReviewItem) -> str:
     """Return the reason a sanction gets when the moderator gave none: the rule's."""
     return f"{item.rule}: {item.reason}" if item.rule else item.reason
-
-
-def already_decided(item: ReviewItem) -> str:
-    """Say that an item is decided already, and by whom."""
-    if item.status is ReviewStatus.DECIDED:
-        who = (item.decided_by or "someone").split(":", 1)[-1]
-        outcome = item.outcome.value if item.outcome else "decided"
-        return f"review item {item.id} is decided already ({outcome}, by {who})"
-    return f"review item {item.id} is {item.status.value} and cannot be decided"

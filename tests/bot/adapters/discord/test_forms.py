@@ -116,6 +116,24 @@ async def test_review_decide_says_when_the_member_was_not_told_of_the_removal(
     )
 
 
+async def test_a_second_decision_names_the_first_moderator_not_their_id(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    max_ = standin.add_member(lumen.guild, "max", roles=[lumen.moderators])
+    async with reviewing(standin, lumen, start) as (steward, _):
+        for count, moderator in enumerate((lumen.mona, max_), start=2):
+            await standin.run_command(
+                lumen.guild,
+                lumen.modlog,
+                moderator,
+                "review decide",
+                {"item": 1, "decision": "ok"},
+            )
+            answer = await standin.wait_for_request("PATCH", ORIGINAL, count=count)
+        await steward.settle()
+    assert answer.json["content"] == "review item 1 is decided already (ok, by mona)"
+
+
 async def test_a_timeout_asks_why_and_the_answer_reaches_the_audit_log_case_and_notice(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
