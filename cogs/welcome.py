@@ -85,6 +85,8 @@ _GATE_NOT_YOURS = {
 
 def _one_label_for_all(value: object) -> object:
     # A single label (how the setting was first written) serves every language.
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("the button needs a label")
     return {"en": value} if isinstance(value, str) else value
 
 

@@ -114,6 +114,8 @@ async def test_a_community_words_the_gate_button_once_or_by_language(
 def test_a_button_label_longer_than_discord_shows_is_refused_with_the_configuration() -> None:
     with pytest.raises(ValidationError, match="at most 80 characters"):
         WelcomeSettings.model_validate({"gate_button": {"en": "x" * 81}})
+    with pytest.raises(ValidationError, match="gate_button\n  Value error, the button needs"):
+        WelcomeSettings.model_validate({"gate_button": " "})
 
 
 async def test_without_the_gate_newcomers_post_at_once(run_scenario: ScenarioRunner) -> None:
