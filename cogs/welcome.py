@@ -55,6 +55,27 @@ _GATE_MESSAGES = {
     "ja": "投稿する前に、ウェルカムメッセージのボタンで #{guidelines} のガイドラインに同意してください。"
     "メッセージは公開されていません。",
 }
+_GATE_WAITING = {
+    "en": "New members can post once our moderators have dealt with a wave of new accounts; "
+    "please try again in a little while, and read #{guidelines} meanwhile. Your message was "
+    "not published.",
+    "fr": "Les nouveaux membres pourront publier une fois que nos modérateurs auront traité "
+    "une vague de nouveaux comptes ; réessaie dans un moment et lis #{guidelines} en "
+    "attendant. Ton message n'a pas été publié.",
+    "nl": "Nieuwe leden kunnen berichten plaatsen zodra onze moderators een golf nieuwe "
+    "accounts hebben afgehandeld; probeer het zo opnieuw en lees intussen #{guidelines}. "
+    "Je bericht is niet geplaatst.",
+    "da": "Nye medlemmer kan skrive, når vores moderatorer har håndteret en bølge af nye "
+    "konti; prøv igen om lidt, og læs #{guidelines} imens. Din besked blev ikke "
+    "offentliggjort.",
+    "pl": "Nowi członkowie mogą pisać, gdy nasi moderatorzy uporają się z falą nowych kont; "
+    "spróbuj ponownie za chwilę, a w międzyczasie przeczytaj #{guidelines}. Twoja "
+    "wiadomość nie została opublikowana.",
+    "ja": "新しいアカウントが大量に参加したため、モデレーターの確認が終わるまで新メンバーは投稿できません。"
+    "少し時間をおいてもう一度お試しください。その間に #{guidelines} をお読みください。"
+    "メッセージは公開されていません。",
+}
+
 _GATE_BUTTONS = {
     "en": "I accept the guidelines",
     "fr": "J'accepte les règles",
@@ -122,6 +143,9 @@ class WelcomeSettings(CogSettings):
         gate_button: The button's label, by language (the newcomer's, as the greeting);
             a single text serves every language.
         gate_messages: The private reminder, by language, to a newcomer who posts first.
+        gate_waiting: What a newcomer who joined during a raid is told when they post
+            while it is held: they were not greeted (so have no button yet); they are
+            greeted, button and all, when they post once the hold is over.
         gate_thanks: What a newcomer is told, by language, once they accept.
         gate_not_yours: What another member who clicks a newcomer's button is told.
     """
@@ -135,6 +159,7 @@ class WelcomeSettings(CogSettings):
     gate: bool = False
     gate_button: ButtonLabels = Field(default_factory=lambda: dict(_GATE_BUTTONS))
     gate_messages: GateReminders = Field(default_factory=lambda: dict(_GATE_MESSAGES))
+    gate_waiting: GateReminders = Field(default_factory=lambda: dict(_GATE_WAITING))
     gate_thanks: GateTexts = Field(default_factory=lambda: dict(_GATE_THANKS))
     gate_not_yours: GateTexts = Field(default_factory=lambda: dict(_GATE_NOT_YOURS))
 
@@ -164,12 +189,22 @@ class Welcome(Cog[WelcomeSettings]):
         member = event.member
         if member.is_bot and not settings.greet_bots:
             return
+        quiet = self._quiet(event.at)
         if settings.gate and not member.is_bot:
             # Gated from the moment they join, greeted or not (a raid keeps them waiting).
-            await self._set_gated(member, gated=True)
-        if self._quiet_until is not None and event.at < self._quiet_until:
+            await self._set_gated(member, gated=True, greeted=not quiet)
+        if quiet:
             self.log.info("not greeting %s during a raid", member.name)
             return
+        await self._post_greeting(member)
+
+    def _quiet(self, at: datetime) -> bool:
+        """Return whether greetings wait at ``at``: a detected raid is held."""
+        return self._quiet_until is not None and at < self._quiet_until
+
+    async def _post_greeting(self, member: Member) -> None:
+        """Post a member's greeting, with the gate's button when the gate is on."""
+        settings = self.settings
         community = self.ctx.community
         template = pick_language(settings.messages, member.lang, community.language)
         text = render(
@@ -226,7 +261,8 @@ class Welcome(Cog[WelcomeSettings]):
         message = event.message
         if not self.settings.gate or message.author.is_bot:
             return
-        if not await self._is_gated(message.author):
+        gated = await self._gated(message.author)
+        if gated is None:
             return
         community = self.ctx.community
         await self.ctx.gateway.apply(
@@ -237,9 +273,16 @@ class Welcome(Cog[WelcomeSettings]):
                 reason="welcome gate: the guidelines are not accepted yet",
             )
         )
-        reminder = pick_language(
-            self.settings.gate_messages, message.author.lang, community.language
-        )
+        reminders = self.settings.gate_messages
+        if gated == _UNGREETED:
+            # Joined during a raid: no greeting, so no button to accept with. Once the
+            # hold is over they get both; until then they are told to wait.
+            if self._quiet(event.at):
+                reminders = self.settings.gate_waiting
+            else:
+                await self._post_greeting(message.author)
+                await self._set_gated(message.author, gated=True, greeted=True)
+        reminder = pick_language(reminders, message.author.lang, community.language)
         await self.ctx.gateway.apply(
             ReplyEphemeral(
                 community=community.ref,
@@ -251,16 +294,23 @@ class Welcome(Cog[WelcomeSettings]):
             )
         )
 
-    async def _is_gated(self, member: Member) -> bool:
+    async def _gated(self, member: Member) -> object:
+        """Return how a member is gated (``True``, or :data:`_UNGREETED`); ``None``: free."""
         state = self.ctx.storage.cog_state
-        return bool(await state.get(self.ctx.community.ref, self.name, _gate_key(member)))
+        found = await state.get(self.ctx.community.ref, self.name, _gate_key(member))
+        return found or None
 
-    async def _set_gated(self, member: Member, *, gated: bool) -> None:
+    async def _set_gated(self, member: Member, *, gated: bool, greeted: bool = True) -> None:
         state = self.ctx.storage.cog_state
         if gated:
-            await state.put(self.ctx.community.ref, self.name, _gate_key(member), True)
+            value = True if greeted else _UNGREETED
+            await state.put(self.ctx.community.ref, self.name, _gate_key(member), value)
         else:
             await state.delete(self.ctx.community.ref, self.name, _gate_key(member))
+
+
+_UNGREETED = "ungreeted"
+"""A gated member's state while they were not greeted (they joined during a raid)."""
 
 
 def _gate_key(member: Member) -> str:

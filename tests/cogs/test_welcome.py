@@ -160,3 +160,45 @@ async def test_a_display_name_written_as_a_masked_link_shows_where_it_leads(
     }
     (greeting,) = await run_scenario([community(), joined])
     assert "Welcome to acme, [Free Nitro]\\(https://phish.example)!" in greeting["content"]
+
+
+async def test_a_newcomer_gated_during_a_raid_is_greeted_with_the_button_once_it_is_over(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Nobody is greeted while a raid is held, so gus had no button to accept with: he was
+    # told to accept with a button that did not exist, and stayed gated for good.
+    raid = [
+        {
+            "type": "join",
+            "at": f"2026-03-02T09:00:{i * 5:02d}Z",
+            "member": {"name": f"fan{i}", "account_created": "2026-03-01T00:00:00Z"},
+        }
+        for i in range(5)
+    ]
+    gus = {
+        "type": "join",
+        "at": "2026-03-02T09:01:00Z",
+        "member": {"name": "gus", "lang": "en", "account_created": "2024-01-01T00:00:00Z"},
+    }
+    actions = await run_scenario(
+        [
+            community(config=GATED),
+            *raid,
+            gus,
+            say("m1", "gus", "2026-03-02T09:02:00Z"),
+            say("m2", "gus", "2026-03-02T10:00:00Z"),  # the 30 minutes' hold is over
+            click("gus", "gus", "2026-03-02T10:01:00Z"),
+            say("m3", "gus", "2026-03-02T10:02:00Z"),
+        ]
+    )
+    greetings = [
+        a for a in actions if a["action"] == "post_message" and a.get("reason") == "welcome"
+    ]
+    told = [a["content"] for a in actions if a.get("member") == "gus" and "content" in a]
+    deleted = [a["message"] for a in actions if a["action"] == "delete_message"]
+    assert [g["content"].split("!")[0] for g in greetings][-1] == "Welcome to acme, gus"
+    assert greetings[-1]["buttons"][0]["choice"] == "gus"
+    assert told[0].startswith("New members can post once our moderators have dealt with")
+    assert told[1].startswith("Please accept the guidelines in #rules with the button")
+    assert told[2] == "Thank you! You can post now."
+    assert deleted == ["m1", "m2"], "free once accepted"
