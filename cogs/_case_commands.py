@@ -78,7 +78,7 @@ class CaseCommands(ModerationCog):
             cases = await self.store.cases.recent(ctx.community.ref, limit=10)
         else:
             cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=10)
-            if not member.name:
+            if not member.name:  # someone no longer here: a name no case carries is refused
                 self._former(member, cases)
         await ctx.reply("\n".join(self.describe(c) for c in cases) or "No cases.")
 

@@ -102,8 +102,8 @@ class ReviewCommands(CaseCommands):
                 choice=CardChoice.REMOVE,
                 reason=note.strip() or default_reason(found),
             )
-            removal = _REMOVAL[opened.actions[-1].status] if opened.actions else ""
-            done.append(f"Case {opened.label} opened; {removal}.{untold(opened.notes)}")
+            removal = f"; {_REMOVAL[opened.actions[-1].status]}" if opened.actions else ""
+            done.append(f"Case {opened.label} opened{removal}.{untold(opened.notes)}")
             case = opened
         if example is None:
             done.append("There is no message text to learn from.")
