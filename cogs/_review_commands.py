@@ -59,7 +59,13 @@ class ReviewCommands(CaseCommands):
 
     async def _item_line(self, item: ReviewItem) -> str:
         case = await self.store.cases.by_id(item.case_id) if item.case_id else None
-        who = (case.member_name if case else "") or (item.member.id if item.member else "-")
+        # A report has no case: its item keeps the author's name (an id reads as digits).
+        author = item.evidence.get("author")
+        who = (
+            (case.member_name if case else "")
+            or (author if isinstance(author, str) else "")
+            or (item.member.id if item.member else "-")
+        )
         said = excerpt(str(item.evidence.get("original") or ""), _EXCERPT)
         line = f"{item.id}. [p{item.priority}] {quoted(who)} - {item.reason}"
         if case is not None:

@@ -116,6 +116,17 @@ async def test_review_decide_says_when_the_member_was_not_told_of_the_removal(
     )
 
 
+async def test_the_review_list_names_a_reported_member_not_their_id(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with reviewing(standin, lumen, start) as (steward, _):
+        await standin.run_command(lumen.guild, lumen.modlog, lumen.mona, "review list", {})
+        listing = await standin.wait_for_request("PATCH", ORIGINAL, count=2)
+        await steward.settle()
+    assert listing.json["content"].startswith("1. [p")
+    assert "] bob - reported by alice" in listing.json["content"]
+
+
 async def test_a_second_decision_names_the_first_moderator_not_their_id(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
