@@ -19,6 +19,7 @@ from bot.core.actions import (
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.durations import format_duration
 from bot.core.models import Channel, Member
+from bot.core.quoting import quoted
 from bot.core.refs import Ref
 from cogs._moderation_base import ModerationCog, untold
 from moderation.cases import ActionStatus
@@ -144,7 +145,9 @@ class ModeratorCommands(ModerationCog):
     ) -> None:
         """Unban a member by id; a pending tempban end is cancelled."""
         ref = Ref(ctx.community.ref.platform, member.lstrip("@"))
-        ghost = Member(ref=ref, name=ref.id)
+        # Typed as an id (a banned member is no member): their cases know their name.
+        earlier = await self.store.cases.for_member(ctx.community.ref, ref, limit=1)
+        ghost = Member(ref=ref, name=earlier[0].member_name if earlier else ref.id)
         await self.store.schedule.cancel(ctx.community.ref, "unban", str(ref))
         case = await self.enforcer.sanction_by(
             moderator=ctx.author,
@@ -154,7 +157,7 @@ class ModeratorCommands(ModerationCog):
         )
         (lifted,) = case.actions
         if lifted.status is ActionStatus.APPLIED:
-            await ctx.reply(f"Unbanned {ref.id} (case {case.label}).")
+            await ctx.reply(f"Unbanned {quoted(ghost.name)} (case {case.label}).")
         else:  # not banned (a mistyped id, say), or the platform refused: say so
             await ctx.reply(f"Not unbanned: {lifted.error} (case {case.label}).")
 

@@ -171,10 +171,17 @@ async def test_a_banned_members_history_is_still_asked_for_by_the_user_picker(
             lumen.guild, lumen.modlog, lumen.mona, "history", {"member": lumen.bob}
         )
         record = await standin.wait_for_request("PATCH", ORIGINAL, count=2)
+        # A banned member is no member: the moderator pastes their id.
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "unban", {"member": str(lumen.bob.user.id)}
+        )
+        unbanned = await standin.wait_for_request("PATCH", ORIGINAL, count=3)
         await steward.settle()
     # People by name, not by Discord's eighteen-digit ids, in the log and the record.
     logged = [m.content for m in lumen.modlog.messages.values()]
     assert logged[0] == "mona banned bob | reason: scams | case #1"
+    assert "mona unbanned bob | reason: unbanned | case #2" in logged
+    assert unbanned.json["content"] == "Unbanned bob (case #2)."
     lines = record.json["content"].splitlines()
     assert lines[0] == "bob: 1 case(s), 0 active point(s)."
     assert lines[1].startswith("#1 ") and lines[1].endswith("bob - ban by mona (manual): scams")
