@@ -161,7 +161,10 @@ class CaseCommands(ModerationCog):
         cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=15)
         points = await self.store.cases.active_points(ctx.community.ref, member.ref, now)
         shown = member.shown_name or self._former(member, cases)
-        lines = [f"{shown}: {len(cases)} case(s), {points} active point(s)."]
+        counted = sum(c.on_record for c in cases)
+        trial = len(cases) - counted
+        also = f" Rules in shadow mode recorded {trial} more, not on the record." if trial else ""
+        lines = [f"{shown}: {counted} case(s), {points} active point(s).{also}"]
         lines += [self.describe(c) for c in cases]
         await ctx.reply("\n".join(lines))
 

@@ -308,7 +308,8 @@ class Modmail(Cog[ModmailSettings]):
     async def _header(self, member: Member) -> str:
         community = self.ctx.community
         cases = store_for(self.ctx.storage).cases
-        earlier = await cases.for_member(community.ref, member.ref, limit=100)
+        found = await cases.for_member(community.ref, member.ref, limit=100)
+        earlier = [c for c in found if c.on_record]
         points = await cases.active_points(community.ref, member.ref, self.ctx.clock.now())
         latest = ", ".join(f"{c.label} {c.rule or 'manual'}" for c in earlier[:5]) or "none"
         since = f", member since {member.joined_at:%Y-%m-%d}" if member.joined_at else ""

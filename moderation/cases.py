@@ -152,6 +152,15 @@ class Case(NewCase):
         return f"#{self.number}"
 
     @property
+    def on_record(self) -> bool:
+        """Return whether it is on the member's record: a shadow rule's case is not.
+
+        A rule on trial records what it would have done; until it goes live that says
+        nothing about the member, so counts of their cases leave it out.
+        """
+        return self.status is not CaseStatus.SHADOW
+
+    @property
     def actor_name(self) -> str:
         """Return who opened it as staff know them: the moderator's name, else the id.
 

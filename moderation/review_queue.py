@@ -94,7 +94,7 @@ class ReviewQueue:
             points = await self.store.cases.active_points(self.community.ref, new.member, now)
             summary = member_summary(
                 member,
-                cases=len([c for c in earlier if c.id != new.case_id]),
+                cases=len([c for c in earlier if c.id != new.case_id and c.on_record]),
                 active_points=points,
                 now=now,
             )

@@ -145,11 +145,17 @@ async def test_shadow_rules_record_without_acting(run_scenario: ScenarioRunner) 
         community(),
         say("m1", "alice", "WHY IS NOBODY ANSWERING MY QUESTION ABOUT THE LAMP", at(1)),
         cmd("mod1", "case list", at(2)),
+        cmd("mod1", "history", at(3), member="alice"),
     ]
     actions = await run_scenario(lines)
     assert of(actions, "delete_message") == [] and of(actions, "send_direct_message") == []
-    (listing,) = replies(actions)
+    listing, record = replies(actions)
     assert "#1" in listing and "shadow" in listing and "(caps)" in listing
+    # A rule on trial says nothing about alice: her record counts no case.
+    assert record.splitlines()[0] == (
+        "alice: 0 case(s), 0 active point(s). Rules in shadow mode recorded 1 more, not on "
+        "the record."
+    )
 
 
 async def test_moderators_can_shadow_a_rule_at_run_time(run_scenario: ScenarioRunner) -> None:

@@ -520,3 +520,21 @@ async def test_a_blocked_members_private_messages_reach_no_team_through_routing_
     sales = [p["content"] for p in bot.of("post_message") if p["channel"] == "sales"]
     assert len(sales) == 1 and "from alice" in sales[0]
     assert not any("J'ai transmis" in text for text in dms_to(bot, "bob"))
+
+
+async def test_the_threads_header_counts_no_case_a_rule_on_trial_recorded(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        # Shouting is in shadow mode by default: a trial's case, not on bob's record.
+        await bot.play(
+            type="message",
+            id="m1",
+            channel="general",
+            author="bob",
+            content="WHY IS NOBODY ANSWERING MY QUESTION ABOUT THE LAMP",
+        )
+        await dm_at(bot, 60, "hello?")
+        (opened,) = bot.of("open_thread")
+    header = in_thread(bot, opened["created"])[0]
+    assert "Record: 0 case(s), 0 active point(s); latest: none." in header

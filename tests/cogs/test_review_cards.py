@@ -428,3 +428,14 @@ async def test_only_a_card_for_someone_at_risk_has_reached_out(
         (card,) = bot.cards()
     assert "reached_out" not in [b["choice"] for b in card["buttons"]]
     assert refused == "This card has no button 'reached_out'."
+
+
+async def test_a_card_counts_no_case_a_rule_on_trial_recorded(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # Shouting is in shadow mode by default: its case is a trial's, not alice's record.
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", "WHY IS NOBODY ANSWERING MY QUESTION ABOUT THE LAMP", "m1")
+        await bot.say("alice", UNSURE, "m2")
+        text = bot.card_text()
+    assert "Member alice: 0 earlier case(s), 0 active point(s)" in text
