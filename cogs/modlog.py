@@ -13,6 +13,7 @@ from bot.core.actions import (
     DeleteMessage,
     Kick,
     LockChannel,
+    SendDirectMessage,
     SetSlowmode,
     Timeout,
     Unban,
@@ -59,7 +60,10 @@ class ModLog(Cog[ModLogSettings]):
         """Post a summary of a moderation action."""
         settings = self.settings
         action = event.action
-        if not isinstance(action, _MODERATION):
+        # A notice that did not reach its member is logged too: staff who see "timed out
+        # bob" would take it that bob knows why.
+        untold = isinstance(action, SendDirectMessage) and bool(action.case)
+        if not isinstance(action, _MODERATION) and not (untold and not event.result.ok):
             return
         if not event.result.ok and not settings.include_failures:
             return
@@ -139,6 +143,8 @@ def summarise(action: Action, ok: bool, error: str, names: dict[str, str] | None
             what = f"unbanned {name(member)}"
         case SetSlowmode(channel=channel, seconds=seconds):
             what = f"set slowmode in #{channel.id} to {seconds}s"
+        case SendDirectMessage(member=member):
+            what = f"sent {name(member)} their notice"
         case LockChannel(channel=channel, locked=locked):
             what = f"{'locked' if locked else 'unlocked'} #{channel.id}"
         case _:

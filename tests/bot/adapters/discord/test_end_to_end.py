@@ -82,6 +82,13 @@ async def test_a_closed_dm_is_recorded_on_the_case_and_nothing_fails(
         await steward.settle()
         (case,) = await cases_of(steward, lumen, carl)
     assert any("delivers no direct message" in note.text for note in case.notes)
+    # Staff who read "deleted carl's message" learn he was not told why.
+    logged = [m.content for m in lumen.modlog.messages.values()]
+    assert any(
+        line.startswith("FAILED (Discord delivers no direct message to this member")
+        and "): Steward sent carl their notice | reason: notice | rule insults | case #1" in line
+        for line in logged
+    ), logged
 
 
 async def test_a_moderator_is_told_when_a_warning_reached_no_one(
