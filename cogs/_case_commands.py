@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -79,7 +79,7 @@ class CaseCommands(ModerationCog):
         else:
             cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=10)
             if not member.name:  # someone no longer here: a name no case carries is refused
-                self._former(member, cases)
+                await self.former_name(member)
         await ctx.reply("\n".join(self.describe(c) for c in cases) or "No cases.")
 
     @command("case note", description="Append a note to a case.")
@@ -160,27 +160,13 @@ class CaseCommands(ModerationCog):
         now = self.ctx.clock.now()
         cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=15)
         points = await self.store.cases.active_points(ctx.community.ref, member.ref, now)
-        shown = member.shown_name or self._former(member, cases)
+        shown = member.shown_name or f"{await self.former_name(member)} (not in the community now)"
         counted = sum(c.on_record for c in cases)
         trial = len(cases) - counted
         also = f" Rules in shadow mode recorded {trial} more, not on the record." if trial else ""
         lines = [f"{shown}: {counted} case(s), {points} active point(s).{also}"]
         lines += [self.describe(c) for c in cases]
         await ctx.reply("\n".join(lines))
-
-    @staticmethod
-    def _former(member: Member, cases: Sequence[Case]) -> str:
-        """Return the name the cases of someone no longer here keep.
-
-        Raises:
-            CommandError: No case names them either: a mistyped name or id, most likely,
-                which must not read as a clean record.
-        """
-        if not cases:
-            raise CommandError(
-                f"no member {member.ref.id!r} here, and no case names anyone by that id"
-            )
-        return f"{cases[0].member_name or member.ref.id} (not in the community now)"
 
     def describe(self, case: Case, *, detail: bool = False) -> str:
         """Return a case as text: one line, or every detail."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 
@@ -221,16 +222,37 @@ class ModerationCog(Cog[GuidelinesSettings]):
         if due is not None:
             self.ctx.timers.schedule(self.ctx.community.ref, DUE_TIMER, due)
 
+    async def former_name(self, member: Member) -> str:
+        """Return the name the cases of someone no longer in the community keep.
+
+        Raises:
+            CommandError: No case names them: a mistyped name or id, most likely, which
+                must read neither as a clean record nor as someone to act on.
+        """
+        earlier = await self.store.cases.for_member(self.ctx.community.ref, member.ref, limit=1)
+        if not earlier:
+            raise _no_one(member)
+        return earlier[0].member_name or member.ref.id
+
     async def target(self, ctx: CommandContext, member: Member) -> Member:
         """Return ``member`` if the command's author may act on them.
+
+        Someone no longer in the community (a nameless member: see ``MAY_HAVE_LEFT``)
+        is named from their cases, for the case and the log.
 
         Raises:
             CommandError: With the reason when they may not.
         """
+        if not member.name:
+            member = replace(member, name=await self.former_name(member))
         why = refusal(ctx.author, member, ctx.community)
         if why is not None:
             raise CommandError(why)
         return member
+
+
+def _no_one(member: Member) -> CommandError:
+    return CommandError(f"no member {member.ref.id!r} here, and no case names anyone by that id")
 
 
 def not_told(why: str | None) -> str:

@@ -16,7 +16,7 @@ from bot.core.actions import (
     Timeout,
     Unban,
 )
-from bot.core.commands import CommandContext, CommandError, command
+from bot.core.commands import MAY_HAVE_LEFT, CommandContext, CommandError, command
 from bot.core.durations import format_duration
 from bot.core.models import Channel, Member
 from bot.core.quoting import quoted
@@ -118,7 +118,8 @@ class ModeratorCommands(ModerationCog):
     async def ban(
         self,
         ctx: CommandContext,
-        member: Annotated[Member, "Who to ban"],
+        # A raider who posted and left is banned all the same, so they cannot come back.
+        member: Annotated[Member, "Who to ban", MAY_HAVE_LEFT],
         reason: Annotated[str, "Why"],
         duration: Annotated[
             timedelta | None, "For how long (7d); empty bans until unbanned"

@@ -486,6 +486,26 @@ async def test_a_banned_members_record_is_still_shown_and_a_typo_is_not_a_clean_
     assert said[4] == "no member 'alice' here"
 
 
+async def test_a_member_who_posted_and_left_is_banned_all_the_same(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        cmd("mod1", "warn", at(1), member="alice", reason="selling followers"),
+        {"type": "leave", "at": at(2), "member": "alice"},
+        cmd("mod1", "ban", at(3), member="alice", reason="came back to sell again"),
+        cmd("mod1", "ban", at(4), member="alcie", reason="a typo"),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    assert said[1] == (
+        "alice banned (case #2). Not told: alice shares no community with the bot any more."
+    )
+    assert said[2] == "no member 'alcie' here, and no case names anyone by that id"
+    (ban,) = of(actions, "ban")
+    assert (ban["member"], ban["case"]) == ("alice", "#2")
+
+
 async def test_a_pardon_settles_the_appeal_waiting_on_the_case(
     run_scenario: ScenarioRunner,
 ) -> None:
