@@ -100,11 +100,16 @@ def days_since(when: datetime | None, now: datetime) -> float | None:
 
 
 def member_summary(
-    member: Member | None, *, cases: int, active_points: int, now: datetime
+    member: Member | None, *, cases: int, active_points: int, now: datetime, name: str = ""
 ) -> dict[str, object]:
-    """Return a member's record in brief: name, cases, active points, ages in days."""
+    """Return a member's record in brief: name, cases, active points, ages in days.
+
+    ``name`` names someone the platform no longer knows as a member (``member`` is
+    ``None``): a card would otherwise call them "member".
+    """
     if member is None:
-        return {"cases": cases, "active_points": active_points}
+        known = {"name": name} if name else {}
+        return {**known, "cases": cases, "active_points": active_points}
     return {
         "name": member.shown_name,
         "cases": cases,

@@ -92,11 +92,14 @@ class ReviewQueue:
         if new.member is not None:
             earlier = await self.store.cases.for_member(self.community.ref, new.member, limit=100)
             points = await self.store.cases.active_points(self.community.ref, new.member, now)
+            # Someone no longer here (banned, left) is named as their latest case names them.
+            known = next((c.member_name for c in earlier if c.member_name), new.member.id)
             summary = member_summary(
                 member,
                 cases=len([c for c in earlier if c.id != new.case_id and c.on_record]),
                 active_points=points,
                 now=now,
+                name=known,
             )
         evidence: dict[str, object] = {
             **new.evidence,

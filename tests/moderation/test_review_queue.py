@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,14 @@ from bot.core.actions import EditMessage, PostMessage
 from bot.core.capabilities import Capability
 from bot.core.models import Message
 from bot.core.refs import Ref
-from moderation.cases import CardRef, NewReviewItem, ReviewItem, ReviewOutcome, ReviewStatus
+from moderation.cases import (
+    CardRef,
+    NewCase,
+    NewReviewItem,
+    ReviewItem,
+    ReviewOutcome,
+    ReviewStatus,
+)
 from moderation.review_cards import CARD_LIMIT, card_target, card_text, item_id_of
 from moderation.review_queue import ReviewQueue
 from tests.moderation.conftest import COMMUNITY, Rig, build_place, limited_platform
@@ -121,6 +129,21 @@ async def test_an_item_carries_context_history_scores_and_rule(rig: Rig) -> None
     created = rig.platform.applied[0].result.ref
     assert created is not None
     assert item.card == CardRef(ref("mod-log"), created)
+
+
+async def test_a_member_no_longer_here_is_named_as_their_case_names_them(rig: Rig) -> None:
+    # "ghost" is no member of the place: the platform cannot say who they are.
+    case = await rig.store.cases.open(
+        NewCase(community=COMMUNITY.ref, member=ref("ghost"), member_name="Ghost Rider"),
+        rig.clock.now(),
+    )
+    item = await queue(rig).add(
+        replace(item_about("gone", member="ghost"), case_id=case.id), headline="Review"
+    )
+    (posted,) = [a.action for a in rig.platform.applied]
+    assert item.evidence["member"] == {"name": "Ghost Rider", "cases": 0, "active_points": 0}
+    assert isinstance(posted, PostMessage)
+    assert "Member Ghost Rider: 0 earlier case(s), 0 active point(s)" in posted.content
 
 
 async def test_a_message_out_of_reach_has_no_context_and_an_item_without_staff_no_card(
