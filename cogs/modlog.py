@@ -114,16 +114,13 @@ def summarise(action: Action, ok: bool, error: str, names: dict[str, str] | None
     """
     known = names or {}
 
-    def name(ref: Ref) -> str:
-        return quoted(known[str(ref)]) if str(ref) in known else ref.id
+    def named(ident: str) -> str:
+        return quoted(known[ident]) if ident in known else ident.split(":", 1)[-1]
 
-    who = (
-        "Steward"
-        if action.actor == "bot"
-        else quoted(known[action.actor])
-        if action.actor in known
-        else action.actor.split(":", 1)[-1]
-    )
+    def name(ref: Ref) -> str:
+        return named(str(ref))
+
+    who = "Steward" if action.actor == "bot" else named(action.actor)
     match action:
         case DeleteMessage(message=message, channel=channel):
             what = f"deleted message {message.id} in #{channel.id}"
