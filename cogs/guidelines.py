@@ -12,9 +12,18 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.core.cog import CogContext, burst_reader, listener
-from bot.core.events import AutoModBlocked, Event, MemberJoined, MessageCreated, MessageEdited, Tick
+from bot.core.events import (
+    AutoModBlocked,
+    DirectMessageReceived,
+    Event,
+    MemberJoined,
+    MessageCreated,
+    MessageEdited,
+    Tick,
+)
 from bot.core.models import Member, Message
 from bot.core.protocols import Classifier, ClassifierError, community_key
+from bot.core.refs import Ref
 from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
 from cogs._member_updates import MemberUpdates
@@ -30,6 +39,9 @@ from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
 from policies.engine import PolicyEngine
 from policies.verdict import Verdict
+
+PRIVATE = "private"
+"""The channel id a private message to the bot is judged under (it was posted in none)."""
 
 
 class Guidelines(
@@ -88,6 +100,32 @@ class Guidelines(
         text = self.engine.text_of(message.content)
         await self._judge(message, text, event)
         self.windows.record(message, text, count_emojis=self.counts_emojis)
+
+    @listener(DirectMessageReceived)
+    async def on_private(self, event: DirectMessageReceived) -> None:
+        """Look after a member who confides in the bot privately that they may be at risk.
+
+        Only the rules with a ``care`` action read private messages: the member gets the
+        caring reply and moderators the urgent alert and card, as in a channel. Nothing
+        else in a private message is judged, removed or punished.
+        """
+        member = event.author
+        if member.is_bot or not event.content:
+            return
+        message = Message(
+            ref=event.message,
+            channel=Ref(event.message.platform, PRIVATE),
+            author=member,
+            content=event.content,
+            created_at=event.at,
+        )
+        verdict = self.engine.judge_private(
+            message,
+            community=self.ctx.community.ref,
+            is_staff=self.ctx.community.is_staff(member),
+            ctx=self.windows.moved_to(event.at),
+        )
+        await self._enforce(verdict, member)
 
     @listener(MessageEdited)
     async def on_edit(self, event: MessageEdited) -> None:

@@ -170,8 +170,9 @@ class Enforcer:
             reason="care",
             rule=match.rule,
         )
+        where = f"#{_id(verdict.channel)}" if verdict.channel else "a private message to Steward"
         alert = self._staff_post(
-            f"Urgent, please reach out: {member.name} in #{_id(verdict.channel)} may be at risk ({match.reason})",
+            f"Urgent, please reach out: {member.name} in {where} may be at risk ({match.reason})",
             rule=match.rule,
         )
         return await self._open_for_review(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import itertools
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.core.models import Member, Message
 from bot.core.protocols import TextScores
 from bot.core.refs import Ref
 from policies._recent import RecentAnswers
+from policies.actions import ActionKind
 from policies.context import Context, Subject, Text, TextForm
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
@@ -77,6 +79,13 @@ class PolicyEngine:
         self._texts: RecentAnswers[str, Text] = RecentAnswers(_TEXTS_READ_AHEAD)
         self._join_rules = [
             r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
+        ]
+        # Private messages to the bot are read only by the rules that look after people.
+        self._caring = [
+            r
+            for r in self._message_rules
+            if any(a.kind is ActionKind.CARE for a in r.compiled.actions or ())
+            and not r.compiled.rule.needs_scores
         ]
         self.needs_scores = any(r.rule.needs_scores for r in policy.rules)
         self._severity_actions = {
@@ -246,6 +255,33 @@ class PolicyEngine:
             matches=tuple(matches),
             attachments=message.attachments,
         )
+
+    def judge_private(
+        self, message: Message, *, community: Ref, is_staff: bool, ctx: Context
+    ) -> Verdict:
+        """Judge a private message to the bot by the rules that look after people, only.
+
+        A member may confide in the bot what they tell no channel (that they want to harm
+        themselves): the rules with a ``care`` action read it, wherever they are scoped.
+        No other rule does: nothing private is removed or punished. The verdict names no
+        message or channel to act on.
+        """
+        subject = Subject(
+            message=message,
+            member=message.author,
+            text=self.text_of(message.content),
+            is_staff=is_staff,
+            scores=_NO_SCORES,
+        )
+        matches = []
+        for scoped in self._caring:
+            if is_staff and not scoped.applies_to_staff:
+                continue
+            hit = scoped.evaluate(subject, ctx)
+            if hit is not None:
+                matches.append(self._match(scoped.compiled, hit))
+        verdict = self._verdict(message, community, subject.text, matches)
+        return replace(verdict, message=None, channel=None)
 
     def judge_join(self, member: Member, *, community: Ref, ctx: Context) -> Verdict:
         """Judge a member's arrival (raid detection)."""

@@ -748,6 +748,41 @@ async def test_a_member_at_risk_is_cared_for_never_punished(run_scenario: Scenar
     assert replies(actions)[0].startswith("bob: 1 case(s), 0 active point(s).")
 
 
+async def test_a_member_who_confides_in_the_bot_privately_is_cared_for_too(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Modmail is off: before, what bob told the bot alone reached no one at all.
+    def dm(content: str, when: str) -> dict[str, Any]:
+        return {"type": "dm", "at": when, "author": "bob", "content": content}
+
+    actions = await run_scenario(
+        [
+            community(),
+            dm("je veux mourir, je n'en peux plus", at(1)),
+            dm("you are all idiots and this lamp is shit", at(2)),
+        ]
+    )
+    (reply,) = of(actions, "send_direct_message")
+    assert reply["member"] == "bob" and reply["rule"] == "self-harm"
+    assert "Tu n'es pas seul" in reply["content"]
+    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert (
+        "Urgent, please reach out: bob in a private message to Steward may be at risk "
+        "(contains a listed word: veux mourir)"
+    ) in staff
+    (card,) = [a for a in of(actions, "post_message") if a.get("buttons")]
+    assert "> bob: je veux mourir, je n'en peux plus" in card["content"]
+    assert [b["choice"] for b in card["buttons"]] == [
+        "claim",
+        "reached_out",
+        "dismiss",
+        "escalate",
+    ]
+    # Nothing else in a private message is judged: the insult opens no case.
+    assert of(actions, "delete_message") == [] and of(actions, "timeout") == []
+    assert not any("insults" in str(a.get("rule")) for a in actions)
+
+
 async def test_threats_are_removed_and_raised_with_moderators(run_scenario: ScenarioRunner) -> None:
     actions = await run_scenario(
         [community(), say("m1", "alice", "I know where you live, you will regret it", at(1))]

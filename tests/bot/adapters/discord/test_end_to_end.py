@@ -194,6 +194,25 @@ async def test_a_banned_members_history_is_still_asked_for_by_the_user_picker(
     assert lines[1].startswith("#1 ") and lines[1].endswith("bob - ban by mona (manual): scams")
 
 
+async def test_a_member_who_confides_in_the_bot_by_dm_gets_a_caring_reply_and_staff_an_alert(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    def caring(request: object) -> bool:
+        json = getattr(request, "json", None) or {}
+        return "You're not alone" in str(json.get("content", ""))
+
+    async with start() as steward:
+        await standin.direct_message(lumen.bob.user, "honestly I want to kill myself tonight")
+        await standin.wait_for_request("POST", "/channels/{channel_id}/messages", where=caring)
+        await steward.settle()
+    logged = [m.content for m in lumen.modlog.messages.values()]
+    assert any(
+        line.startswith("Urgent, please reach out: bob in a private message to Steward")
+        for line in logged
+    ), logged
+    assert any(line.startswith("Someone may be at risk: bob") for line in logged)
+
+
 async def test_a_member_cannot_run_a_moderator_command(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
