@@ -143,3 +143,26 @@ async def test_a_block_typed_in_words_closes_the_conversation_and_alice_is_told_
     assert said is not None
     ends = datetime.strptime(said[1], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     assert abs(ends - (blocked_at + timedelta(days=7))) < timedelta(minutes=2)
+
+
+async def test_a_member_at_risk_writing_privately_gets_care_and_staff_an_urgent_alert(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    # Modmail relays her words to a thread; the care rule answers her and alerts staff.
+    _, im = await alice_writes(standin, start_steward, "honestly I want to kill myself tonight")
+    to_alice = [
+        str(c.args["text"])
+        for c in standin.calls_to("chat.postMessage")
+        if c.args["channel"] == im.id
+    ]
+    staff = [
+        str(c.args["text"])
+        for c in standin.calls_to("chat.postMessage")
+        if c.args["channel"] == MODLOG
+    ]
+    assert any("You're not alone" in text for text in to_alice), to_alice
+    assert any(
+        text.startswith("Urgent, please reach out: alice in a private message to Steward")
+        for text in staff
+    ), staff
+    assert "*alice:* honestly I want to kill myself tonight" in staff
