@@ -14,6 +14,7 @@ from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
 from bot.core.language_tags import LanguageTag
 from bot.core.models import Member
+from bot.core.refs import Ref
 from cogs._schedules import checked_cron
 from moderation.cases import Note, undelivered_notice
 from moderation.enforcer import EnforcementSettings, Enforcer
@@ -222,6 +223,11 @@ class ModerationCog(Cog[GuidelinesSettings]):
         if due is not None:
             self.ctx.timers.schedule(self.ctx.community.ref, DUE_TIMER, due)
 
+    async def recorded_name(self, who: Ref) -> str | None:
+        """Return the name someone's latest case keeps (or their id); ``None`` without one."""
+        earlier = await self.store.cases.for_member(self.ctx.community.ref, who, limit=1)
+        return (earlier[0].member_name or who.id) if earlier else None
+
     async def former_name(self, member: Member) -> str:
         """Return the name the cases of someone no longer in the community keep.
 
@@ -229,10 +235,10 @@ class ModerationCog(Cog[GuidelinesSettings]):
             CommandError: No case names them: a mistyped name or id, most likely, which
                 must read neither as a clean record nor as someone to act on.
         """
-        earlier = await self.store.cases.for_member(self.ctx.community.ref, member.ref, limit=1)
-        if not earlier:
+        name = await self.recorded_name(member.ref)
+        if name is None:
             raise _no_one(member)
-        return earlier[0].member_name or member.ref.id
+        return name
 
     async def target(self, ctx: CommandContext, member: Member) -> Member:
         """Return ``member`` if the command's author may act on them.

@@ -146,9 +146,9 @@ class ModeratorCommands(ModerationCog):
     ) -> None:
         """Unban a member by id; a pending tempban end is cancelled."""
         ref = Ref(ctx.community.ref.platform, member.lstrip("@"))
-        # Typed as an id (a banned member is no member): their cases know their name.
-        earlier = await self.store.cases.for_member(ctx.community.ref, ref, limit=1)
-        ghost = Member(ref=ref, name=earlier[0].member_name if earlier else ref.id)
+        # Typed as an id (a banned member is no member): their cases know their name; one
+        # banned by hand on the platform has none, and is unbanned by id all the same.
+        ghost = Member(ref=ref, name=await self.recorded_name(ref) or ref.id)
         await self.store.schedule.cancel(ctx.community.ref, "unban", str(ref))
         case = await self.enforcer.sanction_by(
             moderator=ctx.author,
