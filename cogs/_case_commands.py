@@ -14,6 +14,7 @@ from bot.core.models import Member
 from bot.core.quoting import file_line, quoted
 from cogs._moderation_base import ModerationCog, not_told
 from moderation.cases import (
+    CARE_REASON,
     AppealStatus,
     Case,
     CaseAction,
@@ -43,11 +44,17 @@ _STAFF_REFUSALS = {
 }
 
 
+_WORDS_BY_REASON = {
+    ("send_direct_message", CARE_REASON): "caring reply",
+    ("post_message", "alert"): "staff alert",
+}
+
+
 def _action_word(action: CaseAction) -> str:
     """Return what an action of a case did, in words: a lifted timeout is no timeout."""
     if action.kind == "timeout" and not action.payload.get("duration"):
         return "timeout lifted"
-    return action.kind
+    return _WORDS_BY_REASON.get((action.kind, str(action.payload.get("reason"))), action.kind)
 
 
 class CaseCommands(ModerationCog):
@@ -162,8 +169,11 @@ class CaseCommands(ModerationCog):
         points = await self.store.cases.active_points(ctx.community.ref, member.ref, now)
         shown = member.shown_name or f"{await self.former_name(member)} (not in the community now)"
         counted = sum(c.on_record for c in cases)
-        trial = len(cases) - counted
+        welfare = sum(c.is_welfare for c in cases)
+        trial = len(cases) - counted - welfare
         also = f" Rules in shadow mode recorded {trial} more, not on the record." if trial else ""
+        if welfare:
+            also += f" {welfare} welfare alert(s): someone may have been at risk; not an offence."
         lines = [f"{shown}: {counted} case(s), {points} active point(s).{also}"]
         lines += [self.describe(c) for c in cases]
         await ctx.reply("\n".join(lines))
@@ -174,7 +184,7 @@ class CaseCommands(ModerationCog):
         who = "Steward" if case.actor == "bot" else case.actor_name
         done = ", ".join(_action_word(a) for a in case.actions) or "no platform action"
         line = (
-            f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.status_at(now).value}: {case.member_name or case.member.id} "
+            f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.shown_status(now)}: {case.member_name or case.member.id} "
             f"- {done} by {who} ({case.rule or 'manual'}): {case.reason}"
         )
         if not detail:
@@ -312,7 +322,7 @@ class CaseCommands(ModerationCog):
             raise self._appeal_refused(ctx, "appeal_waiting", found.label, own=own)
         if status is CaseStatus.REVIEW:
             raise self._appeal_refused(ctx, "appeal_in_review", found.label, own=own)
-        if status not in {CaseStatus.ACTIVE, CaseStatus.EXPIRED}:
+        if status not in {CaseStatus.ACTIVE, CaseStatus.EXPIRED} or found.only_lifts:
             raise self._appeal_refused(ctx, "appeal_nothing", found.label, own=own)
         decided = [
             a

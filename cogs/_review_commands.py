@@ -27,7 +27,6 @@ from moderation.cases import (
 from moderation.examples import ExampleSource, LabelledExample, example_from
 from moderation.hierarchy import refusal
 from moderation.review_cards import CardChoice
-from policies.actions import ActionKind
 
 _DECISIONS = {"violation": ReviewOutcome.VIOLATION, "ok": ReviewOutcome.OK}
 _REMOVAL = {
@@ -173,7 +172,7 @@ class ReviewCommands(CaseCommands):
                 return f"Case {case.label} is {case.status_at(self.ctx.clock.now()).value}."
             await self._lift(case, "review")
             return f"Case {case.label} pardoned."
-        if self._cares(case):
+        if case.is_welfare:
             return f"Case {case.label} stays with moderators: nobody is punished for being at risk."
         if case.status is CaseStatus.REVIEW:
             await self.store.cases.set_status(case.id, CaseStatus.ACTIVE)
@@ -267,11 +266,6 @@ class ReviewCommands(CaseCommands):
         ident = ref_text.split(":", 1)[-1]
         found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
         return found.shown_name if found is not None else ident
-
-    def _cares(self, case: Case) -> bool:
-        """Return whether the case's rule looks after members rather than punishing them."""
-        rule = self.policy.rule(case.rule) if case.rule else None
-        return rule is not None and any(a.kind is ActionKind.CARE for a in rule.actions or ())
 
 
 def default_reason(item: ReviewItem) -> str:

@@ -313,9 +313,12 @@ class Modmail(Cog[ModmailSettings]):
         points = await cases.active_points(community.ref, member.ref, self.ctx.clock.now())
         latest = ", ".join(f"{c.label} {c.rule or 'manual'}" for c in earlier[:5]) or "none"
         since = f", member since {member.joined_at:%Y-%m-%d}" if member.joined_at else ""
+        # Not an offence, but whoever answers should know they may have been at risk.
+        welfare = sum(c.is_welfare for c in found)
+        cared = f" Earlier welfare alert(s): {welfare}." if welfare else ""
         return (
             f"Modmail from {quoted(member.shown_name)} ({member.name}) in {community.name}{since}. "
-            f"Record: {len(earlier)} case(s), {points} active point(s); latest: {latest}. "
+            f"Record: {len(earlier)} case(s), {points} active point(s); latest: {latest}.{cared} "
             f"Write here to answer; lines starting with {self.settings.note_prefix} stay "
             f"internal. Close with {self.typed('modmail close')} REASON."
         )

@@ -67,6 +67,9 @@ class Note:
     text: str
 
 
+CARE_REASON = "care"
+"""The reason of the caring reply a care rule sends: it marks a welfare case."""
+
 UNDELIVERED = "the member could not be notified: "
 """How the bot's note on a case begins when the member's notice did not reach them."""
 
@@ -153,12 +156,50 @@ class Case(NewCase):
 
     @property
     def on_record(self) -> bool:
-        """Return whether it is on the member's record: a shadow rule's case is not.
+        """Return whether it is on the member's record: a shadow rule's case is not, nor care.
 
         A rule on trial records what it would have done; until it goes live that says
-        nothing about the member, so counts of their cases leave it out.
+        nothing about the member. Someone who may be at risk did nothing wrong: counted
+        among "earlier cases" they would read as a repeat offender on the next card.
         """
-        return self.status is not CaseStatus.SHADOW
+        return self.status is not CaseStatus.SHADOW and not self.is_welfare
+
+    @property
+    def is_welfare(self) -> bool:
+        """Return whether it looks after a member who may be at risk (a care rule's case).
+
+        Known by its caring reply, so a case keeps its nature whatever the policy says
+        now.
+        """
+        return any(
+            a.kind == "send_direct_message" and a.payload.get("reason") == CARE_REASON
+            for a in self.actions
+        )
+
+    @property
+    def only_lifts(self) -> bool:
+        """Return whether all it did was lift a sanction (an unban, a timeout lifted).
+
+        Nothing in it stands against the member: there is nothing to appeal.
+        """
+        return bool(self.actions) and all(
+            a.kind == "unban" or (a.kind == "timeout" and not a.payload.get("duration"))
+            for a in self.actions
+        )
+
+    def shown_status(self, now: datetime) -> str:
+        """Return its status as staff read it in lists.
+
+        ``active`` means it counts towards escalation now: a case that carries no points
+        (a ban, a kick, a lifted timeout) is ``recorded``, and a care case is ``welfare``,
+        whether or not a moderator has reached out yet.
+        """
+        if self.is_welfare:
+            return "welfare"
+        status = self.status_at(now)
+        if status is CaseStatus.ACTIVE and not self.points:
+            return "recorded"
+        return status.value
 
     @property
     def actor_name(self) -> str:

@@ -35,6 +35,7 @@ from bot.core.protocols import Clock, Gateway
 from bot.core.refs import Ref
 from bot.core.serialize import action_from_data, action_to_data
 from moderation.cases import (
+    CARE_REASON,
     UNDELIVERED,
     ActionStatus,
     Case,
@@ -167,7 +168,7 @@ class Enforcer:
             content=self.notices.render(
                 "care", member.lang, {"member": member.shown_name, "community": self.community.name}
             ),
-            reason="care",
+            reason=CARE_REASON,
             rule=match.rule,
         )
         where = f"#{_id(verdict.channel)}" if verdict.channel else "a private message to Steward"

@@ -211,6 +211,8 @@ def _member_line(member: Mapping[str, Any]) -> str:
         f"{quoted(str(member.get('name', 'member')))}: {member.get('cases', 0)} earlier case(s)",
         f"{member.get('active_points', 0)} active point(s)",
     ]
+    if member.get("welfare"):
+        parts.append(f"{member['welfare']} earlier welfare alert(s)")
     for key, words in (("member_days", "member for"), ("account_days", "account")):
         days = member.get(key)
         if isinstance(days, int | float):

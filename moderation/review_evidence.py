@@ -100,20 +100,30 @@ def days_since(when: datetime | None, now: datetime) -> float | None:
 
 
 def member_summary(
-    member: Member | None, *, cases: int, active_points: int, now: datetime, name: str = ""
+    member: Member | None,
+    *,
+    cases: int,
+    active_points: int,
+    now: datetime,
+    name: str = "",
+    welfare: int = 0,
 ) -> dict[str, object]:
     """Return a member's record in brief: name, cases, active points, ages in days.
 
     ``name`` names someone the platform no longer knows as a member (``member`` is
-    ``None``): a card would otherwise call them "member".
+    ``None``): a card would otherwise call them "member". ``welfare`` counts earlier
+    alerts that they may have been at risk: no offence, but what a moderator weighing a
+    harsh message, or reaching out again, should know.
     """
+    cared = {"welfare": welfare} if welfare else {}
     if member is None:
         known = {"name": name} if name else {}
-        return {**known, "cases": cases, "active_points": active_points}
+        return {**known, "cases": cases, "active_points": active_points, **cared}
     return {
         "name": member.shown_name,
         "cases": cases,
         "active_points": active_points,
+        **cared,
         "member_days": days_since(member.joined_at, now),
         "account_days": days_since(member.account_created_at, now),
     }

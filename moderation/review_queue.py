@@ -94,12 +94,14 @@ class ReviewQueue:
             points = await self.store.cases.active_points(self.community.ref, new.member, now)
             # Someone no longer here (banned, left) is named as their latest case names them.
             known = next((c.member_name for c in earlier if c.member_name), new.member.id)
+            before = [c for c in earlier if c.id != new.case_id]
             summary = member_summary(
                 member,
-                cases=len([c for c in earlier if c.id != new.case_id and c.on_record]),
+                cases=sum(c.on_record for c in before),
                 active_points=points,
                 now=now,
                 name=known,
+                welfare=sum(c.is_welfare for c in before),
             )
         evidence: dict[str, object] = {
             **new.evidence,

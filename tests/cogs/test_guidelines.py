@@ -224,7 +224,7 @@ async def test_a_raids_case_is_on_no_members_record(run_scenario: ScenarioRunner
     ]
     said = replies(await run_scenario(lines))
     assert said[0] == "fan4: 0 case(s), 0 active point(s)."
-    assert said[1].startswith("#1 2026-03-02 09:10 active: acme - set_slowmode, post_message")
+    assert said[1].startswith("#1 2026-03-02 09:10 recorded: acme - set_slowmode, staff alert")
     assert "matched: fan0, fan1, fan2, fan3, fan4" in said[1]
     assert said[2].startswith("You have no case #1 to appeal")
 
@@ -285,10 +285,16 @@ async def test_a_lifted_timeout_reads_as_lifted_in_the_record(run_scenario: Scen
         cmd("mod1", "timeout", at(1), member="bob", duration="1h", reason="spam"),
         cmd("mod1", "untimeout", at(2), member="bob", reason="mistake"),
         cmd("mod1", "history", at(3), member="bob"),
+        cmd("bob", "appeal", at(4), case=2, reason="?"),
     ]
-    record = replies(await run_scenario(lines))[-1].splitlines()
-    assert "- timeout lifted by mod1 (manual): mistake" in record[1]
-    assert "- timeout by mod1 (manual): spam" in record[2]
+    *_, history, appeal = replies(await run_scenario(lines))
+    record = history.splitlines()
+    # "active" means counting towards escalation: the lifting counts nothing, and read
+    # "active" beside a timeout it was taken for the timeout still running.
+    assert " recorded: bob - timeout lifted by mod1 (manual): mistake" in record[1]
+    assert " active: bob - timeout by mod1 (manual): spam" in record[2]
+    # Nothing in the lifting stands against bob (it was offered to him for appeal).
+    assert "rien à contester" in appeal, "bob speaks French"
 
 
 async def test_unbanning_someone_not_banned_says_so_and_asks_nobody_to_act(
@@ -737,15 +743,26 @@ async def test_a_member_at_risk_is_cared_for_never_punished(run_scenario: Scenar
             at(1),
         ),
         cmd("mod1", "history", at(2), member="bob"),
+        say("m2", "bob", "go away, everyone here is an idiot", at(3)),
     ]
     actions = await run_scenario(lines)
-    assert of(actions, "delete_message") == [] and of(actions, "timeout") == []
-    (reply,) = of(actions, "send_direct_message")
+    assert [a["message"] for a in of(actions, "delete_message")] == ["m2"]
+    assert of(actions, "timeout") == []
+    reply, _insult_notice = of(actions, "send_direct_message")
     assert reply["member"] == "bob" and reply["rule"] == "self-harm"
     assert "Tu n'es pas seul" in reply["content"], "bob speaks French"
     staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
     assert any(s.startswith("Urgent, please reach out: bob") for s in staff)
-    assert replies(actions)[0].startswith("bob: 1 case(s), 0 active point(s).")
+    # Being at risk is no offence: the alert is on his record apart, not as a case that
+    # would make him a repeat offender, and the next card tells moderators of it.
+    summary, line = replies(actions)[0].splitlines()
+    assert summary == (
+        "bob: 0 case(s), 0 active point(s). 1 welfare alert(s): someone may have been at "
+        "risk; not an offence."
+    )
+    assert " welfare: bob - caring reply, staff alert by Steward (self-harm)" in line
+    insult_log = [s for s in staff if "insults" in s and "deleted message m2" in s]
+    assert insult_log, staff
 
 
 async def test_a_member_who_confides_in_the_bot_privately_is_cared_for_too(

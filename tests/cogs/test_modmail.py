@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.adapters.local.community import LocalCommunity
 from bot.adapters.local.gateway import LocalPlatform
 from bot.adapters.local.scenario import CommunityLine
@@ -522,19 +524,28 @@ async def test_a_blocked_members_private_messages_reach_no_team_through_routing_
     assert not any("J'ai transmis" in text for text in dms_to(bot, "bob"))
 
 
-async def test_the_threads_header_counts_no_case_a_rule_on_trial_recorded(
-    registry: CogRegistry, tmp_path: Path
+@pytest.mark.parametrize(
+    ("earlier", "record"),
+    [
+        # Shouting is in shadow mode by default: a trial's case, not on bob's record.
+        (
+            "WHY IS NOBODY ANSWERING MY QUESTION ABOUT THE LAMP",
+            "Record: 0 case(s), 0 active point(s); latest: none. Write",
+        ),
+        # Whoever answers should know bob may have been at risk, as no offence of his.
+        (
+            "I want to kill myself tonight",
+            "Record: 0 case(s), 0 active point(s); latest: none. Earlier welfare alert(s): 1.",
+        ),
+    ],
+    ids=["shadow-trial", "welfare-alert"],
+)
+async def test_the_threads_header_counts_only_cases_on_the_members_record(
+    registry: CogRegistry, tmp_path: Path, earlier: str, record: str
 ) -> None:
     async with modmail(registry, tmp_path / "s.db") as bot:
-        # Shouting is in shadow mode by default: a trial's case, not on bob's record.
-        await bot.play(
-            type="message",
-            id="m1",
-            channel="general",
-            author="bob",
-            content="WHY IS NOBODY ANSWERING MY QUESTION ABOUT THE LAMP",
-        )
+        await bot.play(type="message", id="m1", channel="general", author="bob", content=earlier)
         await dm_at(bot, 60, "hello?")
         (opened,) = bot.of("open_thread")
     header = in_thread(bot, opened["created"])[0]
-    assert "Record: 0 case(s), 0 active point(s); latest: none." in header
+    assert record in header

@@ -9,12 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.adapters.local.community import ref
-from bot.core.actions import EditMessage, PostMessage
+from bot.core.actions import EditMessage, PostMessage, SendDirectMessage
 from bot.core.capabilities import Capability
 from bot.core.models import Message
 from bot.core.refs import Ref
+from bot.core.serialize import action_to_data
 from moderation.cases import (
+    CARE_REASON,
     CardRef,
+    CaseAction,
     NewCase,
     NewReviewItem,
     ReviewItem,
@@ -144,6 +147,29 @@ async def test_a_member_no_longer_here_is_named_as_their_case_names_them(rig: Ri
     assert item.evidence["member"] == {"name": "Ghost Rider", "cases": 0, "active_points": 0}
     assert isinstance(posted, PostMessage)
     assert "Member Ghost Rider: 0 earlier case(s), 0 active point(s)" in posted.content
+
+
+async def test_an_earlier_welfare_alert_is_told_apart_from_earlier_cases(rig: Rig) -> None:
+    # Alice was cared for once (a self-harm alert) and warned once: the card counted two
+    # "earlier cases", as if being at risk were an offence.
+    caring = SendDirectMessage(
+        community=COMMUNITY.ref, member=ref("alice"), content="...", reason=CARE_REASON
+    )
+    welfare = NewCase(
+        community=COMMUNITY.ref,
+        member=ref("alice"),
+        rule="self-harm",
+        actions=(CaseAction(position=0, kind=caring.kind, payload=action_to_data(caring)),),
+    )
+    for new in (welfare, NewCase(community=COMMUNITY.ref, member=ref("alice"), points=1)):
+        await rig.store.cases.open(new, rig.clock.now())
+    await queue(rig).add(item_about("m5"), headline="Review needed: alice")
+    (posted,) = [a.action for a in rig.platform.applied]
+    assert isinstance(posted, PostMessage)
+    assert (
+        "Member alice: 1 earlier case(s), 1 active point(s), 1 earlier welfare alert(s), "
+        "member for 0h"
+    ) in posted.content
 
 
 async def test_a_message_out_of_reach_has_no_context_and_an_item_without_staff_no_card(
