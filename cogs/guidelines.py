@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.cog import CogContext, burst_reader, listener
 from bot.core.events import (
@@ -26,6 +26,8 @@ from bot.core.protocols import Classifier, ClassifierError, community_key
 from bot.core.refs import Ref
 from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
+from cogs._held_raid import KEY as HELD_RAID
+from cogs._held_raid import HeldRaid, held_raid_from
 from cogs._member_updates import MemberUpdates
 from cogs._moderation_base import DUE_TIMER, NOTE_AUTHOR
 from cogs._moderator_commands import ModeratorCommands
@@ -65,6 +67,7 @@ class Guidelines(
         super().__init__(ctx)
         self.blocked = BlockedMessages()
         self.unscored = UnscoredReviews(ctx.classifier_settings.unscored_reviews_per_hour)
+        self._raid: HeldRaid | None = None
 
     async def on_load(self) -> None:
         """Look up the policy's channels, restore shadowed rules, finish interrupted actions."""
@@ -74,6 +77,19 @@ class Guidelines(
             self.use_policy(self.policy, shadow)
         await self._catch_up()
         await self.catch_up_review_deadlines()
+        await self._restore_raid()
+
+    async def _restore_raid(self) -> None:
+        """Put back the joins of a raid still held when Steward stopped or reloaded."""
+        state = self.ctx.storage.cog_state
+        community = self.ctx.community.ref
+        raid = held_raid_from(await state.get(community, self.name, HELD_RAID))
+        if raid is None or raid.until <= self.ctx.clock.now():
+            await state.delete(community, self.name, HELD_RAID)
+            return
+        for join in raid.joins:
+            self.windows.record_join(join)
+        self._raid = raid
 
     async def _catch_up(self) -> None:
         await self.enforcer.run_scheduled()
@@ -312,6 +328,7 @@ class Guidelines(
         for match in verdict.matches:
             if match.evidence.get("kind") == "join_spike":
                 hold = timedelta(minutes=float(match.evidence.get("hold_minutes", 30)))
+                self._hold_raid(event.at - hold, event.at + hold)
                 await self.ctx.publish(
                     RaidDetected(
                         community=event.community,
@@ -320,3 +337,19 @@ class Guidelines(
                         members=match.matched,
                     )
                 )
+        if self._raid is not None and event.at < self._raid.until:
+            await self._keep_raid(self._raid)
+
+    def _hold_raid(self, since: datetime, until: datetime) -> None:
+        """Start holding a raid, or stretch the one held, from ``since`` to ``until``."""
+        held = self._raid
+        if held is not None and since < held.until:
+            since, until = min(since, held.since), max(until, held.until)
+        self._raid = HeldRaid(since=since, until=until, joins=())
+
+    async def _keep_raid(self, raid: HeldRaid) -> None:
+        """Store the held raid with the joins since it began (each join while it lasts)."""
+        kept = raid.with_joins(self.windows.joins(raid.since))
+        await self.ctx.storage.cog_state.put(
+            self.ctx.community.ref, self.name, HELD_RAID, kept.to_data()
+        )

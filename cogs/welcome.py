@@ -176,11 +176,23 @@ class Welcome(Cog[WelcomeSettings]):
         super().__init__(ctx)
         self._quiet_until: datetime | None = None
 
+    async def on_load(self) -> None:
+        """Stay quiet through a raid held when Steward stopped or reloaded."""
+        kept = await self.ctx.storage.cog_state.get(self.ctx.community.ref, self.name, _QUIET)
+        if isinstance(kept, str):
+            try:
+                self._quiet_until = datetime.fromisoformat(kept)
+            except ValueError:  # damaged state: greet as usual rather than fail to load
+                self._quiet_until = None
+
     @listener(RaidDetected)
     async def hush(self, event: RaidDetected) -> None:
         """Stop greeting until a detected raid's hold ends."""
         if self.settings.quiet_during_raids:
             self._quiet_until = max(event.until, self._quiet_until or event.until)
+            await self.ctx.storage.cog_state.put(
+                self.ctx.community.ref, self.name, _QUIET, self._quiet_until.isoformat()
+            )
 
     @listener(MemberJoined)
     async def greet(self, event: MemberJoined) -> None:
@@ -308,6 +320,9 @@ class Welcome(Cog[WelcomeSettings]):
         else:
             await state.delete(self.ctx.community.ref, self.name, _gate_key(member))
 
+
+_QUIET = "quiet_until"
+"""The cog state key of when greetings resume after a raid."""
 
 _UNGREETED = "ungreeted"
 """A gated member's state while they were not greeted (they joined during a raid)."""
