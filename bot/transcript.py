@@ -88,6 +88,7 @@ _ACTION_TEXT = {
     "post_card": "posted in #{channel}{thread_part}:\n        {content_full}",
     "edit_message": "updated its message {message} in #{channel}, now ending: {content_last}",
     "delete_message": "deleted message {message} in #{channel}",
+    "delete_messages": "deleted {message_count} message(s) in #{channel}: {message_list}",
     "reply_ephemeral": "told {member} privately: {content_full}",
     "send_direct_message": "sent {member} a DM: {content_short}",
     "timeout": "timed out {member} for {duration_text}",
@@ -121,6 +122,10 @@ class _Fields(dict[str, Any]):
             case "duration_text":
                 seconds = int(self.get("duration", 0))
                 return format_duration(timedelta(seconds=seconds)) if seconds else "0s (lifted)"
+            case "message_count":
+                return str(len(self.get("messages") or []))
+            case "message_list":
+                return ", ".join(map(str, self.get("messages") or []))
             case "lock_word":
                 return "locked" if self.get("locked", True) else "unlocked"
             case "ban_length":

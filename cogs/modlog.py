@@ -7,10 +7,13 @@ moderator's, and the platform for anyone else; an id stands in only where neithe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.core.actions import (
     Action,
     Ban,
     DeleteMessage,
+    DeleteMessages,
     Kick,
     LockChannel,
     SendDirectMessage,
@@ -28,7 +31,7 @@ from bot.core.refs import Ref
 from moderation.cases import Case
 from moderation.store import store_for
 
-_MODERATION = (DeleteMessage, Timeout, Kick, Ban, Unban, SetSlowmode, LockChannel)
+_MODERATION = (DeleteMessage, DeleteMessages, Timeout, Kick, Ban, Unban, SetSlowmode, LockChannel)
 
 
 class ModLogSettings(CogSettings):
@@ -117,35 +120,8 @@ def summarise(action: Action, ok: bool, error: str, names: dict[str, str] | None
     def named(ident: str) -> str:
         return quoted(known[ident]) if ident in known else ident.split(":", 1)[-1]
 
-    def name(ref: Ref) -> str:
-        return named(str(ref))
-
     who = "Steward" if action.actor == "bot" else named(action.actor)
-    match action:
-        case DeleteMessage(message=message, channel=channel):
-            what = f"deleted message {message.id} in #{channel.id}"
-        case Timeout(member=member, duration=duration):
-            what = (
-                f"timed out {name(member)} for {format_duration(duration)}"
-                if duration
-                else f"lifted {name(member)}'s timeout"
-            )
-        case Kick(member=member):
-            what = f"kicked {name(member)}"
-        case Ban(member=member, duration=duration):
-            what = f"banned {name(member)}" + (
-                f" for {format_duration(duration)}" if duration else ""
-            )
-        case Unban(member=member):
-            what = f"unbanned {name(member)}"
-        case SetSlowmode(channel=channel, seconds=seconds):
-            what = f"set slowmode in #{channel.id} to {seconds}s"
-        case SendDirectMessage(member=member):
-            what = f"sent {name(member)} their notice"
-        case LockChannel(channel=channel, locked=locked):
-            what = f"{'locked' if locked else 'unlocked'} #{channel.id}"
-        case _:
-            what = action.kind
+    what = _what(action, lambda ref: named(str(ref)))
     parts = [f"{who} {what}"]
     if action.reason:
         # A reason may carry a reporting member's words.
@@ -156,3 +132,34 @@ def summarise(action: Action, ok: bool, error: str, names: dict[str, str] | None
         parts.append(f"case {action.case}")
     line = " | ".join(parts)
     return line if ok else f"FAILED ({error}): {line}"
+
+
+def _what(action: Action, name: Callable[[Ref], str]) -> str:
+    """Return what an action did, in words, its people named by ``name``."""
+    match action:
+        case DeleteMessage(message=message, channel=channel):
+            return f"deleted message {message.id} in #{channel.id}"
+        case DeleteMessages(messages=messages, channel=channel):
+            return f"deleted {len(messages)} message(s) in #{channel.id}"
+        case Timeout(member=member, duration=duration):
+            return (
+                f"timed out {name(member)} for {format_duration(duration)}"
+                if duration
+                else f"lifted {name(member)}'s timeout"
+            )
+        case Kick(member=member):
+            return f"kicked {name(member)}"
+        case Ban(member=member, duration=duration):
+            return f"banned {name(member)}" + (
+                f" for {format_duration(duration)}" if duration else ""
+            )
+        case Unban(member=member):
+            return f"unbanned {name(member)}"
+        case SetSlowmode(channel=channel, seconds=seconds):
+            return f"set slowmode in #{channel.id} to {seconds}s"
+        case SendDirectMessage(member=member):
+            return f"sent {name(member)} their notice"
+        case LockChannel(channel=channel, locked=locked):
+            return f"{'locked' if locked else 'unlocked'} #{channel.id}"
+        case _:
+            return action.kind

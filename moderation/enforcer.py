@@ -21,6 +21,7 @@ from bot.core.actions import (
     ActionResult,
     Ban,
     DeleteMessage,
+    DeleteMessages,
     Kick,
     OpenThread,
     PostMessage,
@@ -51,12 +52,13 @@ from moderation.review_evidence import file_records
 from moderation.review_queue import ReviewQueue
 from policies.actions import ActionKind, PlannedAction, parse_action
 from policies.policy import Policy
-from policies.verdict import Match, Mode, Outcome, Verdict
+from policies.verdict import EARLIER_COPIES, Match, Mode, Outcome, Verdict
 
 logger = logging.getLogger(__name__)
 
 _NOTICE_PART = {
     DeleteMessage: "deleted",
+    DeleteMessages: "copies_deleted",
     Timeout: "timed_out",
     Kick: "kicked",
     Ban: "banned",
@@ -317,7 +319,7 @@ class Enforcer:
         handed_off: dict[int, str] = {}
         reason = f"{match.rule}: {match.reason}"
         for item in _ordered(expanded):
-            for action in self._concrete(item, verdict, member, reason, match.rule):
+            for action in self._concrete(item, verdict, member, reason, match):
                 fitted, why = self._fit(action)
                 if why:
                     handed_off[len(actions)] = why
@@ -335,20 +337,20 @@ class Enforcer:
         return _Plan(actions, handed_off, parts)
 
     def _concrete(
-        self, item: PlannedAction, verdict: Verdict, member: Member, reason: str, rule: str
+        self, item: PlannedAction, verdict: Verdict, member: Member, reason: str, matched: Match
     ) -> list[Action]:
         community = self.community.ref
+        rule = matched.rule
         match item.kind:
             case ActionKind.DELETE if verdict.message is not None and verdict.channel is not None:
-                return [
-                    DeleteMessage(
-                        community=community,
-                        reason=reason,
-                        rule=rule,
-                        channel=verdict.channel,
-                        message=verdict.message,
-                    )
-                ]
+                judged = DeleteMessage(
+                    community=community,
+                    reason=reason,
+                    rule=rule,
+                    channel=verdict.channel,
+                    message=verdict.message,
+                )
+                return [judged, *_earlier_copies(judged, matched.evidence)]
             case ActionKind.TIMEOUT | ActionKind.GATE:
                 # A gate is a timeout moderators review: they lift it with /untimeout.
                 default = (
@@ -490,17 +492,24 @@ class Enforcer:
             actor=str(moderator.ref),
             reason=f"confirmed by {moderator.name}: {case.reason}",
         )
-        fitted, why = self._fit(delete)
+        details = case.evidence.get("details")
+        copies = _earlier_copies(delete, details if isinstance(details, Mapping) else {})
+        fitted = [self._fit(action) for action in (delete, *copies)]
+        handed_off = {index: why for index, (_, why) in enumerate(fitted) if why}
+        before = len(case.actions)
         case = await self.store.cases.append_actions(
-            case.id, _case_actions([fitted], {0: why} if why else None), self.clock.now()
+            case.id, _case_actions([action for action, _ in fitted], handed_off), self.clock.now()
         )
-        if why:
-            await self._hand_off(case, case.actions[-1].position, why)
+        for index, why in handed_off.items():
+            await self._hand_off(case, case.actions[before + index].position, why)
         member = await self.gateway.fetch_member(self.community.ref, case.member)
         rule = self.policy.rule(case.rule) if self.policy and case.rule else None
+        parts = ["held" if 0 in handed_off else "deleted"]
+        if any(index not in handed_off for index in range(1, len(fitted))):
+            parts.append("copies_deleted")  # some earlier copy goes too
         notice = (
             self._notice(
-                ["held" if why else "deleted"],
+                parts,
                 case,
                 member,
                 rule.spec.guideline if rule else "",
@@ -776,6 +785,23 @@ def _case_actions(
         )
         for index, action in enumerate(actions)
     )
+
+
+def _earlier_copies(judged: DeleteMessage, evidence: Mapping[str, Any]) -> list[DeleteMessages]:
+    """Return the removal of the earlier copies a match's evidence names, one per channel."""
+    by_channel: dict[Ref, list[Ref]] = {}
+    for channel, message in evidence.get(EARLIER_COPIES, ()):
+        by_channel.setdefault(Ref.parse(channel), []).append(Ref.parse(message))
+    return [
+        DeleteMessages(
+            community=judged.community,
+            reason=judged.reason,
+            rule=judged.rule,
+            channel=channel,
+            messages=tuple(messages),
+        )
+        for channel, messages in by_channel.items()
+    ]
 
 
 def _removes_message(case: Case) -> bool:

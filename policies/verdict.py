@@ -13,6 +13,13 @@ from bot.core.refs import Ref
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
+EARLIER_COPIES = "earlier_copies"
+"""The evidence key of earlier messages a match's ``delete`` removes with the one judged.
+
+A spammer's fourth copy trips the rule, and the three before it are spam too: the rule
+names them (``[channel, message]`` refs as text) so the whole run is cleaned up.
+"""
+
 
 class Severity(enum.StrEnum):
     """How serious a violation is; each policy maps severities to actions and points."""

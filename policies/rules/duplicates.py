@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from pydantic import Field
 from rapidfuzz import fuzz
 
-from policies.context import Context, Subject
+from policies.context import Context, RecentMessage, Subject
 from policies.rule import Rule, RuleParams, rule
-from policies.verdict import Hit, Severity
+from policies.verdict import EARLIER_COPIES, Hit, Severity
 from policies.windows import fingerprint
 
 _NEAR_CANDIDATES = 10  # a member's latest messages compared for near-duplicates
@@ -68,11 +69,19 @@ class DuplicatesRule(Rule[DuplicatesParams]):
                 accounts = {r.author for r in same if self._newcomer(r.author_joined, now)}
                 accounts.add(author)
                 if len(accounts) > p.max_accounts:
+                    evidence: dict[str, object] = {
+                        "accounts": len(accounts),
+                        "kind": "copy_paste_raid",
+                    }
+                    # Only this member's own: the others' copies are theirs to answer for.
+                    own = _refs(r for r in same if r.author == author)
+                    if own:
+                        evidence[EARLIER_COPIES] = own
                     return Hit(
                         reason=f"the same text from {len(accounts)} accounts "
                         f"within {p.per_seconds:g}s",
                         matched=(subject.message.content[:100],),
-                        evidence={"accounts": len(accounts), "kind": "copy_paste_raid"},
+                        evidence=evidence,
                         severity=Severity.HIGH,
                     )
         mine = ctx.by_member(author, since)
@@ -83,17 +92,22 @@ class DuplicatesRule(Rule[DuplicatesParams]):
         ratio = fuzz.ratio
         # With a cutoff, rapidfuzz stops early (or at once, when the lengths alone differ
         # too much) and answers 0 for texts below it.
-        copies = 1
-        for r in mine:
-            if r.canonical == key or ratio(r.canonical, key, score_cutoff=threshold):
-                copies += 1
+        earlier = [
+            r for r in mine if r.canonical == key or ratio(r.canonical, key, score_cutoff=threshold)
+        ]
+        copies = len(earlier) + 1
         if copies > p.max_repeats:
             channels = len({r.channel for r in mine} | {subject.message.channel})
             return Hit(
                 reason=f"the same message {copies} times within {p.per_seconds:g}s "
                 f"in {channels} channel(s)",
                 matched=(subject.message.content[:100],),
-                evidence={"copies": copies, "channels": channels, "kind": "repeat"},
+                evidence={
+                    "copies": copies,
+                    "channels": channels,
+                    "kind": "repeat",
+                    EARLIER_COPIES: _refs(earlier),
+                },
             )
         return None
 
@@ -101,3 +115,8 @@ class DuplicatesRule(Rule[DuplicatesParams]):
         """Return whether an account counts towards a copy-paste raid (see ``raid_joined_days``)."""
         within = self._newcomers_for
         return within is None or joined is None or now - joined <= within
+
+
+def _refs(messages: Iterable[RecentMessage]) -> list[list[str]]:
+    """Return messages as ``[channel, message]`` refs in text, for evidence."""
+    return [[str(r.channel), str(r.message)] for r in messages]

@@ -111,6 +111,65 @@ async def test_spam_link_is_removed_warned_and_logged(run_scenario: ScenarioRunn
     assert "deleted message m1 in #general" in log["content"] and "case #1" in log["content"]
 
 
+async def test_a_repeated_message_is_removed_with_every_earlier_copy(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Only the copy that tripped the rule was removed: three of a spammer's four stayed up.
+    spam = "buy cheap lamps at my shop today"
+    actions = await run_scenario(
+        [
+            community(),
+            say("m1", "alice", spam, at(1)),
+            say("m2", "alice", spam, at(1, 20), channel="support"),
+            say("m3", "alice", spam, at(1, 40), channel="support"),
+            say("m4", "alice", spam, at(2)),
+        ]
+    )
+    (last,) = of(actions, "delete_message")
+    assert (last["message"], last["case"]) == ("m4", "#1")
+    assert [(a["channel"], a["messages"], a["case"]) for a in of(actions, "delete_messages")] == [
+        ("general", ["m1"], "#1"),
+        ("support", ["m2", "m3"], "#1"),
+    ]
+    (notice,) = of(actions, "send_direct_message")
+    assert (
+        "was removed. Its earlier copies were removed too. This is a warning."
+        in (notice["content"])
+    )
+    logged = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert [line.split(" | ")[0] for line in logged] == [
+        "Steward deleted message m4 in #general",
+        "Steward deleted 1 message(s) in #general",
+        "Steward deleted 2 message(s) in #support",
+    ]
+
+
+async def test_a_moderator_confirming_a_repeat_removes_every_copy(
+    run_scenario: ScenarioRunner, tmp_path: Path
+) -> None:
+    # A community trying the rule out sends repeats to review first.
+    policy = tmp_path / "review.toml"
+    policy.write_text(
+        '[policy]\nname = "review"\nextends = "default"\n[[rules]]\nid = "repeats"\n'
+        'mode = "review"\n',
+        encoding="utf-8",
+    )
+    config = {"cogs": {"welcome": {"enabled": False}, "guidelines": {"policy": str(policy)}}}
+    spam = "buy cheap lamps at my shop today"
+    click = {"type": "click", "at": at(3), "author": "mod1", "target": "review:1"}
+    actions = await run_scenario(
+        [
+            community(config=config),
+            *[say(f"m{i}", "alice", spam, at(1, i * 10)) for i in range(1, 5)],
+            {**click, "choice": "remove"},
+        ]
+    )
+    assert [a["message"] for a in of(actions, "delete_message")] == ["m4"]
+    assert [a["messages"] for a in of(actions, "delete_messages")] == [["m1", "m2", "m3"]]
+    (notice,) = of(actions, "send_direct_message")
+    assert "was removed. Its earlier copies were removed too." in notice["content"]
+
+
 async def test_repeat_offences_climb_the_ladder(run_scenario: ScenarioRunner) -> None:
     lines = [
         community(),

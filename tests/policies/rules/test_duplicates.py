@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from policies.context import Subject
 from policies.rules.duplicates import DuplicatesParams, DuplicatesRule
-from policies.verdict import Severity
+from policies.verdict import EARLIER_COPIES, Severity
 from policies.windows import RecentWindows
 from tests.policies.rules._builders import T0, recent, recorded, subject, windows
 
@@ -47,7 +47,14 @@ def test_repeats_up_to_the_limit_pass_and_one_more_is_flagged() -> None:
     hit = dupes.evaluate(subject(SPAM), seen(*three))
     assert hit is not None
     assert hit.reason == "the same message 4 times within 60s in 3 channel(s)"
-    assert dict(hit.evidence) == {"copies": 4, "channels": 3, "kind": "repeat"}
+    # The copies before this one are named, so the whole run is removed, not the last.
+    earlier = [[str(s.message.channel), str(s.message.ref)] for s in three]
+    assert dict(hit.evidence) == {
+        "copies": 4,
+        "channels": 3,
+        "kind": "repeat",
+        EARLIER_COPIES: earlier,
+    }
     assert hit.matched == (SPAM,)
     assert hit.severity is None
 
@@ -104,6 +111,11 @@ def test_the_same_text_from_many_accounts_is_a_copy_paste_raid() -> None:
     assert dict(hit.evidence) == {"accounts": 4, "kind": "copy_paste_raid"}
     assert hit.reason == "the same text from 4 accounts within 60s"
     assert hit.matched == (SPAM,)
+    # Alice's own earlier copy goes with hers; bob's, carol's and dave's are theirs.
+    mine = posts(SPAM, author="alice", channels=("random",), ago=2)
+    hit = dupes.evaluate(subject(SPAM), seen(*three_others, *mine))
+    assert hit is not None
+    assert hit.evidence[EARLIER_COPIES] == [["local:random", str(mine[0].message.ref)]]
 
 
 def test_one_account_posting_a_text_many_times_is_one_account() -> None:

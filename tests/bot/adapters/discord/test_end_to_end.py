@@ -40,6 +40,33 @@ async def test_spam_is_deleted_with_an_audit_reason(
     assert fine.id in lumen.general.messages
 
 
+async def test_a_spammers_earlier_copies_go_with_the_copy_that_tripped_the_rule(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    support = standin.add_channel(lumen.guild, "support")
+    spam = "buy cheap lamps at my shop today"
+    async with start() as steward:
+        first = await standin.post_message(lumen.general, lumen.alice, spam)
+        second = await standin.post_message(support, lumen.alice, spam)
+        third = await standin.post_message(support, lumen.alice, spam)
+        fourth = await standin.post_message(lumen.general, lumen.alice, spam)
+        await standin.wait_for_request(
+            "DELETE", MESSAGE.format(channel_id=lumen.general.id, message_id=fourth.id)
+        )
+        bulk = await standin.wait_for_request(
+            "POST", f"/channels/{support.id}/messages/bulk-delete"
+        )
+        await standin.wait_for_request(
+            "DELETE", MESSAGE.format(channel_id=lumen.general.id, message_id=first.id)
+        )
+        await steward.settle()
+    # Two in one channel go in one bulk delete, a lone one by itself.
+    assert sorted(bulk.json["messages"]) == sorted([str(second.id), str(third.id)])
+    assert bulk.reason is not None and "case #1" in bulk.reason
+    assert not lumen.general.messages.keys() & {first.id, fourth.id}
+    assert not support.messages.keys() & {second.id, third.id}
+
+
 async def test_abuse_is_deleted_the_member_told_and_timed_out_with_a_case(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
