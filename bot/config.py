@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -437,7 +437,7 @@ def validate_config(
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_problems(error, (), source, text)) from error
+        raise ConfigError(_problems(error, (), source, text, cogs=registry.names())) from error
     problems: list[ConfigProblem] = []
     if config.classifier.timeout >= config.bus.handler_timeout:
         # Waiting for scores runs as a bus handler: past the handler timeout it would be
@@ -498,20 +498,41 @@ def _community_cogs(
 
 
 def _problems(
-    error: ValidationError, prefix: tuple[str, ...], source: str, text: str
+    error: ValidationError,
+    prefix: tuple[str, ...],
+    source: str,
+    text: str,
+    *,
+    cogs: Collection[str] = (),
 ) -> list[ConfigProblem]:
     problems = []
     for item in error.errors(include_url=False):
         path = (*prefix, *(str(p) for p in item["loc"]))
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = f"unknown key{_where_it_goes(path, cogs)}"
         elif item["type"] == "value_error":
             message = message.removeprefix("Value error, ")
         problems.append(
             ConfigProblem(source, ".".join(path), locate(text, path) if text else None, message)
         )
     return problems
+
+
+def _where_it_goes(path: tuple[str, ...], cogs: Collection[str]) -> str:
+    """Return where a misplaced cog's settings belong, as a hint after "unknown key".
+
+    Cogs are set per community; written at the top of the file, or beside a community's
+    own keys without ``cogs``, they were refused with no word of where they go.
+    """
+    match path:
+        case ("cogs",):
+            return "; cog settings go under [communities.<name>.cogs.<cog>], per community"
+        case (cog,) if cog in cogs:
+            return f"; the {cog} cog's settings go under [communities.<name>.cogs.{cog}]"
+        case ("communities", community, cog) if cog in cogs:
+            return f"; did you mean [communities.{community}.cogs.{cog}]?"
+    return ""
 
 
 def _decode_line(error: tomllib.TOMLDecodeError) -> int | None:

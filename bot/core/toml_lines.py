@@ -55,7 +55,8 @@ def locate(text: str, path: Sequence[str | int]) -> int | None:
                 keys = _indexed(keys, array_counts)
             table = keys
             depth = _common(table, wanted)
-            if depth == len(table) and depth > best_depth:
+            # [cogs.welcome] defines the table "cogs" too, where no [cogs] header does.
+            if depth in {len(table), len(wanted)} and depth > best_depth:
                 best_line, best_depth = number, depth
             continue
         key = _KEY.match(line)

@@ -42,6 +42,26 @@ def test_unknown_key_names_file_key_and_line(tmp_path: Path, registry: CogRegist
     assert problems_of(path, registry) == [f"{path}:6: bus.workerz: unknown key"]
 
 
+def test_cog_settings_in_the_wrong_place_say_where_they_go(
+    tmp_path: Path, registry: CogRegistry
+) -> None:
+    # Refused as a bare "unknown key", with no line for [cogs.welcome]: cogs are set per
+    # community, which nothing said.
+    path = write(
+        tmp_path,
+        '[communities.acme]\nplatform = "local"\n\n[communities.acme.welcome]\ngate = true\n'
+        "\n[cogs.welcome]\ngate = true\n\n[modmail]\nenabled = true\n",
+    )
+    assert problems_of(path, registry) == [
+        f"{path}:4: communities.acme.welcome: unknown key; did you mean "
+        "[communities.acme.cogs.welcome]?",
+        f"{path}:7: cogs: unknown key; cog settings go under [communities.<name>.cogs.<cog>], "
+        "per community",
+        f"{path}:10: modmail: unknown key; the modmail cog's settings go under "
+        "[communities.<name>.cogs.modmail]",
+    ]
+
+
 def test_toml_nested_too_deeply_to_read_is_a_config_error(
     tmp_path: Path, registry: CogRegistry
 ) -> None:
