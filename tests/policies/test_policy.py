@@ -362,8 +362,9 @@ def test_a_malformed_rule_id_is_refused() -> None:
 
 def test_missing_severities_are_refused() -> None:
     head = HEAD[: HEAD.index("[severities.medium]")] + HEAD[HEAD.index("[[escalation.steps]]") :]
+    # Named on the line where the severities are written ([severities.low]).
     assert only_problem(head) == (
-        "test.toml: severities: missing severities: medium, high, critical"
+        "test.toml:5: severities: missing severities: medium, high, critical"
     )
 
 
