@@ -67,7 +67,7 @@ class ReviewCards(ReviewCommands):
         if choice is CardChoice.DISMISS:
             return await self._dismiss(item, moderator)
         if choice is CardChoice.REACHED_OUT:
-            return await self._reached_out(item, moderator)
+            return await self.reached_out(item, moderator)
         return await self._sanction_from_card(item, moderator, choice, event.reason)
 
     async def _claim(self, item: ReviewItem, moderator: Member) -> str:
@@ -126,21 +126,8 @@ class ReviewCards(ReviewCommands):
         decided, case, _ = await self.decide_item(item, ReviewOutcome.OK, moderator, note)
         done = await self.settle(moderator, case, ReviewOutcome.OK, note) if case else ""
         shown = what if for_care(item) else f"{what}, no sanction"
-        await self._show_outcome(decided, moderator, shown, case)
+        await self.show_outcome(decided, moderator, shown, case)
         return " ".join(p for p in (f"Review item {item.id}: {what}.", done) if p)
-
-    async def _reached_out(self, item: ReviewItem, moderator: Member) -> str:
-        """Close a care item: someone was at risk and a moderator reached out to them.
-
-        For the rule's precision and the training data it was right (a violation, in the
-        queue's two words); :meth:`settle` punishes nobody at risk.
-        """
-        note = "reached out to the member"
-        decided, case, _ = await self.decide_item(item, ReviewOutcome.VIOLATION, moderator, note)
-        if case is not None:
-            await self.settle(moderator, case, ReviewOutcome.VIOLATION, note)
-        await self._show_outcome(decided, moderator, "reached out", case)
-        return f"Review item {item.id}: reached out. Thank you for looking after them."
 
     async def _sanction_from_card(
         self, item: ReviewItem, moderator: Member, choice: CardChoice, reason: str
@@ -171,7 +158,7 @@ class ReviewCards(ReviewCommands):
                     self.ctx.clock.now(),
                 )
             words = _words(choice, self.settings.card_timeout_minutes)
-        await self._show_outcome(decided, moderator, words, case)
+        await self.show_outcome(decided, moderator, words, case)
         return f"Review item {item.id}: {words}. {done}"
 
     async def _confirm(self, case: Case, moderator: Member, note: str) -> None:
@@ -181,12 +168,6 @@ class ReviewCards(ReviewCommands):
         )
         if case.status is CaseStatus.REVIEW:
             await self.store.cases.set_status(case.id, CaseStatus.ACTIVE)
-
-    async def _show_outcome(
-        self, item: ReviewItem, moderator: Member, words: str, case: Case | None
-    ) -> None:
-        where = f" (case {case.label})" if case is not None else ""
-        await self.queue.update_card(item, f"Decided by {moderator.shown_name}: {words}{where}.")
 
 
 def _words(choice: CardChoice, timeout_minutes: float) -> str:

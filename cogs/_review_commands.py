@@ -26,9 +26,15 @@ from moderation.cases import (
 )
 from moderation.examples import ExampleSource, LabelledExample, example_from
 from moderation.hierarchy import refusal
-from moderation.review_cards import CardChoice
+from moderation.review_cards import CardChoice, for_care
 
-_DECISIONS = {"violation": ReviewOutcome.VIOLATION, "ok": ReviewOutcome.OK}
+_CARE_DECISIONS = frozenset({"reached_out"})
+_DECISIONS = {
+    "violation": ReviewOutcome.VIOLATION,
+    "ok": ReviewOutcome.OK,
+    # For someone at risk the alert was right: the rule's precision counts it so.
+    **dict.fromkeys(_CARE_DECISIONS, ReviewOutcome.VIOLATION),
+}
 _REMOVAL = {
     ActionStatus.APPLIED: "the message is removed",
     ActionStatus.PENDING: "the message will be removed on the next try",
@@ -79,16 +85,33 @@ class ReviewCommands(CaseCommands):
         self,
         ctx: CommandContext,
         item: Annotated[int, "The review item's number (see /review list)"],
-        decision: Annotated[str, "violation or ok"],
+        decision: Annotated[str, "violation or ok; reached_out for someone at risk"],
         note: Annotated[str, "Why, for the case record"] = "",
     ) -> None:
-        """Decide an item once, keep the labelled example, and settle the item's case."""
-        outcome = _DECISIONS.get(decision.strip().lower())
+        """Decide an item once, keep the labelled example, and settle the item's case.
+
+        An item about someone who may be at risk is decided ``reached_out`` (the alert was
+        right, as the card's Reached out button says) or ``ok`` (a false alarm): being at
+        risk is no violation, and the word is refused there.
+        """
+        said = decision.strip().lower().replace(" ", "_").replace("-", "_")
+        outcome = _DECISIONS.get(said)
         if outcome is None:
-            raise CommandError("the decision must be violation or ok")
+            raise CommandError("the decision must be violation or ok (reached_out for care)")
         found = await self.store.reviews.get(item)
         if found is None or found.community != ctx.community.ref:
             raise CommandError(f"there is no review item {item}")
+        care = for_care(found)
+        if outcome is ReviewOutcome.VIOLATION and care != (said in _CARE_DECISIONS):
+            raise CommandError(
+                f"review item {found.id} is about someone who may be at risk: decide it "
+                "reached_out once someone has, or ok for a false alarm"
+                if care
+                else "reached_out is for someone who may be at risk; decide violation or ok"
+            )
+        if care and outcome is ReviewOutcome.VIOLATION:
+            await ctx.reply(await self.reached_out(found, ctx.author, note or "by command"))
+            return
         # A message no rule opened a case for (a member's report) found a violation comes
         # down as the card's Remove would take it down; whether the moderator may act on
         # its author is asked before anything is decided.
@@ -118,6 +141,27 @@ class ReviewCommands(CaseCommands):
             f"Decided by {ctx.author.shown_name}: {outcome.value} (/review decide{where}).",
         )
         await ctx.reply(" ".join(part for part in done if part))
+
+    async def reached_out(
+        self, item: ReviewItem, moderator: Member, note: str = "from the review card"
+    ) -> str:
+        """Close a care item: someone was at risk and a moderator reached out to them.
+
+        For the rule's precision and the training data it was right (a violation, in the
+        queue's two words); :meth:`settle` punishes nobody at risk.
+        """
+        decided, case, _ = await self.decide_item(item, ReviewOutcome.VIOLATION, moderator, note)
+        if case is not None:
+            await self.settle(moderator, case, ReviewOutcome.VIOLATION, note)
+        await self.show_outcome(decided, moderator, "reached out", case)
+        return f"Review item {item.id}: reached out. Thank you for looking after them."
+
+    async def show_outcome(
+        self, item: ReviewItem, moderator: Member, words: str, case: Case | None
+    ) -> None:
+        """End an item's card with who decided it and how."""
+        where = f" (case {case.label})" if case is not None else ""
+        await self.queue.update_card(item, f"Decided by {moderator.shown_name}: {words}{where}.")
 
     async def decide_item(
         self, found: ReviewItem, outcome: ReviewOutcome, moderator: Member, note: str
@@ -164,8 +208,11 @@ class ReviewCommands(CaseCommands):
 
     async def settle(self, moderator: Member, case: Case, outcome: ReviewOutcome, note: str) -> str:
         """Note the decision on the case and act on it; return what was done, in words."""
+        # Someone at risk was looked after: "violation" is the queue's word, not theirs.
+        cared = case.is_welfare and outcome is ReviewOutcome.VIOLATION
+        said = "reached out" if cared else f"review {outcome.value}"
         await self.store.cases.add_note(
-            case.id, moderator.name, f"review {outcome.value}: {note or '-'}", self.ctx.clock.now()
+            case.id, moderator.name, f"{said}: {note or '-'}", self.ctx.clock.now()
         )
         if outcome is ReviewOutcome.OK:
             if not await self.pardon(case, moderator.name, f"found ok on review: {note or '-'}"):

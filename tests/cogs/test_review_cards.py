@@ -405,7 +405,7 @@ async def test_a_moderator_who_reached_out_closes_the_card_and_nobody_is_punishe
     assert item.outcome is ReviewOutcome.VIOLATION
     assert bot.of("delete_message") == [] and bot.of("timeout") == []
     assert case is not None and case.points == 0
-    assert "review violation: reached out to the member" in [n.text for n in case.notes]
+    assert "reached out: from the review card" in [n.text for n in case.notes]
 
 
 async def test_a_false_alarm_for_someone_at_risk_reads_as_one(

@@ -149,6 +149,33 @@ async def test_a_decision_on_an_unsure_message_removes_it_and_is_kept_as_an_exam
     assert [n.text for n in case.notes] == ["review violation: veiled insult"]
 
 
+async def test_someone_at_risk_is_decided_reached_out_by_command_never_a_violation(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # Deciding a care item "violation" recorded that word on bob's case; the command had
+    # no word for what the card's Reached out button says.
+    database = tmp_path / "steward.db"
+    async with moderated(registry, database) as bot:
+        await bot.say("bob", "honestly I can't take this anymore, I want it all to end", "m1")
+        await bot.say("alice", UNSURE, "m2")
+        harsh = await bot.command("mod1", "review decide", item=1, decision="violation")
+        misplaced = await bot.command("mod1", "review decide", item=2, decision="reached_out")
+        cared = await bot.command(
+            "mod1", "review decide", item=1, decision="Reached-Out", note="called him"
+        )
+        card = [a for a in bot.of("edit_message") if a["message"] == "b1"][-1]["content"]
+    assert harsh == (
+        "review item 1 is about someone who may be at risk: decide it reached_out once "
+        "someone has, or ok for a false alarm"
+    )
+    assert misplaced == "reached_out is for someone who may be at risk; decide violation or ok"
+    assert cared == "Review item 1: reached out. Thank you for looking after them."
+    assert card.endswith("\nDecided by mod1: reached out (case #1).")
+    assert bot.of("delete_message") == [] and bot.of("timeout") == []
+    _, cases = await stored(database)
+    assert [n.text for n in cases[0].notes] == ["reached out: called him"]
+
+
 async def test_a_reported_message_found_a_violation_by_command_comes_down_as_by_the_card(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
@@ -160,7 +187,7 @@ async def test_a_reported_message_found_a_violation_by_command_comes_down_as_by_
         refused = await bot.command("mod1", "review decide", item=1, decision="maybe")
         decided = await bot.command("mod1", "review decide", item=1, decision="violation")
         kept = [i for i in bot.session.community.messages if i == "m1"]
-    assert refused == "the decision must be violation or ok"
+    assert refused == "the decision must be violation or ok (reached_out for care)"
     assert decided == "Review item 1: violation. Case #1 opened; the message is removed."
     assert not kept, "the reported message is gone"
     (delete,) = bot.of("delete_message")
@@ -202,7 +229,7 @@ async def test_an_ok_decision_keeps_the_message_and_pardons_the_case(
         "2. [p1] bob",
     ]
     assert unknown == "there is no review item 7"
-    assert vague == "the decision must be violation or ok"
+    assert vague == "the decision must be violation or ok (reached_out for care)"
     assert decided == "Review item 2: ok. Case #2 pardoned."
     assert ALSO_UNSURE in kept
     examples, cases = await stored(database)
@@ -270,12 +297,9 @@ async def test_a_member_at_risk_is_never_punished_on_review(
     text = "honestly I can't take this anymore, I want it all to end"
     async with moderated(registry, database) as bot:
         await bot.say("bob", text, "m1")
-        decided = await bot.command("mod1", "review decide", item=1, decision="violation")
+        decided = await bot.command("mod1", "review decide", item=1, decision="reached_out")
         kept = [m.content for m in bot.session.community.messages.values()]
-    assert decided == (
-        "Review item 1: violation. "
-        "Case #1 stays with moderators: nobody is punished for being at risk."
-    )
+    assert decided == "Review item 1: reached out. Thank you for looking after them."
     assert text in kept
     assert bot.of("delete_message") == []
     examples, (case,) = await stored(database)
