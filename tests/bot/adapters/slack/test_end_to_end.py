@@ -50,6 +50,24 @@ async def test_spam_is_deleted_with_the_admin_token(
     assert notice.endswith("appeal with /steward appeal #1.")
 
 
+async def test_a_spammers_earlier_copies_are_deleted_with_the_last(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(admin=True)
+    general = standin.workspace.conversations[GENERAL]
+    posted = []
+    for _ in range(4):
+        event = payloads.member_posts(
+            standin.workspace, ALICE, general, "buy cheap lamps at my shop today"
+        )
+        posted.append(event["ts"])
+        assert (await standin.send_event(event)).status == 200
+        await steward.settle()
+    await standin.wait_for_call("chat.delete", count=4)
+    assert sorted(c.args["ts"] for c in standin.calls_to("chat.delete")) == sorted(posted)
+    assert not general.messages.keys() & set(posted)
+
+
 async def test_spam_with_a_lone_surrogate_is_still_deleted(
     standin: SlackStandin, start_steward: Start
 ) -> None:
