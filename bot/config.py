@@ -507,7 +507,8 @@ def _problems(
 ) -> list[ConfigProblem]:
     problems = []
     for item in error.errors(include_url=False):
-        path = (*prefix, *(str(p) for p in item["loc"]))
+        # A refused key of a table (a language tag) is named by itself, not as "tag.[key]".
+        path = (*prefix, *(str(p) for p in item["loc"] if p != "[key]"))
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = f"unknown key{_where_it_goes(path, cogs)}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
+from bot.core.templates import pick_language
 from cogs._moderation_base import ModerationCog
 from policies.policy import PolicyError, load_policy
 from policies.verdict import Mode
@@ -27,7 +29,7 @@ class PolicyCommands(ModerationCog):
             spec = compiled.spec
             mode = "shadow (set by a moderator)" if spec.id in shadow else spec.mode.value
             await ctx.reply(
-                f"{spec.id} ({spec.type}): {spec.guideline or 'no guideline text'}\nseverity {spec.severity.value}, mode {mode}, "
+                f"{spec.id} ({spec.type}): {_guideline(spec.guideline, ctx.community.language)}\nseverity {spec.severity.value}, mode {mode}, "
                 f"actions {', '.join(spec.actions or [str(a) for a in self.policy.default_actions(spec.severity)])}, "
                 f"expires after {spec.expires_days:g} days\nparams: {spec.params}"
             )
@@ -79,3 +81,12 @@ class PolicyCommands(ModerationCog):
             else "back to its mode in the policy"
         )
         await ctx.reply(f"Rule {rule} is {state}.")
+
+
+def _guideline(texts: Mapping[str, str], language: str) -> str:
+    """Return a rule's guideline in the community's language, naming the others it has."""
+    if not texts:
+        return "no guideline text"
+    shown = pick_language(texts, language, language)
+    others = sorted(tag for tag, text in texts.items() if text != shown)
+    return shown + (f" (also in {', '.join(others)})" if others else "")

@@ -470,7 +470,7 @@ class Enforcer:
         for position, why in handed_off.items():
             await self._hand_off(case, position, why)
         notice = (
-            self._notice(list(notice_parts), case, target, "", channel) if notice_parts else None
+            self._notice(list(notice_parts), case, target, {}, channel) if notice_parts else None
         )
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
@@ -512,7 +512,7 @@ class Enforcer:
                 parts,
                 case,
                 member,
-                rule.spec.guideline if rule else "",
+                rule.spec.guideline if rule else {},
                 case.channel,
             )
             if member is not None
@@ -653,7 +653,12 @@ class Enforcer:
         return result
 
     def _notice(
-        self, parts: list[str], case: Case, member: Member, guideline: str, channel: Ref | None
+        self,
+        parts: list[str],
+        case: Case,
+        member: Member,
+        guideline: Mapping[str, str],
+        channel: Ref | None,
     ) -> SendDirectMessage | None:
         if not parts or not self.settings.notify_members:
             return None
@@ -661,7 +666,7 @@ class Enforcer:
             "member": member.shown_name,
             "community": self.community.name,
             "channel": _id(channel),
-            "guideline": guideline,
+            "guideline": guideline,  # by language: said in the notice's
             "reason": case.reason,
             "case": case.label,
             "ban_length": "",

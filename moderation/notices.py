@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.language_tags import primary_subtag
 from bot.core.spoken_durations import spoken_duration
-from bot.core.templates import picked_language, render, template_problem
+from bot.core.templates import pick_language, picked_language, render, template_problem
 from moderation.cases import AppealStatus
 
 Templates = Mapping[str, Mapping[str, str]]
@@ -326,12 +326,15 @@ class Notices:
 
         A duration among the values (a :class:`~datetime.timedelta`) is said in words in
         the template's language, ``ban_length`` in brackets after the community's name; an
-        appeal's outcome (an :class:`AppealStatus`) too.
+        appeal's outcome (an :class:`AppealStatus`) too, and a text given by language (a
+        guideline) in that language where it has it.
         """
         template, language = self._spoken(name, lang)
         said = dict(values)
         for key, value in values.items():
-            if isinstance(value, timedelta):
+            if isinstance(value, Mapping):
+                said[key] = pick_language(value, language, self.default_language)
+            elif isinstance(value, timedelta):
                 words = spoken_duration(value, language)
                 said[key] = f" ({words})" if key == "ban_length" else words
             elif isinstance(value, AppealStatus):

@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.core.channels import ChannelName
+from bot.core.language_tags import LanguageTag
 from bot.core.merge import merge
 from bot.core.parse_text import parse_toml
 from bot.core.text_files import read_text
@@ -66,12 +67,30 @@ class Examples(_Strict):
     no_match: list[str] = Field(default_factory=list)
 
 
+def _one_text_for_all(value: object) -> object:
+    # A single text (how a guideline was first written) serves every language.
+    if isinstance(value, str):
+        return {"en": value} if value.strip() else {}
+    return value
+
+
+GuidelineTexts = Annotated[
+    dict[LanguageTag, Annotated[str, Field(min_length=1, max_length=300)]],
+    BeforeValidator(_one_text_for_all),
+]
+"""A guideline's text by language (``guideline.fr = "..."``); one text serves all."""
+
+
 class RuleSpec(_Strict):
-    """One rule as written in a policy file."""
+    """One rule as written in a policy file.
+
+    ``guideline`` is what a member's notice quotes, in the member's language where the
+    policy words it so (the notice's own language otherwise).
+    """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     type: str
-    guideline: str = ""
+    guideline: GuidelineTexts = Field(default_factory=dict)
     severity: Severity = Severity.MEDIUM
     mode: Mode = Mode.ENFORCE
     channels: list[ChannelName] = Field(default_factory=list)
@@ -354,7 +373,8 @@ def _problems(
 ) -> list[PolicyProblem]:
     problems = []
     for item in error.errors(include_url=False):
-        loc = list(item["loc"])
+        # A refused key of a table (a language tag) is named by itself, not as "tag.[key]".
+        loc = [p for p in item["loc"] if p != _KEY_MARK]
         rule_id = ""
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             try:
@@ -368,6 +388,10 @@ def _problems(
             key = ".".join(str(p) for p in loc)
         problems.append(PolicyProblem(source, rule_id, key, locate(text, loc), _message(item)))
     return problems
+
+
+_KEY_MARK = "[key]"
+"""How pydantic marks, in an error's location, that a table's key was refused."""
 
 
 def _message(item: Any) -> str:

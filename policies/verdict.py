@@ -12,6 +12,7 @@ from bot.core.models import Attachment
 from bot.core.refs import Ref
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_EMPTY_TEXTS: Mapping[str, str] = MappingProxyType({})
 
 EARLIER_COPIES = "earlier_copies"
 """The evidence key of earlier messages a match's ``delete`` removes with the one judged.
@@ -85,7 +86,8 @@ class Match:
         evidence: Further evidence.
         actions: The action names the policy gives this match (``delete``, ``warn``...).
         expires_days: How long an infraction from this rule counts.
-        guideline: The guideline (a short title) the rule enforces, for notices.
+        guideline: The guideline (a short title) the rule enforces, for notices, by
+            language.
     """
 
     rule: str
@@ -97,7 +99,7 @@ class Match:
     evidence: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     actions: tuple[str, ...] = ()
     expires_days: float = 30.0
-    guideline: str = ""
+    guideline: Mapping[str, str] = field(default_factory=lambda: _EMPTY_TEXTS)
 
 
 class Outcome(enum.StrEnum):

@@ -111,6 +111,34 @@ async def test_spam_link_is_removed_warned_and_logged(run_scenario: ScenarioRunn
     assert "deleted message m1 in #general" in log["content"] and "case #1" in log["content"]
 
 
+async def test_a_notice_quotes_the_guideline_in_the_members_language(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # A French notice quoted the guideline in English: "Cela enfreint notre règle : Keep
+    # it civil: no swearing at or about people."
+    line = community()
+    line["members"] += [
+        {"name": "kenji", "lang": "ja", "joined": "2025-01-01T00:00:00Z"},
+        {"name": "hans", "lang": "de", "joined": "2025-01-01T00:00:00Z"},
+    ]
+    actions = await run_scenario(
+        [
+            line,
+            say("m1", "bob", "what the fuck is this", at(1)),
+            say("m2", "kenji", "what the fuck is this", at(2)),
+            say("m3", "hans", "what the fuck is this", at(3)),
+        ]
+    )
+    french, japanese, german = (a["content"] for a in of(actions, "send_direct_message"))
+    assert (
+        "Cela enfreint notre règle : Restons courtois : pas de jurons ni d'injures envers les "
+        "autres."
+    ) in french
+    assert "これはガイドライン「礼儀を守りましょう：人に向けた" in japanese
+    # No German notices: the English notice quotes the English guideline, not another.
+    assert "It breaks our guideline: Keep it civil: no swearing at or about people." in german
+
+
 async def test_a_repeated_message_is_removed_with_every_earlier_copy(
     run_scenario: ScenarioRunner,
 ) -> None:
@@ -640,7 +668,10 @@ async def test_policy_show(run_scenario: ScenarioRunner) -> None:
     ]
     listing, detail = replies(await run_scenario(lines))
     assert "Policy default" in listing and "caps: caps, low, shadow" in listing
-    assert detail.startswith("spam-links (links)")
+    assert detail.splitlines()[0] == (
+        "spam-links (links): No spam: no invites to other servers, link shorteners or "
+        "disguised links (also in da, fr, ja, nl, pl)"
+    )
 
 
 async def test_a_broken_policy_reload_keeps_the_old_policy(

@@ -61,7 +61,7 @@ def match(
         matched=("fuck*",),
         actions=actions,
         expires_days=30,
-        guideline="Keep it civil",
+        guideline={"en": "Keep it civil"},
     )
 
 

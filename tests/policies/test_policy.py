@@ -112,7 +112,7 @@ def test_a_valid_policy_compiles_its_rules_in_file_order() -> None:
     assert flood.rule.params == RateParams(per_seconds=5, max_in_channel=4)
     assert flood.spec.severity is Severity.LOW
     assert flood.spec.mode is Mode.ENFORCE
-    assert flood.spec.guideline == "Don't flood the chat"
+    assert flood.spec.guideline == {"en": "Don't flood the chat"}
     assert flood.actions is None  # the severity's actions apply
 
     shouting = policy.rule("shouting")
@@ -501,7 +501,7 @@ params.max_lines = 10
     flood = policy.rule("flood")
     assert flood is not None
     assert flood.rule.params == RateParams(per_seconds=5, max_in_channel=2)
-    assert flood.spec.guideline == "Don't flood the chat"
+    assert flood.spec.guideline == {"en": "Don't flood the chat"}
     assert flood.spec.severity is Severity.LOW
     shouting = policy.rule("shouting")
     assert shouting is not None
@@ -510,6 +510,50 @@ params.max_lines = 10
     assert walls is not None
     assert walls.spec.severity is Severity.HIGH
     assert walls.rule.params.max_lines == 10
+
+
+def test_a_guideline_is_worded_by_language_and_a_child_rewords_one_or_all(
+    tmp_path: Path,
+) -> None:
+    base = BASE.replace(
+        'guideline = "Don\'t flood the chat"',
+        'guideline.en = "Don\'t flood the chat"\nguideline.fr = "Pas de flood"\n'
+        'guideline.nl = "Niet spammen"',
+    )
+    write(tmp_path / "base.toml", base)
+    head = '[policy]\nname = "child"\nextends = "base.toml"\n[[rules]]\nid = "flood"\n'
+    one = write(tmp_path / "one.toml", head + 'guideline.fr = "Laissons parler les autres"\n')
+    every = write(tmp_path / "all.toml", head + 'guideline = "Give others room"\n')
+    assert load_policy(tmp_path / "base.toml").rule("flood").spec.guideline == {  # type: ignore[union-attr]
+        "en": "Don't flood the chat",
+        "fr": "Pas de flood",
+        "nl": "Niet spammen",
+    }
+    # Rewording French keeps the base's other languages; rewording the guideline as one
+    # text drops them, so no translation of the old text outlives it.
+    assert load_policy(one).rule("flood").spec.guideline == {  # type: ignore[union-attr]
+        "en": "Don't flood the chat",
+        "fr": "Laissons parler les autres",
+        "nl": "Niet spammen",
+    }
+    assert load_policy(every).rule("flood").spec.guideline == {"en": "Give others room"}  # type: ignore[union-attr]
+
+
+def test_a_guideline_in_an_unknown_language_or_empty_is_refused() -> None:
+    wrong = 'guideline.xx-nope = "?"'
+    unknown = policy_text(FLOOD.replace('guideline = "Don\'t flood the chat"', wrong))
+    assert only_problem(unknown) == (
+        f"test.toml:{line_of(unknown, wrong)}: rule 'flood': guideline.xx-nope: 'xx-nope' "
+        "names no known language or region (such as en, da, fr-CA or pt-BR)"
+    )
+    blank = 'guideline.fr = ""'
+    empty = policy_text(FLOOD.replace('guideline = "Don\'t flood the chat"', blank))
+    assert only_problem(empty).startswith(
+        f"test.toml:{line_of(empty, blank)}: rule 'flood': guideline.fr: "
+    )
+    # An empty single text is no guideline: notices then quote the reason instead.
+    none = parse_policy(policy_text(FLOOD.replace("Don't flood the chat", "")), source="t")
+    assert none.rule("flood").spec.guideline == {}  # type: ignore[union-attr]
 
 
 def test_a_base_is_not_changed_by_its_child(tmp_path: Path) -> None:

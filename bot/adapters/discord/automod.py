@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.templates import pick_language
 from policies.policy import Policy, RuleSpec
 from policies.verdict import Mode, Severity
 
@@ -60,12 +61,14 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def compile_policy(policy: Policy, *, room: int = MAX_RULES) -> Compiled:
+def compile_policy(policy: Policy, *, room: int = MAX_RULES, language: str = "en") -> Compiled:
     """Return the AutoMod rules for a policy's enforcing keyword and regex rules.
 
     Args:
         policy: The policy.
         room: How many keyword-trigger rules are free (the server's own rules count too).
+        language: The community's language: a blocked member reads the guideline in it
+            (Discord shows one message to everyone).
     """
     specs = sorted(
         (r.spec for r in policy.rules if r.spec.type in ("keywords", "regex")),
@@ -102,7 +105,9 @@ def compile_policy(policy: Policy, *, room: int = MAX_RULES) -> Compiled:
                     {
                         "type": 1,
                         "metadata": {
-                            "custom_message": (spec.guideline or "Blocked by Steward")[:150]
+                            "custom_message": (
+                                pick_language(spec.guideline, language) or "Blocked by Steward"
+                            )[:150]
                         },
                     }
                 ],

@@ -155,7 +155,9 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
                 for r in existing
                 if r["name"] not in ours and r.get("trigger_type") == KEYWORD_TRIGGER
             ]
-            compiled = compile_policy(policy, room=MAX_RULES - len(theirs))
+            compiled = compile_policy(
+                policy, room=MAX_RULES - len(theirs), language=community.language
+            )
             for name in [n for n in ours if n not in compiled.rules]:
                 stale = ours.pop(name)
                 await _call(

@@ -31,6 +31,17 @@ def test_the_default_policy_compiles_its_worst_rules_first() -> None:
     assert "self-harm" not in compiled.owner.values()  # caring, never blocking
 
 
+def test_a_blocked_member_reads_the_guideline_in_the_communitys_language() -> None:
+    # Discord shows one message to everyone AutoMod blocks: the community's language.
+    def shown(language: str) -> str:
+        compiled = compile_policy(load_policy("default"), language=language)
+        action = compiled.rules["Steward: profanity"]["actions"][0]
+        return str(action["metadata"]["custom_message"])
+
+    assert shown("fr") == "Restons courtois : pas de jurons ni d'injures envers les autres"
+    assert shown("en") == "Keep it civil: no swearing at or about people"
+
+
 def test_big_rules_are_split_within_discords_limits(tmp_path: Path) -> None:
     words = [f"word{n}" for n in range(2500)]
     patterns = [f"bad{n}" for n in range(12)] + ["x" * 300]
