@@ -72,6 +72,14 @@ _BLOCKED_UNTIL = {
     "pl": "Do {until} Twoje wiadomości nie docierają do moderatorów {community}: {reason}.",
     "ja": "{until}まで、あなたのメッセージは{community}のモデレーターに届きません：{reason}。",
 }
+_TEAM = {
+    "en": "The {community} moderators",
+    "fr": "Les modérateurs de {community}",
+    "nl": "De moderators van {community}",
+    "da": "Moderatorerne i {community}",
+    "pl": "Moderatorzy {community}",
+    "ja": "{community}のモデレーター",
+}
 HELD_TIMER = "modmail:held:"
 """The prefix of the timer that posts a conversation's held lines (its number follows)."""
 _MINUTE = timedelta(minutes=1)
@@ -97,7 +105,8 @@ class ModmailSettings(CogSettings):
         staff_community: The platform id of another community whose staff channel holds
             the threads (same platform); empty holds them here. That community runs this
             cog too, so its staff's replies are relayed.
-        signed: Sign staff replies with the moderator's name; otherwise as "the moderators".
+        signed: Sign staff replies with the moderator's name; otherwise as the team
+            (``team``).
         note_prefix: Staff lines starting with this stay in the thread, never relayed.
         relay_per_minute: The most of a member's messages a minute posted in the thread
             one by one; the rest of the minute's are posted together when it is over.
@@ -107,6 +116,7 @@ class ModmailSettings(CogSettings):
             (``{reason}``).
         blocked_until: What a member blocked for a while is told, once, when they write:
             ``{until}`` is when the block ends, in the community's time zone.
+        team: How unsigned staff replies are signed, by language (the member's).
     """
 
     channel: ChannelName = "modmail"
@@ -118,6 +128,7 @@ class ModmailSettings(CogSettings):
     closed: Closings = Field(default_factory=lambda: dict(_CLOSED))
     blocked: Closings = Field(default_factory=lambda: dict(_BLOCKED))
     blocked_until: BlockEnds = Field(default_factory=lambda: dict(_BLOCKED_UNTIL))
+    team: Openings = Field(default_factory=lambda: dict(_TEAM))
 
 
 def with_files(text: str, files: Sequence[Attachment]) -> str:
@@ -266,6 +277,15 @@ class Modmail(Cog[ModmailSettings]):
             )
         )
 
+    async def _team(self, conversation: Conversation) -> str:
+        """Return how the team signs an answer, in the member's language (the team's name)."""
+        community = self.ctx.community
+        member = await self.ctx.gateway.fetch_member(conversation.community, conversation.member)
+        text = pick_language(
+            self.settings.team, member.lang if member else None, community.language
+        )
+        return render(text, {"community": community.name})
+
     async def _open(self, member: Member, started: Conversation | None) -> Conversation | None:
         community = self.ctx.community
         now = self.ctx.clock.now()
@@ -337,7 +357,9 @@ class Modmail(Cog[ModmailSettings]):
                 conversation.id, "note", message.author.name, message.content, event.at
             )
             return
-        signature = message.author.shown_name if self.settings.signed else "The moderators"
+        signature = (
+            message.author.shown_name if self.settings.signed else await self._team(conversation)
+        )
         answer = with_files(message.content, message.attachments)
         sent = await self.ctx.gateway.apply(
             SendDirectMessage(

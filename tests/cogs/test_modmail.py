@@ -147,14 +147,18 @@ async def test_a_file_staff_attach_reaches_the_member(
     assert transcript.endswith("> mod1: Here it is.\n📎 manual.pdf")
 
 
-async def test_unsigned_answers_come_from_the_moderators(
+async def test_unsigned_answers_come_from_the_moderators_in_the_members_language(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
+    # Bob reads French: the signature was English ("The moderators") in a French answer.
     async with modmail(registry, tmp_path / "s.db", signed=False) as bot:
-        await bot.play(type="dm", author="bob", content="Hello?")
-        (opened,) = bot.of("open_thread")
-        await staff_says(bot, "s1", opened["created"], "mod1", "Hi bob, how can we help?")
-    assert dms_to(bot, "bob")[-1] == "**The moderators:** Hi bob, how can we help?"
+        await bot.play(type="dm", author="bob", content="Bonjour ?")
+        await bot.play(type="dm", author="alice", content="Hello?")
+        bobs, alices = (t["created"] for t in bot.of("open_thread"))
+        await staff_says(bot, "s1", bobs, "mod1", "Salut bob, on peut t'aider ?")
+        await staff_says(bot, "s2", alices, "mod1", "Hi alice, how can we help?")
+    assert dms_to(bot, "bob")[-1] == "**Les modérateurs de acme:** Salut bob, on peut t'aider ?"
+    assert dms_to(bot, "alice")[-1] == "**The acme moderators:** Hi alice, how can we help?"
 
 
 async def test_the_transcript_survives_a_restart(registry: CogRegistry, tmp_path: Path) -> None:
