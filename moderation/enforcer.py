@@ -33,6 +33,7 @@ from bot.core.actions import (
 from bot.core.community import CommunityInfo
 from bot.core.models import Member
 from bot.core.protocols import Clock, Gateway
+from bot.core.quoting import excerpt
 from bot.core.refs import Ref
 from bot.core.serialize import action_from_data, action_to_data
 from moderation.cases import (
@@ -163,7 +164,15 @@ class Enforcer:
         return opened
 
     async def _care(self, verdict: Verdict, member: Member, match: Match) -> Case:
-        """Reply with care in private and bring moderators in at the highest priority."""
+        """Reply with care in private and bring moderators in at the highest priority.
+
+        Someone in distress often writes several messages in a row: while moderators have
+        not yet answered the first alert, each further one reaches them on the same case,
+        and the member gets no second, identical reply.
+        """
+        waiting = await self._waiting_welfare(member)
+        if waiting is not None:
+            return await self._cared_again(verdict, member, match, waiting)
         reply = SendDirectMessage(
             community=self.community.ref,
             member=member.ref,
@@ -181,6 +190,38 @@ class Enforcer:
         return await self._open_for_review(
             verdict, member, match, [reply, alert], priority=_URGENT, care=True
         )
+
+    async def _waiting_welfare(self, member: Member) -> Case | None:
+        """Return the member's welfare case whose alert still waits for a moderator, if any."""
+        for case in await self.store.cases.for_member(self.community.ref, member.ref, limit=10):
+            if (
+                case.is_welfare
+                and case.status is CaseStatus.REVIEW
+                and any(item.waiting for item in await self.store.reviews.for_case(case.id))
+            ):
+                return case
+        return None
+
+    async def _cared_again(
+        self, verdict: Verdict, member: Member, match: Match, case: Case
+    ) -> Case:
+        """Bring what a member still waiting for moderators wrote again to them, urgently."""
+        where = f"#{_id(verdict.channel)}" if verdict.channel else "a private message to Steward"
+        said = excerpt(verdict.original, _AGAIN_QUOTED)
+        await self.store.cases.add_note(
+            case.id, "bot", f"wrote again in {where}: {said}", self.clock.now()
+        )
+        alert = self._staff_post(
+            f"Urgent, still waiting (case {case.label}): {member.name} wrote again in {where} "
+            f"and may be at risk ({match.reason}): {said}",
+            rule=match.rule,
+        )
+        if alert is not None:
+            case = await self.store.cases.append_actions(
+                case.id, _case_actions([alert]), self.clock.now()
+            )
+            await self.apply_case(case)
+        return await self._reloaded(case)
 
     async def _shadow(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
         return await self.store.cases.open(
@@ -747,6 +788,9 @@ class Enforcer:
     def _channel(self, ident: str) -> Ref:
         return Ref(self.community.ref.platform, ident)
 
+
+_AGAIN_QUOTED = 300
+"""How much of a further message from someone at risk the staff alert quotes."""
 
 _PRECAUTIONS = {
     ActionKind.GATE,

@@ -855,6 +855,49 @@ async def test_a_member_at_risk_is_cared_for_never_punished(run_scenario: Scenar
     assert insult_log, staff
 
 
+async def test_someone_at_risk_who_writes_again_gets_one_reply_and_moderators_each_word(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Each message opened a case and a card, and sent the same canned reply again: three
+    # identical answers to someone in distress, three cards for one person.
+    actions = await run_scenario(
+        [
+            community(),
+            say("m1", "alice", "I want to kill myself tonight", at(1)),
+            say("m2", "alice", "I want to die", at(2)),
+            {
+                "type": "dm",
+                "at": at(3),
+                "author": "alice",
+                "content": "goodbye, I want to end it all",
+            },
+            {
+                "type": "click",
+                "at": at(4),
+                "author": "mod1",
+                "target": "review:1",
+                "choice": "reached_out",
+            },
+            # Once a moderator has reached out, what comes later is a new alert.
+            say("m3", "alice", "I want to die, nothing helps", at(5, 30)),
+        ]
+    )
+    replies_to_alice = [a for a in of(actions, "send_direct_message") if a["member"] == "alice"]
+    assert [a["case"] for a in replies_to_alice] == ["#1", "#2"]
+    cards = [a for a in of(actions, "post_message") if a.get("buttons")]
+    assert [c["case"] for c in cards] == ["#1", "#2"]
+    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert (
+        "Urgent, still waiting (case #1): alice wrote again in #general and may be at risk "
+        "(contains a listed word: want to die): I want to die"
+    ) in staff
+    assert (
+        "Urgent, still waiting (case #1): alice wrote again in a private message to Steward "
+        "and may be at risk (contains a listed word: end it all): goodbye, I want to end it all"
+    ) in staff
+    assert of(actions, "delete_message") == [] and of(actions, "timeout") == []
+
+
 async def test_a_member_who_confides_in_the_bot_privately_is_cared_for_too(
     run_scenario: ScenarioRunner,
 ) -> None:
