@@ -187,9 +187,19 @@ class Enforcer:
             f"Urgent, please reach out: {member.name} in {where} may be at risk ({match.reason})",
             rule=match.rule,
         )
-        return await self._open_for_review(
+        case = await self._open_for_review(
             verdict, member, match, [reply, alert], priority=_URGENT, care=True
         )
+        replied = case.actions[0]
+        if replied.status is ActionStatus.FAILED:
+            # Closed DMs: nobody told them anyone cares; moderators must find another way.
+            return await self._alert_on(
+                case,
+                f"Our caring reply did not reach {member.name} ({replied.error}): please "
+                "reach out another way.",
+                rule=match.rule,
+            )
+        return case
 
     async def _waiting_welfare(self, member: Member) -> Case | None:
         """Return the member's welfare case whose alert still waits for a moderator, if any."""
@@ -211,11 +221,16 @@ class Enforcer:
         await self.store.cases.add_note(
             case.id, "bot", f"wrote again in {where}: {said}", self.clock.now()
         )
-        alert = self._staff_post(
+        return await self._alert_on(
+            case,
             f"Urgent, still waiting (case {case.label}): {member.name} wrote again in {where} "
             f"and may be at risk ({match.reason}): {said}",
             rule=match.rule,
         )
+
+    async def _alert_on(self, case: Case, text: str, *, rule: str | None) -> Case:
+        """Post one more staff alert as an action of an open case; return the case."""
+        alert = self._staff_post(text, rule=rule)
         if alert is not None:
             case = await self.store.cases.append_actions(
                 case.id, _case_actions([alert]), self.clock.now()

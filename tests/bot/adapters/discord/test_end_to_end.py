@@ -118,6 +118,28 @@ async def test_a_closed_dm_is_recorded_on_the_case_and_nothing_fails(
     ), logged
 
 
+async def test_staff_learn_when_the_caring_reply_cannot_reach_someone_at_risk(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # With DMs closed, the caring reply failed silently: moderators read the usual alert
+    # and could think Steward had already reached out.
+    carl = standin.add_member(lumen.guild, "carl", dms_open=False)
+    async with start() as steward:
+        await standin.post_message(lumen.general, carl, "I want to kill myself tonight")
+        await standin.wait_for_request(
+            "POST",
+            f"/channels/{lumen.modlog.id}/messages",
+            where=lambda r: "did not reach" in str((r.json or {}).get("content")),
+        )
+        await steward.settle()
+    told = [m.content for m in lumen.modlog.messages.values() if "did not reach" in m.content]
+    assert told == [
+        "Our caring reply did not reach carl (Discord delivers no direct message to this "
+        "member (50007: they share no server with Steward, or refuse its direct messages); "
+        "nothing was delivered): please reach out another way."
+    ]
+
+
 async def test_a_moderator_is_told_when_a_warning_reached_no_one(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
