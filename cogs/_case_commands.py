@@ -169,8 +169,9 @@ class CaseCommands(ModerationCog):
         points = await self.store.cases.active_points(ctx.community.ref, member.ref, now)
         shown = member.shown_name or f"{await self.former_name(member)} (not in the community now)"
         counted = sum(c.on_record for c in cases)
-        welfare = sum(c.is_welfare for c in cases)
-        trial = len(cases) - counted - welfare
+        alerts = [c for c in cases if c.is_welfare]
+        welfare = sum(c.welfare_concern for c in alerts)
+        trial = len(cases) - counted - len(alerts)
         also = f" Rules in shadow mode recorded {trial} more, not on the record." if trial else ""
         if welfare:
             also += f" {welfare} welfare alert(s): someone may have been at risk; not an offence."

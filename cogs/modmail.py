@@ -334,7 +334,7 @@ class Modmail(Cog[ModmailSettings]):
         latest = ", ".join(f"{c.label} {c.rule or 'manual'}" for c in earlier[:5]) or "none"
         since = f", member since {member.joined_at:%Y-%m-%d}" if member.joined_at else ""
         # Not an offence, but whoever answers should know they may have been at risk.
-        welfare = sum(c.is_welfare for c in found)
+        welfare = sum(c.welfare_concern for c in found)
         cared = f" Earlier welfare alert(s): {welfare}." if welfare else ""
         return (
             f"Modmail from {quoted(member.shown_name)} ({member.name}) in {community.name}{since}. "

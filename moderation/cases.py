@@ -177,6 +177,15 @@ class Case(NewCase):
         )
 
     @property
+    def welfare_concern(self) -> bool:
+        """Return whether it is a welfare alert moderators did not find a false alarm.
+
+        "Not at risk" pardons the case: what tells moderators someone may have been at
+        risk before should not repeat an alarm they judged false.
+        """
+        return self.is_welfare and self.status is not CaseStatus.PARDONED
+
+    @property
     def only_lifts(self) -> bool:
         """Return whether all it did was lift a sanction (an unban, a timeout lifted).
 
@@ -192,10 +201,10 @@ class Case(NewCase):
 
         ``active`` means it counts towards escalation now: a case that carries no points
         (a ban, a kick, a lifted timeout) is ``recorded``, and a care case is ``welfare``,
-        whether or not a moderator has reached out yet.
+        whether or not a moderator has reached out yet (``false alarm`` once found one).
         """
         if self.is_welfare:
-            return "welfare"
+            return "welfare" if self.welfare_concern else "false alarm"
         status = self.status_at(now)
         if status is CaseStatus.ACTIVE and not self.points:
             return "recorded"

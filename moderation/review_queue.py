@@ -101,7 +101,7 @@ class ReviewQueue:
                 active_points=points,
                 now=now,
                 name=known,
-                welfare=sum(c.is_welfare for c in before),
+                welfare=sum(c.welfare_concern for c in before),
             )
         evidence: dict[str, object] = {
             **new.evidence,

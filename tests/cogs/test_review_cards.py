@@ -415,8 +415,13 @@ async def test_a_false_alarm_for_someone_at_risk_reads_as_one(
         await bot.say("bob", "honestly I can't take this anymore, I want it all to end", "m1")
         answer = await bot.click("mod1", "m1", "dismiss")
         shown = bot.card_text()
+        record = await bot.command("mod1", "history", member="bob")
     assert answer.startswith("Review item 1: not at risk, a false alarm.")
     assert shown.endswith("\nDecided by mod1: not at risk, a false alarm (case #1).")
+    # A false alarm is no welfare alert to remind moderators of later.
+    summary, line = record.splitlines()
+    assert summary == "bob: 0 case(s), 0 active point(s)."
+    assert " false alarm: bob - caring reply, staff alert by Steward (self-harm)" in line
 
 
 async def test_only_a_card_for_someone_at_risk_has_reached_out(
