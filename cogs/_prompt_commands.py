@@ -159,9 +159,10 @@ class PromptCommands(DiscussionCog):
             )
             text = _short(prompts[prompt_id].entry.text) if prompt_id in prompts else "?"
             lines.append(
-                f"#{prompt_id} {text}: {len(each)} runs, {sum(e.replies for e in each)} replies "
-                f"from {sum(e.participants for e in each)} people, "
-                f"{sum(e.reactions for e in each)} reactions{first}"
+                f"#{prompt_id} {text}: posted {_times(len(each))}, "
+                f"{_count(sum(e.replies for e in each), 'reply', 'replies')} from "
+                f"{_count(sum(e.participants for e in each), 'person', 'people')}, "
+                f"{_count(sum(e.reactions for e in each), 'reaction', 'reactions')}{first}"
             )
         await ctx.reply("\n".join(lines))
 
@@ -242,3 +243,12 @@ def _line(prompt: StoredPrompt) -> str:
     poll = f" poll: {' | '.join(entry.answers)}" if entry.answers else ""
     state = f" (retired: {prompt.retired_reason})" if not prompt.active else ""
     return f"#{prompt.id} {entry.language}{tags} {_short(entry.text)}{poll}{state}"
+
+
+def _count(number: int, one: str, many: str) -> str:
+    """Return a count with its noun ("1 reply", "3 replies"): staff read these figures."""
+    return f"{number} {one if number == 1 else many}"
+
+
+def _times(number: int) -> str:
+    return {1: "once", 2: "twice"}.get(number, f"{number} times")

@@ -186,7 +186,7 @@ async def test_engagement_is_counted_and_rotation_prefers_prompts_that_engaged(
     ], "once both ran, the one that engaged goes first"
     best, flat = stats.splitlines()
     assert "What did you build" in best
-    assert "3 replies from 2 people, 1 reactions, first reply after 10 min" in best
+    assert "3 replies from 2 people, 1 reaction, first reply after 10 min" in best
     assert "0 replies" in flat
 
 
