@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
@@ -13,14 +13,15 @@ from bot.core.channels import ChannelName, RoleName
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
 from bot.core.language_tags import LanguageTag
-from bot.core.models import Member
+from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from cogs._schedules import checked_cron
-from moderation.cases import Note, undelivered_notice
+from moderation.cases import NewReviewItem, Note, undelivered_notice
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
 from moderation.repositories import ModerationStore
+from moderation.review_evidence import RECENT_WINDOW, file_records
 from moderation.review_queue import ReviewQueue
 from moderation.review_sla import QuietHours
 from moderation.store import store_for
@@ -31,6 +32,10 @@ from policies.windows import RecentWindows
 DUE_TIMER = "guidelines:due"
 NOTE_AUTHOR = "steward"
 """The author of the notes Steward adds to cases by itself."""
+
+
+_TEXT_LIMIT = 2000
+"""The most of a message's text a review item keeps."""
 
 
 class ReviewSlaSettings(BaseModel):
@@ -222,6 +227,54 @@ class ModerationCog(Cog[GuidelinesSettings]):
             due = min(due, soon) if due else soon
         if due is not None:
             self.ctx.timers.schedule(self.ctx.community.ref, DUE_TIMER, due)
+
+    async def recent_message(self, channel: Ref, ident: str) -> Message | None:
+        """Return a message among a channel's latest, by id; ``None`` when it is not there."""
+        recent = await self.ctx.gateway.recent_messages(
+            self.ctx.community.ref, channel, limit=RECENT_WINDOW
+        )
+        return next((m for m in recent if m.ref.id == ident), None)
+
+    async def review_message(
+        self,
+        found: Message,
+        *,
+        source: str,
+        reason: str,
+        headline: str,
+        priority: int,
+        rule: str | None = None,
+        evidence: Mapping[str, object] | None = None,
+    ) -> bool:
+        """Queue a review item about a message, with its text and files, and post its card.
+
+        Returns:
+            ``False`` when an item about the message waits already (a second report, a
+            message a rule handed to moderators): one card per message.
+        """
+        community = self.ctx.community.ref
+        if any(i.waiting for i in await self.store.reviews.about_message(community, found.ref)):
+            return False
+        await self.queue.add(
+            NewReviewItem(
+                community=community,
+                source=source,
+                reason=reason,
+                member=found.author.ref,
+                message=found.ref,
+                channel=found.channel,
+                rule=rule,
+                evidence={
+                    "original": found.content[:_TEXT_LIMIT],
+                    "files": file_records(found.attachments),
+                    **(evidence or {}),
+                },
+                priority=priority,
+            ),
+            headline=headline,
+            member=found.author,
+        )
+        return True
 
     async def recorded_name(self, who: Ref) -> str | None:
         """Return the name someone's latest case keeps (or their id); ``None`` without one."""

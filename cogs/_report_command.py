@@ -7,13 +7,9 @@ from typing import Annotated
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
 from cogs._moderation_base import ModerationCog
-from moderation.cases import NewReviewItem
-from moderation.review_evidence import RECENT_WINDOW, file_records
 
 REPORT_PRIORITY = 2
 """A member's report ranks with a medium-severity rule: a person saw a problem."""
-
-_TEXT_LIMIT = 2000
 
 
 class ReportCommand(ModerationCog):
@@ -39,40 +35,21 @@ class ReportCommand(ModerationCog):
     ) -> None:
         """Queue a review item about a recent message of this channel, once per message."""
         ident = message.strip().rstrip("/").rsplit("/", 1)[-1]
-        channel = ctx.invocation.channel
-        recent = await ctx.gateway.recent_messages(ctx.community.ref, channel, limit=RECENT_WINDOW)
-        found = next((m for m in recent if m.ref.id == ident), None)
+        found = await self.recent_message(ctx.invocation.channel, ident)
         notices, lang = self.enforcer.notices, ctx.author.lang
         if found is None:
             raise CommandError(notices.render("report_not_found", lang, {"message": ident}))
         if found.author.is_bot:
             raise CommandError(notices.render("report_bot", lang, {}))
-        waiting = [
-            i
-            for i in await self.store.reviews.about_message(ctx.community.ref, found.ref)
-            if i.waiting
-        ]
-        if not waiting:
-            why = reason.strip() or "no reason given"
-            await self.queue.add(
-                NewReviewItem(
-                    community=ctx.community.ref,
-                    source="report",
-                    reason=f"reported by {ctx.author.name}: {why}",
-                    member=found.author.ref,
-                    message=found.ref,
-                    channel=found.channel,
-                    evidence={
-                        "original": found.content[:_TEXT_LIMIT],
-                        "files": file_records(found.attachments),
-                        "reporter": str(ctx.author.ref),
-                    },
-                    priority=REPORT_PRIORITY,
-                ),
-                headline=(
-                    f"Reported by {ctx.author.name}: {found.author.name} "
-                    f"in #{found.channel.id} - {why}"
-                ),
-                member=found.author,
-            )
+        why = reason.strip() or "no reason given"
+        await self.review_message(
+            found,
+            source="report",
+            reason=f"reported by {ctx.author.name}: {why}",
+            headline=(
+                f"Reported by {ctx.author.name}: {found.author.name} in #{found.channel.id} - {why}"
+            ),
+            priority=REPORT_PRIORITY,
+            evidence={"reporter": str(ctx.author.ref)},
+        )
         await ctx.reply(notices.render("report_received", lang, {}))

@@ -40,7 +40,7 @@ from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
 from policies.engine import PolicyEngine
-from policies.verdict import Verdict
+from policies.verdict import CAMPAIGN_COPIES, Verdict
 
 PRIVATE = "private"
 """The channel id a private message to the bot is judged under (it was posted in none)."""
@@ -208,6 +208,7 @@ class Guidelines(
             text=text,
         )
         cases = await self._enforce(verdict, message.author) if verdict.matches else []
+        await self._review_campaign(verdict, cases)
         removed = bool(cases) and any(
             a.kind == "delete_message" for case in cases for a in case.actions
         )
@@ -291,6 +292,33 @@ class Guidelines(
                 "score went to review within the hour; until the hour has room again, the "
                 "next ones are judged by the rules alone, without review.",
                 reason="classifier overloaded",
+            )
+
+    async def _review_campaign(self, verdict: Verdict, cases: Sequence[Case]) -> None:
+        """Hand moderators the other accounts' copies of a copy-paste raid that tripped now.
+
+        The member who tripped the rule answers for their own copies; each copy before
+        theirs is its own author's, so moderators decide it: one card per message (a
+        raid's newcomer whose message waits for review already gets no second).
+        """
+        match = next((m for m in verdict.enforced if m.evidence.get(CAMPAIGN_COPIES)), None)
+        acted = next((c for c in cases if match and c.rule == match.rule), None)
+        if match is None or acted is None:
+            return
+        for channel, message in match.evidence[CAMPAIGN_COPIES]:
+            found = await self.recent_message(Ref.parse(channel), Ref.parse(message).id)
+            if found is None:
+                continue  # gone already: its author or a moderator took it down
+            await self.review_message(
+                found,
+                source="rule",
+                reason=f"the same text as case {acted.label}: {match.reason}",
+                headline=(
+                    f"Review needed: {found.author.name} in #{found.channel.id} - the text of "
+                    f"a copy-paste raid (case {acted.label})"
+                ),
+                priority=match.severity.rank,
+                rule=match.rule,
             )
 
     async def _enforce(self, verdict: Verdict, member: Member) -> list[Case]:

@@ -14,6 +14,13 @@ from bot.core.refs import Ref
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _EMPTY_TEXTS: Mapping[str, str] = MappingProxyType({})
 
+CAMPAIGN_COPIES = "campaign_copies"
+"""The evidence key of other accounts' copies of a copy-paste raid's text.
+
+Each is its author's to answer for: moderators review them (``[channel, message]`` refs
+as text); nothing is removed in the name of the member who tripped the rule.
+"""
+
 EARLIER_COPIES = "earlier_copies"
 """The evidence key of earlier messages a match's ``delete`` removes with the one judged.
 

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz
 
 from policies.context import Context, RecentMessage, Subject
 from policies.rule import Rule, RuleParams, rule
-from policies.verdict import EARLIER_COPIES, Hit, Severity
+from policies.verdict import CAMPAIGN_COPIES, EARLIER_COPIES, Hit, Severity
 from policies.windows import fingerprint
 
 _NEAR_CANDIDATES = 10  # a member's latest messages compared for near-duplicates
@@ -73,10 +73,14 @@ class DuplicatesRule(Rule[DuplicatesParams]):
                         "accounts": len(accounts),
                         "kind": "copy_paste_raid",
                     }
-                    # Only this member's own: the others' copies are theirs to answer for.
+                    # Only this member's own go with theirs: the others' copies are theirs
+                    # to answer for, before moderators.
                     own = _refs(r for r in same if r.author == author)
                     if own:
                         evidence[EARLIER_COPIES] = own
+                    evidence[CAMPAIGN_COPIES] = _refs(
+                        r for r in same if r.author != author and r.author in accounts
+                    )
                     return Hit(
                         reason=f"the same text from {len(accounts)} accounts "
                         f"within {p.per_seconds:g}s",

@@ -172,6 +172,32 @@ async def test_a_repeated_message_is_removed_with_every_earlier_copy(
     ]
 
 
+async def test_the_copies_before_a_copy_paste_raid_tripped_go_to_moderators(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Four newcomers, joined far enough apart to be no join spike, paste one text: the
+    # fourth tripped the rule and the first three copies stayed up, with no card.
+    joins = [
+        {"type": "join", "at": at(i * 2), "member": {"name": f"new{i}", "lang": "en"}}
+        for i in range(4)
+    ]
+    text = "LUMEN LAMPS CAUSE FIRES!!! boycott now, share everywhere"
+    actions = await run_scenario(
+        [
+            community(),
+            *joins,
+            *[say(f"c{i}", f"new{i}", text, at(10, i * 10)) for i in range(4)],
+        ]
+    )
+    assert [a["message"] for a in of(actions, "delete_message")] == ["c3"]
+    cards = [a["content"] for a in of(actions, "post_message") if a.get("buttons")]
+    assert [c.splitlines()[0] for c in cards] == [
+        f"Review needed: new{i} in #general - the text of a copy-paste raid (case #1)"
+        for i in range(3)
+    ]
+    assert f"> new0: {text}" in cards[0].splitlines()
+
+
 async def test_a_moderator_confirming_a_repeat_removes_every_copy(
     run_scenario: ScenarioRunner, tmp_path: Path
 ) -> None:

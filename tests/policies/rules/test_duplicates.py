@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from policies.context import Subject
 from policies.rules.duplicates import DuplicatesParams, DuplicatesRule
-from policies.verdict import EARLIER_COPIES, Severity
+from policies.verdict import CAMPAIGN_COPIES, EARLIER_COPIES, Severity
 from policies.windows import RecentWindows
 from tests.policies.rules._builders import T0, recent, recorded, subject, windows
 
@@ -108,7 +108,13 @@ def test_the_same_text_from_many_accounts_is_a_copy_paste_raid() -> None:
     hit = dupes.evaluate(subject(SPAM), seen(*three_others))
     assert hit is not None
     assert hit.severity is Severity.HIGH
-    assert dict(hit.evidence) == {"accounts": 4, "kind": "copy_paste_raid"}
+    # The others' copies are named for moderators to review, each its author's.
+    others = [[str(s.message.channel), str(s.message.ref)] for s in three_others]
+    assert dict(hit.evidence) == {
+        "accounts": 4,
+        "kind": "copy_paste_raid",
+        CAMPAIGN_COPIES: others,
+    }
     assert hit.reason == "the same text from 4 accounts within 60s"
     assert hit.matched == (SPAM,)
     # Alice's own earlier copy goes with hers; bob's, carol's and dave's are theirs.

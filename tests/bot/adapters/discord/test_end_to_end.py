@@ -67,6 +67,35 @@ async def test_a_spammers_earlier_copies_go_with_the_copy_that_tripped_the_rule(
     assert not support.messages.keys() & {second.id, third.id}
 
 
+async def test_the_copies_before_a_copy_paste_raid_tripped_get_cards(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    text = "LUMEN LAMPS CAUSE FIRES!!! boycott now, share everywhere"
+    async with start() as steward:
+        newcomers = [await standin.join(lumen.guild, f"new{i}") for i in range(4)]
+        posted = [await standin.post_message(lumen.general, m, text) for m in newcomers]
+        await standin.wait_for_request(
+            "DELETE", MESSAGE.format(channel_id=lumen.general.id, message_id=posted[-1].id)
+        )
+        await standin.wait_for_request(
+            "POST",
+            f"/channels/{lumen.modlog.id}/messages",
+            where=lambda r: "copy-paste raid (case #1)" in str((r.json or {}).get("content")),
+            count=3,
+        )
+        await steward.settle()
+    headlines = [
+        m.content.splitlines()[0]
+        for m in lumen.modlog.messages.values()
+        if "copy-paste raid (case #1)" in m.content
+    ]
+    assert headlines == [
+        f"Review needed: new{i} in <#{lumen.general.id}> - the text of a copy-paste raid (case #1)"
+        for i in range(3)
+    ]
+    assert all(p.id in lumen.general.messages for p in posted[:3]), "moderators decide them"
+
+
 async def test_abuse_is_deleted_the_member_told_and_timed_out_with_a_case(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
