@@ -208,7 +208,8 @@ class Guidelines(
             text=text,
         )
         cases = await self._enforce(verdict, message.author) if verdict.matches else []
-        await self._review_campaign(verdict, cases)
+        if cases:
+            await self._review_campaign(verdict, cases)
         removed = bool(cases) and any(
             a.kind == "delete_message" for case in cases for a in case.actions
         )
