@@ -245,16 +245,15 @@ class ModerationCog(Cog[GuidelinesSettings]):
         priority: int,
         rule: str | None = None,
         evidence: Mapping[str, object] | None = None,
-    ) -> bool:
+    ) -> None:
         """Queue a review item about a message, with its text and files, and post its card.
 
-        Returns:
-            ``False`` when an item about the message waits already (a second report, a
-            message a rule handed to moderators): one card per message.
+        Nothing is queued while an item about the message waits already (a second report,
+        a message a rule handed to moderators): one card per message.
         """
         community = self.ctx.community.ref
         if any(i.waiting for i in await self.store.reviews.about_message(community, found.ref)):
-            return False
+            return
         await self.queue.add(
             NewReviewItem(
                 community=community,
@@ -274,7 +273,6 @@ class ModerationCog(Cog[GuidelinesSettings]):
             headline=headline,
             member=found.author,
         )
-        return True
 
     async def recorded_name(self, who: Ref) -> str | None:
         """Return the name someone's latest case keeps (or their id); ``None`` without one."""

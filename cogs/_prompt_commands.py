@@ -251,4 +251,5 @@ def _count(number: int, one: str, many: str) -> str:
 
 
 def _times(number: int) -> str:
+    """Return how often something was done, in words ("once", "twice", "3 times")."""
     return {1: "once", 2: "twice"}.get(number, f"{number} times")
