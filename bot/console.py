@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.adapters.local.community import PostRefused
 from bot.adapters.local.scenario import CommunityLine, MemberSpec
+from bot.core.channels import CHANNEL_SETTING, bare_name, named_values
+from bot.core.cog import CogSettings
 from bot.core.commands import CommandSpec, bind_words
 from bot.core.durations import parse_duration
 from bot.core.text_files import read_text
@@ -237,6 +239,12 @@ async def run_console(
         type="community", name=name, channels=DEFAULT_CHANNELS, members=DEFAULT_MEMBERS
     )
     loaded = load_for_scenario(line, registry, config_text, source)
+    # The channels the configuration names (modmail's, routing's teams', the welcome's)
+    # exist here too: a community manager trying their own config sees each cog work.
+    named = _channels_named(loaded.cogs[name].values())
+    line = line.model_copy(
+        update={"channels": [*DEFAULT_CHANNELS, *sorted(named - set(DEFAULT_CHANNELS))]}
+    )
     session = await LocalSession.open(
         line,
         loaded,
@@ -262,3 +270,10 @@ async def run_console(
             await console.handle(typed)
     finally:
         await session.close()
+
+
+def _channels_named(settings: Iterable[CogSettings]) -> set[str]:
+    """Return the channel names the cogs' settings name (links left out)."""
+    return {
+        bare_name(value) for each in settings for _, value in named_values(each, CHANNEL_SETTING)
+    }

@@ -134,3 +134,21 @@ async def test_as_a_member_with_a_command_runs_it_as_them(registry: CogRegistry)
     )
     assert "Steward told alice privately: We received your appeal of case #1." in transcript
     assert "alice@#general>" in transcript  # alice speaks from then on
+
+
+async def test_the_channels_the_configuration_names_exist_in_the_console(
+    registry: CogRegistry,
+) -> None:
+    # With a config naming #modmail, a member's private message opened no thread: the
+    # console's community had only its four channels ("FAILED: no channel #modmail").
+    config = (
+        '[communities.acme]\nplatform = "local"\n'
+        '[communities.acme.cogs.modmail]\nchannel = "#staff-inbox"\n'
+    )
+    transcript = await play(registry, "/who\n/as bob\n/dm hello?\n/quit\n", config)
+    assert (
+        "channels: #general, #support, #off-topic, #mod-log, #introductions, #rules, #staff-inbox"
+        in transcript
+    )
+    assert "Steward opened thread t1 (modmail bob (acme)) in #staff-inbox" in transcript
+    assert "FAILED" not in transcript
