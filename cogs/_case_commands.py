@@ -52,7 +52,7 @@ _WORDS_BY_REASON = {
 
 def _action_word(action: CaseAction) -> str:
     """Return what an action of a case did, in words: a lifted timeout is no timeout."""
-    if action.kind == "timeout" and not action.payload.get("duration"):
+    if action.lifts_timeout:
         return "timeout lifted"
     return _WORDS_BY_REASON.get((action.kind, str(action.payload.get("reason"))), action.kind)
 

@@ -8,12 +8,8 @@ are recognised and not noted.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from bot.core.actions import Timeout
 from bot.core.cog import listener
 from bot.core.events import MemberUpdated
-from bot.core.serialize import action_from_data
 from cogs._moderation_base import NOTE_AUTHOR, ModerationCog
 from moderation.cases import ActionStatus, Case, CaseStatus
 
@@ -57,8 +53,7 @@ def _last_timeout(cases: list[Case]) -> Case | None:
         if not timeouts:
             continue
         latest = timeouts[-1]
-        lift = action_from_data(dict(latest.payload))
-        if isinstance(lift, Timeout) and lift.duration <= timedelta(0):
+        if latest.lifts_timeout:
             return None
         if latest.status is not ActionStatus.APPLIED or case.status not in _OPEN:
             return None

@@ -57,6 +57,11 @@ class CaseAction:
     attempts: int = 0
     error: str = ""
 
+    @property
+    def lifts_timeout(self) -> bool:
+        """Return whether it lifts a timeout (a timeout of no length), not imposes one."""
+        return self.kind == "timeout" and not self.payload.get("duration")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Note:
@@ -192,8 +197,7 @@ class Case(NewCase):
         Nothing in it stands against the member: there is nothing to appeal.
         """
         return bool(self.actions) and all(
-            a.kind == "unban" or (a.kind == "timeout" and not a.payload.get("duration"))
-            for a in self.actions
+            a.kind == "unban" or a.lifts_timeout for a in self.actions
         )
 
     def shown_status(self, now: datetime) -> str:
