@@ -167,7 +167,10 @@ class CaseCommands(ModerationCog):
         now = self.ctx.clock.now()
         cases = await self.store.cases.for_member(ctx.community.ref, member.ref, limit=15)
         points = await self.store.cases.active_points(ctx.community.ref, member.ref, now)
-        shown = member.shown_name or f"{await self.former_name(member)} (not in the community now)"
+        shown = member.shown_name
+        if not member.present:
+            named = shown or await self.former_name(member)
+            shown = f"{named} (not in the community now)"
         counted = sum(c.on_record for c in cases)
         alerts = [c for c in cases if c.is_welfare]
         welfare = sum(c.welfare_concern for c in alerts)

@@ -294,8 +294,8 @@ class ModerationCog(Cog[GuidelinesSettings]):
     async def target(self, ctx: CommandContext, member: Member) -> Member:
         """Return ``member`` if the command's author may act on them.
 
-        Someone no longer in the community (a nameless member: see ``MAY_HAVE_LEFT``)
-        is named from their cases, for the case and the log.
+        Someone no longer in the community whom the platform does not name (a nameless
+        member: see ``MAY_HAVE_LEFT``) is named from their cases, for the case and the log.
 
         Raises:
             CommandError: With the reason when they may not.

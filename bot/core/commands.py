@@ -22,7 +22,7 @@ import re
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -91,7 +91,8 @@ MAY_HAVE_LEFT = _MayHaveLeft()
 
 ``Annotated[Member, "Whose record", MAY_HAVE_LEFT]``: a banned or departed member is not
 found among the members, yet their record is still asked for; the option then stands for
-them by id, nameless (``Member(ref, name="")``)."""
+them as a member who is not ``present``: by the name the platform still knows them by, or
+by id alone, nameless (``Member(ref, name="", present=False)``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -367,7 +368,7 @@ async def _convert(
                 except ValueError as error:
                     raise CommandError(str(error)) from error
             case OptionType.MEMBER:
-                return await _member(option, text, platform, find_member)
+                return await _member(option, value, platform, find_member)
             case OptionType.CHANNEL:
                 ident = text.lstrip("#")
                 channel = await find_channel(Ref(platform, ident)) if ident else None
@@ -380,15 +381,20 @@ async def _convert(
 
 
 async def _member(
-    option: OptionSpec, text: str, platform: str, find_member: MemberLookup
+    option: OptionSpec, value: Any, platform: str, find_member: MemberLookup
 ) -> Member:
-    ident = text.lstrip("@")
+    # A platform that knows who someone is though they are no member (Discord's user
+    # picker) delivers them as a member who is not present; others deliver an id.
+    known = value if isinstance(value, Member) else None
+    ident = known.ref.id if known else str(value).strip().lstrip("@")
     member = await find_member(Ref(platform, ident)) if ident else None
-    if member is None and ident and option.may_have_left:
-        return Member(ref=Ref(platform, ident), name="")  # nameless: not found here
-    if member is None:
-        raise CommandError(f"no member {text!r} here")
-    return member
+    if member is not None:
+        return member
+    if ident and option.may_have_left:
+        if known:
+            return replace(known, present=False)
+        return Member(ref=Ref(platform, ident), name="", present=False)  # their cases name them
+    raise CommandError(f"no member {(known.name if known else str(value).strip())!r} here")
 
 
 def _marked(word: str) -> bool:

@@ -27,6 +27,9 @@ class Member:
         timed_out_until: When a timeout the platform holds on them ends, if one was set
             (it may lie in the past: the timeout is over).
         pending: Whether they have yet to pass the community's membership screening.
+        present: ``False`` for someone a command names who is not in the community now
+            (they left or were banned): only their ref is known, and the name the
+            platform still knows them by, if it does (``name`` is empty where not).
     """
 
     ref: Ref
@@ -41,6 +44,7 @@ class Member:
     rank: int = 0
     timed_out_until: datetime | None = None
     pending: bool = False
+    present: bool = True
 
     @property
     def shown_name(self) -> str:

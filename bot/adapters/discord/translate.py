@@ -47,6 +47,7 @@ CUSTOM_ID_MAX = 100
 
 _SUBCOMMAND = discord.AppCommandOptionType.subcommand.value
 _GROUP = discord.AppCommandOptionType.subcommand_group.value
+_USER = discord.AppCommandOptionType.user.value
 
 
 def ref(ident: int | str) -> Ref:
@@ -324,13 +325,37 @@ def poll_voted(
 
 
 def command_path(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Return a slash command's full path (``"case show"``) and its leaf options by name."""
+    """Return a slash command's full path (``"case show"``) and its leaf options by name.
+
+    A user option that names someone who is not in the guild (they left, or were banned)
+    is who Discord's resolved data says they are, a member who is not present: their id
+    alone would not tell their name.
+    """
     words = [str(data.get("name", ""))]
     options: list[Any] = list(data.get("options") or [])
     while len(options) == 1 and options[0].get("type") in (_SUBCOMMAND, _GROUP):
         words.append(str(options[0]["name"]))
         options = list(options[0].get("options") or [])
-    return " ".join(words), {str(o["name"]): o.get("value") for o in options}
+    resolved: Mapping[str, Any] = data.get("resolved") or {}
+    values = {str(o["name"]): _option_value(o, resolved) for o in options}
+    return " ".join(words), values
+
+
+def _option_value(option: Mapping[str, Any], resolved: Mapping[str, Any]) -> Any:
+    value = option.get("value")
+    if option.get("type") != _USER or str(value) in (resolved.get("members") or {}):
+        return value
+    user = (resolved.get("users") or {}).get(str(value))
+    if not isinstance(user, Mapping) or not str(value).isdigit():
+        return value
+    return Member(
+        ref=ref(str(value)),
+        name=str(user.get("username", "")),
+        display_name=str(user.get("global_name") or ""),
+        account_created_at=discord.utils.snowflake_time(int(str(value))),
+        is_bot=bool(user.get("bot")),
+        present=False,
+    )
 
 
 def interaction_event(

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -99,6 +100,8 @@ class RestApi:
             gateway (``THREAD_CREATE``) as Discord does.
         member_updated: Told of each member changed over REST (a timeout), to announce
             it on the gateway (``GUILD_MEMBER_UPDATE``) as Discord does.
+        member_removed: Told of each member kicked or banned over REST, to announce it on
+            the gateway (``GUILD_MEMBER_REMOVE``) as Discord does.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class RestApi:
         shards: int = 1,
         thread_created: Callable[[Channel], Awaitable[None]] | None = None,
         member_updated: Callable[[Guild, Member], Awaitable[None]] | None = None,
+        member_removed: Callable[[Guild, Member], Awaitable[None]] | None = None,
     ) -> None:
         self.world = world
         self.interactions = interactions
@@ -119,6 +123,7 @@ class RestApi:
         self.shards = shards
         self._thread_created = thread_created
         self._member_updated = member_updated
+        self._member_removed = member_removed
 
     def routes(self) -> list[tuple[str, str, Handler]]:
         """Return (method, path template, handler) for every route, relative to /api/v10."""
@@ -410,7 +415,7 @@ class RestApi:
         self._require(guild, KICK_MEMBERS)
         user_id = request.match_info["user_id"]
         self._target_member(guild, user_id)
-        del guild.members[user_id]
+        await self._remove(guild, user_id)
         return no_content()
 
     async def ban(self, request: web.Request) -> web.Response:
@@ -424,14 +429,20 @@ class RestApi:
         seconds = int((request[BODY] or {}).get("delete_message_seconds", 0))
         if not 0 <= seconds <= 604_800:
             raise ApiError(400, 50035, "Invalid Form Body")
-        guild.bans[user_id] = request.headers.get("X-Audit-Log-Reason", "")
-        guild.members.pop(user_id, None)
+        # discord.py sends the reason URL-encoded; Discord keeps it decoded.
+        guild.bans[user_id] = unquote(request.headers.get("X-Audit-Log-Reason", ""))
+        await self._remove(guild, user_id)
         since = self.world.now() - timedelta(seconds=seconds)
         for channel in guild.channels.values():
             for ident, message in list(channel.messages.items()):
                 if seconds and message.author.id == user_id and message.created_at >= since:
                     del channel.messages[ident]
         return no_content()
+
+    async def _remove(self, guild: Guild, user_id: str) -> None:
+        member = guild.members.pop(user_id, None)
+        if member is not None and self._member_removed is not None:
+            await self._member_removed(guild, member)
 
     async def unban(self, request: web.Request) -> web.Response:
         """Lift a ban."""

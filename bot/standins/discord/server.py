@@ -142,6 +142,7 @@ class DiscordStandin:
             shards=shards,
             thread_created=self._announce_thread,
             member_updated=self._announce_member,
+            member_removed=self._announce_departure,
         )
         self._forced: list[tuple[str, str, float]] = []
         self.in_flight = 0
@@ -165,6 +166,10 @@ class DiscordStandin:
     async def _announce_member(self, guild: Guild, member: Member) -> None:
         data = member.payload() | {"guild_id": guild.id}
         await self.gateway.dispatch(Dispatch("GUILD_MEMBER_UPDATE", data, guild.id, GUILD_MEMBERS))
+
+    async def _announce_departure(self, guild: Guild, member: Member) -> None:
+        data = {"guild_id": guild.id, "user": member.user.payload()}
+        await self.gateway.dispatch(Dispatch("GUILD_MEMBER_REMOVE", data, guild.id, GUILD_MEMBERS))
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -380,9 +385,8 @@ class DiscordStandin:
 
     async def leave(self, guild: Guild, member: Member) -> None:
         """Make a member leave and dispatch GUILD_MEMBER_REMOVE."""
-        guild.members.pop(member.user.id, None)
-        data = {"guild_id": guild.id, "user": member.user.payload()}
-        await self.gateway.dispatch(Dispatch("GUILD_MEMBER_REMOVE", data, guild.id, GUILD_MEMBERS))
+        if guild.members.pop(member.user.id, None) is not None:
+            await self._announce_departure(guild, member)
 
     async def update_member(
         self,
@@ -468,12 +472,13 @@ class DiscordStandin:
         """Run an application command as a member; return the interaction's id.
 
         ``name`` is the full path (``"case show"``); option values that are
-        :class:`Member` objects become user options, with their resolved data. With
+        :class:`Member` or :class:`User` objects become user options, with their resolved
+        data (a member's only while they are in the guild, as on Discord). With
         ``focused``, the member is still typing that option: an autocomplete interaction.
         """
         words = name.split() if command_type == 1 else [name]
         resolved: dict[str, Any] = {"users": {}, "members": {}}
-        leaf = [_option(k, v, resolved) for k, v in (options or {}).items()]
+        leaf = [_option(k, v, resolved, guild) for k, v in (options or {}).items()]
         for option in leaf:
             if option["name"] == focused:
                 option["focused"] = True
@@ -492,7 +497,7 @@ class DiscordStandin:
             data["target_id"] = target_id
             target_member = guild.members.get(target_id)
             if target_member is not None:
-                _resolve(target_member, resolved)
+                _resolve(target_member.user, resolved, guild)
             found = self.world.channel(channel.id)
             if found is not None and target_id in found[1].messages:
                 message = found[1].messages[target_id]
@@ -788,15 +793,18 @@ def _submitted(component: Mapping[str, Any], typed: Mapping[str, str]) -> dict[s
     return found
 
 
-def _resolve(member: Member, resolved: dict[str, Any]) -> None:
-    resolved["users"][member.user.id] = member.user.payload()
-    resolved["members"][member.user.id] = member.payload(with_user=False) | {"permissions": "0"}
+def _resolve(user: User, resolved: dict[str, Any], guild: Guild) -> None:
+    resolved["users"][user.id] = user.payload()
+    member = guild.members.get(user.id)
+    if member is not None:  # someone who left or was banned is a user only
+        resolved["members"][user.id] = member.payload(with_user=False) | {"permissions": "0"}
 
 
-def _option(name: str, value: Any, resolved: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(value, Member):
-        _resolve(value, resolved)
-        return {"name": name, "type": 6, "value": value.user.id}
+def _option(name: str, value: Any, resolved: dict[str, Any], guild: Guild) -> dict[str, Any]:
+    if isinstance(value, Member | User):
+        user = value.user if isinstance(value, Member) else value
+        _resolve(user, resolved, guild)
+        return {"name": name, "type": 6, "value": user.id}
     if isinstance(value, Channel):
         resolved.setdefault("channels", {})[value.id] = value.payload() | {"permissions": "0"}
         return {"name": name, "type": 7, "value": value.id}

@@ -11,6 +11,7 @@ import pytest
 from bot.core.actions import Action, ActionResult, ReplyEphemeral
 from bot.core.capabilities import Capabilities
 from bot.core.commands import (
+    MAY_HAVE_LEFT,
     CommandContext,
     CommandError,
     CommandHandler,
@@ -63,6 +64,12 @@ class Moderation:
     @command("ping", description="Answer pong.")
     async def ping(self, ctx: CommandContext) -> None:
         """Ping."""
+
+    @command("history", description="Show a record.")
+    async def history(
+        self, ctx: CommandContext, member: Annotated[Member, "Whose record", MAY_HAVE_LEFT]
+    ) -> None:
+        """Show a record, of someone who left too."""
 
 
 class Everything:
@@ -404,6 +411,33 @@ async def test_an_optional_option_without_default_may_be_left_out() -> None:
         "note": None,
         "count": None,
     }
+
+
+async def test_someone_no_longer_here_is_a_member_not_present() -> None:
+    # Discord's user picker names someone who left; a typed id names nobody known.
+    d = Directory()
+    gone = Member(ref=Ref("local", "u9"), name="raider", present=False)
+
+    async def member_option(spec_name: str, value: object) -> Any:
+        values = await parse_options(
+            spec(spec_name),
+            {"member": value},
+            platform="local",
+            find_member=d.find_member,
+            find_channel=d.find_channel,
+        )
+        return values["member"]
+
+    assert await member_option("history", gone) == gone
+    assert await member_option("history", "@u9") == Member(
+        ref=Ref("local", "u9"), name="", present=False
+    )
+    # Someone who is here after all is looked up afresh: their roles count.
+    assert await member_option("history", Member(ref=ALICE.ref, name="a", present=False)) == ALICE
+    with pytest.raises(CommandError, match=r"^no member 'raider' here$"):
+        await member_option("warn", gone)
+    with pytest.raises(CommandError, match=r"^no member '@u9' here$"):
+        await member_option("warn", "@u9")
 
 
 @pytest.mark.parametrize(

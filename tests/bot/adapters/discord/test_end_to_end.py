@@ -268,8 +268,38 @@ async def test_a_banned_members_history_is_still_asked_for_by_the_user_picker(
     assert "mona unbanned bob | reason: unbanned | case #2" in logged
     assert unbanned.json["content"] == "Unbanned bob (case #2)."
     lines = record.json["content"].splitlines()
-    assert lines[0] == "bob: 1 case(s), 0 active point(s)."
+    assert lines[0] == "bob (not in the community now): 1 case(s), 0 active point(s)."
     assert lines[1].startswith("#1 ") and lines[1].endswith("bob - ban by mona (manual): scams")
+
+
+async def test_someone_who_left_with_no_case_is_banned_by_the_name_discord_knows(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # A raider who posts and leaves before anyone acts has no case yet: their id alone
+    # would read as a typo, but Discord's user picker says who they are.
+    async with start() as steward:
+        raider = await standin.join(lumen.guild, "raider")
+        await standin.leave(lumen.guild, raider)
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "history", {"member": raider.user}
+        )
+        record = await standin.wait_for_request("PATCH", ORIGINAL)
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            lumen.mona,
+            "ban",
+            {"member": raider.user, "reason": "raid spam"},
+        )
+        banned = await standin.wait_for_request("PATCH", ORIGINAL, count=2)
+        await steward.settle()
+    assert (
+        record.json["content"] == "raider (not in the community now): 0 case(s), 0 active point(s)."
+    )
+    assert banned.json["content"].startswith("raider banned (case #1).")
+    assert lumen.guild.bans == {raider.user.id: "raid spam (case #1)"}
+    logged = [m.content for m in lumen.modlog.messages.values()]
+    assert "mona banned raider | reason: raid spam | case #1" in logged
 
 
 async def test_a_member_who_confides_in_the_bot_by_dm_gets_a_caring_reply_and_staff_an_alert(
