@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from bot.core.actions import Action, SendDirectMessage, Timeout, Unban
 from bot.core.commands import MAY_HAVE_LEFT, CommandContext, CommandError, command
 from bot.core.community import Permission
+from bot.core.durations import format_duration
 from bot.core.models import Member
 from bot.core.quoting import file_line, quoted
 from cogs._moderation_base import ModerationCog, not_told
 from moderation.cases import (
     CARE_REASON,
+    ActionStatus,
     AppealStatus,
     Case,
     CaseAction,
@@ -22,6 +24,7 @@ from moderation.cases import (
     NewReviewItem,
     ReviewOutcome,
     ReviewStatus,
+    undelivered_notice,
 )
 from moderation.examples import ExampleSource, example_from
 from moderation.review_evidence import files_in
@@ -48,13 +51,47 @@ _WORDS_BY_REASON = {
     ("send_direct_message", CARE_REASON): "caring reply",
     ("post_message", "alert"): "staff alert",
 }
+_WORDS_BY_KIND = {
+    "delete_message": "message removed",
+    "send_direct_message": "notice",
+    "kick": "kick",
+    "unban": "unban",
+}
+_UNDONE = {
+    ActionStatus.FAILED: " (failed)",
+    ActionStatus.PENDING: " (not done yet)",
+    ActionStatus.HANDED_OFF: " (left to moderators)",
+}
 
 
 def _action_word(action: CaseAction) -> str:
-    """Return what an action of a case did, in words: a lifted timeout is no timeout."""
-    if action.lifts_timeout:
-        return "timeout lifted"
-    return _WORDS_BY_REASON.get((action.kind, str(action.payload.get("reason"))), action.kind)
+    """Return what an action of a case did, in moderators' words, and whether it was done."""
+    return _action_words(action) + _UNDONE.get(action.status, "")
+
+
+def _action_words(action: CaseAction) -> str:
+    payload = action.payload
+    said = _WORDS_BY_REASON.get((action.kind, str(payload.get("reason"))))
+    if said is not None:
+        return said
+    match action.kind:
+        case "timeout":
+            # A timeout of no length lifts one.
+            return "timeout lifted" if action.lifts_timeout else f"timeout {_lasting(payload)}"
+        case "ban":
+            return f"ban {_lasting(payload)}" if payload.get("duration") else "ban"
+        case "delete_messages":
+            return f"{len(payload.get('messages') or ())} message(s) removed"
+        case "set_slowmode":
+            seconds = int(payload.get("seconds") or 0)
+            return f"slowmode {seconds}s" if seconds else "slowmode off"
+        case "lock_channel":
+            return "channel locked" if payload.get("locked", True) else "channel unlocked"
+    return _WORDS_BY_KIND.get(action.kind, action.kind.replace("_", " "))
+
+
+def _lasting(payload: Mapping[str, Any]) -> str:
+    return format_duration(timedelta(seconds=float(payload.get("duration") or 0)))
 
 
 class CaseCommands(ModerationCog):
@@ -186,10 +223,13 @@ class CaseCommands(ModerationCog):
         """Return a case as text: one line, or every detail."""
         now = self.ctx.clock.now()
         who = "Steward" if case.actor == "bot" else case.actor_name
-        done = ", ".join(_action_word(a) for a in case.actions) or "no platform action"
+        done = [_action_word(a) for a in case.actions]
+        if undelivered_notice(case.notes) is not None:  # a warning nobody received
+            done.append("notice not delivered")
         line = (
             f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.shown_status(now)}: {case.member_name or case.member.id} "
-            f"- {done} by {who} ({case.rule or 'manual'}): {case.reason}"
+            f"- {', '.join(done) or 'no platform action'} by {who} ({case.rule or 'manual'}): "
+            f"{case.reason}"
         )
         if not detail:
             return line

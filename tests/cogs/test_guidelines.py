@@ -337,7 +337,7 @@ async def test_a_raids_case_is_on_no_members_record(run_scenario: ScenarioRunner
     ]
     said = replies(await run_scenario(lines))
     assert said[0] == "fan4: 0 case(s), 0 active point(s)."
-    assert said[1].startswith("#1 2026-03-02 09:10 recorded: acme - set_slowmode, staff alert")
+    assert said[1].startswith("#1 2026-03-02 09:10 recorded: acme - slowmode 30s, staff alert")
     assert "matched: fan0, fan1, fan2, fan3, fan4" in said[1]
     assert said[2].startswith("You have no case #1 to appeal")
 
@@ -405,7 +405,7 @@ async def test_a_lifted_timeout_reads_as_lifted_in_the_record(run_scenario: Scen
     # "active" means counting towards escalation: the lifting counts nothing, and read
     # "active" beside a timeout it was taken for the timeout still running.
     assert " recorded: bob - timeout lifted by mod1 (manual): mistake" in record[1]
-    assert " active: bob - timeout by mod1 (manual): spam" in record[2]
+    assert " active: bob - timeout 1h by mod1 (manual): spam" in record[2]
     # Nothing in the lifting stands against bob (it was offered to him for appeal).
     assert "rien à contester" in appeal, "bob speaks French"
 
@@ -1049,3 +1049,23 @@ async def test_a_burst_read_ahead_is_judged_as_its_messages_one_at_a_time(
     # match is first found on the line break before it, so that line is asked alone and
     # the threat found again: 5 searches, against one for each of the 7 messages judged.
     assert (few, many) == (5, 7)
+
+
+async def test_the_record_says_what_was_done_in_words(run_scenario: ScenarioRunner) -> None:
+    # Moderators read "delete_message, timeout" as the bot's internals; and a case whose
+    # notice never arrived read like one whose member was told.
+    lines = [
+        community(),
+        say("m1", "alice", "FREE NITRO claim now https://bit.ly/fr33-g1ft", at(1)),
+        *(say(f"c{n}", "alice", "buy followers cheap, DM me", at(2, n)) for n in range(4)),
+        {"type": "leave", "at": at(4), "member": "alice"},
+        cmd("mod1", "ban", at(5), member="alice", duration="7d", reason="scams"),
+        cmd("mod1", "history", at(6), member="alice"),
+    ]
+    record = replies(await run_scenario(lines))[-1].splitlines()
+    done = [line.split(" - ", 1)[1].split(" by ", 1)[0] for line in record[1:]]
+    assert done == [
+        "ban 1w, notice not delivered",
+        "message removed, 3 message(s) removed, timeout 1h",
+        "message removed",
+    ], record
