@@ -7,39 +7,92 @@ from typing import Annotated
 
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
+from bot.core.quoting import excerpt
 from bot.core.templates import pick_language
 from cogs._moderation_base import ModerationCog
+from moderation.cases import Case, CaseStatus
+from moderation.rule_stats import RuleStats, rule_summary
 from policies.policy import PolicyError, load_policy
 from policies.verdict import Mode
+
+_TRIAL_SHOWN = 5
+"""How many of a rule's latest shadow cases ``/policy show RULE`` lists."""
+_TRIAL_TEXT = 80
+"""The most characters of each one's message it quotes."""
 
 
 class PolicyCommands(ModerationCog):
     """Commands over the policy."""
 
-    @command("policy show", description="Show the policy's rules, or one rule.")
+    @command("policy show", description="Show the policy's rules, or one rule and how it did.")
     async def policy_show(
         self, ctx: CommandContext, rule: Annotated[str | None, "A rule id"] = None
     ) -> None:
-        """Reply with each rule's type, severity and mode (shadowed rules marked)."""
+        """Reply with each rule's type, severity and mode (shadowed rules marked).
+
+        One rule shows its settings, its figures and what it recorded in shadow mode
+        lately: what a community manager reads before taking a trialled rule live.
+        """
         shadow = self.engine.shadow
-        if rule is not None:
-            compiled = self.policy.rule(rule)
-            if compiled is None:
-                raise CommandError(f"no rule {rule!r}; try /policy show")
-            spec = compiled.spec
-            mode = "shadow (set by a moderator)" if spec.id in shadow else spec.mode.value
-            await ctx.reply(
-                f"{spec.id} ({spec.type}): {_guideline(spec.guideline, ctx.community.language)}\nseverity {spec.severity.value}, mode {mode}, "
-                f"actions {', '.join(spec.actions or [str(a) for a in self.policy.default_actions(spec.severity)])}, "
-                f"expires after {spec.expires_days:g} days\nparams: {spec.params}"
-            )
+        if rule is None:
+            lines = [f"Policy {self.policy.name} ({self.policy.source}):"]
+            for listed in self.policy.rules:
+                each = listed.spec
+                state = Mode.SHADOW.value if each.id in shadow else each.mode.value
+                lines.append(f"{each.id}: {each.type}, {each.severity.value}, {state}")
+            await ctx.reply("\n".join(lines))
             return
-        lines = [f"Policy {self.policy.name} ({self.policy.source}):"]
-        for compiled in self.policy.rules:
-            spec = compiled.spec
-            mode = Mode.SHADOW.value if spec.id in shadow else spec.mode.value
-            lines.append(f"{spec.id}: {spec.type}, {spec.severity.value}, {mode}")
+        compiled = self.policy.rule(rule)
+        if compiled is None:
+            raise CommandError(f"no rule {rule!r}; try /policy show")
+        spec = compiled.spec
+        mode = "shadow (set by a moderator)" if spec.id in shadow else spec.mode.value
+        actions = spec.actions or [str(a) for a in self.policy.default_actions(spec.severity)]
+        lines = [
+            f"{spec.id} ({spec.type}): {_guideline(spec.guideline, ctx.community.language)}",
+            f"severity {spec.severity.value}, mode {mode}, actions {', '.join(actions)}, "
+            f"expires after {spec.expires_days:g} days",
+            f"params: {spec.params}",
+        ]
+        figures = await self._figures(ctx)
+        lines.append(
+            f"So far: {rule_summary(figures[rule]) if rule in figures else 'no case yet'}."
+        )
+        trial = await self.store.cases.recent(
+            ctx.community.ref, limit=_TRIAL_SHOWN, status=CaseStatus.SHADOW, rule=rule
+        )
+        if trial:
+            lines.append("Latest in shadow mode (recorded, nothing done):")
+            lines += [_trial_line(case) for case in trial]
         await ctx.reply("\n".join(lines))
+
+    @command(
+        "policy stats",
+        description="Show how often each rule fired, and how often moderators agreed with it.",
+    )
+    async def policy_stats(self, ctx: CommandContext) -> None:
+        """Reply with each rule's cases, precision on review and reversals, in words.
+
+        Precision is the share of a rule's decided review items that moderators found a
+        violation; a rule that acts without review is judged by what appeals and reviews
+        undid. Rules the policy no longer has keep their figures, marked so.
+        """
+        figures = await self._figures(ctx)
+        lines = ["How each rule did, since its first case:"]
+        quiet = []
+        for compiled in self.policy.rules:
+            found = figures.pop(compiled.spec.id, None)
+            if found is None:
+                quiet.append(compiled.spec.id)
+            else:
+                lines.append(f"{found.rule}: {rule_summary(found)}")
+        lines += [f"{r.rule} (not in the policy now): {rule_summary(r)}" for r in figures.values()]
+        if quiet:
+            lines.append(f"No case yet: {', '.join(quiet)}.")
+        await ctx.reply("\n".join(lines))
+
+    async def _figures(self, ctx: CommandContext) -> dict[str, RuleStats]:
+        return {r.rule: r for r in await self.store.stats.per_rule(ctx.community.ref)}
 
     @command(
         "policy reload",
@@ -81,6 +134,17 @@ class PolicyCommands(ModerationCog):
             else "back to its mode in the policy"
         )
         await ctx.reply(f"Rule {rule} is {state}.")
+
+
+def _trial_line(case: Case) -> str:
+    """Return a shadow case as one line: who, where, what they wrote, what would have happened."""
+    where = f" in #{case.channel.id}" if case.channel else ""
+    text = excerpt(str(case.evidence.get("original", "")), _TRIAL_TEXT)
+    would = ", ".join(map(str, case.evidence.get("would_do") or ())) or "nothing"
+    return (
+        f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.member_name or case.member.id}"
+        f'{where}: "{text}" - would have done: {would}'
+    )
 
 
 def _guideline(texts: Mapping[str, str], language: str) -> str:

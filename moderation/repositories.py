@@ -59,9 +59,14 @@ class CaseRepository(Protocol):
         ...
 
     async def recent(
-        self, community: Ref, *, limit: int = 20, status: CaseStatus | None = None
+        self,
+        community: Ref,
+        *,
+        limit: int = 20,
+        status: CaseStatus | None = None,
+        rule: str | None = None,
     ) -> list[Case]:
-        """Return a community's latest cases, newest first."""
+        """Return a community's latest cases, newest first: of a status, of a rule, if given."""
         ...
 
     async def active_points(self, community: Ref, member: Ref, now: datetime) -> int:

@@ -83,5 +83,27 @@ def rule_table(rows: list[RuleStats]) -> str:
     )
 
 
+def rule_summary(stats: RuleStats) -> str:
+    """Return a rule's figures in words, for a moderator's reply.
+
+    Only what happened is said: a rule that never raised a review item says nothing of
+    precision (no decision, no figure), one that never acted nothing of reversals.
+    """
+    shadow = stats.cases - stats.acted
+    trial = "all" if shadow == stats.cases else f"{shadow} of them"
+    parts = [f"{stats.cases} case(s)" + (f", {trial} in shadow" if shadow else "")]
+    if stats.review_items:
+        decided = f"{stats.decided} of {stats.review_items} review item(s) decided"
+        if stats.decided:
+            decided += f", {stats.violations} a violation (precision {_percent(stats.precision)})"
+        parts.append(decided)
+    if stats.acted:
+        parts.append(
+            f"{stats.reversed} of {stats.acted} acted case(s) undone on review or appeal "
+            f"({_percent(stats.reversal_rate)})"
+        )
+    return "; ".join(parts)
+
+
 def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.0%}"

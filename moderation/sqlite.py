@@ -117,17 +117,20 @@ class SqliteCases:
         )
 
     async def recent(
-        self, community: Ref, *, limit: int = 20, status: CaseStatus | None = None
+        self,
+        community: Ref,
+        *,
+        limit: int = 20,
+        status: CaseStatus | None = None,
+        rule: str | None = None,
     ) -> list[Case]:
-        """Return a community's latest cases, newest first."""
-        if status is None:
-            return await _cases(
-                self._db, "community = ? ORDER BY number DESC LIMIT ?", (str(community), limit)
-            )
+        """Return a community's latest cases, newest first: of a status, of a rule, if given."""
+        state = status.value if status is not None else None
         return await _cases(
             self._db,
-            "community = ? AND status = ? ORDER BY number DESC LIMIT ?",
-            (str(community), status.value, limit),
+            "community = ? AND (? IS NULL OR status = ?) AND (? IS NULL OR rule = ?) "
+            "ORDER BY number DESC LIMIT ?",
+            (str(community), state, state, rule, rule, limit),
         )
 
     async def active_points(self, community: Ref, member: Ref, now: datetime) -> int:

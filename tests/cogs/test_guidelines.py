@@ -700,6 +700,42 @@ async def test_policy_show(run_scenario: ScenarioRunner) -> None:
     )
 
 
+async def test_how_each_rule_did_and_what_a_trial_recorded(run_scenario: ScenarioRunner) -> None:
+    # A community manager decides from chat whether a trialled rule goes live, and which
+    # rules moderators keep overruling: the figures were only in `steward stats rules`.
+    lines = [
+        community(),
+        cmd("mod1", "policy shadow", at(1), rule="profanity"),
+        say("m1", "alice", "fuck this update, the lamp   won't pair", at(2)),
+        say("m2", "bob", "free stuff at bit.ly/abc", at(3)),
+        say("m3", "alice", "I'll kill you if you post that again", at(4)),
+        cmd("mod1", "review decide", at(5), item=1, decision="violation"),
+        cmd("bob", "appeal", at(6), case=2, reason="it was my shop"),
+        cmd("mod2", "appeal decide", at(7), case=2, outcome="overturned"),
+        cmd("owner", "policy stats", at(8)),
+        cmd("owner", "policy show", at(9), rule="profanity"),
+        cmd("owner", "policy show", at(10), rule="caps"),
+    ]
+    *_, stats, profanity, caps = replies(await run_scenario(lines))
+    assert stats.splitlines()[:4] == [
+        "How each rule did, since its first case:",
+        "profanity: 1 case(s), all in shadow",
+        "threats: 1 case(s); 1 of 1 review item(s) decided, 1 a violation (precision 100%); "
+        "0 of 1 acted case(s) undone on review or appeal (0%)",
+        # The appeal's review item is a vote on the rule too: overturned, it disagreed.
+        "spam-links: 1 case(s); 1 of 1 review item(s) decided, 0 a violation (precision 0%); "
+        "1 of 1 acted case(s) undone on review or appeal (100%)",
+    ]
+    assert stats.splitlines()[-1].startswith("No case yet: mild-swearing, insults, slurs,")
+    assert profanity.splitlines()[3:] == [
+        "So far: 1 case(s), all in shadow.",
+        "Latest in shadow mode (recorded, nothing done):",
+        '#1 2026-03-02 09:02 alice in #general: "fuck this update, the lamp won\'t pair" - '
+        "would have done: delete, escalate",
+    ]
+    assert caps.splitlines()[3:] == ["So far: no case yet."]
+
+
 async def test_a_broken_policy_reload_keeps_the_old_policy(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
