@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
@@ -19,6 +19,9 @@ _TRIAL_SHOWN = 5
 """How many of a rule's latest shadow cases ``/policy show RULE`` lists."""
 _TRIAL_TEXT = 80
 """The most characters of each one's message it quotes."""
+_PLAIN_WORD = 40
+"""The longest list item ``/policy show`` lists inline (a word, a phrase); longer ones
+(patterns, sentences) get a line each."""
 
 
 class PolicyCommands(ModerationCog):
@@ -52,7 +55,7 @@ class PolicyCommands(ModerationCog):
             f"{spec.id} ({spec.type}): {_guideline(spec.guideline, ctx.community.language)}",
             f"severity {spec.severity.value}, mode {mode}, actions {', '.join(actions)}, "
             f"expires after {spec.expires_days:g} days",
-            f"params: {spec.params}",
+            *_settings_lines(spec.params),
         ]
         figures = await self._figures(ctx)
         lines.append(
@@ -134,6 +137,44 @@ class PolicyCommands(ModerationCog):
             else "back to its mode in the policy"
         )
         await ctx.reply(f"Rule {rule} is {state}.")
+
+
+def _settings_lines(params: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Return a rule's parameters as lines a community manager reads, not as Python.
+
+    A table of values by language reads one language a line (``words (fr): ...``); a list
+    of plain words, on its line; a list of longer items (patterns, sentences), an item a
+    line, since their own commas would blur where one ends. List items are code, which
+    every platform shows as written.
+    """
+    lines: list[str] = []
+    for key, value in params.items():
+        name = f"{prefix} ({key})" if prefix else key
+        if isinstance(value, Mapping):
+            lines += _settings_lines(value, name)
+        elif isinstance(value, list | tuple) and all(_plain_word(v) for v in value):
+            lines.append(f"{name}: {', '.join(map(_code, value)) or 'none'}")
+        elif isinstance(value, list | tuple):
+            lines.append(f"{name}:")
+            lines += [f"  {_code(item)}" for item in value]
+        elif isinstance(value, bool):
+            lines.append(f"{name}: {'yes' if value else 'no'}")
+        else:
+            lines.append(f"{name}: {value}")
+    return lines
+
+
+def _code(value: object) -> str:
+    """Return a list item as code: ``idiot*`` and a pattern's ``_`` must not read as markdown."""
+    text = str(value)
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}"
+
+
+def _plain_word(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return len(value) <= _PLAIN_WORD and ", " not in value and "\n" not in value
 
 
 def _trial_line(case: Case) -> str:

@@ -691,13 +691,25 @@ async def test_policy_show(run_scenario: ScenarioRunner) -> None:
         community(),
         cmd("mod1", "policy show", at(1)),
         cmd("mod1", "policy show", at(2), rule="spam-links"),
+        cmd("mod1", "policy show", at(3), rule="insults"),
+        cmd("mod1", "policy show", at(4), rule="threats"),
     ]
-    listing, detail = replies(await run_scenario(lines))
+    listing, detail, insults, threats = replies(await run_scenario(lines))
     assert "Policy default" in listing and "caps: caps, low, shadow" in listing
-    assert detail.splitlines()[0] == (
+    assert detail.splitlines()[:4] == [
         "spam-links (links): No spam: no invites to other servers, link shorteners or "
-        "disguised links (also in da, fr, ja, nl, pl)"
+        "disguised links (also in da, fr, ja, nl, pl)",
+        "severity medium, mode enforce, actions delete, escalate, expires after 30 days",
+        "block_invites: yes",
+        "block_shorteners: yes",
+    ]
+    # Settings read as settings, not as Python ({'words': {'en': [...]}}): a language a
+    # line, words as code (Discord would read "idiot*, moron*" as emphasis).
+    assert "words (fr): `crétin*`, `abruti*`, `débile*`, `imbécile*`, `pauvre con`, `sale con`" in (
+        insults.splitlines()
     )
+    # Patterns, with commas and spaces of their own, get a line each.
+    assert "  `(?:^|[^\\pL])kys(?:[^\\pL]|$)`" in threats.splitlines()
 
 
 async def test_how_each_rule_did_and_what_a_trial_recorded(run_scenario: ScenarioRunner) -> None:
@@ -727,13 +739,14 @@ async def test_how_each_rule_did_and_what_a_trial_recorded(run_scenario: Scenari
         "1 of 1 acted case(s) undone on review or appeal (100%)",
     ]
     assert stats.splitlines()[-1].startswith("No case yet: mild-swearing, insults, slurs,")
-    assert profanity.splitlines()[3:] == [
+    shown = profanity.splitlines()
+    assert shown[shown.index("So far: 1 case(s), all in shadow.") :] == [
         "So far: 1 case(s), all in shadow.",
         "Latest in shadow mode (recorded, nothing done):",
         '#1 2026-03-02 09:02 alice in #general: "fuck this update, the lamp won\'t pair" - '
         "would have done: delete, escalate",
     ]
-    assert caps.splitlines()[3:] == ["So far: no case yet."]
+    assert caps.splitlines()[-1] == "So far: no case yet."
 
 
 async def test_a_broken_policy_reload_keeps_the_old_policy(
