@@ -336,8 +336,10 @@ class Modmail(Cog[ModmailSettings]):
         # Not an offence, but whoever answers should know they may have been at risk.
         welfare = sum(c.welfare_concern for c in found)
         cared = f" Earlier welfare alert(s): {welfare}." if welfare else ""
+        # The handle beside a display name tells apart two "Alex"es; beside itself, nothing.
+        handle = f" ({member.name})" if member.shown_name != member.name else ""
         return (
-            f"Modmail from {quoted(member.shown_name)} ({member.name}) in {community.name}{since}. "
+            f"Modmail from {quoted(member.shown_name)}{handle} in {community.name}{since}. "
             f"Record: {len(earlier)} case(s), {points} active point(s); latest: {latest}.{cared} "
             f"Write here to answer; lines starting with {self.settings.note_prefix} stay "
             f"internal. Close with {self.typed('modmail close')} REASON."

@@ -19,6 +19,7 @@ async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_me
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     modmail, extra = modmail_channel(standin, lumen)
+    lumen.bob.user.global_name = "Bob B."  # staff know him by both
     async with start(extra) as steward:
         await standin.direct_message(lumen.bob.user, "Why was my post removed?")
         await standin.wait_for_request("POST", f"/channels/{modmail.id}/threads")
@@ -41,8 +42,8 @@ async def test_a_members_dm_reaches_a_staff_thread_and_the_answer_reaches_the_me
             for r in standin.requests_to("POST", "/channels/{channel_id}/messages")
             if r.json and "phishing" in r.json.get("content", "")
         ]
-    assert relayed[0].startswith("Modmail from bob")
-    assert relayed[1] == "**bob:** Why was my post removed?"
+    assert relayed[0].startswith("Modmail from Bob B. (bob) in lumen")
+    assert relayed[1] == "**Bob B.:** Why was my post removed?"
     assert "**mona:** It had a phishing link; post it again without." in dm_posts
 
 
