@@ -751,7 +751,8 @@ class SqliteRuleStats:
         )
         items = await self._db.fetch_all(
             "SELECT rule, COUNT(*) AS items, SUM(outcome IS NOT NULL) AS decided, "
-            "SUM(outcome = 'violation') AS violations FROM review_items "
+            # An undecided item's outcome is NULL, and SUM over NULLs alone is NULL.
+            "COALESCE(SUM(outcome = 'violation'), 0) AS violations FROM review_items "
             "WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) GROUP BY rule",
             scope,
         )

@@ -24,6 +24,8 @@ async def decide_some(registry: CogRegistry, database: Path) -> None:
         await bot.say("alice", "what the fuck", "m3")  # profanity acts at once
         await bot.command("alice", "appeal", case=3, reason="it was a quote")
         await bot.command("mod2", "appeal decide", case=3, outcome="overturned")
+        # A rule whose only item waits undecided (its violations summed to nothing).
+        await bot.say("bob", "I'll kill you if you post that again", "m4")
 
 
 def test_stats_rules_shows_precision_and_reversals_per_rule(
@@ -53,6 +55,9 @@ def test_stats_rules_shows_precision_and_reversals_per_rule(
         "reversed": 1,
         "reversal_rate": 0.5,
     }
+    threats = figures["threats"]
+    assert (threats["review_items"], threats["decided"], threats["violations"]) == (1, 0, 0)
+    assert threats["precision"] is None
     profanity = figures["profanity"]
     assert (profanity["cases"], profanity["decided"], profanity["precision"]) == (1, 1, 0.0)
     assert (profanity["reversed"], profanity["reversal_rate"]) == (1, 1.0)
