@@ -9,7 +9,7 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.community import Permission
 from bot.core.quoting import excerpt
 from bot.core.templates import pick_language
-from cogs._moderation_base import ModerationCog
+from cogs._rule_trials import RuleTrials
 from moderation.cases import Case, CaseStatus
 from moderation.rule_stats import RuleStats, rule_summary
 from policies.policy import PolicyError, load_policy
@@ -24,7 +24,7 @@ _PLAIN_WORD = 40
 (patterns, sentences) get a line each."""
 
 
-class PolicyCommands(ModerationCog):
+class PolicyCommands(RuleTrials):
     """Commands over the policy."""
 
     @command("policy show", description="Show the policy's rules, or one rule and how it did.")
@@ -61,6 +61,9 @@ class PolicyCommands(ModerationCog):
         lines.append(
             f"So far: {rule_summary(figures[rule]) if rule in figures else 'no case yet'}."
         )
+        left = (await self.trials()).get(rule)
+        if left:
+            lines.append(f"On trial: its next {left} hit(s) come to the review queue to judge.")
         trial = await self.store.cases.recent(
             ctx.community.ref, limit=_TRIAL_SHOWN, status=CaseStatus.SHADOW, rule=rule
         )
@@ -123,7 +126,60 @@ class PolicyCommands(ModerationCog):
         rule: Annotated[str, "A rule id"],
         on: Annotated[bool, "yes to shadow, no to enforce again"] = True,
     ) -> None:
-        """Shadow a rule at run time; the choice survives restarts."""
+        """Shadow a rule at run time; the choice survives restarts.
+
+        Enforced again, a rule's trial ends: its hits act, and are no longer asked about.
+        """
+        await self._shadow(ctx, rule, on=on)
+        if not on:
+            await self.set_trial(rule, 0)
+        state = (
+            "in shadow mode: it records what it would do and does nothing visible"
+            if on
+            else "back to its mode in the policy"
+        )
+        await ctx.reply(f"Rule {rule} is {state}.")
+
+    @command(
+        "policy trial",
+        description="Trial a rule: it acts on nothing, and moderators judge its next hits.",
+    )
+    async def policy_trial(
+        self,
+        ctx: CommandContext,
+        rule: Annotated[str, "A rule id"],
+        hits: Annotated[int, "How many of its next hits to judge (0 ends the trial)"] = 10,
+    ) -> None:
+        """Put a rule in shadow mode and send its next hits to the review queue to judge.
+
+        Each judgement (right or wrong) counts towards the rule's precision, which
+        ``/policy show RULE`` reports: what a community manager needs before taking a
+        rule live. Ending a trial leaves the rule in shadow mode.
+        """
+        if not 0 <= hits <= _TRIAL_MOST:
+            raise CommandError(f"hits must be between 0 and {_TRIAL_MOST}")
+        if hits:
+            await self._shadow(ctx, rule, on=True)
+        elif self.policy.rule(rule) is None and rule not in await self.trials():
+            raise CommandError(f"no rule {rule!r}; try /policy show")
+        await self.set_trial(rule, hits)
+        show = f"{self.typed('policy show')} {rule}"
+        if not hits:
+            await ctx.reply(
+                f"The trial of {rule} is over: no more of its hits come to the review queue. "
+                f"It stays in shadow mode ({self.typed('policy shadow')} {rule} no enforces "
+                f"it); {show} tells how it did."
+            )
+            return
+        await ctx.reply(
+            f"Rule {rule} is on trial: in shadow mode, it does nothing visible, and its next "
+            f"{hits} hit(s) come to the review queue for you to judge (Rule was right / Rule "
+            f"was wrong, or {self.typed('review decide')} ITEM violation|ok). Nothing happens "
+            f"to the members either way; {show} tells how it did."
+        )
+
+    async def _shadow(self, ctx: CommandContext, rule: str, *, on: bool) -> None:
+        """Shadow a rule, or enforce it again, from now on and after restarts."""
         if self.policy.rule(rule) is None:
             raise CommandError(f"no rule {rule!r}; try /policy show")
         await self.store.shadows.set(
@@ -131,12 +187,10 @@ class PolicyCommands(ModerationCog):
         )
         shadow = await self.store.shadows.shadowed(ctx.community.ref)
         self.use_policy(self.policy, shadow)
-        state = (
-            "in shadow mode: it records what it would do and does nothing visible"
-            if on
-            else "back to its mode in the policy"
-        )
-        await ctx.reply(f"Rule {rule} is {state}.")
+
+
+_TRIAL_MOST = 50
+"""The most hits one trial sends to moderators: a sample, not a second queue."""
 
 
 def _settings_lines(params: Mapping[str, Any], prefix: str = "") -> list[str]:

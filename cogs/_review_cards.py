@@ -23,7 +23,7 @@ from bot.core.models import Member
 from cogs._moderation_base import untold
 from cogs._review_commands import ReviewCommands, default_reason
 from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
-from moderation.review_cards import CardChoice, for_care, item_id_of, offered
+from moderation.review_cards import CardChoice, for_care, for_trial, item_id_of, offered
 
 ESCALATION_STEP = 5
 """How much an escalation raises an item's priority: above any severity's rank."""
@@ -64,6 +64,10 @@ class ReviewCards(ReviewCommands):
             return await self._claim(item, moderator)
         if choice is CardChoice.ESCALATE:
             return await self._escalate(item, moderator)
+        if choice is CardChoice.RIGHT or (choice is CardChoice.DISMISS and for_trial(item)):
+            right = choice is CardChoice.RIGHT
+            outcome = ReviewOutcome.VIOLATION if right else ReviewOutcome.OK
+            return await self.judge_trial(item, moderator, outcome)
         if choice is CardChoice.DISMISS:
             return await self._dismiss(item, moderator)
         if choice is CardChoice.REACHED_OUT:

@@ -26,7 +26,7 @@ from moderation.cases import (
 )
 from moderation.examples import ExampleSource, LabelledExample, example_from
 from moderation.hierarchy import refusal
-from moderation.review_cards import CardChoice, for_care
+from moderation.review_cards import CardChoice, for_care, for_trial
 
 _CARE_DECISIONS = frozenset({"reached_out"})
 _DECISIONS = {
@@ -101,6 +101,11 @@ class ReviewCommands(CaseCommands):
         found = await self.store.reviews.get(item)
         if found is None or found.community != ctx.community.ref:
             raise CommandError(f"there is no review item {item}")
+        if for_trial(found) and said not in _CARE_DECISIONS:
+            await ctx.reply(
+                await self.judge_trial(found, ctx.author, outcome, note or "by command")
+            )
+            return
         care = for_care(found)
         if outcome is ReviewOutcome.VIOLATION and care != (said in _CARE_DECISIONS):
             raise CommandError(
@@ -155,6 +160,32 @@ class ReviewCommands(CaseCommands):
             await self.settle(moderator, case, ReviewOutcome.VIOLATION, note)
         await self.show_outcome(decided, moderator, "reached out", case)
         return f"Review item {item.id}: reached out. Thank you for looking after them."
+
+    async def judge_trial(
+        self,
+        item: ReviewItem,
+        moderator: Member,
+        outcome: ReviewOutcome,
+        note: str = "from the review card",
+    ) -> str:
+        """Record whether a rule on trial was right about a message; nothing else happens.
+
+        The rule is in shadow mode: its case did nothing to the member and stays a shadow
+        case either way. The judgement counts towards the rule's precision and, as any
+        decision does, is kept as a labelled example.
+        """
+        words = "the rule was right" if outcome is ReviewOutcome.VIOLATION else "the rule was wrong"
+        decided, case, _ = await self.decide_item(item, outcome, moderator, note)
+        if case is not None:
+            await self.store.cases.add_note(
+                case.id, moderator.name, f"trial judged: {words} ({note})", self.ctx.clock.now()
+            )
+        await self.show_outcome(decided, moderator, words, case)
+        rule = f" {item.rule}" if item.rule else ""
+        return (
+            f"Review item {item.id}: {words}. Nothing happens to the member; "
+            f"{self.typed('policy show')}{rule} tells how the rule did."
+        )
 
     async def show_outcome(
         self, item: ReviewItem, moderator: Member, words: str, case: Case | None

@@ -328,6 +328,7 @@ class Guidelines(
             return []
         cases = await self.enforcer.enforce(verdict, member)
         await self.arm_timer()
+        await self.queue_trials(cases)
         return cases
 
     @listener(MemberJoined)

@@ -34,6 +34,7 @@ class CardChoice(enum.StrEnum):
     DISMISS = "dismiss"
     ESCALATE = "escalate"
     REACHED_OUT = "reached_out"
+    RIGHT = "right"
 
 
 CARE_CHOICES = (
@@ -48,6 +49,16 @@ Reached out closes the item as the rule being right (someone was at risk, and a 
 reached out); Dismiss closes it as a false alarm.
 """
 
+TRIAL_SOURCE = "trial"
+"""The source of an item that asks moderators to judge a rule on trial (in shadow mode)."""
+
+TRIAL_CHOICES = (CardChoice.RIGHT, CardChoice.DISMISS)
+"""Choices on the card of a rule's trial: was the rule right about this message?
+
+Nothing happened to the member (the rule is in shadow mode), and nothing happens on either
+choice: the judgement is the rule's precision before it goes live, and a labelled example.
+"""
+
 _LABELS = {
     CardChoice.CLAIM: ("Claim", ButtonStyle.PRIMARY),
     CardChoice.REMOVE: ("Remove", ButtonStyle.DANGER),
@@ -57,10 +68,13 @@ _LABELS = {
     CardChoice.DISMISS: ("Dismiss (not a violation)", ButtonStyle.SUCCESS),
     CardChoice.ESCALATE: ("Escalate", ButtonStyle.SECONDARY),
     CardChoice.REACHED_OUT: ("Reached out", ButtonStyle.SUCCESS),
+    CardChoice.RIGHT: ("Rule was right", ButtonStyle.PRIMARY),
 }
 _CARE_LABELS = {CardChoice.DISMISS: "Not at risk (false alarm)"}
 """Labels that read otherwise on the card of someone who may be at risk."""
-_REGULAR = tuple(c for c in CardChoice if c is not CardChoice.REACHED_OUT)
+_TRIAL_LABELS = {CardChoice.DISMISS: "Rule was wrong"}
+"""Labels that read otherwise on the card of a rule's trial."""
+_REGULAR = tuple(c for c in CardChoice if c not in {CardChoice.REACHED_OUT, CardChoice.RIGHT})
 """Choices on any other card."""
 
 
@@ -68,6 +82,11 @@ def for_care(item: ReviewItem) -> bool:
     """Return whether an item's card was made for someone who may be at risk."""
     choices = item.evidence.get("choices")
     return isinstance(choices, list) and CardChoice.REACHED_OUT.value in choices
+
+
+def for_trial(item: ReviewItem) -> bool:
+    """Return whether an item asks moderators to judge a rule on trial."""
+    return item.source == TRIAL_SOURCE
 
 
 QUESTIONS = {
@@ -135,12 +154,12 @@ def card_buttons(item: ReviewItem, capabilities: Capabilities | None = None) -> 
     if not item.waiting:
         return ()
     target = card_target(item.id)
-    care = for_care(item)
+    relabelled = _CARE_LABELS if for_care(item) else _TRIAL_LABELS if for_trial(item) else {}
     return tuple(
         Button(
             target=target,
             choice=c.value,
-            label=(_CARE_LABELS.get(c) if care else None) or _LABELS[c][0],
+            label=relabelled.get(c) or _LABELS[c][0],
             style=_LABELS[c][1],
             asks_reason=QUESTIONS.get(c, ""),
         )

@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from moderation.cases import ReviewItem
+from moderation.review_cards import for_trial
 
 URGENT_PRIORITY = 10
 """Items at or above this priority ping even during quiet hours."""
@@ -109,9 +110,10 @@ class SlaPolicy:
     ) -> tuple[list[SlaStage], datetime | None]:
         """Return the stages due now, and when the next one falls due.
 
-        Claimed and decided items have nothing pending: someone is on them.
+        Claimed and decided items have nothing pending: someone is on them. Nor has a rule's
+        trial: it asks for a judgement when moderators have time, and nobody waits on it.
         """
-        if item.claimed_by is not None or not item.waiting:
+        if item.claimed_by is not None or not item.waiting or for_trial(item):
             return [], None
         due_now: list[SlaStage] = []
         later: datetime | None = None
