@@ -196,14 +196,7 @@ class Replayer:
         if points:
             held.append((at + timedelta(days=worst.expires_days), points))
         self._points[member] = held
-        total = sum(p for _, p in held)
-        actions: list[str] = []
-        for name in worst.actions:
-            if name == ActionKind.ESCALATE.value:
-                actions.extend(str(a) for a in self.policy.step_for(total))
-            else:
-                actions.append(name)
-        return list(dict.fromkeys(actions))
+        return self.policy.stepped(worst.actions, sum(p for _, p in held))
 
 
 _OUTCOME_ORDER = [Outcome.ALLOW, Outcome.REVIEW, Outcome.ACT]

@@ -239,15 +239,28 @@ class Enforcer:
         return await self._reloaded(case)
 
     async def _shadow(self, verdict: Verdict, member: Member, match: Match, now: datetime) -> Case:
+        would_do = await self._would_do(member, match, now)
         return await self.store.cases.open(
             replace(
                 self._new_case(verdict, member, match),
                 reason=f"shadow: {match.reason}",
-                evidence={**_evidence(verdict, match), "would_do": list(match.actions)},
+                evidence={**_evidence(verdict, match), "would_do": would_do},
                 status=CaseStatus.SHADOW,
             ),
             now,
         )
+
+    async def _would_do(self, member: Member, match: Match, now: datetime) -> list[str]:
+        """Return what a shadowed rule would have done, its escalation as the step it reaches.
+
+        "escalate" tells a moderator judging a trial nothing; the step the member's record
+        would reach with this case (a warning, a day's timeout) does. Earlier shadow cases
+        count nothing, so the step is the one the rule would reach if it went live now.
+        """
+        if self.policy is None or ActionKind.ESCALATE.value not in match.actions:
+            return list(match.actions)
+        points = await self.store.cases.active_points(self.community.ref, member.ref, now)
+        return self.policy.stepped(match.actions, points + self.policy.points(match.severity))
 
     async def _review(self, verdict: Verdict, member: Member) -> Case:
         # The item's card is the moderators' alert: it carries the evidence and the buttons.

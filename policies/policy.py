@@ -24,7 +24,7 @@ from bot.core.parse_text import parse_toml
 from bot.core.text_files import read_text
 from bot.core.toml_lines import locate
 from policies import rules as _rules  # noqa: F401 - registers every rule type
-from policies.actions import PlannedAction, checked_actions, parse_action
+from policies.actions import ActionKind, PlannedAction, checked_actions, parse_action
 from policies.rule import RULE_TYPES, AnyRule, RuleLoadError
 from policies.verdict import Mode, Severity
 
@@ -212,6 +212,20 @@ class Policy:
             if points >= step.points:
                 reached = tuple(parse_action(a) for a in step.actions)
         return reached
+
+    def stepped(self, actions: Sequence[str], points: int) -> list[str]:
+        """Return a rule's action names with ``escalate`` as the step ``points`` reach.
+
+        What a rule would do, in words a moderator can judge (``delete, timeout:1h``):
+        for a shadowed rule's case and for a replay.
+        """
+        named: list[str] = []
+        for name in actions:
+            if parse_action(name).kind is ActionKind.ESCALATE:
+                named.extend(str(a) for a in self.step_for(points))
+            else:
+                named.append(name)
+        return list(dict.fromkeys(named))
 
 
 def builtin_policy_path(name: str) -> Path:

@@ -744,7 +744,7 @@ async def test_how_each_rule_did_and_what_a_trial_recorded(run_scenario: Scenari
         "So far: 1 case(s), all in shadow.",
         "Latest in shadow mode (recorded, nothing done):",
         '#1 2026-03-02 09:02 alice in #general: "fuck this update, the lamp won\'t pair" - '
-        "would have done: delete, escalate",
+        "would have done: delete, warn",
     ]
     assert caps.splitlines()[-1] == "So far: no case yet."
 

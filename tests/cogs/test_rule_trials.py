@@ -34,7 +34,7 @@ async def test_moderators_judge_a_trialled_rules_next_hits_and_nothing_happens_t
     assert len(cards) == 2
     assert cards[0]["content"].startswith(
         "Rule insults on trial, was it right? alice in #general - contains a listed word: "
-        "idiot*. It would have done: delete, escalate; it did nothing."
+        "idiot*. It would have done: delete, warn; it did nothing."
     )
     assert buttons == [[("right", "Rule was right"), ("dismiss", "Rule was wrong")]] * 2
     assert warned == "This card has no button 'warn'."

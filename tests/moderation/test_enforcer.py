@@ -242,8 +242,17 @@ async def test_shadow_mode_records_and_does_nothing_visible(rig: Rig) -> None:
     )
     assert rig.platform.applied == []
     assert case.status is CaseStatus.SHADOW
-    assert case.evidence["would_do"] == ["delete", "escalate"]
+    # What "escalate" would have been for her: a moderator judging a trial reads a step.
+    assert case.evidence["would_do"] == ["delete", "warn"]
     assert await rig.store.cases.active_points(COMMUNITY.ref, member(rig, "alice").ref, START) == 0
+    await rig.enforcer().enforce(
+        verdict(post(rig, "alice", "m2", "rude"), match("insults")), member(rig, "alice")
+    )
+    (again,) = await rig.enforcer().enforce(
+        verdict(post(rig, "alice", "m3", "LOUD"), match("caps", mode=Mode.SHADOW)),
+        member(rig, "alice"),
+    )
+    assert again.evidence["would_do"] == ["delete", "timeout:1h"]
 
 
 async def test_review_mode_asks_moderators_and_does_not_punish(rig: Rig) -> None:
