@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -199,6 +199,21 @@ class Case(NewCase):
         return bool(self.actions) and all(
             a.kind == "unban" or a.lifts_timeout for a in self.actions
         )
+
+    def banned_by_it(self, now: datetime) -> bool | None:
+        """Return whether the ban it applied still holds: ``None`` if it banned or unbanned no one.
+
+        Its last ban or unban that the platform applied decides; a tempban's end passed is
+        no ban. A ban lifted by hand on the platform is not known here.
+        """
+        for action in reversed(self.actions):
+            if action.status is not ActionStatus.APPLIED or action.kind not in {"ban", "unban"}:
+                continue
+            if action.kind == "unban":
+                return False
+            seconds = float(action.payload.get("duration") or 0)
+            return not seconds or self.created_at + timedelta(seconds=seconds) > now
+        return None
 
     def shown_status(self, now: datetime) -> str:
         """Return its status as staff read it in lists.

@@ -59,9 +59,12 @@ _DISCORD_LOCALES = {"en": "en-US", "sv": "sv-SE", "es": "es-ES", "pt": "pt-BR", 
 
 
 def autocompletes(spec: CommandSpec, option: OptionSpec) -> str | None:
-    """Return what an option completes from (``"case"``, ``"rule"``, ``"duration"``), if anything."""
+    """Return what an option completes from, if anything: ``case``, ``rule``, ``duration``, ``banned``."""
     if option.type is OptionType.DURATION:
         return "duration"
+    if spec.name == "unban" and option.name == "member":
+        # Nobody banned is in the server for Discord's user picker to offer.
+        return "banned"
     if option.name == "rule":
         return "rule"
     if option.name == "case" or (option.name == "number" and spec.name.startswith("case ")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 STATE_COG = "discord"
 STATE_KEY = "commands_digest"
 MAX_CHOICES = 25
+_BANS_READ = 500
+"""How many of the latest cases the unban completion reads for bans that still hold."""
 _MEMBERS_SEE = frozenset({CaseStatus.ACTIVE, CaseStatus.EXPIRED, CaseStatus.APPEALED})
 """The statuses of a member's own cases offered to them as they type a case number."""
 
@@ -87,6 +90,8 @@ def completer_for(app: App) -> Completer:
             return [(i, i) for i in ids if typed.lower() in i][:MAX_CHOICES]
         if kind == "case":
             return await _case_choices(app, runtime.community, member, typed)
+        if kind == "banned" and runtime.community.is_staff(member):
+            return await _banned_choices(app, runtime.community, typed, app.clock.now())
         return []
 
     return complete
@@ -118,6 +123,29 @@ async def _case_choices(
         for c in own
         if c.status in _MEMBERS_SEE and not c.only_lifts and str(c.number).startswith(wanted)
     ]
+
+
+async def _banned_choices(
+    app: App, community: CommunityInfo, typed: str, now: datetime
+) -> list[tuple[str, str | int]]:
+    """Return the members Steward banned whose ban still holds, newest first, by id.
+
+    A moderator unbanning someone knows their name, not their eighteen-digit id, and
+    Discord's user picker offers no one outside the server.
+    """
+    wanted = typed.strip().lstrip("@").lower()
+    decided: set[Ref] = set()
+    choices: list[tuple[str, str | int]] = []
+    for case in await store_for(app.storage).cases.recent(community.ref, limit=_BANS_READ):
+        standing = case.banned_by_it(now)
+        if standing is None or case.member in decided:
+            continue
+        decided.add(case.member)  # their latest ban or unban tells
+        name = case.member_name or case.member.id
+        if standing and (wanted in name.lower() or case.member.id.startswith(wanted)):
+            label = f"{name}: banned {case.created_at:%Y-%m-%d} (case #{case.number})"
+            choices.append((label, case.member.id))
+    return choices[:MAX_CHOICES]
 
 
 def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:

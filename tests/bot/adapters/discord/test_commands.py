@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.discord.commands import application_commands
@@ -114,6 +115,44 @@ async def test_case_numbers_and_rule_ids_autocomplete(
     assert cases.json["data"]["choices"] == [{"name": "#1 alice: spam-links", "value": 1}]
     completed = [c["value"] for c in rules.json["data"]["choices"]]
     assert "spam-links" in completed and all("spa" in rule for rule in completed)
+
+
+async def test_unban_completes_the_members_whose_ban_still_holds(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # Nobody banned is in the server: Discord's picker cannot offer them, and their ids
+    # are eighteen digits nobody remembers.
+    carl = standin.add_member(lumen.guild, "carl")
+    async with start() as steward:
+        for count, banned in enumerate((lumen.alice, lumen.bob), start=1):
+            await standin.run_command(
+                lumen.guild, lumen.modlog, lumen.mona, "ban", {"member": banned, "reason": "spam"}
+            )
+            await standin.wait_for_request("PATCH", ORIGINAL, count=count)
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "unban", {"member": str(lumen.alice.user.id)}
+        )
+        await standin.wait_for_request("PATCH", ORIGINAL, count=3)
+        await steward.settle()
+        completions = []
+        for count, (typed, member) in enumerate(
+            (("", lumen.mona), ("bo", lumen.mona), ("al", lumen.mona), ("", carl)), start=1
+        ):
+            await standin.run_command(
+                lumen.guild, lumen.modlog, member, "unban", {"member": typed}, focused="member"
+            )
+            answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
+            completions.append(answer.json["data"]["choices"])
+    bob = {
+        "name": f"bob: banned {datetime.now(UTC):%Y-%m-%d} (case #2)",
+        "value": str(lumen.bob.user.id),
+    }
+    assert completions[:3] == [[bob], [bob], []], "alice was unbanned"
+    assert completions[3] == [], "only moderators see who is banned"
+
+
+def _choices(request: Any) -> bool:
+    return bool(request.json) and request.json.get("type") == 8
 
 
 async def test_a_member_completing_a_case_number_sees_only_their_own_cases(
