@@ -337,6 +337,8 @@ class ReviewItem(NewReviewItem):
         claimed_by: The ref (as text) of the moderator who said they are on it.
         claimed_at: When they did.
         card: The card moderators decide it from, once posted.
+        card_status: The card's last line as last shown: where the item stands
+            (``Claimed by mona.``); empty until the card was edited.
     """
 
     id: int
@@ -349,6 +351,7 @@ class ReviewItem(NewReviewItem):
     claimed_by: str | None = None
     claimed_at: datetime | None = None
     card: CardRef | None = None
+    card_status: str = ""
 
     @property
     def waiting(self) -> bool:

@@ -45,6 +45,7 @@ from moderation.cases import (
     CaseStatus,
     NewCase,
     NewReviewItem,
+    ReviewItem,
 )
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
@@ -172,7 +173,7 @@ class Enforcer:
         """
         waiting = await self._waiting_welfare(member)
         if waiting is not None:
-            return await self._cared_again(verdict, member, match, waiting)
+            return await self._cared_again(verdict, member, match, *waiting)
         reply = SendDirectMessage(
             community=self.community.ref,
             member=member.ref,
@@ -201,25 +202,30 @@ class Enforcer:
             )
         return case
 
-    async def _waiting_welfare(self, member: Member) -> Case | None:
-        """Return the member's welfare case whose alert still waits for a moderator, if any."""
+    async def _waiting_welfare(self, member: Member) -> tuple[Case, ReviewItem] | None:
+        """Return the member's welfare case still waiting for a moderator, and its item."""
         for case in await self.store.cases.for_member(self.community.ref, member.ref, limit=10):
-            if (
-                case.is_welfare
-                and case.status is CaseStatus.REVIEW
-                and any(item.waiting for item in await self.store.reviews.for_case(case.id))
-            ):
-                return case
+            if not case.is_welfare or case.status is not CaseStatus.REVIEW:
+                continue
+            for item in await self.store.reviews.for_case(case.id):
+                if item.waiting:
+                    return case, item
         return None
 
     async def _cared_again(
-        self, verdict: Verdict, member: Member, match: Match, case: Case
+        self, verdict: Verdict, member: Member, match: Match, case: Case, item: ReviewItem
     ) -> Case:
-        """Bring what a member still waiting for moderators wrote again to them, urgently."""
+        """Bring what a member still waiting for moderators wrote again to them, urgently.
+
+        It goes on their card, under their first message, and out as an urgent line.
+        """
         where = f"#{_id(verdict.channel)}" if verdict.channel else "a private message to Steward"
         said = excerpt(verdict.original, _AGAIN_QUOTED)
         await self.store.cases.add_note(
             case.id, "bot", f"wrote again in {where}: {said}", self.clock.now()
+        )
+        await self.queue.add_later(
+            item, {"author": member.name, "text": verdict.original[:_AGAIN_KEPT], "where": where}
         )
         return await self._alert_on(
             case,
@@ -819,6 +825,8 @@ class Enforcer:
 
 _AGAIN_QUOTED = 300
 """How much of a further message from someone at risk the staff alert quotes."""
+_AGAIN_KEPT = 2000
+"""How much of it their card's evidence keeps (as much as a case keeps of a message)."""
 
 _PRECAUTIONS = {
     ActionKind.GATE,

@@ -184,6 +184,18 @@ class ReviewRepository(Protocol):
         """Remember where the item's card was posted."""
         ...
 
+    async def set_card_status(self, item_id: int, status: str) -> None:
+        """Remember the last line the item's card shows: where the item stands."""
+        ...
+
+    async def add_later(self, item_id: int, record: Mapping[str, Any]) -> ReviewItem:
+        """Add what the member wrote after the item was queued to its evidence (``later``).
+
+        Raises:
+            ValueError: If there is no such item.
+        """
+        ...
+
     async def set_priority(self, item_id: int, priority: int) -> None:
         """Change an item's priority (an escalation)."""
         ...

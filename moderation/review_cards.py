@@ -97,6 +97,8 @@ QUESTIONS = {
 """What a sanction's button asks the moderator before it acts (a form, where the platform
 has one): the answer goes on the case, the member's notice and the audit log."""
 _QUOTE_LIMIT = 300
+_LATER_SHOWN = 5
+"""How many of the lines a member wrote after their item was queued its card shows."""
 CARD_LIMIT = 1900
 """The most characters a card's text has: within Discord's 2,000 per message."""
 
@@ -183,6 +185,7 @@ def card_text(item: ReviewItem, status: str) -> str:
     if evidence.get("case"):
         facts.append(f"case {evidence['case']}")
     before, message, after = _conversation(evidence)
+    message += _later(evidence)
     tail: list[str] = []
     member = evidence.get("member")
     if isinstance(member, Mapping):
@@ -218,6 +221,24 @@ def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], li
         message.append(f"> {quoted(str(who))}: {excerpt(text, _QUOTE_LIMIT)}")
         message += [f"> {file_line(file)}" for file in files]
     return before, message, after
+
+
+def _later(evidence: Mapping[str, Any]) -> list[str]:
+    """Return what the member wrote since the item was queued, the latest few, as lines."""
+    later = evidence.get("later")
+    records = [r for r in later if isinstance(r, Mapping)] if isinstance(later, list) else []
+    lines = [
+        f"> {quoted(str(r.get('author', 'member')))}, later{_where(r)}: "
+        f"{excerpt(str(r.get('text', '')), _QUOTE_LIMIT)}"
+        for r in records[-_LATER_SHOWN:]
+    ]
+    hidden = len(records) - len(lines)
+    return ([f"> ({hidden} earlier line(s) not shown)"] if hidden else []) + lines
+
+
+def _where(record: Mapping[str, Any]) -> str:
+    where = record.get("where")
+    return f" in {where}" if where else ""
 
 
 def _quoted(indent: str, record: Mapping[str, Any]) -> str:

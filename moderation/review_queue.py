@@ -8,8 +8,9 @@ evidence, gets its priority the same way, and has a card moderators can decide i
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from bot.core.actions import EditMessage, PostMessage
 from bot.core.community import CommunityInfo
@@ -153,6 +154,20 @@ class ReviewQueue:
         await self.store.reviews.set_card(item.id, card)
         return replace(item, card=card)
 
+    async def add_later(self, item: ReviewItem, record: Mapping[str, Any]) -> ReviewItem:
+        """Show on a waiting item's card what its member wrote since, under their message.
+
+        Args:
+            item: The item.
+            record: ``author``, ``text`` and ``where`` (``#general``, or a private message).
+
+        Returns:
+            The item with the record in its evidence.
+        """
+        updated = await self.store.reviews.add_later(item.id, record)
+        await self.update_card(updated, updated.card_status or OPEN_STATUS)
+        return updated
+
     async def update_card(self, item: ReviewItem, status: str) -> bool:
         """Show an item's new state on its card; a decided item's card loses its buttons.
 
@@ -160,6 +175,7 @@ class ReviewQueue:
             Whether the card was edited (an item without a card, or a card the platform
             lost, is not).
         """
+        await self.store.reviews.set_card_status(item.id, status)
         if item.card is None:
             return False
         result = await self.gateway.apply(

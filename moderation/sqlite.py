@@ -508,6 +508,35 @@ class SqliteReviews:
             (str(card.channel), str(card.message), item_id),
         )
 
+    async def set_card_status(self, item_id: int, status: str) -> None:
+        """Remember the last line the item's card shows: where the item stands."""
+        await self._db.execute(
+            "UPDATE review_items SET card_status = ? WHERE id = ?", (status, item_id)
+        )
+
+    async def add_later(self, item_id: int, record: Mapping[str, Any]) -> ReviewItem:
+        """Add what the member wrote after the item was queued to its evidence (``later``).
+
+        Raises:
+            ValueError: If there is no such item.
+        """
+        async with self._db.transaction() as tx:
+            # Appended in place: two messages moments apart both arrive.
+            await tx.execute(
+                "UPDATE review_items SET evidence = json_insert(evidence, '$.later', json('[]')) "
+                "WHERE id = ?",
+                (item_id,),
+            )
+            await tx.execute(
+                "UPDATE review_items SET evidence = json_insert(evidence, '$.later[#]', json(?)) "
+                "WHERE id = ?",
+                (dump_json(dict(record)), item_id),
+            )
+            row = await tx.fetch_one("SELECT * FROM review_items WHERE id = ?", (item_id,))
+        if row is None:
+            raise ValueError(f"there is no review item {item_id}")
+        return _review(row)
+
     async def set_priority(self, item_id: int, priority: int) -> None:
         """Change an item's priority (an escalation)."""
         await self._db.execute(
@@ -571,6 +600,7 @@ def _review(row: Row) -> ReviewItem:
             if row["card_channel"] and row["card_message"]
             else None
         ),
+        card_status=row["card_status"],
     )
 
 

@@ -939,6 +939,13 @@ async def test_someone_at_risk_who_writes_again_gets_one_reply_and_moderators_ea
         [
             community(),
             say("m1", "alice", "I want to kill myself tonight", at(1)),
+            {
+                "type": "click",
+                "at": at(1, 30),
+                "author": "mod2",
+                "target": "review:1",
+                "choice": "claim",
+            },
             say("m2", "alice", "I want to die", at(2)),
             {
                 "type": "dm",
@@ -971,6 +978,17 @@ async def test_someone_at_risk_who_writes_again_gets_one_reply_and_moderators_ea
         "and may be at risk (contains a listed word: end it all): goodbye, I want to end it all"
     ) in staff
     assert of(actions, "delete_message") == [] and of(actions, "timeout") == []
+    # The card a moderator opens shows all of it, under the first message, and still says
+    # who is on it.
+    edits = [a for a in of(actions, "edit_message") if a["message"] == cards[0]["created"]]
+    claimed, wrote, confided, *_ = [e["content"].splitlines() for e in edits]
+    first = confided.index("> alice: I want to kill myself tonight")
+    assert confided[first + 1 : first + 3] == [
+        "> alice, later in #general: I want to die",
+        "> alice, later in a private message to Steward: goodbye, I want to end it all",
+    ]
+    assert claimed[-1] == wrote[-1] == confided[-1] == "Claimed by mod2."
+    assert edits[2]["buttons"], "still waiting: its buttons stay"
 
 
 async def test_a_member_who_confides_in_the_bot_privately_is_cared_for_too(

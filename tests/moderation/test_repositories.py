@@ -321,6 +321,22 @@ async def test_review_items_are_found_by_id_and_by_case(rig: Rig) -> None:
     assert await rig.store.reviews.get(second.id + 100) is None
 
 
+async def test_what_came_later_is_appended_to_an_item_and_its_card_line_kept(rig: Rig) -> None:
+    item = await rig.store.reviews.add(
+        NewReviewItem(
+            community=COMMUNITY.ref, source="rule", reason="look", evidence={"original": "hi"}
+        ),
+        START,
+    )
+    await rig.store.reviews.set_card_status(item.id, "Claimed by mona.")
+    await rig.store.reviews.add_later(item.id, {"text": "one"})
+    updated = await rig.store.reviews.add_later(item.id, {"text": "two"})
+    assert updated.evidence == {"original": "hi", "later": [{"text": "one"}, {"text": "two"}]}
+    assert updated.card_status == "Claimed by mona."
+    with pytest.raises(ValueError, match="no review item"):
+        await rig.store.reviews.add_later(item.id + 100, {"text": "three"})
+
+
 async def test_actions_appended_to_a_case_follow_its_own(rig: Rig) -> None:
     case = await rig.store.cases.open(new_case(), START)
     later = CaseAction(position=0, kind="post_message", payload={"kind": "post_message"})
