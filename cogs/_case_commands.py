@@ -243,8 +243,7 @@ class CaseCommands(ModerationCog):
         if evidence.get("matched"):
             lines.append(f"matched: {', '.join(map(str, evidence['matched']))}")
         lines += [
-            f"action {a.kind}: {a.status.value}{' - ' + a.error if a.error else ''}"
-            for a in case.actions
+            f"action: {_action_word(a)}{' - ' + a.error if a.error else ''}" for a in case.actions
         ]
         lines += [f"note {n.at:%Y-%m-%d %H:%M} {n.author}: {n.text}" for n in case.notes]
         return "\n".join(lines)

@@ -1128,11 +1128,18 @@ async def test_the_record_says_what_was_done_in_words(run_scenario: ScenarioRunn
         {"type": "leave", "at": at(4), "member": "alice"},
         cmd("mod1", "ban", at(5), member="alice", duration="7d", reason="scams"),
         cmd("mod1", "history", at(6), member="alice"),
+        cmd("mod1", "case show", at(7), number=2),
     ]
-    record = replies(await run_scenario(lines))[-1].splitlines()
+    *_, history, shown = replies(await run_scenario(lines))
+    record = history.splitlines()
     done = [line.split(" - ", 1)[1].split(" by ", 1)[0] for line in record[1:]]
     assert done == [
         "ban 1w, notice not delivered",
         "message removed, 3 message(s) removed, timeout 1h",
         "message removed",
     ], record
+    assert [line for line in shown.splitlines() if line.startswith("action")] == [
+        "action: message removed",
+        "action: 3 message(s) removed",
+        "action: timeout 1h",
+    ]
