@@ -35,6 +35,17 @@ _OUTCOMES = {
     "overturned": AppealStatus.OVERTURNED,
 }
 
+_STANDINGS = {
+    CaseStatus.ACTIVE: "record_counts",
+    CaseStatus.EXPIRED: "record_expired",
+    CaseStatus.APPEALED: "record_appealed",
+    CaseStatus.PARDONED: "record_pardoned",
+    CaseStatus.OVERTURNED: "record_overturned",
+}
+"""The cases a member's own record lists, and what each says of where it stands."""
+_RECORD_SHOWN = 15
+"""How many of their latest cases ``/record`` lists."""
+
 _PARDONABLE = {CaseStatus.ACTIVE, CaseStatus.APPEALED, CaseStatus.REVIEW}
 
 # Why a moderator cannot record an appeal, by the notice a member would get instead.
@@ -272,6 +283,61 @@ class CaseCommands(ModerationCog):
         await self._open_appeal(ctx, found, reason, now, by=ctx.author.name, own=True)
         values = {"case": found.label}
         await ctx.reply(self.enforcer.notices.render("appeal_received", ctx.author.lang, values))
+
+    @command(
+        "record",
+        description="See your own record: your cases, and until when each counts.",
+        permission=Permission.EVERYONE,
+        translations={
+            "fr": "Voir ton historique : tes cas, et jusqu'à quand chacun compte.",
+            "nl": "Bekijk je dossier: je zaken, en tot wanneer elke zaak meetelt.",
+            "da": "Se din historik: dine sager, og hvor længe hver tæller.",
+            "pl": "Zobacz swoją historię: swoje sprawy i do kiedy każda się liczy.",
+            "ja": "自分の記録を見る：ケースと、それぞれの有効期限。",
+        },
+    )
+    async def record(self, ctx: CommandContext) -> None:
+        """Reply to a member with their own record, in their language.
+
+        A member whose notices never reached them (closed direct messages) learns here
+        which cases stand against them and their numbers, to appeal. Cases still with the
+        moderators, shadow-mode records, welfare alerts and lifted sanctions are no part
+        of it: nothing in them stands against the member.
+        """
+        now = self.ctx.clock.now()
+        found = await self.store.cases.for_member(
+            ctx.community.ref, ctx.author.ref, limit=_RECORD_SHOWN
+        )
+        cases = [
+            c
+            for c in found
+            if c.status_at(now) in _STANDINGS and not c.is_welfare and not c.only_lifts
+        ]
+        notices = self.enforcer.notices
+        lang = ctx.author.lang
+        community = {"community": ctx.community.name}
+        if not cases:
+            await ctx.reply(notices.render("record_empty", lang, community))
+            return
+        lines = [notices.render("record_header", lang, community)]
+        for case in cases:
+            status = case.status_at(now)
+            standing = _STANDINGS[status]
+            if status is CaseStatus.ACTIVE and case.expires_at is None:
+                standing = "record_stands"
+            expires = {"expires": f"{case.expires_at:%Y-%m-%d}"} if case.expires_at else {}
+            compiled = self.policy.rule(case.rule) if case.rule else None
+            values = {
+                "case": case.label,
+                "date": f"{case.created_at:%Y-%m-%d}",
+                # The guideline in their language; a moderator's own case, in their words.
+                "what": compiled.spec.guideline if compiled is not None else case.reason,
+                "standing": notices.render(standing, lang, expires),
+            }
+            lines.append(notices.render("record_case", lang, values))
+        if any(c.status_at(now) is CaseStatus.ACTIVE for c in cases):
+            lines.append(notices.render("record_appeal", lang, {"command": self.typed("appeal")}))
+        await ctx.reply("\n".join(lines))
 
     @command(
         "appeal record",

@@ -511,6 +511,7 @@ async def test_a_command_that_cannot_run_is_answered_in_the_members_language(
     assert said[3].splitlines()[1:] == [
         "/appeal <case> <reason> - Faire appel d'un cas contre toi.",
         "/help - Lister les commandes que tu peux utiliser ici.",
+        "/record - Voir ton historique : tes cas, et jusqu'à quand chacun compte.",
         "/report <message> [reason] - Signaler un message aux modérateurs.",
     ]
 
@@ -1143,3 +1144,36 @@ async def test_the_record_says_what_was_done_in_words(run_scenario: ScenarioRunn
         "action: 3 message(s) removed",
         "action: timeout 1h",
     ]
+
+
+async def test_a_member_reads_their_own_record_in_their_language(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # A member whose notices never arrived (closed DMs) had no way to learn which cases
+    # stood against them, or their numbers to appeal.
+    lines = [
+        community(),
+        cmd("bob", "record", at(1)),
+        say("m1", "bob", "fuck this update", at(2)),
+        cmd("mod1", "warn", at(3), member="bob", reason="spamming links"),
+        cmd("mod1", "case pardon", at(4), number=2, reason="fine"),
+        cmd("mod1", "policy shadow", at(5), rule="insults"),
+        say("m2", "bob", "what an idiot take", at(6)),  # shadow: not on his record
+        say("m3", "bob", "I want to die", at(7)),  # welfare: not an offence
+        cmd("bob", "appeal", at(8), case=1, reason="c'était une citation"),
+        cmd("mod1", "timeout", at(8, 30), member="bob", duration="10m", reason="flooding"),
+        cmd("bob", "record", at(9)),
+        cmd("alice", "record", at(10)),
+    ]
+    said = replies(await run_scenario(lines))
+    empty, *_, bobs, alices = said
+    assert empty == "Ton historique dans acme est vierge."
+    assert bobs.splitlines() == [
+        "Ton historique dans acme :",
+        "Cas #5 (2026-03-02) : flooding. Il compte jusqu'au 2026-04-01.",
+        "Cas #2 (2026-03-02) : spamming links. Il a été annulé par les modérateurs.",
+        "Cas #1 (2026-03-02) : Restons courtois : pas de jurons ni d'injures envers les "
+        "autres. Ton appel est entre les mains des modérateurs.",
+        "Pour contester un cas qui compte, utilise /appeal avec son numéro.",
+    ]
+    assert alices == "Your record in acme is clean."
