@@ -11,9 +11,11 @@ are still to come is kept in the cog's state, so a trial outlasts a restart.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
+from bot.core.cog import CogContext
 from cogs._moderation_base import ModerationCog
 from moderation.cases import Case, CaseStatus, NewReviewItem
 from moderation.review_cards import TRIAL_CHOICES, TRIAL_SOURCE
@@ -27,6 +29,12 @@ TRIALS = "rule_trials"
 class RuleTrials(ModerationCog):
     """Bring a rule's shadow hits to moderators to judge, as many as its trial asks."""
 
+    def __init__(self, ctx: CogContext) -> None:
+        super().__init__(ctx)
+        # Messages are judged by several workers at once: two hits of a rule with one
+        # card left must not both take it.
+        self._trials_lock = asyncio.Lock()
+
     async def trials(self) -> dict[str, int]:
         """Return the trials under way: how many hits each rule still sends to moderators."""
         data = await self.ctx.storage.cog_state.get(self.ctx.community.ref, self.name, TRIALS)
@@ -39,30 +47,38 @@ class RuleTrials(ModerationCog):
 
     async def set_trial(self, rule: str, hits: int) -> None:
         """Send a rule's next ``hits`` shadow hits to moderators to judge (0 ends its trial)."""
-        trials = await self.trials()
-        if hits > 0:
-            trials[rule] = hits
-        else:
-            trials.pop(rule, None)
-        await self._keep(trials)
+        async with self._trials_lock:
+            trials = await self.trials()
+            if hits > 0:
+                trials[rule] = hits
+            else:
+                trials.pop(rule, None)
+            await self._keep(trials)
 
     async def queue_trials(self, cases: Sequence[Case]) -> None:
         """Queue a trial card for each shadow case of a rule whose trial wants more hits."""
         shadowed = [c for c in cases if c.status is CaseStatus.SHADOW and c.rule]
         if not shadowed:
             return
-        trials = await self.trials()
         for case in shadowed:
-            rule = str(case.rule)
+            if await self._take_hit(str(case.rule)):
+                await self._queue_trial(case)
+
+    async def _take_hit(self, rule: str) -> bool:
+        """Count one hit off a rule's trial; return whether it had one left to judge.
+
+        Counted before the card is queued: a crash in between loses one card rather than
+        sending more than the trial asked for.
+        """
+        async with self._trials_lock:
+            trials = await self.trials()
             if trials.get(rule, 0) <= 0:
-                continue
+                return False
             trials[rule] -= 1
             if not trials[rule]:
                 del trials[rule]
-            # Counted before the card is queued: a crash in between loses one card rather
-            # than sending more than the trial asked for.
             await self._keep(trials)
-            await self._queue_trial(case)
+            return True
 
     async def _queue_trial(self, case: Case) -> None:
         would = ", ".join(map(str, case.evidence.get("would_do") or ())) or "nothing"

@@ -96,3 +96,16 @@ async def test_a_trial_card_pings_nobody(registry: CogRegistry, tmp_path: Path) 
     )
     assert item.waiting
     assert policy.pending(item, set(), item.created_at + timedelta(days=3)) == ([], None)
+
+
+async def test_two_hits_at_once_take_the_last_card_of_a_trial_once(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db", workers=4) as bot:
+        await bot.command("owner", "policy trial", rule="insults", hits=1)
+        driver = bot.session.driver
+        for ident, author in (("m1", "alice"), ("m2", "bob")):
+            await driver.say(author, "general", f"{author}, you idiot", message_id=ident)
+        await bot.session.app.bus.join()
+        carded_once = len(bot.cards())
+    assert carded_once == 1
