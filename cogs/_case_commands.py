@@ -105,6 +105,11 @@ def _lasting(payload: Mapping[str, Any]) -> str:
     return format_duration(timedelta(seconds=float(payload.get("duration") or 0)))
 
 
+def _counts(case: Case) -> bool:
+    """Return whether an active case counts towards further sanctions until it expires."""
+    return case.points > 0 and case.expires_at is not None
+
+
 class CaseCommands(ModerationCog):
     """Commands over the case record."""
 
@@ -323,8 +328,9 @@ class CaseCommands(ModerationCog):
         for case in cases:
             status = case.status_at(now)
             standing = _STANDINGS[status]
-            if status is CaseStatus.ACTIVE and case.expires_at is None:
-                standing = "record_stands"
+            if status is CaseStatus.ACTIVE and not _counts(case):
+                # A kick or a ban carries no points; an appeal reduced a case to none.
+                standing = "record_stands" if case.expires_at is None else "record_uncounted"
             expires = {"expires": f"{case.expires_at:%Y-%m-%d}"} if case.expires_at else {}
             compiled = self.policy.rule(case.rule) if case.rule else None
             values = {
@@ -335,7 +341,7 @@ class CaseCommands(ModerationCog):
                 "standing": notices.render(standing, lang, expires),
             }
             lines.append(notices.render("record_case", lang, values))
-        if any(c.status_at(now) is CaseStatus.ACTIVE for c in cases):
+        if any(c.status_at(now) is CaseStatus.ACTIVE and _counts(c) for c in cases):
             lines.append(notices.render("record_appeal", lang, {"command": self.typed("appeal")}))
         await ctx.reply("\n".join(lines))
 

@@ -80,6 +80,14 @@ def test_demo_prints_transcript_and_summary() -> None:
     # A card shows whole: the message it asks about sits below its context lines.
     card = result.output.split("Review needed: lumen_fan_01", 1)[1].split("[Claim]", 1)[0]
     assert "\n        > lumen_fan_01: LUMEN LAMPS CAUSE FIRES!!!" in card
+    # The member reads their own record; the community manager how each rule did.
+    assert (
+        "Case #3 (2026-03-02): Respect each other: no insults or name-calling. It does not "
+        "count towards further sanctions." in result.output
+    ), "reduced on appeal"
+    assert "spam-links: 2 case(s); 0 of 2 acted case(s) undone on review or appeal" in (
+        result.output
+    )
     assert "Summary" in result.output
 
 

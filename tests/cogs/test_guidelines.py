@@ -1162,6 +1162,9 @@ async def test_a_member_reads_their_own_record_in_their_language(
         say("m3", "bob", "I want to die", at(7)),  # welfare: not an offence
         cmd("bob", "appeal", at(8), case=1, reason="c'était une citation"),
         cmd("mod1", "timeout", at(8, 30), member="bob", duration="10m", reason="flooding"),
+        cmd("bob", "appeal", at(8, 35), case=5, reason="my cat"),
+        cmd("mod2", "appeal decide", at(8, 40), case=5, outcome="reduced"),
+        cmd("mod1", "warn", at(8, 45), member="bob", reason="rude to staff"),
         cmd("bob", "record", at(9)),
         cmd("alice", "record", at(10)),
     ]
@@ -1170,7 +1173,9 @@ async def test_a_member_reads_their_own_record_in_their_language(
     assert empty == "Ton historique dans acme est vierge."
     assert bobs.splitlines() == [
         "Ton historique dans acme :",
-        "Cas #5 (2026-03-02) : flooding. Il compte jusqu'au 2026-04-01.",
+        "Cas #6 (2026-03-02) : rude to staff. Il compte jusqu'au 2026-04-01.",
+        # Reduced on appeal: it stays, and counts towards nothing.
+        "Cas #5 (2026-03-02) : flooding. Il ne compte pas pour de futures sanctions.",
         "Cas #2 (2026-03-02) : spamming links. Il a été annulé par les modérateurs.",
         "Cas #1 (2026-03-02) : Restons courtois : pas de jurons ni d'injures envers les "
         "autres. Ton appel est entre les mains des modérateurs.",
