@@ -11,6 +11,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -565,8 +566,16 @@ def stats_group() -> None:
 @click.option(
     "--community", "community_key", default=None, help="Only this community (its config key)."
 )
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Only the cases and review items of the last N days.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats_rules(config_path: Path | None, community_key: str | None, as_json: bool) -> None:
+def stats_rules(
+    config_path: Path | None, community_key: str | None, days: int | None, as_json: bool
+) -> None:
     """Show per rule: volume, decisions, precision (violations / decided) and reversal rate.
 
     Precision counts moderators' decisions on the rule's review items; the reversal rate
@@ -588,9 +597,11 @@ def stats_rules(config_path: Path | None, community_key: str | None, as_json: bo
         community = loaded.community(community_key).ref
 
     async def read() -> list[RuleStats]:
-        storage = await open_storage(source, SystemClock())
+        clock = SystemClock()
+        since = clock.now() - timedelta(days=days) if days else None
+        storage = await open_storage(source, clock)
         try:
-            return await store_for(storage).stats.per_rule(community)
+            return await store_for(storage).stats.per_rule(community, since=since)
         finally:
             await storage.close()
 
@@ -602,7 +613,8 @@ def stats_rules(config_path: Path | None, community_key: str | None, as_json: bo
     elif rows:
         click.echo(rule_table(rows))
     else:
-        click.echo("No rule has acted or raised a review item yet.")
+        period = f"in the last {days} day(s)" if days else "yet"
+        click.echo(f"No rule has acted or raised a review item {period}.")
 
 
 main.add_command(train_command)

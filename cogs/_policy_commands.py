@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from bot.core.commands import CommandContext, CommandError, command
@@ -76,15 +77,25 @@ class PolicyCommands(RuleTrials):
         "policy stats",
         description="Show how often each rule fired, and how often moderators agreed with it.",
     )
-    async def policy_stats(self, ctx: CommandContext) -> None:
+    async def policy_stats(
+        self,
+        ctx: CommandContext,
+        days: Annotated[int | None, "Only the last this many days (all time if left out)"] = None,
+    ) -> None:
         """Reply with each rule's cases, precision on review and reversals, in words.
 
         Precision is the share of a rule's decided review items that moderators found a
         violation; a rule that acts without review is judged by what appeals and reviews
-        undid. Rules the policy no longer has keep their figures, marked so.
+        undid. Rules the policy no longer has keep their figures, marked so. With
+        ``days``, only the cases and review items of that many days count (this month's
+        figures, against last month's).
         """
-        figures = await self._figures(ctx)
-        lines = ["How each rule did, since its first case:"]
+        if days is not None and not 1 <= days <= _STATS_DAYS_MOST:
+            raise CommandError(f"days must be between 1 and {_STATS_DAYS_MOST}")
+        since = self.ctx.clock.now() - timedelta(days=days) if days else None
+        figures = await self._figures(ctx, since=since)
+        period = f"in the last {days} day(s)" if days else "since its first case"
+        lines = [f"How each rule did, {period}:"]
         quiet = []
         for compiled in self.policy.rules:
             found = figures.pop(compiled.spec.id, None)
@@ -97,8 +108,11 @@ class PolicyCommands(RuleTrials):
             lines.append(f"No case yet: {', '.join(quiet)}.")
         await ctx.reply("\n".join(lines))
 
-    async def _figures(self, ctx: CommandContext) -> dict[str, RuleStats]:
-        return {r.rule: r for r in await self.store.stats.per_rule(ctx.community.ref)}
+    async def _figures(
+        self, ctx: CommandContext, *, since: datetime | None = None
+    ) -> dict[str, RuleStats]:
+        found = await self.store.stats.per_rule(ctx.community.ref, since=since)
+        return {r.rule: r for r in found}
 
     @command(
         "policy reload",
@@ -189,6 +203,8 @@ class PolicyCommands(RuleTrials):
         self.use_policy(self.policy, shadow)
 
 
+_STATS_DAYS_MOST = 3650
+"""The longest period ``/policy stats`` takes, in days: ten years."""
 _TRIAL_MOST = 50
 """The most hits one trial sends to moderators: a sample, not a second queue."""
 

@@ -296,11 +296,14 @@ class ExampleRepository(Protocol):
 class RuleStatsRepository(Protocol):
     """Read per-rule figures: volume, decisions, precision and reversals."""
 
-    async def per_rule(self, community: Ref | None = None) -> list[RuleStats]:
+    async def per_rule(
+        self, community: Ref | None = None, *, since: datetime | None = None
+    ) -> list[RuleStats]:
         """Return the figures of every rule with a case or a review item, by rule id.
 
         Args:
             community: Whose; ``None`` for every community together.
+            since: Only cases and review items opened at or after this time.
         """
         ...
 

@@ -768,22 +768,32 @@ class SqliteRuleStats:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def per_rule(self, community: Ref | None = None) -> list[RuleStats]:
-        """Return the figures of every rule with a case or a review item, by rule id."""
+    async def per_rule(
+        self, community: Ref | None = None, *, since: datetime | None = None
+    ) -> list[RuleStats]:
+        """Return the figures of every rule with a case or a review item, by rule id.
+
+        Args:
+            community: Whose figures; ``None`` for every community's.
+            since: Only cases and review items opened at or after this time.
+        """
         where = _text(community)
-        scope = (where, where)
+        after = to_db_time(since) if since is not None else None
+        scope = (where, where, after, after)
         cases = await self._db.fetch_all(
             "SELECT rule, COUNT(*) AS cases, SUM(status != 'shadow') AS acted, "
             "SUM(status != 'shadow' AND (status = 'overturned' OR EXISTS (SELECT 1 FROM "
             "review_items r WHERE r.case_id = cases.id AND r.outcome = 'ok'))) AS reversed "
-            "FROM cases WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) GROUP BY rule",
+            "FROM cases WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) "
+            "AND (? IS NULL OR created_at >= ?) GROUP BY rule",
             scope,
         )
         items = await self._db.fetch_all(
             "SELECT rule, COUNT(*) AS items, SUM(outcome IS NOT NULL) AS decided, "
             # An undecided item's outcome is NULL, and SUM over NULLs alone is NULL.
             "COALESCE(SUM(outcome = 'violation'), 0) AS violations FROM review_items "
-            "WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) GROUP BY rule",
+            "WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) "
+            "AND (? IS NULL OR created_at >= ?) GROUP BY rule",
             scope,
         )
         figures: dict[str, dict[str, int]] = {}

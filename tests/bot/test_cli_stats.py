@@ -66,5 +66,9 @@ def test_stats_rules_shows_precision_and_reversals_per_rule(
     header, *rows = table.output.splitlines()
     assert header.split() == ["rule", "cases", "items", "decided", "precision", "acted", "reversal"]
     assert ["abuse-model", "2", "2", "2", "50%", "2", "50%"] in [r.split() for r in rows]
+    # The figures were made in March 2026 (the session's clock): none in the last week.
+    recent = runner.invoke(main, ["stats", "rules", "--config", str(config), "--days", "7"])
+    assert recent.exit_code == 0, recent.output
+    assert recent.output == "No rule has acted or raised a review item in the last 7 day(s).\n"
     unknown = runner.invoke(main, ["stats", "rules", "--config", str(config), "--community", "x"])
     assert unknown.exit_code == 2

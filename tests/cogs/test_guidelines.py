@@ -750,6 +750,25 @@ async def test_how_each_rule_did_and_what_a_trial_recorded(run_scenario: Scenari
     assert caps.splitlines()[-1] == "So far: no case yet."
 
 
+async def test_how_each_rule_did_in_the_last_days(run_scenario: ScenarioRunner) -> None:
+    lines = [
+        community(),
+        say("m1", "alice", "free stuff at bit.ly/abc", at(1)),
+        {"type": "advance", "to": "2026-03-05T09:00:00Z"},
+        say("m2", "bob", "more free stuff at bit.ly/abc", "2026-03-05T09:01:00Z"),
+        cmd("owner", "policy stats", "2026-03-05T09:02:00Z", days=2),
+        cmd("owner", "policy stats", "2026-03-05T09:03:00Z"),
+        cmd("owner", "policy stats", "2026-03-05T09:04:00Z", days=0),
+    ]
+    recent, ever, refused = replies(await run_scenario(lines))
+    assert recent.splitlines()[:2] == [
+        "How each rule did, in the last 2 day(s):",
+        "spam-links: 1 case(s); 0 of 1 acted case(s) undone on review or appeal (0%)",
+    ]
+    assert ever.splitlines()[1].startswith("spam-links: 2 case(s);")
+    assert refused == "days must be between 1 and 3650"
+
+
 async def test_a_broken_policy_reload_keeps_the_old_policy(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
