@@ -25,6 +25,7 @@ from moderation.review_evidence import RECENT_WINDOW, file_records
 from moderation.review_queue import ReviewQueue
 from moderation.review_sla import QuietHours
 from moderation.store import store_for
+from moderation.trials import TrialBook
 from policies.engine import PolicyEngine
 from policies.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from policies.windows import RecentWindows
@@ -182,6 +183,7 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 ban_appeals=settings.ban_appeals.strip(),
             ),
         )
+        self.trial_book = TrialBook(ctx.storage.cog_state, ctx.community.ref, self.name)
 
     @property
     def queue(self) -> ReviewQueue:

@@ -13,6 +13,7 @@ from bot.core.templates import pick_language
 from cogs._rule_trials import RuleTrials
 from moderation.cases import Case, CaseStatus
 from moderation.rule_stats import RuleStats, rule_summary
+from moderation.trials import Trial
 from policies.policy import PolicyError, load_policy
 from policies.verdict import Mode
 
@@ -62,9 +63,9 @@ class PolicyCommands(RuleTrials):
         lines.append(
             f"So far: {rule_summary(figures[rule]) if rule in figures else 'no case yet'}."
         )
-        left = (await self.trials()).get(rule)
-        if left:
-            lines.append(f"On trial: its next {left} hit(s) come to the review queue to judge.")
+        under_way = (await self.trial_book.all()).get(rule)
+        if under_way is not None:
+            lines.append(_trial_state(under_way))
         trial = await self.store.cases.recent(
             ctx.community.ref, limit=_TRIAL_SHOWN, status=CaseStatus.SHADOW, rule=rule
         )
@@ -146,7 +147,7 @@ class PolicyCommands(RuleTrials):
         """
         await self._shadow(ctx, rule, on=on)
         if not on:
-            await self.set_trial(rule, 0)
+            await self.trial_book.end(rule)
         state = (
             "in shadow mode: it records what it would do and does nothing visible"
             if on
@@ -172,19 +173,19 @@ class PolicyCommands(RuleTrials):
         """
         if not 0 <= hits <= _TRIAL_MOST:
             raise CommandError(f"hits must be between 0 and {_TRIAL_MOST}")
-        if hits:
-            await self._shadow(ctx, rule, on=True)
-        elif self.policy.rule(rule) is None and rule not in await self.trials():
-            raise CommandError(f"no rule {rule!r}; try /policy show")
-        await self.set_trial(rule, hits)
         show = f"{self.typed('policy show')} {rule}"
         if not hits:
+            ended = await self.trial_book.end(rule)
+            if ended is None and self.policy.rule(rule) is None:
+                raise CommandError(f"no rule {rule!r}; try /policy show")
             await ctx.reply(
                 f"The trial of {rule} is over: no more of its hits come to the review queue. "
                 f"It stays in shadow mode ({self.typed('policy shadow')} {rule} no enforces "
                 f"it); {show} tells how it did."
             )
             return
+        await self._shadow(ctx, rule, on=True)
+        await self.trial_book.start(rule, hits)
         await ctx.reply(
             f"Rule {rule} is on trial: in shadow mode, it does nothing visible, and its next "
             f"{hits} hit(s) come to the review queue for you to judge (Rule was right / Rule "
@@ -207,6 +208,19 @@ _STATS_DAYS_MOST = 3650
 """The longest period ``/policy stats`` takes, in days: ten years."""
 _TRIAL_MOST = 50
 """The most hits one trial sends to moderators: a sample, not a second queue."""
+
+
+def _trial_state(trial: Trial) -> str:
+    """Return where a rule's trial stands, in one line."""
+    coming = (
+        f"its next {trial.left} hit(s) come to the review queue to judge; " if trial.left else ""
+    )
+    judged = (
+        f"judged so far: right {trial.right} time(s) of {trial.judged}"
+        if trial.judged
+        else "none judged yet"
+    )
+    return f"On trial: {coming}{judged}."
 
 
 def _settings_lines(params: Mapping[str, Any], prefix: str = "") -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from bot.core.actions import Action, Ban, DeleteMessage, Timeout
+from bot.core.actions import Action, Ban, DeleteMessage, PostMessage, Timeout
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
@@ -49,6 +49,8 @@ _NOTICE = {
     CardChoice.BAN: "banned",
 }
 _LISTED = 15
+_OPEN_READ = 200
+"""How many waiting items a trial's end reads to see whether any of its cards still wait."""
 _EXCERPT = 80
 
 
@@ -174,17 +176,50 @@ class ReviewCommands(CaseCommands):
         case either way. The judgement counts towards the rule's precision and, as any
         decision does, is kept as a labelled example.
         """
-        words = "the rule was right" if outcome is ReviewOutcome.VIOLATION else "the rule was wrong"
+        right = outcome is ReviewOutcome.VIOLATION
+        words = "the rule was right" if right else "the rule was wrong"
         decided, case, _ = await self.decide_item(item, outcome, moderator, note)
         if case is not None:
             await self.store.cases.add_note(
                 case.id, moderator.name, f"trial judged: {words} ({note})", self.ctx.clock.now()
             )
         await self.show_outcome(decided, moderator, words, case)
-        rule = f" {item.rule}" if item.rule else ""
+        said = f"Review item {item.id}: {words}. Nothing happens to the member."
+        over = await self._trial_over(item.rule, right=right) if item.rule else None
+        if over is None:
+            shown = f" {item.rule}" if item.rule else ""
+            return f"{said} {self.typed('policy show')}{shown} tells how the rule did."
+        if self.settings.staff_channel:  # whoever started the trial hears how it ended
+            await self.ctx.gateway.apply(
+                PostMessage(
+                    community=self.ctx.community.ref,
+                    channel=self.channel(self.settings.staff_channel),
+                    content=over,
+                    reason="rule trial over",
+                    rule=item.rule,
+                )
+            )
+        return f"{said} {over}"
+
+    async def _trial_over(self, rule: str, *, right: bool) -> str | None:
+        """Count a judgement on a rule's trial; once its last card is judged, end it.
+
+        Returns:
+            How the rule did, once the trial is over; ``None`` while it goes on.
+        """
+        trial = await self.trial_book.judged(rule, right=right)
+        if trial is None or trial.left:
+            return None
+        waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_READ)
+        if any(for_trial(i) and i.rule == rule for i in waiting):
+            return None
+        await self.trial_book.end(rule)
+        share = f" ({trial.precision:.0%})" if trial.precision is not None else ""
         return (
-            f"Review item {item.id}: {words}. Nothing happens to the member; "
-            f"{self.typed('policy show')}{rule} tells how the rule did."
+            f"The trial of {rule} is over: moderators found it right {trial.right} time(s) "
+            f"of {trial.judged}{share}. It stays in shadow mode: "
+            f"{self.typed('policy shadow')} {rule} no takes it live, "
+            f"{self.typed('policy trial')} {rule} tries it again."
         )
 
     async def show_outcome(

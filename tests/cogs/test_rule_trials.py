@@ -40,7 +40,15 @@ async def test_moderators_judge_a_trialled_rules_next_hits_and_nothing_happens_t
     assert warned == "This card has no button 'warn'."
     assert right.startswith("Review item 1: the rule was right. Nothing happens to the member")
     assert refused == "reached_out is for someone who may be at risk; decide violation or ok"
-    assert wrong.startswith("Review item 2: the rule was wrong.")
+    over = (
+        "The trial of insults is over: moderators found it right 1 time(s) of 2 (50%). It "
+        "stays in shadow mode: /policy shadow insults no takes it live, /policy trial insults "
+        "tries it again."
+    )
+    # The last card judged ends the trial: the moderator and the staff channel hear how
+    # the rule did.
+    assert wrong == f"Review item 2: the rule was wrong. Nothing happens to the member. {over}"
+    assert [p["content"] for p in bot.of("post_message") if p["content"] == over] == [over]
     # Shadow mode held: nothing removed, nobody told, nobody on record.
     assert bot.of("delete_message") == [] and bot.of("send_direct_message") == []
     assert {"you are all such idiots honestly", "what a loser take"} <= set(kept)
@@ -75,7 +83,9 @@ async def test_a_trial_outlasts_a_restart_and_ends_when_the_rule_is_enforced(
         ended = await bot.command("owner", "policy trial", rule="insults", hits=0)
         typo = await bot.command("owner", "policy trial", rule="insult", hits=0)
         too_many = await bot.command("owner", "policy trial", rule="insults", hits=500)
-    assert "On trial: its next 2 hit(s) come to the review queue to judge." in shown
+    assert "On trial: its next 2 hit(s) come to the review queue to judge; none judged yet." in (
+        shown
+    )
     assert enforced == "Rule insults is back to its mode in the policy."
     assert "On trial" not in after
     assert carded_after == 1, "only bob's hit, judged in the trial, got a card"
