@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.actions import PostMessage
 from bot.core.channels import ChannelName, RoleName
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
@@ -184,6 +185,29 @@ class ModerationCog(Cog[GuidelinesSettings]):
             ),
         )
         self.trial_book = TrialBook(ctx.storage.cog_state, ctx.community.ref, self.name)
+
+    async def staff_post(
+        self,
+        text: str,
+        *,
+        reason: str,
+        rule: str | None = None,
+        mentions: tuple[str, ...] = (),
+    ) -> None:
+        """Post to the staff channel, if the community has one; only ``mentions`` ping."""
+        channel = self.settings.staff_channel
+        if not channel:
+            return
+        await self.ctx.gateway.apply(
+            PostMessage(
+                community=self.ctx.community.ref,
+                channel=self.channel(channel),
+                content=text,
+                reason=reason,
+                rule=rule,
+                mentions=mentions,
+            )
+        )
 
     @property
     def queue(self) -> ReviewQueue:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.actions import PostMessage
 from bot.core.cog import listener
 from bot.core.commands import CommandError
 from bot.core.durations import format_duration
@@ -107,19 +106,13 @@ class ReviewCards(ReviewCommands):
             latest, f"Escalated by {moderator.shown_name}: priority {priority}."
         )
         role = self.settings.escalation_role
-        if role and self.settings.staff_channel:
-            await self.ctx.gateway.apply(
-                PostMessage(
-                    community=self.ctx.community.ref,
-                    channel=self.channel(self.settings.staff_channel),
-                    content=(
-                        f"{role} review item {item.id} needs you, escalated by "
-                        f"{moderator.shown_name}: {item.reason}"
-                    ),
-                    reason="review escalated",
-                    rule=item.rule,
-                    mentions=(role,),
-                )
+        if role:
+            await self.staff_post(
+                f"{role} review item {item.id} needs you, escalated by "
+                f"{moderator.shown_name}: {item.reason}",
+                reason="review escalated",
+                rule=item.rule,
+                mentions=(role,),
             )
         pinged = f" and pinged {role}" if role else ""
         return f"Escalated review item {item.id} to priority {priority}{pinged}."

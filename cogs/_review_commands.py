@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from bot.core.actions import Action, Ban, DeleteMessage, PostMessage, Timeout
+from bot.core.actions import Action, Ban, DeleteMessage, Timeout
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
@@ -189,16 +189,8 @@ class ReviewCommands(CaseCommands):
         if over is None:
             shown = f" {item.rule}" if item.rule else ""
             return f"{said} {self.typed('policy show')}{shown} tells how the rule did."
-        if self.settings.staff_channel:  # whoever started the trial hears how it ended
-            await self.ctx.gateway.apply(
-                PostMessage(
-                    community=self.ctx.community.ref,
-                    channel=self.channel(self.settings.staff_channel),
-                    content=over,
-                    reason="rule trial over",
-                    rule=item.rule,
-                )
-            )
+        # Whoever started the trial hears how it ended.
+        await self.staff_post(over, reason="rule trial over", rule=item.rule)
         return f"{said} {over}"
 
     async def _trial_over(self, rule: str, *, right: bool) -> str | None:

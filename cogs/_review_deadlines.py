@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.actions import PostMessage
 from bot.core.clock import as_utc, zone
 from bot.core.cog import CogContext, listener
 from bot.core.events import Tick
@@ -128,7 +127,7 @@ class ReviewDeadlines(ModerationCog):
                     continue
                 waited = int((now - item.created_at).total_seconds() // 60)
                 step = "still unclaimed, escalated:" if stage is SlaStage.ESCALATE else "waits:"
-                await self._staff_post(
+                await self.staff_post(
                     f"{who} review item {item.id} {step} unclaimed for {waited} min "
                     f"(priority {item.priority}) - {item.reason}",
                     reason=f"review deadline ({stage.value})",
@@ -166,21 +165,7 @@ class ReviewDeadlines(ModerationCog):
             )
         if len(items) > 20:
             lines.append(f"... and {len(items) - 20} more: {self.typed('review list')}")
-        await self._staff_post("\n".join(lines), reason="review digest")
-
-    async def _staff_post(self, text: str, *, reason: str, mentions: tuple[str, ...] = ()) -> None:
-        channel = self.settings.staff_channel
-        if not channel:
-            return
-        await self.ctx.gateway.apply(
-            PostMessage(
-                community=self.ctx.community.ref,
-                channel=self.channel(channel),
-                content=text,
-                reason=reason,
-                mentions=mentions,
-            )
-        )
+        await self.staff_post("\n".join(lines), reason="review digest")
 
 
 def _age(span: timedelta) -> str:

@@ -288,7 +288,7 @@ class Guidelines(
         if self.unscored.warn_now(now):
             limit = self.unscored.per_hour
             self.log.warning("the classifier is not keeping up: %s", why)
-            await self._staff_post(
+            await self.staff_post(
                 f"The classifier is not keeping up ({why}). {limit} messages it could not "
                 "score went to review within the hour; until the hour has room again, the "
                 "next ones are judged by the rules alone, without review.",
