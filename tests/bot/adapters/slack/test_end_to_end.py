@@ -294,6 +294,25 @@ async def test_slash_commands_check_who_runs_them(
     assert answer.args["response_url"] == status["response_url"]
 
 
+async def test_a_member_reads_their_record_and_the_appeal_command_slack_runs(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(admin=True)
+    await standin.send_event(spam_event(standin))
+    await steward.settle()
+    await standin.wait_for_call("chat.delete")
+    general = standin.workspace.conversations[GENERAL]
+    await standin.send_command(payloads.slash_command(standin.workspace, ALICE, general, "record"))
+    await steward.settle()
+    record = standin.calls_to("response_url")[-1].args["text"].splitlines()
+    assert record[0] == "Your record in Acme:"
+    assert record[1].startswith("Case #1 (") and record[1].endswith(
+        "No spam: no invites to other servers, link shorteners or disguised links. "
+        f"It counts until {record[1][-11:-1]}."
+    )
+    assert record[-1] == "To appeal a case that counts, use /steward appeal with its number."
+
+
 async def test_help_and_usage_name_commands_as_slack_runs_them(
     standin: SlackStandin, start_steward: Start
 ) -> None:
