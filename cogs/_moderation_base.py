@@ -22,6 +22,7 @@ from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
 from moderation.repositories import ModerationStore
+from moderation.review_cards import for_trial
 from moderation.review_evidence import RECENT_WINDOW, file_records
 from moderation.review_queue import ReviewQueue
 from moderation.review_sla import QuietHours
@@ -32,6 +33,8 @@ from policies.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from policies.windows import RecentWindows
 
 DUE_TIMER = "guidelines:due"
+_OPEN_READ = 200
+"""How many waiting items a trial's end reads to see whether any of its cards still wait."""
 NOTE_AUTHOR = "steward"
 """The author of the notes Steward adds to cases by itself."""
 
@@ -208,6 +211,35 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 mentions=mentions,
             )
         )
+
+    async def end_trial_if_done(self, rule: str | None) -> str | None:
+        """End a rule's trial once it sends no more cards and none waits; say how it did.
+
+        The staff channel hears it (whoever started the trial); so does the caller.
+
+        Returns:
+            How the rule did, once the trial is over; ``None`` while it goes on.
+        """
+        trial = (await self.trial_book.all()).get(rule) if rule else None
+        if rule is None or trial is None or trial.left:
+            return None
+        waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_READ)
+        if any(for_trial(item) and item.rule == rule for item in waiting):
+            return None
+        await self.trial_book.end(rule)
+        verdict = (
+            f"moderators found it right {trial.right} time(s) of {trial.judged} "
+            f"({trial.precision:.0%})"
+            if trial.precision is not None
+            else "nobody judged its cards before they expired"
+        )
+        over = (
+            f"The trial of {rule} is over: {verdict}. It stays in shadow mode: "
+            f"{self.typed('policy shadow')} {rule} no takes it live, "
+            f"{self.typed('policy trial')} {rule} tries it again."
+        )
+        await self.staff_post(over, reason="rule trial over", rule=rule)
+        return over
 
     @property
     def queue(self) -> ReviewQueue:

@@ -49,8 +49,6 @@ _NOTICE = {
     CardChoice.BAN: "banned",
 }
 _LISTED = 15
-_OPEN_READ = 200
-"""How many waiting items a trial's end reads to see whether any of its cards still wait."""
 _EXCERPT = 80
 
 
@@ -185,34 +183,12 @@ class ReviewCommands(CaseCommands):
             )
         await self.show_outcome(decided, moderator, words, case)
         said = f"Review item {item.id}: {words}. Nothing happens to the member."
-        over = await self._trial_over(item.rule, right=right) if item.rule else None
+        counted = await self.trial_book.judged(item.rule, right=right) if item.rule else None
+        over = await self.end_trial_if_done(item.rule) if counted is not None else None
         if over is None:
             shown = f" {item.rule}" if item.rule else ""
             return f"{said} {self.typed('policy show')}{shown} tells how the rule did."
-        # Whoever started the trial hears how it ended.
-        await self.staff_post(over, reason="rule trial over", rule=item.rule)
         return f"{said} {over}"
-
-    async def _trial_over(self, rule: str, *, right: bool) -> str | None:
-        """Count a judgement on a rule's trial; once its last card is judged, end it.
-
-        Returns:
-            How the rule did, once the trial is over; ``None`` while it goes on.
-        """
-        trial = await self.trial_book.judged(rule, right=right)
-        if trial is None or trial.left:
-            return None
-        waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_READ)
-        if any(for_trial(i) and i.rule == rule for i in waiting):
-            return None
-        await self.trial_book.end(rule)
-        share = f" ({trial.precision:.0%})" if trial.precision is not None else ""
-        return (
-            f"The trial of {rule} is over: moderators found it right {trial.right} time(s) "
-            f"of {trial.judged}{share}. It stays in shadow mode: "
-            f"{self.typed('policy shadow')} {rule} no takes it live, "
-            f"{self.typed('policy trial')} {rule} tries it again."
-        )
 
     async def show_outcome(
         self, item: ReviewItem, moderator: Member, words: str, case: Case | None

@@ -17,6 +17,7 @@ from bot.core.events import Tick
 from cogs._moderation_base import ModerationCog
 from cogs._schedules import latest_slot, next_slot
 from moderation.cases import ReviewItem
+from moderation.review_cards import for_trial
 from moderation.review_sla import QuietHours, SlaPolicy, SlaStage
 
 SLA_TIMER = "guidelines:review-sla"
@@ -107,6 +108,9 @@ class ReviewDeadlines(ModerationCog):
                 await self.store.cases.add_note(
                     item.case_id, "bot", f"review item {item.id} expired undecided", now
                 )
+        # A trial whose last cards expired unjudged is over all the same.
+        for rule in {item.rule for item in expired if for_trial(item)}:
+            await self.end_trial_if_done(rule)
 
     async def _open_items(self) -> list[ReviewItem]:
         return await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_LIMIT)

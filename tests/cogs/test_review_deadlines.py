@@ -156,3 +156,22 @@ async def test_items_wait_for_ever_when_expiry_is_off(
         cog = bot.session.app.runtimes["acme"].cogs["guidelines"]
         item = await cog.store.reviews.get(1)  # type: ignore[attr-defined]
     assert item is not None and item.status.value == "open"
+
+
+async def test_a_trial_whose_last_card_expires_unjudged_is_over(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with running(registry, tmp_path / "s.db", on_call="", expire_after_days=2) as bot:
+        await bot.command("owner", "policy trial", rule="insults", hits=1)
+        await bot.play(
+            type="message", id="m1", channel="general", author="bob", content="what an idiot"
+        )
+        await bot.session.advance(MONDAY + timedelta(days=2, minutes=1))
+        shown = await bot.command("owner", "policy show", rule="insults")
+    over = [text for _, text in staff_posts(bot) if text.startswith("The trial of insults")]
+    assert over == [
+        "The trial of insults is over: nobody judged its cards before they expired. It stays "
+        "in shadow mode: /policy shadow insults no takes it live, /policy trial insults "
+        "tries it again."
+    ]
+    assert "On trial" not in shown
