@@ -30,6 +30,8 @@ from moderation.repositories import Escalate, ScheduledAction
 from moderation.rule_stats import RuleStats
 
 MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
+LATER_KEPT = 50
+"""How many of the lines a member wrote after their item was queued the item keeps."""
 
 _CASE_COLUMNS = (
     "id, community, number, member, member_name, rule, severity, actions, actor, reason, evidence, "
@@ -526,6 +528,12 @@ class SqliteReviews:
                 "UPDATE review_items SET evidence = json_insert(evidence, '$.later', json('[]')) "
                 "WHERE id = ?",
                 (item_id,),
+            )
+            # The latest lines are kept: someone writing for hours grows no item for ever.
+            await tx.execute(
+                "UPDATE review_items SET evidence = json_remove(evidence, '$.later[0]') "
+                "WHERE id = ? AND json_array_length(evidence, '$.later') >= ?",
+                (item_id, LATER_KEPT),
             )
             await tx.execute(
                 "UPDATE review_items SET evidence = json_insert(evidence, '$.later[#]', json(?)) "

@@ -19,6 +19,7 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
+from moderation.sqlite import LATER_KEPT
 from tests.moderation.conftest import COMMUNITY, START, Rig
 
 ALICE = Ref("local", "alice")
@@ -335,6 +336,10 @@ async def test_what_came_later_is_appended_to_an_item_and_its_card_line_kept(rig
     assert updated.card_status == "Claimed by mona."
     with pytest.raises(ValueError, match="no review item"):
         await rig.store.reviews.add_later(item.id + 100, {"text": "three"})
+    for n in range(LATER_KEPT):
+        kept = await rig.store.reviews.add_later(item.id, {"text": str(n)})
+    later = kept.evidence["later"]
+    assert len(later) == LATER_KEPT and later[-1] == {"text": str(LATER_KEPT - 1)}
 
 
 async def test_actions_appended_to_a_case_follow_its_own(rig: Rig) -> None:
