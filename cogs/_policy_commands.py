@@ -12,6 +12,7 @@ from bot.core.quoting import excerpt
 from bot.core.templates import pick_language
 from cogs._rule_trials import RuleTrials
 from moderation.cases import Case, CaseStatus
+from moderation.events import PolicyChanged
 from moderation.rule_stats import RuleStats, rule_summary
 from moderation.trials import Trial
 from policies.policy import PolicyError, load_policy
@@ -129,6 +130,7 @@ class PolicyCommands(RuleTrials):
             return
         self.use_policy(policy, self.engine.shadow)
         await self.resolve_policy_channels()
+        await self._announce_change()
         await ctx.reply(f"Policy {policy.name} reloaded: {len(policy.rules)} rules.")
 
     @command(
@@ -202,6 +204,16 @@ class PolicyCommands(RuleTrials):
         )
         shadow = await self.store.shadows.shadowed(ctx.community.ref)
         self.use_policy(self.policy, shadow)
+        await self._announce_change()
+
+    async def _announce_change(self) -> None:
+        """Tell what enforces the policy outside Steward (AutoMod) that the rules changed."""
+        now = self.ctx.clock.now()
+        await self.ctx.publish(
+            PolicyChanged(
+                community=self.ctx.community.ref, at=now, id=f"policy-changed:{now.isoformat()}"
+            )
+        )
 
 
 _STATS_DAYS_MOST = 3650

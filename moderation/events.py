@@ -19,3 +19,12 @@ class RaidDetected(Event):
 
     until: datetime
     members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyChanged(Event):
+    """The rules in force in a community changed: reloaded, shadowed or enforced again.
+
+    What enforces the policy outside Steward (Discord's AutoMod rules) follows it: a rule
+    put in shadow mode or on trial must stop blocking messages there too.
+    """

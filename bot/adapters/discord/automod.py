@@ -61,7 +61,13 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def compile_policy(policy: Policy, *, room: int = MAX_RULES, language: str = "en") -> Compiled:
+def compile_policy(
+    policy: Policy,
+    *,
+    room: int = MAX_RULES,
+    language: str = "en",
+    shadow: frozenset[str] = frozenset(),
+) -> Compiled:
     """Return the AutoMod rules for a policy's enforcing keyword and regex rules.
 
     Args:
@@ -69,6 +75,8 @@ def compile_policy(policy: Policy, *, room: int = MAX_RULES, language: str = "en
         room: How many keyword-trigger rules are free (the server's own rules count too).
         language: The community's language: a blocked member reads the guideline in it
             (Discord shows one message to everyone).
+        shadow: Rules moderators put in shadow mode (or on trial) at run time: they block
+            nothing, there or here.
     """
     specs = sorted(
         (r.spec for r in policy.rules if r.spec.type in ("keywords", "regex")),
@@ -78,7 +86,7 @@ def compile_policy(policy: Policy, *, room: int = MAX_RULES, language: str = "en
     owner: dict[str, str] = {}
     skipped: list[str] = []
     for spec in specs:
-        if spec.mode is not Mode.ENFORCE or not _deletes(policy, spec):
+        if spec.mode is not Mode.ENFORCE or spec.id in shadow or not _deletes(policy, spec):
             continue
         if spec.type == "keywords":
             words = params_words(spec.params.get("words"))

@@ -28,6 +28,7 @@ from bot.core.events import Event
 from bot.core.protocols import Clock
 from bot.core.refs import Ref
 from bot.serve import StartupRefused
+from moderation.events import PolicyChanged
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -78,6 +79,14 @@ class DiscordConnection:
 
         return resync
 
+    def _follow_policy(self, app: App) -> Callable[[Event], Awaitable[None]]:
+        async def follow(event: Event) -> None:
+            # A rule shadowed or put on trial must stop blocking in AutoMod at once.
+            if self.automod and event.community.platform == "discord":
+                await sync_automod(self.client, app)
+
+        return follow
+
     @property
     def gateway(self) -> DiscordGateway:
         """Return the gateway that applies actions on Discord."""
@@ -109,6 +118,7 @@ class DiscordConnection:
             await sync_automod(self.client, app)
         resync = self._resync(app)
         app.reload_hooks.append(resync)
+        followed = app.bus.subscribe(PolicyChanged, self._follow_policy(app), name="automod sync")
         taking = asyncio.create_task(handoff.run(ingest)) if handoff else None
         checking = asyncio.create_task(self._check_languages(app))
         try:
@@ -123,6 +133,7 @@ class DiscordConnection:
                 taking.cancel()
             await asyncio.gather(checking, *([taking] if taking else []), return_exceptions=True)
             app.reload_hooks.remove(resync)
+            app.bus.unsubscribe(followed)
             await self.client.close()
 
     async def _check_languages(self, app: App) -> None:

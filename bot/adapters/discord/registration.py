@@ -167,9 +167,12 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
     counts = {"created": 0, "edited": 0, "deleted": 0}
     for runtime in app.runtimes.values():
         community = runtime.community
-        policy = getattr(runtime.cogs.get("guidelines"), "policy", None)
+        guidelines = runtime.cogs.get("guidelines")
+        policy = getattr(guidelines, "policy", None)
         if community.ref.platform != "discord" or not isinstance(policy, Policy):
             continue
+        engine = getattr(guidelines, "engine", None)
+        shadow = frozenset(getattr(engine, "shadow", frozenset()))
         guild = int(community.ref.id)
         staff = community.moderator_roles | community.admin_roles
         path = "/guilds/{guild_id}/auto-moderation/rules"
@@ -184,7 +187,7 @@ async def sync_automod(client: StewardClient, app: App) -> dict[str, int]:
                 if r["name"] not in ours and r.get("trigger_type") == KEYWORD_TRIGGER
             ]
             compiled = compile_policy(
-                policy, room=MAX_RULES - len(theirs), language=community.language
+                policy, room=MAX_RULES - len(theirs), language=community.language, shadow=shadow
             )
             for name in [n for n in ours if n not in compiled.rules]:
                 stale = ours.pop(name)

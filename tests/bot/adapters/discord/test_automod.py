@@ -10,7 +10,7 @@ from bot.adapters.discord.translate import ref
 from bot.core.events import BLOCKED_PREFIX, AutoModBlocked
 from bot.standins.discord import DiscordStandin
 from policies.policy import load_policy
-from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of, notice_for
+from tests.bot.adapters.discord.conftest import ORIGINAL, Lumen, Start, cases_of, notice_for
 from tests.conftest import listen
 
 RULES = "/guilds/{guild_id}/auto-moderation/rules"
@@ -29,6 +29,8 @@ def test_the_default_policy_compiles_its_worst_rules_first() -> None:
     assert "faggot*" in slurs and "bøsserøv*" in slurs
     assert "mild-swearing" not in compiled.owner.values()  # shadow mode stays in Steward
     assert "self-harm" not in compiled.owner.values()  # caring, never blocking
+    trialled = compile_policy(load_policy("default"), shadow=frozenset({"insults"}))
+    assert "insults" not in trialled.owner.values(), "shadowed at run time, it blocks nothing"
 
 
 def test_a_blocked_member_reads_the_guideline_in_the_communitys_language() -> None:
@@ -156,3 +158,31 @@ async def test_a_reload_syncs_the_rules_again(
     assert report.ok
     assert "Steward: slurs" in {r["name"] for r in lumen.guild.automod_rules.values()}
     assert len(standin.requests_to("POST", RULES)) == 6
+
+
+async def test_a_rule_shadowed_or_on_trial_stops_blocking_in_automod_at_once(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # Shadow mode does nothing visible: AutoMod went on blocking the rule's words, so a
+    # trial never saw a hit and members were still stopped.
+    def ours() -> set[str]:
+        return {str(r["name"]) for r in lumen.guild.automod_rules.values()}
+
+    async with start() as steward:
+        before = ours()
+        for count, (name, options) in enumerate(
+            (
+                ("policy trial", {"rule": "profanity", "hits": 3}),
+                ("policy shadow", {"rule": "profanity", "on": False}),
+            ),
+            start=1,
+        ):
+            await standin.run_command(lumen.guild, lumen.modlog, lumen.mona, name, options)
+            await standin.wait_for_request("PATCH", ORIGINAL, count=count)
+            await steward.settle()
+            if count == 1:
+                shadowed = ours()
+        after = ours()
+    assert "Steward: profanity" in before
+    assert shadowed == before - {"Steward: profanity"}
+    assert after == before, "enforced again, it blocks again"
