@@ -48,6 +48,7 @@ CUSTOM_ID_MAX = 100
 _SUBCOMMAND = discord.AppCommandOptionType.subcommand.value
 _GROUP = discord.AppCommandOptionType.subcommand_group.value
 _USER = discord.AppCommandOptionType.user.value
+_USER_MENU = discord.AppCommandType.user.value
 
 
 def ref(ident: int | str) -> Ref:
@@ -392,6 +393,10 @@ def interaction_event(
         if target is not None and menu is not None:
             name, option = menu
             options = {option: str(target)}
+            if data.get("type") == _USER_MENU:  # someone who left is named as Discord knows them
+                picked: Mapping[str, Any] = {"type": _USER, "value": str(target)}
+                resolved: Any = data.get("resolved") or {}
+                options = {option: _option_value(picked, resolved)}
         return CommandInvoked(name=(aliases or {}).get(name, name), options=options, **common)
     # A form asking why arrives as its own interaction, on the message of the button.
     message = ref(interaction.message.id) if interaction.message is not None else None

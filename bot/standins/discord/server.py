@@ -495,9 +495,9 @@ class DiscordStandin:
         }
         if target_id is not None:
             data["target_id"] = target_id
-            target_member = guild.members.get(target_id)
-            if target_member is not None:
-                _resolve(target_member.user, resolved, guild)
+            target_user = self.world.users.get(target_id)
+            if target_user is not None:  # a member, or (no longer in the guild) a user
+                _resolve(target_user, resolved, guild)
             found = self.world.channel(channel.id)
             if found is not None and target_id in found[1].messages:
                 message = found[1].messages[target_id]

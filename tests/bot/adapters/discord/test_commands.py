@@ -91,6 +91,27 @@ async def test_aliases_and_context_menus_reach_stewards_commands(
     assert "no /appeal" not in appeal.json["content"] and "9" in appeal.json["content"]
 
 
+async def test_the_history_menu_on_someone_who_left_names_them_as_discord_does(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        raider = await standin.join(lumen.guild, "raider")
+        await standin.leave(lumen.guild, raider)
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            lumen.mona,
+            "History",
+            command_type=2,
+            target_id=raider.user.id,
+        )
+        history = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+    assert history.json["content"] == (
+        "raider (not in the community now): 0 case(s), 0 active point(s)."
+    )
+
+
 async def alices_spam_is_case_1(standin: DiscordStandin, lumen: Lumen) -> None:
     """Alice posts an invite; wait until Steward deletes it (case #1, spam-links)."""
     spam = await standin.post_message(lumen.general, lumen.alice, "join discord.gg/abc")
