@@ -40,7 +40,7 @@ from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
 from policies.engine import PolicyEngine
-from policies.verdict import CAMPAIGN_COPIES, Verdict
+from policies.verdict import CAMPAIGN_COPIES, Mode, Verdict
 
 PRIVATE = "private"
 """The channel id a private message to the bot is judged under (it was posted in none)."""
@@ -353,10 +353,12 @@ class Guidelines(
             # asked to appeal a slowmode.
             community = self.ctx.community
             subject = Member(ref=community.ref, name=community.name) if spike else member
-            await self.enforcer.enforce(verdict, subject)
+            cases = await self.enforcer.enforce(verdict, subject)
             await self.arm_timer()
+            await self.queue_trials(cases)  # the raid rule can be on trial too
         for match in verdict.matches:
-            if match.evidence.get("kind") == "join_spike":
+            # A raid rule in shadow mode (or on trial) holds no one and quiets no welcome.
+            if match.evidence.get("kind") == "join_spike" and match.mode is not Mode.SHADOW:
                 hold = timedelta(minutes=float(match.evidence.get("hold_minutes", 30)))
                 self._hold_raid(event.at - hold, event.at + hold)
                 await self.ctx.publish(

@@ -1201,3 +1201,26 @@ async def test_a_member_reads_their_own_record_in_their_language(
         "Pour contester un cas qui compte, utilise /appeal avec son numéro.",
     ]
     assert alices == "Your record in acme is clean."
+
+
+async def test_the_raid_rule_on_trial_asks_about_a_spike_and_slows_nothing(
+    run_scenario: ScenarioRunner,
+) -> None:
+    actions = await run_scenario(
+        [
+            community(config={}),  # the welcome cog on: a held raid would quiet it
+            cmd("owner", "policy trial", at(9), rule="raid", hits=1),
+            *new_fans_join(6),
+            say("m1", "fan5", "hi all, new here!", at(11)),
+        ]
+    )
+    (card,) = [a for a in of(actions, "post_message") if a.get("buttons")]
+    assert card["content"].startswith(
+        "Rule raid on trial, was it right? acme - 5 joins within 60s, 5 of them new or "
+        "look-alike accounts. It would have done: slowmode:30s, alert; it did nothing."
+    )
+    assert of(actions, "set_slowmode") == []
+    # Nobody is held for review, and the welcome goes on.
+    welcomed = [a["content"] for a in of(actions, "post_message") if "Welcome" in a["content"]]
+    assert len(welcomed) == 6, welcomed
+    assert not any("joined during a raid" in a["content"] for a in of(actions, "post_message"))
