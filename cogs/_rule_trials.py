@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.templates import pick_language
 from cogs._moderation_base import ModerationCog
 from moderation.cases import Case, CaseStatus, NewReviewItem
 from moderation.review_cards import TRIAL_CHOICES, TRIAL_SOURCE
@@ -49,7 +50,15 @@ class RuleTrials(ModerationCog):
             ),
             headline=(
                 f"Rule {case.rule} on trial, was it right? {case.member_name}{where} - "
-                f"{why}. It would have done: {would}; it did nothing."
+                f"{why}. It would have done: {would}; it did nothing.{self._judged_by(case)}"
             ),
             choices=TRIAL_CHOICES,
         )
+
+    def _judged_by(self, case: Case) -> str:
+        """Return the guideline a trial card's hit is judged against, in the community's language."""
+        compiled = self.policy.rule(case.rule) if case.rule else None
+        if compiled is None or not compiled.spec.guideline:
+            return ""
+        language = self.ctx.community.language
+        return f" Guideline: {pick_language(compiled.spec.guideline, language, language)}."

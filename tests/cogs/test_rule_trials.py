@@ -32,9 +32,10 @@ async def test_moderators_judge_a_trialled_rules_next_hits_and_nothing_happens_t
         kept = [m.content for m in bot.session.community.messages.values()]
     assert started.startswith("Rule insults is on trial: in shadow mode, it does nothing")
     assert len(cards) == 2
-    assert cards[0]["content"].startswith(
+    assert cards[0]["content"].splitlines()[0] == (
         "Rule insults on trial, was it right? alice in #general - contains a listed word: "
-        "idiot*. It would have done: delete, warn; it did nothing."
+        "idiot*. It would have done: delete, warn; it did nothing. Guideline: Respect each "
+        "other: no insults or name-calling."
     )
     assert buttons == [[("right", "Rule was right"), ("dismiss", "Rule was wrong")]] * 2
     assert warned == "This card has no button 'warn'."
