@@ -173,7 +173,8 @@ def card_text(item: ReviewItem, status: str) -> str:
     """Return a card's text: headline, message in context, member, scores, rule, status.
 
     The text stays within :data:`CARD_LIMIT`: context furthest from the message goes
-    first, then the headline is shortened.
+    first, then the oldest of what the member wrote since (the latest stays), and only
+    then is the text cut.
     """
     evidence = item.evidence
     headline = excerpt(
@@ -185,7 +186,8 @@ def card_text(item: ReviewItem, status: str) -> str:
     if evidence.get("case"):
         facts.append(f"case {evidence['case']}")
     before, message, after = _conversation(evidence)
-    message += _later(evidence)
+    later = _later_records(evidence)
+    shown = min(len(later), _LATER_SHOWN)
     tail: list[str] = []
     member = evidence.get("member")
     if isinstance(member, Mapping):
@@ -196,13 +198,17 @@ def card_text(item: ReviewItem, status: str) -> str:
     tail.append(excerpt(status, _QUOTE_LIMIT))
 
     def joined() -> str:
-        return "\n".join([headline, " · ".join(facts), *before, *message, *after, *tail])
+        since = _later_lines(later, shown)
+        return "\n".join([headline, " · ".join(facts), *before, *message, *since, *after, *tail])
 
-    while len(joined()) > CARD_LIMIT and (before or after):
-        if len(before) >= len(after):
-            before.pop(0)
+    while len(joined()) > CARD_LIMIT and (before or after or shown > 1):
+        if before or after:
+            if len(before) >= len(after):
+                before.pop(0)
+            else:
+                after.pop()
         else:
-            after.pop()
+            shown -= 1
     return joined()[:CARD_LIMIT]
 
 
@@ -223,14 +229,19 @@ def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], li
     return before, message, after
 
 
-def _later(evidence: Mapping[str, Any]) -> list[str]:
-    """Return what the member wrote since the item was queued, the latest few, as lines."""
+def _later_records(evidence: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Return what the member wrote since the item was queued, oldest first."""
     later = evidence.get("later")
-    records = [r for r in later if isinstance(r, Mapping)] if isinstance(later, list) else []
+    return [r for r in later if isinstance(r, Mapping)] if isinstance(later, list) else []
+
+
+def _later_lines(records: Sequence[Mapping[str, Any]], shown: int) -> list[str]:
+    """Return the latest ``shown`` of them as lines, saying how many earlier ones are not."""
+    kept = records[len(records) - shown :] if shown else []
     lines = [
         f"> {quoted(str(r.get('author', 'member')))}, later{_where(r)}: "
         f"{excerpt(str(r.get('text', '')), _QUOTE_LIMIT)}"
-        for r in records[-_LATER_SHOWN:]
+        for r in kept
     ]
     hidden = len(records) - len(lines)
     return ([f"> ({hidden} earlier line(s) not shown)"] if hidden else []) + lines

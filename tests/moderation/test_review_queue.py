@@ -277,3 +277,31 @@ def test_a_display_name_written_as_a_masked_link_shows_where_it_leads_on_the_car
     )
     text = card_text(item, "Open: nobody is on it yet.")
     assert "Member [mod team]\\(https://phish.example): 0 earlier case(s)" in text
+
+
+def test_what_a_member_wrote_since_gives_way_oldest_first_and_the_card_keeps_its_status() -> None:
+    later = [
+        {"author": "alice", "text": f"line {n} " + "x" * 290, "where": "#general"} for n in range(8)
+    ]
+    item = ReviewItem(
+        id=1,
+        status=ReviewStatus.OPEN,
+        created_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+        community=Ref("local", "acme"),
+        source="rule",
+        reason="at risk",
+        evidence={
+            "headline": "Someone may be at risk: " + "h" * 400,
+            "original": "I want to die " + "y" * 300,
+            "author": "alice",
+            "later": later,
+        },
+    )
+    lines = card_text(item, "Claimed by mona.").splitlines()
+    assert len("\n".join(lines)) <= CARD_LIMIT
+    assert lines[-1] == "Claimed by mona.", "where the item stands is never cut"
+    assert lines[2].startswith("> alice: I want to die")
+    hidden = int(lines[3].removeprefix("> (").split()[0])
+    shown = lines[4:-1]
+    assert hidden + len(shown) == 8 and hidden > 3, "the oldest give way"
+    assert shown[-1].startswith("> alice, later in #general: line 7 ")
