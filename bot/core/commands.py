@@ -388,13 +388,16 @@ async def _member(
     known = value if isinstance(value, Member) else None
     ident = known.ref.id if known else str(value).strip().lstrip("@")
     member = await find_member(Ref(platform, ident)) if ident else None
-    if member is not None:
+    if member is not None and (member.present or option.may_have_left):
         return member
-    if ident and option.may_have_left:
+    if member is None and ident and option.may_have_left:
         if known:
             return replace(known, present=False)
         return Member(ref=Ref(platform, ident), name="", present=False)  # their cases name them
-    raise CommandError(f"no member {(known.name if known else str(value).strip())!r} here")
+    # Someone who is not here (gone, or a deactivated account) is acted on by no command
+    # but those that read a record: by name where the platform still knows it.
+    named = member or known
+    raise CommandError(f"no member {(named.name if named else str(value).strip())!r} here")
 
 
 def _marked(word: str) -> bool:

@@ -50,6 +50,8 @@ def member_from(user: dict[str, Any], groups: frozenset[str]) -> Member:
         lang=user.get("locale") or None,
         is_bot=bool(user.get("is_bot")),
         is_owner=bool(user.get("is_owner") or user.get("is_primary_owner")),
+        # A deactivated account is known to Slack and in the workspace no more.
+        present=not user.get("deleted"),
     )
 
 

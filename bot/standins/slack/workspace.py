@@ -25,6 +25,8 @@ class User:
     tz: str = "UTC"
     locale: str = "en-US"
     created: int = 1_600_000_000
+    deleted: bool = False
+    """Deactivated by an admin: Slack still knows the account, who is in the workspace no more."""
 
     def to_api(self, team_id: str, *, include_locale: bool = False) -> dict[str, Any]:
         """Return the user as ``users.info`` shows it (``locale`` only when asked for)."""
@@ -33,7 +35,7 @@ class User:
             "team_id": team_id,
             "name": self.name,
             "real_name": self.real_name or self.name,
-            "deleted": False,
+            "deleted": self.deleted,
             "is_admin": self.is_admin,
             "is_owner": self.is_owner,
             "is_bot": self.is_bot,

@@ -438,6 +438,12 @@ async def test_someone_no_longer_here_is_a_member_not_present() -> None:
         await member_option("warn", gone)
     with pytest.raises(CommandError, match=r"^no member '@u9' here$"):
         await member_option("warn", "@u9")
+    # A deactivated account the platform still finds: its record, yes; an action, no.
+    deactivated = Member(ref=Ref("local", "u8"), name="carl", present=False)
+    d.members[deactivated.ref] = deactivated
+    assert await member_option("history", "u8") == deactivated
+    with pytest.raises(CommandError, match=r"^no member 'carl' here$"):
+        await member_option("warn", "u8")
 
 
 @pytest.mark.parametrize(

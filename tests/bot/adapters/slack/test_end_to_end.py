@@ -313,6 +313,29 @@ async def test_a_member_reads_their_record_and_the_appeal_command_slack_runs(
     assert record[-1] == "To appeal a case that counts, use /steward appeal with its number."
 
 
+async def test_a_deactivated_account_is_no_member_to_act_on_and_its_record_says_so(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    steward = await start_steward()
+    await standin.send_command(
+        payloads.slash_command(ws, MONA, general, f"warn <@{ALICE}|alice> spam")
+    )
+    await steward.settle()
+    ws.users[ALICE].deleted = True  # an admin deactivated the account; Slack says so
+    await standin.send_event(payloads.user_change(ws, ALICE))
+    await steward.settle()
+    for text in (f"warn <@{ALICE}|alice> more spam", f"history <@{ALICE}|alice>"):
+        await standin.send_command(payloads.slash_command(ws, MONA, general, text))
+        await steward.settle()
+    warned, history = [c.args["text"] for c in standin.calls_to("response_url")][-2:]
+    assert warned == "no member 'alice' here"
+    assert (
+        history.splitlines()[0] == "alice (not in the community now): 1 case(s), 1 active point(s)."
+    )
+
+
 async def test_help_and_usage_name_commands_as_slack_runs_them(
     standin: SlackStandin, start_steward: Start
 ) -> None:
