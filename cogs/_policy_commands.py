@@ -188,11 +188,17 @@ class PolicyCommands(RuleTrials):
             return
         await self._shadow(ctx, rule, on=True)
         await self.trial_book.start(rule, hits)
+        # Without a staff channel there are no cards: the items wait in the list.
+        where = (
+            ""
+            if self.settings.staff_channel
+            else f" No staff channel is set: they wait in {self.typed('review list')}."
+        )
         await ctx.reply(
             f"Rule {rule} is on trial: in shadow mode, it does nothing visible, and its next "
             f"{hits} hit(s) come to the review queue for you to judge (Rule was right / Rule "
             f"was wrong, or {self.typed('review decide')} ITEM violation|ok). Nothing happens "
-            f"to the members either way; {show} tells how it did."
+            f"to the members either way; {show} tells how it did.{where}"
         )
 
     async def _shadow(self, ctx: CommandContext, rule: str, *, on: bool) -> None:

@@ -120,3 +120,15 @@ async def test_two_hits_at_once_take_the_last_card_of_a_trial_once(
         await bot.session.app.bus.join()
         carded_once = len(bot.cards())
     assert carded_once == 1
+
+
+async def test_without_a_staff_channel_a_trial_says_where_its_items_wait(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db", staff_channel="") as bot:
+        started = await bot.command("owner", "policy trial", rule="insults", hits=1)
+        await bot.say("alice", "you are all such idiots honestly", "m1")
+        listed = await bot.command("mod1", "review list")
+    assert started.endswith("No staff channel is set: they wait in /review list.")
+    assert bot.cards() == []
+    assert listed.startswith("1. [p0] alice - trial of insults: contains a listed word: idiot*")
