@@ -88,6 +88,11 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert "spam-links: 2 case(s); 0 of 2 acted case(s) undone on review or appeal" in (
         result.output
     )
+    # A rule on trial: one hit, judged wrong, and the staff channel hears how it did.
+    assert (
+        "Steward posted in #mod-log: The trial of caps is over: moderators found it right 0 "
+        "time(s) of 1 (0%)." in result.output
+    )
     assert "Summary" in result.output
 
 
