@@ -368,3 +368,26 @@ async def test_durations_are_offered_and_a_wrong_one_is_explained(
     assert offered.json["data"]["choices"] == [{"name": "9m (9 minutes)", "value": "9m"}]
     assert refused.json["content"] == "'abc' is not a duration: try 10m, 2h or 7d"
     assert standin.requests_to("PATCH", "/guilds/{guild_id}/members/{user_id}") == []
+
+
+async def test_a_purge_is_one_bulk_delete_on_the_member_s_record(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # One request for many messages: a purge of 100 one by one ran into rate limits.
+    async with start() as steward:
+        posted = [await standin.post_message(lumen.general, lumen.bob, f"ad {n}") for n in range(3)]
+        await standin.post_message(lumen.general, lumen.alice, "a reply")
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.mona,
+            "purge",
+            {"count": 3, "member": lumen.bob, "reason": "ads"},
+        )
+        answer = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+    (bulk,) = standin.requests_to("POST", "/channels/{channel_id}/messages/bulk-delete")
+    assert sorted(bulk.json["messages"]) == sorted(str(p.id) for p in posted)
+    assert standin.requests_to("DELETE", "/channels/{channel_id}/messages/{message_id}") == []
+    assert not lumen.general.messages.keys() & {p.id for p in posted}
+    assert answer.json["content"] == f"Purged 3 message(s) in <#{lumen.general.id}> (case #1)."
