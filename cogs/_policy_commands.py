@@ -155,6 +155,7 @@ class PolicyCommands(RuleTrials):
             if on
             else "back to its mode in the policy"
         )
+        await self._tell_staff(ctx, rule, f"put rule {rule} {state}")
         await ctx.reply(f"Rule {rule} is {state}.")
 
     @command(
@@ -188,6 +189,9 @@ class PolicyCommands(RuleTrials):
             return
         await self._shadow(ctx, rule, on=True)
         await self.trial_book.start(rule, hits)
+        await self._tell_staff(
+            ctx, rule, f"put rule {rule} on trial: in shadow mode, its next {hits} hit(s) to judge"
+        )
         # Without a staff channel there are no cards: the items wait in the list.
         where = (
             ""
@@ -211,6 +215,12 @@ class PolicyCommands(RuleTrials):
         shadow = await self.store.shadows.shadowed(ctx.community.ref)
         self.use_policy(self.policy, shadow)
         await self._announce_change()
+
+    async def _tell_staff(self, ctx: CommandContext, rule: str, what: str) -> None:
+        """Tell the staff channel who changed what a rule does: other moderators rely on it."""
+        await self.staff_post(
+            f"{ctx.author.shown_name} {what}.", reason="policy changed", rule=rule
+        )
 
     async def _announce_change(self) -> None:
         """Tell what enforces the policy outside Steward (AutoMod) that the rules changed."""

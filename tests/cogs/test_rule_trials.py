@@ -50,6 +50,9 @@ async def test_moderators_judge_a_trialled_rules_next_hits_and_nothing_happens_t
     # the rule did.
     assert wrong == f"Review item 2: the rule was wrong. Nothing happens to the member. {over}"
     assert [p["content"] for p in bot.of("post_message") if p["content"] == over] == [over]
+    # The other moderators learn who changed what the rule does.
+    told = [p["content"] for p in bot.of("post_message") if p["content"].startswith("owner ")]
+    assert told == ["owner put rule insults on trial: in shadow mode, its next 2 hit(s) to judge."]
     # Shadow mode held: nothing removed, nobody told, nobody on record.
     assert bot.of("delete_message") == [] and bot.of("send_direct_message") == []
     assert {"you are all such idiots honestly", "what a loser take"} <= set(kept)
@@ -88,6 +91,9 @@ async def test_a_trial_outlasts_a_restart_and_ends_when_the_rule_is_enforced(
         shown
     )
     assert enforced == "Rule insults is back to its mode in the policy."
+    assert "owner put rule insults back to its mode in the policy." in [
+        p["content"] for p in bot.of("post_message")
+    ]
     assert "On trial" not in after
     assert carded_after == 1, "only bob's hit, judged in the trial, got a card"
     assert removed == ["m3"]
