@@ -131,6 +131,11 @@ class PolicyCommands(RuleTrials):
         self.use_policy(policy, self.engine.shadow)
         await self.resolve_policy_channels()
         await self._announce_change()
+        await self.staff_post(
+            f"{ctx.author.shown_name} reloaded the policy: {policy.name}, "
+            f"{len(policy.rules)} rules.",
+            reason="policy changed",
+        )
         await ctx.reply(f"Policy {policy.name} reloaded: {len(policy.rules)} rules.")
 
     @command(
