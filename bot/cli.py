@@ -142,8 +142,14 @@ def check_config(config_path: Path | None) -> None:
     for key, community in config.communities.items():
         cogs = ", ".join(loaded.cogs[key]) or "none"
         click.echo(f"community {key}: {community.platform} {community.id or key}; cogs: {cogs}")
+        guidelines = loaded.cogs[key].get("guidelines")
+        if guidelines is not None and not getattr(guidelines, "staff_channel", "mod-log"):
+            click.echo(
+                f"community {key}: staff_channel is empty: review cards, alerts and the ends of "
+                "rule trials are posted nowhere; moderators see the queue with /review list"
+            )
         # None when the guidelines cog is off: then nobody is banned by Steward.
-        ban_appeals = getattr(loaded.cogs[key].get("guidelines"), "ban_appeals", None)
+        ban_appeals = getattr(guidelines, "ban_appeals", None)
         if community.platform == "discord" and ban_appeals == "":
             # Banned from the server, a member cannot run /appeal there.
             click.echo(

@@ -216,6 +216,18 @@ def test_check_config_says_when_banned_discord_members_have_nowhere_to_appeal(
     assert "ban_appeals" not in set_.output
 
 
+def test_check_config_says_when_review_cards_have_nowhere_to_go(tmp_path: Path) -> None:
+    config = tmp_path / "steward.toml"
+    section = "[communities.acme]\n[communities.acme.cogs.guidelines]\n"
+    config.write_text(section + 'staff_channel = ""\n', encoding="utf-8")
+    empty = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    config.write_text(section, encoding="utf-8")
+    default = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    assert empty.exit_code == default.exit_code == 0
+    assert "community acme: staff_channel is empty: review cards" in empty.output
+    assert "staff_channel" not in default.output
+
+
 def test_check_config_names_the_classifier_without_loading_it(tmp_path: Path) -> None:
     config = tmp_path / "steward.toml"
     config.write_text('[classifier]\nmodel = "models/x"\ntimeout = 1.5\n', encoding="utf-8")
