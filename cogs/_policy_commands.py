@@ -42,9 +42,11 @@ class PolicyCommands(RuleTrials):
         shadow = self.engine.shadow
         if rule is None:
             lines = [f"Policy {self.policy.name} ({self.policy.source}):"]
+            trials = await self.trial_book.all()
             for listed in self.policy.rules:
                 each = listed.spec
                 state = Mode.SHADOW.value if each.id in shadow else each.mode.value
+                state += " (on trial)" if each.id in trials else ""
                 lines.append(f"{each.id}: {each.type}, {each.severity.value}, {state}")
             await ctx.reply("\n".join(lines))
             return

@@ -19,6 +19,7 @@ async def test_moderators_judge_a_trialled_rules_next_hits_and_nothing_happens_t
     database = tmp_path / "steward.db"
     async with carded(registry, database) as bot:
         started = await bot.command("owner", "policy trial", rule="insults", hits=2)
+        listing = await bot.command("owner", "policy show")
         await bot.say("alice", "you are all such idiots honestly", "m1")
         await bot.say("bob", "what a moron move by the ref lol", "m2")
         await bot.say("alice", "what a loser take", "m3")  # the trial asked for two
@@ -31,6 +32,7 @@ async def test_moderators_judge_a_trialled_rules_next_hits_and_nothing_happens_t
         shown = (await bot.command("owner", "policy show", rule="insults")).splitlines()
         kept = [m.content for m in bot.session.community.messages.values()]
     assert started.startswith("Rule insults is on trial: in shadow mode, it does nothing")
+    assert "insults: keywords, medium, shadow (on trial)" in listing.splitlines()
     assert len(cards) == 2
     assert cards[0]["content"].splitlines()[0] == (
         "Rule insults on trial, was it right? alice in #general - contains a listed word: "
