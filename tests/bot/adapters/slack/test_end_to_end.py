@@ -3,6 +3,7 @@ the real App and cogs act, and the stand-in records what Steward asked of Slack.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -306,10 +307,12 @@ async def test_a_member_reads_their_record_and_the_appeal_command_slack_runs(
     await steward.settle()
     record = standin.calls_to("response_url")[-1].args["text"].splitlines()
     assert record[0] == "Your record in Acme:"
-    assert record[1].startswith("Case #1 (") and record[1].endswith(
-        "No spam: no invites to other servers, link shorteners or disguised links. "
-        f"It counts until {record[1][-11:-1]}."
-    )
+    day = r"\d{4}-\d{2}-\d{2}"
+    assert re.fullmatch(
+        rf"Case #1 \({day}\): No spam: no invites to other servers, link shorteners or "
+        rf"disguised links\. It counts until {day}\.",
+        record[1],
+    ), record[1]
     assert record[-1] == "To appeal a case that counts, use /steward appeal with its number."
 
 
