@@ -17,7 +17,7 @@ from bot.core.language_tags import LanguageTag
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from cogs._schedules import checked_cron
-from moderation.cases import NewReviewItem, Note, undelivered_notice
+from moderation.cases import NewReviewItem, Note, ReviewItem, undelivered_notice
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
@@ -307,10 +307,17 @@ class ModerationCog(Cog[GuidelinesSettings]):
         """Queue a review item about a message, with its text and files, and post its card.
 
         Nothing is queued while an item about the message waits already (a second report,
-        a message a rule handed to moderators): one card per message.
+        a message a rule handed to moderators): one card per message. A second reporter
+        is kept on that item, to hear its outcome too.
         """
         community = self.ctx.community.ref
-        if any(i.waiting for i in await self.store.reviews.about_message(community, found.ref)):
+        waiting = [
+            i for i in await self.store.reviews.about_message(community, found.ref) if i.waiting
+        ]
+        if waiting:
+            reporter = (evidence or {}).get("reporter")
+            if reporter is not None and reporter not in reporters_of(waiting[0]):
+                await self.store.reviews.append_evidence(waiting[0].id, "reporters", reporter)
             return
         await self.queue.add(
             NewReviewItem(
@@ -368,6 +375,16 @@ class ModerationCog(Cog[GuidelinesSettings]):
 
 def _no_one(member: Member) -> CommandError:
     return CommandError(f"no member {member.ref.id!r} here, and no case names anyone by that id")
+
+
+def reporters_of(item: ReviewItem) -> list[str]:
+    """Return the members (refs as text) who reported an item's message, first first."""
+    first = item.evidence.get("reporter")
+    more = item.evidence.get("reporters")
+    found = ([str(first)] if first else []) + (
+        [str(r) for r in more] if isinstance(more, list) else []
+    )
+    return list(dict.fromkeys(found))
 
 
 def not_told(why: str | None) -> str:

@@ -188,11 +188,14 @@ class ReviewRepository(Protocol):
         """Remember the last line the item's card shows: where the item stands."""
         ...
 
-    async def add_later(self, item_id: int, record: Mapping[str, Any]) -> ReviewItem:
-        """Add what the member wrote after the item was queued to its evidence (``later``).
+    async def append_evidence(self, item_id: int, key: str, value: Any) -> ReviewItem:
+        """Append a value to a list in the item's evidence, keeping the latest 50.
+
+        What came after the item was queued: what its member wrote since (``later``),
+        who else reported the message (``reporters``).
 
         Raises:
-            ValueError: If there is no such item.
+            ValueError: If there is no such item, or ``key`` is not a plain name.
         """
         ...
 

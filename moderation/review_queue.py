@@ -164,7 +164,7 @@ class ReviewQueue:
         Returns:
             The item with the record in its evidence.
         """
-        updated = await self.store.reviews.add_later(item.id, record)
+        updated = await self.store.reviews.append_evidence(item.id, "later", dict(record))
         await self.update_card(updated, updated.card_status or OPEN_STATUS)
         return updated
 

@@ -30,8 +30,8 @@ from moderation.repositories import Escalate, ScheduledAction
 from moderation.rule_stats import RuleStats
 
 MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
-LATER_KEPT = 50
-"""How many of the lines a member wrote after their item was queued the item keeps."""
+EVIDENCE_LIST_KEPT = 50
+"""How many values a list in an item's evidence keeps (what its member wrote since...)."""
 
 _CASE_COLUMNS = (
     "id, community, number, member, member_name, rule, severity, actions, actor, reason, evidence, "
@@ -516,29 +516,31 @@ class SqliteReviews:
             "UPDATE review_items SET card_status = ? WHERE id = ?", (status, item_id)
         )
 
-    async def add_later(self, item_id: int, record: Mapping[str, Any]) -> ReviewItem:
-        """Add what the member wrote after the item was queued to its evidence (``later``).
+    async def append_evidence(self, item_id: int, key: str, value: Any) -> ReviewItem:
+        """Append a value to a list in the item's evidence, keeping the latest 50.
 
         Raises:
-            ValueError: If there is no such item.
+            ValueError: If there is no such item, or ``key`` is not a plain name.
         """
+        if not key.isidentifier():
+            raise ValueError(f"evidence key {key!r} is not a plain name")
+        path = f"$.{key}"
         async with self._db.transaction() as tx:
             # Appended in place: two messages moments apart both arrive.
             await tx.execute(
-                "UPDATE review_items SET evidence = json_insert(evidence, '$.later', json('[]')) "
+                "UPDATE review_items SET evidence = json_insert(evidence, ?, json('[]')) "
                 "WHERE id = ?",
-                (item_id,),
+                (path, item_id),
             )
-            # The latest lines are kept: someone writing for hours grows no item for ever.
+            # The latest are kept: someone writing for hours grows no item for ever.
             await tx.execute(
-                "UPDATE review_items SET evidence = json_remove(evidence, '$.later[0]') "
-                "WHERE id = ? AND json_array_length(evidence, '$.later') >= ?",
-                (item_id, LATER_KEPT),
+                "UPDATE review_items SET evidence = json_remove(evidence, ?) "
+                "WHERE id = ? AND json_array_length(evidence, ?) >= ?",
+                (f"{path}[0]", item_id, path, EVIDENCE_LIST_KEPT),
             )
             await tx.execute(
-                "UPDATE review_items SET evidence = json_insert(evidence, '$.later[#]', json(?)) "
-                "WHERE id = ?",
-                (dump_json(dict(record)), item_id),
+                "UPDATE review_items SET evidence = json_insert(evidence, ?, json(?)) WHERE id = ?",
+                (f"{path}[#]", dump_json(value), item_id),
             )
             row = await tx.fetch_one("SELECT * FROM review_items WHERE id = ?", (item_id,))
         if row is None:

@@ -1227,3 +1227,48 @@ async def test_the_raid_rule_on_trial_asks_about_a_spike_and_slows_nothing(
     welcomed = [a["content"] for a in of(actions, "post_message") if "Welcome" in a["content"]]
     assert len(welcomed) == 6, welcomed
     assert not any("joined during a raid" in a["content"] for a in of(actions, "post_message"))
+
+
+async def test_whoever_reported_a_message_hears_whether_moderators_acted(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Reporters heard nothing after "thank you", and a second report was dropped unseen.
+    carl = {
+        "name": "carl",
+        "joined": "2025-01-01T00:00:00Z",
+        "account_created": "2020-01-01T00:00:00Z",
+    }
+    lines = [
+        community(),
+        {"type": "join", "at": at(0), "member": carl},
+        say("m1", "carl", "the designer lives at Elm Street 12, go visit him", at(1)),
+        say("m2", "carl", "that update was a bit meh", at(2)),
+        cmd("alice", "report", at(3), message="m1", reason="doxxing"),
+        cmd("bob", "report", at(4), message="m1", reason="adresse"),
+        cmd("alice", "report", at(5), message="m2", reason="rude"),
+        {"type": "click", "at": at(6), "author": "mod1", "target": "m1", "choice": "remove"},
+        {"type": "click", "at": at(7), "author": "mod1", "target": "m2", "choice": "dismiss"},
+    ]
+    actions = await run_scenario(lines)
+    told = [
+        (a["member"], a["content"])
+        for a in of(actions, "send_direct_message")
+        if a.get("reason") == "report outcome"
+    ]
+    assert told == [
+        (
+            "alice",
+            "The moderators looked at the message you reported in #general and acted on it. "
+            "Thank you for telling us.",
+        ),
+        (
+            "bob",
+            "Les modérateurs ont examiné le message que tu as signalé dans #general et ont agi. "
+            "Merci de nous l'avoir signalé.",
+        ),
+        (
+            "alice",
+            "The moderators looked at the message you reported in #general and found it within "
+            "our guidelines. Thank you for telling us.",
+        ),
+    ]

@@ -19,7 +19,7 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
-from moderation.sqlite import LATER_KEPT
+from moderation.sqlite import EVIDENCE_LIST_KEPT
 from tests.moderation.conftest import COMMUNITY, START, Rig
 
 ALICE = Ref("local", "alice")
@@ -330,16 +330,18 @@ async def test_what_came_later_is_appended_to_an_item_and_its_card_line_kept(rig
         START,
     )
     await rig.store.reviews.set_card_status(item.id, "Claimed by mona.")
-    await rig.store.reviews.add_later(item.id, {"text": "one"})
-    updated = await rig.store.reviews.add_later(item.id, {"text": "two"})
+    await rig.store.reviews.append_evidence(item.id, "later", {"text": "one"})
+    updated = await rig.store.reviews.append_evidence(item.id, "later", {"text": "two"})
     assert updated.evidence == {"original": "hi", "later": [{"text": "one"}, {"text": "two"}]}
     assert updated.card_status == "Claimed by mona."
     with pytest.raises(ValueError, match="no review item"):
-        await rig.store.reviews.add_later(item.id + 100, {"text": "three"})
-    for n in range(LATER_KEPT):
-        kept = await rig.store.reviews.add_later(item.id, {"text": str(n)})
+        await rig.store.reviews.append_evidence(item.id + 100, "later", {"text": "three"})
+    for n in range(EVIDENCE_LIST_KEPT):
+        kept = await rig.store.reviews.append_evidence(item.id, "later", {"text": str(n)})
     later = kept.evidence["later"]
-    assert len(later) == LATER_KEPT and later[-1] == {"text": str(LATER_KEPT - 1)}
+    assert len(later) == EVIDENCE_LIST_KEPT and later[-1] == {"text": str(EVIDENCE_LIST_KEPT - 1)}
+    with pytest.raises(ValueError, match="not a plain name"):
+        await rig.store.reviews.append_evidence(item.id, "later') --", "x")
 
 
 async def test_actions_appended_to_a_case_follow_its_own(rig: Rig) -> None:
