@@ -172,6 +172,13 @@ async def cases_of(steward: Running, lumen: Lumen, member: Member) -> list[Case]
     )
 
 
+async def departed(standin: DiscordStandin, lumen: Lumen, name: str) -> Member:
+    """Return a member who joined and left before anyone acted: a user, no longer a member."""
+    member = await standin.join(lumen.guild, name)
+    await standin.leave(lumen.guild, member)
+    return member
+
+
 async def notice_for(standin: DiscordStandin, case: int) -> RecordedRequest:
     """Wait for the notice Steward posts a member about case number ``case``; return it."""
     return await standin.wait_for_request(

@@ -13,7 +13,14 @@ from bot.standins.discord._model import MODERATE_MEMBERS
 from bot.system import SystemCommands
 from cogs.guidelines import Guidelines
 from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import CALLBACK, ORIGINAL, Lumen, Start, cases_of
+from tests.bot.adapters.discord.conftest import (
+    CALLBACK,
+    ORIGINAL,
+    Lumen,
+    Start,
+    cases_of,
+    departed,
+)
 
 COMMANDS = "/applications/{app_id}/guilds/{guild_id}/commands"
 
@@ -95,8 +102,7 @@ async def test_the_history_menu_on_someone_who_left_names_them_as_discord_does(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     async with start() as steward:
-        raider = await standin.join(lumen.guild, "raider")
-        await standin.leave(lumen.guild, raider)
+        raider = await departed(standin, lumen, "raider")
         await standin.run_command(
             lumen.guild,
             lumen.modlog,

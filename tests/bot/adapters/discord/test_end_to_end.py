@@ -20,6 +20,7 @@ from tests.bot.adapters.discord.conftest import (
     Lumen,
     Start,
     cases_of,
+    departed,
     notice_for,
 )
 from tests.conftest import listen
@@ -278,8 +279,7 @@ async def test_someone_who_left_with_no_case_is_banned_by_the_name_discord_knows
     # A raider who posts and leaves before anyone acts has no case yet: their id alone
     # would read as a typo, but Discord's user picker says who they are.
     async with start() as steward:
-        raider = await standin.join(lumen.guild, "raider")
-        await standin.leave(lumen.guild, raider)
+        raider = await departed(standin, lumen, "raider")
         await standin.run_command(
             lumen.guild, lumen.modlog, lumen.mona, "history", {"member": raider.user}
         )
