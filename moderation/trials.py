@@ -79,6 +79,9 @@ class TrialBook:
         # Messages are judged by several workers at once: two hits of a rule with one
         # card left must not both take it, nor two judgements count as one.
         self._lock = asyncio.Lock()
+        # Read once, then kept in step with what is written: every shadow hit asks, and a
+        # community's rules are judged in one process, so nobody else writes the book.
+        self._known: dict[str, Trial] | None = None
 
     async def all(self) -> dict[str, Trial]:
         """Return the trials under way, by rule id.
@@ -86,6 +89,11 @@ class TrialBook:
         Unreadable state (written by another version, or damaged) is logged and dropped:
         the rules stay in shadow mode, and their cards come no more.
         """
+        if self._known is None:
+            self._known = await self._read()
+        return dict(self._known)
+
+    async def _read(self) -> dict[str, Trial]:
         data = await self._state.get(self._community, self._owner, KEY)
         if data is None:
             return {}
@@ -142,6 +150,7 @@ class TrialBook:
             return counted
 
     async def _keep(self, trials: dict[str, Trial]) -> None:
+        self._known = dict(trials)
         if trials:
             data = {rule: trial.to_data() for rule, trial in trials.items()}
             await self._state.put(self._community, self._owner, KEY, data)
