@@ -183,7 +183,7 @@ class Enforcer:
             reason=CARE_REASON,
             rule=match.rule,
         )
-        where = f"#{_id(verdict.channel)}" if verdict.channel else "a private message to Steward"
+        where = _where_written(verdict)
         alert = self._staff_post(
             f"Urgent, please reach out: {member.name} in {where} may be at risk ({match.reason})",
             rule=match.rule,
@@ -219,7 +219,7 @@ class Enforcer:
 
         It goes on their card, under their first message, and out as an urgent line.
         """
-        where = f"#{_id(verdict.channel)}" if verdict.channel else "a private message to Steward"
+        where = _where_written(verdict)
         said = excerpt(verdict.original, _AGAIN_QUOTED)
         await self.store.cases.add_note(
             case.id, "bot", f"wrote again in {where}: {said}", self.clock.now()
@@ -908,6 +908,11 @@ def _evidence(verdict: Verdict, match: Match) -> dict[str, object]:
         "details": dict(match.evidence),
         "other_rules": [m.rule for m in verdict.matches if m.rule != match.rule],
     }
+
+
+def _where_written(verdict: Verdict) -> str:
+    """Return where a message was written, as staff read it: a channel, or a private message."""
+    return f"#{_id(verdict.channel)}" if verdict.channel else "a private message to Steward"
 
 
 def _id(ref: Ref | None) -> str:
