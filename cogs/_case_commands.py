@@ -16,6 +16,7 @@ from bot.core.quoting import file_line, quoted
 from cogs._moderation_base import ModerationCog, not_told
 from moderation.cases import (
     CARE_REASON,
+    STAFF_NOTE,
     ActionStatus,
     AppealStatus,
     Case,
@@ -154,6 +155,34 @@ class CaseCommands(ModerationCog):
         await self.store.cases.add_note(case.id, ctx.author.name, text, self.ctx.clock.now())
         await ctx.reply(f"Noted on case {case.label}.")
 
+    @command("note", description="Note something about a member for moderators; not told to them.")
+    async def note(
+        self,
+        ctx: CommandContext,
+        member: Annotated[Member, "About whom", MAY_HAVE_LEFT],
+        text: Annotated[str, "The note"],
+    ) -> None:
+        """Record a moderator's note on a member: a case that does nothing and tells nobody.
+
+        Moderators read it in ``/history``, on the member's next review card and in their
+        modmail header; the member's own ``/record`` leaves it out, and it counts towards
+        nothing. ``/case pardon`` withdraws it.
+        """
+        if not text.strip():
+            raise CommandError("the note is empty")
+        if not member.name:  # someone who left: named by their cases, or refused as a typo
+            member = replace(member, name=await self.former_name(member))
+        case = await self.enforcer.sanction_by(
+            moderator=ctx.author,
+            target=member,
+            actions=[],
+            reason=text.strip(),
+            evidence={STAFF_NOTE: True},
+        )
+        await ctx.reply(
+            f"Noted on {member.shown_name}'s record (case {case.label}); they are not told."
+        )
+
     @command("case pardon", description="Pardon a case: it stops counting towards escalation.")
     async def case_pardon(
         self,
@@ -161,14 +190,17 @@ class CaseCommands(ModerationCog):
         number: Annotated[int, "The case number"],
         reason: Annotated[str, "Why"] = "",
     ) -> None:
-        """Mark a case pardoned and note who and why."""
+        """Mark a case pardoned and note who and why; a staff note is withdrawn."""
         case = await self._case(ctx, number)
         if not await self.pardon(case, ctx.author.name, reason):
+            if case.is_staff_note:
+                raise CommandError(f"case {case.label} is a note withdrawn already")
             raise CommandError(
                 f"case {case.label} is {case.status_at(self.ctx.clock.now()).value}; "
                 "only active cases and cases under review can be pardoned"
             )
-        await ctx.reply(f"Case {case.label} pardoned.")
+        done = "note withdrawn" if case.is_staff_note else "pardoned"
+        await ctx.reply(f"Case {case.label} {done}.")
 
     async def pardon(self, case: Case, author: str, reason: str) -> bool:
         """Pardon a case that counts or waits for review, noting who and why.
@@ -227,10 +259,14 @@ class CaseCommands(ModerationCog):
         counted = sum(c.on_record for c in cases)
         alerts = [c for c in cases if c.is_welfare]
         welfare = sum(c.welfare_concern for c in alerts)
-        trial = len(cases) - counted - len(alerts)
+        notes = [c for c in cases if c.is_staff_note]
+        trial = len(cases) - counted - len(alerts) - len(notes)
         also = f" Rules in shadow mode recorded {trial} more, not on the record." if trial else ""
         if welfare:
             also += f" {welfare} welfare alert(s): someone may have been at risk; not an offence."
+        standing = sum(c.staff_note_standing for c in notes)
+        if standing:
+            also += f" {standing} staff note(s)."
         lines = [f"{shown}: {counted} case(s), {points} active point(s).{also}"]
         lines += [self.describe(c) for c in cases]
         await ctx.reply("\n".join(lines))
@@ -242,10 +278,12 @@ class CaseCommands(ModerationCog):
         done = [_action_word(a) for a in case.actions]
         if undelivered_notice(case.notes) is not None:  # a warning nobody received
             done.append("notice not delivered")
+        what = f"{', '.join(done) or 'no platform action'} by {who} ({case.rule or 'manual'})"
+        if case.is_staff_note:
+            what = f"noted by {who}"
         line = (
-            f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.shown_status(now)}: {case.member_name or case.member.id} "
-            f"- {', '.join(done) or 'no platform action'} by {who} ({case.rule or 'manual'}): "
-            f"{case.reason}"
+            f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.shown_status(now)}: "
+            f"{case.member_name or case.member.id} - {what}: {case.reason}"
         )
         if not detail:
             return line
@@ -306,18 +344,14 @@ class CaseCommands(ModerationCog):
 
         A member whose notices never reached them (closed direct messages) learns here
         which cases stand against them and their numbers, to appeal. Cases still with the
-        moderators, shadow-mode records, welfare alerts and lifted sanctions are no part
-        of it: nothing in them stands against the member.
+        moderators, shadow-mode records, welfare alerts, staff notes and lifted sanctions
+        are no part of it: nothing in them stands against the member.
         """
         now = self.ctx.clock.now()
         found = await self.store.cases.for_member(
             ctx.community.ref, ctx.author.ref, limit=_RECORD_SHOWN
         )
-        cases = [
-            c
-            for c in found
-            if c.status_at(now) in _STANDINGS and not c.is_welfare and not c.only_lifts
-        ]
+        cases = [c for c in found if c.status_at(now) in _STANDINGS and c.put_to_member]
         notices = self.enforcer.notices
         lang = ctx.author.lang
         community = {"community": ctx.community.name}
@@ -431,6 +465,10 @@ class CaseCommands(ModerationCog):
         """
         found = await self.store.cases.get(ctx.community.ref, number)
         if found is None or (own and found.member != ctx.author.ref):
+            raise self._appeal_refused(ctx, "appeal_no_case", f"#{number}", own=own)
+        if found.is_staff_note:  # a member never sees one: to them it is no case
+            if not own:
+                raise CommandError(f"case {found.label} is a staff note: nothing to appeal")
             raise self._appeal_refused(ctx, "appeal_no_case", f"#{number}", own=own)
         status = found.status_at(now)
         if status is CaseStatus.APPEALED:

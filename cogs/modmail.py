@@ -38,6 +38,7 @@ from bot.core.quoting import file_line, quoted
 from bot.core.refs import Ref
 from bot.core.templates import pick_language, placeholders_from, render
 from cogs._modmail_store import Block, Conversation, ModmailStore, modmail_store_for
+from moderation.cases import staff_notes_line
 from moderation.store import store_for
 
 _OPENED = {
@@ -336,6 +337,8 @@ class Modmail(Cog[ModmailSettings]):
         # Not an offence, but whoever answers should know they may have been at risk.
         welfare = sum(c.welfare_concern for c in found)
         cared = f" Earlier welfare alert(s): {welfare}." if welfare else ""
+        # What a colleague noted on them, on a line of its own: a note ends as it was written.
+        noted = staff_notes_line(found)
         # The handle beside a display name tells apart two "Alex"es; beside itself, nothing.
         handle = f" ({member.name})" if member.shown_name != member.name else ""
         return (
@@ -343,7 +346,7 @@ class Modmail(Cog[ModmailSettings]):
             f"Record: {len(earlier)} case(s), {points} active point(s); latest: {latest}.{cared} "
             f"Write here to answer; lines starting with {self.settings.note_prefix} stay "
             f"internal. Close with {self.typed('modmail close')} REASON."
-        )
+        ) + (f"\n{noted}" if noted else "")
 
     @listener(MessageCreated)
     async def from_staff(self, event: MessageCreated) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from bot.core.quoting import excerpt
 from bot.core.refs import Ref
 
 
@@ -74,6 +75,9 @@ class Note:
 
 CARE_REASON = "care"
 """The reason of the caring reply a care rule sends: it marks a welfare case."""
+
+STAFF_NOTE = "staff_note"
+"""The evidence key that marks a moderator's note on a member: a case that does nothing."""
 
 UNDELIVERED = "the member could not be notified: "
 """How the bot's note on a case begins when the member's notice did not reach them."""
@@ -165,9 +169,35 @@ class Case(NewCase):
 
         A rule on trial records what it would have done; until it goes live that says
         nothing about the member. Someone who may be at risk did nothing wrong: counted
-        among "earlier cases" they would read as a repeat offender on the next card.
+        among "earlier cases" they would read as a repeat offender on the next card. A
+        moderator's note judges nothing either.
         """
-        return self.status is not CaseStatus.SHADOW and not self.is_welfare
+        return (
+            self.status is not CaseStatus.SHADOW and not self.is_welfare and not self.is_staff_note
+        )
+
+    @property
+    def put_to_member(self) -> bool:
+        """Return whether the member is shown it as theirs (``/record``, ``/appeal``).
+
+        What is on their record and holds something against them: not a rule's shadow
+        record, a welfare alert, a staff note, nor a case that only lifted a sanction.
+        """
+        return self.on_record and not self.only_lifts
+
+    @property
+    def is_staff_note(self) -> bool:
+        """Return whether it is a moderator's note on the member (``/note``), not a sanction.
+
+        A note does nothing and tells the member nothing: it is what one moderator wants
+        the next to know ("asked twice about refunds, be patient").
+        """
+        return self.evidence.get(STAFF_NOTE) is True
+
+    @property
+    def staff_note_standing(self) -> bool:
+        """Return whether it is a note no moderator withdrew (``/case pardon`` withdraws one)."""
+        return self.is_staff_note and self.status is not CaseStatus.PARDONED
 
     @property
     def is_welfare(self) -> bool:
@@ -220,10 +250,13 @@ class Case(NewCase):
 
         ``active`` means it counts towards escalation now: a case that carries no points
         (a ban, a kick, a lifted timeout) is ``recorded``, and a care case is ``welfare``,
-        whether or not a moderator has reached out yet (``false alarm`` once found one).
+        whether or not a moderator has reached out yet (``false alarm`` once found one). A
+        moderator's note is ``note`` (``note withdrawn`` once pardoned).
         """
         if self.is_welfare:
             return "welfare" if self.welfare_concern else "false alarm"
+        if self.is_staff_note:
+            return "note" if self.staff_note_standing else "note withdrawn"
         status = self.status_at(now)
         if status is CaseStatus.ACTIVE and not self.points:
             return "recorded"
@@ -246,6 +279,30 @@ class Case(NewCase):
         """Return the text of the message it is about, as posted; empty when there is none."""
         original = self.evidence.get("original")
         return original if isinstance(original, str) else ""
+
+
+_NOTE_SHOWN = 200
+"""How many characters of a staff note a card or a modmail header quotes."""
+
+
+def staff_notes_line(cases: Sequence[Case]) -> str:
+    """Return the latest standing staff note among a member's cases, for the next moderator.
+
+    Empty when there is none. Cards and modmail headers quote it, since whoever decides a
+    card or answers a member should read what a colleague noted, not only that one exists.
+
+    Args:
+        cases: The member's cases, newest first (as the repositories return them).
+    """
+    notes = [c for c in cases if c.staff_note_standing]
+    if not notes:
+        return ""
+    latest = notes[0]
+    more = f" ({len(notes)} notes in all)" if len(notes) > 1 else ""
+    return (
+        f"Staff note by {latest.actor_name}, {latest.created_at:%Y-%m-%d}: "
+        f"{excerpt(latest.reason, _NOTE_SHOWN)}{more}"
+    )
 
 
 class AppealStatus(enum.StrEnum):

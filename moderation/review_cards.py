@@ -192,6 +192,8 @@ def card_text(item: ReviewItem, status: str) -> str:
     member = evidence.get("member")
     if isinstance(member, Mapping):
         tail.append(_member_line(member))
+        if member.get("staff_note"):  # written by a moderator: already quoted and cut
+            tail.append(str(member["staff_note"]))
     scores = _scores(evidence)
     if scores:
         tail.append(f"Scores: {scores}")

@@ -107,15 +107,19 @@ def member_summary(
     now: datetime,
     name: str = "",
     welfare: int = 0,
+    staff_note: str = "",
 ) -> dict[str, object]:
     """Return a member's record in brief: name, cases, active points, ages in days.
 
     ``name`` names someone the platform no longer knows as a member (``member`` is
     ``None``): a card would otherwise call them "member". ``welfare`` counts earlier
     alerts that they may have been at risk: no offence, but what a moderator weighing a
-    harsh message, or reaching out again, should know.
+    harsh message, or reaching out again, should know. ``staff_note`` is the latest note
+    a moderator left on them (see ``staff_notes_line``), for the one deciding now.
     """
-    cared = {"welfare": welfare} if welfare else {}
+    cared: dict[str, object] = {"welfare": welfare} if welfare else {}
+    if staff_note:
+        cared["staff_note"] = staff_note
     if member is None:
         known = {"name": name} if name else {}
         return {**known, "cases": cases, "active_points": active_points, **cared}

@@ -17,7 +17,7 @@ from bot.core.community import CommunityInfo
 from bot.core.models import Member
 from bot.core.protocols import Clock, Gateway
 from bot.core.refs import Ref
-from moderation.cases import CardRef, NewReviewItem, ReviewItem
+from moderation.cases import CardRef, NewReviewItem, ReviewItem, staff_notes_line
 from moderation.repositories import ModerationStore
 from moderation.review_cards import CardChoice, card_buttons, card_text
 from moderation.review_evidence import (
@@ -103,6 +103,7 @@ class ReviewQueue:
                 now=now,
                 name=known,
                 welfare=sum(c.welfare_concern for c in before),
+                staff_note=staff_notes_line(before),
             )
         evidence: dict[str, object] = {
             **new.evidence,

@@ -1272,3 +1272,51 @@ async def test_whoever_reported_a_message_hears_whether_moderators_acted(
             "our guidelines. Thank you for telling us.",
         ),
     ]
+
+
+async def test_a_staff_note_reaches_moderators_and_never_the_member(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # What one moderator learnt about a member ("asked twice about refunds") had nowhere
+    # to go but a warning, which tells the member and counts against them.
+    lines = [
+        community(),
+        cmd("mod1", "note", at(1), member="bob", text="asked twice about a refund; be patient"),
+        cmd("mod1", "history", at(2), member="bob"),
+        cmd("bob", "record", at(3)),
+        cmd("bob", "appeal", at(4), case=1, reason="quoi ?"),
+        cmd("mod2", "appeal record", at(5), case=1, reason="by email"),
+        say("m1", "bob", "this shop is a joke", at(6)),
+        cmd("alice", "report", at(7), message="m1", reason="rude"),
+        cmd("mod2", "case pardon", at(8), number=1, reason="wrong member"),
+        cmd("mod2", "history", at(9), member="bob"),
+        cmd("mod2", "case pardon", at(10), number=1),
+        cmd("mod1", "note", at(11), member="alice", text="   "),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    assert said[0] == "Noted on bob's record (case #1); they are not told."
+    assert said[1].splitlines() == [
+        "bob: 0 case(s), 0 active point(s). 1 staff note(s).",
+        "#1 2026-03-02 09:01 note: bob - noted by mod1: asked twice about a refund; be patient",
+    ]
+    assert said[2] == "Ton historique dans acme est vierge."
+    assert said[3].startswith("Tu n'as pas de cas #1")
+    assert said[4] == "case #1 is a staff note: nothing to appeal"
+    assert not [a for a in of(actions, "send_direct_message") if a["member"] == "bob"]
+    # Whoever decides a card about bob reads the note.
+    (card,) = [a["content"] for a in of(actions, "post_message") if a.get("reason") == "review card"]
+    lines_of_card = card.splitlines()
+    member_line = next(i for i, line in enumerate(lines_of_card) if line.startswith("Member bob"))
+    assert "0 earlier case(s)" in lines_of_card[member_line]
+    assert lines_of_card[member_line + 1] == (
+        "Staff note by mod1, 2026-03-02: asked twice about a refund; be patient"
+    )
+    assert said[-4] == "Case #1 note withdrawn."
+    assert said[-3].splitlines() == [
+        "bob: 0 case(s), 0 active point(s).",
+        "#1 2026-03-02 09:01 note withdrawn: bob - noted by mod1: asked twice about a refund; "
+        "be patient",
+    ]
+    assert said[-2] == "case #1 is a note withdrawn already"
+    assert said[-1] == "the note is empty"

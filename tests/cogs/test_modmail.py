@@ -553,3 +553,19 @@ async def test_the_threads_header_counts_only_cases_on_the_members_record(
         (opened,) = bot.of("open_thread")
     header = in_thread(bot, opened["created"])[0]
     assert record in header
+
+
+async def test_the_threads_header_quotes_the_latest_staff_note_not_as_a_case(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        await bot.command("mod1", "note", member="bob", text="old note")
+        await bot.command("mod1", "note", member="bob", text="prefers French; [details](x.y)")
+        await dm_at(bot, 60, "hello?")
+        (opened,) = bot.of("open_thread")
+    header = in_thread(bot, opened["created"])[0]
+    assert "Record: 0 case(s), 0 active point(s); latest: none. Write" in header
+    # Written by a moderator, quoted all the same: a masked link shows as typed.
+    assert header.splitlines()[-1] == (
+        "Staff note by mod1, 2026-03-02: prefers French; [details]\\(x.y) (2 notes in all)"
+    )

@@ -106,8 +106,8 @@ async def _case_choices(
     or reaching a moderator command a server opened to everyone) gets only their own
     cases that stand against them: the record of others is not theirs to browse, and a
     case still with the moderators (a self-harm alert among them) or recorded in shadow
-    mode was never put to them, and one that lifted a ban or timeout holds nothing
-    against them.
+    mode was never put to them, nor was a moderator's note, and one that lifted a ban or
+    timeout holds nothing against them.
     """
     cases = store_for(app.storage).cases
     wanted = typed.lstrip("#")
@@ -121,7 +121,7 @@ async def _case_choices(
     return [
         (f"#{c.number} {c.created_at:%Y-%m-%d}: {c.rule or c.reason}", c.number)
         for c in own
-        if c.status in _MEMBERS_SEE and not c.only_lifts and str(c.number).startswith(wanted)
+        if c.status in _MEMBERS_SEE and c.put_to_member and str(c.number).startswith(wanted)
     ]
 
 
