@@ -226,15 +226,9 @@ class ModerationCog(Cog[GuidelinesSettings]):
         waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_READ)
         if any(for_trial(item) and item.rule == rule for item in waiting):
             return None
-        await self.trial_book.end(rule)
-        verdict = (
-            f"moderators found it right {trial.right} time(s) of {trial.judged} "
-            f"({trial.precision:.0%})"
-            if trial.precision is not None
-            else "nobody judged its cards before they expired"
-        )
+        await self.trial_book.end(rule, self.ctx.clock.now())
         over = (
-            f"The trial of {rule} is over: {verdict}. It stays in shadow mode: "
+            f"The trial of {rule} is over: {trial.verdict()}. It stays in shadow mode: "
             f"{self.typed('policy shadow')} {rule} no takes it live, "
             f"{self.typed('policy trial')} {rule} tries it again."
         )

@@ -69,6 +69,10 @@ class PolicyCommands(RuleTrials):
         under_way = (await self.trial_book.all()).get(rule)
         if under_way is not None:
             lines.append(_trial_state(under_way))
+        else:
+            finished = await self.trial_book.last_finished(rule)
+            if finished is not None:
+                lines.append(_finished_trial(finished))
         trial = await self.store.cases.recent(
             ctx.community.ref, limit=_TRIAL_SHOWN, status=CaseStatus.SHADOW, rule=rule
         )
@@ -156,7 +160,7 @@ class PolicyCommands(RuleTrials):
         """
         await self._shadow(ctx, rule, on=on)
         if not on:
-            await self.trial_book.end(rule)
+            await self.trial_book.end(rule, self.ctx.clock.now())
         state = (
             "in shadow mode: it records what it would do and does nothing visible"
             if on
@@ -185,7 +189,7 @@ class PolicyCommands(RuleTrials):
             raise CommandError(f"hits must be between 0 and {_TRIAL_MOST}")
         show = f"{self.typed('policy show')} {rule}"
         if not hits:
-            ended = await self.trial_book.end(rule)
+            ended = await self.trial_book.end(rule, self.ctx.clock.now())
             if ended is None and self.policy.rule(rule) is None:
                 raise CommandError(f"no rule {rule!r}; try /policy show")
             await ctx.reply(
@@ -256,6 +260,12 @@ def _trial_state(trial: Trial) -> str:
         else "none judged yet"
     )
     return f"On trial: {coming}{judged}."
+
+
+def _finished_trial(trial: Trial) -> str:
+    """Return how a rule's last finished trial went, in one line."""
+    ended = f", ended {trial.ended_at:%Y-%m-%d}" if trial.ended_at else ""
+    return f"Last trial{ended}: {trial.verdict()}."
 
 
 def _settings_lines(params: Mapping[str, Any], prefix: str = "") -> list[str]:

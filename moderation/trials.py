@@ -4,7 +4,9 @@ A rule on trial (``/policy trial``) records in shadow mode and sends its next hi
 review queue for moderators to judge, right or wrong. The book keeps, per rule, how many
 hits the trial asked for, how many it still sends, and the judgements so far, in the
 owning cog's state, so a trial outlasts a restart; once its last card is judged the trial
-is over and its tally is the rule's precision on trial.
+is over and its tally is the rule's precision on trial. The book keeps each rule's last
+judged trial after it ends, so a community manager deciding later whether to take the
+rule live still reads how it did.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from bot.core.protocols import CogStateRepository
@@ -21,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 KEY = "rule_trials"
 """The cog state key of the trials under way, by rule id."""
+FINISHED_KEY = "rule_trials_finished"
+"""The cog state key of each rule's last trial that moderators judged, by rule id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +37,14 @@ class Trial:
         left: How many of them are still to come.
         right: Hits moderators found the rule right about.
         wrong: Hits they found it wrong about.
+        ended_at: When it ended; ``None`` while under way.
     """
 
     asked: int
     left: int
     right: int = 0
     wrong: int = 0
+    ended_at: datetime | None = None
 
     @property
     def judged(self) -> int:
@@ -49,17 +56,36 @@ class Trial:
         """Return the share of judged hits the rule was right about; ``None`` before any."""
         return self.right / self.judged if self.judged else None
 
-    def to_data(self) -> dict[str, int]:
+    def verdict(self) -> str:
+        """Return how moderators judged the rule on trial, in words."""
+        if self.precision is None:
+            return "nobody judged its cards before they expired"
+        return (
+            f"moderators found it right {self.right} time(s) of {self.judged} "
+            f"({self.precision:.0%})"
+        )
+
+    def to_data(self) -> dict[str, int | str]:
         """Return it as JSON-compatible data."""
-        return {"asked": self.asked, "left": self.left, "right": self.right, "wrong": self.wrong}
+        data: dict[str, int | str] = {
+            "asked": self.asked,
+            "left": self.left,
+            "right": self.right,
+            "wrong": self.wrong,
+        }
+        if self.ended_at is not None:
+            data["ended_at"] = self.ended_at.isoformat()
+        return data
 
 
 def _trial_from(data: Any) -> Trial:
+    ended = data.get("ended_at")
     return Trial(
         asked=int(data["asked"]),
         left=int(data["left"]),
         right=int(data.get("right", 0)),
         wrong=int(data.get("wrong", 0)),
+        ended_at=datetime.fromisoformat(ended) if ended else None,
     )
 
 
@@ -93,8 +119,8 @@ class TrialBook:
             self._known = await self._read()
         return dict(self._known)
 
-    async def _read(self) -> dict[str, Trial]:
-        data = await self._state.get(self._community, self._owner, KEY)
+    async def _read(self, key: str = KEY) -> dict[str, Trial]:
+        data = await self._state.get(self._community, self._owner, key)
         if data is None:
             return {}
         try:
@@ -103,6 +129,13 @@ class TrialBook:
             logger.warning("the rule trials kept from before could not be read; they are dropped")
             return {}
 
+    async def last_finished(self, rule: str) -> Trial | None:
+        """Return the rule's last trial that moderators judged, once it ended.
+
+        Read when asked (``/policy show``), never on a message's way.
+        """
+        return (await self._read(FINISHED_KEY)).get(rule)
+
     async def start(self, rule: str, hits: int) -> None:
         """Send a rule's next ``hits`` hits to moderators to judge, counting afresh."""
         async with self._lock:
@@ -110,12 +143,23 @@ class TrialBook:
             trials[rule] = Trial(asked=hits, left=hits)
             await self._keep(trials)
 
-    async def end(self, rule: str) -> Trial | None:
-        """End a rule's trial; return it as it stood, if there was one."""
+    async def end(self, rule: str, now: datetime) -> Trial | None:
+        """End a rule's trial; return it as it stood, if there was one.
+
+        A trial with judgements is kept as the rule's last finished one; a trial nobody
+        judged leaves the one before in its place.
+        """
         async with self._lock:
             trials = await self.all()
             ended = trials.pop(rule, None)
             await self._keep(trials)
+            if ended is None or not ended.judged:
+                return ended
+            ended = replace(ended, ended_at=now)
+            finished = await self._read(FINISHED_KEY)
+            finished[rule] = ended
+            data = {each: trial.to_data() for each, trial in finished.items()}
+            await self._state.put(self._community, self._owner, FINISHED_KEY, data)
             return ended
 
     async def take_hit(self, rule: str) -> bool:

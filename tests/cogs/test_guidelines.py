@@ -1305,7 +1305,9 @@ async def test_a_staff_note_reaches_moderators_and_never_the_member(
     assert said[4] == "case #1 is a staff note: nothing to appeal"
     assert not [a for a in of(actions, "send_direct_message") if a["member"] == "bob"]
     # Whoever decides a card about bob reads the note.
-    (card,) = [a["content"] for a in of(actions, "post_message") if a.get("reason") == "review card"]
+    (card,) = [
+        a["content"] for a in of(actions, "post_message") if a.get("reason") == "review card"
+    ]
     lines_of_card = card.splitlines()
     member_line = next(i for i, line in enumerate(lines_of_card) if line.startswith("Member bob"))
     assert "0 earlier case(s)" in lines_of_card[member_line]

@@ -62,6 +62,10 @@ async def test_moderators_judge_a_trialled_rules_next_hits_and_nothing_happens_t
         "\n".join(shown)
     )
     assert not any(line.startswith("On trial") for line in shown), "both hits were judged"
+    # Over, its tally stays to read when deciding whether to take the rule live.
+    assert "Last trial, ended 2026-03-02: moderators found it right 1 time(s) of 2 (50%)." in (
+        shown
+    )
     examples, cases = await stored(database)
     assert [c.status for c in cases] == [CaseStatus.SHADOW] * 3
     assert [(e.text, e.violation) for e in examples] == [
