@@ -316,6 +316,29 @@ async def test_a_member_reads_their_record_and_the_appeal_command_slack_runs(
     assert record[-1] == "To appeal a case that counts, use /steward appeal with its number."
 
 
+async def test_a_staff_note_is_read_by_moderators_and_not_by_the_member(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    steward = await start_steward()
+    for who, text in (
+        (MONA, f"note <@{ALICE}|alice> asked twice about a refund, be patient"),
+        (MILO, f"history <@{ALICE}|alice>"),
+        (ALICE, "record"),
+    ):
+        await standin.send_command(payloads.slash_command(ws, who, general, text))
+        await steward.settle()
+    noted, history, record = [c.args["text"] for c in standin.calls_to("response_url")][-3:]
+    assert noted == "Noted on alice's record (case #1); they are not told."
+    assert history.splitlines()[0] == "alice: 0 case(s), 0 active point(s). 1 staff note(s)."
+    assert history.splitlines()[1].endswith(
+        "note: alice - noted by mona: asked twice about a refund, be patient"
+    )
+    assert record == "Your record in Acme is clean."
+    assert standin.calls_to("conversations.open") == [], "nobody was written to"
+
+
 async def test_a_deactivated_account_is_no_member_to_act_on_and_its_record_says_so(
     standin: SlackStandin, start_steward: Start
 ) -> None:
