@@ -11,9 +11,9 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -26,6 +26,11 @@ from bot.malloc_tuning import limit_malloc_arenas
 from bot.ml_cli import eval_command, train_command
 from bot.registry import CogRegistry, RegistryError
 from bot.storage.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.core.refs import Ref
+    from bot.member_data import Erasure
+    from bot.storage import SqliteStorage
 
 T = TypeVar("T")
 EXIT_FAILURE, EXIT_USAGE = 1, 2
@@ -621,6 +626,114 @@ def stats_rules(
     else:
         period = f"in the last {days} day(s)" if days else "yet"
         click.echo(f"No rule has acted or raised a review item {period}.")
+
+
+@main.group("member")
+def member_group() -> None:
+    """Show or erase what a community keeps about one member (access and erasure requests)."""
+
+
+_member_argument = click.argument("member")
+_community_option = click.option(
+    "--community",
+    "community_key",
+    default=None,
+    help="The community (its config key); may be left out when the config has one.",
+)
+
+
+@member_group.command("export")
+@_member_argument
+@config_option
+@_community_option
+def member_export(config_path: Path | None, community_key: str | None, member: str) -> None:
+    """Print as JSON everything the community keeps about MEMBER (a platform id or a name).
+
+    Cases with their evidence, notes and actions, appeals, review items, the examples
+    learnt from them, their lines in others' review items, modmail conversations, blocks,
+    discussion activity, the audit log's entries about them and the state cogs keep for
+    them: what to send a member who asks what is kept about them.
+    """
+    import json  # noqa: PLC0415
+
+    from bot.member_data import export_member, find_member  # noqa: PLC0415
+
+    async def read(storage: SqliteStorage, community: Ref, now: datetime) -> dict[str, Any]:
+        found = await find_member(storage, community, member)
+        return await export_member(storage, community, found, now)
+
+    exported = _with_member_storage(config_path, community_key, read)
+    click.echo(json.dumps(exported, indent=2, ensure_ascii=False))
+
+
+@member_group.command("erase")
+@_member_argument
+@config_option
+@_community_option
+@click.option("--by", default="cli", show_default=True, help="Who erases, for the audit log.")
+@click.option("--yes", is_flag=True, help="Erase without asking first.")
+def member_erase(
+    config_path: Path | None, community_key: str | None, member: str, by: str, yes: bool
+) -> None:
+    """Erase what MEMBER wrote and what names them (a platform id or a name).
+
+    Their messages, the words of their cases, notes and appeals, their names, their
+    modmail transcripts, discussion activity and cog state go, and so do the examples
+    learnt from their messages. Each case's bare facts stay under their platform id, so
+    a ban, a modmail block and the points that count still hold. The erasure is noted in
+    the audit log. Posts already on the platform (review cards, the mod log) are the
+    platform's to delete.
+    """
+    from bot.member_data import erase_member, find_member  # noqa: PLC0415
+
+    async def erase(storage: SqliteStorage, community: Ref, now: datetime) -> tuple[Ref, Erasure]:
+        found = await find_member(storage, community, member)
+        if not yes and not click.confirm(f"Erase what {community} keeps about {found}?"):
+            _fail("nothing erased", EXIT_FAILURE)
+        return found, await erase_member(storage, community, found, now, by=by)
+
+    found, erasure = _with_member_storage(config_path, community_key, erase)
+    click.echo(f"Erased what {found} wrote and what names them:")
+    for section, tables in erasure.changed.items():
+        counts = ", ".join(f"{table} {count}" for table, count in tables.items())
+        click.echo(f"  {section}: {counts}")
+    if not erasure.log_emptied:
+        click.echo(
+            "The database's write-ahead log could not be emptied while Steward was reading; "
+            "run this again when Steward is stopped to overwrite the old pages kept there."
+        )
+
+
+def _with_member_storage(
+    config_path: Path | None,
+    community_key: str | None,
+    work: Callable[[SqliteStorage, Ref, datetime], Coroutine[Any, Any, T]],
+) -> T:
+    """Run ``work`` on the configured database, for one community, at the current time."""
+    from bot.app import open_storage  # noqa: PLC0415
+    from bot.core.clock import SystemClock  # noqa: PLC0415
+
+    loaded = _load(config_path, _registry())
+    source = loaded.config.steward.database
+    if not source.exists():
+        _fail(f"no database at {source}")
+    keys = list(loaded.config.communities)
+    if community_key is None and len(keys) != 1:
+        _fail(f"name the community with --community (one of: {', '.join(keys) or 'none'})")
+    key = community_key if community_key is not None else keys[0]
+    if key not in loaded.config.communities:
+        _fail(f"no community {key!r} in {loaded.source}")
+    community = loaded.community(key).ref
+
+    async def run() -> T:
+        clock = SystemClock()
+        storage = await open_storage(source, clock)
+        try:
+            return await work(storage, community, clock.now())
+        finally:
+            await storage.close()
+
+    return _run(run())
 
 
 main.add_command(train_command)

@@ -23,7 +23,7 @@ from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
 from moderation.repositories import ModerationStore
 from moderation.review_cards import for_trial
-from moderation.review_evidence import RECENT_WINDOW, file_records
+from moderation.review_evidence import RECENT_WINDOW, file_records, reporters_in
 from moderation.review_queue import ReviewQueue
 from moderation.review_sla import QuietHours
 from moderation.store import store_for
@@ -373,12 +373,7 @@ def _no_one(member: Member) -> CommandError:
 
 def reporters_of(item: ReviewItem) -> list[str]:
     """Return the members (refs as text) who reported an item's message, first first."""
-    first = item.evidence.get("reporter")
-    more = item.evidence.get("reporters")
-    found = ([str(first)] if first else []) + (
-        [str(r) for r in more] if isinstance(more, list) else []
-    )
-    return list(dict.fromkeys(found))
+    return reporters_in(item.evidence)
 
 
 def not_told(why: str | None) -> str:

@@ -222,6 +222,9 @@ class Routing(Cog[RoutingSettings]):
         record = {
             "intent": match.intent,
             "team": match.name,
+            # Whose request it is: a member asking for their data, or to be forgotten, is
+            # found by it (see ``bot.storage.member_data``).
+            "author": str(message.author.ref),
             "member": message.author.shown_name,
             "link": message.link,
             "channel": team.destination,

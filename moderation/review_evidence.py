@@ -94,6 +94,19 @@ def context_lines(around: Surroundings) -> list[dict[str, str]]:
     ]
 
 
+def reporters_in(evidence: Mapping[str, Any]) -> list[str]:
+    """Return the members (refs as text) who reported an item's message, first first.
+
+    The first reporter is kept under ``reporter``, the others under ``reporters``.
+    """
+    first = evidence.get("reporter")
+    more = evidence.get("reporters")
+    found = ([str(first)] if first else []) + (
+        [str(r) for r in more] if isinstance(more, list) else []
+    )
+    return list(dict.fromkeys(found))
+
+
 def days_since(when: datetime | None, now: datetime) -> float | None:
     """Return how many days ago something happened, or ``None`` when unknown."""
     return round((now - when).total_seconds() / 86400, 1) if when is not None else None

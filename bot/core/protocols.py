@@ -277,6 +277,36 @@ class CogStateRepository(Protocol):
         ...
 
 
+MemberRecords = dict[str, list[dict[str, Any]]]
+"""What a package keeps about one member: its records (JSON data) by table."""
+
+
+class MemberDataHolder(Protocol):
+    """A package that keeps what members wrote or what was done to them.
+
+    A member (or the law they live under) may ask to see what a community keeps about
+    them, or to have it erased; each package answers for its own tables, so nothing is
+    forgotten when a cog adds one.
+    """
+
+    @property
+    def section(self) -> str:
+        """Return the name its records go under (``moderation``, ``modmail``)."""
+        ...
+
+    async def export_member(self, community: Ref, member: Ref) -> MemberRecords:
+        """Return every record it keeps about ``member`` in ``community``."""
+        ...
+
+    async def erase_member(self, community: Ref, member: Ref) -> dict[str, int]:
+        """Erase what ``member`` wrote and what names them; return the records changed by table.
+
+        What must outlive the erasure to keep the community safe (a ban, a block, the
+        points that count) keeps its bare facts under the member's platform id.
+        """
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Handoff:
     """An event one bot process left for the process that runs its community.

@@ -296,6 +296,30 @@ class Database:
         async with self._reading():
             return await _fetch_all(self._reader, sql, params)
 
+    async def set_secure_delete(self, *, on: bool) -> None:
+        """Have the writer zero what it deletes or replaces (SQLite's ``secure_delete``), or not.
+
+        SQLite otherwise leaves a deleted row's bytes in the file's free space: an erasure
+        must overwrite them.
+        """
+        async with self._write_lock:
+            self._check_open()
+            await _execute(self._writer, f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+
+    async def empty_log(self) -> bool:
+        """Copy the write-ahead log into the file and empty it; return whether it emptied.
+
+        The log keeps pages as they were before recent writes. It does not empty while
+        another connection (a running Steward) is reading; those pages then stay until
+        SQLite reuses that part of the log.
+        """
+        if self.in_memory:
+            return True
+        async with self._write_lock:
+            self._check_open()
+            row = await _fetch_one(self._writer, "PRAGMA wal_checkpoint(TRUNCATE)")
+        return row is not None and row[0] == 0
+
     async def backup(self, dest: str | os.PathLike[str]) -> None:
         """Write a consistent copy of the committed data to another file.
 

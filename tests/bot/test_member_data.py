@@ -1,0 +1,165 @@
+"""A member's data on request: `steward member export|erase` on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from bot.app import open_storage
+from bot.cli import main
+from bot.core.clock import VirtualClock
+from bot.core.refs import Ref
+from bot.member_data import erase_member, export_member, find_member
+from bot.registry import CogRegistry
+from bot.storage.member_data import ERASED
+from moderation.cases import CaseStatus
+from moderation.store import store_for
+from tests.cogs.test_modmail import MONDAY, dm_at, in_thread, modmail
+from tests.conftest import LocalBot
+
+ACME = Ref("local", "acme")
+BOB = Ref("local", "bob")
+BOBS_WORDS = (
+    "j'adore la lampe du salon",
+    "tu es un idiot total",
+    "une blague entre amis",
+    "demande souvent des remboursements",
+    "supprimez mes données",
+    "insultes répétées",
+)
+"""What bob wrote, and what was written about him: none of it may outlive the erasure."""
+
+
+async def bobs_week(bot: LocalBot) -> None:
+    """Leave bob's traces everywhere: a case, an appeal, a note, a report, modmail."""
+    await bot.play(type="message", id="m1", channel="general", author="bob", content=BOBS_WORDS[0])
+    await bot.play(
+        type="message", id="m2", channel="general", author="alice", content="meh, same as ever"
+    )
+    await bot.command("bob", "report", message="m2", reason="hors sujet")
+    await bot.play(type="message", id="m3", channel="general", author="bob", content=BOBS_WORDS[1])
+    await bot.command("bob", "appeal", case=1, reason=f"c'était {BOBS_WORDS[2]}")
+    await bot.command("mod1", "note", member="bob", text=f"bob {BOBS_WORDS[3]}")
+    await dm_at(bot, 60, f"{BOBS_WORDS[4]} s'il vous plaît")
+    await bot.command("mod1", "timeout", member="bob", duration="1h", reason=BOBS_WORDS[5])
+
+
+def file_bytes(folder: Path) -> bytes:
+    """Return the database file and its write-ahead log, as bytes on disk."""
+    return b"".join(p.read_bytes() for p in folder.glob("steward.db*"))
+
+
+def texts_of(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+async def test_a_members_data_is_shown_then_erased_and_their_sanctions_still_hold(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with modmail(registry, database) as bot:
+        await bobs_week(bot)
+        points_before = await store_for(bot.session.app.storage).cases.active_points(
+            ACME, BOB, MONDAY
+        )
+        # What `steward member` does: its own connection, while Steward runs.
+        other = await open_storage(database, VirtualClock(MONDAY))
+        try:
+            assert await find_member(other, ACME, "bob") == BOB
+            shown = await export_member(other, ACME, BOB, MONDAY)
+            erasure = await erase_member(other, ACME, BOB, MONDAY, by="dpo")
+            after = await export_member(other, ACME, BOB, MONDAY)
+            audit = [e for e in await other.audit.recent(ACME) if e.action == "erase_member_data"]
+        finally:
+            await other.close()
+        history = await bot.command("mod1", "history", member="bob")
+        points_after = await store_for(bot.session.app.storage).cases.active_points(
+            ACME, BOB, MONDAY
+        )
+        await dm_at(bot, 120, "encore moi")  # the open conversation still finds bob
+        (opened,) = bot.of("open_thread")
+        still = in_thread(bot, opened["created"])[-1]
+    before = texts_of(shown)
+    assert all(words in before for words in BOBS_WORDS), "the export shows everything"
+    moderation = shown["data"]["moderation"]
+    assert [len(moderation[t]) for t in ("cases", "appeals", "lines_in_other_review_items")] == [
+        3,
+        1,
+        1,
+    ]
+    assert [m["text"] for m in shown["data"]["modmail"]["messages"] if m["direction"] == "in"] == [
+        f"{BOBS_WORDS[4]} s'il vous plaît"
+    ]
+    remaining = texts_of(after)
+    assert not [words for words in BOBS_WORDS if words in remaining]
+    assert {c["member_name"] for c in after["data"]["moderation"]["cases"]} == {""}
+    assert erasure.changed["moderation"]["cases"] == 3
+    assert erasure.changed["modmail"]["messages"] >= 1
+    assert erasure.log_emptied
+    (erased,) = audit
+    assert (erased.actor, erased.target, erased.detail) == ("dpo", str(BOB), {"records": 15})
+    # The facts stay: the cases, their status, the points that count, the timeout.
+    assert points_after == points_before > 0
+    lines = history.splitlines()
+    assert lines[0].startswith("bob: 2 case(s), ")
+    assert any(f"{ERASED}" in line and "timeout 1h" in line for line in lines)
+    assert still == "**bob:** encore moi"
+    # Nor is any of it left in the file's free space or the write-ahead log.
+    kept = await asyncio.to_thread(file_bytes, tmp_path)
+    assert not [w for w in BOBS_WORDS if w.encode() in kept]
+
+
+def test_the_cli_exports_by_name_and_erases_only_when_told(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+
+    async def week() -> None:
+        async with modmail(registry, database) as bot:
+            await bobs_week(bot)
+
+    asyncio.run(week())  # the CLI runs its own event loop
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[steward]\ndatabase = "{database}"\n[communities.acme]\nplatform = "local"\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    exported = runner.invoke(main, ["member", "export", "bob", "--config", str(config)])
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.output)
+    assert data["member"] == str(BOB) and data["records"] > 10
+    refused = runner.invoke(main, ["member", "erase", "bob", "--config", str(config)], input="n\n")
+    assert refused.exit_code == 1 and "nothing erased" in refused.output
+    erased = runner.invoke(
+        main, ["member", "erase", "local:bob", "--config", str(config), "--yes", "--by", "dpo"]
+    )
+    assert erased.exit_code == 0, erased.output
+    assert erased.output.splitlines()[0] == "Erased what local:bob wrote and what names them:"
+    again = runner.invoke(main, ["member", "export", "bob", "--config", str(config)])
+    assert not [w for w in BOBS_WORDS if w in again.output]
+    unknown = runner.invoke(
+        main, ["member", "export", "bob", "--config", str(config), "--community", "x"]
+    )
+    assert unknown.exit_code == 2 and "no community 'x'" in unknown.output
+
+
+async def test_a_shadow_case_keeps_its_status_once_erased(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    async with modmail(registry, database) as bot:
+        await bot.command("mod1", "policy shadow", rule="insults")
+        await bot.play(type="message", id="m1", channel="general", author="bob", content="idiot")
+        other = await open_storage(database, VirtualClock(MONDAY))
+        try:
+            await erase_member(other, ACME, BOB, MONDAY, by="dpo")
+        finally:
+            await other.close()
+        (case,) = await store_for(bot.session.app.storage).cases.for_member(ACME, BOB)
+    assert case.status is CaseStatus.SHADOW and case.rule == "insults"
+    assert case.reason == ERASED and case.evidence["would_do"]
