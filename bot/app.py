@@ -21,11 +21,14 @@ from bot.core.bus import EventBus
 from bot.core.cog import CogSettings, Storage
 from bot.core.commands import commands_of
 from bot.core.community import CommunityInfo
-from bot.core.events import Event
+from bot.core.events import Event, Tick
 from bot.core.models import Member
 from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway, SeenEvent
 from bot.core.refs import Ref
 from bot.core.timers import TimerWheel
+from bot.housekeeping import PLACE as HOUSEKEEPING
+from bot.housekeeping import Housekeeping
+from bot.member_data import member_data_holders
 from bot.registry import CogRegistry
 from bot.runtime import BoundCommand, CommunityRuntime, Services
 from bot.storage import SqliteStorage
@@ -143,6 +146,15 @@ class App:
                 unscored_reviews_per_hour=scoring.unscored_reviews_per_hour,
             ),
         )
+        self.housekeeping = Housekeeping(
+            storage,
+            clock,
+            self.timers,
+            # Members' words live in the SQLite tables; another backend brings its own.
+            holders=member_data_holders(storage.db) if isinstance(storage, SqliteStorage) else [],
+            communities=lambda: [runtime.community.ref for runtime in self.runtimes.values()],
+            keep_texts_days=loaded.config.steward.keep_texts_days,
+        )
         system = SystemCommands(self)
         self._system = {
             spec.name: BoundCommand(spec, system) for spec in commands_of(SystemCommands)
@@ -154,6 +166,10 @@ class App:
         await self.bus.start()
         for key in self._run_here(self.loaded):
             await self._start_community(self.loaded, key)
+        self.bus.subscribe(
+            Tick, self.housekeeping.on_tick, community=HOUSEKEEPING, name="housekeeping"
+        )
+        self.housekeeping.arm()
 
     def _run_here(self, loaded: LoadedConfig) -> list[str]:
         """Return the keys of the communities this process runs (all, unless shards split)."""
@@ -272,6 +288,7 @@ class App:
             else:
                 report.reloaded.append(key)
         self.loaded = loaded
+        self.housekeeping.keep_texts_days = loaded.config.steward.keep_texts_days
         await self._after_reload(report)
         return report
 

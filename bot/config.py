@@ -79,6 +79,9 @@ class StewardSection(_Section):
     database: Path = Path("steward.db")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
+    # How many days members' words are kept (messages on cases and review items, modmail
+    # transcripts, learnt examples); 0 keeps them. What a member may still appeal waits.
+    keep_texts_days: int = Field(0, ge=0, le=36500)
 
 
 class BusSection(_Section):

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.protocols import AuditEntry, MemberDataHolder
 from bot.core.refs import Ref
-from bot.storage import SqliteStorage
+from bot.storage import Database, SqliteStorage
 from bot.storage.member_data import CoreMemberData
 from cogs._discussion_member_data import DiscussionMemberData
 from cogs._modmail_member_data import ModmailMemberData
@@ -24,13 +24,12 @@ ERASURE_ACTION = "erase_member_data"
 """The audit log's name for an erasure."""
 
 
-def member_data_holders(storage: SqliteStorage) -> list[MemberDataHolder]:
+def member_data_holders(db: Database) -> list[MemberDataHolder]:
     """Return every package's holder of member data, moderation's before the core's.
 
     Moderation finds the member's lines in others' review items by the names their cases
     keep, so it erases before anything else forgets those names.
     """
-    db = storage.db
     return [
         ModerationMemberData(db),
         ModmailMemberData(db),
@@ -72,7 +71,7 @@ async def export_member(
     """Return everything the community keeps about a member, by package and table."""
     sections = {
         holder.section: await holder.export_member(community, member)
-        for holder in member_data_holders(storage)
+        for holder in member_data_holders(storage.db)
     }
     return {
         "community": str(community),
@@ -109,7 +108,7 @@ async def erase_member(
     try:
         changed = {
             holder.section: await holder.erase_member(community, member)
-            for holder in member_data_holders(storage)
+            for holder in member_data_holders(storage.db)
         }
     finally:
         await db.set_secure_delete(on=False)

@@ -7,8 +7,11 @@ its member, and a block stays in force with its reason erased.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.core.protocols import MemberRecords
 from bot.core.refs import Ref
+from bot.storage.codec import to_db_time
 from bot.storage.member_data import ERASED, MemberDataTables, records
 
 _BLOCKS_OF = (
@@ -63,3 +66,15 @@ class ModmailMemberData(MemberDataTables):
                     (ERASED, block["space"], block["member"]),
                 )
         return {table: len(found[table]) for table in found}
+
+    async def forget_texts_before(
+        self, community: Ref, cutoff: datetime, now: datetime
+    ) -> dict[str, int]:
+        """Delete the transcripts of conversations closed before ``cutoff``."""
+        del now
+        deleted = await self._db.execute(
+            "DELETE FROM modmail_messages WHERE conversation_id IN (SELECT id FROM "
+            "modmail_conversations WHERE community = ? AND status = 'closed' AND closed_at < ?)",
+            (str(community), to_db_time(cutoff)),
+        )
+        return {"messages": deleted.rowcount}

@@ -12,10 +12,12 @@ items are erased too, found by the names their cases knew them by.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.core.protocols import MemberRecords
 from bot.core.refs import Ref
+from bot.storage.codec import to_db_time
 from bot.storage.database import Transaction
 from bot.storage.member_data import ERASED, MemberDataTables, records
 from moderation.cases import STAFF_NOTE
@@ -142,6 +144,49 @@ class ModerationMemberData(MemberDataTables):
             changed["reports_in_other_cases"] = len(found["reports_in_other_cases"])
         return changed
 
+    async def forget_texts_before(
+        self, community: Ref, cutoff: datetime, now: datetime
+    ) -> dict[str, int]:
+        """Drop the messages, context and files kept on cases and items opened before ``cutoff``.
+
+        A case that counts at ``now``, or waits for an appeal or a review, keeps them: the
+        member may still contest it. The examples learnt before ``cutoff`` go too.
+        """
+        before, at = to_db_time(cutoff), to_db_time(now)
+        async with self._db.transaction() as tx:
+            cases = records(
+                await tx.fetch_all(
+                    "SELECT id, evidence FROM cases WHERE community = ? AND created_at < ? "
+                    "AND status NOT IN ('appealed', 'review') "
+                    "AND NOT (status = 'active' AND expires_at IS NOT NULL AND expires_at > ?) "
+                    "AND json_extract(evidence, '$.texts_forgotten') IS NULL",
+                    (str(community), before, at),
+                ),
+                ["evidence"],
+            )
+            for case in cases:
+                await _keep_only(tx, "cases", case, _KEPT_CASE_EVIDENCE)
+            items = records(
+                await tx.fetch_all(
+                    "SELECT id, evidence FROM review_items WHERE community = ? AND created_at < ? "
+                    "AND status IN ('decided', 'expired') "
+                    "AND json_extract(evidence, '$.texts_forgotten') IS NULL",
+                    (str(community), before),
+                ),
+                ["evidence"],
+            )
+            for item in items:
+                await _keep_only(tx, "review_items", item, _KEPT_ITEM_EVIDENCE)
+            examples = await tx.execute(
+                "DELETE FROM labelled_examples WHERE community = ? AND at < ?",
+                (str(community), before),
+            )
+        return {
+            "cases": len(cases),
+            "review_items": len(items),
+            "labelled_examples": examples.rowcount,
+        }
+
     async def _for_cases(
         self, table: str, case_ids: list[int], json_columns: list[str] | None = None
     ) -> list[dict[str, Any]]:
@@ -225,3 +270,14 @@ def without_reporter(evidence: dict[str, Any], member: Ref) -> dict[str, Any]:
     kept = [r for r in reporters_in(evidence) if r != str(member)]
     cleaned = {k: v for k, v in evidence.items() if k not in {"reporter", "reporters"}}
     return {**cleaned, "reporters": kept} if kept else cleaned
+
+
+async def _keep_only(
+    tx: Transaction, table: str, record: dict[str, Any], kept: frozenset[str]
+) -> None:
+    """Keep only the ``kept`` keys of a record's evidence, marked as past keeping its texts."""
+    evidence = {k: v for k, v in record["evidence"].items() if k in kept}
+    await tx.execute(
+        f"UPDATE {table} SET evidence = ? WHERE id = ?",
+        (json.dumps({**evidence, "texts_forgotten": True}), record["id"]),
+    )

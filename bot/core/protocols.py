@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from bot.core.actions import Action, ActionResult
@@ -238,6 +238,14 @@ class SeenEvent(NamedTuple):
     at: datetime
 
 
+LEDGER_KEPT = timedelta(days=30)
+"""How long the event ledger remembers an event id (and a cog's once-only mark).
+
+Platforms redeliver within minutes to an hour; a restart's catch-up reads back no further
+than this, less a day, so an event older than the ledger remembers is never handled again.
+"""
+
+
 class EventLedgerRepository(Protocol):
     """Remember which platform events were handled, so a redelivery never acts twice."""
 
@@ -303,6 +311,16 @@ class MemberDataHolder(Protocol):
 
         What must outlive the erasure to keep the community safe (a ban, a block, the
         points that count) keeps its bare facts under the member's platform id.
+        """
+        ...
+
+    async def forget_texts_before(
+        self, community: Ref, cutoff: datetime, now: datetime
+    ) -> dict[str, int]:
+        """Drop what members wrote that was kept since before ``cutoff``; return the counts.
+
+        What a member may still appeal (a case that counts at ``now``, an appeal or a
+        review waiting) keeps its evidence until it no longer does.
         """
         ...
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.core.protocols import MemberRecords
@@ -50,6 +51,13 @@ class MemberDataTables:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def forget_texts_before(
+        self, community: Ref, cutoff: datetime, now: datetime
+    ) -> dict[str, int]:
+        """Keep no member's words past ``cutoff``; tables with none of their words have none."""
+        del community, cutoff, now
+        return {}
 
 
 class CoreMemberData(MemberDataTables):

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -28,7 +28,7 @@ from bot.adapters.discord.gateway import DiscordGateway
 from bot.core.events import CommandInvoked, ComponentClicked, Event, MessageCreated
 from bot.core.inbox import Deliver, EventInbox
 from bot.core.models import Member
-from bot.core.protocols import CogStateRepository
+from bot.core.protocols import LEDGER_KEPT, CogStateRepository
 from bot.core.refs import Ref
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,10 @@ StaffCheck = Callable[[Ref, Member], bool]
 """(community, member) -> whether the member moderates there."""
 IDENTIFY_SPACING = 5.0
 """Seconds between IDENTIFY groups: Discord's rate limit on starting sessions."""
+CATCH_UP_REACH = LEDGER_KEPT - timedelta(days=1)
+"""How far back a start's catch-up reads: within what the event ledger still remembers,
+so a message handled before is never judged twice. A quiet channel's latest messages may
+be months old; they were judged when they were written."""
 CATCH_UP_THREADS = 50
 """Active threads looked back over per guild at most, the most recently active first."""
 FINISH_ON_CLOSE_SECONDS = 10.0
@@ -228,8 +232,9 @@ class StewardClient(discord.Client):
         except discord.HTTPException as error:
             logger.warning("catch-up of #%s failed: %s", channel.name, error)
             return
+        since = discord.utils.utcnow() - CATCH_UP_REACH
         for message in reversed(history):  # oldest first, as they happened
-            if message.author != self.user:
+            if message.author != self.user and message.created_at >= since:
                 self._hear(translate.message_created(message))
 
     def _parse_message_create(self, data: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -13,6 +14,7 @@ from bot.adapters.discord import translate
 from bot.adapters.discord.client import ShardedStewardClient
 from bot.adapters.discord.translate import ref
 from bot.core.events import MessageCreated
+from bot.core.protocols import LEDGER_KEPT
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord._model import StoredMessage
 from bot.standins.discord._world import World
@@ -45,6 +47,24 @@ async def test_catch_up_judges_what_came_while_away_and_nothing_twice(
     assert {r.query["limit"] for r in history} == {"10"}
     assert shadowed == 1  # the swearing was seen live, then again by the catch-up: one case
     assert len(standin.requests_to("DELETE", MESSAGE)) == 2  # the marker, then the spam
+
+
+async def test_catch_up_reads_back_no_further_than_the_ledger_remembers(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # The ledger forgets event ids after LEDGER_KEPT; a quiet channel's latest messages
+    # may be older than that, and were judged when they were written.
+    long_ago = discord.utils.utcnow() - LEDGER_KEPT - timedelta(days=5)
+    old = await standin.post_message(
+        lumen.general, lumen.bob, "join discord.gg/longago", at=long_ago
+    )
+    spam = await standin.post_message(lumen.general, lumen.bob, "join discord.gg/cryptogainz")
+    async with start(catch_up=10) as steward:
+        await standin.wait_for_request("DELETE", MESSAGE, where=ending(spam.id))
+        await steward.settle()
+    deleted = [r.path for r in standin.requests_to("DELETE", MESSAGE)]
+    assert deleted == [f"/channels/{lumen.general.id}/messages/{spam.id}"]
+    assert old.id in lumen.general.messages
 
 
 async def test_catch_up_reads_the_active_threads_of_those_channels_too(
