@@ -684,15 +684,22 @@ def member_erase(
     the audit log. Posts already on the platform (review cards, the mod log) are the
     platform's to delete.
     """
-    from bot.member_data import erase_member, find_member  # noqa: PLC0415
+    from bot.member_data import erase_member, export_member, find_member  # noqa: PLC0415
 
-    async def erase(storage: SqliteStorage, community: Ref, now: datetime) -> tuple[Ref, Erasure]:
+    async def erase(
+        storage: SqliteStorage, community: Ref, now: datetime
+    ) -> tuple[Ref, Erasure | None]:
         found = await find_member(storage, community, member)
+        if not (await export_member(storage, community, found, now))["records"]:
+            return found, None
         if not yes and not click.confirm(f"Erase what {community} keeps about {found}?"):
             _fail("nothing erased", EXIT_FAILURE)
         return found, await erase_member(storage, community, found, now, by=by)
 
     found, erasure = _with_member_storage(config_path, community_key, erase)
+    if erasure is None:  # a mistyped id or name, most likely: say so rather than "erased"
+        click.echo(f"Steward keeps nothing about {found} in this community; nothing erased.")
+        return
     click.echo(f"Erased what {found} wrote and what names them:")
     for section, tables in erasure.changed.items():
         counts = ", ".join(f"{table} {count}" for table, count in tables.items())

@@ -108,9 +108,17 @@ class ModerationMemberData(MemberDataTables):
                     k: ERASED if _spoken(k, v, reasons[action["case_id"]]) else v
                     for k, v in action["payload"].items()
                 }
+                # One still to retry would send or post the erased words: it is not retried.
                 await tx.execute(
-                    "UPDATE case_actions SET payload = ? WHERE id = ?",
-                    (json.dumps(payload), action["id"]),
+                    "UPDATE case_actions SET payload = ?, "
+                    "error = CASE WHEN status = 'pending' THEN ? ELSE error END, "
+                    "status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END "
+                    "WHERE id = ?",
+                    (
+                        json.dumps(payload),
+                        "not retried: the member's data was erased",
+                        action["id"],
+                    ),
                 )
             changed["case_actions"] = len(found["case_actions"])
             for appeal in found["appeals"]:

@@ -142,6 +142,12 @@ def test_the_cli_exports_by_name_and_erases_only_when_told(
     assert erased.output.splitlines()[0] == "Erased what local:bob wrote and what names them:"
     again = runner.invoke(main, ["member", "export", "bob", "--config", str(config)])
     assert not [w for w in BOBS_WORDS if w in again.output]
+    nobody = runner.invoke(main, ["member", "erase", "bobby", "--config", str(config), "--yes"])
+    assert nobody.exit_code == 0
+    assert (
+        nobody.output
+        == "Steward keeps nothing about local:bobby in this community; nothing erased.\n"
+    )
     unknown = runner.invoke(
         main, ["member", "export", "bob", "--config", str(config), "--community", "x"]
     )
