@@ -138,6 +138,10 @@ def check_config(config_path: Path | None) -> None:
     config = loaded.config
     click.echo(f"{loaded.source}: valid")
     click.echo(f"database: {config.steward.database}")
+    kept = config.steward.keep_texts_days
+    click.echo(
+        f"members' words kept: {f'{kept} days' if kept else 'until erased (keep_texts_days = 0)'}"
+    )
     scoring = config.classifier
     if scoring.model_path is not None:
         click.echo(

@@ -255,3 +255,13 @@ def test_check_config_summarises_slack_without_printing_secrets(
     assert "slack app token (STEWARD_SLACK_APP_TOKEN): MISSING" in result.output
     assert "not set: deletions go to moderators" in result.output
     assert "xoxb-secret-value" not in result.output
+
+
+def test_check_config_says_how_long_members_words_are_kept(tmp_path: Path) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text("[steward]\nkeep_texts_days = 365\n", encoding="utf-8")
+    kept = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    config.write_text("[steward]\nkeep_texts_days = -1\n", encoding="utf-8")
+    broken = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    assert "members' words kept: 365 days" in kept.output.splitlines()
+    assert broken.exit_code == 2 and "keep_texts_days" in broken.output
