@@ -180,7 +180,7 @@ class CaseCommands(ModerationCog):
             evidence={STAFF_NOTE: True},
         )
         await ctx.reply(
-            f"Noted on {member.shown_name}'s record (case {case.label}); they are not told."
+            f"Noted on {member.shown_name} for moderators (case {case.label}); they are not told."
         )
 
     @command("case pardon", description="Pardon a case: it stops counting towards escalation.")

@@ -71,6 +71,11 @@ def test_demo_prints_transcript_and_summary() -> None:
     # The weekly prompt goes up with a thread, and its engagement is counted.
     assert "opened thread t1" in result.output
     assert "posted once, 2 replies from 2 people" in result.output
+    # A moderator's note reaches whoever answers the member's modmail.
+    assert (
+        "Staff note by pieter, 2026-03-02: Usually helpful in #support; this morning came "
+        "after a rough update week."
+    ) in result.output
     # A modmail conversation, a routed sales lead and a review card decided by a click.
     assert "Steward opened thread t2 (modmail dave (Lumen)) in #modmail" in result.output
     assert "Steward posted in #sales:\n        @sales-team Sales request from" in result.output

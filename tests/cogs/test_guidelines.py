@@ -1295,7 +1295,7 @@ async def test_a_staff_note_reaches_moderators_and_never_the_member(
     ]
     actions = await run_scenario(lines)
     said = replies(actions)
-    assert said[0] == "Noted on bob's record (case #1); they are not told."
+    assert said[0] == "Noted on bob for moderators (case #1); they are not told."
     assert said[1].splitlines() == [
         "bob: 0 case(s), 0 active point(s). 1 staff note(s).",
         "#1 2026-03-02 09:01 note: bob - noted by mod1: asked twice about a refund; be patient",

@@ -330,7 +330,7 @@ async def test_a_staff_note_is_read_by_moderators_and_not_by_the_member(
         await standin.send_command(payloads.slash_command(ws, who, general, text))
         await steward.settle()
     noted, history, record = [c.args["text"] for c in standin.calls_to("response_url")][-3:]
-    assert noted == "Noted on alice's record (case #1); they are not told."
+    assert noted == "Noted on alice for moderators (case #1); they are not told."
     assert history.splitlines()[0] == "alice: 0 case(s), 0 active point(s). 1 staff note(s)."
     assert history.splitlines()[1].endswith(
         "note: alice - noted by mona: asked twice about a refund, be patient"
