@@ -25,8 +25,9 @@ PLACE = Ref("steward", "housekeeping")
 """Where its timer lives: no community owns it."""
 TIMER = "housekeeping"
 EVERY = timedelta(hours=6)
-"""How often it runs; its first run is a minute after the start."""
+"""How often it runs."""
 FIRST_AFTER = timedelta(minutes=1)
+"""When its first run comes after the start: once the communities are up."""
 
 
 @dataclass(frozen=True, slots=True)
