@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.refs import Ref
@@ -20,7 +20,9 @@ from policies.context import RecentJoin
 logger = logging.getLogger(__name__)
 
 KEY = "held_raid"
-"""The cog state key of the raid being held."""
+"""The cog state key of the latest raid: held, or over for less than :data:`ACTIONABLE`."""
+ACTIONABLE = timedelta(hours=24)
+"""How long after its hold a raid's accounts are still there to act on (``/raid``)."""
 
 
 @dataclass(frozen=True, slots=True)

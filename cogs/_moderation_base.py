@@ -33,8 +33,9 @@ from policies.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from policies.windows import RecentWindows
 
 DUE_TIMER = "guidelines:due"
-_OPEN_READ = 200
-"""How many waiting items a trial's end reads to see whether any of its cards still wait."""
+OPEN_ITEMS_READ = 500
+"""How many waiting review items a look through the queue reads (a trial's end, the
+deadlines, a raid's clean-up): more than moderators keep waiting in practice."""
 NOTE_AUTHOR = "steward"
 """The author of the notes Steward adds to cases by itself."""
 
@@ -223,7 +224,7 @@ class ModerationCog(Cog[GuidelinesSettings]):
         trial = (await self.trial_book.all()).get(rule) if rule else None
         if rule is None or trial is None or trial.left:
             return None
-        waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_READ)
+        waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=OPEN_ITEMS_READ)
         if any(for_trial(item) and item.rule == rule for item in waiting):
             return None
         await self.trial_book.end(rule, self.ctx.clock.now())

@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from bot.core.clock import as_utc, zone
 from bot.core.cog import CogContext, listener
 from bot.core.events import Tick
-from cogs._moderation_base import ModerationCog
+from cogs._moderation_base import OPEN_ITEMS_READ, ModerationCog
 from cogs._schedules import latest_slot, next_slot
 from moderation.cases import ReviewItem
 from moderation.review_cards import for_trial
 from moderation.review_sla import QuietHours, SlaPolicy, SlaStage
 
 SLA_TIMER = "guidelines:review-sla"
-_OPEN_LIMIT = 500
 _DIGEST_LATE = timedelta(hours=2)
 """A digest missed while Steward was down still goes out if it is at most this late."""
 
@@ -113,7 +112,7 @@ class ReviewDeadlines(ModerationCog):
             await self.end_trial_if_done(rule)
 
     async def _open_items(self) -> list[ReviewItem]:
-        return await self.store.reviews.open_items(self.ctx.community.ref, limit=_OPEN_LIMIT)
+        return await self.store.reviews.open_items(self.ctx.community.ref, limit=OPEN_ITEMS_READ)
 
     async def _ping_due(self, now: datetime) -> None:
         settings = self.settings.review_sla

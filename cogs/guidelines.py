@@ -26,12 +26,14 @@ from bot.core.protocols import Classifier, ClassifierError, community_key
 from bot.core.refs import Ref
 from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
+from cogs._held_raid import ACTIONABLE as RAID_ACTIONABLE
 from cogs._held_raid import KEY as HELD_RAID
 from cogs._held_raid import HeldRaid, held_raid_from
 from cogs._member_updates import MemberUpdates
 from cogs._moderation_base import DUE_TIMER, NOTE_AUTHOR
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
+from cogs._raid_commands import RaidCommands
 from cogs._report_command import ReportCommand
 from cogs._review_cards import ReviewCards
 from cogs._review_deadlines import ReviewDeadlines
@@ -49,6 +51,7 @@ PRIVATE = "private"
 class Guidelines(
     MemberUpdates,
     PolicyCommands,
+    RaidCommands,
     ReviewCards,
     ReviewDeadlines,
     ReportCommand,
@@ -80,12 +83,18 @@ class Guidelines(
         await self._restore_raid()
 
     async def _restore_raid(self) -> None:
-        """Put back the joins of a raid still held when Steward stopped or reloaded."""
+        """Put back the joins of a raid still held when Steward stopped or reloaded.
+
+        A raid over for less than a day stays in store, unheld, for moderators to act on
+        its accounts (``/raid``).
+        """
         state = self.ctx.storage.cog_state
         community = self.ctx.community.ref
         raid = held_raid_from(await state.get(community, self.name, HELD_RAID))
-        if raid is None or raid.until <= self.ctx.clock.now():
-            await state.delete(community, self.name, HELD_RAID)
+        now = self.ctx.clock.now()
+        if raid is None or raid.until <= now:
+            if raid is None or now - raid.until > RAID_ACTIONABLE:
+                await state.delete(community, self.name, HELD_RAID)
             return
         for join in raid.joins:
             self.windows.record_join(join)

@@ -269,11 +269,12 @@ def _member_line(member: Mapping[str, Any]) -> str:
     for key, words in (("member_days", "member for"), ("account_days", "account")):
         days = member.get(key)
         if isinstance(days, int | float):
-            parts.append(f"{words} {_age(days)}")
+            parts.append(f"{words} {age_words(days)}")
     return "Member " + ", ".join(parts)
 
 
-def _age(days: float) -> str:
+def age_words(days: float) -> str:
+    """Return an age in days as cards show it: hours under a day (``12h``), else days (``3d``)."""
     if days < 1:
         return f"{round(days * 24)}h"
     return f"{round(days)}d"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import Field, field_validator
@@ -85,7 +86,7 @@ class RaidRule(Rule[RaidParams]):
         spike = [*window, current]
         if len(spike) != p.joins:
             return self._gate(member, current, ctx)  # the spike fires once, when completed
-        suspicious = self._suspicious(spike, ctx.now)
+        suspicious = self.suspicious(spike, ctx.now)
         if len(suspicious) < p.min_suspicious:
             return None
         return Hit(
@@ -100,7 +101,7 @@ class RaidRule(Rule[RaidParams]):
     def _gate(self, member: Member, current: RecentJoin, ctx: Context) -> Hit | None:
         """Gate a suspicious account that joins while an earlier spike is held."""
         p = self.params
-        if not p.on_join_during_raid or member.name not in self._suspicious([current], ctx.now):
+        if not p.on_join_during_raid or member.name not in self.suspicious([current], ctx.now):
             return None
         held = ctx.joins(ctx.now - self._hold)
         if self._spike_in(list(held), None) is None:
@@ -140,11 +141,17 @@ class RaidRule(Rule[RaidParams]):
             spike = [j for j in joins if first.at <= j.at <= first.at + window]
             if len(spike) < p.joins or (name is not None and name not in {j.name for j in spike}):
                 continue
-            if len(self._suspicious(spike, first.at + window)) >= p.min_suspicious:
+            if len(self.suspicious(spike, first.at + window)) >= p.min_suspicious:
                 return spike
         return None
 
-    def _suspicious(self, joins: list[RecentJoin], now: datetime) -> set[str]:
+    def suspicious(self, joins: Sequence[RecentJoin], now: datetime) -> set[str]:
+        """Return the names among ``joins`` of new accounts and of look-alikes of each other.
+
+        Args:
+            joins: The joins to weigh together (a look-alike needs another to look like).
+            now: When they are weighed: an account's age counts from it.
+        """
         young = now - timedelta(days=self.params.new_account_days)
         flagged = {
             j.name for j in joins if j.account_created is not None and j.account_created > young

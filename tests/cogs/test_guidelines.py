@@ -1322,3 +1322,57 @@ async def test_a_staff_note_reaches_moderators_and_never_the_member(
     ]
     assert said[-2] == "case #1 is a note withdrawn already"
     assert said[-1] == "the note is empty"
+
+
+async def test_a_raids_accounts_are_banned_at_once_each_on_its_own_case(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Banning twenty raiders one /ban at a time takes longer than the raid did.
+    gus = {"name": "gus", "account_created": "2019-05-01T00:00:00Z"}
+    lines = [
+        community(),
+        cmd("mod1", "raid show", at(9)),
+        *new_fans_join(4),
+        {"type": "join", "at": at(10, 22), "member": gus},  # an old account: a newcomer
+        {"type": "join", "at": at(10, 25), "member": {"name": "fan00"}},  # a look-alike
+        say("r1", "fan0", "LUMEN LAMPS CAUSE FIRES, boycott", at(11)),
+        {"type": "leave", "at": at(12), "member": "fan3"},  # gone before anyone acted
+        cmd("mod1", "raid show", at(13)),
+        cmd("mod2", "raid ban", at(14), reason="coordinated raid"),
+        cmd("mod2", "raid ban", at(15), reason="again"),
+        cmd("mod1", "history", at(16), member="fan3"),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    assert said[0] == "no raid in the last day"
+    shown = said[1].splitlines()
+    assert shown[0] == (
+        "Raid of 2026-03-02 09:10 UTC (held until 09:40 UTC): 6 join(s), 5 look like raiders "
+        "(/raid ban or /raid kick acts on those):"
+    )
+    assert shown[1] == "raider? (new account) fan0: joined 09:10:00, account 1d old"
+    assert "newcomer gus: joined 09:10:22, account 2497d old" in shown
+    assert shown[-1].startswith("raider? (a name like another's) fan00: joined 09:10:25")
+    banned = sorted(a["member"] for a in of(actions, "ban"))
+    assert banned == ["fan0", "fan00", "fan1", "fan2", "fan3"], "gus is left alone"
+    assert said[2] == (
+        "Banned 5 raid account(s): fan0 (#3), fan1 (#4), fan2 (#5), fan3 (#6), fan00 (#7). "
+        "1 other join(s) look like ordinary newcomers and were not touched."
+    )
+    assert said[3].startswith("Banned 0 raid account(s): none. Left alone: fan0 (acted on")
+    # fan3 left before anyone acted: banned all the same, so they cannot come back.
+    assert (
+        said[4]
+        .splitlines()[1]
+        .endswith("fan3 - ban, notice not delivered by mod2 (manual): raid: coordinated raid")
+    )
+    # Each raider is told, and may appeal their own case.
+    told = [a["member"] for a in of(actions, "send_direct_message")]
+    assert {"fan0", "fan1", "fan2", "fan00"} <= set(told)
+    # fan0's held message no longer waits: its card says why.
+    edits = [a["content"] for a in of(actions, "edit_message")]
+    assert any(e.endswith("Closed: fan0 was banned with the raid (#3).") for e in edits)
+    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert "mod2 banned 5 account(s) of the raid of 2026-03-02 09:10 UTC: coordinated raid" in (
+        staff
+    )

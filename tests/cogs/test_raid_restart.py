@@ -81,3 +81,25 @@ def test_a_kept_raid_reads_back_and_damaged_state_is_dropped_not_fatal() -> None
     assert held_raid_from(json.loads(json.dumps(raid.to_data()))) == raid
     for damaged in ({"since": "yesterday"}, {"joins": 3}, ["not", "a", "raid"], None):
         assert held_raid_from(damaged) is None
+
+
+async def test_a_raid_over_is_still_there_to_clear_for_a_day_after_a_restart(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # Moderators often come to a raid after its hold is over, and after a redeploy.
+    async with local_bot(registry, tmp_path / "s.db", {}, start=START) as bot:
+        for i in range(5):
+            await join(bot, f"fan{i}", f"2026-03-02T09:00:{i * 5:02d}Z")
+        await bot.play(type="leave", at="2026-03-02T09:01:00Z", member="fan4")
+        await bot.session.advance(START + timedelta(hours=2))
+        await bot.session.restart()
+        kicked = await bot.command("mod1", "raid kick", reason="raid")
+        await bot.session.advance(START + timedelta(hours=27))
+        await bot.session.restart()
+        later = await bot.command("mod1", "raid show")
+    assert kicked == (
+        "Kicked 4 raid account(s): fan0 (#2), fan1 (#3), fan2 (#4), fan3 (#5). "
+        "Left alone: fan4 (no longer here)."
+    )
+    assert sorted(a["member"] for a in bot.of("kick")) == ["fan0", "fan1", "fan2", "fan3"]
+    assert later == "no raid in the last day"
