@@ -16,6 +16,7 @@ from moderation.store import store_for
 from tests.bot.adapters.discord.conftest import (
     CALLBACK,
     MESSAGE,
+    MESSAGES,
     ORIGINAL,
     Lumen,
     Start,
@@ -498,3 +499,27 @@ async def test_waiting_for_the_raw_event_type_still_works(
         await standin.post_message(lumen.general, lumen.bob, "hello there")
         assert await asyncio.wait_for(waiting, timeout=10) == "MESSAGE_CREATE"
         await steward.settle()
+
+
+async def test_a_raid_is_banned_at_once_through_discord_those_who_left_included(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        raiders = [await standin.join(lumen.guild, f"lumen_fan_{i}") for i in range(5)]
+        await standin.wait_for_request(
+            "POST",
+            MESSAGES,
+            where=lambda r: "Alert: lumen - raid" in str((r.json or {}).get("content")),
+        )
+        await steward.settle()
+        await standin.leave(lumen.guild, raiders[4])
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "raid ban", {"reason": "coordinated raid"}
+        )
+        banned = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+    assert banned.json["content"].startswith("Banned 5 raid account(s): lumen_fan_0 (#2), ")
+    assert set(lumen.guild.bans) == {r.user.id for r in raiders}
+    assert all(
+        reason.startswith("raid: coordinated raid (case #") for reason in lumen.guild.bans.values()
+    )
