@@ -10,6 +10,7 @@ joins that look like ordinary newcomers alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -148,7 +149,8 @@ class RaidCommands(ModerationCog):
         for item in waiting:
             if item.member == raider.ref:
                 await self.store.reviews.set_status(item.id, ReviewStatus.DECIDED)
-                await self.queue.update_card(item, status)
+                # Decided, its card loses its buttons.
+                await self.queue.update_card(replace(item, status=ReviewStatus.DECIDED), status)
 
     async def _target(
         self, ctx: CommandContext, raid: HeldRaid, join: RecentJoin, *, banning: bool

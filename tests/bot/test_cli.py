@@ -80,8 +80,10 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert "Steward opened thread t2 (modmail dave (Lumen)) in #modmail" in result.output
     assert "Steward posted in #sales:\n        @sales-team Sales request from" in result.output
     assert "Decided by Pieter (mod): banned." in result.output
+    # The raid's accounts are banned at once, each on its own case.
+    assert "sara banned 6 account(s) of the raid of 2026-03-02 10:00 UTC" in result.output
     # Someone at risk is looked after, and the card says so.
-    assert "Decided by Sara (mod): reached out (case #13)." in result.output
+    assert "Decided by Sara (mod): reached out (case #18)." in result.output
     # A card shows whole: the message it asks about sits below its context lines.
     card = result.output.split("Review needed: lumen_fan_01", 1)[1].split("[Claim]", 1)[0]
     assert "\n        > lumen_fan_01: LUMEN LAMPS CAUSE FIRES!!!" in card
