@@ -7,16 +7,17 @@ queue's cards and their buttons (``cogs._review_cards``) decide through the same
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from bot.core.actions import Action, Ban, DeleteMessage, SendDirectMessage, Timeout
 from bot.core.commands import CommandContext, CommandError, command
+from bot.core.durations import format_duration
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
 from cogs._case_commands import CaseCommands
-from cogs._moderation_base import reporters_of, untold
+from cogs._moderation_base import OPEN_ITEMS_READ, reporters_of, untold
 from moderation.cases import (
     ActionStatus,
     Case,
@@ -58,10 +59,37 @@ class ReviewCommands(CaseCommands):
 
     @command("review list", description="List open review items, most urgent first.")
     async def review_list(self, ctx: CommandContext) -> None:
-        """Reply with the open items: id, priority, reason, member and the text's start."""
-        items = await self.store.reviews.open_items(ctx.community.ref, limit=_LISTED)
-        lines = [await self._item_line(item) for item in items]
-        await ctx.reply("\n".join(lines) or "Nothing waits for review.")
+        """Reply with the open items, most urgent first, and how many wait in all.
+
+        Each line: id, priority, reason, member, the text's start, how long it has waited
+        and who claimed it.
+        """
+        items = await self.store.reviews.open_items(ctx.community.ref, limit=OPEN_ITEMS_READ)
+        if not items:
+            await ctx.reply("Nothing waits for review.")
+            return
+        now = self.ctx.clock.now()
+        claimed = sum(item.status is ReviewStatus.CLAIMED for item in items)
+        lines = [
+            f"{len(items)} item(s) wait for review"
+            f"{f', {claimed} claimed' if claimed else ''}; the most urgent first:"
+        ]
+        lines += [
+            await self._item_line(item) + await self._waiting(item, now) for item in items[:_LISTED]
+        ]
+        if len(items) > _LISTED:
+            lines.append(f"... and {len(items) - _LISTED} more.")
+        await ctx.reply("\n".join(lines))
+
+    async def _waiting(self, item: ReviewItem, now: datetime) -> str:
+        """Say how long an item has waited, and who claimed it (a moderator is on it)."""
+        waited = timedelta(minutes=max(1, int((now - item.created_at).total_seconds() // 60)))
+        said = f" · waiting {format_duration(waited)}"
+        if item.status is ReviewStatus.CLAIMED and item.claimed_by:
+            ref = Ref.parse(item.claimed_by)
+            found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, ref)
+            said += f" · claimed by {found.shown_name if found else ref.id}"
+        return said
 
     async def _item_line(self, item: ReviewItem) -> str:
         case = await self.store.cases.by_id(item.case_id) if item.case_id else None

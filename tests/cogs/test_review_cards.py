@@ -314,7 +314,10 @@ async def test_a_restart_keeps_open_items_and_their_cards_clickable(
         listing = await bot.command("mod2", "review list")
         answer = await bot.click("mod2", "m1", "remove")
         shown = bot.card_text()
-    assert listing.startswith("1. [p1] alice - uncertain abuse score")
+    # Claimed before the restart, and still: whoever looks at the list sees who is on it.
+    assert listing.splitlines()[0] == "1 item(s) wait for review, 1 claimed; the most urgent first:"
+    assert listing.splitlines()[1].startswith("1. [p1] alice - uncertain abuse score")
+    assert listing.endswith(" · claimed by mod1")
     assert answer.startswith("Review item 1: removed the message.")
     assert shown.endswith("\nDecided by mod2: removed the message (case #1).")
     assert [d["message"] for d in bot.of("delete_message")] == ["m1"]

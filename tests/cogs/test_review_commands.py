@@ -14,7 +14,7 @@ from bot.core.clock import VirtualClock
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.simulation import LocalSession, action_record, load_for_scenario
-from moderation.cases import Case, CaseStatus
+from moderation.cases import Case, CaseStatus, NewReviewItem
 from moderation.examples import ExampleSource, LabelledExample
 from moderation.store import store_for
 from tests.cogs.test_classifier_rule import TableClassifier
@@ -115,10 +115,11 @@ async def test_a_decision_on_an_unsure_message_removes_it_and_is_kept_as_an_exam
         again = await bot.command("mod2", "review decide", item=1, decision="ok")
         emptied = await bot.command("mod1", "review list")
         kept = [m.content for m in bot.session.community.messages.values()]
-    assert (
-        listing
-        == f'1. [p1] alice - uncertain abuse score 0.78 just under 0.90 (case #1): "{UNSURE}"'
-    )
+    assert listing.splitlines() == [
+        "1 item(s) wait for review; the most urgent first:",
+        f'1. [p1] alice - uncertain abuse score 0.78 just under 0.90 (case #1): "{UNSURE}" '
+        "· waiting 1m",
+    ]
     assert refused == "Only a moderator can use /review decide."
     assert decided == "Review item 1: violation. Case #1 confirmed; the message is removed."
     assert again == "review item 1 is decided already (violation, by mod1)"
@@ -209,7 +210,7 @@ async def test_a_report_on_a_fellow_moderator_is_refused_before_it_is_decided(
         refused = await bot.command("mod1", "review decide", item=1, decision="violation")
         listing = await bot.command("mod1", "review list")
     assert "mod2" in refused and bot.of("delete_message") == []
-    assert listing.startswith("1. "), "the item still waits for someone who may act"
+    assert listing.splitlines()[1].startswith("1. "), "it still waits for someone who may act"
 
 
 async def test_an_ok_decision_keeps_the_message_and_pardons_the_case(
@@ -225,6 +226,7 @@ async def test_an_ok_decision_keeps_the_message_and_pardons_the_case(
         decided = await bot.command("mod2", "review decide", item=2, decision="OK")
         kept = [m.content for m in bot.session.community.messages.values()]
     assert [line.split(" - ")[0] for line in listing.splitlines()] == [
+        "2 item(s) wait for review; the most urgent first:",
         "1. [p1] alice",
         "2. [p1] bob",
     ]
@@ -255,7 +257,7 @@ async def test_appeals_decided_keep_the_message_as_an_example_either_way(
         overturned = await bot.command("mod1", "appeal decide", case=1, outcome="overturned")
         upheld = await bot.command("mod1", "appeal decide", case=2, outcome="upheld")
         emptied = await bot.command("mod1", "review list")
-    assert appeal_item.endswith('(case #1): "what the fuck"'), "the appeal shows the message"
+    assert appeal_item.endswith('(case #1): "what the fuck" · waiting 1m'), "it shows the message"
     assert sidestep == f"review item {item} is an appeal: decide it with /appeal decide"
     assert (overturned, upheld) == ("Appeal of case #1: overturned.", "Appeal of case #2: upheld.")
     assert emptied == "Nothing waits for review.", "deciding an appeal closes its review item"
@@ -305,3 +307,17 @@ async def test_a_member_at_risk_is_never_punished_on_review(
     examples, (case,) = await stored(database)
     assert [(e.label, e.violation) for e in examples] == [("self-harm", True)]
     assert case.status is CaseStatus.REVIEW
+
+
+async def test_a_long_queue_says_how_much_more_waits(registry: CogRegistry, tmp_path: Path) -> None:
+    async with moderated(registry, tmp_path / "steward.db") as bot:
+        reviews = store_for(bot.session.app.storage).reviews
+        for n in range(17):
+            await reviews.add(
+                NewReviewItem(community=ACME, source="report", reason=f"report {n}"),
+                bot.session.clock.now(),
+            )
+        listing = (await bot.command("mod1", "review list")).splitlines()
+    assert listing[0] == "17 item(s) wait for review; the most urgent first:"
+    assert len(listing) == 1 + 15 + 1
+    assert listing[-1] == "... and 2 more."

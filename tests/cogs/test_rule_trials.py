@@ -143,4 +143,6 @@ async def test_without_a_staff_channel_a_trial_says_where_its_items_wait(
         listed = await bot.command("mod1", "review list")
     assert started.endswith("No staff channel is set: they wait in /review list.")
     assert bot.cards() == []
-    assert listed.startswith("1. [p0] alice - trial of insults: contains a listed word: idiot*")
+    assert listed.splitlines()[1].startswith(
+        "1. [p0] alice - trial of insults: contains a listed word: idiot*"
+    )

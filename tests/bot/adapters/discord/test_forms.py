@@ -123,7 +123,7 @@ async def test_the_review_list_names_a_reported_member_not_their_id(
         await standin.run_command(lumen.guild, lumen.modlog, lumen.mona, "review list", {})
         listing = await standin.wait_for_request("PATCH", ORIGINAL, count=2)
         await steward.settle()
-    assert listing.json["content"].startswith("1. [p")
+    assert listing.json["content"].splitlines()[1].startswith("1. [p")
     assert "] bob - reported by alice" in listing.json["content"]
 
 
