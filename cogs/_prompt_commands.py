@@ -12,7 +12,7 @@ from cogs._discussion_base import DiscussionCog
 from cogs._discussion_store import Engagement, StoredPrompt
 from cogs._prompt_library import LibraryError, PromptEntry, dump_library, parse_library
 from cogs._rotation import ranked, upcoming
-from cogs._schedules import ScheduleSettings, next_slot, slots_after
+from cogs._schedules import ScheduleSettings, slots_after
 
 _MAX_WEEKS = 12
 _WEEK = timedelta(weeks=1)
@@ -94,10 +94,22 @@ class PromptCommands(DiscussionCog):
         lines = []
         for chosen in self._pick_schedules(schedule):
             candidates, history = await self.candidates(chosen)
-            when = self.local(next_slot(chosen.cron, self.tz, self.ctx.clock.now()))
+            slot, skipped = await self._next_open_slot(chosen)
             pick = ranked(candidates, history)[0].entry.text if candidates else "(no prompt fits)"
-            lines.append(f"{chosen.name}, {when} in #{chosen.channel}: {pick}")
+            passed = f" ({', '.join(self.local(s) for s in skipped)} skipped)" if skipped else ""
+            lines.append(f"{chosen.name}, {self.local(slot)}{passed} in #{chosen.channel}: {pick}")
         await ctx.reply("\n".join(lines))
+
+    async def _next_open_slot(self, schedule: ScheduleSettings) -> tuple[datetime, list[datetime]]:
+        """Return a schedule's next slot that will post, and the skipped ones before it."""
+        now = self.ctx.clock.now()
+        taken = await self.store.taken_slots(self.ctx.community.ref, schedule.name, now)
+        skipped: list[datetime] = []
+        for slot in slots_after(schedule.cron, self.tz, now):
+            if slot not in taken:
+                return slot, skipped
+            skipped.append(slot)
+        raise CommandError(f"{schedule.name} has no slot to come")  # a cron with no next slot
 
     @command("prompt skip", description="Skip a schedule's next slot.")
     async def prompt_skip(
@@ -105,11 +117,10 @@ class PromptCommands(DiscussionCog):
     ) -> None:
         """Mark the next slot skipped so nobody posts it."""
         (chosen,) = self._pick_schedules(schedule)
-        community = ctx.community.ref
-        now = self.ctx.clock.now()
-        taken = await self.store.taken_slots(community, chosen.name, now)
-        slot = next(s for s in slots_after(chosen.cron, self.tz, now) if s not in taken)
-        await self.store.skip(community, chosen.name, slot, f"skipped by {ctx.author.shown_name}")
+        slot, _ = await self._next_open_slot(chosen)
+        await self.store.skip(
+            ctx.community.ref, chosen.name, slot, f"skipped by {ctx.author.shown_name}"
+        )
         await ctx.reply(f"Skipped {chosen.name} on {self.local(slot)}.")
 
     @command("prompt export", description="Reply with the active prompts as a TOML library.")

@@ -274,6 +274,7 @@ async def test_moderators_manage_the_library_and_see_the_calendar(
         listing = await bot.command("mod1", "prompt list")
         preview = await bot.command("mod1", "prompt preview")
         skipped = await bot.command("mod1", "prompt skip", schedule="weekly")
+        after_skip = await bot.command("mod1", "prompt preview")
         calendar = await bot.command("mod1", "calendar", weeks=3)
         into_summer = await bot.command("mod1", "calendar", weeks=5)
         exported = await bot.command("mod1", "prompt export")
@@ -291,6 +292,11 @@ async def test_moderators_manage_the_library_and_see_the_calendar(
     assert "#5 en [community, fun] What's on your desk?" in listing
     assert preview == "weekly, Mon 02 Mar 2026 10:00 CET in #general: What did you build this week?"
     assert skipped == "Skipped weekly on Mon 02 Mar 2026 10:00 CET."
+    # What comes next is the slot after the skipped one, which the preview names.
+    assert after_skip == (
+        "weekly, Mon 09 Mar 2026 10:00 CET (Mon 02 Mar 2026 10:00 CET skipped) in #general: "
+        "What did you build this week?"
+    )
     assert calendar.splitlines() == [
         "Mon 02 Mar 2026 10:00 CET  weekly #general: skipped",
         "Mon 09 Mar 2026 10:00 CET  weekly #general: What did you build this week?",
