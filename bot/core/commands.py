@@ -411,7 +411,9 @@ def bind_words(
 
     For platforms whose commands are typed as one line (Slack's slash command, the local
     console). ``name=value`` sets an option by name; other words fill the options in order,
-    and the last text option takes whatever is left (a reason needs no quotes). Options
+    and the last text option takes whatever is left (a reason needs no quotes), unless its
+    words were quoted: then it ends with the quotes and the words after it fill the options
+    after it. Options
     after that text option take the last words when those can be theirs: in
     ``ban @bob spamming links 7d`` the reason is "spamming links" and the duration 7d.
     Words left over become an option no command has, which the router refuses by name.
@@ -438,6 +440,12 @@ def bind_words(
     for option in unfilled[:cut]:
         if rest:
             named[option.name] = rest.pop(0)
+    if cut < len(unfilled) and len(rest) > 1 and any(c.isspace() for c in rest[0]):
+        # Quoted, the text ends where its quotes do (`prompt add "Your desk?" fun`), and
+        # the words after it fill the options after it, in order.
+        for option in unfilled[cut:]:
+            if rest:
+                named[option.name] = rest.pop(0)
     if texts:
         # A required option after the text takes its word regardless, for the usage answer.
         for option in reversed(unfilled[cut + 1 :]):

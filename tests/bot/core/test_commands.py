@@ -18,6 +18,7 @@ from bot.core.commands import (
     CommandSpec,
     OptionSpec,
     OptionType,
+    bind_words,
     command,
     commands_of,
     parse_options,
@@ -580,3 +581,37 @@ def test_a_plain_number_is_ascii_digits_within_what_storage_takes(
     text: str, number: int | None
 ) -> None:
     assert plain_number(text) == number
+
+
+class Prompts:
+    @command("prompt add", description="Add a prompt.", rest="text")
+    async def add(
+        self,
+        ctx: CommandContext,
+        text: Annotated[str, "The prompt"],
+        topics: Annotated[str, "Topics"] = "",
+        language: Annotated[str, "Its language"] = "",
+    ) -> None:
+        """Add."""
+
+
+@pytest.mark.parametrize(
+    ("words", "bound"),
+    [
+        # Unquoted, the text takes every word: nobody quotes a reason.
+        (["What", "is", "on", "your", "desk?"], {"text": "What is on your desk?"}),
+        # Quoted, it ends with the quotes; the words after it are the next options.
+        (["What is on your desk?", "fun"], {"text": "What is on your desk?", "topics": "fun"}),
+        (
+            ["Quoi de neuf ?", "fun", "fr"],
+            {"text": "Quoi de neuf ?", "topics": "fun", "language": "fr"},
+        ),
+        (["What is new?"], {"text": "What is new?"}),
+        (
+            ["What is new?", "language=fr", "fun"],
+            {"text": "What is new?", "language": "fr", "topics": "fun"},
+        ),
+    ],
+)
+def test_typed_words_bind_to_options(words: list[str], bound: dict[str, str]) -> None:
+    assert bind_words(spec("prompt add", Prompts), words) == bound
