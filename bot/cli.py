@@ -307,25 +307,48 @@ def console(config_path: Path | None, community: str) -> None:
 @config_option
 def backup(destination: Path, config_path: Path | None) -> None:
     """Write a consistent copy of the database to DESTINATION while Steward may be running."""
-    from bot.app import open_storage  # noqa: PLC0415
-    from bot.core.clock import SystemClock  # noqa: PLC0415
-
-    loaded = _load(config_path, _registry())
-    source = loaded.config.steward.database
-    if not source.exists():
-        _fail(f"no database at {source}")
+    source = _existing_database(_load(config_path, _registry()))
     if destination.exists():
         _fail(f"{destination} exists; refusing to overwrite it")
 
-    async def copy() -> None:
-        storage = await open_storage(source, SystemClock())
+    async def copy(storage: SqliteStorage, _: datetime) -> None:
+        await storage.db.backup(destination)
+
+    _on_database(source, copy)
+    click.echo(f"backed up {source} to {destination}")
+
+
+def _existing_database(loaded: LoadedConfig) -> Path:
+    """Return the configured database file, or stop: a reading command creates none."""
+    source = loaded.config.steward.database
+    if not source.exists():
+        _fail(f"no database at {source}")
+    return source
+
+
+def _community_ref(loaded: LoadedConfig, key: str) -> Ref:
+    """Return the ref of the community a config key names, or stop saying it has none."""
+    if key not in loaded.config.communities:
+        _fail(f"no community {key!r} in {loaded.source}")
+    return loaded.community(key).ref
+
+
+def _on_database(
+    source: Path, work: Callable[[SqliteStorage, datetime], Coroutine[Any, Any, T]]
+) -> T:
+    """Open the database (every package's tables migrated), run ``work`` at the current time."""
+    from bot.app import open_storage  # noqa: PLC0415
+    from bot.core.clock import SystemClock  # noqa: PLC0415
+
+    async def run() -> T:
+        clock = SystemClock()
+        storage = await open_storage(source, clock)
         try:
-            await storage.db.backup(destination)
+            return await work(storage, clock.now())
         finally:
             await storage.close()
 
-    _run(copy())
-    click.echo(f"backed up {source} to {destination}")
+    return _run(run())
 
 
 def _shard_ids(_: click.Context, __: click.Parameter, value: str | None) -> list[int] | None:
@@ -596,31 +619,18 @@ def stats_rules(
     Precision counts moderators' decisions on the rule's review items; the reversal rate
     is the share of the rule's cases found ok on review or overturned on appeal.
     """
-    from bot.app import open_storage  # noqa: PLC0415
-    from bot.core.clock import SystemClock  # noqa: PLC0415
     from moderation.rule_stats import RuleStats, rule_table  # noqa: PLC0415
     from moderation.store import store_for  # noqa: PLC0415
 
     loaded = _load(config_path, _registry())
-    source = loaded.config.steward.database
-    if not source.exists():
-        _fail(f"no database at {source}")
-    community = None
-    if community_key is not None:
-        if community_key not in loaded.config.communities:
-            _fail(f"no community {community_key!r} in {loaded.source}")
-        community = loaded.community(community_key).ref
+    source = _existing_database(loaded)
+    community = _community_ref(loaded, community_key) if community_key is not None else None
 
-    async def read() -> list[RuleStats]:
-        clock = SystemClock()
-        since = clock.now() - timedelta(days=days) if days else None
-        storage = await open_storage(source, clock)
-        try:
-            return await store_for(storage).stats.per_rule(community, since=since)
-        finally:
-            await storage.close()
+    async def read(storage: SqliteStorage, now: datetime) -> list[RuleStats]:
+        since = now - timedelta(days=days) if days else None
+        return await store_for(storage).stats.per_rule(community, since=since)
 
-    rows = _run(read())
+    rows = _on_database(source, read)
     if as_json:
         import json  # noqa: PLC0415
 
@@ -721,30 +731,17 @@ def _with_member_storage(
     work: Callable[[SqliteStorage, Ref, datetime], Coroutine[Any, Any, T]],
 ) -> T:
     """Run ``work`` on the configured database, for one community, at the current time."""
-    from bot.app import open_storage  # noqa: PLC0415
-    from bot.core.clock import SystemClock  # noqa: PLC0415
-
     loaded = _load(config_path, _registry())
-    source = loaded.config.steward.database
-    if not source.exists():
-        _fail(f"no database at {source}")
+    source = _existing_database(loaded)
     keys = list(loaded.config.communities)
     if community_key is None and len(keys) != 1:
         _fail(f"name the community with --community (one of: {', '.join(keys) or 'none'})")
-    key = community_key if community_key is not None else keys[0]
-    if key not in loaded.config.communities:
-        _fail(f"no community {key!r} in {loaded.source}")
-    community = loaded.community(key).ref
+    community = _community_ref(loaded, community_key if community_key is not None else keys[0])
 
-    async def run() -> T:
-        clock = SystemClock()
-        storage = await open_storage(source, clock)
-        try:
-            return await work(storage, community, clock.now())
-        finally:
-            await storage.close()
+    async def run(storage: SqliteStorage, now: datetime) -> T:
+        return await work(storage, community, now)
 
-    return _run(run())
+    return _on_database(source, run)
 
 
 main.add_command(train_command)

@@ -440,12 +440,7 @@ def bind_words(
     for option in unfilled[:cut]:
         if rest:
             named[option.name] = rest.pop(0)
-    if cut < len(unfilled) and len(rest) > 1 and any(c.isspace() for c in rest[0]):
-        # Quoted, the text ends where its quotes do (`prompt add "Your desk?" fun`), and
-        # the words after it fill the options after it, in order.
-        for option in unfilled[cut:]:
-            if rest:
-                named[option.name] = rest.pop(0)
+    _bind_quoted_text(unfilled[cut:], rest, named)
     if texts:
         # A required option after the text takes its word regardless, for the usage answer.
         for option in reversed(unfilled[cut + 1 :]):
@@ -458,6 +453,21 @@ def bind_words(
     if rest:
         named[" ".join(rest)] = "?"
     return named
+
+
+def _bind_quoted_text(
+    options: Sequence[OptionSpec], rest: list[str], named: dict[str, str]
+) -> None:
+    """Bind a quoted text and the words after it to ``options`` (the text's first), in order.
+
+    Quoted, the text ends where its quotes do (``prompt add "Your desk?" fun``); a word
+    with a space in it was quoted. Unquoted, nothing is bound here: the text takes the rest.
+    """
+    if not options or len(rest) < 2 or not any(c.isspace() for c in rest[0]):
+        return
+    for option in options:
+        if rest:
+            named[option.name] = rest.pop(0)
 
 
 def _could_be(kind: OptionType, word: str, mentions: Callable[[str], bool]) -> bool:
