@@ -90,10 +90,10 @@ class ModerationMemberData(MemberDataTables):
         changed = dict.fromkeys(found, 0)
         async with self._db.transaction() as tx:
             for case in cases:
-                kept = {k: v for k, v in case["evidence"].items() if k in _KEPT_CASE_EVIDENCE}
+                await _keep_only(tx, "cases", case, _KEPT_CASE_EVIDENCE, marker="erased")
                 await tx.execute(
-                    "UPDATE cases SET member_name = '', reason = ?, evidence = ? WHERE id = ?",
-                    (ERASED, json.dumps({**kept, "erased": True}), case["id"]),
+                    "UPDATE cases SET member_name = '', reason = ? WHERE id = ?",
+                    (ERASED, case["id"]),
                 )
             changed["cases"] = len(cases)
             for note in found["case_notes"]:
@@ -128,13 +128,13 @@ class ModerationMemberData(MemberDataTables):
                 )
             changed["appeals"] = len(found["appeals"])
             for item in items:
-                kept = {k: v for k, v in item["evidence"].items() if k in _KEPT_ITEM_EVIDENCE}
+                await _keep_only(tx, "review_items", item, _KEPT_ITEM_EVIDENCE, marker="erased")
                 # A card still waiting would ask about words no longer kept: it is closed.
                 await tx.execute(
-                    "UPDATE review_items SET reason = ?, evidence = ?, note = ?, card_status = '', "
+                    "UPDATE review_items SET reason = ?, note = '', card_status = '', "
                     "status = CASE WHEN status IN ('open', 'claimed') THEN 'expired' "
                     "ELSE status END WHERE id = ?",
-                    (ERASED, json.dumps({**kept, "erased": True}), "", item["id"]),
+                    (ERASED, item["id"]),
                 )
             changed["review_items"] = len(items)
             for example in found["labelled_examples"]:
@@ -173,7 +173,7 @@ class ModerationMemberData(MemberDataTables):
                 ["evidence"],
             )
             for case in cases:
-                await _keep_only(tx, "cases", case, _KEPT_CASE_EVIDENCE)
+                await _keep_only(tx, "cases", case, _KEPT_CASE_EVIDENCE, marker="texts_forgotten")
             items = records(
                 await tx.fetch_all(
                     "SELECT id, evidence FROM review_items WHERE community = ? AND created_at < ? "
@@ -184,7 +184,9 @@ class ModerationMemberData(MemberDataTables):
                 ["evidence"],
             )
             for item in items:
-                await _keep_only(tx, "review_items", item, _KEPT_ITEM_EVIDENCE)
+                await _keep_only(
+                    tx, "review_items", item, _KEPT_ITEM_EVIDENCE, marker="texts_forgotten"
+                )
             examples = await tx.execute(
                 "DELETE FROM labelled_examples WHERE community = ? AND at < ?",
                 (str(community), before),
@@ -281,11 +283,14 @@ def without_reporter(evidence: dict[str, Any], member: Ref) -> dict[str, Any]:
 
 
 async def _keep_only(
-    tx: Transaction, table: str, record: dict[str, Any], kept: frozenset[str]
+    tx: Transaction, table: str, record: dict[str, Any], kept: frozenset[str], *, marker: str
 ) -> None:
-    """Keep only the ``kept`` keys of a record's evidence, marked as past keeping its texts."""
+    """Keep only the ``kept`` keys of a record's evidence, marked with why the rest went.
+
+    ``erased`` (on request) or ``texts_forgotten`` (kept as long as configured).
+    """
     evidence = {k: v for k, v in record["evidence"].items() if k in kept}
     await tx.execute(
         f"UPDATE {table} SET evidence = ? WHERE id = ?",
-        (json.dumps({**evidence, "texts_forgotten": True}), record["id"]),
+        (json.dumps({**evidence, marker: True}), record["id"]),
     )
