@@ -9,6 +9,7 @@ it keeps members' messages, and Steward keeps that promise without anyone runnin
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ PLACE = Ref("steward", "housekeeping")
 TIMER = "housekeeping"
 EVERY = timedelta(hours=6)
 """How often it runs."""
+LEDGER_BATCH = 5000
+"""How many old event ids one statement drops."""
 FIRST_AFTER = timedelta(minutes=1)
 """When its first run comes after the start: once the communities are up."""
 
@@ -91,7 +94,7 @@ class Housekeeping:
 
     async def sweep(self, now: datetime) -> Swept:
         """Forget old event ids, and members' words older than they may be kept."""
-        forgotten = await self._storage.ledger.forget_before(now - LEDGER_KEPT)
+        forgotten = await self._forget_event_ids(now - LEDGER_KEPT)
         texts: dict[str, dict[str, int]] = {}
         if self.keep_texts_days:
             cutoff = now - timedelta(days=self.keep_texts_days)
@@ -102,3 +105,17 @@ class Housekeeping:
                     for table, count in counts.items():
                         section[table] = section.get(table, 0) + count
         return Swept(event_ids=forgotten, texts=texts)
+
+    async def _forget_event_ids(self, cutoff: datetime) -> int:
+        """Drop the ledger's ids older than ``cutoff`` a batch at a time.
+
+        Between batches the writer is free for the messages arriving meanwhile: the first
+        sweep after an upgrade may have millions of ids to drop.
+        """
+        forgotten = 0
+        while True:
+            dropped = await self._storage.ledger.forget_before(cutoff, limit=LEDGER_BATCH)
+            forgotten += dropped
+            if dropped < LEDGER_BATCH:
+                return forgotten
+            await asyncio.sleep(0)

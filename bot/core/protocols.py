@@ -260,8 +260,8 @@ class EventLedgerRepository(Protocol):
         """
         ...
 
-    async def forget_before(self, at: datetime) -> int:
-        """Drop ids recorded before ``at``; return how many were dropped."""
+    async def forget_before(self, at: datetime, *, limit: int | None = None) -> int:
+        """Drop ids recorded before ``at``, at most ``limit``; return how many were dropped."""
         ...
 
 

@@ -223,17 +223,21 @@ class SqliteEventLedger:
             rows = await tx.fetch_all(f"{insert} RETURNING community, event_id", params)
         return {(str(r["community"]), str(r["event_id"])) for r in rows}
 
-    async def forget_before(self, at: datetime) -> int:
-        """Drop ids recorded before ``at``, in every community.
+    async def forget_before(self, at: datetime, *, limit: int | None = None) -> int:
+        """Drop ids recorded before ``at``, in every community, the oldest first.
 
         Args:
             at: The cut-off; ids seen exactly then are kept.
+            limit: Drop at most this many: each call holds the writer while it deletes,
+                and a busy server's first sweep has millions of ids to drop.
 
         Returns:
             How many ids were dropped.
         """
         result = await self._db.execute(
-            "DELETE FROM event_ledger WHERE seen_at < ?", (to_db_time(at),)
+            "DELETE FROM event_ledger WHERE (community, event_id) IN (SELECT community, "
+            "event_id FROM event_ledger WHERE seen_at < ? ORDER BY seen_at LIMIT ?)",
+            (to_db_time(at), -1 if limit is None else limit),
         )
         return result.rowcount
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.core.protocols import LEDGER_KEPT
+import pytest
+
+from bot import housekeeping
+from bot.app import open_storage
+from bot.core.bus import EventBus
+from bot.core.clock import VirtualClock
+from bot.core.protocols import LEDGER_KEPT, SeenEvent
 from bot.core.refs import Ref
+from bot.core.timers import TimerWheel
 from bot.registry import CogRegistry
 from bot.storage.codec import to_db_time
 from moderation.store import store_for
@@ -84,3 +91,39 @@ async def test_without_keep_texts_days_only_the_ledger_forgets(
     assert after[0] == before[0]
     assert before[1] > 0 and after[1] == 0
     assert case is not None and case.evidence["original"] == "idiot total"
+
+
+async def test_old_event_ids_go_a_batch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A busy server's first sweep has millions to drop: one statement would hold the
+    # writer while messages wait.
+    monkeypatch.setattr(housekeeping, "LEDGER_BATCH", 5)
+    clock = VirtualClock(MONDAY)
+    storage = await open_storage(tmp_path / "s.db", clock)
+    try:
+        old = [SeenEvent(ACME, f"e{i}", MONDAY) for i in range(12)]
+        await storage.ledger.first_seen_many([*old, SeenEvent(ACME, "new", MONDAY + LEDGER_KEPT)])
+        deletes: list[int | None] = []
+        forget = storage.ledger.forget_before
+
+        async def counted(at: datetime, *, limit: int | None = None) -> int:
+            deletes.append(limit)
+            return await forget(at, limit=limit)
+
+        monkeypatch.setattr(storage.ledger, "forget_before", counted)
+        sweeper = housekeeping.Housekeeping(
+            storage,
+            clock,
+            TimerWheel(EventBus(), clock),
+            holders=[],
+            communities=list,
+            keep_texts_days=0,
+        )
+        swept = await sweeper.sweep(MONDAY + LEDGER_KEPT + timedelta(hours=1))
+        again = await storage.ledger.first_seen(ACME, "new", MONDAY)
+    finally:
+        await storage.close()
+    assert swept.event_ids == 12
+    assert deletes == [5, 5, 5]
+    assert again is False, "what is younger than LEDGER_KEPT is remembered"
