@@ -20,7 +20,7 @@ from bot.core.models import Member
 from bot.core.quoting import quoted
 from cogs._held_raid import ACTIONABLE, KEY, HeldRaid, held_raid_from
 from cogs._moderation_base import OPEN_ITEMS_READ, ModerationCog
-from moderation.cases import ReviewStatus
+from moderation.cases import Case, ReviewStatus
 from moderation.hierarchy import refusal
 from moderation.review_cards import age_words
 from policies.context import RecentJoin
@@ -60,8 +60,25 @@ class RaidCommands(ModerationCog):
                 mark = "raider? (new account)"
             else:
                 mark = "raider? (a name like another's)"
-            lines.append(f"{mark} {quoted(join.name)}: joined {join.at:%H:%M:%S}, {age}")
+            now_state = await self._state_of(raid, join)
+            lines.append(f"{mark} {quoted(join.name)}: joined {join.at:%H:%M:%S}, {age}{now_state}")
         await ctx.reply("\n".join(lines))
+
+    async def _state_of(self, raid: HeldRaid, join: RecentJoin) -> str:
+        """Say what became of a raid's account: dealt with by ``/raid``, or gone."""
+        case = await self._raid_case(raid, join)
+        if case is not None:
+            done = ", ".join(a.kind for a in case.actions) or "acted on"
+            return f"; {done} ({case.label})"
+        if await self.ctx.gateway.fetch_member(self.ctx.community.ref, join.member) is None:
+            return "; no longer here"
+        return ""
+
+    async def _raid_case(self, raid: HeldRaid, join: RecentJoin) -> Case | None:
+        """Return the case ``/raid`` opened on one of a raid's accounts, if it did."""
+        earlier = await self.store.cases.for_member(self.ctx.community.ref, join.member, limit=10)
+        mark = raid.since.isoformat()
+        return next((c for c in earlier if c.evidence.get(RAID_EVIDENCE) == mark), None)
 
     @command("raid ban", description="Ban the latest raid's accounts that look like raiders.")
     async def raid_ban(
@@ -156,8 +173,7 @@ class RaidCommands(ModerationCog):
         self, ctx: CommandContext, raid: HeldRaid, join: RecentJoin, *, banning: bool
     ) -> tuple[Member | None, str]:
         """Return the member to act on, or ``None`` and why they are left alone."""
-        earlier = await self.store.cases.for_member(ctx.community.ref, join.member, limit=10)
-        if any(c.evidence.get(RAID_EVIDENCE) == raid.since.isoformat() for c in earlier):
+        if await self._raid_case(raid, join) is not None:
             return None, "acted on already"
         member = await self.ctx.gateway.fetch_member(ctx.community.ref, join.member)
         if member is None:

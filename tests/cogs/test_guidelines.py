@@ -1340,12 +1340,14 @@ async def test_a_raids_accounts_are_banned_at_once_each_on_its_own_case(
         cmd("mod1", "raid show", at(13)),
         cmd("mod2", "raid ban", at(14), reason="coordinated raid"),
         cmd("mod2", "raid ban", at(15), reason="again"),
+        cmd("mod1", "raid show", at(15, 30)),
         cmd("mod1", "history", at(16), member="fan3"),
     ]
     actions = await run_scenario(lines)
     said = replies(actions)
     assert said[0] == "no raid in the last day"
     shown = said[1].splitlines()
+    assert "raider? (new account) fan3: joined 09:10:15, account 1d old; no longer here" in shown
     assert shown[0] == (
         "Raid of 2026-03-02 09:10 UTC (held until 09:40 UTC): 6 join(s), 5 look like raiders "
         "(/raid ban or /raid kick acts on those):"
@@ -1360,9 +1362,13 @@ async def test_a_raids_accounts_are_banned_at_once_each_on_its_own_case(
         "1 other join(s) look like ordinary newcomers and were not touched."
     )
     assert said[3].startswith("Banned 0 raid account(s): none. Left alone: fan0 (acted on")
+    # Shown again, the list says what became of each account.
+    after = said[4].splitlines()
+    assert after[1] == "raider? (new account) fan0: joined 09:10:00, account 1d old; ban (#3)"
+    assert "newcomer gus: joined 09:10:22, account 2497d old" in after
     # fan3 left before anyone acted: banned all the same, so they cannot come back.
     assert (
-        said[4]
+        said[5]
         .splitlines()[1]
         .endswith("fan3 - ban, notice not delivered by mod2 (manual): raid: coordinated raid")
     )
