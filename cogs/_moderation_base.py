@@ -17,12 +17,12 @@ from bot.core.language_tags import LanguageTag
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from cogs._schedules import checked_cron
-from moderation.cases import NewReviewItem, Note, ReviewItem, undelivered_notice
+from moderation.cases import NewReviewItem, Note, ReviewItem, ReviewStatus, undelivered_notice
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
 from moderation.repositories import ModerationStore
-from moderation.review_cards import for_trial
+from moderation.review_cards import for_care, for_trial
 from moderation.review_evidence import RECENT_WINDOW, file_records, reporters_in
 from moderation.review_queue import ReviewQueue
 from moderation.review_sla import QuietHours
@@ -235,6 +235,39 @@ class ModerationCog(Cog[GuidelinesSettings]):
         )
         await self.staff_post(over, reason="rule trial over", rule=rule)
         return over
+
+    async def close_items_of(self, member: Ref, status: str, *, but: int | None = None) -> int:
+        """Close the waiting items about a member a moderator just banned or kicked.
+
+        Each would otherwise wait for a decision nobody needs to take (a raider's held
+        message, a report of their spam), its card asking for a ban already done. Closed
+        without an outcome: acting on the account judged no message, so neither a rule's
+        precision nor the training data learn from it. An appeal (a banned member may
+        appeal), a trial's card (it judges a rule) and a welfare alert stay.
+
+        Args:
+            member: Who was banned or kicked.
+            status: What their cards say now (``Closed: bob was banned (#5).``).
+            but: An item decided by this very action, closed already.
+
+        Returns:
+            How many items were closed.
+        """
+        waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=OPEN_ITEMS_READ)
+        closing = [
+            item
+            for item in waiting
+            if item.member == member
+            and item.id != but
+            and item.source != "appeal"
+            and not for_trial(item)
+            and not for_care(item)
+        ]
+        for item in closing:
+            await self.store.reviews.set_status(item.id, ReviewStatus.DECIDED)
+            # Decided, its card loses its buttons.
+            await self.queue.update_card(replace(item, status=ReviewStatus.DECIDED), status)
+        return len(closing)
 
     @property
     def queue(self) -> ReviewQueue:

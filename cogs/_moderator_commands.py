@@ -183,6 +183,12 @@ class ModeratorCommands(ModerationCog):
             notice_parts=notice,
         )
         await self.arm_timer()
+        if any(
+            a.kind in {"ban", "kick"} and a.status is ActionStatus.APPLIED for a in case.actions
+        ):
+            await self.close_items_of(
+                target.ref, f"Closed: {target.name} was {what} ({case.label})."
+            )
         failed = [a for a in case.actions if a.status is not ActionStatus.APPLIED]
         suffix = (
             f" Not done: {', '.join(f'{a.kind} ({a.error})' for a in failed)}." if failed else ""

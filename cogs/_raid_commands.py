@@ -10,7 +10,6 @@ joins that look like ordinary newcomers alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -19,8 +18,8 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.models import Member
 from bot.core.quoting import quoted
 from cogs._held_raid import ACTIONABLE, KEY, HeldRaid, held_raid_from
-from cogs._moderation_base import OPEN_ITEMS_READ, ModerationCog
-from moderation.cases import Case, ReviewStatus
+from cogs._moderation_base import ModerationCog
+from moderation.cases import Case
 from moderation.hierarchy import refusal
 from moderation.review_cards import age_words
 from policies.context import RecentJoin
@@ -138,8 +137,8 @@ class RaidCommands(ModerationCog):
                 evidence={RAID_EVIDENCE: raid.since.isoformat()},
             )
             acted.append(f"{quoted(target.name)} ({case.label})")
-            await self._close_held(
-                target, f"Closed: {target.name} was {done} with the raid ({case.label})."
+            await self.close_items_of(
+                target.ref, f"Closed: {target.name} was {done} with the raid ({case.label})."
             )
         await self.arm_timer()
         summary = f"{done.capitalize()} {len(acted)} raid account(s): {', '.join(acted) or 'none'}."
@@ -155,19 +154,6 @@ class RaidCommands(ModerationCog):
                 f"{_began(raid)}: {reason}",
                 reason="raid cleared",
             )
-
-    async def _close_held(self, raider: Member, status: str) -> None:
-        """Close the cards of a raider's held messages: the account is dealt with.
-
-        Closed without an outcome: acting on the account judged no message, so neither
-        the raid rule's precision nor the training data learn from it.
-        """
-        waiting = await self.store.reviews.open_items(self.ctx.community.ref, limit=OPEN_ITEMS_READ)
-        for item in waiting:
-            if item.member == raider.ref:
-                await self.store.reviews.set_status(item.id, ReviewStatus.DECIDED)
-                # Decided, its card loses its buttons.
-                await self.queue.update_card(replace(item, status=ReviewStatus.DECIDED), status)
 
     async def _target(
         self, ctx: CommandContext, raid: HeldRaid, join: RecentJoin, *, banning: bool

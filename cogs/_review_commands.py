@@ -369,6 +369,12 @@ class ReviewCommands(CaseCommands):
             },
         )
         await self.arm_timer()
+        if choice is CardChoice.BAN and any(
+            a.kind == "ban" and a.status is ActionStatus.APPLIED for a in sanctioned.actions
+        ):
+            await self.close_items_of(
+                target.ref, f"Closed: {target.name} was banned ({sanctioned.label}).", but=item.id
+            )
         return sanctioned
 
     async def target_of(self, item: ReviewItem, moderator: Member) -> Member | None:

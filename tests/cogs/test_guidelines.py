@@ -1386,3 +1386,44 @@ async def test_a_raids_accounts_are_banned_at_once_each_on_its_own_case(
     assert "mod2 banned 5 account(s) of the raid of 2026-03-02 09:10 UTC: coordinated raid" in (
         staff
     )
+
+
+async def test_banning_someone_closes_the_cards_still_waiting_about_them(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Each card would otherwise wait for a decision nobody needs, asking for a ban done.
+    carl = {
+        "name": "carl",
+        "joined": "2025-01-01T00:00:00Z",
+        "account_created": "2020-01-01T00:00:00Z",
+    }
+    lines = [
+        community(),
+        {"type": "join", "at": at(0), "member": carl},
+        say("m1", "carl", "buy cheap lamps at my shop", at(1)),
+        say("m2", "carl", "seriously, cheapest lamps anywhere", at(2)),
+        say("m3", "bob", "cheap lamps here too", at(2, 30)),
+        cmd("alice", "report", at(3), message="m1", reason="ads"),
+        cmd("alice", "report", at(4), message="m2", reason="ads again"),
+        cmd("alice", "report", at(4, 30), message="m3", reason="ads"),
+        {
+            "type": "click",
+            "at": at(5),
+            "author": "mod1",
+            "target": "m1",
+            "choice": "ban",
+            "reason": "spam",
+        },
+        cmd("mod1", "review list", at(6)),
+        cmd("mod1", "kick", at(7), member="bob", reason="ads"),
+        cmd("mod1", "review list", at(8)),
+    ]
+    actions = await run_scenario(lines)
+    said = replies(actions)
+    listed_after_ban = said[-3]
+    assert listed_after_ban.splitlines()[0] == "1 item(s) wait for review; the most urgent first:"
+    assert "bob" in listed_after_ban.splitlines()[1], "only bob's report still waits"
+    assert said[-1] == "Nothing waits for review."
+    closed = [a for a in of(actions, "edit_message") if "Closed: carl was banned" in a["content"]]
+    assert len(closed) == 1 and not closed[0].get("buttons")
+    assert any("Closed: bob was kicked" in a["content"] for a in of(actions, "edit_message"))
