@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from bot.core.actions import PostMessage
+from bot.core.actions import PostMessage, SendDirectMessage
 from bot.core.channels import ChannelName, RoleName
 from bot.core.cog import Cog, CogContext, CogSettings
 from bot.core.commands import CommandContext, CommandError
@@ -267,7 +267,29 @@ class ModerationCog(Cog[GuidelinesSettings]):
             await self.store.reviews.set_status(item.id, ReviewStatus.DECIDED)
             # Decided, its card loses its buttons.
             await self.queue.update_card(replace(item, status=ReviewStatus.DECIDED), status)
+            await self.thank_reporters(item, acted=True)  # they acted on what was reported
         return len(closing)
+
+    async def thank_reporters(self, item: ReviewItem, *, acted: bool) -> None:
+        """Tell whoever reported the item's message what came of it, in their language.
+
+        Only whether moderators acted: not what they did to whom, which is the member's.
+        """
+        notice = "report_acted" if acted else "report_kept"
+        where = {"channel": item.channel.id if item.channel else "-"}
+        community = self.ctx.community.ref
+        for reporter in reporters_of(item):
+            try:
+                ref = Ref.parse(reporter)
+            except ValueError:
+                continue
+            member = await self.ctx.gateway.fetch_member(community, ref)
+            text = self.enforcer.notices.render(notice, member.lang if member else None, where)
+            await self.ctx.gateway.apply(
+                SendDirectMessage(
+                    community=community, member=ref, content=text, reason="report outcome"
+                )
+            )
 
     @property
     def queue(self) -> ReviewQueue:

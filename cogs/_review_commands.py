@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from bot.core.actions import Action, Ban, DeleteMessage, SendDirectMessage, Timeout
+from bot.core.actions import Action, Ban, DeleteMessage, Timeout
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.durations import format_duration
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
 from cogs._case_commands import CaseCommands
-from cogs._moderation_base import OPEN_ITEMS_READ, reporters_of, untold
+from cogs._moderation_base import OPEN_ITEMS_READ, untold
 from moderation.cases import (
     ActionStatus,
     Case,
@@ -268,29 +268,8 @@ class ReviewCommands(CaseCommands):
             latest = await self.store.reviews.get(found.id)
             raise CommandError(await self.already_decided(latest or found)) from error
         if not for_trial(found):  # a trial asks about a rule, not about what anyone reported
-            await self._thank_reporters(decided, outcome)
+            await self.thank_reporters(decided, acted=outcome is ReviewOutcome.VIOLATION)
         return decided, case, example
-
-    async def _thank_reporters(self, item: ReviewItem, outcome: ReviewOutcome) -> None:
-        """Tell whoever reported the item's message what came of it, in their language.
-
-        Only whether moderators acted: not what they did to whom, which is the member's.
-        """
-        notice = "report_acted" if outcome is ReviewOutcome.VIOLATION else "report_kept"
-        where = {"channel": item.channel.id if item.channel else "-"}
-        community = self.ctx.community.ref
-        for reporter in reporters_of(item):
-            try:
-                ref = Ref.parse(reporter)
-            except ValueError:
-                continue
-            member = await self.ctx.gateway.fetch_member(community, ref)
-            text = self.enforcer.notices.render(notice, member.lang if member else None, where)
-            await self.ctx.gateway.apply(
-                SendDirectMessage(
-                    community=community, member=ref, content=text, reason="report outcome"
-                )
-            )
 
     async def settle(self, moderator: Member, case: Case, outcome: ReviewOutcome, note: str) -> str:
         """Note the decision on the case and act on it; return what was done, in words."""

@@ -1427,3 +1427,8 @@ async def test_banning_someone_closes_the_cards_still_waiting_about_them(
     closed = [a for a in of(actions, "edit_message") if "Closed: carl was banned" in a["content"]]
     assert len(closed) == 1 and not closed[0].get("buttons")
     assert any("Closed: bob was kicked" in a["content"] for a in of(actions, "edit_message"))
+    # Whoever reported each message hears that the moderators acted on it.
+    heard = [a["content"] for a in of(actions, "send_direct_message") if a["member"] == "alice"]
+    assert [h.split(" and ")[1] for h in heard if "you reported" in h] == [
+        "acted on it. Thank you for telling us."
+    ] * 3
