@@ -36,6 +36,8 @@ DUE_TIMER = "guidelines:due"
 OPEN_ITEMS_READ = 500
 """How many waiting review items a look through the queue reads (a trial's end, the
 deadlines, a raid's clean-up): more than moderators keep waiting in practice."""
+_CLOSED_WITH_THE_ACCOUNT = frozenset({"rule", "report"})
+"""The sources of the waiting items a ban or a kick of their member settles."""
 NOTE_AUTHOR = "steward"
 """The author of the notes Steward adds to cases by itself."""
 
@@ -243,7 +245,8 @@ class ModerationCog(Cog[GuidelinesSettings]):
         message, a report of their spam), its card asking for a ban already done. Closed
         without an outcome: acting on the account judged no message, so neither a rule's
         precision nor the training data learn from it. An appeal (a banned member may
-        appeal), a trial's card (it judges a rule) and a welfare alert stay.
+        appeal), a trial's card (it judges a rule), a welfare alert and an action handed to
+        moderators (a message the platform would not let Steward remove is still up) stay.
 
         Args:
             member: Who was banned or kicked.
@@ -259,8 +262,7 @@ class ModerationCog(Cog[GuidelinesSettings]):
             for item in waiting
             if item.member == member
             and item.id != but
-            and item.source != "appeal"
-            and not for_trial(item)
+            and item.source in _CLOSED_WITH_THE_ACCOUNT
             and not for_care(item)
         ]
         for item in closing:

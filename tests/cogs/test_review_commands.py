@@ -321,3 +321,21 @@ async def test_a_long_queue_says_how_much_more_waits(registry: CogRegistry, tmp_
     assert listing[0] == "17 item(s) wait for review; the most urgent first:"
     assert len(listing) == 1 + 15 + 1
     assert listing[-1] == "... and 2 more."
+
+
+async def test_a_ban_leaves_alone_what_only_a_moderator_can_still_do(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # An action handed to moderators (a message the platform would not let Steward remove)
+    # is still to do after its author is banned; their report is settled by the ban.
+    bob = Ref("local", "bob")
+    async with moderated(registry, tmp_path / "steward.db") as bot:
+        reviews = store_for(bot.session.app.storage).reviews
+        now = bot.session.clock.now()
+        for source in ("unsupported_action", "report", "appeal"):
+            await reviews.add(
+                NewReviewItem(community=ACME, source=source, reason=source, member=bob), now
+            )
+        await bot.command("mod1", "ban", member="bob", reason="spam")
+        waiting = await reviews.open_items(ACME)
+    assert sorted(i.source for i in waiting) == ["appeal", "unsupported_action"]
