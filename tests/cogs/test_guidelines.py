@@ -284,6 +284,16 @@ async def test_moderators_can_shadow_a_rule_at_run_time(run_scenario: ScenarioRu
     assert [a["message"] for a in of(actions, "delete_message")] == ["m2"]
 
 
+def carl_joins() -> dict[str, Any]:
+    """Return carl's join at 09:00: a member since 2025, his account older still."""
+    carl = {
+        "name": "carl",
+        "joined": "2025-01-01T00:00:00Z",
+        "account_created": "2020-01-01T00:00:00Z",
+    }
+    return {"type": "join", "at": at(0), "member": carl}
+
+
 def new_fans_join(count: int) -> list[dict[str, Any]]:
     """Return ``count`` joins of day-old accounts five seconds apart from 09:10."""
     return [
@@ -1233,14 +1243,9 @@ async def test_whoever_reported_a_message_hears_whether_moderators_acted(
     run_scenario: ScenarioRunner,
 ) -> None:
     # Reporters heard nothing after "thank you", and a second report was dropped unseen.
-    carl = {
-        "name": "carl",
-        "joined": "2025-01-01T00:00:00Z",
-        "account_created": "2020-01-01T00:00:00Z",
-    }
     lines = [
         community(),
-        {"type": "join", "at": at(0), "member": carl},
+        carl_joins(),
         say("m1", "carl", "the designer lives at Elm Street 12, go visit him", at(1)),
         say("m2", "carl", "that update was a bit meh", at(2)),
         cmd("alice", "report", at(3), message="m1", reason="doxxing"),
@@ -1392,14 +1397,9 @@ async def test_banning_someone_closes_the_cards_still_waiting_about_them(
     run_scenario: ScenarioRunner,
 ) -> None:
     # Each card would otherwise wait for a decision nobody needs, asking for a ban done.
-    carl = {
-        "name": "carl",
-        "joined": "2025-01-01T00:00:00Z",
-        "account_created": "2020-01-01T00:00:00Z",
-    }
     lines = [
         community(),
-        {"type": "join", "at": at(0), "member": carl},
+        carl_joins(),
         say("m1", "carl", "buy cheap lamps at my shop", at(1)),
         say("m2", "carl", "seriously, cheapest lamps anywhere", at(2)),
         say("m3", "bob", "cheap lamps here too", at(2, 30)),
