@@ -62,6 +62,10 @@ DEFAULT_TEMPLATES: Templates = {
         "record_pardoned": "It was pardoned.",
         "record_overturned": "It was overturned on appeal.",
         "record_appeal": "To appeal a case that counts, use {command} with its number.",
+        "guidelines_header": "The guidelines of {community}:",
+        "guidelines_only_in": "(only in {channels})",
+        "guidelines_footer": "Breaking them can lead to a warning, a timeout or a ban, and each can be appealed. See your own record with {command}.",
+        "guidelines_none": "{community} has no guidelines in force here yet; ask the moderators if you are unsure.",
     },
     "fr": {
         "care": "Bonjour {member}, nous avons lu ton message et nous sommes désolés que tu traverses cela. Tu n'es pas seul : quelqu'un de l'équipe {community} va te contacter personnellement. Si tu es en danger maintenant, appelle le numéro d'urgence local ou une ligne d'écoute.",
@@ -105,6 +109,10 @@ DEFAULT_TEMPLATES: Templates = {
         "record_pardoned": "Il a été annulé par les modérateurs.",
         "record_overturned": "Il a été infirmé en appel.",
         "record_appeal": "Pour contester un cas qui compte, utilise {command} avec son numéro.",
+        "guidelines_header": "Les règles de {community} :",
+        "guidelines_only_in": "(seulement dans {channels})",
+        "guidelines_footer": "Les enfreindre peut mener à un avertissement, une mise en sourdine ou un bannissement, et chacun peut être contesté. Consulte ton historique avec {command}.",
+        "guidelines_none": "{community} n'a pas encore de règles en vigueur ici ; demande aux modérateurs en cas de doute.",
     },
     "nl": {
         "care": "Hoi {member}, we lazen je bericht en het spijt ons dat je dit doormaakt. Je staat er niet alleen voor: iemand van het {community}-team neemt persoonlijk contact met je op. Ben je nu in gevaar, bel dan het lokale alarmnummer of een hulplijn.",
@@ -148,6 +156,10 @@ DEFAULT_TEMPLATES: Templates = {
         "record_pardoned": "Deze is kwijtgescholden.",
         "record_overturned": "Deze is in beroep herroepen.",
         "record_appeal": "Ga in beroep tegen een zaak die meetelt met {command} en het nummer ervan.",
+        "guidelines_header": "De richtlijnen van {community}:",
+        "guidelines_only_in": "(alleen in {channels})",
+        "guidelines_footer": "Wie ze overtreedt, kan een waarschuwing krijgen, gedempt of verbannen worden, en tegen elk besluit kun je in beroep gaan. Bekijk je eigen dossier met {command}.",
+        "guidelines_none": "{community} heeft hier nog geen geldende richtlijnen; vraag het de moderators als je twijfelt.",
     },
     "da": {
         "care": "Hej {member}, vi har læst din besked, og vi er kede af, at du står i det. Du er ikke alene: en fra {community}-teamet kontakter dig personligt. Hvis du er i fare lige nu, så ring til det lokale alarmnummer eller en krisetelefon.",
@@ -190,6 +202,10 @@ DEFAULT_TEMPLATES: Templates = {
         "record_pardoned": "Den er blevet frafaldet.",
         "record_overturned": "Den er blevet omstødt efter klage.",
         "record_appeal": "Klag over en sag, der tæller, med {command} og dens nummer.",
+        "guidelines_header": "Retningslinjerne i {community}:",
+        "guidelines_only_in": "(kun i {channels})",
+        "guidelines_footer": "Brud på dem kan give en advarsel, en pause eller udelukkelse, og du kan klage over hver afgørelse. Se din egen historik med {command}.",
+        "guidelines_none": "{community} har endnu ingen gældende retningslinjer her; spørg moderatorerne, hvis du er i tvivl.",
     },
     "pl": {
         "care": "Cześć {member}, przeczytaliśmy Twoją wiadomość i przykro nam, że przez to przechodzisz. Nie jesteś sam: ktoś z zespołu {community} skontaktuje się z Tobą osobiście. Jeśli jesteś teraz w niebezpieczeństwie, zadzwoń pod lokalny numer alarmowy lub na telefon zaufania.",
@@ -232,6 +248,10 @@ DEFAULT_TEMPLATES: Templates = {
         "record_pardoned": "Została umorzona.",
         "record_overturned": "Została uchylona po odwołaniu.",
         "record_appeal": "Aby odwołać się od sprawy, która się liczy, użyj {command} z jej numerem.",
+        "guidelines_header": "Zasady społeczności {community}:",
+        "guidelines_only_in": "(tylko w {channels})",
+        "guidelines_footer": "Ich łamanie może skończyć się ostrzeżeniem, wyciszeniem lub banem, a od każdej decyzji można się odwołać. Swoją historię zobaczysz komendą {command}.",
+        "guidelines_none": "{community} nie ma tu jeszcze obowiązujących zasad; w razie wątpliwości zapytaj moderatorów.",
     },
     "ja": {
         "care": "{member} さん、メッセージを読みました。つらい思いをされていることをお察しします。あなたは一人ではありません。{community} チームのメンバーが個別にご連絡します。今すぐ危険な状態にある場合は、地域の緊急通報番号や相談窓口に連絡してください。",
@@ -275,6 +295,10 @@ DEFAULT_TEMPLATES: Templates = {
         "record_pardoned": "免除されました。",
         "record_overturned": "異議により取り消されました。",
         "record_appeal": "有効なケースに異議を申し立てるには、{command} とケース番号を使ってください。",
+        "guidelines_header": "{community} のガイドライン：",
+        "guidelines_only_in": "（{channels} のみ）",
+        "guidelines_footer": "違反すると、警告、発言制限、または追放の対象になります。どの処分にも異議を申し立てられます。自分の記録は {command} で確認できます。",
+        "guidelines_none": "{community} には、ここで適用中のガイドラインはまだありません。不明な点はモデレーターに聞いてください。",
     },
 }
 
@@ -373,6 +397,10 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
         frozenset(),
     ),
     "record_appeal": frozenset({"command"}),
+    "guidelines_header": frozenset({"community"}),
+    "guidelines_only_in": frozenset({"channels"}),
+    "guidelines_footer": frozenset({"command"}),
+    "guidelines_none": frozenset({"community"}),
 }
 """Each notice a community may word, and the placeholders its values fill."""
 
@@ -416,6 +444,14 @@ class Notices:
                     by_language[code] = templates[name]
         language = picked_language(by_language, lang, self.default_language)
         return (by_language[language] if language is not None else ""), language
+
+    def spoken_language(self, name: str, lang: str | None) -> str | None:
+        """Return the language the template ``name`` speaks to a member of language ``lang``.
+
+        What goes beside a notice's words (a guideline read out) must be in that language,
+        which is the member's only where the community has the template in it.
+        """
+        return self._spoken(name, lang)[1]
 
     def render(self, name: str, lang: str | None, values: Mapping[str, Any]) -> str:
         """Render one template for a member.

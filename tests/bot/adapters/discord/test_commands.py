@@ -36,6 +36,10 @@ def test_paths_become_groups_with_typed_options_and_permissions() -> None:
     assert top["case"]["default_member_permissions"] == str(1 << 40)
     assert top["help"]["default_member_permissions"] is None
     assert top["appeal"]["default_member_permissions"] is None  # members appeal
+    assert top["guidelines"]["default_member_permissions"] is None  # members read them
+    assert top["guidelines"]["description_localizations"]["da"] == (
+        "Læs fællesskabets retningslinjer."
+    )
     assert set(by_name(top["appeal"]["options"])) == {"open", "decide", "record"}
     assert commands.aliases == {"appeal open": "appeal"}
     # What members use is described (and the report menu named) in their Discord's language.

@@ -295,7 +295,7 @@ async def test_slash_commands_check_who_runs_them(
     assert answer.args["response_url"] == status["response_url"]
 
 
-async def test_a_member_reads_their_record_and_the_appeal_command_slack_runs(
+async def test_a_member_reads_their_record_the_guidelines_and_the_commands_slack_runs(
     standin: SlackStandin, start_steward: Start
 ) -> None:
     steward = await start_steward(admin=True)
@@ -314,6 +314,17 @@ async def test_a_member_reads_their_record_and_the_appeal_command_slack_runs(
         record[1],
     ), record[1]
     assert record[-1] == "To appeal a case that counts, use /steward appeal with its number."
+    # The guidelines a member reads point to the record as Slack types it.
+    await standin.send_command(
+        payloads.slash_command(standin.workspace, ALICE, general, "guidelines")
+    )
+    await steward.settle()
+    guidelines = standin.calls_to("response_url")[-1].args["text"].splitlines()
+    assert guidelines[0] == "The guidelines of Acme:"
+    assert "- No spam: no invites to other servers, link shorteners or disguised links" in (
+        guidelines
+    )
+    assert guidelines[-1].endswith("See your own record with /steward record.")
 
 
 async def test_a_staff_note_is_read_by_moderators_and_not_by_the_member(
