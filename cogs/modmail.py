@@ -73,6 +73,14 @@ _BLOCKED_UNTIL = {
     "pl": "Do {until} Twoje wiadomości nie docierają do moderatorów {community}: {reason}.",
     "ja": "{until}まで、あなたのメッセージは{community}のモデレーターに届きません：{reason}。",
 }
+_REACHED_OUT = {
+    "en": "The {community} moderators are writing to you. Answer here: they will read it.",
+    "fr": "Les modérateurs de {community} t'écrivent. Réponds ici : ils liront ta réponse.",
+    "nl": "De moderators van {community} schrijven je. Antwoord hier: zij lezen het.",
+    "da": "Moderatorerne i {community} skriver til dig. Svar her: de læser det.",
+    "pl": "Moderatorzy {community} piszą do Ciebie. Odpowiedz tutaj: przeczytają to.",
+    "ja": "{community}のモデレーターからのメッセージです。ここで返信すると、モデレーターに届きます。",
+}
 _TEAM = {
     "en": "The {community} moderators",
     "fr": "Les modérateurs de {community}",
@@ -112,6 +120,8 @@ class ModmailSettings(CogSettings):
         relay_per_minute: The most of a member's messages a minute posted in the thread
             one by one; the rest of the minute's are posted together when it is over.
         opened: The first answer to the member, by language.
+        reached_out: What heads the first message of a conversation a moderator opened
+            (``/modmail open``), by language: who writes and that an answer reaches them.
         closed: What the member is told on closing, by language (``{reason}``).
         blocked: What a member blocked until lifted is told, once, when they write
             (``{reason}``).
@@ -126,6 +136,7 @@ class ModmailSettings(CogSettings):
     note_prefix: str = "//"
     relay_per_minute: int = Field(default=10, ge=1, le=1000)
     opened: Openings = Field(default_factory=lambda: dict(_OPENED))
+    reached_out: Openings = Field(default_factory=lambda: dict(_REACHED_OUT))
     closed: Closings = Field(default_factory=lambda: dict(_CLOSED))
     blocked: Closings = Field(default_factory=lambda: dict(_BLOCKED))
     blocked_until: BlockEnds = Field(default_factory=lambda: dict(_BLOCKED_UNTIL))
@@ -287,7 +298,14 @@ class Modmail(Cog[ModmailSettings]):
         )
         return render(text, {"community": community.name})
 
-    async def _open(self, member: Member, started: Conversation | None) -> Conversation | None:
+    async def _open(
+        self, member: Member, started: Conversation | None, *, by: Member | None = None
+    ) -> Conversation | None:
+        """Open a conversation's staff thread, headed by who the member is.
+
+        ``by``: the moderator reaching out (``/modmail open``); ``None`` when the member
+        wrote first, who is then thanked for writing.
+        """
         community = self.ctx.community
         now = self.ctx.clock.now()
         conversation = started or await self.store.start(
@@ -315,18 +333,19 @@ class Modmail(Cog[ModmailSettings]):
         conversation = await self.store.get(conversation.id)
         if conversation is None:
             return None
-        await self._in_thread(conversation, await self._header(member))
-        await self._tell(
-            community.ref,
-            member.ref,
-            self.settings.opened,
-            member.lang,
-            {"community": community.name},
-            why="modmail",
-        )
+        await self._in_thread(conversation, await self._header(member, by))
+        if by is None:
+            await self._tell(
+                community.ref,
+                member.ref,
+                self.settings.opened,
+                member.lang,
+                {"community": community.name},
+                why="modmail",
+            )
         return conversation
 
-    async def _header(self, member: Member) -> str:
+    async def _header(self, member: Member, by: Member | None = None) -> str:
         community = self.ctx.community
         cases = store_for(self.ctx.storage).cases
         found = await cases.for_member(community.ref, member.ref, limit=100)
@@ -341,8 +360,13 @@ class Modmail(Cog[ModmailSettings]):
         noted = staff_notes_line(found)
         # The handle beside a display name tells apart two "Alex"es; beside itself, nothing.
         handle = f" ({member.name})" if member.shown_name != member.name else ""
+        who = (
+            f"Modmail to {quoted(member.shown_name)}{handle}, opened by {quoted(by.shown_name)},"
+            if by is not None
+            else f"Modmail from {quoted(member.shown_name)}{handle}"
+        )
         return (
-            f"Modmail from {quoted(member.shown_name)}{handle} in {community.name}{since}. "
+            f"{who} in {community.name}{since}. "
             f"Record: {len(earlier)} case(s), {points} active point(s); latest: {latest}.{cared} "
             f"Write here to answer; lines starting with {self.settings.note_prefix} stay "
             f"internal. Close with {self.typed('modmail close')} REASON."
@@ -362,23 +386,83 @@ class Modmail(Cog[ModmailSettings]):
                 conversation.id, "note", message.author.name, message.content, event.at
             )
             return
-        signature = (
-            message.author.shown_name if self.settings.signed else await self._team(conversation)
-        )
         answer = with_files(message.content, message.attachments)
+        await self._to_member(conversation, message.author, answer, event.at)
+
+    async def _to_member(
+        self,
+        conversation: Conversation,
+        author: Member,
+        text: str,
+        at: datetime,
+        *,
+        opening: str = "",
+    ) -> bool:
+        """Send a staff line to the member, signed, keep it in the transcript; say if it went.
+
+        ``opening`` goes before it in the same message (a conversation staff opened). One
+        that does not arrive (closed direct messages) is said in the thread.
+        """
+        signature = author.shown_name if self.settings.signed else await self._team(conversation)
+        signed = f"**{signature}:** {text}"
         sent = await self.ctx.gateway.apply(
             SendDirectMessage(
                 community=conversation.community,
                 member=conversation.member,
-                content=f"**{signature}:** {answer}",
+                content=f"{opening}\n{signed}" if opening else signed,
                 reason="modmail reply",
             )
         )
-        await self.store.record(conversation.id, "out", message.author.name, answer, event.at)
+        await self.store.record(conversation.id, "out", author.name, text, at)
         if not sent.ok:
             await self._in_thread(
                 conversation, f"Not delivered to {conversation.member_name}: {sent.error}"
             )
+        return sent.ok
+
+    @command("modmail open", description="Write to a member privately, in a modmail thread.")
+    async def modmail_open(
+        self,
+        ctx: CommandContext,
+        member: Annotated[Member, "The member"],
+        text: Annotated[str, "What they will read"],
+    ) -> None:
+        """Reach out to a member in a conversation the whole team reads.
+
+        A member who was told after a welfare alert that someone would reach out, or one a
+        moderator would rather talk to than warn, is written to as modmail: a moderator's
+        own direct messages leave no transcript and nobody to take over. What the member
+        answers comes to the same thread. A member with an open conversation gets the text
+        there.
+        """
+        if member.is_bot:
+            raise CommandError(f"{quoted(member.shown_name)} is a bot: it reads no modmail.")
+        now = self.ctx.clock.now()
+        if await self.store.block_on(self.staff_space, member.ref, now) is not None:
+            raise CommandError(
+                f"{quoted(member.shown_name)} is blocked from modmail: their answers would "
+                f"reach no one. {self.typed('modmail unblock')} first."
+            )
+        community = self.ctx.community
+        conversation = await self.store.open_for(community.ref, member.ref)
+        opening = ""
+        if conversation is None or conversation.thread is None:
+            conversation = await self._open(member, conversation, by=ctx.author)
+            if conversation is None or conversation.thread is None:
+                raise CommandError("The modmail thread could not be opened; nothing was sent.")
+            text_of = pick_language(self.settings.reached_out, member.lang, community.language)
+            opening = render(text_of, {"community": community.name})
+        await self._in_thread(
+            conversation, f"**{quoted(ctx.author.shown_name)}** wrote to them: {quoted(text)}"
+        )
+        if not await self._to_member(conversation, ctx.author, text, now, opening=opening):
+            raise CommandError(
+                f"{quoted(member.shown_name)} could not be reached privately (their direct "
+                "messages may be closed); the modmail thread says so and keeps your text."
+            )
+        await ctx.reply(
+            f"Wrote to {quoted(member.shown_name)}; their answer comes to the modmail thread."
+        )
 
     @command("modmail close", description="Close the conversation of this modmail thread.")
     async def modmail_close(

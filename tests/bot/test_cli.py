@@ -77,12 +77,14 @@ def test_demo_prints_transcript_and_summary() -> None:
         "after a rough update week."
     ) in result.output
     # A modmail conversation, a routed sales lead and a review card decided by a click.
-    assert "Steward opened thread t2 (modmail dave (Lumen)) in #modmail" in result.output
+    assert "Steward opened thread t3 (modmail dave (Lumen)) in #modmail" in result.output
     assert "Steward posted in #sales:\n        @sales-team Sales request from" in result.output
     assert "Decided by Pieter (mod): banned." in result.output
     # The raid's accounts are banned at once, each on its own case.
     assert "sara banned 6 account(s) of the raid of 2026-03-02 10:00 UTC" in result.output
-    # Someone at risk is looked after, and the card says so.
+    # Someone at risk is looked after: a moderator writes to them through modmail, so the
+    # team reads the conversation, and the card says so.
+    assert "Steward posted in #modmail > t2: **tom:** thanks Sara." in result.output
     assert "Decided by Sara (mod): reached out (case #18)." in result.output
     # A card shows whole: the message it asks about sits below its context lines.
     card = result.output.split("Review needed: lumen_fan_01", 1)[1].split("[Claim]", 1)[0]

@@ -97,6 +97,54 @@ async def test_a_member_and_the_moderators_talk_through_a_staff_thread(
     assert transcript.splitlines()[0] == "Conversation 2 (open)"
 
 
+async def test_a_moderator_reaches_out_and_the_member_answers_in_the_same_thread(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # After a welfare alert the member is told someone will reach out; a moderator's own
+    # DMs left no transcript and nobody to take over.
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        reached = await bot.command("mod1", "modmail open", member="bob", text="How are you?")
+        await bot.play(type="dm", author="bob", content="Better, thanks.")
+        again = await bot.command("mod1", "modmail open", member="bob", text="Glad to hear it.")
+        await bot.session.advance(MONDAY + timedelta(hours=1))
+        transcript = await bot.command("mod1", "modmail transcript", member="bob")
+    (opened,) = bot.of("open_thread")
+    header, *lines = in_thread(bot, opened["created"])
+    assert header.startswith("Modmail to bob, opened by mod1, in acme")
+    assert lines == [
+        "**mod1** wrote to them: How are you?",
+        "**bob:** Better, thanks.",
+        "**mod1** wrote to them: Glad to hear it.",
+    ]
+    # In bob's language; he is not thanked for writing, since he did not write first.
+    assert dms_to(bot, "bob") == [
+        "Les modérateurs de acme t'écrivent. Réponds ici : ils liront ta réponse.\n"
+        "**mod1:** How are you?",
+        "**mod1:** Glad to hear it.",
+    ]
+    assert reached == again == "Wrote to bob; their answer comes to the modmail thread."
+    assert [line.split(" ", 2)[2] for line in transcript.splitlines()[1:]] == [
+        "> mod1: How are you?",
+        "< bob: Better, thanks.",
+        "> mod1: Glad to hear it.",
+    ]
+
+
+async def test_nobody_is_written_to_whose_answer_would_reach_no_one(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        await bot.command("mod1", "modmail block", reason="spam", member="bob")
+        blocked = await bot.command("mod1", "modmail open", member="bob", text="hello")
+        member = await bot.command("alice", "modmail open", member="bob", text="hello")
+    assert blocked == (
+        "bob is blocked from modmail: their answers would reach no one. /modmail unblock first."
+    )
+    assert "Only a moderator" in member
+    assert not bot.of("open_thread")
+    assert not [text for text in dms_to(bot, "bob") if "hello" in text]
+
+
 async def test_a_members_masked_link_reaches_the_thread_with_its_address_in_sight(
     registry: CogRegistry, tmp_path: Path
 ) -> None:

@@ -97,3 +97,30 @@ async def test_a_file_sent_without_a_word_reaches_the_thread_as_its_name_and_lin
     relayed = [m.content for m in thread.messages.values()][1]
     assert relayed.startswith("**bob:** 📎 proof.png https://cdn.discord.invalid/attachments/")
     assert relayed.endswith("/proof.png")
+
+
+async def test_a_moderator_who_cannot_reach_a_member_is_told_and_the_thread_says_so(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    modmail, extra = modmail_channel(standin, lumen)
+    carl = standin.add_member(lumen.guild, "carl", dms_open=False)
+    async with start(extra) as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.mona,
+            "modmail open",
+            {"member": carl, "text": "Checking in: how are you?"},
+        )
+        answer = await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+    (thread,) = [c for c in lumen.guild.channels.values() if c.type == PUBLIC_THREAD]
+    assert thread.parent_id == modmail.id
+    header, wrote, failed = [m.content for m in thread.messages.values()]
+    assert header.startswith("Modmail to carl, opened by mona, in lumen")
+    assert wrote == "**mona** wrote to them: Checking in: how are you?"
+    assert failed.startswith("Not delivered to carl: Discord delivers no direct message")
+    assert answer.json["content"] == (
+        "carl could not be reached privately (their direct messages may be closed); the "
+        "modmail thread says so and keeps your text."
+    )

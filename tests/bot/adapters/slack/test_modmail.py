@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.standins.slack import SlackStandin, payloads
 from bot.standins.slack.workspace import Conversation
-from tests.bot.adapters.slack.conftest import ALICE, MODLOG, MONA, Start, Steward
+from tests.bot.adapters.slack.conftest import ALICE, GENERAL, MODLOG, MONA, Start, Steward
 
 MODMAIL = f'[communities.acme.cogs.modmail]\nchannel = "{MODLOG}"\n'
 
@@ -166,3 +166,33 @@ async def test_a_member_at_risk_writing_privately_gets_care_and_staff_an_urgent_
         for text in staff
     ), staff
     assert "*alice:* honestly I want to kill myself tonight" in staff
+
+
+async def test_a_moderator_writes_first_and_the_members_answer_reaches_the_same_thread(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward(extra=MODMAIL)
+    workspace = standin.workspace
+    general = workspace.conversations[GENERAL]
+    command = payloads.slash_command(
+        workspace, MONA, general, f"modmail open <@{ALICE}|alice> Checking in: how are you?"
+    )
+    assert (await standin.send_command(command)).status == 200
+    await steward.settle()
+    im = workspace.open_im(ALICE)
+    to_alice = [str(m["text"]) for m in im.messages.values() if m.get("bot_id")]
+    assert to_alice == [
+        "The Acme moderators are writing to you. Answer here: they will read it.\n"
+        "*mona:* Checking in: how are you?"
+    ]
+    assert (
+        await standin.send_event(payloads.member_posts(workspace, ALICE, im, "Better, thanks."))
+    ).status == 200
+    await steward.settle()
+    posts = [c.args for c in standin.calls_to("chat.postMessage") if c.args["channel"] == MODLOG]
+    header = next(p for p in posts if str(p["text"]).startswith("Modmail to alice"))
+    in_thread = [str(p["text"]) for p in posts if p.get("thread_ts") == header["thread_ts"]]
+    assert in_thread[-2:] == [
+        "*mona* wrote to them: Checking in: how are you?",
+        "*alice:* Better, thanks.",
+    ]
