@@ -293,8 +293,8 @@ class CommunitySection(_Section):
             raise ValueError(f"{error} (use an IANA name such as Europe/Amsterdam)") from error
         return value
 
-    def info(self, key: str) -> CommunityInfo:
-        """Return the core's view of this community."""
+    def info(self, key: str, *, keep_texts_days: int = 0) -> CommunityInfo:
+        """Return the core's view of this community (words kept that many days; 0 keeps)."""
         return CommunityInfo(
             key=key,
             ref=Ref(self.platform, self.id or key),
@@ -304,6 +304,7 @@ class CommunitySection(_Section):
             moderator_roles=frozenset(self.moderator_roles),
             admin_roles=frozenset(self.admin_roles),
             moderator_ids=frozenset(self.moderator_ids),
+            keep_texts_days=keep_texts_days,
         )
 
 
@@ -352,7 +353,8 @@ class LoadedConfig:
 
     def community(self, key: str) -> CommunityInfo:
         """Return the core's view of a configured community."""
-        return self.config.communities[key].info(key)
+        keep = self.config.steward.keep_texts_days
+        return self.config.communities[key].info(key, keep_texts_days=keep)
 
 
 def with_shard_ids(loaded: LoadedConfig, shard_ids: Sequence[int]) -> LoadedConfig:

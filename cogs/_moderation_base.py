@@ -125,6 +125,8 @@ class GuidelinesSettings(CogSettings):
             link, an email address or an appeals server's invite. A banned member cannot
             run ``/appeal`` in the community that banned them; empty, the notice asks them
             to contact the team, quoting their case.
+        privacy_contact: Where a member asks for a copy of what is kept about them or its
+            erasure, said by ``/privacy``: a link or an address; empty, the moderators.
     """
 
     policy: str = "default"
@@ -142,6 +144,7 @@ class GuidelinesSettings(CogSettings):
     card_timeout_minutes: float = Field(60.0, gt=0, le=28 * 24 * 60)
     review_sla: ReviewSlaSettings = Field(default_factory=ReviewSlaSettings)
     ban_appeals: str = Field("", max_length=300)
+    privacy_contact: str = Field("", max_length=300)
 
     @field_validator("policy")
     @classmethod

@@ -227,48 +227,6 @@ class PolicyCommands(RuleTrials):
         self.use_policy(self.policy, shadow)
         await self._announce_change()
 
-    @command(
-        "guidelines",
-        description="Read the community's guidelines.",
-        permission=Permission.EVERYONE,
-        translations={
-            "fr": "Lire les règles de la communauté.",
-            "nl": "Lees de richtlijnen van de community.",
-            "da": "Læs fællesskabets retningslinjer.",
-            "pl": "Przeczytaj zasady społeczności.",
-            "ja": "コミュニティのガイドラインを読む。",
-        },
-    )
-    async def guidelines(self, ctx: CommandContext) -> None:
-        """Reply with the guidelines in force, in the member's language.
-
-        What a notice quotes, a member can read before any notice: each guideline once, in
-        the policy's order, with the channels a rule is limited to. A rule in shadow mode
-        (or on trial) acts on nobody, so it is not read out as one of the community's rules.
-        """
-        notices = self.enforcer.notices
-        lang = ctx.author.lang
-        # Guidelines are read in the language the list's own words are, as in a notice.
-        spoken = notices.spoken_language("guidelines_header", lang)
-        community = {"community": ctx.community.name}
-        lines: list[str] = []
-        for compiled in self.policy.rules:
-            spec = compiled.spec
-            if not spec.guideline or spec.mode is Mode.SHADOW or spec.id in self.engine.shadow:
-                continue
-            line = "- " + pick_language(spec.guideline, spoken, notices.default_language)
-            if spec.channels:
-                where = ", ".join(f"#{channel}" for channel in spec.channels)
-                line += " " + notices.render("guidelines_only_in", lang, {"channels": where})
-            if line not in lines:
-                lines.append(line)
-        if not lines:
-            await ctx.reply(notices.render("guidelines_none", lang, community))
-            return
-        header = notices.render("guidelines_header", lang, community)
-        footer = notices.render("guidelines_footer", lang, {"command": self.typed("record")})
-        await ctx.reply("\n".join([header, *lines, footer]))
-
     async def _tell_staff(self, ctx: CommandContext, rule: str, what: str) -> None:
         """Tell the staff channel who changed what a rule does: other moderators rely on it."""
         await self.staff_post(

@@ -29,6 +29,7 @@ from cogs._case_commands import CaseCommands
 from cogs._held_raid import ACTIONABLE as RAID_ACTIONABLE
 from cogs._held_raid import KEY as HELD_RAID
 from cogs._held_raid import HeldRaid, held_raid_from
+from cogs._member_commands import MemberCommands
 from cogs._member_updates import MemberUpdates
 from cogs._moderation_base import DUE_TIMER, NOTE_AUTHOR
 from cogs._moderator_commands import ModeratorCommands
@@ -56,6 +57,7 @@ class Guidelines(
     ReviewDeadlines,
     ReportCommand,
     CaseCommands,
+    MemberCommands,
     ModeratorCommands,
 ):
     """Judge messages and joins against the policy and enforce the verdicts."""

@@ -66,6 +66,11 @@ DEFAULT_TEMPLATES: Templates = {
         "guidelines_only_in": "(only in {channels})",
         "guidelines_footer": "Breaking them can lead to a warning, a timeout or a ban, and each can be appealed. See your own record with {command}.",
         "guidelines_none": "{community} has no guidelines in force here yet; ask the moderators if you are unsure.",
+        "privacy": "What {community} keeps about you through Steward: the cases about you (what happened and why, with the message that led to each), your appeals and reports, your private conversations with the moderators, messages passed on to a team, your part in discussions (replies, reactions, votes) and your app's language. {kept} {ask}",
+        "privacy_kept_days": "The words of your messages are deleted after {days} days, unless a case about one can still be appealed; a case's bare facts (what was done, until when it counts) stay on your record.",
+        "privacy_kept": "The words of your messages are kept until they are erased; a case's bare facts (what was done, until when it counts) stay on your record.",
+        "privacy_ask": "To get a copy of what is kept about you, or to have it erased, ask the moderators.",
+        "privacy_ask_at": "To get a copy of what is kept about you, or to have it erased, ask at {where}.",
     },
     "fr": {
         "care": "Bonjour {member}, nous avons lu ton message et nous sommes désolés que tu traverses cela. Tu n'es pas seul : quelqu'un de l'équipe {community} va te contacter personnellement. Si tu es en danger maintenant, appelle le numéro d'urgence local ou une ligne d'écoute.",
@@ -113,6 +118,11 @@ DEFAULT_TEMPLATES: Templates = {
         "guidelines_only_in": "(seulement dans {channels})",
         "guidelines_footer": "Les enfreindre peut mener à un avertissement, une mise en sourdine ou un bannissement, et chacun peut être contesté. Consulte ton historique avec {command}.",
         "guidelines_none": "{community} n'a pas encore de règles en vigueur ici ; demande aux modérateurs en cas de doute.",
+        "privacy": "Ce que {community} conserve à ton sujet via Steward : les cas qui te concernent (ce qui s'est passé et pourquoi, avec le message à l'origine de chacun), tes appels et signalements, tes conversations privées avec les modérateurs, les messages transmis à une équipe, ta participation aux discussions (réponses, réactions, votes) et la langue de ton application. {kept} {ask}",
+        "privacy_kept_days": "Le texte de tes messages est effacé au bout de {days} jours, sauf si un cas qui le concerne peut encore être contesté ; les faits d'un cas (ce qui a été fait, jusqu'à quand il compte) restent dans ton historique.",
+        "privacy_kept": "Le texte de tes messages est conservé jusqu'à ce qu'il soit effacé ; les faits d'un cas (ce qui a été fait, jusqu'à quand il compte) restent dans ton historique.",
+        "privacy_ask": "Pour obtenir une copie de ce qui est conservé à ton sujet, ou le faire effacer, demande aux modérateurs.",
+        "privacy_ask_at": "Pour obtenir une copie de ce qui est conservé à ton sujet, ou le faire effacer, demande-le via {where}.",
     },
     "nl": {
         "care": "Hoi {member}, we lazen je bericht en het spijt ons dat je dit doormaakt. Je staat er niet alleen voor: iemand van het {community}-team neemt persoonlijk contact met je op. Ben je nu in gevaar, bel dan het lokale alarmnummer of een hulplijn.",
@@ -160,6 +170,11 @@ DEFAULT_TEMPLATES: Templates = {
         "guidelines_only_in": "(alleen in {channels})",
         "guidelines_footer": "Wie ze overtreedt, kan een waarschuwing krijgen, gedempt of verbannen worden, en tegen elk besluit kun je in beroep gaan. Bekijk je eigen dossier met {command}.",
         "guidelines_none": "{community} heeft hier nog geen geldende richtlijnen; vraag het de moderators als je twijfelt.",
+        "privacy": "Wat {community} via Steward over je bewaart: de zaken over jou (wat er gebeurde en waarom, met het bericht dat tot elke zaak leidde), je beroepen en meldingen, je privégesprekken met de moderators, berichten die aan een team zijn doorgegeven, je deelname aan discussies (reacties, emoji's, stemmen) en de taal van je app. {kept} {ask}",
+        "privacy_kept_days": "De tekst van je berichten wordt na {days} dagen gewist, tenzij je tegen een zaak erover nog in beroep kunt gaan; de kale feiten van een zaak (wat er gedaan is, tot wanneer het meetelt) blijven in je dossier.",
+        "privacy_kept": "De tekst van je berichten wordt bewaard tot die gewist wordt; de kale feiten van een zaak (wat er gedaan is, tot wanneer het meetelt) blijven in je dossier.",
+        "privacy_ask": "Vraag de moderators om een kopie van wat er over je wordt bewaard, of om het te wissen.",
+        "privacy_ask_at": "Vraag via {where} om een kopie van wat er over je wordt bewaard, of om het te wissen.",
     },
     "da": {
         "care": "Hej {member}, vi har læst din besked, og vi er kede af, at du står i det. Du er ikke alene: en fra {community}-teamet kontakter dig personligt. Hvis du er i fare lige nu, så ring til det lokale alarmnummer eller en krisetelefon.",
@@ -206,6 +221,11 @@ DEFAULT_TEMPLATES: Templates = {
         "guidelines_only_in": "(kun i {channels})",
         "guidelines_footer": "Brud på dem kan give en advarsel, en pause eller udelukkelse, og du kan klage over hver afgørelse. Se din egen historik med {command}.",
         "guidelines_none": "{community} har endnu ingen gældende retningslinjer her; spørg moderatorerne, hvis du er i tvivl.",
+        "privacy": "Hvad {community} gemmer om dig via Steward: sagerne om dig (hvad der skete og hvorfor, med den besked, der førte til hver), dine klager og anmeldelser, dine private samtaler med moderatorerne, beskeder sendt videre til et team, din deltagelse i diskussioner (svar, reaktioner, stemmer) og din apps sprog. {kept} {ask}",
+        "privacy_kept_days": "Teksten i dine beskeder slettes efter {days} dage, medmindre der stadig kan klages over en sag om den; en sags nøgne fakta (hvad der blev gjort, og hvor længe den tæller) bliver i din historik.",
+        "privacy_kept": "Teksten i dine beskeder gemmes, indtil den slettes; en sags nøgne fakta (hvad der blev gjort, og hvor længe den tæller) bliver i din historik.",
+        "privacy_ask": "Spørg moderatorerne, hvis du vil have en kopi af det, der gemmes om dig, eller have det slettet.",
+        "privacy_ask_at": "Spørg via {where}, hvis du vil have en kopi af det, der gemmes om dig, eller have det slettet.",
     },
     "pl": {
         "care": "Cześć {member}, przeczytaliśmy Twoją wiadomość i przykro nam, że przez to przechodzisz. Nie jesteś sam: ktoś z zespołu {community} skontaktuje się z Tobą osobiście. Jeśli jesteś teraz w niebezpieczeństwie, zadzwoń pod lokalny numer alarmowy lub na telefon zaufania.",
@@ -252,6 +272,11 @@ DEFAULT_TEMPLATES: Templates = {
         "guidelines_only_in": "(tylko w {channels})",
         "guidelines_footer": "Ich łamanie może skończyć się ostrzeżeniem, wyciszeniem lub banem, a od każdej decyzji można się odwołać. Swoją historię zobaczysz komendą {command}.",
         "guidelines_none": "{community} nie ma tu jeszcze obowiązujących zasad; w razie wątpliwości zapytaj moderatorów.",
+        "privacy": "Co {community} przechowuje o Tobie przez Stewarda: sprawy, które Cię dotyczą (co się stało i dlaczego, z wiadomością, od której zaczęła się każda z nich), Twoje odwołania i zgłoszenia, Twoje prywatne rozmowy z moderatorami, wiadomości przekazane zespołowi, Twój udział w dyskusjach (odpowiedzi, reakcje, głosy) oraz język Twojej aplikacji. {kept} {ask}",
+        "privacy_kept_days": "Treść Twoich wiadomości jest usuwana po {days} dniach, chyba że od sprawy, której dotyczy, wciąż można się odwołać; same fakty sprawy (co zrobiono i do kiedy się liczy) zostają w Twojej historii.",
+        "privacy_kept": "Treść Twoich wiadomości jest przechowywana, dopóki nie zostanie usunięta; same fakty sprawy (co zrobiono i do kiedy się liczy) zostają w Twojej historii.",
+        "privacy_ask": "Aby otrzymać kopię tego, co jest o Tobie przechowywane, albo to usunąć, zwróć się do moderatorów.",
+        "privacy_ask_at": "Aby otrzymać kopię tego, co jest o Tobie przechowywane, albo to usunąć, zwróć się przez {where}.",
     },
     "ja": {
         "care": "{member} さん、メッセージを読みました。つらい思いをされていることをお察しします。あなたは一人ではありません。{community} チームのメンバーが個別にご連絡します。今すぐ危険な状態にある場合は、地域の緊急通報番号や相談窓口に連絡してください。",
@@ -299,6 +324,11 @@ DEFAULT_TEMPLATES: Templates = {
         "guidelines_only_in": "（{channels} のみ）",
         "guidelines_footer": "違反すると、警告、発言制限、または追放の対象になります。どの処分にも異議を申し立てられます。自分の記録は {command} で確認できます。",
         "guidelines_none": "{community} には、ここで適用中のガイドラインはまだありません。不明な点はモデレーターに聞いてください。",
+        "privacy": "{community} が Steward を通じて保存するあなたの情報：あなたに関するケース（何が起きたか、その理由、きっかけとなったメッセージ）、あなたの異議申し立てと報告、モデレーターとの非公開の会話、担当チームに転送されたメッセージ、ディスカッションへの参加（返信、リアクション、投票）、アプリの言語。{kept}{ask}",
+        "privacy_kept_days": "メッセージの本文は {days} 日後に削除されます（そのメッセージに関するケースにまだ異議を申し立てられる場合を除く）。ケースの事実（何が行われたか、いつまで有効か）は記録に残ります。",
+        "privacy_kept": "メッセージの本文は削除されるまで保存されます。ケースの事実（何が行われたか、いつまで有効か）は記録に残ります。",
+        "privacy_ask": "保存されている情報の写しが欲しい場合や削除を希望する場合は、モデレーターに連絡してください。",
+        "privacy_ask_at": "保存されている情報の写しが欲しい場合や削除を希望する場合は、{where} から連絡してください。",
     },
 }
 
@@ -401,6 +431,11 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "guidelines_only_in": frozenset({"channels"}),
     "guidelines_footer": frozenset({"command"}),
     "guidelines_none": frozenset({"community"}),
+    "privacy": frozenset({"community", "kept", "ask"}),
+    "privacy_kept_days": frozenset({"days"}),
+    "privacy_kept": frozenset(),
+    "privacy_ask": frozenset(),
+    "privacy_ask_at": frozenset({"where"}),
 }
 """Each notice a community may word, and the placeholders its values fill."""
 

@@ -30,6 +30,8 @@ class CommunityInfo:
         moderator_roles: Roles (or Slack user groups) whose members moderate.
         admin_roles: Roles whose members administer Steward itself.
         moderator_ids: Member ids that moderate whatever their roles (Slack has no roles).
+        keep_texts_days: How many days members' words are kept (``[steward]
+            keep_texts_days``); 0 keeps them. What a member is told of their data says it.
     """
 
     key: str
@@ -40,6 +42,7 @@ class CommunityInfo:
     moderator_roles: frozenset[str] = frozenset({"moderator"})
     admin_roles: frozenset[str] = frozenset({"admin"})
     moderator_ids: frozenset[str] = frozenset()
+    keep_texts_days: int = 0
 
     def permission_of(self, member: Member) -> Permission:
         """Return the highest permission a member holds here."""
