@@ -445,11 +445,14 @@ class Modmail(Cog[ModmailSettings]):
             )
         community = self.ctx.community
         conversation = await self.store.open_for(community.ref, member.ref)
-        opening = ""
         if conversation is None or conversation.thread is None:
             conversation = await self._open(member, conversation, by=ctx.author)
             if conversation is None or conversation.thread is None:
                 raise CommandError("The modmail thread could not be opened; nothing was sent.")
+        opening = ""
+        if not await self.store.line_count(conversation.id):
+            # The conversation's first words say who writes and that an answer reaches
+            # them, also when a first try opened the thread and went no further.
             text_of = pick_language(self.settings.reached_out, member.lang, community.language)
             opening = render(text_of, {"community": community.name})
         await self._in_thread(

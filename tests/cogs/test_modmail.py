@@ -17,6 +17,7 @@ from bot.core.actions import OpenThread
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
 from bot.simulation import LocalSession, load_for_scenario
+from cogs._modmail_store import modmail_store_for
 from cogs.modmail import TRANSCRIPT_SHOWN
 from tests.conftest import LocalBot, local_bot
 
@@ -128,6 +129,29 @@ async def test_a_moderator_reaches_out_and_the_member_answers_in_the_same_thread
         "< bob: Better, thanks.",
         "> mod1: Glad to hear it.",
     ]
+
+
+async def test_a_first_try_cut_short_after_the_thread_opened_still_says_who_writes(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # A crash after the thread opened left a conversation with no line in it: the
+    # moderator's second try is still the member's first word from the team.
+    async with modmail(registry, tmp_path / "s.db") as bot:
+        store = modmail_store_for(bot.session.app.storage)
+        started = await store.start(Ref("local", "acme"), Ref("local", "bob"), "bob", MONDAY)
+        assert started is not None
+        await store.set_thread(
+            started.id,
+            Ref("local", "t9"),
+            space=Ref("local", "acme"),
+            channel=Ref("local", "modmail"),
+        )
+        await bot.command("mod1", "modmail open", member="bob", text="How are you?")
+    assert dms_to(bot, "bob") == [
+        "Les modérateurs de acme t'écrivent. Réponds ici : ils liront ta réponse.\n"
+        "**mod1:** How are you?"
+    ]
+    assert not bot.of("open_thread")
 
 
 async def test_nobody_is_written_to_whose_answer_would_reach_no_one(
