@@ -282,7 +282,7 @@ class CaseCommands(ModerationCog):
         if case.is_staff_note:
             what = f"noted by {who}"
         line = (
-            f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.shown_status(now)}: "
+            f"{case.label} {self.wall_clock(case.created_at)} {case.shown_status(now)}: "
             f"{case.member_name or case.member.id} - {what}: {case.reason}"
         )
         if not detail:
@@ -299,7 +299,7 @@ class CaseCommands(ModerationCog):
         lines += [
             f"action: {_action_word(a)}{' - ' + a.error if a.error else ''}" for a in case.actions
         ]
-        lines += [f"note {n.at:%Y-%m-%d %H:%M} {n.author}: {n.text}" for n in case.notes]
+        lines += [f"note {self.wall_clock(n.at)} {n.author}: {n.text}" for n in case.notes]
         return "\n".join(lines)
 
     @command(

@@ -29,7 +29,7 @@ class MemberUpdates(ModerationCog):
         if case is None:
             return
         until = event.before.timed_out_until
-        end = f" (it ran until {until:%Y-%m-%d %H:%M} UTC)" if until else ""
+        end = f" (it ran until {self.wall_clock(until)})" if until else ""
         await self.store.cases.add_note(
             case.id,
             NOTE_AUTHOR,

@@ -78,7 +78,7 @@ class PolicyCommands(RuleTrials):
         )
         if trial:
             lines.append("Latest in shadow mode (recorded, nothing done):")
-            lines += [_trial_line(case) for case in trial]
+            lines += [_trial_line(case, self.wall_clock(case.created_at)) for case in trial]
         await ctx.reply("\n".join(lines))
 
     @command(
@@ -306,13 +306,13 @@ def _plain_word(value: object) -> bool:
     return len(value) <= _PLAIN_WORD and ", " not in value and "\n" not in value
 
 
-def _trial_line(case: Case) -> str:
-    """Return a shadow case as one line: who, where, what they wrote, what would have happened."""
+def _trial_line(case: Case, when: str) -> str:
+    """Return a shadow case as one line: when, who, where, what they wrote, what it would do."""
     where = f" in #{case.channel.id}" if case.channel else ""
     text = excerpt(str(case.evidence.get("original", "")), _TRIAL_TEXT)
     would = ", ".join(map(str, case.evidence.get("would_do") or ())) or "nothing"
     return (
-        f"{case.label} {case.created_at:%Y-%m-%d %H:%M} {case.member_name or case.member.id}"
+        f"{case.label} {when} {case.member_name or case.member.id}"
         f'{where}: "{text}" - would have done: {would}'
     )
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from bot.core.actions import Action, Ban, Kick
+from bot.core.clock import zone
 from bot.core.commands import CommandContext, CommandError, command
 from bot.core.models import Member
 from bot.core.quoting import quoted
@@ -41,11 +42,12 @@ class RaidCommands(ModerationCog):
         flagged = self._raiders(raid)
         now = self.ctx.clock.now()
         lines = [
-            f"Raid of {_began(raid)} (held until {raid.until:%H:%M} UTC): "
+            f"Raid of {self._began(raid)} (held until {self.wall_clock(raid.until, '%H:%M')}): "
             f"{len(raid.joins)} join(s), {len(flagged)} look like raiders "
             f"({self.typed('raid ban')} or {self.typed('raid kick')} acts on those):"
         ]
         young = self._young_since(raid)
+        local = zone(self.ctx.community.timezone)  # the zone the first line names
         for join in raid.joins:
             created = join.account_created
             age = (
@@ -60,7 +62,9 @@ class RaidCommands(ModerationCog):
             else:
                 mark = "raider? (a name like another's)"
             now_state = await self._state_of(raid, join)
-            lines.append(f"{mark} {quoted(join.name)}: joined {join.at:%H:%M:%S}, {age}{now_state}")
+            lines.append(
+                f"{mark} {quoted(join.name)}: joined {join.at.astimezone(local):%H:%M:%S}, {age}{now_state}"
+            )
         await ctx.reply("\n".join(lines))
 
     async def _state_of(self, raid: HeldRaid, join: RecentJoin) -> str:
@@ -151,7 +155,7 @@ class RaidCommands(ModerationCog):
         if acted:
             await self.staff_post(
                 f"{ctx.author.name} {done} {len(acted)} account(s) of the raid of "
-                f"{_began(raid)}: {reason}",
+                f"{self._began(raid)}: {reason}",
                 reason="raid cleared",
             )
 
@@ -192,13 +196,11 @@ class RaidCommands(ModerationCog):
             return {j.name for j in raid.joins}
         return found.suspicious(list(raid.joins), raid.until)
 
+    def _began(self, raid: HeldRaid) -> str:
+        """Return when a raid began, as moderators saw it: its first join."""
+        return self.wall_clock(min((j.at for j in raid.joins), default=raid.since))
+
     def _young_since(self, raid: HeldRaid) -> datetime | None:
         """Return since when an account counted as new at the raid, by the raid rule."""
         found = self._raid_rule()
         return raid.until - timedelta(days=found.params.new_account_days) if found else None
-
-
-def _began(raid: HeldRaid) -> str:
-    """Return when a raid began, as moderators saw it: its first join (UTC)."""
-    first = min((j.at for j in raid.joins), default=raid.since)
-    return f"{first:%Y-%m-%d %H:%M} UTC"

@@ -566,7 +566,7 @@ class Modmail(Cog[ModmailSettings]):
             return
         lines = [f"{len(blocks)} member(s) blocked from modmail:"]
         for block in blocks:
-            until = f"until {block.until:%Y-%m-%d %H:%M} UTC" if block.until else "until lifted"
+            until = f"until {self.wall_clock(block.until)}" if block.until else "until lifted"
             lines.append(
                 f"{quoted(block.member_name)} ({block.member.id}), by {block.blocked_by} on "
                 f"{block.blocked_at:%Y-%m-%d}, {until}: {block.reason}"
@@ -593,7 +593,7 @@ class Modmail(Cog[ModmailSettings]):
             lines[0] += f": the last {len(shown)} of {total} lines (the thread has them all)"
         arrows = {"in": "<", "out": ">", "note": "#"}
         lines += [
-            f"{line.at:%Y-%m-%d %H:%M} {arrows[line.direction]} {line.author}: {quoted(line.text)}"
+            f"{self.wall_clock(line.at)} {arrows[line.direction]} {line.author}: {quoted(line.text)}"
             for line in shown
         ]
         await ctx.reply("\n".join(lines))

@@ -57,3 +57,19 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise ValueError(f"unknown time zone {name!r}") from error
+
+
+def wall_clock(when: datetime, timezone: str, layout: str = "%Y-%m-%d %H:%M") -> str:
+    """Return ``when`` as a community reads its clocks: in its zone, the zone named.
+
+    Moderators compare a case's time with what their platform shows them, which is their
+    own wall clock: a bare time in UTC read an hour off in Amsterdam. Naming the zone
+    ("CET", "UTC") leaves no doubt wherever the reader is.
+
+    Args:
+        when: An aware time.
+        timezone: The community's IANA zone (``Europe/Amsterdam``).
+        layout: How to write the date and time, before the zone's name.
+    """
+    local = when.astimezone(zone(timezone))
+    return f"{local.strftime(layout)} {local.tzname()}"

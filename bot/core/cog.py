@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +21,7 @@ from typing_extensions import TypeVar
 
 from bot.core.actions import ActionResult, PostMessage, ReplyEphemeral
 from bot.core.bus import Handler
+from bot.core.clock import wall_clock
 from bot.core.commands import CommandSpec, attribute_names, commands_of
 from bot.core.community import CommunityInfo
 from bot.core.events import ComponentClicked, Event
@@ -196,6 +198,10 @@ class Cog(Generic[SettingsT]):
         """
         paths = (spec.name for spec in self.commands())
         return self.ctx.gateway.capabilities.typed_command(path, paths=paths)
+
+    def wall_clock(self, when: datetime, layout: str = "%Y-%m-%d %H:%M") -> str:
+        """Return a time as this community's staff read their clocks, its zone named."""
+        return wall_clock(when, self.ctx.community.timezone, layout)
 
     def channel(self, ident: str) -> Ref:
         """Return a ref to a channel of this cog's community by its platform id."""

@@ -81,7 +81,7 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert "Steward posted in #sales:\n        @sales-team Sales request from" in result.output
     assert "Decided by Pieter (mod): banned." in result.output
     # The raid's accounts are banned at once, each on its own case.
-    assert "sara banned 6 account(s) of the raid of 2026-03-02 10:00 UTC" in result.output
+    assert "sara banned 6 account(s) of the raid of 2026-03-02 11:00 CET" in result.output
     # Someone at risk is looked after: a moderator writes to them through modmail, so the
     # team reads the conversation, and the card says so.
     assert "Steward posted in #modmail > t2: **tom:** thanks Sara." in result.output

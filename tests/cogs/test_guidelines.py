@@ -347,7 +347,7 @@ async def test_a_raids_case_is_on_no_members_record(run_scenario: ScenarioRunner
     ]
     said = replies(await run_scenario(lines))
     assert said[0] == "fan4: 0 case(s), 0 active point(s)."
-    assert said[1].startswith("#1 2026-03-02 09:10 recorded: acme - slowmode 30s, staff alert")
+    assert said[1].startswith("#1 2026-03-02 09:10 UTC recorded: acme - slowmode 30s, staff alert")
     assert "matched: fan0, fan1, fan2, fan3, fan4" in said[1]
     assert said[2].startswith("You have no case #1 to appeal")
 
@@ -758,7 +758,7 @@ async def test_how_each_rule_did_and_what_a_trial_recorded(run_scenario: Scenari
     assert shown[shown.index("So far: 1 case(s), all in shadow.") :] == [
         "So far: 1 case(s), all in shadow.",
         "Latest in shadow mode (recorded, nothing done):",
-        '#1 2026-03-02 09:02 alice in #general: "fuck this update, the lamp won\'t pair" - '
+        '#1 2026-03-02 09:02 UTC alice in #general: "fuck this update, the lamp won\'t pair" - '
         "would have done: delete, warn",
     ]
     assert caps.splitlines()[-1] == "So far: no case yet."
@@ -1306,7 +1306,7 @@ async def test_a_staff_note_reaches_moderators_and_never_the_member(
     assert said[0] == "Noted on bob for moderators (case #1); they are not told."
     assert said[1].splitlines() == [
         "bob: 0 case(s), 0 active point(s). 1 staff note(s).",
-        "#1 2026-03-02 09:01 note: bob - noted by mod1: asked twice about a refund; be patient",
+        "#1 2026-03-02 09:01 UTC note: bob - noted by mod1: asked twice about a refund; be patient",
     ]
     assert said[2] == "Ton historique dans acme est vierge."
     assert said[3].startswith("Tu n'as pas de cas #1")
@@ -1325,7 +1325,7 @@ async def test_a_staff_note_reaches_moderators_and_never_the_member(
     assert said[-4] == "Case #1 note withdrawn."
     assert said[-3].splitlines() == [
         "bob: 0 case(s), 0 active point(s).",
-        "#1 2026-03-02 09:01 note withdrawn: bob - noted by mod1: asked twice about a refund; "
+        "#1 2026-03-02 09:01 UTC note withdrawn: bob - noted by mod1: asked twice about a refund; "
         "be patient",
     ]
     assert said[-2] == "case #1 is a note withdrawn already"

@@ -124,7 +124,7 @@ async def test_a_moderator_reaches_out_and_the_member_answers_in_the_same_thread
         "**mod1:** Glad to hear it.",
     ]
     assert reached == again == "Wrote to bob; their answer comes to the modmail thread."
-    assert [line.split(" ", 2)[2] for line in transcript.splitlines()[1:]] == [
+    assert [line.split(" ", 3)[3] for line in transcript.splitlines()[1:]] == [
         "> mod1: How are you?",
         "< bob: Better, thanks.",
         "> mod1: Glad to hear it.",
