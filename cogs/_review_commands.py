@@ -17,7 +17,7 @@ from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
 from cogs._case_commands import CaseCommands
-from cogs._moderation_base import OPEN_ITEMS_READ, untold
+from cogs._moderation_base import untold
 from moderation.cases import (
     ActionStatus,
     Case,
@@ -64,21 +64,20 @@ class ReviewCommands(CaseCommands):
         Each line: id, priority, reason, member, the text's start, how long it has waited
         and who claimed it.
         """
-        items = await self.store.reviews.open_items(ctx.community.ref, limit=OPEN_ITEMS_READ)
-        if not items:
+        backlog = await self.store.reviews.backlog(ctx.community.ref)
+        if not backlog.waiting:
             await ctx.reply("Nothing waits for review.")
             return
+        items = await self.store.reviews.open_items(ctx.community.ref, limit=_LISTED)
         now = self.ctx.clock.now()
-        claimed = sum(item.status is ReviewStatus.CLAIMED for item in items)
+        claimed = backlog.claimed
         lines = [
-            f"{len(items)} item(s) wait for review"
+            f"{backlog.waiting} item(s) wait for review"
             f"{f', {claimed} claimed' if claimed else ''}; the most urgent first:"
         ]
-        lines += [
-            await self._item_line(item) + await self._waiting(item, now) for item in items[:_LISTED]
-        ]
-        if len(items) > _LISTED:
-            lines.append(f"... and {len(items) - _LISTED} more.")
+        lines += [await self._item_line(item) + await self._waiting(item, now) for item in items]
+        if backlog.waiting > len(items):
+            lines.append(f"... and {backlog.waiting - len(items)} more.")
         await ctx.reply("\n".join(lines))
 
     async def _waiting(self, item: ReviewItem, now: datetime) -> str:

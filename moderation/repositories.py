@@ -134,6 +134,21 @@ class AppealRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backlog:
+    """How much of a community's review queue waits for moderators.
+
+    Attributes:
+        waiting: Items open or claimed.
+        claimed: Of those, the items a moderator said they are on.
+        oldest: When the longest-waiting item was queued; ``None`` when none waits.
+    """
+
+    waiting: int
+    claimed: int
+    oldest: datetime | None
+
+
 class ReviewRepository(Protocol):
     """Store the review queue."""
 
@@ -143,6 +158,10 @@ class ReviewRepository(Protocol):
 
     async def open_items(self, community: Ref, *, limit: int = 50) -> list[ReviewItem]:
         """Return open and claimed items, highest priority first, then oldest."""
+        ...
+
+    async def backlog(self, community: Ref) -> Backlog:
+        """Return how many items wait, how many are claimed, and since when the oldest waits."""
         ...
 
     async def set_status(self, item_id: int, status: ReviewStatus) -> None:

@@ -26,7 +26,7 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
-from moderation.repositories import Escalate, ScheduledAction
+from moderation.repositories import Backlog, Escalate, ScheduledAction
 from moderation.rule_stats import RuleStats
 
 MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
@@ -425,6 +425,22 @@ class SqliteReviews:
             (str(community), limit),
         )
         return [_review(r) for r in rows]
+
+    async def backlog(self, community: Ref) -> Backlog:
+        """Return how many items wait, how many are claimed, and since when the oldest waits."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS waiting, COALESCE(SUM(status = 'claimed'), 0) AS claimed, "
+            "MIN(created_at) AS oldest FROM review_items "
+            "WHERE community = ? AND status IN ('open', 'claimed')",
+            (str(community),),
+        )
+        if row is None or not row["waiting"]:
+            return Backlog(waiting=0, claimed=0, oldest=None)
+        return Backlog(
+            waiting=int(row["waiting"]),
+            claimed=int(row["claimed"]),
+            oldest=from_db_time(row["oldest"]),
+        )
 
     async def set_status(self, item_id: int, status: ReviewStatus) -> None:
         """Change an item's status."""

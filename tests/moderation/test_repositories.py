@@ -19,6 +19,7 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
+from moderation.repositories import Backlog
 from moderation.sqlite import EVIDENCE_LIST_KEPT
 from tests.moderation.conftest import COMMUNITY, START, Rig
 
@@ -141,6 +142,28 @@ async def test_review_queue_orders_by_priority_then_age(rig: Rig) -> None:
     assert [i.id for i in await rig.store.reviews.open_items(COMMUNITY.ref)] == [high.id, low.id]
     await rig.store.reviews.set_status(high.id, ReviewStatus.DECIDED)
     assert [i.reason for i in await rig.store.reviews.open_items(COMMUNITY.ref)] == ["low"]
+
+
+async def test_the_backlog_counts_what_waits_and_since_when(rig: Rig) -> None:
+    assert await rig.store.reviews.backlog(COMMUNITY.ref) == Backlog(
+        waiting=0, claimed=0, oldest=None
+    )
+    items = [
+        await rig.store.reviews.add(
+            NewReviewItem(community=COMMUNITY.ref, source="rule", reason=f"r{i}"),
+            START + timedelta(minutes=i),
+        )
+        for i in range(3)
+    ]
+    await rig.store.reviews.add(
+        NewReviewItem(community=OTHER, source="rule", reason="elsewhere"), START - timedelta(days=1)
+    )
+    await rig.store.reviews.claim(items[2].id, "local:mod1", START + timedelta(minutes=5))
+    await rig.store.reviews.set_status(items[0].id, ReviewStatus.DECIDED)
+    await rig.reopen()
+    assert await rig.store.reviews.backlog(COMMUNITY.ref) == Backlog(
+        waiting=2, claimed=1, oldest=START + timedelta(minutes=1)
+    )
 
 
 async def test_schedule_due_cancel_and_restart(rig: Rig) -> None:
