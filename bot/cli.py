@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from bot.adapters.local.scenario import ScenarioError
-from bot.config import ConfigError, LoadedConfig, SlackSection, load_config
+from bot.config import ConfigError, LoadedConfig, SlackSection, host_and_port, load_config
 from bot.core.language_tags import standard_language_tag
 from bot.core.text_files import READ_ENCODING, read_text
 from bot.logs import configure_logging
@@ -141,6 +141,10 @@ def check_config(config_path: Path | None) -> None:
     kept = config.steward.keep_texts_days
     click.echo(
         f"members' words kept: {f'{kept} days' if kept else 'until erased (keep_texts_days = 0)'}"
+    )
+    address = config.steward.status_address
+    click.echo(
+        f"status: /healthz and /metrics on http://{address}" if address else "status: not served"
     )
     scoring = config.classifier
     if scoring.model_path is not None:
@@ -360,6 +364,15 @@ def _shard_ids(_: click.Context, __: click.Parameter, value: str | None) -> list
         raise click.BadParameter(f"{value!r}: give shard numbers separated by commas") from None
 
 
+def _status_address(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value:
+        try:
+            host_and_port(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return value
+
+
 def _language_tag(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
@@ -378,14 +391,22 @@ def _language_tag(_: click.Context, __: click.Parameter, value: str | None) -> s
     help="The Discord shards this process runs, where several processes split them "
     "(overrides [discord] shard_ids; needs sharded = true and a shard_count).",
 )
-def run(config_path: Path | None, shard_ids: list[int] | None) -> None:
+@click.option(
+    "--status-address",
+    callback=_status_address,
+    metavar="HOST:PORT",
+    help="Serve /healthz and /metrics there (overrides [steward] status_address; each "
+    "process that splits the shards needs a port of its own; empty serves nothing).",
+)
+def run(config_path: Path | None, shard_ids: list[int] | None, status_address: str | None) -> None:
     """Connect to the configured platforms and moderate until stopped (SIGHUP reloads)."""
     from bot.serve import StartupRefused, serve  # noqa: PLC0415
 
     registry = _registry()
     file = _config_file(config_path)
     loaded = _load(config_path, registry)
-    _run(serve(loaded, registry, file, shard_ids=shard_ids), plain=(StartupRefused,))
+    running = serve(loaded, registry, file, shard_ids=shard_ids, status_address=status_address)
+    _run(running, plain=(StartupRefused,))
 
 
 @main.command("reload")

@@ -73,6 +73,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def host_and_port(text: str) -> tuple[str, int]:
+    """Read ``HOST:PORT`` (``[::1]:9464`` for an IPv6 host; port 0 takes any free one).
+
+    Raises:
+        ValueError: If it is not a host and a port from 0 to 65535.
+    """
+    host, colon, port = text.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT (for example 127.0.0.1:9464)")
+    return host, int(port)
+
+
 class StewardSection(_Section):
     """Process-wide settings."""
 
@@ -82,6 +95,15 @@ class StewardSection(_Section):
     # How many days members' words are kept (messages on cases and review items, modmail
     # transcripts, learnt examples); 0 keeps them. What a member may still appeal waits.
     keep_texts_days: int = Field(0, ge=0, le=36500)
+    # Where `steward run` serves /healthz and /metrics (HOST:PORT); empty serves nothing.
+    status_address: str = ""
+
+    @field_validator("status_address")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        if value:
+            host_and_port(value)
+        return value
 
 
 class BusSection(_Section):

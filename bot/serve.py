@@ -23,6 +23,7 @@ from bot.config import (
     ConfigError,
     ConfigProblem,
     LoadedConfig,
+    host_and_port,
     load_config,
     locate_in,
     with_shard_ids,
@@ -32,6 +33,7 @@ from bot.core.protocols import Clock, Gateway
 from bot.gc_tuning import settle_after_start
 from bot.native import build_summary
 from bot.registry import CogRegistry
+from bot.status_server import StatusServer
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,10 @@ class Connection(Protocol):
 
     async def run(self, app: App) -> None:
         """Receive events and hand them to ``app.ingest`` until cancelled."""
+        ...
+
+    async def connected(self) -> bool:
+        """Return whether events can arrive from the platform now (for ``/healthz``)."""
         ...
 
 
@@ -198,6 +204,7 @@ async def serve(
     config_file: Path | None,
     *,
     shard_ids: Sequence[int] | None = None,
+    status_address: str | None = None,
 ) -> None:
     """Connect, start the cogs, and run until SIGINT or SIGTERM.
 
@@ -206,6 +213,8 @@ async def serve(
         registry: The known cogs.
         config_file: Where a reload reads the configuration again.
         shard_ids: The Discord shards this process runs, over the configuration's.
+        status_address: Where to serve ``/healthz`` and ``/metrics`` (``HOST:PORT``),
+            over the configuration's ``status_address``; empty serves them nowhere.
 
     Raises:
         ConfigError: If no configured community can be served.
@@ -242,11 +251,17 @@ async def serve(
         # A platform that stops (a refused intent, a revoked token) stops the process.
         task.add_done_callback(lambda _: stop.set())
     tasks = [asyncio.create_task(app.timers.run(), name="timers"), *platforms]
+    address = loaded.config.steward.status_address if status_address is None else status_address
+    status = StatusServer(app, connections, *host_and_port(address)) if address else None
     settle_after_start()
     logger.info("started (%s)", build_summary())
     try:
+        if status is not None:
+            await status.start()
         await stop.wait()
     finally:
+        if status is not None:
+            await status.stop()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -266,6 +266,22 @@ def test_check_config_summarises_slack_without_printing_secrets(
     assert "xoxb-secret-value" not in result.output
 
 
+def test_the_status_address_is_checked_in_the_config_and_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text('[steward]\nstatus_address = "127.0.0.1:9464"\n', encoding="utf-8")
+    served = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    config.write_text('[steward]\nstatus_address = "9464"\n', encoding="utf-8")
+    broken = CliRunner().invoke(main, ["check-config", "--config", str(config)])
+    flag = CliRunner().invoke(
+        main, ["run", "--config", str(config), "--status-address", "localhost:http"]
+    )
+    assert "status: /healthz and /metrics on http://127.0.0.1:9464" in served.output
+    assert broken.exit_code == 2 and "'9464' is not HOST:PORT" in broken.output
+    assert flag.exit_code == 2 and "'localhost:http' is not HOST:PORT" in flag.output
+
+
 def test_check_config_says_how_long_members_words_are_kept(tmp_path: Path) -> None:
     config = tmp_path / "steward.toml"
     config.write_text("[steward]\nkeep_texts_days = 365\n", encoding="utf-8")

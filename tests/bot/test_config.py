@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import ConfigError, host_and_port, load_config, parse_config
 from bot.registry import CogRegistry
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
@@ -260,3 +260,11 @@ def test_files_and_names_cogs_need_are_checked_with_the_configuration(
         "(known: sales_lead, bug_report, support_request, product_feedback, press, legal)"
     )
     assert "cannot read the intents file" in said["communities.beta.cogs.routing"]
+
+
+def test_a_status_address_is_a_host_and_a_port() -> None:
+    assert host_and_port("127.0.0.1:9464") == ("127.0.0.1", 9464)
+    assert host_and_port("[::1]:0") == ("::1", 0)  # 0: any free port
+    for wrong in ("9464", ":9464", "localhost:", "localhost:70000", "localhost:-1"):
+        with pytest.raises(ValueError, match="is not HOST:PORT"):
+            host_and_port(wrong)

@@ -92,6 +92,20 @@ class DiscordConnection:
         """Return the gateway that applies actions on Discord."""
         return self.client.steward_gateway
 
+    async def connected(self) -> bool:
+        """Return whether Discord's gateway is connected: every shard, once ready.
+
+        discord.py reconnects by itself; between a dropped socket and its resume, no
+        event arrives.
+        """
+        client = self.client
+        if not client.is_ready() or client.is_closed():
+            return False
+        if isinstance(client, discord.AutoShardedClient):
+            return all(not shard.is_closed() for shard in client.shards.values())
+        socket = client.ws
+        return socket is not None and socket.open
+
     async def run(self, app: App) -> None:
         """Receive events and hand them to ``app.ingest`` (deduplicated) until cancelled.
 

@@ -87,6 +87,7 @@ class SlackConnection:
             process_before_response=True,
         )
         self.ready = asyncio.Event()
+        self._socket: AsyncSocketModeHandler | None = None
         self.url = ""
         self.handled = 0
         self.dropped = 0
@@ -98,6 +99,17 @@ class SlackConnection:
     def gateway(self) -> Gateway:
         """Return the gateway that acts in this workspace."""
         return self._gateway
+
+    async def connected(self) -> bool:
+        """Return whether Slack's events can arrive: the HTTP endpoint up, or the socket open.
+
+        Socket Mode reconnects by itself; a socket whose pings go unanswered counts as down.
+        """
+        if not self.ready.is_set():
+            return False
+        if self._socket is None:
+            return True
+        return bool(await self._socket.client.is_connected())
 
     # -- listeners -----------------------------------------------------------------------
 
@@ -322,6 +334,7 @@ class SlackConnection:
             self._app_token,
             web_client=web_client(self._app_token, self.settings.api_base),
         )
+        self._socket = handler
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]
             self.ready.set()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.slack.connection import SlackConnection
 from bot.core.actions import Button, DeleteMessage, PostMessage, PostPoll
 from bot.core.events import ComponentClicked, MemberUpdated
 from bot.core.refs import Ref
@@ -554,3 +555,12 @@ async def test_a_new_display_name_arrives_with_the_one_before(
     assert update.before is not None and update.before.shown_name == before
     assert update.member.shown_name == "Alice the Great" and update.renamed
     assert len(standin.calls_to("users.info")) == 1  # the change came with the user
+
+
+async def test_a_probe_sees_slack_connected_once_its_endpoint_listens(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    assert await steward.connection.connected()
+    idle = SlackConnection(steward.connection.settings, bot_token="xoxb-never-run")
+    assert not await idle.connected()  # not listening: no event could arrive

@@ -1,0 +1,109 @@
+"""``/healthz`` and ``/metrics`` of a Steward connected through the real discord.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.registry import CogRegistry
+from bot.serve import serve
+from bot.standins.discord import DiscordStandin
+from bot.status_server import StatusServer
+from tests.bot.adapters.discord.conftest import Lumen, Start, config_for
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Return each sample of a Prometheus exposition by name and labels."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_a_probe_sees_discord_connected_and_the_backlog_moderators_face(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        status = StatusServer(steward.app, {"discord": steward.connection}, "127.0.0.1", 0)
+        url = await status.start()
+        try:
+            async with aiohttp.ClientSession() as http:
+                # Someone at risk: their alert waits for a moderator.
+                await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
+                await standin.wait_for_request("POST", "/channels/{channel_id}/messages")
+                await steward.settle()
+                async with http.get(f"{url}/healthz") as up:
+                    healthy = (up.status, await up.json())
+                async with http.get(f"{url}/metrics") as scraped:
+                    content_type = scraped.headers["Content-Type"]
+                    figures = samples(await scraped.text())
+                await steward.connection.client.close()
+                async with http.get(f"{url}/healthz") as down:
+                    unhealthy = (down.status, await down.json())
+                async with http.get(f"{url}/metrics") as scraped:
+                    after = samples(await scraped.text())
+        finally:
+            await status.stop()
+    status_code, report = healthy
+    assert status_code == 200
+    assert report["status"] == "ok" and report["platforms"] == {"discord": "connected"}
+    assert report["events_received"] >= 1 and report["communities"] == ["lumen"]
+    assert content_type.startswith("text/plain; version=")  # the exposition format
+    lumen_label = (("community", "lumen"),)
+    assert figures[("steward_review_items_waiting", lumen_label)] == 1.0
+    assert figures[("steward_review_items_claimed", lumen_label)] == 0.0
+    assert figures[("steward_review_oldest_wait_seconds", lumen_label)] >= 0.0
+    assert figures[("steward_platform_connected", (("platform", "discord"),))] == 1.0
+    assert figures[("steward_events_received_total", ())] >= 1.0
+    assert figures[("steward_handler_runs_total", (("outcome", "failed"),))] == 0.0
+    assert unhealthy == (
+        503,
+        {**unhealthy[1], "status": "unavailable", "platforms": {"discord": "disconnected"}},
+    )
+    assert after[("steward_platform_connected", (("platform", "discord"),))] == 0.0
+
+
+async def test_steward_run_serves_the_status_endpoints_where_it_is_told(
+    standin: DiscordStandin,
+    lumen: Lumen,
+    registry: CogRegistry,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    database = tmp_path / "steward.db"
+    extra = f'[steward]\ndatabase = "{database}"\nstatus_address = "127.0.0.1:1"'
+    loaded = config_for(standin, lumen, registry, extra)
+    caplog.set_level(logging.INFO, logger="bot.status_server")
+    # The command line's address wins over the configuration's (each shard's process
+    # needs a port of its own).
+    running = asyncio.create_task(serve(loaded, registry, None, status_address="127.0.0.1:0"))
+    try:
+        url = ""
+        for _ in range(500):
+            found = re.search(r"status endpoints on (http://\S+)/healthz", caplog.text)
+            if found:
+                url = found.group(1)
+                break
+            assert not running.done(), running
+            await asyncio.sleep(0.02)
+        assert url.startswith("http://127.0.0.1:") and not url.endswith(":1")
+        async with aiohttp.ClientSession() as http:
+            for _ in range(250):  # ready once the guild arrived
+                async with http.get(f"{url}/healthz") as answer:
+                    if answer.status == 200:
+                        break
+                await asyncio.sleep(0.02)
+            assert answer.status == 200
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await http.get(f"{url}/healthz")
