@@ -257,7 +257,14 @@ async def serve(
     logger.info("started (%s)", build_summary())
     try:
         if status is not None:
-            await status.start()
+            try:
+                await status.start()
+            except OSError as refused:  # the port is taken, or the host is not this machine's
+                raise StartupRefused(
+                    f"cannot serve /healthz and /metrics on {address}: "
+                    f"{refused.strerror or refused}; choose another status_address "
+                    "(or --status-address)"
+                ) from refused
         await stop.wait()
     finally:
         if status is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -12,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.registry import CogRegistry
-from bot.serve import serve
+from bot.serve import StartupRefused, serve
 from bot.standins.discord import DiscordStandin
 from bot.status_server import StatusServer
 from tests.bot.adapters.discord.conftest import Lumen, Start, config_for
@@ -107,3 +108,23 @@ async def test_steward_run_serves_the_status_endpoints_where_it_is_told(
     async with aiohttp.ClientSession() as http:
         with pytest.raises(aiohttp.ClientConnectionError):
             await http.get(f"{url}/healthz")
+
+
+async def test_a_status_address_already_taken_stops_steward_saying_so(
+    standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    database = tmp_path / "steward.db"
+    loaded = config_for(standin, lumen, registry, f'[steward]\ndatabase = "{database}"')
+    try:
+        with pytest.raises(
+            StartupRefused, match=f"cannot serve /healthz and /metrics on 127.0.0.1:{port}"
+        ):
+            await serve(loaded, registry, None, status_address=f"127.0.0.1:{port}")
+    finally:
+        taken.close()
+    # Stopped cleanly: the database is closed and no process is recorded as running.
+    assert not (tmp_path / "steward.db.pid").exists()
