@@ -54,6 +54,10 @@ class Connection(Protocol):
         """Return whether events can arrive from the platform now (for ``/healthz``)."""
         ...
 
+    async def close(self) -> None:
+        """Let go of the platform (its sockets and sessions); closing twice does nothing."""
+        ...
+
 
 class StartupRefused(Exception):
     """A platform refused to let Steward start; the message says what to change."""
@@ -272,6 +276,9 @@ async def serve(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # A platform's task cancelled before it ran never reached its own clean-up.
+        for connection in connections.values():
+            await connection.close()
         await app.stop()
         await storage.close()
         with contextlib.suppress(OSError):

@@ -39,6 +39,7 @@ from cogs._report_command import ReportCommand
 from cogs._review_cards import ReviewCards
 from cogs._review_deadlines import ReviewDeadlines
 from cogs._unscored import UnscoredReviews
+from moderation.bans import still_banned
 from moderation.cases import Case
 from moderation.events import RaidDetected
 from policies.context import RecentJoin, Text
@@ -346,9 +347,10 @@ class Guidelines(
     async def on_join(self, event: MemberJoined) -> None:
         """Judge a join (raid detection) and remember it."""
         member = event.member
-        verdict = self.engine.judge_join(
-            member, community=self.ctx.community.ref, ctx=self.windows.moved_to(event.at)
-        )
+        windows = self.windows.moved_to(event.at)
+        if self.engine.needs_bans:  # read only where a rule weighs who is banned
+            windows.know_banned(await still_banned(self.store.cases, event.community, event.at))
+        verdict = self.engine.judge_join(member, community=self.ctx.community.ref, ctx=windows)
         self.windows.record_join(
             RecentJoin(
                 member=member.ref,

@@ -181,9 +181,10 @@ class Case(NewCase):
         """Return whether the member is shown it as theirs (``/record``, ``/appeal``).
 
         What is on their record and holds something against them: not a rule's shadow
-        record, a welfare alert, a staff note, nor a case that only lifted a sanction.
+        record, a welfare alert, a staff note, a case that only lifted a sanction, nor one
+        that only alerted moderators (a suspicion, such as ban evasion, that they judge).
         """
-        return self.on_record and not self.only_lifts
+        return self.on_record and not self.only_lifts and not self.only_tells_staff
 
     @property
     def is_staff_note(self) -> bool:
@@ -228,6 +229,13 @@ class Case(NewCase):
         """
         return bool(self.actions) and all(
             a.kind == "unban" or a.lifts_timeout for a in self.actions
+        )
+
+    @property
+    def only_tells_staff(self) -> bool:
+        """Return whether all it did was alert moderators: nothing was done to the member."""
+        return bool(self.actions) and all(
+            a.kind == "post_message" and a.payload.get("reason") == "alert" for a in self.actions
         )
 
     def banned_by_it(self, now: datetime) -> bool | None:

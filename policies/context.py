@@ -94,6 +94,23 @@ class RecentJoin:
     account_created: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BannedMember:
+    """Someone whose ban still holds, as the community's cases keep them.
+
+    Attributes:
+        member: Their account.
+        name: The name their case keeps.
+        banned_at: When the ban was applied.
+        case: The number of the case that banned them.
+    """
+
+    member: Ref
+    name: str
+    banned_at: datetime
+    case: int
+
+
 class Context(Protocol):
     """Recent activity in a community, bounded in time and size, read-only to rules."""
 
@@ -120,4 +137,8 @@ class Context(Protocol):
 
     def joins(self, since: datetime) -> Sequence[RecentJoin]:
         """Return members who joined since a time, oldest first."""
+        ...
+
+    def banned(self) -> Sequence[BannedMember]:
+        """Return the members whose ban still holds, latest first (read before a join)."""
         ...

@@ -88,6 +88,7 @@ class PolicyEngine:
             and not r.compiled.rule.needs_scores
         ]
         self.needs_scores = any(r.rule.needs_scores for r in policy.rules)
+        self.needs_bans = any(r.rule.needs_bans for r in self._join_rules)
         self._severity_actions = {
             severity: tuple(str(a) for a in policy.default_actions(severity))
             for severity in Severity

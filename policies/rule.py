@@ -56,6 +56,8 @@ class Rule(Generic[ParamsT]):
     type_name: ClassVar[str] = ""
     Params: ClassVar[type[RuleParams]] = RuleParams
     needs_scores: ClassVar[bool] = False
+    needs_bans: ClassVar[bool] = False
+    """Whether it reads who is banned (``Context.banned``), which the caller reads first."""
 
     def __init__(self, rule_id: str, params: ParamsT) -> None:
         self.id = rule_id

@@ -17,7 +17,7 @@ from typing import TypeVar
 from bot.core.models import Message
 from bot.core.refs import Ref
 from policies._emoji import emoji_count
-from policies.context import RecentJoin, RecentMessage, Text
+from policies.context import BannedMember, RecentJoin, RecentMessage, Text
 
 _T = TypeVar("_T", RecentMessage, RecentJoin)
 _K = TypeVar("_K", Ref, str)
@@ -79,6 +79,7 @@ class RecentWindows:
         self._by_channel: dict[Ref, deque[RecentMessage]] = {}
         self._by_text: dict[str, deque[RecentMessage]] = {}
         self._joins: deque[RecentJoin] = deque(maxlen=max_joins)
+        self._banned: tuple[BannedMember, ...] = ()
 
     @property
     def now(self) -> datetime:
@@ -145,6 +146,15 @@ class RecentWindows:
     def joins(self, since: datetime) -> Sequence[RecentJoin]:
         """Return the kept joins since a time, oldest first."""
         return _since(self._joins, since)
+
+    def know_banned(self, banned: Sequence[BannedMember]) -> RecentWindows:
+        """Set who is banned now (the cog reads it from its cases before judging a join)."""
+        self._banned = tuple(banned)
+        return self
+
+    def banned(self) -> Sequence[BannedMember]:
+        """Return the members whose ban still holds, latest first, as last told."""
+        return self._banned
 
     def _drop_oldest(self) -> None:
         old = self._messages.popleft()

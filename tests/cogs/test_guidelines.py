@@ -812,8 +812,8 @@ async def test_a_broken_policy_reload_keeps_the_old_policy(
     finally:
         await session.close()
     # The staff channel hears of the reload; a failed one changed nothing to tell.
-    assert said[:2] == ["owner reloaded the policy: ours, 16 rules.", said[1]]
-    assert said[1] == "Policy ours reloaded: 16 rules."
+    assert said[:2] == ["owner reloaded the policy: ours, 17 rules.", said[1]]
+    assert said[1] == "Policy ours reloaded: 17 rules."
     assert said[2].startswith("Policy not reloaded; the old one stays in force:")
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in said[2]
     assert said[3] == "Only an admin can use /policy reload."
@@ -1217,6 +1217,42 @@ async def test_a_member_reads_their_own_record_in_their_language(
         "Pour contester un cas qui compte, utilise /appeal avec son numéro.",
     ]
     assert alices == "Your record in acme is clean."
+
+
+async def test_a_banned_member_back_under_another_name_is_pointed_out_to_moderators(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # A troll banned in the morning was back by lunch as a new account; nobody noticed
+    # until the insults started again.
+    yesterday = "2026-03-01T09:00:00Z"
+    lines = [
+        community(),
+        cmd("mod1", "ban", at(1), member="alice", reason="trolling"),
+        {"type": "join", "at": at(2), "member": {"name": "al1ce_2", "account_created": yesterday}},
+        {"type": "join", "at": at(3), "member": {"name": "gus", "account_created": yesterday}},
+        cmd("al1ce_2", "record", at(4)),
+        cmd("mod1", "history", at(5), member="al1ce_2"),
+        cmd("mod1", "unban", at(6), member="alice"),
+        {"type": "join", "at": at(7), "member": {"name": "alice.3", "account_created": yesterday}},
+    ]
+    actions = await run_scenario(lines)
+    alerts = [a["content"] for a in of(actions, "post_message") if a["reason"] == "alert"]
+    assert alerts == [
+        "Alert: al1ce_2 - ban-evasion: an account 1 day(s) old, named like alice (banned "
+        "2026-03-02, case #1; names 100% alike)"
+    ]
+    # A suspicion for moderators to judge: the newcomer is not told, nor is it theirs to
+    # read or appeal; nothing counts against them.
+    assert not [a for a in of(actions, "send_direct_message") if a["member"] == "al1ce_2"]
+    said = replies(actions)
+    assert said[1] == "Your record in acme is clean."
+    assert (
+        said[2]
+        .splitlines()[1]
+        .startswith("#2 2026-03-02 09:02 UTC recorded: al1ce_2 - staff alert")
+    )
+    # Once alice's ban is lifted, someone like her joining is nobody's evasion.
+    assert len(alerts) == 1
 
 
 async def test_the_raid_rule_on_trial_asks_about_a_spike_and_slows_nothing(

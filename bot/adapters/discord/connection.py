@@ -92,6 +92,10 @@ class DiscordConnection:
         """Return the gateway that applies actions on Discord."""
         return self.client.steward_gateway
 
+    async def close(self) -> None:
+        """Close the client (its gateway socket and HTTP session); again does nothing."""
+        await self.client.close()
+
     async def connected(self) -> bool:
         """Return whether Discord's gateway is connected: every shard, once ready.
 

@@ -16,6 +16,7 @@ from bot.core.community import CommunityInfo
 from bot.core.models import Member
 from bot.core.refs import Ref
 from bot.core.spoken_durations import duration_choices
+from moderation.bans import still_banned
 from moderation.cases import CaseStatus
 from moderation.store import store_for
 from policies.policy import Policy
@@ -28,7 +29,6 @@ logger = logging.getLogger(__name__)
 STATE_COG = "discord"
 STATE_KEY = "commands_digest"
 MAX_CHOICES = 25
-_BANS_READ = 500
 """How many of the latest cases the unban completion reads for bans that still hold."""
 _MEMBERS_SEE = frozenset({CaseStatus.ACTIVE, CaseStatus.EXPIRED, CaseStatus.APPEALED})
 """The statuses of a member's own cases offered to them as they type a case number."""
@@ -134,17 +134,11 @@ async def _banned_choices(
     Discord's user picker offers no one outside the server.
     """
     wanted = typed.strip().lstrip("@").lower()
-    decided: set[Ref] = set()
-    choices: list[tuple[str, str | int]] = []
-    for case in await store_for(app.storage).cases.recent(community.ref, limit=_BANS_READ):
-        standing = case.banned_by_it(now)
-        if standing is None or case.member in decided:
-            continue
-        decided.add(case.member)  # their latest ban or unban tells
-        name = case.member_name or case.member.id
-        if standing and (wanted in name.lower() or case.member.id.startswith(wanted)):
-            label = f"{name}: banned {case.created_at:%Y-%m-%d} (case #{case.number})"
-            choices.append((label, case.member.id))
+    choices: list[tuple[str, str | int]] = [
+        (f"{b.name}: banned {b.banned_at:%Y-%m-%d} (case #{b.case})", b.member.id)
+        for b in await still_banned(store_for(app.storage).cases, community.ref, now)
+        if wanted in b.name.lower() or b.member.id.startswith(wanted)
+    ]
     return choices[:MAX_CHOICES]
 
 

@@ -100,6 +100,9 @@ class SlackConnection:
         """Return the gateway that acts in this workspace."""
         return self._gateway
 
+    async def close(self) -> None:
+        """Let go of Slack: nothing stays open outside :meth:`run`, which closes its own."""
+
     async def connected(self) -> bool:
         """Return whether Slack's events can arrive: the HTTP endpoint up, or the socket open.
 

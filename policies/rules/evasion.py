@@ -1,0 +1,134 @@
+"""Ban evasion: a new account whose name is like that of someone banned.
+
+A troll banned on Monday comes back on Tuesday as ``troll_99`` or ``tr0ll``. The rule
+reads the joiner's name against the names of the members whose ban still holds (the
+guidelines cog reads them from its cases before judging the join) and tells moderators
+what it found; it judges no message. Names alone prove nothing, so by default it only
+alerts: nothing goes on the newcomer's record and they are not told.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, field_validator
+from rapidfuzz import fuzz
+
+from bot.core.models import Member
+from policies.actions import ActionKind, checked_actions, parse_action
+from policies.context import BannedMember, Context
+from policies.normalize import normalize
+from policies.rule import Rule, RuleParams, rule
+from policies.verdict import Hit, Severity
+
+
+class EvasionParams(RuleParams):
+    """Who looks like a banned member coming back, and what to do about it.
+
+    Attributes:
+        similarity: From 0 to 1: how alike the two names must read (after undoing
+            look-alike letters, leetspeak and separators, so ``tr0ll_99`` reads as
+            ``troll99``).
+        new_account_days: Only accounts younger than this are weighed; an account whose
+            age the platform does not tell (Slack) is weighed too.
+        look_back_days: Only bans applied within this many days are weighed.
+        on_match: What happens: ``alert`` (the default: moderators decide), ``gate:DURATION``
+            (the newcomer may not post until a moderator looks), ``kick`` or ``ban``.
+    """
+
+    similarity: float = Field(0.85, gt=0, le=1)
+    new_account_days: float = Field(30.0, ge=0, le=3650)
+    look_back_days: float = Field(180.0, gt=0, le=3650)
+    on_match: list[str] = Field(default_factory=lambda: ["alert"], min_length=1)
+
+    _valid = field_validator("on_match")(checked_actions)
+
+    @field_validator("on_match")
+    @classmethod
+    def _acts_on_an_account(cls, value: list[str]) -> list[str]:
+        for action in value:
+            if parse_action(action).kind not in _ON_AN_ACCOUNT:
+                raise ValueError(
+                    f"{action!r} needs a message; a join has none (on_match takes alert, "
+                    "gate, kick and ban)"
+                )
+        return value
+
+
+_ON_AN_ACCOUNT = {ActionKind.ALERT, ActionKind.GATE, ActionKind.KICK, ActionKind.BAN}
+
+
+@rule("evasion")
+class EvasionRule(Rule[EvasionParams]):
+    """Tell moderators when a new account's name is like a banned member's."""
+
+    Params = EvasionParams
+    needs_bans = True
+
+    def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
+        """Flag a new account named like someone whose ban still holds."""
+        p = self.params
+        created = member.account_created_at
+        if created is not None and ctx.now - created > timedelta(days=p.new_account_days):
+            return None
+        since = ctx.now - timedelta(days=p.look_back_days)
+        best: tuple[float, BannedMember] | None = None
+        name = _forms(member.name)
+        for banned in ctx.banned():
+            if banned.banned_at < since or banned.member == member.ref:
+                continue
+            score = _alike(name, _forms(banned.name))
+            if score >= p.similarity and (best is None or score > best[0]):
+                best = (score, banned)
+        if best is None:
+            return None
+        score, banned = best
+        days = (ctx.now - created).days if created is not None else None
+        age = (
+            "an account of unknown age"
+            if days is None
+            else f"an account {days} day(s) old"
+            if days > 0
+            else "an account less than a day old"
+        )
+        return Hit(
+            reason=f"{age}, named like {banned.name} (banned {banned.banned_at:%Y-%m-%d}, "
+            f"case #{banned.case}; names {score:.0%} alike)",
+            matched=(banned.name,),
+            evidence={
+                "kind": "ban_evasion",
+                "banned": str(banned.member),
+                "banned_case": banned.case,
+                "similarity": round(score, 3),
+            },
+            severity=Severity.HIGH,
+            actions=tuple(p.on_match),
+        )
+
+
+_BASE_SHORTEST = 3
+"""The shortest name left once trailing digits go that is still compared (``al`` is not)."""
+
+
+def _forms(name: str) -> tuple[str, str]:
+    """Return a name as the rule compares it, whole and without its trailing number.
+
+    Look-alike letters, leetspeak, case and separators are undone, so ``Tr0ll_99`` reads as
+    ``trollgg`` whole; the number a returning account adds (``troll`` banned, ``troll2``
+    back) is dropped from the second form, so that ``troll``.
+    """
+    folded = normalize(name).folded
+    base = folded.rstrip("0123456789_-. ")
+    return _squeezed(normalize(folded).canonical), _squeezed(normalize(base).canonical)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(char for char in text if char.isalnum())
+
+
+def _alike(first: tuple[str, str], second: tuple[str, str]) -> float:
+    """Return how alike two names are, from 0 to 1: whole, or without their numbers."""
+    whole = fuzz.ratio(first[0], second[0]) / 100
+    if min(len(first[1]), len(second[1])) < _BASE_SHORTEST:
+        return whole
+    return max(whole, fuzz.ratio(first[1], second[1]) / 100)
