@@ -10,6 +10,7 @@ sanction; a message with a ``care`` match is never punished by another rule eith
 from __future__ import annotations
 
 import enum
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -80,4 +81,21 @@ def checked_actions(value: list[str] | None) -> list[str] | None:
     """
     for action in value or ():
         parse_action(action)
+    return value
+
+
+def of_kinds(value: list[str], allowed: Set[ActionKind], refusal: str) -> list[str]:
+    """Return action names if each is of an allowed kind (a pydantic field check).
+
+    Args:
+        value: The action names, each of which parses.
+        allowed: The kinds the field takes.
+        refusal: Why another kind is refused; ``{action}`` names the action.
+
+    Raises:
+        ValueError: For the first action of another kind.
+    """
+    for action in value:
+        if parse_action(action).kind not in allowed:
+            raise ValueError(refusal.format(action=repr(action)))
     return value

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 from rapidfuzz import fuzz
 
 from bot.core.models import Member
-from policies.actions import ActionKind, checked_actions, parse_action
+from policies.actions import ActionKind, checked_actions, of_kinds
 from policies.context import BannedMember, Context
 from policies.normalize import normalize
 from policies.rule import Rule, RuleParams, rule
@@ -46,13 +46,10 @@ class EvasionParams(RuleParams):
     @field_validator("on_match")
     @classmethod
     def _acts_on_an_account(cls, value: list[str]) -> list[str]:
-        for action in value:
-            if parse_action(action).kind not in _ON_AN_ACCOUNT:
-                raise ValueError(
-                    f"{action!r} needs a message; a join has none (on_match takes alert, "
-                    "gate, kick and ban)"
-                )
-        return value
+        refusal = (
+            "{action} needs a message; a join has none (on_match takes alert, gate, kick and ban)"
+        )
+        return of_kinds(value, _ON_AN_ACCOUNT, refusal)
 
 
 _ON_AN_ACCOUNT = {ActionKind.ALERT, ActionKind.GATE, ActionKind.KICK, ActionKind.BAN}

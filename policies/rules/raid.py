@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from rapidfuzz import fuzz
 
 from bot.core.models import Member
-from policies.actions import ActionKind, checked_actions, parse_action
+from policies.actions import ActionKind, checked_actions, of_kinds
 from policies.context import Context, RecentJoin, Subject
 from policies.rule import Rule, RuleParams, rule
 from policies.verdict import Hit, Severity
@@ -47,14 +47,12 @@ class RaidParams(RuleParams):
     @field_validator("on_spike")
     @classmethod
     def _community_wide(cls, value: list[str]) -> list[str]:
-        for action in value:
-            if parse_action(action).kind not in _ON_SPIKE:
-                raise ValueError(
-                    f"{action!r} would act on the member whose join completed the spike; "
-                    "on_spike takes slowmode and alert (newcomers are held for review while "
-                    "the raid lasts; on_join_during_raid acts on each new account)"
-                )
-        return value
+        refusal = (
+            "{action} would act on the member whose join completed the spike; on_spike takes "
+            "slowmode and alert (newcomers are held for review while the raid lasts; "
+            "on_join_during_raid acts on each new account)"
+        )
+        return of_kinds(value, _ON_SPIKE, refusal)
 
 
 _ON_SPIKE = {ActionKind.SLOWMODE, ActionKind.ALERT}
