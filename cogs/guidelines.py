@@ -11,8 +11,10 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.core.actions import Ban, Unban
 from bot.core.cog import CogContext, burst_reader, listener
 from bot.core.events import (
+    ActionApplied,
     AutoModBlocked,
     DirectMessageReceived,
     Event,
@@ -42,9 +44,12 @@ from cogs._unscored import UnscoredReviews
 from moderation.bans import still_banned
 from moderation.cases import Case
 from moderation.events import RaidDetected
-from policies.context import RecentJoin, Text
+from policies.context import BannedMember, RecentJoin, Text
 from policies.engine import PolicyEngine
 from policies.verdict import CAMPAIGN_COPIES, Mode, Verdict
+
+_BANNED_KEPT = timedelta(minutes=5)
+"""How long who is banned is trusted without a ban or an unban in between (tempbans end)."""
 
 PRIVATE = "private"
 """The channel id a private message to the bot is judged under (it was posted in none)."""
@@ -74,6 +79,7 @@ class Guidelines(
         self.blocked = BlockedMessages()
         self.unscored = UnscoredReviews(ctx.classifier_settings.unscored_reviews_per_hour)
         self._raid: HeldRaid | None = None
+        self._banned: tuple[datetime, list[BannedMember]] | None = None
 
     async def on_load(self) -> None:
         """Look up the policy's channels, restore shadowed rules, finish interrupted actions."""
@@ -349,7 +355,7 @@ class Guidelines(
         member = event.member
         windows = self.windows.moved_to(event.at)
         if self.engine.needs_bans:  # read only where a rule weighs who is banned
-            windows.know_banned(await still_banned(self.store.cases, event.community, event.at))
+            windows.know_banned(await self._still_banned(event.at))
         verdict = self.engine.judge_join(member, community=self.ctx.community.ref, ctx=windows)
         self.windows.record_join(
             RecentJoin(
@@ -384,6 +390,26 @@ class Guidelines(
                 )
         if self._raid is not None and event.at < self._raid.until:
             await self._keep_raid(self._raid)
+
+    async def _still_banned(self, now: datetime) -> list[BannedMember]:
+        """Return who is banned now, read again after a ban or an unban, or once stale.
+
+        A raid brings hundreds of joins a minute: reading the latest cases for each would
+        hold the bus up just when it is busiest. A tempban ends by itself, hence the age.
+        """
+        read = self._banned
+        if read is None or now - read[0] > _BANNED_KEPT:
+            read = self._banned = (
+                now,
+                await still_banned(self.store.cases, self.ctx.community.ref, now),
+            )
+        return read[1]
+
+    @listener(ActionApplied)
+    async def forget_who_is_banned(self, event: ActionApplied) -> None:
+        """Read who is banned afresh at the next join, once a ban or an unban went through."""
+        if isinstance(event.action, Ban | Unban) and event.result.ok:
+            self._banned = None
 
     def _hold_raid(self, since: datetime, until: datetime) -> None:
         """Start holding a raid, or stretch the one held, from ``since`` to ``until``."""
