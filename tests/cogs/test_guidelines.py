@@ -1255,6 +1255,24 @@ async def test_a_banned_member_back_under_another_name_is_pointed_out_to_moderat
     assert len(alerts) == 1
 
 
+async def test_in_a_crisis_a_suspected_evader_waits_for_a_moderator(
+    run_scenario: ScenarioRunner,
+) -> None:
+    config = {"cogs": {"welcome": {"enabled": False}, "guidelines": {"policy": "strict"}}}
+    actions = await run_scenario(
+        [
+            community(config=config),
+            cmd("mod1", "ban", at(1), member="alice", reason="trolling"),
+            {"type": "join", "at": at(2), "member": {"name": "al1ce_2"}},
+        ]
+    )
+    assert [(a["member"], a["duration"]) for a in of(actions, "timeout")] == [("al1ce_2", 3600)]
+    assert any(
+        a["content"].startswith("Alert: al1ce_2 - ban-evasion: an account of unknown age")
+        for a in of(actions, "post_message")
+    )
+
+
 async def test_the_raid_rule_on_trial_asks_about_a_spike_and_slows_nothing(
     run_scenario: ScenarioRunner,
 ) -> None:
