@@ -182,7 +182,7 @@ class Case(NewCase):
 
         What is on their record and holds something against them: not a rule's shadow
         record, a welfare alert, a staff note, a case that only lifted a sanction, nor one
-        that only alerted moderators (a suspicion, such as ban evasion, that they judge).
+        that did nothing to them (an alert to moderators, a review they found no violation).
         """
         return self.on_record and not self.only_lifts and not self.only_tells_staff
 
@@ -233,8 +233,12 @@ class Case(NewCase):
 
     @property
     def only_tells_staff(self) -> bool:
-        """Return whether all it did was alert moderators: nothing was done to the member."""
-        return bool(self.actions) and all(
+        """Return whether nothing was done to the member and nothing counts against them.
+
+        At most moderators were alerted: a suspicion they judge (ban evasion), or a message
+        they reviewed and found no violation. The member was never told of it.
+        """
+        return not self.points and all(
             a.kind == "post_message" and a.payload.get("reason") == "alert" for a in self.actions
         )
 

@@ -32,6 +32,10 @@ at most ``READ_AHEAD_CHARS`` characters, in three forms: at most about 12 MB per
 (1,024 texts of 1,000 four-byte characters), well under 1 MB for everyday chat."""
 
 
+_ONLY_REVIEW = (ActionKind.REVIEW.value,)
+"""A match's actions when all it asks for is moderators' review."""
+
+
 class PolicyEngine:
     """Run one policy's rules.
 
@@ -305,14 +309,16 @@ class PolicyEngine:
         spec = compiled.spec
         severity = hit.severity or spec.severity
         mode = Mode.SHADOW if spec.id in self.shadow else spec.mode
-        if hit.review and mode is Mode.ENFORCE:
-            mode = Mode.REVIEW
         if hit.actions is not None:
             actions = hit.actions
         elif compiled.actions is not None:
             actions = tuple(str(a) for a in compiled.actions)
         else:
             actions = self._severity_actions[severity]
+        # Only asking moderators is reviewing: the case waits for them, as in review mode,
+        # and is nobody's record until they decide (a low severity's default is "review").
+        if mode is Mode.ENFORCE and (hit.review or actions == _ONLY_REVIEW):
+            mode = Mode.REVIEW
         return Match(
             rule=spec.id,
             type=spec.type,

@@ -2,9 +2,9 @@
 
 A troll banned on Monday comes back on Tuesday as ``troll_99`` or ``tr0ll``. The rule
 reads the joiner's name against the names of the members whose ban still holds (the
-guidelines cog reads them from its cases before judging the join) and tells moderators
-what it found; it judges no message. Names alone prove nothing, so by default it only
-alerts: nothing goes on the newcomer's record and they are not told.
+guidelines cog reads them from its cases before judging the join) and asks moderators;
+it judges no message. Names alone prove nothing, so by default it only asks: a review
+card, nothing on the newcomer's record, and they are not told.
 """
 
 from __future__ import annotations
@@ -32,14 +32,16 @@ class EvasionParams(RuleParams):
         new_account_days: Only accounts younger than this are weighed; an account whose
             age the platform does not tell (Slack) is weighed too.
         look_back_days: Only bans applied within this many days are weighed.
-        on_match: What happens: ``alert`` (the default: moderators decide), ``gate:DURATION``
-            (the newcomer may not post until a moderator looks), ``kick`` or ``ban``.
+        on_match: What happens: ``review`` (the default: a card asks moderators, whose Ban
+            or Dismiss counts towards the rule's precision), ``alert`` (a line in the staff
+            channel), ``gate:DURATION`` (the newcomer may not post until a moderator looks;
+            a card too), ``kick`` or ``ban``.
     """
 
     similarity: float = Field(0.85, gt=0, le=1)
     new_account_days: float = Field(30.0, ge=0, le=3650)
     look_back_days: float = Field(180.0, gt=0, le=3650)
-    on_match: list[str] = Field(default_factory=lambda: ["alert"], min_length=1)
+    on_match: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
 
     _valid = field_validator("on_match")(checked_actions)
 
@@ -47,12 +49,19 @@ class EvasionParams(RuleParams):
     @classmethod
     def _acts_on_an_account(cls, value: list[str]) -> list[str]:
         refusal = (
-            "{action} needs a message; a join has none (on_match takes alert, gate, kick and ban)"
+            "{action} needs a message; a join has none (on_match takes review, alert, gate, kick "
+            "and ban)"
         )
         return of_kinds(value, _ON_AN_ACCOUNT, refusal)
 
 
-_ON_AN_ACCOUNT = {ActionKind.ALERT, ActionKind.GATE, ActionKind.KICK, ActionKind.BAN}
+_ON_AN_ACCOUNT = {
+    ActionKind.REVIEW,
+    ActionKind.ALERT,
+    ActionKind.GATE,
+    ActionKind.KICK,
+    ActionKind.BAN,
+}
 
 
 @rule("evasion")

@@ -80,8 +80,8 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert "Steward opened thread t3 (modmail dave (Lumen)) in #modmail" in result.output
     assert "Steward posted in #sales:\n        @sales-team Sales request from" in result.output
     assert "Decided by Pieter (mod): banned." in result.output
-    # A banned member back under another name is pointed out to moderators.
-    assert "Alert: r3x_2 - ban-evasion: an account less than a day old, named like rex" in (
+    # A banned member back under another name is put to moderators.
+    assert "Review needed: r3x_2 - an account less than a day old, named like rex" in (
         result.output
     )
     # The raid's accounts are banned at once, each on its own case.

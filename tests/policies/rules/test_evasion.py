@@ -45,7 +45,7 @@ def test_a_new_account_named_like_a_banned_member_is_flagged(name: str) -> None:
     assert hit.matched == ("troll",)
     assert hit.evidence["kind"] == "ban_evasion"
     assert hit.evidence["banned"] == "local:troll-1" and hit.evidence["banned_case"] == 7
-    assert hit.actions == ("alert",) and hit.severity is Severity.HIGH
+    assert hit.actions == ("review",) and hit.severity is Severity.HIGH
 
 
 @pytest.mark.parametrize("name", ["tom", "trolley_fan", "rolf", "patrol"])
