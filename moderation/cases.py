@@ -79,6 +79,9 @@ CARE_REASON = "care"
 STAFF_NOTE = "staff_note"
 """The evidence key that marks a moderator's note on a member: a case that does nothing."""
 
+JOINED = "joined"
+"""The evidence key that marks what a rule judged as a member arrived: no message, a name."""
+
 UNDELIVERED = "the member could not be notified: "
 """How the bot's note on a case begins when the member's notice did not reach them."""
 

@@ -38,6 +38,7 @@ from bot.core.refs import Ref
 from bot.core.serialize import action_from_data, action_to_data
 from moderation.cases import (
     CARE_REASON,
+    JOINED,
     UNDELIVERED,
     ActionStatus,
     Case,
@@ -898,8 +899,11 @@ def _removes_message(case: Case) -> bool:
 
 def _evidence(verdict: Verdict, match: Match) -> dict[str, object]:
     files = {"files": file_records(verdict.attachments)} if verdict.attachments else {}
+    # A join has no message: what rules read of it is the name.
+    joined = {JOINED: True} if verdict.joined else {}
     return {
         **files,
+        **joined,
         "original": verdict.original[:2000],
         "normalized": verdict.normalized[:2000],
         "matched": list(match.matched),

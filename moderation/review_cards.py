@@ -17,7 +17,7 @@ from bot.core.actions import Button, ButtonStyle
 from bot.core.capabilities import Capabilities, Capability
 from bot.core.commands import plain_number
 from bot.core.quoting import excerpt, file_line, quoted
-from moderation.cases import ReviewItem
+from moderation.cases import JOINED, ReviewItem
 from moderation.review_evidence import files_in
 
 TARGET_PREFIX = "review:"
@@ -224,7 +224,9 @@ def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], li
     text = original if isinstance(original, str) else ""
     files = files_in(evidence)
     message: list[str] = []
-    if text or files:  # a screenshot alone is the message too
+    if evidence.get(JOINED):  # judged as they arrived: the text is their name
+        message.append(f"> {quoted(str(evidence.get('author') or text))} joined")
+    elif text or files:  # a screenshot alone is the message too
         who = evidence.get("author") or "member"
         message.append(f"> {quoted(str(who))}: {excerpt(text, _QUOTE_LIMIT)}")
         message += [f"> {file_line(file)}" for file in files]

@@ -303,6 +303,7 @@ class PolicyEngine:
             original=member.name,
             normalized=member.name,
             matches=tuple(matches),
+            joined=True,
         )
 
     def _match(self, compiled: CompiledRule, hit: Hit) -> Match:

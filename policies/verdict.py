@@ -130,6 +130,7 @@ class Verdict:
         normalized: The text as the rules read it (folded, de-obfuscated).
         matches: The rules that matched, most severe first.
         attachments: The files the message carried.
+        joined: Whether it judges a member's arrival (no message; the text is their name).
     """
 
     community: Ref
@@ -140,6 +141,7 @@ class Verdict:
     normalized: str
     matches: tuple[Match, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    joined: bool = False
 
     @property
     def outcome(self) -> Outcome:

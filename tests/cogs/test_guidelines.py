@@ -1258,6 +1258,8 @@ async def test_a_banned_member_back_under_another_name_is_put_to_moderators(
         "Review needed: alice_3 - an account 1 day(s) old, named like alice (banned "
         "2026-03-02, case #1; names 100% alike)",
     ], "gus is nobody's look-alike, and once alice is unbanned nobody evades her ban"
+    # Judged as they arrived: the card quotes no message, only that they joined.
+    assert "\n> al1ce_2 joined\n" in cards[0]
     # A suspicion for moderators to judge: the newcomer is not told, nor is it theirs to
     # read or appeal, whether it waits or was found to be someone else.
     assert not [a for a in of(actions, "send_direct_message") if a["member"] == "al1ce_2"]
