@@ -441,7 +441,8 @@ class Modmail(Cog[ModmailSettings]):
         if await self.store.block_on(self.staff_space, member.ref, now) is not None:
             raise CommandError(
                 f"{quoted(member.shown_name)} is blocked from modmail: their answers would "
-                f"reach no one. {self.typed('modmail unblock')} first."
+                f"reach no one. Lift it first with {self.typed('modmail unblock')} "
+                f"{quoted(member.shown_name)}."
             )
         community = self.ctx.community
         conversation = await self.store.open_for(community.ref, member.ref)

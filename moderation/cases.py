@@ -187,7 +187,7 @@ class Case(NewCase):
         record, a welfare alert, a staff note, a case that only lifted a sanction, nor one
         that did nothing to them (an alert to moderators, a review they found no violation).
         """
-        return self.on_record and not self.only_lifts and not self.only_tells_staff
+        return self.on_record and not self.only_lifts and not self.did_nothing_to_member
 
     @property
     def is_staff_note(self) -> bool:
@@ -235,7 +235,7 @@ class Case(NewCase):
         )
 
     @property
-    def only_tells_staff(self) -> bool:
+    def did_nothing_to_member(self) -> bool:
         """Return whether nothing was done to the member and nothing counts against them.
 
         At most moderators were alerted: a suspicion they judge (ban evasion), or a message

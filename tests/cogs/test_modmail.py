@@ -162,7 +162,8 @@ async def test_nobody_is_written_to_whose_answer_would_reach_no_one(
         blocked = await bot.command("mod1", "modmail open", member="bob", text="hello")
         member = await bot.command("alice", "modmail open", member="bob", text="hello")
     assert blocked == (
-        "bob is blocked from modmail: their answers would reach no one. /modmail unblock first."
+        "bob is blocked from modmail: their answers would reach no one. Lift it first with "
+        "/modmail unblock bob."
     )
     assert "Only a moderator" in member
     assert not bot.of("open_thread")

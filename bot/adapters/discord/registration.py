@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 STATE_COG = "discord"
 STATE_KEY = "commands_digest"
 MAX_CHOICES = 25
-"""How many of the latest cases the unban completion reads for bans that still hold."""
+"""The most choices Discord takes in an autocompletion's answer."""
 _MEMBERS_SEE = frozenset({CaseStatus.ACTIVE, CaseStatus.EXPIRED, CaseStatus.APPEALED})
 """The statuses of a member's own cases offered to them as they type a case number."""
 
