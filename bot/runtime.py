@@ -138,7 +138,7 @@ class CommunityRuntime:
                 entry = self._registry.get(name)
                 if entry is None:
                     raise LookupError(f"unknown cog {name!r}")
-                cog = entry.cls(self._context(community, name, cog_settings))
+                cog = entry.cls(self._context(community, name, cog_settings, frozenset(settings)))
                 await cog.on_load()
                 loaded.cogs[name] = cog
                 for spec in cog.commands():
@@ -168,7 +168,13 @@ class CommunityRuntime:
                 )
         return loaded
 
-    def _context(self, community: CommunityInfo, name: str, settings: CogSettings) -> CogContext:
+    def _context(
+        self,
+        community: CommunityInfo,
+        name: str,
+        settings: CogSettings,
+        cogs: frozenset[str],
+    ) -> CogContext:
         return CogContext(
             community=community,
             settings=settings,
@@ -181,6 +187,7 @@ class CommunityRuntime:
             classifier_settings=self._services.classifier_settings,
             detach=self._services.bus.detach,
             log=logging.getLogger(f"steward.cogs.{name}"),
+            cogs=cogs,
         )
 
     async def _teardown(self, loaded: _Loaded) -> None:

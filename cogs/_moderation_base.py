@@ -191,6 +191,7 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 notify_members=settings.notify_members,
                 appeal_command=self.typed("appeal"),
                 ban_appeals=settings.ban_appeals.strip(),
+                reach_out_command=self.typed("modmail open") if "modmail" in ctx.cogs else "",
             ),
         )
         self.trial_book = TrialBook(ctx.storage.cog_state, ctx.community.ref, self.name)

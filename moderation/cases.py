@@ -82,6 +82,9 @@ STAFF_NOTE = "staff_note"
 JOINED = "joined"
 """The evidence key that marks what a rule judged as a member arrived: no message, a name."""
 
+REACH_OUT = "reach_out"
+"""The evidence key of a welfare card's line on how staff write to the member privately."""
+
 UNDELIVERED = "the member could not be notified: "
 """How the bot's note on a case begins when the member's notice did not reach them."""
 

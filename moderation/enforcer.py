@@ -39,6 +39,7 @@ from bot.core.serialize import action_from_data, action_to_data
 from moderation.cases import (
     CARE_REASON,
     JOINED,
+    REACH_OUT,
     UNDELIVERED,
     ActionStatus,
     Case,
@@ -82,6 +83,8 @@ class EnforcementSettings:
         appeal_command: What members type to appeal on this platform (notices say it).
         ban_appeals: Where a banned member appeals (a link, an address); empty: their
             notice asks them to contact the team.
+        reach_out_command: What staff type to write to a member through modmail
+            (``/modmail open``), which a welfare card names; empty where modmail is off.
     """
 
     staff_channel: str | None = "mod-log"
@@ -92,6 +95,7 @@ class EnforcementSettings:
     retry_after: timedelta = timedelta(minutes=1)
     appeal_command: str = "/appeal"
     ban_appeals: str = ""
+    reach_out_command: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +326,13 @@ class Enforcer:
         care: bool = False,
     ) -> None:
         where = f" in #{verdict.channel.id}" if verdict.channel else ""
+        evidence = _evidence(verdict, match)
+        if care and self.settings.reach_out_command:
+            # The caring reply promised that someone would reach out: say how, on the card.
+            evidence[REACH_OUT] = (
+                f"Reach out privately: {self.settings.reach_out_command} {member.name} TEXT "
+                "(a modmail thread the team reads, where their answer comes)."
+            )
         await self.queue.add(
             NewReviewItem(
                 community=self.community.ref,
@@ -332,7 +343,7 @@ class Enforcer:
                 message=verdict.message,
                 channel=verdict.channel,
                 rule=match.rule,
-                evidence=_evidence(verdict, match),
+                evidence=evidence,
                 priority=priority,
             ),
             headline=(

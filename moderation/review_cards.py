@@ -17,7 +17,7 @@ from bot.core.actions import Button, ButtonStyle
 from bot.core.capabilities import Capabilities, Capability
 from bot.core.commands import plain_number
 from bot.core.quoting import excerpt, file_line, quoted
-from moderation.cases import JOINED, ReviewItem
+from moderation.cases import JOINED, REACH_OUT, ReviewItem
 from moderation.review_evidence import files_in
 
 TARGET_PREFIX = "review:"
@@ -194,6 +194,8 @@ def card_text(item: ReviewItem, status: str) -> str:
         tail.append(_member_line(member))
         if member.get("staff_note"):  # written by a moderator: already quoted and cut
             tail.append(str(member["staff_note"]))
+    if evidence.get(REACH_OUT):  # written by Steward: already whole
+        tail.append(str(evidence[REACH_OUT]))
     scores = _scores(evidence)
     if scores:
         tail.append(f"Scores: {scores}")

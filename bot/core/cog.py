@@ -97,6 +97,8 @@ class CogContext:
             :meth:`~bot.core.bus.EventBus.detach`), for work that waits on something slow;
             ``None`` where there is no bus, and the cog awaits such work in place.
         log: A logger named after the cog.
+        cogs: The names of the cogs this community runs (a cog may point staff to what
+            another offers, such as modmail's ``/modmail open``).
     """
 
     community: CommunityInfo
@@ -110,6 +112,7 @@ class CogContext:
     classifier_settings: ClassifierSettings = field(default_factory=ClassifierSettings)
     detach: Callable[[Handler, Event, str], None] | None = None
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("steward.cog"))
+    cogs: frozenset[str] = frozenset()
 
 
 def listener(*event_types: type[Event]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -154,6 +154,28 @@ async def test_a_first_try_cut_short_after_the_thread_opened_still_says_who_writ
     assert not bot.of("open_thread")
 
 
+async def test_a_welfare_card_says_how_to_reach_out_where_modmail_runs(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    def welfare_card(bot: LocalBot) -> str:
+        (card,) = [a["content"] for a in bot.of("post_message") if a.get("buttons")]
+        return str(card)
+
+    said = {"type": "message", "id": "m1", "channel": "general", "author": "bob"}
+    async with modmail(registry, tmp_path / "on.db") as bot:
+        await bot.play(**said, content="I want to kill myself")
+        on = welfare_card(bot)
+    async with modmail(registry, tmp_path / "off.db", enabled=False) as bot:
+        await bot.play(**said, content="I want to kill myself")
+        off = welfare_card(bot)
+    assert on.startswith("Someone may be at risk: bob")
+    assert (
+        "\nReach out privately: /modmail open bob TEXT (a modmail thread the team reads, "
+        "where their answer comes).\n" in on
+    )
+    assert off.startswith("Someone may be at risk: bob") and "Reach out privately" not in off
+
+
 async def test_nobody_is_written_to_whose_answer_would_reach_no_one(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
