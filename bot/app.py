@@ -29,6 +29,7 @@ from bot.core.timers import TimerWheel
 from bot.housekeeping import PLACE as HOUSEKEEPING
 from bot.housekeeping import Housekeeping
 from bot.member_data import member_data_holders
+from bot.metrics import ProcessMetrics
 from bot.registry import CogRegistry
 from bot.runtime import BoundCommand, CommunityRuntime, Services
 from bot.storage import SqliteStorage
@@ -122,6 +123,8 @@ class App:
             handler_timeout=settings.handler_timeout,
         )
         self.timers = TimerWheel(self.bus, clock)
+        self.metrics = ProcessMetrics()
+        """What cogs count as they work, for ``/metrics``."""
         self.started_at = clock.now()
         self.runtimes: dict[str, CommunityRuntime] = {}
         self._by_ref: dict[Ref, str] = {}
@@ -145,6 +148,7 @@ class App:
                 on_timeout=scoring.on_timeout,
                 unscored_reviews_per_hour=scoring.unscored_reviews_per_hour,
             ),
+            scoring_meter=self.metrics,
         )
         self.housekeeping = Housekeeping(
             storage,

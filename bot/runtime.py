@@ -18,7 +18,15 @@ from bot.core.command_replies import command_reply
 from bot.core.commands import CommandContext, CommandError, CommandSpec, parse_options
 from bot.core.community import CommunityInfo, Permission
 from bot.core.events import CommandInvoked
-from bot.core.protocols import Classifier, ClassifierSettings, Clock, Gateway, Timers
+from bot.core.protocols import (
+    NO_METER,
+    Classifier,
+    ClassifierSettings,
+    Clock,
+    Gateway,
+    ScoringMeter,
+    Timers,
+)
 from bot.registry import CogRegistry
 
 logger = logging.getLogger(__name__)
@@ -54,6 +62,7 @@ class Services:
     storage: Storage
     classifier: Classifier | None = None
     classifier_settings: ClassifierSettings = field(default_factory=ClassifierSettings)
+    scoring_meter: ScoringMeter = NO_METER
 
 
 class CommunityRuntime:
@@ -185,6 +194,7 @@ class CommunityRuntime:
             publish=self._services.bus.publish,
             classifier=self._services.classifier,
             classifier_settings=self._services.classifier_settings,
+            scoring_meter=self._services.scoring_meter,
             detach=self._services.bus.detach,
             log=logging.getLogger(f"steward.cogs.{name}"),
             cogs=cogs,

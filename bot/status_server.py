@@ -5,8 +5,9 @@
 ``/healthz`` answers 200 while every platform this process serves is connected and 503
 while one is not (discord.py and Socket Mode reconnect by themselves; a probe that sees
 503 for long should restart the process). ``/metrics`` gives the bus's counters, each
-platform's connection and each community's review backlog: the figure to alert on when
-moderators fall behind.
+platform's connection, each community's review backlog (the figure to alert on when
+moderators fall behind) and, where a model is configured, how the classifier keeps up:
+how long messages wait for scores, how many went without them and why, its queue.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from bot.app import App
+from bot.core.protocols import Classifier
 from moderation.store import store_for
+from policies.classifiers.serving import ClassifierService
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +112,49 @@ async def metrics(app: App, links: Mapping[str, PlatformLink]) -> list[Metric]:
         backlog_waiting,
         backlog_claimed,
         oldest,
+        *classifier_metrics(app.classifier),
+        *app.metrics.registry.collect(),
+    ]
+
+
+def classifier_metrics(classifier: Classifier | None) -> list[Metric]:
+    """Return what the process's classifier says of itself: which model, and its queue.
+
+    How long messages waited for scores and which went without them are counted by the
+    cogs that asked (:class:`bot.metrics.ProcessMetrics`); these are the service's own.
+    """
+    if classifier is None:
+        return []
+    info = GaugeMetricFamily(
+        "steward_classifier_info", "The model that scores messages (always 1).", labels=["model"]
+    )
+    info.add_metric([f"{classifier.model_id}@{classifier.version}"], 1.0)
+    if not isinstance(classifier, ClassifierService):
+        return [info]  # another implementation keeps no queue the server knows of
+    stats = classifier.stats
+    scored = CounterMetricFamily(
+        "steward_classifier_texts_scored", "Texts the model scored, by lane.", labels=["lane"]
+    )
+    for lane, lane_stats in classifier.lane_stats.items():
+        scored.add_metric([lane], lane_stats.texts)
+    return [
+        info,
+        GaugeMetricFamily(
+            "steward_classifier_texts_waiting",
+            "Texts queued for the model or being scored.",
+            value=classifier.pending,
+        ),
+        scored,
+        CounterMetricFamily(
+            "steward_classifier_answers_remembered",
+            "Texts answered without running the model (seen again, or a copy in one batch).",
+            value=stats.remembered,
+        ),
+        CounterMetricFamily(
+            "steward_classifier_model_failures",
+            "Calls of the model that raised; their messages were judged by the rules alone.",
+            value=stats.failures,
+        ),
     ]
 
 

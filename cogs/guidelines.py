@@ -8,6 +8,7 @@ history, appeals, the review queue, and the policy itself.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ from bot.core.events import (
     Tick,
 )
 from bot.core.models import Member, Message
-from bot.core.protocols import Classifier, ClassifierError, community_key
+from bot.core.protocols import Classifier, ClassifierBusy, ClassifierError, community_key
 from bot.core.refs import Ref
 from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
@@ -260,6 +261,8 @@ class Guidelines(
         """Judge the rules that need scores; without scores, fall back to the rules alone."""
         settings = self.ctx.classifier_settings
         community = self.ctx.community.ref
+        meter, key = self.ctx.scoring_meter, self.ctx.community.key
+        asked = time.perf_counter()
         try:
             async with asyncio.timeout(settings.timeout):
                 (scored,) = await classifier.score(
@@ -268,13 +271,20 @@ class Guidelines(
                     language=self.ctx.community.language,
                 )
         except TimeoutError:
+            meter.unanswered(key, "timeout")
             why = f"the classifier did not answer within {settings.timeout:g}s"
+        except ClassifierBusy as error:
+            meter.unanswered(key, "busy")
+            why = f"the classifier did not answer ({error})"
         except ClassifierError as error:
+            meter.unanswered(key, "failed")
             why = f"the classifier did not answer ({error})"
         except Exception as error:  # any Classifier implementation: never lose the message
+            meter.unanswered(key, "failed")
             self.log.exception("the classifier failed on message %s", message.ref)
             why = f"the classifier failed ({type(error).__name__})"
         else:
+            meter.answered(key, time.perf_counter() - asked)
             # The message is in the windows by now; rules that need scores do not count it.
             verdict = engine.judge_scores(
                 message,

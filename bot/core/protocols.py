@@ -187,6 +187,40 @@ class Classifier(ModelIdentity, Protocol):
         ...
 
 
+UnscoredReason = Literal["timeout", "busy", "failed"]
+"""Why a message went without scores: no answer in time, a full queue, or an error."""
+
+
+class ScoringMeter(Protocol):
+    """Count how the classifier served each community's messages, for operators' metrics.
+
+    Cogs call it once per message they asked scores for; the process behind it decides
+    where the figures go (``/metrics``, see :mod:`bot.status_server`).
+    """
+
+    def answered(self, community: str, seconds: float) -> None:
+        """Count a message scored in ``seconds`` (queueing included) for ``community``."""
+        ...
+
+    def unanswered(self, community: str, reason: UnscoredReason) -> None:
+        """Count a message ``community`` judged by the rules alone, and why."""
+        ...
+
+
+class _NoMeter:
+    """A meter that counts nothing, where no process keeps figures (a bare cog in a test)."""
+
+    def answered(self, community: str, seconds: float) -> None:
+        """Count nothing."""
+
+    def unanswered(self, community: str, reason: UnscoredReason) -> None:
+        """Count nothing."""
+
+
+NO_METER: ScoringMeter = _NoMeter()
+"""The meter cogs have unless their process gives them one."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditEntry:
     """One line of the audit log: an action the bot applied or tried to.

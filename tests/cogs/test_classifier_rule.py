@@ -107,9 +107,10 @@ async def served(
     *,
     config: dict[str, Any] | None = None,
     max_pending: int = 64,
+    remembered: int = 0,
 ) -> AsyncIterator[Served]:
     """Run the acme community with a classifier service over ``model``."""
-    service = ClassifierService(model, max_pending=max_pending)
+    service = ClassifierService(model, max_pending=max_pending, remembered=remembered)
     try:
         async with running(registry, service, config) as run:
             try:
@@ -161,6 +162,25 @@ SOON = 10.0
 """Seconds within which something that should happen does happen (a guard, not a timing)."""
 
 
+def unscored(run: Running, reason: str) -> float | None:
+    """Return how many of acme's messages ``/metrics`` says went unscored for ``reason``."""
+    return run.session.app.metrics.registry.get_sample_value(
+        "steward_messages_unscored_total", {"community": "acme", "reason": reason}
+    )
+
+
+async def test_operators_see_how_long_messages_wait_for_scores(registry: CogRegistry) -> None:
+    async with served(registry, WordModel()) as run:
+        for ident, text in (("m1", "what a lovely lamp"), ("m2", "the lamp is lovely")):
+            await run.session.driver.say("alice", "general", text, message_id=ident)
+        await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        figures = run.session.app.metrics.registry
+        waited = {"community": "acme"}
+        assert figures.get_sample_value("steward_classifier_wait_seconds_count", waited) == 2
+        assert (figures.get_sample_value("steward_classifier_wait_seconds_sum", waited) or 0) > 0
+        assert unscored(run, "timeout") is None
+
+
 async def test_the_rules_act_on_the_next_messages_while_the_classifier_hangs(
     registry: CogRegistry,
 ) -> None:
@@ -200,6 +220,7 @@ async def test_no_answer_in_time_sends_the_message_to_review_judged_by_the_rules
         (item,) = await run.cog.store.reviews.open_items(ACME)
         assert (item.rule, item.reason, item.message) == ("abuse-model", why, Ref("local", "m1"))
         assert run.deleted() == []
+        assert (unscored(run, "timeout"), unscored(run, "busy")) == (1.0, None)
         # The message is in the windows once, whatever the classifier did.
         kept = run.cog.windows.by_member(Ref("local", "alice"), datetime(2026, 3, 1, tzinfo=UTC))
         assert [m.message.id for m in kept] == ["m1"]
@@ -217,6 +238,7 @@ async def test_on_timeout_rules_only_logs(
         await asyncio.wait_for(run.session.app.bus.join(), SOON)
         assert run.actions == []
         assert await run.cog.store.reviews.open_items(ACME) == []
+        assert unscored(run, "timeout") == 1.0  # counted however the community handles it
     assert "judged by the rules alone: the classifier did not answer within 0.05s" in caplog.text
 
 
@@ -233,6 +255,7 @@ async def test_a_busy_classifier_sends_the_message_to_review_at_once(
         (item,) = await asyncio.wait_for(_review_items(run, 1), SOON)
         assert item.message == Ref("local", "m2")
         assert "the classifier did not answer (the classifier words@1 is busy" in item.reason
+        assert (unscored(run, "busy"), unscored(run, "timeout")) == (1.0, None)
 
 
 async def test_a_failing_model_sends_the_message_to_review(registry: CogRegistry) -> None:
@@ -245,6 +268,7 @@ async def test_a_failing_model_sends_the_message_to_review(registry: CogRegistry
         (item,) = await run.cog.store.reviews.open_items(ACME)
         assert "RuntimeError: the model broke on 'worthless'" in item.reason
         assert item.reason.endswith("; judged by the rules alone")
+        assert unscored(run, "failed") == 1.0
 
 
 def never_scoring(

@@ -1,0 +1,75 @@
+"""``/metrics`` on the classifier: which model, how it keeps up, what went without scores."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import aiohttp
+
+from bot.app import App
+from bot.registry import CogRegistry
+from bot.status_server import StatusServer, classifier_metrics
+from tests.bot.adapters.discord.test_status import samples
+from tests.cogs.test_classifier_rule import SOON, TableClassifier, running, served
+from tests.policies.classifiers._doubles import WordModel
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+async def scrape(app: App) -> Samples:
+    """Return the samples of the app's ``/metrics``, read over HTTP."""
+    status = StatusServer(app, {}, "127.0.0.1", 0)
+    url = await status.start()
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as scraped:
+            assert scraped.status == 200
+            return samples(await scraped.text())
+    finally:
+        await status.stop()
+
+
+async def test_metrics_show_the_model_its_queue_and_the_messages_it_could_not_score(
+    registry: CogRegistry,
+) -> None:
+    model = WordModel(fail_on="worthless")
+    config = {"classifier": {"timeout": 5}}
+    async with served(registry, model, config=config, remembered=16) as run:
+        for ident, text in (
+            ("m1", "what a lovely lamp"),
+            ("m2", "what a lovely lamp"),  # answered from the service's memory
+            ("m3", "you people are worthless"),  # the model raises on it
+        ):
+            await run.session.driver.say("alice", "general", text, message_id=ident)
+            await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        figures = await scrape(run.session.app)
+    acme = (("community", "acme"),)
+    assert figures[("steward_classifier_info", (("model", "words@1"),))] == 1.0
+    assert figures[("steward_classifier_texts_waiting", ())] == 0.0
+    assert figures[("steward_classifier_texts_scored_total", (("lane", "model"),))] == 1.0
+    assert figures[("steward_classifier_answers_remembered_total", ())] == 1.0
+    assert figures[("steward_classifier_model_failures_total", ())] == 1.0
+    # Two messages got scores, the third went to the rules alone.
+    assert figures[("steward_classifier_wait_seconds_count", acme)] == 2.0
+    assert figures[("steward_messages_unscored_total", (*acme, ("reason", "failed")))] == 1.0
+
+
+async def test_a_model_that_hangs_shows_its_queue(registry: CogRegistry) -> None:
+    model = WordModel(hold=threading.Event())
+    async with served(registry, model, config={"classifier": {"timeout": 20}}) as run:
+        await run.session.driver.say("alice", "general", "what a lovely lamp", message_id="m1")
+        await asyncio.wait_for(asyncio.to_thread(model.entered.wait, SOON), SOON)
+        figures = await scrape(run.session.app)
+    assert figures[("steward_classifier_texts_waiting", ())] == 1.0
+    assert ("steward_classifier_wait_seconds_count", (("community", "acme"),)) not in figures
+
+
+async def test_another_classifier_is_named_without_a_queue(registry: CogRegistry) -> None:
+    async with running(registry, TableClassifier({})) as run:
+        figures = await scrape(run.session.app)
+    assert figures[("steward_classifier_info", (("model", "table@1"),))] == 1.0
+    assert not any(name.startswith("steward_classifier_texts") for name, _ in figures)
+
+
+def test_without_a_model_there_are_no_classifier_figures() -> None:
+    assert classifier_metrics(None) == []
