@@ -7,7 +7,15 @@ from typing import Annotated
 
 from pydantic import ValidationError
 
-from bot.core.commands import CommandContext, CommandError, command
+from bot.core.commands import (
+    Choice,
+    CommandContext,
+    CommandError,
+    CompletedBy,
+    command,
+    offered,
+)
+from bot.core.models import Member
 from cogs._discussion_base import DiscussionCog
 from cogs._discussion_store import Engagement, StoredPrompt
 from cogs._prompt_library import LibraryError, PromptEntry, dump_library, parse_library
@@ -67,7 +75,7 @@ class PromptCommands(DiscussionCog):
     async def prompt_edit(
         self,
         ctx: CommandContext,
-        prompt: Annotated[int, "The prompt's number"],
+        prompt: Annotated[int, "The prompt's number", CompletedBy("active_prompt_choices")],
         text: Annotated[str, "The new text"],
     ) -> None:
         """Replace a prompt's text; its figures stay with it."""
@@ -78,7 +86,9 @@ class PromptCommands(DiscussionCog):
 
     @command("prompt remove", description="Retire a prompt: it is never posted again.")
     async def prompt_remove(
-        self, ctx: CommandContext, prompt: Annotated[int, "The prompt's number"]
+        self,
+        ctx: CommandContext,
+        prompt: Annotated[int, "The prompt's number", CompletedBy("active_prompt_choices")],
     ) -> None:
         """Retire a prompt; its past posts and figures stay."""
         reason = f"removed by {ctx.author.shown_name}"
@@ -88,7 +98,9 @@ class PromptCommands(DiscussionCog):
 
     @command("prompt preview", description="Show what a schedule posts next, and when.")
     async def prompt_preview(
-        self, ctx: CommandContext, schedule: Annotated[str, "The schedule's name"] = ""
+        self,
+        ctx: CommandContext,
+        schedule: Annotated[str, "The schedule's name", CompletedBy("schedule_choices")] = "",
     ) -> None:
         """Reply with each schedule's next slot and the prompt rotation would pick."""
         lines = []
@@ -113,7 +125,9 @@ class PromptCommands(DiscussionCog):
 
     @command("prompt skip", description="Skip a schedule's next slot.")
     async def prompt_skip(
-        self, ctx: CommandContext, schedule: Annotated[str, "The schedule's name"]
+        self,
+        ctx: CommandContext,
+        schedule: Annotated[str, "The schedule's name", CompletedBy("schedule_choices")],
     ) -> None:
         """Mark the next slot skipped so nobody posts it."""
         (chosen,) = self._pick_schedules(schedule)
@@ -217,6 +231,18 @@ class PromptCommands(DiscussionCog):
             by=str(ctx.author.ref),
             now=self.ctx.clock.now(),
         )
+
+    async def active_prompt_choices(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the active prompts by number, found by their words or tags as well."""
+        del member  # only moderators are asked
+        prompts = await self.store.prompts(self.ctx.community.ref, retired=False)
+        return offered([(_line(p), p.id) for p in prompts], typed)
+
+    async def schedule_choices(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the configured schedules, each with its channel."""
+        del member
+        schedules = self.settings.schedules
+        return offered([(f"{s.name} (#{s.channel})", s.name) for s in schedules], typed)
 
     def _pick_schedules(self, name: str) -> list[ScheduleSettings]:
         if not self.settings.schedules:

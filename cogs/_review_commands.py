@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from bot.core.actions import Action, Ban, DeleteMessage, Timeout
-from bot.core.commands import CommandContext, CommandError, command
+from bot.core.commands import (
+    Choice,
+    CommandContext,
+    CommandError,
+    CompletedBy,
+    command,
+    offered,
+)
 from bot.core.durations import format_duration
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
@@ -52,6 +59,13 @@ _NOTICE = {
 }
 _LISTED = 15
 _EXCERPT = 80
+_OFFERED = 50
+"""The most urgent open items offered as a moderator types an item's number."""
+_DECISION_CHOICES: list[Choice] = [
+    ("violation: it breaks the guidelines", "violation"),
+    ("ok: nothing wrong, a false alarm", "ok"),
+    ("reached_out: someone who may be at risk was reached", "reached_out"),
+]
 
 
 class ReviewCommands(CaseCommands):
@@ -79,6 +93,21 @@ class ReviewCommands(CaseCommands):
         if backlog.waiting > len(items):
             lines.append(f"... and {backlog.waiting - len(items)} more.")
         await ctx.reply("\n".join(lines))
+
+    async def review_item_choices(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the open items, most urgent first, as a moderator types an item's number.
+
+        Each reads as in ``/review list``, so the one to decide is found by its member's
+        name or its words as well as its number.
+        """
+        del member  # only moderators are asked, and they see the whole queue
+        items = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OFFERED)
+        return offered([(await self._item_line(item), item.id) for item in items], typed)
+
+    async def review_decision_choices(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the decisions, each saying when it is the one to take."""
+        del member
+        return offered(_DECISION_CHOICES, typed)
 
     async def _waiting(self, item: ReviewItem, now: datetime) -> str:
         """Say how long an item has waited, and who claimed it (a moderator is on it)."""
@@ -112,8 +141,14 @@ class ReviewCommands(CaseCommands):
     async def review_decide(
         self,
         ctx: CommandContext,
-        item: Annotated[int, "The review item's number (see /review list)"],
-        decision: Annotated[str, "violation or ok; reached_out for someone at risk"],
+        item: Annotated[
+            int, "The review item's number (see /review list)", CompletedBy("review_item_choices")
+        ],
+        decision: Annotated[
+            str,
+            "violation or ok; reached_out for someone at risk",
+            CompletedBy("review_decision_choices"),
+        ],
         note: Annotated[str, "Why, for the case record"] = "",
     ) -> None:
         """Decide an item once, keep the labelled example, and settle the item's case.

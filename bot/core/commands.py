@@ -21,7 +21,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -95,6 +95,42 @@ them as a member who is not ``present``: by the name the platform still knows th
 by id alone, nameless (``Member(ref, name="", present=False)``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class CompletedBy:
+    """Marks an option whose values the command's cog offers as the member types them.
+
+    ``Annotated[int, "The review item's number", CompletedBy("review_item_choices")]``
+    names a method of the cog, ``async def review_item_choices(self, typed: str, member:
+    Member) -> list[Choice]``, asked only for members allowed to run the command (Discord
+    shows its answer as the option's autocompletion; platforms without one ignore it).
+
+    Attributes:
+        method: The name of the cog's method that offers the choices.
+    """
+
+    method: str
+
+
+Choice = tuple[str, str | int]
+"""One value offered as a member types an option: (what they read, the value it sets)."""
+
+
+def offered(choices: Iterable[Choice], typed: str) -> list[Choice]:
+    """Return the choices that fit what was typed so far, in their order.
+
+    A choice fits when its value starts with the text (``1`` finds item 12) or a word of
+    its label does, case aside (``ali`` finds alice's items, ``re`` finds ``reached_out``
+    but not ``breaks``); nothing typed fits every choice.
+    """
+    wanted = typed.strip().lstrip("#").casefold()
+    at_a_word = re.compile(rf"(?<!\w){re.escape(wanted)}")
+    return [
+        (label, value)
+        for label, value in choices
+        if str(value).casefold().startswith(wanted) or at_a_word.search(label.casefold())
+    ]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OptionSpec:
     """One option of a command.
@@ -107,6 +143,8 @@ class OptionSpec:
         default: Its value when not given (only for optional options).
         may_have_left: For a member option: someone no longer in the community is
             accepted by their id (see :data:`MAY_HAVE_LEFT`).
+        completed_by: The cog's method that offers values as a member types them (see
+            :class:`CompletedBy`), if any.
     """
 
     name: str
@@ -115,6 +153,7 @@ class OptionSpec:
     required: bool = True
     default: Any = None
     may_have_left: bool = False
+    completed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,6 +293,7 @@ def _options_of(func: CommandHandler) -> tuple[OptionSpec, ...]:
         hint = hints.get(param.name)
         description = _description(hint)
         may_have_left = MAY_HAVE_LEFT in _metadata(hint)
+        completed_by = next((m.method for m in _metadata(hint) if isinstance(m, CompletedBy)), None)
         hint = _unannotated(hint)
         optional = False
         if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
@@ -273,6 +313,7 @@ def _options_of(func: CommandHandler) -> tuple[OptionSpec, ...]:
                 required=not (has_default or optional),
                 default=param.default if has_default else None,
                 may_have_left=may_have_left,
+                completed_by=completed_by,
             )
         )
     return tuple(options)
@@ -552,11 +593,22 @@ def commands_of(cls: type) -> list[CommandSpec]:
 
     Each attribute is resolved on ``cls`` itself, so a subclass that overrides a command
     method replaces it, and one that overrides it without the decorator removes it.
+
+    Raises:
+        TypeError: If an option is completed by a method ``cls`` does not have as a
+            coroutine (a typo would otherwise only show as a silent autocompletion).
     """
     found: list[CommandSpec] = []
     for attr in attribute_names(cls):
         spec = getattr(getattr(cls, attr, None), COMMAND_ATTR, None)
         if isinstance(spec, CommandSpec):
+            for option in spec.options:
+                method = getattr(cls, option.completed_by or "", None)
+                if option.completed_by and not inspect.iscoroutinefunction(method):
+                    raise TypeError(
+                        f"option {option.name!r} of /{spec.name} is completed by "
+                        f"{cls.__name__}.{option.completed_by}, which is no async method"
+                    )
             found.append(spec)
     return found
 

@@ -25,6 +25,7 @@ from bot.adapters.discord._recent import RecentContents
 from bot.adapters.discord.commands import CONTEXT_MENUS
 from bot.adapters.discord.forms import reason_form
 from bot.adapters.discord.gateway import DiscordGateway
+from bot.core.commands import Choice
 from bot.core.events import CommandInvoked, ComponentClicked, Event, MessageCreated
 from bot.core.inbox import Deliver, EventInbox
 from bot.core.models import Member
@@ -33,7 +34,7 @@ from bot.core.refs import Ref
 
 logger = logging.getLogger(__name__)
 
-Completer = Callable[[Ref, str, str, str, Member], Awaitable[list[tuple[str, str | int]]]]
+Completer = Callable[[Ref, str, str, str, Member], Awaitable[list[Choice]]]
 """(community, command name, option name, typed text, who types) -> up to 25 (label, value)
 choices."""
 StaffCheck = Callable[[Ref, Member], bool]
@@ -461,7 +462,7 @@ class StewardClient(discord.Client):
         guild = interaction.guild_id
         name, _ = translate.command_path(data)
         focused = _focused(list(data.get("options") or []))
-        choices: list[tuple[str, str | int]] = []
+        choices: list[Choice] = []
         if self.completer is not None and guild is not None and focused is not None:
             command = self.aliases.get(guild, {}).get(name, name)
             typed = str(focused.get("value") or "")

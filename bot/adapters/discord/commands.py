@@ -59,7 +59,13 @@ _DISCORD_LOCALES = {"en": "en-US", "sv": "sv-SE", "es": "es-ES", "pt": "pt-BR", 
 
 
 def autocompletes(spec: CommandSpec, option: OptionSpec) -> str | None:
-    """Return what an option completes from, if anything: ``case``, ``rule``, ``duration``, ``banned``."""
+    """Return what an option completes from, if anything.
+
+    ``cog`` (the command's cog offers the values, see
+    :class:`~bot.core.commands.CompletedBy`), ``case``, ``rule``, ``duration`` or ``banned``.
+    """
+    if option.completed_by:
+        return "cog"
     if option.type is OptionType.DURATION:
         return "duration"
     if spec.name == "unban" and option.name == "member":

@@ -12,6 +12,7 @@ from discord.http import Route
 from bot.adapters.discord.automod import KEYWORD_TRIGGER, MAX_RULES, PREFIX, compile_policy
 from bot.adapters.discord.client import Completer, StewardClient
 from bot.adapters.discord.commands import application_commands, autocompletes
+from bot.core.commands import Choice, offered
 from bot.core.community import CommunityInfo
 from bot.core.models import Member
 from bot.core.refs import Ref
@@ -69,11 +70,16 @@ async def sync_commands(client: StewardClient, app: App) -> list[str]:
 
 
 def completer_for(app: App) -> Completer:
-    """Return the autocompletion of case numbers, rule ids and durations for an app's communities."""
+    """Return the autocompletion of an app's communities' commands.
+
+    Case numbers, rule ids, durations and banned members are offered here; other
+    options by the method of their cog that :class:`~bot.core.commands.CompletedBy`
+    names. Nobody is offered values of a command they may not run.
+    """
 
     async def complete(
         community: Ref, command: str, option: str, typed: str, member: Member
-    ) -> list[tuple[str, str | int]]:
+    ) -> list[Choice]:
         runtime = next((r for r in app.runtimes.values() if r.community.ref == community), None)
         bound = runtime.commands.get(command) if runtime else None
         spec_option = (
@@ -81,16 +87,22 @@ def completer_for(app: App) -> Completer:
         )
         if runtime is None or bound is None or spec_option is None:
             return []
+        if runtime.community.permission_of(member) < bound.spec.permission:
+            return []  # what only moderators may run offers nothing to others
         kind = autocompletes(bound.spec, spec_option)
+        if kind == "cog" and spec_option.completed_by:
+            offer = getattr(bound.owner, spec_option.completed_by)
+            choices: list[Choice] = await offer(typed, member)
+            return choices[:MAX_CHOICES]
         if kind == "duration":
             return list(duration_choices(typed))
         if kind == "rule":
             policy: Any = getattr(runtime.cogs.get("guidelines"), "policy", None)
             ids = [r.spec.id for r in getattr(policy, "rules", ())]
-            return [(i, i) for i in ids if typed.lower() in i][:MAX_CHOICES]
+            return offered([(i, i) for i in ids], typed)[:MAX_CHOICES]
         if kind == "case":
             return await _case_choices(app, runtime.community, member, typed)
-        if kind == "banned" and runtime.community.is_staff(member):
+        if kind == "banned":
             return await _banned_choices(app, runtime.community, typed, app.clock.now())
         return []
 
@@ -99,12 +111,11 @@ def completer_for(app: App) -> Completer:
 
 async def _case_choices(
     app: App, community: CommunityInfo, member: Member, typed: str
-) -> list[tuple[str, str | int]]:
+) -> list[Choice]:
     """Return the cases to offer ``member`` as they type a case number.
 
-    Moderators get the community's latest cases. Anyone else (a member typing `/appeal`,
-    or reaching a moderator command a server opened to everyone) gets only their own
-    cases that stand against them: the record of others is not theirs to browse, and a
+    Moderators get the community's latest cases. A member typing `/appeal` gets only
+    their own cases that stand against them: the record of others is not theirs to browse, and a
     case still with the moderators (a self-harm alert among them) or recorded in shadow
     mode was never put to them, nor was a moderator's note, and one that lifted a ban or
     timeout holds nothing against them.
@@ -127,14 +138,14 @@ async def _case_choices(
 
 async def _banned_choices(
     app: App, community: CommunityInfo, typed: str, now: datetime
-) -> list[tuple[str, str | int]]:
+) -> list[Choice]:
     """Return the members Steward banned whose ban still holds, newest first, by id.
 
     A moderator unbanning someone knows their name, not their eighteen-digit id, and
     Discord's user picker offers no one outside the server.
     """
     wanted = typed.strip().lstrip("@").lower()
-    choices: list[tuple[str, str | int]] = [
+    choices: list[Choice] = [
         (f"{b.name}: banned {b.banned_at:%Y-%m-%d} (case #{b.case})", b.member.id)
         for b in await still_banned(store_for(app.storage).cases, community.ref, now)
         if wanted in b.name.lower() or b.member.id.startswith(wanted)

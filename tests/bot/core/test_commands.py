@@ -12,15 +12,18 @@ from bot.core.actions import Action, ActionResult, ReplyEphemeral
 from bot.core.capabilities import Capabilities
 from bot.core.commands import (
     MAY_HAVE_LEFT,
+    Choice,
     CommandContext,
     CommandError,
     CommandHandler,
     CommandSpec,
+    CompletedBy,
     OptionSpec,
     OptionType,
     bind_words,
     command,
     commands_of,
+    offered,
     parse_options,
     plain_number,
     reads_as,
@@ -615,3 +618,55 @@ class Prompts:
 )
 def test_typed_words_bind_to_options(words: list[str], bound: dict[str, str]) -> None:
     assert bind_words(spec("prompt add", Prompts), words) == bound
+
+
+class Queue:
+    @command("review decide", description="Decide an item.")
+    async def decide(
+        self,
+        ctx: CommandContext,
+        item: Annotated[int, "The item", CompletedBy("item_choices")],
+        note: Annotated[str, "Why"] = "",
+    ) -> None:
+        """Decide."""
+
+    async def item_choices(self, typed: str, member: Member) -> list[Choice]:
+        return offered([("12 alice: spam", 12)], typed)
+
+
+def test_an_option_names_the_method_that_completes_it() -> None:
+    item, note = spec("review decide", Queue).options
+    assert (item.completed_by, note.completed_by) == ("item_choices", None)
+
+
+def test_an_option_completed_by_a_missing_method_is_refused_when_the_cog_is_read() -> None:
+    class Typo:
+        @command("review decide", description="Decide an item.")
+        async def decide(
+            self, ctx: CommandContext, item: Annotated[int, "The item", CompletedBy("itme")]
+        ) -> None:
+            """Decide."""
+
+    with pytest.raises(TypeError, match=r"completed by Typo.itme, which is no async method"):
+        commands_of(Typo)
+
+
+@pytest.mark.parametrize(
+    ("typed", "values"),
+    [
+        ("", [12, 3, "reached_out"]),
+        ("1", [12]),  # a number's start
+        ("#3", [3]),  # as cases and prompts are written
+        ("ALI", [12]),  # a word's start in the label, case aside
+        ("lice", []),  # not the middle of a word
+        ("re", [3, "reached_out"]),  # "breaks" holds "re", but no word of 12 starts with it
+        ("reading corner", [3]),  # several words, as they stand
+    ],
+)
+def test_choices_fit_a_value_or_a_word_of_their_label(typed: str, values: list[object]) -> None:
+    choices: list[Choice] = [
+        ("12 alice: it breaks the rules", 12),
+        ("#3 Which lamp lights your reading corner?", 3),
+        ("reached_out: someone was reached", "reached_out"),
+    ]
+    assert [value for _, value in offered(choices, typed)] == values

@@ -186,6 +186,91 @@ def _choices(request: Any) -> bool:
     return bool(request.json) and request.json.get("type") == 8
 
 
+async def test_review_items_and_decisions_complete_for_moderators_only(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        await alices_spam_is_case_1(standin, lumen)
+        # Someone who may be at risk: the alert waits for a moderator as review item 1.
+        await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
+        await standin.wait_for_request("POST", "/channels/{channel_id}/messages")
+        await steward.settle()
+        asked = []
+        for count, (member, option, typed) in enumerate(
+            (
+                (lumen.mona, "item", ""),
+                (lumen.mona, "item", "bob"),
+                (lumen.mona, "item", "carl"),
+                (lumen.alice, "item", ""),
+                (lumen.mona, "decision", "re"),
+            ),
+            start=1,
+        ):
+            await standin.run_command(
+                lumen.guild,
+                lumen.modlog,
+                member,
+                "review decide",
+                {"item": typed, "decision": typed} if option == "decision" else {"item": typed},
+                focused=option,
+            )
+            answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
+            asked.append(answer.json["data"]["choices"])
+    (item,) = asked[0]
+    assert item == {
+        "name": '1. [p11] bob - contains a listed word: kill myself (case #2): "I want to kill myself"',
+        "value": 1,
+    }
+    assert asked[1] == [item], "found by the member's name"
+    assert asked[2] == [], "nobody named carl waits"
+    assert asked[3] == [], "a member is offered nothing of the queue"
+    assert asked[4] == [
+        {"name": "reached_out: someone who may be at risk was reached", "value": "reached_out"}
+    ]
+
+
+async def test_prompts_and_schedules_complete_by_number_words_and_name(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    extra = (
+        "[communities.lumen.cogs.discussions]\n"
+        "[[communities.lumen.cogs.discussions.schedules]]\n"
+        f'name = "weekly"\ncron = "0 10 * * 1"\nchannel = "{lumen.general.id}"\n'
+    )
+    async with start(extra) as steward:
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            lumen.mona,
+            "prompt add",
+            {"text": "Which lamp lights your reading corner?"},
+        )
+        added = await standin.wait_for_request("PATCH", ORIGINAL)
+        number = int(added.json["content"].removeprefix("Added prompt #").rstrip("."))
+        await steward.settle()
+        asked = []
+        for count, (name, option, typed) in enumerate(
+            (
+                ("prompt remove", "prompt", "reading corner"),
+                ("prompt edit", "prompt", str(number)),
+                ("prompt skip", "schedule", "wee"),
+                ("prompt skip", "schedule", "daily"),
+            ),
+            start=1,
+        ):
+            await standin.run_command(
+                lumen.guild, lumen.modlog, lumen.mona, name, {option: typed}, focused=option
+            )
+            answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
+            asked.append(answer.json["data"]["choices"])
+    (prompt,) = asked[0]
+    assert prompt["value"] == number
+    assert prompt["name"] == f"#{number} en Which lamp lights your reading corner?"
+    assert prompt in asked[1]
+    assert asked[2] == [{"name": f"weekly (#{lumen.general.id})", "value": "weekly"}]
+    assert asked[3] == []
+
+
 async def test_a_member_completing_a_case_number_sees_only_their_own_cases(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
