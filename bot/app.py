@@ -8,6 +8,7 @@ action is audited.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,7 +149,7 @@ class App:
                 on_timeout=scoring.on_timeout,
                 unscored_reviews_per_hour=scoring.unscored_reviews_per_hour,
             ),
-            scoring_meter=self.metrics,
+            meter=self.metrics,
         )
         self.housekeeping = Housekeeping(
             storage,
@@ -339,7 +340,11 @@ class App:
     ) -> None:
         info = loaded.community(key)
         gateway = AuditedGateway(
-            self._gateway_of(info), self.storage.audit, self.clock, self.bus.publish
+            self._gateway_of(info),
+            self.storage.audit,
+            self.clock,
+            self.bus.publish,
+            counted=functools.partial(self.metrics.acted, key),
         )
         cogs = await self._resolved_cogs(loaded, key, warnings)
         runtime = CommunityRuntime(info, gateway, self._services, self.registry, self._system)

@@ -74,6 +74,7 @@ class AuditedGateway:
         audit: Where rows go.
         clock: Stamps each row.
         publish: Announces each action as ``ActionApplied`` (for the mod log, insights).
+        counted: Told each audited action and its result, for the process's metrics.
     """
 
     def __init__(
@@ -82,8 +83,10 @@ class AuditedGateway:
         audit: AuditLogRepository,
         clock: Clock,
         publish: Callable[[Event], Awaitable[None]] | None = None,
+        counted: Callable[[Action, ActionResult], None] | None = None,
     ) -> None:
         self._inner = inner
+        self._counted = counted
         self._audit = audit
         self._clock = clock
         self._publish = publish
@@ -107,6 +110,8 @@ class AuditedGateway:
             result = ActionResult.failed(f"{type(error).__name__}: {error}", retryable=True)
         if isinstance(action, _NOT_AUDITED):
             return result
+        if self._counted is not None:
+            self._counted(action, result)
         if self._publish is not None:
             await self._publish(
                 ActionApplied(

@@ -24,7 +24,7 @@ from bot.core.protocols import (
     ClassifierSettings,
     Clock,
     Gateway,
-    ScoringMeter,
+    Meter,
     Timers,
 )
 from bot.registry import CogRegistry
@@ -62,7 +62,7 @@ class Services:
     storage: Storage
     classifier: Classifier | None = None
     classifier_settings: ClassifierSettings = field(default_factory=ClassifierSettings)
-    scoring_meter: ScoringMeter = NO_METER
+    meter: Meter = NO_METER
 
 
 class CommunityRuntime:
@@ -194,7 +194,7 @@ class CommunityRuntime:
             publish=self._services.bus.publish,
             classifier=self._services.classifier,
             classifier_settings=self._services.classifier_settings,
-            scoring_meter=self._services.scoring_meter,
+            meter=self._services.meter,
             detach=self._services.bus.detach,
             log=logging.getLogger(f"steward.cogs.{name}"),
             cogs=cogs,

@@ -6,8 +6,10 @@
 while one is not (discord.py and Socket Mode reconnect by themselves; a probe that sees
 503 for long should restart the process). ``/metrics`` gives the bus's counters, each
 platform's connection, each community's review backlog (the figure to alert on when
-moderators fall behind) and, where a model is configured, how the classifier keeps up:
-how long messages wait for scores, how many went without them and why, its queue.
+moderators fall behind), what moderation did (rules' matches, moderators' decisions,
+actions; counted as they happen by :class:`bot.metrics.ProcessMetrics`) and, where a
+model is configured, how the classifier keeps up: how long messages wait for scores, how
+many went without them and why, its queue.
 """
 
 from __future__ import annotations

@@ -193,6 +193,7 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 ban_appeals=settings.ban_appeals.strip(),
                 reach_out_command=self.typed("modmail open") if "modmail" in ctx.cogs else "",
             ),
+            meter=ctx.meter,
         )
         self.trial_book = TrialBook(ctx.storage.cog_state, ctx.community.ref, self.name)
 

@@ -283,10 +283,11 @@ class ReviewCommands(CaseCommands):
         case = await self.store.cases.by_id(found.case_id) if found.case_id else None
         now = self.ctx.clock.now()
         who = str(moderator.ref)
+        raised_by = found.rule or (case.rule if case else None)
         example = example_from(
             case.evidence if case is not None and case.message_text else found.evidence,
             community=found.community,
-            rule=found.rule or (case.rule if case else None),
+            rule=raised_by,
             violation=outcome is ReviewOutcome.VIOLATION,
             source=ExampleSource.REVIEW,
             decided_by=who,
@@ -301,6 +302,8 @@ class ReviewCommands(CaseCommands):
         except ValueError as error:  # another moderator was a moment quicker
             latest = await self.store.reviews.get(found.id)
             raise CommandError(await self.already_decided(latest or found)) from error
+        # Per rule, so a dashboard reads each rule's precision as moderators judge it.
+        self.ctx.meter.decided(self.ctx.community.key, raised_by or found.source, outcome.value)
         if not for_trial(found):  # a trial asks about a rule, not about what anyone reported
             await self.thank_reporters(decided, acted=outcome is ReviewOutcome.VIOLATION)
         return decided, case, example

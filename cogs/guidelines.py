@@ -261,7 +261,7 @@ class Guidelines(
         """Judge the rules that need scores; without scores, fall back to the rules alone."""
         settings = self.ctx.classifier_settings
         community = self.ctx.community.ref
-        meter, key = self.ctx.scoring_meter, self.ctx.community.key
+        meter, key = self.ctx.meter, self.ctx.community.key
         asked = time.perf_counter()
         try:
             async with asyncio.timeout(settings.timeout):

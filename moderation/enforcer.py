@@ -32,7 +32,7 @@ from bot.core.actions import (
 )
 from bot.core.community import CommunityInfo
 from bot.core.models import Member
-from bot.core.protocols import Clock, Gateway
+from bot.core.protocols import NO_METER, Clock, Gateway, Meter
 from bot.core.quoting import excerpt
 from bot.core.refs import Ref
 from bot.core.serialize import action_from_data, action_to_data
@@ -116,6 +116,7 @@ class Enforcer:
         policy: The policy in force (for points and the ladder); only verdicts need it.
         notices: Member notice templates.
         settings: How enforcement is done here.
+        meter: Counts each rule's matches for the process's metrics.
     """
 
     def __init__(
@@ -128,8 +129,10 @@ class Enforcer:
         policy: Policy | None,
         notices: Notices,
         settings: EnforcementSettings,
+        meter: Meter = NO_METER,
     ) -> None:
         self.community = community
+        self.meter = meter
         self.gateway = gateway
         self.store = store
         self.clock = clock
@@ -154,6 +157,8 @@ class Enforcer:
             The cases opened, as stored after their actions were applied.
         """
         now = self.clock.now()
+        for match in verdict.matches:
+            self.meter.matched(self.community.key, match.rule, match.mode.value)
         opened = [
             await self._shadow(verdict, member, match, now)
             for match in verdict.matches

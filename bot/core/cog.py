@@ -35,7 +35,7 @@ from bot.core.protocols import (
     EventLedgerRepository,
     Gateway,
     HandoffRepository,
-    ScoringMeter,
+    Meter,
     Timers,
 )
 from bot.core.refs import Ref
@@ -95,8 +95,8 @@ class CogContext:
         publish: Puts a derived event on the bus.
         classifier: The text classifier, when one is configured.
         classifier_settings: How long to wait for its scores, and what to do without them.
-        scoring_meter: Counts how the classifier served the community's messages (how
-            long scores took, which messages went without), for the process's metrics.
+        meter: Counts what the cog does for the process's metrics: how the classifier
+            served the community's messages, rules' matches, moderators' decisions.
         detach: Runs ``handler(event)`` outside the bus's workers (see
             :meth:`~bot.core.bus.EventBus.detach`), for work that waits on something slow;
             ``None`` where there is no bus, and the cog awaits such work in place.
@@ -114,7 +114,7 @@ class CogContext:
     publish: Callable[[Event], Awaitable[None]]
     classifier: Classifier | None = None
     classifier_settings: ClassifierSettings = field(default_factory=ClassifierSettings)
-    scoring_meter: ScoringMeter = NO_METER
+    meter: Meter = NO_METER
     detach: Callable[[Handler, Event, str], None] | None = None
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("steward.cog"))
     cogs: frozenset[str] = frozenset()

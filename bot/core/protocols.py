@@ -191,19 +191,27 @@ UnscoredReason = Literal["timeout", "busy", "failed"]
 """Why a message went without scores: no answer in time, a full queue, or an error."""
 
 
-class ScoringMeter(Protocol):
-    """Count how the classifier served each community's messages, for operators' metrics.
+class Meter(Protocol):
+    """Count what cogs do, for operators' metrics (``/metrics``, see :mod:`bot.status_server`).
 
-    Cogs call it once per message they asked scores for; the process behind it decides
-    where the figures go (``/metrics``, see :mod:`bot.status_server`).
+    Each method is called on the hot path of what it counts: implementations only count.
+    ``community`` is the community's key in the configuration.
     """
 
     def answered(self, community: str, seconds: float) -> None:
-        """Count a message scored in ``seconds`` (queueing included) for ``community``."""
+        """Count a message scored in ``seconds`` (queueing included)."""
         ...
 
     def unanswered(self, community: str, reason: UnscoredReason) -> None:
-        """Count a message ``community`` judged by the rules alone, and why."""
+        """Count a message judged by the rules alone because it got no scores, and why."""
+        ...
+
+    def matched(self, community: str, rule: str, mode: str) -> None:
+        """Count a rule's match, by how it was handled (``enforce``, ``review``, ``shadow``...)."""
+        ...
+
+    def decided(self, community: str, rule: str, outcome: str) -> None:
+        """Count moderators' decision on a review item a rule raised (``violation``, ``ok``)."""
         ...
 
 
@@ -216,8 +224,14 @@ class _NoMeter:
     def unanswered(self, community: str, reason: UnscoredReason) -> None:
         """Count nothing."""
 
+    def matched(self, community: str, rule: str, mode: str) -> None:
+        """Count nothing."""
 
-NO_METER: ScoringMeter = _NoMeter()
+    def decided(self, community: str, rule: str, outcome: str) -> None:
+        """Count nothing."""
+
+
+NO_METER: Meter = _NoMeter()
 """The meter cogs have unless their process gives them one."""
 
 

@@ -73,3 +73,28 @@ async def test_another_classifier_is_named_without_a_queue(registry: CogRegistry
 
 def test_without_a_model_there_are_no_classifier_figures() -> None:
     assert classifier_metrics(None) == []
+
+
+async def test_metrics_tell_shadowed_matches_and_moderators_actions_apart(
+    registry: CogRegistry,
+) -> None:
+    async with running(registry, TableClassifier({})) as run:
+        driver = run.session.driver
+        await driver.command("mod1", "mod-log", "policy shadow", {"rule": "insults"})
+        await driver.say("alice", "general", "you idiot", message_id="m1")
+        await driver.command(
+            "mod1", "mod-log", "timeout", {"member": "bob", "duration": "1h", "reason": "rude"}
+        )
+        await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        figures = run.session.app.metrics.registry
+    acme = {"community": "acme"}
+    shadowed = {**acme, "rule": "insults", "mode": "shadow"}
+    assert figures.get_sample_value("steward_rule_matches_total", shadowed) == 1.0
+    assert (
+        figures.get_sample_value("steward_rule_matches_total", {**shadowed, "mode": "enforce"})
+        is None
+    )
+    assert run.deleted() == []
+    timed_out = {**acme, "action": "timeout", "by": "moderator", "outcome": "ok"}
+    assert figures.get_sample_value("steward_actions_total", timed_out) == 1.0
+    assert figures.get_sample_value("steward_actions_total", {**timed_out, "by": "bot"}) is None

@@ -219,6 +219,15 @@ async def steward(
 Start = Callable[..., contextlib.AbstractAsyncContextManager[Running]]
 
 
+def weekly_prompts(lumen: Lumen, cron: str) -> str:
+    """Return the configuration of discussions posting to #general on ``cron`` as "weekly"."""
+    return (
+        "[communities.lumen.cogs.discussions]\n"
+        "[[communities.lumen.cogs.discussions.schedules]]\n"
+        f'name = "weekly"\ncron = "{cron}"\nchannel = "{lumen.general.id}"\n'
+    )
+
+
 @pytest.fixture
 def start(standin: DiscordStandin, lumen: Lumen, registry: CogRegistry, tmp_path: Path) -> Start:
     """Return a function that starts Steward on the test guild (its arguments as ``config_for``'s)."""

@@ -20,6 +20,7 @@ from tests.bot.adapters.discord.conftest import (
     Start,
     cases_of,
     departed,
+    weekly_prompts,
 )
 
 COMMANDS = "/applications/{app_id}/guilds/{guild_id}/commands"
@@ -232,11 +233,7 @@ async def test_review_items_and_decisions_complete_for_moderators_only(
 async def test_prompts_and_schedules_complete_by_number_words_and_name(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    extra = (
-        "[communities.lumen.cogs.discussions]\n"
-        "[[communities.lumen.cogs.discussions.schedules]]\n"
-        f'name = "weekly"\ncron = "0 10 * * 1"\nchannel = "{lumen.general.id}"\n'
-    )
+    extra = weekly_prompts(lumen, "0 10 * * 1")
     async with start(extra) as steward:
         await standin.run_command(
             lumen.guild,

@@ -9,17 +9,13 @@ from bot.core.events import Tick
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord._model import PUBLIC_THREAD
 from cogs._discussion_store import discussion_store_for
-from tests.bot.adapters.discord.conftest import Lumen, Start
+from tests.bot.adapters.discord.conftest import Lumen, Start, weekly_prompts
 
 
 async def test_a_scheduled_prompt_opens_a_thread_and_its_replies_are_counted(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
-    extra = (
-        "[communities.lumen.cogs.discussions]\n"
-        "[[communities.lumen.cogs.discussions.schedules]]\n"
-        f'name = "weekly"\ncron = "* * * * *"\nchannel = "{lumen.general.id}"\n'
-    )
+    extra = weekly_prompts(lumen, "* * * * *")
     async with start(extra) as steward:
         # The timer wheel fires on the real clock; publish its tick now instead of waiting.
         await steward.app.bus.publish(

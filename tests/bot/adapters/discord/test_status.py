@@ -16,7 +16,7 @@ from bot.registry import CogRegistry
 from bot.serve import StartupRefused, serve
 from bot.standins.discord import DiscordStandin
 from bot.status_server import StatusServer
-from tests.bot.adapters.discord.conftest import Lumen, Start, config_for
+from tests.bot.adapters.discord.conftest import ORIGINAL, Lumen, Start, config_for
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -45,6 +45,18 @@ async def test_a_probe_sees_discord_connected_and_the_backlog_moderators_face(
                 async with http.get(f"{url}/metrics") as scraped:
                     content_type = scraped.headers["Content-Type"]
                     figures = samples(await scraped.text())
+                # A moderator reached out: the decision counts for the rule that asked.
+                await standin.run_command(
+                    lumen.guild,
+                    lumen.modlog,
+                    lumen.mona,
+                    "review decide",
+                    {"item": 1, "decision": "reached_out"},
+                )
+                await standin.wait_for_request("PATCH", ORIGINAL)
+                await steward.settle()
+                async with http.get(f"{url}/metrics") as scraped:
+                    decided = samples(await scraped.text())
                 await steward.connection.client.close()
                 async with http.get(f"{url}/healthz") as down:
                     unhealthy = (down.status, await down.json())
@@ -64,6 +76,23 @@ async def test_a_probe_sees_discord_connected_and_the_backlog_moderators_face(
     assert figures[("steward_platform_connected", (("platform", "discord"),))] == 1.0
     assert figures[("steward_events_received_total", ())] >= 1.0
     assert figures[("steward_handler_runs_total", (("outcome", "failed"),))] == 0.0
+    # What moderation did: the self-harm rule matched; the caring reply went to bob, the
+    # alert and its review card to the moderators.
+    matched = (("community", "lumen"), ("mode", "enforce"), ("rule", "self-harm"))
+    assert figures[("steward_rule_matches_total", matched)] == 1.0
+    acted = {
+        labels: value
+        for (name, labels), value in figures.items()
+        if name == "steward_actions_total"
+    }
+    by_the_bot = (("by", "bot"), ("community", "lumen"), ("outcome", "ok"))
+    assert acted == {
+        (("action", "send_direct_message"), *by_the_bot): 1.0,
+        (("action", "post_message"), *by_the_bot): 2.0,
+    }
+    assert ("steward_review_decisions_total", ()) not in figures
+    verdict = (("community", "lumen"), ("outcome", "violation"), ("rule", "self-harm"))
+    assert decided[("steward_review_decisions_total", verdict)] == 1.0
     assert unhealthy == (
         503,
         {**unhealthy[1], "status": "unavailable", "platforms": {"discord": "disconnected"}},
