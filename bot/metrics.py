@@ -56,6 +56,13 @@ class ProcessMetrics:
             ["community", "rule", "outcome"],
             registry=self.registry,
         )
+        self._appeals = Counter(
+            "steward_appeal_decisions",
+            "Appeals decided, by the case's rule (moderator for a moderator's own sanction) "
+            "and outcome: overturned ones are the mistakes that reached a member.",
+            ["community", "rule", "outcome"],
+            registry=self.registry,
+        )
         self._actions = Counter(
             "steward_actions",
             "Actions applied on the platform, by kind, by whom (bot or moderator) and "
@@ -86,6 +93,10 @@ class ProcessMetrics:
     def decided(self, community: str, rule: str, outcome: str) -> None:
         """Count moderators' decision on a review item a rule raised."""
         self._decisions.labels(community, rule, outcome).inc()
+
+    def appeal_decided(self, community: str, rule: str, outcome: str) -> None:
+        """Count an appeal's outcome by the case's rule."""
+        self._appeals.labels(community, rule, outcome).inc()
 
     def acted(self, community: str, action: Action, result: ActionResult) -> None:
         """Count an action applied on the platform, or tried."""

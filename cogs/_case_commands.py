@@ -8,7 +8,15 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from bot.core.actions import Action, SendDirectMessage, Timeout, Unban
-from bot.core.commands import MAY_HAVE_LEFT, CommandContext, CommandError, command
+from bot.core.commands import (
+    MAY_HAVE_LEFT,
+    Choice,
+    CommandContext,
+    CommandError,
+    CompletedBy,
+    command,
+    offered,
+)
 from bot.core.community import Permission
 from bot.core.durations import format_duration
 from bot.core.models import Member
@@ -35,6 +43,13 @@ _OUTCOMES = {
     "reduced": AppealStatus.REDUCED,
     "overturned": AppealStatus.OVERTURNED,
 }
+_OUTCOME_CHOICES: list[Choice] = [
+    ("upheld: the case stands and counts", "upheld"),
+    ("reduced: the case stays on record, counts no more, its sanction is lifted", "reduced"),
+    ("overturned: the case was wrong, its sanction is lifted", "overturned"),
+]
+_OFFERED = 50
+"""The open review items read for the appeals among them, as a moderator types a case."""
 
 _STANDINGS = {
     CaseStatus.ACTIVE: "record_counts",
@@ -504,8 +519,8 @@ class CaseCommands(ModerationCog):
     async def appeal_decide(
         self,
         ctx: CommandContext,
-        case: Annotated[int, "The case number"],
-        outcome: Annotated[str, "upheld, reduced or overturned"],
+        case: Annotated[int, "The case number", CompletedBy("appealed_case_choices")],
+        outcome: Annotated[str, "upheld, reduced or overturned", CompletedBy("appeal_outcomes")],
         note: Annotated[str, "What to tell the member"] = "",
     ) -> None:
         """Decide an open appeal; lift what an overturned or reduced case imposed."""
@@ -536,7 +551,29 @@ class CaseCommands(ModerationCog):
         )
         why = await self._tell_appeal_outcome(found, status, note)
         await self._learn_from_appeal(found, status, str(ctx.author.ref), note)
+        rule = found.rule or "moderator"  # a moderator's own sanction has no rule
+        self.ctx.meter.appeal_decided(ctx.community.key, rule, status.value)
         await ctx.reply(f"Appeal of case {found.label}: {status.value}.{not_told(why)}")
+
+    async def appealed_case_choices(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the cases whose appeal waits, oldest first, with who appealed and why."""
+        del member  # only moderators are asked
+        items = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OFFERED)
+        choices: list[Choice] = []
+        for item in items:
+            if item.source != "appeal" or item.case_id is None:
+                continue
+            case = await self.store.cases.by_id(item.case_id)
+            appeal = await self.store.appeals.open_for(case.id) if case else None
+            if case is not None and appeal is not None:
+                why = f"{case.member_name} ({case.rule or case.reason}): {appeal.reason}"
+                choices.append((f"{case.label} {why}", case.number))
+        return offered(sorted(choices, key=lambda choice: choice[1]), typed)
+
+    async def appeal_outcomes(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the outcomes of an appeal, each saying what it does."""
+        del member
+        return offered(_OUTCOME_CHOICES, typed)
 
     async def _tell_appeal_outcome(self, case: Case, status: AppealStatus, note: str) -> str | None:
         """Tell the member how their appeal ended, in their language when known.

@@ -214,6 +214,10 @@ class Meter(Protocol):
         """Count moderators' decision on a review item a rule raised (``violation``, ``ok``)."""
         ...
 
+    def appeal_decided(self, community: str, rule: str, outcome: str) -> None:
+        """Count an appeal's outcome (``upheld``, ``reduced``, ``overturned``) by the case's rule."""
+        ...
+
 
 class _NoMeter:
     """A meter that counts nothing, where no process keeps figures (a bare cog in a test)."""
@@ -228,6 +232,9 @@ class _NoMeter:
         """Count nothing."""
 
     def decided(self, community: str, rule: str, outcome: str) -> None:
+        """Count nothing."""
+
+    def appeal_decided(self, community: str, rule: str, outcome: str) -> None:
         """Count nothing."""
 
 

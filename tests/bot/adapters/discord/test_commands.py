@@ -230,6 +230,55 @@ async def test_review_items_and_decisions_complete_for_moderators_only(
     ]
 
 
+async def test_appeals_waiting_and_their_outcomes_complete_and_each_decision_counts(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        await alices_spam_is_case_1(standin, lumen)
+        await steward.settle()
+        await standin.run_command(
+            lumen.guild,
+            lumen.general,
+            lumen.alice,
+            "appeal open",
+            {"case": 1, "reason": "it was our own server's invite"},
+        )
+        await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        asked = []
+        for count, (option, typed) in enumerate((("case", ""), ("outcome", "ov")), start=1):
+            await standin.run_command(
+                lumen.guild,
+                lumen.modlog,
+                lumen.mona,
+                "appeal decide",
+                {"case": typed, "outcome": typed},
+                focused=option,
+            )
+            answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
+            asked.append(answer.json["data"]["choices"])
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            lumen.mona,
+            "appeal decide",
+            {"case": 1, "outcome": "overturned"},
+        )
+        await standin.wait_for_request("PATCH", ORIGINAL, count=2)
+        await steward.settle()
+        decided = steward.app.metrics.registry.get_sample_value(
+            "steward_appeal_decisions_total",
+            {"community": "lumen", "rule": "spam-links", "outcome": "overturned"},
+        )
+    assert asked[0] == [
+        {"name": "#1 alice (spam-links): it was our own server's invite", "value": 1}
+    ]
+    assert asked[1] == [
+        {"name": "overturned: the case was wrong, its sanction is lifted", "value": "overturned"}
+    ]
+    assert decided == 1.0
+
+
 async def test_prompts_and_schedules_complete_by_number_words_and_name(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
