@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
+from pathlib import Path
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import App
 from bot.registry import CogRegistry
@@ -98,3 +101,24 @@ async def test_metrics_tell_shadowed_matches_and_moderators_actions_apart(
     timed_out = {**acme, "action": "timeout", "by": "moderator", "outcome": "ok"}
     assert figures.get_sample_value("steward_actions_total", timed_out) == 1.0
     assert figures.get_sample_value("steward_actions_total", {**timed_out, "by": "bot"}) is None
+
+
+async def test_the_monitoring_guide_names_exactly_the_figures_steward_exports(
+    registry: CogRegistry,
+) -> None:
+    async with served(registry, WordModel()) as run:
+        status = StatusServer(run.session.app, {}, "127.0.0.1", 0)
+        url = await status.start()
+        try:
+            async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as scraped:
+                families = list(text_string_to_metric_families(await scraped.text()))
+        finally:
+            await status.stop()
+    exported = {f.name for f in families} | {
+        f"{f.name}_total" for f in families if f.type == "counter"
+    }
+    guide = (Path(__file__).parents[2] / "docs" / "monitoring.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\bsteward_[a-z_]+", guide))
+    assert named <= exported, "the guide (or an alerting rule) names a figure nobody exports"
+    tabled = set(re.findall(r"^\| `(steward_[a-z_]+)", guide, flags=re.MULTILINE))
+    assert {f"{f.name}_total" if f.type == "counter" else f.name for f in families} == tabled
