@@ -1,4 +1,11 @@
-"""Follow changes moderators make outside Steward: a timeout lifted in the platform's UI.
+"""Follow what moderators do outside Steward, with the platform's own tools.
+
+A ban, kick or timeout made in Discord's own menus left no case: the member's record,
+`/history`, the mod log and ban evasion knew nothing of it, and an unban by hand left
+Steward thinking the member still banned. Each now opens a case as Steward's own
+commands do, recorded as done (nothing is applied again), with the moderator's name and
+reason and a mark that it was done by hand. Steward's own actions are not reported so
+(see :class:`~bot.core.events.ModeratedByHand`).
 
 A timeout Steward set and a moderator lifted by hand (Discord's "Remove Timeout") would
 otherwise leave the case saying the member is still timed out. The lift is noted on the
@@ -8,8 +15,14 @@ are recognised and not noted.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.core.actions import Action, ActionResult, Ban, Kick, Timeout, Unban
 from bot.core.cog import listener
-from bot.core.events import MemberUpdated
+from bot.core.events import ActionApplied, MemberUpdated, ModeratedByHand
+from bot.core.models import Member
+from bot.core.refs import Ref
+from bot.core.serialize import action_from_data
 from cogs._moderation_base import NOTE_AUTHOR, ModerationCog
 from moderation.cases import ActionStatus, Case, CaseStatus
 
@@ -17,7 +30,55 @@ _OPEN = (CaseStatus.ACTIVE, CaseStatus.REVIEW)
 
 
 class MemberUpdates(ModerationCog):
-    """Note on the open case when a member's timeout is lifted outside Steward."""
+    """Record moderation done by hand on the platform; note timeouts lifted by hand."""
+
+    @listener(ModeratedByHand)
+    async def on_moderated_by_hand(self, event: ModeratedByHand) -> None:
+        """Open the case of a ban, unban, kick or timeout a moderator made by hand."""
+        moderator = event.moderator
+        if moderator is None:
+            self.log.info("%s of %s by hand, by nobody named", event.action, event.member.ref)
+            return
+        target = event.member
+        if not target.name:  # Discord no longer knows them: their cases may
+            target = Member(
+                ref=target.ref,
+                name=await self.recorded_name(target.ref) or target.ref.id,
+                present=False,
+            )
+        action = _action_of(event, target.ref)
+        if action is None:
+            return  # a timeout that had ended before it arrived
+        platform = event.community.platform.capitalize()
+        reason = f"{event.reason or 'no reason given'} (by hand in {platform})"
+        case = await self.enforcer.record_by_hand(
+            moderator=moderator,
+            target=target,
+            action=action,
+            reason=reason,
+            points=self.settings.warn_points if event.action == "timeout" else 0,
+        )
+        if event.action == "unban":
+            # A tempban's end is moot once a moderator lifted the ban.
+            await self.store.schedule.cancel(event.community, "unban", str(target.ref))
+        if event.action in ("ban", "kick"):
+            what = "banned" if event.action == "ban" else "kicked"
+            await self.close_items_of(
+                target.ref, f"Closed: {target.name} was {what} by hand ({case.label})."
+            )
+        # The mod log, ban evasion and metrics learn of it as of Steward's own actions.
+        done = case.actions[0]
+        await self.ctx.publish(
+            ActionApplied(
+                community=event.community,
+                at=event.at,
+                action=replace(action_from_data(dict(done.payload)), case=case.label),
+                result=ActionResult.done(),
+            )
+        )
+        self.log.info(
+            "%s of %s by %s by hand: case %s", event.action, target.ref, moderator.ref, case.label
+        )
 
     @listener(MemberUpdated)
     async def on_member_update(self, event: MemberUpdated) -> None:
@@ -59,3 +120,19 @@ def _last_timeout(cases: list[Case]) -> Case | None:
             return None
         return case
     return None
+
+
+def _action_of(event: ModeratedByHand, member: Ref) -> Action | None:
+    """Return the action the platform took, as Steward would have asked for it."""
+    community = event.community
+    match event.action:
+        case "ban":
+            return Ban(community=community, member=member)
+        case "unban":
+            return Unban(community=community, member=member)
+        case "kick":
+            return Kick(community=community, member=member)
+        case "timeout":
+            if event.until is None or event.until <= event.at:
+                return None
+            return Timeout(community=community, member=member, duration=event.until - event.at)

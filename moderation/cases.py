@@ -82,6 +82,9 @@ STAFF_NOTE = "staff_note"
 JOINED = "joined"
 """The evidence key that marks what a rule judged as a member arrived: no message, a name."""
 
+BY_HAND = "by_hand"
+"""The evidence key of a case recorded from the platform's own tools: the platform's name."""
+
 REACH_OUT = "reach_out"
 """The evidence key of a welfare card's line on how staff write to the member privately."""
 

@@ -37,6 +37,7 @@ from bot.core.quoting import excerpt
 from bot.core.refs import Ref
 from bot.core.serialize import action_from_data, action_to_data
 from moderation.cases import (
+    BY_HAND,
     CARE_REASON,
     JOINED,
     REACH_OUT,
@@ -565,6 +566,54 @@ class Enforcer:
             self._notice(list(notice_parts), case, target, {}, channel) if notice_parts else None
         )
         await self.apply_case(case, notice=notice)
+        return await self._reloaded(case)
+
+    async def record_by_hand(
+        self,
+        *,
+        moderator: Member,
+        target: Member,
+        action: Action,
+        reason: str,
+        points: int = 0,
+        expires_days: float = 30.0,
+    ) -> Case:
+        """Open the case of an action a moderator took with the platform's own tools.
+
+        Nothing is applied: the platform did it already, so the action is recorded as
+        applied. The member is not told (the moderator chose the platform's tools, which
+        tell nothing); the case says it was done by hand.
+
+        Args:
+            moderator: Who acted.
+            target: On whom.
+            action: What the platform did (its reason and actor are set here).
+            reason: Why, in the moderator's words.
+            points: Points it adds towards escalation.
+            expires_days: How long the points count.
+
+        Returns:
+            The case, its action carrying the case's label.
+        """
+        now = self.clock.now()
+        done = replace(action, actor=str(moderator.ref), reason=reason)
+        case = await self.store.cases.open(
+            NewCase(
+                community=self.community.ref,
+                member=target.ref,
+                member_name=target.name,
+                actor=done.actor,
+                reason=reason,
+                points=points,
+                expires_at=now + timedelta(days=expires_days) if points else None,
+                evidence={"moderator": moderator.name, BY_HAND: self.community.ref.platform},
+                actions=tuple(
+                    replace(a, status=ActionStatus.APPLIED, attempts=1)
+                    for a in _case_actions([done])
+                ),
+            ),
+            now,
+        )
         return await self._reloaded(case)
 
     async def remove_confirmed(self, case: Case, moderator: Member) -> Case:

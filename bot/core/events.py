@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from bot.core._naming import snake_case
 from bot.core.actions import Action, ActionResult
@@ -177,6 +177,34 @@ class AutoModBlocked(Event):
     def blocked_ref(self) -> Ref:
         """Return the message's ref, or a ``blocked-`` ref when it was never posted."""
         return self.message or Ref(self.community.platform, f"{BLOCKED_PREFIX}{self.id}")
+
+
+HandAction = Literal["ban", "unban", "kick", "timeout"]
+"""What a moderator may do to a member with the platform's own tools."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModeratedByHand(Event):
+    """A moderator acted on a member with the platform's own tools, not through Steward.
+
+    Discord tells these as they happen through its audit log (the bot needs the View
+    Audit Log permission); what Steward did itself is never reported as one. A timeout
+    lifted by hand arrives as a :class:`MemberUpdated` instead.
+
+    Attributes:
+        action: ``ban``, ``unban``, ``kick`` or ``timeout``.
+        member: Who it was done to; after a ban or kick no longer a member (``present``
+            false), named as the platform still knows them.
+        moderator: Who did it, where the platform says.
+        reason: The reason they gave, if any.
+        until: When a timeout ends.
+    """
+
+    action: HandAction
+    member: Member
+    moderator: Member | None = None
+    reason: str = ""
+    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -370,6 +370,34 @@ class StewardClient(discord.Client):
         """Forward a member leaving or being removed."""
         self._hear(translate.member_left(payload, datetime.now(UTC)))
 
+    async def on_audit_log_entry_create(self, entry: discord.AuditLogEntry) -> None:
+        """Forward a ban, unban, kick or timeout a moderator made with Discord's own tools.
+
+        Steward's own actions come back through the audit log too; their cases exist
+        already, so they are not forwarded. A banned or kicked member is no longer in the
+        guild: their name is asked of Discord when no cache holds it.
+        """
+        action = translate.hand_action(entry)
+        if action is None or (self.user is not None and entry.user_id == self.user.id):
+            return
+        target = entry.target
+        member: discord.Member | discord.User | int
+        if isinstance(target, discord.Member | discord.User):
+            member = target
+        elif isinstance(target, discord.Object):
+            member = self.get_user(target.id) or await self._fetched_user(target.id)
+        else:
+            return  # an entry about no member: nothing to record
+        self._hear(translate.moderated_by_hand(entry, action, member, entry.guild))
+
+    async def _fetched_user(self, user_id: int) -> discord.User | int:
+        """Return the user Discord knows by that id, or the id when it cannot say."""
+        try:
+            return await self.fetch_user(user_id)
+        except discord.HTTPException as error:
+            logger.info("could not look user %s up: %s", user_id, error)
+            return user_id
+
     async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
         """Forward a vote in a native poll."""
         await self._poll_vote(payload, removed=False)

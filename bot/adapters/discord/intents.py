@@ -34,6 +34,8 @@ def needed_intents() -> discord.Intents:
         message_content=True,
         auto_moderation_execution=True,
         guild_polls=True,
+        # Audit log entries as they happen: bans, kicks and timeouts made by hand.
+        moderation=True,
     )
 
 

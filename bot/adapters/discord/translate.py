@@ -22,12 +22,14 @@ from bot.core.events import (
     CommandInvoked,
     ComponentClicked,
     DirectMessageReceived,
+    HandAction,
     MemberJoined,
     MemberLeft,
     MemberUpdated,
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    ModeratedByHand,
     PollVoted,
     ReactionAdded,
 )
@@ -291,6 +293,59 @@ def member_left(payload: discord.RawMemberRemoveEvent, at: datetime) -> MemberLe
         id=f"leave:{payload.user.id}:{at.timestamp():.0f}",
         member=ref(payload.user.id),
         name=payload.user.name,
+    )
+
+
+_HAND_ACTIONS: dict[discord.AuditLogAction, HandAction] = {
+    discord.AuditLogAction.ban: "ban",
+    discord.AuditLogAction.unban: "unban",
+    discord.AuditLogAction.kick: "kick",
+}
+
+
+def hand_action(entry: discord.AuditLogEntry) -> HandAction | None:
+    """Return what an audit log entry did to a member by hand, if Steward follows it.
+
+    A member update counts when it timed the member out; lifting a timeout arrives as the
+    member's update (see :func:`member_updated`), and other changes (nicknames, roles)
+    are no moderation.
+    """
+    if entry.action is discord.AuditLogAction.member_update:
+        until = getattr(entry.after, "timed_out_until", None)
+        return "timeout" if until is not None and until > entry.created_at else None
+    return _HAND_ACTIONS.get(entry.action)
+
+
+def moderated_by_hand(
+    entry: discord.AuditLogEntry,
+    action: HandAction,
+    member: discord.Member | discord.User | int,
+    guild: discord.Guild,
+) -> ModeratedByHand:
+    """Translate what a moderator did to a member with Discord's own tools.
+
+    Args:
+        entry: The audit log entry.
+        action: What it did (:func:`hand_action`).
+        member: Who it was done to, or only their id where Discord no longer knows them.
+        guild: Where.
+    """
+    if isinstance(member, int):
+        done_to = Member(ref=ref(member), name="", present=False)
+    else:
+        # Gone after a ban or kick: the name stays, membership does not.
+        gone = action in ("ban", "kick") or not isinstance(member, discord.Member)
+        done_to = dataclasses.replace(member_of(member, guild), present=not gone)
+    moderator = entry.user
+    return ModeratedByHand(
+        community=ref(guild.id),
+        at=entry.created_at,
+        id=f"audit:{entry.id}",
+        action=action,
+        member=done_to,
+        moderator=member_of(moderator, guild) if moderator is not None else None,
+        reason=entry.reason or "",
+        until=getattr(entry.after, "timed_out_until", None) if action == "timeout" else None,
     )
 
 

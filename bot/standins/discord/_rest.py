@@ -67,6 +67,37 @@ def _missing_permissions() -> ApiError:
     return ApiError(403, 50013, "Missing Permissions")
 
 
+MEMBER_KICK = 20
+MEMBER_BAN_ADD = 22
+MEMBER_BAN_REMOVE = 23
+MEMBER_UPDATE = 24
+"""Audit log action types of what is done to members."""
+
+
+def audit_entry(
+    world: World,
+    action_type: int,
+    user_id: str,
+    target_id: str,
+    *,
+    reason: str = "",
+    timed_out_until: datetime | None = None,
+) -> dict[str, Any]:
+    """Return an audit log entry as GUILD_AUDIT_LOG_ENTRY_CREATE carries it (no guild id)."""
+    entry: dict[str, Any] = {
+        "id": world.ids.next(),
+        "user_id": user_id,
+        "target_id": target_id,
+        "action_type": action_type,
+    }
+    if reason:
+        entry["reason"] = reason
+    if action_type == MEMBER_UPDATE:
+        until = timed_out_until.isoformat() if timed_out_until else None
+        entry["changes"] = [{"key": "communication_disabled_until", "new_value": until}]
+    return entry
+
+
 MODAL = 9
 """The interaction callback type that answers with a form (a modal)."""
 MODAL_SUBMIT = 5
@@ -115,8 +146,10 @@ class RestApi:
         thread_created: Callable[[Channel], Awaitable[None]] | None = None,
         member_updated: Callable[[Guild, Member], Awaitable[None]] | None = None,
         member_removed: Callable[[Guild, Member], Awaitable[None]] | None = None,
+        audited: Callable[[Guild, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.world = world
+        self._audited = audited
         self.interactions = interactions
         self._gateway_url = gateway_url
         self._privileged = privileged
@@ -146,6 +179,7 @@ class RestApi:
             ("PUT", "/channels/{channel_id}/permissions/{target_id}", self.put_overwrite),
             ("DELETE", "/channels/{channel_id}/permissions/{target_id}", self.delete_overwrite),
             ("POST", "/users/@me/channels", self.open_dm),
+            ("GET", "/users/{user_id}", self.get_user),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
             ("PATCH", "/guilds/{guild_id}/members/{user_id}", self.edit_member),
             ("DELETE", "/guilds/{guild_id}/members/{user_id}", self.kick),
@@ -402,6 +436,7 @@ class RestApi:
             if when is not None and when > self.world.now() + MAX_TIMEOUT + timedelta(minutes=1):
                 raise ApiError(400, 50035, "Invalid Form Body")
             guild.members[user_id].communication_disabled_until = when
+            await self._audit(request, guild, MEMBER_UPDATE, user_id, timed_out_until=when)
         member = guild.members.get(user_id)
         if member is None:
             raise ApiError(404, 10007, "Unknown Member")
@@ -416,6 +451,7 @@ class RestApi:
         user_id = request.match_info["user_id"]
         self._target_member(guild, user_id)
         await self._remove(guild, user_id)
+        await self._audit(request, guild, MEMBER_KICK, user_id)
         return no_content()
 
     async def ban(self, request: web.Request) -> web.Response:
@@ -432,6 +468,7 @@ class RestApi:
         # discord.py sends the reason URL-encoded; Discord keeps it decoded.
         guild.bans[user_id] = unquote(request.headers.get("X-Audit-Log-Reason", ""))
         await self._remove(guild, user_id)
+        await self._audit(request, guild, MEMBER_BAN_ADD, user_id)
         since = self.world.now() - timedelta(seconds=seconds)
         for channel in guild.channels.values():
             for ident, message in list(channel.messages.items()):
@@ -448,9 +485,37 @@ class RestApi:
         """Lift a ban."""
         guild = self._guild(request)
         self._require(guild, BAN_MEMBERS)
-        if guild.bans.pop(request.match_info["user_id"], None) is None:
+        user_id = request.match_info["user_id"]
+        if guild.bans.pop(user_id, None) is None:
             raise ApiError(404, 10026, "Unknown Ban")
+        await self._audit(request, guild, MEMBER_BAN_REMOVE, user_id)
         return no_content()
+
+    async def _audit(
+        self,
+        request: web.Request,
+        guild: Guild,
+        action_type: int,
+        target: str,
+        *,
+        timed_out_until: datetime | None = None,
+    ) -> None:
+        """Write the bot's action to the guild's audit log, as Discord does."""
+        if self._audited is not None:
+            reason = unquote(request.headers.get("X-Audit-Log-Reason", ""))
+            entry = audit_entry(
+                self.world,
+                action_type,
+                self.world.bot.id,
+                target,
+                reason=reason,
+                timed_out_until=timed_out_until,
+            )
+            await self._audited(guild, entry)
+
+    async def get_user(self, request: web.Request) -> web.Response:
+        """Return a user, in a guild or not."""
+        return reply(self._user(request.match_info["user_id"]).payload())
 
     async def guild_channels(self, request: web.Request) -> web.Response:
         """Return a guild's channels; threads are not among them, as on Discord."""

@@ -27,6 +27,7 @@ from bot.standins.discord._gateway import (
     GUILD_MESSAGE_POLLS,
     GUILD_MESSAGE_REACTIONS,
     GUILD_MESSAGES,
+    GUILD_MODERATION,
     GUILDS,
     Dispatch,
     Gateway,
@@ -34,6 +35,7 @@ from bot.standins.discord._gateway import (
 )
 from bot.standins.discord._model import (
     PUBLIC_THREAD,
+    VIEW_AUDIT_LOG,
     Channel,
     Guild,
     Member,
@@ -43,14 +45,29 @@ from bot.standins.discord._model import (
 )
 from bot.standins.discord._rest import (
     BODY,
+    MEMBER_BAN_ADD,
+    MEMBER_BAN_REMOVE,
+    MEMBER_KICK,
+    MEMBER_UPDATE,
     MODAL_SUBMIT,
     ApiError,
     Handler,
     Interactions,
     RestApi,
+    audit_entry,
     reply,
 )
 from bot.standins.discord._world import World
+
+
+class HandAction(enum.StrEnum):
+    """What a moderator may do to a member with Discord's own tools."""
+
+    BAN = "ban"
+    UNBAN = "unban"
+    KICK = "kick"
+    TIMEOUT = "timeout"
+
 
 API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway/"
@@ -143,6 +160,7 @@ class DiscordStandin:
             thread_created=self._announce_thread,
             member_updated=self._announce_member,
             member_removed=self._announce_departure,
+            audited=self._announce_audit,
         )
         self._forced: list[tuple[str, str, float]] = []
         self.in_flight = 0
@@ -170,6 +188,62 @@ class DiscordStandin:
     async def _announce_departure(self, guild: Guild, member: Member) -> None:
         data = {"guild_id": guild.id, "user": member.user.payload()}
         await self.gateway.dispatch(Dispatch("GUILD_MEMBER_REMOVE", data, guild.id, GUILD_MEMBERS))
+
+    async def _announce_audit(self, guild: Guild, entry: dict[str, Any]) -> None:
+        # Discord sends audit log entries only to bots that may view the audit log.
+        if self.world.bot_permissions(guild) & VIEW_AUDIT_LOG:
+            data = entry | {"guild_id": guild.id}
+            name = "GUILD_AUDIT_LOG_ENTRY_CREATE"
+            await self.gateway.dispatch(Dispatch(name, data, guild.id, GUILD_MODERATION))
+
+    async def moderate_by_hand(
+        self,
+        guild: Guild,
+        moderator: Member,
+        action: HandAction,
+        user: User,
+        *,
+        reason: str = "",
+        until: datetime | None = None,
+    ) -> None:
+        """Do what a moderator does with Discord's own tools, and write it to the audit log.
+
+        Args:
+            guild: Where.
+            moderator: Who acts.
+            action: ``ban``, ``unban``, ``kick`` or ``timeout`` (``until`` when it ends;
+                ``None`` lifts it).
+            user: On whom.
+            reason: The reason typed in Discord's form, if any.
+            until: A timeout's end.
+        """
+        target = guild.members.get(user.id)
+        if action == HandAction.TIMEOUT:
+            assert target is not None, "only a member can be timed out"
+            target.communication_disabled_until = until
+            await self._announce_member(guild, target)
+        elif action == HandAction.UNBAN:
+            guild.bans.pop(user.id, None)
+        else:
+            if action == HandAction.BAN:
+                guild.bans[user.id] = reason
+            if guild.members.pop(user.id, None) is not None and target is not None:
+                await self._announce_departure(guild, target)
+        kinds = {
+            HandAction.BAN: MEMBER_BAN_ADD,
+            HandAction.UNBAN: MEMBER_BAN_REMOVE,
+            HandAction.KICK: MEMBER_KICK,
+            HandAction.TIMEOUT: MEMBER_UPDATE,
+        }
+        entry = audit_entry(
+            self.world,
+            kinds[action],
+            moderator.user.id,
+            user.id,
+            reason=reason,
+            timed_out_until=until,
+        )
+        await self._announce_audit(guild, entry)
 
     # -- lifecycle ------------------------------------------------------------------------
 

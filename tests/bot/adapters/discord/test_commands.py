@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.discord.commands import application_commands
 from bot.adapters.discord.translate import ref
 from bot.core.commands import commands_of
-from bot.standins.discord import DiscordStandin
+from bot.standins.discord import DiscordStandin, Member
 from bot.standins.discord._model import MODERATE_MEMBERS
 from bot.system import SystemCommands
 from cogs.guidelines import Guidelines
@@ -187,6 +188,24 @@ def _choices(request: Any) -> bool:
     return bool(request.json) and request.json.get("type") == 8
 
 
+Typing = tuple[Member, str, str, str]
+"""Who types, into which command, which option, what so far."""
+
+
+async def completions(
+    standin: DiscordStandin, lumen: Lumen, typings: Sequence[Typing]
+) -> list[list[dict[str, Any]]]:
+    """Type each option in #mod-log, one after the other; return the choices offered each."""
+    offered = []
+    for count, (member, command, option, typed) in enumerate(typings, start=1):
+        await standin.run_command(
+            lumen.guild, lumen.modlog, member, command, {option: typed}, focused=option
+        )
+        answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
+        offered.append(answer.json["data"]["choices"])
+    return offered
+
+
 async def test_review_items_and_decisions_complete_for_moderators_only(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
@@ -196,27 +215,18 @@ async def test_review_items_and_decisions_complete_for_moderators_only(
         await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
         await standin.wait_for_request("POST", "/channels/{channel_id}/messages")
         await steward.settle()
-        asked = []
-        for count, (member, option, typed) in enumerate(
-            (
-                (lumen.mona, "item", ""),
-                (lumen.mona, "item", "bob"),
-                (lumen.mona, "item", "carl"),
-                (lumen.alice, "item", ""),
-                (lumen.mona, "decision", "re"),
-            ),
-            start=1,
-        ):
-            await standin.run_command(
-                lumen.guild,
-                lumen.modlog,
-                member,
-                "review decide",
-                {"item": typed, "decision": typed} if option == "decision" else {"item": typed},
-                focused=option,
-            )
-            answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
-            asked.append(answer.json["data"]["choices"])
+        decide = "review decide"
+        asked = await completions(
+            standin,
+            lumen,
+            [
+                (lumen.mona, decide, "item", ""),
+                (lumen.mona, decide, "item", "bob"),
+                (lumen.mona, decide, "item", "carl"),
+                (lumen.alice, decide, "item", ""),
+                (lumen.mona, decide, "decision", "re"),
+            ],
+        )
     (item,) = asked[0]
     assert item == {
         "name": '1. [p11] bob - contains a listed word: kill myself (case #2): "I want to kill myself"',
@@ -245,18 +255,12 @@ async def test_appeals_waiting_and_their_outcomes_complete_and_each_decision_cou
         )
         await standin.wait_for_request("PATCH", ORIGINAL)
         await steward.settle()
-        asked = []
-        for count, (option, typed) in enumerate((("case", ""), ("outcome", "ov")), start=1):
-            await standin.run_command(
-                lumen.guild,
-                lumen.modlog,
-                lumen.mona,
-                "appeal decide",
-                {"case": typed, "outcome": typed},
-                focused=option,
-            )
-            answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
-            asked.append(answer.json["data"]["choices"])
+        decide = "appeal decide"
+        asked = await completions(
+            standin,
+            lumen,
+            [(lumen.mona, decide, "case", ""), (lumen.mona, decide, "outcome", "ov")],
+        )
         await standin.run_command(
             lumen.guild,
             lumen.modlog,
@@ -294,21 +298,16 @@ async def test_prompts_and_schedules_complete_by_number_words_and_name(
         added = await standin.wait_for_request("PATCH", ORIGINAL)
         number = int(added.json["content"].removeprefix("Added prompt #").rstrip("."))
         await steward.settle()
-        asked = []
-        for count, (name, option, typed) in enumerate(
-            (
-                ("prompt remove", "prompt", "reading corner"),
-                ("prompt edit", "prompt", str(number)),
-                ("prompt skip", "schedule", "wee"),
-                ("prompt skip", "schedule", "daily"),
-            ),
-            start=1,
-        ):
-            await standin.run_command(
-                lumen.guild, lumen.modlog, lumen.mona, name, {option: typed}, focused=option
-            )
-            answer = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=count)
-            asked.append(answer.json["data"]["choices"])
+        asked = await completions(
+            standin,
+            lumen,
+            [
+                (lumen.mona, "prompt remove", "prompt", "reading corner"),
+                (lumen.mona, "prompt edit", "prompt", str(number)),
+                (lumen.mona, "prompt skip", "schedule", "wee"),
+                (lumen.mona, "prompt skip", "schedule", "daily"),
+            ],
+        )
     (prompt,) = asked[0]
     assert prompt["value"] == number
     assert prompt["name"] == f"#{number} en Which lamp lights your reading corner?"

@@ -1,0 +1,128 @@
+"""Bans, unbans, kicks and timeouts made with Discord's own tools become cases.
+
+Through the real discord.py: the stand-in writes each to the guild's audit log and sends
+GUILD_AUDIT_LOG_ENTRY_CREATE, as Discord does for a bot that may view the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.adapters.discord.translate import ref
+from bot.standins.discord import DiscordStandin, Member
+from bot.standins.discord._model import VIEW_AUDIT_LOG
+from bot.standins.discord.server import HandAction
+from moderation.bans import still_banned
+from moderation.cases import BY_HAND, ActionStatus, Case
+from moderation.store import store_for
+from tests.bot.adapters.discord.conftest import ORIGINAL, Lumen, Running, Start, cases_of
+
+MESSAGES = "/channels/{channel_id}/messages"
+SOON = 10.0
+"""Seconds within which what should happen does (a guard, not a timing)."""
+
+
+async def recorded(steward: Running, lumen: Lumen, member: Member, count: int) -> list[Case]:
+    """Wait until the member has ``count`` cases; return them, newest first."""
+    for _ in range(int(SOON / 0.02)):
+        await steward.settle()
+        cases = await cases_of(steward, lumen, member)
+        if len(cases) >= count:
+            return cases
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{count} case(s) never came")
+
+
+async def test_a_ban_by_hand_becomes_a_case_with_the_moderator_and_reason(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    carl = standin.add_member(lumen.guild, "carl")
+    async with start(modlog=str(lumen.modlog.id)) as steward:
+        await standin.moderate_by_hand(
+            lumen.guild, lumen.mona, HandAction.BAN, carl.user, reason="scam DMs"
+        )
+        (case,) = await recorded(steward, lumen, carl, 1)
+        logged = await standin.wait_for_request(
+            "POST", MESSAGES, where=lambda r: r.json and "banned" in r.json.get("content", "")
+        )
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "history", {"member": str(carl.user.id)}
+        )
+        history = await standin.wait_for_request("PATCH", ORIGINAL)
+    assert (case.member_name, case.actor, case.actor_name) == (
+        "carl",
+        str(ref(lumen.mona.user.id)),
+        "mona",
+    )
+    assert case.reason == "scam DMs (by hand in Discord)"
+    assert case.evidence[BY_HAND] == "discord"
+    (banned,) = case.actions
+    assert (banned.kind, banned.status) == ("ban", ActionStatus.APPLIED)
+    # Recorded, not done again: Steward sent Discord no ban of its own.
+    assert standin.requests_to("PUT", "/guilds/{guild_id}/bans/{user_id}") == []
+    assert logged.json["content"] == (
+        f"mona banned carl | reason: scam DMs (by hand in Discord) | case {case.label}"
+    )
+    assert f"{case.label}" in history.json["content"] and "carl" in history.json["content"]
+
+
+async def test_stewards_own_ban_is_one_case_not_two(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "ban", {"member": lumen.bob, "reason": "spam"}
+        )
+        await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        # The audit log's entry (by the bot) came too; give it time to be wrongly recorded.
+        await asyncio.sleep(0.2)
+        await steward.settle()
+        cases = await cases_of(steward, lumen, lumen.bob)
+    assert [c.actor_name for c in cases] == ["mona"]
+    assert BY_HAND not in cases[0].evidence
+
+
+async def test_an_unban_kick_and_timeout_by_hand_are_recorded_too(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    carl = standin.add_member(lumen.guild, "carl")
+    until = datetime.now(UTC) + timedelta(hours=2)
+    async with start() as steward:
+        await standin.moderate_by_hand(
+            lumen.guild, lumen.mona, HandAction.TIMEOUT, lumen.bob.user, until=until
+        )
+        (timed_out,) = await recorded(steward, lumen, lumen.bob, 1)
+        await standin.moderate_by_hand(
+            lumen.guild, lumen.mona, HandAction.KICK, lumen.alice.user, reason="raid alt"
+        )
+        (kicked,) = await recorded(steward, lumen, lumen.alice, 1)
+        await standin.moderate_by_hand(lumen.guild, lumen.mona, HandAction.BAN, carl.user)
+        await recorded(steward, lumen, carl, 1)
+        await standin.moderate_by_hand(
+            lumen.guild, lumen.mona, HandAction.UNBAN, carl.user, reason="appeal by email"
+        )
+        unbanned, banned = await recorded(steward, lumen, carl, 2)
+        # Nobody is left banned for ban evasion or /unban's completion to offer.
+        banned_now = await still_banned(
+            store_for(steward.storage).cases, ref(lumen.guild.id), datetime.now(UTC)
+        )
+    (timeout,) = timed_out.actions
+    assert timeout.kind == "timeout" and timed_out.points == 1  # as /timeout counts
+    assert abs(timeout.payload["duration"] - 7200) < 5
+    assert (kicked.actions[0].kind, kicked.reason) == ("kick", "raid alt (by hand in Discord)")
+    assert banned.reason == "no reason given (by hand in Discord)"
+    assert (unbanned.actions[0].kind, unbanned.member_name) == ("unban", "carl")
+    assert banned_now == []
+
+
+async def test_without_view_audit_log_nothing_is_recorded(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    standin.deny(lumen.guild, VIEW_AUDIT_LOG)
+    async with start() as steward:
+        await standin.moderate_by_hand(lumen.guild, lumen.mona, HandAction.KICK, lumen.alice.user)
+        await asyncio.sleep(0.2)
+        await steward.settle()
+        assert await cases_of(steward, lumen, lumen.alice) == []
