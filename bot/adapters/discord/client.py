@@ -45,6 +45,8 @@ CATCH_UP_REACH = LEDGER_KEPT - timedelta(days=1)
 """How far back a start's catch-up reads: within what the event ledger still remembers,
 so a message handled before is never judged twice. A quiet channel's latest messages may
 be months old; they were judged when they were written."""
+CATCH_UP_AUDIT_ENTRIES = 100
+"""Audit log entries read back per guild at most when connecting (bans by hand while away)."""
 CATCH_UP_THREADS = 50
 """Active threads looked back over per guild at most, the most recently active first."""
 FINISH_ON_CLOSE_SECONDS = 10.0
@@ -174,14 +176,15 @@ class StewardClient(discord.Client):
     # -- events ---------------------------------------------------------------------------
 
     async def on_ready(self) -> None:
-        """Read back the members' languages, then look back over recent messages.
+        """Read back the members' languages, then look back over the audit log and messages.
 
-        Both happen once connected: the languages at the first connection only, and the
-        look back (deduplicated by the app) at each.
+        All happen once connected: the languages at the first connection only, the looks
+        back (deduplicated by the app) at each.
         """
         if not self._languages_loaded:
             self._languages_loaded = True
             await self.member_languages.load()
+        self._start(self._catch_up_on_audit_logs(), "discord-audit-catch-up")
         if self.catch_up <= 0:
             self.caught_up.set()
             return
@@ -377,6 +380,30 @@ class StewardClient(discord.Client):
         already, so they are not forwarded. A banned or kicked member is no longer in the
         guild: their name is asked of Discord when no cache holds it.
         """
+        await self._hear_audit_entry(entry)
+
+    async def _catch_up_on_audit_logs(self) -> None:
+        """Read back what moderators did by hand while Steward was not connected.
+
+        Each guild's audit log since :data:`CATCH_UP_REACH` ago, oldest first, at most
+        :data:`CATCH_UP_AUDIT_ENTRIES` entries; the app drops what it heard already (an
+        entry keeps its id), so a restart records each ban once.
+        """
+        since = discord.utils.utcnow() - CATCH_UP_REACH
+        for guild in self.guilds:
+            if not guild.me.guild_permissions.view_audit_log:
+                continue
+            try:
+                entries = [
+                    e async for e in guild.audit_logs(limit=CATCH_UP_AUDIT_ENTRIES, after=since)
+                ]
+            except discord.HTTPException as error:
+                logger.warning("reading the audit log of %s failed: %s", guild.name, error)
+                continue
+            for entry in entries:
+                await self._hear_audit_entry(entry)
+
+    async def _hear_audit_entry(self, entry: discord.AuditLogEntry) -> None:
         action = translate.hand_action(entry)
         if action is None or (self.user is not None and entry.user_id == self.user.id):
             return

@@ -237,6 +237,8 @@ class Guild:
     automod_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
     preferred_locale: str = "en-US"
+    audit_log: list[dict[str, Any]] = field(default_factory=list)
+    """Entries of what was done to members, oldest first (without the guild's id)."""
 
     @property
     def everyone(self) -> Role:

@@ -25,6 +25,7 @@ from bot.standins.discord._model import (
     MODERATE_MEMBERS,
     PUBLIC_THREAD,
     SEND_MESSAGES,
+    VIEW_AUDIT_LOG,
     Channel,
     Guild,
     Member,
@@ -186,6 +187,7 @@ class RestApi:
             ("PUT", "/guilds/{guild_id}/bans/{user_id}", self.ban),
             ("DELETE", "/guilds/{guild_id}/bans/{user_id}", self.unban),
             ("GET", "/guilds/{guild_id}/channels", self.guild_channels),
+            ("GET", "/guilds/{guild_id}/audit-logs", self.audit_logs),
             ("GET", "/guilds/{guild_id}/roles", self.roles),
             ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
             ("GET", "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
@@ -512,6 +514,36 @@ class RestApi:
                 timed_out_until=timed_out_until,
             )
             await self._audited(guild, entry)
+
+    async def audit_logs(self, request: web.Request) -> web.Response:
+        """Return audit log entries: after an id oldest first, else newest first."""
+        guild = self._guild(request)
+        self._require(guild, VIEW_AUDIT_LOG)
+        query = request.query
+        limit = min(int(query.get("limit", "50")), 100)
+        entries = guild.audit_log
+        if "action_type" in query:
+            entries = [e for e in entries if e["action_type"] == int(query["action_type"])]
+        if "after" in query:
+            chosen = [e for e in entries if int(e["id"]) > int(query["after"])][:limit]
+        else:
+            before = int(query.get("before", 2**63))
+            chosen = [e for e in reversed(entries) if int(e["id"]) < before][:limit]
+        named = {e[key] for e in chosen for key in ("user_id", "target_id")}
+        users = [self.world.users[u].payload() for u in named if u in self.world.users]
+        empty: list[Any] = []
+        return reply(
+            {
+                "audit_log_entries": chosen,
+                "users": users,
+                "integrations": empty,
+                "webhooks": empty,
+                "guild_scheduled_events": empty,
+                "threads": empty,
+                "application_commands": empty,
+                "auto_moderation_rules": empty,
+            }
+        )
 
     async def get_user(self, request: web.Request) -> web.Response:
         """Return a user, in a guild or not."""

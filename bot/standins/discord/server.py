@@ -190,6 +190,7 @@ class DiscordStandin:
         await self.gateway.dispatch(Dispatch("GUILD_MEMBER_REMOVE", data, guild.id, GUILD_MEMBERS))
 
     async def _announce_audit(self, guild: Guild, entry: dict[str, Any]) -> None:
+        guild.audit_log.append(entry)
         # Discord sends audit log entries only to bots that may view the audit log.
         if self.world.bot_permissions(guild) & VIEW_AUDIT_LOG:
             data = entry | {"guild_id": guild.id}

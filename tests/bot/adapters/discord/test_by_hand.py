@@ -19,6 +19,7 @@ from moderation.store import store_for
 from tests.bot.adapters.discord.conftest import ORIGINAL, Lumen, Running, Start, cases_of
 
 MESSAGES = "/channels/{channel_id}/messages"
+AUDIT_LOG = "/guilds/{guild_id}/audit-logs"
 SOON = 10.0
 """Seconds within which what should happen does (a guard, not a timing)."""
 
@@ -126,3 +127,27 @@ async def test_without_view_audit_log_nothing_is_recorded(
         await asyncio.sleep(0.2)
         await steward.settle()
         assert await cases_of(steward, lumen, lumen.alice) == []
+
+
+async def test_a_ban_by_hand_while_steward_was_away_is_recorded_once_it_connects(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    carl = standin.add_member(lumen.guild, "carl")
+    # Steward is not running: a deploy, a crash. The audit log keeps what happened.
+    await standin.moderate_by_hand(
+        lumen.guild, lumen.mona, HandAction.BAN, carl.user, reason="doxxing"
+    )
+    async with start() as steward:
+        (case,) = await recorded(steward, lumen, carl, 1)
+    # Connected again later: the same entry is read back, and dropped as heard before.
+    async with start() as steward:
+        await standin.wait_for_request("GET", AUDIT_LOG, count=2)
+        await asyncio.sleep(0.2)  # what it read goes through the inbox to the app
+        await steward.settle()
+        again = await cases_of(steward, lumen, carl)
+    assert (case.reason, case.actor_name, case.member_name) == (
+        "doxxing (by hand in Discord)",
+        "mona",
+        "carl",
+    )
+    assert [c.number for c in again] == [case.number]
