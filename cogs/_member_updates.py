@@ -58,8 +58,9 @@ class MemberUpdates(ModerationCog):
             reason=reason,
             points=self.settings.warn_points if event.action == "timeout" else 0,
         )
-        if event.action == "unban":
-            # A tempban's end is moot once a moderator lifted the ban.
+        if event.action in ("ban", "unban"):
+            # A tempban's end is moot once a moderator lifted the ban, or banned anew by
+            # hand (for good: Discord's own ban has no end).
             await self.store.schedule.cancel(event.community, "unban", str(target.ref))
         if event.action in ("ban", "kick"):
             what = "banned" if event.action == "ban" else "kicked"

@@ -151,3 +151,22 @@ async def test_a_ban_by_hand_while_steward_was_away_is_recorded_once_it_connects
         "carl",
     )
     assert [c.number for c in again] == [case.number]
+
+
+async def test_a_ban_by_hand_outlasts_stewards_tempban_it_replaces(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        options = {"member": lumen.bob, "reason": "spam", "duration": "1d"}
+        await standin.run_command(lumen.guild, lumen.modlog, lumen.mona, "ban", options)
+        await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        schedule = store_for(steward.storage).schedule
+        community = ref(lumen.guild.id)
+        assert await schedule.next_due(community) is not None, "the tempban's end is scheduled"
+        # A moderator decides it is for good, in Discord's own menu.
+        await standin.moderate_by_hand(
+            lumen.guild, lumen.mona, HandAction.BAN, lumen.bob.user, reason="came back"
+        )
+        await recorded(steward, lumen, lumen.bob, 2)
+        assert await schedule.next_due(community) is None
