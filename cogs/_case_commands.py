@@ -23,6 +23,7 @@ from bot.core.models import Member
 from bot.core.quoting import file_line, quoted
 from cogs._moderation_base import ModerationCog, not_told
 from moderation.cases import (
+    BY_HAND,
     CARE_REASON,
     STAFF_NOTE,
     ActionStatus,
@@ -290,6 +291,8 @@ class CaseCommands(ModerationCog):
         """Return a case as text: one line, or every detail."""
         now = self.ctx.clock.now()
         who = "Steward" if case.actor == "bot" else case.actor_name
+        if case.evidence.get(BY_HAND):  # with the platform's own tools, not through Steward
+            who += f" by hand in {str(case.evidence[BY_HAND]).capitalize()}"
         done = [_action_word(a) for a in case.actions]
         if undelivered_notice(case.notes) is not None:  # a warning nobody received
             done.append("notice not delivered")

@@ -16,6 +16,7 @@ are recognised and not noted.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.core.actions import Action, ActionResult, Ban, Kick, Timeout, Unban
 from bot.core.cog import listener
@@ -49,14 +50,16 @@ class MemberUpdates(ModerationCog):
         action = _action_of(event, target.ref)
         if action is None:
             return  # a timeout that had ended before it arrived
-        platform = event.community.platform.capitalize()
-        reason = f"{event.reason or 'no reason given'} (by hand in {platform})"
+        timeout = event.action == "timeout"
         case = await self.enforcer.record_by_hand(
             moderator=moderator,
             target=target,
             action=action,
-            reason=reason,
-            points=self.settings.warn_points if event.action == "timeout" else 0,
+            reason=event.reason or "no reason given",
+            # As Steward's own /timeout: it counts, and the member learns why and how to
+            # appeal (Discord told them only that they are timed out).
+            points=self.settings.warn_points if timeout else 0,
+            notice_parts=["timed_out"] if timeout else [],
         )
         if event.action in ("ban", "unban"):
             # A tempban's end is moot once a moderator lifted the ban, or banned anew by
@@ -136,4 +139,7 @@ def _action_of(event: ModeratedByHand, member: Ref) -> Action | None:
         case "timeout":
             if event.until is None or event.until <= event.at:
                 return None
-            return Timeout(community=community, member=member, duration=event.until - event.at)
+            # The menu offers whole lengths (60 seconds, 1 hour, 1 week); the end it set and
+            # the entry's time lie a moment apart, so the length is said in whole minutes.
+            minutes = max(1, round((event.until - event.at).total_seconds() / 60))
+            return Timeout(community=community, member=member, duration=timedelta(minutes=minutes))

@@ -576,27 +576,35 @@ class Enforcer:
         action: Action,
         reason: str,
         points: int = 0,
+        notice_parts: Sequence[str] = (),
         expires_days: float = 30.0,
     ) -> Case:
         """Open the case of an action a moderator took with the platform's own tools.
 
         Nothing is applied: the platform did it already, so the action is recorded as
-        applied. The member is not told (the moderator chose the platform's tools, which
-        tell nothing); the case says it was done by hand.
+        applied. The case's evidence says it was done by hand (:data:`BY_HAND`).
 
         Args:
             moderator: Who acted.
             target: On whom.
-            action: What the platform did (its reason and actor are set here).
+            action: What the platform did (its actor is set here; its reason, for the mod
+                log, says it was done by hand).
             reason: Why, in the moderator's words.
             points: Points it adds towards escalation.
+            notice_parts: Notice template names for a member still in the community
+                (``timed_out``): the platform told them nothing of why, nor how to appeal.
             expires_days: How long the points count.
 
         Returns:
-            The case, its action carrying the case's label.
+            The case.
         """
         now = self.clock.now()
-        done = replace(action, actor=str(moderator.ref), reason=reason)
+        platform = self.community.ref.platform
+        done = replace(
+            action,
+            actor=str(moderator.ref),
+            reason=f"{reason} (by hand in {platform.capitalize()})",
+        )
         case = await self.store.cases.open(
             NewCase(
                 community=self.community.ref,
@@ -606,7 +614,7 @@ class Enforcer:
                 reason=reason,
                 points=points,
                 expires_at=now + timedelta(days=expires_days) if points else None,
-                evidence={"moderator": moderator.name, BY_HAND: self.community.ref.platform},
+                evidence={"moderator": moderator.name, BY_HAND: platform},
                 actions=tuple(
                     replace(a, status=ActionStatus.APPLIED, attempts=1)
                     for a in _case_actions([done])
@@ -614,6 +622,9 @@ class Enforcer:
             ),
             now,
         )
+        notice = self._notice(list(notice_parts), case, target, {}, None)
+        if notice is not None and target.present:
+            await self.send_notice(case, notice)
         return await self._reloaded(case)
 
     async def remove_confirmed(self, case: Case, moderator: Member) -> Case:

@@ -16,7 +16,14 @@ from bot.standins.discord.server import HandAction
 from moderation.bans import still_banned
 from moderation.cases import BY_HAND, ActionStatus, Case
 from moderation.store import store_for
-from tests.bot.adapters.discord.conftest import ORIGINAL, Lumen, Running, Start, cases_of
+from tests.bot.adapters.discord.conftest import (
+    ORIGINAL,
+    Lumen,
+    Running,
+    Start,
+    cases_of,
+    notice_for,
+)
 
 MESSAGES = "/channels/{channel_id}/messages"
 AUDIT_LOG = "/guilds/{guild_id}/audit-logs"
@@ -56,7 +63,7 @@ async def test_a_ban_by_hand_becomes_a_case_with_the_moderator_and_reason(
         str(ref(lumen.mona.user.id)),
         "mona",
     )
-    assert case.reason == "scam DMs (by hand in Discord)"
+    assert case.reason == "scam DMs"
     assert case.evidence[BY_HAND] == "discord"
     (banned,) = case.actions
     assert (banned.kind, banned.status) == ("ban", ActionStatus.APPLIED)
@@ -65,7 +72,8 @@ async def test_a_ban_by_hand_becomes_a_case_with_the_moderator_and_reason(
     assert logged.json["content"] == (
         f"mona banned carl | reason: scam DMs (by hand in Discord) | case {case.label}"
     )
-    assert f"{case.label}" in history.json["content"] and "carl" in history.json["content"]
+    assert f"{case.label} " in history.json["content"]
+    assert "ban by mona by hand in Discord (manual): scam DMs" in history.json["content"]
 
 
 async def test_stewards_own_ban_is_one_case_not_two(
@@ -95,6 +103,8 @@ async def test_an_unban_kick_and_timeout_by_hand_are_recorded_too(
             lumen.guild, lumen.mona, HandAction.TIMEOUT, lumen.bob.user, until=until
         )
         (timed_out,) = await recorded(steward, lumen, lumen.bob, 1)
+        # Discord told bob only that he is timed out: Steward tells him why and how to appeal.
+        notice = await notice_for(standin, timed_out.number)
         await standin.moderate_by_hand(
             lumen.guild, lumen.mona, HandAction.KICK, lumen.alice.user, reason="raid alt"
         )
@@ -111,9 +121,11 @@ async def test_an_unban_kick_and_timeout_by_hand_are_recorded_too(
         )
     (timeout,) = timed_out.actions
     assert timeout.kind == "timeout" and timed_out.points == 1  # as /timeout counts
-    assert abs(timeout.payload["duration"] - 7200) < 5
-    assert (kicked.actions[0].kind, kicked.reason) == ("kick", "raid alt (by hand in Discord)")
-    assert banned.reason == "no reason given (by hand in Discord)"
+    assert "You are timed out for 2 hours." in notice.json["content"]
+    assert f"appeal with /appeal open {timed_out.label}." in notice.json["content"]
+    assert timeout.payload["duration"] == 7200
+    assert (kicked.actions[0].kind, kicked.reason) == ("kick", "raid alt")
+    assert banned.reason == "no reason given"
     assert (unbanned.actions[0].kind, unbanned.member_name) == ("unban", "carl")
     assert banned_now == []
 
@@ -146,7 +158,7 @@ async def test_a_ban_by_hand_while_steward_was_away_is_recorded_once_it_connects
         await steward.settle()
         again = await cases_of(steward, lumen, carl)
     assert (case.reason, case.actor_name, case.member_name) == (
-        "doxxing (by hand in Discord)",
+        "doxxing",
         "mona",
         "carl",
     )
