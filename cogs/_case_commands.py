@@ -37,6 +37,7 @@ from moderation.cases import (
     undelivered_notice,
 )
 from moderation.examples import ExampleSource, example_from
+from moderation.repositories import Waiting
 from moderation.review_evidence import files_in
 
 _OUTCOMES = {
@@ -50,7 +51,7 @@ _OUTCOME_CHOICES: list[Choice] = [
     ("overturned: the case was wrong, its sanction is lifted", "overturned"),
 ]
 _OFFERED = 50
-"""The open review items read for the appeals among them, as a moderator types a case."""
+"""The waiting appeals offered at most as a moderator types a case."""
 
 _STANDINGS = {
     CaseStatus.ACTIVE: "record_counts",
@@ -561,10 +562,13 @@ class CaseCommands(ModerationCog):
     async def appealed_case_choices(self, typed: str, member: Member) -> list[Choice]:
         """Offer the cases whose appeal waits, oldest first, with who appealed and why."""
         del member  # only moderators are asked
-        items = await self.store.reviews.open_items(self.ctx.community.ref, limit=_OFFERED)
+        appeals = Waiting(source="appeal")
+        items = await self.store.reviews.open_items(
+            self.ctx.community.ref, limit=_OFFERED, only=appeals
+        )
         choices: list[Choice] = []
         for item in items:
-            if item.source != "appeal" or item.case_id is None:
+            if item.case_id is None:
                 continue
             case = await self.store.cases.by_id(item.case_id)
             appeal = await self.store.appeals.open_for(case.id) if case else None

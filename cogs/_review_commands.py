@@ -35,6 +35,7 @@ from moderation.cases import (
 )
 from moderation.examples import ExampleSource, LabelledExample, example_from
 from moderation.hierarchy import refusal
+from moderation.repositories import Waiting
 from moderation.review_cards import CardChoice, for_care, for_trial
 
 _CARE_DECISIONS = frozenset({"reached_out"})
@@ -72,22 +73,36 @@ class ReviewCommands(CaseCommands):
     """Commands over the review queue."""
 
     @command("review list", description="List open review items, most urgent first.")
-    async def review_list(self, ctx: CommandContext) -> None:
+    async def review_list(
+        self,
+        ctx: CommandContext,
+        rule: Annotated[str, "Only the items this rule raised"] = "",
+        mine: Annotated[bool, "Only the items you claimed"] = False,
+    ) -> None:
         """Reply with the open items, most urgent first, and how many wait in all.
 
         Each line: id, priority, reason, member, the text's start, how long it has waited
-        and who claimed it.
+        and who claimed it. A moderator with a long queue narrows it to one rule (the
+        self-harm alerts first, say) or to what they said they are on.
         """
-        backlog = await self.store.reviews.backlog(ctx.community.ref)
+        only = Waiting(rule=rule.strip() or None, claimed_by=str(ctx.author.ref) if mine else None)
+        which = " ".join(
+            part
+            for part in (f"of rule {only.rule}" if only.rule else "", "you claimed" if mine else "")
+            if part
+        )
+        backlog = await self.store.reviews.backlog(ctx.community.ref, only=only)
         if not backlog.waiting:
-            await ctx.reply("Nothing waits for review.")
+            await ctx.reply(
+                f"No item {which} waits for review." if which else "Nothing waits for review."
+            )
             return
-        items = await self.store.reviews.open_items(ctx.community.ref, limit=_LISTED)
+        items = await self.store.reviews.open_items(ctx.community.ref, limit=_LISTED, only=only)
         now = self.ctx.clock.now()
         claimed = backlog.claimed
         lines = [
-            f"{backlog.waiting} item(s) wait for review"
-            f"{f', {claimed} claimed' if claimed else ''}; the most urgent first:"
+            f"{backlog.waiting} item(s) {which + ' ' if which else ''}wait for review"
+            f"{f', {claimed} claimed' if claimed and not mine else ''}; the most urgent first:"
         ]
         lines += [await self._item_line(item) + await self._waiting(item, now) for item in items]
         if backlog.waiting > len(items):

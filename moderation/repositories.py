@@ -149,6 +149,25 @@ class Backlog:
     oldest: datetime | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Waiting:
+    """Which of the waiting review items to read: all of them, or some.
+
+    Attributes:
+        rule: Only those a rule raised (its id).
+        source: Only those of one source (``appeal``, ``report``...).
+        claimed_by: Only those a moderator claimed (their ref, as text).
+    """
+
+    rule: str | None = None
+    source: str | None = None
+    claimed_by: str | None = None
+
+
+EVERY_ITEM = Waiting()
+"""Every waiting item."""
+
+
 class ReviewRepository(Protocol):
     """Store the review queue."""
 
@@ -156,12 +175,14 @@ class ReviewRepository(Protocol):
         """Queue an item."""
         ...
 
-    async def open_items(self, community: Ref, *, limit: int = 50) -> list[ReviewItem]:
-        """Return open and claimed items, highest priority first, then oldest."""
+    async def open_items(
+        self, community: Ref, *, limit: int = 50, only: Waiting = EVERY_ITEM
+    ) -> list[ReviewItem]:
+        """Return open and claimed items (``only`` those), highest priority first, then oldest."""
         ...
 
-    async def backlog(self, community: Ref) -> Backlog:
-        """Return how many items wait, how many are claimed, and since when the oldest waits."""
+    async def backlog(self, community: Ref, *, only: Waiting = EVERY_ITEM) -> Backlog:
+        """Return how many items wait (``only`` those), how many are claimed, the oldest's time."""
         ...
 
     async def set_status(self, item_id: int, status: ReviewStatus) -> None:

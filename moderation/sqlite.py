@@ -26,7 +26,7 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
-from moderation.repositories import Backlog, Escalate, ScheduledAction
+from moderation.repositories import EVERY_ITEM, Backlog, Escalate, ScheduledAction, Waiting
 from moderation.rule_stats import RuleStats
 
 MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
@@ -372,6 +372,21 @@ class SqliteAppeals:
         return _appeal(row)
 
 
+def _waiting(community: Ref, only: Waiting) -> tuple[str, tuple[str, ...]]:
+    """Return the condition and parameters that pick a community's waiting items, ``only`` those."""
+    where = ["community = ?", "status IN ('open', 'claimed')"]
+    params = [str(community)]
+    for column, value in (
+        ("rule", only.rule),
+        ("source", only.source),
+        ("claimed_by", only.claimed_by),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return " AND ".join(where), tuple(params)
+
+
 def _appeal(row: Row) -> Appeal:
     return Appeal(
         id=int(row["id"]),
@@ -417,22 +432,24 @@ class SqliteReviews:
         assert row is not None
         return _review(row)
 
-    async def open_items(self, community: Ref, *, limit: int = 50) -> list[ReviewItem]:
-        """Return open and claimed items, highest priority first, then oldest."""
+    async def open_items(
+        self, community: Ref, *, limit: int = 50, only: Waiting = EVERY_ITEM
+    ) -> list[ReviewItem]:
+        """Return open and claimed items (``only`` those), highest priority first, then oldest."""
+        where, params = _waiting(community, only)
         rows = await self._db.fetch_all(
-            "SELECT * FROM review_items WHERE community = ? AND status IN ('open', 'claimed') "
-            "ORDER BY priority DESC, id LIMIT ?",
-            (str(community), limit),
+            f"SELECT * FROM review_items WHERE {where} ORDER BY priority DESC, id LIMIT ?",
+            (*params, limit),
         )
         return [_review(r) for r in rows]
 
-    async def backlog(self, community: Ref) -> Backlog:
-        """Return how many items wait, how many are claimed, and since when the oldest waits."""
+    async def backlog(self, community: Ref, *, only: Waiting = EVERY_ITEM) -> Backlog:
+        """Return how many items wait (``only`` those), how many are claimed, the oldest's time."""
+        where, params = _waiting(community, only)
         row = await self._db.fetch_one(
             "SELECT COUNT(*) AS waiting, COALESCE(SUM(status = 'claimed'), 0) AS claimed, "
-            "MIN(created_at) AS oldest FROM review_items "
-            "WHERE community = ? AND status IN ('open', 'claimed')",
-            (str(community),),
+            f"MIN(created_at) AS oldest FROM review_items WHERE {where}",
+            params,
         )
         if row is None or not row["waiting"]:
             return Backlog(waiting=0, claimed=0, oldest=None)

@@ -100,6 +100,33 @@ async def stored(database: Path) -> tuple[list[LabelledExample], list[Case]]:
         await storage.close()
 
 
+async def test_the_list_narrows_to_one_rule_or_to_what_a_moderator_claimed(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with moderated(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        await bot.say("bob", ALSO_UNSURE, "m2")
+        await bot.say("alice", "I want to kill myself", "m3")
+        await bot.session.driver.click("mod1", "review:2", "claim")
+        await bot.session.app.bus.join()
+        everything = await bot.command("mod1", "review list")
+        care = await bot.command("mod1", "review list", rule="self-harm")
+        claimed = await bot.command("mod1", "review list", mine=True)
+        nothing_claimed = await bot.command("mod2", "review list", mine=True)
+        unknown_rule = await bot.command("mod1", "review list", rule="walls")
+    assert everything.splitlines()[0] == (
+        "3 item(s) wait for review, 1 claimed; the most urgent first:"
+    )
+    (care_head, care_item) = care.splitlines()
+    assert care_head == "1 item(s) of rule self-harm wait for review; the most urgent first:"
+    assert care_item.startswith("3. [p10] alice - ")
+    (claimed_head, claimed_item) = claimed.splitlines()
+    assert claimed_head == "1 item(s) you claimed wait for review; the most urgent first:"
+    assert claimed_item.startswith("2. [p1] bob - ") and claimed_item.endswith("claimed by mod1")
+    assert nothing_claimed == "No item you claimed waits for review."
+    assert unknown_rule == "No item of rule walls waits for review."
+
+
 async def test_a_decision_on_an_unsure_message_removes_it_and_is_kept_as_an_example(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
