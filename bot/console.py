@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast, get_args
 
 from bot.adapters.local.community import PostRefused
 from bot.adapters.local.scenario import CommunityLine, MemberSpec
@@ -20,6 +20,7 @@ from bot.core.channels import CHANNEL_SETTING, bare_name, named_values
 from bot.core.cog import CogSettings
 from bot.core.commands import CommandSpec, bind_words
 from bot.core.durations import parse_duration
+from bot.core.events import HandAction
 from bot.core.text_files import read_text
 from bot.registry import CogRegistry
 from bot.serve import install_reload_signal
@@ -38,6 +39,9 @@ CONSOLE_HELP = """Console commands:
                          click a button the bot posted; a button that asks why
                          (a review card's Warn, Timeout, Ban) takes the reason inline
   /edit MESSAGE TEXT     edit a message; /delete MESSAGE deletes it
+  /byhand ban|unban|kick NAME [REASON], /byhand timeout NAME DURATION [REASON]
+                         act as the current member with the platform's own tools,
+                         not through Steward (a moderator's menu on Discord)
   /advance DURATION      move the clock (30m, 2h, 1d), firing what is due
   /who                   list members and channels
   /quit                  leave the console
@@ -81,6 +85,7 @@ class Console:
             "edit": self._edit,
             "delete": self._delete,
             "advance": self._advance,
+            "byhand": self._by_hand,
             "who": self._who,
             "quit": self._quit,
             "exit": self._quit,
@@ -189,6 +194,20 @@ class Console:
         if len(words) != 1:
             raise ValueError("usage: /delete MESSAGE")
         await self.session.driver.delete(words[0])
+
+    async def _by_hand(self, words: list[str], _: str) -> None:
+        usage = "usage: /byhand ban|unban|kick NAME [REASON] or /byhand timeout NAME DURATION"
+        if len(words) < 2 or words[0] not in get_args(HandAction):
+            raise ValueError(usage)
+        action = cast(HandAction, words[0])
+        rest, duration = words[2:], None
+        if action == "timeout":
+            if not rest:
+                raise ValueError(usage)
+            duration, rest = parse_duration(rest[0]), rest[1:]
+        await self.session.driver.by_hand(
+            self.speaker, action, words[1], reason=" ".join(rest), duration=duration
+        )
 
     async def _advance(self, words: list[str], _: str) -> None:
         if len(words) != 1:

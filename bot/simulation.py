@@ -21,6 +21,7 @@ from bot.adapters.local.driver import LocalDriver, member_from
 from bot.adapters.local.gateway import Applied, LocalPlatform
 from bot.adapters.local.scenario import (
     AdvanceLine,
+    ByHandLine,
     ClickLine,
     CommandLine,
     CommunityLine,
@@ -351,6 +352,14 @@ class LocalSession:
             case DmLine():
                 await driver.direct_message(
                     line.author, line.content, attachments=tuple(line.attachments)
+                )
+            case ByHandLine():
+                await driver.by_hand(
+                    line.moderator,
+                    line.action,
+                    line.member,
+                    reason=line.reason,
+                    duration=line.duration,
                 )
             case AdvanceLine():
                 pass  # the clock already moved to line.to

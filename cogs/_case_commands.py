@@ -34,6 +34,7 @@ from moderation.cases import (
     NewReviewItem,
     ReviewOutcome,
     ReviewStatus,
+    by_hand_in,
     undelivered_notice,
 )
 from moderation.examples import ExampleSource, example_from
@@ -293,7 +294,7 @@ class CaseCommands(ModerationCog):
         now = self.ctx.clock.now()
         who = "Steward" if case.actor == "bot" else case.actor_name
         if case.evidence.get(BY_HAND):  # with the platform's own tools, not through Steward
-            who += f" by hand in {str(case.evidence[BY_HAND]).capitalize()}"
+            who += f" {by_hand_in(str(case.evidence[BY_HAND]))}"
         done = [_action_word(a) for a in case.actions]
         if undelivered_notice(case.notes) is not None:  # a warning nobody received
             done.append("notice not delivered")

@@ -84,6 +84,13 @@ JOINED = "joined"
 
 BY_HAND = "by_hand"
 """The evidence key of a case recorded from the platform's own tools: the platform's name."""
+_PLATFORM_NAMES = {"discord": "Discord", "slack": "Slack", "local": "the local platform"}
+
+
+def by_hand_in(platform: str) -> str:
+    """Return how Steward says an action was taken with a platform's own tools."""
+    return f"by hand in {_PLATFORM_NAMES.get(platform, platform)}"
+
 
 REACH_OUT = "reach_out"
 """The evidence key of a welfare card's line on how staff write to the member privately."""

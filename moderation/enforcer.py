@@ -49,6 +49,7 @@ from moderation.cases import (
     NewCase,
     NewReviewItem,
     ReviewItem,
+    by_hand_in,
 )
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
@@ -601,9 +602,7 @@ class Enforcer:
         now = self.clock.now()
         platform = self.community.ref.platform
         done = replace(
-            action,
-            actor=str(moderator.ref),
-            reason=f"{reason} (by hand in {platform.capitalize()})",
+            action, actor=str(moderator.ref), reason=f"{reason} ({by_hand_in(platform)})"
         )
         case = await self.store.cases.open(
             NewCase(

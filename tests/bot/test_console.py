@@ -152,3 +152,16 @@ async def test_the_channels_the_configuration_names_exist_in_the_console(
     )
     assert "Steward opened thread t1 (modmail bob (acme)) in #staff-inbox" in transcript
     assert "FAILED" not in transcript
+
+
+async def test_a_moderator_acts_by_hand_and_steward_records_it(registry: CogRegistry) -> None:
+    transcript = await play(
+        registry,
+        "/byhand ban alice spam DMs\n/history alice\n/byhand timeout bob\n/byhand mute bob\n",
+    )
+    assert "mod1 banned alice | reason: spam DMs (by hand in the local platform) | case #1" in (
+        transcript
+    )
+    assert "ban by mod1 by hand in the local platform (manual): spam DMs" in transcript
+    usage = "! usage: /byhand ban|unban|kick NAME [REASON] or /byhand timeout NAME DURATION"
+    assert transcript.count(usage) == 2  # a timeout without its length, an unknown action

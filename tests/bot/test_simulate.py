@@ -122,6 +122,64 @@ async def test_malformed_scenarios_name_the_line(
         await collect(lines, registry)
 
 
+async def test_moderation_by_hand_becomes_a_case_and_tells_the_member_timed_out(
+    run_scenario: ScenarioRunner,
+) -> None:
+    hand = {"type": "by_hand", "moderator": "mod1", "reason": "rude in voice"}
+    refused: list[Refusal] = []
+    actions = await run_scenario(
+        [
+            community(config={"cogs": {"modlog": {"channel": "mod-log"}}}),
+            {
+                **hand,
+                "at": "2026-01-01T10:00:00Z",
+                "action": "timeout",
+                "member": "alice",
+                "duration": "1h",
+            },
+            {**hand, "at": "2026-01-01T10:01:00Z", "action": "kick", "member": "bob"},
+            {
+                "type": "message",
+                "at": "2026-01-01T10:02:00Z",
+                "id": "m1",
+                "channel": "general",
+                "author": "alice",
+                "content": "let me talk",
+            },
+        ],
+        refusals=refused,
+    )
+    notice, timeout_logged, kick_logged = actions
+    assert (notice["action"], notice["member"], notice["case"]) == (
+        "send_direct_message",
+        "alice",
+        "#1",
+    )
+    assert "You are timed out for 1 hour. Reason: rude in voice." in notice["content"]
+    assert timeout_logged["content"] == (
+        "mod1 timed out alice for 1h | reason: rude in voice (by hand in the local platform) | case #1"
+    )
+    assert kick_logged["content"].startswith("mod1 kicked bob | reason: rude in voice")
+    # The platform itself did it: alice is timed out, and nothing was applied again.
+    assert [r.reason for r in refused] == ["alice is timed out until 2026-01-01T11:00:00+00:00"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ({"action": "timeout", "member": "alice"}, "a timeout by hand needs a duration"),
+        ({"action": "timeout", "member": "alice", "duration": "soon"}, "duration"),
+        ({"action": "mute", "member": "alice"}, "by_hand.action"),
+    ],
+)
+async def test_a_malformed_hand_action_names_its_line(
+    registry: CogRegistry, line: dict[str, Any], message: str
+) -> None:
+    event = {"type": "by_hand", "at": "2026-01-01T10:00:00Z", "moderator": "mod1", **line}
+    with pytest.raises(ScenarioError, match=f"line 2: .*{message}"):
+        await collect([json.dumps(community()), json.dumps(event)], registry)
+
+
 async def test_scenario_config_overrides_reach_the_cogs(run_scenario: ScenarioRunner) -> None:
     actions = await run_scenario(
         [

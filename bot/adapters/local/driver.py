@@ -6,8 +6,9 @@ core events a real adapter would produce, and hands them to the app.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.adapters.local.community import LocalCommunity, LocalMember, PostRefused, ref
@@ -18,11 +19,13 @@ from bot.core.events import (
     ComponentClicked,
     DirectMessageReceived,
     Event,
+    HandAction,
     MemberJoined,
     MemberLeft,
     MessageCreated,
     MessageDeleted,
     MessageEdited,
+    ModeratedByHand,
     ReactionAdded,
 )
 from bot.core.models import Attachment, Member, Message
@@ -184,6 +187,51 @@ class LocalDriver:
                 at=self.clock.now(),
                 member=entry.member.ref,
                 name=name,
+            )
+        )
+
+    async def by_hand(
+        self,
+        moderator: str,
+        action: HandAction,
+        name: str,
+        *,
+        reason: str = "",
+        duration: timedelta | None = None,
+    ) -> None:
+        """Have a moderator act on a member with the platform's own tools, not Steward's.
+
+        The member is banned, unbanned, kicked or timed out on the platform, and Steward
+        hears of it as a real platform's audit log tells it.
+
+        Raises:
+            PostRefused: If either is no member, or a timeout has no positive duration.
+        """
+        staff = self._author(moderator)
+        entry = self._author(name)
+        now = self.clock.now()
+        until = None
+        match action:
+            case "ban":
+                entry.banned, entry.present = True, False
+            case "unban":
+                entry.banned = False
+            case "kick":
+                entry.present = False
+            case "timeout":
+                if duration is None or duration <= timedelta(0):
+                    raise PostRefused("a timeout by hand needs a positive duration")
+                until = entry.timed_out_until = now + duration
+        await self._send(
+            ModeratedByHand(
+                community=self.community.ref,
+                at=now,
+                id=self.community.next_id("audit"),
+                action=action,
+                member=dataclasses.replace(entry.member, present=entry.present),
+                moderator=staff.member,
+                reason=reason,
+                until=until,
             )
         )
 

@@ -8,7 +8,7 @@ and it names the line of every problem.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,9 +18,12 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.core.clock import as_utc
+from bot.core.durations import parse_duration
+from bot.core.events import HandAction
 from bot.core.language_tags import standard_language_tag
 from bot.core.parse_text import NotJson, parse_json
 
@@ -165,6 +168,29 @@ class DmLine(_Event):
     attachments: list[str] = Field(default_factory=list)
 
 
+class ByHandLine(_Event):
+    """A moderator acts on a member with the platform's own tools, not through Steward."""
+
+    type: Literal["by_hand"]
+    moderator: str
+    action: HandAction
+    member: str
+    reason: str = ""
+    duration: timedelta | None = None
+    """A timeout's length: ``"1h"``, ``"30m"`` (as commands take them)."""
+
+    @field_validator("duration", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _timeout_has_a_length(self) -> ByHandLine:
+        if self.action == "timeout" and not self.duration:
+            raise ValueError("a timeout by hand needs a duration")
+        return self
+
+
 class AdvanceLine(_Line):
     """Move the clock, firing whatever is scheduled on the way."""
 
@@ -188,6 +214,7 @@ EventLine = Annotated[
     | CommandLine
     | ClickLine
     | DmLine
+    | ByHandLine
     | AdvanceLine,
     Field(discriminator="type"),
 ]
