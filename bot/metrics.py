@@ -86,6 +86,17 @@ class ProcessMetrics:
         """Count a message ``community`` judged by the rules alone, and why."""
         self._unscored.labels(community, reason).inc()
 
+    def unscored(self, community: str) -> int:
+        """Return how many of a community's messages went without scores since the start."""
+        return int(
+            sum(
+                sample.value
+                for metric in self._unscored.collect()
+                for sample in metric.samples
+                if sample.name.endswith("_total") and sample.labels.get("community") == community
+            )
+        )
+
     def matched(self, community: str, rule: str, mode: str) -> None:
         """Count a rule's match, by how it was handled."""
         self._matches.labels(community, rule, mode).inc()

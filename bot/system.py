@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.command_replies import command_reply
 from bot.core.commands import CommandContext, command
 from bot.core.community import Permission
 from bot.core.durations import format_duration
+from moderation.store import store_for
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -51,16 +53,38 @@ class SystemCommands:
         "steward status", description="Show how Steward is doing.", permission=Permission.MODERATOR
     )
     async def status(self, ctx: CommandContext) -> None:
-        """Reply with uptime, event counts, failures and the enabled cogs."""
+        """Reply with uptime, event counts, failures, the cogs, the review queue, the model.
+
+        What ``/metrics`` tells an operator's dashboard, a moderator reads in chat: whether
+        the queue is falling behind, and whether the classifier keeps up.
+        """
         app = self._app
         stats = app.bus.stats
         runtime = app.runtimes[ctx.community.key]
-        uptime = format_duration(app.clock.now() - app.started_at)
-        await ctx.reply(
+        now = app.clock.now()
+        uptime = format_duration(now - app.started_at)
+        lines = [
             f"Steward is up for {uptime}. Events: {stats.published} received; handler runs: "
             f"{stats.handled} done, {stats.failed} failed, {app.bus.pending} waiting. "
             f"Cogs: {', '.join(runtime.cogs) or 'none'}."
-        )
+        ]
+        backlog = await store_for(app.storage).reviews.backlog(ctx.community.ref)
+        if backlog.oldest is None:
+            lines.append("Review queue: nothing waits.")
+        else:
+            waited = timedelta(minutes=max(1, int((now - backlog.oldest).total_seconds() // 60)))
+            lines.append(
+                f"Review queue: {backlog.waiting} waiting ({backlog.claimed} claimed), the "
+                f"oldest for {format_duration(waited)}."
+            )
+        model = app.classifier
+        if model is not None:
+            unscored = app.metrics.unscored(ctx.community.key)
+            lines.append(
+                f"Classifier: {model.model_id}@{model.version}; {unscored} message(s) judged "
+                "by the rules alone since the start (no scores in time, or none at all)."
+            )
+        await ctx.reply("\n".join(lines))
 
     @command(
         "steward cogs",

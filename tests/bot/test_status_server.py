@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -122,3 +123,28 @@ async def test_the_monitoring_guide_names_exactly_the_figures_steward_exports(
     assert named <= exported, "the guide (or an alerting rule) names a figure nobody exports"
     tabled = set(re.findall(r"^\| `(steward_[a-z_]+)", guide, flags=re.MULTILINE))
     assert {f"{f.name}_total" if f.type == "counter" else f.name for f in families} == tabled
+
+
+async def test_moderators_read_the_queue_and_the_classifier_in_steward_status(
+    registry: CogRegistry,
+) -> None:
+    model = WordModel(fail_on="worthless")
+    async with served(registry, model) as run:
+        driver = run.session.driver
+        await driver.command("mod1", "mod-log", "steward status", {})
+        await driver.say("alice", "general", "you people are worthless", message_id="m1")
+        await asyncio.wait_for(run.session.app.bus.join(), SOON)
+        await run.session.advance(run.session.clock.now() + timedelta(minutes=90))
+        await driver.command("mod1", "mod-log", "steward status", {})
+        await asyncio.wait_for(run.session.app.bus.join(), SOON)
+    before, after = [a["content"] for a in run.actions if a["action"] == "reply_ephemeral"]
+    assert before.splitlines()[1:] == [
+        "Review queue: nothing waits.",
+        "Classifier: words@1; 0 message(s) judged by the rules alone since the start (no "
+        "scores in time, or none at all).",
+    ]
+    assert after.splitlines()[1:] == [
+        "Review queue: 1 waiting (0 claimed), the oldest for 1h30m.",
+        "Classifier: words@1; 1 message(s) judged by the rules alone since the start (no "
+        "scores in time, or none at all).",
+    ]
