@@ -169,6 +169,10 @@ def card_buttons(item: ReviewItem, capabilities: Capabilities | None = None) -> 
     )
 
 
+MESSAGE_GONE = "message_gone"
+"""The evidence key listing when a waiting item's message was deleted on the platform."""
+
+
 def card_text(item: ReviewItem, status: str) -> str:
     """Return a card's text: headline, message in context, member, scores, rule, status.
 
@@ -199,6 +203,11 @@ def card_text(item: ReviewItem, status: str) -> str:
     scores = _scores(evidence)
     if scores:
         tail.append(f"Scores: {scores}")
+    gone = evidence.get(MESSAGE_GONE)
+    if isinstance(gone, list) and gone:  # written by Steward: a time on the wall clock
+        tail.append(
+            f"The message was deleted at {gone[-1]}; a decision still counts for its member."
+        )
     tail.append(excerpt(status, _QUOTE_LIMIT))
 
     def joined() -> str:

@@ -447,3 +447,25 @@ async def test_a_card_counts_no_case_a_rule_on_trial_recorded(
         await bot.say("alice", UNSURE, "m2")
         text = bot.card_text()
     assert "Member alice: 0 earlier case(s), 0 active point(s)" in text
+
+
+async def test_a_card_says_when_its_message_was_deleted_and_still_waits_for_a_decision(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        await bot.say("bob", "morning all", "m2")
+        # Flagged, alice takes her message down before any moderator looked.
+        await bot.session.driver.delete("m1")
+        await bot.session.driver.delete("m2")  # no card about it: nothing to say
+        await bot.session.app.bus.join()
+        shown = bot.card_text()
+        (item,) = await bot.items()
+        answer = await bot.click("mod1", "review:1", "warn", reason="veiled insult")
+    assert shown.splitlines()[-2] == (
+        "The message was deleted at 2026-03-02 09:00 UTC; a decision still counts for its member."
+    )
+    assert shown.splitlines()[-1] == "Open: nobody is on it yet."
+    assert item.waiting
+    assert answer.startswith("Review item 1: warned.")
+    assert len(bot.of("edit_message")) == 2  # the note, then the decision

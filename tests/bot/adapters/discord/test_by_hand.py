@@ -1,7 +1,9 @@
-"""Bans, unbans, kicks and timeouts made with Discord's own tools become cases.
+"""What is done on Discord outside Steward becomes known to it, through the real discord.py.
 
-Through the real discord.py: the stand-in writes each to the guild's audit log and sends
-GUILD_AUDIT_LOG_ENTRY_CREATE, as Discord does for a bot that may view the audit log.
+Bans, unbans, kicks and timeouts made with Discord's own tools become cases: the stand-in
+writes each to the guild's audit log and sends GUILD_AUDIT_LOG_ENTRY_CREATE, as Discord
+does for a bot that may view the audit log. A message under review deleted on Discord
+shows on its card.
 """
 
 from __future__ import annotations
@@ -182,3 +184,19 @@ async def test_a_ban_by_hand_outlasts_stewards_tempban_it_replaces(
         )
         await recorded(steward, lumen, lumen.bob, 2)
         assert await schedule.next_due(community) is None
+
+
+async def test_a_card_says_its_message_was_deleted_on_discord(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        flagged = await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
+        await standin.wait_for_request("POST", MESSAGES, count=2)  # the alert and its card
+        await steward.settle()
+        await standin.delete_message(flagged)
+        edited = await standin.wait_for_request(
+            "PATCH", "/channels/{channel_id}/messages/{message_id}"
+        )
+        await steward.settle()
+    assert "The message was deleted at " in edited.json["content"]
+    assert "a decision still counts for its member." in edited.json["content"]
