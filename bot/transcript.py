@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.adapters.local.scenario import (
     AdvanceLine,
+    ByHandLine,
     ClickLine,
     CommandLine,
     DeleteLine,
@@ -28,6 +29,9 @@ from bot.core.durations import format_duration
 
 def _clock(at: datetime) -> str:
     return at.strftime("%m-%d %H:%M")
+
+
+_HAND_VERBS = {"ban": "bans", "unban": "unbans", "kick": "kicks", "timeout": "times out"}
 
 
 def describe_event(line: EventLine) -> str:
@@ -55,6 +59,12 @@ def describe_event(line: EventLine) -> str:
             return f"[{_clock(line.at)}] {line.author} clicked {line.choice!r} on {line.target}"
         case DmLine():
             return f"[{_clock(line.at)}] {line.author} -> bot (DM): {_short(line.content)}"
+        case ByHandLine():
+            length = f" for {format_duration(line.duration)}" if line.duration else ""
+            why = f": {_short(line.reason)}" if line.reason else ""
+            verb = _HAND_VERBS[line.action]
+            done = f"{line.moderator} {verb} {line.member}{length} by hand, not through Steward"
+            return f"[{_clock(line.at)}] {done}{why}"
         case AdvanceLine():
             return f"[{_clock(line.to)}] ... time passes"
     return str(line)  # pragma: no cover
