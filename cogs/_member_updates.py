@@ -25,7 +25,7 @@ from bot.core.models import Member
 from bot.core.refs import Ref
 from bot.core.serialize import action_from_data
 from cogs._moderation_base import NOTE_AUTHOR, ModerationCog
-from moderation.cases import ActionStatus, Case, CaseStatus
+from moderation.cases import ActionStatus, Case, CaseStatus, by_hand_in
 
 _OPEN = (CaseStatus.ACTIVE, CaseStatus.REVIEW)
 
@@ -70,7 +70,7 @@ class MemberUpdates(ModerationCog):
             await self.close_items_of(
                 target.ref, f"Closed: {target.name} was {what} by hand ({case.label})."
             )
-        # The mod log, ban evasion and metrics learn of it as of Steward's own actions.
+        # The mod log and ban evasion learn of it as of Steward's own actions.
         done = case.actions[0]
         await self.ctx.publish(
             ActionApplied(
@@ -98,7 +98,7 @@ class MemberUpdates(ModerationCog):
         await self.store.cases.add_note(
             case.id,
             NOTE_AUTHOR,
-            f"timeout lifted on {event.community.platform} by hand, not through Steward{end}",
+            f"timeout lifted {by_hand_in(event.community.platform)}, not through Steward{end}",
             event.at,
         )
         self.log.info(

@@ -98,7 +98,7 @@ async def test_a_timeout_lifted_by_hand_is_noted_on_its_case(
         (case,) = await cases_of(steward, lumen, lumen.bob)
     (note,) = case.notes
     assert note.author == "steward"
-    assert note.text.startswith("timeout lifted on discord by hand, not through Steward")
+    assert note.text.startswith("timeout lifted by hand in Discord, not through Steward")
 
 
 async def test_a_timeout_steward_lifted_itself_is_not_noted(
