@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.command_replies import command_reply
 from bot.core.commands import CommandContext, command
 from bot.core.community import Permission
-from bot.core.durations import format_duration
+from bot.core.durations import format_duration, format_wait
 from moderation.store import store_for
 
 if TYPE_CHECKING:
@@ -72,10 +71,9 @@ class SystemCommands:
         if backlog.oldest is None:
             lines.append("Review queue: nothing waits.")
         else:
-            waited = timedelta(minutes=max(1, int((now - backlog.oldest).total_seconds() // 60)))
             lines.append(
                 f"Review queue: {backlog.waiting} waiting ({backlog.claimed} claimed), the "
-                f"oldest for {format_duration(waited)}."
+                f"oldest for {format_wait(backlog.oldest, now)}."
             )
         model = app.classifier
         if model is not None:

@@ -561,7 +561,7 @@ class CaseCommands(ModerationCog):
         await ctx.reply(f"Appeal of case {found.label}: {status.value}.{not_told(why)}")
 
     async def appealed_case_choices(self, typed: str, member: Member) -> list[Choice]:
-        """Offer the cases whose appeal waits, oldest first, with who appealed and why."""
+        """Offer the cases whose appeal waits, by number, with whose case it is and why."""
         del member  # only moderators are asked
         appeals = Waiting(source="appeal")
         items = await self.store.reviews.open_items(

@@ -19,7 +19,7 @@ from bot.core.commands import (
     command,
     offered,
 )
-from bot.core.durations import format_duration
+from bot.core.durations import format_wait
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
@@ -126,8 +126,7 @@ class ReviewCommands(CaseCommands):
 
     async def _waiting(self, item: ReviewItem, now: datetime) -> str:
         """Say how long an item has waited, and who claimed it (a moderator is on it)."""
-        waited = timedelta(minutes=max(1, int((now - item.created_at).total_seconds() // 60)))
-        said = f" · waiting {format_duration(waited)}"
+        said = f" · waiting {format_wait(item.created_at, now)}"
         if item.status is ReviewStatus.CLAIMED and item.claimed_by:
             ref = Ref.parse(item.claimed_by)
             found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, ref)

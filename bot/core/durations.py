@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d{1,6})\s*([smhdw])", re.IGNORECASE | re.ASCII)
@@ -45,3 +45,13 @@ def format_duration(duration: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def format_wait(since: datetime, now: datetime) -> str:
+    """Write how long something has waited, in whole minutes, at least one (``1h5m``).
+
+    A queue's wait is read by people: seconds would be noise, and "0s" would read as
+    nothing waiting.
+    """
+    minutes = max(1, int((now - since).total_seconds() // 60))
+    return format_duration(timedelta(minutes=minutes))

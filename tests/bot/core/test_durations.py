@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.core.durations import format_duration, parse_duration
+from bot.core.durations import format_duration, format_wait, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -124,3 +124,12 @@ def test_parse_duration_raises_only_value_error(text: str) -> None:
 def test_a_wrong_duration_says_how_to_write_one() -> None:
     with pytest.raises(ValueError, match=r"^'abc' is not a duration: try 10m, 2h or 7d$"):
         parse_duration(" abc ")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0, "1m"), (59, "1m"), (61, "1m"), (3_900, "1h5m"), (3_959, "1h5m"), (90_000, "1d1h")],
+)
+def test_a_wait_reads_in_whole_minutes_and_never_as_nothing(seconds: int, shown: str) -> None:
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    assert format_wait(start, start + timedelta(seconds=seconds)) == shown
