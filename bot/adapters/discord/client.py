@@ -392,11 +392,15 @@ class StewardClient(discord.Client):
         since = discord.utils.utcnow() - CATCH_UP_REACH
         for guild in self.guilds:
             if not guild.me.guild_permissions.view_audit_log:
+                _warn_audit_log_closed(guild)
                 continue
             try:
                 entries = [
                     e async for e in guild.audit_logs(limit=CATCH_UP_AUDIT_ENTRIES, after=since)
                 ]
+            except discord.Forbidden:  # the permission went since discord.py last heard
+                _warn_audit_log_closed(guild)
+                continue
             except discord.HTTPException as error:
                 logger.warning("reading the audit log of %s failed: %s", guild.name, error)
                 continue
@@ -531,6 +535,16 @@ class StewardClient(discord.Client):
             )
         except discord.HTTPException as error:
             logger.info("autocomplete answer refused: %s", error)
+
+
+def _warn_audit_log_closed(guild: discord.Guild) -> None:
+    """Tell the operator what a guild's closed audit log costs, and how to open it."""
+    logger.warning(
+        "Steward may not view the audit log of %s: bans, kicks and timeouts moderators make "
+        "with Discord's own menus there are not recorded (give its role the View Audit Log "
+        "permission)",
+        guild.name,
+    )
 
 
 def _focused(options: list[Any]) -> dict[str, Any] | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.adapters.discord.translate import ref
 from bot.standins.discord import DiscordStandin, Member
 from bot.standins.discord._model import VIEW_AUDIT_LOG
@@ -132,8 +134,8 @@ async def test_an_unban_kick_and_timeout_by_hand_are_recorded_too(
     assert banned_now == []
 
 
-async def test_without_view_audit_log_nothing_is_recorded(
-    standin: DiscordStandin, lumen: Lumen, start: Start
+async def test_without_view_audit_log_nothing_is_recorded_and_the_operator_hears_why(
+    standin: DiscordStandin, lumen: Lumen, start: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
     standin.deny(lumen.guild, VIEW_AUDIT_LOG)
     async with start() as steward:
@@ -141,6 +143,7 @@ async def test_without_view_audit_log_nothing_is_recorded(
         await asyncio.sleep(0.2)
         await steward.settle()
         assert await cases_of(steward, lumen, lumen.alice) == []
+    assert "Steward may not view the audit log of Lumen" in caplog.text
 
 
 async def test_a_ban_by_hand_while_steward_was_away_is_recorded_once_it_connects(
