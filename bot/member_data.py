@@ -17,6 +17,7 @@ from bot.core.refs import Ref
 from bot.storage import Database, SqliteStorage
 from bot.storage.member_data import CoreMemberData
 from cogs._discussion_member_data import DiscussionMemberData
+from cogs._guidelines_member_data import GuidelinesMemberData
 from cogs._modmail_member_data import ModmailMemberData
 from moderation.member_data import ModerationMemberData
 
@@ -34,6 +35,7 @@ def member_data_holders(db: Database) -> list[MemberDataHolder]:
         ModerationMemberData(db),
         ModmailMemberData(db),
         DiscussionMemberData(db),
+        GuidelinesMemberData(db),
         CoreMemberData(db),
     ]
 

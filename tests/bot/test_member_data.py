@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,13 @@ from bot.core.refs import Ref
 from bot.member_data import erase_member, export_member, find_member
 from bot.registry import CogRegistry
 from bot.storage.member_data import ERASED
+from cogs._guidelines_member_data import COG
+from cogs._held_raid import KEY as HELD_RAID
+from cogs._held_raid import HeldRaid, held_raid_from
+from cogs.guidelines import Guidelines
 from moderation.cases import CaseStatus
 from moderation.store import store_for
+from policies.context import RecentJoin
 from tests.cogs.test_modmail import MONDAY, dm_at, in_thread, modmail
 from tests.conftest import LocalBot
 
@@ -169,3 +175,45 @@ async def test_a_shadow_case_keeps_its_status_once_erased(
         (case,) = await store_for(bot.session.app.storage).cases.for_member(ACME, BOB)
     assert case.status is CaseStatus.SHADOW and case.rule == "insults"
     assert case.reason == ERASED and case.evidence["would_do"]
+
+
+async def test_a_raiders_join_in_a_held_raid_is_shown_and_erased_down_to_its_facts(
+    tmp_path: Path,
+) -> None:
+    joined = MONDAY.replace(hour=9)
+    guild = Ref("discord", "900")
+    raider, other_raider = Ref("discord", "1578667745426276364"), Ref("discord", "42")
+    raid = HeldRaid(
+        since=joined,
+        until=joined + timedelta(minutes=30),
+        joins=tuple(
+            RecentJoin(
+                member=who,
+                name=name,
+                at=joined,
+                account_created=joined - timedelta(days=1),
+            )
+            for who, name in ((raider, "zed_the_troll"), (other_raider, "zed_2"))
+        ),
+    )
+    assert Guidelines.name == COG, "the holder reads the state the cog keeps"
+    storage = await open_storage(tmp_path / "steward.db", VirtualClock(MONDAY))
+    try:
+        await storage.cog_state.put(guild, COG, HELD_RAID, raid.to_data())
+        shown = await export_member(storage, guild, raider, MONDAY)
+        erasure = await erase_member(storage, guild, raider, MONDAY, by="dpo")
+        again = await erase_member(storage, guild, raider, MONDAY, by="dpo")
+        kept = held_raid_from(await storage.cog_state.get(guild, COG, HELD_RAID))
+    finally:
+        await storage.close()
+    (join,) = shown["data"]["guidelines"]["held_raid_joins"]
+    assert (join["member"], join["name"]) == (str(raider), "zed_the_troll")
+    assert erasure.changed["guidelines"] == {"held_raid_joins": 1}
+    assert again.changed["guidelines"] == {"held_raid_joins": 0}
+    # The join's facts stay, so /raid ban still reaches the raider; the name is gone.
+    assert kept is not None
+    assert [(j.member, j.name) for j in kept.joins] == [
+        (raider, raider.id),
+        (other_raider, "zed_2"),
+    ]
+    assert kept.joins[0].account_created == joined - timedelta(days=1)
