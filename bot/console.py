@@ -39,7 +39,7 @@ CONSOLE_HELP = """Console commands:
                          click a button the bot posted; a button that asks why
                          (a review card's Warn, Timeout, Ban) takes the reason inline
   /edit MESSAGE TEXT     edit a message; /delete MESSAGE deletes it
-  /byhand ban|unban|kick NAME [REASON], /byhand timeout NAME DURATION [REASON]
+  /byhand ban|unban|kick|untimeout NAME [REASON], /byhand timeout NAME DURATION [REASON]
                          act as the current member with the platform's own tools,
                          not through Steward (a moderator's menu on Discord)
   /advance DURATION      move the clock (30m, 2h, 1d), firing what is due
@@ -196,7 +196,9 @@ class Console:
         await self.session.driver.delete(words[0])
 
     async def _by_hand(self, words: list[str], _: str) -> None:
-        usage = "usage: /byhand ban|unban|kick NAME [REASON] or /byhand timeout NAME DURATION"
+        usage = (
+            "usage: /byhand ban|unban|kick|untimeout NAME [REASON] or /byhand timeout NAME DURATION"
+        )
         if len(words) < 2 or words[0] not in get_args(HandAction):
             raise ValueError(usage)
         action = cast(HandAction, words[0])

@@ -31,7 +31,13 @@ def _clock(at: datetime) -> str:
     return at.strftime("%m-%d %H:%M")
 
 
-_HAND_VERBS = {"ban": "bans", "unban": "unbans", "kick": "kicks", "timeout": "times out"}
+_HAND_VERBS = {
+    "ban": "bans",
+    "unban": "unbans",
+    "kick": "kicks",
+    "timeout": "times out",
+    "untimeout": "lifts the timeout of",
+}
 
 
 def describe_event(line: EventLine) -> str:

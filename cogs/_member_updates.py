@@ -35,7 +35,12 @@ class MemberUpdates(ModerationCog):
 
     @listener(ModeratedByHand)
     async def on_moderated_by_hand(self, event: ModeratedByHand) -> None:
-        """Open the case of a ban, unban, kick or timeout a moderator made by hand."""
+        """Open the case of a ban, unban, kick, timeout or lifted timeout made by hand.
+
+        A lifted timeout is a case of its own, as ``/untimeout`` opens one; the note
+        :meth:`on_member_update` leaves on the timeout's case is then not needed (the lift
+        is found to be recorded), unless the member's update came first.
+        """
         moderator = event.moderator
         if moderator is None:
             self.log.info("%s of %s by hand, by nobody named", event.action, event.member.ref)
@@ -136,6 +141,8 @@ def _action_of(event: ModeratedByHand, member: Ref) -> Action | None:
             return Unban(community=community, member=member)
         case "kick":
             return Kick(community=community, member=member)
+        case "untimeout":
+            return Timeout(community=community, member=member, duration=timedelta(0))
         case "timeout":
             if event.until is None or event.until <= event.at:
                 return None

@@ -179,7 +179,7 @@ class AutoModBlocked(Event):
         return self.message or Ref(self.community.platform, f"{BLOCKED_PREFIX}{self.id}")
 
 
-HandAction = Literal["ban", "unban", "kick", "timeout"]
+HandAction = Literal["ban", "unban", "kick", "timeout", "untimeout"]
 """What a moderator may do to a member with the platform's own tools."""
 
 
@@ -188,11 +188,11 @@ class ModeratedByHand(Event):
     """A moderator acted on a member with the platform's own tools, not through Steward.
 
     Discord tells these as they happen through its audit log (the bot needs the View
-    Audit Log permission); what Steward did itself is never reported as one. A timeout
-    lifted by hand arrives as a :class:`MemberUpdated` instead.
+    Audit Log permission); what Steward did itself is never reported as one.
 
     Attributes:
-        action: ``ban``, ``unban``, ``kick`` or ``timeout``.
+        action: ``ban``, ``unban``, ``kick``, ``timeout`` or ``untimeout`` (a timeout
+            lifted before its end).
         member: Who it was done to; after a ban or kick no longer a member (``present``
             false), named as the platform still knows them.
         moderator: Who did it, where the platform says.

@@ -163,5 +163,7 @@ async def test_a_moderator_acts_by_hand_and_steward_records_it(registry: CogRegi
         transcript
     )
     assert "ban by mod1 by hand in the local platform (manual): spam DMs" in transcript
-    usage = "! usage: /byhand ban|unban|kick NAME [REASON] or /byhand timeout NAME DURATION"
+    usage = (
+        "! usage: /byhand ban|unban|kick|untimeout NAME [REASON] or /byhand timeout NAME DURATION"
+    )
     assert transcript.count(usage) == 2  # a timeout without its length, an unknown action

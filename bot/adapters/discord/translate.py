@@ -306,13 +306,15 @@ _HAND_ACTIONS: dict[discord.AuditLogAction, HandAction] = {
 def hand_action(entry: discord.AuditLogEntry) -> HandAction | None:
     """Return what an audit log entry did to a member by hand, if Steward follows it.
 
-    A member update counts when it timed the member out; lifting a timeout arrives as the
-    member's update (see :func:`member_updated`), and other changes (nicknames, roles)
-    are no moderation.
+    A member update counts when it timed the member out or lifted a timeout; other
+    changes (nicknames, roles) are no moderation.
     """
     if entry.action is discord.AuditLogAction.member_update:
-        until = getattr(entry.after, "timed_out_until", None)
-        return "timeout" if until is not None and until > entry.created_at else None
+        changed = vars(entry.after)
+        if "timed_out_until" not in changed:
+            return None
+        until = changed["timed_out_until"]
+        return "timeout" if until is not None and until > entry.created_at else "untimeout"
     return _HAND_ACTIONS.get(entry.action)
 
 

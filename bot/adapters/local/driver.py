@@ -201,8 +201,8 @@ class LocalDriver:
     ) -> None:
         """Have a moderator act on a member with the platform's own tools, not Steward's.
 
-        The member is banned, unbanned, kicked or timed out on the platform, and Steward
-        hears of it as a real platform's audit log tells it.
+        The member is banned, unbanned, kicked, timed out or let talk again on the
+        platform, and Steward hears of it as a real platform's audit log tells it.
 
         Raises:
             PostRefused: If either is no member, or a timeout has no positive duration.
@@ -218,6 +218,8 @@ class LocalDriver:
                 entry.banned = False
             case "kick":
                 entry.present = False
+            case "untimeout":
+                entry.timed_out_until = None
             case "timeout":
                 if duration is None or duration <= timedelta(0):
                     raise PostRefused("a timeout by hand needs a positive duration")

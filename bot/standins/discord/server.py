@@ -67,6 +67,7 @@ class HandAction(enum.StrEnum):
     UNBAN = "unban"
     KICK = "kick"
     TIMEOUT = "timeout"
+    UNTIMEOUT = "untimeout"
 
 
 API_PREFIX = "/api/v10"
@@ -212,16 +213,16 @@ class DiscordStandin:
         Args:
             guild: Where.
             moderator: Who acts.
-            action: ``ban``, ``unban``, ``kick`` or ``timeout`` (``until`` when it ends;
-                ``None`` lifts it).
+            action: ``ban``, ``unban``, ``kick``, ``timeout`` (``until`` when it ends) or
+                ``untimeout``.
             user: On whom.
             reason: The reason typed in Discord's form, if any.
             until: A timeout's end.
         """
         target = guild.members.get(user.id)
-        if action == HandAction.TIMEOUT:
+        if action in (HandAction.TIMEOUT, HandAction.UNTIMEOUT):
             assert target is not None, "only a member can be timed out"
-            target.communication_disabled_until = until
+            target.communication_disabled_until = until if action == HandAction.TIMEOUT else None
             await self._announce_member(guild, target)
         elif action == HandAction.UNBAN:
             guild.bans.pop(user.id, None)
@@ -235,6 +236,7 @@ class DiscordStandin:
             HandAction.UNBAN: MEMBER_BAN_REMOVE,
             HandAction.KICK: MEMBER_KICK,
             HandAction.TIMEOUT: MEMBER_UPDATE,
+            HandAction.UNTIMEOUT: MEMBER_UPDATE,
         }
         entry = audit_entry(
             self.world,
@@ -242,7 +244,7 @@ class DiscordStandin:
             moderator.user.id,
             user.id,
             reason=reason,
-            timed_out_until=until,
+            timed_out_until=until if action == HandAction.TIMEOUT else None,
         )
         await self._announce_audit(guild, entry)
 

@@ -97,7 +97,7 @@ async def test_stewards_own_ban_is_one_case_not_two(
     assert BY_HAND not in cases[0].evidence
 
 
-async def test_an_unban_kick_and_timeout_by_hand_are_recorded_too(
+async def test_an_unban_kick_timeout_and_its_lift_by_hand_are_recorded_too(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
     carl = standin.add_member(lumen.guild, "carl")
@@ -109,6 +109,10 @@ async def test_an_unban_kick_and_timeout_by_hand_are_recorded_too(
         (timed_out,) = await recorded(steward, lumen, lumen.bob, 1)
         # Discord told bob only that he is timed out: Steward tells him why and how to appeal.
         notice = await notice_for(standin, timed_out.number)
+        await standin.moderate_by_hand(
+            lumen.guild, lumen.mona, HandAction.UNTIMEOUT, lumen.bob.user, reason="calmed down"
+        )
+        lifted, _ = await recorded(steward, lumen, lumen.bob, 2)
         await standin.moderate_by_hand(
             lumen.guild, lumen.mona, HandAction.KICK, lumen.alice.user, reason="raid alt"
         )
@@ -127,6 +131,15 @@ async def test_an_unban_kick_and_timeout_by_hand_are_recorded_too(
     assert timeout.kind == "timeout" and timed_out.points == 1  # as /timeout counts
     assert "You are timed out for 2 hours." in notice.json["content"]
     assert f"appeal with /appeal open {timed_out.label}." in notice.json["content"]
+    # Lifted by hand: a case of its own, as /untimeout opens one, and nothing to count.
+    (lift,) = lifted.actions
+    assert (lift.kind, lift.lifts_timeout, lifted.reason, lifted.points) == (
+        "timeout",
+        True,
+        "calmed down",
+        0,
+    )
+    assert lifted.evidence[BY_HAND] == "discord"
     assert timeout.payload["duration"] == 7200
     assert (kicked.actions[0].kind, kicked.reason) == ("kick", "raid alt")
     assert banned.reason == "no reason given"
