@@ -157,7 +157,8 @@ async def test_the_channels_the_configuration_names_exist_in_the_console(
 async def test_a_moderator_acts_by_hand_and_steward_records_it(registry: CogRegistry) -> None:
     transcript = await play(
         registry,
-        "/byhand ban alice spam DMs\n/history alice\n/byhand timeout bob\n/byhand mute bob\n",
+        "/byhand ban alice spam DMs\n/history alice\n/byhand timeout bob\n/byhand mute bob\n"
+        "/byhand ban alice again\n/byhand untimeout bob\n",
     )
     assert "mod1 banned alice | reason: spam DMs (by hand in the local platform) | case #1" in (
         transcript
@@ -167,3 +168,7 @@ async def test_a_moderator_acts_by_hand_and_steward_records_it(registry: CogRegi
         "! usage: /byhand ban|unban|kick|untimeout NAME [REASON] or /byhand timeout NAME DURATION"
     )
     assert transcript.count(usage) == 2  # a timeout without its length, an unknown action
+    # What the platform's menu would not offer is refused, and nothing is recorded.
+    assert "! alice is banned already" in transcript
+    assert "! bob is not timed out" in transcript
+    assert "case #2" not in transcript

@@ -205,11 +205,16 @@ class LocalDriver:
         platform, and Steward hears of it as a real platform's audit log tells it.
 
         Raises:
-            PostRefused: If either is no member, or a timeout has no positive duration.
+            PostRefused: If either is no member, the action has nothing to act on (a ban
+                of the banned, a kick of the absent, a lift of no timeout), or a timeout
+                has no positive duration.
         """
         staff = self._author(moderator)
         entry = self._author(name)
         now = self.clock.now()
+        refused = _hand_refusal(action, entry, now)
+        if refused:  # the platform's menu would not offer it
+            raise PostRefused(f"{name} {refused}")
         until = None
         match action:
             case "ban":
@@ -350,3 +355,17 @@ def member_from(
         is_bot=bot,
         is_owner=owner,
     )
+
+
+def _hand_refusal(action: HandAction, entry: LocalMember, now: datetime) -> str:
+    """Return why a platform's menu would not offer the action on this member, if it would not."""
+    match action:
+        case "ban" if entry.banned:
+            return "is banned already"
+        case "unban" if not entry.banned:
+            return "is not banned"
+        case "kick" | "timeout" if not entry.present or entry.banned:
+            return "is not a member now"
+        case "untimeout" if entry.muted_until(now) is None:
+            return "is not timed out"
+    return ""
