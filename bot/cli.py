@@ -677,17 +677,29 @@ _community_option = click.option(
 )
 
 
+_every_option = click.option(
+    "--all-communities",
+    "every",
+    is_flag=True,
+    help="Every community of the configuration (a request to the brand, not one server).",
+)
+
+
 @member_group.command("export")
 @_member_argument
 @config_option
 @_community_option
-def member_export(config_path: Path | None, community_key: str | None, member: str) -> None:
+@_every_option
+def member_export(
+    config_path: Path | None, community_key: str | None, member: str, every: bool
+) -> None:
     """Print as JSON everything the community keeps about MEMBER (a platform id or a name).
 
     Cases with their evidence, notes and actions, appeals, review items, the examples
     learnt from them, their lines in others' review items, modmail conversations, blocks,
     discussion activity, the audit log's entries about them and the state cogs keep for
-    them: what to send a member who asks what is kept about them.
+    them: what to send a member who asks what is kept about them. With
+    ``--all-communities``, every community that keeps something about them, in a list.
     """
     import json  # noqa: PLC0415
 
@@ -697,18 +709,29 @@ def member_export(config_path: Path | None, community_key: str | None, member: s
         found = await find_member(storage, community, member)
         return await export_member(storage, community, found, now)
 
-    exported = _with_member_storage(config_path, community_key, read)
-    click.echo(json.dumps(exported, indent=2, ensure_ascii=False))
+    exported = _with_member_storage(config_path, community_key, every, read)
+    if every:
+        kept = [one for one in exported if one["records"]]
+        click.echo(json.dumps({"communities": kept}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(json.dumps(exported[0], indent=2, ensure_ascii=False))
 
 
 @member_group.command("erase")
 @_member_argument
 @config_option
 @_community_option
+@_every_option
 @click.option("--by", default="cli", show_default=True, help="Who erases, for the audit log.")
 @click.option("--yes", is_flag=True, help="Erase without asking first.")
 def member_erase(
-    config_path: Path | None, community_key: str | None, member: str, by: str, yes: bool
+    *,
+    config_path: Path | None,
+    community_key: str | None,
+    member: str,
+    every: bool,
+    by: str,
+    yes: bool,
 ) -> None:
     """Erase what MEMBER wrote and what names them (a platform id or a name).
 
@@ -717,25 +740,42 @@ def member_erase(
     learnt from their messages. Each case's bare facts stay under their platform id, so
     a ban, a modmail block and the points that count still hold. The erasure is noted in
     the audit log. Posts already on the platform (review cards, the mod log) are the
-    platform's to delete.
+    platform's to delete. With ``--all-communities``, in every community that keeps
+    something about them, asked once.
     """
     from bot.member_data import erase_member, export_member, find_member  # noqa: PLC0415
 
-    async def erase(
-        storage: SqliteStorage, community: Ref, now: datetime
-    ) -> tuple[Ref, Erasure | None]:
+    async def find(storage: SqliteStorage, community: Ref, now: datetime) -> tuple[Ref, Ref, int]:
         found = await find_member(storage, community, member)
-        if not (await export_member(storage, community, found, now))["records"]:
-            return found, None
-        if not yes and not click.confirm(f"Erase what {community} keeps about {found}?"):
-            _fail("nothing erased", EXIT_FAILURE)
-        return found, await erase_member(storage, community, found, now, by=by)
+        return community, found, (await export_member(storage, community, found, now))["records"]
 
-    found, erasure = _with_member_storage(config_path, community_key, erase)
-    if erasure is None:  # a mistyped id or name, most likely: say so rather than "erased"
-        click.echo(f"Steward keeps nothing about {found} in this community; nothing erased.")
+    looked = _with_member_storage(config_path, community_key, every, find)
+    kept = [(community, found) for community, found, records in looked if records]
+    if not kept:  # a mistyped id or name, most likely: say so rather than "erased"
+        who, where = (member, "any community") if every else (looked[0][1], "this community")
+        click.echo(f"Steward keeps nothing about {who} in {where}; nothing erased.")
         return
-    click.echo(f"Erased what {found} wrote and what names them:")
+    whom = ", ".join(f"{community} about {found}" for community, found in kept)
+    if not yes and not click.confirm(f"Erase what {whom} keep(s)?"):
+        _fail("nothing erased", EXIT_FAILURE)
+    chosen = dict(kept)
+
+    async def erase(storage: SqliteStorage, community: Ref, now: datetime) -> Erasure | None:
+        found = chosen.get(community)
+        return await erase_member(storage, community, found, now, by=by) if found else None
+
+    for (community, found), erasure in zip(
+        kept,
+        [e for e in _with_member_storage(config_path, community_key, every, erase) if e],
+        strict=True,
+    ):
+        _say_erased(community, found, erasure, several=every)
+
+
+def _say_erased(community: Ref, found: Ref, erasure: Erasure, *, several: bool) -> None:
+    """Print what an erasure changed, table by table."""
+    where = f" in {community}" if several else ""
+    click.echo(f"Erased what {found} wrote and what names them{where}:")
     for section, tables in erasure.changed.items():
         counts = ", ".join(f"{table} {count}" for table, count in tables.items())
         click.echo(f"  {section}: {counts}")
@@ -749,18 +789,29 @@ def member_erase(
 def _with_member_storage(
     config_path: Path | None,
     community_key: str | None,
+    every: bool,
     work: Callable[[SqliteStorage, Ref, datetime], Coroutine[Any, Any, T]],
-) -> T:
-    """Run ``work`` on the configured database, for one community, at the current time."""
+) -> list[T]:
+    """Run ``work`` on the configured database, for each community asked, at the current time.
+
+    One community: the one ``--community`` names, or the configuration's only one. With
+    ``every``, each community of the configuration, in its order.
+    """
     loaded = _load(config_path, _registry())
     source = _existing_database(loaded)
     keys = list(loaded.config.communities)
-    if community_key is None and len(keys) != 1:
-        _fail(f"name the community with --community (one of: {', '.join(keys) or 'none'})")
-    community = _community_ref(loaded, community_key if community_key is not None else keys[0])
+    if every and community_key is not None:
+        _fail("--community and --all-communities ask for different things: give one")
+    if not every and community_key is None and len(keys) != 1:
+        _fail(
+            f"name the community with --community (one of: {', '.join(keys) or 'none'}), "
+            "or ask with --all-communities"
+        )
+    chosen = keys if every else [community_key if community_key is not None else keys[0]]
+    communities = [_community_ref(loaded, key) for key in chosen]
 
-    async def run(storage: SqliteStorage, now: datetime) -> T:
-        return await work(storage, community, now)
+    async def run(storage: SqliteStorage, now: datetime) -> list[T]:
+        return [await work(storage, community, now) for community in communities]
 
     return _on_database(source, run)
 

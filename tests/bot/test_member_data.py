@@ -21,7 +21,7 @@ from cogs._guidelines_member_data import COG
 from cogs._held_raid import KEY as HELD_RAID
 from cogs._held_raid import HeldRaid, held_raid_from
 from cogs.guidelines import Guidelines
-from moderation.cases import CaseStatus
+from moderation.cases import CaseStatus, NewCase
 from moderation.store import store_for
 from policies.context import RecentJoin
 from tests.cogs.test_modmail import MONDAY, dm_at, in_thread, modmail
@@ -217,3 +217,66 @@ async def test_a_raiders_join_in_a_held_raid_is_shown_and_erased_down_to_its_fac
         (other_raider, "zed_2"),
     ]
     assert kept.joins[0].account_created == joined - timedelta(days=1)
+
+
+def test_the_cli_answers_a_request_to_the_brand_in_every_community_at_once(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    beta = Ref("local", "beta")
+
+    async def two_communities() -> None:
+        async with modmail(registry, database) as bot:
+            await bobs_week(bot)
+        storage = await open_storage(database, VirtualClock(MONDAY))
+        try:  # bob in the brand's second community, where one rule caught him
+            await store_for(storage).cases.open(
+                NewCase(
+                    community=beta,
+                    member=BOB,
+                    member_name="bob",
+                    rule="insults",
+                    reason="insults: tu es nul en beta",
+                    evidence={"original": "tu es nul en beta"},
+                ),
+                MONDAY,
+            )
+        finally:
+            await storage.close()
+
+    asyncio.run(two_communities())
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[steward]\ndatabase = "{database}"\n'
+        '[communities.acme]\nplatform = "local"\n'
+        '[communities.beta]\nplatform = "local"\n'
+        '[communities.gamma]\nplatform = "local"\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    base = ["--config", str(config)]
+    unsure = runner.invoke(main, ["member", "export", "bob", *base])
+    both = runner.invoke(
+        main, ["member", "erase", "bob", *base, "--community", "acme", "--all-communities"]
+    )
+    exported = runner.invoke(main, ["member", "export", "bob", *base, "--all-communities"])
+    erased = runner.invoke(main, ["member", "erase", "bob", *base, "--all-communities", "--yes"])
+    again = runner.invoke(main, ["member", "export", "bob", *base, "--all-communities"])
+    nothing = runner.invoke(main, ["member", "erase", "bobby", *base, "--all-communities", "--yes"])
+    assert unsure.exit_code == 2 and "or ask with --all-communities" in unsure.output
+    assert both.exit_code == 2 and "give one" in both.output
+    assert exported.exit_code == 0, exported.output
+    shown = json.loads(exported.output)["communities"]
+    assert [c["community"] for c in shown] == ["local:acme", "local:beta"]  # gamma keeps none
+    assert "tu es nul en beta" in exported.output
+    assert erased.exit_code == 0, erased.output
+    heads = [line for line in erased.output.splitlines() if line.startswith("Erased")]
+    assert heads == [
+        "Erased what local:bob wrote and what names them in local:acme:",
+        "Erased what local:bob wrote and what names them in local:beta:",
+    ]
+    assert "tu es nul en beta" not in again.output
+    assert not [w for w in BOBS_WORDS if w in again.output]
+    assert nothing.output == (
+        "Steward keeps nothing about bobby in any community; nothing erased.\n"
+    )
