@@ -755,8 +755,8 @@ def member_erase(
         who, where = (member, "any community") if every else (looked[0][1], "this community")
         click.echo(f"Steward keeps nothing about {who} in {where}; nothing erased.")
         return
-    whom = ", ".join(f"{community} about {found}" for community, found in kept)
-    if not yes and not click.confirm(f"Erase what {whom} keep(s)?"):
+    what = " and ".join(f"what {community} keeps about {found}" for community, found in kept)
+    if not yes and not click.confirm(f"Erase {what}?"):
         _fail("nothing erased", EXIT_FAILURE)
     chosen = dict(kept)
 
