@@ -548,15 +548,13 @@ class Enforcer:
                 handed_off[len(final)] = why
             final.append(fitted)
         case = await self.store.cases.open(
-            NewCase(
-                community=self.community.ref,
-                member=target.ref,
-                member_name=target.name,
-                actor=actor,
-                reason=reason,
+            self._moderator_case(
+                moderator,
+                target,
+                reason,
                 points=points,
-                expires_at=now + timedelta(days=expires_days) if points else None,
-                evidence={**(evidence or {}), "moderator": moderator.name},
+                expires_days=expires_days,
+                evidence=evidence or {},
                 actions=_case_actions(final, handed_off),
             ),
             now,
@@ -605,15 +603,13 @@ class Enforcer:
             action, actor=str(moderator.ref), reason=f"{reason} ({by_hand_in(platform)})"
         )
         case = await self.store.cases.open(
-            NewCase(
-                community=self.community.ref,
-                member=target.ref,
-                member_name=target.name,
-                actor=done.actor,
-                reason=reason,
+            self._moderator_case(
+                moderator,
+                target,
+                reason,
                 points=points,
-                expires_at=now + timedelta(days=expires_days) if points else None,
-                evidence={"moderator": moderator.name, BY_HAND: platform},
+                expires_days=expires_days,
+                evidence={BY_HAND: platform},
                 actions=tuple(
                     replace(a, status=ActionStatus.APPLIED, attempts=1)
                     for a in _case_actions([done])
@@ -625,6 +621,31 @@ class Enforcer:
         if notice is not None and target.present:
             await self.send_notice(case, notice)
         return await self._reloaded(case)
+
+    def _moderator_case(
+        self,
+        moderator: Member,
+        target: Member,
+        reason: str,
+        *,
+        points: int,
+        expires_days: float,
+        evidence: Mapping[str, object],
+        actions: tuple[CaseAction, ...],
+    ) -> NewCase:
+        """Return the case of a moderator's own action, their name kept beside the evidence."""
+        now = self.clock.now()
+        return NewCase(
+            community=self.community.ref,
+            member=target.ref,
+            member_name=target.name,
+            actor=str(moderator.ref),
+            reason=reason,
+            points=points,
+            expires_at=now + timedelta(days=expires_days) if points else None,
+            evidence={**evidence, "moderator": moderator.name},
+            actions=actions,
+        )
 
     async def remove_confirmed(self, case: Case, moderator: Member) -> Case:
         """Delete the message of a case a moderator confirmed, as one more action of the case.
