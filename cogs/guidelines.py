@@ -25,7 +25,13 @@ from bot.core.events import (
     Tick,
 )
 from bot.core.models import Member, Message
-from bot.core.protocols import Classifier, ClassifierBusy, ClassifierError, community_key
+from bot.core.protocols import (
+    Classifier,
+    ClassifierBusy,
+    ClassifierError,
+    UnscoredReason,
+    community_key,
+)
 from bot.core.refs import Ref
 from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
@@ -263,6 +269,7 @@ class Guidelines(
         community = self.ctx.community.ref
         meter, key = self.ctx.meter, self.ctx.community.key
         asked = time.perf_counter()
+        unscored: UnscoredReason = "failed"
         try:
             async with asyncio.timeout(settings.timeout):
                 (scored,) = await classifier.score(
@@ -271,16 +278,12 @@ class Guidelines(
                     language=self.ctx.community.language,
                 )
         except TimeoutError:
-            meter.unanswered(key, "timeout")
+            unscored = "timeout"
             why = f"the classifier did not answer within {settings.timeout:g}s"
-        except ClassifierBusy as error:
-            meter.unanswered(key, "busy")
-            why = f"the classifier did not answer ({error})"
         except ClassifierError as error:
-            meter.unanswered(key, "failed")
+            unscored = "busy" if isinstance(error, ClassifierBusy) else "failed"
             why = f"the classifier did not answer ({error})"
         except Exception as error:  # any Classifier implementation: never lose the message
-            meter.unanswered(key, "failed")
             self.log.exception("the classifier failed on message %s", message.ref)
             why = f"the classifier failed ({type(error).__name__})"
         else:
@@ -296,6 +299,7 @@ class Guidelines(
             )
             await self._enforce(verdict, message.author)
             return
+        meter.unanswered(key, unscored)
         if settings.on_timeout == "rules":
             self.log.warning("message %s judged by the rules alone: %s", message.ref, why)
             return
