@@ -11,6 +11,8 @@ prometheus_client's global registry.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bot.core.actions import Action, ActionResult
@@ -88,14 +90,13 @@ class ProcessMetrics:
 
     def unscored(self, community: str) -> int:
         """Return how many of a community's messages went without scores since the start."""
-        return int(
-            sum(
-                sample.value
-                for metric in self._unscored.collect()
-                for sample in metric.samples
-                if sample.name.endswith("_total") and sample.labels.get("community") == community
+        counted = (
+            self.registry.get_sample_value(
+                "steward_messages_unscored_total", {"community": community, "reason": reason}
             )
+            for reason in get_args(UnscoredReason)
         )
+        return int(sum(value or 0 for value in counted))
 
     def matched(self, community: str, rule: str, mode: str) -> None:
         """Count a rule's match, by how it was handled."""
