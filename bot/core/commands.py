@@ -120,9 +120,10 @@ def offered(choices: Iterable[Choice], typed: str) -> list[Choice]:
 
     A choice fits when its value starts with the text (``1`` finds item 12) or a word of
     its label does, case aside (``ali`` finds alice's items, ``re`` finds ``reached_out``
-    but not ``breaks``); nothing typed fits every choice.
+    but not ``breaks``); a leading ``#`` or ``@`` is how numbers and people are written,
+    not part of them; nothing typed fits every choice.
     """
-    wanted = typed.strip().lstrip("#").casefold()
+    wanted = typed.strip().lstrip("#@").casefold()
     at_a_word = re.compile(rf"(?<!\w){re.escape(wanted)}")
     return [
         (label, value)

@@ -115,25 +115,27 @@ async def _case_choices(
     """Return the cases to offer ``member`` as they type a case number.
 
     Moderators get the community's latest cases. A member typing `/appeal` gets only
-    their own cases that stand against them: the record of others is not theirs to browse, and a
-    case still with the moderators (a self-harm alert among them) or recorded in shadow
+    their own cases that stand against them: the record of others is not theirs to browse,
+    and a case still with the moderators (a self-harm alert among them) or recorded in shadow
     mode was never put to them, nor was a moderator's note, and one that lifted a ban or
     timeout holds nothing against them.
     """
     cases = store_for(app.storage).cases
-    wanted = typed.lstrip("#")
     if community.is_staff(member):
-        return [
-            (f"#{c.number} {c.member_name}: {c.rule or c.reason}", c.number)
-            for c in await cases.recent(community.ref, limit=MAX_CHOICES)
-            if str(c.number).startswith(wanted)
-        ]
+        latest = await cases.recent(community.ref, limit=MAX_CHOICES)
+        return offered(
+            [(f"#{c.number} {c.member_name}: {c.rule or c.reason}", c.number) for c in latest],
+            typed,
+        )
     own = await cases.for_member(community.ref, member.ref, limit=MAX_CHOICES)
-    return [
-        (f"#{c.number} {c.created_at:%Y-%m-%d}: {c.rule or c.reason}", c.number)
-        for c in own
-        if c.status in _MEMBERS_SEE and c.put_to_member and str(c.number).startswith(wanted)
-    ]
+    return offered(
+        [
+            (f"#{c.number} {c.created_at:%Y-%m-%d}: {c.rule or c.reason}", c.number)
+            for c in own
+            if c.status in _MEMBERS_SEE and c.put_to_member
+        ],
+        typed,
+    )
 
 
 async def _banned_choices(
@@ -144,13 +146,11 @@ async def _banned_choices(
     A moderator unbanning someone knows their name, not their eighteen-digit id, and
     Discord's user picker offers no one outside the server.
     """
-    wanted = typed.strip().lstrip("@").lower()
+    banned = await still_banned(store_for(app.storage).cases, community.ref, now)
     choices: list[Choice] = [
-        (f"{b.name}: banned {b.banned_at:%Y-%m-%d} (case #{b.case})", b.member.id)
-        for b in await still_banned(store_for(app.storage).cases, community.ref, now)
-        if wanted in b.name.lower() or b.member.id.startswith(wanted)
+        (f"{b.name}: banned {b.banned_at:%Y-%m-%d} (case #{b.case})", b.member.id) for b in banned
     ]
-    return choices[:MAX_CHOICES]
+    return offered(choices, typed)[:MAX_CHOICES]
 
 
 def _differs(have: dict[str, Any], want: dict[str, Any]) -> bool:

@@ -658,6 +658,7 @@ def test_an_option_completed_by_a_missing_method_is_refused_when_the_cog_is_read
         ("1", [12]),  # a number's start
         ("#3", [3]),  # as cases and prompts are written
         ("ALI", [12]),  # a word's start in the label, case aside
+        ("@ali", [12]),  # as people are written
         ("lice", []),  # not the middle of a word
         ("re", [3, "reached_out"]),  # "breaks" holds "re", but no word of 12 starts with it
         ("reading corner", [3]),  # several words, as they stand
