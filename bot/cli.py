@@ -637,8 +637,9 @@ def stats_rules(
 ) -> None:
     """Show per rule: volume, decisions, precision (violations / decided) and reversal rate.
 
-    Precision counts moderators' decisions on the rule's review items; the reversal rate
-    is the share of the rule's cases found ok on review or overturned on appeal.
+    Precision counts moderators' decisions on the rule's review items, appeals apart; the
+    reversal rate is the share of the rule's cases found ok on review or overturned on
+    appeal. Appeals and how many were overturned have columns of their own.
     """
     from moderation.rule_stats import RuleStats, rule_table  # noqa: PLC0415
     from moderation.store import store_for  # noqa: PLC0415

@@ -1,9 +1,12 @@
 """Per-rule figures: how often a rule fires, and how often moderators agree with it.
 
-Every decision on a review item is a vote on the rule that raised it: a violation agrees,
+Every decision on a review item the rule raised is a vote on it: a violation agrees,
 ``ok`` disagrees. Precision is the share of decisions that agreed; the reversal rate is the
 share of the rule's cases that moderators undid (found ok on review, or overturned on
-appeal). A rule with low precision is one to tune or to move to shadow mode.
+appeal). A rule with low precision is one to tune or to move to shadow mode. Appeals are
+counted apart: members contest the cases they think wrong, so the appeals' outcomes would
+drag a rule's precision down far below what moderators judge of its hits (one overturned
+appeal of a rule that acted a hundred times right would read 0%).
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ class RuleStats:
         rule: The rule's id.
         cases: Cases it opened, shadow cases included.
         acted: Cases it opened that were not shadow cases: actions taken or asked for.
-        review_items: Review items it raised.
+        review_items: Review items it raised (appeals of its cases not included).
         decided: Those items moderators decided.
         violations: Decided items found a violation.
         reversed: Acted cases undone: found ok on review or overturned on appeal.
+        appeals: Appeals members made against its cases.
+        overturned: Those appeals that undid the case.
     """
 
     rule: str
@@ -32,6 +37,8 @@ class RuleStats:
     decided: int = 0
     violations: int = 0
     reversed: int = 0
+    appeals: int = 0
+    overturned: int = 0
 
     @property
     def precision(self) -> float | None:
@@ -55,12 +62,24 @@ class RuleStats:
             "precision": self.precision,
             "reversed": self.reversed,
             "reversal_rate": self.reversal_rate,
+            "appeals": self.appeals,
+            "overturned": self.overturned,
         }
 
 
 def rule_table(rows: list[RuleStats]) -> str:
     """Return per-rule figures as an aligned text table, rates as percentages."""
-    header = ("rule", "cases", "items", "decided", "precision", "acted", "reversal")
+    header = (
+        "rule",
+        "cases",
+        "items",
+        "decided",
+        "precision",
+        "acted",
+        "reversal",
+        "appeals",
+        "overturned",
+    )
     lines = [
         (
             r.rule,
@@ -70,6 +89,8 @@ def rule_table(rows: list[RuleStats]) -> str:
             _percent(r.precision),
             str(r.acted),
             _percent(r.reversal_rate),
+            str(r.appeals),
+            str(r.overturned),
         )
         for r in rows
     ]
@@ -87,7 +108,8 @@ def rule_summary(stats: RuleStats) -> str:
     """Return a rule's figures in words, for a moderator's reply.
 
     Only what happened is said: a rule that never raised a review item says nothing of
-    precision (no decision, no figure), one that never acted nothing of reversals.
+    precision (no decision, no figure), one that never acted nothing of reversals, one
+    whose cases nobody appealed nothing of appeals.
     """
     shadow = stats.cases - stats.acted
     trial = "all" if shadow == stats.cases else f"{shadow} of them"
@@ -102,6 +124,8 @@ def rule_summary(stats: RuleStats) -> str:
             f"{stats.reversed} of {stats.acted} acted case(s) undone on review or appeal "
             f"({_percent(stats.reversal_rate)})"
         )
+    if stats.appeals:
+        parts.append(f"{stats.appeals} appeal(s), {stats.overturned} overturned")
     return "; ".join(parts)
 
 

@@ -831,11 +831,17 @@ class SqliteRuleStats:
             "AND (? IS NULL OR created_at >= ?) GROUP BY rule",
             scope,
         )
+        # An appeal is a review item too, but only the cases a member contested reach it:
+        # its outcome says nothing of how often the rule is right (one overturned appeal
+        # would read as a precision of 0%), so appeals are counted apart.
         items = await self._db.fetch_all(
-            "SELECT rule, COUNT(*) AS items, SUM(outcome IS NOT NULL) AS decided, "
+            "SELECT rule, SUM(source != 'appeal') AS items, "
+            "SUM(source != 'appeal' AND outcome IS NOT NULL) AS decided, "
             # An undecided item's outcome is NULL, and SUM over NULLs alone is NULL.
-            "COALESCE(SUM(outcome = 'violation'), 0) AS violations FROM review_items "
-            "WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) "
+            "COALESCE(SUM(source != 'appeal' AND outcome = 'violation'), 0) AS violations, "
+            "SUM(source = 'appeal') AS appeals, "
+            "COALESCE(SUM(source = 'appeal' AND outcome = 'ok'), 0) AS overturned "
+            "FROM review_items WHERE rule IS NOT NULL AND (? IS NULL OR community = ?) "
             "AND (? IS NULL OR created_at >= ?) GROUP BY rule",
             scope,
         )
@@ -849,6 +855,8 @@ class SqliteRuleStats:
                 review_items=int(row["items"]),
                 decided=int(row["decided"]),
                 violations=int(row["violations"]),
+                appeals=int(row["appeals"]),
+                overturned=int(row["overturned"]),
             )
         return [RuleStats(rule=rule, **counts) for rule, counts in sorted(figures.items())]
 

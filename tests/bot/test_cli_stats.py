@@ -54,18 +54,35 @@ def test_stats_rules_shows_precision_and_reversals_per_rule(
         "precision": 0.5,
         "reversed": 1,
         "reversal_rate": 0.5,
+        "appeals": 0,
+        "overturned": 0,
     }
     threats = figures["threats"]
     assert (threats["review_items"], threats["decided"], threats["violations"]) == (1, 0, 0)
     assert threats["precision"] is None
+    # An appeal is counted apart from the rule's review items: the overturned appeal
+    # undid the case (a reversal) but is no vote on how often the rule is right.
     profanity = figures["profanity"]
-    assert (profanity["cases"], profanity["decided"], profanity["precision"]) == (1, 1, 0.0)
+    assert (profanity["cases"], profanity["review_items"], profanity["precision"]) == (1, 0, None)
     assert (profanity["reversed"], profanity["reversal_rate"]) == (1, 1.0)
+    assert (profanity["appeals"], profanity["overturned"]) == (1, 1)
     table = runner.invoke(main, ["stats", "rules", "--config", str(config)])
     assert table.exit_code == 0, table.output
     header, *rows = table.output.splitlines()
-    assert header.split() == ["rule", "cases", "items", "decided", "precision", "acted", "reversal"]
-    assert ["abuse-model", "2", "2", "2", "50%", "2", "50%"] in [r.split() for r in rows]
+    assert header.split() == [
+        "rule",
+        "cases",
+        "items",
+        "decided",
+        "precision",
+        "acted",
+        "reversal",
+        "appeals",
+        "overturned",
+    ]
+    split = [r.split() for r in rows]
+    assert ["abuse-model", "2", "2", "2", "50%", "2", "50%", "0", "0"] in split
+    assert ["profanity", "1", "0", "0", "-", "1", "100%", "1", "1"] in split
     # The figures were made in March 2026 (the session's clock): none in the last week.
     recent = runner.invoke(main, ["stats", "rules", "--config", str(config), "--days", "7"])
     assert recent.exit_code == 0, recent.output

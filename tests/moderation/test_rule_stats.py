@@ -27,6 +27,11 @@ from moderation.rule_stats import RuleStats, rule_summary
             "8 case(s); 4 of 8 review item(s) decided, 3 a violation (precision 75%); "
             "1 of 8 acted case(s) undone on review or appeal (12%)",
         ),
+        (
+            RuleStats(rule="links", cases=20, acted=20, reversed=1, appeals=3, overturned=1),
+            "20 case(s); 1 of 20 acted case(s) undone on review or appeal (5%); "
+            "3 appeal(s), 1 overturned",
+        ),
     ],
 )
 def test_a_rules_figures_in_words(stats: RuleStats, said: str) -> None:
