@@ -56,8 +56,9 @@ async def run_demo(
         actions[record["action"]] += 1
         if record.get("case"):
             cases.add(record["case"])
-        if record.get("rule") and record["action"] != "post_message":
-            rules[record["rule"]].add(record.get("case", ""))
+            # A card's update or a policy's notice names a rule but no case of its own.
+            if record.get("rule"):
+                rules[record["rule"]].add(record["case"])
         if as_json:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             return

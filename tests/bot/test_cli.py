@@ -107,12 +107,19 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert "spam-links: 2 case(s); 0 of 2 acted case(s) undone on review or appeal" in (
         result.output
     )
+    # dave's appeal of an insults case is an appeal, no review item of the rule's.
+    assert "insults: 1 case(s); 0 of 1 acted case(s) undone on review or appeal (0%); " in (
+        result.output
+    )
+    assert "1 appeal(s), 0 overturned" in result.output
     # A rule on trial: one hit, judged wrong, and the staff channel hears how it did.
     assert (
         "Steward posted in #mod-log: The trial of caps is over: moderators found it right 0 "
         "time(s) of 1 (0%)." in result.output
     )
-    assert "Summary" in result.output
+    # The summary counts what /policy stats counts: a card's update is no case of its own.
+    summary = result.output.split("\nSummary\n", 1)[1]
+    assert "raid 4, repeats 3, self-harm 1, spam-links 2" in summary
 
 
 def test_simulate_writes_json_lines(tmp_path: Path) -> None:
