@@ -67,8 +67,9 @@ class ProcessMetrics:
         )
         self._actions = Counter(
             "steward_actions",
-            "Actions applied on the platform, by kind, by whom (bot or moderator) and "
-            "whether the platform did them (ok) or not (failed).",
+            "Actions applied on the platform, by kind, by whom (bot, moderator, or hand: a "
+            "moderator with the platform's own tools) and whether the platform did them (ok) "
+            "or not (failed).",
             ["community", "action", "by", "outcome"],
             registry=self.registry,
         )
@@ -109,6 +110,10 @@ class ProcessMetrics:
     def appeal_decided(self, community: str, rule: str, outcome: str) -> None:
         """Count an appeal's outcome by the case's rule."""
         self._appeals.labels(community, rule, outcome).inc()
+
+    def done_by_hand(self, community: str, action: str) -> None:
+        """Count an action a moderator took with the platform's own tools, as Steward learnt it."""
+        self._actions.labels(community, action, "hand", "ok").inc()
 
     def acted(self, community: str, action: Action, result: ActionResult) -> None:
         """Count an action applied on the platform, or tried."""

@@ -75,7 +75,8 @@ class MemberUpdates(ModerationCog):
             await self.close_items_of(
                 target.ref, f"Closed: {target.name} was {what} by hand ({case.label})."
             )
-        # The mod log and ban evasion learn of it as of Steward's own actions.
+        # The mod log, ban evasion and the metrics learn of it as of Steward's own actions.
+        self.ctx.meter.done_by_hand(self.ctx.community.key, action.kind)
         done = case.actions[0]
         await self.ctx.publish(
             ActionApplied(

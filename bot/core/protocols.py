@@ -218,6 +218,10 @@ class Meter(Protocol):
         """Count an appeal's outcome (``upheld``, ``reduced``, ``overturned``) by the case's rule."""
         ...
 
+    def done_by_hand(self, community: str, action: str) -> None:
+        """Count an action a moderator took with the platform's own tools (``ban``, ``kick``...)."""
+        ...
+
 
 class _NoMeter:
     """A meter that counts nothing, where no process keeps figures (a bare cog in a test)."""
@@ -235,6 +239,9 @@ class _NoMeter:
         """Count nothing."""
 
     def appeal_decided(self, community: str, rule: str, outcome: str) -> None:
+        """Count nothing."""
+
+    def done_by_hand(self, community: str, action: str) -> None:
         """Count nothing."""
 
 

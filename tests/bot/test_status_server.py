@@ -89,6 +89,7 @@ async def test_metrics_tell_shadowed_matches_and_moderators_actions_apart(
         await driver.command(
             "mod1", "mod-log", "timeout", {"member": "bob", "duration": "1h", "reason": "rude"}
         )
+        await driver.by_hand("mod1", "ban", "alice", reason="scam DMs")
         await asyncio.wait_for(run.session.app.bus.join(), SOON)
         figures = run.session.app.metrics.registry
     acme = {"community": "acme"}
@@ -102,6 +103,10 @@ async def test_metrics_tell_shadowed_matches_and_moderators_actions_apart(
     timed_out = {**acme, "action": "timeout", "by": "moderator", "outcome": "ok"}
     assert figures.get_sample_value("steward_actions_total", timed_out) == 1.0
     assert figures.get_sample_value("steward_actions_total", {**timed_out, "by": "bot"}) is None
+    # A ban made with the platform's own menu is moderation too: operators see it apart.
+    banned = {**acme, "action": "ban", "by": "hand", "outcome": "ok"}
+    assert figures.get_sample_value("steward_actions_total", banned) == 1.0
+    assert figures.get_sample_value("steward_actions_total", {**banned, "by": "moderator"}) is None
 
 
 async def test_the_monitoring_guide_names_exactly_the_figures_steward_exports(
