@@ -109,6 +109,7 @@ class Replayer:
                 name=member.name,
                 at=line.at,
                 account_created=member.account_created_at,
+                avatar=member.avatar,
             )
         )
 

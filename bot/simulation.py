@@ -403,6 +403,7 @@ def _member(spec: MemberSpec, now: datetime) -> Member:
         lang=spec.lang,
         bot=spec.bot,
         owner=spec.owner,
+        avatar=spec.avatar,
     )
 
 

@@ -2,9 +2,10 @@
 
 A detected raid's joins are kept in the cog's state while the raid is held and for a day
 after (``/raid show|ban|kick``; see :mod:`cogs._held_raid`), each with the account's
-name. Exporting shows the member's joins; erasing replaces their name with their platform
-id and keeps the join's facts (when they joined, how old the account was), as a case keeps
-its bare facts: ``/raid ban`` can still act on a raider who asked to be forgotten.
+name and picture. Exporting shows the member's joins; erasing replaces their name with
+their platform id, drops their picture and keeps the join's facts (when they joined, how
+old the account was), as a case keeps its bare facts: ``/raid ban`` can still act on a
+raider who asked to be forgotten.
 
 A raid still held in a running Steward writes its joins again at its next join, from
 memory: an erasure made during the hold holds once the hold ends (30 minutes by default).
@@ -37,15 +38,17 @@ class GuidelinesMemberData(MemberDataTables):
         return {"held_raid_joins": _joins_of(raid, member)}
 
     async def erase_member(self, community: Ref, member: Ref) -> dict[str, int]:
-        """Replace the member's name in the held raid's joins with their platform id."""
+        """Replace the member's name in the held raid's joins with their id; drop their picture."""
         async with self._db.transaction() as tx:
             row = await tx.fetch_one(_HELD, (str(community), COG, HELD_RAID))
             raid = _parsed(row["value"] if row is not None else None)
-            named = [j for j in _joins_of(raid, member) if j.get("name") != member.id]
+            named = [
+                j for j in _joins_of(raid, member) if j.get("name") != member.id or j.get("avatar")
+            ]
             if not named:
                 return {"held_raid_joins": 0}
             for join in named:
-                join["name"] = member.id
+                join["name"], join["avatar"] = member.id, ""
             await tx.execute(
                 "UPDATE cog_state SET value = ? WHERE community = ? AND cog = ? AND key = ?",
                 (json.dumps(raid), str(community), COG, HELD_RAID),

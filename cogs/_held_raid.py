@@ -44,6 +44,7 @@ class HeldRaid:
                     "name": j.name,
                     "at": j.at.isoformat(),
                     "created": j.account_created.isoformat() if j.account_created else None,
+                    "avatar": j.avatar,
                 }
                 for j in self.joins
             ],
@@ -69,6 +70,7 @@ def held_raid_from(data: Any) -> HeldRaid | None:
                 name=str(j["name"]),
                 at=datetime.fromisoformat(j["at"]),
                 account_created=datetime.fromisoformat(j["created"]) if j["created"] else None,
+                avatar=str(j.get("avatar") or ""),  # kept by versions since pictures were
             )
             for j in data["joins"]
         )

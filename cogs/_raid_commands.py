@@ -2,13 +2,14 @@
 
 A raid brings tens of accounts in a minute; banning them one ``/ban`` at a time takes a
 moderator longer than the raid did. ``/raid show`` lists the latest raid's joins and why
-each looks like a raider (a new account, a name like the others'), ``/raid ban`` and
-``/raid kick`` act on those, each on a case of its own (each can appeal), and leave the
-joins that look like ordinary newcomers alone.
+each looks like a raider (a new account, a name or picture like the others'), ``/raid
+ban`` and ``/raid kick`` act on those, each on a case of its own (each can appeal), and
+leave the joins that look like ordinary newcomers alone.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -47,6 +48,7 @@ class RaidCommands(ModerationCog):
             f"({self.typed('raid ban')} or {self.typed('raid kick')} acts on those):"
         ]
         young = self._young_since(raid)
+        pictures = Counter(j.avatar for j in raid.joins if j.avatar)
         local = zone(self.ctx.community.timezone)  # the zone the first line names
         for join in raid.joins:
             created = join.account_created
@@ -59,6 +61,8 @@ class RaidCommands(ModerationCog):
                 mark = "newcomer"
             elif created is not None and young is not None and created > young:
                 mark = "raider? (new account)"
+            elif pictures[join.avatar] > 1:
+                mark = "raider? (the same picture as another's)"
             else:
                 mark = "raider? (a name like another's)"
             now_state = await self._state_of(raid, join)

@@ -377,6 +377,7 @@ class Guidelines(
                 name=member.name,
                 at=event.at,
                 account_created=member.account_created_at,
+                avatar=member.avatar,
             )
         )
         spike = any(m.evidence.get("kind") == "join_spike" for m in verdict.matches)

@@ -31,7 +31,11 @@ async def still_banned(
             name = case.member_name or case.member.id
             banned.append(
                 BannedMember(
-                    member=case.member, name=name, banned_at=case.created_at, case=case.number
+                    member=case.member,
+                    name=name,
+                    banned_at=case.created_at,
+                    case=case.number,
+                    avatar=case.member_avatar,
                 )
             )
     return banned

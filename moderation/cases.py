@@ -119,6 +119,9 @@ class NewCase:
         community: Where.
         member: Who it is about.
         member_name: Their name at the time, for readable lists.
+        member_avatar: The hash of the picture they showed at the time (see
+            :attr:`~bot.core.models.Member.avatar`), for telling them again under another
+            name; empty for a default picture.
         rule: The rule that caused it, or ``None`` for a moderator's own action.
         severity: The rule's severity, if any.
         actor: ``bot`` or the moderator's ref as text.
@@ -135,6 +138,7 @@ class NewCase:
     community: Ref
     member: Ref
     member_name: str = ""
+    member_avatar: str = ""
     rule: str | None = None
     severity: str | None = None
     actor: str = "bot"

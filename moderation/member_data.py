@@ -92,7 +92,8 @@ class ModerationMemberData(MemberDataTables):
             for case in cases:
                 await _keep_only(tx, "cases", case, _KEPT_CASE_EVIDENCE, marker="erased")
                 await tx.execute(
-                    "UPDATE cases SET member_name = '', reason = ? WHERE id = ?",
+                    "UPDATE cases SET member_name = '', member_avatar = '', reason = ? "
+                    "WHERE id = ?",
                     (ERASED, case["id"]),
                 )
             changed["cases"] = len(cases)

@@ -34,8 +34,8 @@ EVIDENCE_LIST_KEPT = 50
 """How many values a list in an item's evidence keeps (what its member wrote since...)."""
 
 _CASE_COLUMNS = (
-    "id, community, number, member, member_name, rule, severity, actions, actor, reason, evidence, "
-    "message, channel, points, status, created_at, expires_at"
+    "id, community, number, member, member_name, member_avatar, rule, severity, actions, actor, "
+    "reason, evidence, message, channel, points, status, created_at, expires_at"
 )
 
 
@@ -74,14 +74,15 @@ class SqliteCases:
         number = int(row["next"]) if row else 1
         summary = [action.kind for action in new.actions]
         result = await tx.execute(
-            "INSERT INTO cases (community, number, member, member_name, rule, severity, actions, actor, "
-            "reason, evidence, message, channel, points, status, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO cases (community, number, member, member_name, member_avatar, rule, "
+            "severity, actions, actor, reason, evidence, message, channel, points, status, "
+            "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(new.community),
                 number,
                 str(new.member),
                 new.member_name,
+                new.member_avatar,
                 new.rule,
                 new.severity,
                 dump_json(summary),
@@ -294,6 +295,7 @@ def _case_from(row: Row, actions: tuple[CaseAction, ...], notes: tuple[Note, ...
         community=Ref.parse(row["community"]),
         member=Ref.parse(row["member"]),
         member_name=row["member_name"],
+        member_avatar=row["member_avatar"],
         rule=row["rule"],
         severity=row["severity"],
         actor=row["actor"],

@@ -86,12 +86,13 @@ class RecentMessage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecentJoin:
-    """A member who joined recently."""
+    """A member who joined recently (``avatar``: their picture's hash, empty for a default)."""
 
     member: Ref
     name: str
     at: datetime
     account_created: datetime | None = None
+    avatar: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,12 +104,14 @@ class BannedMember:
         name: The name their case keeps.
         banned_at: When the ban was applied.
         case: The number of the case that banned them.
+        avatar: The hash of the picture they showed then; empty for a default picture.
     """
 
     member: Ref
     name: str
     banned_at: datetime
     case: int
+    avatar: str = ""
 
 
 class Context(Protocol):

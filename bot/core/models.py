@@ -30,6 +30,10 @@ class Member:
         present: ``False`` for someone a command names who is not in the community now
             (they left or were banned): only their ref is known, and the name the
             platform still knows them by, if it does (``name`` is empty where not).
+        avatar: The platform's name for the picture the member chose for themselves, a
+            hash of the image (Discord's avatar hash, Slack's ``avatar_hash`` of a custom
+            image): the same picture uploaded by another account carries the same one.
+            Empty for the platform's default picture, or where it is not known.
     """
 
     ref: Ref
@@ -45,6 +49,7 @@ class Member:
     timed_out_until: datetime | None = None
     pending: bool = False
     present: bool = True
+    avatar: str = ""
 
     @property
     def shown_name(self) -> str:

@@ -1,10 +1,11 @@
-"""Ban evasion: a new account whose name is like that of someone banned.
+"""Ban evasion: a new account named like someone banned, or showing their picture.
 
-A troll banned on Monday comes back on Tuesday as ``troll_99`` or ``tr0ll``. The rule
-reads the joiner's name against the names of the members whose ban still holds (the
-guidelines cog reads them from its cases before judging the join) and asks moderators;
-it judges no message. Names alone prove nothing, so by default it only asks: a review
-card, nothing on the newcomer's record, and they are not told.
+A troll banned on Monday comes back on Tuesday as ``troll_99`` or ``tr0ll``, or under a
+new name with the picture they had: people change their name far more readily than their
+avatar. The rule reads the joiner's name and picture against those of the members whose
+ban still holds (the guidelines cog reads them from its cases before judging the join)
+and asks moderators; it judges no message. Neither proves anything, so by default it only
+asks: a review card, nothing on the newcomer's record, and they are not told.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class EvasionParams(RuleParams):
         new_account_days: Only accounts younger than this are weighed; an account whose
             age the platform does not tell (Slack) is weighed too.
         look_back_days: Only bans applied within this many days are weighed.
+        same_avatar: Whether a newcomer showing the very picture a banned member showed
+            is flagged whatever their name. Platforms name an uploaded picture by a hash
+            of the image (Discord's avatar hash, Slack's of a custom image), so only the
+            same image matches; default pictures never do.
         on_match: What happens: ``review`` (the default: a card asks moderators, whose Ban
             or Dismiss counts towards the rule's precision), ``alert`` (a line in the staff
             channel), ``gate:DURATION`` (the newcomer may not post until a moderator looks;
@@ -41,6 +46,7 @@ class EvasionParams(RuleParams):
     similarity: float = Field(0.85, gt=0, le=1)
     new_account_days: float = Field(30.0, ge=0, le=3650)
     look_back_days: float = Field(180.0, gt=0, le=3650)
+    same_avatar: bool = True
     on_match: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
 
     _valid = field_validator("on_match")(checked_actions)
@@ -66,29 +72,34 @@ _ON_AN_ACCOUNT = {
 
 @rule("evasion")
 class EvasionRule(Rule[EvasionParams]):
-    """Tell moderators when a new account's name is like a banned member's."""
+    """Tell moderators when a new account is named like, or shows the picture of, a banned member."""
 
     Params = EvasionParams
     needs_bans = True
 
     def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
-        """Flag a new account named like someone whose ban still holds."""
+        """Flag a new account named like, or showing the picture of, someone still banned."""
         p = self.params
         created = member.account_created_at
         if created is not None and ctx.now - created > timedelta(days=p.new_account_days):
             return None
         since = ctx.now - timedelta(days=p.look_back_days)
-        best: tuple[float, BannedMember] | None = None
+        # The same picture outweighs any name; among equals, the most alike name.
+        best: tuple[bool, float, BannedMember] | None = None
         name = _forms(member.name)
         for banned in ctx.banned():
             if banned.banned_at < since or banned.member == member.ref:
                 continue
             score = _alike(name, _forms(banned.name))
-            if score >= p.similarity and (best is None or score > best[0]):
-                best = (score, banned)
+            pictured = p.same_avatar and bool(member.avatar) and member.avatar == banned.avatar
+            if not pictured and score < p.similarity:
+                continue
+            if best is None or (pictured, score) > best[:2]:
+                best = (pictured, score, banned)
         if best is None:
             return None
-        score, banned = best
+        pictured, score, banned = best
+        alike = score >= p.similarity
         days = (ctx.now - created).days if created is not None else None
         age = (
             "an account of unknown age"
@@ -97,8 +108,15 @@ class EvasionRule(Rule[EvasionParams]):
             if days > 0
             else "an account less than a day old"
         )
+        looks = (
+            f"named like {banned.name} and showing the same picture"
+            if pictured and alike
+            else f"showing the same picture as {banned.name}"
+            if pictured
+            else f"named like {banned.name}"
+        )
         return Hit(
-            reason=f"{age}, named like {banned.name} (banned {banned.banned_at:%Y-%m-%d}, "
+            reason=f"{age}, {looks} (banned {banned.banned_at:%Y-%m-%d}, "
             f"case #{banned.case}; names {score:.0%} alike)",
             matched=(banned.name,),
             evidence={
@@ -106,6 +124,7 @@ class EvasionRule(Rule[EvasionParams]):
                 "banned": str(banned.member),
                 "banned_case": banned.case,
                 "similarity": round(score, 3),
+                "same_avatar": pictured,
             },
             severity=Severity.HIGH,
             actions=tuple(p.on_match),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -80,6 +81,7 @@ class RaidRule(Rule[RaidParams]):
             name=member.name,
             at=ctx.now,
             account_created=member.account_created_at,
+            avatar=member.avatar,
         )
         spike = [*window, current]
         if len(spike) != p.joins:
@@ -146,6 +148,9 @@ class RaidRule(Rule[RaidParams]):
     def suspicious(self, joins: Sequence[RecentJoin], now: datetime) -> set[str]:
         """Return the names among ``joins`` of new accounts and of look-alikes of each other.
 
+        Look-alikes are named alike, or show the same picture (accounts made by one hand
+        often share one; a default picture is no picture of anyone's).
+
         Args:
             joins: The joins to weigh together (a look-alike needs another to look like).
             now: When they are weighed: an account's age counts from it.
@@ -159,4 +164,6 @@ class RaidRule(Rule[RaidParams]):
             for second in joins[index + 1 :]:
                 if fuzz.ratio(first.name.casefold(), second.name.casefold()) >= threshold:
                     flagged.update((first.name, second.name))
+        pictures = Counter(j.avatar for j in joins if j.avatar)
+        flagged.update(j.name for j in joins if pictures[j.avatar] > 1)
         return flagged

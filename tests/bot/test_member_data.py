@@ -192,6 +192,7 @@ async def test_a_raiders_join_in_a_held_raid_is_shown_and_erased_down_to_its_fac
                 name=name,
                 at=joined,
                 account_created=joined - timedelta(days=1),
+                avatar="c0ffee",
             )
             for who, name in ((raider, "zed_the_troll"), (other_raider, "zed_2"))
         ),
@@ -207,14 +208,19 @@ async def test_a_raiders_join_in_a_held_raid_is_shown_and_erased_down_to_its_fac
     finally:
         await storage.close()
     (join,) = shown["data"]["guidelines"]["held_raid_joins"]
-    assert (join["member"], join["name"]) == (str(raider), "zed_the_troll")
+    assert (join["member"], join["name"], join["avatar"]) == (
+        str(raider),
+        "zed_the_troll",
+        "c0ffee",
+    )
     assert erasure.changed["guidelines"] == {"held_raid_joins": 1}
     assert again.changed["guidelines"] == {"held_raid_joins": 0}
     # The join's facts stay, so /raid ban still reaches the raider; the name is gone.
     assert kept is not None
-    assert [(j.member, j.name) for j in kept.joins] == [
-        (raider, raider.id),
-        (other_raider, "zed_2"),
+    # The name and the picture are gone (each would tell who they are).
+    assert [(j.member, j.name, j.avatar) for j in kept.joins] == [
+        (raider, raider.id, ""),
+        (other_raider, "zed_2", "c0ffee"),
     ]
     assert kept.joins[0].account_created == joined - timedelta(days=1)
 

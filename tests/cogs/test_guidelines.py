@@ -1441,6 +1441,38 @@ async def test_a_staff_note_reaches_moderators_and_never_the_member(
     assert said[-1] == "the note is empty"
 
 
+async def test_old_accounts_sharing_a_picture_make_a_raid_and_are_shown_why(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Bought or long-kept accounts pass the age check; one hand gave them one picture.
+    old = "2019-05-01T00:00:00Z"
+    names = ["mira", "quentin", "sol", "tove", "ugo"]
+    pictures = ["c0ffee", "c0ffee", "c0ffee", "", ""]
+    lines = [
+        community(),
+        *[
+            {
+                "type": "join",
+                "at": at(10, i * 5),
+                "member": {"name": name, "account_created": old, "avatar": picture},
+            }
+            for i, (name, picture) in enumerate(zip(names, pictures, strict=True))
+        ],
+        cmd("mod1", "raid show", at(11)),
+    ]
+    actions = await run_scenario(lines)
+    posted = [a["content"] for a in of(actions, "post_message")]
+    assert any("raid: 5 joins within 60s, 3 of them new or look-alike" in p for p in posted)
+    shown = replies(actions)[-1].splitlines()
+    assert [line.split(":")[0] for line in shown[1:]] == [
+        "raider? (the same picture as another's) mira",
+        "raider? (the same picture as another's) quentin",
+        "raider? (the same picture as another's) sol",
+        "newcomer tove",
+        "newcomer ugo",
+    ]
+
+
 async def test_a_raids_accounts_are_banned_at_once_each_on_its_own_case(
     run_scenario: ScenarioRunner,
 ) -> None:

@@ -44,3 +44,17 @@ async def test_an_action_still_to_retry_is_not_sent_with_erased_words(rig: Rig) 
     # The moderator's reason, copied onto the action, goes with the case's.
     assert (timeout.status, timeout.payload) == (ActionStatus.APPLIED, {"reason": "(erased)"})
     assert await rig.store.cases.pending_actions(START.replace(year=2100)) == []
+
+
+async def test_an_erasure_forgets_the_picture_a_case_kept(rig: Rig) -> None:
+    # The avatar's hash identifies the member as well as a name does (ban evasion reads it).
+    case = await rig.store.cases.open(
+        NewCase(community=COMMUNITY.ref, member=BOB, member_name="bob", member_avatar="a1b2c3"),
+        START,
+    )
+    data = ModerationMemberData(rig.storage.db)
+    (exported,) = (await data.export_member(COMMUNITY.ref, BOB))["cases"]
+    assert exported["member_avatar"] == "a1b2c3"
+    await data.erase_member(COMMUNITY.ref, BOB)
+    erased = await rig.store.cases.get(COMMUNITY.ref, case.number)
+    assert erased is not None and (erased.member_name, erased.member_avatar) == ("", "")

@@ -104,6 +104,7 @@ def _author(author: Mapping[str, Any], member: Mapping[str, Any], guild: discord
         rank=rank,
         timed_out_until=_time(member.get("communication_disabled_until")),
         pending=bool(member.get("pending", False)),
+        avatar=str(author.get("avatar") or ""),
     )
 
 

@@ -95,6 +95,7 @@ def member_of(user: discord.Member | discord.User, guild: discord.Guild | None =
             rank=rank,
             timed_out_until=user.timed_out_until,
             pending=user.pending,
+            avatar=_avatar(user),
         )
     return Member(
         ref=ref(user.id),
@@ -103,7 +104,17 @@ def member_of(user: discord.Member | discord.User, guild: discord.Guild | None =
         account_created_at=user.created_at,
         is_bot=user.bot,
         is_owner=guild is not None and guild.owner_id == user.id,
+        avatar=_avatar(user),
     )
+
+
+def _avatar(user: discord.Member | discord.User) -> str:
+    """Return the hash of the user's own avatar, empty for Discord's default picture.
+
+    The account's avatar, not a server-only one: an evader brings the picture of their
+    account, which Discord names by a hash of the image.
+    """
+    return user.avatar.key if user.avatar is not None else ""
 
 
 def message_of(message: discord.Message) -> Message:
@@ -413,6 +424,7 @@ def _option_value(option: Mapping[str, Any], resolved: Mapping[str, Any]) -> Any
         account_created_at=discord.utils.snowflake_time(int(str(value))),
         is_bot=bool(user.get("bot")),
         present=False,
+        avatar=str(user.get("avatar") or ""),
     )
 
 

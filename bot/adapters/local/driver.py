@@ -342,9 +342,11 @@ def member_from(
     lang: str | None = None,
     bot: bool = False,
     owner: bool = False,
+    avatar: str = "",
 ) -> Member:
     """Build a local member; its id is its name."""
     return Member(
+        avatar=avatar,
         ref=ref(name),
         name=name,
         display_name=display_name,

@@ -47,6 +47,8 @@ class MemberSpec(_Line):
     lang: str | None = None
     bot: bool = False
     owner: bool = False
+    avatar: str = Field("", max_length=100)
+    """What names the member's own picture (any text; the same text is the same picture)."""
 
 
 class CommunityLine(_Line):

@@ -52,6 +52,8 @@ def member_from(user: dict[str, Any], groups: frozenset[str]) -> Member:
         is_owner=bool(user.get("is_owner") or user.get("is_primary_owner")),
         # A deactivated account is known to Slack and in the workspace no more.
         present=not user.get("deleted"),
+        # Slack's default pictures are drawn per person: only an upload is a picture chosen.
+        avatar=str(profile.get("avatar_hash") or "") if profile.get("is_custom_image") else "",
     )
 
 

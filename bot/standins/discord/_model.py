@@ -79,6 +79,8 @@ class User:
     global_name: str | None = None
     locale: str = "en-US"
     """The language of their Discord client, which interactions carry (never messages)."""
+    avatar: str | None = None
+    """The hash of the picture they uploaded; ``None`` shows Discord's default picture."""
 
     def payload(self) -> dict[str, Any]:
         """Return the user object."""
@@ -87,7 +89,7 @@ class User:
             "username": self.name,
             "global_name": self.global_name or self.name,
             "discriminator": "0",
-            "avatar": None,
+            "avatar": self.avatar,
             "bot": self.bot,
             "public_flags": 0,
         }

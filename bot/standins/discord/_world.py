@@ -45,10 +45,16 @@ class World:
         self.application_id = self.bot.id
 
     def add_user(
-        self, name: str, *, bot: bool = False, dms_open: bool = True, locale: str = "en-US"
+        self,
+        name: str,
+        *,
+        bot: bool = False,
+        dms_open: bool = True,
+        locale: str = "en-US",
+        avatar: str | None = None,
     ) -> User:
-        """Create an account."""
-        user = User(self.ids.next(), name, bot=bot, dms_open=dms_open, locale=locale)
+        """Create an account (``avatar``: the hash of its picture, if it has one)."""
+        user = User(self.ids.next(), name, bot=bot, dms_open=dms_open, locale=locale, avatar=avatar)
         self.users[user.id] = user
         return user
 

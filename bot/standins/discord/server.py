@@ -452,9 +452,12 @@ class DiscordStandin:
             Dispatch("MESSAGE_DELETE", data, message.guild_id, GUILD_MESSAGES)
         )
 
-    async def join(self, guild: Guild, name: str, *, dms_open: bool = True) -> Member:
-        """Make a new user join and dispatch GUILD_MEMBER_ADD."""
-        member = Member(self.world.add_user(name, dms_open=dms_open), joined_at=datetime.now(UTC))
+    async def join(
+        self, guild: Guild, name: str, *, dms_open: bool = True, avatar: str | None = None
+    ) -> Member:
+        """Make a new account join and dispatch GUILD_MEMBER_ADD (``avatar``: its picture's hash)."""
+        account = self.world.add_user(name, dms_open=dms_open, avatar=avatar)
+        member = Member(account, joined_at=datetime.now(UTC))
         guild.members[member.user.id] = member
         data = member.payload() | {"guild_id": guild.id}
         await self.gateway.dispatch(Dispatch("GUILD_MEMBER_ADD", data, guild.id, GUILD_MEMBERS))

@@ -27,6 +27,8 @@ class User:
     created: int = 1_600_000_000
     deleted: bool = False
     """Deactivated by an admin: Slack still knows the account, who is in the workspace no more."""
+    picture: str = ""
+    """The hash of a picture they uploaded; empty shows Slack's default picture."""
 
     def to_api(self, team_id: str, *, include_locale: bool = False) -> dict[str, Any]:
         """Return the user as ``users.info`` shows it (``locale`` only when asked for)."""
@@ -41,7 +43,13 @@ class User:
             "is_bot": self.is_bot,
             "tz": self.tz,
             "updated": self.created,
-            "profile": {"display_name": self.real_name, "real_name": self.real_name or self.name},
+            "profile": {
+                "display_name": self.real_name,
+                "real_name": self.real_name or self.name,
+                # Slack hashes a default picture too, one drawn for each person.
+                "avatar_hash": self.picture or f"g{self.id.lower()}",
+                "is_custom_image": bool(self.picture),
+            },
         }
         if include_locale:
             shown["locale"] = self.locale

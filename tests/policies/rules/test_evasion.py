@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -29,8 +30,9 @@ def judge(
     *,
     created: object = T0 - DAY,
     evasion: EvasionRule | None = None,
+    avatar: str = "",
 ) -> Hit | None:
-    joiner = member(name, joined=T0, account_created=created)  # type: ignore[arg-type]
+    joiner = replace(member(name, joined=T0, account_created=created), avatar=avatar)  # type: ignore[arg-type]
     ctx = windows().moved_to(T0).know_banned(banned)
     return (evasion or rule()).evaluate_join(joiner, ctx)
 
@@ -86,3 +88,41 @@ def test_the_threshold_and_the_answer_are_the_communitys() -> None:
         rule(on_match=["delete"])
     with pytest.raises(ValidationError):
         rule(on_match=["gate:forever"])
+
+
+# The picture troll showed when banned (a platform's hash of the image).
+PICTURE = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+PICTURED_TROLL = replace(TROLL, avatar=PICTURE)
+
+
+def test_a_new_account_showing_a_banned_members_picture_is_flagged_whatever_its_name() -> None:
+    hit = judge("sunny_day", [PICTURED_TROLL], avatar=PICTURE)
+    assert hit is not None
+    assert hit.reason.startswith(
+        "an account 1 day(s) old, showing the same picture as troll (banned 2024-04-29, case #7;"
+    )
+    assert hit.evidence["same_avatar"] is True and hit.matched == ("troll",)
+    both = judge("tr0ll", [PICTURED_TROLL], avatar=PICTURE)
+    assert both is not None and both.reason.startswith(
+        "an account 1 day(s) old, named like troll and showing the same picture ("
+    )
+    named = judge("tr0ll", [PICTURED_TROLL], avatar="ffff")
+    assert named is not None and named.evidence["same_avatar"] is False
+
+
+def test_default_pictures_other_pictures_and_old_accounts_are_no_match() -> None:
+    # Discord's default picture has no hash: two members showing it are not alike.
+    assert judge("sunny_day", [TROLL]) is None
+    assert judge("sunny_day", [PICTURED_TROLL], avatar="0f0f0f") is None
+    assert judge("sunny_day", [PICTURED_TROLL], avatar=PICTURE, created=LONG_AGO) is None
+    # A community that does not want pictures weighed says so.
+    assert (
+        judge("sunny_day", [PICTURED_TROLL], avatar=PICTURE, evasion=rule(same_avatar=False))
+        is None
+    )
+
+
+def test_the_same_picture_outweighs_a_more_alike_name() -> None:
+    trolls = BannedMember(member=ref("trolls"), name="trolls", banned_at=T0 - DAY, case=9)
+    hit = judge("trolls_01", [trolls, PICTURED_TROLL], avatar=PICTURE, evasion=rule(similarity=0.8))
+    assert hit is not None and hit.matched == ("troll",)

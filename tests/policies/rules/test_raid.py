@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -127,6 +128,27 @@ def test_lookalike_similarity_sets_how_alike_names_must_be() -> None:
     names += [("mia", LONG_AGO), ("oskar", LONG_AGO)]
     assert arrive(rule(lookalike_similarity=0.9), windows(), names)[-1] is not None
     assert arrive(rule(lookalike_similarity=0.95), windows(), names)[-1] is None
+
+
+def test_accounts_showing_one_picture_count_whatever_their_names() -> None:
+    # Established accounts, names nothing alike: three share an uploaded picture.
+    shown = {"mia": "c0ffee", "oskar": "c0ffee", "priya": "c0ffee", "tomasz": "", "yuki": ""}
+
+    def hits(pictures: dict[str, str]) -> list[Hit | None]:
+        raid, ctx = rule(), windows()
+        found: list[Hit | None] = []
+        for i, (name, avatar) in enumerate(pictures.items()):
+            at = T0 + i * 5 * S
+            joiner = replace(member(name, joined=at, account_created=LONG_AGO), avatar=avatar)
+            found.append(raid.evaluate_join(joiner, ctx.moved_to(at)))
+            ctx.record_join(replace(join(name, at), avatar=avatar))
+        return found
+
+    hit = hits(shown)[-1]
+    assert hit is not None and hit.matched == ("mia", "oskar", "priya")
+    # Default pictures (no hash) are no picture of anyone's; two alike are needed.
+    assert hits(dict.fromkeys(NAMES[:5], ""))[-1] is None
+    assert hits({**shown, "oskar": "beef", "priya": "f00d"})[-1] is None
 
 
 # Holding what newcomers post

@@ -128,3 +128,12 @@ async def test_what_steward_does_not_follow_is_ignored(ws: Workspace) -> None:
     }
     assert await translate(ws, joined) is None
     assert await translate(ws, {"type": "channel_created", "event_ts": "1.0"}) is None
+
+
+def test_only_a_picture_the_member_uploaded_is_their_avatar(ws: Workspace) -> None:
+    # Slack draws a default picture for each person, with a hash of its own: two members
+    # with default pictures must not read as the same picture, nor as anyone's choice.
+    uploaded = ws.add_user("U0CARL", "carl", picture="e3b0c44298fc")
+    carl = member_from(uploaded.to_api("T1"), frozenset())
+    alice = member_from(ws.users["U0ALICE"].to_api("T1"), frozenset())
+    assert (carl.avatar, alice.avatar) == ("e3b0c44298fc", "")
