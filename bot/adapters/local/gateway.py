@@ -98,10 +98,12 @@ class LocalPlatform:
         return result
 
     async def fetch_member(self, community: Ref, member: Ref) -> Member | None:
-        """Return a present member by id (their name)."""
+        """Return a present member by id (their name), with the timeout they have now."""
         place = self.communities.get(community)
         entry = place.member(member.id) if place else None
-        return entry.member if entry is not None and entry.present else None
+        if entry is None or not entry.present:
+            return None
+        return replace(entry.member, timed_out_until=entry.timed_out_until)
 
     async def fetch_channel(self, community: Ref, channel: Ref) -> Channel | None:
         """Return a channel by id (its name)."""
