@@ -132,18 +132,12 @@ def _counts(case: Case) -> bool:
 class CaseCommands(ModerationCog):
     """Commands over the case record."""
 
-    async def _case(self, ctx: CommandContext, number: int) -> Case:
-        case = await self.store.cases.get(ctx.community.ref, number)
-        if case is None:
-            raise CommandError(f"there is no case #{number}")
-        return case
-
     @command("case show", description="Show a case: what, why, evidence, actions and notes.")
     async def case_show(
         self, ctx: CommandContext, number: Annotated[int, "The case number"]
     ) -> None:
         """Reply with everything on one case."""
-        case = await self._case(ctx, number)
+        case = await self.numbered_case(ctx, number)
         await ctx.reply(self.describe(case, detail=True))
 
     @command("case list", description="List the latest cases, or one member's.")
@@ -169,7 +163,7 @@ class CaseCommands(ModerationCog):
         text: Annotated[str, "The note"],
     ) -> None:
         """Append a note; notes are never overwritten."""
-        case = await self._case(ctx, number)
+        case = await self.numbered_case(ctx, number)
         await self.store.cases.add_note(case.id, ctx.author.name, text, self.ctx.clock.now())
         await ctx.reply(f"Noted on case {case.label}.")
 
@@ -209,7 +203,7 @@ class CaseCommands(ModerationCog):
         reason: Annotated[str, "Why"] = "",
     ) -> None:
         """Mark a case pardoned and note who and why; a staff note is withdrawn."""
-        case = await self._case(ctx, number)
+        case = await self.numbered_case(ctx, number)
         if not await self.pardon(case, ctx.author.name, reason):
             if case.is_staff_note:
                 raise CommandError(f"case {case.label} is a note withdrawn already")
@@ -532,7 +526,7 @@ class CaseCommands(ModerationCog):
         status = _OUTCOMES.get(outcome.strip().lower())
         if status is None:
             raise CommandError("outcome must be upheld, reduced or overturned")
-        found = await self._case(ctx, case)
+        found = await self.numbered_case(ctx, case)
         appeal = await self.store.appeals.open_for(found.id)
         if appeal is None:
             raise CommandError(f"case {found.label} has no open appeal")

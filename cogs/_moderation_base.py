@@ -17,7 +17,14 @@ from bot.core.language_tags import LanguageTag
 from bot.core.models import Member, Message
 from bot.core.refs import Ref
 from cogs._schedules import checked_cron
-from moderation.cases import NewReviewItem, Note, ReviewItem, ReviewStatus, undelivered_notice
+from moderation.cases import (
+    Case,
+    NewReviewItem,
+    Note,
+    ReviewItem,
+    ReviewStatus,
+    undelivered_notice,
+)
 from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
@@ -412,6 +419,17 @@ class ModerationCog(Cog[GuidelinesSettings]):
         if name is None:
             raise _no_one(member)
         return name
+
+    async def numbered_case(self, ctx: CommandContext, number: int) -> Case:
+        """Return the community's case ``number``.
+
+        Raises:
+            CommandError: If there is none.
+        """
+        case = await self.store.cases.get(ctx.community.ref, number)
+        if case is None:
+            raise CommandError(f"there is no case #{number}")
+        return case
 
     async def target(self, ctx: CommandContext, member: Member) -> Member:
         """Return ``member`` if the command's author may act on them.

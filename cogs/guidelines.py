@@ -35,6 +35,7 @@ from bot.core.protocols import (
 from bot.core.refs import Ref
 from cogs._automod_blocks import DOING, BlockedMessages
 from cogs._case_commands import CaseCommands
+from cogs._case_edits import CaseEdits
 from cogs._held_raid import ACTIONABLE as RAID_ACTIONABLE
 from cogs._held_raid import KEY as HELD_RAID
 from cogs._held_raid import HeldRaid, held_raid_from
@@ -69,6 +70,7 @@ class Guidelines(
     ReviewCards,
     ReviewDeadlines,
     ReportCommand,
+    CaseEdits,
     CaseCommands,
     MemberCommands,
     ModeratorCommands,

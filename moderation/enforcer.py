@@ -31,11 +31,13 @@ from bot.core.actions import (
     Unban,
 )
 from bot.core.community import CommunityInfo
+from bot.core.durations import format_duration
 from bot.core.models import Member
 from bot.core.protocols import NO_METER, Clock, Gateway, Meter
 from bot.core.quoting import excerpt
 from bot.core.refs import Ref
 from bot.core.serialize import action_from_data, action_to_data
+from moderation.bans import still_banned
 from moderation.cases import (
     BY_HAND,
     CARE_REASON,
@@ -51,6 +53,7 @@ from moderation.cases import (
     ReviewItem,
     by_hand_in,
 )
+from moderation.lengths import LengthChange, LengthRefused, length_change
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
 from moderation.review_cards import CARE_CHOICES
@@ -694,6 +697,81 @@ class Enforcer:
         )
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
+
+    async def change_length(self, case: Case, moderator: Member, length: timedelta | None) -> Case:
+        """Make a case's ban or timeout last ``length`` from when the case was opened.
+
+        A tempban's end is scheduled anew (``None``: the ban lasts until unbanned); a
+        timeout is set again on the platform for what is left of it. The case reads the
+        new length, a note keeps the old one, and the member is told, as of a sanction.
+
+        Raises:
+            LengthRefused: If the length cannot change so (see
+                :func:`~moderation.lengths.length_change`), the ban was lifted since, the
+                member is no longer timed out, or the platform refuses the new timeout.
+        """
+        now = self.clock.now()
+        change = length_change(case, length, now)
+        member = await self.gateway.fetch_member(self.community.ref, case.member)
+        if change.is_ban:
+            await self._reschedule_unban(case, change, now)
+        else:
+            await self._time_out_again(case, change, member, moderator, now)
+        payload = change.payload()
+        await self.store.cases.set_action_payload(case.id, change.action.position, payload)
+        await self.store.cases.add_note(case.id, moderator.name, change.note(moderator.name), now)
+        changed = await self._reloaded(case)
+        told = member or Member(ref=case.member, name=case.member_name or case.member.id)
+        sanction = "banned" if change.is_ban else "timed_out"
+        notice = self._notice(["length_changed", sanction], changed, told, {}, None)
+        if notice is not None:
+            await self.send_notice(changed, notice)
+        return await self._reloaded(changed)
+
+    async def _reschedule_unban(self, case: Case, change: LengthChange, now: datetime) -> None:
+        """Move a ban's end (or drop it, for a ban until unbanned), if the ban still holds."""
+        banned = await still_banned(self.store.cases, self.community.ref, now)
+        if not any(b.case == case.number for b in banned):
+            raise LengthRefused(f"the ban of case {case.label} was lifted or replaced since")
+        await self.store.schedule.cancel(self.community.ref, "unban", str(case.member))
+        if change.ends is not None:
+            unban = Unban(
+                community=self.community.ref,
+                member=case.member,
+                reason=f"tempban of case {case.label} ended",
+                case=case.label,
+            )
+            await self._schedule(unban, change.ends, case.id)
+
+    async def _time_out_again(
+        self,
+        case: Case,
+        change: LengthChange,
+        member: Member | None,
+        moderator: Member,
+        now: datetime,
+    ) -> None:
+        """Set a member's timeout again for what is left of its new length."""
+        if member is None or not member.timed_out_at(now) or change.ends is None:
+            raise LengthRefused(
+                f"{case.member_name or case.member.id} is no longer timed out; "
+                "a new timeout is a case of its own"
+            )
+        left = change.ends - now
+        longest = self.gateway.capabilities.max_timeout
+        if longest is not None and left > longest:
+            raise LengthRefused(f"a timeout is at most {format_duration(longest)} from now here")
+        again = Timeout(
+            community=self.community.ref,
+            member=case.member,
+            duration=left,
+            actor=str(moderator.ref),
+            reason=f"length of case {case.label} changed: {case.reason}",
+            case=case.label,
+        )
+        result = await self.gateway.apply(again)
+        if not result.ok:
+            raise LengthRefused(f"the platform refused the new timeout: {result.error}")
 
     async def _reloaded(self, case: Case) -> Case:
         """Return the case as stored now, with each action's outcome."""

@@ -83,6 +83,16 @@ class CaseRepository(Protocol):
         """Change a case's status (and its points, when an appeal reduces them)."""
         ...
 
+    async def set_reason(self, case_id: int, reason: str) -> None:
+        """Change why a case was opened (its note keeps what it said before)."""
+        ...
+
+    async def set_action_payload(
+        self, case_id: int, position: int, payload: Mapping[str, Any]
+    ) -> None:
+        """Change what one of a case's actions holds (a ban's or timeout's length)."""
+        ...
+
     async def record_action(
         self, case_id: int, position: int, status: ActionStatus, error: str, now: datetime
     ) -> None:

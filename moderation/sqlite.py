@@ -162,6 +162,19 @@ class SqliteCases:
                 (status.value, points, case_id),
             )
 
+    async def set_reason(self, case_id: int, reason: str) -> None:
+        """Change why a case was opened."""
+        await self._db.execute("UPDATE cases SET reason = ? WHERE id = ?", (reason, case_id))
+
+    async def set_action_payload(
+        self, case_id: int, position: int, payload: Mapping[str, Any]
+    ) -> None:
+        """Change what one of a case's actions holds."""
+        await self._db.execute(
+            "UPDATE case_actions SET payload = ? WHERE case_id = ? AND position = ?",
+            (dump_json(dict(payload)), case_id, position),
+        )
+
     async def record_action(
         self, case_id: int, position: int, status: ActionStatus, error: str, now: datetime
     ) -> None:

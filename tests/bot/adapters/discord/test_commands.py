@@ -34,7 +34,7 @@ def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_paths_become_groups_with_typed_options_and_permissions() -> None:
     commands = application_commands([*commands_of(Guidelines), *commands_of(SystemCommands)])
     top = by_name(commands.payload)
-    assert set(by_name(top["case"]["options"])) == {"show", "list", "note", "pardon"}
+    assert set(by_name(top["case"]["options"])) == {"show", "list", "note", "pardon", "edit"}
     assert top["case"]["default_member_permissions"] == str(1 << 40)
     assert top["help"]["default_member_permissions"] is None
     assert top["appeal"]["default_member_permissions"] is None  # members appeal
@@ -65,6 +65,9 @@ def test_paths_become_groups_with_typed_options_and_permissions() -> None:
     assert by_name(top["slowmode"]["options"])["interval"]["autocomplete"] is True
     show = by_name(by_name(top["case"]["options"])["show"]["options"])
     assert show["number"]["autocomplete"] is True
+    edit = by_name(by_name(top["case"]["options"])["edit"]["options"])
+    # A case by number (completed), and a boolean for a ban that should never end.
+    assert edit["number"]["autocomplete"] is True and edit["permanent"]["type"] == 5
     assert top["History"]["type"] == 2
     assert top["Report to moderators"]["type"] == 3
     assert top["Report to moderators"]["default_member_permissions"] is None
