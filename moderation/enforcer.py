@@ -733,15 +733,20 @@ class Enforcer:
         banned = await still_banned(self.store.cases, self.community.ref, now)
         if not any(b.case == case.number for b in banned):
             raise LengthRefused(f"the ban of case {case.label} was lifted or replaced since")
-        await self.store.schedule.cancel(self.community.ref, "unban", str(case.member))
-        if change.ends is not None:
-            unban = Unban(
-                community=self.community.ref,
-                member=case.member,
-                reason=f"tempban of case {case.label} ended",
-                case=case.label,
-            )
-            await self._schedule(unban, change.ends, case.id)
+        unban = Unban(
+            community=self.community.ref,
+            member=case.member,
+            reason=f"tempban of case {case.label} ended",
+            case=case.label,
+        )
+        await self.store.schedule.reschedule(
+            self.community.ref,
+            "unban",
+            str(case.member),
+            payload=action_to_data(unban) if change.ends is not None else None,
+            due_at=change.ends or now,
+            case_id=case.id,
+        )
 
     async def _time_out_again(
         self,

@@ -294,6 +294,23 @@ class ScheduleRepository(Protocol):
         """Schedule an action; return its id."""
         ...
 
+    async def reschedule(
+        self,
+        community: Ref,
+        kind: str,
+        target: str,
+        *,
+        payload: Mapping[str, Any] | None,
+        due_at: datetime,
+        case_id: int | None,
+    ) -> None:
+        """Drop pending actions of a kind on a target and schedule ``payload`` instead, at once.
+
+        Nothing between the two can leave neither (a tempban without an end); ``None``
+        only drops.
+        """
+        ...
+
     async def due(self, community: Ref, now: datetime) -> list[ScheduledAction]:
         """Return a community's actions due at or before ``now``, earliest first."""
         ...

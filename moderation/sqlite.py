@@ -748,10 +748,26 @@ class SqliteSchedule:
     ) -> int:
         """Schedule an action; return its id."""
         result = await self._db.execute(
-            "INSERT INTO scheduled_actions (community, case_id, payload, due_at) VALUES (?, ?, ?, ?)",
-            (str(community), case_id, dump_json(dict(payload)), to_db_time(due_at)),
+            _SCHEDULE, (str(community), case_id, dump_json(dict(payload)), to_db_time(due_at))
         )
         return int(result.lastrowid or 0)
+
+    async def reschedule(
+        self,
+        community: Ref,
+        kind: str,
+        target: str,
+        *,
+        payload: Mapping[str, Any] | None,
+        due_at: datetime,
+        case_id: int | None,
+    ) -> None:
+        """Drop pending actions of a kind on a target and schedule ``payload``, in one go."""
+        async with self._db.transaction() as tx:
+            await tx.execute(_UNSCHEDULE, (str(community), kind, target, target))
+            if payload is not None:
+                values = (str(community), case_id, dump_json(dict(payload)), to_db_time(due_at))
+                await tx.execute(_SCHEDULE, values)
 
     async def due(self, community: Ref, now: datetime) -> list[ScheduledAction]:
         """Return a community's actions due at or before ``now``, earliest first."""
@@ -784,13 +800,18 @@ class SqliteSchedule:
 
     async def cancel(self, community: Ref, kind: str, target: str) -> int:
         """Drop pending actions of a kind on a target; return how many."""
-        result = await self._db.execute(
-            "UPDATE scheduled_actions SET done = 1 WHERE community = ? AND done = 0 "
-            "AND json_extract(payload, '$.kind') = ? AND (json_extract(payload, '$.member') = ? "
-            "OR json_extract(payload, '$.channel') = ?)",
-            (str(community), kind, target, target),
-        )
+        result = await self._db.execute(_UNSCHEDULE, (str(community), kind, target, target))
         return result.rowcount
+
+
+_SCHEDULE = (
+    "INSERT INTO scheduled_actions (community, case_id, payload, due_at) VALUES (?, ?, ?, ?)"
+)
+_UNSCHEDULE = (
+    "UPDATE scheduled_actions SET done = 1 WHERE community = ? AND done = 0 "
+    "AND json_extract(payload, '$.kind') = ? AND (json_extract(payload, '$.member') = ? "
+    "OR json_extract(payload, '$.channel') = ?)"
+)
 
 
 class SqliteShadows:

@@ -182,6 +182,22 @@ async def test_schedule_due_cancel_and_restart(rig: Rig) -> None:
     assert await rig.store.schedule.due(COMMUNITY.ref, START + timedelta(days=30)) == []
 
 
+async def test_a_rescheduled_action_replaces_the_pending_one_or_goes(rig: Rig) -> None:
+    payload = {"kind": "unban", "member": "local:alice"}
+    await rig.store.schedule.add(COMMUNITY.ref, payload, START + timedelta(days=1), None)
+    later = START + timedelta(days=3)
+    await rig.store.schedule.reschedule(
+        COMMUNITY.ref, "unban", "local:alice", payload=payload, due_at=later, case_id=None
+    )
+    await rig.reopen()
+    (due,) = await rig.store.schedule.due(COMMUNITY.ref, START + timedelta(days=30))
+    assert (due.due_at, dict(due.payload)) == (later, payload)
+    await rig.store.schedule.reschedule(
+        COMMUNITY.ref, "unban", "local:alice", payload=None, due_at=later, case_id=None
+    )
+    assert await rig.store.schedule.next_due(COMMUNITY.ref) is None
+
+
 async def test_shadowed_rules_persist(rig: Rig) -> None:
     await rig.store.shadows.set(COMMUNITY.ref, "caps", True, "local:mod1", START)
     await rig.reopen()
