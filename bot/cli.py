@@ -11,9 +11,9 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 import click
 
@@ -819,6 +819,82 @@ def _with_member_storage(
 
 main.add_command(train_command)
 main.add_command(eval_command)
+
+
+@main.group("history")
+def history_group() -> None:
+    """Read a community's real history, for ``steward replay``."""
+
+
+@history_group.command("export")
+@config_option
+@click.option("--community", "community_key", required=True, help="Its config key.")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    help="A channel to read, by name (again for more); none: every text channel.",
+)
+@click.option(
+    "--days", type=click.IntRange(1, 365), default=7, show_default=True, help="How far back."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=2000,
+    show_default=True,
+    help="The most messages read from one channel (its latest).",
+)
+@click.option(
+    "--out", type=click.File("w", encoding="utf-8"), default="-", help="Where to write [stdout]."
+)
+def history_export(  # click passes each option by name
+    *,
+    config_path: Path | None,
+    community_key: str,
+    channels: tuple[str, ...],
+    days: int,
+    limit: int,
+    out: TextIO,
+) -> None:
+    """Write a Discord or Slack community's recent messages as a replay file.
+
+    The file holds the channels, each author with their roles now (so that staff are
+    known as staff) and each message, oldest first (channels' own messages; replies in
+    threads are not read): `steward replay FILE --policy NEW` then shows what a policy
+    would have done on them. It holds members' words: delete it once the replay is read.
+    """
+    from bot.history_export import UnknownChannels, scenario_lines  # noqa: PLC0415
+
+    loaded = _load(config_path, _registry())
+    _community_ref(loaded, community_key)
+    section = loaded.config.communities[community_key]
+    since = datetime.now(UTC) - timedelta(days=days)
+    wanted = [c.lstrip("#") for c in channels]
+    if section.platform == "discord":
+        from bot.adapters.discord.history import read_history  # noqa: PLC0415
+
+        reading = read_history(
+            loaded.config.discord, section.id, channels=wanted, since=since, limit=limit
+        )
+    elif section.platform == "slack":
+        from bot.adapters.slack.history import read_slack_history  # noqa: PLC0415
+
+        reading = read_slack_history(
+            loaded.config.slack, section.id, channels=wanted, since=since, limit=limit
+        )
+    else:
+        _fail("a local community's history is its scenario file: replay that")
+    from bot.serve import StartupRefused  # noqa: PLC0415
+
+    history = _run(reading, plain=(StartupRefused, UnknownChannels))
+    for line in scenario_lines(community_key, history, language=section.language):
+        out.write(line + "\n")
+    click.echo(
+        f"{len(history.messages)} message(s) from {len(history.channels)} channel(s) and "
+        f"{len(history.members)} author(s) since {since:%Y-%m-%d %H:%M} UTC",
+        err=True,
+    )
 
 
 @main.group("standin")

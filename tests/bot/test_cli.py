@@ -308,3 +308,13 @@ def test_check_config_says_how_long_members_words_are_kept(tmp_path: Path) -> No
     broken = CliRunner().invoke(main, ["check-config", "--config", str(config)])
     assert "members' words kept: 365 days" in kept.output.splitlines()
     assert broken.exit_code == 2 and "keep_texts_days" in broken.output
+
+
+def test_history_export_of_a_local_community_points_at_its_scenario(tmp_path: Path) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text('[communities.acme]\nplatform = "local"\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["history", "export", "--config", str(config), "--community", "acme"]
+    )
+    assert result.exit_code == 2
+    assert "a local community's history is its scenario file" in result.output

@@ -186,16 +186,33 @@ _CURSOR = "next:"
 
 
 def _page(messages: list[dict[str, Any]], args: dict[str, Any]) -> Body:
+    """Return a page of messages from the asked cursor on, and the next page's cursor."""
     limit = int(args.get("limit", 100) or 100)
-    return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+    cursor = str(args.get("cursor") or "")
+    start = int(cursor.removeprefix(_CURSOR)) if cursor.startswith(_CURSOR) else 0
+    after = start + limit
+    more = after < len(messages)
+    return {
+        "ok": True,
+        "messages": messages[start:after],
+        "has_more": more,
+        "response_metadata": {"next_cursor": f"{_CURSOR}{after}" if more else ""},
+    }
 
 
 def conversations_history(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
-    """Return a conversation's top-level messages, newest first."""
+    """Return a conversation's top-level messages after ``oldest``, newest first."""
     channel = _conversation(ws, args)
     if channel is None:
         return error("channel_not_found")
-    top = [m for m in channel.messages.values() if m.get("thread_ts") in (None, m["ts"])]
+    if caller == "bot" and ws.bot.id not in channel.members:  # as Slack answers a bot
+        return error("not_in_channel")
+    oldest = float(args.get("oldest") or 0)
+    top = [
+        m
+        for m in channel.messages.values()
+        if m.get("thread_ts") in (None, m["ts"]) and float(m["ts"]) > oldest
+    ]
     return _page(sorted(top, key=lambda m: m["ts"], reverse=True), args)
 
 

@@ -1,0 +1,158 @@
+"""Read a guild's recent messages for ``steward history export``, over Discord's REST API.
+
+No gateway connection is opened: the export reads what Discord keeps (each text
+channel's messages back to a time, newest first, a hundred a request) and asks Discord
+for each author's roles, so that staff are known as staff in the replay. Discord's rate
+limits are waited out by discord.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.connection import point_at
+from bot.config import DiscordSection
+from bot.history_export import ExportedMember, ExportedMessage, History, UnknownChannels
+from bot.serve import StartupRefused
+
+logger = logging.getLogger(__name__)
+
+_TEXT_CHANNELS = {0, 5}
+"""Channel types whose messages are read: text and announcement channels."""
+_MEMBER_MESSAGES = {0, 19}
+"""Message types members write: plain messages and replies (not joins, pins, boosts)."""
+_PAGE = 100
+"""The most messages Discord returns to one request."""
+
+
+async def read_history(
+    settings: DiscordSection,
+    guild_id: str,
+    *,
+    channels: Collection[str],
+    since: datetime,
+    limit: int,
+) -> History:
+    """Return a guild's messages since a time, and their authors with their roles.
+
+    Args:
+        settings: How to reach Discord (the token, a stand-in's address).
+        guild_id: The guild's id.
+        channels: The names of the channels to read; empty reads every text channel.
+        since: The oldest message's time.
+        limit: The most messages read from one channel (its latest).
+
+    Raises:
+        StartupRefused: If there is no token or Discord refuses it.
+        UnknownChannels: If a channel asked for is no text channel of the guild.
+    """
+    token = settings.token()
+    if token is None:
+        raise StartupRefused(f"no Discord bot token: set {settings.token_env}")
+    point_at(settings.api_base, settings.gateway_url)
+    client = discord.Client(intents=discord.Intents(guilds=True))  # no gateway: REST only
+    try:
+        try:
+            await client.login(token.get_secret_value())
+        except discord.LoginFailure as error:
+            raise StartupRefused(f"Discord refused the bot token: {error}") from error
+        return await _read(client.http, guild_id, set(channels), since, limit)
+    finally:
+        await client.close()
+
+
+async def _read(
+    http: discord.http.HTTPClient,
+    guild_id: str,
+    wanted: set[str],
+    since: datetime,
+    limit: int,
+) -> History:
+    listed = await http.get_all_guild_channels(guild_id)
+    texts = [
+        c for c in listed if c["type"] in _TEXT_CHANNELS and (not wanted or c["name"] in wanted)
+    ]
+    missing = wanted - {str(c["name"]) for c in texts}
+    if missing:
+        raise UnknownChannels(f"no text channel named {', '.join(sorted(missing))}")
+    roles = {str(r["id"]): str(r["name"]) for r in await http.get_roles(guild_id)}
+    messages: list[ExportedMessage] = []
+    authors: dict[str, Mapping[str, Any]] = {}
+    read: list[str] = []
+    for channel in texts:
+        found = await _messages_of(http, channel, since, limit)
+        if found is None:
+            continue
+        read.append(str(channel["name"]))
+        for raw in found:
+            author = raw["author"]
+            authors[str(author["id"])] = author
+            messages.append(
+                ExportedMessage(
+                    at=datetime.fromisoformat(raw["timestamp"]),
+                    id=str(raw["id"]),
+                    channel=str(channel["name"]),
+                    author=str(author["username"]),
+                    content=str(raw.get("content") or ""),
+                    attachments=tuple(str(a["filename"]) for a in raw.get("attachments") or ()),
+                )
+            )
+    members = [await _member(http, guild_id, author, roles) for author in authors.values()]
+    return History(
+        channels=tuple(read),
+        members=tuple(members),
+        messages=tuple(messages),
+    )
+
+
+async def _messages_of(
+    http: discord.http.HTTPClient, channel: Mapping[str, Any], since: datetime, limit: int
+) -> list[Mapping[str, Any]] | None:
+    """Return a channel's members' messages since a time, at most ``limit``, newest first.
+
+    ``None`` for a channel the bot may not read.
+    """
+    found: list[Mapping[str, Any]] = []
+    before: str | None = None
+    while len(found) < limit:
+        try:
+            page = await http.logs_from(channel["id"], min(_PAGE, limit - len(found)), before)
+        except discord.Forbidden:
+            logger.warning("#%s cannot be read by the bot: left out", channel["name"])
+            return None
+        for raw in page:
+            if datetime.fromisoformat(raw["timestamp"]) < since:
+                return found
+            if raw.get("type", 0) in _MEMBER_MESSAGES:
+                found.append(raw)
+        if len(page) < _PAGE:
+            return found
+        before = str(page[-1]["id"])
+    return found
+
+
+async def _member(
+    http: discord.http.HTTPClient,
+    guild_id: str,
+    author: Mapping[str, Any],
+    roles: Mapping[str, str],
+) -> ExportedMember:
+    """Return an author with the roles they hold now; one who left has none."""
+    user_id = int(author["id"])
+    created = discord.utils.snowflake_time(user_id)
+    try:
+        member = await http.get_member(guild_id, user_id)
+    except discord.NotFound:
+        return ExportedMember(name=str(author["username"]), account_created=created)
+    joined = member.get("joined_at")
+    return ExportedMember(
+        name=str(author["username"]),
+        roles=tuple(roles[str(r)] for r in member.get("roles", ()) if str(r) in roles),
+        joined=datetime.fromisoformat(joined) if joined else None,
+        account_created=created,
+    )

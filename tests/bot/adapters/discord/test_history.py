@@ -1,0 +1,95 @@
+"""``steward history export`` on Discord, through the real discord.py and the stand-in.
+
+A guild's messages since a time come out as a replay file whose staff are known as
+staff; ``steward replay`` then judges them as the running bot would have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from bot.adapters.discord.history import read_history
+from bot.cli import main
+from bot.config import parse_config
+from bot.registry import CogRegistry
+from bot.standins.discord import DiscordStandin
+from tests.bot.adapters.discord.conftest import Lumen
+
+
+def export(standin: DiscordStandin, lumen: Lumen, tmp_path: Path, *args: str) -> Result:
+    """Run the export command as an operator would, against the stand-in."""
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[discord]\napi_base = "{standin.api_base}"\n'
+        f'[communities.lumen]\nplatform = "discord"\nid = "{lumen.guild.id}"\n'
+        'moderator_roles = ["moderator"]\nlanguage = "en"\n',
+        encoding="utf-8",
+    )
+    return CliRunner().invoke(
+        main, ["history", "export", "--config", str(config), "--community", "lumen", *args]
+    )
+
+
+async def test_a_guilds_history_is_replayed_with_its_staff_known(
+    standin: DiscordStandin, lumen: Lumen, tmp_path: Path
+) -> None:
+    await standin.post_message(lumen.general, lumen.alice, "before the window")
+    await asyncio.sleep(0.01)
+    since = datetime.now(UTC)
+    await asyncio.sleep(0.01)
+    await standin.post_message(lumen.general, lumen.alice, "you are an idiot")
+    await standin.post_message(lumen.general, lumen.mona, "what an idiot thing to say, alice")
+    await standin.post_message(lumen.modlog, lumen.mona, "noting it")
+    out = tmp_path / "history.jsonl"
+    # The command runs its own event loop; the stand-in keeps serving on this one.
+    done = await asyncio.to_thread(
+        export, standin, lumen, tmp_path, "--channel", "#general", "--out", str(out)
+    )
+    assert done.exit_code == 0, done.output
+    assert "3 message(s) from 1 channel(s) and 2 author(s)" in done.stderr
+    community, *messages = [json.loads(line) for line in out.read_text().splitlines()]
+    assert community["channels"] == ["general"]
+    assert community["config"] == {"language": "en"}
+    roles = {m["name"]: m.get("roles", []) for m in community["members"]}
+    assert roles == {"alice": [], "mona": ["moderator"]}
+    assert [(m["author"], m["content"]) for m in messages][-2:] == [
+        ("alice", "you are an idiot"),
+        ("mona", "what an idiot thing to say, alice"),
+    ]
+    # Read back to a time: what came before it is left out.
+    recent = await read_history(
+        parse_config(f'[discord]\napi_base = "{standin.api_base}"', CogRegistry()).config.discord,
+        lumen.guild.id,
+        channels=(),
+        since=since,
+        limit=100,
+    )
+    assert sorted(m.content for m in recent.messages) == [
+        "noting it",
+        "what an idiot thing to say, alice",
+        "you are an idiot",
+    ]
+    assert set(recent.channels) == {"general", "mod-log", "rules", "introductions"}
+    replayed = await asyncio.to_thread(CliRunner().invoke, main, ["replay", str(out)])
+    assert replayed.exit_code == 0, replayed.output
+    verdicts = {
+        r["id"]: r["verdict"]
+        for r in map(json.loads, replayed.stdout.splitlines())
+        if r.get("id") is not None
+    }
+    alice_id, mona_id = messages[-2]["id"], messages[-1]["id"]
+    # The moderator's word is a moderator's: judged as staff, as the running bot does.
+    assert verdicts[alice_id] == "act" and verdicts[mona_id] == "allow"
+
+
+async def test_a_channel_the_guild_lacks_is_named(
+    standin: DiscordStandin, lumen: Lumen, tmp_path: Path
+) -> None:
+    done = await asyncio.to_thread(export, standin, lumen, tmp_path, "--channel", "genral")
+    assert done.exit_code == 1
+    assert "no text channel named genral" in done.stderr

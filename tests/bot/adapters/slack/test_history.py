@@ -1,0 +1,61 @@
+"""``steward history export`` on Slack, through slack-sdk and the stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.standins.slack import SlackStandin
+from bot.standins.slack.payloads import member_posts
+from tests.bot.adapters.slack.conftest import ALICE, GENERAL, MODLOG, MONA, TEAM
+
+
+def export(standin: SlackStandin, tmp_path: Path, *args: str) -> Result:
+    """Run the export command as an operator would, against the stand-in."""
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[slack]\napi_base = "{standin.api_base}"\n'
+        f'[communities.acme]\nplatform = "slack"\nid = "{TEAM}"\n'
+        'moderator_roles = ["moderators"]\nlanguage = "nl"\n',
+        encoding="utf-8",
+    )
+    return CliRunner().invoke(
+        main, ["history", "export", "--config", str(config), "--community", "acme", *args]
+    )
+
+
+async def test_a_workspaces_history_comes_out_with_its_moderators_known(
+    standin: SlackStandin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STEWARD_SLACK_BOT_TOKEN", standin.bot_token)
+    ws = standin.workspace
+    general, modlog = ws.conversations[GENERAL], ws.conversations[MODLOG]
+    modlog.members.discard(ws.bot.id)  # Slack lets a bot read only where it was added
+    for text in ("first", "<@U0MONA> you are an idiot", "third"):
+        member_posts(ws, ALICE, general, text)
+    member_posts(ws, MONA, general, "please keep it civil")
+    member_posts(ws, MONA, modlog, "not readable by the bot")
+    out = tmp_path / "history.jsonl"
+    # Two a page: the export follows Slack's cursor to the end.
+    monkeypatch.setattr("bot.adapters.slack.history._PAGE", 2)
+    done = await asyncio.to_thread(export, standin, tmp_path, "--out", str(out))
+    assert done.exit_code == 0, done.output
+    assert "4 message(s) from 1 channel(s) and 2 author(s)" in done.stderr
+    assert "#mod-log cannot be read (not_in_channel): left out" in done.stderr
+    community, *messages = [json.loads(line) for line in out.read_text().splitlines()]
+    assert community["config"] == {"language": "nl"}
+    roles = {m["name"]: m.get("roles", []) for m in community["members"]}
+    assert roles == {"alice": [], "mona": ["moderators"]}
+    assert [(m["channel"], m["author"], m["content"]) for m in messages] == [
+        ("general", "alice", "first"),
+        ("general", "alice", "@U0MONA you are an idiot"),  # as Steward reads it live
+        ("general", "alice", "third"),
+        ("general", "mona", "please keep it civil"),
+    ]
+    unknown = await asyncio.to_thread(export, standin, tmp_path, "--channel", "random")
+    assert unknown.exit_code == 1 and "no channel named random" in unknown.stderr
