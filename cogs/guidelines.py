@@ -44,6 +44,7 @@ from cogs._member_updates import MemberUpdates
 from cogs._moderation_base import DUE_TIMER, NOTE_AUTHOR
 from cogs._moderator_commands import ModeratorCommands
 from cogs._policy_commands import PolicyCommands
+from cogs._policy_replay import PolicyReplay
 from cogs._raid_commands import RaidCommands
 from cogs._report_command import ReportCommand
 from cogs._review_cards import ReviewCards
@@ -66,6 +67,7 @@ PRIVATE = "private"
 class Guidelines(
     MemberUpdates,
     PolicyCommands,
+    PolicyReplay,
     RaidCommands,
     ReviewCards,
     ReviewDeadlines,
