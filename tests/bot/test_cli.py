@@ -113,6 +113,11 @@ def test_demo_prints_transcript_and_summary() -> None:
         result.output
     )
     assert "1 appeal(s), 0 overturned" in result.output
+    # Asked in chat, the shadowed rule is judged on #general's latest messages, acting on none.
+    assert (
+        "caps on the latest 10 message(s) of #general (since 2026-03-02 10:00 CET): no match."
+        in result.output
+    )
     # A rule on trial: one hit, judged wrong, and the staff channel hears how it did.
     assert (
         "Steward posted in #mod-log: The trial of caps is over: moderators found it right 0 "
