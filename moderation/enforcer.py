@@ -762,6 +762,14 @@ class Enforcer:
                 f"{case.member_name or case.member.id} is no longer timed out; "
                 "a new timeout is a case of its own"
             )
+        newer = [
+            c
+            for c in await self.store.cases.for_member(self.community.ref, case.member)
+            if c.number > case.number
+            and any(a.kind == "timeout" and a.status is ActionStatus.APPLIED for a in c.actions)
+        ]
+        if newer:  # its timeout is the one that holds now, or lifted this one
+            raise LengthRefused(f"case {newer[0].label} set their timeout since; change that one")
         left = change.ends - now
         longest = self.gateway.capabilities.max_timeout
         if longest is not None and left > longest:

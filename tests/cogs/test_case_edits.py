@@ -107,9 +107,12 @@ async def test_what_cannot_change_is_refused_and_nothing_is_half_done(
         cmd("mod1", "case edit", at(7), number=9, reason="x"),
         cmd("mod1", "case edit", at(8), number=2, duration="1h", permanent=True),
         cmd("mod1", "case show", at(9), number=2),
+        # A later timeout is the one that holds: the earlier case's length is moot.
+        cmd("mod1", "timeout", at(9, 30), member="alice", duration="2h", reason="again"),
+        cmd("mod1", "case edit", at(9, 40), number=2, duration="3h"),
         # The owner timed a moderator out: another moderator may not change that.
         cmd("owner", "timeout", at(10), member="mod1", duration="1h", reason="x"),
-        cmd("mod2", "case edit", at(11), number=3, duration="2h"),
+        cmd("mod2", "case edit", at(11), number=4, duration="2h"),
     ]
     actions = await run_scenario(lines)
     said = replies(actions)
@@ -122,5 +125,6 @@ async def test_what_cannot_change_is_refused_and_nothing_is_half_done(
     assert said[6] == "there is no case #9"
     assert said[7] == "give a duration or permanent, not both"
     assert "reason changed" not in said[8], "the refused edit left the reason as it was"
+    assert said[-3] == "case #3 set their timeout since; change that one"
     assert said[-1] == "mod1 is staff with the same or higher standing than you; ask an admin."
-    assert [t["member"] for t in of(actions, "timeout")] == ["alice", "mod1"]
+    assert [t["member"] for t in of(actions, "timeout")] == ["alice", "alice", "mod1"]
