@@ -14,6 +14,7 @@ community's other moderation data is kept, and delete it once the replay is read
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,7 +94,7 @@ def scenario_lines(name: str, history: History, *, language: str | None) -> Iter
             "at": message.at.isoformat(),
             "id": message.id,
             "channel": message.channel,
-            "author": message.author,
+            "author": _handle(message.author),
             "content": message.content,
         }
         if message.attachments:
@@ -101,8 +102,20 @@ def scenario_lines(name: str, history: History, *, language: str | None) -> Iter
         yield _json(line)
 
 
+def _handle(name: str) -> str:
+    """Return a name as a replay file writes members: no spaces, ``@`` or ``#`` in it.
+
+    Older Discord accounts (bots especially) may carry a space in their name; the replay
+    file names a member by one word.
+    """
+    return _NOT_IN_A_HANDLE.sub("_", name) or "_"
+
+
+_NOT_IN_A_HANDLE = re.compile(r"[\s@#]")
+
+
 def _member(member: ExportedMember) -> dict[str, object]:
-    spec: dict[str, object] = {"name": member.name}
+    spec: dict[str, object] = {"name": _handle(member.name)}
     if member.roles:
         spec["roles"] = list(member.roles)
     if member.joined is not None:
