@@ -84,6 +84,25 @@ def checked_actions(value: list[str] | None) -> list[str] | None:
     return value
 
 
+ON_AN_ACCOUNT = frozenset(
+    {ActionKind.REVIEW, ActionKind.ALERT, ActionKind.GATE, ActionKind.KICK, ActionKind.BAN}
+)
+"""What a rule that judges a join (an account, no message) may do."""
+
+
+def on_an_account(value: list[str]) -> list[str]:
+    """Return the actions of a rule that judges joins, if each acts on an account.
+
+    Raises:
+        ValueError: For an action that needs a message (``delete``, ``warn``...).
+    """
+    refusal = (
+        "{action} needs a message; a join has none (on_match takes review, alert, gate, kick "
+        "and ban)"
+    )
+    return of_kinds(value, ON_AN_ACCOUNT, refusal)
+
+
 def of_kinds(value: list[str], allowed: Set[ActionKind], refusal: str) -> list[str]:
     """Return action names if each is of an allowed kind (a pydantic field check).
 

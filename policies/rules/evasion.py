@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from rapidfuzz import fuzz
 
 from bot.core.models import Member
-from policies.actions import ActionKind, checked_actions, of_kinds
+from policies.actions import checked_actions, on_an_account
 from policies.context import BannedMember, Context
 from policies.normalize import normalize
 from policies.rule import Rule, RuleParams, rule
@@ -50,24 +50,7 @@ class EvasionParams(RuleParams):
     on_match: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
 
     _valid = field_validator("on_match")(checked_actions)
-
-    @field_validator("on_match")
-    @classmethod
-    def _acts_on_an_account(cls, value: list[str]) -> list[str]:
-        refusal = (
-            "{action} needs a message; a join has none (on_match takes review, alert, gate, kick "
-            "and ban)"
-        )
-        return of_kinds(value, _ON_AN_ACCOUNT, refusal)
-
-
-_ON_AN_ACCOUNT = {
-    ActionKind.REVIEW,
-    ActionKind.ALERT,
-    ActionKind.GATE,
-    ActionKind.KICK,
-    ActionKind.BAN,
-}
+    _on_an_account = field_validator("on_match")(on_an_account)
 
 
 @rule("evasion")

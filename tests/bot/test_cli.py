@@ -80,6 +80,10 @@ def test_demo_prints_transcript_and_summary() -> None:
     assert "Steward opened thread t3 (modmail dave (Lumen)) in #modmail" in result.output
     assert "Steward posted in #sales:\n        @sales-team Sales request from" in result.output
     assert "Decided by Pieter (mod): banned." in result.output
+    # A newcomer posing as the brand's support is put to moderators on arrival.
+    assert "Review needed: lumen_helpdesk - named like staff: Lumen Support (support)" in (
+        result.output
+    )
     # A banned member back under another name is put to moderators.
     assert (
         "Review needed: r3x_2 - an account less than a day old, named like rex and showing the "
@@ -88,9 +92,9 @@ def test_demo_prints_transcript_and_summary() -> None:
     # A ban made with the platform's own menu is recorded all the same, its card closed.
     assert (
         "sara banned r3x_2 | reason: rex again, evading his ban (by hand in the local "
-        "platform) | case #23" in result.output
+        "platform) | case #24" in result.output
     )
-    assert "now ending: Closed: r3x_2 was banned by hand (#23)." in result.output
+    assert "now ending: Closed: r3x_2 was banned by hand (#24)." in result.output
     # The raid's accounts are banned at once, each on its own case.
     assert "sara banned 6 account(s) of the raid of 2026-03-02 11:00 CET" in result.output
     # Someone at risk is looked after: a moderator writes to them through modmail, so the

@@ -813,8 +813,8 @@ async def test_a_broken_policy_reload_keeps_the_old_policy(
     finally:
         await session.close()
     # The staff channel hears of the reload; a failed one changed nothing to tell.
-    assert said[:2] == ["owner reloaded the policy: ours, 17 rules.", said[1]]
-    assert said[1] == "Policy ours reloaded: 17 rules."
+    assert said[:2] == ["owner reloaded the policy: ours, 18 rules.", said[1]]
+    assert said[1] == "Policy ours reloaded: 18 rules."
     assert said[2].startswith("Policy not reloaded; the old one stays in force:")
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in said[2]
     assert said[3] == "Only an admin can use /policy reload."

@@ -56,6 +56,7 @@ async def test_a_member_reads_the_guidelines_in_force_in_their_language(
         "- Gardons les textes lisibles",
         "- Des messages lisibles : pas de pavés ni de lignes vides (seulement dans #support)",
         "- Pas de raids : pas d'afflux coordonnés de nouveaux comptes",
+        "- Soyez vous-même : ne vous faites pas passer pour l'équipe, la marque ou son support",
         "- Un compte par personne : pas de retour sous un autre nom après un bannissement",
         "- Respectons-nous : pas de harcèlement, de menaces ni de propos injurieux",
         "- Pas de spam, d'arnaques ni de publicité non sollicitée",

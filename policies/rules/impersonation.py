@@ -1,0 +1,118 @@
+"""Impersonation: a newcomer whose name passes for the brand's staff.
+
+A common scam in brand communities: an account joins as "Lumen Support" or "Admin |
+Lumen" and writes to members privately, asking for their login, a payment or a "wallet
+check". The rule reads a joiner's handle and display name for the words staff go by
+(after undoing look-alike letters, leetspeak and case; ``LumenSupport`` and
+``$upp0rt_team`` read as "support"), as whole words, so a ``lumen_supporter`` or a
+``badminton`` fan is left alone. A name proves nothing, so by default it only asks: a
+review card, nothing on the newcomer's record, and they are not told. Bots are left
+alone (an integration is often called "Support Bot"), and so are staff.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from bot.core.models import Member
+from policies.actions import checked_actions, on_an_account
+from policies.context import Context
+from policies.normalize import normalize
+from policies.rule import Rule, RuleParams, rule
+from policies.verdict import Hit, Severity
+
+STAFF_WORDS = (
+    "support",
+    "admin",
+    "administrator",
+    "moderator",
+    "staff",
+    "help desk",
+    "customer service",
+    "customer care",
+    "official",
+)
+"""The words staff go by, in the default policy: what a scammer's name borrows."""
+
+
+class ImpersonationParams(RuleParams):
+    """Which names pass for staff, and what to do about a newcomer who takes one.
+
+    Attributes:
+        words: Words or phrases staff go by (``support``, ``help desk``), matched as
+            whole words of a name; add the brand's own (``lumen team``).
+        on_match: What happens: ``review`` (the default), ``alert``, ``gate:DURATION``,
+            ``kick`` or ``ban``.
+    """
+
+    words: list[str] = Field(default_factory=lambda: list(STAFF_WORDS), min_length=1)
+    on_match: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
+
+    _valid = field_validator("on_match")(checked_actions)
+    _on_an_account = field_validator("on_match")(on_an_account)
+
+    @field_validator("words")
+    @classmethod
+    def _has_letters(cls, value: list[str]) -> list[str]:
+        if not all(_tokens(word) for word in value):
+            raise ValueError("each word needs letters or digits")
+        return value
+
+
+@rule("impersonation")
+class ImpersonationRule(Rule[ImpersonationParams]):
+    """Tell moderators when a newcomer's name passes for the brand's staff."""
+
+    Params = ImpersonationParams
+
+    def __init__(self, rule_id: str, params: ImpersonationParams) -> None:
+        super().__init__(rule_id, params)
+        # Built once: every join is read against them.
+        self._phrases = [(word, _tokens(word)) for word in params.words]
+
+    def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
+        """Flag a newcomer whose handle or display name holds a word staff go by."""
+        del ctx  # a name is judged on its own
+        if member.is_bot:
+            return None
+        for name in dict.fromkeys(n for n in (member.display_name, member.name) if n):
+            tokens = _tokens(name)
+            found = [word for word, phrase in self._phrases if _holds(tokens, phrase)]
+            if found:
+                return Hit(
+                    reason=f"named like staff: {name} ({', '.join(found)})",
+                    matched=tuple(found),
+                    evidence={"kind": "impersonation", "name": name},
+                    severity=Severity.HIGH,
+                    actions=tuple(self.params.on_match),
+                )
+        return None
+
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _tokens(name: str) -> tuple[str, ...]:
+    """Return a name's words as the rule compares them: ``LumenSupport`` is lumen, support."""
+    return tuple(_WORD.findall(normalize(_CAMEL.sub(" ", name)).canonical))
+
+
+def _holds(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Return whether ``phrase`` appears in ``tokens`` as consecutive whole words.
+
+    Words run together count as well: "help desk" is found in ``Helpdesk`` and
+    "helpdesk" in ``Help Desk``.
+    """
+    joined = "".join(phrase)
+    return any(
+        "".join(tokens[i:j]) == joined
+        for i in range(len(tokens))
+        for j in range(i + 1, min(len(tokens), i + _MOST_RUN) + 1)
+    )
+
+
+_MOST_RUN = 4
+"""The most words of a name read together as one."""
