@@ -22,6 +22,7 @@ from bot.core.models import Member
 from bot.core.quoting import quoted
 from bot.core.templates import pick_language, placeholders_from, render
 from moderation.events import RaidDetected
+from policies.rules.impersonation import staff_words_in
 
 GATE_TARGET = "welcome:gate"
 """The custom id of the gate's button; its choice is the member's id."""
@@ -223,7 +224,7 @@ class Welcome(Cog[WelcomeSettings]):
             template,
             {
                 # Posted for everyone: a name written as a masked link shows where it leads.
-                "member": quoted(member.shown_name),
+                "member": quoted(_greeted_as(member)),
                 "community": community.name,
                 "guidelines": settings.guidelines,
                 "introductions": settings.introductions,
@@ -330,3 +331,14 @@ _UNGREETED = "ungreeted"
 
 def _gate_key(member: Member) -> str:
     return f"gated:{member.ref.id}"
+
+
+def _greeted_as(member: Member) -> str:
+    """Return the name a greeting gives a member: their display name, as a rule.
+
+    A newcomer whose display name passes for staff ("Lumen Support") is greeted by their
+    handle: the brand's own bot welcoming "Lumen Support" in public would lend a scammer
+    the very standing they are after (the impersonation rule puts them to moderators).
+    """
+    shown = member.shown_name
+    return member.name if shown != member.name and staff_words_in(shown) else shown

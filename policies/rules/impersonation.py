@@ -61,6 +61,11 @@ class ImpersonationParams(RuleParams):
         return value
 
 
+def staff_words_in(name: str, words: tuple[str, ...] = STAFF_WORDS) -> list[str]:
+    """Return the words staff go by that a name holds, as the rule reads them."""
+    return _found(_tokens(name), [(word, _tokens(word)) for word in words])
+
+
 @rule("impersonation")
 class ImpersonationRule(Rule[ImpersonationParams]):
     """Tell moderators when a newcomer's name passes for the brand's staff."""
@@ -78,8 +83,7 @@ class ImpersonationRule(Rule[ImpersonationParams]):
         if member.is_bot:
             return None
         for name in dict.fromkeys(n for n in (member.display_name, member.name) if n):
-            tokens = _tokens(name)
-            found = [word for word, phrase in self._phrases if _holds(tokens, phrase)]
+            found = _found(_tokens(name), self._phrases)
             if found:
                 return Hit(
                     reason=f"named like staff: {name} ({', '.join(found)})",
@@ -98,6 +102,11 @@ _WORD = re.compile(r"[^\W_]+")
 def _tokens(name: str) -> tuple[str, ...]:
     """Return a name's words as the rule compares them: ``LumenSupport`` is lumen, support."""
     return tuple(_WORD.findall(normalize(_CAMEL.sub(" ", name)).canonical))
+
+
+def _found(tokens: tuple[str, ...], phrases: list[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """Return the words, of ``(word, its tokens)`` pairs, that a name's tokens hold."""
+    return [word for word, phrase in phrases if _holds(tokens, phrase)]
 
 
 def _holds(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

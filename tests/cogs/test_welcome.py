@@ -126,6 +126,27 @@ async def test_without_the_gate_newcomers_post_at_once(run_scenario: ScenarioRun
     assert "buttons" not in greeting
 
 
+async def test_a_newcomer_named_like_staff_is_greeted_by_their_handle(
+    run_scenario: ScenarioRunner,
+) -> None:
+    def newcomer(name: str, display: str, at: str) -> dict[str, Any]:
+        return {"type": "join", "at": at, "member": {"name": name, "display_name": display}}
+
+    actions = await run_scenario(
+        [
+            community(),
+            newcomer("mark_n", "Mark (Northwind Offices)", "2026-03-02T09:00:00Z"),
+            newcomer("lumen_helpdesk", "Lumen Support", "2026-03-02T09:01:00Z"),
+        ]
+    )
+    greetings = [a["content"] for a in actions if a.get("reason") == "welcome"]
+    # The bot's own public welcome would lend the fake support account its standing.
+    assert [g.split("!")[0] for g in greetings] == [
+        "Welcome to acme, Mark (Northwind Offices)",
+        "Welcome to acme, lumen_helpdesk",
+    ]
+
+
 @pytest.mark.parametrize("gate", [False, True])
 async def test_messages_are_queued_for_the_gate_only_when_it_is_on(
     registry: CogRegistry, tmp_path: Path, gate: bool
