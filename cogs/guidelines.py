@@ -20,6 +20,7 @@ from bot.core.events import (
     DirectMessageReceived,
     Event,
     MemberJoined,
+    MemberUpdated,
     MessageCreated,
     MessageEdited,
     Tick,
@@ -409,6 +410,27 @@ class Guidelines(
                 )
         if self._raid is not None and event.at < self._raid.until:
             await self._keep_raid(self._raid)
+
+    @listener(MemberUpdated)
+    async def on_rename(self, event: MemberUpdated) -> None:
+        """Judge a name a member took after joining, where a rule reads names.
+
+        A scammer joins as "kevin" and takes the server nickname "Lumen Support" a minute
+        later: judged at the join alone, the name that does the harm would pass. Staff
+        (who may well be "Lumen Support") and bots are left alone.
+        """
+        member = event.member
+        if not (self.engine.judges_names and event.renamed) or member.is_bot:
+            return
+        if self.ctx.community.is_staff(member):
+            return
+        verdict = self.engine.judge_rename(
+            member, community=self.ctx.community.ref, ctx=self.windows.moved_to(event.at)
+        )
+        if verdict.matches:
+            cases = await self.enforcer.enforce(verdict, member)
+            await self.arm_timer()
+            await self.queue_trials(cases)
 
     async def _still_banned(self, now: datetime) -> list[BannedMember]:
         """Return who is banned now, read again after a ban or an unban, or once stale.

@@ -82,6 +82,9 @@ STAFF_NOTE = "staff_note"
 JOINED = "joined"
 """The evidence key that marks what a rule judged as a member arrived: no message, a name."""
 
+RENAMED = "renamed"
+"""The evidence key that marks what a rule judged as a member took a new name: that name."""
+
 BY_HAND = "by_hand"
 """The evidence key of a case recorded from the platform's own tools: the platform's name."""
 _PLATFORM_NAMES = {"discord": "Discord", "slack": "Slack", "local": "the local platform"}

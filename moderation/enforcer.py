@@ -43,6 +43,7 @@ from moderation.cases import (
     CARE_REASON,
     JOINED,
     REACH_OUT,
+    RENAMED,
     UNDELIVERED,
     ActionStatus,
     Case,
@@ -1088,11 +1089,11 @@ def _removes_message(case: Case) -> bool:
 
 def _evidence(verdict: Verdict, match: Match) -> dict[str, object]:
     files = {"files": file_records(verdict.attachments)} if verdict.attachments else {}
-    # A join has no message: what rules read of it is the name.
-    joined = {JOINED: True} if verdict.joined else {}
+    # A join or a new name has no message: what rules read of it is the name.
+    named = {JOINED: True} if verdict.joined else {RENAMED: True} if verdict.renamed else {}
     return {
         **files,
-        **joined,
+        **named,
         "original": verdict.original[:2000],
         "normalized": verdict.normalized[:2000],
         "matched": list(match.matched),

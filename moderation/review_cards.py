@@ -17,7 +17,7 @@ from bot.core.actions import Button, ButtonStyle
 from bot.core.capabilities import Capabilities, Capability
 from bot.core.commands import plain_number
 from bot.core.quoting import excerpt, file_line, quoted
-from moderation.cases import JOINED, REACH_OUT, ReviewItem
+from moderation.cases import JOINED, REACH_OUT, RENAMED, ReviewItem
 from moderation.review_evidence import files_in
 
 TARGET_PREFIX = "review:"
@@ -237,6 +237,9 @@ def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], li
     message: list[str] = []
     if evidence.get(JOINED):  # judged as they arrived: the text is their name
         message.append(f"> {quoted(str(evidence.get('author') or text))} joined")
+    elif evidence.get(RENAMED):  # judged as they took a name: the text is that name
+        who = quoted(str(evidence.get("author") or "member"))
+        message.append(f"> {who} took the name {quoted(text)}")
     elif text or files:  # a screenshot alone is the message too
         who = evidence.get("author") or "member"
         message.append(f"> {quoted(str(who))}: {excerpt(text, _QUOTE_LIMIT)}")

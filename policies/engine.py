@@ -93,6 +93,8 @@ class PolicyEngine:
         ]
         self.needs_scores = any(r.rule.needs_scores for r in policy.rules)
         self.needs_bans = any(r.rule.needs_bans for r in self._join_rules)
+        self._name_rules = [r for r in self._join_rules if r.rule.judges_names]
+        self.judges_names = bool(self._name_rules)
         self._severity_actions = {
             severity: tuple(str(a) for a in policy.default_actions(severity))
             for severity in Severity
@@ -304,6 +306,24 @@ class PolicyEngine:
             normalized=member.name,
             matches=tuple(matches),
             joined=True,
+        )
+
+    def judge_rename(self, member: Member, *, community: Ref, ctx: Context) -> Verdict:
+        """Judge the name a member took after joining (only the rules that read names)."""
+        matches = []
+        for compiled in self._name_rules:
+            hit = compiled.rule.evaluate_join(member, ctx)
+            if hit is not None:
+                matches.append(self._match(compiled, hit))
+        return Verdict(
+            community=community,
+            member=member.ref,
+            message=None,
+            channel=None,
+            original=member.shown_name,
+            normalized=member.shown_name,
+            matches=tuple(matches),
+            renamed=True,
         )
 
     def _match(self, compiled: CompiledRule, hit: Hit) -> Match:

@@ -58,6 +58,9 @@ class Rule(Generic[ParamsT]):
     needs_scores: ClassVar[bool] = False
     needs_bans: ClassVar[bool] = False
     """Whether it reads who is banned (``Context.banned``), which the caller reads first."""
+    judges_names: ClassVar[bool] = False
+    """Whether its join judgement reads the member's names alone, so that a member who takes
+    a new name is judged again (:meth:`~policies.engine.PolicyEngine.judge_rename`)."""
 
     def __init__(self, rule_id: str, params: ParamsT) -> None:
         self.id = rule_id

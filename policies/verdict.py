@@ -131,6 +131,7 @@ class Verdict:
         matches: The rules that matched, most severe first.
         attachments: The files the message carried.
         joined: Whether it judges a member's arrival (no message; the text is their name).
+        renamed: Whether it judges a name a member took (no message; the text is the name).
     """
 
     community: Ref
@@ -142,6 +143,7 @@ class Verdict:
     matches: tuple[Match, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     joined: bool = False
+    renamed: bool = False
 
     @property
     def outcome(self) -> Outcome:

@@ -71,6 +71,7 @@ class ImpersonationRule(Rule[ImpersonationParams]):
     """Tell moderators when a newcomer's name passes for the brand's staff."""
 
     Params = ImpersonationParams
+    judges_names = True  # a nickname taken after joining passes for staff as well
 
     def __init__(self, rule_id: str, params: ImpersonationParams) -> None:
         super().__init__(rule_id, params)

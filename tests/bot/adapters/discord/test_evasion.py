@@ -7,6 +7,8 @@ picture, under a name nothing like theirs, gets a review card.
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord.server import HandAction
 from tests.bot.adapters.discord.conftest import Lumen, Start, cases_of
@@ -49,3 +51,32 @@ async def test_a_newcomer_with_a_banned_members_picture_gets_a_review_card(
     (evasion,) = again_cases
     assert evasion.rule == "ban-evasion" and evasion.evidence["details"]["same_avatar"] is True
     assert plain_cases == []
+
+
+async def test_a_member_who_takes_a_staff_nickname_gets_a_review_card(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        kevin = await standin.join(lumen.guild, "kevin_b")
+        await standin.wait_for_request(  # his join was heard (he is welcomed)
+            "POST", MODLOG, where=lambda r: "kevin_b!" in str((r.json or {}).get("content"))
+        )
+        await steward.settle()
+        # A minute later he calls himself support on this server: the name that does harm.
+        await standin.update_member(lumen.guild, kevin, nick="Lumen Support")
+        card = await standin.wait_for_request(
+            "POST",
+            MODLOG,
+            where=lambda r: "Review needed: kevin_b" in str((r.json or {}).get("content")),
+        )
+        # A moderator may go by a name like that: no card for mona.
+        await standin.update_member(lumen.guild, lumen.mona, nick="Lumen Support (Mona)")
+        await asyncio.sleep(0.1)
+        await steward.settle()
+        (case,) = await cases_of(steward, lumen, kevin)
+        monas = await cases_of(steward, lumen, lumen.mona)
+    lines = card.json["content"].splitlines()
+    assert lines[0] == "Review needed: kevin_b - named like staff: Lumen Support (support)"
+    assert "> kevin_b took the name Lumen Support" in lines
+    assert case.rule == "impersonation" and case.evidence["renamed"] is True
+    assert monas == []
