@@ -42,6 +42,9 @@ CONSOLE_HELP = """Console commands:
   /byhand ban|unban|kick|untimeout NAME [REASON], /byhand timeout NAME DURATION [REASON]
                          act as the current member with the platform's own tools,
                          not through Steward (a moderator's menu on Discord)
+  /rename NAME [DISPLAY NAME]
+                         a member takes a new display name (a server nickname);
+                         none goes back to their handle
   /advance DURATION      move the clock (30m, 2h, 1d), firing what is due
   /who                   list members and channels
   /quit                  leave the console
@@ -86,6 +89,7 @@ class Console:
             "delete": self._delete,
             "advance": self._advance,
             "byhand": self._by_hand,
+            "rename": self._rename,
             "who": self._who,
             "quit": self._quit,
             "exit": self._quit,
@@ -210,6 +214,11 @@ class Console:
         await self.session.driver.by_hand(
             self.speaker, action, words[1], reason=" ".join(rest), duration=duration
         )
+
+    async def _rename(self, words: list[str], _: str) -> None:
+        if not words:
+            raise ValueError("usage: /rename NAME [DISPLAY NAME] (none goes back to NAME)")
+        await self.session.driver.rename(words[0], " ".join(words[1:]))
 
     async def _advance(self, words: list[str], _: str) -> None:
         if len(words) != 1:

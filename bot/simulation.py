@@ -34,6 +34,7 @@ from bot.adapters.local.scenario import (
     MemberSpec,
     MessageLine,
     ReactionLine,
+    RenameLine,
     ScenarioError,
     event_time,
     parse_community,
@@ -361,6 +362,8 @@ class LocalSession:
                     reason=line.reason,
                     duration=line.duration,
                 )
+            case RenameLine():
+                await driver.rename(line.member, line.display_name)
             case AdvanceLine():
                 pass  # the clock already moved to line.to
 

@@ -172,3 +172,12 @@ async def test_a_moderator_acts_by_hand_and_steward_records_it(registry: CogRegi
     assert "! alice is banned already" in transcript
     assert "! bob is not timed out" in transcript
     assert "case #2" not in transcript
+
+
+async def test_a_member_takes_a_name_and_a_staff_like_one_is_put_to_moderators(
+    registry: CogRegistry,
+) -> None:
+    transcript = await play(registry, "/rename bob Lumen Support\n/rename\n/rename nobody x\n")
+    assert "Review needed: bob - named like staff: Lumen Support (support)" in transcript
+    assert "! usage: /rename NAME [DISPLAY NAME] (none goes back to NAME)" in transcript
+    assert "! nobody called 'nobody' is in" in transcript

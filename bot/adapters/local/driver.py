@@ -22,6 +22,7 @@ from bot.core.events import (
     HandAction,
     MemberJoined,
     MemberLeft,
+    MemberUpdated,
     MessageCreated,
     MessageDeleted,
     MessageEdited,
@@ -187,6 +188,24 @@ class LocalDriver:
                 at=self.clock.now(),
                 member=entry.member.ref,
                 name=name,
+            )
+        )
+
+    async def rename(self, name: str, display_name: str) -> None:
+        """Have a member take a new display name, as a platform reports a member's update.
+
+        Raises:
+            PostRefused: If nobody of that name is here.
+        """
+        entry = self._author(name)
+        before = entry.member
+        entry.member = dataclasses.replace(before, display_name=display_name)
+        await self._send(
+            MemberUpdated(
+                community=self.community.ref,
+                at=self.clock.now(),
+                member=entry.member,
+                before=before,
             )
         )
 

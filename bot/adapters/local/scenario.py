@@ -193,6 +193,15 @@ class ByHandLine(_Event):
         return self
 
 
+class RenameLine(_Event):
+    """A member takes a new display name (a server nickname, on Discord)."""
+
+    type: Literal["rename"]
+    member: str
+    display_name: str = Field(max_length=100)
+    """The name shown to others; empty goes back to the handle."""
+
+
 class AdvanceLine(_Line):
     """Move the clock, firing whatever is scheduled on the way."""
 
@@ -217,6 +226,7 @@ EventLine = Annotated[
     | ClickLine
     | DmLine
     | ByHandLine
+    | RenameLine
     | AdvanceLine,
     Field(discriminator="type"),
 ]
