@@ -1,4 +1,4 @@
-"""``steward history export`` on Slack, through slack-sdk and the stand-in."""
+"""``steward history export`` and ``/policy replay`` on Slack, through slack-sdk and the stand-in."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.standins.slack import SlackStandin
+from bot.standins.slack import SlackStandin, payloads
 from bot.standins.slack.payloads import member_posts
-from tests.bot.adapters.slack.conftest import ALICE, GENERAL, MODLOG, MONA, TEAM
+from tests.bot.adapters.slack.conftest import ALICE, GENERAL, MODLOG, MONA, TEAM, Start
 
 
 def export(standin: SlackStandin, tmp_path: Path, *args: str) -> Result:
@@ -59,3 +59,23 @@ async def test_a_workspaces_history_comes_out_with_its_moderators_known(
     ]
     unknown = await asyncio.to_thread(export, standin, tmp_path, "--channel", "random")
     assert unknown.exit_code == 1 and "no channel named random" in unknown.stderr
+
+
+async def test_policy_replay_reads_a_slack_channel_and_knows_its_moderators(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    ws = standin.workspace
+    general = ws.conversations[GENERAL]
+    # Written before Steward started: read back through conversations.history.
+    general.messages.clear()
+    ws.post(general, ALICE, "THIS UPDATE IS THE BEST ONE YET!!!")
+    ws.post(general, MONA, "PLEASE READ THE PINNED RULES FIRST")
+    steward = await start_steward()
+    asked = payloads.slash_command(ws, MONA, general, "policy replay caps")
+    assert (await standin.send_command(asked)).status == 200
+    await steward.settle()
+    reply = await standin.wait_for_call("response_url")
+    said = reply.args["text"].splitlines()
+    assert said[0].startswith("caps on the latest 2 message(s) of ")
+    assert "1 match(es) by 1 member(s)" in said[0], "mona moderates: her capitals are hers"
+    assert said[2].endswith("alice: THIS UPDATE IS THE BEST ONE YET!!! (100% capitals)")
