@@ -872,9 +872,9 @@ def history_export(  # click passes each option by name
     since = datetime.now(UTC) - timedelta(days=days)
     wanted = [c.lstrip("#") for c in channels]
     if section.platform == "discord":
-        from bot.adapters.discord.history import read_history  # noqa: PLC0415
+        from bot.adapters.discord.history import read_discord_history  # noqa: PLC0415
 
-        reading = read_history(
+        reading = read_discord_history(
             loaded.config.discord, section.id, channels=wanted, since=since, limit=limit
         )
     elif section.platform == "slack":

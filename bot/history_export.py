@@ -81,7 +81,7 @@ def scenario_lines(name: str, history: History, *, language: str | None) -> Iter
     """
     community: dict[str, object] = {
         "type": "community",
-        "name": name,
+        "name": _NOT_IN_A_COMMUNITY_NAME.sub("_", name),
         "channels": list(history.channels),
         "members": [_member(m) for m in history.members],
     }
@@ -112,6 +112,7 @@ def _handle(name: str) -> str:
 
 
 _NOT_IN_A_HANDLE = re.compile(r"[\s@#]")
+_NOT_IN_A_COMMUNITY_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def _member(member: ExportedMember) -> dict[str, object]:

@@ -7,7 +7,8 @@ check". The rule reads a joiner's handle and display name for the words staff go
 ``$upp0rt_team`` read as "support"), as whole words, so a ``lumen_supporter`` or a
 ``badminton`` fan is left alone. A name proves nothing, so by default it only asks: a
 review card, nothing on the newcomer's record, and they are not told. Bots are left
-alone (an integration is often called "Support Bot"), and so are staff.
+alone (an integration is often called "Support Bot"). A name taken after joining is read
+too (``judges_names``); the guidelines cog does not ask about staff who rename themselves.
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ def test_names_a_replay_cannot_take_are_written_as_one_word_and_messages_in_orde
             ),
         ),
     )
-    first, *rest = scenario_lines("lumen", history, language=None)
+    first, *rest = scenario_lines("lumen.eu", history, language=None)
     community = parse_community(first)
+    assert community.name == "lumen_eu"  # a scenario names a community in one word
     assert [m.name for m in community.members] == ["Old_Bot__1"]
     assert "config" not in json.loads(first)
     events = [parse_event(line, number) for number, line in enumerate(rest, start=2)]

@@ -30,7 +30,7 @@ _PAGE = 100
 """The most messages Discord returns to one request."""
 
 
-async def read_history(
+async def read_discord_history(
     settings: DiscordSection,
     guild_id: str,
     *,

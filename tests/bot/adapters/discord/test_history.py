@@ -13,7 +13,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from bot.adapters.discord.history import read_history
+from bot.adapters.discord.history import read_discord_history
 from bot.cli import main
 from bot.config import parse_config
 from bot.registry import CogRegistry
@@ -62,7 +62,7 @@ async def test_a_guilds_history_is_replayed_with_its_staff_known(
         ("mona", "what an idiot thing to say, alice"),
     ]
     # Read back to a time: what came before it is left out.
-    recent = await read_history(
+    recent = await read_discord_history(
         parse_config(f'[discord]\napi_base = "{standin.api_base}"', CogRegistry()).config.discord,
         lumen.guild.id,
         channels=(),
