@@ -292,38 +292,38 @@ class PolicyEngine:
 
     def judge_join(self, member: Member, *, community: Ref, ctx: Context) -> Verdict:
         """Judge a member's arrival (raid detection)."""
-        matches = []
-        for compiled in self._join_rules:
-            hit = compiled.rule.evaluate_join(member, ctx)
-            if hit is not None:
-                matches.append(self._match(compiled, hit))
-        return Verdict(
-            community=community,
-            member=member.ref,
-            message=None,
-            channel=None,
-            original=member.name,
-            normalized=member.name,
-            matches=tuple(matches),
-            joined=True,
-        )
+        return self._judge_account(self._join_rules, member, community, ctx, renamed=False)
 
     def judge_rename(self, member: Member, *, community: Ref, ctx: Context) -> Verdict:
         """Judge the name a member took after joining (only the rules that read names)."""
+        return self._judge_account(self._name_rules, member, community, ctx, renamed=True)
+
+    def _judge_account(
+        self,
+        rules: list[CompiledRule],
+        member: Member,
+        community: Ref,
+        ctx: Context,
+        *,
+        renamed: bool,
+    ) -> Verdict:
+        """Judge an account, not a message: the text the rules read is a name."""
         matches = []
-        for compiled in self._name_rules:
+        for compiled in rules:
             hit = compiled.rule.evaluate_join(member, ctx)
             if hit is not None:
                 matches.append(self._match(compiled, hit))
+        name = member.shown_name if renamed else member.name
         return Verdict(
             community=community,
             member=member.ref,
             message=None,
             channel=None,
-            original=member.shown_name,
-            normalized=member.shown_name,
+            original=name,
+            normalized=name,
             matches=tuple(matches),
-            renamed=True,
+            joined=not renamed,
+            renamed=renamed,
         )
 
     def _match(self, compiled: CompiledRule, hit: Hit) -> Match:
