@@ -860,8 +860,8 @@ def history_export(  # click passes each option by name
     """Write a Discord or Slack community's recent messages as a replay file.
 
     The file holds the channels, each author with their roles now (so that staff are
-    known as staff) and each message, oldest first (channels' own messages; replies in
-    threads are not read): `steward replay FILE --policy NEW` then shows what a policy
+    known as staff) and each message, oldest first, threads' replies and a Discord
+    forum's posts included: `steward replay FILE --policy NEW` then shows what a policy
     would have done on them. It holds members' words: delete it once the replay is read.
     """
     from bot.history_export import UnknownChannels, scenario_lines  # noqa: PLC0415

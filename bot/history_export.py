@@ -35,6 +35,8 @@ class ExportedMessage:
         author: The author's handle.
         content: Its text.
         attachments: The names of its files.
+        thread: The id of the thread it was written in, if it was (its channel is the
+            thread's parent, a forum's post its thread).
     """
 
     at: datetime
@@ -43,6 +45,7 @@ class ExportedMessage:
     author: str
     content: str
     attachments: tuple[str, ...] = ()
+    thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,8 @@ def scenario_lines(name: str, history: History, *, language: str | None) -> Iter
         }
         if message.attachments:
             line["attachments"] = list(message.attachments)
+        if message.thread is not None:
+            line["thread"] = message.thread
         yield _json(line)
 
 

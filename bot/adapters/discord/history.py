@@ -1,8 +1,9 @@
 """Read a guild's recent messages for ``steward history export``, over Discord's REST API.
 
 No gateway connection is opened: the export reads what Discord keeps (each text
-channel's messages back to a time, newest first, a hundred a request) and asks Discord
-for each author's roles, so that staff are known as staff in the replay. Discord's rate
+channel's messages back to a time, newest first, a hundred a request, and those of its
+public threads, open or archived since then; a forum's posts are threads) and asks
+Discord for each author's roles, so that staff are known as staff in the replay. Discord's rate
 limits are waited out by discord.py.
 """
 
@@ -22,8 +23,9 @@ from bot.serve import StartupRefused
 
 logger = logging.getLogger(__name__)
 
-_TEXT_CHANNELS = {0, 5}
-"""Channel types whose messages are read: text and announcement channels."""
+_FORUM = 15
+_READ_CHANNELS = {0, 5, _FORUM}
+"""Channel types read: text and announcement channels (their threads too), forums' posts."""
 _MEMBER_MESSAGES = {0, 19}
 """Message types members write: plain messages and replies (not joins, pins, boosts)."""
 _PAGE = 100
@@ -74,22 +76,28 @@ async def _read(
     limit: int,
 ) -> History:
     listed = await http.get_all_guild_channels(guild_id)
-    texts = [
-        c for c in listed if c["type"] in _TEXT_CHANNELS and (not wanted or c["name"] in wanted)
+    chosen = [
+        c for c in listed if c["type"] in _READ_CHANNELS and (not wanted or c["name"] in wanted)
     ]
-    missing = wanted - {str(c["name"]) for c in texts}
+    missing = wanted - {str(c["name"]) for c in chosen}
     if missing:
-        raise UnknownChannels(f"no text channel named {', '.join(sorted(missing))}")
+        raise UnknownChannels(f"no text or forum channel named {', '.join(sorted(missing))}")
     roles = {str(r["id"]): str(r["name"]) for r in await http.get_roles(guild_id)}
+    threads = await _threads_of(http, guild_id, chosen, since)
     messages: list[ExportedMessage] = []
     authors: dict[str, Mapping[str, Any]] = {}
     read: list[str] = []
-    for channel in texts:
-        found = await _messages_of(http, channel, since, limit)
-        if found is None:
+    for channel in chosen:
+        # A forum's posts are its threads: it has no messages of its own to read.
+        own = [] if channel["type"] == _FORUM else await _messages_of(http, channel, since, limit)
+        if own is None:
             continue
         read.append(str(channel["name"]))
-        for raw in found:
+        found: list[tuple[Mapping[str, Any], str | None]] = [(raw, None) for raw in own]
+        for thread in threads.get(str(channel["id"]), ()):
+            in_thread = await _messages_of(http, thread, since, limit)
+            found += [(raw, str(thread["id"])) for raw in in_thread or ()]
+        for raw, thread_id in found:
             author = raw["author"]
             authors[str(author["id"])] = author
             messages.append(
@@ -100,6 +108,7 @@ async def _read(
                     author=str(author["username"]),
                     content=str(raw.get("content") or ""),
                     attachments=tuple(str(a["filename"]) for a in raw.get("attachments") or ()),
+                    thread=thread_id,
                 )
             )
     members = [await _member(http, guild_id, author, roles) for author in authors.values()]
@@ -108,6 +117,35 @@ async def _read(
         members=tuple(members),
         messages=tuple(messages),
     )
+
+
+async def _threads_of(
+    http: discord.http.HTTPClient,
+    guild_id: str,
+    channels: list[Mapping[str, Any]],
+    since: datetime,
+) -> dict[str, list[Mapping[str, Any]]]:
+    """Return the public threads of the channels, active or archived since a time, by parent.
+
+    A forum's posts and a busy channel's side conversations live in threads, which
+    Discord archives after a day or a week of quiet: both kinds are read.
+    """
+    parents = {str(c["id"]) for c in channels}
+    active = (await http.get_active_threads(guild_id)).get("threads", [])
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for thread in active:
+        if str(thread.get("parent_id")) in parents:
+            found.setdefault(str(thread["parent_id"]), []).append(thread)
+    for parent in parents:
+        try:
+            archived = (await http.get_public_archived_threads(parent)).get("threads", [])
+        except discord.Forbidden:
+            continue  # the channel itself is left out with a warning when it is read
+        for thread in archived:
+            closed = (thread.get("thread_metadata") or {}).get("archive_timestamp")
+            if closed is None or datetime.fromisoformat(closed) >= since:
+                found.setdefault(parent, []).append(thread)
+    return found
 
 
 async def _messages_of(

@@ -1,7 +1,7 @@
 """Read a workspace's recent messages for ``steward history export``, over Slack's Web API.
 
 Only channels the bot is in can be read (Slack's rule); the others asked for are left out
-with a warning. Each author is looked up once, with the user groups Steward reads as
+with a warning. A thread's replies are read with its parent. Each author is looked up once, with the user groups Steward reads as
 roles; each message's markup is read as Steward reads it live, so the replay judges the
 same text.
 """
@@ -71,11 +71,15 @@ async def read_slack_history(
     names: dict[str, ExportedMember] = {}
     read: list[str] = []
     for channel in chosen:
-        found = await _messages_of(client, channel, since, limit)
-        if found is None:
+        own = await _messages_of(client, channel, since, limit)
+        if own is None:
             continue
         read.append(str(channel["name"]))
-        for raw in found:
+        found: list[tuple[Mapping[str, Any], str | None]] = [(raw, None) for raw in own]
+        for parent in (m for m in own if m.get("reply_count")):
+            replies = await _messages_of(client, channel, since, limit, thread=str(parent["ts"]))
+            found += [(raw, str(parent["ts"])) for raw in replies or ()]
+        for raw, thread in found:
             user = str(raw["user"])
             if user not in names:
                 member = await directory.member(user)
@@ -91,6 +95,7 @@ async def read_slack_history(
                     author=names[user].name,
                     content=plain_text(str(raw.get("text") or "")),
                     attachments=tuple(str(f.get("name", "file")) for f in raw.get("files") or ()),
+                    thread=thread,
                 )
             )
     return History(
@@ -115,21 +120,33 @@ async def _channels(client: AsyncWebClient) -> list[Mapping[str, Any]]:
 
 
 async def _messages_of(
-    client: AsyncWebClient, channel: Mapping[str, Any], since: datetime, limit: int
+    client: AsyncWebClient,
+    channel: Mapping[str, Any],
+    since: datetime,
+    limit: int,
+    *,
+    thread: str | None = None,
 ) -> list[Mapping[str, Any]] | None:
     """Return a channel's members' messages since a time, at most ``limit``.
 
-    ``None`` for a channel the bot may not read (one it was not added to).
+    With ``thread`` (its parent's ``ts``), the replies in that thread instead (a thread
+    whose parent came before ``since`` is not reached). ``None`` for a channel the bot may
+    not read (one it was not added to).
     """
     found: list[Mapping[str, Any]] = []
     cursor = ""
     while len(found) < limit:
+        page = {
+            "channel": channel["id"],
+            "oldest": f"{since.timestamp():.6f}",
+            "limit": min(_PAGE, limit - len(found)),
+            "cursor": cursor or None,
+        }
         try:
-            answer = await client.conversations_history(
-                channel=channel["id"],
-                oldest=f"{since.timestamp():.6f}",
-                limit=min(_PAGE, limit - len(found)),
-                cursor=cursor or None,
+            answer = await (
+                client.conversations_history(**page)
+                if thread is None
+                else client.conversations_replies(ts=thread, **page)
             )
         except SlackApiError as error:
             logger.warning(
@@ -137,7 +154,9 @@ async def _messages_of(
             )
             return None
         found += [
-            m for m in answer["messages"] if m.get("subtype") in _MEMBER_SUBTYPES and m.get("user")
+            m
+            for m in answer["messages"]
+            if m.get("subtype") in _MEMBER_SUBTYPES and m.get("user") and m["ts"] != thread
         ]
         cursor = (answer.get("response_metadata") or {}).get("next_cursor") or ""
         if not answer.get("has_more") or not cursor:

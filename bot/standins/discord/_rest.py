@@ -190,6 +190,7 @@ class RestApi:
             ("GET", "/guilds/{guild_id}/audit-logs", self.audit_logs),
             ("GET", "/guilds/{guild_id}/roles", self.roles),
             ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
+            ("GET", "/channels/{channel_id}/threads/archived/public", self.archived_threads),
             ("GET", "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
             ("PUT", "/applications/{app_id}/guilds/{guild_id}/commands", self.put_commands),
             ("GET", "/guilds/{guild_id}/auto-moderation/rules", self.automod_rules),
@@ -388,6 +389,18 @@ class RestApi:
         """Return a guild's threads that are not archived (the bot's membership unsaid)."""
         guild = self._guild(request)
         return reply({"threads": [t.payload() for t in guild.active_threads()], "members": []})
+
+    async def archived_threads(self, request: web.Request) -> web.Response:
+        """Return a channel's archived public threads (all on one page)."""
+        guild, channel = self._channel(request)
+        if guild is None:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        threads = [
+            t.payload()
+            for t in guild.channels.values()
+            if t.type == PUBLIC_THREAD and t.archived and t.parent_id == channel.id
+        ]
+        return reply({"threads": threads, "members": [], "has_more": False})
 
     async def put_overwrite(self, request: web.Request) -> web.Response:
         """Set a role's or member's permission overwrite on a channel."""

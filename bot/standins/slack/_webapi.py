@@ -217,12 +217,17 @@ def conversations_history(ws: Workspace, caller: str, args: dict[str, Any]) -> B
 
 
 def conversations_replies(ws: Workspace, caller: str, args: dict[str, Any]) -> Body:
-    """Return a thread: its parent, then the replies, oldest first."""
+    """Return a thread: its parent, then the replies after ``oldest``, oldest first."""
     channel = _conversation(ws, args)
     ts = str(args.get("ts", ""))
     if channel is None or ts not in channel.messages:
         return error("thread_not_found")
-    thread = [m for m in channel.messages.values() if m["ts"] == ts or m.get("thread_ts") == ts]
+    oldest = float(args.get("oldest") or 0)
+    thread = [
+        m
+        for m in channel.messages.values()
+        if m["ts"] == ts or (m.get("thread_ts") == ts and float(m["ts"]) > oldest)
+    ]
     return _page(sorted(thread, key=lambda m: m["ts"]), args)
 
 

@@ -214,6 +214,10 @@ class Workspace:
         message["ts"] = self.next_ts()
         if thread_ts:
             message["thread_ts"] = thread_ts
+            parent = channel.messages.get(thread_ts)
+            if parent is not None:  # Slack marks a thread's parent, and counts its replies
+                parent["thread_ts"] = thread_ts
+                parent["reply_count"] = int(parent.get("reply_count", 0)) + 1
         if user == self.bot.id:
             message["bot_id"] = self.bot_id
         message.update(extra)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from bot.adapters.discord.history import read_discord_history
+from bot.adapters.local.scenario import MessageLine, parse_community, parse_event
 from bot.cli import main
 from bot.config import parse_config
+from bot.history_export import scenario_lines
 from bot.registry import CogRegistry
 from bot.standins.discord import DiscordStandin
 from tests.bot.adapters.discord.conftest import Lumen
@@ -92,4 +94,34 @@ async def test_a_channel_the_guild_lacks_is_named(
 ) -> None:
     done = await asyncio.to_thread(export, standin, lumen, tmp_path, "--channel", "genral")
     assert done.exit_code == 1
-    assert "no text channel named genral" in done.stderr
+    assert "no text or forum channel named genral" in done.stderr
+
+
+async def test_threads_active_and_archived_are_read_as_their_channels(
+    standin: DiscordStandin, lumen: Lumen
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    open_thread = standin.add_thread(lumen.general, "pairing help", owner=lumen.alice)
+    quiet = standin.add_thread(lumen.general, "old news", owner=lumen.bob, archived=True)
+    await standin.post_message(lumen.general, lumen.alice, "in the channel")
+    await standin.post_message(open_thread, lumen.bob, "in an open thread")
+    await standin.post_message(quiet, lumen.alice, "in an archived thread")
+    history = await read_discord_history(
+        parse_config(f'[discord]\napi_base = "{standin.api_base}"', CogRegistry()).config.discord,
+        lumen.guild.id,
+        channels=("general",),
+        since=since,
+        limit=100,
+    )
+    found = sorted((m.content, m.channel, m.thread) for m in history.messages)
+    assert found == [
+        ("in an archived thread", "general", quiet.id),
+        ("in an open thread", "general", open_thread.id),
+        ("in the channel", "general", None),
+    ]
+    # The file says so, and steward replay reads it.
+    community, *lines = scenario_lines("lumen", history, language="en")
+    assert parse_community(community).channels == ["general"]
+    events = [parse_event(line, 2) for line in lines]
+    threads = [e.thread for e in events if isinstance(e, MessageLine)]
+    assert sorted(t or "" for t in threads) == sorted(["", quiet.id, open_thread.id])

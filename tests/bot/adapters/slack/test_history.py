@@ -38,14 +38,15 @@ async def test_a_workspaces_history_comes_out_with_its_moderators_known(
     modlog.members.discard(ws.bot.id)  # Slack lets a bot read only where it was added
     for text in ("first", "<@U0MONA> you are an idiot", "third"):
         member_posts(ws, ALICE, general, text)
-    member_posts(ws, MONA, general, "please keep it civil")
+    asked = member_posts(ws, MONA, general, "please keep it civil")
+    member_posts(ws, ALICE, general, "fine, sorry", thread_ts=asked["ts"])
     member_posts(ws, MONA, modlog, "not readable by the bot")
     out = tmp_path / "history.jsonl"
     # Two a page: the export follows Slack's cursor to the end.
     monkeypatch.setattr("bot.adapters.slack.history._PAGE", 2)
     done = await asyncio.to_thread(export, standin, tmp_path, "--out", str(out))
     assert done.exit_code == 0, done.output
-    assert "4 message(s) from 1 channel(s) and 2 author(s)" in done.stderr
+    assert "5 message(s) from 1 channel(s) and 2 author(s)" in done.stderr
     assert "#mod-log cannot be read (not_in_channel): left out" in done.stderr
     community, *messages = [json.loads(line) for line in out.read_text().splitlines()]
     assert community["config"] == {"language": "nl"}
@@ -56,7 +57,9 @@ async def test_a_workspaces_history_comes_out_with_its_moderators_known(
         ("general", "alice", "@U0MONA you are an idiot"),  # as Steward reads it live
         ("general", "alice", "third"),
         ("general", "mona", "please keep it civil"),
+        ("general", "alice", "fine, sorry"),  # a reply in mona's thread
     ]
+    assert messages[-1]["thread"] == messages[-2]["id"]
     unknown = await asyncio.to_thread(export, standin, tmp_path, "--channel", "random")
     assert unknown.exit_code == 1 and "no channel named random" in unknown.stderr
 
