@@ -50,6 +50,7 @@ from cogs._raid_commands import RaidCommands
 from cogs._report_command import ReportCommand
 from cogs._review_cards import ReviewCards
 from cogs._review_deadlines import ReviewDeadlines
+from cogs._staff_names import StaffNames
 from cogs._unscored import UnscoredReviews
 from moderation.bans import still_banned
 from moderation.cases import Case
@@ -92,6 +93,7 @@ class Guidelines(
         self.unscored = UnscoredReviews(ctx.classifier_settings.unscored_reviews_per_hour)
         self._raid: HeldRaid | None = None
         self._banned: tuple[datetime, list[BannedMember]] | None = None
+        self.staff_names = StaffNames(self.store.cases, ctx.community.ref)
 
     async def on_load(self) -> None:
         """Look up the policy's channels, restore shadowed rules, finish interrupted actions."""
@@ -230,6 +232,8 @@ class Guidelines(
         is not scored: nothing is left to act on, and a second case would punish it twice.
         """
         is_staff = self.ctx.community.is_staff(message.author)
+        if is_staff:  # a newcomer named like them passes for staff (impersonation)
+            self.staff_names.saw(message.author)
         verdict = self.engine.judge_message(
             message,
             community=self.ctx.community.ref,
@@ -375,6 +379,8 @@ class Guidelines(
         windows = self.windows.moved_to(event.at)
         if self.engine.needs_bans:  # read only where a rule weighs who is banned
             windows.know_banned(await self._still_banned(event.at))
+        if self.engine.needs_staff:
+            windows.know_staff(await self.staff_names.names())
         verdict = self.engine.judge_join(member, community=self.ctx.community.ref, ctx=windows)
         self.windows.record_join(
             RecentJoin(
@@ -424,9 +430,10 @@ class Guidelines(
             return
         if self.ctx.community.is_staff(member):
             return
-        verdict = self.engine.judge_rename(
-            member, community=self.ctx.community.ref, ctx=self.windows.moved_to(event.at)
-        )
+        windows = self.windows.moved_to(event.at)
+        if self.engine.needs_staff:
+            windows.know_staff(await self.staff_names.names())
+        verdict = self.engine.judge_rename(member, community=self.ctx.community.ref, ctx=windows)
         if verdict.matches:
             cases = await self.enforcer.enforce(verdict, member)
             await self.arm_timer()

@@ -145,3 +145,7 @@ class Context(Protocol):
     def banned(self) -> Sequence[BannedMember]:
         """Return the members whose ban still holds, latest first (read before a join)."""
         ...
+
+    def staff(self) -> Sequence[str]:
+        """Return the names the community's staff go by, as far as Steward has seen them."""
+        ...

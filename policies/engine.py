@@ -93,6 +93,7 @@ class PolicyEngine:
         ]
         self.needs_scores = any(r.rule.needs_scores for r in policy.rules)
         self.needs_bans = any(r.rule.needs_bans for r in self._join_rules)
+        self.needs_staff = any(r.rule.needs_staff for r in self._join_rules)
         self._name_rules = [r for r in self._join_rules if r.rule.judges_names]
         self.judges_names = bool(self._name_rules)
         self._severity_actions = {

@@ -58,6 +58,8 @@ class Rule(Generic[ParamsT]):
     needs_scores: ClassVar[bool] = False
     needs_bans: ClassVar[bool] = False
     """Whether it reads who is banned (``Context.banned``), which the caller reads first."""
+    needs_staff: ClassVar[bool] = False
+    """Whether it reads the names staff go by (``Context.staff``), which the caller sets first."""
     judges_names: ClassVar[bool] = False
     """Whether its join judgement reads the member's names alone, so that a member who takes
     a new name is judged again (:meth:`~policies.engine.PolicyEngine.judge_rename`)."""

@@ -80,6 +80,7 @@ class RecentWindows:
         self._by_text: dict[str, deque[RecentMessage]] = {}
         self._joins: deque[RecentJoin] = deque(maxlen=max_joins)
         self._banned: tuple[BannedMember, ...] = ()
+        self._staff: tuple[str, ...] = ()
 
     @property
     def now(self) -> datetime:
@@ -155,6 +156,15 @@ class RecentWindows:
     def banned(self) -> Sequence[BannedMember]:
         """Return the members whose ban still holds, latest first, as last told."""
         return self._banned
+
+    def know_staff(self, names: Sequence[str]) -> RecentWindows:
+        """Set the names staff go by (the cog gathers them before judging a join)."""
+        self._staff = tuple(names)
+        return self
+
+    def staff(self) -> Sequence[str]:
+        """Return the names staff go by, as last told."""
+        return self._staff
 
     def _drop_oldest(self) -> None:
         old = self._messages.popleft()

@@ -69,11 +69,11 @@ class EvasionRule(Rule[EvasionParams]):
         since = ctx.now - timedelta(days=p.look_back_days)
         # The same picture outweighs any name; among equals, the most alike name.
         best: tuple[bool, float, BannedMember] | None = None
-        name = _forms(member.name)
+        name = name_forms(member.name)
         for banned in ctx.banned():
             if banned.banned_at < since or banned.member == member.ref:
                 continue
-            score = _alike(name, _forms(banned.name))
+            score = names_alike(name, name_forms(banned.name))
             pictured = p.same_avatar and bool(member.avatar) and member.avatar == banned.avatar
             if not pictured and score < p.similarity:
                 continue
@@ -118,7 +118,7 @@ _BASE_SHORTEST = 3
 """The shortest name left once trailing digits go that is still compared (``al`` is not)."""
 
 
-def _forms(name: str) -> tuple[str, str]:
+def name_forms(name: str) -> tuple[str, str]:
     """Return a name as the rule compares it, whole and without its trailing number.
 
     Look-alike letters, leetspeak, case and separators are undone, so ``Tr0ll_99`` reads as
@@ -134,7 +134,7 @@ def _squeezed(text: str) -> str:
     return "".join(char for char in text if char.isalnum())
 
 
-def _alike(first: tuple[str, str], second: tuple[str, str]) -> float:
+def names_alike(first: tuple[str, str], second: tuple[str, str]) -> float:
     """Return how alike two names are, from 0 to 1: whole, or without their numbers."""
     whole = fuzz.ratio(first[0], second[0]) / 100
     if min(len(first[1]), len(second[1])) < _BASE_SHORTEST:

@@ -14,6 +14,7 @@ too (``judges_names``); the guidelines cog does not ask about staff who rename t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pydantic import Field, field_validator
 
@@ -22,6 +23,7 @@ from policies.actions import checked_actions, on_an_account
 from policies.context import Context
 from policies.normalize import normalize
 from policies.rule import Rule, RuleParams, rule
+from policies.rules.evasion import name_forms, names_alike
 from policies.verdict import Hit, Severity
 
 STAFF_WORDS = (
@@ -44,11 +46,16 @@ class ImpersonationParams(RuleParams):
     Attributes:
         words: Words or phrases staff go by (``support``, ``help desk``), matched as
             whole words of a name; add the brand's own (``lumen team``).
+        staff_similarity: From 0 to 1: how alike a newcomer's name must read to a staff
+            member's (``m0na`` to moderator ``mona``) to pass for them, compared as ban
+            evasion compares names; 0 compares none. Staff are known by the names
+            Steward has seen them use (their messages, the cases they opened).
         on_match: What happens: ``review`` (the default), ``alert``, ``gate:DURATION``,
             ``kick`` or ``ban``.
     """
 
     words: list[str] = Field(default_factory=lambda: list(STAFF_WORDS), min_length=1)
+    staff_similarity: float = Field(0.9, ge=0, le=1)
     on_match: list[str] = Field(default_factory=lambda: ["review"], min_length=1)
 
     _valid = field_validator("on_match")(checked_actions)
@@ -73,6 +80,7 @@ class ImpersonationRule(Rule[ImpersonationParams]):
 
     Params = ImpersonationParams
     judges_names = True  # a nickname taken after joining passes for staff as well
+    needs_staff = True
 
     def __init__(self, rule_id: str, params: ImpersonationParams) -> None:
         super().__init__(rule_id, params)
@@ -80,21 +88,47 @@ class ImpersonationRule(Rule[ImpersonationParams]):
         self._phrases = [(word, _tokens(word)) for word in params.words]
 
     def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
-        """Flag a newcomer whose handle or display name holds a word staff go by."""
-        del ctx  # a name is judged on its own
+        """Flag a newcomer named with a word staff go by, or like a staff member."""
         if member.is_bot:
             return None
-        for name in dict.fromkeys(n for n in (member.display_name, member.name) if n):
+        names = list(dict.fromkeys(n for n in (member.display_name, member.name) if n))
+        for name in names:
             found = _found(_tokens(name), self._phrases)
             if found:
-                return Hit(
-                    reason=f"named like staff: {name} ({', '.join(found)})",
-                    matched=tuple(found),
-                    evidence={"kind": "impersonation", "name": name},
-                    severity=Severity.HIGH,
-                    actions=tuple(self.params.on_match),
-                )
-        return None
+                return self._hit(f"named like staff: {name} ({', '.join(found)})", found, name)
+        like = self._like_staff(names, ctx.staff())
+        if like is None:
+            return None
+        name, staff_name, score = like
+        reason = f"named like {staff_name} of the staff: {name} (names {score:.0%} alike)"
+        return self._hit(reason, [staff_name], name)
+
+    def _like_staff(self, names: list[str], staff: Sequence[str]) -> tuple[str, str, float] | None:
+        """Return the newcomer's name most like a staff member's, that one, and how alike."""
+        least = self.params.staff_similarity
+        if not least or not staff:
+            return None
+        best: tuple[tuple[float, bool], str, str] | None = None
+        for name in names:
+            forms = name_forms(name)
+            for staff_name in staff:
+                theirs = name_forms(staff_name)
+                score = names_alike(forms, theirs)
+                # Of equally alike names (``m0d1`` is mod1 and mod2 without the number),
+                # the one alike whole.
+                rank = (score, forms[0] == theirs[0])
+                if score >= least and (best is None or rank > best[0]):
+                    best = (rank, name, staff_name)
+        return None if best is None else (best[1], best[2], best[0][0])
+
+    def _hit(self, reason: str, matched: list[str], name: str) -> Hit:
+        return Hit(
+            reason=reason,
+            matched=tuple(matched),
+            evidence={"kind": "impersonation", "name": name},
+            severity=Severity.HIGH,
+            actions=tuple(self.params.on_match),
+        )
 
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")

@@ -23,3 +23,41 @@ async def test_a_name_taken_after_joining_is_judged_and_staff_may_take_one(
         "Review needed: kevin_b - named like staff: Lumen Support (support)"
     )
     assert "> kevin_b took the name Lumen Support" in card.splitlines()
+
+
+async def test_a_newcomer_named_like_a_moderator_steward_has_seen_is_put_to_moderators(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines = [
+        community(),
+        # mod1 is seen writing; mod2 only acts, and is known from the case they opened.
+        {
+            "type": "message",
+            "at": at(1),
+            "id": "m1",
+            "channel": "general",
+            "author": "mod1",
+            "content": "morning all",
+        },
+        {
+            "type": "command",
+            "at": at(2),
+            "author": "mod2",
+            "channel": "general",
+            "name": "warn",
+            "options": {"member": "bob", "reason": "rude"},
+        },
+        {"type": "join", "at": at(3), "member": {"name": "m0d1"}},
+        {"type": "join", "at": at(4), "member": {"name": "mod_2"}},
+        {"type": "join", "at": at(5), "member": {"name": "carol"}},
+    ]
+    actions = await run_scenario(lines)
+    headlines = [
+        a["content"].splitlines()[0]
+        for a in of(actions, "post_message")
+        if a["content"].startswith("Review needed")
+    ]
+    assert headlines == [
+        "Review needed: m0d1 - named like mod1 of the staff: m0d1 (names 100% alike)",
+        "Review needed: mod_2 - named like mod2 of the staff: mod_2 (names 100% alike)",
+    ]

@@ -64,3 +64,22 @@ def test_bots_and_the_communitys_own_words() -> None:
         rule(on_match=["delete"])
     with pytest.raises(ValidationError, match="needs letters or digits"):
         rule(words=["!!"])
+
+
+def test_a_newcomer_named_like_a_staff_member_passes_for_them() -> None:
+    def like(name: str, **params: object) -> Hit | None:
+        joiner = member(name, joined=T0)
+        ctx = windows().moved_to(T0).know_staff(["mona", "Mona (Lumen)", "alex"])
+        return rule(**params).evaluate_join(joiner, ctx)
+
+    hit = like("m0na")
+    assert hit is not None
+    assert hit.reason == "named like mona of the staff: m0na (names 100% alike)"
+    assert hit.matched == ("mona",) and hit.evidence["name"] == "m0na"
+    assert like("mona_2") is not None, "a number added reads as the same name"
+    # A name only somewhat alike is someone else; a community may ask for less or none.
+    assert like("alex_k") is None
+    assert like("alex_k", staff_similarity=0.8) is not None
+    assert like("m0na", staff_similarity=0) is None
+    # Nobody known as staff yet: nothing to compare.
+    assert judge("m0na") is None
