@@ -17,6 +17,8 @@ from bot.core.cog import CogContext, burst_reader, listener
 from bot.core.events import (
     ActionApplied,
     AutoModBlocked,
+    CommandInvoked,
+    ComponentClicked,
     DirectMessageReceived,
     Event,
     MemberJoined,
@@ -104,6 +106,7 @@ class Guidelines(
         await self._catch_up()
         await self.catch_up_review_deadlines()
         await self._restore_raid()
+        await self.staff_names.read_back()
 
     async def _restore_raid(self) -> None:
         """Put back the joins of a raid still held when Steward stopped or reloaded.
@@ -380,7 +383,7 @@ class Guidelines(
         if self.engine.needs_bans:  # read only where a rule weighs who is banned
             windows.know_banned(await self._still_banned(event.at))
         if self.engine.needs_staff:
-            windows.know_staff(await self.staff_names.names())
+            windows.know_staff(self.staff_names.names())
         verdict = self.engine.judge_join(member, community=self.ctx.community.ref, ctx=windows)
         self.windows.record_join(
             RecentJoin(
@@ -417,6 +420,18 @@ class Guidelines(
         if self._raid is not None and event.at < self._raid.until:
             await self._keep_raid(self._raid)
 
+    @listener(CommandInvoked)
+    async def saw_staff_command(self, event: CommandInvoked) -> None:
+        """Learn a staff member's names from a command they ran (impersonation compares them)."""
+        if self.ctx.community.is_staff(event.author):
+            self.staff_names.saw(event.author)
+
+    @listener(ComponentClicked)
+    async def saw_staff_click(self, event: ComponentClicked) -> None:
+        """Learn a staff member's names from a button they clicked (a card's decision)."""
+        if self.ctx.community.is_staff(event.author):
+            self.staff_names.saw(event.author)
+
     @listener(MemberUpdated)
     async def on_rename(self, event: MemberUpdated) -> None:
         """Judge a name a member took after joining, where a rule reads names.
@@ -432,7 +447,7 @@ class Guidelines(
             return
         windows = self.windows.moved_to(event.at)
         if self.engine.needs_staff:
-            windows.know_staff(await self.staff_names.names())
+            windows.know_staff(self.staff_names.names())
         verdict = self.engine.judge_rename(member, community=self.ctx.community.ref, ctx=windows)
         if verdict.matches:
             cases = await self.enforcer.enforce(verdict, member)

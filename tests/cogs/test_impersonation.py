@@ -30,7 +30,7 @@ async def test_a_newcomer_named_like_a_moderator_steward_has_seen_is_put_to_mode
 ) -> None:
     lines = [
         community(),
-        # mod1 is seen writing; mod2 only acts, and is known from the case they opened.
+        # mod1 is seen writing; mod2 only runs a command, and is known from it.
         {
             "type": "message",
             "at": at(1),
