@@ -13,6 +13,7 @@ too (``judges_names``); the guidelines cog does not ask about staff who rename t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -71,7 +72,7 @@ class ImpersonationParams(RuleParams):
 
 def staff_words_in(name: str, words: tuple[str, ...] = STAFF_WORDS) -> list[str]:
     """Return the words staff go by that a name holds, as the rule reads them."""
-    return _found(_tokens(name), [(word, _tokens(word)) for word in words])
+    return _found(_tokens(name), _phrases(words))
 
 
 @rule("impersonation")
@@ -84,8 +85,7 @@ class ImpersonationRule(Rule[ImpersonationParams]):
 
     def __init__(self, rule_id: str, params: ImpersonationParams) -> None:
         super().__init__(rule_id, params)
-        # Built once: every join is read against them.
-        self._phrases = [(word, _tokens(word)) for word in params.words]
+        self._phrases = _phrases(tuple(params.words))
 
     def evaluate_join(self, member: Member, ctx: Context) -> Hit | None:
         """Flag a newcomer named with a word staff go by, or like a staff member."""
@@ -133,6 +133,12 @@ class ImpersonationRule(Rule[ImpersonationParams]):
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _WORD = re.compile(r"[^\W_]+")
+
+
+@functools.cache
+def _phrases(words: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """Return each word with its tokens, worked out once for every name read against them."""
+    return [(word, _tokens(word)) for word in words]
 
 
 def _tokens(name: str) -> tuple[str, ...]:
