@@ -48,10 +48,10 @@ class CaseEdits(ModerationCog):
         if member is not None:
             await self.target(ctx, member)  # nobody lengthens the sanction of who outranks them
         now = self.ctx.clock.now()
-        lengthen = duration is not None or permanent
-        if lengthen:
+        change = None
+        if duration is not None or permanent:
             try:  # refused before the reason changes, so nothing is half done
-                length_change(case, duration, now)
+                change = length_change(case, duration, now)
             except LengthRefused as error:
                 raise CommandError(str(error)) from error
         said: list[str] = []
@@ -61,11 +61,11 @@ class CaseEdits(ModerationCog):
             await self.store.cases.add_note(case.id, ctx.author.name, note, now)
             said.append(f"reason now {quoted(reason)} (was {quoted(case.reason or '-')})")
         told = ""
-        if lengthen:
-            case = await self.store.cases.by_id(case.id) or case
+        if change is not None:
+            case = await self.store.cases.by_id(case.id) or case  # its new reason, for the notice
             before = len(case.notes)
             try:  # the platform's state may still refuse (a ban lifted, a timeout over)
-                case = await self.enforcer.change_length(case, ctx.author, duration)
+                case = await self.enforcer.change_length(case, ctx.author, change)
             except LengthRefused as error:
                 if not said:
                     raise CommandError(str(error)) from error

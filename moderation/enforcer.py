@@ -54,7 +54,7 @@ from moderation.cases import (
     ReviewItem,
     by_hand_in,
 )
-from moderation.lengths import LengthChange, LengthRefused, length_change
+from moderation.lengths import LengthChange, LengthRefused
 from moderation.notices import Notices
 from moderation.repositories import ModerationStore
 from moderation.review_cards import CARE_CHOICES
@@ -699,20 +699,24 @@ class Enforcer:
         await self.apply_case(case, notice=notice)
         return await self._reloaded(case)
 
-    async def change_length(self, case: Case, moderator: Member, length: timedelta | None) -> Case:
-        """Make a case's ban or timeout last ``length`` from when the case was opened.
+    async def change_length(self, case: Case, moderator: Member, change: LengthChange) -> Case:
+        """Make a case's ban or timeout last as ``change`` says, from when it was opened.
 
-        A tempban's end is scheduled anew (``None``: the ban lasts until unbanned); a
-        timeout is set again on the platform for what is left of it. The case reads the
-        new length, a note keeps the old one, and the member is told, as of a sanction.
+        A tempban's end is scheduled anew (none: the ban lasts until unbanned); a timeout
+        is set again on the platform for what is left of it. The case reads the new
+        length, a note keeps the old one, and the member is told, as of a sanction.
+
+        Args:
+            case: The case, as it reads now.
+            moderator: Who changes it.
+            change: The new length (:func:`~moderation.lengths.length_change`, which
+                refuses what the case itself rules out).
 
         Raises:
-            LengthRefused: If the length cannot change so (see
-                :func:`~moderation.lengths.length_change`), the ban was lifted since, the
-                member is no longer timed out, or the platform refuses the new timeout.
+            LengthRefused: If the ban was lifted since, the member is no longer timed out
+                (or a later case set their timeout), or the platform refuses the new one.
         """
         now = self.clock.now()
-        change = length_change(case, length, now)
         member = await self.gateway.fetch_member(self.community.ref, case.member)
         if change.is_ban:
             await self._reschedule_unban(case, change, now)
