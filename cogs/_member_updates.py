@@ -73,7 +73,9 @@ class MemberUpdates(ModerationCog):
         if event.action in ("ban", "kick"):
             what = "banned" if event.action == "ban" else "kicked"
             await self.close_items_of(
-                target.ref, f"Closed: {target.name} was {what} by hand ({case.label})."
+                target.ref,
+                f"Closed: {target.name} was {what} by hand ({case.label}).",
+                by=moderator,
             )
         # The mod log, ban evasion and the metrics learn of it as of Steward's own actions.
         self.ctx.meter.done_by_hand(self.ctx.community.key, action.kind)

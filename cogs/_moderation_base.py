@@ -22,6 +22,7 @@ from moderation.cases import (
     NewReviewItem,
     Note,
     ReviewItem,
+    ReviewOutcome,
     ReviewStatus,
     undelivered_notice,
 )
@@ -37,6 +38,7 @@ from moderation.store import store_for
 from moderation.trials import TrialBook
 from policies.engine import PolicyEngine
 from policies.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
+from policies.rule import judges_accounts
 from policies.windows import RecentWindows
 
 DUE_TIMER = "guidelines:due"
@@ -250,19 +252,25 @@ class ModerationCog(Cog[GuidelinesSettings]):
         await self.staff_post(over, reason="rule trial over", rule=rule)
         return over
 
-    async def close_items_of(self, member: Ref, status: str, *, but: int | None = None) -> int:
+    async def close_items_of(
+        self, member: Ref, status: str, *, by: Member, but: int | None = None
+    ) -> int:
         """Close the waiting items about a member a moderator just banned or kicked.
 
         Each would otherwise wait for a decision nobody needs to take (a raider's held
-        message, a report of their spam), its card asking for a ban already done. Closed
-        without an outcome: acting on the account judged no message, so neither a rule's
-        precision nor the training data learn from it. An appeal (a banned member may
-        appeal), a trial's card (it judges a rule), a welfare alert and an action handed to
-        moderators (a message the platform would not let Steward remove is still up) stay.
+        message, a report of their spam), its card asking for a ban already done. An item
+        of a rule that judges accounts (a raid, ban evasion, impersonation) asked whether
+        the account is what the rule took it for, and the ban or kick answers yes: it counts
+        as a violation found, towards the rule's precision. Any other item closes without an
+        outcome: acting on the account judged no message. Neither teaches the classifier (no
+        message was judged). An appeal (a banned member may appeal), a trial's card (it
+        judges a rule), a welfare alert and an action handed to moderators (a message the
+        platform would not let Steward remove is still up) stay.
 
         Args:
             member: Who was banned or kicked.
             status: What their cards say now (``Closed: bob was banned (#5).``).
+            by: The moderator who banned or kicked them.
             but: An item decided by this very action, closed already.
 
         Returns:
@@ -278,11 +286,24 @@ class ModerationCog(Cog[GuidelinesSettings]):
             and not for_care(item)
         ]
         for item in closing:
-            await self.store.reviews.set_status(item.id, ReviewStatus.DECIDED)
+            if self._judged_the_account(item):
+                try:
+                    await self.store.reviews.decide(
+                        item.id, ReviewOutcome.VIOLATION, str(by.ref), status, self.ctx.clock.now()
+                    )
+                except ValueError:
+                    continue  # a moderator decided it meanwhile; their card stands
+            else:
+                await self.store.reviews.set_status(item.id, ReviewStatus.DECIDED)
             # Decided, its card loses its buttons.
             await self.queue.update_card(replace(item, status=ReviewStatus.DECIDED), status)
             await self.thank_reporters(item, acted=True)  # they acted on what was reported
         return len(closing)
+
+    def _judged_the_account(self, item: ReviewItem) -> bool:
+        """Return whether an item was raised by a rule of the policy that judges accounts."""
+        compiled = self.policy.rule(item.rule) if item.rule is not None else None
+        return compiled is not None and judges_accounts(compiled.rule)
 
     async def thank_reporters(self, item: ReviewItem, *, acted: bool) -> None:
         """Tell whoever reported the item's message what came of it, in their language.

@@ -187,7 +187,7 @@ class ModeratorCommands(ModerationCog):
             a.kind in {"ban", "kick"} and a.status is ActionStatus.APPLIED for a in case.actions
         ):
             await self.close_items_of(
-                target.ref, f"Closed: {target.name} was {what} ({case.label})."
+                target.ref, f"Closed: {target.name} was {what} ({case.label}).", by=ctx.author
             )
         failed = [a for a in case.actions if a.status is not ActionStatus.APPLIED]
         suffix = (

@@ -146,7 +146,9 @@ class RaidCommands(ModerationCog):
             )
             acted.append(f"{quoted(target.name)} ({case.label})")
             await self.close_items_of(
-                target.ref, f"Closed: {target.name} was {done} with the raid ({case.label})."
+                target.ref,
+                f"Closed: {target.name} was {done} with the raid ({case.label}).",
+                by=ctx.author,
             )
         await self.arm_timer()
         summary = f"{done.capitalize()} {len(acted)} raid account(s): {', '.join(acted) or 'none'}."

@@ -403,7 +403,10 @@ class ReviewCommands(CaseCommands):
             a.kind == "ban" and a.status is ActionStatus.APPLIED for a in sanctioned.actions
         ):
             await self.close_items_of(
-                target.ref, f"Closed: {target.name} was banned ({sanctioned.label}).", but=item.id
+                target.ref,
+                f"Closed: {target.name} was banned ({sanctioned.label}).",
+                by=moderator,
+                but=item.id,
             )
         return sanctioned
 

@@ -21,7 +21,7 @@ from policies.actions import ActionKind
 from policies.context import Context, Subject, Text, TextForm
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
-from policies.rule import Prefilter, Rule
+from policies.rule import Prefilter, Rule, judges_accounts
 from policies.screens import READ_AHEAD_CHARS, UnitedScreen, united_screen
 from policies.verdict import Hit, Match, Mode, Severity, Verdict
 
@@ -81,9 +81,7 @@ class PolicyEngine:
             )
         )
         self._texts: RecentAnswers[str, Text] = RecentAnswers(_TEXTS_READ_AHEAD)
-        self._join_rules = [
-            r for r in policy.rules if type(r.rule).evaluate_join is not Rule.evaluate_join
-        ]
+        self._join_rules = [r for r in policy.rules if judges_accounts(r.rule)]
         # Private messages to the bot are read only by the rules that look after people.
         self._caring = [
             r

@@ -107,6 +107,18 @@ class Prefilter:
 
 
 AnyRule = Rule[Any]
+
+
+def judges_accounts(rule: AnyRule) -> bool:
+    """Return whether a rule judges members' accounts (it answers joins), not only messages.
+
+    Such a rule's review items ask whether an account is what the rule took it for (a
+    raider, a banned member back, someone passing for staff), even the items it raises on
+    that account's messages, so a ban of the account answers them.
+    """
+    return type(rule).evaluate_join is not Rule.evaluate_join
+
+
 RULE_TYPES: dict[str, type[AnyRule]] = {}
 _R = TypeVar("_R", bound=AnyRule)
 

@@ -1576,3 +1576,37 @@ async def test_banning_someone_closes_the_cards_still_waiting_about_them(
     assert [h.split(" and ")[1] for h in heard if "you reported" in h] == [
         "acted on it. Thank you for telling us."
     ] * 3
+
+
+async def test_a_ban_answers_the_cards_of_rules_that_judge_the_account_not_the_message(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # Ban evasion asked whether al1ce_2 is alice back: the ban by hand says yes, and the rule's
+    # precision should show it. The threat's card asked about a message nobody judged.
+    lines = [
+        community(),
+        cmd("mod1", "ban", at(1), member="alice", reason="trolling"),
+        {"type": "join", "at": at(2), "member": {"name": "al1ce_2"}},
+        say("m1", "al1ce_2", "I know where you live", at(3)),
+        {
+            "type": "by_hand",
+            "at": at(4),
+            "moderator": "mod1",
+            "action": "ban",
+            "member": "al1ce_2",
+            "reason": "alice again",
+        },
+        cmd("mod1", "policy stats", at(5)),
+    ]
+    actions = await run_scenario(lines)
+    closed = [
+        a["content"] for a in of(actions, "edit_message") if "al1ce_2 was banned" in a["content"]
+    ]
+    assert len(closed) == 2, "both cards close"
+    stats = replies(actions)[-1].splitlines()
+    assert (
+        "ban-evasion: 1 case(s); 1 of 1 review item(s) decided, 1 a violation (precision 100%); "
+        "0 of 1 acted case(s) undone on review or appeal (0%)"
+    ) in stats
+    (threats,) = [line for line in stats if line.startswith("threats:")]
+    assert "0 of 1 review item(s) decided" in threats
