@@ -27,6 +27,7 @@ from moderation.cases import (
     undelivered_notice,
 )
 from moderation.enforcer import EnforcementSettings, Enforcer
+from moderation.events import PolicyChanged
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
 from moderation.repositories import ModerationStore
@@ -37,6 +38,7 @@ from moderation.review_sla import QuietHours
 from moderation.store import store_for
 from moderation.trials import TrialBook
 from policies.engine import PolicyEngine
+from policies.list_edits import with_edits
 from policies.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from policies.rule import judges_accounts
 from policies.windows import RecentWindows
@@ -182,7 +184,9 @@ class ModerationCog(Cog[GuidelinesSettings]):
         super().__init__(ctx)
         settings = self.settings
         self.store: ModerationStore = store_for(ctx.storage)
-        self.policy: Policy = load_policy(settings.policy)
+        self.policy_file: Policy = load_policy(settings.policy)
+        """The policy as its file has it; :attr:`policy` is it with moderators' list edits."""
+        self.policy: Policy = self.policy_file
         self.engine = PolicyEngine(self.policy)
         self.counts_emojis = _counts_emojis(self.policy)
         self.windows = RecentWindows(horizon=timedelta(minutes=settings.window_minutes))
@@ -330,6 +334,41 @@ class ModerationCog(Cog[GuidelinesSettings]):
     def queue(self) -> ReviewQueue:
         """Return the review queue, which posts and updates the review cards."""
         return self.enforcer.queue
+
+    async def name_of(self, ref_text: str) -> str:
+        """Return a member's shown name from their ref as stored, or their id."""
+        ident = ref_text.split(":", 1)[-1]
+        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
+        return found.shown_name if found is not None else ident
+
+    async def tell_staff_of_change(self, ctx: CommandContext, rule: str, what: str) -> None:
+        """Tell the staff channel who changed what a rule does: other moderators rely on it."""
+        await self.staff_post(
+            f"{ctx.author.shown_name} {what}.", reason="policy changed", rule=rule
+        )
+
+    async def announce_policy_change(self) -> None:
+        """Tell what enforces the policy outside Steward (AutoMod) that the rules changed."""
+        now = self.ctx.clock.now()
+        await self.ctx.publish(
+            PolicyChanged(
+                community=self.ctx.community.ref, at=now, id=f"policy-changed:{now.isoformat()}"
+            )
+        )
+
+    async def use_policy_file(self, policy_file: Policy, shadow: frozenset[str]) -> list[str]:
+        """Put a policy file in force with moderators' edits of its lists laid over it.
+
+        Returns:
+            A line for each edit the file leaves no room for (its rule gone, say).
+        """
+        recorded = await self.store.list_edits.edits(self.ctx.community.ref)
+        policy, left_out = with_edits(policy_file, [r.edit for r in recorded])
+        for line in left_out:
+            self.log.warning("policy %s: %s", policy_file.name, line)
+        self.policy_file = policy_file
+        self.use_policy(policy, shadow)
+        return left_out
 
     def use_policy(self, policy: Policy, shadow: frozenset[str]) -> None:
         """Put a policy (and the rules shadowed at run time) in force."""

@@ -12,7 +12,6 @@ from bot.core.quoting import excerpt
 from bot.core.templates import pick_language
 from cogs._rule_trials import RuleTrials
 from moderation.cases import Case, CaseStatus
-from moderation.events import PolicyChanged
 from moderation.rule_stats import RuleStats, rule_summary
 from moderation.trials import Trial
 from policies.policy import PolicyError, load_policy
@@ -62,6 +61,14 @@ class PolicyCommands(RuleTrials):
             f"expires after {spec.expires_days:g} days",
             *_settings_lines(spec.params),
         ]
+        edits = [
+            r for r in await self.store.list_edits.edits(ctx.community.ref) if r.edit.rule == rule
+        ]
+        if edits:
+            lines.append(
+                f"Its lists as edited in chat ({len(edits)} edit(s); "
+                f"{self.typed('policy words')} {rule} says which)."
+            )
         figures = await self._figures(ctx)
         lines.append(
             f"So far: {rule_summary(figures[rule]) if rule in figures else 'no case yet'}."
@@ -134,15 +141,18 @@ class PolicyCommands(RuleTrials):
         except PolicyError as error:
             await ctx.reply("Policy not reloaded; the old one stays in force:\n" + str(error))
             return
-        self.use_policy(policy, self.engine.shadow)
+        left_out = await self.use_policy_file(policy, self.engine.shadow)
         await self.resolve_policy_channels()
-        await self._announce_change()
+        await self.announce_policy_change()
         await self.staff_post(
             f"{ctx.author.shown_name} reloaded the policy: {policy.name}, "
             f"{len(policy.rules)} rules.",
             reason="policy changed",
         )
-        await ctx.reply(f"Policy {policy.name} reloaded: {len(policy.rules)} rules.")
+        await ctx.reply(
+            f"Policy {policy.name} reloaded: {len(policy.rules)} rules."
+            + "".join(f"\n{line}" for line in left_out)
+        )
 
     @command(
         "policy shadow",
@@ -166,7 +176,7 @@ class PolicyCommands(RuleTrials):
             if on
             else "back to its mode in the policy"
         )
-        await self._tell_staff(ctx, rule, f"put rule {rule} {state}")
+        await self.tell_staff_of_change(ctx, rule, f"put rule {rule} {state}")
         await ctx.reply(f"Rule {rule} is {state}.")
 
     @command(
@@ -200,7 +210,7 @@ class PolicyCommands(RuleTrials):
             return
         await self._shadow(ctx, rule, on=True)
         await self.trial_book.start(rule, hits)
-        await self._tell_staff(
+        await self.tell_staff_of_change(
             ctx, rule, f"put rule {rule} on trial: in shadow mode, its next {hits} hit(s) to judge"
         )
         # Without a staff channel there are no cards: the items wait in the list.
@@ -225,22 +235,7 @@ class PolicyCommands(RuleTrials):
         )
         shadow = await self.store.shadows.shadowed(ctx.community.ref)
         self.use_policy(self.policy, shadow)
-        await self._announce_change()
-
-    async def _tell_staff(self, ctx: CommandContext, rule: str, what: str) -> None:
-        """Tell the staff channel who changed what a rule does: other moderators rely on it."""
-        await self.staff_post(
-            f"{ctx.author.shown_name} {what}.", reason="policy changed", rule=rule
-        )
-
-    async def _announce_change(self) -> None:
-        """Tell what enforces the policy outside Steward (AutoMod) that the rules changed."""
-        now = self.ctx.clock.now()
-        await self.ctx.publish(
-            PolicyChanged(
-                community=self.ctx.community.ref, at=now, id=f"policy-changed:{now.isoformat()}"
-            )
-        )
+        await self.announce_policy_change()
 
 
 _STATS_DAYS_MOST = 3650

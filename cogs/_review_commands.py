@@ -433,12 +433,6 @@ class ReviewCommands(CaseCommands):
             return f"review item {item.id} is decided already ({outcome}, by {who})"
         return f"review item {item.id} is {item.status.value} and cannot be decided"
 
-    async def name_of(self, ref_text: str) -> str:
-        """Return a member's shown name from their ref as stored, or their id."""
-        ident = ref_text.split(":", 1)[-1]
-        found = await self.ctx.gateway.fetch_member(self.ctx.community.ref, self.channel(ident))
-        return found.shown_name if found is not None else ident
-
 
 def default_reason(item: ReviewItem) -> str:
     """Return the reason a sanction gets when the moderator gave none: the rule's."""

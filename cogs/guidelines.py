@@ -42,6 +42,7 @@ from cogs._case_edits import CaseEdits
 from cogs._held_raid import ACTIONABLE as RAID_ACTIONABLE
 from cogs._held_raid import KEY as HELD_RAID
 from cogs._held_raid import HeldRaid, held_raid_from
+from cogs._list_edit_commands import ListEditCommands
 from cogs._member_commands import MemberCommands
 from cogs._member_updates import MemberUpdates
 from cogs._moderation_base import DUE_TIMER, NOTE_AUTHOR
@@ -72,6 +73,7 @@ class Guidelines(
     MemberUpdates,
     PolicyCommands,
     PolicyReplay,
+    ListEditCommands,
     RaidCommands,
     ReviewCards,
     ReviewDeadlines,
@@ -101,8 +103,8 @@ class Guidelines(
         """Look up the policy's channels, restore shadowed rules, finish interrupted actions."""
         await self.resolve_policy_channels()
         shadow = await self.store.shadows.shadowed(self.ctx.community.ref)
-        if shadow:  # the engine built at construction has none
-            self.use_policy(self.policy, shadow)
+        # The engine built at construction has neither the shadowed rules nor the edits.
+        await self.use_policy_file(self.policy_file, shadow)
         await self._catch_up()
         await self.catch_up_review_deadlines()
         await self._restore_raid()

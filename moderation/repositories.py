@@ -24,6 +24,7 @@ from moderation.cases import (
 )
 from moderation.examples import LabelCount, LabelledExample
 from moderation.rule_stats import RuleStats
+from policies.list_edits import ListEdit
 
 Escalate = Callable[[int], NewCase]
 """Given a member's active points before this case, return the case to open."""
@@ -340,6 +341,37 @@ class ShadowRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedListEdit:
+    """A moderator's edit of a rule's list, as kept.
+
+    Attributes:
+        edit: What was added or taken out, of which list.
+        actor: The moderator's ref as text.
+        at: When.
+    """
+
+    edit: ListEdit
+    actor: str
+    at: datetime
+
+
+class ListEditRepository(Protocol):
+    """Remember the entries moderators added to or took out of rules' lists at run time."""
+
+    async def edits(self, community: Ref) -> list[RecordedListEdit]:
+        """Return a community's edits, oldest first."""
+        ...
+
+    async def record(self, community: Ref, edit: ListEdit, actor: str, now: datetime) -> None:
+        """Keep an edit, replacing any earlier one of the same entry of the same list."""
+        ...
+
+    async def drop(self, community: Ref, rule: str, list_name: str, entry: str) -> None:
+        """Forget the edit of an entry: the list has it as the policy file does."""
+        ...
+
+
 class ExampleRepository(Protocol):
     """Store labelled examples: moderators' decisions on messages."""
 
@@ -404,6 +436,11 @@ class ModerationStore(Protocol):
     @property
     def shadows(self) -> ShadowRepository:
         """Return the shadowed rules."""
+        ...
+
+    @property
+    def list_edits(self) -> ListEditRepository:
+        """Return moderators' edits of rules' lists."""
         ...
 
     @property

@@ -26,8 +26,16 @@ from moderation.cases import (
     ReviewStatus,
 )
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
-from moderation.repositories import EVERY_ITEM, Backlog, Escalate, ScheduledAction, Waiting
+from moderation.repositories import (
+    EVERY_ITEM,
+    Backlog,
+    Escalate,
+    RecordedListEdit,
+    ScheduledAction,
+    Waiting,
+)
 from moderation.rule_stats import RuleStats
+from policies.list_edits import ListEdit, entry_key
 
 MODERATION_MIGRATIONS = MigrationSource("moderation", "moderation.migrations")
 EVIDENCE_LIST_KEPT = 50
@@ -897,6 +905,56 @@ class SqliteRuleStats:
         return [RuleStats(rule=rule, **counts) for rule, counts in sorted(figures.items())]
 
 
+class SqliteListEdits:
+    """Moderators' edits of rules' lists, in the ``rule_list_edits`` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def edits(self, community: Ref) -> list[RecordedListEdit]:
+        """Return a community's edits, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM rule_list_edits WHERE community = ? ORDER BY at, rowid",
+            (str(community),),
+        )
+        return [
+            RecordedListEdit(
+                edit=ListEdit(
+                    rule=r["rule"], list=r["list"], entry=r["entry"], added=bool(r["added"])
+                ),
+                actor=r["actor"],
+                at=from_db_time(r["at"]),
+            )
+            for r in rows
+        ]
+
+    async def record(self, community: Ref, edit: ListEdit, actor: str, now: datetime) -> None:
+        """Keep an edit, replacing any earlier one of the same entry of the same list."""
+        await self._db.execute(
+            "INSERT OR REPLACE INTO rule_list_edits "
+            "(community, rule, list, entry, entry_key, added, actor, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(community),
+                edit.rule,
+                edit.list,
+                edit.entry.strip(),
+                entry_key(edit.entry),
+                int(edit.added),
+                actor,
+                to_db_time(now),
+            ),
+        )
+
+    async def drop(self, community: Ref, rule: str, list_name: str, entry: str) -> None:
+        """Forget the edit of an entry: the list has it as the policy file does."""
+        await self._db.execute(
+            "DELETE FROM rule_list_edits WHERE community = ? AND rule = ? AND list = ? "
+            "AND entry_key = ?",
+            (str(community), rule, list_name, entry_key(entry)),
+        )
+
+
 class SqliteModerationStore:
     """Every moderation repository on one SQLite database.
 
@@ -910,6 +968,7 @@ class SqliteModerationStore:
         self._reviews = SqliteReviews(db)
         self._schedule = SqliteSchedule(db)
         self._shadows = SqliteShadows(db)
+        self._list_edits = SqliteListEdits(db)
         self._examples = SqliteExamples(db)
         self._stats = SqliteRuleStats(db)
 
@@ -937,6 +996,11 @@ class SqliteModerationStore:
     def shadows(self) -> SqliteShadows:
         """Return the shadowed rules."""
         return self._shadows
+
+    @property
+    def list_edits(self) -> SqliteListEdits:
+        """Return moderators' edits of rules' lists."""
+        return self._list_edits
 
     @property
     def examples(self) -> SqliteExamples:

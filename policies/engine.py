@@ -21,7 +21,7 @@ from policies.actions import ActionKind
 from policies.context import Context, Subject, Text, TextForm
 from policies.normalize import normalize
 from policies.policy import CompiledRule, Policy
-from policies.rule import Prefilter, Rule, judges_accounts
+from policies.rule import Prefilter, Rule, judges_accounts, judges_messages
 from policies.screens import READ_AHEAD_CHARS, UnitedScreen, united_screen
 from policies.verdict import Hit, Match, Mode, Severity, Verdict
 
@@ -57,9 +57,7 @@ class PolicyEngine:
         self.channel_ids: Mapping[str, str] = dict(channel_ids or {})
         # A rule type judges what it overrides: messages, joins, or both (raids).
         self._message_rules = [
-            _Scoped(r, self.channel_ids)
-            for r in policy.rules
-            if type(r.rule).evaluate is not Rule.evaluate
+            _Scoped(r, self.channel_ids) for r in policy.rules if judges_messages(r.rule)
         ]
         # The rules to ask, worked out once for staff or not and for each part of the
         # policy (a classifier rule cannot match without scores): unscoped ones as bare calls.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -196,6 +196,24 @@ class Policy:
     def rule(self, rule_id: str) -> CompiledRule | None:
         """Return a rule by id."""
         return next((r for r in self.rules if r.spec.id == rule_id), None)
+
+    def with_params(self, rule_id: str, params: Mapping[str, Any]) -> Policy:
+        """Return this policy with one rule's parameters replaced and the rule compiled anew.
+
+        Raises:
+            PolicyError: If there is no such rule, or the parameters are invalid for it.
+        """
+        old = self.rule(rule_id)
+        if old is None:
+            raise PolicyError([PolicyProblem(self.source, rule_id, "", None, "no such rule")])
+        problems: list[PolicyProblem] = []
+        spec = old.spec.model_copy(update={"params": dict(params)})
+        # No text to find lines in: the parameters did not come from the file.
+        built = _build(spec, self.source, "", (), problems)
+        if built is None:
+            raise PolicyError(problems)
+        rules = tuple(built if r is old else r for r in self.rules)
+        return replace(self, rules=rules)
 
     def points(self, severity: Severity) -> int:
         """Return the points a match of this severity adds."""

@@ -63,6 +63,10 @@ class Rule(Generic[ParamsT]):
     judges_names: ClassVar[bool] = False
     """Whether its join judgement reads the member's names alone, so that a member who takes
     a new name is judged again (:meth:`~policies.engine.PolicyEngine.judge_rename`)."""
+    editable_lists: ClassVar[tuple[str, ...]] = ()
+    """Parameters holding lists of entries (words, domains) that moderators may edit at run
+    time (:mod:`policies.list_edits`); a parameter that maps languages to lists is edited
+    one language at a time."""
 
     def __init__(self, rule_id: str, params: ParamsT) -> None:
         self.id = rule_id
@@ -107,6 +111,11 @@ class Prefilter:
 
 
 AnyRule = Rule[Any]
+
+
+def judges_messages(rule: AnyRule) -> bool:
+    """Return whether a rule judges messages (some judge only members' arrivals)."""
+    return type(rule).evaluate is not Rule.evaluate
 
 
 def judges_accounts(rule: AnyRule) -> bool:

@@ -80,6 +80,7 @@ class ImpersonationRule(Rule[ImpersonationParams]):
     """Tell moderators when a newcomer's name passes for the brand's staff."""
 
     Params = ImpersonationParams
+    editable_lists = ("words",)
     judges_names = True  # a nickname taken after joining passes for staff as well
     needs_staff = True
 

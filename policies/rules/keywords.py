@@ -366,6 +366,7 @@ class KeywordsRule(Rule[KeywordsParams]):
     """
 
     Params = KeywordsParams
+    editable_lists = ("words",)
 
     def __init__(self, rule_id: str, params: KeywordsParams) -> None:
         super().__init__(rule_id, params)

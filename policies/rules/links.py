@@ -174,6 +174,7 @@ class LinksRule(Rule[LinksParams]):
     """
 
     Params = LinksParams
+    editable_lists = ("deny", "allow", "allowed_invites")
 
     def __init__(self, rule_id: str, params: LinksParams) -> None:
         super().__init__(rule_id, params)

@@ -21,6 +21,7 @@ from moderation.cases import (
 from moderation.examples import ExampleSource, LabelCount, LabelledExample
 from moderation.repositories import Backlog
 from moderation.sqlite import EVIDENCE_LIST_KEPT
+from policies.list_edits import ListEdit
 from tests.moderation.conftest import COMMUNITY, START, Rig
 
 ALICE = Ref("local", "alice")
@@ -204,6 +205,26 @@ async def test_shadowed_rules_persist(rig: Rig) -> None:
     assert await rig.store.shadows.shadowed(COMMUNITY.ref) == frozenset({"caps"})
     await rig.store.shadows.set(COMMUNITY.ref, "caps", False, "local:mod1", START)
     assert await rig.store.shadows.shadowed(COMMUNITY.ref) == frozenset()
+
+
+async def test_list_edits_persist_one_row_an_entry_its_latest_edit(rig: Rig) -> None:
+    lists = rig.store.list_edits
+    added = ListEdit("insults", "words.en", "Lampbreaker*", added=True)
+    await lists.record(COMMUNITY.ref, added, "local:mod1", START)
+    await lists.record(COMMUNITY.ref, ListEdit("spam-links", "deny", "x.example", True), "a", START)
+    # The same entry in another case is the same entry: its latest edit replaces the first.
+    taken_out = ListEdit("insults", "words.en", "lampbreaker*", added=False)
+    await lists.record(COMMUNITY.ref, taken_out, "local:mod2", START + timedelta(minutes=1))
+    await rig.reopen()
+    kept = await rig.store.list_edits.edits(COMMUNITY.ref)
+    assert [(r.edit, r.actor) for r in kept] == [
+        (ListEdit("spam-links", "deny", "x.example", True), "a"),
+        (taken_out, "local:mod2"),
+    ]
+    assert kept[1].at == START + timedelta(minutes=1)
+    await rig.store.list_edits.drop(COMMUNITY.ref, "insults", "words.en", "LAMPBREAKER* ")
+    assert [r.edit.rule for r in await rig.store.list_edits.edits(COMMUNITY.ref)] == ["spam-links"]
+    assert await rig.store.list_edits.edits(Ref("local", "elsewhere")) == []
 
 
 def example(

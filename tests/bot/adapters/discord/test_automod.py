@@ -186,3 +186,27 @@ async def test_a_rule_shadowed_or_on_trial_stops_blocking_in_automod_at_once(
     assert "Steward: profanity" in before
     assert shadowed == before - {"Steward: profanity"}
     assert after == before, "enforced again, it blocks again"
+
+
+async def test_a_word_added_with_policy_words_reaches_automod_at_once(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # A scam phrase added in chat must block on Discord too, not only in Steward.
+    def profanity() -> list[str]:
+        rule = lumen.guild.automod_rules[rule_id(lumen, "Steward: profanity")]
+        return list(rule["trigger_metadata"]["keyword_filter"])
+
+    async with start() as steward:
+        before = profanity()
+        options = {"rule": "profanity", "add": "lampwrecker*", "which": "en"}
+        await standin.run_command(lumen.guild, lumen.modlog, lumen.mona, "policy words", options)
+        await standin.wait_for_request("PATCH", ORIGINAL)
+        await steward.settle()
+        answer = standin.requests_to("PATCH", ORIGINAL)[-1].json
+        after = profanity()
+    assert "lampwrecker*" not in before
+    assert "lampwrecker*" in after
+    assert answer is not None
+    assert str(answer["content"]).startswith(
+        "Added `lampwrecker*` to the en list of rule profanity."
+    )

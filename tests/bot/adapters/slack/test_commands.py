@@ -75,3 +75,14 @@ def test_the_slash_commands_own_name_may_start_a_path(specs: list[CommandSpec]) 
 def test_unknown_words_reach_the_router_which_names_them(specs: list[CommandSpec]) -> None:
     assert parse("teleport me", specs) == ("teleport", {})
     assert parse("help me please", specs)[1] == {"me please": "?"}
+
+
+def test_words_typed_after_a_rule_are_those_added(specs: list[CommandSpec]) -> None:
+    assert parse("policy words insults lampwrecker*, dimmer hater", specs) == (
+        "policy words",
+        {"rule": "insults", "add": "lampwrecker*, dimmer hater"},
+    )
+    assert parse("policy words spam-links remove=evil.example which=allow", specs) == (
+        "policy words",
+        {"rule": "spam-links", "remove": "evil.example", "which": "allow"},
+    )
