@@ -68,16 +68,13 @@ class ListEditCommands(ModerationCog):
             await ctx.reply(await self._shown_lists(ctx, compiled, which))
             return
         name = _list_name(compiled, which, ctx.community.language)
-        try:
-            entries = list_entries(compiled, name)
-        except ValueError as error:
-            raise CommandError(str(error)) from None
+        entries = _listed(compiled, name)
         edits = [ListEdit(rule, name, e, added=True) for e in adding] + [
             ListEdit(rule, name, e, added=False) for e in removing
         ]
         moot = [e for e in edits if _moot(e, entries)]
         wanted = [e for e in edits if e not in moot]
-        policy = self._checked(wanted, refusing_matches=bool(adding))
+        policy, missed = self._checked(rule, wanted)
         for edit in wanted:
             await self._keep(ctx, edit)
         answer = _moot_lines(moot, rule, _shown_name(name))
@@ -95,40 +92,42 @@ class ListEditCommands(ModerationCog):
                 f"{done[0].upper()}{done[1:]}. In force now and after restarts; the policy "
                 f"file is unchanged ({self.typed('policy words')} {rule} lists the edits"
                 f"{replay}).",
-                *_broken_examples(policy, rule),
+                *_missed_lines(missed, rule),
                 *answer,
             ]
         await ctx.reply("\n".join(answer))
 
-    def _checked(self, edits: list[ListEdit], *, refusing_matches: bool) -> Policy:
+    def _checked(self, rule: str, edits: list[ListEdit]) -> tuple[Policy, list[str]]:
         """Return the policy in force with the edits, refusing edits that break the rule.
 
+        Returns:
+            The policy, and the policy's examples of a match that the rule misses only
+            since the edits (an entry taken out that they needed).
+
         Raises:
-            CommandError: If the rule would not load, or an added entry would make it match
-                a text the policy gives as fine.
+            CommandError: If the rule would not load, or the edits make it match a text
+                the policy gives as fine.
         """
         if not edits:
-            return self.policy
+            return self.policy, []
         policy, refused = with_edits(self.policy, edits)
         if refused:
             raise CommandError("Nothing changed: " + "; ".join(refused))
-        if refusing_matches:
-            rule = edits[0].rule
-            wrong = [f for f in failed_examples(policy, rule) if not f.expected_match]
-            if wrong:
-                examples = ", ".join(f"“{quoted(f.text)}”" for f in wrong[:3])
-                raise CommandError(
-                    f"Nothing changed: {rule} would then match {examples}, which the policy "
-                    "gives as fine"
-                )
-        return policy
+        # Only what the edits change counts: a policy file may ship failing examples.
+        before = set(failed_examples(self.policy, rule))
+        new = [f for f in failed_examples(policy, rule) if f not in before]
+        wrong = [f.text for f in new if not f.expected_match]
+        if wrong:
+            raise CommandError(
+                f"Nothing changed: {rule} would then match {_texts(wrong)}, which the policy "
+                "gives as fine"
+            )
+        return policy, [f.text for f in new if f.expected_match]
 
     async def _keep(self, ctx: CommandContext, edit: ListEdit) -> None:
         """Record an edit, or forget the earlier one it undoes (the file's entry is back)."""
-        listed = list_entries_or_none(self.policy_file.rule(edit.rule), edit.list)
-        in_file = any(same_entry(e, edit.entry) for e in listed)
         community = ctx.community.ref
-        if edit.added == in_file:  # back as the file has it
+        if edit.added == _in_file(self.policy_file.rule(edit.rule), edit):  # as the file has it
             await self.store.list_edits.drop(community, edit.rule, edit.list, edit.entry)
         else:
             await self.store.list_edits.record(
@@ -140,10 +139,7 @@ class ListEditCommands(ModerationCog):
         rule = compiled.spec.id
         if which:
             name = _list_name(compiled, which, ctx.community.language)
-            try:
-                entries = list_entries(compiled, name)
-            except ValueError as error:
-                raise CommandError(str(error)) from None
+            entries = _listed(compiled, name)
             shown = ", ".join(_code(e) for e in entries) or "none"
             return f"{rule}, list {_shown_name(name)} ({len(entries)}): {shown}"
         names = editable_lists(compiled)
@@ -171,14 +167,25 @@ class ListEditCommands(ModerationCog):
         )
 
 
-def list_entries_or_none(compiled: CompiledRule | None, name: str) -> list[str]:
-    """Return a list's entries in a rule as its file has it; none when the file lacks it."""
-    if compiled is None:
-        return []
+def _listed(compiled: CompiledRule, name: str) -> list[str]:
+    """Return a list's entries in a rule.
+
+    Raises:
+        CommandError: If the rule has no such list for moderators to edit.
+    """
     try:
         return list_entries(compiled, name)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _in_file(compiled: CompiledRule | None, edit: ListEdit) -> bool:
+    """Return whether the policy file's rule (if it still has it) lists an edit's entry."""
+    try:
+        listed = list_entries(compiled, edit.list) if compiled is not None else []
     except ValueError:
-        return []
+        listed = []
+    return any(same_entry(e, edit.entry) for e in listed)
 
 
 def _entries(text: str) -> list[str]:
@@ -259,10 +266,13 @@ def _moot_lines(moot: list[ListEdit], rule: str, shown: str) -> list[str]:
     return lines
 
 
-def _broken_examples(policy: Policy, rule: str) -> list[str]:
-    """Return a warning for the policy's examples of a match the rule now misses."""
-    missed = [f.text for f in failed_examples(policy, rule) if f.expected_match]
+def _missed_lines(missed: list[str], rule: str) -> list[str]:
+    """Return a note of the policy's examples of a match that the rule misses since."""
     if not missed:
         return []
-    shown = ", ".join(f"“{quoted(t)}”" for t in missed[:3])
-    return [f"Note: the policy's examples of a match that {rule} now misses: {shown}."]
+    return [f"Note: the policy's examples of a match that {rule} now misses: {_texts(missed)}."]
+
+
+def _texts(texts: list[str]) -> str:
+    """Return the first few of the policy's example texts, quoted as members' words."""
+    return ", ".join(f"“{quoted(t)}”" for t in texts[:3])

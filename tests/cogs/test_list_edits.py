@@ -134,6 +134,8 @@ async def test_edits_outlast_a_reload_and_wait_while_the_file_lacks_their_rule(
         '[policy]\nname = "acme"\nextends = "default"\n'
         '[[rules]]\nid = "lamp-words"\ntype = "keywords"\nactions = ["delete"]\n'
         '[rules.params.words]\nen = ["lampbreaker"]\n'
+        # An example the file gets wrong already does not stand in the way of edits.
+        '[rules.examples]\nno_match = ["you lampbreaker"]\n'
     )
     policy.write_text(with_rule)
     async with moderated(registry, tmp_path / "steward.db", policy) as bot:
