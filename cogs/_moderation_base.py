@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -31,9 +31,9 @@ from moderation.events import PolicyChanged
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
 from moderation.repositories import ModerationStore
-from moderation.review_cards import for_care, for_trial
+from moderation.review_cards import MESSAGE_GONE, for_care, for_trial
 from moderation.review_evidence import RECENT_WINDOW, file_records, reporters_in
-from moderation.review_queue import ReviewQueue
+from moderation.review_queue import OPEN_STATUS, ReviewQueue
 from moderation.review_sla import QuietHours
 from moderation.store import store_for
 from moderation.trials import TrialBook
@@ -308,6 +308,25 @@ class ModerationCog(Cog[GuidelinesSettings]):
         """Return whether an item was raised by a rule of the policy that judges accounts."""
         compiled = self.policy.rule(item.rule) if item.rule is not None else None
         return compiled is not None and judges_accounts(compiled.rule)
+
+    async def note_messages_gone(
+        self, community: Ref, messages: Iterable[Ref], at: datetime
+    ) -> None:
+        """Say on each waiting card about these messages that its message is gone, and when.
+
+        Its author deleted it, or a moderator (by hand, or with ``/purge``) before anyone
+        decided: the card's Remove would remove nothing more, yet the member's conduct
+        still waits for a decision. A card that says so already is left as it is.
+        """
+        for message in messages:
+            items = await self.store.reviews.about_message(community, message)
+            for item in items:
+                if not item.waiting or MESSAGE_GONE in item.evidence:
+                    continue
+                updated = await self.store.reviews.append_evidence(
+                    item.id, MESSAGE_GONE, self.wall_clock(at)
+                )
+                await self.queue.update_card(updated, updated.card_status or OPEN_STATUS)
 
     async def thank_reporters(self, item: ReviewItem, *, acted: bool) -> None:
         """Tell whoever reported the item's message what came of it, in their language.

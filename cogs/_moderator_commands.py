@@ -231,11 +231,14 @@ class ModeratorCommands(ModerationCog):
             if not done.ok:
                 await ctx.reply(f"Not purged: {done.error}")
                 return
+            await self.note_messages_gone(ctx.community.ref, delete.messages, ctx.invocation.at)
             await ctx.reply(f"Purged {len(chosen)} message(s) in #{channel.id}.")
             return
         case = await self.enforcer.sanction_by(
             moderator=ctx.author, target=member, actions=[delete], reason=reason
         )
+        if case.actions[0].status is ActionStatus.APPLIED:
+            await self.note_messages_gone(ctx.community.ref, delete.messages, ctx.invocation.at)
         await ctx.reply(f"Purged {len(chosen)} message(s) in #{channel.id} (case {case.label}).")
 
     @command(

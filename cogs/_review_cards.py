@@ -23,14 +23,12 @@ from cogs._moderation_base import untold
 from cogs._review_commands import ReviewCommands, default_reason
 from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
 from moderation.review_cards import (
-    MESSAGE_GONE,
     CardChoice,
     for_care,
     for_trial,
     item_id_of,
     offered,
 )
-from moderation.review_queue import OPEN_STATUS
 
 ESCALATION_STEP = 5
 """How much an escalation raises an item's priority: above any severity's rank."""
@@ -46,12 +44,7 @@ class ReviewCards(ReviewCommands):
         Its author deleted it, or a moderator by hand before deciding: the card's Remove
         would remove nothing more, yet the member's conduct still waits for a decision.
         """
-        items = await self.store.reviews.about_message(event.community, event.message)
-        for item in (i for i in items if i.waiting):
-            updated = await self.store.reviews.append_evidence(
-                item.id, MESSAGE_GONE, self.wall_clock(event.at)
-            )
-            await self.queue.update_card(updated, updated.card_status or OPEN_STATUS)
+        await self.note_messages_gone(event.community, [event.message], event.at)
 
     @listener(ComponentClicked)
     async def on_card_click(self, event: ComponentClicked) -> None:

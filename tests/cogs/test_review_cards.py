@@ -12,7 +12,7 @@ from bot.registry import CogRegistry
 from moderation.cases import CaseStatus, ReviewItem, ReviewOutcome, ReviewStatus
 from moderation.examples import LabelledExample
 from moderation.store import store_for
-from tests.cogs.test_review_commands import ACME, UNSURE, Moderated, moderated, stored
+from tests.cogs.test_review_commands import ACME, ALSO_UNSURE, UNSURE, Moderated, moderated, stored
 
 CHOICES = ["claim", "remove", "warn", "timeout", "ban", "dismiss", "escalate"]
 
@@ -469,3 +469,26 @@ async def test_a_card_says_when_its_message_was_deleted_and_still_waits_for_a_de
     assert item.waiting
     assert answer.startswith("Review item 1: warned.")
     assert len(bot.of("edit_message")) == 2  # the note, then the decision
+
+
+async def test_a_card_says_so_when_a_purge_took_its_message(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    # A purge deletes through Steward: no platform event says the flagged message is gone.
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        await bot.say("bob", ALSO_UNSURE, "m2")
+        purged = await bot.command("mod1", "purge", count=1, member="alice", reason="cleanup")
+        noted_first = [e["message"] for e in bot.of("edit_message")]
+        await bot.command("mod1", "purge", count=5)  # the whole channel: bob's message too
+        noted = [e["message"] for e in bot.of("edit_message")]
+        cards = [c["created"] for c in bot.cards()]
+        items = await bot.items()
+        text = bot.session.community.messages[cards[1]].content
+    assert purged.startswith("Purged 1 message(s) in #general (case #")
+    assert noted_first == cards[:1]
+    assert noted == cards, "each card once"
+    assert all(item.waiting and "message_gone" in item.evidence for item in items)
+    assert text.splitlines()[-2] == (
+        "The message was deleted at 2026-03-02 09:00 UTC; a decision still counts for its member."
+    )
