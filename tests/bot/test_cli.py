@@ -109,8 +109,17 @@ def test_demo_prints_transcript_and_summary() -> None:
         "Case #3 (2026-03-02): Respect each other: no insults or name-calling. It does not "
         "count towards further sanctions." in result.output
     ), "reduced on appeal"
-    assert "spam-links: 2 case(s); 0 of 2 acted case(s) undone on review or appeal" in (
+    assert "spam-links: 3 case(s); 0 of 3 acted case(s) undone on review or appeal" in (
         result.output
+    )
+    # A phishing site's domain added from chat: its next post is removed by itself.
+    assert (
+        "Steward posted in #mod-log: Sara (mod) added `lumen-arc-update.shop` to the deny list "
+        "of rule spam-links." in result.output
+    )
+    assert (
+        "Steward deleted message m34 in #general  (reason: spam-links: links to a blocked site "
+        "(lumen-arc-update.shop)" in result.output
     )
     # dave's appeal of an insults case is an appeal, no review item of the rule's.
     assert "insults: 1 case(s); 0 of 1 acted case(s) undone on review or appeal (0%); " in (
@@ -129,7 +138,7 @@ def test_demo_prints_transcript_and_summary() -> None:
     )
     # The summary counts what /policy stats counts: a card's update is no case of its own.
     summary = result.output.split("\nSummary\n", 1)[1]
-    assert "raid 4, repeats 3, self-harm 1, spam-links 2" in summary
+    assert "raid 4, repeats 3, self-harm 1, spam-links 3" in summary
 
 
 def test_simulate_writes_json_lines(tmp_path: Path) -> None:

@@ -712,8 +712,8 @@ async def test_policy_show(run_scenario: ScenarioRunner) -> None:
     listing, detail, insults, threats = replies(await run_scenario(lines))
     assert "Policy default" in listing and "caps: caps, low, shadow" in listing
     assert detail.splitlines()[:4] == [
-        "spam-links (links): No spam: no invites to other servers, link shorteners or "
-        "disguised links (also in da, fr, ja, nl, pl)",
+        "spam-links (links): No spam: no invites to other servers, link shorteners, "
+        "disguised links or blocked sites (also in da, fr, ja, nl, pl)",
         "severity medium, mode enforce, actions delete, escalate, expires after 30 days",
         "block_invites: yes",
         "block_shorteners: yes",

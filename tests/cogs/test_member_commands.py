@@ -48,8 +48,8 @@ async def test_a_member_reads_the_guidelines_in_force_in_their_language(
         "- Pas de haine : les insultes visant un groupe ne sont jamais acceptables",
         "- Nous prenons soin les uns des autres",
         "- Aucune menace, et ne jamais pousser quelqu'un à se faire du mal",
-        "- Pas de spam : pas d'invitations vers d'autres serveurs, de liens raccourcis ni de "
-        "liens déguisés",
+        "- Pas de spam : pas d'invitations vers d'autres serveurs, de liens raccourcis, de "
+        "liens déguisés ni de sites bloqués",
         "- Pas de mentions en masse ni de @everyone",
         "- Pas de flood : laissons de la place aux autres",
         "- Pas de spam : pas de messages répétés ni de campagnes de copier-coller",

@@ -310,8 +310,8 @@ async def test_a_member_reads_their_record_the_guidelines_and_the_commands_slack
     assert record[0] == "Your record in Acme:"
     day = r"\d{4}-\d{2}-\d{2}"
     assert re.fullmatch(
-        rf"Case #1 \({day}\): No spam: no invites to other servers, link shorteners or "
-        rf"disguised links\. It counts until {day}\.",
+        rf"Case #1 \({day}\): No spam: no invites to other servers, link shorteners, "
+        rf"disguised links or blocked sites\. It counts until {day}\.",
         record[1],
     ), record[1]
     assert record[-1] == "To appeal a case that counts, use /steward appeal with its number."
@@ -322,8 +322,9 @@ async def test_a_member_reads_their_record_the_guidelines_and_the_commands_slack
     await steward.settle()
     guidelines = standin.calls_to("response_url")[-1].args["text"].splitlines()
     assert guidelines[0] == "The guidelines of Acme:"
-    assert "- No spam: no invites to other servers, link shorteners or disguised links" in (
-        guidelines
+    assert (
+        "- No spam: no invites to other servers, link shorteners, disguised links or "
+        "blocked sites" in guidelines
     )
     assert guidelines[-1].endswith("See your own record with /steward record.")
 
