@@ -353,6 +353,12 @@ class StewardClient(discord.Client):
         """Forward a deletion."""
         self._hear(translate.message_deleted(payload, datetime.now(UTC)))
 
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """Forward each message of a bulk deletion (another tool's purge) as deleted."""
+        at = datetime.now(UTC)
+        for deleted in translate.messages_deleted(payload, at):
+            self._hear(deleted)
+
     async def on_member_join(self, member: discord.Member) -> None:
         """Forward a join."""
         self._hear(translate.member_joined(member))

@@ -190,12 +190,26 @@ def message_deleted(payload: discord.RawMessageDeleteEvent, at: datetime) -> Mes
     """Translate a deletion in a guild."""
     if payload.guild_id is None:
         return None
+    return _deleted(payload.guild_id, payload.channel_id, payload.message_id, at)
+
+
+def messages_deleted(
+    payload: discord.RawBulkMessageDeleteEvent, at: datetime
+) -> list[MessageDeleted]:
+    """Translate a bulk deletion in a guild: one deletion per message."""
+    if payload.guild_id is None:
+        return []
+    guild, channel = payload.guild_id, payload.channel_id
+    return [_deleted(guild, channel, message, at) for message in sorted(payload.message_ids)]
+
+
+def _deleted(guild: int, channel: int, message: int, at: datetime) -> MessageDeleted:
     return MessageDeleted(
-        community=ref(payload.guild_id),
+        community=ref(guild),
         at=at,
-        id=f"delete:{payload.message_id}",
-        message=ref(payload.message_id),
-        channel=ref(payload.channel_id),
+        id=f"delete:{message}",
+        message=ref(message),
+        channel=ref(channel),
     )
 
 

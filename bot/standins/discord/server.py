@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import enum
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -450,6 +450,25 @@ class DiscordStandin:
         data = {"id": message.id, "channel_id": message.channel_id, "guild_id": message.guild_id}
         await self.gateway.dispatch(
             Dispatch("MESSAGE_DELETE", data, message.guild_id, GUILD_MESSAGES)
+        )
+
+    async def bulk_delete_messages(self, messages: Sequence[StoredMessage]) -> None:
+        """Delete messages of one channel at once, as another tool's purge does.
+
+        Discord sends one MESSAGE_DELETE_BULK for them, not a MESSAGE_DELETE each.
+        """
+        first = messages[0]
+        found = self.world.channel(first.channel_id)
+        for message in messages:
+            if found is not None:
+                found[1].messages.pop(message.id, None)
+        data = {
+            "ids": [m.id for m in messages],
+            "channel_id": first.channel_id,
+            "guild_id": first.guild_id,
+        }
+        await self.gateway.dispatch(
+            Dispatch("MESSAGE_DELETE_BULK", data, first.guild_id, GUILD_MESSAGES)
         )
 
     async def join(
