@@ -23,6 +23,7 @@ from policies.list_edits import (
     entry_key,
     failed_examples,
     list_entries,
+    listed_in,
     same_entry,
     with_edits,
 )
@@ -127,7 +128,7 @@ class ListEditCommands(ModerationCog):
     async def _keep(self, ctx: CommandContext, edit: ListEdit) -> None:
         """Record an edit, or forget the earlier one it undoes (the file's entry is back)."""
         community = ctx.community.ref
-        if edit.added == _in_file(self.policy_file.rule(edit.rule), edit):  # as the file has it
+        if edit.added == listed_in(self.policy_file.rule(edit.rule), edit):  # as the file has it
             await self.store.list_edits.drop(community, edit.rule, edit.list, edit.entry)
         else:
             await self.store.list_edits.record(
@@ -177,15 +178,6 @@ def _listed(compiled: CompiledRule, name: str) -> list[str]:
         return list_entries(compiled, name)
     except ValueError as error:
         raise CommandError(str(error)) from None
-
-
-def _in_file(compiled: CompiledRule | None, edit: ListEdit) -> bool:
-    """Return whether the policy file's rule (if it still has it) lists an edit's entry."""
-    try:
-        listed = list_entries(compiled, edit.list) if compiled is not None else []
-    except ValueError:
-        listed = []
-    return any(same_entry(e, edit.entry) for e in listed)
 
 
 def _entries(text: str) -> list[str]:

@@ -38,7 +38,7 @@ from moderation.review_sla import QuietHours
 from moderation.store import store_for
 from moderation.trials import TrialBook
 from policies.engine import PolicyEngine
-from policies.list_edits import with_edits
+from policies.list_edits import moot_edits, with_edits
 from policies.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from policies.rule import judges_accounts
 from policies.windows import RecentWindows
@@ -378,16 +378,32 @@ class ModerationCog(Cog[GuidelinesSettings]):
     async def use_policy_file(self, policy_file: Policy, shadow: frozenset[str]) -> list[str]:
         """Put a policy file in force with moderators' edits of its lists laid over it.
 
+        The edits the file has caught up with (someone copied them into it) are forgotten:
+        from then on the file is their record, and taking an entry out of it takes it out.
+
         Returns:
-            A line for each edit the file leaves no room for (its rule gone, say).
+            A line for each edit forgotten so, and for each edit the file leaves no room
+            for (its rule gone, say).
         """
-        recorded = await self.store.list_edits.edits(self.ctx.community.ref)
-        policy, left_out = with_edits(policy_file, [r.edit for r in recorded])
+        community = self.ctx.community.ref
+        edits = [r.edit for r in await self.store.list_edits.edits(community)]
+        notes = []
+        for edit in moot_edits(policy_file, edits):
+            await self.store.list_edits.drop(community, edit.rule, edit.list, edit.entry)
+            edits.remove(edit)
+            way = "in" if edit.added else "out of"
+            notes.append(
+                f"rule {edit.rule}: {edit.entry!r} is {way} the policy file's {edit.list} "
+                "list now; the chat edit is dropped"
+            )
+        policy, left_out = with_edits(policy_file, edits)
+        for line in notes:
+            self.log.info("policy %s: %s", policy_file.name, line)
         for line in left_out:
             self.log.warning("policy %s: %s", policy_file.name, line)
         self.policy_file = policy_file
         self.use_policy(policy, shadow)
-        return left_out
+        return notes + left_out
 
     def use_policy(self, policy: Policy, shadow: frozenset[str]) -> None:
         """Put a policy (and the rules shadowed at run time) in force."""

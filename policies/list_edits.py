@@ -111,6 +111,34 @@ def with_edits(policy: Policy, edits: Iterable[ListEdit]) -> tuple[Policy, list[
     return policy, left_out
 
 
+def listed_in(compiled: CompiledRule | None, edit: ListEdit) -> bool:
+    """Return whether a rule (if there is one) lists an edit's entry in the edit's list."""
+    try:
+        entries = list_entries(compiled, edit.list) if compiled is not None else []
+    except ValueError:
+        entries = []
+    return any(same_entry(e, edit.entry) for e in entries)
+
+
+def moot_edits(policy: Policy, edits: Iterable[ListEdit]) -> list[ListEdit]:
+    """Return the edits a policy has caught up with: it lists what they add, not what they take out.
+
+    An edit of a rule, or a list, the policy no longer has is not moot: it waits.
+    """
+    moot = []
+    for edit in edits:
+        compiled = policy.rule(edit.rule)
+        if compiled is None:
+            continue
+        try:
+            entries = list_entries(compiled, edit.list)
+        except ValueError:
+            continue
+        if any(same_entry(e, edit.entry) for e in entries) == edit.added:
+            moot.append(edit)
+    return moot
+
+
 def edited_params(compiled: CompiledRule, edits: Sequence[ListEdit]) -> dict[str, Any]:
     """Return a rule's parameters, as its spec has them, with the edits laid over its lists.
 

@@ -146,9 +146,21 @@ async def test_edits_outlast_a_reload_and_wait_while_the_file_lacks_their_rule(
         policy.write_text(with_rule)
         back = await bot.command("owner", "policy reload")
         await bot.say("alice", "you dimmerhater", "m2")
+        # Copied into the file, the edit is the file's from then on.
+        policy.write_text(with_rule.replace('["lampbreaker"]', '["lampbreaker", "dimmerhater"]'))
+        caught_up = await bot.command("owner", "policy reload")
+        listed = await bot.command("mod1", "policy words", rule="lamp-words")
+        policy.write_text(with_rule)
+        await bot.command("owner", "policy reload")
+        await bot.say("alice", "you dimmerhater", "m3")
         deleted = [d["message"] for d in bot.of("delete_message")]
     assert without.splitlines()[1:] == [
         "rule lamp-words: no longer in the policy; its list edits wait"
     ]
     assert back.splitlines() == [back.splitlines()[0]], "nothing left out"
-    assert deleted == ["m2"]
+    assert caught_up.splitlines()[1:] == [
+        "rule lamp-words: 'dimmerhater' is in the policy file's words.en list now; the chat "
+        "edit is dropped"
+    ]
+    assert "Edited here" not in listed
+    assert deleted == ["m2"], "taken out of the file, the word is out"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.list_edits import ListEdit, editable_lists, list_entries, with_edits
+from policies.list_edits import ListEdit, editable_lists, list_entries, moot_edits, with_edits
 from policies.policy import load_policy, parse_policy
 
 
@@ -56,3 +56,16 @@ en = ["lampbreaker"]
     assert len(left_out) == 2
     rule = edited.rule("words")
     assert rule is not None and list_entries(rule, "words.en") == ["lampbreaker"]
+
+
+def test_edits_the_policy_caught_up_with_are_moot() -> None:
+    policy = load_policy("default")
+    edits = [
+        ListEdit("insults", "words.en", "Moron*", added=True),  # the file lists it
+        ListEdit("insults", "words.en", "lampbreaker*", added=True),
+        ListEdit("insults", "words.de", "dummkopf", added=False),  # no such list: nothing
+        ListEdit("insults", "words.en", "loser*", added=False),
+        ListEdit("gone", "deny", "x.example", added=True),  # waits for its rule
+        ListEdit("insults", "patterns", "x", added=True),  # no such list: waits
+    ]
+    assert moot_edits(policy, edits) == [edits[0], edits[2]]
