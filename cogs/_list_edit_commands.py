@@ -147,7 +147,7 @@ class ListEditCommands(ModerationCog):
         counts = ", ".join(f"{_shown_name(n)} ({len(list_entries(compiled, n))})" for n in names)
         lines = [
             f"{rule}: lists moderators can edit: {counts or 'none yet'}. "
-            f"{self.typed('policy words')} {rule} which:LIST shows one."
+            f"{self.typed('policy words')} {rule} with a list named in which shows it."
         ]
         recorded = [
             r for r in await self.store.list_edits.edits(ctx.community.ref) if r.edit.rule == rule

@@ -30,7 +30,7 @@ async def test_a_word_added_in_chat_catches_at_once_and_after_a_restart(
         deleted_later = [d["message"] for d in bot.of("delete_message")]
     assert before.splitlines() == [
         "insults: lists moderators can edit: en (9), fr (6), nl (6), da (5), pl (8), ja (4). "
-        "/policy words insults which:LIST shows one."
+        "/policy words insults with a list named in which shows it."
     ]
     assert added.splitlines()[0] == (
         "Added `Lampbreaker*` to the en list of rule insults. In force now and after restarts; the "
