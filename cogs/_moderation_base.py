@@ -316,17 +316,29 @@ class ModerationCog(Cog[GuidelinesSettings]):
 
         Its author deleted it, or a moderator (by hand, or with ``/purge``) before anyone
         decided: the card's Remove would remove nothing more, yet the member's conduct
-        still waits for a decision. A card that says so already is left as it is.
+        still waits for a decision. A card that says so already is left as it is, and so
+        is one whose own case removed the message (a rule that removes and asks for review:
+        the platform reports Steward's own deletions too).
         """
         for message in messages:
             items = await self.store.reviews.about_message(community, message)
             for item in items:
                 if not item.waiting or MESSAGE_GONE in item.evidence:
                     continue
+                if await self._removed_by_its_case(item, message):
+                    continue
                 updated = await self.store.reviews.append_evidence(
                     item.id, MESSAGE_GONE, self.wall_clock(at)
                 )
                 await self.queue.update_card(updated, updated.card_status or OPEN_STATUS)
+
+    async def _removed_by_its_case(self, item: ReviewItem, message: Ref) -> bool:
+        """Return whether the item's own case removes the message (whether done yet or not)."""
+        case = await self.store.cases.by_id(item.case_id) if item.case_id is not None else None
+        return case is not None and any(
+            action.kind == "delete_message" and action.payload.get("message") == str(message)
+            for action in case.actions
+        )
 
     async def thank_reporters(self, item: ReviewItem, *, acted: bool) -> None:
         """Tell whoever reported the item's message what came of it, in their language.

@@ -134,6 +134,10 @@ class RestApi:
             it on the gateway (``GUILD_MEMBER_UPDATE``) as Discord does.
         member_removed: Told of each member kicked or banned over REST, to announce it on
             the gateway (``GUILD_MEMBER_REMOVE``) as Discord does.
+        audited: Told of each audit log entry an action over REST writes.
+        deleted: Told of the messages each deletion over REST took, to announce them on the
+            gateway (``MESSAGE_DELETE``, or ``MESSAGE_DELETE_BULK`` for a bulk delete) as
+            Discord does, the bot's own deletions included.
     """
 
     def __init__(
@@ -148,8 +152,10 @@ class RestApi:
         member_updated: Callable[[Guild, Member], Awaitable[None]] | None = None,
         member_removed: Callable[[Guild, Member], Awaitable[None]] | None = None,
         audited: Callable[[Guild, dict[str, Any]], Awaitable[None]] | None = None,
+        deleted: Callable[[list[StoredMessage]], Awaitable[None]] | None = None,
     ) -> None:
         self.world = world
+        self._deleted = deleted
         self._audited = audited
         self.interactions = interactions
         self._gateway_url = gateway_url
@@ -342,6 +348,8 @@ class RestApi:
         if message.author.id != self.world.bot.id:
             self._require(guild, MANAGE_MESSAGES)
         del channel.messages[message.id]
+        if self._deleted is not None:
+            await self._deleted([message])
         return no_content()
 
     async def bulk_delete(self, request: web.Request) -> web.Response:
@@ -358,8 +366,9 @@ class RestApi:
                 raise ApiError(
                     400, 50034, "You can only bulk delete messages that are under 14 days old."
                 )
-        for ident in ids:
-            channel.messages.pop(ident, None)
+        gone = [m for m in (channel.messages.pop(ident, None) for ident in ids) if m is not None]
+        if gone and self._deleted is not None:
+            await self._deleted(gone)
         return no_content()
 
     async def thread_on(self, request: web.Request) -> web.Response:

@@ -162,6 +162,7 @@ class DiscordStandin:
             member_updated=self._announce_member,
             member_removed=self._announce_departure,
             audited=self._announce_audit,
+            deleted=self._announce_deleted,
         )
         self._forced: list[tuple[str, str, float]] = []
         self.in_flight = 0
@@ -444,32 +445,32 @@ class DiscordStandin:
 
     async def delete_message(self, message: StoredMessage) -> None:
         """Delete a message as its author and dispatch MESSAGE_DELETE."""
-        found = self.world.channel(message.channel_id)
-        if found is not None:
-            found[1].messages.pop(message.id, None)
-        data = {"id": message.id, "channel_id": message.channel_id, "guild_id": message.guild_id}
-        await self.gateway.dispatch(
-            Dispatch("MESSAGE_DELETE", data, message.guild_id, GUILD_MESSAGES)
-        )
+        self._forget(message)
+        await self._announce_deleted([message])
 
     async def bulk_delete_messages(self, messages: Sequence[StoredMessage]) -> None:
         """Delete messages of one channel at once, as another tool's purge does.
 
         Discord sends one MESSAGE_DELETE_BULK for them, not a MESSAGE_DELETE each.
         """
-        first = messages[0]
-        found = self.world.channel(first.channel_id)
         for message in messages:
-            if found is not None:
-                found[1].messages.pop(message.id, None)
-        data = {
-            "ids": [m.id for m in messages],
-            "channel_id": first.channel_id,
-            "guild_id": first.guild_id,
-        }
-        await self.gateway.dispatch(
-            Dispatch("MESSAGE_DELETE_BULK", data, first.guild_id, GUILD_MESSAGES)
-        )
+            self._forget(message)
+        await self._announce_deleted(list(messages))
+
+    def _forget(self, message: StoredMessage) -> None:
+        found = self.world.channel(message.channel_id)
+        if found is not None:
+            found[1].messages.pop(message.id, None)
+
+    async def _announce_deleted(self, messages: list[StoredMessage]) -> None:
+        """Dispatch the deletion of messages of one channel: one, or in bulk."""
+        first = messages[0]
+        where: dict[str, object] = {"channel_id": first.channel_id, "guild_id": first.guild_id}
+        if len(messages) == 1:
+            event, data = "MESSAGE_DELETE", {"id": first.id, **where}
+        else:
+            event, data = "MESSAGE_DELETE_BULK", {"ids": [m.id for m in messages], **where}
+        await self.gateway.dispatch(Dispatch(event, data, first.guild_id, GUILD_MESSAGES))
 
     async def join(
         self, guild: Guild, name: str, *, dms_open: bool = True, avatar: str | None = None

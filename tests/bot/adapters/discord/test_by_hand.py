@@ -233,3 +233,18 @@ async def test_a_card_learns_of_its_message_deleted_in_bulk_by_another_tool(
         )
         await steward.settle()
     assert "The message was deleted at " in edited.json["content"]
+
+
+async def test_a_card_whose_rule_removed_the_message_is_not_told_it_is_gone(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # Discord reports Steward's own deletions too: a threat's rule removes the message and
+    # asks for review, and its card must not read as if someone else had deleted it.
+    async with start() as steward:
+        await standin.post_message(lumen.general, lumen.bob, "i know where you live")
+        await standin.wait_for_request("DELETE", "/channels/{channel_id}/messages/{message_id}")
+        await notice_for(standin, 1)
+        await steward.settle()
+    cards = [r for r in standin.requests_to("POST", MESSAGES) if "Review needed" in str(r.json)]
+    assert len(cards) == 1
+    assert standin.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}") == []
