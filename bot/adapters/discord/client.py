@@ -258,6 +258,8 @@ class StewardClient(discord.Client):
         ):
             self._parse_message_object(data)
             return
+        if self._own(_snowflake((data.get("author") or {}).get("id"))):
+            return  # Discord echoes the bot's own posts: Steward knows what it posted
         try:
             event, channel = payloads.message_created(data, guild, self._authors)
         except Exception:
@@ -299,11 +301,17 @@ class StewardClient(discord.Client):
 
     def _hear_message(self, message: discord.Message) -> None:
         """Forward a guild message, or a DM for the one guild it is for (see ``_dm_home``)."""
+        if self._own(message.author.id):
+            return
         event = translate.message_created(message)
         if event is not None:
             self._hear_in_guild(event, message.author.id)
         elif not message.author.bot:
             self._start(self._direct_message(message), "direct-message", finish=True)
+
+    def _own(self, author_id: int | None) -> bool:
+        """Return whether a message's author is this bot."""
+        return self.user is not None and author_id == self.user.id
 
     def _hear_in_guild(self, event: MessageCreated, author_id: int) -> None:
         guild_id = int(event.community.id)
@@ -341,6 +349,8 @@ class StewardClient(discord.Client):
         """Forward an edit, cached or not."""
         if "content" not in payload.data:
             return  # an embed unfurled: nothing a member wrote changed
+        if self._own(_snowflake((payload.data.get("author") or {}).get("id"))):
+            return  # Steward's own edit (a review card's), echoed
         message_id = str(payload.message_id)
         before = self._recent.get(message_id)
         if before is None and payload.cached_message is not None:

@@ -138,6 +138,10 @@ class RestApi:
         deleted: Told of the messages each deletion over REST took, to announce them on the
             gateway (``MESSAGE_DELETE``, or ``MESSAGE_DELETE_BULK`` for a bulk delete) as
             Discord does, the bot's own deletions included.
+        posted: Told of each message the bot posts, which Discord echoes on the gateway
+            (``MESSAGE_CREATE``).
+        edited: Told of each message the bot edits, which Discord echoes on the gateway
+            (``MESSAGE_UPDATE``).
     """
 
     def __init__(
@@ -153,9 +157,13 @@ class RestApi:
         member_removed: Callable[[Guild, Member], Awaitable[None]] | None = None,
         audited: Callable[[Guild, dict[str, Any]], Awaitable[None]] | None = None,
         deleted: Callable[[list[StoredMessage]], Awaitable[None]] | None = None,
+        posted: Callable[[StoredMessage], Awaitable[None]] | None = None,
+        edited: Callable[[StoredMessage], Awaitable[None]] | None = None,
     ) -> None:
         self.world = world
         self._deleted = deleted
+        self._posted = posted
+        self._edited = edited
         self._audited = audited
         self.interactions = interactions
         self._gateway_url = gateway_url
@@ -305,7 +313,10 @@ class RestApi:
         ):
             raise ApiError(403, 50007, "Cannot send messages to this user")
         _check_content(request[BODY])
-        return reply(self.world.message_payload(self.post_as_bot(guild, channel, request[BODY])))
+        posted = self.post_as_bot(guild, channel, request[BODY])
+        if self._posted is not None:
+            await self._posted(posted)
+        return reply(self.world.message_payload(posted))
 
     def post_as_bot(
         self, guild: Guild | None, channel: Channel, body: dict[str, Any] | None
@@ -339,6 +350,8 @@ class RestApi:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         _check_content(request[BODY])
         _apply_edit(message, request[BODY] or {}, self.world.now())
+        if self._edited is not None:
+            await self._edited(message)
         return reply(self.world.message_payload(message))
 
     async def delete_message(self, request: web.Request) -> web.Response:

@@ -163,6 +163,8 @@ class DiscordStandin:
             member_removed=self._announce_departure,
             audited=self._announce_audit,
             deleted=self._announce_deleted,
+            posted=self._announce_posted,
+            edited=self._announce_edited,
         )
         self._forced: list[tuple[str, str, float]] = []
         self.in_flight = 0
@@ -180,6 +182,25 @@ class DiscordStandin:
                 {**thread.payload(), "newly_created": True},
                 thread.guild_id,
                 GUILDS,
+            )
+        )
+
+    async def _announce_posted(self, message: StoredMessage) -> None:
+        await self._announce_message("MESSAGE_CREATE", message)
+
+    async def _announce_edited(self, message: StoredMessage) -> None:
+        await self._announce_message("MESSAGE_UPDATE", message)
+
+    async def _announce_message(self, event: str, message: StoredMessage) -> None:
+        """Dispatch a message's creation or edit, in a guild or a DM, as Discord does."""
+        intent = GUILD_MESSAGES if message.guild_id else DIRECT_MESSAGES
+        await self.gateway.dispatch(
+            Dispatch(
+                event,
+                self.world.message_payload(message),
+                message.guild_id,
+                intent,
+                content_gated=True,
             )
         )
 
@@ -411,16 +432,7 @@ class DiscordStandin:
             files=list(files),
         )
         channel.messages[message.id] = message
-        intent = GUILD_MESSAGES if channel.guild_id else DIRECT_MESSAGES
-        await self.gateway.dispatch(
-            Dispatch(
-                "MESSAGE_CREATE",
-                self.world.message_payload(message),
-                channel.guild_id,
-                intent,
-                content_gated=True,
-            )
-        )
+        await self._announce_message("MESSAGE_CREATE", message)
         return message
 
     async def direct_message(
@@ -433,15 +445,7 @@ class DiscordStandin:
         """Edit a member's message and dispatch MESSAGE_UPDATE."""
         message.content = content
         message.edited_at = datetime.now(UTC)
-        await self.gateway.dispatch(
-            Dispatch(
-                "MESSAGE_UPDATE",
-                self.world.message_payload(message),
-                message.guild_id,
-                GUILD_MESSAGES,
-                content_gated=True,
-            )
-        )
+        await self._announce_message("MESSAGE_UPDATE", message)
 
     async def delete_message(self, message: StoredMessage) -> None:
         """Delete a message as its author and dispatch MESSAGE_DELETE."""

@@ -13,7 +13,7 @@ import pytest
 from bot.adapters.discord import translate
 from bot.adapters.discord.client import ShardedStewardClient
 from bot.adapters.discord.translate import ref
-from bot.core.events import MessageCreated
+from bot.core.events import MessageCreated, MessageEdited
 from bot.core.protocols import LEDGER_KEPT
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord._model import StoredMessage
@@ -209,3 +209,30 @@ async def test_a_message_discord_py_parsed_that_fails_to_translate_is_logged_and
         waiting.cancel()
     assert f"could not hear message {poison.id}" in caplog.text
     assert "cannot translate this" in caplog.text
+
+
+async def test_stewards_own_posts_and_edits_echoed_by_discord_are_not_heard(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    # Discord echoes every message the bot posts or edits; each would otherwise be one more
+    # event through every cog, by an author whose messages Steward never judges.
+    async with start() as steward:
+        created: list[MessageCreated] = []
+        edited: list[MessageEdited] = []
+
+        async def on_created(event: MessageCreated) -> None:
+            created.append(event)
+
+        async def on_edited(event: MessageEdited) -> None:
+            edited.append(event)
+
+        steward.app.bus.subscribe(MessageCreated, on_created, name="created")
+        steward.app.bus.subscribe(MessageEdited, on_edited, name="edited")
+        flagged = await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
+        await standin.wait_for_request("POST", "/channels/{channel_id}/messages", count=2)
+        await steward.settle()
+        await standin.delete_message(flagged)  # the card is edited to say so
+        await standin.wait_for_request("PATCH", "/channels/{channel_id}/messages/{message_id}")
+        await steward.settle()
+    assert [e.message.author.name for e in created] == ["bob"], "the card, the alert: not heard"
+    assert edited == []
