@@ -202,37 +202,26 @@ async def test_a_ban_by_hand_outlasts_stewards_tempban_it_replaces(
         assert await schedule.next_due(community) is None
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["alone", "in-bulk"])
 async def test_a_card_says_its_message_was_deleted_on_discord(
-    standin: DiscordStandin, lumen: Lumen, start: Start
+    standin: DiscordStandin, lumen: Lumen, start: Start, bulk: bool
 ) -> None:
+    # Deleted in bulk (another bot's purge), Discord sends one event for all the messages.
     async with start() as steward:
         flagged = await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
         await standin.wait_for_request("POST", MESSAGES, count=2)  # the alert and its card
         await steward.settle()
-        await standin.delete_message(flagged)
+        if bulk:
+            other = await standin.post_message(lumen.general, lumen.alice, "morning all")
+            await standin.bulk_delete_messages([flagged, other])
+        else:
+            await standin.delete_message(flagged)
         edited = await standin.wait_for_request(
             "PATCH", "/channels/{channel_id}/messages/{message_id}"
         )
         await steward.settle()
     assert "The message was deleted at " in edited.json["content"]
     assert "a decision still counts for its member." in edited.json["content"]
-
-
-async def test_a_card_learns_of_its_message_deleted_in_bulk_by_another_tool(
-    standin: DiscordStandin, lumen: Lumen, start: Start
-) -> None:
-    # Another bot's purge deletes in bulk: Discord sends one event for all the messages.
-    async with start() as steward:
-        flagged = await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
-        await standin.wait_for_request("POST", MESSAGES, count=2)  # the alert and its card
-        await steward.settle()
-        other = await standin.post_message(lumen.general, lumen.alice, "morning all")
-        await standin.bulk_delete_messages([flagged, other])
-        edited = await standin.wait_for_request(
-            "PATCH", "/channels/{channel_id}/messages/{message_id}"
-        )
-        await steward.settle()
-    assert "The message was deleted at " in edited.json["content"]
 
 
 async def test_a_card_whose_rule_removed_the_message_is_not_told_it_is_gone(
