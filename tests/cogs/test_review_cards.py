@@ -474,7 +474,8 @@ async def test_a_card_says_when_its_message_was_deleted_and_still_waits_for_a_de
 async def test_a_card_says_so_when_a_purge_took_its_message(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
-    # A purge deletes through Steward: no platform event says the flagged message is gone.
+    # A purge deletes through Steward: the card cannot wait for the platform to tell (Discord
+    # echoes a deletion, the local platform and Slack do not).
     async with carded(registry, tmp_path / "steward.db") as bot:
         await bot.say("alice", UNSURE, "m1")
         await bot.say("bob", ALSO_UNSURE, "m2")
