@@ -24,7 +24,7 @@ from policies.list_edits import (
     failed_examples,
     list_entries,
     listed_in,
-    same_entry,
+    moot_edits,
     with_edits,
 )
 from policies.policy import CompiledRule, Policy
@@ -69,11 +69,11 @@ class ListEditCommands(ModerationCog):
             await ctx.reply(await self._shown_lists(ctx, compiled, which))
             return
         name = _list_name(compiled, which, ctx.community.language)
-        entries = _listed(compiled, name)
+        _listed(compiled, name)  # refuses a list the rule lacks, naming those it has
         edits = [ListEdit(rule, name, e, added=True) for e in adding] + [
             ListEdit(rule, name, e, added=False) for e in removing
         ]
-        moot = [e for e in edits if _moot(e, entries)]
+        moot = moot_edits(self.policy, edits)
         wanted = [e for e in edits if e not in moot]
         policy, missed = self._checked(rule, wanted)
         for edit in wanted:
@@ -220,12 +220,6 @@ def _list_name(compiled: CompiledRule, which: str, language: str) -> str:
 def _code(entry: str) -> str:
     """Return an entry as inline code, so a prefix's ``*`` does not turn text italic."""
     return "`" + entry.replace("`", "'") + "`"
-
-
-def _moot(edit: ListEdit, entries: list[str]) -> bool:
-    """Return whether an edit changes nothing: the entry is listed already, or not at all."""
-    listed = any(same_entry(e, edit.entry) for e in entries)
-    return listed == edit.added
 
 
 def _shown_name(name: str) -> str:
