@@ -2,7 +2,8 @@
 
 No gateway connection is opened: the export reads what Discord keeps (each text
 channel's messages back to a time, newest first, a hundred a request, and those of its
-public threads, open or archived since then; a forum's posts are threads) and asks
+threads, open or archived since then, private ones too where the bot may manage threads;
+a forum's posts are threads) and asks
 Discord for each author's roles, so that staff are known as staff in the replay. Discord's rate
 limits are waited out by discord.py.
 """
@@ -10,7 +11,7 @@ limits are waited out by discord.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 _FORUM = 15
 _READ_CHANNELS = {0, 5, _FORUM}
 """Channel types read: text and announcement channels (their threads too), forums' posts."""
+_THREADS_PAGE = 100
+"""Archived threads asked for at once (the most Discord hands in one page)."""
 _MEMBER_MESSAGES = {0, 19}
 """Message types members write: plain messages and replies (not joins, pins, boosts)."""
 _PAGE = 100
@@ -125,10 +128,11 @@ async def _threads_of(
     channels: list[Mapping[str, Any]],
     since: datetime,
 ) -> dict[str, list[Mapping[str, Any]]]:
-    """Return the public threads of the channels, active or archived since a time, by parent.
+    """Return the threads of the channels, active or archived since a time, by parent.
 
     A forum's posts and a busy channel's side conversations live in threads, which
-    Discord archives after a day or a week of quiet: both kinds are read.
+    Discord archives after a day or a week of quiet: both kinds are read, public and
+    private (private ones where the bot may manage threads).
     """
     parents = {str(c["id"]) for c in channels}
     active = (await http.get_active_threads(guild_id)).get("threads", [])
@@ -137,15 +141,38 @@ async def _threads_of(
         if str(thread.get("parent_id")) in parents:
             found.setdefault(str(thread["parent_id"]), []).append(thread)
     for parent in parents:
-        try:
-            archived = (await http.get_public_archived_threads(parent)).get("threads", [])
-        except discord.Forbidden:
-            continue  # the channel itself is left out with a warning when it is read
-        for thread in archived:
-            closed = (thread.get("thread_metadata") or {}).get("archive_timestamp")
-            if closed is None or datetime.fromisoformat(closed) >= since:
-                found.setdefault(parent, []).append(thread)
+        for read in (http.get_public_archived_threads, http.get_private_archived_threads):
+            found.setdefault(parent, []).extend(await _archived_since(read, parent, since))
     return found
+
+
+async def _archived_since(
+    read: Callable[..., Awaitable[Mapping[str, Any]]], parent: str, since: datetime
+) -> list[Mapping[str, Any]]:
+    """Return a channel's threads of one kind archived since a time, page after page.
+
+    Discord lists them latest archived first, so reading stops at the first one older.
+    """
+    found: list[Mapping[str, Any]] = []
+    before: str | None = None
+    while True:
+        try:
+            page = await read(parent, before=before, limit=_THREADS_PAGE)
+        except discord.Forbidden:
+            # The channel itself is left out with a warning when it is read; private
+            # threads need Manage Threads, which a bot that only reads may lack.
+            return found
+        threads = page.get("threads", [])
+        for thread in threads:
+            closed = (thread.get("thread_metadata") or {}).get("archive_timestamp")
+            if closed is not None and datetime.fromisoformat(closed) < since:
+                return found
+            found.append(thread)
+        if not page.get("has_more") or not threads:
+            return found
+        before = (threads[-1].get("thread_metadata") or {}).get("archive_timestamp")
+        if before is None:
+            return found
 
 
 async def _messages_of(

@@ -42,6 +42,8 @@ PERMISSION_NAMES = {
 TEXT_CHANNEL = 0
 DM_CHANNEL = 1
 PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+THREADS = frozenset({PUBLIC_THREAD, PRIVATE_THREAD})
 
 
 class Snowflakes:
@@ -187,6 +189,8 @@ class Channel:
     recipient: User | None = None
     owner_id: str | None = None
     archived: bool = False
+    archived_at: datetime | None = None
+    """When a thread was archived (or last opened or closed); ``None``: now."""
 
     def payload(self) -> dict[str, Any]:
         """Return the channel object."""
@@ -210,7 +214,7 @@ class Channel:
             "topic": None,
             "last_message_id": None,
         }
-        if self.type == PUBLIC_THREAD:
+        if self.type in THREADS:
             data |= {
                 "owner_id": self.owner_id,
                 "member_count": 1,
@@ -218,7 +222,7 @@ class Channel:
                 "thread_metadata": {
                     "archived": self.archived,
                     "auto_archive_duration": 1440,
-                    "archive_timestamp": iso(datetime.now(UTC)),
+                    "archive_timestamp": iso(self.archived_at or datetime.now(UTC)),
                     "locked": False,
                 },
             }
@@ -256,7 +260,7 @@ class Guild:
 
     def active_threads(self) -> list[Channel]:
         """Return the threads that are not archived."""
-        return [c for c in self.channels.values() if c.type == PUBLIC_THREAD and not c.archived]
+        return [c for c in self.channels.values() if c.type in THREADS and not c.archived]
 
     def permissions_of(self, user_id: str) -> int:
         """Return a member's guild-wide permissions (the owner and admins have all)."""
@@ -307,7 +311,7 @@ class Guild:
             "joined_at": iso(datetime.now(UTC)),
             "member_count": len(self.members),
             "members": [m.payload() for m in self.members.values()],
-            "channels": [c.payload() for c in self.channels.values() if c.type != PUBLIC_THREAD],
+            "channels": [c.payload() for c in self.channels.values() if c.type not in THREADS],
             "threads": [c.payload() for c in self.active_threads()],
             "voice_states": [],
             "presences": [],

@@ -22,9 +22,12 @@ from bot.standins.discord._model import (
     MANAGE_GUILD,
     MANAGE_MESSAGES,
     MANAGE_ROLES,
+    MANAGE_THREADS,
     MODERATE_MEMBERS,
+    PRIVATE_THREAD,
     PUBLIC_THREAD,
     SEND_MESSAGES,
+    THREADS,
     VIEW_AUDIT_LOG,
     Channel,
     Guild,
@@ -205,6 +208,11 @@ class RestApi:
             ("GET", "/guilds/{guild_id}/roles", self.roles),
             ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
             ("GET", "/channels/{channel_id}/threads/archived/public", self.archived_threads),
+            (
+                "GET",
+                "/channels/{channel_id}/threads/archived/private",
+                self.archived_private_threads,
+            ),
             ("GET", "/applications/{app_id}/guilds/{guild_id}/commands", self.get_commands),
             ("PUT", "/applications/{app_id}/guilds/{guild_id}/commands", self.put_commands),
             ("GET", "/guilds/{guild_id}/auto-moderation/rules", self.automod_rules),
@@ -413,16 +421,37 @@ class RestApi:
         return reply({"threads": [t.payload() for t in guild.active_threads()], "members": []})
 
     async def archived_threads(self, request: web.Request) -> web.Response:
-        """Return a channel's archived public threads (all on one page)."""
+        """Return a page of a channel's archived public threads, latest archived first."""
+        return self._archived(request, PUBLIC_THREAD)
+
+    async def archived_private_threads(self, request: web.Request) -> web.Response:
+        """Return a page of a channel's archived private threads (needs Manage Threads)."""
+        return self._archived(request, PRIVATE_THREAD)
+
+    def _archived(self, request: web.Request, kind: int) -> web.Response:
+        """Return a page of archived threads of one kind, archived before ``before``."""
         guild, channel = self._channel(request)
         if guild is None:
             raise ApiError(400, 50024, "Cannot execute action on this channel type")
-        threads = [
-            t.payload()
-            for t in guild.channels.values()
-            if t.type == PUBLIC_THREAD and t.archived and t.parent_id == channel.id
-        ]
-        return reply({"threads": threads, "members": [], "has_more": False})
+        if kind == PRIVATE_THREAD:
+            self._require(guild, MANAGE_THREADS)
+        before = request.query.get("before")
+        limit = max(2, min(int(request.query.get("limit", "50")), 100))
+        now = self.world.now()
+        threads = sorted(
+            (
+                t
+                for t in guild.channels.values()
+                if t.type == kind
+                and t.archived
+                and t.parent_id == channel.id
+                and (before is None or (t.archived_at or now) < datetime.fromisoformat(before))
+            ),
+            key=lambda t: t.archived_at or now,
+            reverse=True,
+        )
+        page = [t.payload() for t in threads[:limit]]
+        return reply({"threads": page, "members": [], "has_more": len(threads) > limit})
 
     async def put_overwrite(self, request: web.Request) -> web.Response:
         """Set a role's or member's permission overwrite on a channel."""
@@ -587,7 +616,7 @@ class RestApi:
     async def guild_channels(self, request: web.Request) -> web.Response:
         """Return a guild's channels; threads are not among them, as on Discord."""
         guild = self._guild(request)
-        return reply([c.payload() for c in guild.channels.values() if c.type != PUBLIC_THREAD])
+        return reply([c.payload() for c in guild.channels.values() if c.type not in THREADS])
 
     async def roles(self, request: web.Request) -> web.Response:
         """Return a guild's roles."""

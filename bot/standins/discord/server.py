@@ -34,6 +34,7 @@ from bot.standins.discord._gateway import (
     Session,
 )
 from bot.standins.discord._model import (
+    PRIVATE_THREAD,
     PUBLIC_THREAD,
     VIEW_AUDIT_LOG,
     Channel,
@@ -353,19 +354,36 @@ class DiscordStandin:
         return channel
 
     def add_thread(
-        self, channel: Channel, name: str, *, owner: Member, archived: bool = False
+        self,
+        channel: Channel,
+        name: str,
+        *,
+        owner: Member,
+        archived: bool = False,
+        archived_at: datetime | None = None,
+        private: bool = False,
     ) -> Channel:
-        """Create a public thread in a text channel (without telling the gateway)."""
+        """Create a thread in a text channel (without telling the gateway).
+
+        Args:
+            channel: Its parent.
+            name: Its name.
+            owner: Who opened it.
+            archived: Whether it is archived.
+            archived_at: When it was archived (``None``: now, whenever asked).
+            private: A private thread (only those invited, and moderators, see it).
+        """
         if channel.guild_id is None:
             raise ValueError("threads live in guild channels")
         thread = Channel(
             self.world.ids.next(),
             name,
-            PUBLIC_THREAD,
+            PRIVATE_THREAD if private else PUBLIC_THREAD,
             guild_id=channel.guild_id,
             parent_id=channel.id,
             owner_id=owner.user.id,
             archived=archived,
+            archived_at=archived_at,
         )
         self.world.guilds[channel.guild_id].channels[thread.id] = thread
         return thread

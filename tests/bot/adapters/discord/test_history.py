@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from bot.adapters.discord.history import read_discord_history
@@ -20,6 +21,7 @@ from bot.config import parse_config
 from bot.history_export import scenario_lines
 from bot.registry import CogRegistry
 from bot.standins.discord import DiscordStandin
+from bot.standins.discord._model import MANAGE_THREADS
 from tests.bot.adapters.discord.conftest import Lumen
 
 
@@ -125,3 +127,61 @@ async def test_threads_active_and_archived_are_read_as_their_channels(
     events = [parse_event(line, 2) for line in lines]
     threads = [e.thread for e in events if isinstance(e, MessageLine)]
     assert sorted(t or "" for t in threads) == sorted(["", quiet.id, open_thread.id])
+
+
+async def test_archived_threads_are_read_page_after_page_private_ones_too(
+    standin: DiscordStandin, lumen: Lumen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A busy forum archives more threads in a week than Discord lists in one page.
+    monkeypatch.setattr("bot.adapters.discord.history._THREADS_PAGE", 2)
+    now = datetime.now(UTC)
+    since = now - timedelta(days=7)
+    recent = [
+        standin.add_thread(
+            lumen.general,
+            f"old news {n}",
+            owner=lumen.bob,
+            archived=True,
+            archived_at=now - timedelta(hours=n + 1),
+        )
+        for n in range(5)
+    ]
+    private = standin.add_thread(
+        lumen.general,
+        "a word with mona",
+        owner=lumen.alice,
+        archived=True,
+        archived_at=now - timedelta(days=1),
+        private=True,
+    )
+    before_window = standin.add_thread(
+        lumen.general,
+        "ancient",
+        owner=lumen.bob,
+        archived=True,
+        archived_at=now - timedelta(days=9),
+    )
+    for thread in [*recent, private, before_window]:
+        await standin.post_message(thread, lumen.alice, f"in {thread.name}")
+
+    def read() -> set[str]:
+        history = asyncio.run(
+            read_discord_history(
+                parse_config(
+                    f'[discord]\napi_base = "{standin.api_base}"', CogRegistry()
+                ).config.discord,
+                lumen.guild.id,
+                channels=("general",),
+                since=since,
+                limit=100,
+            )
+        )
+        return {m.content for m in history.messages}
+
+    # Its messages are new; a thread archived before the window was quiet all through it.
+    everything = await asyncio.to_thread(read)
+    standin.deny(lumen.guild, MANAGE_THREADS)
+    without_private = await asyncio.to_thread(read)
+    # Not "in ancient": that thread was archived before the window began.
+    assert everything == {f"in old news {n}" for n in range(5)} | {"in a word with mona"}
+    assert without_private == everything - {"in a word with mona"}
