@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from bot.core.commands import CommandContext, CommandError, command
+from bot.core.commands import Choice, CommandContext, CommandError, CompletedBy, command, offered
+from bot.core.models import Member
 from bot.core.quoting import quoted
 from cogs._moderation_base import ModerationCog
 from moderation.repositories import RecordedListEdit
@@ -48,11 +49,13 @@ class ListEditCommands(ModerationCog):
     async def policy_words(
         self,
         ctx: CommandContext,
-        rule: Annotated[str, "A rule id"],
+        rule: Annotated[str, "A rule id", CompletedBy("rules_with_lists")],
         add: Annotated[str, "Entries to add, separated by commas"] = "",
         remove: Annotated[str, "Entries to take out, separated by commas"] = "",
         which: Annotated[
-            str, "Which list: a language (en, fr) for words; deny or allow for links"
+            str,
+            "Which list: a language (en, fr) for words; deny or allow for links",
+            CompletedBy("list_names"),
         ] = "",
     ) -> None:
         """Edit one of a rule's lists, from now on and after restarts; without edits, list it."""
@@ -97,6 +100,29 @@ class ListEditCommands(ModerationCog):
                 *answer,
             ]
         await ctx.reply("\n".join(answer))
+
+    async def rules_with_lists(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the rules whose lists moderators may edit, each with its type."""
+        del member  # only moderators are asked
+        return offered(
+            [
+                (f"{c.spec.id} ({c.spec.type})", c.spec.id)
+                for c in self.policy.rules
+                if type(c.rule).editable_lists
+            ],
+            typed,
+        )
+
+    async def list_names(self, typed: str, member: Member) -> list[Choice]:
+        """Offer the lists the policy's rules have, each with the rules that have it."""
+        del member
+        rules_of: dict[str, list[str]] = {}
+        for compiled in self.policy.rules:
+            for name in editable_lists(compiled):
+                rules_of.setdefault(_shown_name(name), []).append(compiled.spec.id)
+        return offered(
+            [(f"{name}: {', '.join(rules)}", name) for name, rules in rules_of.items()], typed
+        )
 
     def _checked(self, rule: str, edits: list[ListEdit]) -> tuple[Policy, list[str]]:
         """Return the policy in force with the edits, refusing edits that break the rule.

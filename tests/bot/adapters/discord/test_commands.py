@@ -153,6 +153,32 @@ async def test_case_numbers_and_rule_ids_autocomplete(
     assert "spam-links" in completed and all("spa" in rule for rule in completed)
 
 
+async def test_policy_words_completes_the_rules_with_lists_and_their_lists(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start():
+        await standin.run_command(
+            lumen.guild, lumen.modlog, lumen.mona, "policy words", {"rule": ""}, focused="rule"
+        )
+        rules = await standin.wait_for_request("POST", CALLBACK, where=_choices)
+        await standin.run_command(
+            lumen.guild,
+            lumen.modlog,
+            lumen.mona,
+            "policy words",
+            {"rule": "spam-links", "which": "d"},
+            focused="which",
+        )
+        lists = await standin.wait_for_request("POST", CALLBACK, where=_choices, count=2)
+    offered_rules = [c["value"] for c in rules.json["data"]["choices"]]
+    assert "spam-links" in offered_rules and "insults" in offered_rules
+    assert "caps" not in offered_rules and "raid" not in offered_rules, "no list to edit"
+    named = {c["value"]: c["name"] for c in lists.json["data"]["choices"]}
+    assert named.keys() == {"da", "deny"}
+    assert named["deny"] == "deny: spam-links"
+    assert named["da"].startswith("da: profanity, mild-swearing, insults")
+
+
 async def test_unban_completes_the_members_whose_ban_still_holds(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:
