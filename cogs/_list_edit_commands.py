@@ -28,7 +28,7 @@ from policies.list_edits import (
     moot_edits,
     with_edits,
 )
-from policies.policy import CompiledRule, Policy
+from policies.policy import CompiledRule
 from policies.rule import judges_messages
 
 _ENTRIES_MOST = 20
@@ -78,12 +78,14 @@ class ListEditCommands(ModerationCog):
         ]
         moot = moot_edits(self.policy, edits)
         wanted = [e for e in edits if e not in moot]
-        policy, missed = self._checked(rule, wanted)
+        missed = self._checked(rule, wanted)
         for edit in wanted:
             await self._keep(ctx, edit)
         answer = _moot_lines(moot, rule, _shown_name(name))
         if wanted:
-            self.use_policy(policy, self.engine.shadow)
+            # Laid anew from the file and every stored edit, not from the policy checked
+            # above: another moderator's edit may have landed while these were stored.
+            await self.use_policy_file(self.policy_file, self.engine.shadow)
             await self.announce_policy_change()
             done = _done(wanted, rule, _shown_name(name))
             await self.tell_staff_of_change(ctx, rule, done)
@@ -124,19 +126,19 @@ class ListEditCommands(ModerationCog):
             [(f"{name}: {', '.join(rules)}", name) for name, rules in rules_of.items()], typed
         )
 
-    def _checked(self, rule: str, edits: list[ListEdit]) -> tuple[Policy, list[str]]:
-        """Return the policy in force with the edits, refusing edits that break the rule.
+    def _checked(self, rule: str, edits: list[ListEdit]) -> list[str]:
+        """Refuse edits that break the rule; return what they give up.
 
         Returns:
-            The policy, and the policy's examples of a match that the rule misses only
-            since the edits (an entry taken out that they needed).
+            The policy's examples of a match that the rule misses only since the edits
+            (an entry taken out that they needed).
 
         Raises:
             CommandError: If the rule would not load, or the edits make it match a text
                 the policy gives as fine.
         """
         if not edits:
-            return self.policy, []
+            return []
         policy, refused = with_edits(self.policy, edits)
         if refused:
             raise CommandError("Nothing changed: " + "; ".join(refused))
@@ -149,7 +151,7 @@ class ListEditCommands(ModerationCog):
                 f"Nothing changed: {rule} would then match {_texts(wrong)}, which the policy "
                 "gives as fine"
             )
-        return policy, [f.text for f in new if f.expected_match]
+        return [f.text for f in new if f.expected_match]
 
     async def _keep(self, ctx: CommandContext, edit: ListEdit) -> None:
         """Record an edit, or forget the earlier one it undoes (the file's entry is back)."""

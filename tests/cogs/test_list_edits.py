@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.registry import CogRegistry
@@ -164,3 +165,23 @@ async def test_edits_outlast_a_reload_and_wait_while_the_file_lacks_their_rule(
     ]
     assert "Edited here" not in listed
     assert deleted == ["m2"], "taken out of the file, the word is out"
+
+
+async def test_two_moderators_editing_at_once_both_count(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with moderated(registry, tmp_path / "steward.db", workers=2) as bot:
+        driver = bot.session.driver
+        await asyncio.gather(
+            driver.command(
+                "mod1", "general", "policy words", {"rule": "insults", "add": "lampwrecker"}
+            ),
+            driver.command(
+                "owner", "general", "policy words", {"rule": "insults", "add": "dimmerhater"}
+            ),
+        )
+        await bot.session.app.bus.join()
+        await bot.say("alice", "you lampwrecker", "m1")
+        await bot.say("alice", "you dimmerhater", "m2")
+        deleted = sorted(d["message"] for d in bot.of("delete_message"))
+    assert deleted == ["m1", "m2"]
