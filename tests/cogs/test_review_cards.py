@@ -475,7 +475,7 @@ async def test_a_card_says_so_when_a_purge_took_its_message(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
     # A purge deletes through Steward: the card cannot wait for the platform to tell (Discord
-    # echoes a deletion, the local platform and Slack do not).
+    # echoes a deletion, the local platform does not).
     async with carded(registry, tmp_path / "steward.db") as bot:
         await bot.say("alice", UNSURE, "m1")
         await bot.say("bob", ALSO_UNSURE, "m2")
