@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner, Result
 
 from bot.adapters.local.scenario import MessageLine, parse_community, parse_event
+from bot.cli import main
 from bot.history_export import ExportedMember, ExportedMessage, History, scenario_lines
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def run_export(tmp_path: Path, config: str, community: str, *args: str) -> Result:
+    """Run ``steward history export`` as an operator would, with this configuration."""
+    path = tmp_path / "steward.toml"
+    path.write_text(config, encoding="utf-8")
+    return CliRunner().invoke(
+        main, ["history", "export", "--config", str(path), "--community", community, *args]
+    )
 
 
 def test_names_a_replay_cannot_take_are_written_as_one_word_and_messages_in_order() -> None:

@@ -23,20 +23,17 @@ from bot.registry import CogRegistry
 from bot.standins.discord import DiscordStandin
 from bot.standins.discord._model import MANAGE_THREADS
 from tests.bot.adapters.discord.conftest import Lumen
+from tests.bot.test_history_export import run_export
 
 
 def export(standin: DiscordStandin, lumen: Lumen, tmp_path: Path, *args: str) -> Result:
     """Run the export command as an operator would, against the stand-in."""
-    config = tmp_path / "steward.toml"
-    config.write_text(
+    config = (
         f'[discord]\napi_base = "{standin.api_base}"\n'
         f'[communities.lumen]\nplatform = "discord"\nid = "{lumen.guild.id}"\n'
-        'moderator_roles = ["moderator"]\nlanguage = "en"\n',
-        encoding="utf-8",
+        'moderator_roles = ["moderator"]\nlanguage = "en"\n'
     )
-    return CliRunner().invoke(
-        main, ["history", "export", "--config", str(config), "--community", "lumen", *args]
-    )
+    return run_export(tmp_path, config, "lumen", *args)
 
 
 async def test_a_guilds_history_is_replayed_with_its_staff_known(

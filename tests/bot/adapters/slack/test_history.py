@@ -7,26 +7,22 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from bot.cli import main
 from bot.standins.slack import SlackStandin, payloads
 from bot.standins.slack.payloads import member_posts
 from tests.bot.adapters.slack.conftest import ALICE, GENERAL, MODLOG, MONA, TEAM, Start
+from tests.bot.test_history_export import run_export
 
 
 def export(standin: SlackStandin, tmp_path: Path, *args: str) -> Result:
     """Run the export command as an operator would, against the stand-in."""
-    config = tmp_path / "steward.toml"
-    config.write_text(
+    config = (
         f'[slack]\napi_base = "{standin.api_base}"\n'
         f'[communities.acme]\nplatform = "slack"\nid = "{TEAM}"\n'
-        'moderator_roles = ["moderators"]\nlanguage = "nl"\n',
-        encoding="utf-8",
+        'moderator_roles = ["moderators"]\nlanguage = "nl"\n'
     )
-    return CliRunner().invoke(
-        main, ["history", "export", "--config", str(config), "--community", "acme", *args]
-    )
+    return run_export(tmp_path, config, "acme", *args)
 
 
 async def test_a_workspaces_history_comes_out_with_its_moderators_known(
