@@ -258,7 +258,8 @@ class StewardClient(discord.Client):
         ):
             self._parse_message_object(data)
             return
-        if self._own(_snowflake((data.get("author") or {}).get("id"))):
+        author_id = _snowflake((data.get("author") or {}).get("id"))
+        if self._own(author_id):
             return  # Discord echoes the bot's own posts: Steward knows what it posted
         try:
             event, channel = payloads.message_created(data, guild, self._authors)
@@ -267,7 +268,8 @@ class StewardClient(discord.Client):
             return
         if isinstance(channel, _LAST_MESSAGE_KEEPERS):
             channel.last_message_id = int(data["id"])  # as discord.py's parser does
-        self._hear_in_guild(event, int(data["author"]["id"]))
+        assert author_id is not None  # the message was read, its author with it
+        self._hear_in_guild(event, author_id)
 
     def dispatch(self, event: str, /, *args: Any, **kwargs: Any) -> None:
         """Hear a message at once, then let discord.py tell whoever waits for one.
