@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from bot.core.refs import Ref
     from bot.member_data import Erasure
     from bot.storage import SqliteStorage
+    from policies.list_edits import ListEdit
+    from policies.policy import Policy
 
 T = TypeVar("T")
 EXIT_FAILURE, EXIT_USAGE = 1, 2
@@ -525,14 +527,28 @@ def classify(
 @click.option(
     "--policy",
     "policy_name",
-    default="default",
-    show_default=True,
-    help="A built-in policy or a policy file.",
+    default=None,
+    help="A built-in policy or a policy file [default: the community's, else default].",
+)
+@config_option
+@click.option(
+    "--community",
+    "community_key",
+    default=None,
+    help="Judge as this community (its config key) does: its policy, with the list edits "
+    "its moderators made in chat (/policy words) laid over it, or over --policy.",
 )
 @model_path_option(
     "A model directory (steward train): judge the rules that need classifier scores too."
 )
-def replay_command(history: Any, policy_name: str, model_path: Path | None) -> None:
+def replay_command(  # click passes each option by name
+    *,
+    history: Any,
+    policy_name: str | None,
+    config_path: Path | None,
+    community_key: str | None,
+    model_path: Path | None,
+) -> None:
     """Run a policy over exported HISTORY.jsonl without acting; one JSON line per message.
 
     Per-rule counts go to stderr at the end, with a progress bar while it runs. With
@@ -546,7 +562,10 @@ def replay_command(history: Any, policy_name: str, model_path: Path | None) -> N
     from bot.core.protocols import TextScores  # noqa: PLC0415
     from bot.replay import ReplayStats, Scorer, replay  # noqa: PLC0415
 
-    policy = _policy(policy_name)
+    if community_key is None:
+        policy = _policy(policy_name or "default")
+    else:
+        policy = _community_policy(_load(config_path, _registry()), community_key, policy_name)
     scorer: Scorer | None = None
     if model_path is not None:
         from policies.classifiers.model import ModelMissing, load_model  # noqa: PLC0415
@@ -583,7 +602,50 @@ def replay_command(history: Any, policy_name: str, model_path: Path | None) -> N
         )
 
 
-def _policy(name: str) -> Any:
+def _community_policy(loaded: LoadedConfig, key: str, policy_name: str | None) -> Policy:
+    """Return the policy a community judges by, with its moderators' chat edits laid over.
+
+    ``policy_name`` replaces the policy file the community's guidelines cog names, as a
+    reload onto a new file would: the chat edits are laid over it all the same. What was
+    laid over, and any edit the policy leaves out, is said on stderr.
+    """
+    from policies.list_edits import listed_in, moot_edits, with_edits  # noqa: PLC0415
+
+    ref = _community_ref(loaded, key)
+    guidelines = loaded.cogs[key].get("guidelines")
+    named = getattr(guidelines, "policy", "default")
+    policy_file = _policy(policy_name or named)
+    database = loaded.config.steward.database
+    if not database.exists():
+        click.echo(
+            f"no database at {database}: no chat edits of {key}'s lists to lay over", err=True
+        )
+        return policy_file
+
+    async def read(storage: SqliteStorage, _: datetime) -> list[ListEdit]:
+        from moderation.store import store_for  # noqa: PLC0415
+
+        return [r.edit for r in await store_for(storage).list_edits.edits(ref)]
+
+    edits = _on_database(database, read)
+    policy, left_out = with_edits(policy_file, edits)
+    moot = moot_edits(policy_file, edits)
+    laid = sum(
+        e not in moot and listed_in(policy.rule(e.rule), e) == e.added
+        for e in edits
+        if policy.rule(e.rule) is not None
+    )
+    click.echo(
+        f"{policy_file.source}, with {laid} chat edit(s) of {key}'s lists laid over "
+        "(/policy words)",
+        err=True,
+    )
+    for line in left_out:
+        click.echo(f"  {line}", err=True)
+    return policy
+
+
+def _policy(name: str) -> Policy:
     from policies.policy import PolicyError, load_policy  # noqa: PLC0415
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from click.testing import CliRunner
 from bot.adapters.local.scenario import parse_community
 from bot.cli import main
 from bot.core.protocols import TextScores
+from bot.registry import CogRegistry
 from bot.replay import Replayer, ReplayStats, replay
 from policies.policy import load_policy
+from tests.cogs.test_review_commands import moderated
 
 
 def history(tmp_path: Path, lines: list[dict[str, object]]) -> Path:
@@ -137,6 +140,69 @@ def test_replay_refuses_malformed_history_and_policies(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in result.output
+
+
+async def add_in_chat(registry: CogRegistry, database: Path) -> None:
+    """A moderator adds a word to insults and a scam domain to spam-links from chat."""
+    async with moderated(registry, database) as bot:
+        await bot.command("mod1", "policy words", rule="insults", add="lampbreaker*")
+        await bot.command("mod1", "policy words", rule="spam-links", add="lumen-giveaway.xyz")
+
+
+def test_replay_as_a_community_lays_its_chat_edits_over_the_policy(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[steward]\ndatabase = "{database}"\n[communities.acme]\nplatform = "local"\n',
+        encoding="utf-8",
+    )
+    lines = history(tmp_path, [said(1, "you absolute lampbreaker"), said(2, "hello there")])
+    as_acme = ["replay", str(lines), "--config", str(config), "--community", "acme"]
+    runner = CliRunner()
+    before = runner.invoke(main, as_acme)
+    asyncio.run(add_in_chat(registry, database))  # the CLI runs its own event loop
+    after = runner.invoke(main, as_acme)
+    trial = tmp_path / "trial.toml"
+    trial.write_text(
+        '[policy]\nname = "trial"\nextends = "default"\n[[rules]]\nid = "caps"\nmode = "enforce"\n',
+        encoding="utf-8",
+    )
+    on_trial = runner.invoke(main, [*as_acme, "--policy", str(trial)])
+    bare = tmp_path / "bare.toml"
+    bare.write_text(
+        '[policy]\nname = "bare"\n'
+        + "".join(
+            f'[severities.{s}]\npoints = 0\nactions = ["review"]\n'
+            for s in ("low", "medium", "high", "critical")
+        )
+        + '[escalation]\nsteps = [{ points = 1, actions = ["warn"] }]\n'
+        + '[[rules]]\nid = "caps"\ntype = "caps"\nseverity = "low"\nguideline = "No shouting"\n',
+        encoding="utf-8",
+    )
+    on_bare = runner.invoke(main, [*as_acme, "--policy", str(bare)])
+    file_alone = runner.invoke(main, ["replay", str(lines)])
+    assert before.exit_code == after.exit_code == on_trial.exit_code == 0, after.output
+    assert f"no database at {database}: no chat edits of acme's lists" in before.stderr
+    verdicts = {
+        name: [json.loads(line)["verdict"] for line in result.stdout.splitlines()]
+        for name, result in [("after", after), ("on_trial", on_trial), ("alone", file_alone)]
+    }
+    assert verdicts == {
+        "after": ["act", "allow"],
+        "on_trial": ["act", "allow"],  # a new file gets the edits, as a reload would
+        "alone": ["allow", "allow"],
+    }
+    assert "with 2 chat edit(s) of acme's lists laid over (/policy words)" in after.stderr
+    assert f"{trial}, with 2 chat edit(s)" in on_trial.stderr
+    assert "chat edit" not in file_alone.stderr
+    assert on_bare.exit_code == 0, on_bare.output
+    assert on_bare.stderr.splitlines()[:3] == [
+        f"{bare}, with 0 chat edit(s) of acme's lists laid over (/policy words)",
+        "  rule insults: no longer in the policy; its list edits wait",
+        "  rule spam-links: no longer in the policy; its list edits wait",
+    ]
 
 
 def test_a_historys_community_language_is_read_as_a_standard_tag() -> None:
