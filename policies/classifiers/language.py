@@ -93,10 +93,10 @@ class LanguageDetector:
         english_words: The English encoder's whole-word vocabulary. lingua's trigram mode
             takes short English chat for Danish or Swedish ("check out my channel for free
             nitro giveaway" comes out Danish at 0.82, English at 0.14). Such a text is
-            English when English is still among lingua's candidates and most of its words
-            are in the vocabulary. On the project's evaluation and training lines in the
-            other seed languages, lingua never gave English any confidence where the
-            vocabulary held 75% or more of the words.
+            English when English is still among lingua's candidates, or is fastText's first
+            guess, and most of its words are in the vocabulary. On the project's evaluation
+            and training lines in the other seed languages, neither detector found English
+            plausible where the vocabulary held 75% or more of the words.
         english_first: Ask fastText first whether the text is English, and let it break
             lingua's ties (see the module's notes); ``False`` leaves every text to lingua.
     """
@@ -144,7 +144,7 @@ class LanguageDetector:
         if not values or values[0].value <= 0.0:
             return self._by_script(cleaned)
         best = values[0]
-        if self.english_words and self._english_after_all(cleaned, values):
+        if self.english_words and self._english_after_all(cleaned, values, guess):
             return "en"
         if best.value < needed:
             return self._tie_broken(guess, probability, values)
@@ -178,10 +178,16 @@ class LanguageDetector:
         support = next((v.value for v in values if _code(v) == guess), 0.0)
         return guess if support >= LINGUA_SUPPORT else None
 
-    def _english_after_all(self, text: str, values: Sequence[Any]) -> bool:
-        """Return whether lingua finds English plausible and the vocabulary holds the words."""
+    def _english_after_all(self, text: str, values: Sequence[Any], guess: str | None) -> bool:
+        """Return whether English is plausible and the vocabulary holds the words.
+
+        English is plausible when lingua gives it some confidence, or when it is fastText's
+        first guess, however unsure: lingua is sometimes sure of the wrong language for an
+        English line ("Fontaine123 your an idiot." comes out French at 0.93, English
+        nowhere, where fastText's first guess is English at 0.13).
+        """
         english = next((v.value for v in values if _code(v) == "en"), 0.0)
-        if english < ENGLISH_PLAUSIBLE:
+        if english < ENGLISH_PLAUSIBLE and guess != "en":
             return False
         words = _WORD.findall(text.lower())
         if len(words) < ENGLISH_MIN_WORDS:

@@ -110,6 +110,32 @@ def test_english_chat_that_lingua_mistakes_is_english_by_its_words(
     assert LanguageDetector(english_words=words, english_first=False).detect(text) == "en"
 
 
+# English lines lingua is sure are another language (French 0.93, Danish 0.89), with English
+# nowhere among its answers, where fastText's first guess is English however unsure (0.13,
+# 0.51): their words decide.
+SURE_AND_WRONG = {"Fontaine123 your an idiot.": "fr", "Lol ok your forgiven :)": "da"}
+
+
+@pytest.mark.parametrize(("text", "lingua_says"), sorted(SURE_AND_WRONG.items()))
+def test_english_lingua_is_sure_is_another_language_is_english_by_fasttexts_guess_and_its_words(
+    with_vocabulary: LanguageDetector, text: str, lingua_says: str
+) -> None:
+    words = with_vocabulary.english_words
+    assert LanguageDetector(english_words=words, english_first=False).detect(text) == lingua_says
+    assert with_vocabulary.detect(fold(text)) == "en"
+
+
+def test_the_vocabulary_makes_no_line_in_another_language_english(
+    with_vocabulary: LanguageDetector, detector: LanguageDetector
+) -> None:
+    made_english = [
+        text
+        for _, text in _project_lines_in_other_languages()
+        if with_vocabulary.detect(text) == "en" and detector.detect(text) != "en"
+    ]
+    assert made_english == []
+
+
 # Plain English insults that lingua's trigram models take for Swedish.
 MISTAKEN_INSULTS = ["you are an idiot and a moron", "stop spamming, you absolute muppet"]
 
