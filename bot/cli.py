@@ -661,13 +661,32 @@ def policy_group() -> None:
 
 @policy_group.command("test")
 @click.argument("policy_file", required=False)
-def policy_test(policy_file: str | None) -> None:
-    """Run every rule's examples (the built-in policies when no FILE is given)."""
+@config_option
+@click.option(
+    "--community",
+    "community_key",
+    default=None,
+    help="Test the policy this community (its config key) judges by, or FILE, with the list "
+    "edits its moderators made in chat (/policy words) laid over it.",
+)
+def policy_test(
+    policy_file: str | None, config_path: Path | None, community_key: str | None
+) -> None:
+    """Run every rule's examples (the built-in policies when no FILE is given).
+
+    With --community, an example that fails because of a chat edit (a word taken out that
+    an example needed) shows what copying the edits into the file would give up.
+    """
     from policies.examples import check_examples  # noqa: PLC0415
 
+    if community_key is not None:
+        loaded = _load(config_path, _registry())
+        policies = [_community_policy(loaded, community_key, policy_file)]
+    else:
+        names = [policy_file] if policy_file else ["default", "strict"]
+        policies = [_policy(name) for name in names]
     failed = 0
-    for name in [policy_file] if policy_file else ["default", "strict"]:
-        policy = _policy(name)
+    for policy in policies:
         ran, failures = check_examples(policy)
         failed += len(failures)
         click.echo(f"{policy.source}: {ran - len(failures)} of {ran} examples pass")

@@ -232,6 +232,32 @@ def test_policy_test_fails_on_a_wrong_example(tmp_path: Path) -> None:
     )
 
 
+async def take_out_in_chat(registry: CogRegistry, database: Path) -> None:
+    """A moderator takes out of insults a word one of the policy's examples needs."""
+    async with moderated(registry, database) as bot:
+        await bot.command("mod1", "policy words", rule="insults", remove="loser*")
+
+
+def test_policy_test_as_a_community_shows_the_examples_its_chat_edits_give_up(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    database = tmp_path / "steward.db"
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[steward]\ndatabase = "{database}"\n[communities.acme]\nplatform = "local"\n',
+        encoding="utf-8",
+    )
+    asyncio.run(take_out_in_chat(registry, database))  # the CLI runs its own event loop
+    as_acme = ["policy", "test", "--config", str(config), "--community", "acme"]
+    result = CliRunner().invoke(main, as_acme)
+    strict = CliRunner().invoke(main, [*as_acme[:2], "strict", *as_acme[2:]])
+    assert result.exit_code == strict.exit_code == 1, result.output
+    for output in (result.output, strict.output):
+        assert "with 1 chat edit(s) of acme's lists laid over (/policy words)" in output
+        assert "FAIL rule 'insults': should match: 'p a t h e t i c losers'" in output
+    assert "default.toml:" in result.output and "strict.toml:" in strict.output
+
+
 class TableScorer:
     """Scores from a table (0.01 for texts not in it), remembering what it was asked."""
 
