@@ -142,27 +142,42 @@ def test_replay_refuses_malformed_history_and_policies(tmp_path: Path) -> None:
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in result.output
 
 
-async def add_in_chat(registry: CogRegistry, database: Path) -> None:
-    """A moderator adds a word to insults and a scam domain to spam-links from chat."""
-    async with moderated(registry, database) as bot:
-        await bot.command("mod1", "policy words", rule="insults", add="lampbreaker*")
-        await bot.command("mod1", "policy words", rule="spam-links", add="lumen-giveaway.xyz")
+def edit_in_chat(registry: CogRegistry, database: Path, *edits: dict[str, str]) -> None:
+    """Have a moderator edit rules' lists with /policy words, each edit its options."""
+
+    async def edit() -> None:
+        async with moderated(registry, database) as bot:
+            for options in edits:
+                await bot.command("mod1", "policy words", **options)
+
+    asyncio.run(edit())  # the CLI runs its own event loop
+
+
+def acme_config(tmp_path: Path, database: Path) -> Path:
+    """Write a configuration whose one community, acme, is local and keeps ``database``."""
+    config = tmp_path / "steward.toml"
+    config.write_text(
+        f'[steward]\ndatabase = "{database}"\n[communities.acme]\nplatform = "local"\n',
+        encoding="utf-8",
+    )
+    return config
 
 
 def test_replay_as_a_community_lays_its_chat_edits_over_the_policy(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
     database = tmp_path / "steward.db"
-    config = tmp_path / "steward.toml"
-    config.write_text(
-        f'[steward]\ndatabase = "{database}"\n[communities.acme]\nplatform = "local"\n',
-        encoding="utf-8",
-    )
+    config = acme_config(tmp_path, database)
     lines = history(tmp_path, [said(1, "you absolute lampbreaker"), said(2, "hello there")])
     as_acme = ["replay", str(lines), "--config", str(config), "--community", "acme"]
     runner = CliRunner()
     before = runner.invoke(main, as_acme)
-    asyncio.run(add_in_chat(registry, database))  # the CLI runs its own event loop
+    edit_in_chat(
+        registry,
+        database,
+        {"rule": "insults", "add": "lampbreaker*"},
+        {"rule": "spam-links", "add": "lumen-giveaway.xyz"},
+    )
     after = runner.invoke(main, as_acme)
     trial = tmp_path / "trial.toml"
     trial.write_text(
@@ -232,22 +247,13 @@ def test_policy_test_fails_on_a_wrong_example(tmp_path: Path) -> None:
     )
 
 
-async def take_out_in_chat(registry: CogRegistry, database: Path) -> None:
-    """A moderator takes out of insults a word one of the policy's examples needs."""
-    async with moderated(registry, database) as bot:
-        await bot.command("mod1", "policy words", rule="insults", remove="loser*")
-
-
 def test_policy_test_as_a_community_shows_the_examples_its_chat_edits_give_up(
     registry: CogRegistry, tmp_path: Path
 ) -> None:
     database = tmp_path / "steward.db"
-    config = tmp_path / "steward.toml"
-    config.write_text(
-        f'[steward]\ndatabase = "{database}"\n[communities.acme]\nplatform = "local"\n',
-        encoding="utf-8",
-    )
-    asyncio.run(take_out_in_chat(registry, database))  # the CLI runs its own event loop
+    config = acme_config(tmp_path, database)
+    # A word one of the policy's examples needs.
+    edit_in_chat(registry, database, {"rule": "insults", "remove": "loser*"})
     as_acme = ["policy", "test", "--config", str(config), "--community", "acme"]
     result = CliRunner().invoke(main, as_acme)
     strict = CliRunner().invoke(main, [*as_acme[:2], "strict", *as_acme[2:]])
