@@ -17,12 +17,14 @@ from datetime import timedelta
 from bot.core.cog import listener
 from bot.core.commands import CommandError
 from bot.core.durations import format_duration
-from bot.core.events import ComponentClicked, MessageDeleted
+from bot.core.events import ComponentClicked, MessageDeleted, MessageEdited
 from bot.core.models import Member
-from cogs._moderation_base import untold
+from cogs._moderation_base import NOTE_AUTHOR, untold
 from cogs._review_commands import ReviewCommands, default_reason
 from moderation.cases import Case, CaseStatus, ReviewItem, ReviewOutcome
+from moderation.enforcer import MESSAGE_KEPT
 from moderation.review_cards import (
+    EDITED,
     CardChoice,
     for_care,
     for_trial,
@@ -45,6 +47,32 @@ class ReviewCards(ReviewCommands):
         would remove nothing more, yet the member's conduct still waits for a decision.
         """
         await self.note_messages_gone(event.community, [event.message], event.at)
+
+    @listener(MessageEdited)
+    async def on_message_edited(self, event: MessageEdited) -> None:
+        """Show on each waiting card about the message what its author changed it to.
+
+        Moderators would otherwise judge words no longer in the channel, and the card's
+        Remove would remove what the message says now. The case keeps the words it was
+        opened on; its notes say when the message was edited.
+        """
+        message = event.message
+        if message.author.is_bot:
+            return
+        when = self.wall_clock(event.at)
+        for item in await self.store.reviews.about_message(self.ctx.community.ref, message.ref):
+            if not item.waiting:
+                continue
+            record = {"author": message.author.name, "text": message.content[:MESSAGE_KEPT]}
+            await self.queue.add_later(item, record | {EDITED: when})
+            if item.case_id is not None:
+                await self.store.cases.add_note(
+                    item.case_id,
+                    NOTE_AUTHOR,
+                    f"its author edited the message at {when} (review item {item.id} shows "
+                    "what it says now)",
+                    event.at,
+                )
 
     @listener(ComponentClicked)
     async def on_card_click(self, event: ComponentClicked) -> None:

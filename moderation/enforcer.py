@@ -177,8 +177,28 @@ class Enforcer:
         elif verdict.outcome is Outcome.ACT:
             opened.append(await self._sanction(verdict, member, now))
         elif verdict.outcome is Outcome.REVIEW:
-            opened.append(await self._review(verdict, member))
+            match = next(m for m in verdict.matches if m.mode is Mode.REVIEW)
+            if not await self._waits_already(verdict, match.rule):
+                # The item's card is the moderators' alert: it carries the evidence and the
+                # buttons.
+                opened.append(
+                    await self._open_for_review(
+                        verdict, member, match, [], priority=match.severity.rank
+                    )
+                )
         return opened
+
+    async def _waits_already(self, verdict: Verdict, rule: str) -> bool:
+        """Return whether the message waits for moderators already, on the same rule's item.
+
+        An edited message is judged again; a second item for it would ask moderators the
+        same question twice and count the member's first version as an earlier case. The
+        waiting card shows the edit instead.
+        """
+        if verdict.message is None:
+            return False
+        items = await self.store.reviews.about_message(self.community.ref, verdict.message)
+        return any(item.waiting and item.rule == rule for item in items)
 
     async def _care(self, verdict: Verdict, member: Member, match: Match) -> Case:
         """Reply with care in private and bring moderators in at the highest priority.
@@ -241,7 +261,7 @@ class Enforcer:
             case.id, "bot", f"wrote again in {where}: {said}", self.clock.now()
         )
         await self.queue.add_later(
-            item, {"author": member.name, "text": verdict.original[:_AGAIN_KEPT], "where": where}
+            item, {"author": member.name, "text": verdict.original[:MESSAGE_KEPT], "where": where}
         )
         return await self._alert_on(
             case,
@@ -283,11 +303,6 @@ class Enforcer:
             return list(match.actions)
         points = await self.store.cases.active_points(self.community.ref, member.ref, now)
         return self.policy.stepped(match.actions, points + self.policy.points(match.severity))
-
-    async def _review(self, verdict: Verdict, member: Member) -> Case:
-        # The item's card is the moderators' alert: it carries the evidence and the buttons.
-        match = next(m for m in verdict.matches if m.mode is Mode.REVIEW)
-        return await self._open_for_review(verdict, member, match, [], priority=match.severity.rank)
 
     async def _open_for_review(
         self,
@@ -1020,8 +1035,8 @@ class Enforcer:
 
 _AGAIN_QUOTED = 300
 """How much of a further message from someone at risk the staff alert quotes."""
-_AGAIN_KEPT = 2000
-"""How much of it their card's evidence keeps (as much as a case keeps of a message)."""
+MESSAGE_KEPT = 2000
+"""How much of a message a case's or a card's evidence keeps."""
 
 _PRECAUTIONS = {
     ActionKind.GATE,
@@ -1098,8 +1113,8 @@ def _evidence(verdict: Verdict, match: Match) -> dict[str, object]:
     return {
         **files,
         **named,
-        "original": verdict.original[:2000],
-        "normalized": verdict.normalized[:2000],
+        "original": verdict.original[:MESSAGE_KEPT],
+        "normalized": verdict.normalized[:MESSAGE_KEPT],
         "matched": list(match.matched),
         "reason": match.reason,
         "rule_type": match.type,

@@ -171,6 +171,8 @@ def card_buttons(item: ReviewItem, capabilities: Capabilities | None = None) -> 
 
 MESSAGE_GONE = "message_gone"
 """The evidence key listing when a waiting item's message was deleted on the platform."""
+EDITED = "edited"
+"""The key of a later line that is the item's own message as its author edited it, and when."""
 
 
 def card_text(item: ReviewItem, status: str) -> str:
@@ -257,7 +259,7 @@ def _later_lines(records: Sequence[Mapping[str, Any]], shown: int) -> list[str]:
     """Return the latest ``shown`` of them as lines, saying how many earlier ones are not."""
     kept = records[len(records) - shown :] if shown else []
     lines = [
-        f"> {quoted(str(r.get('author', 'member')))}, later{_where(r)}: "
+        f"> {quoted(str(r.get('author', 'member')))}, {_when(r)}: "
         f"{excerpt(str(r.get('text', '')), _QUOTE_LIMIT)}"
         for r in kept
     ]
@@ -265,9 +267,12 @@ def _later_lines(records: Sequence[Mapping[str, Any]], shown: int) -> list[str]:
     return ([f"> ({hidden} earlier line(s) not shown)"] if hidden else []) + lines
 
 
-def _where(record: Mapping[str, Any]) -> str:
+def _when(record: Mapping[str, Any]) -> str:
+    """Return when and where a later line was written: an edit of the message says so."""
+    if record.get(EDITED):  # written by Steward: a time on the wall clock
+        return f"edited at {record[EDITED]} to"
     where = record.get("where")
-    return f" in {where}" if where else ""
+    return f"later in {where}" if where else "later"
 
 
 def _quoted(indent: str, record: Mapping[str, Any]) -> str:

@@ -493,3 +493,32 @@ async def test_a_card_says_so_when_a_purge_took_its_message(
     assert text.splitlines()[-2] == (
         "The message was deleted at 2026-03-02 09:00 UTC; a decision still counts for its member."
     )
+
+
+async def test_a_card_shows_each_edit_of_its_message_and_an_edit_opens_no_second_card(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    async with carded(registry, tmp_path / "steward.db") as bot:
+        await bot.say("alice", UNSURE, "m1")
+        # Flagged, alice rewrites it: harmless first, then as doubtful as before.
+        await bot.session.driver.edit("m1", "hello everyone, nice day")
+        await bot.session.driver.edit("m1", ALSO_UNSURE)
+        await bot.session.app.bus.join()
+        shown = bot.card_text()  # one card: the edit is no second question for moderators
+        items = await bot.items()
+        answer = await bot.click("mod1", "m1", "remove")
+        (case,) = (await stored(bot.database))[1]
+    assert len(items) == 1
+    lines = shown.splitlines()
+    assert lines[2:5] == [
+        f"> alice: {UNSURE}",
+        "> alice, edited at 2026-03-02 09:00 UTC to: hello everyone, nice day",
+        f"> alice, edited at 2026-03-02 09:00 UTC to: {ALSO_UNSURE}",
+    ]
+    assert lines[5].startswith("Member alice: 0 earlier case(s),"), "its first words are no case"
+    assert answer.startswith("Review item 1: removed the message.")
+    assert case.evidence["original"] == UNSURE, "the case keeps the words it was opened on"
+    assert [n.text for n in case.notes][:2] == [
+        "its author edited the message at 2026-03-02 09:00 UTC (review item 1 shows what it "
+        "says now)",
+    ] * 2

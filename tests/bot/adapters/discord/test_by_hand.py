@@ -224,6 +224,22 @@ async def test_a_card_says_its_message_was_deleted_on_discord(
     assert "a decision still counts for its member." in edited.json["content"]
 
 
+async def test_a_card_shows_what_its_member_edited_the_message_to_on_discord(
+    standin: DiscordStandin, lumen: Lumen, start: Start
+) -> None:
+    async with start() as steward:
+        flagged = await standin.post_message(lumen.general, lumen.bob, "I want to kill myself")
+        await standin.wait_for_request("POST", MESSAGES, count=2)  # the alert and its card
+        await steward.settle()
+        await standin.edit_message(flagged, "sorry, bad day, I am ok now")
+        edited = await standin.wait_for_request(
+            "PATCH", "/channels/{channel_id}/messages/{message_id}"
+        )
+        await steward.settle()
+    assert "> bob, edited at " in edited.json["content"]
+    assert edited.json["content"].splitlines()[3].endswith(" to: sorry, bad day, I am ok now")
+
+
 async def test_a_card_whose_rule_removed_the_message_is_not_told_it_is_gone(
     standin: DiscordStandin, lumen: Lumen, start: Start
 ) -> None:

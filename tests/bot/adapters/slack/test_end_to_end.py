@@ -470,6 +470,21 @@ async def test_a_report_becomes_a_card_whose_remove_button_deletes_the_message(
     assert not [b for b in closed.args["blocks"] if b["type"] == "actions"], "no buttons left"
 
 
+async def test_a_card_shows_what_its_member_edited_the_reported_message_to(
+    standin: SlackStandin, start_steward: Start
+) -> None:
+    steward = await start_steward()
+    ws = standin.workspace
+    reported, card = await report_alices_message(standin, steward)
+    edit = payloads.member_edits(ws, ws.conversations[GENERAL], reported, "never mind, sorry")
+    await standin.send_event(edit)
+    await steward.settle()
+    shown = await standin.wait_for_call("chat.update")
+    assert shown.args["ts"] == card.ts
+    assert " to: never mind, sorry" in shown.args["text"]
+    assert [b for b in shown.args["blocks"] if b["type"] == "actions"], "it still waits"
+
+
 async def test_rate_limits_are_waited_out(standin: SlackStandin, start_steward: Start) -> None:
     steward = await start_steward()
     standin.rate_limit("chat.delete", retry_after=0)
