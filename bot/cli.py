@@ -562,10 +562,13 @@ def replay_command(  # click passes each option by name
     from bot.core.protocols import TextScores  # noqa: PLC0415
     from bot.replay import ReplayStats, Scorer, replay  # noqa: PLC0415
 
+    figures: dict[str, str] = {}
     if community_key is None:
         policy = _policy(policy_name or "default")
     else:
-        policy = _community_policy(_load(config_path, _registry()), community_key, policy_name)
+        loaded = _load(config_path, _registry())
+        policy = _community_policy(loaded, community_key, policy_name)
+        figures = _rule_figures(loaded, community_key)
     scorer: Scorer | None = None
     if model_path is not None:
         from policies.classifiers.model import ModelMissing, load_model  # noqa: PLC0415
@@ -593,7 +596,8 @@ def replay_command(  # click passes each option by name
         err=True,
     )
     for rule, count in stats.rules.most_common():
-        click.echo(f"  {rule}: {count}", err=True)
+        so_far = f" (so far in {community_key}: {figures[rule]})" if rule in figures else ""
+        click.echo(f"  {rule}: {count}{so_far}", err=True)
     if stats.unscored:
         click.echo(
             f"{stats.unscored} messages were not judged by the rules that need classifier "
@@ -643,6 +647,27 @@ def _community_policy(loaded: LoadedConfig, key: str, policy_name: str | None) -
     for line in left_out:
         click.echo(f"  {line}", err=True)
     return policy
+
+
+def _rule_figures(loaded: LoadedConfig, key: str) -> dict[str, str]:
+    """Return, in words, what each rule has done in a community so far and how it was judged.
+
+    Beside a replay's counts they say how many of a rule's hits moderators may expect to
+    find wrong (its precision, its cases undone). Nothing without a database.
+    """
+    from moderation.rule_stats import rule_summary  # noqa: PLC0415
+    from moderation.store import store_for  # noqa: PLC0415
+
+    ref = _community_ref(loaded, key)
+    database = loaded.config.steward.database
+    if not database.exists():
+        return {}
+
+    async def read(storage: SqliteStorage, _: datetime) -> dict[str, str]:
+        rows = await store_for(storage).stats.per_rule(ref)
+        return {row.rule: rule_summary(row) for row in rows}
+
+    return _on_database(database, read)
 
 
 def _policy(name: str) -> Policy:

@@ -142,13 +142,18 @@ def test_replay_refuses_malformed_history_and_policies(tmp_path: Path) -> None:
     assert f"{policy}:7: rule 'flood': params.per_secondz: unknown key" in result.output
 
 
-def edit_in_chat(registry: CogRegistry, database: Path, *edits: dict[str, str]) -> None:
-    """Have a moderator edit rules' lists with /policy words, each edit its options."""
+def edit_in_chat(
+    registry: CogRegistry, database: Path, *edits: dict[str, str], then: str = ""
+) -> None:
+    """Have a moderator edit rules' lists with /policy words, each edit its options; then
+    have alice say ``then``, if anything."""
 
     async def edit() -> None:
         async with moderated(registry, database) as bot:
             for options in edits:
                 await bot.command("mod1", "policy words", **options)
+            if then:
+                await bot.say("alice", then, "m1")
 
     asyncio.run(edit())  # the CLI runs its own event loop
 
@@ -177,6 +182,7 @@ def test_replay_as_a_community_lays_its_chat_edits_over_the_policy(
         database,
         {"rule": "insults", "add": "lampbreaker*"},
         {"rule": "spam-links", "add": "lumen-giveaway.xyz"},
+        then="lampbreaker",  # the word added catches it: one case of insults so far
     )
     after = runner.invoke(main, as_acme)
     trial = tmp_path / "trial.toml"
@@ -210,6 +216,13 @@ def test_replay_as_a_community_lays_its_chat_edits_over_the_policy(
         "alone": ["allow", "allow"],
     }
     assert "with 2 chat edit(s) of acme's lists laid over (/policy words)" in after.stderr
+    # Beside each rule's count, what it did so far and how moderators judged it.
+    so_far = (
+        "  insults: 1 (so far in acme: 1 case(s); 0 of 1 acted case(s) undone on review or "
+        "appeal (0%))"
+    )
+    assert so_far in after.stderr.splitlines()
+    assert so_far in on_trial.stderr.splitlines()
     assert f"{trial}, with 2 chat edit(s)" in on_trial.stderr
     assert "chat edit" not in file_alone.stderr
     assert on_bare.exit_code == 0, on_bare.output
