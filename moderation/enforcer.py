@@ -253,20 +253,21 @@ class Enforcer:
     ) -> Case:
         """Bring what a member still waiting for moderators wrote again to them, urgently.
 
-        It goes on their card, under their first message, and out as an urgent line.
+        It goes on their card, under their first message, and out as an urgent line. An
+        edit of that very message says it was edited (the card shows the edit already).
         """
         where = _where_written(verdict)
         said = excerpt(verdict.original, _AGAIN_QUOTED)
-        await self.store.cases.add_note(
-            case.id, "bot", f"wrote again in {where}: {said}", self.clock.now()
-        )
-        await self.queue.add_later(
-            item, {"author": member.name, "text": verdict.original[:MESSAGE_KEPT], "where": where}
-        )
+        edited = verdict.message is not None and verdict.message == item.message
+        wrote = f"edited their message in {where}" if edited else f"wrote again in {where}"
+        await self.store.cases.add_note(case.id, "bot", f"{wrote}: {said}", self.clock.now())
+        if not edited:
+            later = {"author": member.name, "text": verdict.original[:MESSAGE_KEPT]}
+            await self.queue.add_later(item, later | {"where": where})
         return await self._alert_on(
             case,
-            f"Urgent, still waiting (case {case.label}): {member.name} wrote again in {where} "
-            f"and may be at risk ({match.reason}): {said}",
+            f"Urgent, still waiting (case {case.label}): {member.name} {wrote} and may be at "
+            f"risk ({match.reason}): {said}",
             rule=match.rule,
         )
 

@@ -1028,6 +1028,33 @@ async def test_someone_at_risk_who_writes_again_gets_one_reply_and_moderators_ea
     assert edits[2]["buttons"], "still waiting: its buttons stay"
 
 
+async def test_someone_at_risk_who_edits_their_message_reaches_moderators_as_an_edit(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # An edit is judged again: it read as "wrote again", and the card showed it twice.
+    actions = await run_scenario(
+        [
+            community(),
+            say("m1", "bob", "I want to kill myself", at(1)),
+            {"type": "edit", "at": at(2), "id": "m1", "content": "I want to kill myself tonight"},
+        ]
+    )
+    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    assert (
+        "Urgent, still waiting (case #1): bob edited their message in #general and may be at "
+        "risk (contains a listed word: kill myself): I want to kill myself tonight"
+    ) in staff
+    assert len(of(actions, "send_direct_message")) == 1, "one caring reply"
+    (card,) = [a for a in of(actions, "post_message") if a.get("buttons")]
+    shown = [e for e in of(actions, "edit_message") if e["message"] == card["created"]][-1]
+    lines = shown["content"].splitlines()
+    first = lines.index("> bob: I want to kill myself")
+    assert lines[first + 1 :][:2] == [
+        "> bob, edited at 2026-03-02 09:02 UTC to: I want to kill myself tonight",
+        "Member bob: 0 earlier case(s), 0 active point(s), member for 425d, account 2252d",
+    ]
+
+
 async def test_a_member_who_confides_in_the_bot_privately_is_cared_for_too(
     run_scenario: ScenarioRunner,
 ) -> None:
