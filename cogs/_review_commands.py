@@ -36,7 +36,7 @@ from moderation.cases import (
 from moderation.examples import ExampleSource, LabelledExample, example_from
 from moderation.hierarchy import refusal
 from moderation.repositories import Waiting
-from moderation.review_cards import CardChoice, for_care, for_trial
+from moderation.review_cards import CardChoice, for_care, for_trial, latest_edit
 
 _CARE_DECISIONS = frozenset({"reached_out"})
 _DECISIONS = {
@@ -146,7 +146,10 @@ class ReviewCommands(CaseCommands):
         line = f"{item.id}. [p{item.priority}] {quoted(who)} - {item.reason}"
         if case is not None:
             line += f" (case {case.label})"
-        return f'{line}: "{said}"' if said else line
+        line = f'{line}: "{said}"' if said else line
+        # Deciding removes what the message says now: say so when its author changed it.
+        edited = latest_edit(item.evidence)
+        return line if edited is None else f'{line}, edited since to "{excerpt(edited, _EXCERPT)}"'
 
     @command(
         "review decide",

@@ -249,6 +249,12 @@ def _conversation(evidence: Mapping[str, Any]) -> tuple[list[str], list[str], li
     return before, message, after
 
 
+def latest_edit(evidence: Mapping[str, Any]) -> str | None:
+    """Return what the item's message says since its author last edited it, if they did."""
+    edits = [r for r in _later_records(evidence) if r.get(EDITED)]
+    return str(edits[-1].get("text", "")) if edits else None
+
+
 def _later_records(evidence: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """Return what the member wrote since the item was queued, oldest first."""
     later = evidence.get("later")

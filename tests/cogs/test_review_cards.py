@@ -506,9 +506,14 @@ async def test_a_card_shows_each_edit_of_its_message_and_an_edit_opens_no_second
         await bot.session.app.bus.join()
         shown = bot.card_text()  # one card: the edit is no second question for moderators
         items = await bot.items()
+        listed = await bot.command("mod1", "review list")
         answer = await bot.click("mod1", "m1", "remove")
         (case,) = (await stored(bot.database))[1]
     assert len(items) == 1
+    assert listed.splitlines()[1].startswith(
+        f'1. [p1] alice - {items[0].reason} (case #1): "{UNSURE}", edited since to '
+        f'"{ALSO_UNSURE}" · waiting'
+    )
     lines = shown.splitlines()
     assert lines[2:5] == [
         f"> alice: {UNSURE}",
