@@ -29,6 +29,7 @@ from moderation.review_cards import (
     for_care,
     for_trial,
     item_id_of,
+    latest_edit,
     offered,
 )
 
@@ -61,7 +62,9 @@ class ReviewCards(ReviewCommands):
             return
         when = self.wall_clock(event.at)
         for item in await self.store.reviews.about_message(self.ctx.community.ref, message.ref):
-            if not item.waiting:
+            # A platform may report an update that changed none of the words (a pin).
+            shown = latest_edit(item.evidence) or item.evidence.get("original")
+            if not item.waiting or message.content == shown:
                 continue
             record = {"author": message.author.name, "text": message.content[:MESSAGE_KEPT]}
             await self.queue.add_later(item, record | {EDITED: when})

@@ -503,6 +503,7 @@ async def test_a_card_shows_each_edit_of_its_message_and_an_edit_opens_no_second
         # Flagged, alice rewrites it: harmless first, then as doubtful as before.
         await bot.session.driver.edit("m1", "hello everyone, nice day")
         await bot.session.driver.edit("m1", ALSO_UNSURE)
+        await bot.session.driver.edit("m1", ALSO_UNSURE)  # an update that changed no word
         await bot.session.app.bus.join()
         shown = bot.card_text()  # one card: the edit is no second question for moderators
         items = await bot.items()
