@@ -254,14 +254,15 @@ class Enforcer:
         """Bring what a member still waiting for moderators wrote again to them, urgently.
 
         It goes on their card, under their first message, and out as an urgent line. An
-        edit of that very message says it was edited (the card shows the edit already).
+        edit of that very message goes out as an edit: the card shows it, and the case notes
+        it, already (the review cards' listener).
         """
         where = _where_written(verdict)
         said = excerpt(verdict.original, _AGAIN_QUOTED)
         edited = verdict.message is not None and verdict.message == item.message
         wrote = f"edited their message in {where}" if edited else f"wrote again in {where}"
-        await self.store.cases.add_note(case.id, "bot", f"{wrote}: {said}", self.clock.now())
         if not edited:
+            await self.store.cases.add_note(case.id, "bot", f"{wrote}: {said}", self.clock.now())
             later = {"author": member.name, "text": verdict.original[:MESSAGE_KEPT]}
             await self.queue.add_later(item, later | {"where": where})
         return await self._alert_on(

@@ -1037,6 +1037,7 @@ async def test_someone_at_risk_who_edits_their_message_reaches_moderators_as_an_
             community(),
             say("m1", "bob", "I want to kill myself", at(1)),
             {"type": "edit", "at": at(2), "id": "m1", "content": "I want to kill myself tonight"},
+            cmd("mod1", "case show", at(3), number=1),
         ]
     )
     staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
@@ -1045,6 +1046,11 @@ async def test_someone_at_risk_who_edits_their_message_reaches_moderators_as_an_
         "risk (contains a listed word: kill myself): I want to kill myself tonight"
     ) in staff
     assert len(of(actions, "send_direct_message")) == 1, "one caring reply"
+    notes = [line for line in replies(actions)[0].splitlines() if line.startswith("note ")]
+    assert notes == [
+        "note 2026-03-02 09:02 UTC steward: its author edited the message at 2026-03-02 09:02 "
+        "UTC (review item 1 shows what it says now)"
+    ], "noted once"
     (card,) = [a for a in of(actions, "post_message") if a.get("buttons")]
     shown = [e for e in of(actions, "edit_message") if e["message"] == card["created"]][-1]
     lines = shown["content"].splitlines()
