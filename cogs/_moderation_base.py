@@ -35,6 +35,7 @@ from moderation.review_cards import MESSAGE_GONE, for_care, for_trial
 from moderation.review_evidence import RECENT_WINDOW, file_records, reporters_in
 from moderation.review_queue import OPEN_STATUS, ReviewQueue
 from moderation.review_sla import QuietHours
+from moderation.rule_stats import RuleStats
 from moderation.store import store_for
 from moderation.trials import TrialBook
 from policies.engine import PolicyEngine
@@ -377,6 +378,11 @@ class ModerationCog(Cog[GuidelinesSettings]):
         await self.staff_post(
             f"{ctx.author.shown_name} {what}.", reason="policy changed", rule=rule
         )
+
+    async def rule_figures(self, *, since: datetime | None = None) -> dict[str, RuleStats]:
+        """Return what each rule did in the community (since a time), by rule id."""
+        found = await self.store.stats.per_rule(self.ctx.community.ref, since=since)
+        return {r.rule: r for r in found}
 
     async def announce_policy_change(self) -> None:
         """Tell what enforces the policy outside Steward (AutoMod) that the rules changed."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from bot.core.commands import CommandContext, CommandError, command
@@ -12,7 +12,7 @@ from bot.core.quoting import excerpt
 from bot.core.templates import pick_language
 from cogs._rule_trials import RuleTrials
 from moderation.cases import Case, CaseStatus
-from moderation.rule_stats import RuleStats, rule_summary
+from moderation.rule_stats import rule_summary
 from moderation.trials import Trial
 from policies.policy import PolicyError, load_policy
 from policies.verdict import Mode
@@ -69,7 +69,7 @@ class PolicyCommands(RuleTrials):
                 f"Its lists as edited in chat ({len(edits)} edit(s); "
                 f"{self.typed('policy words')} {rule} says which)."
             )
-        figures = await self._figures(ctx)
+        figures = await self.rule_figures()
         lines.append(
             f"So far: {rule_summary(figures[rule]) if rule in figures else 'no case yet'}."
         )
@@ -108,7 +108,7 @@ class PolicyCommands(RuleTrials):
         if days is not None and not 1 <= days <= _STATS_DAYS_MOST:
             raise CommandError(f"days must be between 1 and {_STATS_DAYS_MOST}")
         since = self.ctx.clock.now() - timedelta(days=days) if days else None
-        figures = await self._figures(ctx, since=since)
+        figures = await self.rule_figures(since=since)
         period = f"in the last {days} day(s)" if days else "since its first case"
         lines = [f"How each rule did, {period}:"]
         quiet = []
@@ -122,12 +122,6 @@ class PolicyCommands(RuleTrials):
         if quiet:
             lines.append(f"No case yet: {', '.join(quiet)}.")
         await ctx.reply("\n".join(lines))
-
-    async def _figures(
-        self, ctx: CommandContext, *, since: datetime | None = None
-    ) -> dict[str, RuleStats]:
-        found = await self.store.stats.per_rule(ctx.community.ref, since=since)
-        return {r.rule: r for r in found}
 
     @command(
         "policy reload",

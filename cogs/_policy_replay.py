@@ -18,6 +18,7 @@ from bot.core.commands import CommandContext, CommandError, command
 from bot.core.models import Channel, Message
 from bot.core.quoting import excerpt
 from cogs._moderation_base import ModerationCog
+from moderation.rule_stats import rule_summary
 from policies.normalize import normalize
 from policies.verdict import Match, Mode
 from policies.windows import RecentWindows
@@ -62,6 +63,10 @@ class PolicyReplay(ModerationCog):
             raise CommandError(f"#{where.id} has no message of a member to judge")
         hits = self._replayed_hits(rule, oldest_first)
         answer = self._replay_answer(rule, where.id, oldest_first, hits)
+        figures = await self.rule_figures()
+        if rule in figures:
+            # Beside the hits, how often moderators found the rule right so far.
+            answer += f"\nSo far: {rule_summary(figures[rule])}."
         if rule in self.engine.shadow or compiled.spec.mode is Mode.SHADOW:
             answer += (
                 f"\n{rule} is in shadow mode now: {self.typed('policy trial')} {rule} brings "

@@ -30,6 +30,8 @@ async def test_a_shadowed_rule_is_replayed_on_what_members_wrote(
         "Latest:",
         "03-02 09:04 UTC alice: WHO ELSE IS GETTING ONE FOR THE HOLIDAYS??? (100% capitals)",
         "03-02 09:01 UTC alice: THE NEW LAMP IS AMAZING, I LOVE IT SO MUCH (100% capitals)",
+        # What it did live beside its hits: here, the shadow cases of the same two messages.
+        "So far: 2 case(s), all in shadow.",
         "caps is in shadow mode now: /policy trial caps brings its next hits to moderators "
         "to judge.",
     ]
