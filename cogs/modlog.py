@@ -3,11 +3,19 @@
 Lines name people as staff know them. Actions carry ids (on Discord, eighteen digits), so
 the log asks the case an action belongs to for the member's name and the acting
 moderator's, and the platform for anyone else; an id stands in only where neither knows.
+
+Where a community asks for it (``message_log``), members' edited and deleted messages are
+copied to a channel of their own too: what a troll wrote before taking it down, what a
+message said before its author changed it. Steward's own deletions are in the mod log
+already and are left out; since Discord can report a deletion before Steward hears that
+it made it, a deletion waits :data:`DELETION_GRACE` before it is logged.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.core.actions import (
     Action,
@@ -25,13 +33,22 @@ from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.commands import plain_number
 from bot.core.durations import format_duration
-from bot.core.events import ActionApplied
-from bot.core.quoting import quoted
+from bot.core.events import ActionApplied, MessageDeleted, MessageEdited, Tick
+from bot.core.models import Member
+from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
 from moderation.cases import Case
 from moderation.store import store_for
 
 _MODERATION = (DeleteMessage, DeleteMessages, Timeout, Kick, Ban, Unban, SetSlowmode, LockChannel)
+DELETIONS_TIMER = "modlog:deletions"
+DELETION_GRACE = timedelta(seconds=5)
+"""How long a deletion waits before the message log copies it: Discord may report a
+deletion of Steward's before Steward has heard back that it made it."""
+OURS_KEPT = 5000
+"""How many of its own deletions Steward remembers, to leave their reports out."""
+LOGGED_CHARS = 800
+"""How much of a message the message log quotes."""
 
 
 class ModLogSettings(CogSettings):
@@ -40,10 +57,15 @@ class ModLogSettings(CogSettings):
     Attributes:
         channel: The staff channel (name or id).
         include_failures: Also post actions the platform refused.
+        message_log: Where members' edited and deleted messages are copied (a staff
+            channel, name or id); empty, the default, copies them nowhere. The copies hold
+            members' words outside Steward's database: ``keep_texts_days`` and erasure
+            cannot reach them, so say so in the community's privacy notice.
     """
 
     channel: ChannelName = "mod-log"
     include_failures: bool = True
+    message_log: ChannelName = ""
 
 
 class ModLog(Cog[ModLogSettings]):
@@ -57,12 +79,19 @@ class ModLog(Cog[ModLogSettings]):
     def __init__(self, ctx: CogContext) -> None:
         super().__init__(ctx)
         self.cases = store_for(ctx.storage).cases
+        self._ours: OrderedDict[str, None] = OrderedDict()
+        """The messages Steward deleted lately, oldest first (bounded)."""
+        self._waiting: dict[str, MessageDeleted] = {}
+        """Deletions not yet logged, by message, until their grace has passed."""
+        self._armed = False
 
     @listener(ActionApplied)
     async def record(self, event: ActionApplied) -> None:
         """Post a summary of a moderation action."""
         settings = self.settings
         action = event.action
+        if event.result.ok and settings.message_log:
+            self._remember_ours(action)
         # A notice that did not reach its member is logged too: staff who see "timed out
         # bob" would take it that bob knows why.
         untold = isinstance(action, SendDirectMessage) and bool(action.case)
@@ -73,6 +102,88 @@ class ModLog(Cog[ModLogSettings]):
         names = await self._names(action)
         text = summarise(action, event.result.ok, event.result.error, names)
         await self.post(settings.channel, text, reason="mod log")
+
+    @listener(MessageEdited)
+    async def log_edit(self, event: MessageEdited) -> None:
+        """Copy a member's edit to the message log: what it said, and what it says now."""
+        message = event.message
+        if not self._logs(message.author, message.channel) or event.before == message.content:
+            return
+        before = (
+            f"> before: {excerpt(event.before, LOGGED_CHARS)}"
+            if event.before is not None
+            else "> before: (not seen by Steward)"
+        )
+        await self.post(
+            self.settings.message_log,
+            f"{quoted(message.author.name)} edited message {message.ref.id} in "
+            f"#{message.channel.id}:\n{before}\n> now: {excerpt(message.content, LOGGED_CHARS)}",
+            reason="message log",
+        )
+
+    @listener(MessageDeleted)
+    async def hold_deletion(self, event: MessageDeleted) -> None:
+        """Keep a member's deleted message for the log until its grace has passed."""
+        if event.author is None or event.content is None:
+            return  # nothing left to show of it
+        if not self._logs(event.author, event.channel) or str(event.message) in self._ours:
+            return
+        self._waiting[str(event.message)] = event
+        if not self._armed:
+            self._armed = True
+            self.ctx.timers.schedule(
+                self.ctx.community.ref, DELETIONS_TIMER, event.at + DELETION_GRACE
+            )
+
+    @listener(Tick)
+    async def log_deletions(self, event: Tick) -> None:
+        """Copy the deletions whose grace has passed, unless Steward made them."""
+        if event.timer != DELETIONS_TIMER:
+            return
+        self._armed = False
+        if not self.settings.message_log:
+            self._waiting.clear()  # turned off by a reload since
+            return
+        due = [d for d in self._waiting.values() if d.at + DELETION_GRACE <= event.at]
+        for deleted in due:
+            del self._waiting[str(deleted.message)]
+            if str(deleted.message) in self._ours or deleted.author is None:
+                continue
+            await self.post(
+                self.settings.message_log,
+                f"{quoted(deleted.author.name)}'s message {deleted.message.id} in "
+                f"#{deleted.channel.id} was deleted:\n"
+                f"> {excerpt(deleted.content or '', LOGGED_CHARS)}",
+                reason="message log",
+            )
+        if self._waiting:
+            self._armed = True
+            first = min(d.at for d in self._waiting.values())
+            self.ctx.timers.schedule(
+                self.ctx.community.ref, DELETIONS_TIMER, first + DELETION_GRACE
+            )
+
+    def _logs(self, author: Member, channel: Ref) -> bool:
+        """Return whether a member's message in a channel goes to the message log."""
+        settings = self.settings
+        if not settings.message_log or author.is_bot:
+            return False
+        # The staff's own channels: the log would copy itself.
+        return channel.id not in {settings.message_log, settings.channel}
+
+    def _remember_ours(self, action: Action) -> None:
+        """Remember the messages an action of Steward's deleted, forgetting the oldest."""
+        if isinstance(action, DeleteMessage):
+            deleted = [action.message]
+        elif isinstance(action, DeleteMessages):
+            deleted = list(action.messages)
+        else:
+            return
+        for message in deleted:
+            self._ours[str(message)] = None
+            self._waiting.pop(str(message), None)
+        while len(self._ours) > OURS_KEPT:
+            self._ours.popitem(last=False)
 
     async def _names(self, action: Action) -> dict[str, str]:
         """Return the names of the action's actor and member, by their ids, where known."""

@@ -59,10 +59,19 @@ class MessageEdited(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDeleted(Event):
-    """A message was deleted, by its author or by someone else."""
+    """A message was deleted, by its author or by someone else.
+
+    Attributes:
+        message: The message.
+        channel: Where it was.
+        author: Who wrote it, when the platform (or the adapter's memory) still knew.
+        content: What it said, when the platform (or the adapter's memory) still knew.
+    """
 
     message: Ref
     channel: Ref
+    author: Member | None = None
+    content: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

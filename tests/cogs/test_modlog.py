@@ -50,3 +50,47 @@ async def test_a_lockdown_and_its_end_are_on_the_log(run_scenario: ScenarioRunne
         "mod1 locked #general | reason: raid in progress",
         "mod1 unlocked #general | reason: unlock",
     ]
+
+
+def _at(second: int) -> str:
+    return f"2026-03-02T09:00:{second:02d}Z"
+
+
+def _said(
+    ident: str, author: str, content: str, second: int, channel: str = "general"
+) -> dict[str, object]:
+    return {
+        "type": "message",
+        "at": _at(second),
+        "id": ident,
+        "channel": channel,
+        "author": author,
+        "content": content,
+    }
+
+
+async def test_members_edits_and_deletions_are_copied_to_the_message_log_when_asked(
+    run_scenario: ScenarioRunner,
+) -> None:
+    lines: list[dict[str, object]] = [
+        _said("m1", "alice", "the lamp ships on monday", 1),
+        {"type": "edit", "at": _at(2), "id": "m1", "content": "the lamp ships on friday"},
+        _said("m2", "bob", "you are all sheep, [click](https://x.example)", 3),
+        {"type": "delete", "at": _at(4), "id": "m2"},
+        _said("m3", "mod1", "noted", 5, channel="mod-log"),  # staff's own channel: not copied
+        {"type": "edit", "at": _at(6), "id": "m3", "content": "noted, thanks"},
+        {"type": "advance", "to": _at(20)},
+    ]
+    asked = {"cogs": {"modlog": {"message_log": "message-log"}}}
+    channels = ["general", "support", "mod-log", "message-log"]
+    logged = await run_scenario([community(config=asked, channels=channels), *lines])
+    unasked = await run_scenario([community(), *lines])
+    copies = [a["content"] for a in logged if a.get("channel") == "message-log"]
+    assert copies == [
+        "alice edited message m1 in #general:\n"
+        "> before: the lamp ships on monday\n"
+        "> now: the lamp ships on friday",
+        "bob's message m2 in #general was deleted:\n"
+        "> you are all sheep, [click]\\(https://x.example)",
+    ]
+    assert [a for a in unasked if a["action"] == "post_message"] == [], "off by default"

@@ -1,21 +1,32 @@
-"""The text of recent guild messages, so an edit can say what it replaced.
+"""The text and author of recent guild messages, for edits and deletions.
 
-Discord's MESSAGE_UPDATE carries only the new text. discord.py keeps recent ``Message``
-objects for that, but the client translates guild messages from their payloads without
-building those objects (see :mod:`bot.adapters.discord.payloads`), so it keeps the text
-itself: a string per message, the oldest forgotten first.
+Discord's MESSAGE_UPDATE carries only the new text, and MESSAGE_DELETE only ids.
+discord.py keeps recent ``Message`` objects for that, but the client translates guild
+messages from their payloads without building those objects (see
+:mod:`bot.adapters.discord.payloads`), so it keeps what an edit or a deletion needs
+itself: the text and the author of each message, the oldest forgotten first.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import NamedTuple
+
+from bot.core.models import Member
 
 RECENT_MESSAGES = 5_000
-"""How many guild messages' text is kept for edits (discord.py keeps 1,000 by default)."""
+"""How many guild messages are kept (discord.py keeps 1,000 by default)."""
+
+
+class Recent(NamedTuple):
+    """What is kept of one message: its text, as last edited, and who wrote it."""
+
+    text: str
+    author: Member | None
 
 
 class RecentContents:
-    """A bounded map of message id (as core refs write it) to text, oldest forgotten first.
+    """A bounded map of message id (as core refs write it) to what is kept, oldest first.
 
     Args:
         size: How many messages to keep.
@@ -25,19 +36,25 @@ class RecentContents:
         self._size = size
         # An OrderedDict forgets its oldest in constant time; a plain dict emptied from the
         # front makes each ``next(iter(...))`` step over the holes its deletions left.
-        self._texts: OrderedDict[str, str] = OrderedDict()
+        self._texts: OrderedDict[str, Recent] = OrderedDict()
 
     def __len__(self) -> int:
         """Return how many messages' text is kept."""
         return len(self._texts)
 
-    def remember(self, message_id: str, text: str) -> None:
-        """Keep a message's text (an edit's new text replaces the old one)."""
+    def remember(self, message_id: str, text: str, author: Member | None = None) -> None:
+        """Keep a message's text and author (an edit's new text replaces the old one)."""
         texts = self._texts
-        if message_id not in texts and len(texts) >= self._size:
+        kept = texts.get(message_id)
+        if kept is None and len(texts) >= self._size:
             texts.popitem(last=False)
-        texts[message_id] = text
+        texts[message_id] = Recent(text, author or (kept.author if kept else None))
 
     def get(self, message_id: str) -> str | None:
         """Return a kept message's text, or ``None`` when it is not kept."""
-        return self._texts.get(message_id)
+        kept = self._texts.get(message_id)
+        return kept.text if kept is not None else None
+
+    def forget(self, message_id: str) -> Recent | None:
+        """Return what was kept of a deleted message, and forget it."""
+        return self._texts.pop(message_id, None)

@@ -327,7 +327,7 @@ class StewardClient(discord.Client):
             ]
             if homes.stores(len(shared)):
                 self._start(homes.keep(author_id, guild_id, shared), "dm-home", finish=True)
-        self._recent.remember(event.message.ref.id, event.message.content)
+        self._recent.remember(event.message.ref.id, event.message.content, event.message.author)
         self._hear(event)
 
     async def _direct_message(self, message: discord.Message) -> None:
@@ -362,13 +362,15 @@ class StewardClient(discord.Client):
         self._hear(translate.message_edited(payload.message, before))
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        """Forward a deletion."""
-        self._hear(translate.message_deleted(payload, datetime.now(UTC)))
+        """Forward a deletion, with the message's author and words where they were kept."""
+        kept = self._recent.forget(str(payload.message_id))
+        self._hear(translate.message_deleted(payload, datetime.now(UTC), kept))
 
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         """Forward each message of a bulk deletion (another tool's purge) as deleted."""
         at = datetime.now(UTC)
-        for deleted in translate.messages_deleted(payload, at):
+        kept = {str(m): self._recent.forget(str(m)) for m in payload.message_ids}
+        for deleted in translate.messages_deleted(payload, at, kept):
             self._hear(deleted)
 
     async def on_member_join(self, member: discord.Member) -> None:

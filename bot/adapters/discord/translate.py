@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord._languages import locale_tag
+from bot.adapters.discord._recent import Recent
 from bot.core.events import (
     AutoModBlocked,
     CommandInvoked,
@@ -186,30 +187,42 @@ def message_edited(message: discord.Message, before: str | None) -> MessageEdite
     )
 
 
-def message_deleted(payload: discord.RawMessageDeleteEvent, at: datetime) -> MessageDeleted | None:
-    """Translate a deletion in a guild."""
+def message_deleted(
+    payload: discord.RawMessageDeleteEvent, at: datetime, kept: Recent | None = None
+) -> MessageDeleted | None:
+    """Translate a deletion in a guild, with what the client kept of the message, if any."""
     if payload.guild_id is None:
         return None
-    return _deleted(payload.guild_id, payload.channel_id, payload.message_id, at)
+    return _deleted(payload.guild_id, payload.channel_id, payload.message_id, at, kept)
 
 
 def messages_deleted(
-    payload: discord.RawBulkMessageDeleteEvent, at: datetime
+    payload: discord.RawBulkMessageDeleteEvent,
+    at: datetime,
+    kept: Mapping[str, Recent | None] | None = None,
 ) -> list[MessageDeleted]:
     """Translate a bulk deletion in a guild: one deletion per message."""
     if payload.guild_id is None:
         return []
     guild, channel = payload.guild_id, payload.channel_id
-    return [_deleted(guild, channel, message, at) for message in sorted(payload.message_ids)]
+    known = kept or {}
+    return [
+        _deleted(guild, channel, message, at, known.get(str(message)))
+        for message in sorted(payload.message_ids)
+    ]
 
 
-def _deleted(guild: int, channel: int, message: int, at: datetime) -> MessageDeleted:
+def _deleted(
+    guild: int, channel: int, message: int, at: datetime, kept: Recent | None
+) -> MessageDeleted:
     return MessageDeleted(
         community=ref(guild),
         at=at,
         id=f"delete:{message}",
         message=ref(message),
         channel=ref(channel),
+        author=kept.author if kept is not None else None,
+        content=kept.text if kept is not None else None,
     )
 
 

@@ -168,6 +168,8 @@ class LocalDriver:
                 at=self.clock.now(),
                 message=old.ref,
                 channel=old.channel,
+                author=old.author,
+                content=old.content,
             )
         )
 

@@ -184,12 +184,18 @@ async def _message_event(
     subtype = event.get("subtype")
     channel = str(event.get("channel"))
     if subtype == "message_deleted":
+        # Slack sends what the message was: its author and words, for the message log.
+        previous = event.get("previous_message") or {}
+        text = previous.get("text")
+        user = previous.get("user")
         return MessageDeleted(
             community=community,
             at=at,
             id=event_id,
             message=ref(str(event.get("deleted_ts"))),
             channel=ref(channel),
+            author=await find_member(str(user)) if user else None,
+            content=plain_text(text) if isinstance(text, str) else None,
         )
     if subtype == "message_changed":
         new = event.get("message") or {}

@@ -120,18 +120,22 @@ def config_for(
     staff: str | None = None,
     raid: str | None = None,
     modlog: str | None = None,
+    message_log: str | None = None,
     policy: str | None = None,
 ) -> LoadedConfig:
     """Return a configuration serving the test guild through the stand-in.
 
     The guidelines' staff and raid channels default to #mod-log's and #general's ids;
-    ``staff``, ``raid`` and ``modlog`` may name them instead. The mod log and the policy
-    are written only when given.
+    ``staff``, ``raid`` and ``modlog`` may name them instead. The mod log (and its message
+    log) and the policy are written only when given.
     """
     policy_line = f'policy = "{policy}"\n' if policy is not None else ""
     modlog_section = (
         f'[communities.lumen.cogs.modlog]\nchannel = "{modlog}"\n' if modlog is not None else ""
     )
+    if message_log is not None:
+        modlog_section += f'message_log = "{message_log}"\n'
+
     text = f"""
 [discord]
 api_base = "{standin.api_base}"

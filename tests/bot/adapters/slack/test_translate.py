@@ -91,6 +91,9 @@ async def test_edits_and_deletions(ws: Workspace) -> None:
     deleted = await translate(ws, payloads.member_deletes(ws, general(ws), stored["ts"]))
     assert isinstance(deleted, MessageDeleted)
     assert deleted.message == Ref("slack", stored["ts"])
+    # What it was, as Slack sends it: for the message log.
+    assert deleted.author is not None
+    assert (deleted.author.name, deleted.content) == ("u0alice", "new")
 
 
 async def test_a_direct_message_to_the_bot(ws: Workspace) -> None:
