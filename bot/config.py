@@ -315,7 +315,9 @@ class CommunitySection(_Section):
             raise ValueError(f"{error} (use an IANA name such as Europe/Amsterdam)") from error
         return value
 
-    def info(self, key: str, *, keep_texts_days: int = 0) -> CommunityInfo:
+    def info(
+        self, key: str, *, keep_texts_days: int = 0, privacy_topics: frozenset[str] = frozenset()
+    ) -> CommunityInfo:
         """Return the core's view of this community (words kept that many days; 0 keeps)."""
         return CommunityInfo(
             key=key,
@@ -327,6 +329,7 @@ class CommunitySection(_Section):
             admin_roles=frozenset(self.admin_roles),
             moderator_ids=frozenset(self.moderator_ids),
             keep_texts_days=keep_texts_days,
+            privacy_topics=privacy_topics,
         )
 
 
@@ -376,7 +379,8 @@ class LoadedConfig:
     def community(self, key: str) -> CommunityInfo:
         """Return the core's view of a configured community."""
         keep = self.config.steward.keep_texts_days
-        return self.config.communities[key].info(key, keep_texts_days=keep)
+        topics = frozenset(t for s in self.cogs.get(key, {}).values() for t in s.privacy_topics())
+        return self.config.communities[key].info(key, keep_texts_days=keep, privacy_topics=topics)
 
 
 def with_shard_ids(loaded: LoadedConfig, shard_ids: Sequence[int]) -> LoadedConfig:

@@ -82,6 +82,10 @@ class MemberCommands(ModerationCog):
             if days
             else notices.render("privacy_kept", lang, {})
         )
+        # What other cogs keep (copies of edited and deleted messages), each in words.
+        for topic in sorted(ctx.community.privacy_topics):
+            said = notices.render(f"privacy_{topic}", lang, {})
+            kept += f" {said}" if said else ""
         contact = self.settings.privacy_contact
         ask = (
             notices.render("privacy_ask_at", lang, {"where": contact})

@@ -60,12 +60,16 @@ class ModLogSettings(CogSettings):
         message_log: Where members' edited and deleted messages are copied (a staff
             channel, name or id); empty, the default, copies them nowhere. The copies hold
             members' words outside Steward's database: ``keep_texts_days`` and erasure
-            cannot reach them, so say so in the community's privacy notice.
+            cannot reach them, so members' ``/privacy`` says they are kept.
     """
 
     channel: ChannelName = "mod-log"
     include_failures: bool = True
     message_log: ChannelName = ""
+
+    def privacy_topics(self) -> frozenset[str]:
+        """Return ``message_log`` while copies of members' messages are kept."""
+        return frozenset({"message_log"}) if self.message_log else frozenset()
 
 
 class ModLog(Cog[ModLogSettings]):

@@ -72,6 +72,7 @@ DEFAULT_TEMPLATES: Templates = {
         "privacy_kept": "The words of your messages are kept until they are erased; a case's bare facts (what was done, until when it counts) stay on your record.",
         "privacy_ask": "To get a copy of what is kept about you, or to have it erased, ask the moderators.",
         "privacy_ask_at": "To get a copy of what is kept about you, or to have it erased, ask at {where}.",
+        "privacy_message_log": "Moderators also keep a copy of your messages that are edited or deleted (what they said before), in a staff channel: it is not erased with the rest.",
     },
     "fr": {
         "care": "Bonjour {member}, nous avons lu ton message et nous sommes désolés que tu traverses cela. Tu n'es pas seul : quelqu'un de l'équipe {community} va te contacter personnellement. Si tu es en danger maintenant, appelle le numéro d'urgence local ou une ligne d'écoute.",
@@ -125,6 +126,7 @@ DEFAULT_TEMPLATES: Templates = {
         "privacy_kept": "Le texte de tes messages est conservé jusqu'à ce qu'il soit effacé ; les faits d'un cas (ce qui a été fait, jusqu'à quand il compte) restent dans ton historique.",
         "privacy_ask": "Pour obtenir une copie de ce qui est conservé à ton sujet, ou le faire effacer, demande aux modérateurs.",
         "privacy_ask_at": "Pour obtenir une copie de ce qui est conservé à ton sujet, ou le faire effacer, demande-le via {where}.",
+        "privacy_message_log": "Les modérateurs gardent aussi une copie de tes messages modifiés ou supprimés (ce qu'ils disaient avant), dans un salon de l'équipe : elle n'est pas effacée avec le reste.",
     },
     "nl": {
         "care": "Hoi {member}, we lazen je bericht en het spijt ons dat je dit doormaakt. Je staat er niet alleen voor: iemand van het {community}-team neemt persoonlijk contact met je op. Ben je nu in gevaar, bel dan het lokale alarmnummer of een hulplijn.",
@@ -178,6 +180,7 @@ DEFAULT_TEMPLATES: Templates = {
         "privacy_kept": "De tekst van je berichten wordt bewaard tot die gewist wordt; de kale feiten van een zaak (wat er gedaan is, tot wanneer het meetelt) blijven in je dossier.",
         "privacy_ask": "Vraag de moderators om een kopie van wat er over je wordt bewaard, of om het te wissen.",
         "privacy_ask_at": "Vraag via {where} om een kopie van wat er over je wordt bewaard, of om het te wissen.",
+        "privacy_message_log": "Moderators bewaren ook een kopie van je berichten die bewerkt of verwijderd worden (wat er eerst stond), in een kanaal van het team: die wordt niet met de rest gewist.",
     },
     "da": {
         "care": "Hej {member}, vi har læst din besked, og vi er kede af, at du står i det. Du er ikke alene: en fra {community}-teamet kontakter dig personligt. Hvis du er i fare lige nu, så ring til det lokale alarmnummer eller en krisetelefon.",
@@ -230,6 +233,7 @@ DEFAULT_TEMPLATES: Templates = {
         "privacy_kept": "Teksten i dine beskeder gemmes, indtil den slettes; en sags nøgne fakta (hvad der blev gjort, og hvor længe den tæller) bliver i din historik.",
         "privacy_ask": "Spørg moderatorerne, hvis du vil have en kopi af det, der gemmes om dig, eller have det slettet.",
         "privacy_ask_at": "Spørg via {where}, hvis du vil have en kopi af det, der gemmes om dig, eller have det slettet.",
+        "privacy_message_log": "Moderatorerne gemmer også en kopi af dine beskeder, der redigeres eller slettes (hvad der stod før), i en kanal for holdet: den slettes ikke sammen med resten.",
     },
     "pl": {
         "care": "Cześć {member}, przeczytaliśmy Twoją wiadomość i przykro nam, że przez to przechodzisz. Nie jesteś sam: ktoś z zespołu {community} skontaktuje się z Tobą osobiście. Jeśli jesteś teraz w niebezpieczeństwie, zadzwoń pod lokalny numer alarmowy lub na telefon zaufania.",
@@ -282,6 +286,7 @@ DEFAULT_TEMPLATES: Templates = {
         "privacy_kept": "Treść Twoich wiadomości jest przechowywana, dopóki nie zostanie usunięta; same fakty sprawy (co zrobiono i do kiedy się liczy) zostają w Twojej historii.",
         "privacy_ask": "Aby otrzymać kopię tego, co jest o Tobie przechowywane, albo to usunąć, zwróć się do moderatorów.",
         "privacy_ask_at": "Aby otrzymać kopię tego, co jest o Tobie przechowywane, albo to usunąć, zwróć się przez {where}.",
+        "privacy_message_log": "Moderatorzy przechowują też kopię Twoich wiadomości, które zostały edytowane lub usunięte (ich wcześniejszą treść), na kanale zespołu: nie jest ona usuwana razem z resztą.",
     },
     "ja": {
         "care": "{member} さん、メッセージを読みました。つらい思いをされていることをお察しします。あなたは一人ではありません。{community} チームのメンバーが個別にご連絡します。今すぐ危険な状態にある場合は、地域の緊急通報番号や相談窓口に連絡してください。",
@@ -335,6 +340,7 @@ DEFAULT_TEMPLATES: Templates = {
         "privacy_kept": "メッセージの本文は削除されるまで保存されます。ケースの事実（何が行われたか、いつまで有効か）は記録に残ります。",
         "privacy_ask": "保存されている情報の写しが欲しい場合や削除を希望する場合は、モデレーターに連絡してください。",
         "privacy_ask_at": "保存されている情報の写しが欲しい場合や削除を希望する場合は、{where} から連絡してください。",
+        "privacy_message_log": "編集または削除されたメッセージ（変更前の内容）の写しも、モデレーター用チャンネルに保存されます。これはほかの情報と一緒には削除されません。",
     },
 }
 
@@ -443,6 +449,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "privacy_kept": frozenset(),
     "privacy_ask": frozenset(),
     "privacy_ask_at": frozenset({"where"}),
+    "privacy_message_log": frozenset(),
 }
 """Each notice a community may word, and the placeholders its values fill."""
 

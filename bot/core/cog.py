@@ -51,6 +51,15 @@ class CogSettings(BaseModel):
 
     enabled: bool = True
 
+    def privacy_topics(self) -> frozenset[str]:
+        """Return what more of members' data these settings have kept, as topics by name.
+
+        A member's ``/privacy`` names each (see
+        :attr:`~bot.core.community.CommunityInfo.privacy_topics`): a member can only ask
+        for what they know is kept. None by default.
+        """
+        return frozenset()
+
 
 class Storage(Protocol):
     """The repositories every storage backend provides to cogs."""

@@ -32,6 +32,9 @@ class CommunityInfo:
         moderator_ids: Member ids that moderate whatever their roles (Slack has no roles).
         keep_texts_days: How many days members' words are kept (``[steward]
             keep_texts_days``); 0 keeps them. What a member is told of their data says it.
+        privacy_topics: What more of members' data the community's cogs keep, by name
+            (``message_log``: copies of edited and deleted messages); what a member is told
+            of their data names each.
     """
 
     key: str
@@ -43,6 +46,7 @@ class CommunityInfo:
     admin_roles: frozenset[str] = frozenset({"admin"})
     moderator_ids: frozenset[str] = frozenset()
     keep_texts_days: int = 0
+    privacy_topics: frozenset[str] = frozenset()
 
     def permission_of(self, member: Member) -> Permission:
         """Return the highest permission a member holds here."""

@@ -138,3 +138,23 @@ async def test_a_member_learns_what_is_kept_about_them_and_where_to_ask(
         "was done, until when it counts) stay on your record. To get a copy of what is kept "
         "about you, or to have it erased, ask the moderators."
     )
+
+
+async def test_privacy_says_when_a_message_log_keeps_copies_of_members_messages(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # The copies are posts in a staff channel, beyond keep_texts_days and erasure: a member
+    # who is not told cannot ask about them.
+    logged = {"cogs": {"welcome": {"enabled": False}, "modlog": {"message_log": "mod-log"}}}
+    bobs, alices = replies(
+        await run_scenario(
+            [community(config=logged), cmd("bob", "privacy", at(1)), cmd("alice", "privacy", at(2))]
+        )
+    )
+    assert (
+        "until they are erased; a case's bare facts (what was done, until when it counts) stay "
+        "on your record. Moderators also keep a copy of your messages that are edited or "
+        "deleted (what they said before), in a staff channel: it is not erased with the rest. "
+        "To get a copy"
+    ) in alices
+    assert "Les modérateurs gardent aussi une copie de tes messages modifiés ou supprimés" in bobs
