@@ -177,9 +177,7 @@ class ListEditCommands(ModerationCog):
             f"{rule}: lists moderators can edit: {counts or 'none yet'}. "
             f"{self.typed('policy words')} {rule} with a list named in which shows it."
         ]
-        recorded = [
-            r for r in await self.store.list_edits.edits(ctx.community.ref) if r.edit.rule == rule
-        ]
+        recorded = await self.list_edits_of(rule)
         if recorded:
             lines.append("Edited here, not in the policy file:")
             lines.extend([await self._edit_line(r) for r in recorded])

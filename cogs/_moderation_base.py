@@ -30,7 +30,7 @@ from moderation.enforcer import EnforcementSettings, Enforcer
 from moderation.events import PolicyChanged
 from moderation.hierarchy import refusal
 from moderation.notices import Notices, wording_problems
-from moderation.repositories import ModerationStore
+from moderation.repositories import ModerationStore, RecordedListEdit
 from moderation.review_cards import MESSAGE_GONE, for_care, for_trial
 from moderation.review_evidence import RECENT_WINDOW, file_records, reporters_in
 from moderation.review_queue import OPEN_STATUS, ReviewQueue
@@ -392,6 +392,11 @@ class ModerationCog(Cog[GuidelinesSettings]):
                 community=self.ctx.community.ref, at=now, id=f"policy-changed:{now.isoformat()}"
             )
         )
+
+    async def list_edits_of(self, rule: str) -> list[RecordedListEdit]:
+        """Return the edits moderators made in chat of one rule's lists, oldest first."""
+        edits = await self.store.list_edits.edits(self.ctx.community.ref)
+        return [r for r in edits if r.edit.rule == rule]
 
     async def use_policy_file(self, policy_file: Policy, shadow: frozenset[str]) -> list[str]:
         """Put a policy file in force with moderators' edits of its lists laid over it.

@@ -61,9 +61,7 @@ class PolicyCommands(RuleTrials):
             f"expires after {spec.expires_days:g} days",
             *_settings_lines(spec.params),
         ]
-        edits = [
-            r for r in await self.store.list_edits.edits(ctx.community.ref) if r.edit.rule == rule
-        ]
+        edits = await self.list_edits_of(rule)
         if edits:
             lines.append(
                 f"Its lists as edited in chat ({len(edits)} edit(s); "
