@@ -38,7 +38,8 @@ CONSOLE_HELP = """Console commands:
   /click TARGET CHOICE [REASON]
                          click a button the bot posted; a button that asks why
                          (a review card's Warn, Timeout, Ban) takes the reason inline
-  /edit MESSAGE TEXT     edit a message; /delete MESSAGE deletes it
+  /edit MESSAGE TEXT     edit a message; /delete MESSAGE deletes it (another's
+                         message as a moderator with the platform's own tools)
   /byhand ban|unban|kick|untimeout NAME [REASON], /byhand timeout NAME DURATION [REASON]
                          act as the current member with the platform's own tools,
                          not through Steward (a moderator's menu on Discord)
@@ -197,7 +198,7 @@ class Console:
     async def _delete(self, words: list[str], _: str) -> None:
         if len(words) != 1:
             raise ValueError("usage: /delete MESSAGE")
-        await self.session.driver.delete(words[0])
+        await self.session.driver.delete(words[0], by=self.speaker)
 
     async def _by_hand(self, words: list[str], _: str) -> None:
         usage = (

@@ -338,7 +338,7 @@ class LocalSession:
             case EditLine():
                 await driver.edit(line.id, line.content)
             case DeleteLine():
-                await driver.delete(line.id)
+                await driver.delete(line.id, by=line.by)
             case JoinLine():
                 await driver.join(_member(line.member, line.at))
             case LeaveLine():

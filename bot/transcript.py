@@ -50,7 +50,8 @@ def describe_event(line: EventLine) -> str:
         case EditLine():
             return f"[{_clock(line.at)}] (message {line.id} edited) {_short(line.content)}"
         case DeleteLine():
-            return f"[{_clock(line.at)}] (message {line.id} deleted by its author)"
+            by = line.by or "its author"
+            return f"[{_clock(line.at)}] (message {line.id} deleted by {by})"
         case JoinLine():
             return f"[{_clock(line.at)}] --> {line.member.name} joined"
         case LeaveLine():

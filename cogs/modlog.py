@@ -8,7 +8,9 @@ Where a community asks for it (``message_log``), members' edited and deleted mes
 copied to a channel of their own too: what a troll wrote before taking it down, what a
 message said before its author changed it. Steward's own deletions are in the mod log
 already and are left out; since Discord can report a deletion before Steward hears that
-it made it, a deletion waits :data:`DELETION_GRACE` before it is logged.
+it made it, a deletion waits :data:`DELETION_GRACE` before it is logged. Where the
+platform says a moderator deleted the message (Discord's audit log), the copy names them;
+otherwise it says only that the message was deleted, for its author may have.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from bot.core.channels import ChannelName
 from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.commands import plain_number
 from bot.core.durations import format_duration
-from bot.core.events import ActionApplied, MessageDeleted, MessageEdited, Tick
+from bot.core.events import ActionApplied, DeletedByHand, MessageDeleted, MessageEdited, Tick
 from bot.core.models import Member
 from bot.core.quoting import excerpt, quoted
 from bot.core.refs import Ref
@@ -47,6 +49,8 @@ DELETION_GRACE = timedelta(seconds=5)
 deletion of Steward's before Steward has heard back that it made it."""
 OURS_KEPT = 5000
 """How many of its own deletions Steward remembers, to leave their reports out."""
+BY_HAND_KEPT = 200
+"""How many moderators' deletions Steward remembers until it logs the messages."""
 LOGGED_CHARS = 800
 """How much of a message the message log quotes."""
 
@@ -87,6 +91,8 @@ class ModLog(Cog[ModLogSettings]):
         """The messages Steward deleted lately, oldest first (bounded)."""
         self._waiting: dict[str, MessageDeleted] = {}
         """Deletions not yet logged, by message, until their grace has passed."""
+        self._by_hand: list[DeletedByHand] = []
+        """Moderators' deletions the platform reported lately, not yet matched to one."""
         self._armed = False
 
     @listener(ActionApplied)
@@ -139,6 +145,17 @@ class ModLog(Cog[ModLogSettings]):
                 self.ctx.community.ref, DELETIONS_TIMER, event.at + DELETION_GRACE
             )
 
+    @listener(DeletedByHand)
+    async def note_deleted_by_hand(self, event: DeletedByHand) -> None:
+        """Remember who deleted a member's message, to name them when it is logged.
+
+        The report names no message, and may come before or after the deletion itself:
+        both wait until the deletion's grace has passed, then meet.
+        """
+        if self.settings.message_log:
+            self._by_hand.append(event)
+            del self._by_hand[:-BY_HAND_KEPT]
+
     @listener(Tick)
     async def log_deletions(self, event: Tick) -> None:
         """Copy the deletions whose grace has passed, unless Steward made them."""
@@ -147,25 +164,64 @@ class ModLog(Cog[ModLogSettings]):
         self._armed = False
         if not self.settings.message_log:
             self._waiting.clear()  # turned off by a reload since
+            self._by_hand.clear()
             return
         due = [d for d in self._waiting.values() if d.at + DELETION_GRACE <= event.at]
-        for deleted in due:
+        for deleted in sorted(due, key=lambda d: d.at):
             del self._waiting[str(deleted.message)]
             if str(deleted.message) in self._ours or deleted.author is None:
                 continue
+            moderator = self._deleted_by(deleted)
+            by = f" by {quoted(moderator.name)}" if moderator is not None else ""
             await self.post(
                 self.settings.message_log,
                 f"{quoted(deleted.author.name)}'s message {deleted.message.id} in "
-                f"#{deleted.channel.id} was deleted:\n"
+                f"#{deleted.channel.id} was deleted{by}:\n"
                 f"> {excerpt(deleted.content or '', LOGGED_CHARS)}",
                 reason="message log",
             )
+        # A report can only meet a deletion heard about as long as a grace before it.
+        self._by_hand = [r for r in self._by_hand if r.at + 2 * DELETION_GRACE > event.at]
         if self._waiting:
             self._armed = True
             first = min(d.at for d in self._waiting.values())
             self.ctx.timers.schedule(
                 self.ctx.community.ref, DELETIONS_TIMER, first + DELETION_GRACE
             )
+
+    def _deleted_by(self, deleted: MessageDeleted) -> Member | None:
+        """Return the moderator reported to have deleted the message, taking the report.
+
+        A report names the author and channel, not the message: it goes to the deletion of
+        theirs there nearest to it in time (within a grace), among those logged now and
+        those still waiting, so a member's own deletion just before a moderator's is not
+        taken for it.
+        """
+        if deleted.author is None:
+            return None
+        author, channel = deleted.author.ref, deleted.channel
+        theirs = [
+            d
+            for d in self._waiting.values()
+            if d.author is not None and d.author.ref == author and d.channel == channel
+        ]
+
+        def gap(report: DeletedByHand, other: MessageDeleted) -> timedelta:
+            return abs(report.at - other.at)
+
+        mine = [
+            r
+            for r in self._by_hand
+            if r.author == author
+            and r.channel == channel
+            and gap(r, deleted) <= DELETION_GRACE
+            and all(gap(r, deleted) <= gap(r, other) for other in theirs)
+        ]
+        if not mine:
+            return None
+        nearest = min(mine, key=lambda r: gap(r, deleted))
+        self._by_hand.remove(nearest)
+        return nearest.moderator
 
     def _logs(self, author: Member, channel: Ref) -> bool:
         """Return whether a member's message in a channel goes to the message log."""

@@ -217,6 +217,28 @@ class ModeratedByHand(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DeletedByHand(Event):
+    """A moderator deleted a member's message with the platform's own tools.
+
+    Discord's audit log names who deleted whose messages in which channel, but not which
+    messages: a listener matches this to the :class:`MessageDeleted` it heard by author,
+    channel and time. Discord writes one entry for a moderator's first deletion of a
+    member's messages in a channel and only counts the next few minutes' on it, without a
+    new event, so later ones are not told. A member deleting their own message is never
+    reported as one, nor is Steward's own deletion.
+
+    Attributes:
+        channel: Where the message was.
+        author: Who wrote it.
+        moderator: Who deleted it.
+    """
+
+    channel: Ref
+    author: Ref
+    moderator: Member
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionAdded(Event):
     """A member reacted to a message."""
 

@@ -94,3 +94,28 @@ async def test_members_edits_and_deletions_are_copied_to_the_message_log_when_as
         "> you are all sheep, [click]\\(https://x.example)",
     ]
     assert [a for a in unasked if a["action"] == "post_message"] == [], "off by default"
+
+
+async def test_the_message_log_names_the_moderator_who_deleted_a_message_by_hand(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # The platform says whose messages a moderator deleted where, not which: bob's own
+    # deletion a second before the moderator's is not taken for it.
+    lines: list[dict[str, object]] = [
+        _said("m1", "bob", "first try", 1),
+        _said("m2", "bob", "buy followers at x.example", 2),
+        _said("m3", "alice", "hello", 3),
+        {"type": "delete", "at": _at(4), "id": "m1"},
+        {"type": "delete", "at": _at(5), "id": "m2", "by": "mod1"},
+        {"type": "delete", "at": _at(6), "id": "m3", "by": "alice"},  # her own
+        {"type": "advance", "to": _at(20)},
+    ]
+    asked = {"cogs": {"modlog": {"message_log": "message-log"}}}
+    channels = ["general", "mod-log", "message-log"]
+    logged = await run_scenario([community(config=asked, channels=channels), *lines])
+    copies = [a["content"] for a in logged if a.get("channel") == "message-log"]
+    assert copies == [
+        "bob's message m1 in #general was deleted:\n> first try",
+        "bob's message m2 in #general was deleted by mod1:\n> buy followers at x.example",
+        "alice's message m3 in #general was deleted:\n> hello",
+    ]

@@ -394,7 +394,9 @@ class StewardClient(discord.Client):
         self._hear(translate.member_left(payload, datetime.now(UTC)))
 
     async def on_audit_log_entry_create(self, entry: discord.AuditLogEntry) -> None:
-        """Forward a ban, unban, kick or timeout a moderator made with Discord's own tools.
+        """Forward what a moderator did with Discord's own tools.
+
+        A ban, unban, kick or timeout, or the deletion of a member's message.
 
         Steward's own actions come back through the audit log too; their cases exist
         already, so they are not forwarded. A banned or kicked member is no longer in the
@@ -428,8 +430,14 @@ class StewardClient(discord.Client):
                 await self._hear_audit_entry(entry)
 
     async def _hear_audit_entry(self, entry: discord.AuditLogEntry) -> None:
+        if self.user is not None and entry.user_id == self.user.id:
+            return  # Steward's own: its cases and the mod log hold it already
+        deleted = translate.deleted_by_hand(entry, entry.guild)
+        if deleted is not None:
+            self._hear(deleted)
+            return
         action = translate.hand_action(entry)
-        if action is None or (self.user is not None and entry.user_id == self.user.id):
+        if action is None:
             return
         target = entry.target
         member: discord.Member | discord.User | int

@@ -22,6 +22,7 @@ from bot.core.events import (
     AutoModBlocked,
     CommandInvoked,
     ComponentClicked,
+    DeletedByHand,
     DirectMessageReceived,
     HandAction,
     MemberJoined,
@@ -386,6 +387,27 @@ def moderated_by_hand(
         moderator=member_of(moderator, guild) if moderator is not None else None,
         reason=entry.reason or "",
         until=getattr(entry.after, "timed_out_until", None) if action == "timeout" else None,
+    )
+
+
+def deleted_by_hand(entry: discord.AuditLogEntry, guild: discord.Guild) -> DeletedByHand | None:
+    """Translate a moderator's deletion of a member's message, as the audit log records it.
+
+    Returns ``None`` for any other entry, and for one whose moderator Discord no longer
+    knows (nobody to name).
+    """
+    if entry.action is not discord.AuditLogAction.message_delete:
+        return None
+    moderator, author, where = entry.user, entry.target, getattr(entry.extra, "channel", None)
+    if moderator is None or author is None or where is None:
+        return None
+    return DeletedByHand(
+        community=ref(guild.id),
+        at=entry.created_at,
+        id=f"audit:{entry.id}",
+        channel=ref(where.id),
+        author=ref(author.id),
+        moderator=member_of(moderator, guild),
     )
 
 

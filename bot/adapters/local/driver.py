@@ -17,6 +17,7 @@ from bot.core.community import CommunityInfo
 from bot.core.events import (
     CommandInvoked,
     ComponentClicked,
+    DeletedByHand,
     DirectMessageReceived,
     Event,
     HandAction,
@@ -153,25 +154,44 @@ class LocalDriver:
             )
         )
 
-    async def delete(self, message_id: str) -> None:
-        """Delete a message as its author.
+    async def delete(self, message_id: str, *, by: str = "") -> None:
+        """Delete a message, as its author or as a moderator with the platform's own tools.
+
+        Args:
+            message_id: The message.
+            by: The moderator who deletes it; empty, or its author's name, for its author.
+                Steward hears a moderator's deletion as a real platform's audit log tells
+                it, after the deletion itself.
 
         Raises:
-            PostRefused: If the message does not exist.
+            PostRefused: If the message does not exist, or ``by`` is nobody here.
         """
+        staff = self._author(by) if by else None
         old = self.community.remove_message(message_id)
         if old is None:
             raise PostRefused(f"message {message_id!r} does not exist")
+        now = self.clock.now()
         await self._send(
             MessageDeleted(
                 community=self.community.ref,
-                at=self.clock.now(),
+                at=now,
                 message=old.ref,
                 channel=old.channel,
                 author=old.author,
                 content=old.content,
             )
         )
+        if staff is not None and staff.member.ref != old.author.ref:
+            await self._send(
+                DeletedByHand(
+                    community=self.community.ref,
+                    at=now,
+                    id=self.community.next_id("audit"),
+                    channel=old.channel,
+                    author=old.author.ref,
+                    moderator=staff.member,
+                )
+            )
 
     async def join(self, member: Member) -> None:
         """Have a member join (or come back)."""

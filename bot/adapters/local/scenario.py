@@ -112,10 +112,12 @@ class EditLine(_Event):
 
 
 class DeleteLine(_Event):
-    """A member deletes their message."""
+    """A member deletes their message, or a moderator deletes it with the platform's tools."""
 
     type: Literal["delete"]
     id: str
+    by: str = ""
+    """The moderator who deleted it; empty for its author."""
 
 
 class JoinLine(_Event):

@@ -34,6 +34,7 @@ from bot.standins.discord._model import (
     Member,
     StoredMessage,
     User,
+    snowflake_time,
 )
 from bot.standins.discord._world import World
 
@@ -76,6 +77,11 @@ MEMBER_BAN_ADD = 22
 MEMBER_BAN_REMOVE = 23
 MEMBER_UPDATE = 24
 """Audit log action types of what is done to members."""
+MESSAGE_DELETE = 72
+"""The audit log action type of a message deleted by someone other than its author."""
+MESSAGE_DELETE_MERGED = timedelta(minutes=5)
+"""How long Discord counts a moderator's further deletions of one member's messages in
+one channel on the entry it wrote for the first, sending no new entry."""
 
 
 def audit_entry(
@@ -99,6 +105,31 @@ def audit_entry(
     if action_type == MEMBER_UPDATE:
         until = timed_out_until.isoformat() if timed_out_until else None
         entry["changes"] = [{"key": "communication_disabled_until", "new_value": until}]
+    return entry
+
+
+def message_deletion_entry(
+    world: World, guild: Guild, user_id: str, message: StoredMessage
+) -> dict[str, Any] | None:
+    """Write the deletion of someone else's message to the audit log, as Discord does.
+
+    Returns the new entry to announce, or ``None`` when the deletion was counted on the
+    entry of the same moderator's deletion of that member's messages there a moment ago.
+    """
+    since = world.now() - MESSAGE_DELETE_MERGED
+    for entry in reversed(guild.audit_log):
+        if snowflake_time(entry["id"]) < since:
+            break
+        if (
+            entry["action_type"] == MESSAGE_DELETE
+            and entry["user_id"] == user_id
+            and entry["target_id"] == message.author.id
+            and entry["options"]["channel_id"] == message.channel_id
+        ):
+            entry["options"]["count"] = str(int(entry["options"]["count"]) + 1)
+            return None
+    entry = audit_entry(world, MESSAGE_DELETE, user_id, message.author.id)
+    entry["options"] = {"channel_id": message.channel_id, "count": "1"}
     return entry
 
 
@@ -371,6 +402,14 @@ class RestApi:
         del channel.messages[message.id]
         if self._deleted is not None:
             await self._deleted([message])
+        if (
+            guild is not None
+            and message.author.id != self.world.bot.id
+            and self._audited is not None
+        ):
+            entry = message_deletion_entry(self.world, guild, self.world.bot.id, message)
+            if entry is not None:
+                await self._audited(guild, entry)
         return no_content()
 
     async def bulk_delete(self, request: web.Request) -> web.Response:

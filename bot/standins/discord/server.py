@@ -56,6 +56,7 @@ from bot.standins.discord._rest import (
     Interactions,
     RestApi,
     audit_entry,
+    message_deletion_entry,
     reply,
 )
 from bot.standins.discord._world import World
@@ -469,6 +470,20 @@ class DiscordStandin:
         """Delete a message as its author and dispatch MESSAGE_DELETE."""
         self._forget(message)
         await self._announce_deleted([message])
+
+    async def delete_message_by_hand(self, message: StoredMessage, moderator: Member) -> None:
+        """Delete a member's message as a moderator does in Discord's own menu.
+
+        Dispatches MESSAGE_DELETE, then the audit log entry Discord writes for it: a new
+        one for a moderator's first deletion of that member's messages in that channel,
+        only a higher count on it for the next few minutes' (no event).
+        """
+        self._forget(message)
+        await self._announce_deleted([message])
+        guild = self.world.guilds[message.guild_id or ""]
+        entry = message_deletion_entry(self.world, guild, moderator.user.id, message)
+        if entry is not None:
+            await self._announce_audit(guild, entry)
 
     async def bulk_delete_messages(self, messages: Sequence[StoredMessage]) -> None:
         """Delete messages of one channel at once, as another tool's purge does.

@@ -3,26 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
-from bot.standins.discord import DiscordStandin
+from bot.standins.discord import Channel, DiscordStandin
 from tests.bot.adapters.discord.conftest import MESSAGES, Lumen, Start
 
 DELETE = "/channels/{channel_id}/messages/{message_id}"
 
 
-async def test_a_members_deletion_and_edit_are_copied_and_stewards_own_deletion_is_not(
-    standin: DiscordStandin, lumen: Lumen, start: Start, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The grace that lets Steward hear of its own deletions first, short for the test.
+@dataclass(frozen=True)
+class MessageLog:
+    """The guild's #message-log, and which of Steward's requests post to it."""
+
+    channel: Channel
+
+    def __call__(self, request: object) -> bool:
+        return getattr(request, "path", "") == f"/channels/{self.channel.id}/messages"
+
+    def copies(self, standin: DiscordStandin) -> list[str]:
+        """Return what Steward posted to it, in order."""
+        return [r.json["content"] for r in standin.requests_to("POST", MESSAGES) if self(r)]
+
+
+@pytest.fixture
+def message_log(
+    standin: DiscordStandin, lumen: Lumen, monkeypatch: pytest.MonkeyPatch
+) -> MessageLog:
+    """Add #message-log; shorten the grace that lets Steward hear of its own deletions."""
     monkeypatch.setattr("cogs.modlog.DELETION_GRACE", timedelta(seconds=0.3))
-    log = standin.add_channel(lumen.guild, "message-log")
+    return MessageLog(standin.add_channel(lumen.guild, "message-log"))
 
-    def to_log(request: object) -> bool:
-        return getattr(request, "path", "") == f"/channels/{log.id}/messages"
 
+async def test_a_members_deletion_and_edit_are_copied_and_stewards_own_deletion_is_not(
+    standin: DiscordStandin, lumen: Lumen, start: Start, message_log: MessageLog
+) -> None:
+    log, to_log = message_log.channel, message_log
     async with start(modlog=lumen.modlog.id, message_log=log.id) as steward:
         timers = asyncio.create_task(steward.app.timers.run())  # as `steward run` does
         said = await standin.post_message(lumen.general, lumen.alice, "the lamp ships monday")
@@ -36,7 +54,7 @@ async def test_a_members_deletion_and_edit_are_copied_and_stewards_own_deletion_
         second = await standin.wait_for_request("POST", MESSAGES, where=to_log, count=2)
         await steward.settle()
         timers.cancel()
-    copies = [r.json["content"] for r in standin.requests_to("POST", MESSAGES) if to_log(r)]
+    copies = message_log.copies(standin)
     assert first.json["content"] == (
         f"alice edited message {said.id} in <#{lumen.general.id}>:\n"
         "> before: the lamp ships monday\n"
@@ -46,3 +64,29 @@ async def test_a_members_deletion_and_edit_are_copied_and_stewards_own_deletion_
         f"bob's message {gone.id} in <#{lumen.general.id}> was deleted:\n> you are all sheep"
     )
     assert len(copies) == 2, copies
+
+
+async def test_a_moderators_deletion_by_hand_is_copied_with_their_name_from_the_audit_log(
+    standin: DiscordStandin, lumen: Lumen, start: Start, message_log: MessageLog
+) -> None:
+    log, to_log = message_log.channel, message_log
+    async with start(modlog=lumen.modlog.id, message_log=log.id) as steward:
+        timers = asyncio.create_task(steward.app.timers.run())
+        first = await standin.post_message(lumen.general, lumen.bob, "buy followers here")
+        second = await standin.post_message(lumen.general, lumen.bob, "and here")
+        await standin.delete_message_by_hand(first, lumen.mona)
+        await standin.wait_for_request("POST", MESSAGES, where=to_log)
+        # Discord counts a second deletion of bob's messages there on the same entry and
+        # says nothing new: the copy cannot name who, and does not guess.
+        await standin.delete_message_by_hand(second, lumen.mona)
+        await standin.wait_for_request("POST", MESSAGES, where=to_log, count=2)
+        await steward.settle()
+        timers.cancel()
+    copies = message_log.copies(standin)
+    where = f"<#{lumen.general.id}>"
+    assert copies == [
+        f"bob's message {first.id} in {where} was deleted by mona:\n> buy followers here",
+        f"bob's message {second.id} in {where} was deleted:\n> and here",
+    ]
+    entries = [e for e in lumen.guild.audit_log if e["action_type"] == 72]
+    assert [e["options"]["count"] for e in entries] == ["2"]
