@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
+from typing import NamedTuple
 
 from bot.core.actions import (
     Action,
@@ -53,6 +54,8 @@ BY_HAND_KEPT = 200
 """How many moderators' deletions Steward remembers until it logs the messages."""
 LOGGED_CHARS = 800
 """How much of a message the message log quotes."""
+GROUPED_CHARS = 200
+"""How much of each message the message log quotes when several went at once."""
 
 
 class ModLogSettings(CogSettings):
@@ -167,17 +170,17 @@ class ModLog(Cog[ModLogSettings]):
             self._by_hand.clear()
             return
         due = [d for d in self._waiting.values() if d.at + DELETION_GRACE <= event.at]
+        by_channel: dict[Ref, list[_Gone]] = {}
         for deleted in sorted(due, key=lambda d: d.at):
             del self._waiting[str(deleted.message)]
             if str(deleted.message) in self._ours or deleted.author is None:
                 continue
-            moderator = self._deleted_by(deleted)
-            by = f" by {quoted(moderator.name)}" if moderator is not None else ""
+            gone = _Gone(deleted, deleted.author, self._deleted_by(deleted))
+            by_channel.setdefault(deleted.channel, []).append(gone)
+        for channel, deletions in by_channel.items():
             await self.post(
                 self.settings.message_log,
-                f"{quoted(deleted.author.name)}'s message {deleted.message.id} in "
-                f"#{deleted.channel.id} was deleted{by}:\n"
-                f"> {excerpt(deleted.content or '', LOGGED_CHARS)}",
+                _deletion_copy(channel, deletions),
                 reason="message log",
             )
         # A report can only meet a deletion heard about as long as a grace before it.
@@ -266,6 +269,37 @@ class ModLog(Cog[ModLogSettings]):
             if found is not None:
                 names[ident] = found.shown_name
         return names
+
+
+class _Gone(NamedTuple):
+    """A deleted message the message log copies: whose, and who deleted it, if known."""
+
+    deleted: MessageDeleted
+    author: Member
+    moderator: Member | None
+
+
+def _deletion_copy(channel: Ref, deletions: list[_Gone]) -> str:
+    """Return the message log's copy of deletions in one channel, with who deleted each.
+
+    Several at once (a purge by another tool, a ban that took a raider's messages with it)
+    go in one post, a line each, rather than flooding the log with a post each.
+    """
+    if len(deletions) == 1:
+        deleted, author, moderator = deletions[0]
+        by = f" by {quoted(moderator.name)}" if moderator is not None else ""
+        return (
+            f"{quoted(author.name)}'s message {deleted.message.id} in #{channel.id} was "
+            f"deleted{by}:\n> {excerpt(deleted.content or '', LOGGED_CHARS)}"
+        )
+    lines = [f"{len(deletions)} messages in #{channel.id} were deleted:"]
+    for deleted, author, moderator in deletions:
+        by = f", deleted by {quoted(moderator.name)}" if moderator is not None else ""
+        lines.append(
+            f"> {quoted(author.name)} (message {deleted.message.id}{by}): "
+            f"{excerpt(deleted.content or '', GROUPED_CHARS)}"
+        )
+    return "\n".join(lines)
 
 
 def _named_by(case: Case) -> dict[str, str]:

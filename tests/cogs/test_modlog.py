@@ -106,7 +106,7 @@ async def test_the_message_log_names_the_moderator_who_deleted_a_message_by_hand
         _said("m2", "bob", "buy followers at x.example", 2),
         _said("m3", "alice", "hello", 3),
         {"type": "delete", "at": _at(4), "id": "m1"},
-        {"type": "delete", "at": _at(5), "id": "m2", "by": "mod1"},
+        _deleted_by_mod1("m2", 5),
         {"type": "delete", "at": _at(6), "id": "m3", "by": "alice"},  # her own
         {"type": "advance", "to": _at(20)},
     ]
@@ -118,4 +118,31 @@ async def test_the_message_log_names_the_moderator_who_deleted_a_message_by_hand
         "bob's message m1 in #general was deleted:\n> first try",
         "bob's message m2 in #general was deleted by mod1:\n> buy followers at x.example",
         "alice's message m3 in #general was deleted:\n> hello",
+    ]
+
+
+def _deleted_by_mod1(ident: str, second: int) -> dict[str, object]:
+    return {"type": "delete", "at": _at(second), "id": ident, "by": "mod1"}
+
+
+async def test_messages_deleted_at_once_are_copied_in_one_post_per_channel(
+    run_scenario: ScenarioRunner,
+) -> None:
+    # A moderator clearing a raider's messages: one post with a line each, not a flood.
+    lines: list[dict[str, object]] = [
+        _said("m1", "bob", "raid raid raid", 1),
+        _said("m2", "bob", "a" * 250, 2),
+        _said("m3", "alice", "hello", 3, channel="support"),
+        *(_deleted_by_mod1(m, 5) for m in ("m1", "m2", "m3")),
+        {"type": "advance", "to": _at(20)},
+    ]
+    asked = {"cogs": {"modlog": {"message_log": "message-log"}}}
+    channels = ["general", "support", "mod-log", "message-log"]
+    logged = await run_scenario([community(config=asked, channels=channels), *lines])
+    copies = [a["content"] for a in logged if a.get("channel") == "message-log"]
+    assert copies == [
+        "2 messages in #general were deleted:\n"
+        "> bob (message m1, deleted by mod1): raid raid raid\n"
+        f"> bob (message m2, deleted by mod1): {'a' * 199}…",
+        "alice's message m3 in #support was deleted by mod1:\n> hello",
     ]

@@ -90,3 +90,25 @@ async def test_a_moderators_deletion_by_hand_is_copied_with_their_name_from_the_
     ]
     entries = [e for e in lumen.guild.audit_log if e["action_type"] == 72]
     assert [e["options"]["count"] for e in entries] == ["2"]
+
+
+async def test_a_purge_by_another_tool_is_copied_in_one_post(
+    standin: DiscordStandin, lumen: Lumen, start: Start, message_log: MessageLog
+) -> None:
+    # Discord tells a bulk deletion in one event; the copy is one post, a line a message.
+    async with start(modlog=lumen.modlog.id, message_log=message_log.channel.id) as steward:
+        timers = asyncio.create_task(steward.app.timers.run())
+        said = [
+            await standin.post_message(lumen.general, lumen.bob, text)
+            for text in ("join my server", "free nitro here")
+        ]
+        await standin.bulk_delete_messages(said)
+        await standin.wait_for_request("POST", MESSAGES, where=message_log)
+        await steward.settle()
+        timers.cancel()
+    first, second = (m.id for m in said)
+    assert message_log.copies(standin) == [
+        f"2 messages in <#{lumen.general.id}> were deleted:\n"
+        f"> bob (message {first}): join my server\n"
+        f"> bob (message {second}): free nitro here"
+    ]
