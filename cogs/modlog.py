@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from bot.core.actions import (
@@ -56,6 +56,10 @@ LOGGED_CHARS = 800
 """How much of a message the message log quotes."""
 GROUPED_CHARS = 200
 """How much of each message the message log quotes when several went at once."""
+WAITING_KEPT = 1000
+"""How many deletions waiting for the log a restart takes back."""
+_WAITING = "waiting:"
+"""The prefix of a waiting deletion's key in the cog's store."""
 
 
 class ModLogSettings(CogSettings):
@@ -98,13 +102,29 @@ class ModLog(Cog[ModLogSettings]):
         """Moderators' deletions the platform reported lately, not yet matched to one."""
         self._armed = False
 
+    async def on_load(self) -> None:
+        """Take back the deletions still waiting for the log when Steward last stopped."""
+        community = self.ctx.community.ref
+        kept = await self.ctx.storage.cog_state.recent(community, self.name, WAITING_KEPT)
+        for key, value in kept:
+            if not key.startswith(_WAITING):
+                continue
+            deleted = _waiting_from(community, value)
+            if deleted is None:
+                self.log.warning("dropping a waiting deletion the store cannot read: %s", key)
+                await self.ctx.storage.cog_state.delete(community, self.name, key)
+                continue
+            self._waiting[str(deleted.message)] = deleted
+        if self._waiting:
+            self._arm()
+
     @listener(ActionApplied)
     async def record(self, event: ActionApplied) -> None:
         """Post a summary of a moderation action."""
         settings = self.settings
         action = event.action
         if event.result.ok and settings.message_log:
-            self._remember_ours(action)
+            await self._remember_ours(action)
         # A notice that did not reach its member is logged too: staff who see "timed out
         # bob" would take it that bob knows why.
         untold = isinstance(action, SendDirectMessage) and bool(action.case)
@@ -142,11 +162,12 @@ class ModLog(Cog[ModLogSettings]):
         if not self._logs(event.author, event.channel) or str(event.message) in self._ours:
             return
         self._waiting[str(event.message)] = event
+        # Kept in store while it waits: a restart meanwhile still logs it.
+        await self.ctx.storage.cog_state.put(
+            event.community, self.name, _WAITING + str(event.message), _waiting_record(event)
+        )
         if not self._armed:
-            self._armed = True
-            self.ctx.timers.schedule(
-                self.ctx.community.ref, DELETIONS_TIMER, event.at + DELETION_GRACE
-            )
+            self._arm()
 
     @listener(DeletedByHand)
     async def note_deleted_by_hand(self, event: DeletedByHand) -> None:
@@ -165,14 +186,15 @@ class ModLog(Cog[ModLogSettings]):
         if event.timer != DELETIONS_TIMER:
             return
         self._armed = False
-        if not self.settings.message_log:
-            self._waiting.clear()  # turned off by a reload since
+        if not self.settings.message_log:  # turned off by a reload since
+            for message in list(self._waiting):
+                await self._forget_waiting(message)
             self._by_hand.clear()
             return
         due = [d for d in self._waiting.values() if d.at + DELETION_GRACE <= event.at]
         by_channel: dict[Ref, list[_Gone]] = {}
         for deleted in sorted(due, key=lambda d: d.at):
-            del self._waiting[str(deleted.message)]
+            await self._forget_waiting(str(deleted.message))
             if str(deleted.message) in self._ours or deleted.author is None:
                 continue
             gone = _Gone(deleted, deleted.author, self._deleted_by(deleted))
@@ -186,11 +208,19 @@ class ModLog(Cog[ModLogSettings]):
         # A report can only meet a deletion heard about as long as a grace before it.
         self._by_hand = [r for r in self._by_hand if r.at + 2 * DELETION_GRACE > event.at]
         if self._waiting:
-            self._armed = True
-            first = min(d.at for d in self._waiting.values())
-            self.ctx.timers.schedule(
-                self.ctx.community.ref, DELETIONS_TIMER, first + DELETION_GRACE
-            )
+            self._arm()
+
+    def _arm(self) -> None:
+        """Wake the log when the first waiting deletion's grace has passed."""
+        self._armed = True
+        first = min(d.at for d in self._waiting.values())
+        self.ctx.timers.schedule(self.ctx.community.ref, DELETIONS_TIMER, first + DELETION_GRACE)
+
+    async def _forget_waiting(self, message: str) -> None:
+        """Take a deletion off the waiting list, in memory and in store."""
+        if self._waiting.pop(message, None) is not None:
+            community = self.ctx.community.ref
+            await self.ctx.storage.cog_state.delete(community, self.name, _WAITING + message)
 
     def _deleted_by(self, deleted: MessageDeleted) -> Member | None:
         """Return the moderator reported to have deleted the message, taking the report.
@@ -234,7 +264,7 @@ class ModLog(Cog[ModLogSettings]):
         # The staff's own channels: the log would copy itself.
         return channel.id not in {settings.message_log, settings.channel}
 
-    def _remember_ours(self, action: Action) -> None:
+    async def _remember_ours(self, action: Action) -> None:
         """Remember the messages an action of Steward's deleted, forgetting the oldest."""
         if isinstance(action, DeleteMessage):
             deleted = [action.message]
@@ -244,7 +274,7 @@ class ModLog(Cog[ModLogSettings]):
             return
         for message in deleted:
             self._ours[str(message)] = None
-            self._waiting.pop(str(message), None)
+            await self._forget_waiting(str(message))
         while len(self._ours) > OURS_KEPT:
             self._ours.popitem(last=False)
 
@@ -269,6 +299,36 @@ class ModLog(Cog[ModLogSettings]):
             if found is not None:
                 names[ident] = found.shown_name
         return names
+
+
+def _waiting_record(deleted: MessageDeleted) -> dict[str, str]:
+    """Return what the store keeps of a deletion waiting for the log."""
+    author = deleted.author
+    return {
+        "message": str(deleted.message),
+        "channel": str(deleted.channel),
+        "author": str(author.ref) if author is not None else "",
+        "author_name": author.name if author is not None else "",
+        "content": deleted.content or "",
+        "at": deleted.at.isoformat(),
+    }
+
+
+def _waiting_from(community: Ref, record: object) -> MessageDeleted | None:
+    """Return a waiting deletion from its stored record; ``None`` for one unreadable."""
+    if not isinstance(record, dict):
+        return None
+    try:
+        return MessageDeleted(
+            community=community,
+            at=datetime.fromisoformat(record["at"]),
+            message=Ref.parse(record["message"]),
+            channel=Ref.parse(record["channel"]),
+            author=Member(ref=Ref.parse(record["author"]), name=record["author_name"]),
+            content=record["content"],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class _Gone(NamedTuple):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 from bot.core.actions import DeleteMessage
 from bot.core.refs import Ref
+from bot.registry import CogRegistry
 from cogs.modlog import summarise
-from tests.conftest import ScenarioRunner, community
+from tests.conftest import ScenarioRunner, community, local_bot
 
 
 def test_a_deletion_names_who_what_why_and_the_case() -> None:
@@ -146,3 +151,22 @@ async def test_messages_deleted_at_once_are_copied_in_one_post_per_channel(
         f"> bob (message m2, deleted by mod1): {'a' * 199}…",
         "alice's message m3 in #support was deleted by mod1:\n> hello",
     ]
+
+
+async def test_a_deletion_waiting_for_the_log_is_copied_after_a_restart_and_only_once(
+    registry: CogRegistry, tmp_path: Path
+) -> None:
+    config: dict[str, Any] = {"cogs": {"modlog": {"message_log": "message-log"}}}
+    channels = ["general", "mod-log", "message-log"]
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    async with local_bot(
+        registry, tmp_path / "s.db", config, start=start, channels=channels
+    ) as bot:
+        await bot.play(**_said("m1", "bob", "you are all sheep", 1))
+        await bot.play(type="delete", at=_at(2), id="m1")
+        await bot.session.restart()  # within the deletion's grace
+        await bot.play(type="advance", to=_at(20))
+        await bot.session.restart()
+        await bot.play(type="advance", to=_at(40))
+    copies = [a["content"] for a in bot.of("post_message") if a.get("channel") == "message-log"]
+    assert copies == ["bob's message m1 in #general was deleted:\n> you are all sheep"]
