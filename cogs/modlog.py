@@ -37,8 +37,8 @@ from bot.core.cog import Cog, CogContext, CogSettings, listener
 from bot.core.commands import plain_number
 from bot.core.durations import format_duration
 from bot.core.events import ActionApplied, DeletedByHand, MessageDeleted, MessageEdited, Tick
-from bot.core.models import Member
-from bot.core.quoting import excerpt, quoted
+from bot.core.models import Attachment, Member
+from bot.core.quoting import excerpt, file_line, quoted
 from bot.core.refs import Ref
 from moderation.cases import Case
 from moderation.store import store_for
@@ -159,6 +159,8 @@ class ModLog(Cog[ModLogSettings]):
         """Keep a member's deleted message for the log until its grace has passed."""
         if event.author is None or event.content is None:
             return  # nothing left to show of it
+        if not event.content and not event.attachments:
+            return  # a sticker, an embed: no words or files to copy
         if not self._logs(event.author, event.channel) or str(event.message) in self._ours:
             return
         self._waiting[str(event.message)] = event
@@ -301,7 +303,7 @@ class ModLog(Cog[ModLogSettings]):
         return names
 
 
-def _waiting_record(deleted: MessageDeleted) -> dict[str, str]:
+def _waiting_record(deleted: MessageDeleted) -> dict[str, object]:
     """Return what the store keeps of a deletion waiting for the log."""
     author = deleted.author
     return {
@@ -310,6 +312,7 @@ def _waiting_record(deleted: MessageDeleted) -> dict[str, str]:
         "author": str(author.ref) if author is not None else "",
         "author_name": author.name if author is not None else "",
         "content": deleted.content or "",
+        "files": [[f.filename, f.url] for f in deleted.attachments],
         "at": deleted.at.isoformat(),
     }
 
@@ -326,6 +329,10 @@ def _waiting_from(community: Ref, record: object) -> MessageDeleted | None:
             channel=Ref.parse(record["channel"]),
             author=Member(ref=Ref.parse(record["author"]), name=record["author_name"]),
             content=record["content"],
+            attachments=tuple(
+                Attachment(filename=str(name), url=str(url))
+                for name, url in record.get("files", [])
+            ),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -348,16 +355,23 @@ def _deletion_copy(channel: Ref, deletions: list[_Gone]) -> str:
     if len(deletions) == 1:
         deleted, author, moderator = deletions[0]
         by = f" by {quoted(moderator.name)}" if moderator is not None else ""
-        return (
-            f"{quoted(author.name)}'s message {deleted.message.id} in #{channel.id} was "
-            f"deleted{by}:\n> {excerpt(deleted.content or '', LOGGED_CHARS)}"
+        said = [f"> {excerpt(deleted.content, LOGGED_CHARS)}"] if deleted.content else []
+        files = [f"> {file_line(f)}" for f in deleted.attachments]
+        return "\n".join(
+            [
+                f"{quoted(author.name)}'s message {deleted.message.id} in #{channel.id} was "
+                f"deleted{by}:",
+                *said,
+                *files,
+            ]
         )
     lines = [f"{len(deletions)} messages in #{channel.id} were deleted:"]
     for deleted, author, moderator in deletions:
         by = f", deleted by {quoted(moderator.name)}" if moderator is not None else ""
+        names = "".join(f" 📎 {quoted(f.filename)}" for f in deleted.attachments)
         lines.append(
             f"> {quoted(author.name)} (message {deleted.message.id}{by}): "
-            f"{excerpt(deleted.content or '', GROUPED_CHARS)}"
+            f"{excerpt(deleted.content or '', GROUPED_CHARS)}{names}"
         )
     return "\n".join(lines)
 

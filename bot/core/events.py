@@ -66,12 +66,14 @@ class MessageDeleted(Event):
         channel: Where it was.
         author: Who wrote it, when the platform (or the adapter's memory) still knew.
         content: What it said, when the platform (or the adapter's memory) still knew.
+        attachments: The files it carried, where known (their links may no longer work).
     """
 
     message: Ref
     channel: Ref
     author: Member | None = None
     content: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -162,11 +162,13 @@ async def test_a_deletion_waiting_for_the_log_is_copied_after_a_restart_and_only
     async with local_bot(
         registry, tmp_path / "s.db", config, start=start, channels=channels
     ) as bot:
-        await bot.play(**_said("m1", "bob", "you are all sheep", 1))
+        await bot.play(**_said("m1", "bob", "you are all sheep", 1), attachments=["sheep.png"])
         await bot.play(type="delete", at=_at(2), id="m1")
         await bot.session.restart()  # within the deletion's grace
         await bot.play(type="advance", to=_at(20))
         await bot.session.restart()
         await bot.play(type="advance", to=_at(40))
     copies = [a["content"] for a in bot.of("post_message") if a.get("channel") == "message-log"]
-    assert copies == ["bob's message m1 in #general was deleted:\n> you are all sheep"]
+    assert copies == [
+        "bob's message m1 in #general was deleted:\n> you are all sheep\n> 📎 sheep.png"
+    ]

@@ -1,10 +1,10 @@
-"""The text and author of recent guild messages, for edits and deletions.
+"""The text, author and files of recent guild messages, for edits and deletions.
 
 Discord's MESSAGE_UPDATE carries only the new text, and MESSAGE_DELETE only ids.
 discord.py keeps recent ``Message`` objects for that, but the client translates guild
 messages from their payloads without building those objects (see
 :mod:`bot.adapters.discord.payloads`), so it keeps what an edit or a deletion needs
-itself: the text and the author of each message, the oldest forgotten first.
+itself: the text, author and files of each message, the oldest forgotten first.
 """
 
 from __future__ import annotations
@@ -12,17 +12,18 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import NamedTuple
 
-from bot.core.models import Member
+from bot.core.models import Attachment, Member
 
 RECENT_MESSAGES = 5_000
 """How many guild messages are kept (discord.py keeps 1,000 by default)."""
 
 
 class Recent(NamedTuple):
-    """What is kept of one message: its text, as last edited, and who wrote it."""
+    """What is kept of one message: its text, as last edited, who wrote it, its files."""
 
     text: str
     author: Member | None
+    files: tuple[Attachment, ...] = ()
 
 
 class RecentContents:
@@ -42,13 +43,25 @@ class RecentContents:
         """Return how many messages' text is kept."""
         return len(self._texts)
 
-    def remember(self, message_id: str, text: str, author: Member | None = None) -> None:
-        """Keep a message's text and author (an edit's new text replaces the old one)."""
+    def remember(
+        self,
+        message_id: str,
+        text: str,
+        author: Member | None = None,
+        files: tuple[Attachment, ...] | None = None,
+    ) -> None:
+        """Keep a message's text, author and files (an edit's new text replaces the old).
+
+        An author or files not given are kept from before (an edit tells neither).
+        """
         texts = self._texts
         kept = texts.get(message_id)
         if kept is None and len(texts) >= self._size:
             texts.popitem(last=False)
-        texts[message_id] = Recent(text, author or (kept.author if kept else None))
+        if kept is not None:
+            author = author or kept.author
+            files = kept.files if files is None else files
+        texts[message_id] = Recent(text, author, files or ())
 
     def get(self, message_id: str) -> str | None:
         """Return a kept message's text, or ``None`` when it is not kept."""

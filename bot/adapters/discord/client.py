@@ -327,7 +327,8 @@ class StewardClient(discord.Client):
             ]
             if homes.stores(len(shared)):
                 self._start(homes.keep(author_id, guild_id, shared), "dm-home", finish=True)
-        self._recent.remember(event.message.ref.id, event.message.content, event.message.author)
+        message = event.message
+        self._recent.remember(message.ref.id, message.content, message.author, message.attachments)
         self._hear(event)
 
     async def _direct_message(self, message: discord.Message) -> None:

@@ -224,6 +224,7 @@ def _deleted(
         channel=ref(channel),
         author=kept.author if kept is not None else None,
         content=kept.text if kept is not None else None,
+        attachments=kept.files if kept is not None else (),
     )
 
 

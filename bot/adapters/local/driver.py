@@ -179,6 +179,7 @@ class LocalDriver:
                 channel=old.channel,
                 author=old.author,
                 content=old.content,
+                attachments=old.attachments,
             )
         )
         if staff is not None and staff.member.ref != old.author.ref:

@@ -196,6 +196,7 @@ async def _message_event(
             channel=ref(channel),
             author=await find_member(str(user)) if user else None,
             content=plain_text(text) if isinstance(text, str) else None,
+            attachments=attachments_of(previous),
         )
     if subtype == "message_changed":
         new = event.get("message") or {}

@@ -99,8 +99,10 @@ async def test_a_purge_by_another_tool_is_copied_in_one_post(
     async with start(modlog=lumen.modlog.id, message_log=message_log.channel.id) as steward:
         timers = asyncio.create_task(steward.app.timers.run())
         said = [
-            await standin.post_message(lumen.general, lumen.bob, text)
-            for text in ("join my server", "free nitro here")
+            await standin.post_message(lumen.general, lumen.bob, "join my server"),
+            await standin.post_message(
+                lumen.general, lumen.bob, "free nitro here", files=["nitro.png"]
+            ),
         ]
         await standin.bulk_delete_messages(said)
         await standin.wait_for_request("POST", MESSAGES, where=message_log)
@@ -110,5 +112,5 @@ async def test_a_purge_by_another_tool_is_copied_in_one_post(
     assert message_log.copies(standin) == [
         f"2 messages in <#{lumen.general.id}> were deleted:\n"
         f"> bob (message {first}): join my server\n"
-        f"> bob (message {second}): free nitro here"
+        f"> bob (message {second}): free nitro here 📎 nitro.png"
     ]

@@ -11,6 +11,7 @@ import pytest
 
 from bot.adapters.discord import payloads, translate
 from bot.adapters.discord._recent import RecentContents
+from bot.core.models import Attachment
 from bot.core.models import Member as CoreMember
 from bot.core.refs import Ref
 from bot.standins.discord import DiscordStandin
@@ -236,9 +237,11 @@ def test_recent_contents_forget_the_oldest_and_take_edits() -> None:
     recent.remember("3", "three")
     assert recent.get("1") is None and recent.get("2") == "two" and recent.get("3") == "three"
     assert len(recent) == 2
-    # A deletion takes what was kept of its message: the author, and the words as edited.
+    # A deletion takes what was kept of its message: the author, the words as edited and
+    # the files (an edit tells neither author nor files).
     alice = CoreMember(ref=Ref("discord", "7"), name="alice")
-    recent.remember("4", "four", alice)
+    photo = Attachment(filename="lamp.png", url="https://cdn.example/lamp.png")
+    recent.remember("4", "four", alice, (photo,))
     recent.remember("4", "four, edited")
-    assert recent.forget("4") == ("four, edited", alice)
+    assert recent.forget("4") == ("four, edited", alice, (photo,))
     assert recent.forget("4") is None

@@ -83,7 +83,7 @@ async def test_an_app_mention_is_the_same_message_for_dedupe(ws: Workspace) -> N
 
 
 async def test_edits_and_deletions(ws: Workspace) -> None:
-    stored = payloads.member_posts(ws, "U0ALICE", general(ws), "old")
+    stored = payloads.member_posts(ws, "U0ALICE", general(ws), "old", files=("plan.pdf",))
     edited = await translate(ws, payloads.member_edits(ws, general(ws), stored["ts"], "new"))
     assert isinstance(edited, MessageEdited)
     assert (edited.message.content, edited.before, edited.id) == ("new", "old", "Ev1")
@@ -94,6 +94,7 @@ async def test_edits_and_deletions(ws: Workspace) -> None:
     # What it was, as Slack sends it: for the message log.
     assert deleted.author is not None
     assert (deleted.author.name, deleted.content) == ("u0alice", "new")
+    assert [a.filename for a in deleted.attachments] == ["plan.pdf"]
 
 
 async def test_a_direct_message_to_the_bot(ws: Workspace) -> None:
