@@ -199,7 +199,7 @@ class ModLog(Cog[ModLogSettings]):
             await self._forget_waiting(str(deleted.message))
             if str(deleted.message) in self._ours or deleted.author is None:
                 continue
-            gone = _Gone(deleted, deleted.author, self._deleted_by(deleted))
+            gone = _Gone(deleted, deleted.author, self._deleted_by(deleted, deleted.author))
             by_channel.setdefault(deleted.channel, []).append(gone)
         for channel, deletions in by_channel.items():
             await self.post(
@@ -224,7 +224,7 @@ class ModLog(Cog[ModLogSettings]):
             community = self.ctx.community.ref
             await self.ctx.storage.cog_state.delete(community, self.name, _WAITING + message)
 
-    def _deleted_by(self, deleted: MessageDeleted) -> Member | None:
+    def _deleted_by(self, deleted: MessageDeleted, author: Member) -> Member | None:
         """Return the moderator reported to have deleted the message, taking the report.
 
         A report names the author and channel, not the message: it goes to the deletion of
@@ -232,13 +232,11 @@ class ModLog(Cog[ModLogSettings]):
         those still waiting, so a member's own deletion just before a moderator's is not
         taken for it.
         """
-        if deleted.author is None:
-            return None
-        author, channel = deleted.author.ref, deleted.channel
+        channel = deleted.channel
         theirs = [
             d
             for d in self._waiting.values()
-            if d.author is not None and d.author.ref == author and d.channel == channel
+            if d.author is not None and d.author.ref == author.ref and d.channel == channel
         ]
 
         def gap(report: DeletedByHand, other: MessageDeleted) -> timedelta:
@@ -247,7 +245,7 @@ class ModLog(Cog[ModLogSettings]):
         mine = [
             r
             for r in self._by_hand
-            if r.author == author
+            if r.author == author.ref
             and r.channel == channel
             and gap(r, deleted) <= DELETION_GRACE
             and all(gap(r, deleted) <= gap(r, other) for other in theirs)
@@ -368,10 +366,11 @@ def _deletion_copy(channel: Ref, deletions: list[_Gone]) -> str:
     lines = [f"{len(deletions)} messages in #{channel.id} were deleted:"]
     for deleted, author, moderator in deletions:
         by = f", deleted by {quoted(moderator.name)}" if moderator is not None else ""
-        names = "".join(f" 📎 {quoted(f.filename)}" for f in deleted.attachments)
+        said = [excerpt(deleted.content, GROUPED_CHARS)] if deleted.content else []
+        files = [f"📎 {quoted(f.filename)}" for f in deleted.attachments]
         lines.append(
             f"> {quoted(author.name)} (message {deleted.message.id}{by}): "
-            f"{excerpt(deleted.content or '', GROUPED_CHARS)}{names}"
+            + " ".join([*said, *files])
         )
     return "\n".join(lines)
 

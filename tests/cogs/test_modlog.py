@@ -138,7 +138,8 @@ async def test_messages_deleted_at_once_are_copied_in_one_post_per_channel(
         _said("m1", "bob", "raid raid raid", 1),
         _said("m2", "bob", "a" * 250, 2),
         _said("m3", "alice", "hello", 3, channel="support"),
-        *(_deleted_by_mod1(m, 5) for m in ("m1", "m2", "m3")),
+        _said("m4", "bob", "", 4) | {"attachments": ["raid.gif"]},  # a file alone
+        *(_deleted_by_mod1(m, 5) for m in ("m1", "m2", "m3", "m4")),
         {"type": "advance", "to": _at(20)},
     ]
     asked = {"cogs": {"modlog": {"message_log": "message-log"}}}
@@ -146,9 +147,10 @@ async def test_messages_deleted_at_once_are_copied_in_one_post_per_channel(
     logged = await run_scenario([community(config=asked, channels=channels), *lines])
     copies = [a["content"] for a in logged if a.get("channel") == "message-log"]
     assert copies == [
-        "2 messages in #general were deleted:\n"
+        "3 messages in #general were deleted:\n"
         "> bob (message m1, deleted by mod1): raid raid raid\n"
-        f"> bob (message m2, deleted by mod1): {'a' * 199}…",
+        f"> bob (message m2, deleted by mod1): {'a' * 199}…\n"
+        "> bob (message m4, deleted by mod1): 📎 raid.gif",
         "alice's message m3 in #support was deleted by mod1:\n> hello",
     ]
 
