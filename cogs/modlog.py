@@ -20,6 +20,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from pydantic import Field
+
 from bot.core.actions import (
     Action,
     Ban,
@@ -72,11 +74,15 @@ class ModLogSettings(CogSettings):
             channel, name or id); empty, the default, copies them nowhere. The copies hold
             members' words outside Steward's database: ``keep_texts_days`` and erasure
             cannot reach them, so members' ``/privacy`` says they are kept.
+        message_log_skip: Channels (names or ids) the message log leaves out, their threads
+            too: private rooms whose words should not reach staff who cannot read them
+            there, a bot-commands channel. The staff channels are always left out.
     """
 
     channel: ChannelName = "mod-log"
     include_failures: bool = True
     message_log: ChannelName = ""
+    message_log_skip: list[ChannelName] = Field(default_factory=list)
 
     def privacy_topics(self) -> frozenset[str]:
         """Return ``message_log`` while copies of members' messages are kept."""
@@ -150,7 +156,7 @@ class ModLog(Cog[ModLogSettings]):
         await self.post(
             self.settings.message_log,
             f"{quoted(message.author.name)} edited message {message.ref.id} in "
-            f"#{message.channel.id}:\n{before}\n> now: {excerpt(message.content, LOGGED_CHARS)}",
+            f"#{(message.thread or message.channel).id}:\n{before}\n> now: {excerpt(message.content, LOGGED_CHARS)}",
             reason="message log",
         )
 
@@ -161,13 +167,16 @@ class ModLog(Cog[ModLogSettings]):
             return  # nothing left to show of it
         if not event.content and not event.attachments:
             return  # a sticker, an embed: no words or files to copy
-        if not self._logs(event.author, event.channel) or str(event.message) in self._ours:
+        message = str(event.message)
+        if not self._logs(event.author, event.channel) or message in self._ours:
             return
-        self._waiting[str(event.message)] = event
         # Kept in store while it waits: a restart meanwhile still logs it.
-        await self.ctx.storage.cog_state.put(
-            event.community, self.name, _WAITING + str(event.message), _waiting_record(event)
-        )
+        state, key = self.ctx.storage.cog_state, _WAITING + message
+        await state.put(event.community, self.name, key, _waiting_record(event))
+        if message in self._ours:  # Steward's own, heard of while the store was written
+            await state.delete(event.community, self.name, key)
+            return
+        self._waiting[message] = event
         if not self._armed:
             self._arm()
 
@@ -214,6 +223,8 @@ class ModLog(Cog[ModLogSettings]):
 
     def _arm(self) -> None:
         """Wake the log when the first waiting deletion's grace has passed."""
+        if not self._waiting:
+            return
         self._armed = True
         first = min(d.at for d in self._waiting.values())
         self.ctx.timers.schedule(self.ctx.community.ref, DELETIONS_TIMER, first + DELETION_GRACE)
@@ -261,8 +272,12 @@ class ModLog(Cog[ModLogSettings]):
         settings = self.settings
         if not settings.message_log or author.is_bot:
             return False
-        # The staff's own channels: the log would copy itself.
-        return channel.id not in {settings.message_log, settings.channel}
+        # The staff's own channels (the log would copy itself), and those kept out.
+        return channel.id not in {
+            settings.message_log,
+            settings.channel,
+            *settings.message_log_skip,
+        }
 
     async def _remember_ours(self, action: Action) -> None:
         """Remember the messages an action of Steward's deleted, forgetting the oldest."""
@@ -357,7 +372,8 @@ def _deletion_copy(channel: Ref, deletions: list[_Gone]) -> str:
         files = [f"> {file_line(f)}" for f in deleted.attachments]
         return "\n".join(
             [
-                f"{quoted(author.name)}'s message {deleted.message.id} in #{channel.id} was "
+                f"{quoted(author.name)}'s message {deleted.message.id} in "
+                f"#{(deleted.thread or channel).id} was "
                 f"deleted{by}:",
                 *said,
                 *files,

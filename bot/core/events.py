@@ -63,7 +63,9 @@ class MessageDeleted(Event):
 
     Attributes:
         message: The message.
-        channel: Where it was.
+        channel: The channel it was in (for a thread's message, where the platform still
+            knows the thread, the thread's parent, as :class:`Message` has it).
+        thread: The thread it was in, if any and known.
         author: Who wrote it, when the platform (or the adapter's memory) still knew.
         content: What it said, when the platform (or the adapter's memory) still knew.
         attachments: The files it carried, where known (their links may no longer work).
@@ -71,6 +73,7 @@ class MessageDeleted(Event):
 
     message: Ref
     channel: Ref
+    thread: Ref | None = None
     author: Member | None = None
     content: str | None = None
     attachments: tuple[Attachment, ...] = ()
@@ -230,7 +233,8 @@ class DeletedByHand(Event):
     reported as one, nor is Steward's own deletion.
 
     Attributes:
-        channel: Where the message was.
+        channel: The channel the message was in (a thread's parent, as for
+            :class:`MessageDeleted`).
         author: Who wrote it.
         moderator: Who deleted it.
     """

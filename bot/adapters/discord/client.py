@@ -365,14 +365,22 @@ class StewardClient(discord.Client):
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """Forward a deletion, with the message's author and words where they were kept."""
         kept = self._recent.forget(str(payload.message_id))
-        self._hear(translate.message_deleted(payload, datetime.now(UTC), kept))
+        parent = self._thread_parent(payload.guild_id, payload.channel_id)
+        self._hear(translate.message_deleted(payload, datetime.now(UTC), kept, parent))
 
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         """Forward each message of a bulk deletion (another tool's purge) as deleted."""
         at = datetime.now(UTC)
         kept = {str(m): self._recent.forget(str(m)) for m in payload.message_ids}
-        for deleted in translate.messages_deleted(payload, at, kept):
+        parent = self._thread_parent(payload.guild_id, payload.channel_id)
+        for deleted in translate.messages_deleted(payload, at, kept, parent):
             self._hear(deleted)
+
+    def _thread_parent(self, guild_id: int | None, channel_id: int) -> int | None:
+        """Return the parent channel of a thread the client knows; ``None`` otherwise."""
+        guild = self.get_guild(guild_id) if guild_id is not None else None
+        place = guild.get_channel_or_thread(channel_id) if guild is not None else None
+        return place.parent_id if isinstance(place, discord.Thread) else None
 
     async def on_member_join(self, member: discord.Member) -> None:
         """Forward a join."""

@@ -189,39 +189,50 @@ def message_edited(message: discord.Message, before: str | None) -> MessageEdite
 
 
 def message_deleted(
-    payload: discord.RawMessageDeleteEvent, at: datetime, kept: Recent | None = None
+    payload: discord.RawMessageDeleteEvent,
+    at: datetime,
+    kept: Recent | None = None,
+    parent: int | None = None,
 ) -> MessageDeleted | None:
-    """Translate a deletion in a guild, with what the client kept of the message, if any."""
+    """Translate a deletion in a guild, with what the client kept of the message, if any.
+
+    ``parent`` is the thread's parent channel when the message was in a thread the client
+    knows (Discord names only the thread).
+    """
     if payload.guild_id is None:
         return None
-    return _deleted(payload.guild_id, payload.channel_id, payload.message_id, at, kept)
+    where = (payload.channel_id, parent)
+    return _deleted(payload.guild_id, where, payload.message_id, at, kept)
 
 
 def messages_deleted(
     payload: discord.RawBulkMessageDeleteEvent,
     at: datetime,
     kept: Mapping[str, Recent | None] | None = None,
+    parent: int | None = None,
 ) -> list[MessageDeleted]:
-    """Translate a bulk deletion in a guild: one deletion per message."""
+    """Translate a bulk deletion in a guild: one deletion per message (``parent`` as above)."""
     if payload.guild_id is None:
         return []
-    guild, channel = payload.guild_id, payload.channel_id
+    guild, where = payload.guild_id, (payload.channel_id, parent)
     known = kept or {}
     return [
-        _deleted(guild, channel, message, at, known.get(str(message)))
+        _deleted(guild, where, message, at, known.get(str(message)))
         for message in sorted(payload.message_ids)
     ]
 
 
 def _deleted(
-    guild: int, channel: int, message: int, at: datetime, kept: Recent | None
+    guild: int, where: tuple[int, int | None], message: int, at: datetime, kept: Recent | None
 ) -> MessageDeleted:
+    channel, parent = where
     return MessageDeleted(
         community=ref(guild),
         at=at,
         id=f"delete:{message}",
         message=ref(message),
-        channel=ref(channel),
+        channel=ref(parent if parent is not None else channel),
+        thread=ref(channel) if parent is not None else None,
         author=kept.author if kept is not None else None,
         content=kept.text if kept is not None else None,
         attachments=kept.files if kept is not None else (),
@@ -402,11 +413,13 @@ def deleted_by_hand(entry: discord.AuditLogEntry, guild: discord.Guild) -> Delet
     moderator, author, where = entry.user, entry.target, getattr(entry.extra, "channel", None)
     if moderator is None or author is None or where is None:
         return None
+    # A thread's message is told by its parent channel, as its deletion is.
+    channel = where.parent_id if isinstance(where, discord.Thread) else where.id
     return DeletedByHand(
         community=ref(guild.id),
         at=entry.created_at,
         id=f"audit:{entry.id}",
-        channel=ref(where.id),
+        channel=ref(channel),
         author=ref(author.id),
         moderator=member_of(moderator, guild),
     )

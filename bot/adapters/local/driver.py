@@ -177,6 +177,7 @@ class LocalDriver:
                 at=now,
                 message=old.ref,
                 channel=old.channel,
+                thread=old.thread,
                 author=old.author,
                 content=old.content,
                 attachments=old.attachments,

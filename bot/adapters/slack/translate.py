@@ -85,18 +85,23 @@ def attachments_of(data: Mapping[str, Any]) -> tuple[Attachment, ...]:
     )
 
 
+def _thread_of(data: Mapping[str, Any]) -> Ref | None:
+    """Return the thread a Slack message replies in (its parent's ts); none for a parent."""
+    thread_ts, ts = data.get("thread_ts"), data.get("ts")
+    return ref(str(thread_ts)) if thread_ts and thread_ts != ts else None
+
+
 def message_of(team: str, channel: str, data: Mapping[str, Any], author: Member) -> Message:
     """Return a core message from a Slack message object posted in ``channel``."""
     raw = str(data.get("text") or "")
     ts = str(data["ts"])
-    thread_ts = data.get("thread_ts")
     return Message(
         ref=ref(ts),
         channel=ref(channel),
         author=author,
         content=plain_text(raw),
         created_at=stamp(ts),
-        thread=ref(str(thread_ts)) if thread_ts and thread_ts != ts else None,
+        thread=_thread_of(data),
         attachments=attachments_of(data),
         mentions=tuple(ref(user) for user in _MENTION.findall(raw)),
         role_mentions=tuple(m.group(2) or m.group(1) for m in _GROUP.finditer(raw)),
@@ -194,6 +199,7 @@ async def _message_event(
             id=event_id,
             message=ref(str(event.get("deleted_ts"))),
             channel=ref(channel),
+            thread=_thread_of(previous),
             author=await find_member(str(user)) if user else None,
             content=plain_text(text) if isinstance(text, str) else None,
             attachments=attachments_of(previous),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,7 @@ def config_for(
     raid: str | None = None,
     modlog: str | None = None,
     message_log: str | None = None,
+    message_log_skip: list[str] | None = None,
     policy: str | None = None,
 ) -> LoadedConfig:
     """Return a configuration serving the test guild through the stand-in.
@@ -135,6 +137,8 @@ def config_for(
     )
     if message_log is not None:
         modlog_section += f'message_log = "{message_log}"\n'
+    if message_log_skip is not None:
+        modlog_section += f"message_log_skip = {json.dumps(message_log_skip)}\n"
 
     text = f"""
 [discord]

@@ -114,3 +114,29 @@ async def test_a_purge_by_another_tool_is_copied_in_one_post(
         f"> bob (message {first}): join my server\n"
         f"> bob (message {second}): free nitro here 📎 nitro.png"
     ]
+
+
+async def test_threads_are_named_and_skipped_channels_with_their_threads_left_out(
+    standin: DiscordStandin, lumen: Lumen, start: Start, message_log: MessageLog
+) -> None:
+    vip = standin.add_channel(lumen.guild, "vip")
+    help_thread = standin.add_thread(lumen.general, "lamp help", owner=lumen.bob)
+    vip_thread = standin.add_thread(vip, "launch plans", owner=lumen.alice)
+    log = message_log.channel.id
+    async with start(modlog=lumen.modlog.id, message_log=log, message_log_skip=["vip"]) as steward:
+        timers = asyncio.create_task(steward.app.timers.run())
+        private = await standin.post_message(vip, lumen.alice, "the launch is on the 3rd")
+        await standin.edit_message(private, "the launch is on the 4th")
+        await standin.delete_message(private)
+        planned = await standin.post_message(vip_thread, lumen.alice, "price: 49 dollars")
+        await standin.delete_message(planned)
+        # Discord's audit log names the thread, its deletion event too: they still meet.
+        asked = await standin.post_message(help_thread, lumen.bob, "my lamp is broken, please help")
+        await standin.delete_message_by_hand(asked, lumen.mona)
+        await standin.wait_for_request("POST", MESSAGES, where=message_log)
+        await steward.settle()
+        timers.cancel()
+    assert message_log.copies(standin) == [
+        f"bob's message {asked.id} in <#{help_thread.id}> was deleted by mona:\n"
+        "> my lamp is broken, please help"
+    ]

@@ -97,6 +97,17 @@ async def test_edits_and_deletions(ws: Workspace) -> None:
     assert [a.filename for a in deleted.attachments] == ["plan.pdf"]
 
 
+async def test_a_deleted_reply_names_its_thread(ws: Workspace) -> None:
+    parent = payloads.member_posts(ws, "U0ALICE", general(ws), "lamp help?")
+    reply = payloads.member_posts(ws, "U0BOB", general(ws), "try this", thread_ts=parent["ts"])
+    deleted = await translate(ws, payloads.member_deletes(ws, general(ws), reply["ts"]))
+    assert isinstance(deleted, MessageDeleted)
+    assert (deleted.channel, deleted.thread) == (
+        Ref("slack", general(ws).id),
+        Ref("slack", parent["ts"]),
+    )
+
+
 async def test_a_direct_message_to_the_bot(ws: Workspace) -> None:
     im = ws.open_im("U0ALICE")
     event = await translate(ws, payloads.member_posts(ws, "U0ALICE", im, "can you help?"))
