@@ -104,7 +104,13 @@ def member_edits(ws: Workspace, channel: Conversation, ts: str, text: str) -> di
 
 def member_deletes(ws: Workspace, channel: Conversation, ts: str) -> dict[str, Any]:
     """Remove a stored message and return the ``message_deleted`` event."""
-    previous = channel.messages.pop(ts)
+    return message_deleted(ws, channel, channel.messages.pop(ts))
+
+
+def message_deleted(
+    ws: Workspace, channel: Conversation, previous: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the ``message_deleted`` event of a message already removed."""
     now = ws.next_ts()
     return {
         "type": "message",
@@ -114,7 +120,7 @@ def member_deletes(ws: Workspace, channel: Conversation, ts: str) -> dict[str, A
         "channel_type": "channel",
         "ts": now,
         "event_ts": now,
-        "deleted_ts": ts,
+        "deleted_ts": previous["ts"],
         "previous_message": previous,
     }
 

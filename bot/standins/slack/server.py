@@ -20,7 +20,7 @@ from aiohttp import ClientSession, WSMsgType, web
 
 from bot.standins.slack import _webapi, payloads
 from bot.standins.slack._signing import signed_headers
-from bot.standins.slack.workspace import Workspace
+from bot.standins.slack.workspace import Conversation, Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,9 @@ class SlackStandin:
         user_token: The admin user token it accepts (``xoxp-``).
         app_token: The app-level token for Socket Mode (``xapp-``).
         signing_secret: The secret it signs deliveries with.
+        echo_deletions: Tell the app of each member's message an admin token deletes
+            (``message_deleted``), over its socket or to :attr:`events_url`, as Slack
+            tells apps of every deletion in their channels.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class SlackStandin:
         user_token: str = "xoxp-standin-admin",  # noqa: S107 - a stand-in's test token
         app_token: str = "xapp-standin-app",  # noqa: S107 - a stand-in's test token
         signing_secret: str = "standin-signing-secret",  # noqa: S107 - a stand-in's test secret
+        echo_deletions: bool = True,
     ) -> None:
         self.workspace = workspace or Workspace()
         self.bot_token = bot_token
@@ -99,6 +103,8 @@ class SlackStandin:
         self._session: ClientSession | None = None
         self.host = "127.0.0.1"
         self.port = 0
+        self.echo_deletions = echo_deletions
+        self._echoes: set[asyncio.Task[None]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -119,6 +125,9 @@ class SlackStandin:
 
     async def close(self) -> None:
         """Close the sockets, the sender and the server."""
+        for task in list(self._echoes):
+            task.cancel()
+        await asyncio.gather(*self._echoes, return_exceptions=True)
         for future in self._acks.values():
             future.cancel()
         for socket in list(self._sockets):
@@ -151,9 +160,34 @@ class SlackStandin:
         presented = header.removeprefix("Bearer ").strip() or str(args.pop("token", ""))
         args.pop("token", None)
         caller = self._tokens.get(presented, "invalid")
+        deleting = self._deleting(method, caller, args)
         status, body, headers = self._answer(method, caller, args)
         await self._record(Call(method, caller, args, body, status))
+        if deleting is not None and body.get("ok"):
+            echo = asyncio.create_task(self._echo_deletion(*deleting))
+            self._echoes.add(echo)
+            echo.add_done_callback(self._echoes.discard)
         return web.json_response(body, status=status, headers=headers)
+
+    def _deleting(
+        self, method: str, caller: str, args: dict[str, Any]
+    ) -> tuple[Conversation, dict[str, Any]] | None:
+        """Return the channel and member's message a call is about to delete, to echo it."""
+        if not self.echo_deletions or method != "chat.delete" or caller != "user":
+            return None
+        channel = self.workspace.conversations.get(str(args.get("channel", "")))
+        message = channel.messages.get(str(args.get("ts", ""))) if channel else None
+        if channel is None or message is None or message.get("user") == self.workspace.bot.id:
+            return None  # the bot's own: Slack echoes it, but Bolt drops the app's own events
+        return channel, dict(message)
+
+    async def _echo_deletion(self, channel: Conversation, message: dict[str, Any]) -> None:
+        """Tell the app of a deletion as Slack would, however it listens."""
+        event = payloads.message_deleted(self.workspace, channel, message)
+        if self._sockets:
+            await self.send_envelope("events_api", payloads.event_callback(self.workspace, event))
+        elif self.events_url:
+            await self.send_event(event)
 
     async def _hook(self, request: web.Request) -> web.StreamResponse:
         """Take a reply posted to a command's or click's ``response_url``."""

@@ -48,6 +48,7 @@ def config_text(
     staff: str = MODLOG,
     raid: str = GENERAL,
     modlog: str = MODLOG,
+    message_log: str = "",
     welcome: bool = False,
 ) -> str:
     """Return the test configuration; the channel settings as given (names or ids)."""
@@ -74,6 +75,7 @@ raid_channels = ["{raid}"]
 
 [communities.acme.cogs.modlog]
 channel = "{modlog}"
+message_log = "{message_log}"
 
 [communities.acme.cogs.welcome]
 enabled = {str(welcome).lower()}
