@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientSession, WSMsgType, web
+from aiohttp import ClientError, ClientSession, WSMsgType, web
 
 from bot.standins.slack import _webapi, payloads
 from bot.standins.slack._signing import signed_headers
@@ -182,12 +182,17 @@ class SlackStandin:
         return channel, dict(message)
 
     async def _echo_deletion(self, channel: Conversation, message: dict[str, Any]) -> None:
-        """Tell the app of a deletion as Slack would, however it listens."""
+        """Tell the app of a deletion as Slack would, however it listens.
+
+        An app gone meanwhile (a test ending, a restart) misses it, as it would Slack's.
+        """
         event = payloads.message_deleted(self.workspace, channel, message)
-        if self._sockets:
-            await self.send_envelope("events_api", payloads.event_callback(self.workspace, event))
-        elif self.events_url:
-            await self.send_event(event)
+        with contextlib.suppress(TimeoutError, OSError, ClientError):
+            if self._sockets:
+                body = payloads.event_callback(self.workspace, event)
+                await self.send_envelope("events_api", body)
+            elif self.events_url:
+                await self.send_event(event)
 
     async def _hook(self, request: web.Request) -> web.StreamResponse:
         """Take a reply posted to a command's or click's ``response_url``."""
