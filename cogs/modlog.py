@@ -172,7 +172,7 @@ class ModLog(Cog[ModLogSettings]):
             return
         # Kept in store while it waits: a restart meanwhile still logs it.
         state, key = self.ctx.storage.cog_state, _WAITING + message
-        await state.put(event.community, self.name, key, _waiting_record(event))
+        await state.put(event.community, self.name, key, _waiting_record(event, event.author))
         if message in self._ours:  # Steward's own, heard of while the store was written
             await state.delete(event.community, self.name, key)
             return
@@ -316,14 +316,14 @@ class ModLog(Cog[ModLogSettings]):
         return names
 
 
-def _waiting_record(deleted: MessageDeleted) -> dict[str, object]:
+def _waiting_record(deleted: MessageDeleted, author: Member) -> dict[str, object]:
     """Return what the store keeps of a deletion waiting for the log."""
-    author = deleted.author
     return {
         "message": str(deleted.message),
         "channel": str(deleted.channel),
-        "author": str(author.ref) if author is not None else "",
-        "author_name": author.name if author is not None else "",
+        "thread": str(deleted.thread) if deleted.thread is not None else "",
+        "author": str(author.ref),
+        "author_name": author.name,
         "content": deleted.content or "",
         "files": [[f.filename, f.url] for f in deleted.attachments],
         "at": deleted.at.isoformat(),
@@ -340,6 +340,7 @@ def _waiting_from(community: Ref, record: object) -> MessageDeleted | None:
             at=datetime.fromisoformat(record["at"]),
             message=Ref.parse(record["message"]),
             channel=Ref.parse(record["channel"]),
+            thread=Ref.parse(record["thread"]) if record.get("thread") else None,
             author=Member(ref=Ref.parse(record["author"]), name=record["author_name"]),
             content=record["content"],
             attachments=tuple(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.core.actions import DeleteMessage
+from bot.core.events import MessageDeleted
+from bot.core.models import Attachment, Member
 from bot.core.refs import Ref
 from bot.registry import CogRegistry
-from cogs.modlog import summarise
+from cogs.modlog import _waiting_from, _waiting_record, summarise
 from tests.conftest import ScenarioRunner, community, local_bot
 
 
@@ -174,3 +177,22 @@ async def test_a_deletion_waiting_for_the_log_is_copied_after_a_restart_and_only
     assert copies == [
         "bob's message m1 in #general was deleted:\n> you are all sheep\n> 📎 sheep.png"
     ]
+
+
+def test_a_waiting_deletion_comes_back_from_the_store_whole() -> None:
+    # Every field the copy shows must survive the restart: a field left out of the record
+    # would come back empty, and the copy would lose it without a word.
+    deleted = MessageDeleted(
+        community=Ref("discord", "1"),
+        at=datetime(2026, 3, 2, 9, 0, 1, tzinfo=UTC),
+        message=Ref("discord", "10"),
+        channel=Ref("discord", "2"),
+        thread=Ref("discord", "3"),
+        author=Member(ref=Ref("discord", "7"), name="bob"),
+        content="you are all sheep",
+        attachments=(Attachment(filename="sheep.png", url="https://cdn.example/sheep.png"),),
+    )
+    assert deleted.author is not None
+    record = json.loads(json.dumps(_waiting_record(deleted, deleted.author)))
+    assert _waiting_from(deleted.community, record) == deleted
+    assert _waiting_from(deleted.community, {"at": "yesterday"}) is None
