@@ -171,10 +171,10 @@ class ModLog(Cog[ModLogSettings]):
         if not self._logs(event.author, event.channel) or message in self._ours:
             return
         # Kept in store while it waits: a restart meanwhile still logs it.
-        state, key = self.ctx.storage.cog_state, _WAITING + message
-        await state.put(event.community, self.name, key, _waiting_record(event, event.author))
+        record = _waiting_record(event, event.author)
+        await self.ctx.storage.cog_state.put(event.community, self.name, _WAITING + message, record)
         if message in self._ours:  # Steward's own, heard of while the store was written
-            await state.delete(event.community, self.name, key)
+            await self._unstore(message)
             return
         self._waiting[message] = event
         if not self._armed:
@@ -205,8 +205,10 @@ class ModLog(Cog[ModLogSettings]):
         due = [d for d in self._waiting.values() if d.at + DELETION_GRACE <= event.at]
         by_channel: dict[Ref, list[_Gone]] = {}
         for deleted in sorted(due, key=lambda d: d.at):
-            await self._forget_waiting(str(deleted.message))
-            if str(deleted.message) in self._ours or deleted.author is None:
+            message = str(deleted.message)
+            del self._waiting[message]
+            if message in self._ours or deleted.author is None:
+                await self._unstore(message)
                 continue
             gone = _Gone(deleted, deleted.author, self._deleted_by(deleted, deleted.author))
             by_channel.setdefault(deleted.channel, []).append(gone)
@@ -216,6 +218,9 @@ class ModLog(Cog[ModLogSettings]):
                 _deletion_copy(channel, deletions),
                 reason="message log",
             )
+            # Only once posted: a crash before then copies it after the restart.
+            for gone in deletions:
+                await self._unstore(str(gone.deleted.message))
         # A report can only meet a deletion heard about as long as a grace before it.
         self._by_hand = [r for r in self._by_hand if r.at + 2 * DELETION_GRACE > event.at]
         if self._waiting:
@@ -232,8 +237,12 @@ class ModLog(Cog[ModLogSettings]):
     async def _forget_waiting(self, message: str) -> None:
         """Take a deletion off the waiting list, in memory and in store."""
         if self._waiting.pop(message, None) is not None:
-            community = self.ctx.community.ref
-            await self.ctx.storage.cog_state.delete(community, self.name, _WAITING + message)
+            await self._unstore(message)
+
+    async def _unstore(self, message: str) -> None:
+        """Take a waiting deletion's record out of the store."""
+        community = self.ctx.community.ref
+        await self.ctx.storage.cog_state.delete(community, self.name, _WAITING + message)
 
     def _deleted_by(self, deleted: MessageDeleted, author: Member) -> Member | None:
         """Return the moderator reported to have deleted the message, taking the report.
