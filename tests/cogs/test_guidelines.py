@@ -79,6 +79,11 @@ def of(actions: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [a for a in actions if a["action"] == kind]
 
 
+def staff_posts(actions: list[dict[str, Any]]) -> list[str]:
+    """Return what Steward posted to the staff channel (#mod-log), in order."""
+    return [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+
+
 def replies(actions: list[dict[str, Any]]) -> list[str]:
     return [a["content"] for a in of(actions, "reply_ephemeral")]
 
@@ -164,7 +169,7 @@ async def test_a_repeated_message_is_removed_with_every_earlier_copy(
         "was removed. Its earlier copies were removed too. This is a warning."
         in (notice["content"])
     )
-    logged = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    logged = staff_posts(actions)
     assert [line.split(" | ")[0] for line in logged] == [
         "Steward deleted message m4 in #general",
         "Steward deleted 1 message(s) in #general",
@@ -327,7 +332,7 @@ async def test_a_raid_slows_channels_alerts_staff_and_holds_newcomers(
     actions = await run_scenario(lines)
     (slow,) = of(actions, "set_slowmode")
     assert (slow["channel"], slow["seconds"], slow["rule"]) == ("general", 30, "raid")
-    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    staff = staff_posts(actions)
     # The spike is the community's: the fifth account to join did nothing more than the rest.
     assert any(s.startswith("Alert: acme - raid: 5 joins within 60s") for s in staff)
     assert any("Review needed: fan0" in s for s in staff)
@@ -953,7 +958,7 @@ async def test_a_member_at_risk_is_cared_for_never_punished(run_scenario: Scenar
     reply, _insult_notice = of(actions, "send_direct_message")
     assert reply["member"] == "bob" and reply["rule"] == "self-harm"
     assert "Tu n'es pas seul" in reply["content"], "bob speaks French"
-    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    staff = staff_posts(actions)
     assert any(s.startswith("Urgent, please reach out: bob") for s in staff)
     # Being at risk is no offence: the alert is on his record apart, not as a case that
     # would make him a repeat offender, and the next card tells moderators of it.
@@ -1005,7 +1010,7 @@ async def test_someone_at_risk_who_writes_again_gets_one_reply_and_moderators_ea
     assert [a["case"] for a in replies_to_alice] == ["#1", "#2"]
     cards = [a for a in of(actions, "post_message") if a.get("buttons")]
     assert [c["case"] for c in cards] == ["#1", "#2"]
-    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    staff = staff_posts(actions)
     assert (
         "Urgent, still waiting (case #1): alice wrote again in #general and may be at risk "
         "(contains a listed word: want to die): I want to die"
@@ -1040,7 +1045,7 @@ async def test_someone_at_risk_who_edits_their_message_reaches_moderators_as_an_
             cmd("mod1", "case show", at(3), number=1),
         ]
     )
-    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    staff = staff_posts(actions)
     assert (
         "Urgent, still waiting (case #1): bob edited their message in #general and may be at "
         "risk (contains a listed word: kill myself): I want to kill myself tonight"
@@ -1078,7 +1083,7 @@ async def test_a_member_who_confides_in_the_bot_privately_is_cared_for_too(
     (reply,) = of(actions, "send_direct_message")
     assert reply["member"] == "bob" and reply["rule"] == "self-harm"
     assert "Tu n'es pas seul" in reply["content"]
-    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    staff = staff_posts(actions)
     assert (
         "Urgent, please reach out: bob in a private message to Steward may be at risk "
         "(contains a listed word: veux mourir)"
@@ -1101,7 +1106,7 @@ async def test_threats_are_removed_and_raised_with_moderators(run_scenario: Scen
         [community(), say("m1", "alice", "I know where you live, you will regret it", at(1))]
     )
     assert [(a["message"], a["rule"]) for a in of(actions, "delete_message")] == [("m1", "threats")]
-    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    staff = staff_posts(actions)
     assert any(s.startswith("Alert: alice") for s in staff)
 
 
@@ -1564,7 +1569,7 @@ async def test_a_raids_accounts_are_banned_at_once_each_on_its_own_case(
         if a["content"].endswith("banned with the raid (#3).")
     ]
     assert not closed.get("buttons"), "nothing is left to decide on it"
-    staff = [a["content"] for a in of(actions, "post_message") if a["channel"] == "mod-log"]
+    staff = staff_posts(actions)
     assert "mod2 banned 5 account(s) of the raid of 2026-03-02 09:10 UTC: coordinated raid" in (
         staff
     )
